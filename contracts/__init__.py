@@ -1,0 +1,13 @@
+"""Canonical supply-chain data contracts: the tables every other package reads and writes.
+
+Each table (SKUs, locations, suppliers, SKU-supplier terms, transfer lanes, inventory snapshots,
+orders and order lines, purchase orders, ASN events, promotions) is declared once as data in
+``contracts.tables``; the pandera schemas, the ingestion of ERP/WMS/OMS exports with its
+quarantine of bad rows, and ``docs/data-contracts.md`` are all derived from that declaration.
+The Kaggle backorder importer also lives here because it turns an external export into a typed
+table. This package depends on nothing else in the project.
+"""
+
+from contracts.tables import CANONICAL_TABLES, TABLE_ORDER, ColumnSpec, ForeignKey, TableContract
+
+__all__ = ["CANONICAL_TABLES", "TABLE_ORDER", "ColumnSpec", "ForeignKey", "TableContract"]

@@ -1,0 +1,112 @@
+"""Turn raw export columns (strings or loosely typed values) into canonical types.
+
+Parsing failures are reported per row, with the column and the offending value, instead of
+failing the whole file: the row goes to quarantine and everything else is kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from contracts.tables import ColumnSpec, TableContract
+
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+
+
+def _blank_to_na(values: pd.Series) -> pd.Series:
+    """Empty strings and whitespace-only cells mean 'no value'."""
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        stripped = values.astype("string").str.strip()
+        return stripped.mask(stripped == "")
+    return values
+
+
+def _coerce_column(raw: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Series]:
+    """Return the typed column and a boolean mask of values that could not be parsed."""
+    values = _blank_to_na(raw)
+    present = values.notna()
+    if spec.kind == "string":
+        typed = values.astype("string")
+        return typed.astype(object).where(typed.notna(), None), pd.Series(False, index=raw.index)
+    if spec.kind in ("int", "float"):
+        numeric = pd.to_numeric(values, errors="coerce").astype("Float64")
+        bad = present & numeric.isna()
+        if spec.kind == "int":
+            fractional = numeric.notna() & (numeric != numeric.round())
+            bad |= fractional.fillna(False)
+            numeric = numeric.mask(fractional.fillna(False))
+            return numeric.round().astype("Int64"), bad
+        return numeric.astype("float64"), bad
+    if spec.kind == "bool":
+        if pd.api.types.is_bool_dtype(values):
+            return values.astype("boolean"), pd.Series(False, index=raw.index)
+        text = values.astype("string").str.lower()
+        typed = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+        typed = typed.mask(text.isin(_TRUE).fillna(False), True)
+        typed = typed.mask(text.isin(_FALSE).fillna(False), False)
+        return typed, present & typed.isna()
+    # date / datetime
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values.dt.tz_localize(None) if values.dt.tz is not None else values
+    else:
+        parsed = pd.to_datetime(values.astype("string"), errors="coerce", format="mixed")
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    parsed = parsed.astype("datetime64[ns]")
+    if spec.kind == "date":
+        parsed = parsed.dt.normalize()
+    return parsed, present & parsed.isna()
+
+
+def coerce_table(raw: pd.DataFrame, contract: TableContract) -> tuple[pd.DataFrame, pd.Series]:
+    """Coerce every contract column of ``raw``; return the typed frame and per-row reasons.
+
+    Reasons are empty strings for rows that parsed cleanly. Columns absent from ``raw`` must be
+    nullable (the caller checks required columns first) and are filled with nulls.
+    """
+    typed: dict[str, pd.Series] = {}
+    reasons = pd.Series("", index=raw.index, dtype=object)
+    for spec in contract.columns:
+        if spec.name not in raw.columns:
+            typed[spec.name] = _null_column(spec, raw.index)
+            continue
+        column, bad = _coerce_column(raw[spec.name], spec)
+        typed[spec.name] = column
+        if bad.any():
+            label = _KIND_LABEL[spec.kind]
+            shown = raw[spec.name].astype("string").str.slice(0, 40)
+            message = f"{spec.name}: {label} " + shown.map(repr, na_action="ignore")
+            reasons = append_reasons(reasons, message.where(bad, ""))
+    return pd.DataFrame(typed, index=raw.index), reasons
+
+
+_KIND_LABEL = {
+    "int": "not a whole number",
+    "float": "not a number",
+    "bool": "not a yes/no value",
+    "date": "unparseable date",
+    "datetime": "unparseable date-time",
+    "string": "not text",
+}
+
+
+def _null_column(spec: ColumnSpec, index: pd.Index) -> pd.Series:
+    dtype = {
+        "string": object,
+        "int": "Int64",
+        "float": "float64",
+        "bool": "boolean",
+        "date": "datetime64[ns]",
+        "datetime": "datetime64[ns]",
+    }[spec.kind]
+    return pd.Series(pd.NA if dtype not in ("float64",) else np.nan, index=index, dtype=dtype)
+
+
+def append_reasons(reasons: pd.Series, new: pd.Series) -> pd.Series:
+    """Join non-empty reasons with '; ' (vectorized)."""
+    new = new.fillna("").astype(object)
+    both = (reasons != "") & (new != "")
+    joined = reasons + np.where(both, "; ", "") + new
+    return joined.astype(object)

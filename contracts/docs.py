@@ -1,0 +1,69 @@
+"""Render the data-contract documentation from the table declarations (single source of truth)."""
+
+from __future__ import annotations
+
+from contracts.tables import CANONICAL_TABLES, ColumnSpec, TableContract
+
+_HEADER = """# Data contracts
+
+<!-- Generated from contracts/tables.py by `backorder contracts-doc`; do not edit by hand.
+     tests/contracts/test_contract_docs.py fails when this file and the schemas disagree. -->
+
+Every export handed to `backorder ingest` and every table the simulator writes follows these
+contracts. Header names are matched ignoring case, spaces, dashes and underscores (`SKU ID`,
+`sku_id` and `Sku-Id` are the same column); extra columns are ignored and reported. Nullable
+columns may be left out of an export entirely.
+
+Types: `string` text; `int` whole number; `float` number; `bool` one of
+true/false, yes/no, y/n, t/f, 1/0 (any case); `date` a calendar day (ISO `2024-03-01` preferred);
+`datetime` a timestamp (ISO `2024-03-01T08:15:00`; a time zone is converted to UTC).
+
+A row that breaks a rule below is not dropped: it goes to `quarantine/<table>.csv` with the
+reason, its source file and its row number, and accepted + quarantined = rows read.
+"""
+
+
+def _rules(spec: ColumnSpec) -> str:
+    parts = []
+    if spec.gt is not None:
+        parts.append(f"> {spec.gt:g}")
+    if spec.ge is not None:
+        parts.append(f">= {spec.ge:g}")
+    if spec.le is not None:
+        parts.append(f"<= {spec.le:g}")
+    if spec.allowed is not None:
+        parts.append("one of " + ", ".join(f"`{v}`" for v in spec.allowed))
+    return "; ".join(parts)
+
+
+def render_table(contract: TableContract) -> str:
+    lines = [
+        f"## `{contract.name}`",
+        "",
+        contract.description,
+        "",
+        f"Key: ({', '.join(f'`{c}`' for c in contract.key)}), unique; later duplicates are quarantined.",
+        "",
+        "| column | type | required | rule | description |",
+        "|---|---|---|---|---|",
+    ]
+    for spec in contract.columns:
+        required = "no" if spec.nullable else "yes"
+        lines.append(
+            f"| `{spec.name}` | {spec.kind} | {required} | {_rules(spec)} | {spec.description} |"
+        )
+    if contract.foreign_keys:
+        lines += ["", "Foreign keys (an unknown value is quarantined):", ""]
+        for fk in contract.foreign_keys:
+            lines.append(
+                f"- `{', '.join(fk.columns)}` → `{fk.ref_table}.{', '.join(fk.ref_columns)}`"
+            )
+    if contract.row_rules:
+        lines += ["", "Row rules:", ""]
+        lines += [f"- {rule.description}" for rule in contract.row_rules]
+    return "\n".join(lines)
+
+
+def render_contract_docs() -> str:
+    body = "\n\n".join(render_table(t) for t in CANONICAL_TABLES.values())
+    return f"{_HEADER}\n{body}\n"

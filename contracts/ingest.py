@@ -1,0 +1,203 @@
+"""Ingest ERP/WMS/OMS exports into canonical Parquet tables plus per-table quarantine files.
+
+Invariant: for every table, accepted + quarantined = rows read. A structurally unusable file
+(missing required column, undecodable, empty) stops the whole ingest before anything is written,
+and output files only replace the previous ones once every table has been processed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from contracts.headers import header_mapping, normalize_name
+from contracts.readers import SUPPORTED_SUFFIXES, iter_chunks, read_header
+from contracts.schemas import stored_dtype
+from contracts.tables import CANONICAL_TABLES, TABLE_ORDER, TableContract
+from contracts.errors import ContractError
+from contracts.validation import REASON_COLUMN, missing_required_columns, validate_table
+
+REPORT_FILE = "_ingest_report.json"
+_ARROW_TYPE = {
+    "string": pa.string(),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "bool": pa.bool_(),
+    "date": pa.timestamp("ns"),
+    "datetime": pa.timestamp("ns"),
+}
+
+
+@dataclass
+class TableReport:
+    table: str
+    source_file: str
+    rows_read: int = 0
+    accepted: int = 0
+    quarantined: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    foreign_keys_not_checked: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    tables: list[TableReport]
+    skipped_files: list[str]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+
+def discover_exports(source_dir: Path) -> tuple[dict[str, Path], list[str]]:
+    """Map canonical table names to export files by normalized file stem; list the others."""
+    if not source_dir.is_dir():
+        raise ContractError(f"source directory {source_dir} does not exist")
+    by_name = {normalize_name(name): name for name in CANONICAL_TABLES}
+    found: dict[str, Path] = {}
+    skipped: list[str] = []
+    for path in sorted(source_dir.iterdir()):
+        table = by_name.get(normalize_name(path.stem))
+        if not path.is_file() or path.suffix.lower() not in SUPPORTED_SUFFIXES or table is None:
+            skipped.append(path.name)
+            continue
+        if table in found:
+            raise ContractError(f"both {found[table].name} and {path.name} hold table {table}")
+        found[table] = path
+    if not found:
+        raise ContractError(f"no export in {source_dir} matches a canonical table")
+    return found, skipped
+
+
+def _arrow_schema(contract: TableContract) -> pa.Schema:
+    return pa.schema(
+        [pa.field(c.name, _ARROW_TYPE[c.kind], nullable=c.nullable) for c in contract.columns]
+    )
+
+
+def _check_structure(table: str, path: Path) -> dict[str, str]:
+    """Header mapping of one export, or a ContractError naming the file and the column."""
+    contract = CANONICAL_TABLES[table]
+    headers = read_header(path)
+    try:
+        mapping = header_mapping(headers, contract.column_names)
+    except ValueError as error:
+        raise ContractError(f"{path.name}: {error}") from error
+    missing = missing_required_columns(list(mapping.values()), contract)
+    if missing:
+        raise ContractError(f"{path.name}: missing required column(s) {', '.join(missing)}")
+    return mapping
+
+
+def _parent_keys(
+    table: str, accepted_keys: dict[str, pd.DataFrame], canonical_dir: Path
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Accepted rows of referenced tables, from this run or else from earlier canonical output."""
+    parents: dict[str, pd.DataFrame] = {}
+    not_checked: list[str] = []
+    for fk in CANONICAL_TABLES[table].foreign_keys:
+        if fk.ref_table in accepted_keys:
+            parents[fk.ref_table] = accepted_keys[fk.ref_table]
+            continue
+        existing = canonical_dir / f"{fk.ref_table}.parquet"
+        if existing.exists():
+            parents[fk.ref_table] = pd.read_parquet(existing, columns=list(fk.ref_columns))
+        else:
+            not_checked.append(f"{','.join(fk.columns)} -> {fk.ref_table}")
+    return parents, not_checked
+
+
+def _referenced_columns(table: str) -> list[str]:
+    """Columns of ``table`` that other tables point at, plus its key."""
+    columns = list(CANONICAL_TABLES[table].key)
+    for other in CANONICAL_TABLES.values():
+        for fk in other.foreign_keys:
+            if fk.ref_table == table:
+                columns += [c for c in fk.ref_columns if c not in columns]
+    return columns
+
+
+def _ingest_table(
+    table: str,
+    path: Path,
+    mapping: dict[str, str],
+    parents: dict[str, pd.DataFrame],
+    staging: Path,
+    chunk_rows: int,
+) -> tuple[TableReport, pd.DataFrame]:
+    contract = CANONICAL_TABLES[table]
+    report = TableReport(table=table, source_file=path.name)
+    report.ignored_columns = sorted(set(read_header(path)) - set(mapping))
+    keep = _referenced_columns(table)
+    kept_keys: list[pd.DataFrame] = []
+    seen_keys: pd.DataFrame | None = None
+    quarantine_path = staging / "quarantine" / f"{table}.csv"
+    with pq.ParquetWriter(staging / "canonical" / f"{table}.parquet", _arrow_schema(contract)) as writer:
+        wrote_quarantine_header = False
+        for chunk in iter_chunks(path, chunk_rows):
+            raw = chunk[list(mapping)].rename(columns=mapping)
+            result = validate_table(table, raw, parents=parents, seen_keys=seen_keys)
+            report.rows_read += len(chunk)
+            report.accepted += len(result.accepted)
+            report.quarantined += len(result.quarantined)
+            writer.write_table(
+                pa.Table.from_pandas(result.accepted, schema=_arrow_schema(contract), preserve_index=False)
+            )
+            new_keys = result.accepted[list(contract.key)]
+            seen_keys = new_keys if seen_keys is None else pd.concat([seen_keys, new_keys])
+            kept_keys.append(result.accepted[keep])
+            bad = chunk.loc[result.quarantined.index]
+            bad.insert(0, REASON_COLUMN, result.quarantined[REASON_COLUMN])
+            bad.insert(0, "source_row", bad.index + 1)
+            bad.insert(0, "source_file", path.name)
+            bad.to_csv(quarantine_path, mode="a", header=not wrote_quarantine_header, index=False)
+            wrote_quarantine_header = True
+    if report.rows_read == 0:
+        raise ContractError(f"{path.name}: the file has a header but no rows")
+    dtypes = {c: stored_dtype(contract.column(c)) for c in keep}
+    return report, pd.concat(kept_keys, ignore_index=True).astype(dtypes)
+
+
+def ingest_exports(
+    source_dir: Path, canonical_dir: Path, quarantine_dir: Path, chunk_rows: int = 100_000
+) -> IngestReport:
+    """Validate every export in ``source_dir`` and publish accepted and quarantined rows.
+
+    Writes ``canonical_dir/<table>.parquet``, ``quarantine_dir/<table>.csv`` (columns
+    ``source_file, source_row, reason`` then the export's own columns, ``source_row`` counting
+    data rows from 1) and ``canonical_dir/_ingest_report.json``.
+    """
+    exports, skipped = discover_exports(source_dir)
+    mappings = {table: _check_structure(table, path) for table, path in exports.items()}
+    canonical_dir.mkdir(parents=True, exist_ok=True)
+    quarantine_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".ingest-", dir=canonical_dir.parent))
+    try:
+        (staging / "canonical").mkdir()
+        (staging / "quarantine").mkdir()
+        accepted_keys: dict[str, pd.DataFrame] = {}
+        reports: list[TableReport] = []
+        for table in (t for t in TABLE_ORDER if t in exports):
+            parents, not_checked = _parent_keys(table, accepted_keys, canonical_dir)
+            report, keys = _ingest_table(
+                table, exports[table], mappings[table], parents, staging, chunk_rows
+            )
+            report.foreign_keys_not_checked = not_checked
+            reports.append(report)
+            accepted_keys[table] = keys
+        result = IngestReport(tables=reports, skipped_files=skipped)
+        (staging / "canonical" / REPORT_FILE).write_text(result.to_json() + "\n")
+        for produced in sorted((staging / "canonical").iterdir()):
+            os.replace(produced, canonical_dir / produced.name)
+        for produced in sorted((staging / "quarantine").iterdir()):
+            os.replace(produced, quarantine_dir / produced.name)
+        return result
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,343 @@
+"""The canonical tables, declared as data: columns, types, ranges, keys and foreign keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ColumnKind = Literal["string", "int", "float", "bool", "date", "datetime"]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of a canonical table.
+
+    ``ge``/``le`` bound numeric values, ``allowed`` restricts strings to a set. Dates are
+    calendar days (stored as midnight timestamps); datetimes keep the time of day.
+    """
+
+    name: str
+    kind: ColumnKind
+    description: str
+    nullable: bool = False
+    ge: float | None = None
+    le: float | None = None
+    gt: float | None = None
+    allowed: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """``columns`` of this table must exist as ``ref_columns`` of table ``ref_table``."""
+
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule across columns of one row, as a pandas ``DataFrame.eval`` expression that must hold.
+
+    Rows where any referenced column is null pass (nullability is checked per column).
+    """
+
+    name: str
+    expression: str
+    columns: tuple[str, ...]
+    description: str
+
+
+@dataclass(frozen=True)
+class TableContract:
+    name: str
+    description: str
+    columns: tuple[ColumnSpec, ...]
+    key: tuple[str, ...]
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    row_rules: tuple[RowRule, ...] = ()
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        """Columns an export must contain (nullable columns may be absent and are filled with nulls)."""
+        return [c.name for c in self.columns if not c.nullable]
+
+    def column(self, name: str) -> ColumnSpec:
+        for spec in self.columns:
+            if spec.name == name:
+                return spec
+        raise KeyError(f"table {self.name} has no column {name}")
+
+
+TIERS = ("gold", "silver", "bronze")
+
+_qty = "units, whole number"
+
+SKUS = TableContract(
+    name="skus",
+    description="Stock-keeping units: what is sold and stocked.",
+    key=("sku_id",),
+    columns=(
+        ColumnSpec("sku_id", "string", "SKU identifier."),
+        ColumnSpec("category", "string", "Product category, used for segment metrics."),
+        ColumnSpec("unit_cost", "float", "Standard cost per unit (currency).", ge=0),
+        ColumnSpec("unit_price", "float", "List price per unit (currency).", ge=0),
+        ColumnSpec("launch_date", "date", "First day the SKU can be sold.", nullable=True),
+        ColumnSpec("phase_out_date", "date", "Last day the SKU is sold.", nullable=True),
+    ),
+    row_rules=(
+        RowRule(
+            "phase_out_after_launch",
+            "phase_out_date >= launch_date",
+            ("launch_date", "phase_out_date"),
+            "phase_out_date must not be before launch_date",
+        ),
+    ),
+)
+
+LOCATIONS = TableContract(
+    name="locations",
+    description="Distribution centres and other stocking locations.",
+    key=("location_id",),
+    columns=(
+        ColumnSpec("location_id", "string", "Location identifier."),
+        ColumnSpec("name", "string", "Display name."),
+        ColumnSpec("region", "string", "Region served."),
+        ColumnSpec(
+            "holding_cost_rate", "float", "Annual holding cost as a fraction of unit cost.", ge=0, le=1
+        ),
+    ),
+)
+
+SUPPLIERS = TableContract(
+    name="suppliers",
+    description="Vendors that replenish stock.",
+    key=("supplier_id",),
+    columns=(
+        ColumnSpec("supplier_id", "string", "Supplier identifier."),
+        ColumnSpec("name", "string", "Display name."),
+        ColumnSpec("country", "string", "Country of origin.", nullable=True),
+    ),
+)
+
+SKU_SUPPLIERS = TableContract(
+    name="sku_suppliers",
+    description="Purchasing terms of a SKU with one supplier (primary and alternates).",
+    key=("sku_id", "supplier_id"),
+    foreign_keys=(
+        ForeignKey(("sku_id",), "skus", ("sku_id",)),
+        ForeignKey(("supplier_id",), "suppliers", ("supplier_id",)),
+    ),
+    columns=(
+        ColumnSpec("sku_id", "string", "SKU."),
+        ColumnSpec("supplier_id", "string", "Supplier."),
+        ColumnSpec("is_primary", "bool", "True for the supplier used by default."),
+        ColumnSpec("quoted_lead_time_days", "int", "Lead time the supplier quotes, in days.", ge=0),
+        ColumnSpec("unit_cost", "float", "Purchase price per unit from this supplier.", ge=0),
+        ColumnSpec("moq", "int", f"Minimum order quantity ({_qty}).", ge=0),
+        ColumnSpec(
+            "expedite_days_saved", "int", "Days an expedite saves on an open PO line.", ge=0, nullable=True
+        ),
+        ColumnSpec(
+            "expedite_cost_per_unit", "float", "Extra cost per unit when expedited.", ge=0, nullable=True
+        ),
+    ),
+)
+
+TRANSFER_LANES = TableContract(
+    name="transfer_lanes",
+    description="Lanes along which stock can be moved between locations.",
+    key=("from_location_id", "to_location_id"),
+    foreign_keys=(
+        ForeignKey(("from_location_id",), "locations", ("location_id",)),
+        ForeignKey(("to_location_id",), "locations", ("location_id",)),
+    ),
+    row_rules=(
+        RowRule(
+            "distinct_endpoints",
+            "from_location_id != to_location_id",
+            ("from_location_id", "to_location_id"),
+            "a lane must join two different locations",
+        ),
+    ),
+    columns=(
+        ColumnSpec("from_location_id", "string", "Shipping location."),
+        ColumnSpec("to_location_id", "string", "Receiving location."),
+        ColumnSpec("transit_days", "int", "Days in transit.", ge=0),
+        ColumnSpec("cost_per_unit", "float", "Transfer cost per unit.", ge=0),
+    ),
+)
+
+INVENTORY_SNAPSHOTS = TableContract(
+    name="inventory_snapshots",
+    description="End-of-day stock position per SKU and location.",
+    key=("snapshot_date", "sku_id", "location_id"),
+    foreign_keys=(
+        ForeignKey(("sku_id",), "skus", ("sku_id",)),
+        ForeignKey(("location_id",), "locations", ("location_id",)),
+    ),
+    columns=(
+        ColumnSpec("snapshot_date", "date", "Day of the snapshot (end of day)."),
+        ColumnSpec("sku_id", "string", "SKU."),
+        ColumnSpec("location_id", "string", "Location."),
+        ColumnSpec("on_hand", "int", f"Physical stock ({_qty}).", ge=0),
+        ColumnSpec("allocated", "int", f"Stock reserved for open order lines ({_qty}).", ge=0),
+        ColumnSpec("in_transit", "int", f"Stock on the way to this location ({_qty}).", ge=0),
+        ColumnSpec("backordered", "int", f"Open demand that could not be served ({_qty}).", ge=0),
+    ),
+)
+
+ORDERS = TableContract(
+    name="orders",
+    description="Customer orders (headers).",
+    key=("order_id",),
+    columns=(
+        ColumnSpec("order_id", "string", "Order identifier."),
+        ColumnSpec("customer_id", "string", "Customer."),
+        ColumnSpec("customer_tier", "string", "Service tier of the customer.", allowed=TIERS),
+        ColumnSpec("order_time", "datetime", "When the order was placed."),
+        ColumnSpec("allow_split", "bool", "Whether lines may ship partially or in several shipments."),
+    ),
+)
+
+ORDER_LINES = TableContract(
+    name="order_lines",
+    description="Order lines with, where known, their fulfilment outcome.",
+    key=("order_id", "line_id"),
+    foreign_keys=(
+        ForeignKey(("order_id",), "orders", ("order_id",)),
+        ForeignKey(("sku_id",), "skus", ("sku_id",)),
+        ForeignKey(("location_id",), "locations", ("location_id",)),
+    ),
+    columns=(
+        ColumnSpec("order_id", "string", "Order."),
+        ColumnSpec("line_id", "string", "Line number within the order."),
+        ColumnSpec("sku_id", "string", "SKU ordered."),
+        ColumnSpec("location_id", "string", "Location that fulfils the line."),
+        ColumnSpec("quantity", "int", f"Quantity ordered ({_qty}).", gt=0),
+        ColumnSpec("requested_date", "date", "Date the customer asked to receive it by."),
+        ColumnSpec("shipped_quantity", "int", f"Quantity shipped so far ({_qty}).", ge=0, nullable=True),
+        ColumnSpec("shipped_date", "date", "Date the line shipped in full.", nullable=True),
+        ColumnSpec(
+            "backordered_quantity",
+            "int",
+            f"Quantity that could not ship on the order day and went on backorder ({_qty}).",
+            ge=0,
+            nullable=True,
+        ),
+    ),
+    row_rules=(
+        RowRule(
+            "shipped_not_above_ordered",
+            "shipped_quantity <= quantity",
+            ("shipped_quantity", "quantity"),
+            "shipped_quantity must not exceed quantity",
+        ),
+        RowRule(
+            "backordered_not_above_ordered",
+            "backordered_quantity <= quantity",
+            ("backordered_quantity", "quantity"),
+            "backordered_quantity must not exceed quantity",
+        ),
+    ),
+)
+
+PURCHASE_ORDERS = TableContract(
+    name="purchase_orders",
+    description="Purchase order lines placed with suppliers, with their receipt once delivered.",
+    key=("po_id",),
+    foreign_keys=(
+        ForeignKey(("supplier_id",), "suppliers", ("supplier_id",)),
+        ForeignKey(("sku_id",), "skus", ("sku_id",)),
+        ForeignKey(("location_id",), "locations", ("location_id",)),
+    ),
+    columns=(
+        ColumnSpec("po_id", "string", "Purchase order line identifier."),
+        ColumnSpec("supplier_id", "string", "Supplier."),
+        ColumnSpec("sku_id", "string", "SKU."),
+        ColumnSpec("location_id", "string", "Receiving location."),
+        ColumnSpec("quantity", "int", f"Quantity ordered ({_qty}).", gt=0),
+        ColumnSpec("order_date", "date", "Date the PO was placed."),
+        ColumnSpec("promised_date", "date", "Delivery date promised by the supplier."),
+        ColumnSpec("received_date", "date", "Date the goods arrived (null while open).", nullable=True),
+        ColumnSpec("received_quantity", "int", f"Quantity received ({_qty}).", ge=0, nullable=True),
+        ColumnSpec("is_expedited", "bool", "Whether the PO line was expedited.", nullable=True),
+    ),
+    row_rules=(
+        RowRule(
+            "promised_after_order",
+            "promised_date >= order_date",
+            ("promised_date", "order_date"),
+            "promised_date must not be before order_date",
+        ),
+        RowRule(
+            "received_after_order",
+            "received_date >= order_date",
+            ("received_date", "order_date"),
+            "received_date must not be before order_date",
+        ),
+    ),
+)
+
+ASN_EVENTS = TableContract(
+    name="asn_events",
+    description="Advance shipping notices: the supplier's announced ETA for a PO line.",
+    key=("asn_id",),
+    foreign_keys=(ForeignKey(("po_id",), "purchase_orders", ("po_id",)),),
+    columns=(
+        ColumnSpec("asn_id", "string", "ASN identifier."),
+        ColumnSpec("po_id", "string", "PO line the notice refers to."),
+        ColumnSpec("event_time", "datetime", "When the notice was received."),
+        ColumnSpec("eta", "date", "Announced arrival date."),
+        ColumnSpec("quantity", "int", f"Quantity announced ({_qty}).", gt=0),
+    ),
+)
+
+PROMOTIONS = TableContract(
+    name="promotions",
+    description="Promotions, known in advance (announced before they start).",
+    key=("promotion_id",),
+    foreign_keys=(
+        ForeignKey(("sku_id",), "skus", ("sku_id",)),
+        ForeignKey(("location_id",), "locations", ("location_id",)),
+    ),
+    columns=(
+        ColumnSpec("promotion_id", "string", "Promotion identifier."),
+        ColumnSpec("sku_id", "string", "SKU promoted."),
+        ColumnSpec("location_id", "string", "Location where it runs."),
+        ColumnSpec("announced_date", "date", "Date the promotion became known."),
+        ColumnSpec("start_date", "date", "First day."),
+        ColumnSpec("end_date", "date", "Last day (inclusive)."),
+        ColumnSpec("discount_pct", "float", "Price reduction as a fraction.", ge=0, le=1),
+    ),
+    row_rules=(
+        RowRule("end_after_start", "end_date >= start_date", ("end_date", "start_date"),
+                "end_date must not be before start_date"),
+        RowRule("announced_before_start", "announced_date <= start_date",
+                ("announced_date", "start_date"), "announced_date must not be after start_date"),
+    ),
+)
+
+CANONICAL_TABLES: dict[str, TableContract] = {
+    t.name: t
+    for t in (
+        SKUS,
+        LOCATIONS,
+        SUPPLIERS,
+        SKU_SUPPLIERS,
+        TRANSFER_LANES,
+        INVENTORY_SNAPSHOTS,
+        ORDERS,
+        ORDER_LINES,
+        PURCHASE_ORDERS,
+        ASN_EVENTS,
+        PROMOTIONS,
+    )
+}
+
+# Parents before children, so foreign keys can be checked against already-accepted rows.
+TABLE_ORDER: tuple[str, ...] = tuple(CANONICAL_TABLES)

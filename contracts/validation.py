@@ -1,0 +1,176 @@
+"""Validate a table against its contract: accepted rows typed, rejected rows kept with a reason."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.errors as pa_errors
+
+from contracts.coercion import append_reasons, coerce_table
+from contracts.errors import ContractError
+from contracts.schemas import pandera_schema, stored_dtype
+from contracts.tables import CANONICAL_TABLES, TableContract
+
+REASON_COLUMN = "reason"
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """``accepted`` holds canonical dtypes; ``quarantined`` holds the raw rows plus ``reason``.
+
+    Both keep the index of the input, so ``len(accepted) + len(quarantined) == len(input)``.
+    """
+
+    table: str
+    accepted: pd.DataFrame
+    quarantined: pd.DataFrame
+
+
+def missing_required_columns(columns: list[str], contract: TableContract) -> list[str]:
+    present = set(columns)
+    return [name for name in contract.required_columns if name not in present]
+
+
+def validate_table(
+    table: str,
+    frame: pd.DataFrame,
+    parents: Mapping[str, pd.DataFrame] | None = None,
+    seen_keys: pd.DataFrame | None = None,
+) -> ValidationResult:
+    """Coerce and validate ``frame`` against the contract of ``table``.
+
+    ``parents`` maps a referenced table name to its accepted rows; foreign keys to tables not
+    in ``parents`` are not checked. ``seen_keys`` holds keys accepted from earlier chunks of the
+    same file, so duplicates across chunks are caught too.
+    """
+    contract = CANONICAL_TABLES[table]
+    missing = missing_required_columns(list(frame.columns), contract)
+    if missing:
+        raise ContractError(f"table {table}: missing required column(s) {', '.join(missing)}")
+    typed, reasons = coerce_table(frame, contract)
+    reasons = append_reasons(reasons, _schema_reasons(typed, frame, contract))
+    reasons = append_reasons(reasons, _duplicate_reasons(typed, contract, seen_keys))
+    reasons = append_reasons(reasons, _foreign_key_reasons(typed, contract, parents or {}))
+    rejected = reasons != ""
+    accepted = _to_stored_dtypes(typed.loc[~rejected], contract)
+    quarantined = frame.loc[rejected].copy()
+    quarantined[REASON_COLUMN] = reasons[rejected]
+    return ValidationResult(table=table, accepted=accepted, quarantined=quarantined)
+
+
+def _schema_reasons(typed: pd.DataFrame, raw: pd.DataFrame, contract: TableContract) -> pd.Series:
+    """Per-row reasons from pandera's lazy validation (value ranges, nulls, allowed sets, rules).
+
+    A null that comes from an unparseable value is already reported by coercion, so it is not
+    reported again as missing.
+    """
+    reasons = pd.Series("", index=typed.index, dtype=object)
+    # Key uniqueness is checked by _duplicate_reasons, which also sees earlier chunks.
+    schema = pandera_schema(contract.name, check_key=False)
+    try:
+        schema.validate(typed, lazy=True)
+    except pa_errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+        row_cases = cases[cases["index"].notna()]
+        row_cases = row_cases[~row_cases.apply(_was_unparseable, axis=1, args=(raw,))]
+        structural = cases[cases["index"].isna()]
+        if len(structural):
+            first = structural.iloc[0]
+            raise ContractError(
+                f"table {contract.name}: column {first['column']} failed {first['check']}"
+            ) from errors
+        messages = [_describe(case, contract) for case in row_cases.itertuples(index=False)]
+        per_row = (
+            pd.DataFrame({"index": row_cases["index"].to_numpy(), "message": messages})
+            .drop_duplicates()
+            .groupby("index", sort=False)["message"]
+            .agg("; ".join)
+        )
+        reasons.loc[per_row.index] = per_row.to_numpy()
+    return reasons
+
+
+def _was_unparseable(case: pd.Series, raw: pd.DataFrame) -> bool:
+    if case["check"] != "not_nullable" or case["column"] not in raw.columns:
+        return False
+    value = raw.at[case["index"], case["column"]]
+    return not (pd.isna(value) or str(value).strip() == "")
+
+
+_CHECK_TEXT = {
+    "greater_than_or_equal_to": "must be >= {}",
+    "less_than_or_equal_to": "must be <= {}",
+    "greater_than": "must be > {}",
+    "isin": "must be one of {}",
+}
+
+
+def _describe(case: tuple, contract: TableContract) -> str:
+    """Readable text for one pandera failure case: the field, the rule and the value."""
+    column, check = case.column, str(case.check)
+    value = case.failure_case.item() if hasattr(case.failure_case, "item") else case.failure_case
+    if check == "not_nullable":
+        return f"missing {column}"
+    match = re.match(r"(\w+)\((.*)\)$", check)
+    if match and match.group(1) in _CHECK_TEXT:
+        return f"{column}: {_CHECK_TEXT[match.group(1)].format(match.group(2))}, got {value!r}"
+    for rule in contract.row_rules:
+        if rule.name == check or rule.description == check:
+            return rule.description
+    return f"{column}: failed {check}"
+
+
+def _duplicate_reasons(
+    typed: pd.DataFrame, contract: TableContract, seen_keys: pd.DataFrame | None
+) -> pd.Series:
+    key = list(contract.key)
+    keys = typed[key]
+    duplicated = keys.duplicated(keep="first")
+    if seen_keys is not None and len(seen_keys):
+        earlier = pd.MultiIndex.from_frame(seen_keys[key].astype(object))
+        duplicated |= pd.MultiIndex.from_frame(keys.astype(object)).isin(earlier)
+    has_key = keys.notna().all(axis=1)
+    label = f"duplicate key ({', '.join(key)})"
+    return pd.Series("", index=typed.index, dtype=object).mask(duplicated & has_key, label)
+
+
+def _foreign_key_reasons(
+    typed: pd.DataFrame, contract: TableContract, parents: Mapping[str, pd.DataFrame]
+) -> pd.Series:
+    reasons = pd.Series("", index=typed.index, dtype=object)
+    for fk in contract.foreign_keys:
+        parent = parents.get(fk.ref_table)
+        if parent is None:
+            continue
+        child = pd.MultiIndex.from_frame(typed[list(fk.columns)].astype(object))
+        known = pd.MultiIndex.from_frame(parent[list(fk.ref_columns)].astype(object))
+        present = typed[list(fk.columns)].notna().all(axis=1)
+        unknown = present & ~child.isin(known)
+        if unknown.any():
+            shown = typed[fk.columns[0]].astype(str)
+            message = f"unknown {fk.columns[0]} " + shown.map(repr) + f" (not in {fk.ref_table})"
+            reasons = append_reasons(reasons, message.where(unknown, ""))
+    return reasons
+
+
+def _to_stored_dtypes(frame: pd.DataFrame, contract: TableContract) -> pd.DataFrame:
+    return frame.astype({spec.name: stored_dtype(spec) for spec in contract.columns})[
+        contract.column_names
+    ]
+
+
+def enforce_contract(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Validate rows produced by our own code (e.g. the simulator): any rejection is a bug.
+
+    Returns the frame in canonical dtypes and column order.
+    """
+    result = validate_table(table, frame)
+    if len(result.quarantined):
+        sample = result.quarantined[REASON_COLUMN].head(3).tolist()
+        raise ContractError(
+            f"table {table}: {len(result.quarantined)} row(s) break the contract, e.g. {sample}"
+        )
+    return result.accepted

@@ -1,0 +1,23 @@
+"""The ``backorder`` command line (Typer). Each command module registers itself here."""
+
+from __future__ import annotations
+
+import typer
+
+from pipelines.commands import benchmark, contracts_doc, demo, ingest
+
+app = typer.Typer(
+    name="backorder",
+    help="Backorder Radar: backorder risk, demand and lead-time forecasts, and what to do about them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+app.command("ingest")(ingest.ingest)
+app.command("demo")(demo.demo)
+app.command("contracts-doc")(contracts_doc.contracts_doc)
+app.add_typer(benchmark.app, name="benchmark")
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""One module per ``backorder`` sub-command group; ``pipelines.cli`` registers them."""

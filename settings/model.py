@@ -1,0 +1,153 @@
+"""The settings model and its loader (YAML file plus ``BACKORDER_*`` environment variables)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_FILE = Path("backorder.yaml")
+
+
+class Settings(BaseSettings):
+    """Where data, stores and models live, and how the service behaves.
+
+    Relative paths are resolved against ``root`` (the repository by default), so the same
+    settings work from any working directory.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="BACKORDER_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        yaml_file=None,
+    )
+
+    profile: Literal["embedded", "production"] = "embedded"
+    root: Path = Field(default_factory=Path.cwd, description="Base for relative paths.")
+    data_dir: Path = Path("data")
+
+    # Feast: offline store is duckdb over Parquet; online store is SQLite or Redis.
+    online_store: Literal["sqlite", "redis"] = "sqlite"
+    redis_connection_string: str = "127.0.0.1:6379"
+    feast_project: str = "backorder_radar"
+
+    # MLflow tracking + registry: SQLite by default, PostgreSQL by setting a postgresql:// URI.
+    mlflow_tracking_uri: str | None = None
+
+    # Service
+    api_keys: dict[str, list[str]] = Field(
+        default_factory=dict, description="API key -> roles (oms, planner, admin)."
+    )
+    allow_dev_key: bool = True
+    service_host: str = "127.0.0.1"
+    service_port: int = 3000
+
+    config_file: Path | None = Field(default=None, exclude=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        yaml_file = settings_cls.model_config.get("yaml_file")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if yaml_file:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
+        return tuple(sources)
+
+    @model_validator(mode="after")
+    def _resolve_paths(self) -> Settings:
+        self.root = self.root.resolve()
+        if not self.data_dir.is_absolute():
+            self.data_dir = (self.root / self.data_dir).resolve()
+        return self
+
+    # Derived locations: one layout under data_dir, so nothing else invents paths.
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def canonical_dir(self) -> Path:
+        return self.data_dir / "canonical"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    @property
+    def features_dir(self) -> Path:
+        return self.data_dir / "features"
+
+    @property
+    def feature_repo_dir(self) -> Path:
+        return self.data_dir / "feature_repo"
+
+    @property
+    def online_store_path(self) -> Path:
+        return self.data_dir / "online_store.db"
+
+    @property
+    def mlflow_dir(self) -> Path:
+        return self.data_dir / "mlflow"
+
+    @property
+    def tracking_uri(self) -> str:
+        if self.mlflow_tracking_uri:
+            return self.mlflow_tracking_uri
+        return f"sqlite:///{self.mlflow_dir / 'mlflow.db'}"
+
+    @property
+    def artifact_root(self) -> Path:
+        return self.mlflow_dir / "artifacts"
+
+    @property
+    def bentoml_home(self) -> Path:
+        return self.data_dir / "bentoml"
+
+    @property
+    def prediction_log_dir(self) -> Path:
+        return self.data_dir / "prediction_log"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.data_dir / "model_cache"
+
+
+def load_settings(config_file: Path | str | None = None, **overrides: object) -> Settings:
+    """Build settings from an optional YAML file, ``BACKORDER_*`` variables and overrides.
+
+    The YAML file is ``config_file`` if given, else ``$BACKORDER_CONFIG``, else ``backorder.yaml``
+    in the working directory when it exists.
+    """
+    path = Path(config_file) if config_file else None
+    if path is None and os.environ.get("BACKORDER_CONFIG"):
+        path = Path(os.environ["BACKORDER_CONFIG"])
+    if path is None and DEFAULT_CONFIG_FILE.exists():
+        path = DEFAULT_CONFIG_FILE
+    if path is not None and not path.exists():
+        raise FileNotFoundError(f"settings file {path} does not exist")
+
+    class _FileSettings(Settings):
+        model_config = SettingsConfigDict(yaml_file=path)
+
+    values = _FileSettings(**overrides).model_dump()
+    values["config_file"] = path
+    return Settings.model_construct(**values)

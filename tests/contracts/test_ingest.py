@@ -1,0 +1,156 @@
+"""Ingestion of export folders: invariant, idempotence, header matching, structural failures."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from contracts.errors import ContractError
+from contracts.ingest import REPORT_FILE, ingest_exports
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _ingest(source: Path, out: Path, chunk_rows: int = 100_000):
+    return ingest_exports(source, out / "canonical", out / "quarantine", chunk_rows=chunk_rows)
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_example_export_accepted_plus_quarantined_equals_rows_read(tmp_path):
+    report = _ingest(REPO_ROOT / "examples" / "erp_export", tmp_path)
+    for table in report.tables:
+        assert table.accepted + table.quarantined == table.rows_read
+        accepted = pd.read_parquet(tmp_path / "canonical" / f"{table.table}.parquet")
+        quarantined = pd.read_csv(tmp_path / "quarantine" / f"{table.table}.csv")
+        assert len(accepted) == table.accepted
+        assert len(quarantined) == table.quarantined
+        assert quarantined["reason"].notna().all()
+    assert sum(t.quarantined for t in report.tables) > 0
+
+
+def test_rerunning_on_the_same_input_gives_identical_output(tmp_path):
+    source = REPO_ROOT / "examples" / "erp_export"
+    _ingest(source, tmp_path / "first")
+    _ingest(source, tmp_path / "second")
+    _ingest(source, tmp_path / "second")
+    for sub in ("canonical", "quarantine"):
+        assert _digest(tmp_path / "first" / sub) == _digest(tmp_path / "second" / sub)
+
+
+def test_chunked_reading_gives_the_same_result_as_one_chunk(tmp_path):
+    source = REPO_ROOT / "examples" / "erp_export"
+    _ingest(source, tmp_path / "whole")
+    _ingest(source, tmp_path / "chunked", chunk_rows=2)
+    assert _digest(tmp_path / "whole" / "quarantine") == _digest(tmp_path / "chunked" / "quarantine")
+    for table in (tmp_path / "whole" / "canonical").glob("*.parquet"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(table), pd.read_parquet(tmp_path / "chunked" / "canonical" / table.name)
+        )
+
+
+def test_headers_match_ignoring_case_spaces_and_underscores(make_export, valid_export_rows, tmp_path):
+    rows = valid_export_rows
+    rows["skus"] = [{"SKU ID": "SKU-1", "CATEGORY": "snacks", "Unit-Cost": "1", "unit price": "2", "Notes": "x"}]
+    report = _ingest(make_export(rows), tmp_path / "out")
+    skus = next(t for t in report.tables if t.table == "skus")
+    assert (skus.accepted, skus.quarantined) == (1, 0)
+    assert skus.ignored_columns == ["Notes"]
+
+
+def test_file_names_match_tables_loosely_and_others_are_reported(make_export, valid_export_rows, tmp_path):
+    source = make_export(valid_export_rows)
+    (source / "skus.csv").rename(source / "SKUs.CSV")
+    (source / "readme.txt").write_text("not a table")
+    report = _ingest(source, tmp_path / "out")
+    assert "skus" in [t.table for t in report.tables]
+    assert report.skipped_files == ["readme.txt"]
+
+
+def test_parquet_exports_are_read_like_csv(make_export, valid_export_rows, tmp_path):
+    source = make_export(valid_export_rows)
+    pd.read_csv(source / "order_lines.csv", dtype=str).to_parquet(source / "order_lines.parquet")
+    (source / "order_lines.csv").unlink()
+    report = _ingest(source, tmp_path / "out")
+    lines = next(t for t in report.tables if t.table == "order_lines")
+    assert (lines.accepted, lines.quarantined) == (1, 0)
+
+
+def _prepare_previous_output(make_export, valid_export_rows, tmp_path) -> Path:
+    out = tmp_path / "out"
+    _ingest(make_export(valid_export_rows, "first"), out)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        ("missing_column", "order_lines.csv: missing required column(s) quantity"),
+        ("undecodable", "orders.csv: not valid UTF-8"),
+        ("empty", "orders.csv: the file is empty"),
+        ("header_only", "orders.csv: the file has a header but no rows"),
+    ],
+)
+def test_structurally_unusable_file_fails_naming_it_and_leaves_no_partial_output(
+    breakage, message, make_export, valid_export_rows, tmp_path
+):
+    out = _prepare_previous_output(make_export, valid_export_rows, tmp_path)
+    before = {sub: _digest(out / sub) for sub in ("canonical", "quarantine")}
+    source = make_export(valid_export_rows, "second")
+    if breakage == "missing_column":
+        pd.read_csv(source / "order_lines.csv").drop(columns=["quantity"]).to_csv(
+            source / "order_lines.csv", index=False
+        )
+    elif breakage == "undecodable":
+        (source / "orders.csv").write_bytes(
+            b"order_id,customer_id,customer_tier,order_time,allow_split\n\xff\xfe,\x81,gold,x,y\n"
+        )
+    elif breakage == "empty":
+        (source / "orders.csv").write_text("")
+    else:
+        (source / "orders.csv").write_text("order_id,customer_id,customer_tier,order_time,allow_split\n")
+    with pytest.raises(ContractError) as error:
+        _ingest(source, out)
+    assert message in str(error.value)
+    assert {sub: _digest(out / sub) for sub in ("canonical", "quarantine")} == before
+    assert not list(out.glob(".ingest-*"))
+
+
+def test_foreign_keys_are_checked_against_tables_ingested_earlier(make_export, valid_export_rows, tmp_path):
+    out = _prepare_previous_output(make_export, valid_export_rows, tmp_path)
+    later = {
+        "order_lines": [
+            {**valid_export_rows["order_lines"][0], "line_id": "2"},
+            {**valid_export_rows["order_lines"][0], "line_id": "3", "sku_id": "SKU-404"},
+        ]
+    }
+    report = _ingest(make_export(later, "later"), out)
+    lines = report.tables[0]
+    assert (lines.accepted, lines.quarantined) == (1, 1)
+    quarantined = pd.read_csv(out / "quarantine" / "order_lines.csv")
+    assert quarantined["reason"].tolist() == ["unknown sku_id 'SKU-404' (not in skus)"]
+    assert quarantined["source_row"].tolist() == [2]
+
+
+def test_unchecked_foreign_keys_are_reported_when_no_parent_exists(make_export, valid_export_rows, tmp_path):
+    report = _ingest(make_export({"asn_events": valid_export_rows["asn_events"]}), tmp_path / "out")
+    assert report.tables[0].foreign_keys_not_checked == ["po_id -> purchase_orders"]
+    summary = json.loads((tmp_path / "out" / "canonical" / REPORT_FILE).read_text())
+    assert summary["tables"][0]["accepted"] == 1
+
+
+def test_bad_rows_in_a_large_file_do_not_lose_accepted_rows(make_export, valid_export_rows, tmp_path):
+    base = valid_export_rows["inventory_snapshots"][0]
+    days = pd.date_range("2023-01-01", periods=2000).strftime("%Y-%m-%d")
+    rows = [{**base, "snapshot_date": d, "on_hand": str(-1 if i % 97 == 0 else i)} for i, d in enumerate(days)]
+    source = make_export({**valid_export_rows, "inventory_snapshots": rows})
+    report = _ingest(source, tmp_path / "out", chunk_rows=300)
+    snaps = next(t for t in report.tables if t.table == "inventory_snapshots")
+    bad = sum(1 for i in range(2000) if i % 97 == 0)
+    assert (snaps.rows_read, snaps.accepted, snaps.quarantined) == (2000, 2000 - bad, bad)

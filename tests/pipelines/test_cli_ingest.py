@@ -1,0 +1,38 @@
+"""The `backorder ingest` and `backorder demo` commands as a user runs them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "erp_export"
+
+
+def test_ingest_prints_accepted_and_quarantined_counts(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["ingest", str(EXAMPLES)])
+    assert result.exit_code == 0, result.output
+    assert "order_lines" in result.output and "quarantined" in result.output
+    assert (tmp_path / "data" / "canonical" / "order_lines.parquet").exists()
+    assert (tmp_path / "data" / "quarantine" / "order_lines.csv").exists()
+
+
+def test_ingest_of_a_broken_export_exits_with_a_message_naming_file_and_column(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "export"
+    source.mkdir()
+    (source / "skus.csv").write_text("sku_id,category\nSKU-1,snacks\n")
+    result = CliRunner().invoke(app, ["ingest", str(source)])
+    assert result.exit_code == 2
+    assert "skus.csv: missing required column(s) unit_cost, unit_price" in result.output
+    assert not (tmp_path / "data" / "canonical" / "skus.parquet").exists()
+
+
+def test_ingest_of_a_missing_folder_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["ingest", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
