@@ -10,7 +10,7 @@ export DO_NOT_TRACK := true
 export UV_COMPILE_BYTECODE := 1
 export UV_LINK_MODE := copy
 
-.PHONY: install demo test test-fast serve lint clean
+.PHONY: install demo test test-fast lint clean lock
 
 install: $(STAMP)
 
@@ -36,3 +36,8 @@ lint: install
 
 clean:
 	rm -rf data/ .pytest_cache
+
+# Re-resolve the whole stack after editing pyproject.toml dependencies.
+lock: install
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+		--python-platform x86_64-unknown-linux-gnu -o requirements.lock

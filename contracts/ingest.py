@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -23,7 +24,12 @@ from contracts.readers import SUPPORTED_SUFFIXES, iter_chunks, read_header
 from contracts.schemas import stored_dtype
 from contracts.tables import CANONICAL_TABLES, TABLE_ORDER, TableContract
 from contracts.errors import ContractError
-from contracts.validation import REASON_COLUMN, missing_required_columns, validate_table
+from contracts.validation import (
+    REASON_COLUMN,
+    key_hashes,
+    missing_required_columns,
+    validate_table,
+)
 
 REPORT_FILE = "_ingest_report.json"
 _ARROW_TYPE = {
@@ -115,8 +121,8 @@ def _parent_keys(
 
 
 def _referenced_columns(table: str) -> list[str]:
-    """Columns of ``table`` that other tables point at, plus its key."""
-    columns = list(CANONICAL_TABLES[table].key)
+    """Columns of ``table`` that other tables point at (kept in memory for foreign-key checks)."""
+    columns: list[str] = []
     for other in CANONICAL_TABLES.values():
         for fk in other.foreign_keys:
             if fk.ref_table == table:
@@ -137,7 +143,7 @@ def _ingest_table(
     report.ignored_columns = sorted(set(read_header(path)) - set(mapping))
     keep = _referenced_columns(table)
     kept_keys: list[pd.DataFrame] = []
-    seen_keys: pd.DataFrame | None = None
+    seen_keys = np.empty(0, dtype=np.uint64)
     quarantine_path = staging / "quarantine" / f"{table}.csv"
     with pq.ParquetWriter(staging / "canonical" / f"{table}.parquet", _arrow_schema(contract)) as writer:
         wrote_quarantine_header = False
@@ -150,9 +156,9 @@ def _ingest_table(
             writer.write_table(
                 pa.Table.from_pandas(result.accepted, schema=_arrow_schema(contract), preserve_index=False)
             )
-            new_keys = result.accepted[list(contract.key)]
-            seen_keys = new_keys if seen_keys is None else pd.concat([seen_keys, new_keys])
-            kept_keys.append(result.accepted[keep])
+            seen_keys = np.concatenate([seen_keys, key_hashes(result.accepted, table)])
+            if keep:
+                kept_keys.append(result.accepted[keep])
             bad = chunk.loc[result.quarantined.index]
             bad.insert(0, REASON_COLUMN, result.quarantined[REASON_COLUMN])
             bad.insert(0, "source_row", bad.index + 1)
@@ -161,6 +167,8 @@ def _ingest_table(
             wrote_quarantine_header = True
     if report.rows_read == 0:
         raise ContractError(f"{path.name}: the file has a header but no rows")
+    if not keep:
+        return report, pd.DataFrame()
     dtypes = {c: stored_dtype(contract.column(c)) for c in keep}
     return report, pd.concat(kept_keys, ignore_index=True).astype(dtypes)
 

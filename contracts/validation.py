@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pandera.errors as pa_errors
 
@@ -38,13 +39,13 @@ def validate_table(
     table: str,
     frame: pd.DataFrame,
     parents: Mapping[str, pd.DataFrame] | None = None,
-    seen_keys: pd.DataFrame | None = None,
+    seen_keys: np.ndarray | None = None,
 ) -> ValidationResult:
     """Coerce and validate ``frame`` against the contract of ``table``.
 
     ``parents`` maps a referenced table name to its accepted rows; foreign keys to tables not
-    in ``parents`` are not checked. ``seen_keys`` holds keys accepted from earlier chunks of the
-    same file, so duplicates across chunks are caught too.
+    in ``parents`` are not checked. ``seen_keys`` holds the ``key_hashes`` of rows accepted from
+    earlier chunks of the same file, so duplicates across chunks are caught too.
     """
     contract = CANONICAL_TABLES[table]
     missing = missing_required_columns(list(frame.columns), contract)
@@ -123,18 +124,32 @@ def _describe(case: tuple, contract: TableContract) -> str:
     return f"{column}: failed {check}"
 
 
+def key_hashes(frame: pd.DataFrame, table: str) -> np.ndarray:
+    """64-bit hashes of the key columns: a compact memory of keys already accepted."""
+    key = list(CANONICAL_TABLES[table].key)
+    return pd.util.hash_pandas_object(frame[key].astype(object), index=False).to_numpy()
+
+
 def _duplicate_reasons(
-    typed: pd.DataFrame, contract: TableContract, seen_keys: pd.DataFrame | None
+    typed: pd.DataFrame, contract: TableContract, seen_keys: np.ndarray | None
 ) -> pd.Series:
     key = list(contract.key)
     keys = typed[key]
     duplicated = keys.duplicated(keep="first")
     if seen_keys is not None and len(seen_keys):
-        earlier = pd.MultiIndex.from_frame(seen_keys[key].astype(object))
-        duplicated |= pd.MultiIndex.from_frame(keys.astype(object)).isin(earlier)
+        duplicated |= pd.Index(seen_keys).get_indexer(key_hashes(typed, contract.name)) >= 0
     has_key = keys.notna().all(axis=1)
     label = f"duplicate key ({', '.join(key)})"
     return pd.Series("", index=typed.index, dtype=object).mask(duplicated & has_key, label)
+
+
+def _rows_in(rows: pd.DataFrame, known: pd.DataFrame) -> pd.Series:
+    """Whether each row of ``rows`` appears in ``known`` (same number of columns, by position)."""
+    if rows.shape[1] == 1:
+        return rows.iloc[:, 0].isin(known.iloc[:, 0]).to_numpy()
+    left = pd.MultiIndex.from_frame(rows.astype(object))
+    right = pd.MultiIndex.from_frame(known.astype(object).set_axis(rows.columns, axis=1))
+    return left.isin(right)
 
 
 def _foreign_key_reasons(
@@ -145,10 +160,8 @@ def _foreign_key_reasons(
         parent = parents.get(fk.ref_table)
         if parent is None:
             continue
-        child = pd.MultiIndex.from_frame(typed[list(fk.columns)].astype(object))
-        known = pd.MultiIndex.from_frame(parent[list(fk.ref_columns)].astype(object))
         present = typed[list(fk.columns)].notna().all(axis=1)
-        unknown = present & ~child.isin(known)
+        unknown = present & ~_rows_in(typed[list(fk.columns)], parent[list(fk.ref_columns)])
         if unknown.any():
             shown = typed[fk.columns[0]].astype(str)
             message = f"unknown {fk.columns[0]} " + shown.map(repr) + f" (not in {fk.ref_table})"

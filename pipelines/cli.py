@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pipelines.commands import benchmark, contracts_doc, demo, ingest
+from pipelines.commands import benchmark, contracts_doc, demo, ingest, promote
 
 app = typer.Typer(
     name="backorder",
@@ -17,6 +17,7 @@ app = typer.Typer(
 app.command("ingest")(ingest.ingest)
 app.command("demo")(demo.demo)
 app.command("contracts-doc")(contracts_doc.contracts_doc)
+app.command("promote")(promote.promote)
 app.add_typer(benchmark.app, name="benchmark")
 
 if __name__ == "__main__":

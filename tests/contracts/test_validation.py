@@ -7,7 +7,7 @@ import pytest
 
 from contracts import CANONICAL_TABLES
 from contracts.errors import ContractError
-from contracts.validation import enforce_contract, validate_table
+from contracts.validation import enforce_contract, key_hashes, validate_table
 
 
 @pytest.mark.parametrize("table", list(CANONICAL_TABLES))
@@ -77,7 +77,7 @@ def test_duplicate_keys_keep_the_first_row_and_quarantine_later_ones(valid_rows)
 
 
 def test_keys_seen_in_an_earlier_chunk_count_as_duplicates(valid_rows):
-    earlier = pd.DataFrame({"sku_id": ["SKU-1"]})
+    earlier = key_hashes(pd.DataFrame({"sku_id": ["SKU-1"]}), "skus")
     result = validate_table("skus", pd.DataFrame([valid_rows["skus"]]), seen_keys=earlier)
     assert result.quarantined["reason"].tolist() == ["duplicate key (sku_id)"]
 

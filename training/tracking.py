@@ -1,0 +1,150 @@
+"""MLflow tracking and registry: one way to log a training run and register its model.
+
+Every model of the project (``backorder_risk``, ``demand``, ``lead_time``) goes through
+``log_training_run``: parameters, held-out metrics, plots, the feature list and feature
+service, the identity of the training data, and the model with signature and input example.
+The new version gets the alias ``challenger``; ``training.promotion`` decides about ``champion``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import joblib
+import mlflow
+import pandas as pd
+from mlflow import MlflowClient
+from mlflow.entities.model_registry import ModelVersion
+from mlflow.models import infer_signature
+
+CHALLENGER = "challenger"
+CHAMPION = "champion"
+
+# Requirements written with each model, instead of MLflow's slow and noisy inference.
+_MODEL_REQUIREMENTS = ["lightgbm", "scikit-learn", "pandas", "numpy", "joblib"]
+
+
+@dataclass(frozen=True)
+class TrainingRecord:
+    """Everything a training run reports, as plain data (pure training code returns this).
+
+    ``holdout_period`` names the held-out data the ``metrics`` were computed on; promotion
+    compares two versions only on the same period.
+    """
+
+    model_name: str
+    params: Mapping[str, Any]
+    metrics: Mapping[str, float]
+    feature_names: tuple[str, ...]
+    holdout_period: str
+    data_identity: Mapping[str, str]
+    feature_service: str | None = None
+    figures: Mapping[str, Any] = field(default_factory=dict)  # name -> matplotlib Figure
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def frame_fingerprint(frame: pd.DataFrame) -> str:
+    """A stable content hash of a data set, logged as the identity of the training data."""
+    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    digest = hashlib.sha256(hashed.tobytes())
+    digest.update(",".join(map(str, frame.columns)).encode())
+    return digest.hexdigest()[:16]
+
+
+class _PickledModel(mlflow.pyfunc.PythonModel):
+    """Serves any fitted estimator of the project (booster, calibrated wrapper, forecaster).
+
+    The estimator's own ``predict_proba`` (classifiers) or ``predict`` is what pyfunc calls, so
+    the registry serves exactly the object that was evaluated.
+    """
+
+    def load_context(self, context: mlflow.pyfunc.PythonModelContext) -> None:
+        self.model = joblib.load(context.artifacts["estimator"])
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None) -> Any:
+        return predict_scores(self.model, model_input)
+
+
+def configure(tracking_uri: str, artifact_root: Path, experiment: str) -> str:
+    """Point MLflow at the store and make sure the experiment exists; return its id.
+
+    Called by pipelines at run time, never at import. The experiment gets an explicit artifact
+    location so artifacts do not land in the working directory.
+    """
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)
+    existing = mlflow.get_experiment_by_name(experiment)
+    if existing is not None:
+        return existing.experiment_id
+    location = (artifact_root / experiment).resolve().as_uri()
+    return mlflow.create_experiment(experiment, artifact_location=location)
+
+
+def log_training_run(
+    record: TrainingRecord,
+    estimator: Any,
+    input_example: pd.DataFrame,
+    experiment_id: str,
+) -> ModelVersion:
+    """Log the run, register the model under ``record.model_name`` and mark it ``challenger``."""
+    with mlflow.start_run(experiment_id=experiment_id, run_name=record.model_name) as run:
+        mlflow.log_params({k: _param_value(v) for k, v in record.params.items()})
+        mlflow.log_metrics({k: float(v) for k, v in record.metrics.items()})
+        tags = {
+            "holdout_period": record.holdout_period,
+            "feature_service": record.feature_service or "",
+            "model_name": record.model_name,
+            **{f"data.{k}": v for k, v in record.data_identity.items()},
+        }
+        mlflow.set_tags(tags)
+        mlflow.log_dict({"features": list(record.feature_names)}, "features.json")
+        for name, figure in record.figures.items():
+            mlflow.log_figure(figure, f"plots/{name}.png")
+        for name, table in record.tables.items():
+            mlflow.log_table(table, f"tables/{name}.json")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "estimator.joblib"
+            joblib.dump(estimator, path)
+            example = input_example.head(5)
+            signature = infer_signature(example, predict_scores(estimator, example))
+            info = mlflow.pyfunc.log_model(
+                name="model",
+                python_model=_PickledModel(),
+                artifacts={"estimator": str(path)},
+                signature=signature,
+                input_example=example,
+                pip_requirements=_MODEL_REQUIREMENTS,
+                registered_model_name=record.model_name,
+            )
+    client = MlflowClient()
+    version = str(info.registered_model_version)
+    client.set_model_version_tag(record.model_name, version, "holdout_period", record.holdout_period)
+    client.set_model_version_tag(record.model_name, version, "run_id", run.info.run_id)
+    client.set_model_version_tag(
+        record.model_name, version, "metrics", json.dumps(dict(record.metrics), sort_keys=True)
+    )
+    client.set_registered_model_alias(record.model_name, CHALLENGER, version)
+    return client.get_model_version(record.model_name, version)
+
+
+def _param_value(value: Any) -> Any:
+    return value if isinstance(value, (int, float, str, bool)) else json.dumps(value, default=str)
+
+
+def predict_scores(estimator: Any, frame: pd.DataFrame) -> Any:
+    """Positive-class probability for classifiers, ``predict`` for everything else."""
+    if hasattr(estimator, "predict_proba"):
+        return estimator.predict_proba(frame)[:, 1]
+    return estimator.predict(frame)
+
+
+def load_alias(model_name: str, alias: str = CHAMPION) -> Any:
+    """The estimator behind ``models:/<name>@<alias>``, unwrapped from pyfunc."""
+    model = mlflow.pyfunc.load_model(f"models:/{model_name}@{alias}")
+    return model.unwrap_python_model().model
