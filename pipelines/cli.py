@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pipelines.commands import benchmark, contracts_doc, demo, ingest, promote
+from pipelines.commands import benchmark, contracts_doc, demo, ingest, promote, simulate
 
 app = typer.Typer(
     name="backorder",
@@ -18,6 +18,7 @@ app.command("ingest")(ingest.ingest)
 app.command("demo")(demo.demo)
 app.command("contracts-doc")(contracts_doc.contracts_doc)
 app.command("promote")(promote.promote)
+app.command("simulate")(simulate.simulate)
 app.add_typer(benchmark.app, name="benchmark")
 
 if __name__ == "__main__":

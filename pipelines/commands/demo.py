@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import typer
 
-from pipelines.commands.ingest import format_report
-from contracts.ingest import ingest_exports
+from pipelines.commands.simulate import format_summary, write_simulation
 from settings import load_settings
+from simulation import scenario_config
 
-EXAMPLE_EXPORT = Path(__file__).resolve().parents[2] / "examples" / "erp_export"
 
-
-def demo(config: Path | None = typer.Option(None, help="Settings YAML file.")) -> None:
-    """Ingest the example ERP export and report what was accepted and quarantined."""
+def demo(
+    config: Path | None = typer.Option(None, help="Settings YAML file."),
+    seed: int = typer.Option(0, help="Seed of the simulated world."),
+    skus: int = typer.Option(300, min=10, help="SKUs in the world (smaller runs faster)."),
+    days: int = typer.Option(730, min=120, help="Days simulated."),
+) -> None:
+    """Simulate the default world into the canonical tables and report its outcomes."""
     settings = load_settings(config)
-    typer.echo(f"[1/1] ingest {EXAMPLE_EXPORT}")
-    report = ingest_exports(EXAMPLE_EXPORT, settings.canonical_dir, settings.quarantine_dir)
-    typer.echo(format_report(report))
-    typer.echo(f"canonical tables: {settings.canonical_dir}")
-    typer.echo(f"quarantine files: {settings.quarantine_dir}")
+    started = time.perf_counter()
+    typer.echo(f"[1/1] simulate the default world (seed {seed}) -> {settings.canonical_dir}")
+    summary = write_simulation(scenario_config("baseline", seed=seed, n_skus=skus, n_days=days), settings.canonical_dir)
+    rows = ", ".join(f"{name} {count:,}" for name, count in summary["rows"].items())
+    typer.echo(f"      {rows}")
+    typer.echo(f"      {format_summary(summary)}")
+    typer.echo(f"done in {time.perf_counter() - started:.0f} s; canonical tables in {settings.canonical_dir}")

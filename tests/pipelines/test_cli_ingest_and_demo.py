@@ -36,3 +36,13 @@ def test_ingest_of_a_missing_folder_is_a_clear_error(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["ingest", str(tmp_path / "nowhere")])
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+def test_demo_writes_valid_canonical_tables_and_reports_outcomes(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["demo", "--skus", "20", "--days", "150"])
+    assert result.exit_code == 0, result.output
+    assert "fill rate" in result.output
+    canonical = tmp_path / "data" / "canonical"
+    for table in ("skus", "order_lines", "purchase_orders", "inventory_snapshots"):
+        assert (canonical / f"{table}.parquet").exists()

@@ -1,0 +1,340 @@
+"""The daily loop, vectorized across SKU-locations: receive, decide, ship out, allocate, record.
+
+Each day, in this order: purchase orders and transfers due today arrive; today's order lines
+join the open lines; the policy decides; transfers leave their source, expedites move arrival
+dates earlier, new PO lines are placed; on-hand stock is allocated to open lines by priority
+(strict priority per SKU-location: a line that may not ship partially keeps what it would have
+got reserved, so lower-priority lines cannot jump it); the end-of-day position is recorded.
+The only loop is over days; every step inside is numpy over all SKU-locations at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulation.demand import Demand
+from simulation.policy import DailyDecisions, Policy, StateView, Terms, checked
+from simulation.supply import SupplyDraws, plan_receipts
+from simulation.world import World
+
+INITIAL_COVER_DAYS = 14  # initial stock = expected demand over quoted lead time + this
+
+
+class _Book:
+    """Append-only columnar store with amortized growth (POs, transfers)."""
+
+    def __init__(self, **dtypes: type) -> None:
+        self.size = 0
+        self.columns = {name: np.zeros(256, dtype=dtype) for name, dtype in dtypes.items()}
+
+    def append(self, **values: np.ndarray) -> np.ndarray:
+        count = len(next(iter(values.values())))
+        capacity = len(next(iter(self.columns.values())))
+        if self.size + count > capacity:
+            new_capacity = max(2 * capacity, self.size + count)
+            for name, column in self.columns.items():
+                grown = np.zeros(new_capacity, dtype=column.dtype)
+                grown[: self.size] = column[: self.size]
+                self.columns[name] = grown
+        ids = np.arange(self.size, self.size + count)
+        for name, value in values.items():
+            self.columns[name][ids] = value
+        self.size += count
+        return ids
+
+    def frozen(self) -> dict[str, np.ndarray]:
+        return {name: column[: self.size].copy() for name, column in self.columns.items()}
+
+
+@dataclass(frozen=True)
+class EngineLog:
+    """Raw outcome arrays of one run; ``simulation.outcomes`` turns them into tables."""
+
+    on_hand: np.ndarray  # (T, N) end of day
+    allocated: np.ndarray
+    in_transit: np.ndarray
+    backordered: np.ndarray
+    initial_on_hand: np.ndarray  # (N,) before day 0
+    line_shipped: np.ndarray  # units shipped per order line by the end of the horizon
+    line_backordered: np.ndarray  # units not shipped on the order day
+    line_shipped_day: np.ndarray  # day the line shipped in full, -1 if still open
+    purchase_orders: dict[str, np.ndarray]
+    transfers: dict[str, np.ndarray]
+    daily_cost: dict[str, np.ndarray]  # component -> (T,)
+
+
+def build_terms(world: World) -> Terms:
+    sku, loc = world.sku_of, world.location_of
+    return Terms(
+        sku=sku,
+        location=loc,
+        unit_cost=world.unit_cost[sku],
+        unit_price=world.unit_price[sku],
+        holding_rate=world.holding_rate[loc],
+        supplier=world.supplier[sku],
+        quoted_lead_time=world.quoted_lead_time[sku],
+        purchase_cost=world.purchase_cost[sku],
+        moq=world.moq[sku],
+        expedite_days_saved=world.expedite_days_saved[sku],
+        expedite_cost=world.expedite_cost[sku],
+        lane_transit_days=world.lane_transit_days,
+        lane_cost=world.lane_cost,
+    )
+
+
+def initial_stock(world: World) -> np.ndarray:
+    """Expected demand over the quoted lead time plus two weeks, for SKUs already on sale."""
+    sku, loc = world.sku_of, world.location_of
+    cover = world.quoted_lead_time[sku, 0] + INITIAL_COVER_DAYS
+    on_sale = (world.launch_day[sku] < 0) & (world.phase_out_day[sku] > 0)
+    return np.where(on_sale, np.ceil(world.base_units[sku, loc] * cover), 0).astype(np.int64)
+
+
+def allocate(
+    on_hand: np.ndarray,
+    line_n: np.ndarray,
+    remaining: np.ndarray,
+    allow_split: np.ndarray,
+    priority: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Units shipped and units reserved per open line, allocating on-hand by strict priority."""
+    order = (
+        np.argsort(line_n, kind="stable")
+        if priority is None
+        else np.lexsort((np.arange(len(line_n)), priority, line_n))
+    )
+    n_sorted, need = line_n[order], remaining[order]
+    before = np.cumsum(need) - need
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = n_sorted[1:] != n_sorted[:-1]
+    group_base = before[starts][np.cumsum(starts) - 1]
+    available = on_hand[n_sorted] - (before - group_base)
+    take = np.clip(available, 0, need)
+    ship_sorted = np.where(allow_split[order] | (available >= need), take, 0)
+    ship, reserved = np.empty_like(need), np.empty_like(need)
+    ship[order], reserved[order] = ship_sorted, take - ship_sorted
+    return ship, reserved
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+def run(world: World, demand: Demand, draws: SupplyDraws, policy: Policy) -> EngineLog:
+    """Simulate every day of the horizon under ``policy``."""
+    config = world.config
+    n_days, n_total = config.n_days, world.n_sku_locations
+    terms = build_terms(world)
+    holding_per_day = terms.unit_cost * terms.holding_rate / 365
+    tier_rate = np.asarray(config.backorder_penalty_per_unit_day)
+    history = _read_only(demand.units)
+    on_hand = initial_stock(world)
+    initial = on_hand.copy()
+    remaining = demand.line_quantity.copy()
+    first_shortfall = np.zeros_like(remaining)
+    shipped_day = np.full(len(remaining), -1, dtype=np.int64)
+    pos = _Book(
+        n=np.int64,
+        slot=np.int64,
+        quantity=np.int64,
+        order_day=np.int64,
+        promised_day=np.int64,
+        arrival_day=np.int64,
+        received_quantity=np.int64,
+        asn_lead=np.int64,
+        expedited=bool,
+    )
+    moves = _Book(
+        source=np.int64, target=np.int64, quantity=np.int64, ship_day=np.int64, arrival_day=np.int64
+    )
+    open_lines = np.zeros(0, dtype=np.int64)
+    open_po = np.zeros(0, dtype=np.int64)
+    open_moves = np.zeros(0, dtype=np.int64)
+    record = {
+        name: np.zeros((n_days, n_total), dtype=np.int32)
+        for name in ("on_hand", "allocated", "in_transit", "backordered")
+    }
+    cost = {
+        name: np.zeros(n_days)
+        for name in ("holding", "backorder_penalty", "transfer", "expedite", "purchase")
+    }
+    for day in range(n_days):
+        po = pos.columns
+        arriving = po["arrival_day"][open_po] == day
+        received = open_po[arriving]
+        on_hand += np.bincount(
+            po["n"][received], po["received_quantity"][received], n_total
+        ).astype(np.int64)
+        cost["purchase"][day] = (
+            po["received_quantity"][received]
+            * terms.purchase_cost[po["n"][received], po["slot"][received]]
+        ).sum()
+        open_po = open_po[~arriving]
+        mv = moves.columns
+        landed = mv["arrival_day"][open_moves] == day
+        on_hand += np.bincount(
+            mv["target"][open_moves[landed]], mv["quantity"][open_moves[landed]], n_total
+        ).astype(np.int64)
+        open_moves = open_moves[~landed]
+        new_lines = np.arange(demand.day_start[day], demand.day_start[day + 1])
+        open_lines = np.concatenate([open_lines, new_lines])
+
+        line_n = demand.line_n[open_lines]
+        view = StateView(
+            day=day,
+            n_days=n_days,
+            terms=terms,
+            on_hand=_read_only(on_hand),
+            on_order=np.bincount(po["n"][open_po], po["quantity"][open_po], n_total).astype(
+                np.int64
+            ),
+            inbound_transfers=np.bincount(
+                mv["target"][open_moves], mv["quantity"][open_moves], n_total
+            ).astype(np.int64),
+            backlog=np.bincount(line_n, remaining[open_lines], n_total).astype(np.int64),
+            demand_history=history[max(0, day - config.forecast_window_days + 1) : day + 1],
+            po_id=open_po,
+            po_n=po["n"][open_po],
+            po_slot=po["slot"][open_po],
+            po_quantity=po["quantity"][open_po],
+            po_order_day=po["order_day"][open_po],
+            po_promised_day=po["promised_day"][open_po],
+            po_eta=np.where(
+                day
+                >= np.maximum(
+                    po["order_day"][open_po], po["arrival_day"][open_po] - po["asn_lead"][open_po]
+                ),
+                po["arrival_day"][open_po],
+                -1,
+            ),
+            po_expedited=po["expedited"][open_po],
+            line_id=open_lines,
+            line_n=line_n,
+            line_remaining=remaining[open_lines],
+            line_tier=demand.line_tier[open_lines],
+            line_order_day=demand.line_day[open_lines],
+            line_requested_day=demand.line_requested_day[open_lines],
+            line_allow_split=demand.line_allow_split[open_lines],
+        )
+        decisions = checked(policy.decide(view), view)
+        open_moves = np.concatenate(
+            [open_moves, _ship_transfers(decisions, on_hand, moves, terms, day, cost)]
+        )
+        _expedite(decisions, pos, terms, day, cost)
+        open_po = np.concatenate([open_po, _place_orders(decisions, pos, world, draws, terms, day)])
+
+        ship, reserved = allocate(
+            on_hand,
+            line_n,
+            remaining[open_lines],
+            demand.line_allow_split[open_lines],
+            decisions.allocation_priority,
+        )
+        on_hand -= np.bincount(line_n, ship, n_total).astype(np.int64)
+        remaining[open_lines] -= ship
+        first_shortfall[new_lines] = remaining[new_lines]
+        done = remaining[open_lines] == 0
+        shipped_day[open_lines[done]] = day
+        open_lines, line_n = open_lines[~done], line_n[~done]
+
+        po = pos.columns
+        record["on_hand"][day] = on_hand
+        record["allocated"][day] = np.bincount(line_n, reserved[~done], n_total)
+        record["backordered"][day] = np.bincount(line_n, remaining[open_lines], n_total)
+        record["in_transit"][day] = np.bincount(
+            po["n"][open_po], po["quantity"][open_po], n_total
+        ) + np.bincount(
+            moves.columns["target"][open_moves], moves.columns["quantity"][open_moves], n_total
+        )
+        cost["holding"][day] = on_hand @ holding_per_day
+        cost["backorder_penalty"][day] = (
+            remaining[open_lines]
+            * terms.unit_price[line_n]
+            * tier_rate[demand.line_tier[open_lines]]
+        ).sum()
+    return EngineLog(
+        **record,
+        initial_on_hand=initial,
+        line_shipped=demand.line_quantity - remaining,
+        line_backordered=first_shortfall,
+        line_shipped_day=shipped_day,
+        purchase_orders=pos.frozen(),
+        transfers=moves.frozen(),
+        daily_cost=cost,
+    )
+
+
+def _ship_transfers(
+    decisions: DailyDecisions,
+    on_hand: np.ndarray,
+    moves: _Book,
+    terms: Terms,
+    day: int,
+    cost: dict[str, np.ndarray],
+) -> np.ndarray:
+    """Send transfers, scaled down where a source has less on hand than requested."""
+    source, target, quantity = (
+        decisions.transfer_from,
+        decisions.transfer_to,
+        decisions.transfer_quantity,
+    )
+    if source is None or not len(source):
+        return np.zeros(0, dtype=np.int64)
+    requested = np.bincount(source, quantity, len(on_hand))
+    share = np.divide(on_hand, requested, out=np.ones(len(on_hand)), where=requested > on_hand)
+    quantity = np.floor(quantity * np.minimum(share[source], 1.0)).astype(np.int64)
+    keep = quantity > 0
+    source, target, quantity = source[keep], target[keep], quantity[keep]
+    on_hand -= np.bincount(source, quantity, len(on_hand)).astype(np.int64)
+    src_loc, dst_loc = terms.location[source], terms.location[target]
+    cost["transfer"][day] += (quantity * terms.lane_cost[src_loc, dst_loc]).sum()
+    return moves.append(
+        source=source,
+        target=target,
+        quantity=quantity,
+        ship_day=np.full(len(source), day),
+        arrival_day=day + terms.lane_transit_days[src_loc, dst_loc],
+    )
+
+
+def _expedite(
+    decisions: DailyDecisions, pos: _Book, terms: Terms, day: int, cost: dict[str, np.ndarray]
+) -> None:
+    """Pull arrival earlier by the supplier's expedite days (not before tomorrow); once per line."""
+    ids = decisions.expedite_po
+    if ids is None or not len(ids):
+        return
+    po = pos.columns
+    ids = ids[~po["expedited"][ids]]
+    n, slot = po["n"][ids], po["slot"][ids]
+    po["arrival_day"][ids] = np.maximum(
+        day + 1, po["arrival_day"][ids] - terms.expedite_days_saved[n, slot]
+    )
+    po["expedited"][ids] = True
+    cost["expedite"][day] += (po["quantity"][ids] * terms.expedite_cost[n, slot]).sum()
+
+
+def _place_orders(
+    decisions: DailyDecisions, pos: _Book, world: World, draws: SupplyDraws, terms: Terms, day: int
+) -> np.ndarray:
+    n = np.flatnonzero(decisions.order_quantity > 0)
+    if not len(n):
+        return np.zeros(0, dtype=np.int64)
+    slot = decisions.order_slot[n]
+    quantity = np.maximum(decisions.order_quantity[n], terms.moq[n, slot])
+    receipts = plan_receipts(world, draws, day, n, slot, quantity)
+    return pos.append(
+        n=n,
+        slot=slot,
+        quantity=quantity,
+        order_day=np.full(len(n), day),
+        promised_day=receipts.promised_day,
+        arrival_day=receipts.arrival_day,
+        received_quantity=receipts.received_quantity,
+        asn_lead=receipts.asn_lead,
+        expedited=np.zeros(len(n), dtype=bool),
+    )
