@@ -1,0 +1,385 @@
+"""Compose the feature pipelines into the tables the feature store serves and training reads.
+
+Each function takes canonical tables (already validated, canonical dtypes) and returns one frame;
+the only state is the frames passed in. Feature rows carry ``event_timestamp`` = the snapshot day
+plus one day: a day's end-of-day figures become usable at midnight after it, so an order placed
+during day t is joined with the features of day t-1, never with figures it helped to produce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from contracts.tables import CANONICAL_TABLES
+from features.chunks import sku_groups
+from features.demand import demand_feature_names, demand_features, order_demand
+from features.grid import make_grid, to_day
+from features.inventory import inventory_feature_names, inventory_features
+from features.labels import DEFAULT_HORIZON, order_line_labels, sku_location_labels
+from features.supplier import (
+    calendar_grid,
+    lane_feature_names,
+    lane_features,
+    primary_suppliers,
+    supplier_feature_names,
+    supplier_features,
+)
+
+TIMESTAMP = "event_timestamp"
+# SKU-location rows as a DataFrame or as a mapping of column arrays (what the pipelines produce).
+SkuLocationRows = pd.DataFrame | Mapping[str, object]
+SKU_LOCATION_KEYS = ("sku_id", "location_id")
+# SKUs per group in ``iter_feature_tables``: ~1.5M SKU-location-days per group on two years.
+SKUS_PER_GROUP = 500
+REQUIRED_TABLES = (
+    "inventory_snapshots",
+    "orders",
+    "order_lines",
+    "purchase_orders",
+    "asn_events",
+    "promotions",
+    "sku_suppliers",
+    "suppliers",
+)
+
+
+@dataclass(frozen=True)
+class FeatureTables:
+    """Feature tables (served by Feast) and label tables (entity rows for training sets)."""
+
+    sku_location_features: pd.DataFrame
+    supplier_features: pd.DataFrame
+    lane_features: pd.DataFrame
+    sku_location_labels: pd.DataFrame
+    order_line_labels: pd.DataFrame
+
+    def as_dict(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def sku_location_feature_names() -> list[str]:
+    """Features of the SKU-location view: its own, then its primary supplier's and lane's."""
+    return (
+        demand_feature_names()
+        + inventory_feature_names()
+        + supplier_feature_names()
+        + lane_feature_names()
+    )
+
+
+def available_at(day: pd.Series) -> pd.Series:
+    """When a day's end-of-day figures may be used: midnight (UTC) after the day."""
+    return (
+        (pd.to_datetime(day) + pd.Timedelta(days=1))
+        .dt.tz_localize("UTC")
+        .astype("datetime64[us, UTC]")
+    )
+
+
+def check_tables(
+    tables: Mapping[str, pd.DataFrame], names: tuple[str, ...] = REQUIRED_TABLES
+) -> None:
+    """Fail early, naming the table and column, when an input lacks what the pipelines read."""
+    for name in names:
+        if name not in tables:
+            raise ValueError(f"missing canonical table {name!r}")
+        missing = set(CANONICAL_TABLES[name].required_columns) - set(tables[name].columns)
+        if missing:
+            raise ValueError(f"table {name!r}: missing column(s) {sorted(missing)}")
+
+
+def sku_location_columns(
+    snapshots: pd.DataFrame,
+    lines: pd.DataFrame,
+    promotions: pd.DataFrame,
+    purchase_orders: pd.DataFrame,
+    asn_events: pd.DataFrame,
+    sku_suppliers: pd.DataFrame,
+    horizon: int = DEFAULT_HORIZON,
+    forecasts: pd.DataFrame | None = None,
+) -> dict[str, object]:
+    """Per snapshot: keys, primary ``supplier_id``, features, ``label``, ``label_complete``.
+
+    Columns as arrays: the wide table is assembled once, by the caller. ``lines`` comes from
+    ``demand.order_demand``. Rows are independent per SKU, so any split of the inputs by SKU
+    gives the same rows (what ``features.distributed`` and ``chunks`` rely on).
+    """
+    spans = snapshots.groupby(list(SKU_LOCATION_KEYS), sort=False)["snapshot_date"].agg(
+        ["min", "max"]
+    )
+    grid = make_grid(spans.reset_index(), SKU_LOCATION_KEYS, "min", "max")
+    demand = demand_features(grid, lines, promotions, horizon, forecasts)
+    primary = primary_suppliers(sku_suppliers)
+    inventory = inventory_features(
+        grid, snapshots, purchase_orders, asn_events, primary, demand["demand_mean_28"].to_numpy()
+    )
+    labels = sku_location_labels(grid, inventory["backordered"].to_numpy(), lines, horizon)
+    keep = ~np.isnan(inventory["on_hand"].to_numpy())  # rows with a snapshot
+    cells = grid.frame()
+    columns: dict[str, object] = {
+        "sku_id": cells["sku_id"].to_numpy()[keep],
+        "location_id": cells["location_id"].to_numpy()[keep],
+        "snapshot_date": cells["date"].to_numpy()[keep],
+    }
+    columns[TIMESTAMP] = available_at(pd.Series(columns["snapshot_date"])).array
+    for part in (demand, inventory, labels):
+        columns.update({name: values.to_numpy()[keep] for name, values in part.items()})
+    supplier_of = dict(zip(primary["sku_id"], primary["supplier_id"], strict=True))
+    columns["supplier_id"] = pd.Series(columns["sku_id"]).map(supplier_of).to_numpy()
+    return columns
+
+
+def sku_location_table(
+    snapshots: pd.DataFrame,
+    lines: pd.DataFrame,
+    promotions: pd.DataFrame,
+    purchase_orders: pd.DataFrame,
+    asn_events: pd.DataFrame,
+    sku_suppliers: pd.DataFrame,
+    horizon: int = DEFAULT_HORIZON,
+    forecasts: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """``sku_location_columns`` as a DataFrame."""
+    return pd.DataFrame(
+        sku_location_columns(
+            snapshots,
+            lines,
+            promotions,
+            purchase_orders,
+            asn_events,
+            sku_suppliers,
+            horizon,
+            forecasts,
+        )
+    )
+
+
+def supplier_table(
+    purchase_orders: pd.DataFrame,
+    supplier_ids: pd.Series,
+    calendar: tuple[pd.Timestamp, pd.Timestamp],
+) -> pd.DataFrame:
+    """Supplier features per supplier and calendar day."""
+    grid = calendar_grid(pd.DataFrame({"supplier_id": supplier_ids}), ("supplier_id",), *calendar)
+    frame = pd.concat([grid.frame(), supplier_features(grid, purchase_orders)], axis=1)
+    frame.insert(1, TIMESTAMP, available_at(frame["date"]))
+    return frame
+
+
+def lane_table(
+    sku_suppliers: pd.DataFrame,
+    purchase_orders: pd.DataFrame,
+    calendar: tuple[pd.Timestamp, pd.Timestamp],
+) -> pd.DataFrame:
+    """SKU-supplier lane features per lane and calendar day."""
+    grid = calendar_grid(sku_suppliers, ("sku_id", "supplier_id"), *calendar)
+    frame = pd.concat([grid.frame(), lane_features(grid, sku_suppliers, purchase_orders)], axis=1)
+    frame.insert(2, TIMESTAMP, available_at(frame["date"]))
+    return frame
+
+
+def order_line_table(
+    lines: pd.DataFrame, sku_suppliers: pd.DataFrame, data_end: pd.Timestamp
+) -> pd.DataFrame:
+    """Order-line entity rows (request fields at ``order_time``) with their label."""
+    labels = order_line_labels(lines, data_end)
+    primary = primary_suppliers(sku_suppliers)[["sku_id", "supplier_id"]]
+    frame = pd.DataFrame(
+        {
+            "order_id": lines["order_id"],
+            "line_id": lines["line_id"],
+            "sku_id": lines["sku_id"],
+            "location_id": lines["location_id"],
+            TIMESTAMP: lines["order_time"]
+            .dt.tz_localize("UTC")
+            .dt.floor("us")
+            .astype("datetime64[us, UTC]"),
+            "request_time": lines["order_time"],
+            "quantity": lines["quantity"],
+            "requested_date": lines["requested_date"],
+            "customer_tier": lines["customer_tier"],
+        }
+    )
+    frame = pd.concat([frame, labels], axis=1).merge(primary, on="sku_id", how="left")
+    return frame.reset_index(drop=True)
+
+
+def calendar_of(tables: Mapping[str, pd.DataFrame]) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Days supplier and lane features cover: from the first PO or snapshot to the last snapshot."""
+    snapshots = tables["inventory_snapshots"]["snapshot_date"]
+    pos = tables["purchase_orders"]["order_date"]
+    first = min(snapshots.min(), pos.min()) if len(pos) else snapshots.min()
+    return pd.Timestamp(first), pd.Timestamp(snapshots.max())
+
+
+def iter_feature_tables(
+    tables: Mapping[str, pd.DataFrame],
+    horizon: int = DEFAULT_HORIZON,
+    forecasts: pd.DataFrame | None = None,
+    skus_per_group: int = SKUS_PER_GROUP,
+) -> Iterator[tuple[str, pd.DataFrame]]:
+    """``(table name, rows)`` pieces of every feature and label table, SKU group by SKU group.
+
+    Supplier, lane and order-line tables come first, whole; SKU-location features and labels
+    follow in pieces of ``skus_per_group`` SKUs, so memory grows with a group, not the history.
+    Incomplete label windows are dropped.
+    """
+    check_tables(tables)
+    if tables["inventory_snapshots"].empty:
+        raise ValueError("table 'inventory_snapshots' is empty: nothing to compute features for")
+    lines = order_demand(tables["order_lines"], tables["orders"])
+    calendar = calendar_of(tables)
+    pos = tables["purchase_orders"]
+    supplier = supplier_table(pos, tables["suppliers"]["supplier_id"], calendar)
+    lane = lane_table(tables["sku_suppliers"], pos, calendar)
+    yield "supplier_features", supplier_rows(supplier)
+    yield "lane_features", lane_rows(lane)
+    yield (
+        "order_line_labels",
+        order_line_rows(order_line_table(lines, tables["sku_suppliers"], calendar[1])),
+    )
+    asn = tables["asn_events"].merge(pos[["po_id", "sku_id"]], on="po_id", how="inner")
+    by_sku = {
+        "inventory_snapshots": tables["inventory_snapshots"],
+        "lines": lines,
+        "promotions": tables["promotions"],
+        "purchase_orders": pos,
+        "asn_events": asn,
+        "sku_suppliers": tables["sku_suppliers"],
+        "forecasts": forecasts,
+    }
+    for part in sku_groups(by_sku, skus_per_group):
+        sku_location = sku_location_columns(
+            part["inventory_snapshots"],
+            part["lines"],
+            part["promotions"],
+            part["purchase_orders"],
+            part["asn_events"].drop(columns=["sku_id"]),
+            part["sku_suppliers"],
+            horizon,
+            part["forecasts"],
+        )
+        yield "sku_location_features", sku_location_rows(sku_location, supplier, lane)
+        yield "sku_location_labels", label_rows(sku_location)
+
+
+def build_feature_tables(
+    tables: Mapping[str, pd.DataFrame],
+    horizon: int = DEFAULT_HORIZON,
+    forecasts: pd.DataFrame | None = None,
+    skus_per_group: int = SKUS_PER_GROUP,
+) -> FeatureTables:
+    """All feature and label tables in memory (``iter_feature_tables``, pieces concatenated)."""
+    pieces: dict[str, list[pd.DataFrame]] = {
+        name: [] for name in FeatureTables.__dataclass_fields__
+    }
+    for name, frame in iter_feature_tables(tables, horizon, forecasts, skus_per_group):
+        pieces[name].append(frame)
+    return FeatureTables(
+        **{name: pd.concat(frames, ignore_index=True) for name, frames in pieces.items()}
+    )
+
+
+def _calendar_rows(table: pd.DataFrame, keys: list[str], frame: SkuLocationRows) -> np.ndarray:
+    """Row of ``table`` (series x full calendar, as ``calendar_grid`` makes it) per ``frame`` row.
+
+    -1 where the series or day is absent. A positional lookup: a merge of millions of rows on
+    strings and dates costs seconds and a copy of every column.
+    """
+    if table.empty:
+        return np.full(len(frame["sku_id"]), -1)
+    days = to_day(table["date"])
+    first, n_days = days[0], int(days.max() - days[0] + 1)
+    if len(table) % n_days:
+        raise ValueError("calendar table is not one full calendar per series")
+    series = table[keys].iloc[::n_days]
+    index = pd.MultiIndex.from_frame(series) if len(keys) > 1 else pd.Index(series[keys[0]])
+    wanted = (
+        pd.MultiIndex.from_arrays([np.asarray(frame[k]) for k in keys])
+        if len(keys) > 1
+        else pd.Index(np.asarray(frame[keys[0]]))
+    )
+    code = index.get_indexer(wanted)
+    rel = to_day(frame["snapshot_date"]) - first
+    rows = np.where((code >= 0) & (rel >= 0) & (rel < n_days), code * n_days + rel, -1)
+    found = rows >= 0
+    if not (days[rows[found]] == to_day(frame["snapshot_date"])[found]).all():
+        raise ValueError("calendar table is not sorted by series then day")
+    return rows
+
+
+def with_supplier_features(
+    sku_location: SkuLocationRows, supplier: pd.DataFrame, lane: pd.DataFrame
+) -> dict[str, np.ndarray]:
+    """Feature columns of the primary supplier and lane, of the same day, per SKU-location row.
+
+    A model then reads one feature view: one point-in-time join instead of three, each of which
+    costs (entity rows x days of history per key) in the offline store, and one online read.
+    """
+    columns: dict[str, np.ndarray] = {}
+    for table, keys, names in (
+        (supplier, ["supplier_id"], supplier_feature_names()),
+        (lane, ["sku_id", "supplier_id"], lane_feature_names()),
+    ):
+        rows = _calendar_rows(table, keys, sku_location)
+        for name in names:
+            # A NaN appended last: rows of -1 (no supplier/lane row) pick it.
+            columns[name] = np.append(table[name].to_numpy(dtype="float64"), np.nan)[rows]
+    return columns
+
+
+def sku_location_rows(
+    sku_location: SkuLocationRows, supplier: pd.DataFrame, lane: pd.DataFrame
+) -> pd.DataFrame:
+    """The SKU-location feature view's rows (features only: labels never enter a view)."""
+    own = [*SKU_LOCATION_KEYS, TIMESTAMP, "snapshot_date"]
+    own += demand_feature_names() + inventory_feature_names()
+    columns = {name: _column(sku_location, name) for name in own}
+    columns.update(with_supplier_features(sku_location, supplier, lane))
+    return pd.DataFrame(columns)
+
+
+def _column(rows: SkuLocationRows, name: str) -> object:
+    """A column as an array, without converting timezone-aware timestamps to objects."""
+    values = rows[name]
+    return values.array if isinstance(values, pd.Series) else values
+
+
+def label_rows(sku_location: SkuLocationRows) -> pd.DataFrame:
+    """SKU-location training entity rows with complete label windows."""
+    keep = np.asarray(sku_location["label_complete"], dtype=bool)
+    names = [*SKU_LOCATION_KEYS, TIMESTAMP, "supplier_id", "snapshot_date", "label"]
+    return pd.DataFrame({name: _column(sku_location, name)[keep] for name in names})
+
+
+def supplier_rows(supplier: pd.DataFrame) -> pd.DataFrame:
+    return supplier[["supplier_id", TIMESTAMP, "date"] + supplier_feature_names()]
+
+
+def lane_rows(lane: pd.DataFrame) -> pd.DataFrame:
+    return lane[["sku_id", "supplier_id", TIMESTAMP, "date"] + lane_feature_names()]
+
+
+def order_line_rows(order_lines: pd.DataFrame) -> pd.DataFrame:
+    rows = order_lines[order_lines["label_complete"]]
+    return rows.drop(columns=["label_complete"]).reset_index(drop=True)
+
+
+def split_tables(
+    sku_location: pd.DataFrame,
+    supplier: pd.DataFrame,
+    lane: pd.DataFrame,
+    order_lines: pd.DataFrame,
+) -> FeatureTables:
+    """The feature and label tables from whole intermediate frames (the Dask path)."""
+    return FeatureTables(
+        sku_location_features=sku_location_rows(sku_location, supplier, lane),
+        supplier_features=supplier_rows(supplier),
+        lane_features=lane_rows(lane),
+        sku_location_labels=label_rows(sku_location),
+        order_line_labels=order_line_rows(order_lines),
+    )

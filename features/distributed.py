@@ -1,0 +1,194 @@
+"""The same feature functions on Dask, partitioned by SKU (or supplier), for long histories.
+
+Every SKU-location and lane feature depends only on rows of its own SKU, and every supplier
+feature only on rows of its own supplier. So each table gets a partition number (a stable hash of
+that key), is indexed on it with the same explicit divisions, and the unchanged pandas functions of
+``features.build`` run on matching partitions with ``map_partitions``. Calendar bounds are global
+and computed first, so every partition uses the same ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+
+from features.build import (
+    FeatureTables,
+    calendar_of,
+    check_tables,
+    lane_table,
+    order_line_table,
+    sku_location_table,
+    split_tables,
+    supplier_table,
+)
+from features.demand import order_demand
+from features.labels import DEFAULT_HORIZON
+
+PART = "_part"
+
+
+def partition_of(keys: pd.Series, npartitions: int) -> np.ndarray:
+    """Stable partition number of each key (the same in every process and every table)."""
+    return (pd.util.hash_pandas_object(keys, index=False).to_numpy() % npartitions).astype("int64")
+
+
+def _partitioned(frame: dd.DataFrame, key: str, npartitions: int) -> dd.DataFrame:
+    """``frame`` indexed on the partition number of ``key``: partition i holds number i only."""
+    part = frame[key].map_partitions(partition_of, npartitions, meta=(PART, "int64"))
+    divisions = (*range(npartitions), npartitions - 1)
+    return frame.assign(**{PART: part}).set_index(PART, divisions=divisions)
+
+
+def _run(
+    func: Callable[..., pd.DataFrame],
+    frames: list[dd.DataFrame],
+    npartitions: int,
+    **kwargs: object,
+) -> dd.DataFrame:
+    """``func(*parts, number=i, npartitions=n, **kwargs)`` on the i-th partition of each frame."""
+
+    def one(*parts: pd.DataFrame, partition_info: dict | None = None) -> pd.DataFrame:
+        number = partition_info["number"] if partition_info else 0
+        for part in parts:
+            if len(part) and not (part.index == number).all():
+                raise RuntimeError(f"partition {number} holds rows of another partition")
+        return func(
+            *[p.reset_index(drop=True) for p in parts],
+            number=number,
+            npartitions=npartitions,
+            **kwargs,
+        )
+
+    meta = func(
+        *[f._meta.reset_index(drop=True) for f in frames],
+        number=-1,
+        npartitions=npartitions,
+        **kwargs,
+    )
+    aligned = [
+        f if f.npartitions == npartitions else f.repartition(npartitions=npartitions)
+        for f in frames
+    ]
+    return dd.map_partitions(
+        one, *aligned, meta=meta, align_dataframes=False, enforce_metadata=False
+    )
+
+
+def _pandas(frame: pd.DataFrame | dd.DataFrame) -> pd.DataFrame:
+    return frame.compute() if isinstance(frame, dd.DataFrame) else frame
+
+
+def _mine(frame: pd.DataFrame, key: str, number: int, npartitions: int) -> pd.DataFrame:
+    return frame[partition_of(frame[key], npartitions) == number]
+
+
+def _sku_location_part(
+    snapshots, lines, promotions, pos, asn, *, number, sku_suppliers, npartitions, horizon
+):
+    terms = _mine(sku_suppliers, "sku_id", number, npartitions)
+    return sku_location_table(
+        snapshots, lines, promotions, pos, asn.drop(columns=["sku_id"]), terms, horizon
+    )
+
+
+def _supplier_part(pos, *, number, supplier_ids, npartitions, calendar):
+    ids = supplier_ids[partition_of(supplier_ids, npartitions) == number]
+    return supplier_table(pos, ids, calendar)
+
+
+def _lane_part(pos, *, number, sku_suppliers, npartitions, calendar):
+    return lane_table(_mine(sku_suppliers, "sku_id", number, npartitions), pos, calendar)
+
+
+def feature_frames_dask(
+    tables: dict[str, dd.DataFrame | pd.DataFrame], npartitions: int, horizon: int = DEFAULT_HORIZON
+) -> tuple[dd.DataFrame, dd.DataFrame, dd.DataFrame, dd.DataFrame]:
+    """Lazy SKU-location, supplier, lane and order-line frames, as in ``build``.
+
+    Large tables are Dask DataFrames (e.g. ``dd.read_parquet``); ``suppliers`` and
+    ``sku_suppliers`` are small and are used as pandas frames.
+    """
+    check_tables(tables)
+    small = {name: _pandas(tables[name]) for name in ("suppliers", "sku_suppliers")}
+    snapshots, pos = tables["inventory_snapshots"], tables["purchase_orders"]
+    first, last, first_po = dd.compute(
+        snapshots["snapshot_date"].min(), snapshots["snapshot_date"].max(), pos["order_date"].min()
+    )
+    calendar = calendar_of(
+        {
+            "inventory_snapshots": pd.DataFrame({"snapshot_date": [first, last]}),
+            "purchase_orders": pd.DataFrame({"order_date": [first_po]}).dropna(),
+        }
+    )
+    header = tables["orders"][["order_id", "order_time", "customer_tier"]]
+    lines = tables["order_lines"].merge(header, on="order_id", how="inner")
+    lines = lines.assign(order_date=lines["order_time"].dt.floor("D"))
+    asn = tables["asn_events"].merge(pos[["po_id", "sku_id"]], on="po_id", how="inner")
+    by_sku = [
+        _partitioned(f, "sku_id", npartitions)
+        for f in (snapshots, lines, tables["promotions"], pos, asn)
+    ]
+    sku_location = _run(
+        _sku_location_part,
+        by_sku,
+        npartitions,
+        sku_suppliers=small["sku_suppliers"],
+        horizon=horizon,
+    )
+    supplier = _run(
+        _supplier_part,
+        [_partitioned(pos, "supplier_id", npartitions)],
+        npartitions,
+        supplier_ids=small["suppliers"]["supplier_id"],
+        calendar=calendar,
+    )
+    lane = _run(
+        _lane_part,
+        [_partitioned(pos, "sku_id", npartitions)],
+        npartitions,
+        sku_suppliers=small["sku_suppliers"],
+        calendar=calendar,
+    )
+    line_table = partial(
+        order_line_table, sku_suppliers=small["sku_suppliers"], data_end=calendar[1]
+    )
+    line_meta = line_table(order_demand(tables["order_lines"]._meta, tables["orders"]._meta))
+    line_rows = lines.map_partitions(line_table, meta=line_meta, enforce_metadata=False)
+    return sku_location, supplier, lane, line_rows
+
+
+def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sorted like the pandas path, strings back to ``object`` (Dask makes them Arrow strings)."""
+    strings = [c for c, t in frame.dtypes.items() if isinstance(t, pd.StringDtype)]
+    frame = frame.astype(dict.fromkeys(strings, object))
+    keys = [
+        c
+        for c in (
+            "order_id",
+            "line_id",
+            "sku_id",
+            "location_id",
+            "supplier_id",
+            "date",
+            "snapshot_date",
+        )
+        if c in frame.columns
+    ]
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def build_feature_tables_dask(
+    tables: dict[str, dd.DataFrame | pd.DataFrame], npartitions: int, horizon: int = DEFAULT_HORIZON
+) -> FeatureTables:
+    """``build.build_feature_tables`` computed partition by partition on the current Dask client.
+
+    Returns pandas frames, sorted like the single-machine path. For results beyond memory, take
+    the lazy frames of ``feature_frames_dask`` and write them with ``to_parquet`` instead.
+    """
+    computed = dd.compute(*feature_frames_dask(tables, npartitions, horizon))
+    return split_tables(*[_canonical(frame) for frame in computed])

@@ -1,0 +1,203 @@
+"""The Feast feature store of Backorder Radar: configuration from Settings, apply, materialize,
+point-in-time training sets and online reads.
+
+The configuration is built in code from ``Settings`` (duckdb offline store over Parquet with
+absolute paths; SQLite online store, or Redis when ``settings.online_store == "redis"``) and also
+written to ``feature_store.yaml`` so the ``feast`` CLI sees the same store. Definitions are applied
+with ``FeatureStore.apply`` (milliseconds) rather than the CLI (seconds of imports).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from feast import FeatureStore, RepoConfig
+from feast.protos.feast.types.EntityKey_pb2 import EntityKey as EntityKeyProto
+from feast.protos.feast.types.Value_pb2 import Value as ValueProto
+
+from features.build import TIMESTAMP
+from features.feast_repo.definitions import FEATURE_SERVICES, definitions
+from features.order_line import request_features
+from settings import Settings
+
+ROW_ID = "_row_id"
+
+
+def store_config(settings: Settings, project: str | None = None) -> dict[str, object]:
+    """``feature_store.yaml`` content for ``settings`` (all paths absolute)."""
+    if settings.online_store == "redis":
+        online: dict[str, object] = {
+            "type": "redis",
+            "connection_string": settings.redis_connection_string,
+        }
+    else:
+        online = {"type": "sqlite", "path": str(settings.online_store_path.resolve())}
+    return {
+        "project": project or settings.feast_project,
+        "provider": "local",
+        "registry": str((settings.feature_repo_dir / "registry.db").resolve()),
+        "offline_store": {"type": "duckdb"},
+        "online_store": online,
+        "entity_key_serialization_version": 3,
+    }
+
+
+def open_store(settings: Settings, project: str | None = None) -> FeatureStore:
+    """A FeatureStore on the repository in ``settings.feature_repo_dir`` (no files read)."""
+    config = store_config(settings, project)
+    repo = settings.feature_repo_dir.resolve()
+    return FeatureStore(repo_path=str(repo), config=RepoConfig(repo_path=repo, **config))
+
+
+def apply_definitions(settings: Settings, project: str | None = None) -> FeatureStore:
+    """Write ``feature_store.yaml`` and register entities, views and services; returns the store."""
+    repo = settings.feature_repo_dir
+    repo.mkdir(parents=True, exist_ok=True)
+    settings.online_store_path.parent.mkdir(parents=True, exist_ok=True)
+    (repo / "feature_store.yaml").write_text(
+        yaml.safe_dump(store_config(settings, project), sort_keys=False)
+    )
+    store = open_store(settings, project)
+    store.apply(definitions(settings.features_dir))
+    return store
+
+
+def materialize(store: FeatureStore, start: datetime, end: datetime) -> None:
+    """Load the latest values with ``event_timestamp`` in [start, end] into the online store."""
+    store.materialize(start_date=start, end_date=end)
+
+
+def join_keys(store: FeatureStore, service: str) -> list[str]:
+    """The entity columns the views of ``service`` are keyed by."""
+    keys: list[str] = []
+    for projection in store.get_feature_service(service).feature_view_projections:
+        keys += [k for k in store.get_feature_view(projection.name).join_keys if k not in keys]
+    return keys
+
+
+def historical_features(
+    store: FeatureStore, entity_rows: pd.DataFrame, service: str
+) -> pd.DataFrame:
+    """Point-in-time join of ``service``'s features onto ``entity_rows`` (order and index kept).
+
+    ``entity_rows`` needs the service's join keys and ``event_timestamp``; each row gets the latest
+    feature values stamped at or before its timestamp (within the views' TTL).
+    """
+    if service not in FEATURE_SERVICES:
+        raise ValueError(f"unknown feature service {service!r}; known: {sorted(FEATURE_SERVICES)}")
+    feature_service = store.get_feature_service(service)
+    keys = join_keys(store, service)
+    missing = [c for c in [*keys, TIMESTAMP] if c not in entity_rows.columns]
+    if missing:
+        raise ValueError(
+            f"entity_rows: missing column(s) {missing} for feature service {service!r}"
+        )
+    stamps = pd.to_datetime(entity_rows[TIMESTAMP])
+    if stamps.dt.tz is None:
+        stamps = stamps.dt.tz_localize("UTC")
+    # duckdb rejects nanosecond timestamps; Feast does not keep row order, hence the row id.
+    entity_df = entity_rows[keys].reset_index(drop=True)
+    entity_df[TIMESTAMP] = (
+        stamps.dt.floor("us").astype("datetime64[us, UTC]").reset_index(drop=True)
+    )
+    entity_df[ROW_ID] = np.arange(len(entity_df))
+    joined = store.get_historical_features(entity_df=entity_df, features=feature_service).to_df()
+    features = joined.drop(columns=[*keys, TIMESTAMP]).set_index(ROW_ID).sort_index()
+    if len(features) != len(entity_rows):
+        raise RuntimeError(
+            f"point-in-time join returned {len(features)} rows for {len(entity_rows)}"
+        )
+    features.index = entity_rows.index
+    return pd.concat([entity_rows, features], axis=1)
+
+
+class OnlineReader:
+    """Reads one feature service's latest values for a few entities, for request-time serving.
+
+    Resolving a feature service in the Feast registry costs milliseconds per call (protobuf
+    parsing with runtime type checks), so the views are resolved once here and each ``read`` is
+    one ``online_read`` per view on the configured online store (SQLite or Redis).
+    """
+
+    def __init__(self, store: FeatureStore, service: str) -> None:
+        self.store = store
+        self.service = service
+        projections = store.get_feature_service(service).feature_view_projections
+        views = [store.get_feature_view(p.name) for p in projections]
+        self._views = [
+            (view, list(view.join_keys), [f.name for f in p.features])
+            for view, p in zip(views, projections, strict=True)
+        ]
+        self._provider = store._get_provider()
+        self.feature_names = [name for _, _, names in self._views for name in names]
+
+    def read(self, entity_rows: pd.DataFrame) -> pd.DataFrame:
+        """Feature values per entity row (row-aligned, index kept); NaN where nothing is stored."""
+        out = np.full((len(entity_rows), len(self.feature_names)), np.nan)
+        first = 0
+        for view, keys, names in self._views:
+            missing = [k for k in keys if k not in entity_rows.columns]
+            if missing:
+                raise ValueError(f"entity_rows: missing column(s) {missing} for {view.name}")
+            values = zip(*(entity_rows[k].tolist() for k in keys), strict=True)
+            entity_keys = [
+                EntityKeyProto(
+                    join_keys=keys, entity_values=[ValueProto(string_val=str(v)) for v in row]
+                )
+                for row in values
+            ]
+            # A copy: the Redis store appends its timestamp key to the list it is given.
+            found = self._provider.online_read(
+                config=self.store.config,
+                table=view,
+                entity_keys=entity_keys,
+                requested_features=list(names),
+            )
+            for i, (_, stored) in enumerate(found):
+                if stored:
+                    out[i, first : first + len(names)] = [
+                        _value(stored.get(name)) for name in names
+                    ]
+            first += len(names)
+        return pd.DataFrame(out, index=entity_rows.index, columns=self.feature_names)
+
+
+def _value(proto: ValueProto | None) -> float:
+    kind = proto.WhichOneof("val") if proto is not None else None
+    return float(getattr(proto, kind)) if kind and kind != "null_val" else np.nan
+
+
+def online_features(store: FeatureStore, entity_rows: pd.DataFrame, service: str) -> pd.DataFrame:
+    """Latest materialized features of ``service`` for each entity row (row-aligned, index kept).
+
+    For repeated reads (a service), keep an ``OnlineReader`` instead.
+    """
+    return OnlineReader(store, service).read(entity_rows)
+
+
+def order_line_training_set(
+    store: FeatureStore, order_lines: pd.DataFrame, service: str = "order_line_risk_v1"
+) -> pd.DataFrame:
+    """Order-line rows (from ``build``) with point-in-time features and request-time features."""
+    joined = historical_features(store, order_lines, service)
+    return pd.concat([joined, request_features(joined, joined)], axis=1)
+
+
+def online_request_features(reader: OnlineReader, requests: pd.DataFrame) -> pd.DataFrame:
+    """What the service feeds the order-line model: online features plus request-time features.
+
+    ``requests`` holds ``sku_id, location_id, supplier_id, quantity, requested_date, request_time,
+    customer_tier``; ``reader`` reads the order-line service's online features (see
+    ``OnlineReader``); the request-time part is the same function training used.
+    """
+    online = reader.read(requests)
+    return pd.concat([requests, online, request_features(requests, online)], axis=1)
+
+
+def feature_repo_files(settings: Settings) -> list[Path]:
+    """What ``apply_definitions`` leaves in the repository folder (for reporting)."""
+    return sorted(settings.feature_repo_dir.glob("*"))

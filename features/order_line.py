@@ -1,0 +1,79 @@
+"""Request-time features of an order line: the one implementation used offline and online.
+
+Offline, ``position`` comes from a point-in-time join of the SKU-location features at the order's
+``order_time``; online, the service passes the incoming request and the online store's features for
+the same SKU-location. Either way the same function turns them into model inputs, so training and
+serving cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from contracts.tables import TIERS
+
+REQUEST_COLUMNS = ("quantity", "requested_date", "request_time", "customer_tier")
+POSITION_COLUMNS = ("available",)
+TIER_CODE = {tier: code for code, tier in enumerate(TIERS)}
+
+
+def request_feature_names() -> list[str]:
+    return [
+        "line_quantity",
+        "days_until_requested",
+        "customer_tier_code",
+        "quantity_over_available",
+        "shortfall_qty",
+        "fits_available",
+    ]
+
+
+def _check(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what}: missing column(s) {missing}")
+
+
+def _day(values: pd.Series) -> pd.Series:
+    """Calendar day of naive or timezone-aware timestamps (aware ones in UTC)."""
+    stamps = pd.to_datetime(values)
+    if stamps.dt.tz is not None:
+        stamps = stamps.dt.tz_convert(None)
+    return stamps.dt.floor("D")
+
+
+def request_features(requests: pd.DataFrame, position: pd.DataFrame) -> pd.DataFrame:
+    """Features of each request given its SKU-location's stock position at request time.
+
+    ``requests``: ``quantity``, ``requested_date``, ``request_time``, ``customer_tier``;
+    ``position``: ``available`` (on hand minus allocated), row-aligned with ``requests``.
+    Unknown stock (NaN) gives NaN stock ratios rather than a guess.
+    """
+    _check(requests, REQUEST_COLUMNS, "requests")
+    _check(position, POSITION_COLUMNS, "position")
+    if len(requests) != len(position):
+        raise ValueError(
+            f"requests ({len(requests)} rows) and position ({len(position)}) differ in length"
+        )
+    tier = requests["customer_tier"].map(TIER_CODE)
+    unknown = tier.isna() & requests["customer_tier"].notna()
+    if unknown.any():
+        bad = sorted(requests.loc[unknown, "customer_tier"].astype(str).unique())
+        raise ValueError(f"customer_tier: unknown value(s) {bad}; expected one of {list(TIERS)}")
+    quantity = requests["quantity"].to_numpy(dtype="float64")
+    available = np.clip(position["available"].to_numpy(dtype="float64"), 0.0, None)
+    requested, ordered = _day(requests["requested_date"]), _day(requests["request_time"])
+    return pd.DataFrame(
+        {
+            "line_quantity": quantity,
+            "days_until_requested": (requested - ordered).dt.days.to_numpy(dtype="float64"),
+            "customer_tier_code": tier.to_numpy(dtype="float64"),
+            "quantity_over_available": quantity / np.maximum(available, 1.0),
+            "shortfall_qty": np.clip(quantity - available, 0.0, None),
+            "fits_available": np.where(
+                np.isnan(available), np.nan, (quantity <= available).astype("float64")
+            ),
+        },
+        index=requests.index,
+    )

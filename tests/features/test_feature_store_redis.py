@@ -1,0 +1,76 @@
+"""The Redis online store (settings.online_store == "redis") serves what SQLite serves."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+import pandas as pd
+import pytest
+import redis
+
+from features.feature_store import apply_definitions, materialize, online_features
+
+pytestmark = pytest.mark.redis
+
+ENTITIES = pd.DataFrame(
+    {
+        "sku_id": ["SKU-1", "SKU-2", "SKU-3"],
+        "location_id": ["DC-1", "DC-2", "DC-1"],
+        "supplier_id": ["S-1", "S-2", "S-1"],
+    }
+)
+
+
+@pytest.fixture
+def redis_store(tmp_path, world_tables, feature_writer):
+    project = f"test_{uuid.uuid4().hex[:12]}"
+    settings, built = feature_writer(
+        tmp_path / "data",
+        world_tables,
+        online_store="redis",
+        redis_connection_string="127.0.0.1:6379",
+        feast_project=project,
+    )
+    store = apply_definitions(settings, project=project)
+    client = redis.Redis(host="127.0.0.1", port=6379)
+    yield settings, built, store, client, project
+    store.teardown()
+    for key in client.scan_iter(b"*" + project.encode()):
+        client.delete(key)
+    client.close()
+
+
+def test_redis_online_reads_equal_the_latest_materialized_rows(
+    redis_store, tmp_path, feature_writer, world_tables
+):
+    settings, built, store, client, project = redis_store
+    end = pd.Timestamp("2024-02-20", tz="UTC").to_pydatetime()
+    materialize(store, end - pd.Timedelta(days=30), end)
+    assert any(True for _ in client.scan_iter(b"*" + project.encode(), count=1000))
+    got = online_features(store, ENTITIES, "backorder_risk_v1")
+
+    feats = built.sku_location_features
+    latest = (
+        feats[feats["event_timestamp"] <= end]
+        .sort_values("event_timestamp")
+        .groupby(["sku_id", "location_id"])
+        .tail(1)
+        .set_index(["sku_id", "location_id"])
+    )
+    want = latest.reindex(pd.MultiIndex.from_frame(ENTITIES[["sku_id", "location_id"]]))
+    for column in ("on_hand", "demand_mean_7", "projected_position_lt", "promo_next_h"):
+        np.testing.assert_allclose(got[column], want[column].to_numpy(dtype=float), equal_nan=True)
+
+    sqlite_settings, _ = feature_writer(tmp_path / "sqlite", world_tables)
+    sqlite_store = apply_definitions(sqlite_settings)
+    materialize(sqlite_store, end - pd.Timedelta(days=30), end)
+    pd.testing.assert_frame_equal(got, online_features(sqlite_store, ENTITIES, "backorder_risk_v1"))
+
+
+def test_teardown_leaves_no_keys_of_the_project(redis_store):
+    settings, built, store, client, project = redis_store
+    end = pd.Timestamp("2024-02-20", tz="UTC").to_pydatetime()
+    materialize(store, end - pd.Timedelta(days=30), end)
+    store.teardown()
+    assert not list(client.scan_iter(b"*" + project.encode(), count=1000))
