@@ -75,7 +75,11 @@ def reliability_curve(y_true: object, y_prob: object, n_bins: int = 10) -> pd.Da
     frame = pd.DataFrame({"bin": bins, "predicted": p, "observed": y})
     return (
         frame.groupby("bin")
-        .agg(predicted=("predicted", "mean"), observed=("observed", "mean"), rows=("observed", "size"))
+        .agg(
+            predicted=("predicted", "mean"),
+            observed=("observed", "mean"),
+            rows=("observed", "size"),
+        )
         .reset_index()
     )
 

@@ -1,0 +1,46 @@
+"""Metrics against values computed by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from training.classification_metrics import (
+    brier,
+    pr_auc,
+    recall_at_precision,
+    reliability_curve,
+    roc_auc,
+    segment_metrics,
+)
+
+Y = np.array([1, 0, 1, 0, 0])
+S = np.array([0.9, 0.8, 0.7, 0.2, 0.1])
+
+
+def test_roc_auc_counts_correctly_ordered_pairs():
+    # 6 positive-negative pairs, only (0.7 vs 0.8) is misordered: 5/6.
+    assert roc_auc(Y, S) == pytest.approx(5 / 6)
+
+
+def test_pr_auc_is_average_precision_at_each_positive():
+    # precision at the positives' ranks: 1/1 and 2/3; mean = (1 + 2/3) / 2.
+    assert pr_auc(Y, S) == pytest.approx((1 + 2 / 3) / 2)
+
+
+def test_recall_at_precision_picks_the_best_reachable_recall():
+    assert recall_at_precision(Y, S, 0.5) == pytest.approx(1.0)  # top 3: precision 2/3
+    assert recall_at_precision(Y, S, 0.8) == pytest.approx(0.5)  # only the top row
+
+
+def test_brier_is_mean_squared_error():
+    expected = np.mean([(0.9 - 1) ** 2, 0.8**2, (0.7 - 1) ** 2, 0.2**2, 0.1**2])
+    assert brier(Y, S) == pytest.approx(expected)
+
+
+def test_reliability_curve_and_segments_count_every_row():
+    curve = reliability_curve(Y, S, n_bins=5)
+    assert curve["rows"].sum() == 5 and curve["observed"].tolist() == [0, 0, 1, 0, 1]
+    table = segment_metrics(Y, S, ["a", "a", "a", "b", "b"])
+    assert table["rows"].tolist() == [3, 2]
+    assert np.isnan(table.loc[1, "roc_auc"])  # one class only in segment b
