@@ -1,0 +1,88 @@
+"""DemandForecaster: contract, monotone quantiles, near-nominal coverage, no look-ahead."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.timeseries import LagFeatureSpec
+from training import forecast_metrics as fm
+from training.forecasting.backtest import rolling_origin_backtest
+from training.forecasting.model import DemandForecaster, DemandSpec
+
+SPEC = DemandSpec(
+    features=LagFeatureSpec(lags=(0, 1, 2), seasonal_lags=(12,), windows=(3, 6), scale_window=6),
+    horizon=6,
+    freq="MS",
+    known_covariates=("price",),
+    params={"min_data_in_leaf": 20, "learning_rate": 0.1, "num_leaves": 15, "max_bin": 63},
+    num_boost_round=150,
+)
+
+
+def split(df: pd.DataFrame, origin: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    cut = pd.Timestamp(origin)
+    test = df[(df["ds"] > cut) & (df["ds"] <= cut + pd.DateOffset(months=6))]
+    return df[df["ds"] <= cut], test
+
+
+def test_predict_returns_monotone_quantiles_for_every_series_and_step(panel) -> None:
+    train, test = split(panel, "2018-06-01")
+    model = DemandForecaster(SPEC).fit(train)
+    pred = model.predict(6, test.drop(columns="y"))
+    assert list(pred.columns) == ["unique_id", "ds", "p10", "p50", "p90"]
+    assert len(pred) == 30 * 6
+    assert pred.merge(test, on=["unique_id", "ds"]).shape[0] == len(pred)
+    assert (pred["p10"] <= pred["p50"]).all() and (pred["p50"] <= pred["p90"]).all()
+    assert (pred["p10"] >= 0).all()
+    assert model.fit_info_["rows_train"] > 0 and model.fit_info_["best_iterations"]
+
+
+@pytest.mark.slow
+def test_interval_coverage_is_near_nominal_and_beats_naive(make_panel) -> None:
+    df = make_panel(60, 60, seed=7)
+    train, test = split(df, "2019-06-01")
+    pred = DemandForecaster(SPEC).fit(train).predict(6, test.drop(columns="y"))
+    scored = pred.merge(test, on=["unique_id", "ds"])
+    coverage = fm.interval_coverage(scored["y"], scored[["p10", "p90"]])
+    assert 0.68 <= coverage <= 0.92
+    naive = scored["unique_id"].map(train.groupby("unique_id")["y"].last())
+    assert fm.mae(scored["y"], scored["p50"]) < fm.mae(scored["y"], naive)
+
+
+@pytest.mark.slow
+def test_predictions_do_not_move_when_the_future_changes(panel) -> None:
+    origin = pd.Timestamp("2018-06-01")
+    changed = panel.copy()
+    changed.loc[changed["ds"] > origin, "y"] *= 5
+    runs = [
+        rolling_origin_backtest(
+            d, lambda: DemandForecaster(SPEC), [origin], 6, "MS", 12, baselines=False
+        )
+        for d in (panel, changed)
+    ]
+    a, b = (r.predictions.sort_values(["unique_id", "ds"])[["p10", "p50", "p90"]] for r in runs)
+    np.testing.assert_allclose(a.to_numpy(), b.to_numpy())
+    assert not np.allclose(runs[0].predictions["y"], runs[1].predictions["y"])
+
+
+def test_tweedie_center_for_intermittent_demand(make_panel) -> None:
+    df = make_panel(30, 48, seed=2)
+    rng = np.random.default_rng(0)
+    df["y"] = np.where(rng.random(len(df)) < 0.6, 0.0, df["y"])  # 60% zero periods
+    spec = DemandSpec(**{**SPEC.__dict__, "center_objective": "tweedie"})
+    train, test = split(df, "2018-06-01")
+    pred = DemandForecaster(spec).fit(train).predict(3, test.drop(columns="y"))
+    assert len(pred) == 30 * 3 and (pred["p10"] <= pred["p90"]).all()
+    assert pred["p10"].median() == 0.0 < pred["p90"].median()
+
+
+def test_bad_inputs_name_the_problem(panel) -> None:
+    with pytest.raises(ValueError, match="price"):
+        DemandForecaster(SPEC).fit(panel.drop(columns="price"))
+    with pytest.raises(ValueError, match="history"):
+        DemandForecaster(SPEC).fit(panel[panel["ds"] < "2015-08-01"])
+    model = DemandForecaster(SPEC).fit(panel)
+    with pytest.raises(ValueError, match="horizon"):
+        model.predict(7, None)
