@@ -1,0 +1,150 @@
+"""Latency and throughput of the scoring service in-process, and print the figures.
+
+    .venv/bin/python benchmarks/bench_serving.py                    # 1,000 SKUs x 3 DCs
+    .venv/bin/python benchmarks/bench_serving.py --requests 500 --lines 20
+
+Builds the real service (``RiskService.to_asgi()``) on generated components: a LightGBM risk
+model (100 trees) fitted on generated order lines, an in-memory feature reader, stock and open
+POs. Each request goes through HTTP parsing, auth, features, the model, TreeSHAP reasons,
+promise dates and actions, and a committed, fsync'd prediction-log transaction. Figures:
+sequential p50/p99 latency of one order, and lines per second for batches of orders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from features.order_line import request_features
+from serving.actions import FrameSupply
+from serving.registry import LoadedModel
+from serving.runtime import RISK, Components, Runtime, build_runtime
+from serving.scoring import FrameFeatureReader
+from settings import load_settings
+
+TODAY = pd.Timestamp("2026-03-02")
+KEY = "bench-key"
+
+
+def components(n_skus: int, seed: int) -> Components:
+    rng = np.random.default_rng(seed)
+    locations = ["DC1", "DC2", "DC3"]
+    keys = pd.MultiIndex.from_product(
+        [[f"SKU{i:05d}" for i in range(n_skus)], locations], names=["sku_id", "location_id"]
+    ).to_frame(index=False)
+    stock = keys.assign(on_hand=rng.integers(0, 80, len(keys)).astype(float), allocated=0.0)
+    online = keys.assign(
+        available=stock["on_hand"],
+        demand_mean_28d=rng.gamma(2.0, 3.0, len(keys)),
+        lead_time_mean=rng.uniform(5, 30, len(keys)),
+    )
+    n_po = n_skus
+    inbound = pd.DataFrame(
+        {
+            "po_id": [f"PO{i}" for i in range(n_po)],
+            "sku_id": keys["sku_id"].iloc[::3].to_numpy()[:n_po],
+            "location_id": "DC1",
+            "quantity": 200.0,
+            "promised_date": TODAY + pd.to_timedelta(rng.integers(1, 40, n_po), unit="D"),
+            "delay_p10": 0.0,
+            "delay_p50": 2.0,
+            "delay_p90": 6.0,
+        }
+    )
+    n = 20_000
+    rows = online.sample(n, replace=True, random_state=seed).reset_index(drop=True)
+    requests = pd.DataFrame(
+        {
+            "quantity": rng.integers(1, 100, n).astype(float),
+            "request_time": TODAY,
+            "requested_date": TODAY + pd.to_timedelta(rng.integers(0, 30, n), unit="D"),
+            "customer_tier": rng.choice(["gold", "silver", "bronze"], n),
+        }
+    )
+    X = pd.concat(
+        [rows.drop(columns=["sku_id", "location_id"]), request_features(requests, rows)], axis=1
+    )
+    logit = 0.06 * X["shortfall_qty"] - 0.05 * X["days_until_requested"] - 1.0
+    y = rng.random(n) < 1 / (1 + np.exp(-logit))
+    model = lgb.LGBMClassifier(n_estimators=100, num_leaves=31, verbose=-1).fit(X, y)
+    return Components(
+        models={RISK: LoadedModel(RISK, "1", "provided", model)},
+        reader=FrameFeatureReader(online),
+        supply=FrameSupply(stock, inbound),
+    )
+
+
+def order(rng: np.random.Generator, i: int, n_lines: int, n_skus: int) -> dict:
+    skus = rng.integers(0, n_skus, n_lines)
+    return {
+        "order_id": f"O{i}",
+        "customer_id": f"C{i % 50}",
+        "customer_tier": ["gold", "silver", "bronze"][i % 3],
+        "lines": [
+            {
+                "line_id": str(k),
+                "sku_id": f"SKU{s:05d}",
+                "location_id": "DC1",
+                "quantity": int(rng.integers(1, 60)),
+                "requested_date": str((TODAY + pd.Timedelta(days=int(rng.integers(0, 20)))).date()),
+            }
+            for k, s in enumerate(skus)
+        ],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skus", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--lines", type=int, default=10)
+    parser.add_argument("--batch-orders", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # starlette asks for httpx2 in its TestClient
+        from starlette.testclient import TestClient
+
+    from serving.service import RiskService
+
+    rng = np.random.default_rng(args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(data_dir=Path(tmp), api_keys={KEY: ["oms"]}, allow_dev_key=False)
+        runtime: Runtime = build_runtime(
+            settings, components(args.skus, args.seed), today=lambda: TODAY
+        )
+        RiskService.inner.runtime_factory = staticmethod(lambda: runtime)
+        headers = {"Authorization": f"Bearer {KEY}"}
+        with TestClient(RiskService.to_asgi()) as client:
+            bodies = [order(rng, i, args.lines, args.skus) for i in range(args.requests)]
+            client.post("/v1/score", json=bodies[0], headers=headers).raise_for_status()  # warm
+            latencies = []
+            for body in bodies:
+                start = time.perf_counter()
+                client.post("/v1/score", json=body, headers=headers).raise_for_status()
+                latencies.append(time.perf_counter() - start)
+            ms = np.array(latencies) * 1000
+            print(f"single order, {args.lines} lines, {args.requests} sequential requests:")
+            print(f"  p50 {np.percentile(ms, 50):.1f} ms  p99 {np.percentile(ms, 99):.1f} ms")
+
+            batch = {"orders": bodies[: args.batch_orders]}
+            n_lines = args.batch_orders * args.lines
+            start = time.perf_counter()
+            for _ in range(3):
+                client.post("/v1/score/batch", json=batch, headers=headers).raise_for_status()
+            seconds = (time.perf_counter() - start) / 3
+            print(f"batch of {args.batch_orders} orders ({n_lines} lines):")
+            print(f"  {seconds * 1000:.0f} ms per batch, {n_lines / seconds:,.0f} lines/s")
+        runtime.log.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Per-line promise date and recommended action, from ``decisions.promise_dates`` and stock.
+
+The decision engine owns the arithmetic (ATP with PO ETA quantiles); this module only picks, per
+scored line, the one action an order-management system can execute right away:
+
+- ``allocate``: free stock at the line's location covers it; reserve it now.
+- ``reallocate``: it does not, but another location of the same SKU has the free shortfall.
+- ``expedite``: an open PO covers it, but too late for the requested date; pull that PO in.
+- ``split``: part ships from stock now, the rest when a PO arrives (or never, if none covers it).
+- ``none``: an open PO covers it on time, or nothing can (the effect text says which).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from decisions import promise_dates
+
+KEY = ["sku_id", "location_id"]
+ACTION_COLUMNS = [
+    "promise_date",
+    "action",
+    "source_location_id",
+    "po_id",
+    "action_quantity",
+    "expected_units_saved",
+    "expected_effect",
+]
+
+
+class SupplySource(Protocol):
+    def supply(self, sku_ids: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(stock: sku_id, location_id, on_hand, allocated; inbound: open POs, delay quantiles)."""
+        ...
+
+
+@dataclass
+class FrameSupply:
+    """Stock positions and open POs held in memory (refreshed by whoever owns them)."""
+
+    stock: pd.DataFrame
+    inbound: pd.DataFrame
+
+    def supply(self, sku_ids: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        wanted = set(sku_ids)
+        return (
+            self.stock[self.stock["sku_id"].isin(wanted)],
+            self.inbound[self.inbound["sku_id"].isin(wanted)],
+        )
+
+
+@dataclass
+class ActionPlanner:
+    """The default ``decide`` function of a ``Scorer``: promise dates plus one action per line."""
+
+    source: SupplySource
+    today: Callable[[], pd.Timestamp]
+    confidence: float = 0.9
+
+    def __call__(self, scored: pd.DataFrame) -> pd.DataFrame:
+        stock, inbound = self.source.supply(scored["sku_id"].unique().tolist())
+        promised = promise_dates(
+            scored[["order_id", "line_id", *KEY, "quantity", "requested_date"]],
+            stock.drop_duplicates(KEY),
+            inbound,
+            as_of=self.today(),
+            confidence=self.confidence,
+        )
+        return choose_actions(scored, promised, stock)
+
+
+def choose_actions(
+    scored: pd.DataFrame, promised: pd.DataFrame, stock: pd.DataFrame
+) -> pd.DataFrame:
+    """One action per line, vectorized (see the module docstring for the rules)."""
+    qty = scored["quantity"].to_numpy(float)
+    from_stock = promised["quantity_from_stock"].to_numpy(float)
+    shortfall = qty - from_stock
+    p = scored["backorder_probability"].to_numpy(float)
+    donor, donor_free = _best_donor(scored, stock)
+    po = promised["covering_po_id"].to_numpy(object)
+    on_time = promised["on_time"].to_numpy(bool)
+    days_late = promised["days_late"].fillna(0).to_numpy(float)
+
+    fits = shortfall <= 0
+    realloc = ~fits & (donor_free >= shortfall)
+    expedite = ~fits & ~realloc & pd.notna(po) & ~on_time
+    split = ~fits & ~realloc & ~expedite & (from_stock > 0)
+    action = np.select(
+        [fits, realloc, expedite, split], ["allocate", "reallocate", "expedite", "split"], "none"
+    )
+    fmt = np.vectorize("{:g}".format, otypes=[object])
+    q, s, r = fmt(qty), fmt(np.maximum(shortfall, 0)), fmt(from_stock)
+    po_s, donor_s = po.astype(str), donor.astype(str)
+    date = promised["promise_date"].dt.strftime("%Y-%m-%d").fillna("none").to_numpy(object)
+    late = fmt(days_late)
+    covered_later = pd.notna(po)
+    effect = np.select(
+        [fits, realloc, expedite, split & covered_later, split, covered_later],
+        [
+            "reserve " + q + " units from free stock; ships now, removes the stock-out risk",
+            "move " + s + " units from " + donor_s + "; the line ships complete instead of waiting",
+            "pull PO " + po_s + " in by " + late + " days; the line then meets its requested date",
+            "ship " + r + " units now, " + s + " when PO " + po_s + " arrives (" + date + ")",
+            "ship " + r + " units now; " + s + " are not covered by stock or open POs",
+            "open PO " + po_s + " covers the line on time; nothing to do",
+        ],
+        "no stock or open PO covers " + s + " units: needs a new order (see planner report)",
+    )
+    saved = np.select([fits, realloc | expedite, split], [p * qty, shortfall, from_stock], 0.0)
+    moved = np.select([fits, realloc | expedite], [qty, shortfall], np.where(split, from_stock, 0))
+    return pd.DataFrame(
+        {
+            "promise_date": promised["promise_date"].to_numpy(),
+            "action": action,
+            "source_location_id": np.where(realloc, donor, None),
+            "po_id": np.where(expedite | split, po, None),
+            "action_quantity": moved,
+            "expected_units_saved": saved,
+            "expected_effect": effect,
+        },
+        index=scored.index,
+    )
+
+
+def _best_donor(scored: pd.DataFrame, stock: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per line, the other location of its SKU with the most free stock, and that free stock."""
+    free = stock.assign(free=(stock["on_hand"] - stock["allocated"]).clip(lower=0))[[*KEY, "free"]]
+    pairs = (
+        scored[KEY]
+        .reset_index(drop=True)
+        .reset_index()
+        .merge(free.rename(columns={"location_id": "donor"}), on="sku_id", how="left")
+    )
+    pairs = pairs[pairs["donor"] != pairs["location_id"]].dropna(subset=["free"])
+    best = pairs.sort_values("free", ascending=False).drop_duplicates("index").set_index("index")
+    best = best.reindex(np.arange(len(scored)))
+    return best["donor"].to_numpy(object), best["free"].fillna(0.0).to_numpy(float)

@@ -1,0 +1,72 @@
+"""API keys with roles in ``Authorization: Bearer <key>``: 401 without a valid key, 403 wrong role.
+
+Keys come from ``settings.api_keys`` (key -> roles). The development key ``dev-key`` (all roles)
+is accepted only in the embedded profile, with a warning; a production profile that allows it
+refuses to start, so a forgotten setting cannot open a real deployment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Mapping, Sequence
+
+logger = logging.getLogger(__name__)
+
+ROLES = ("oms", "planner", "admin")
+DEV_KEY = "dev-key"
+
+
+class AuthError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class KeyRing:
+    """Role lookup by key; keys are kept as SHA-256 digests and compared in constant time."""
+
+    def __init__(self, keys: Mapping[str, Sequence[str]]) -> None:
+        self._roles: dict[bytes, frozenset[str]] = {}
+        for key, roles in keys.items():
+            unknown = sorted(set(roles) - set(ROLES))
+            if unknown:
+                raise ValueError(f"api_keys: unknown role(s) {unknown}; expected some of {ROLES}")
+            if not key:
+                raise ValueError("api_keys: empty key")
+            self._roles[_digest(key)] = frozenset(roles)
+
+    @classmethod
+    def from_settings(
+        cls, api_keys: Mapping[str, Sequence[str]], profile: str, allow_dev_key: bool
+    ):
+        """The key ring for a profile, enforcing the development-key rule."""
+        keys = dict(api_keys)
+        if allow_dev_key:
+            if profile != "embedded":
+                raise RuntimeError(
+                    f"allow_dev_key: the development key is refused in the {profile!r} profile; "
+                    "set allow_dev_key=false and configure api_keys"
+                )
+            logger.warning("accepting the development API key %r with all roles", DEV_KEY)
+            keys[DEV_KEY] = list(ROLES)
+        return cls(keys)
+
+    def check(self, authorization: str | None, role: str) -> frozenset[str]:
+        """Roles of the caller; AuthError(401) for a missing/unknown key, (403) without ``role``."""
+        scheme, _, key = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            raise AuthError(401, "missing API key: send 'Authorization: Bearer <key>'")
+        digest = _digest(key.strip())
+        roles = next((r for d, r in self._roles.items() if hmac.compare_digest(d, digest)), None)
+        if roles is None:
+            raise AuthError(401, "invalid API key")
+        if role not in roles:
+            raise AuthError(403, f"this key lacks the {role!r} role (it has {sorted(roles)})")
+        return roles
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode()).digest()

@@ -1,0 +1,93 @@
+"""Durable log of every scored line, for monitoring and audit.
+
+SQLite in WAL mode with ``synchronous=FULL``: each request's lines are one transaction, committed
+before the answer is sent, so a killed process loses nothing it has answered for and a reader in
+another process sees every committed line. Inputs, features and outputs are stored as JSON text so
+a model with new features needs no schema change.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+import pandas as pd
+
+FILE_NAME = "predictions.db"
+COLUMNS = [
+    "request_id",
+    "logged_at",
+    "model_version",
+    "order_id",
+    "line_id",
+    "sku_id",
+    "location_id",
+    "inputs",
+    "features",
+    "outputs",
+]
+_SCHEMA = f"CREATE TABLE IF NOT EXISTS predictions ({', '.join(COLUMNS)})"
+JSON_COLUMNS = ("inputs", "features", "outputs")
+
+
+class PredictionLog:
+    """Appends scored lines; one connection per instance, guarded for the service's threads."""
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / FILE_NAME
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute(_SCHEMA)
+
+    def append(self, rows: list[dict[str, object]]) -> None:
+        """Write ``rows`` (keys = COLUMNS) as one committed transaction."""
+        values = [
+            tuple(
+                json.dumps(_finite(r[c]), default=str, allow_nan=False)
+                if c in JSON_COLUMNS
+                else r[c]
+                for c in COLUMNS
+            )
+            for r in rows
+        ]
+        placeholders = ", ".join("?" for _ in COLUMNS)
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany(f"INSERT INTO predictions VALUES ({placeholders})", values)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def _finite(value: object) -> object:
+    """NaN (unknown feature value) becomes JSON null instead of the non-standard ``NaN``."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def read_prediction_log(directory: Path) -> pd.DataFrame:
+    """Every logged line as a DataFrame (JSON columns decoded to dicts), oldest first."""
+    path = directory / FILE_NAME
+    if not path.exists():
+        return pd.DataFrame(columns=COLUMNS)
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        frame = pd.read_sql_query("SELECT * FROM predictions ORDER BY rowid", conn)
+    conn.close()
+    for column in JSON_COLUMNS:
+        frame[column] = frame[column].map(json.loads)
+    frame["logged_at"] = pd.to_datetime(frame["logged_at"], utc=True, format="ISO8601")
+    return frame

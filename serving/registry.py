@@ -1,0 +1,88 @@
+"""Champion models for the service, with a local cache for when the registry is unreachable.
+
+Each successful load from the MLflow registry is written to ``settings.model_cache_dir`` (joblib
+plus a JSON note of name, version and time); if the registry cannot be reached at start-up, the
+service starts from that cache and reports ``source="cache"`` in ``/v1/status``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import joblib
+
+logger = logging.getLogger(__name__)
+
+# (model_name, alias) -> (estimator, version)
+Loader = Callable[[str, str], tuple[Any, str]]
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    name: str
+    version: str
+    source: str  # "registry" or "cache"
+    estimator: Any
+
+
+class ModelUnavailable(RuntimeError):
+    """Neither the registry nor the local cache has the model."""
+
+
+def mlflow_loader(tracking_uri: str) -> Loader:
+    """Load ``models:/<name>@<alias>`` with ``training.tracking.load_alias`` and its version."""
+
+    def load(name: str, alias: str) -> tuple[Any, str]:
+        import mlflow
+        from mlflow import MlflowClient
+
+        from training.tracking import load_alias
+
+        mlflow.set_tracking_uri(tracking_uri)
+        mlflow.set_registry_uri(tracking_uri)
+        version = MlflowClient().get_model_version_by_alias(name, alias).version
+        return load_alias(name, alias), str(version)
+
+    return load
+
+
+def load_champions(
+    names: Sequence[str], loader: Loader, cache_dir: Path, alias: str = "champion"
+) -> dict[str, LoadedModel]:
+    """Each model from the registry (refreshing the cache), else from the cache, else raise."""
+    loaded: dict[str, LoadedModel] = {}
+    for name in names:
+        try:
+            estimator, version = loader(name, alias)
+        except Exception as exc:  # registry down, alias missing, artifact unreadable
+            logger.warning("registry load of %s@%s failed (%s); trying the cache", name, alias, exc)
+            loaded[name] = _from_cache(name, cache_dir, reason=str(exc))
+            continue
+        _to_cache(name, version, estimator, cache_dir)
+        loaded[name] = LoadedModel(name, version, "registry", estimator)
+    return loaded
+
+
+def _to_cache(name: str, version: str, estimator: Any, cache_dir: Path) -> None:
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = cache_dir / f"{name}.joblib.tmp"
+    joblib.dump(estimator, tmp)
+    tmp.replace(cache_dir / f"{name}.joblib")  # atomic: a crash never leaves half a model
+    note = {"name": name, "version": version, "cached_at": datetime.now(UTC).isoformat()}
+    (cache_dir / f"{name}.json").write_text(json.dumps(note))
+
+
+def _from_cache(name: str, cache_dir: Path, reason: str) -> LoadedModel:
+    model_file, note_file = cache_dir / f"{name}.joblib", cache_dir / f"{name}.json"
+    if not (model_file.exists() and note_file.exists()):
+        raise ModelUnavailable(
+            f"{name}: registry failed ({reason}) and no cached copy in {cache_dir}"
+        )
+    note = json.loads(note_file.read_text())
+    return LoadedModel(name, str(note["version"]), "cache", joblib.load(model_file))

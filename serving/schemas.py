@@ -1,0 +1,164 @@
+"""Request and response bodies of the HTTP API, as pydantic models (they generate the OpenAPI spec).
+
+Field constraints live here so that malformed input (negative quantity, unparseable date, too many
+lines, unknown tier) is rejected with a 422 naming the field before any model runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_LINES = 200
+MAX_ORDERS = 100
+DATE_RANGE = (dt.date(1970, 1, 1), dt.date(2199, 12, 31))
+ID_PATTERN = r"^[A-Za-z0-9_.:\-]+$"
+Identifier = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
+Tier = Literal["gold", "silver", "bronze"]
+ActionName = Literal["allocate", "reallocate", "expedite", "split", "none"]
+RiskLevel = Literal["low", "medium", "high"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OrderLineIn(_Strict):
+    line_id: str = Identifier
+    sku_id: str = Identifier
+    location_id: str = Identifier
+    quantity: float = Field(gt=0, le=1_000_000, description="Units ordered (> 0).")
+    requested_date: dt.date = Field(
+        description=f"ISO date the customer wants the goods ({DATE_RANGE[0]} to {DATE_RANGE[1]})."
+    )
+
+    @field_validator("requested_date")
+    @classmethod
+    def _plausible(cls, value: dt.date) -> dt.date:
+        if not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
+            raise ValueError(f"must be between {DATE_RANGE[0]} and {DATE_RANGE[1]}")
+        return value
+
+
+class OrderIn(_Strict):
+    order_id: str = Identifier
+    customer_id: str = Identifier
+    customer_tier: Tier
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+
+class BatchIn(_Strict):
+    orders: list[OrderIn] = Field(min_length=1, max_length=MAX_ORDERS)
+
+
+class Reason(BaseModel):
+    feature: str
+    value: float | None
+    contribution: float = Field(description="Push towards backorder (log-odds); > 0 raises risk.")
+
+
+class Action(BaseModel):
+    action: ActionName
+    source_location_id: str | None = Field(None, description="Reallocate: where units come from.")
+    po_id: str | None = Field(None, description="Expedite: the PO to pull in.")
+    quantity: float = Field(description="Units the action moves, allocates or expedites.")
+    expected_units_saved: float = Field(description="Units that will not go on backorder.")
+    expected_effect: str
+
+
+class LineScore(BaseModel):
+    line_id: str
+    sku_id: str
+    location_id: str
+    backorder_probability: float = Field(ge=0, le=1)
+    risk_level: RiskLevel
+    promise_date: dt.date | None = Field(description="None when stock and open POs cannot cover.")
+    reasons: list[Reason]
+    action: Action
+
+
+class ScoreOut(BaseModel):
+    request_id: str
+    order_id: str
+    model_version: str
+    lines: list[LineScore]
+
+
+class BatchOut(BaseModel):
+    request_id: str
+    model_version: str
+    orders: list[ScoreOut]
+
+
+class Recommendation(BaseModel):
+    order_id: str
+    line_id: str
+    sku_id: str
+    location_id: str
+    backorder_probability: float
+    action: Action
+
+
+class RecommendationsOut(BaseModel):
+    request_id: str
+    model_version: str
+    recommendations: list[Recommendation] = Field(
+        description="Lines that need an action, most expected units saved first."
+    )
+
+
+class ForecastIn(_Strict):
+    sku_id: str = Identifier
+    location_id: str = Identifier
+    horizon_days: int = Field(28, ge=1, le=365)
+
+
+class ForecastPoint(BaseModel):
+    ds: dt.date
+    p10: float
+    p50: float
+    p90: float
+
+
+class ForecastOut(BaseModel):
+    request_id: str
+    sku_id: str
+    location_id: str
+    model_version: str
+    points: list[ForecastPoint]
+
+
+class EtaOut(BaseModel):
+    request_id: str
+    po_id: str
+    sku_id: str
+    location_id: str
+    promised_date: dt.date
+    eta_p50: dt.date
+    eta_p90: dt.date
+    model_version: str
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Dotted path of the offending field, e.g. lines.0.quantity.")
+    problem: str
+
+
+class ErrorOut(BaseModel):
+    error: str
+    detail: list[FieldError] = Field(default_factory=list)
+
+
+class ModelStatus(BaseModel):
+    name: str
+    version: str
+    source: Literal["registry", "cache", "provided"]
+
+
+class StatusOut(BaseModel):
+    ready: bool
+    models: list[ModelStatus]
+    feature_store: Literal["connected", "unavailable"]
+    notes: list[str]

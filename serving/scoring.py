@@ -1,0 +1,182 @@
+"""The scoring backend: order lines in, probabilities, reasons, promise dates and actions out.
+
+A ``Scorer`` is assembled from three plain components so the service never depends on where they
+come from: a risk model with ``predict_proba(frame)`` (the registry's champion), a feature reader
+(``read(entity_rows) -> frame``, e.g. ``features.feature_store.OnlineReader`` or
+``FrameFeatureReader``) and a decide function (``serving.actions.decide_actions`` by default).
+Request-time features come from ``features.order_line.request_features``, the function training
+used, so online and offline inputs cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from features.order_line import request_features
+
+LINE_COLUMNS = ["order_id", "line_id", "sku_id", "location_id", "quantity", "requested_date"]
+
+
+class FeatureReader(Protocol):
+    feature_names: list[str]
+
+    def read(self, entity_rows: pd.DataFrame) -> pd.DataFrame: ...
+
+
+class FeatureStoreUnavailable(RuntimeError):
+    """The online store could not be read; the service answers 503 (docs/serving.md)."""
+
+
+class InvalidLines(ValueError):
+    """Lines the models cannot score, as (field, problem) pairs for a 422 answer."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{f}: {p}" for f, p in errors))
+        self.errors = errors
+
+
+@dataclass
+class Scorer:
+    """Scores a frame of order lines with one risk model version.
+
+    ``thresholds`` split probabilities into low / medium / high risk; ``n_reasons`` is how many of
+    the largest positive feature contributions are reported per line.
+    """
+
+    risk_model: Any
+    reader: FeatureReader
+    decide: Callable[[pd.DataFrame], pd.DataFrame]
+    model_version: str
+    feature_names: Sequence[str] | None = None
+    thresholds: tuple[float, float] = (0.2, 0.5)
+    n_reasons: int = 3
+    _names: list[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        names = self.feature_names
+        if names is None:
+            names = getattr(self.risk_model, "feature_names_in_", None)
+        if names is None:
+            raise ValueError("feature_names: not given and the model has no feature_names_in_")
+        self._names = [str(n) for n in names]
+
+    def features(self, lines: pd.DataFrame, request_time: pd.Timestamp) -> pd.DataFrame:
+        """Online plus request-time features per line (row-aligned with ``lines``)."""
+        try:
+            online = self.reader.read(lines[["sku_id", "location_id"]])
+        except Exception as exc:  # any store failure (connection, timeout, corrupt file) alike
+            raise FeatureStoreUnavailable(f"online feature store unreachable: {exc}") from exc
+        unknown = online.isna().all(axis=1).to_numpy()
+        if unknown.any():
+            positions = np.flatnonzero(unknown)
+            raise InvalidLines(
+                [
+                    (
+                        f"{lines['_path'].iat[i]}.sku_id",
+                        f"unknown SKU {lines['sku_id'].iat[i]!r} at location "
+                        f"{lines['location_id'].iat[i]!r} (no features in the online store)",
+                    )
+                    for i in positions
+                ]
+            )
+        requests = lines.assign(request_time=request_time)
+        request = request_features(requests, online)
+        frame = pd.concat([online, request], axis=1)
+        missing = [n for n in self._names if n not in frame.columns]
+        if missing:
+            raise RuntimeError(f"model expects feature(s) {missing} that serving does not build")
+        return frame
+
+    def score(self, lines: pd.DataFrame, request_time: pd.Timestamp) -> pd.DataFrame:
+        """``lines`` (LINE_COLUMNS, customer_tier, ``_path``) with features and decisions added."""
+        feats = self.features(lines, request_time)
+        model_input = feats[self._names]
+        proba = np.asarray(self.risk_model.predict_proba(model_input))[:, 1]
+        low, high = self.thresholds
+        level = np.where(proba >= high, "high", np.where(proba >= low, "medium", "low"))
+        scored = lines.assign(
+            backorder_probability=proba, risk_level=level, available=feats["available"]
+        )
+        scored["reasons"] = self._reasons(model_input)
+        scored["features"] = model_input.to_dict("records")
+        decided = self.decide(scored)
+        return pd.concat([scored, decided], axis=1)
+
+    def _reasons(self, model_input: pd.DataFrame) -> list[list[dict[str, Any]]]:
+        contrib = contributions(self.risk_model, model_input)
+        if contrib is None:
+            return [[] for _ in range(len(model_input))]
+        contrib = contrib[:, : len(self._names)]  # drop the bias column
+        k = min(self.n_reasons, contrib.shape[1])
+        top = np.argsort(-contrib, axis=1)[:, :k]
+        values = model_input.to_numpy(dtype="float64")
+        out = []
+        for row, cols in enumerate(top):
+            out.append(
+                [
+                    {
+                        "feature": self._names[c],
+                        "value": None if np.isnan(values[row, c]) else float(values[row, c]),
+                        "contribution": float(contrib[row, c]),
+                    }
+                    for c in cols
+                    if contrib[row, c] > 0
+                ]
+            )
+        return out
+
+
+def contributions(model: Any, frame: pd.DataFrame) -> np.ndarray | None:
+    """Per-feature log-odds contributions (TreeSHAP for LightGBM), or None if unsupported.
+
+    Supports the project's ``BoosterClassifier.contributions``, a fitted LightGBM sklearn model
+    (``predict(pred_contrib=True)``) and linear models (coefficient times value).
+    """
+    if hasattr(model, "contributions"):
+        return np.asarray(model.contributions(frame))
+    if hasattr(model, "booster_"):
+        return np.asarray(model.predict(frame, pred_contrib=True))
+    coef = getattr(model, "coef_", None)
+    if coef is not None:
+        return frame.to_numpy(dtype="float64") * np.asarray(coef).reshape(1, -1)
+    return None
+
+
+def lines_frame(orders: Sequence[dict[str, Any]], batch: bool = False) -> pd.DataFrame:
+    """Flatten validated orders to one row per line; ``_path`` names each line in error messages."""
+    rows = [
+        {
+            "order_id": order["order_id"],
+            "customer_id": order["customer_id"],
+            "customer_tier": order["customer_tier"],
+            "_path": (f"orders.{o}.lines.{i}" if batch else f"lines.{i}"),
+            **line,
+        }
+        for o, order in enumerate(orders)
+        for i, line in enumerate(order["lines"])
+    ]
+    frame = pd.DataFrame(rows)
+    frame["requested_date"] = pd.to_datetime(frame["requested_date"])
+    frame["quantity"] = frame["quantity"].astype("float64")
+    return frame
+
+
+class FrameFeatureReader:
+    """Online features from a DataFrame keyed by sku_id and location_id (tests, batch replays)."""
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        self.table = table.set_index(["sku_id", "location_id"])
+        if not self.table.index.is_unique:
+            raise ValueError("table: duplicate sku_id/location_id rows")
+        self.feature_names = [str(c) for c in self.table.columns]
+
+    def read(self, entity_rows: pd.DataFrame) -> pd.DataFrame:
+        keys = pd.MultiIndex.from_frame(entity_rows[["sku_id", "location_id"]])
+        out = self.table.reindex(keys).astype("float64")
+        out.index = entity_rows.index
+        return out

@@ -1,0 +1,288 @@
+"""The BentoML service: HTTP parsing, auth, error bodies and the prediction log; scoring elsewhere.
+
+Routes are a FastAPI app mounted on the ``@bentoml.service`` class (so path parameters, bearer
+auth and field-level 422 bodies appear in the OpenAPI spec at ``/openapi.json``, docs at
+``/docs``). BentoML itself serves ``/healthz``, ``/readyz`` (503 until ``__is_ready__``) and
+Prometheus ``/metrics``. Run: ``bentoml serve serving.service:RiskService``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Annotated
+
+import bentoml
+import pandas as pd
+from fastapi import Depends, FastAPI, Path, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException
+
+from serving.auth import AuthError
+from serving.responses import line_scores, log_rows, score_outs
+from serving.runtime import Runtime, build_runtime, production_components
+from serving.schemas import (
+    ID_PATTERN,
+    BatchIn,
+    BatchOut,
+    ErrorOut,
+    EtaOut,
+    ForecastIn,
+    ForecastOut,
+    ForecastPoint,
+    ModelStatus,
+    OrderIn,
+    Recommendation,
+    RecommendationsOut,
+    ScoreOut,
+    StatusOut,
+)
+from serving.scoring import FeatureStoreUnavailable, InvalidLines, lines_frame
+from settings import load_settings
+
+logger = logging.getLogger(__name__)
+
+ERRORS = {
+    s: {"model": ErrorOut, "description": d}
+    for s, d in {
+        400: "Body cannot be decoded.",
+        401: "Missing or invalid API key.",
+        403: "The key lacks the role.",
+        404: "Unknown id.",
+        422: "Invalid input; names the field.",
+        503: "Not ready or a dependency is unavailable.",
+    }.items()
+}
+
+app = FastAPI(
+    title="Backorder Radar",
+    version="1",
+    description="Backorder risk, promise dates and actions for order lines (docs/serving.md).",
+    responses=ERRORS,
+)
+bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer <key>`.")
+
+
+class ServiceError(Exception):
+    def __init__(self, status: int, error: str, detail: list[dict[str, str]] | None = None):
+        super().__init__(error)
+        self.status, self.error, self.detail = status, error, detail or []
+
+
+def _runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def role(name: str) -> Callable[..., Runtime]:
+    """Dependency: the runtime, after checking that the caller's key has role ``name``."""
+
+    def check(
+        request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    ) -> Runtime:
+        header = f"{creds.scheme} {creds.credentials}" if creds else None
+        runtime = _runtime(request)
+        runtime.keyring.check(header, name)
+        return runtime
+
+    return check
+
+
+@app.exception_handler(AuthError)
+async def _auth_error(_: Request, exc: AuthError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    body = ErrorOut(error=exc.message).model_dump()
+    return JSONResponse(body, status_code=exc.status, headers=headers)
+
+
+@app.exception_handler(RequestValidationError)
+async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    detail = [
+        {"field": ".".join(str(p) for p in e["loc"] if p != "body") or "body", "problem": e["msg"]}
+        for e in exc.errors()
+    ]
+    return JSONResponse({"error": "invalid request", "detail": detail}, status_code=422)
+
+
+@app.exception_handler(HTTPException)
+async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
+    """Framework errors (undecodable body, unknown route) in the same body shape as ours."""
+    body = {"error": str(exc.detail), "detail": [{"field": "body", "problem": str(exc.detail)}]}
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+@app.exception_handler(ServiceError)
+async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
+    headers = {"Retry-After": "5"} if exc.status == 503 else None
+    body = {"error": exc.error, "detail": exc.detail}
+    return JSONResponse(body, status_code=exc.status, headers=headers)
+
+
+def _score(runtime: Runtime, orders: list[dict], batch: bool) -> tuple[pd.DataFrame, str]:
+    """Score and log; maps component failures to 422 / 503 bodies."""
+    if runtime.scorer is None:
+        problem = "models or feature store not loaded; see GET /v1/status"
+        raise ServiceError(503, "not ready", [{"field": "service", "problem": problem}])
+    request_id = uuid.uuid4().hex
+    try:
+        scored = runtime.scorer.score(lines_frame(orders, batch), runtime.clock())
+    except InvalidLines as exc:
+        raise ServiceError(
+            422, "invalid request", [{"field": f, "problem": p} for f, p in exc.errors]
+        ) from exc
+    except FeatureStoreUnavailable as exc:
+        runtime.count("feature_store_unavailable")
+        raise ServiceError(
+            503, "feature store unavailable", [{"field": "feature_store", "problem": str(exc)}]
+        ) from exc
+    version = runtime.scorer.model_version
+    runtime.log.append(log_rows(scored, line_scores(scored), request_id, version))
+    runtime.count("scored_lines", len(scored))
+    return scored, request_id
+
+
+def _default_runtime() -> Runtime:
+    settings = load_settings()
+    return build_runtime(settings, production_components(settings))
+
+
+@bentoml.service(name="backorder_radar", traffic={"timeout": 30})
+@bentoml.asgi_app(app, path="/")
+class RiskService:
+    """Loads the runtime once per worker into ``app.state``, where every route reads it."""
+
+    # Start-up: the production wiring; tests and the pipelines swap in their own.
+    runtime_factory: Callable[[], Runtime] = staticmethod(_default_runtime)
+
+    def __init__(self) -> None:
+        app.state.runtime = type(self).runtime_factory()
+
+    @property
+    def runtime(self) -> Runtime:
+        return app.state.runtime
+
+    def __is_ready__(self) -> bool:
+        return self.runtime.ready
+
+    def __metrics__(self, content: str) -> str:
+        """BentoML's Prometheus text plus this service's counters (see Runtime.metrics_text)."""
+        return content + self.runtime.metrics_text()
+
+    @app.post("/v1/score", response_model=ScoreOut, tags=["oms"])
+    def score(self, order: OrderIn, runtime: Annotated[Runtime, Depends(role("oms"))]) -> ScoreOut:
+        """Backorder risk, promise date, reasons and recommended action for each line."""
+        scored, request_id = _score(runtime, [order.model_dump()], batch=False)
+        return score_outs(scored, request_id, runtime.scorer.model_version)[0]
+
+    @app.post("/v1/score/batch", response_model=BatchOut, tags=["oms"])
+    def score_batch(self, batch: BatchIn, runtime: Annotated[Runtime, Depends(role("oms"))]):
+        """Many orders in one call; one prediction-log transaction for all of them."""
+        scored, request_id = _score(runtime, [o.model_dump() for o in batch.orders], batch=True)
+        version = runtime.scorer.model_version
+        return BatchOut(
+            request_id=request_id,
+            model_version=version,
+            orders=score_outs(scored, request_id, version),
+        )
+
+    @app.post("/v1/recommendations", response_model=RecommendationsOut, tags=["planner"])
+    def recommendations(
+        self, batch: BatchIn, runtime: Annotated[Runtime, Depends(role("planner"))]
+    ):
+        """Lines of the given orders that need an action, most expected units saved first."""
+        scored, request_id = _score(runtime, [o.model_dump() for o in batch.orders], batch=True)
+        scored = scored.reset_index(drop=True)
+        lines = line_scores(scored)
+        keep = scored.index[scored["action"] != "none"]
+        keep = sorted(keep, key=lambda i: -lines[i].action.expected_units_saved)
+        recs = [
+            Recommendation(
+                order_id=scored.at[i, "order_id"],
+                line_id=lines[i].line_id,
+                sku_id=lines[i].sku_id,
+                location_id=lines[i].location_id,
+                backorder_probability=lines[i].backorder_probability,
+                action=lines[i].action,
+            )
+            for i in keep
+        ]
+        return RecommendationsOut(
+            request_id=request_id, model_version=runtime.scorer.model_version, recommendations=recs
+        )
+
+    @app.post("/v1/forecast", response_model=ForecastOut, tags=["planner"])
+    def forecast(self, body: ForecastIn, runtime: Annotated[Runtime, Depends(role("planner"))]):
+        """Daily demand quantiles (p10/p50/p90) for one SKU-location."""
+        forecaster = runtime.components.forecaster
+        if forecaster is None:
+            raise ServiceError(503, "demand model not loaded")
+        frame = forecaster(body.sku_id, body.location_id, body.horizon_days)
+        if frame is None or frame.empty:
+            raise ServiceError(
+                404,
+                "unknown SKU-location",
+                [
+                    {
+                        "field": "sku_id",
+                        "problem": f"no demand history for {body.sku_id!r} at {body.location_id!r}",
+                    }
+                ],
+            )
+        points = [
+            ForecastPoint(ds=r["ds"], p10=r["p10"], p50=r["p50"], p90=r["p90"])
+            for r in frame.to_dict("records")
+        ]
+        return ForecastOut(
+            request_id=uuid.uuid4().hex,
+            sku_id=body.sku_id,
+            location_id=body.location_id,
+            model_version=runtime.model_version("demand"),
+            points=points,
+        )
+
+    @app.get("/v1/eta/{po_id}", response_model=EtaOut, tags=["planner"])
+    def eta(
+        self,
+        po_id: Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)],
+        runtime: Annotated[Runtime, Depends(role("planner"))],
+    ) -> EtaOut:
+        """Arrival-date quantiles of an open purchase order."""
+        lookup = runtime.components.eta
+        if lookup is None:
+            raise ServiceError(503, "lead-time model not loaded")
+        found = lookup(po_id)
+        if found is None:
+            raise ServiceError(
+                404, "unknown PO", [{"field": "po_id", "problem": f"no open PO {po_id!r}"}]
+            )
+        return EtaOut(
+            request_id=uuid.uuid4().hex,
+            po_id=po_id,
+            model_version=runtime.model_version("lead_time"),
+            **found,
+        )
+
+    @app.post("/v1/admin/reload", response_model=StatusOut, tags=["admin"])
+    def reload(self, runtime: Annotated[Runtime, Depends(role("admin"))]) -> StatusOut:
+        """Load the champions again (after a promotion) and swap them in; the old log is closed."""
+        fresh = type(self).runtime_factory()
+        app.state.runtime = fresh
+        if fresh is not runtime:
+            runtime.log.close()
+        return self.status()
+
+    @app.get("/v1/status", response_model=StatusOut, tags=["ops"])
+    def status(self) -> StatusOut:
+        """What /readyz decides on: model versions and their source, feature store, notes."""
+        c = self.runtime.components
+        return StatusOut(
+            ready=self.runtime.ready,
+            models=[
+                ModelStatus(name=m.name, version=m.version, source=m.source)
+                for m in c.models.values()
+            ],
+            feature_store="connected" if c.reader is not None else "unavailable",
+            notes=c.notes,
+        )

@@ -1,0 +1,178 @@
+"""Real, small serving components: a LightGBM risk model fitted on generated lines, an in-memory
+feature reader, stock and open POs, and the BentoML service in-process on top of them."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.order_line import request_features
+from serving.actions import FrameSupply
+from serving.eta import FrameEtaLookup
+from serving.registry import LoadedModel
+from serving.runtime import RISK, Components, Runtime, build_runtime
+from serving.scoring import FrameFeatureReader
+from settings import Settings, load_settings
+
+with warnings.catch_warnings():
+    # starlette 1.x asks for httpx2 in its TestClient; httpx works and is what the stack pins.
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from serving_helpers import KEYS, LOCATIONS, SKUS, TODAY
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "serving" in Path(str(item.path)).parts:
+            item.add_marker(pytest.mark.filterwarnings("ignore:.*httpx.*"))
+
+
+@pytest.fixture(scope="session")
+def stock() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    grid = pd.MultiIndex.from_product([SKUS, LOCATIONS], names=["sku_id", "location_id"])
+    frame = grid.to_frame(index=False)
+    frame["on_hand"] = rng.integers(0, 60, len(frame)).astype(float)
+    frame["allocated"] = np.minimum(frame["on_hand"], rng.integers(0, 20, len(frame))).astype(float)
+    return frame
+
+
+@pytest.fixture(scope="session")
+def online_table(stock: pd.DataFrame) -> pd.DataFrame:
+    rng = np.random.default_rng(8)
+    return stock.assign(
+        available=stock["on_hand"] - stock["allocated"],
+        demand_mean_28d=rng.gamma(2.0, 3.0, len(stock)),
+        lead_time_mean=rng.uniform(5, 30, len(stock)),
+    ).drop(columns=["on_hand", "allocated"])
+
+
+@pytest.fixture(scope="session")
+def inbound() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "po_id": ["PO1", "PO2"],
+            "sku_id": ["SKU000", "SKU001"],
+            "location_id": ["DC1", "DC1"],
+            "quantity": [500.0, 500.0],
+            "promised_date": pd.to_datetime(["2026-03-20", "2026-03-05"]),
+            "delay_p10": [0.0, 0.0],
+            "delay_p50": [2.0, 1.0],
+            "delay_p90": [6.0, 3.0],
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def risk_model(online_table: pd.DataFrame) -> lgb.LGBMClassifier:
+    """Fitted on generated lines whose backorder odds rise with the shortfall against stock."""
+    rng = np.random.default_rng(9)
+    n = 3000
+    rows = online_table.sample(n, replace=True, random_state=1).reset_index(drop=True)
+    requests = pd.DataFrame(
+        {
+            "quantity": rng.integers(1, 80, n).astype(float),
+            "request_time": TODAY,
+            "requested_date": TODAY + pd.to_timedelta(rng.integers(0, 30, n), unit="D"),
+            "customer_tier": rng.choice(["gold", "silver", "bronze"], n),
+        }
+    )
+    X = pd.concat(
+        [rows.drop(columns=["sku_id", "location_id"]), request_features(requests, rows)], axis=1
+    )
+    logit = 0.08 * X["shortfall_qty"] - 0.05 * X["days_until_requested"] - 1.0
+    y = rng.random(n) < 1 / (1 + np.exp(-logit))
+    return lgb.LGBMClassifier(n_estimators=40, num_leaves=8, verbose=-1).fit(X, y)
+
+
+@pytest.fixture
+def service_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.delenv("BACKORDER_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return load_settings(data_dir=tmp_path / "data", api_keys=KEYS)
+
+
+class EmpiricalQuantileForecaster:
+    """Seasonal-naive baseline: each day's p10/p50/p90 are the quantiles of the last 28 days."""
+
+    def __init__(self, history: pd.DataFrame, window: int = 28) -> None:
+        recent = history.sort_values("ds").groupby(["sku_id", "location_id"]).tail(window)
+        grouped = recent.groupby(["sku_id", "location_id"])["y"]
+        self.quantiles_ = grouped.quantile([0.1, 0.5, 0.9]).unstack()
+        self.last_ds_ = history.groupby(["sku_id", "location_id"])["ds"].max()
+
+    def __call__(self, sku_id: str, location_id: str, horizon: int) -> pd.DataFrame:
+        if (sku_id, location_id) not in self.quantiles_.index:
+            return pd.DataFrame()
+        q = self.quantiles_.loc[(sku_id, location_id)]
+        start = self.last_ds_.loc[(sku_id, location_id)] + pd.Timedelta(days=1)
+        return pd.DataFrame(
+            {
+                "ds": pd.date_range(start, periods=horizon).date,
+                "p10": q[0.1],
+                "p50": q[0.5],
+                "p90": q[0.9],
+            }
+        )
+
+
+@pytest.fixture(scope="session")
+def demand_history(stock: pd.DataFrame) -> pd.DataFrame:
+    rng = np.random.default_rng(10)
+    days = pd.date_range(TODAY - pd.Timedelta(days=90), TODAY - pd.Timedelta(days=1))
+    keys = stock[["sku_id", "location_id"]]
+    frame = keys.merge(pd.DataFrame({"ds": days}), how="cross")
+    frame["y"] = rng.poisson(rng.gamma(2.0, 3.0, len(keys)).repeat(len(days))).astype(float)
+    return frame
+
+
+@pytest.fixture
+def components(risk_model, online_table, stock, inbound, demand_history) -> Components:
+    return Components(
+        models={RISK: LoadedModel(RISK, "3", "registry", risk_model)},
+        reader=FrameFeatureReader(online_table),
+        supply=FrameSupply(stock, inbound),
+        forecaster=EmpiricalQuantileForecaster(demand_history),
+        eta=FrameEtaLookup(inbound, lambda: TODAY),
+    )
+
+
+@pytest.fixture
+def runtime(service_settings: Settings, components: Components) -> Runtime:
+    return build_runtime(service_settings, components, today=lambda: TODAY)
+
+
+_STARTUP: dict[str, Runtime] = {}
+
+
+@pytest.fixture(scope="session")
+def _asgi_client():
+    """One BentoML app per session: building a second one re-registers its Prometheus metrics."""
+    from serving.service import RiskService
+
+    original = RiskService.inner.runtime_factory
+    RiskService.inner.runtime_factory = staticmethod(lambda: _STARTUP["runtime"])
+    try:
+        with TestClient(RiskService.to_asgi()) as c:
+            yield c
+    finally:
+        RiskService.inner.runtime_factory = original
+
+
+@pytest.fixture
+def client(runtime: Runtime, request: pytest.FixtureRequest) -> TestClient:
+    """The BentoML service in-process, serving this test's ``runtime``."""
+    from serving.service import RiskService, app
+
+    _STARTUP["runtime"] = runtime
+    c = request.getfixturevalue("_asgi_client")
+    app.state.runtime = runtime
+    request.addfinalizer(lambda: runtime.log.close())
+    assert RiskService.inner.runtime_factory() is runtime  # /v1/admin/reload reloads the same
+    return c

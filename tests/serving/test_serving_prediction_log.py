@@ -1,0 +1,70 @@
+"""Every scored line is in the log once its answer is sent, even if the process is then killed."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from serving_helpers import auth, order
+
+from serving.prediction_log import PredictionLog, read_prediction_log
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_a_new_reader_sees_every_line_after_each_request(client, runtime):
+    log_dir = runtime.log.path.parent
+    seen = 0
+    for n_lines in (1, 3, 2):
+        answer = client.post("/v1/score", json=order(n_lines), headers=auth("oms-key")).json()
+        log = read_prediction_log(log_dir)
+        seen += n_lines
+        assert len(log) == seen
+        mine = log[log["request_id"] == answer["request_id"]]
+        assert list(mine["line_id"]) == [line["line_id"] for line in answer["lines"]]
+        assert set(mine["model_version"]) == {answer["model_version"]}
+        first = mine.iloc[0]
+        assert (
+            first["outputs"]["backorder_probability"] == answer["lines"][0]["backorder_probability"]
+        )
+        assert first["outputs"]["action"] == answer["lines"][0]["action"]
+        assert set(runtime.scorer._names) == set(first["features"])
+        assert first["inputs"]["requested_date"] == "2026-03-10"
+        assert first["inputs"]["customer_tier"] == "gold"
+
+
+def test_log_is_wal_with_full_sync(tmp_path):
+    log = PredictionLog(tmp_path)
+    with sqlite3.connect(log.path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert log._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    log.close()
+
+
+def test_lines_survive_a_killed_process(tmp_path):
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from pathlib import Path
+        from serving.prediction_log import PredictionLog, COLUMNS
+        log = PredictionLog(Path({str(tmp_path)!r}))
+        for i in range(3):
+            row = {{c: f"{{c}}-{{i}}" for c in COLUMNS}}
+            row.update(logged_at="2026-03-02T10:00:00+00:00", inputs={{"q": i}})
+            row.update(features={{"x": float("nan")}}, outputs={{"p": 0.5}})
+            log.append([row])
+        os.kill(os.getpid(), signal.SIGKILL)  # no close, no atexit, no flush
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True)
+    assert proc.returncode == -9, proc.stderr.decode()
+    log = read_prediction_log(tmp_path)
+    assert list(log["request_id"]) == ["request_id-0", "request_id-1", "request_id-2"]
+    assert log["features"].iloc[0] == {"x": None}  # NaN stored as JSON null
+
+
+def test_reader_of_an_empty_directory_returns_an_empty_frame(tmp_path):
+    assert read_prediction_log(tmp_path).empty
