@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from pipelines.commands import benchmark, contracts_doc, demo, ingest, promote, simulate
+from pipelines.commands import (
+    bench_kaggle,
+    bench_policy,
+    bench_scms,
+    bench_stallion,
+    benchmark,
+    contracts_doc,
+    demo,
+    features,
+    ingest,
+    promote,
+    simulate,
+)
 
 app = typer.Typer(
     name="backorder",
@@ -19,7 +31,12 @@ app.command("demo")(demo.demo)
 app.command("contracts-doc")(contracts_doc.contracts_doc)
 app.command("promote")(promote.promote)
 app.command("simulate")(simulate.simulate)
+benchmark.app.command("stallion")(bench_stallion.stallion)
+benchmark.app.command("scms")(bench_scms.scms)
+benchmark.app.command("kaggle")(bench_kaggle.kaggle)
+benchmark.app.command("policy")(bench_policy.policy)
 app.add_typer(benchmark.app, name="benchmark")
+app.add_typer(features.app, name="features")
 
 if __name__ == "__main__":
     app()

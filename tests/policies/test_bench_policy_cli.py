@@ -1,0 +1,46 @@
+"""`backorder benchmark policy` as a user runs it, on a tiny world."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+
+TINY = ["--skus", "4", "--locations", "2", "--suppliers", "2", "--days", "40"]
+FIGURES = {
+    "backordered_units",
+    "fill_rate",
+    "lines_late",
+    "avg_days_late",
+    "avg_inventory_value",
+    "total_cost",
+    "cost",
+}
+
+
+def test_writes_both_policies_figures_in_the_documented_form(tmp_path) -> None:
+    out = tmp_path / "RESULT.json"
+    result = CliRunner().invoke(
+        app, ["benchmark", "policy", "--seed", "7", "--out", str(out), *TINY]
+    )
+    assert result.exit_code == 0, result.output
+    figures = json.loads(out.read_text())
+    assert set(figures) == {"seed", "days", "policies"}
+    assert figures["seed"] == 7 and figures["days"] == 40
+    assert set(figures["policies"]) == {"baseline", "model"}
+    for metrics in figures["policies"].values():
+        assert set(metrics) == FIGURES
+        assert set(metrics["cost"]) == {
+            "holding",
+            "backorder_penalty",
+            "transfer",
+            "expedite",
+            "purchase",
+        }
+        assert 0 < metrics["fill_rate"] <= 1
+        assert abs(metrics["total_cost"] - sum(metrics["cost"].values())) < 1e-6 * max(
+            1.0, metrics["total_cost"]
+        )
+    assert "baseline" in result.output and "model" in result.output
