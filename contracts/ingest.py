@@ -19,11 +19,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from contracts.errors import ContractError
 from contracts.headers import header_mapping, normalize_name
 from contracts.readers import SUPPORTED_SUFFIXES, iter_chunks, read_header
 from contracts.schemas import stored_dtype
 from contracts.tables import CANONICAL_TABLES, TABLE_ORDER, TableContract
-from contracts.errors import ContractError
 from contracts.validation import (
     REASON_COLUMN,
     key_hashes,

@@ -14,7 +14,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from training.promotion import promote_challenger, promotion_history
-from training.tracking import TrainingRecord, configure, frame_fingerprint, load_alias, log_training_run
+from training.tracking import (
+    TrainingRecord,
+    configure,
+    frame_fingerprint,
+    load_alias,
+    log_training_run,
+)
 
 MODEL = "backorder_risk"
 
