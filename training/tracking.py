@@ -25,6 +25,7 @@ from mlflow.models import infer_signature
 
 CHALLENGER = "challenger"
 CHAMPION = "champion"
+REFERENCE_DIR, REFERENCE_FILE = "reference", "reference.parquet"
 
 # Requirements written with each model, instead of MLflow's slow and noisy inference.
 _MODEL_REQUIREMENTS = ["lightgbm", "scikit-learn", "pandas", "numpy", "joblib"]
@@ -47,6 +48,8 @@ class TrainingRecord:
     feature_service: str | None = None
     figures: Mapping[str, Any] = field(default_factory=dict)  # name -> matplotlib Figure
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    # Held-out inputs with ``prediction`` (and ``label`` when known): monitoring's reference.
+    reference: pd.DataFrame | None = None
 
 
 def frame_fingerprint(frame: pd.DataFrame) -> str:
@@ -109,6 +112,10 @@ def log_training_run(
         for name, table in record.tables.items():
             mlflow.log_table(table, f"tables/{name}.json")
         with tempfile.TemporaryDirectory() as tmp:
+            if record.reference is not None:
+                reference_path = Path(tmp) / REFERENCE_FILE
+                record.reference.to_parquet(reference_path, index=False)
+                mlflow.log_artifact(str(reference_path), REFERENCE_DIR)
             path = Path(tmp) / "estimator.joblib"
             joblib.dump(estimator, path)
             example = input_example.head(5)
@@ -148,3 +155,13 @@ def load_alias(model_name: str, alias: str = CHAMPION) -> Any:
     """The estimator behind ``models:/<name>@<alias>``, unwrapped from pyfunc."""
     model = mlflow.pyfunc.load_model(f"models:/{model_name}@{alias}")
     return model.unwrap_python_model().model
+
+
+def load_reference(model_name: str, alias: str = CHAMPION) -> pd.DataFrame:
+    """The held-out reference frame logged with ``models:/<name>@<alias>`` (for drift checks)."""
+    version = MlflowClient().get_model_version_by_alias(model_name, alias)
+    with tempfile.TemporaryDirectory() as tmp:
+        local = mlflow.artifacts.download_artifacts(
+            run_id=version.run_id, artifact_path=f"{REFERENCE_DIR}/{REFERENCE_FILE}", dst_path=tmp
+        )
+        return pd.read_parquet(local)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 
@@ -19,6 +20,7 @@ from training.tracking import (
     configure,
     frame_fingerprint,
     load_alias,
+    load_reference,
     log_training_run,
 )
 
@@ -132,3 +134,12 @@ def test_history_shows_which_version_served_when(experiment):
     assert champion.predict_proba(X).shape == (len(X), 2)
     tags = MlflowClient().get_model_version(MODEL, "2").tags
     assert any(json.loads(v)["promoted"] for k, v in tags.items() if k.startswith("promotion_decision"))
+
+
+@pytest.mark.slow
+def test_reference_frame_logged_with_a_version_is_what_monitoring_reads_back(experiment):
+    record, model, X = _train(["cover_days"], "2024-05")
+    reference = X.assign(prediction=model.predict_proba(X)[:, 1])
+    record = dataclasses.replace(record, reference=reference)
+    log_training_run(record, _ColumnPicker(model, ["cover_days"]), X, experiment)
+    pd.testing.assert_frame_equal(load_reference(MODEL, "challenger"), reference)
