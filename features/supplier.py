@@ -15,21 +15,11 @@ from features.grid import Grid, interval_sum, make_grid, scatter_sum, to_day, wi
 SUPPLIER_WINDOWS = (90, 365)
 LANE_WINDOW = 365
 P90 = 0.9
+SUPPLIER_STATS = ("receipts", "on_time_rate", "delay_mean", "delay_std", "delay_p90", "fill_rate")
 
 
 def supplier_feature_names() -> list[str]:
-    names = [
-        f"supplier_{stat}_{w}"
-        for w in SUPPLIER_WINDOWS
-        for stat in (
-            "receipts",
-            "on_time_rate",
-            "delay_mean",
-            "delay_std",
-            "delay_p90",
-            "fill_rate",
-        )
-    ]
+    names = [f"supplier_{stat}_{w}" for w in SUPPLIER_WINDOWS for stat in SUPPLIER_STATS]
     return names + ["supplier_open_po_count", "supplier_delay_trend"]
 
 
@@ -122,14 +112,7 @@ def supplier_features(grid: Grid, purchase_orders: pd.DataFrame) -> pd.DataFrame
     out: dict[str, np.ndarray] = {}
     for w in SUPPLIER_WINDOWS:
         stats = _rolling_delay_stats(grid, received, w)
-        for stat in (
-            "receipts",
-            "on_time_rate",
-            "delay_mean",
-            "delay_std",
-            "delay_p90",
-            "fill_rate",
-        ):
+        for stat in SUPPLIER_STATS:
             out[f"supplier_{stat}_{w}"] = stats[stat]
     out["supplier_open_po_count"] = interval_sum(
         grid,
