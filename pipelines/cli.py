@@ -12,10 +12,13 @@ from pipelines.commands import (
     benchmark,
     contracts_doc,
     demo,
+    evaluate,
     features,
     ingest,
+    monitor,
     promote,
     simulate,
+    train,
 )
 
 app = typer.Typer(
@@ -30,6 +33,8 @@ app.command("ingest")(ingest.ingest)
 app.command("demo")(demo.demo)
 app.command("contracts-doc")(contracts_doc.contracts_doc)
 app.command("promote")(promote.promote)
+app.command("evaluate")(evaluate.evaluate)
+app.command("monitor")(monitor.monitor)
 app.command("simulate")(simulate.simulate)
 benchmark.app.command("stallion")(bench_stallion.stallion)
 benchmark.app.command("scms")(bench_scms.scms)
@@ -37,6 +42,7 @@ benchmark.app.command("kaggle")(bench_kaggle.kaggle)
 benchmark.app.command("policy")(bench_policy.policy)
 app.add_typer(benchmark.app, name="benchmark")
 app.add_typer(features.app, name="features")
+app.add_typer(train.app, name="train")
 
 if __name__ == "__main__":
     app()

@@ -42,6 +42,7 @@ class RiskConfig:
     n_seeds: int = 3
     positive_weight: float = POSITIVE_WEIGHT
     refit_on_all_rows: bool = True
+    rule_column: str = "projected_stock_at_lead_time"  # the rule baseline's projected stock
 
 
 @dataclass
@@ -53,6 +54,8 @@ class RiskRun:
     metrics: dict[str, dict[str, float]]
     threshold: dict[str, float]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # Calibrated test-fold scores per model (before any refit), for plots and references.
+    test_scores: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def risk_spec(features: tuple[str, ...], monotone: dict[str, int] | None = None) -> ModelSpec:
@@ -68,7 +71,7 @@ def train_backorder_risk(
     folds: Folds,
     spec: ModelSpec,
     config: RiskConfig = RiskConfig(),
-    segments: pd.Series | None = None,
+    segments: pd.Series | pd.DataFrame | None = None,
 ) -> RiskRun:
     """Fit LightGBM, calibration and cost threshold; evaluate it and both baselines on test."""
     y = np.asarray(y, dtype=bool)
@@ -79,8 +82,9 @@ def train_backorder_risk(
     x_cal, y_cal = part["calibration"]
 
     scores = {"lightgbm": model.predict_proba(x_test)[:, 1]}
-    rule_cal = ProbabilityCalibrator("platt").fit(projected_stock_rule_score(x_cal), y_cal)
-    scores["rule_projected_stock"] = rule_cal.predict(projected_stock_rule_score(x_test))
+    rule = config.rule_column
+    rule_cal = ProbabilityCalibrator("platt").fit(projected_stock_rule_score(x_cal, rule), y_cal)
+    scores["rule_projected_stock"] = rule_cal.predict(projected_stock_rule_score(x_test, rule))
     logit = logistic_baseline().fit(*part["train"])
     logit_cal = ProbabilityCalibrator().fit(logit.decision_function(x_cal), y_cal)
     scores["logistic_regression"] = logit_cal.predict(logit.decision_function(x_test))
@@ -97,7 +101,12 @@ def train_backorder_risk(
         "test_flagged_share": float(test_flag.mean()),
     }
     tables = {"reliability_lightgbm": reliability_curve(y_test, scores["lightgbm"])}
-    if segments is not None:
+    if isinstance(segments, pd.DataFrame):  # one table per segment column
+        for column in segments.columns:
+            tables[f"segments_{column}"] = segment_metrics(
+                y_test, scores["lightgbm"], segments[column].to_numpy()[folds.test]
+            )
+    elif segments is not None:
         tables["segments_lightgbm"] = segment_metrics(
             y_test, scores["lightgbm"], np.asarray(segments)[folds.test]
         )
@@ -116,4 +125,7 @@ def train_backorder_risk(
         rows = folds.fit_rows()
         model = model.refit(X.iloc[rows], y[rows])
     model.set_params(threshold=choice.threshold)
-    return RiskRun(model=model, params=params, metrics=metrics, threshold=threshold, tables=tables)
+    return RiskRun(
+        model=model, params=params, metrics=metrics, threshold=threshold, tables=tables,
+        test_scores=scores,
+    )

@@ -136,6 +136,9 @@ def log_training_run(
     client.set_model_version_tag(
         record.model_name, version, "metrics", json.dumps(dict(record.metrics), sort_keys=True)
     )
+    # The data identity on the version too, so a pipeline can find "same data, same recipe".
+    for key, value in record.data_identity.items():
+        client.set_model_version_tag(record.model_name, version, f"data.{key}", value)
     client.set_registered_model_alias(record.model_name, CHALLENGER, version)
     return client.get_model_version(record.model_name, version)
 

@@ -6,15 +6,24 @@ from pathlib import Path
 
 import typer
 
+from pipelines.commands.evaluate import default_metric, reference_evaluator
 from settings import load_settings
 from training.promotion import promote_challenger, promotion_history
 from training.tracking import configure
 
 
 def promote(
-    model: str = typer.Option(..., help="Registered model: backorder_risk, demand or lead_time."),
-    metric: str = typer.Option(..., help="Held-out metric to compare, e.g. pr_auc or pinball."),
-    lower_is_better: bool = typer.Option(False, help="For losses such as MASE or pinball loss."),
+    model: str = typer.Option(
+        ..., help="Registered model: backorder_risk, sku_location_risk, demand or lead_time."
+    ),
+    metric: str | None = typer.Option(
+        None, help="Held-out metric to compare (default: pr_auc for classifiers, pinball for forecasts)."
+    ),
+    lower_is_better: bool | None = typer.Option(
+        None,
+        "--lower-is-better/--higher-is-better",
+        help="Direction of the metric (default: the model's default metric's direction).",
+    ),
     min_improvement: float = typer.Option(0.0, min=0.0, help="Margin the challenger must win by."),
     config: Path | None = typer.Option(None, help="Settings YAML file."),
 ) -> None:
@@ -22,10 +31,20 @@ def promote(
     settings = load_settings(config)
     configure(settings.tracking_uri, settings.artifact_root, model)
     try:
+        if metric is None:
+            metric, higher = default_metric(model)
+        else:
+            higher = True
+        if lower_is_better is not None:
+            higher = not lower_is_better
         decision = promote_challenger(
-            model, metric, higher_is_better=not lower_is_better, min_improvement=min_improvement
+            model,
+            metric,
+            higher_is_better=higher,
+            min_improvement=min_improvement,
+            evaluate=reference_evaluator(model),
         )
-    except (LookupError, KeyError) as error:
+    except (LookupError, KeyError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from error
     verdict = "PROMOTED" if decision.promoted else "kept champion"

@@ -1,0 +1,300 @@
+"""``backorder train risk|sku-risk|demand|lead-time``: train on the world's data, log to MLflow.
+
+Wiring only: read canonical tables and Feast training sets, call the pure ``training.world_*``
+steps, log with ``training.tracking.log_training_run`` (alias ``challenger``). A step whose
+data and recipe match a registered version does nothing unless forced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from settings import Settings, load_settings
+from training.world_datasets import daily_demand, most_recent, received_po_lines
+from training.world_models import (
+    ORDER_LINE_RISK,
+    SKU_LOCATION_RISK,
+    ClassifierJob,
+    DemandJob,
+    LeadTimeJob,
+    Trained,
+    backtest_markdown,
+    spec_hash,
+    train_classifier,
+    train_demand,
+    train_lead_time,
+)
+
+app = typer.Typer(help="Train models on the world's data and register them in MLflow.", no_args_is_help=True)
+
+MODEL_OF = {
+    "risk": "backorder_risk",
+    "sku-risk": "sku_location_risk",
+    "demand": "demand",
+    "lead-time": "lead_time",
+}
+
+
+class MissingPrerequisite(RuntimeError):
+    """A step this one needs has not run; the message names the command to run."""
+
+
+def _echo(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _file_digest(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.name.encode())
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def _canonical(settings: Settings, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    from pipelines.commands.features import read_canonical_tables
+
+    try:
+        return read_canonical_tables(settings.canonical_dir, names)
+    except FileNotFoundError as error:
+        raise MissingPrerequisite(f"{error}; run `backorder simulate` or `backorder demo`") from error
+
+
+def _require_features(settings: Settings, table: str) -> None:
+    path = settings.features_dir / f"{table}.parquet"
+    if not path.exists():
+        raise MissingPrerequisite(f"feature table {path} not found: run `backorder features build`")
+    if not (settings.feature_repo_dir / "registry.db").exists():
+        raise MissingPrerequisite(
+            f"no Feast registry in {settings.feature_repo_dir}: run `backorder features apply`"
+        )
+    if settings.online_store == "sqlite" and not settings.online_store_path.exists():
+        raise MissingPrerequisite(
+            f"online store {settings.online_store_path} is empty: run `backorder features materialize`"
+        )
+
+
+def _identity(settings: Settings, files: list[Path], spec: object, **extra: object) -> dict[str, str]:
+    """What makes a run the same run: canonical + feature files and the recipe."""
+    canonical = sorted(settings.canonical_dir.glob("*.parquet"))
+    return {
+        "canonical": _file_digest(canonical),
+        "features": _file_digest(files) if files else "",
+        "spec": spec_hash(spec, **extra),
+    }
+
+
+def _up_to_date(model_name: str, identity: dict[str, str]) -> str | None:
+    """Version number of a registered version trained on the same data with the same recipe."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    versions = client.search_model_versions(f"name = '{model_name}'")
+    for version in sorted(versions, key=lambda v: int(v.version), reverse=True):
+        if all(version.tags.get(f"data.{k}") == v for k, v in identity.items()):
+            return str(version.version)
+    return None
+
+
+def _register(
+    settings: Settings, trained: Trained, identity: dict[str, str], extra: Callable[[], None] | None = None
+) -> str:
+    """Log and register ``trained`` with its data identity; ``extra`` logs more into the same run."""
+    import mlflow
+
+    from training.tracking import configure, frame_fingerprint, log_training_run
+
+    record = trained.record
+    data_identity = {**identity}
+    if record.reference is not None:
+        data_identity["reference"] = frame_fingerprint(record.reference)
+    record = replace(record, data_identity=data_identity)
+    experiment = configure(settings.tracking_uri, settings.artifact_root, record.model_name)
+    version = log_training_run(record, trained.estimator, trained.input_example, experiment)
+    if extra is not None:
+        with mlflow.start_run(run_id=version.run_id):
+            extra()
+    return str(version.version)
+
+
+def _classifier(settings: Settings, job: ClassifierJob, force: bool) -> str:
+    _require_features(settings, job.label_table)
+    files = [settings.features_dir / f"{t}.parquet" for t in ("sku_location_features", job.label_table)]
+    identity = _identity(settings, files, job)
+    from training.tracking import configure
+
+    configure(settings.tracking_uri, settings.artifact_root, job.model_name)
+    if not force and (existing := _up_to_date(job.model_name, identity)):
+        return f"up to date: {job.model_name} v{existing}"
+    from features.feature_store import OnlineReader, historical_features, open_store, order_line_training_set
+    from features.order_line import request_feature_names
+
+    started = time.perf_counter()
+    _echo(f"[1/3] {job.model_name}: point-in-time training set from feature service {job.feature_service}")
+    labels = pd.read_parquet(settings.features_dir / f"{job.label_table}.parquet")
+    labels = most_recent(labels, job.time_column, job.max_rows).reset_index(drop=True)
+    skus = _canonical(settings, ("skus",))["skus"][["sku_id", "category"]]
+    store = open_store(settings)
+    try:
+        features = OnlineReader(store, job.feature_service).feature_names
+    except Exception as error:  # Feast raises its own errors for unknown services
+        raise MissingPrerequisite(
+            f"feature service {job.feature_service!r} not registered ({error}): run `backorder features apply`"
+        ) from error
+    if job.request_features:
+        frame = order_line_training_set(store, labels, job.feature_service)
+        features = [*features, *request_feature_names()]
+    else:
+        frame = historical_features(store, labels, job.feature_service)
+    frame = frame.merge(skus, on="sku_id", how="left")
+    _echo(f"      {len(frame):,} rows, {len(features)} features, {frame['label'].gt(0).mean():.2%} positive")
+    _echo(f"[2/3] {job.model_name}: fit LightGBM + calibration + baselines")
+    trained = train_classifier(job, frame, features)
+    _echo(f"[3/3] {job.model_name}: log to MLflow")
+    from training.tracking import frame_fingerprint
+
+    identity["training_set"] = frame_fingerprint(frame[[*features, "label"]])
+    version = _register(settings, trained, identity)
+    m = trained.record.metrics
+    return (
+        f"{job.model_name} v{version} registered as challenger (pr_auc {m['pr_auc']:.3f} vs rule "
+        f"{m['baseline_rule.pr_auc']:.3f}, logistic {m['baseline_logistic.pr_auc']:.3f}) "
+        f"in {time.perf_counter() - started:.0f} s"
+    )
+
+
+def _demand(settings: Settings, force: bool, job: DemandJob = DemandJob()) -> str:
+    from training.tracking import configure
+
+    identity = _identity(settings, [], job)
+    configure(settings.tracking_uri, settings.artifact_root, "demand")
+    if not force and (existing := _up_to_date("demand", identity)):
+        return f"up to date: demand v{existing}"
+    started = time.perf_counter()
+    names = ("order_lines", "orders", "promotions", "inventory_snapshots", "skus")
+    tables = _canonical(settings, names)
+    _echo(f"[1/3] demand: daily demand per SKU-location (last {job.history_days} days)")
+    frame = daily_demand(
+        tables["order_lines"], tables["orders"], tables["promotions"],
+        tables["inventory_snapshots"], tables["skus"], job.history_days,
+    )
+    _echo(f"      {frame['unique_id'].nunique():,} series, {len(frame):,} rows")
+    _echo(f"[2/3] demand: rolling-origin backtest ({job.n_origins} origins x {job.horizon} days) + final fit")
+    trained = train_demand(job, frame)
+    _echo("[3/3] demand: log to MLflow")
+    from training.tracking import frame_fingerprint
+
+    identity["training_set"] = frame_fingerprint(frame)
+
+    def log_markdown() -> None:
+        import mlflow
+
+        mlflow.log_text(backtest_markdown(trained.record.tables["backtest"]), "backtest.md")
+
+    version = _register(settings, trained, identity, log_markdown)
+    m = trained.record.metrics
+    return (
+        f"demand v{version} registered as challenger (pinball {m['pinball']:.3f} vs seasonal naive "
+        f"{m['baseline_SeasonalNaive.pinball']:.3f}, AutoETS {m['baseline_AutoETS.pinball']:.3f}; "
+        f"mase {m['mase']:.3f}, coverage_80 {m['coverage_80']:.2f}) in {time.perf_counter() - started:.0f} s"
+    )
+
+
+def _lead_time(settings: Settings, force: bool, job: LeadTimeJob = LeadTimeJob()) -> str:
+    from training.tracking import configure
+
+    identity = _identity(settings, [], job)
+    configure(settings.tracking_uri, settings.artifact_root, "lead_time")
+    if not force and (existing := _up_to_date("lead_time", identity)):
+        return f"up to date: lead_time v{existing}"
+    started = time.perf_counter()
+    tables = _canonical(settings, ("purchase_orders", "skus"))
+    lines = received_po_lines(tables["purchase_orders"], tables["skus"])
+    _echo(f"[1/2] lead_time: {len(lines):,} PO lines; fit at cut-off {job.test_days} days before the end")
+    trained = train_lead_time(job, lines)
+    _echo("[2/2] lead_time: log to MLflow")
+    version = _register(settings, trained, identity)
+    m = trained.record.metrics
+    return (
+        f"lead_time v{version} registered as challenger (pinball {m['pinball']:.3f} vs supplier median "
+        f"{m['baseline_supplier_median.pinball']:.3f}, quoted {m['baseline_quoted.pinball']:.3f}; "
+        f"late_roc_auc {m['late_roc_auc']:.3f}) in {time.perf_counter() - started:.0f} s"
+    )
+
+
+def train_model(
+    settings: Settings, name: str, force: bool = False, *, cutoffs: tuple[str, str, str] | None = None
+) -> str:
+    """Train one model (``risk``, ``sku-risk``, ``demand``, ``lead-time``); a one-line outcome.
+
+    ``cutoffs`` (validation, calibration, test starts) override the classifiers' default folds.
+    Raises ``MissingPrerequisite`` (naming the command to run) when inputs are missing.
+    """
+    if name in ("risk", "sku-risk"):
+        job = ORDER_LINE_RISK if name == "risk" else SKU_LOCATION_RISK
+        return _classifier(settings, replace(job, cutoffs=cutoffs) if cutoffs else job, force)
+    if name == "demand":
+        return _demand(settings, force)
+    if name == "lead-time":
+        return _lead_time(settings, force)
+    raise ValueError(f"unknown model {name!r}; expected one of {sorted(MODEL_OF)}")
+
+
+def _run(name: str, config: Path | None, force: bool, cutoffs: str | None = None) -> None:
+    settings = load_settings(config)
+    try:
+        dates = tuple(c.strip() for c in cutoffs.split(",")) if cutoffs else None
+        if dates is not None and len(dates) != 3:
+            raise typer.BadParameter(f"need 3 comma-separated dates, got {cutoffs!r}", param_hint="--cutoffs")
+        typer.echo(train_model(settings, name, force, cutoffs=dates))
+    except (MissingPrerequisite, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from error
+
+
+_CONFIG = typer.Option(None, help="Settings YAML file.")
+_FORCE = typer.Option(False, "--force", help="Train even if data and recipe are unchanged.")
+_CUTOFFS = typer.Option(
+    None, help="Validation, calibration and test start dates, e.g. 2025-09-01,2025-10-01,2025-11-01 "
+    "(default: 70/80/90% time quantiles of the rows).",
+)
+
+
+@app.command("risk")
+def risk(config: Path | None = _CONFIG, force: bool = _FORCE, cutoffs: str | None = _CUTOFFS) -> None:
+    """Order-line backorder classifier (feature service order_line_risk_v1 + request features)."""
+    _run("risk", config, force, cutoffs)
+
+
+@app.command("sku-risk")
+def sku_risk(config: Path | None = _CONFIG, force: bool = _FORCE, cutoffs: str | None = _CUTOFFS) -> None:
+    """SKU-location 'backorder within H days' classifier (feature service backorder_risk_v1)."""
+    _run("sku-risk", config, force, cutoffs)
+
+
+@app.command("demand")
+def demand(config: Path | None = _CONFIG, force: bool = _FORCE) -> None:
+    """Daily demand quantile forecaster, backtested against statsforecast baselines."""
+    _run("demand", config, force)
+
+
+@app.command("lead-time")
+def lead_time(config: Path | None = _CONFIG, force: bool = _FORCE) -> None:
+    """PO-line delay quantiles and late probability vs quoted and per-supplier baselines."""
+    _run("lead-time", config, force)
+
+
+@app.command("all")
+def train_all(config: Path | None = _CONFIG, force: bool = _FORCE) -> None:
+    """All four models, one after the other."""
+    for name in MODEL_OF:
+        _run(name, config, force)

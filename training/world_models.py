@@ -1,0 +1,404 @@
+"""One spec per model trained on the world's data, each a thin layer over the shared code paths.
+
+Classifiers (order-line risk, SKU-location risk) go through ``train_backorder_risk`` (the path of
+the Kaggle benchmark); demand through ``DemandForecaster`` and ``rolling_origin_backtest``; lead
+time through ``LeadTimeModel`` and its baselines. Each ``train_*`` is pure: frames in, a fitted
+estimator and a ``TrainingRecord`` (what ``training.tracking.log_training_run`` logs) out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from sklearn.metrics import precision_recall_curve
+
+from features.timeseries import ID, TARGET, TIME, LagFeatureSpec
+from training.backorder_risk import RiskConfig, risk_spec, train_backorder_risk
+from training.classification_metrics import reliability_curve
+from training.forecasting.backtest import rolling_origin_backtest
+from training.forecasting.model import DemandForecaster, DemandSpec
+from training.lead_time.baselines import quoted_baseline, supplier_quantile_baseline
+from training.lead_time.evaluate import open_at_cutoff_split, score_delays
+from training.lead_time.features import DAY, LeadTimeSpec, as_datetime
+from training.lead_time.model import LeadTimeModel
+from training.splits import time_split
+from training.tracking import TrainingRecord
+
+REFERENCE_ROWS = 20_000
+BASELINE_PREFIX = {
+    "rule_projected_stock": "baseline_rule",
+    "logistic_regression": "baseline_logistic",
+}
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A fitted estimator, what to log about it, and a few input rows for the signature."""
+
+    estimator: Any
+    record: TrainingRecord
+    input_example: pd.DataFrame
+
+
+def spec_hash(spec: object, **extra: object) -> str:
+    """Identity of a training spec (with run options): equal hashes mean the same recipe."""
+    payload = json.dumps({"spec": asdict(spec), **extra}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _sample(frame: pd.DataFrame, rows: int = REFERENCE_ROWS, seed: int = 0) -> pd.DataFrame:
+    return frame.sample(n=rows, random_state=seed) if len(frame) > rows else frame
+
+
+# ---- classifiers ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ClassifierJob:
+    """A backorder classifier: which labels, which feature service, how to split and segment.
+
+    ``cutoffs`` (validation, calibration, test starts) default to the ``cutoff_quantiles`` of the
+    rows' times; ``max_rows`` keeps the most recent rows (see ``world_datasets.most_recent``).
+    """
+
+    model_name: str
+    feature_service: str
+    label_table: str
+    request_features: bool
+    time_column: str = "event_timestamp"
+    segment_columns: tuple[str, ...] = ("supplier_id", "category", "location_id")
+    rule_column: str = "projected_position_lt"
+    cutoffs: tuple[str, str, str] | None = None
+    cutoff_quantiles: tuple[float, float, float] = (0.7, 0.8, 0.9)
+    max_rows: int | None = 200_000
+    n_seeds: int = 2
+    num_boost_round: int = 600
+    backorder_penalty: float = 100.0
+    action_cost: float = 5.0
+
+
+ORDER_LINE_RISK = ClassifierJob(
+    model_name="backorder_risk",
+    feature_service="order_line_risk_v1",
+    label_table="order_line_labels",
+    request_features=True,
+)
+SKU_LOCATION_RISK = ClassifierJob(
+    model_name="sku_location_risk",
+    feature_service="backorder_risk_v1",
+    label_table="sku_location_labels",
+    request_features=False,
+)
+
+
+def _naive_times(values: pd.Series) -> pd.Series:
+    stamps = pd.to_datetime(values)
+    return stamps.dt.tz_convert(None) if stamps.dt.tz is not None else stamps
+
+
+def classifier_cutoffs(job: ClassifierJob, frame: pd.DataFrame) -> tuple[pd.Timestamp, ...]:
+    """The three fold boundaries: the job's explicit cutoffs or day-rounded time quantiles."""
+    if job.cutoffs is not None:
+        return tuple(pd.Timestamp(c) for c in job.cutoffs)
+    times = _naive_times(frame[job.time_column])
+    return tuple(times.quantile(q).floor("D") for q in job.cutoff_quantiles)
+
+
+def train_classifier(job: ClassifierJob, frame: pd.DataFrame, features: list[str]) -> Trained:
+    """Fit, calibrate and threshold a classifier on ``frame`` (training set with ``label``).
+
+    ``features`` are exactly the columns the service scores with (feature service + request
+    features); segments are reported per ``job.segment_columns`` on the test fold.
+    """
+    missing = [c for c in [*features, "label", job.time_column] if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{job.model_name} training set: missing column(s) {missing}")
+    frame = frame.reset_index(drop=True)
+    cutoffs = classifier_cutoffs(job, frame)
+    times = _naive_times(frame[job.time_column])
+    folds = time_split(pd.DataFrame({"t": times}), "t", cutoffs)
+    for name, size in folds.sizes().items():
+        if size == 0:
+            raise ValueError(f"{job.model_name}: fold {name!r} is empty with cutoffs {cutoffs}")
+    X = frame[features].astype("float64")
+    y = frame["label"].to_numpy() > 0
+    config = RiskConfig(
+        backorder_penalty=job.backorder_penalty,
+        action_cost=job.action_cost,
+        n_seeds=job.n_seeds,
+        rule_column=job.rule_column,
+    )
+    spec = replace(risk_spec(tuple(features)), name=job.model_name, num_boost_round=job.num_boost_round)
+    segments = frame[[c for c in job.segment_columns if c in frame.columns]].astype(str)
+    with warnings.catch_warnings():
+        # Features absent from this world (e.g. forecast errors without forecasts) are all-NaN;
+        # LightGBM routes them as missing and the logistic baseline's imputer drops them.
+        warnings.filterwarnings("ignore", "Skipping features without any observed values", UserWarning)
+        run = train_backorder_risk(X, y, folds, spec, config, segments=segments)
+
+    metrics = dict(run.metrics["lightgbm"])
+    for model, prefix in BASELINE_PREFIX.items():
+        metrics.update({f"{prefix}.{k}": v for k, v in run.metrics[model].items()})
+    metrics.update({f"threshold.{k}": float(v) for k, v in run.threshold.items()})
+    y_test = y[folds.test]
+    test_times = times.iloc[folds.test]
+    period = f"{test_times.min().date()}..{test_times.max().date()}"
+    reference = frame.iloc[folds.test][features].astype("float64").assign(
+        prediction=run.test_scores["lightgbm"], label=y_test.astype("int64")
+    )
+    tables = dict(run.tables)
+    tables["reliability_lightgbm"] = reliability_curve(y_test, run.test_scores["lightgbm"])
+    record = TrainingRecord(
+        model_name=job.model_name,
+        params={
+            **run.params,
+            "cutoffs": [str(c.date()) for c in cutoffs],
+            "rows": len(frame),
+            "positive_share": float(y.mean()),
+            "rule_column": job.rule_column,
+        },
+        metrics=metrics,
+        feature_names=tuple(features),
+        holdout_period=period,
+        data_identity={},
+        feature_service=job.feature_service,
+        figures={
+            "pr_curve": pr_curve_figure(y_test, run.test_scores),
+            "calibration": calibration_figure(tables["reliability_lightgbm"]),
+        },
+        tables=tables,
+        reference=_sample(reference),
+    )
+    return Trained(run.model, record, X.iloc[folds.test].head(5))
+
+
+def pr_curve_figure(y_true: np.ndarray, scores: dict[str, np.ndarray]) -> Figure:
+    """Precision-recall curves of the model and its baselines on the test fold."""
+    figure = Figure(figsize=(5, 4))
+    axes = figure.subplots()
+    for name, score in scores.items():
+        precision, recall, _ = precision_recall_curve(y_true, score)
+        axes.plot(recall, precision, label=name)
+    axes.axhline(float(np.mean(y_true)), color="grey", linestyle=":", label="base rate")
+    axes.set(xlabel="recall", ylabel="precision", title="Precision-recall (test fold)")
+    axes.legend(fontsize=8)
+    return figure
+
+
+def calibration_figure(reliability: pd.DataFrame) -> Figure:
+    """Mean predicted vs observed backorder rate per quantile bin (reliability curve)."""
+    figure = Figure(figsize=(5, 4))
+    axes = figure.subplots()
+    top = float(max(reliability["predicted"].max(), reliability["observed"].max(), 1e-3))
+    axes.plot([0, top], [0, top], color="grey", linestyle=":")
+    axes.plot(reliability["predicted"], reliability["observed"], marker="o")
+    axes.set(xlabel="predicted probability", ylabel="observed rate", title="Calibration (test fold)")
+    return figure
+
+
+# ---- demand -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DemandJob:
+    """Daily demand per SKU-location: horizon, history kept, backtest origins.
+
+    The backtest runs on a fixed sample of ``backtest_series`` series (the model refits at every
+    origin, so its cost is origins x fits); the registered model is fitted on every series.
+    """
+
+    horizon: int = 7
+    history_days: int = 120
+    n_origins: int = 2
+    season_length: int = 7
+    learning_rate: float = 0.1
+    num_boost_round: int = 200
+    backtest_series: int | None = 300
+
+
+def demand_spec(job: DemandJob) -> DemandSpec:
+    """Daily lags, weekly seasonality, promotions as known covariates, category as a static."""
+    return DemandSpec(
+        features=LagFeatureSpec(
+            lags=(0, 1, 2, 6, 13),
+            seasonal_lags=(7, 14),
+            windows=(7, 28),
+            date_features=("dayofweek", "dayofmonth"),
+            scale_window=28,
+        ),
+        horizon=job.horizon,
+        freq="D",
+        known_covariates=("promo_active", "promo_discount"),
+        static_categoricals=("category",),
+        params={"learning_rate": job.learning_rate},
+        num_boost_round=job.num_boost_round,
+    )
+
+
+class DemandQuantiles:
+    """Serves a fitted ``DemandForecaster``: ``predict(future)`` gives P10/P50/P90 per row.
+
+    ``future`` holds ``unique_id, ds`` (within the horizon after the history's end) and the known
+    covariates; this is the one-frame-in interface the registry's pyfunc calls.
+    """
+
+    def __init__(self, forecaster: DemandForecaster) -> None:
+        self.forecaster = forecaster
+
+    def predict(self, future: pd.DataFrame) -> pd.DataFrame:
+        future = future.assign(**{TIME: pd.to_datetime(future[TIME])})
+        pred = self.forecaster.predict(self.forecaster.spec.horizon, future)
+        out = future[[ID, TIME]].merge(pred, on=[ID, TIME], how="left")
+        return out[["p10", "p50", "p90"]].astype("float64").reset_index(drop=True)
+
+
+def backtest_origins(frame: pd.DataFrame, job: DemandJob) -> list[pd.Timestamp]:
+    last = frame[TIME].max()
+    return [last - pd.Timedelta(days=k * job.horizon) for k in range(job.n_origins, 0, -1)]
+
+
+def train_demand(job: DemandJob, frame: pd.DataFrame) -> Trained:
+    """Backtest against the statsforecast baselines, then fit on all of ``frame``."""
+    spec = demand_spec(job)
+    origins = backtest_origins(frame, job)
+    series = pd.Series(frame[ID].unique())
+    if job.backtest_series is not None and len(series) > job.backtest_series:
+        series = series.sample(n=job.backtest_series, random_state=0)
+    sample = frame[frame[ID].isin(series)]
+    result = rolling_origin_backtest(
+        sample, lambda: DemandForecaster(spec), origins, job.horizon, "D", job.season_length
+    )
+    table = result.metrics
+    overall = table[table["segment"] == "all"].set_index("model")
+    names = ["mae", "mase", "wape", "pinball", "coverage_80"]
+    metrics = {k: float(overall.loc["LightGBM", k]) for k in names}
+    for model in overall.index.drop("LightGBM"):
+        metrics.update({f"baseline_{model}.{k}": float(overall.loc[model, k]) for k in names})
+    model = DemandForecaster(spec).fit(frame)
+    held = result.predictions
+    held = held[(held["model"] == "LightGBM") & (held["origin"] == origins[-1])]
+    covariates = sample[[ID, TIME, *spec.known_covariates]]
+    reference = held.merge(covariates, on=[ID, TIME], how="left")
+    reference = reference[[ID, TIME, *spec.known_covariates, "p10", "p90"]].assign(
+        prediction=held["p50"].to_numpy(), label=held[TARGET].to_numpy()
+    )
+    start = origins[0] + pd.Timedelta(days=1)
+    period = f"{start.date()}..{frame[TIME].max().date()}"
+    last = frame[TIME].max()
+    example = pd.DataFrame(
+        {ID: frame[ID].unique()[:5], TIME: last + pd.Timedelta(days=1)}
+    ).assign(promo_active=0.0, promo_discount=0.0)
+    record = TrainingRecord(
+        model_name="demand",
+        params={
+            **asdict(job),
+            "origins": [str(o.date()) for o in origins],
+            "series": int(frame[ID].nunique()),
+            "backtest_series_used": int(len(series)),
+            "rows": len(frame),
+            **{f"fit.{k}": v for k, v in model.fit_info_.items() if k != "features"},
+        },
+        metrics=metrics,
+        feature_names=tuple(model.feature_names_),
+        holdout_period=period,
+        data_identity={},
+        tables={"backtest": table},
+        reference=_sample(reference),
+    )
+    return Trained(DemandQuantiles(model), record, example)
+
+
+def backtest_markdown(table: pd.DataFrame) -> str:
+    """The backtest table as Markdown: overall rows first, then per origin and demand class."""
+    cols = ["model", "segment", "n", "mae", "mase", "wape", "pinball", "coverage_80"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in table[cols].itertuples(index=False):
+        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+# ---- lead time --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LeadTimeJob:
+    """Lead time of purchase-order lines: lines still open ``test_days`` before the end are the test."""
+
+    test_days: int = 90
+
+
+LEAD_TIME_SPEC = LeadTimeSpec(
+    id_col="po_id",
+    supplier_col="supplier_id",
+    due_col="promised_date",
+    received_col="received_date",
+    order_col="order_date",
+    categorical=("location_id", "category"),
+    numeric=("quantity", "is_expedited"),
+)
+LEAD_TIME_INPUTS = ["po_id", "supplier_id", "promised_date", "order_date", "location_id", "category",
+                    "quantity", "is_expedited"]
+
+
+class LeadTimeForecaster:
+    """Serves a fitted ``LeadTimeModel`` with numeric outputs only (delay quantiles, p_late)."""
+
+    def __init__(self, model: LeadTimeModel) -> None:
+        self.model = model
+
+    def predict(self, open_lines: pd.DataFrame) -> pd.DataFrame:
+        pred = self.model.predict(open_lines)
+        return pred[["p10", "p50", "p90", "p_late"]].astype("float64")
+
+
+def train_lead_time(job: LeadTimeJob, lines: pd.DataFrame) -> Trained:
+    """Fit at a cut-off, score lines open then against the quoted and per-supplier baselines,
+    then refit on every received line."""
+    spec = LEAD_TIME_SPEC
+    received = as_datetime(lines[spec.received_col])
+    if received.notna().sum() == 0:
+        raise ValueError("purchase_orders: no received line to learn lead times from")
+    end = received.max()
+    cutoff = (end - pd.Timedelta(days=job.test_days)).normalize()
+    history, open_lines = open_at_cutoff_split(lines, spec, cutoff)
+    history = history.assign(**{c: as_datetime(history[c]) for c in (spec.due_col, spec.received_col)})
+    truth = ((as_datetime(open_lines[spec.received_col]) - as_datetime(open_lines[spec.due_col])) / DAY)
+    truth = truth.to_numpy()
+    hidden = open_lines.drop(columns=[spec.received_col]).reset_index(drop=True)
+    model = LeadTimeModel(spec).fit(history, cutoff)
+    late_share = float((history[spec.received_col] > history[spec.due_col]).mean())
+    preds = {
+        "lightgbm": model.predict(hidden),
+        "baseline_supplier_median": supplier_quantile_baseline(history, hidden, spec),
+        "baseline_quoted": quoted_baseline(hidden, spec, late_share),
+    }
+    metrics: dict[str, float] = {}
+    rows = []
+    for name, pred in preds.items():
+        scores = score_delays(truth, pred.reset_index(drop=True))
+        scores["late_roc_auc"] = scores.pop("late_auc")
+        rows.append({"model": name, **scores})
+        prefix = "" if name == "lightgbm" else f"{name}."
+        metrics.update({f"{prefix}{k}": v for k, v in scores.items() if k != "n"})
+    final = LeadTimeModel(spec).fit(lines.assign(**{spec.received_col: received}))
+    inputs = [c for c in LEAD_TIME_INPUTS if c in hidden.columns]
+    reference = hidden[inputs].assign(
+        prediction=preds["lightgbm"]["p50"].to_numpy(), label=truth
+    )
+    record = TrainingRecord(
+        model_name="lead_time",
+        params={
+            **asdict(job),
+            "cutoff": str(cutoff.date()),
+            **{k: v for k, v in model.fit_info_.items() if k != "features"},
+        },
+        metrics=metrics,
+        feature_names=tuple(final.feature_names_),
+        holdout_period=f"open at {cutoff.date()} (received by {end.date()})",
+        data_identity={},
+        tables={"scores": pd.DataFrame(rows)},
+        reference=_sample(reference),
+    )
+    return Trained(LeadTimeForecaster(final), record, hidden[inputs].head(5))
