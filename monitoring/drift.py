@@ -33,6 +33,7 @@ class DriftResult:
     prediction_drifted: bool
     data_drifted: bool
     report: object = field(repr=False)  # the Evidently snapshot, for the HTML report
+    unmeasured_columns: list[str] = field(default_factory=list)  # empty on one side: no PSI
 
     def summary(self) -> dict[str, object]:
         return {
@@ -43,6 +44,7 @@ class DriftResult:
             "data_drifted": self.data_drifted,
             "prediction_score": None if self.prediction_score is None else round(self.prediction_score, 6),
             "prediction_drifted": self.prediction_drifted,
+            "unmeasured_columns": self.unmeasured_columns,
         }
 
 
@@ -59,6 +61,15 @@ def measure_drift(
     missing = [c for c in columns if c not in current.columns or c not in reference.columns]
     if missing:
         raise KeyError(f"columns missing from the reference or current data: {missing}")
+    # A column with no value on one side (a feature not computed there) has no distribution to
+    # compare; Evidently rejects it, so it is reported as unmeasured instead of failing the run.
+    empty = {c for c in columns if reference[c].isna().all() or current[c].isna().all()}
+    if prediction_column in empty:
+        raise ValueError(f"prediction column {prediction_column!r} has no values on one side")
+    feature_columns = [c for c in feature_columns if c not in empty]
+    if not feature_columns:
+        raise ValueError("no feature column has values in both the reference and current data")
+    columns = [c for c in columns if c not in empty]
     preset = DataDriftPreset(
         columns=columns,
         method=DRIFT_METHOD,
@@ -84,6 +95,7 @@ def measure_drift(
         prediction_drifted=prediction_score is not None and prediction_score > thresholds.prediction_psi,
         data_drifted=share > thresholds.drifted_share,
         report=snapshot,
+        unmeasured_columns=sorted(empty),
     )
 
 

@@ -8,32 +8,43 @@ import numpy as np
 import pandas as pd
 
 from monitoring.drift import DriftResult
-from training.classification_metrics import brier, pr_auc, roc_auc
+from training.classification_metrics import brier, pr_auc, reliability_curve, roc_auc
 
 
 @dataclass(frozen=True)
 class PerformanceThresholds:
-    """Retrain when PR-AUC falls more than ``max_relative_drop`` below the training reference.
+    """Retrain when PR-AUC falls more than ``max_relative_drop`` below the training reference, or
+    when the mean score misses the observed backorder rate by more than ``max_calibration_gap``.
 
-    ``min_labelled`` and ``min_positives`` keep a handful of outcomes from triggering anything.
+    PR-AUC rises with the base rate, so a surge of backorders can hide a model that has lost its
+    calibration; the gap catches that. ``min_labelled`` and ``min_positives`` keep a handful of
+    outcomes from triggering anything.
     """
 
     max_relative_drop: float = 0.2
     min_labelled: int = 200
     min_positives: int = 10
+    max_calibration_gap: float = 0.05
 
 
 def labelled_performance(y_true: np.ndarray, y_score: np.ndarray) -> dict[str, float]:
     """Ranking and calibration quality of logged scores whose outcome is now known."""
-    y_true = np.asarray(y_true)
+    y_true, y_score = np.asarray(y_true), np.asarray(y_score, dtype="float64")
+    counts = {"rows": float(len(y_true)), "positives": float(y_true.sum())}
     if len(np.unique(y_true)) < 2:
-        return {"rows": float(len(y_true)), "positives": float(y_true.sum())}
+        return counts
+    curve = reliability_curve(y_true, y_score)
     return {
-        "rows": float(len(y_true)),
-        "positives": float(y_true.sum()),
+        **counts,
         "roc_auc": roc_auc(y_true, y_score),
         "pr_auc": pr_auc(y_true, y_score),
         "brier": brier(y_true, y_score),
+        # calibration: does a 10% score still mean 10% of lines go wrong?
+        "mean_prediction": float(y_score.mean()),
+        "observed_rate": float(y_true.mean()),
+        "calibration_error": float(
+            np.average((curve["predicted"] - curve["observed"]).abs(), weights=curve["rows"])
+        ),
     }
 
 
@@ -75,6 +86,12 @@ def decide_retraining(
             performance["rows"] >= thresholds.min_labelled
             and performance["positives"] >= thresholds.min_positives
         )
+        gap = performance.get("mean_prediction", 0.0) - performance.get("observed_rate", 0.0)
+        if enough and abs(gap) > thresholds.max_calibration_gap:
+            reasons.append(
+                f"miscalibrated: mean score {performance['mean_prediction']:.3f} vs observed rate "
+                f"{performance['observed_rate']:.3f} (gap above {thresholds.max_calibration_gap})"
+            )
         if enough and reference_pr_auc and "pr_auc" in performance:
             drop = 1 - performance["pr_auc"] / reference_pr_auc
             if drop > thresholds.max_relative_drop:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -15,6 +16,21 @@ from pydantic_settings import (
 )
 
 DEFAULT_CONFIG_FILE = Path("backorder.yaml")
+
+
+class MonitoringSettings(BaseModel):
+    """Thresholds of ``backorder monitor``: what counts as drift or decay worth a retrain."""
+
+    model_config = {"extra": "forbid"}
+
+    window_days: int = Field(28, ge=1, description="Days of the prediction log compared with the reference.")
+    column_psi: float = Field(0.2, gt=0, description="PSI above which a feature has drifted.")
+    drifted_share: float = Field(0.3, ge=0, le=1, description="Share of drifted features that is data drift.")
+    prediction_psi: float = Field(0.2, gt=0, description="PSI above which the predictions have drifted.")
+    min_labelled: int = Field(200, ge=1, description="Labelled lines needed to judge performance.")
+    min_positives: int = Field(10, ge=1, description="Positive outcomes needed to judge performance.")
+    max_pr_auc_drop: float = Field(0.2, gt=0, lt=1, description="Allowed relative PR-AUC drop vs reference.")
+    max_calibration_gap: float = Field(0.05, gt=0, lt=1, description="Allowed |mean score - observed rate|.")
 
 
 class Settings(BaseSettings):
@@ -50,6 +66,11 @@ class Settings(BaseSettings):
     allow_dev_key: bool = True
     service_host: str = "127.0.0.1"
     service_port: int = 3000
+    serving_as_of: date | None = Field(
+        None, description="Date the service scores as of; None = today (embedded: the data's last day if older)."
+    )
+
+    monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
 
     config_file: Path | None = Field(default=None, exclude=True)
 
@@ -148,6 +169,6 @@ def load_settings(config_file: Path | str | None = None, **overrides: object) ->
     class _FileSettings(Settings):
         model_config = SettingsConfigDict(yaml_file=path)
 
-    values = _FileSettings(**overrides).model_dump()
+    values = dict(_FileSettings(**overrides))  # keeps nested sections as models
     values["config_file"] = path
     return Settings.model_construct(**values)

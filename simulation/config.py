@@ -75,6 +75,11 @@ class SimulationConfig:
     # supply
     secondary_supplier_share: float = 0.4
     disruptions_per_year: float = 0.7  # per supplier
+    # Regime change (off by default), for monitoring's drift scenarios: from ``shock_start_day`` on,
+    # POs due arrive ``shock_delay_days`` late at every supplier and demand is ``shock_demand_factor`` x.
+    shock_start_day: int | None = None
+    shock_delay_days: int = 0
+    shock_demand_factor: float = 1.0
 
     # baseline policy and costs
     service_level: float = 0.95
@@ -125,6 +130,12 @@ class SimulationConfig:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
         if self.mean_line_size < 1 or self.mean_lines_per_order < 1:
             raise ValueError("mean_line_size and mean_lines_per_order must be >= 1")
+        if self.shock_start_day is not None and not 0 <= self.shock_start_day < self.n_days:
+            raise ValueError(f"shock_start_day must be in [0, n_days), got {self.shock_start_day!r}")
+        if self.shock_delay_days < 0:
+            raise ValueError(f"shock_delay_days must be >= 0, got {self.shock_delay_days!r}")
+        if not 0 < self.shock_demand_factor <= 10:
+            raise ValueError(f"shock_demand_factor must be in (0, 10], got {self.shock_demand_factor!r}")
         if not isinstance(self.knobs, Knobs):
             raise ValueError(f"knobs must be a Knobs instance, got {type(self.knobs).__name__}")
 

@@ -155,6 +155,8 @@ def _mean_lines(world: World) -> tuple[np.ndarray, Promotions]:
     )
     lift = surge_rng.uniform(1.5, 4.0, len(cell))
     _add_episodes(mean, cell[keep], s_start[keep], s_end[keep], lift[keep])
+    if config.shock_start_day is not None:
+        mean[config.shock_start_day :] *= config.shock_demand_factor
     return mean, promos
 
 

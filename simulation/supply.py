@@ -108,6 +108,8 @@ def plan_receipts(
     base = np.floor(draws.mean_delay[supplier, day] * draws.delay_noise[day, n] * scale)
     disrupted = draws.disruption_delay[supplier, np.minimum(promised, last)] * scale
     arrival = promised + (base + np.rint(disrupted)).astype(np.int64)
+    if world.config.shock_start_day is not None:
+        arrival += np.where(promised >= world.config.shock_start_day, world.config.shock_delay_days, 0)
     short = draws.short_draw[day, n] < world.supplier_short_prob[supplier]
     short_quantity = np.maximum(1, np.floor(quantity * draws.short_fraction[day, n])).astype(
         np.int64

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from monitoring.drift import measure_drift
-from monitoring.retraining import decide_retraining
+from monitoring.retraining import PerformanceThresholds, decide_retraining
 
 FEATURES = ["supplier_delay_mean_90d", "days_of_cover", "customer_tier"]
 
@@ -56,8 +56,9 @@ def test_performance_decay_on_labelled_outcomes_triggers_retraining(rng):
     reference = _log(rng, 3000)
     degraded = _log(rng, 3000, signal=0.3)  # same inputs, the model no longer separates
     drift = measure_drift(reference, degraded, FEATURES, None)
-    healthy = decide_retraining(drift, _log(rng, 3000), reference_pr_auc=0.8)
-    decayed = decide_retraining(drift, degraded, reference_pr_auc=0.8)
+    ranking_only = PerformanceThresholds(max_calibration_gap=1.0)  # these scores are ranks, not probabilities
+    healthy = decide_retraining(drift, _log(rng, 3000), reference_pr_auc=0.8, thresholds=ranking_only)
+    decayed = decide_retraining(drift, degraded, reference_pr_auc=0.8, thresholds=ranking_only)
     assert not healthy.retrain
     assert decayed.retrain and "PR-AUC" in decayed.reasons[0]
 
@@ -71,3 +72,12 @@ def test_too_few_outcomes_do_not_trigger_retraining(rng):
 def test_missing_column_is_named(rng):
     with pytest.raises(KeyError, match="days_of_cover"):
         measure_drift(_log(rng, 100), _log(rng, 100).drop(columns=["days_of_cover"]), FEATURES)
+
+
+def test_scores_that_miss_the_observed_rate_trigger_retraining(rng):
+    drift = measure_drift(_log(rng, 500), _log(rng, 500), FEATURES, None)
+    outcomes = pd.DataFrame({"label": (rng.random(1000) < 0.4).astype(int), "prediction": rng.uniform(0, 0.2, 1000)})
+    decision = decide_retraining(drift, outcomes, reference_pr_auc=None)
+    assert decision.retrain and "miscalibrated" in decision.reasons[0]
+    calibrated = outcomes.assign(prediction=np.where(outcomes["label"] == 1, 0.6, 0.27))
+    assert not decide_retraining(drift, calibrated, reference_pr_auc=None).retrain

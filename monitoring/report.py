@@ -1,0 +1,69 @@
+"""The monitoring summary (JSON-ready) and the HTML page that shows it beside Evidently's report."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping, Sequence
+
+from monitoring.risk_check import ModelCheck
+
+# Registered model name -> the training target of ``backorder train``.
+TRAIN_TARGETS = {"backorder_risk": "risk", "demand": "demand", "lead_time": "lead-time"}
+
+
+def retraining_plan(checks: Sequence[ModelCheck]) -> list[dict[str, object]]:
+    """The models to retrain, each with its training target and the reasons."""
+    return [
+        {"model": c.model_name, "train_target": TRAIN_TARGETS.get(c.model_name), "reasons": c.reasons}
+        for c in checks
+        if c.retrain
+    ]
+
+
+def monitoring_summary(
+    checks: Sequence[ModelCheck],
+    context: Mapping[str, object],
+    thresholds: Mapping[str, object],
+) -> dict[str, object]:
+    """Everything ``summary.json`` holds: context (window, versions), thresholds, checks, decision."""
+    plan = retraining_plan(checks)
+    return {
+        **context,
+        "thresholds": dict(thresholds),
+        "models": {c.model_name: c.summary() for c in checks},
+        "retrain": plan,
+        "decision": "retrain " + ", ".join(str(p["model"]) for p in plan) if plan else "no retraining needed",
+    }
+
+
+def render_html(
+    summary: Mapping[str, object], evidently_html: str | None, performance_html: str | None = None
+) -> str:
+    """A page with the decision and per-model reasons, and Evidently's reports embedded below."""
+    esc = html.escape
+    rows = []
+    for name, check in summary["models"].items():  # type: ignore[union-attr]
+        reasons = "<br>".join(esc(r) for r in check["reasons"]) or "none"
+        verdict = "retrain" if check["retrain"] else "ok"
+        rows.append(f"<tr><td>{esc(name)}</td><td>{verdict}</td><td>{reasons}</td></tr>")
+    report = _embed(evidently_html, "nothing to compare")
+    performance = _embed(performance_html, "no labelled outcomes with both classes yet")
+    return f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>Backorder Radar monitoring</title>
+<style>body{{font-family:sans-serif;margin:2em}}td,th{{border:1px solid #ccc;padding:4px 8px}}
+table{{border-collapse:collapse}}pre{{background:#f6f6f6;padding:1em;overflow:auto}}</style></head>
+<body><h1>Backorder Radar monitoring</h1>
+<p><b>Decision:</b> {esc(str(summary["decision"]))}</p>
+<table><tr><th>model</th><th>verdict</th><th>reasons</th></tr>{"".join(rows)}</table>
+<h2>Summary</h2><pre>{esc(json.dumps(summary, indent=2, default=str))}</pre>
+<h2>Data and prediction drift (Evidently)</h2>{report}
+<h2>Performance on labelled outcomes (Evidently)</h2>{performance}
+</body></html>
+"""
+
+
+def _embed(page: str | None, missing: str) -> str:
+    if not page:
+        return f"<p>No Evidently report ({html.escape(missing)}).</p>"
+    return f'<iframe style="width:100%;height:1800px;border:0" srcdoc="{html.escape(page)}"></iframe>'

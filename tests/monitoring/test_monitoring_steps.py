@@ -1,0 +1,112 @@
+"""The pure monitoring steps: flattening the log, joining outcomes, target drift, the plan."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from monitoring.drift import DriftThresholds
+from monitoring.outcomes import join_outcomes, line_outcomes, outcomes_as_of
+from monitoring.prediction_window import current_window, logged_lines
+from monitoring.report import monitoring_summary, render_html
+from monitoring.risk_check import ModelCheck
+from monitoring.target_drift import check_lead_time_model
+
+
+def _log(rows: list[tuple[str, int, str, float, float]]) -> pd.DataFrame:
+    """(order_id, line_id, logged_at, feature value, score) rows shaped as read_prediction_log returns."""
+    return pd.DataFrame(
+        {
+            "request_id": [f"r{i}" for i in range(len(rows))],
+            "logged_at": pd.to_datetime([r[2] for r in rows], utc=True),
+            "model_version": "3",
+            "order_id": [r[0] for r in rows],
+            "line_id": [r[1] for r in rows],
+            "sku_id": "SKU-1",
+            "location_id": "DC-1",
+            "inputs": [{} for _ in rows],
+            "features": [{"on_hand": r[3], "days_of_cover": None} for r in rows],
+            "outputs": [{"backorder_probability": r[4], "risk_level": "low"} for r in rows],
+        }
+    )
+
+
+def test_a_requoted_line_counts_once_with_its_latest_score():
+    log = _log([("O-1", 1, "2024-03-01", 5.0, 0.1), ("O-2", 1, "2024-03-02", 0.0, 0.7),
+                ("O-1", 1, "2024-03-03", 2.0, 0.4)])
+    lines = logged_lines(log)
+    assert len(lines) == 2
+    again = lines.set_index("order_id").loc["O-1"]
+    assert again["backorder_probability"] == 0.4 and again["on_hand"] == 2.0
+    assert np.isnan(again["days_of_cover"])  # unknown feature stays unknown
+
+
+def test_window_keeps_only_the_recent_days():
+    log = _log([("O-1", 1, "2024-01-01", 1.0, 0.1), ("O-2", 1, "2024-03-01", 1.0, 0.1),
+                ("O-3", 1, "2024-03-10", 1.0, 0.1)])
+    assert current_window(logged_lines(log), days=28)["order_id"].tolist() == ["O-2", "O-3"]
+
+
+def test_empty_log_is_a_clear_error():
+    with pytest.raises(ValueError, match="nothing has been scored"):
+        logged_lines(_log([]))
+
+
+def test_only_lines_with_a_known_outcome_join_the_log():
+    day = pd.Timestamp
+    order_lines = pd.DataFrame(
+        {
+            "order_id": ["O-1", "O-2", "O-3", "O-4"],
+            "line_id": [1, 1, 1, 1],
+            "requested_date": [day("2024-03-05"), day("2024-03-05"), day("2024-03-20"), day("2024-03-06")],
+            "shipped_date": [day("2024-03-04"), day("2024-03-08"), pd.NaT, day("2024-03-06")],
+            "backordered_quantity": [0, 0, 0, 0],
+        }
+    )
+    as_of = outcomes_as_of(order_lines)
+    assert as_of == day("2024-03-08")
+    outcomes = line_outcomes(order_lines, as_of)
+    assert dict(zip(outcomes["order_id"], outcomes["label"], strict=True)) == {"O-1": 0, "O-2": 1, "O-4": 0}
+    log = _log([("O-1", 1, "2024-03-01", 1.0, 0.1), ("O-2", 1, "2024-03-01", 1.0, 0.8),
+                ("O-3", 1, "2024-03-01", 1.0, 0.2)])
+    joined = join_outcomes(logged_lines(log), outcomes)
+    assert joined["order_id"].tolist() == ["O-1", "O-2"]  # O-3 not shipped, not yet due: unknown
+
+
+def _purchase_orders(rng: np.random.Generator, late_from: pd.Timestamp | None) -> pd.DataFrame:
+    ordered = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 330, 3000), unit="D")
+    lead = rng.integers(5, 15, 3000)
+    received = ordered + pd.to_timedelta(lead, unit="D")
+    if late_from is not None:
+        received = received + pd.to_timedelta(np.where(received >= late_from, 14, 0), unit="D")
+    return pd.DataFrame(
+        {"order_date": ordered, "promised_date": ordered + pd.Timedelta(days=10), "received_date": received}
+    )
+
+
+@pytest.mark.slow
+def test_lead_time_shift_of_received_pos_is_flagged_and_a_steady_supply_is_not():
+    rng = np.random.default_rng(0)
+    as_of = pd.Timestamp("2024-12-01")
+    steady = check_lead_time_model(_purchase_orders(rng, None), as_of, 28, DriftThresholds())
+    shocked = check_lead_time_model(
+        _purchase_orders(rng, pd.Timestamp("2024-10-15")), as_of, 28, DriftThresholds()
+    )
+    assert not steady.retrain and steady.reasons == []
+    assert shocked.retrain and any("lead_time_days" in r for r in shocked.reasons)
+
+
+def test_summary_lists_what_to_retrain_and_the_page_shows_it():
+    checks = [
+        ModelCheck("backorder_risk", True, ["prediction drift: PSI 0.900"], {"drift": {}}),
+        ModelCheck("demand", False, [], {"skipped": "no champion registered"}),
+    ]
+    summary = monitoring_summary(checks, {"window": {"days": 28}}, {"column_psi": 0.2})
+    assert summary["retrain"] == [
+        {"model": "backorder_risk", "train_target": "risk", "reasons": ["prediction drift: PSI 0.900"]}
+    ]
+    assert summary["decision"] == "retrain backorder_risk"
+    page = render_html(summary, "<html><body>evidently & co</body></html>")
+    assert "prediction drift: PSI 0.900" in page
+    assert 'srcdoc="&lt;html&gt;&lt;body&gt;evidently &amp; co' in page  # escaped once, for the attribute
