@@ -10,7 +10,7 @@ export DO_NOT_TRACK := true
 export UV_COMPILE_BYTECODE := 1
 export UV_LINK_MODE := copy
 
-.PHONY: install demo test test-fast lint clean lock
+.PHONY: install demo serve test test-fast lint clean lock
 
 install: $(STAMP)
 
@@ -24,6 +24,11 @@ $(STAMP): requirements.lock pyproject.toml
 
 demo: install
 	$(VENV)/bin/backorder demo
+
+# The scoring API on 127.0.0.1:3000 (docs/serving.md); needs `make demo` and trained champions.
+serve: install
+	BENTOML_HOME=$${BENTOML_HOME:-$(CURDIR)/data/bentoml} $(VENV)/bin/bentoml serve \
+		serving.service:RiskService --host 127.0.0.1 --port 3000
 
 test: install
 	$(VENV)/bin/python -m pytest

@@ -2,6 +2,13 @@
 
     .venv/bin/python benchmarks/bench_serving.py                    # 1,000 SKUs x 3 DCs
     .venv/bin/python benchmarks/bench_serving.py --requests 500 --lines 20
+    .venv/bin/python benchmarks/bench_serving.py --demo-world       # real HTTP on the demo world
+
+``--demo-world`` needs a trained demo world (settings.data_dir, e.g. ``BACKORDER_DATA_DIR``) and
+measures, with ``examples/score_request.json`` (10 lines): the raw in-process online-feature read
+plus ``predict_proba``; ``bentoml serve`` over real HTTP (sequential p50/p99 and requests/s with 8
+concurrent clients); and ``mlflow models serve -m models:/backorder_risk@champion`` with the same
+10 lines' model inputs.
 
 Builds the real service (``RiskService.to_asgi()``) on generated components: a LightGBM risk
 model (100 trees) fitted on generated order lines, an in-memory feature reader, stock and open
@@ -13,9 +20,15 @@ sequential p50/p99 latency of one order, and lines per second for batches of ord
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import lightgbm as lgb
@@ -107,7 +120,12 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=10)
     parser.add_argument("--batch-orders", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--demo-world", action="store_true", help="real HTTP on the trained demo world")
+    parser.add_argument("--port", type=int, default=3017)
     args = parser.parse_args()
+    if args.demo_world:
+        demo_world(args.requests, args.port)
+        return
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # starlette asks for httpx2 in its TestClient
@@ -144,6 +162,111 @@ def main() -> None:
             print(f"batch of {args.batch_orders} orders ({n_lines} lines):")
             print(f"  {seconds * 1000:.0f} ms per batch, {n_lines / seconds:,.0f} lines/s")
         runtime.log.close()
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "score_request.json"
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> float:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", **headers})
+    start = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        answer.read()
+    return time.perf_counter() - start
+
+
+def _measure(name: str, url: str, body: bytes, headers: dict[str, str], n: int) -> float:
+    """Sequential p50/p99, then requests/s with 8 concurrent clients; returns the p50 in ms."""
+    for _ in range(10):
+        _post(url, body, headers)  # warm-up
+    ms = np.array([_post(url, body, headers) for _ in range(n)]) * 1000
+    start = time.perf_counter()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: _post(url, body, headers), range(n)))
+    rate = n / (time.perf_counter() - start)
+    p50, p99 = np.percentile(ms, 50), np.percentile(ms, 99)
+    print(f"{name}: p50 {p50:.1f} ms  p99 {p99:.1f} ms  (sequential, n={n}); 8 clients {rate:.0f} req/s")
+    return float(p50)
+
+
+def _wait(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(url)
+
+
+def _serve(command: list[str], ready_url: str, env: dict[str, str]) -> subprocess.Popen:
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(ready_url, process)
+    except Exception:
+        process.terminate()
+        raise
+    return process
+
+
+def demo_world(n: int, port: int) -> None:
+    from serving.runtime import production_components
+    from serving.scoring import lines_frame
+
+    settings = load_settings()
+    order_body = json.loads(EXAMPLE.read_text())
+    runtime = build_runtime(settings, production_components(settings))
+    if not runtime.ready:
+        raise SystemExit(f"demo world not ready: {runtime.readiness()}")
+    scorer = runtime.scorer
+    lines = lines_frame([order_body])
+    features = scorer.features(lines, runtime.clock())[scorer._names]
+    raw = []
+    for _ in range(n):
+        start = time.perf_counter()
+        frame = scorer.features(lines, runtime.clock())[scorer._names]
+        scorer.risk_model.predict_proba(frame)
+        raw.append(time.perf_counter() - start)
+    raw_p50 = float(np.percentile(np.array(raw) * 1000, 50))
+    print(f"raw in-process online read + request features + predict_proba (10 lines): p50 {raw_p50:.1f} ms")
+    runtime.log.close()
+
+    bin_dir = Path(sys.executable).parent
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
+        "BENTOML_HOME": str(settings.bentoml_home),
+        "BENTOML_DO_NOT_TRACK": "true",
+        "DO_NOT_TRACK": "true",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "MLFLOW_TRACKING_URI": settings.tracking_uri,
+    }
+    base = f"http://127.0.0.1:{port}"
+    bento = _serve([str(bin_dir / "bentoml"), "serve", "serving.service:RiskService", "--host", "127.0.0.1",
+                    "--port", str(port)], f"{base}/readyz", env)
+    try:
+        p50 = _measure("bentoml /v1/score", f"{base}/v1/score", json.dumps(order_body).encode(),
+                       {"Authorization": "Bearer dev-key"}, n)
+    finally:
+        bento.terminate()
+        bento.wait(30)
+    mlflow_port = port + 1
+    mlflow_proc = _serve(
+        [str(bin_dir / "mlflow"), "models", "serve", "-m", "models:/backorder_risk@champion", "--env-manager",
+         "local", "--host", "127.0.0.1", "--port", str(mlflow_port)],
+        f"http://127.0.0.1:{mlflow_port}/ping", env)
+    try:
+        payload = json.dumps({"dataframe_split": json.loads(features.to_json(orient="split", index=False))})
+        mlflow_p50 = _measure("mlflow models serve /invocations", f"http://127.0.0.1:{mlflow_port}/invocations",
+                              payload.encode(), {}, n)
+    finally:
+        mlflow_proc.terminate()
+        mlflow_proc.wait(30)
+    print(f"bentoml p50 / raw p50 = {p50 / raw_p50:.1f}x;  bentoml p50 / mlflow p50 = {p50 / mlflow_p50:.2f}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""Per-line promise date and recommended action, from ``decisions.promise_dates`` and stock.
+"""Per-line promise date and recommended action, from stock and open POs.
 
-The decision engine owns the arithmetic (ATP with PO ETA quantiles); this module only picks, per
+Promise dates follow ``decisions.promise_dates`` (ATP with PO ETA quantiles), computed by its
+request-path twin ``serving.promising.promise_lines``; this module only picks, per
 scored line, the one action an order-management system can execute right away:
 
 - ``allocate``: free stock at the line's location covers it; reserve it now.
@@ -19,7 +20,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from decisions import promise_dates
+from serving.promising import promise_lines
 
 KEY = ["sku_id", "location_id"]
 ACTION_COLUMNS = [
@@ -64,12 +65,8 @@ class ActionPlanner:
 
     def __call__(self, scored: pd.DataFrame) -> pd.DataFrame:
         stock, inbound = self.source.supply(scored["sku_id"].unique().tolist())
-        promised = promise_dates(
-            scored[["order_id", "line_id", *KEY, "quantity", "requested_date"]],
-            stock.drop_duplicates(KEY),
-            inbound,
-            as_of=self.today(),
-            confidence=self.confidence,
+        promised = promise_lines(
+            scored, stock.drop_duplicates(KEY), inbound, self.today(), self.confidence
         )
         return choose_actions(scored, promised, stock)
 
@@ -129,15 +126,25 @@ def choose_actions(
 
 
 def _best_donor(scored: pd.DataFrame, stock: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Per line, the other location of its SKU with the most free stock, and that free stock."""
-    free = stock.assign(free=(stock["on_hand"] - stock["allocated"]).clip(lower=0))[[*KEY, "free"]]
-    pairs = (
-        scored[KEY]
-        .reset_index(drop=True)
-        .reset_index()
-        .merge(free.rename(columns={"location_id": "donor"}), on="sku_id", how="left")
+    """Per line, the other location of its SKU with the most free stock, and that free stock.
+
+    Each SKU's best and second-best locations suffice: a line takes the best unless it is its own.
+    """
+    n = len(scored)
+    free = np.clip(stock["on_hand"].to_numpy(float) - stock["allocated"].to_numpy(float), 0.0, None)
+    codes, uniques = pd.factorize(
+        np.concatenate([stock["sku_id"].to_numpy(object), scored["sku_id"].to_numpy(object)])
     )
-    pairs = pairs[pairs["donor"] != pairs["location_id"]].dropna(subset=["free"])
-    best = pairs.sort_values("free", ascending=False).drop_duplicates("index").set_index("index")
-    best = best.reindex(np.arange(len(scored)))
-    return best["donor"].to_numpy(object), best["free"].fillna(0.0).to_numpy(float)
+    stock_code, line_code = codes[: len(stock)], codes[len(stock) :]
+    order = np.lexsort((-free, stock_code))  # per SKU, most free stock first
+    sku, loc, amount = stock_code[order], stock["location_id"].to_numpy(object)[order], free[order]
+    first = np.r_[True, sku[1:] != sku[:-1]] if len(sku) else np.zeros(0, bool)
+    rank = np.arange(len(sku)) - np.maximum.accumulate(np.where(first, np.arange(len(sku)), 0))
+    best_loc, second_loc = np.full(len(uniques), None, object), np.full(len(uniques), None, object)
+    best_free, second_free = np.zeros(len(uniques)), np.zeros(len(uniques))
+    best_loc[sku[rank == 0]], best_free[sku[rank == 0]] = loc[rank == 0], amount[rank == 0]
+    second_loc[sku[rank == 1]], second_free[sku[rank == 1]] = loc[rank == 1], amount[rank == 1]
+    own = best_loc[line_code] == scored["location_id"].to_numpy(object)
+    donor = np.where(own, second_loc[line_code], best_loc[line_code]) if n else np.empty(0, object)
+    donor_free = np.where(own, second_free[line_code], best_free[line_code]) if n else np.empty(0)
+    return donor.astype(object), np.where(pd.isna(donor), 0.0, donor_free)

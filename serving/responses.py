@@ -36,9 +36,14 @@ def line_scores(scored: pd.DataFrame) -> list[LineScore]:
     ]
 
 
-def score_outs(scored: pd.DataFrame, request_id: str, model_version: str) -> list[ScoreOut]:
-    """One ScoreOut per order, orders and lines in request order."""
-    lines = line_scores(scored)
+def score_outs(
+    scored: pd.DataFrame,
+    request_id: str,
+    model_version: str,
+    lines: list[LineScore] | None = None,
+) -> list[ScoreOut]:
+    """One ScoreOut per order, orders and lines in request order (``lines``: already built)."""
+    lines = line_scores(scored) if lines is None else lines
     order_ids = scored["order_id"].to_numpy()
     outs: dict[str, list] = {}
     for order_id, line in zip(order_ids, lines, strict=True):
@@ -56,18 +61,21 @@ def log_rows(scored: pd.DataFrame, lines: list[LineScore], request_id: str, mode
         requested_date=scored["requested_date"].dt.strftime("%Y-%m-%d")
     )
     rows: list[dict[str, Any]] = []
-    for (_, r), inp, line in zip(scored.iterrows(), inputs.to_dict("records"), lines, strict=True):
+    keys = scored[["order_id", "line_id", "sku_id", "location_id", "features"]].to_numpy(object)
+    for (order_id, line_id, sku_id, location_id, features), inp, line in zip(
+        keys, inputs.to_dict("records"), lines, strict=True
+    ):
         rows.append(
             {
                 "request_id": request_id,
                 "logged_at": now,
                 "model_version": model_version,
-                "order_id": r["order_id"],
-                "line_id": r["line_id"],
-                "sku_id": r["sku_id"],
-                "location_id": r["location_id"],
+                "order_id": order_id,
+                "line_id": line_id,
+                "sku_id": sku_id,
+                "location_id": location_id,
                 "inputs": inp,
-                "features": r["features"],
+                "features": features,
                 "outputs": line.model_dump(
                     mode="json", exclude={"line_id", "sku_id", "location_id"}
                 ),

@@ -11,15 +11,19 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from serving.actions import ActionPlanner, SupplySource
 from serving.auth import KeyRing
+from serving.eta import FrameEtaLookup
+from serving.forecast import load_forecaster
 from serving.prediction_log import PredictionLog
 from serving.registry import LoadedModel, Loader, load_champions, mlflow_loader
 from serving.scoring import FeatureReader, Scorer
+from serving.supply import CanonicalSupply, last_snapshot_date, load_canonical_supply
 from settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -43,6 +47,7 @@ class Components:
     forecaster: Forecaster | None = None
     eta: EtaLookup | None = None
     notes: list[str] = field(default_factory=list)
+    as_of: pd.Timestamp | None = None  # fixed serving date (a simulated world); None = the clock
 
 
 @dataclass
@@ -52,12 +57,35 @@ class Runtime:
     components: Components
     scorer: Scorer | None
     clock: Callable[[], pd.Timestamp]
-    counters: dict[str, int] = field(default_factory=dict)
+    counters: dict[str, int] = field(
+        default_factory=lambda: {"scored_lines": 0, "feature_store_unavailable": 0}
+    )
+    reports_dir: Path | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def ready(self) -> bool:
         return self.scorer is not None
+
+    def readiness(self) -> dict[str, Any]:
+        """What ``/readyz`` answers: ready or not, what is missing, where each model came from."""
+        c = self.components
+        missing = [
+            name
+            for name, part in (
+                (f"model {RISK}", c.models.get(RISK)),
+                ("feature store", c.reader),
+                ("supply source", c.supply),
+            )
+            if part is None
+        ]
+        return {
+            "ready": self.ready,
+            "missing": missing,
+            "models": {m.name: {"version": m.version, "source": m.source} for m in c.models.values()},
+            "as_of": None if c.as_of is None else str(c.as_of.date()),
+            "notes": list(c.notes),
+        }
 
     def count(self, name: str, n: int = 1) -> None:
         with self._lock:  # sync routes run on a thread pool
@@ -86,7 +114,8 @@ def build_runtime(
 
     ``today`` is the clock for request times and promise dates (UTC, naive); tests fix it.
     """
-    clock = today or _today
+    fixed = components.as_of
+    clock = today or ((lambda: fixed) if fixed is not None else _today)
     keyring = KeyRing.from_settings(settings.api_keys, settings.profile, settings.allow_dev_key)
     log = PredictionLog(settings.prediction_log_dir)
     risk = components.models.get(RISK)
@@ -105,16 +134,27 @@ def build_runtime(
             components.notes.append(
                 f"{model.name} v{model.version} loaded from the local cache: registry unreachable"
             )
-    return Runtime(keyring=keyring, log=log, components=components, scorer=scorer, clock=clock)
+    return Runtime(
+        keyring=keyring,
+        log=log,
+        components=components,
+        scorer=scorer,
+        clock=clock,
+        reports_dir=settings.reports_dir,
+    )
 
 
 def production_components(
-    settings: Settings, loader: Loader | None = None, supply: SupplySource | None = None
+    settings: Settings,
+    loader: Loader | None = None,
+    supply: SupplySource | None = None,
+    today: Callable[[], pd.Timestamp] | None = None,
 ) -> Components:
-    """Champions from the registry (cache fallback) and the Feast online reader.
+    """Champions from the registry (cache fallback), the Feast online reader, and the supply,
+    demand forecasts and PO ETAs read from the canonical tables as of the serving date.
 
     Failures are recorded in ``notes`` instead of raised, so the service starts and says what is
-    missing in ``/v1/status`` (and ``/readyz`` stays 503 until scoring is possible).
+    missing in ``/readyz`` and ``/v1/status`` (``/readyz`` stays 503 until scoring is possible).
     """
     notes: list[str] = []
     models: dict[str, LoadedModel] = {}
@@ -134,9 +174,52 @@ def production_components(
         reader = OnlineReader(open_store(settings), ONLINE_SERVICE)
     except Exception as exc:
         notes.append(f"feature store: {exc}")
+    now = (today or _today)().normalize()
+    as_of = serving_date(settings, now, notes)
+    clock_as_of = as_of if as_of != now else None
+    eta = None
     if supply is None:
-        notes.append("supply source (stock positions and open POs) is not wired yet")
-    return Components(models=models, reader=reader, supply=supply, notes=notes)
+        try:
+            lead_time = models.get(LEAD_TIME)
+            supply = load_canonical_supply(
+                settings.canonical_dir, as_of, lead_time.estimator if lead_time else None
+            )
+            if lead_time is None:
+                notes.append("no lead_time model: open POs are expected on their promised date")
+        except Exception as exc:
+            notes.append(f"supply source (stock positions and open POs): {exc}")
+    if isinstance(supply, CanonicalSupply) and LEAD_TIME in models:
+        eta = FrameEtaLookup(supply.inbound, lambda: as_of)
+    forecaster = None
+    if DEMAND in models:
+        try:
+            forecaster = load_forecaster(settings.canonical_dir, models[DEMAND].estimator)
+        except Exception as exc:
+            notes.append(f"demand forecasts: {exc}")
+    return Components(
+        models=models,
+        reader=reader,
+        supply=supply,
+        forecaster=forecaster,
+        eta=eta,
+        notes=notes,
+        as_of=clock_as_of,
+    )
+
+
+def serving_date(settings: Settings, today: pd.Timestamp, notes: list[str]) -> pd.Timestamp:
+    """The date the service scores as of: ``settings.serving_as_of`` if set; else, in the
+    embedded profile, the last inventory snapshot when the data ends before today (a simulated
+    world lives in the past); else today."""
+    if settings.serving_as_of is not None:
+        notes.append(f"serving as of {settings.serving_as_of} (settings.serving_as_of)")
+        return pd.Timestamp(settings.serving_as_of)
+    if settings.profile == "embedded":
+        last = last_snapshot_date(settings.canonical_dir)
+        if last is not None and last < today:
+            notes.append(f"serving as of {last.date()}, the last inventory snapshot (embedded data ends before today)")
+            return last
+    return today
 
 
 def _today() -> pd.Timestamp:

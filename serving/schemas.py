@@ -112,7 +112,7 @@ class RecommendationsOut(BaseModel):
 class ForecastIn(_Strict):
     sku_id: str = Identifier
     location_id: str = Identifier
-    horizon_days: int = Field(28, ge=1, le=365)
+    horizon_days: int = Field(7, ge=1, le=365, description="Days ahead; at most the demand model's horizon.")
 
 
 class ForecastPoint(BaseModel):

@@ -10,6 +10,7 @@ used, so online and offline inputs cannot drift apart.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -55,7 +56,11 @@ class Scorer:
     feature_names: Sequence[str] | None = None
     thresholds: tuple[float, float] = (0.2, 0.5)
     n_reasons: int = 3
+    # After a failed online read, answer 503 at once for this many seconds instead of waiting on
+    # the store's connection retries for every request (a Redis client retried for 5.5 s).
+    store_retry_seconds: float = 5.0
     _names: list[str] = field(init=False, repr=False)
+    _store_down_until: float = field(default=0.0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         names = self.feature_names
@@ -67,9 +72,15 @@ class Scorer:
 
     def features(self, lines: pd.DataFrame, request_time: pd.Timestamp) -> pd.DataFrame:
         """Online plus request-time features per line (row-aligned with ``lines``)."""
+        wait = self._store_down_until - time.monotonic()
+        if wait > 0:
+            raise FeatureStoreUnavailable(
+                f"online feature store unreachable at the last attempt; next attempt in {wait:.1f} s"
+            )
         try:
             online = self.reader.read(lines[["sku_id", "location_id"]])
         except Exception as exc:  # any store failure (connection, timeout, corrupt file) alike
+            self._store_down_until = time.monotonic() + self.store_retry_seconds
             raise FeatureStoreUnavailable(f"online feature store unreachable: {exc}") from exc
         unknown = online.isna().all(axis=1).to_numpy()
         if unknown.any():
@@ -103,7 +114,8 @@ class Scorer:
             backorder_probability=proba, risk_level=level, available=feats["available"]
         )
         scored["reasons"] = self._reasons(model_input)
-        scored["features"] = model_input.to_dict("records")
+        names = self._names  # per-line records for the log, without DataFrame.to_dict's overhead
+        scored["features"] = [dict(zip(names, row, strict=True)) for row in model_input.to_numpy().tolist()]
         decided = self.decide(scored)
         return pd.concat([scored, decided], axis=1)
 

@@ -2,8 +2,9 @@
 
 Routes are a FastAPI app mounted on the ``@bentoml.service`` class (so path parameters, bearer
 auth and field-level 422 bodies appear in the OpenAPI spec at ``/openapi.json``, docs at
-``/docs``). BentoML itself serves ``/healthz``, ``/readyz`` (503 until ``__is_ready__``) and
-Prometheus ``/metrics``. Run: ``bentoml serve serving.service:RiskService``.
+``/docs``). BentoML itself serves ``/healthz`` and Prometheus ``/metrics``; ``/readyz`` is the
+``ReadinessProbe`` middleware's JSON answer. Run: ``make serve`` or
+``bentoml serve serving.service:RiskService``.
 """
 
 from __future__ import annotations
@@ -11,17 +12,19 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import bentoml
 import pandas as pd
 from fastapi import Depends, FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
 from serving.auth import AuthError
+from serving.forecast import HorizonTooLong
+from serving.reports import ReportNotFound, report_file
 from serving.responses import line_scores, log_rows, score_outs
 from serving.runtime import Runtime, build_runtime, production_components
 from serving.schemas import (
@@ -33,6 +36,7 @@ from serving.schemas import (
     ForecastIn,
     ForecastOut,
     ForecastPoint,
+    LineScore,
     ModelStatus,
     OrderIn,
     Recommendation,
@@ -120,7 +124,9 @@ async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status, headers=headers)
 
 
-def _score(runtime: Runtime, orders: list[dict], batch: bool) -> tuple[pd.DataFrame, str]:
+def _score(
+    runtime: Runtime, orders: list[dict], batch: bool
+) -> tuple[pd.DataFrame, str, list[LineScore]]:
     """Score and log; maps component failures to 422 / 503 bodies."""
     if runtime.scorer is None:
         problem = "models or feature store not loaded; see GET /v1/status"
@@ -138,9 +144,63 @@ def _score(runtime: Runtime, orders: list[dict], batch: bool) -> tuple[pd.DataFr
             503, "feature store unavailable", [{"field": "feature_store", "problem": str(exc)}]
         ) from exc
     version = runtime.scorer.model_version
-    runtime.log.append(log_rows(scored, line_scores(scored), request_id, version))
+    lines = line_scores(scored)
+    runtime.log.append(log_rows(scored, lines, request_id, version))
     runtime.count("scored_lines", len(scored))
-    return scored, request_id
+    return scored, request_id, lines
+
+
+def _report(runtime: Runtime, path: str) -> FileResponse:
+    if runtime.reports_dir is None:
+        raise ServiceError(404, "no report", [{"field": "path", "problem": "no reports directory"}])
+    try:
+        return FileResponse(report_file(runtime.reports_dir / "latest", path))
+    except ReportNotFound as exc:
+        raise ServiceError(404, "no report", [{"field": "path", "problem": str(exc)}]) from exc
+
+
+class ReadinessProbe:
+    """ASGI middleware answering ``GET /readyz`` with a JSON body (BentoML's says nothing).
+
+    200 when the service can score, else 503; the body lists what is missing, each model's
+    version and source (``registry`` or ``cache``), the serving date and the start-up notes.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] != "/readyz":
+            await self.app(scope, receive, send)
+            return
+        runtime = getattr(app.state, "runtime", None)
+        body = (
+            runtime.readiness()
+            if runtime is not None
+            else {"ready": False, "missing": ["start-up not finished"], "models": {}, "notes": []}
+        )
+        headers = None if body["ready"] else {"Retry-After": "5"}
+        response = JSONResponse(body, status_code=200 if body["ready"] else 503, headers=headers)
+        await response(scope, receive, send)
+
+
+class ControlCharacterGuard:
+    """ASGI middleware: a path with a control character (e.g. an encoded newline) gets a JSON 404.
+
+    BentoML's mount of the FastAPI app does not match such paths and would answer a plain-text
+    404, outside the documented error shape.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and any(ord(ch) < 32 or ord(ch) == 127 for ch in scope["path"]):
+            problem = "the path contains a control character"
+            body = {"error": "not found", "detail": [{"field": "path", "problem": problem}]}
+            await JSONResponse(body, status_code=404)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def _default_runtime() -> Runtime:
@@ -173,18 +233,20 @@ class RiskService:
     @app.post("/v1/score", response_model=ScoreOut, tags=["oms"])
     def score(self, order: OrderIn, runtime: Annotated[Runtime, Depends(role("oms"))]) -> ScoreOut:
         """Backorder risk, promise date, reasons and recommended action for each line."""
-        scored, request_id = _score(runtime, [order.model_dump()], batch=False)
-        return score_outs(scored, request_id, runtime.scorer.model_version)[0]
+        scored, request_id, lines = _score(runtime, [order.model_dump()], batch=False)
+        return score_outs(scored, request_id, runtime.scorer.model_version, lines)[0]
 
     @app.post("/v1/score/batch", response_model=BatchOut, tags=["oms"])
     def score_batch(self, batch: BatchIn, runtime: Annotated[Runtime, Depends(role("oms"))]):
         """Many orders in one call; one prediction-log transaction for all of them."""
-        scored, request_id = _score(runtime, [o.model_dump() for o in batch.orders], batch=True)
+        scored, request_id, lines = _score(
+            runtime, [o.model_dump() for o in batch.orders], batch=True
+        )
         version = runtime.scorer.model_version
         return BatchOut(
             request_id=request_id,
             model_version=version,
-            orders=score_outs(scored, request_id, version),
+            orders=score_outs(scored, request_id, version, lines),
         )
 
     @app.post("/v1/recommendations", response_model=RecommendationsOut, tags=["planner"])
@@ -192,9 +254,10 @@ class RiskService:
         self, batch: BatchIn, runtime: Annotated[Runtime, Depends(role("planner"))]
     ):
         """Lines of the given orders that need an action, most expected units saved first."""
-        scored, request_id = _score(runtime, [o.model_dump() for o in batch.orders], batch=True)
+        scored, request_id, lines = _score(
+            runtime, [o.model_dump() for o in batch.orders], batch=True
+        )
         scored = scored.reset_index(drop=True)
-        lines = line_scores(scored)
         keep = scored.index[scored["action"] != "none"]
         keep = sorted(keep, key=lambda i: -lines[i].action.expected_units_saved)
         recs = [
@@ -218,7 +281,12 @@ class RiskService:
         forecaster = runtime.components.forecaster
         if forecaster is None:
             raise ServiceError(503, "demand model not loaded")
-        frame = forecaster(body.sku_id, body.location_id, body.horizon_days)
+        try:
+            frame = forecaster(body.sku_id, body.location_id, body.horizon_days)
+        except HorizonTooLong as exc:
+            raise ServiceError(
+                422, "invalid request", [{"field": "horizon_days", "problem": str(exc)}]
+            ) from exc
         if frame is None or frame.empty:
             raise ServiceError(
                 404,
@@ -264,6 +332,18 @@ class RiskService:
             **found,
         )
 
+    @app.get("/v1/reports/latest", tags=["planner"], response_class=FileResponse)
+    def report_index(self, runtime: Annotated[Runtime, Depends(role("planner"))]) -> FileResponse:
+        """The latest planner report (HTML); its plots and tables are under the same path."""
+        return _report(runtime, "index.html")
+
+    @app.get("/v1/reports/latest/{path:path}", tags=["planner"], response_class=FileResponse)
+    def report_asset(
+        self, path: str, runtime: Annotated[Runtime, Depends(role("planner"))]
+    ) -> FileResponse:
+        """A file beside the latest report (plot, CSV); paths outside the report are refused."""
+        return _report(runtime, path)
+
     @app.post("/v1/admin/reload", response_model=StatusOut, tags=["admin"])
     def reload(self, runtime: Annotated[Runtime, Depends(role("admin"))]) -> StatusOut:
         """Load the champions again (after a promotion) and swap them in; the old log is closed."""
@@ -286,3 +366,7 @@ class RiskService:
             feature_store="connected" if c.reader is not None else "unavailable",
             notes=c.notes,
         )
+
+
+RiskService.add_asgi_middleware(ReadinessProbe)
+RiskService.add_asgi_middleware(ControlCharacterGuard)

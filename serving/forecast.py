@@ -1,0 +1,95 @@
+"""``POST /v1/forecast``: daily demand quantiles from the ``demand`` champion, computed at start-up.
+
+The registered demand model (``training.world_models.DemandQuantiles`` over a
+``DemandForecaster``) forecasts horizons 1..H after the end of the history it was fitted on (the
+recent daily demand of the canonical tables). All series are forecast in one vectorized call at
+start-up, with the promotions of the canonical ``promotions`` table as the known covariates of the
+forecast days; a request is then a dictionary lookup. Horizons beyond the model's H are refused
+with a 422 (the model was backtested for H days only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from features.timeseries import ID, TIME
+
+QUANTILES = ["p10", "p50", "p90"]
+
+
+class HorizonTooLong(ValueError):
+    """The request asks for more days than the demand model forecasts."""
+
+
+def promotion_covariates(
+    promotions: pd.DataFrame, series: pd.Index, days: pd.DatetimeIndex
+) -> pd.DataFrame:
+    """``unique_id, ds, promo_active, promo_discount`` for every series and day (deepest discount)."""
+    grid = pd.DataFrame(
+        {ID: np.repeat(series.to_numpy(), len(days)), TIME: np.tile(days.to_numpy(), len(series))}
+    )
+    promo = promotions.assign(**{ID: promotions["sku_id"].astype(str) + "|" + promotions["location_id"].astype(str)})
+    promo = promo[promo[ID].isin(series)]
+    hits = grid.merge(promo[[ID, "start_date", "end_date", "discount_pct"]], on=ID, how="inner")
+    start, end = pd.to_datetime(hits["start_date"]), pd.to_datetime(hits["end_date"])
+    hits = hits[(start <= hits[TIME]) & (hits[TIME] <= end)]
+    best = hits.groupby([ID, TIME], as_index=False)["discount_pct"].max()
+    out = grid.merge(best, on=[ID, TIME], how="left")
+    discount = out.pop("discount_pct").to_numpy(dtype="float64")
+    out["promo_active"] = (~np.isnan(discount)).astype("float64")
+    out["promo_discount"] = np.nan_to_num(discount, nan=0.0)
+    return out
+
+
+@dataclass
+class PrecomputedForecaster:
+    """``(sku_id, location_id, horizon_days) -> frame[ds, p10, p50, p90]`` from a frame built once."""
+
+    table: pd.DataFrame  # unique_id, ds, p10, p50, p90 (sorted by id, ds)
+    horizon: int
+
+    def __post_init__(self) -> None:
+        self._rows = {k: np.asarray(v) for k, v in self.table.groupby(ID, sort=False).indices.items()}
+
+    def __call__(self, sku_id: str, location_id: str, horizon_days: int) -> pd.DataFrame:
+        if horizon_days > self.horizon:
+            raise HorizonTooLong(f"the demand model forecasts at most {self.horizon} days, got {horizon_days}")
+        rows = self._rows.get(f"{sku_id}|{location_id}")
+        if rows is None:
+            return pd.DataFrame(columns=[TIME, *QUANTILES])
+        frame = self.table.take(rows[:horizon_days])
+        return pd.DataFrame({"ds": frame[TIME].dt.date.to_numpy(), **{q: frame[q].to_numpy() for q in QUANTILES}})
+
+
+def build_forecaster(model: Any, promotions: pd.DataFrame | None) -> PrecomputedForecaster:
+    """Forecast every series the model knows for its full horizon, in one call."""
+    forecaster = getattr(model, "forecaster", model)  # DemandQuantiles wraps a DemandForecaster
+    horizon = int(forecaster.spec.horizon)
+    origin = forecaster.origin_[[ID, TIME]]
+    series = pd.Index(origin[ID].unique())
+    last = pd.to_datetime(origin[TIME]).max()
+    days = pd.date_range(last + pd.Timedelta(days=1), periods=horizon, freq="D")
+    covs = list(forecaster.spec.known_covariates)
+    future = None
+    if covs:
+        promos = promotions if promotions is not None else pd.DataFrame(
+            columns=["sku_id", "location_id", "start_date", "end_date", "discount_pct"]
+        )
+        future = promotion_covariates(promos, series, days)
+        for col in set(covs) - set(future.columns):
+            future[col] = np.nan
+    table = forecaster.predict(horizon, future)
+    table = table.assign(**{TIME: pd.to_datetime(table[TIME])}).sort_values([ID, TIME], ignore_index=True)
+    return PrecomputedForecaster(table=table, horizon=horizon)
+
+
+def load_forecaster(canonical_dir: Path, model: Any) -> PrecomputedForecaster:
+    """The demand champion's forecasts with the canonical promotions as known covariates."""
+    path = canonical_dir / "promotions.parquet"
+    promotions = pd.read_parquet(path) if path.exists() else None
+    return build_forecaster(model, promotions)

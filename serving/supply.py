@@ -1,0 +1,152 @@
+"""Stock positions and open purchase orders as of the serving date, with ETA quantiles per PO.
+
+Read once at start-up from the canonical tables (``settings.canonical_dir``): the latest inventory
+snapshot per SKU-location on or before the as-of date, the PO lines placed by then and not yet
+received, and the supplier's latest advance shipping notice (ASN) per PO. The ``lead_time``
+champion turns each open PO into delay quantiles (days after ``promised_date``), the frame
+``decisions.promise_dates`` works on, so promise dates use the ETA distribution, not the quote.
+
+An ASN is the supplier's own, more recent word: when one was received by the as-of date, the
+delay median moves to the announced date and the P10-P90 band is widened to include it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+DAY = np.timedelta64(1, "D")
+KEY = ["sku_id", "location_id"]
+STOCK_COLUMNS = ["snapshot_date", "sku_id", "location_id", "on_hand", "allocated"]
+PO_COLUMNS = [
+    "po_id", "supplier_id", "sku_id", "location_id", "quantity", "order_date", "promised_date",
+    "received_date", "is_expedited",
+]
+
+
+def latest_stock(snapshots: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """``sku_id, location_id, on_hand, allocated`` from each SKU-location's last snapshot <= as_of."""
+    dates = pd.to_datetime(snapshots["snapshot_date"])
+    known = snapshots[dates <= as_of].assign(snapshot_date=dates[dates <= as_of])
+    last = known.sort_values("snapshot_date").drop_duplicates(KEY, keep="last")
+    out = last[[*KEY, "on_hand", "allocated"]].astype({"on_hand": "float64", "allocated": "float64"})
+    return out.sort_values(KEY, ignore_index=True)
+
+
+def open_purchase_orders(purchase_orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """PO lines placed on or before ``as_of`` and not received by then (dates as datetimes)."""
+    po = purchase_orders[[c for c in PO_COLUMNS if c in purchase_orders.columns]].copy()
+    for col in ("order_date", "promised_date", "received_date"):
+        po[col] = pd.to_datetime(po[col])
+    still_open = (po["order_date"] <= as_of) & ~(po["received_date"] <= as_of)
+    po = po[still_open & (po["quantity"] > 0)].drop(columns=["received_date"])
+    return po.astype({"quantity": "float64"}).reset_index(drop=True)
+
+
+def latest_asn_eta(asn_events: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """The announced ETA per ``po_id`` from the latest ASN received by the end of ``as_of``."""
+    times = pd.to_datetime(asn_events["event_time"])
+    known = asn_events[times < as_of + pd.Timedelta(days=1)].assign(event_time=times)
+    last = known.sort_values("event_time").drop_duplicates("po_id", keep="last")
+    return pd.Series(pd.to_datetime(last["eta"]).to_numpy(), index=last["po_id"].to_numpy(), name="asn_eta")
+
+
+def with_delay_quantiles(
+    open_pos: pd.DataFrame, delays: pd.DataFrame, asn_eta: pd.Series | None = None
+) -> pd.DataFrame:
+    """Add ``delay_p10/p50/p90`` (row-aligned ``delays`` with p10, p50, p90) and ``asn_eta``.
+
+    Quantiles are only sorted (early arrivals are real, so no floor at 0); an ASN moves the median
+    to its announced date and widens the band to include it.
+    """
+    q = np.sort(delays[["p10", "p50", "p90"]].to_numpy(dtype="float64"), axis=1)
+    out = open_pos.assign(delay_p10=q[:, 0], delay_p50=q[:, 1], delay_p90=q[:, 2])
+    eta = (asn_eta if asn_eta is not None else pd.Series(dtype="datetime64[ns]")).reindex(out["po_id"])
+    out["asn_eta"] = eta.to_numpy()
+    announced = ((out["asn_eta"] - out["promised_date"]) / DAY).to_numpy(dtype="float64")
+    has = ~np.isnan(announced)
+    out.loc[has, "delay_p50"] = announced[has]
+    out.loc[has, "delay_p10"] = np.minimum(out.loc[has, "delay_p10"], announced[has])
+    out.loc[has, "delay_p90"] = np.maximum(out.loc[has, "delay_p90"], announced[has])
+    return out
+
+
+@dataclass
+class CanonicalSupply:
+    """``SupplySource`` over frames built once at start-up (stock and open POs with delay quantiles).
+
+    Lookups are by SKU through a precomputed index, so a request costs two ``take`` calls.
+    """
+
+    stock: pd.DataFrame
+    inbound: pd.DataFrame
+    as_of: pd.Timestamp
+
+    def __post_init__(self) -> None:
+        self._stock_rows = _positions(self.stock["sku_id"])
+        self._inbound_rows = _positions(self.inbound["sku_id"])
+        self._po_rows = pd.Index(self.inbound["po_id"])
+
+    def supply(self, sku_ids: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return (
+            self.stock.take(_gather(self._stock_rows, sku_ids)),
+            self.inbound.take(_gather(self._inbound_rows, sku_ids)),
+        )
+
+    def po_rows(self, po_id: str) -> pd.DataFrame:
+        """The open PO line ``po_id`` (empty frame if it is not open)."""
+        position = self._po_rows.get_indexer([po_id])
+        return self.inbound.iloc[position[position >= 0]]
+
+
+def _positions(keys: pd.Series) -> dict[Any, np.ndarray]:
+    return {k: np.asarray(v) for k, v in keys.groupby(keys, sort=False).indices.items()}
+
+
+def _gather(rows: dict[Any, np.ndarray], keys: Sequence[str]) -> np.ndarray:
+    parts = [rows[k] for k in keys if k in rows]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.intp)
+
+
+def load_canonical_supply(
+    canonical_dir: Path, as_of: pd.Timestamp, lead_time_model: Any | None
+) -> CanonicalSupply:
+    """Stock, open POs and (if the lead-time model is given) their delay quantiles as of ``as_of``.
+
+    ``lead_time_model.predict(open_lines)`` returns row-aligned ``p10, p50, p90`` delay days (the
+    registered ``LeadTimeForecaster``); without it, delays are 0 (the supplier's quote).
+    """
+    snapshots = pd.read_parquet(canonical_dir / "inventory_snapshots.parquet", columns=STOCK_COLUMNS)
+    purchase_orders = pd.read_parquet(canonical_dir / "purchase_orders.parquet")
+    stock = latest_stock(snapshots, as_of)
+    open_pos = open_purchase_orders(purchase_orders, as_of)
+    if lead_time_model is not None and len(open_pos):
+        inputs = open_pos
+        skus_file = canonical_dir / "skus.parquet"
+        if skus_file.exists():
+            categories = pd.read_parquet(skus_file, columns=["sku_id", "category"])
+            inputs = open_pos.merge(categories, on="sku_id", how="left")
+        if "is_expedited" in inputs:
+            inputs = inputs.assign(is_expedited=inputs["is_expedited"].astype("float64"))
+        delays = lead_time_model.predict(inputs).reset_index(drop=True)
+    else:
+        zeros = np.zeros(len(open_pos))
+        delays = pd.DataFrame({"p10": zeros, "p50": zeros, "p90": zeros})
+    asn_file = canonical_dir / "asn_events.parquet"
+    asn = latest_asn_eta(pd.read_parquet(asn_file), as_of) if asn_file.exists() else None
+    inbound = with_delay_quantiles(open_pos, delays, asn)
+    return CanonicalSupply(stock=stock, inbound=inbound, as_of=as_of)
+
+
+def last_snapshot_date(canonical_dir: Path) -> pd.Timestamp | None:
+    """The last inventory snapshot date of the canonical tables (None without them)."""
+    path = canonical_dir / "inventory_snapshots.parquet"
+    if not path.exists():
+        return None
+    dates = pd.read_parquet(path, columns=["snapshot_date"])["snapshot_date"]
+    return pd.Timestamp(pd.to_datetime(dates).max()).normalize() if len(dates) else None
