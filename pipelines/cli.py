@@ -17,6 +17,7 @@ from pipelines.commands import (
     ingest,
     monitor,
     promote,
+    report,
     simulate,
     train,
 )
@@ -36,6 +37,7 @@ app.command("promote")(promote.promote)
 app.command("evaluate")(evaluate.evaluate)
 app.command("monitor")(monitor.monitor)
 app.command("simulate")(simulate.simulate)
+app.command("report")(report.report)
 benchmark.app.command("stallion")(bench_stallion.stallion)
 benchmark.app.command("scms")(bench_scms.scms)
 benchmark.app.command("kaggle")(bench_kaggle.kaggle)

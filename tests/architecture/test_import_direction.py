@@ -19,8 +19,9 @@ ALLOWED: dict[str, set[str]] = {
     "training": {"features", "contracts", "settings"},
     "serving": {"features", "training", "decisions", "contracts", "settings"},
     "monitoring": {"features", "training", "contracts", "settings"},
+    "reports": {"settings", "contracts", "simulation", "features", "training", "decisions", "monitoring"},
     "pipelines": {"settings", "contracts", "simulation", "features", "training", "decisions",
-                  "serving", "monitoring", "pipelines"},
+                  "serving", "monitoring", "reports", "pipelines"},
 }
 
 

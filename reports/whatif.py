@@ -1,0 +1,67 @@
+"""What-if runs on the simulator: the same world and seed under changed lead times or safety stock.
+
+Each run re-simulates the world of the canonical tables (its seed, size and knobs, read from the
+simulation summary) for a short horizon, once as it is and once per what-if, so the runs face the
+same demand and supplier draws and differ only by the knob. They compare policies and parameters
+on one world; they are not a forecast from today's stock position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from simulation import Knobs, SimulationConfig, scenario_config, simulate
+
+WORLD_FIELDS = ("seed", "n_skus", "n_locations", "n_suppliers", "n_customers")
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """One run: a name and the factors applied to the world's own knobs."""
+
+    name: str
+    lead_time_scale: float = 1.0
+    safety_stock_factor: float = 1.0
+
+
+DEFAULT_WHAT_IFS: tuple[WhatIf, ...] = (
+    WhatIf("baseline"),
+    WhatIf("lead time -20%", lead_time_scale=0.8),
+    WhatIf("safety stock +10%", safety_stock_factor=1.1),
+)
+
+
+def what_if_configs(world: Mapping[str, Any], days: int,
+                    what_ifs: Sequence[WhatIf] = DEFAULT_WHAT_IFS) -> list[tuple[WhatIf, SimulationConfig]]:
+    """Configs of the runs: the world's seed, size and knobs (``world`` is the ``config`` dict of the
+    simulation summary), ``days`` long, with each what-if's factors on top of the world's knobs."""
+    knobs = {f.name: float(world.get("knobs", {}).get(f.name, getattr(Knobs(), f.name))) for f in fields(Knobs)}
+    base = {k: world[k] for k in WORLD_FIELDS if k in world}
+    out = []
+    for what_if in what_ifs:
+        changed = dict(knobs)
+        changed["lead_time_scale"] *= what_if.lead_time_scale
+        changed["safety_stock_factor"] *= what_if.safety_stock_factor
+        out.append((what_if, scenario_config("baseline", **base, n_days=days, **changed)))
+    return out
+
+
+def run_what_ifs(configs: Sequence[tuple[WhatIf, SimulationConfig]]) -> list[dict[str, Any]]:
+    """Simulate every config; backordered units, fill rate and total cost of each run."""
+    runs = []
+    for what_if, config in configs:
+        metrics = simulate(config).metrics
+        runs.append(
+            {
+                "scenario": what_if.name,
+                "lead_time_scale": config.knobs.lead_time_scale,
+                "safety_stock_factor": config.knobs.safety_stock_factor,
+                "days": config.n_days,
+                "backordered_units": float(metrics["backordered_units"]),
+                "fill_rate": float(metrics["fill_rate"]),
+                "total_cost": float(metrics["total_cost"]),
+            }
+        )
+    return runs

@@ -1,0 +1,121 @@
+"""The planner report as a planner opens it: built from a small trained world, loaded in headless
+Chromium, every section present and every plot decoded; the screenshot is kept as a test artifact."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+import pytest
+from mlflow import MlflowClient
+from threadpoolctl import threadpool_limits
+
+from reports.render import SECTION_IDS
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def trained_world(tmp_path_factory):
+    """A 12-SKU, 240-day world with small sku_location_risk and demand champions.
+
+    Trained through the same public steps as ``backorder train`` (``train_classifier``,
+    ``train_demand``, ``log_training_run``) with one seed and fewer rounds, and on labels joined to their own
+    day's features instead of a Feast point-in-time join (the same rows, without the store).
+    """
+    from features.build import sku_location_feature_names
+    from pipelines.commands.features import read_canonical_tables, write_feature_tables
+    from pipelines.commands.simulate import write_simulation
+    from settings import load_settings
+    from simulation import scenario_config
+    from training.tracking import configure, log_training_run
+    from training.world_datasets import daily_demand
+    from training.world_models import SKU_LOCATION_RISK, DemandJob, train_classifier, train_demand
+
+    root = tmp_path_factory.mktemp("report_world")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("BACKORDER_CONFIG", raising=False)
+        patch.chdir(root)
+        settings = load_settings(data_dir=root / "data")
+        write_simulation(scenario_config("baseline", seed=0, n_skus=12, n_days=240), settings.canonical_dir)
+        write_feature_tables(settings, horizon=14, forecasts=None)
+        tables = read_canonical_tables(
+            settings.canonical_dir, ("order_lines", "orders", "promotions", "inventory_snapshots", "skus")
+        )
+        keys = ["sku_id", "location_id", "snapshot_date"]
+        features = pd.read_parquet(settings.features_dir / "sku_location_features.parquet")
+        labels = pd.read_parquet(settings.features_dir / "sku_location_labels.parquet", columns=[*keys, "label"])
+        frame = labels.merge(features, on=keys).merge(tables["skus"][["sku_id", "category"]], on="sku_id")
+        job = replace(SKU_LOCATION_RISK, n_seeds=1, num_boost_round=80)
+        demand_job = DemandJob(history_days=90, n_origins=1, num_boost_round=60, backtest_series=40)
+        history = daily_demand(
+            tables["order_lines"], tables["orders"], tables["promotions"], tables["inventory_snapshots"],
+            tables["skus"], demand_job.history_days,
+        )
+        # One OpenMP thread: on a busy 2-core machine LightGBM's threads wait on each other (19 s -> 2 s).
+        with threadpool_limits(limits=1):
+            risk = train_classifier(job, frame, sku_location_feature_names())
+            demand = train_demand(demand_job, history)
+        for trained in (risk, demand):
+            name = trained.record.model_name
+            experiment = configure(settings.tracking_uri, settings.artifact_root, name)
+            version = log_training_run(trained.record, trained.estimator, trained.input_example, experiment)
+            MlflowClient().set_registered_model_alias(name, "champion", version.version)
+        yield settings
+    mlflow.set_tracking_uri(None)
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (.ci/run installs Debian's chromium package)")
+        pytest.skip("chromium is not installed")
+    return path
+
+
+def _run_chromium(*args: str) -> str:
+    flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000"]
+    done = subprocess.run([_chromium(), *flags, *args], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_report_renders_every_section_and_plot_in_chromium(trained_world):
+    from pipelines.commands.report import write_report
+    from serving.reports import report_file
+
+    index = write_report(trained_world, what_if_days=60)
+    latest = trained_world.reports_dir / "latest"
+    assert index == latest / "index.html"
+    assert report_file(latest, "index.html") == index.resolve()  # what the service hands to planners
+    for name in ("at_risk.csv", "recommendations.csv", "suppliers.csv", "what_if.csv"):
+        assert len(pd.read_csv(latest / name)) > 0 or name == "recommendations.csv", name
+    at_risk = pd.read_csv(latest / "at_risk.csv")
+    assert at_risk["expected_cost"].is_monotonic_decreasing and at_risk["rank"].iloc[0] == 1
+    assert at_risk["expected_cost"].iloc[0] > 0 and at_risk["backorder_probability"].max() > 0.05
+    assert at_risk["reasons"].fillna("").str.len().gt(0).any()
+
+    dom = _run_chromium("--dump-dom", index.as_uri())
+    for section in SECTION_IDS:
+        assert re.search(rf'<section id="{section}">\s*<h2>', dom), f"section {section} missing"
+    loaded = re.search(r'data-images-loaded="(\d+)/(\d+)"', dom)
+    assert loaded, "the page's load script did not run"
+    ok, total = map(int, loaded.groups())
+    assert ok == total >= 4, f"{ok} of {total} plots rendered"
+    for name in ("at_risk.csv", "recommendations.csv", "suppliers.csv", "what_if.csv"):
+        assert f'href="{name}"' in dom
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "report.png"
+    shot.unlink(missing_ok=True)
+    _run_chromium(f"--screenshot={shot}", "--window-size=1280,800", index.as_uri())
+    assert shot.exists() and shot.stat().st_size > 10_000
