@@ -131,7 +131,7 @@ def main() -> None:
         warnings.simplefilter("ignore")  # starlette asks for httpx2 in its TestClient
         from starlette.testclient import TestClient
 
-    from serving.service import RiskService
+    from serving.service import RiskService, in_process_app
 
     rng = np.random.default_rng(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
@@ -141,7 +141,7 @@ def main() -> None:
         )
         RiskService.inner.runtime_factory = staticmethod(lambda: runtime)
         headers = {"Authorization": f"Bearer {KEY}"}
-        with TestClient(RiskService.to_asgi()) as client:
+        with TestClient(in_process_app()) as client:
             bodies = [order(rng, i, args.lines, args.skus) for i in range(args.requests)]
             client.post("/v1/score", json=bodies[0], headers=headers).raise_for_status()  # warm
             latencies = []

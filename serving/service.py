@@ -9,6 +9,7 @@ auth and field-level 422 bodies appear in the OpenAPI spec at ``/openapi.json``,
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable
@@ -370,3 +371,14 @@ class RiskService:
 
 RiskService.add_asgi_middleware(ReadinessProbe)
 RiskService.add_asgi_middleware(ControlCharacterGuard)
+
+
+@functools.cache
+def in_process_app() -> Any:
+    """The whole service as an ASGI app, built once per process.
+
+    For in-process callers (the demo's replay, tests, the benchmark): BentoML registers the
+    service's Prometheus metrics when the app is built, and a second build in one process fails.
+    The app calls ``RiskService.runtime_factory`` at each start-up (``with TestClient(app)``).
+    """
+    return RiskService.to_asgi()

@@ -1,15 +1,225 @@
-"""``backorder demo``: the main job end to end on the embedded defaults."""
+"""``backorder demo``: the whole loop once on the embedded defaults.
+
+simulate → features (build, Feast apply, materialize) → train the four models → promote →
+score recent orders through the service in-process (fills the prediction log) → monitor → planner
+report. Every step is the code behind its own ``backorder`` command; training skips models whose
+data and recipe are unchanged, so a re-run after a failure does not redo finished work.
+"""
 
 from __future__ import annotations
 
+import json
 import time
+import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipelines.commands.simulate import format_summary, write_simulation
-from settings import load_settings
+from settings import Settings, load_settings
 from simulation import scenario_config
+
+STEPS = ("simulate", "features", "train", "promote", "score", "monitor", "report")
+EXAMPLE_REQUEST = Path(__file__).resolve().parents[2] / "examples" / "score_request.json"
+
+
+class DemoStepFailed(RuntimeError):
+    """A step of the loop could not run; the message names the step and the cause."""
+
+
+def _features(settings: Settings, say: Callable[[str], None]) -> None:
+    from features.feature_store import apply_definitions  # Feast imports take seconds: only here
+    from pipelines.commands.features import materialize_latest, write_feature_tables
+
+    rows = write_feature_tables(settings, horizon=14, forecasts=None)
+    say("feature tables: " + ", ".join(f"{name} {n:,}" for name, n in rows.items()))
+    store = apply_definitions(settings)
+    say(f"Feast registry: {len(store.list_feature_views())} feature views ({settings.online_store} online store)")
+    end = materialize_latest(settings)
+    say(f"online store loaded up to {end:%Y-%m-%d}")
+
+
+def _train(settings: Settings, say: Callable[[str], None]) -> None:
+    from pipelines.commands.train import MODEL_OF, train_model
+
+    for name in MODEL_OF:
+        say(train_model(settings, name))
+
+
+def _promote(settings: Settings, say: Callable[[str], None]) -> None:
+    from pipelines.commands.promote import promote_model
+    from pipelines.commands.train import MODEL_OF
+
+    for model in MODEL_OF.values():
+        decision = promote_model(settings, model)
+        say(f"{model}: {'promoted' if decision.promoted else 'kept champion'} ({decision.reason})")
+
+
+def _oms_key(settings: Settings) -> str:
+    from serving.auth import DEV_KEY
+
+    if settings.allow_dev_key:
+        return DEV_KEY
+    key = next((k for k, roles in settings.api_keys.items() if "oms" in roles), None)
+    if key is None:
+        raise DemoStepFailed("score: no API key with the 'oms' role in settings.api_keys")
+    return key
+
+
+def _score(settings: Settings, say: Callable[[str], None], progress: Progress, replay_days: int) -> None:
+    """Serve the ``replay_days`` after the serving date, one day at a time, as production would.
+
+    The serving date lies ``2 * replay_days`` before the data ends, inside the models' held-out
+    test period, so the replayed orders were never used to fit them and their outcomes are in the
+    tables by the end. Before each day the nightly job runs: the online store is materialized up
+    to that day and the service's stock and open POs move to it. Afterwards the online store is
+    brought up to the end for ``make serve``.
+    """
+    from pipelines.commands.features import materialize_latest, read_canonical_tables
+    from pipelines.oms_replay import daily_requests, replay
+    from serving.registry import mlflow_loader
+    from serving.runtime import Runtime, build_runtime, production_components
+    from serving.service import RiskService, app, in_process_app
+
+    tables = read_canonical_tables(settings.canonical_dir, ("orders", "order_lines", "inventory_snapshots"))
+    data_end = pd.Timestamp(tables["inventory_snapshots"]["snapshot_date"].max()).normalize()
+    serving_day = data_end - pd.Timedelta(days=2 * replay_days)
+    requests = daily_requests(tables["orders"], tables["order_lines"], serving_day, replay_days)
+    n_orders = sum(map(len, requests.values()))
+    say(f"replaying {n_orders:,} orders placed {serving_day + pd.Timedelta(days=1):%Y-%m-%d} .. "
+        f"{serving_day + pd.Timedelta(days=replay_days):%Y-%m-%d} (held-out period)")
+    registry = mlflow_loader(settings.tracking_uri)
+    models: dict[tuple[str, str], Any] = {}
+
+    def loader(name: str, alias: str) -> Any:  # the champions load once, not once per day
+        if (name, alias) not in models:
+            models[name, alias] = registry(name, alias)
+        return models[name, alias]
+
+    def runtime_on(day: pd.Timestamp) -> Runtime:
+        materialize_latest(settings, day.to_pydatetime(), days=replay_days + 1)
+        as_of = settings.model_copy(update={"serving_as_of": (day - pd.Timedelta(days=1)).date()})
+        runtime = build_runtime(as_of, production_components(as_of, loader=loader), today=lambda: day)
+        if not runtime.ready:
+            raise DemoStepFailed(f"score: the service is not ready on {day:%Y-%m-%d}: {runtime.readiness()}")
+        return runtime
+
+    first = runtime_on(min(requests))
+    service_factory = RiskService.inner.runtime_factory
+    RiskService.inner.runtime_factory = staticmethod(lambda: first)  # the service starts on this runtime
+    headers = {"Authorization": f"Bearer {_oms_key(settings)}"}
+    task = progress.add_task("  scoring orders", total=n_orders)
+    try:
+        with _in_process_client(in_process_app()) as client:
+
+            def post(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+                response = client.post(path, json=body, headers=headers)
+                return response.status_code, response.json()
+
+            def next_day(day: pd.Timestamp) -> None:
+                if app.state.runtime.clock() != day:
+                    app.state.runtime.log.close()
+                    app.state.runtime = runtime_on(day)
+
+            _score_example(post, say)
+            outcome = replay(post, requests, next_day, on_batch=lambda n: progress.advance(task, n))
+    finally:
+        RiskService.inner.runtime_factory = service_factory
+        app.state.runtime.log.close()
+    actions = ", ".join(f"{name} {n:,}" for name, n in sorted(outcome.actions.items()))
+    say(
+        f"scored {outcome.lines:,} lines of {outcome.orders:,} orders ({outcome.high_risk_lines:,} high risk; "
+        f"actions: {actions}); prediction log in {settings.prediction_log_dir}"
+    )
+    for rejection in outcome.rejected:
+        say(f"rejected batch: {rejection}")
+    end = materialize_latest(settings)
+    say(f"online store brought up to {end:%Y-%m-%d} for the live service")
+
+
+def _in_process_client(asgi_app: Any) -> Any:
+    """Starlette's in-process HTTP client (it asks for httpx2; httpx is what the stack pins)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*httpx.*")
+        from starlette.testclient import TestClient
+
+        return TestClient(asgi_app)
+
+
+def _score_example(
+    post: Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]]], say: Callable[[str], None]
+) -> None:
+    """The committed example order (examples/score_request.json), as the README's curl sends it."""
+    status, body = post("/v1/score", json.loads(EXAMPLE_REQUEST.read_text()))
+    if status != 200:
+        problems = "; ".join(d["problem"] for d in body.get("detail", []))[:300]
+        say(f"example order rejected (HTTP {status}): {problems}")
+        return
+    risky = max(body["lines"], key=lambda line: line["backorder_probability"])
+    say(
+        f"example order {body['order_id']}: riskiest line {risky['sku_id']}@{risky['location_id']} "
+        f"p={risky['backorder_probability']:.2f}, action {risky['action']['action']}"
+    )
+
+
+def _monitor(settings: Settings, say: Callable[[str], None]) -> None:
+    from pipelines.commands.monitor import write_monitoring
+
+    write_monitoring(settings, settings.reports_dir / "monitoring", dry_run=True, echo=say)
+
+
+def _report(settings: Settings, say: Callable[[str], None]) -> None:
+    from pipelines.commands.report import write_report
+
+    say(f"planner report: {write_report(settings)}")
+
+
+def run_demo(settings: Settings, seed: int, skus: int, days: int, replay_days: int, console: Console) -> None:
+    """Every step of the loop in order, with a progress bar; raises DemoStepFailed naming the step."""
+
+    def say(message: str) -> None:
+        console.print(message, markup=False, highlight=False)
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        loop = progress.add_task("backorder demo", total=len(STEPS))
+
+        def simulate() -> None:
+            config = scenario_config("baseline", seed=seed, n_skus=skus, n_days=days)
+            summary = write_simulation(config, settings.canonical_dir)
+            say("      " + ", ".join(f"{name} {count:,}" for name, count in summary["rows"].items()))
+            say(f"      {format_summary(summary)}")
+
+        actions: dict[str, Callable[[], None]] = {
+            "simulate": simulate,
+            "features": lambda: _features(settings, say),
+            "train": lambda: _train(settings, say),
+            "promote": lambda: _promote(settings, say),
+            "score": lambda: _score(settings, say, progress, replay_days),
+            "monitor": lambda: _monitor(settings, say),
+            "report": lambda: _report(settings, say),
+        }
+        for number, step in enumerate(STEPS, start=1):
+            say(f"[{number}/{len(STEPS)}] {step}")
+            started = time.perf_counter()
+            try:
+                actions[step]()
+            except DemoStepFailed:
+                raise
+            except Exception as error:  # every failure is reported with the step it stopped at
+                raise DemoStepFailed(f"{step}: {type(error).__name__}: {error}") from error
+            say(f"      {step} done in {time.perf_counter() - started:.0f} s")
+            progress.advance(loop)
 
 
 def demo(
@@ -17,13 +227,25 @@ def demo(
     seed: int = typer.Option(0, help="Seed of the simulated world."),
     skus: int = typer.Option(300, min=10, help="SKUs in the world (smaller runs faster)."),
     days: int = typer.Option(730, min=120, help="Days simulated."),
+    replay_days: int = typer.Option(7, min=1, help="Days of orders replayed through the service."),
 ) -> None:
-    """Simulate the default world into the canonical tables and report its outcomes."""
+    """Run the whole loop once: simulate, features, train, promote, score, monitor, report."""
     settings = load_settings(config)
+    console = Console()
     started = time.perf_counter()
-    typer.echo(f"[1/1] simulate the default world (seed {seed}) -> {settings.canonical_dir}")
-    summary = write_simulation(scenario_config("baseline", seed=seed, n_skus=skus, n_days=days), settings.canonical_dir)
-    rows = ", ".join(f"{name} {count:,}" for name, count in summary["rows"].items())
-    typer.echo(f"      {rows}")
-    typer.echo(f"      {format_summary(summary)}")
-    typer.echo(f"done in {time.perf_counter() - started:.0f} s; canonical tables in {settings.canonical_dir}")
+    try:
+        run_demo(settings, seed, skus, days, replay_days, console)
+    except DemoStepFailed as error:
+        typer.echo(f"error: demo stopped at {error}", err=True)
+        raise typer.Exit(code=2) from error
+    minutes = (time.perf_counter() - started) / 60
+    reports = settings.reports_dir
+    typer.echo(
+        f"\ndone in {minutes:.1f} min\n"
+        f"  planner report:   {reports / 'latest' / 'index.html'}\n"
+        f"  monitoring:       {reports / 'monitoring' / 'monitor.html'}\n"
+        f"  MLflow UI:        .venv/bin/mlflow ui --backend-store-uri {settings.tracking_uri}\n"
+        f"  scoring service:  make serve   (then: curl -H 'Authorization: Bearer dev-key' "
+        f"-H 'Content-Type: application/json' -d @examples/score_request.json "
+        f"http://{settings.service_host}:{settings.service_port}/v1/score)"
+    )

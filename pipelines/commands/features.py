@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -15,7 +16,10 @@ import typer
 from contracts.schemas import stored_dtype
 from contracts.tables import CANONICAL_TABLES
 from features.build import REQUIRED_TABLES, TIMESTAMP, iter_feature_tables
+from pipelines.fingerprint import file_digest
 from settings import Settings, load_settings
+
+BUILD_STAMP = "build.json"
 
 app = typer.Typer(help="Feature tables, labels and the Feast feature store.", no_args_is_help=True)
 
@@ -69,13 +73,26 @@ def write_pieces(pieces: Iterable[tuple[str, pd.DataFrame]], out_dir: Path) -> d
 
 
 def write_feature_tables(
-    settings: Settings, horizon: int, forecasts: Path | None
+    settings: Settings, horizon: int, forecasts: Path | None, force: bool = False
 ) -> dict[str, int]:
-    """Compute feature and label tables from the canonical tables; returns rows per table."""
+    """Compute feature and label tables from the canonical tables; returns rows per table.
+
+    Skipped (returning the rows of the last build) when the canonical tables, the horizon and the
+    forecasts are those of the last build, unless ``force``.
+    """
+    inputs = [settings.canonical_dir / f"{name}.parquet" for name in REQUIRED_TABLES]
+    stamp = settings.features_dir / BUILD_STAMP
+    digest = file_digest(
+        [p for p in inputs if p.exists()] + ([forecasts] if forecasts else []), f"horizon={horizon}"
+    )
+    if not force and stamp.exists() and (last := json.loads(stamp.read_text()))["inputs"] == digest:
+        return {name: int(n) for name, n in last["rows"].items()}
     tables = read_canonical_tables(settings.canonical_dir)
     forecast_frame = pd.read_parquet(forecasts) if forecasts else None
     pieces = iter_feature_tables(tables, horizon=horizon, forecasts=forecast_frame)
-    return write_pieces(pieces, settings.features_dir)
+    rows = write_pieces(pieces, settings.features_dir)
+    stamp.write_text(json.dumps({"inputs": digest, "horizon": horizon, "rows": rows}, indent=2))
+    return rows
 
 
 @app.command("build")
@@ -88,11 +105,12 @@ def build(
         None,
         help="Parquet of forecasts (sku_id, location_id, ds, forecast) for forecast errors.",
     ),
+    force: bool = typer.Option(False, "--force/--no-force", help="Rebuild even if the inputs are unchanged."),
 ) -> None:
     """Compute features and labels from the canonical tables into the features folder."""
     settings = load_settings(config)
     try:
-        rows = write_feature_tables(settings, horizon, forecasts)
+        rows = write_feature_tables(settings, horizon, forecasts, force)
     except (FileNotFoundError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from error
@@ -126,17 +144,26 @@ def materialize_command(
     days: int = typer.Option(30, min=1, help="How many days before END to look for values."),
 ) -> None:
     """Load the latest feature values into the online store."""
-    from features.feature_store import materialize, open_store  # Feast imports take seconds
-
     settings = load_settings(config)
-    if end is None:
-        path = settings.features_dir / "sku_location_features.parquet"
-        if not path.exists():
-            typer.echo(f"error: {path} not found (run `backorder features build`)", err=True)
-            raise typer.Exit(code=2)
-        end = pd.read_parquet(path, columns=[TIMESTAMP])[TIMESTAMP].max().to_pydatetime()
-    store = open_store(settings)
-    materialize(store, end - timedelta(days=days), end)
+    try:
+        end = materialize_latest(settings, end, days)
+    except FileNotFoundError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from error
     typer.echo(
         f"materialized up to {end.isoformat()} into the {settings.online_store} online store"
     )
+
+
+def materialize_latest(settings: Settings, end: datetime | None = None, days: int = 30) -> datetime:
+    """Load feature values of ``(end - days, end]`` into the online store; ``end`` defaults to the
+    newest feature timestamp. Returns ``end``."""
+    from features.feature_store import materialize, open_store  # Feast imports take seconds
+
+    if end is None:
+        path = settings.features_dir / "sku_location_features.parquet"
+        if not path.exists():
+            raise FileNotFoundError(f"{path} not found (run `backorder features build`)")
+        end = pd.read_parquet(path, columns=[TIMESTAMP])[TIMESTAMP].max().to_pydatetime()
+    materialize(open_store(settings), end - timedelta(days=days), end)
+    return end

@@ -8,6 +8,7 @@ the canonical tables; writes ``monitor.html`` (decision, reasons, Evidently's dr
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -121,45 +122,60 @@ def run_monitoring(
     return summary, drift.report.get_html_str(as_iframe=False), performance_html
 
 
-def monitor(
-    out: Path = typer.Option(..., help="Folder for monitor.html and summary.json."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be retrained; train nothing."),
-    window_days: int | None = typer.Option(None, min=1, help="Days of log to check (default: settings)."),
-    config: Path | None = typer.Option(None, help="Settings YAML file."),
-) -> None:
-    """Check drift and performance of the served models; retrain those that drifted or decayed."""
-    settings = load_settings(config)
-    try:
-        summary, drift_html, performance_html = run_monitoring(settings, window_days)
-    except MonitoringInputError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from error
+def write_monitoring(
+    settings: Settings,
+    out: Path,
+    dry_run: bool,
+    window_days: int | None = None,
+    echo: Callable[[str], None] = typer.echo,
+) -> dict[str, object]:
+    """One monitoring pass: retrain what drifted or decayed (or only say so when ``dry_run``),
+    write ``out/monitor.html`` and ``out/summary.json``; returns the summary.
+
+    Raises MonitoringInputError when there is no log, champion or reference to compare.
+    """
+    summary, drift_html, performance_html = run_monitoring(settings, window_days)
     summary["dry_run"] = dry_run
     summary["retrained"] = retrained = []
-    failed = False
     for item in summary["retrain"]:  # type: ignore[union-attr]
         reasons = "; ".join(item["reasons"])
         if dry_run:
-            typer.echo(f"would retrain {item['model']} (backorder train {item['train_target']}): {reasons}")
+            echo(f"would retrain {item['model']} (backorder train {item['train_target']}): {reasons}")
             continue
         # Lazy: the training stack is imported only when a retrain is due.
         from pipelines.commands.train import MissingPrerequisite, train_model
 
-        typer.echo(f"retraining {item['model']}: {reasons}")
+        echo(f"retraining {item['model']}: {reasons}")
         try:
             outcome = train_model(settings, str(item["train_target"]), force=True)
         except (MissingPrerequisite, ValueError) as error:
-            failed = True
-            typer.echo(f"error: retraining {item['model']} failed: {error}", err=True)
+            echo(f"error: retraining {item['model']} failed: {error}")
             retrained.append({"model": item["model"], "error": str(error)})
             continue
-        typer.echo(outcome)
+        echo(outcome)
         retrained.append({"model": item["model"], "outcome": outcome})
     if not summary["retrain"]:
-        typer.echo("no retraining needed: no drift or decay beyond the thresholds")
+        echo("no retraining needed: no drift or decay beyond the thresholds")
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     (out / "monitor.html").write_text(render_html(summary, drift_html, performance_html))
-    typer.echo(f"wrote {out / 'monitor.html'} and {out / 'summary.json'}")
-    if failed:
+    echo(f"wrote {out / 'monitor.html'} and {out / 'summary.json'}")
+    return summary
+
+
+def monitor(
+    out: Path = typer.Option(..., help="Folder for monitor.html and summary.json."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run/--retrain", help="Only say what would be retrained, or retrain it (default)."
+    ),
+    window_days: int | None = typer.Option(None, min=1, help="Days of log to check (default: settings)."),
+    config: Path | None = typer.Option(None, help="Settings YAML file."),
+) -> None:
+    """Check drift and performance of the served models; retrain those that drifted or decayed."""
+    try:
+        summary = write_monitoring(load_settings(config), out, dry_run, window_days)
+    except MonitoringInputError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from error
+    if any("error" in item for item in summary["retrained"]):  # type: ignore[union-attr]
         raise typer.Exit(code=2)

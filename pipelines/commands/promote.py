@@ -7,9 +7,36 @@ from pathlib import Path
 import typer
 
 from pipelines.commands.evaluate import default_metric, reference_evaluator
-from settings import load_settings
-from training.promotion import promote_challenger, promotion_history
+from settings import Settings, load_settings
+from training.promotion import PromotionDecision, promote_challenger, promotion_history
 from training.tracking import configure
+
+
+def promote_model(
+    settings: Settings,
+    model: str,
+    metric: str | None = None,
+    lower_is_better: bool | None = None,
+    min_improvement: float = 0.0,
+) -> PromotionDecision:
+    """Compare challenger and champion of ``model`` on the same held-out period; move ``champion``.
+
+    Raises LookupError, KeyError or ValueError when there is nothing to compare.
+    """
+    configure(settings.tracking_uri, settings.artifact_root, model)
+    if metric is None:
+        metric, higher = default_metric(model)
+    else:
+        higher = True
+    if lower_is_better is not None:
+        higher = not lower_is_better
+    return promote_challenger(
+        model,
+        metric,
+        higher_is_better=higher,
+        min_improvement=min_improvement,
+        evaluate=reference_evaluator(model),
+    )
 
 
 def promote(
@@ -28,22 +55,8 @@ def promote(
     config: Path | None = typer.Option(None, help="Settings YAML file."),
 ) -> None:
     """Compare challenger and champion on the same held-out period; print the decision and history."""
-    settings = load_settings(config)
-    configure(settings.tracking_uri, settings.artifact_root, model)
     try:
-        if metric is None:
-            metric, higher = default_metric(model)
-        else:
-            higher = True
-        if lower_is_better is not None:
-            higher = not lower_is_better
-        decision = promote_challenger(
-            model,
-            metric,
-            higher_is_better=higher,
-            min_improvement=min_improvement,
-            evaluate=reference_evaluator(model),
-        )
+        decision = promote_model(load_settings(config), model, metric, lower_is_better, min_improvement)
     except (LookupError, KeyError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from error

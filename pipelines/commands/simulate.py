@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,7 @@ import typer
 from contracts.errors import ContractError
 from contracts.tables import TABLE_ORDER
 from contracts.validation import REASON_COLUMN, validate_table
+from settings import load_settings
 from simulation import SCENARIOS, SimulationConfig, SimulationResult, scenario_config
 from simulation import simulate as run_simulation
 
@@ -35,7 +37,10 @@ def validated_tables(result: SimulationResult) -> dict[str, pd.DataFrame]:
 
 
 def simulate(
-    out: Annotated[Path, typer.Option(help="Folder for <table>.parquet files and summary.json.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for <table>.parquet files and summary.json (default: the canonical folder)."),
+    ] = None,
     seed: int = typer.Option(0, help="Random seed; same seed + options = same world."),
     scenario: str = typer.Option("baseline", help=f"Named scenario: {', '.join(SCENARIOS)}."),
     lead_time_scale: float | None = typer.Option(
@@ -57,10 +62,14 @@ def simulate(
     locations: int = typer.Option(4, min=2, help="Number of distribution centres."),
     suppliers: int = typer.Option(15, min=2, help="Number of suppliers."),
     days: int = typer.Option(730, min=1, help="Days simulated."),
+    force: bool = typer.Option(
+        False, "--force/--no-force", help="Simulate even if OUT already holds this config's world."
+    ),
+    config: Path | None = typer.Option(None, help="Settings YAML file (for the default OUT)."),
 ) -> None:
     """Simulate a supply chain under the baseline ERP policy; write every canonical table."""
     try:
-        config = scenario_config(
+        world = scenario_config(
             scenario,
             seed=seed,
             n_skus=skus,
@@ -76,13 +85,26 @@ def simulate(
     except ValueError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from error
-    summary = write_simulation(config, out)
-    typer.echo(f"scenario {scenario}, seed {seed}: wrote {summary['tables']} tables to {out}")
+    out = out or load_settings(config).canonical_dir
+    summary = write_simulation(world, out, force)
+    verb = "already holds" if summary.get("skipped") else "wrote"
+    typer.echo(f"scenario {scenario}, seed {seed}: {verb} {summary['tables']} tables in {out}")
     typer.echo(format_summary(summary))
 
 
-def write_simulation(config: SimulationConfig, out: Path) -> dict[str, object]:
-    """Simulate ``config``, validate every table and write ``<table>.parquet`` + ``summary.json``."""
+def write_simulation(config: SimulationConfig, out: Path, force: bool = False) -> dict[str, object]:
+    """Simulate ``config``, validate every table and write ``<table>.parquet`` + ``summary.json``.
+
+    Skipped (returning the stored summary, with ``skipped`` true) when ``out`` already holds this
+    config's world, unless ``force``: the simulator is deterministic in its config.
+    """
+    recipe = json.loads(json.dumps(asdict(config), sort_keys=True, default=str))
+    stored = out / "summary.json"
+    if not force and stored.exists():
+        summary = json.loads(stored.read_text())
+        tables_present = all((out / f"{name}.parquet").exists() for name in summary.get("rows", {}))
+        if summary.get("config") == recipe and tables_present:
+            return {**summary, "skipped": True}
     result = run_simulation(config)
     tables = validated_tables(result)
     out.mkdir(parents=True, exist_ok=True)
@@ -92,8 +114,9 @@ def write_simulation(config: SimulationConfig, out: Path) -> dict[str, object]:
         **result.summary(),
         "tables": len(tables),
         "rows": {name: len(frame) for name, frame in tables.items()},
+        "config": recipe,
     }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True))
+    stored.write_text(json.dumps(summary, indent=2, sort_keys=True))
     return summary
 
 

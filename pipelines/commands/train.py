@@ -7,7 +7,6 @@ data and recipe match a registered version does nothing unless forced.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -16,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import typer
 
+from pipelines.fingerprint import file_digest
 from settings import Settings, load_settings
 from training.world_datasets import daily_demand, most_recent, received_po_lines
 from training.world_models import (
@@ -50,16 +50,6 @@ def _echo(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _file_digest(paths: list[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.name.encode())
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()[:16]
-
-
 def _canonical(settings: Settings, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
     from pipelines.commands.features import read_canonical_tables
 
@@ -87,8 +77,8 @@ def _identity(settings: Settings, files: list[Path], spec: object, **extra: obje
     """What makes a run the same run: canonical + feature files and the recipe."""
     canonical = sorted(settings.canonical_dir.glob("*.parquet"))
     return {
-        "canonical": _file_digest(canonical),
-        "features": _file_digest(files) if files else "",
+        "canonical": file_digest(canonical),
+        "features": file_digest(files) if files else "",
         "spec": spec_hash(spec, **extra),
     }
 
@@ -262,7 +252,7 @@ def _run(name: str, config: Path | None, force: bool, cutoffs: str | None = None
 
 
 _CONFIG = typer.Option(None, help="Settings YAML file.")
-_FORCE = typer.Option(False, "--force", help="Train even if data and recipe are unchanged.")
+_FORCE = typer.Option(False, "--force/--no-force", help="Train even if data and recipe are unchanged.")
 _CUTOFFS = typer.Option(
     None, help="Validation, calibration and test start dates, e.g. 2025-09-01,2025-10-01,2025-11-01 "
     "(default: 70/80/90% time quantiles of the rows).",

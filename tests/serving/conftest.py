@@ -154,12 +154,12 @@ _STARTUP: dict[str, Runtime] = {}
 @pytest.fixture(scope="session")
 def _asgi_client():
     """One BentoML app per session: building a second one re-registers its Prometheus metrics."""
-    from serving.service import RiskService
+    from serving.service import RiskService, in_process_app
 
     original = RiskService.inner.runtime_factory
     RiskService.inner.runtime_factory = staticmethod(lambda: _STARTUP["runtime"])
     try:
-        with TestClient(RiskService.to_asgi()) as c:
+        with TestClient(in_process_app()) as c:
             yield c
     finally:
         RiskService.inner.runtime_factory = original

@@ -1,4 +1,4 @@
-"""The `backorder ingest` and `backorder demo` commands as a user runs them."""
+"""The `backorder ingest` command as a user runs it (the demo loop: test_demo_loop.py)."""
 
 from __future__ import annotations
 
@@ -36,13 +36,3 @@ def test_ingest_of_a_missing_folder_is_a_clear_error(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["ingest", str(tmp_path / "nowhere")])
     assert result.exit_code == 2
     assert "does not exist" in result.output
-
-
-def test_demo_writes_valid_canonical_tables_and_reports_outcomes(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(app, ["demo", "--skus", "20", "--days", "150"])
-    assert result.exit_code == 0, result.output
-    assert "fill rate" in result.output
-    canonical = tmp_path / "data" / "canonical"
-    for table in ("skus", "order_lines", "purchase_orders", "inventory_snapshots"):
-        assert (canonical / f"{table}.parquet").exists()
