@@ -83,9 +83,7 @@ def choose_emergency_orders(
     row = opt["row"].to_numpy()
     prow = pos.iloc[row]
     qty = np.maximum(opt["gap"].to_numpy(float), opt["moq"].to_numpy(float))
-    prevented = position.expected_backorders(
-        prow, stock[row], 0.0, ratio[row]
-    ) - position.expected_backorders(prow, stock[row], qty, ratio[row])
+    prevented = position.backorders_prevented(prow, stock[row], qty, ratio[row])
     premium = np.maximum(
         opt["unit_cost"].to_numpy(float)
         - opt["primary_unit_cost"].fillna(opt["unit_cost"]).to_numpy(float),

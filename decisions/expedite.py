@@ -78,9 +78,7 @@ def choose_expedites(
     ratio = position.risk_ratio(pos, stock_all)
     others = stock_all[row] - qty * p_now
     prow = pos.iloc[row]
-    prevented = position.expected_backorders(
-        prow, others, 0.0, ratio[row]
-    ) - position.expected_backorders(prow, others, qty, ratio[row])
+    prevented = position.backorders_prevented(prow, others, qty, ratio[row])
     po["need_date"] = need
     po["on_time_probability_before"] = p_now
     po["on_time_probability_after"] = p_exp
@@ -98,9 +96,7 @@ def choose_expedites(
     added = pd.Series(extra).groupby(row[order]).cumsum().to_numpy() - extra
     added_by_po = np.empty_like(added)
     added_by_po[order] = added
-    marginal = position.expected_backorders(
-        prow, others + added_by_po, 0.0, ratio[row]
-    ) - position.expected_backorders(prow, others + added_by_po, qty, ratio[row])
+    marginal = position.backorders_prevented(prow, others + added_by_po, qty, ratio[row])
     po["units_saved"] = np.where(candidate, (p_exp - p_now) * marginal, po["units_saved"])
     po["chosen"] = (
         candidate & (po["units_saved"] * po["penalty"] - po["expedite_cost"] > 0).to_numpy()

@@ -87,6 +87,18 @@ def expected_backorders(
     return ratio * quantiles.expected_shortfall(stock + extra, *_demand(positions))
 
 
+def backorders_prevented(
+    positions: pd.DataFrame, stock: np.ndarray, extra: np.ndarray | float, ratio: np.ndarray
+) -> np.ndarray:
+    """Expected units short avoided by ``extra`` more units on top of ``stock``.
+
+    Never more than ``extra``: below the stock level ``ratio`` was fitted at, the scaled curve can
+    fall faster than one unit per unit added, which no stock can do.
+    """
+    saved = expected_backorders(positions, stock, 0.0, ratio) - expected_backorders(positions, stock, extra, ratio)
+    return np.minimum(saved, extra)
+
+
 def shortfall_probability(
     positions: pd.DataFrame, stock: np.ndarray, extra: np.ndarray | float, ratio: np.ndarray
 ) -> np.ndarray:

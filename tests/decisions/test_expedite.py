@@ -104,3 +104,29 @@ def test_no_emergency_order_when_it_does_not_pay_or_nothing_is_short():
     assert choose_emergency_orders(_position(penalty=0.5), _options(), AS_OF, fixed_cost=50.0).empty
     assert choose_emergency_orders(_position(on_hand=60), _options(), AS_OF).empty
     assert choose_emergency_orders(_position(need="2026-12-03"), _options(), AS_OF).empty
+
+
+def test_an_expedite_never_saves_more_units_than_the_po_brings():
+    """The PO is the SKU-location's only stock: the forecast sees little shortfall once it lands, the
+    risk model a high one; the expedite may save at most the PO's own units, not thousands."""
+    positions = pd.DataFrame(
+        {
+            "sku_id": ["A"], "location_id": ["DC1"], "on_hand": [0.0], "allocated": [0.0],
+            "demand_p10": [10.0], "demand_p50": [20.0], "demand_p90": [40.0],
+            "need_date": [pd.Timestamp("2026-03-20")], "backorder_penalty": [50.0],
+            "inbound_quantity": [0.0], "backorder_probability": [0.9],
+        }
+    )
+    inbound = pd.DataFrame(
+        {
+            "po_id": ["P1"], "sku_id": ["A"], "location_id": ["DC1"], "supplier_id": ["S1"],
+            "quantity": [107.0], "promised_date": [pd.Timestamp("2026-03-18")],
+            "delay_p10": [0.0], "delay_p50": [1.0], "delay_p90": [4.0],
+        }
+    )
+    terms = pd.DataFrame(
+        {"sku_id": ["A"], "supplier_id": ["S1"], "expedite_days_saved": [7.0], "expedite_cost_per_unit": [1.0]}
+    )
+    chosen = choose_expedites(positions, inbound, terms, include_rejected=True)
+    assert len(chosen) == 1
+    assert 0 < chosen["units_saved"].iloc[0] <= inbound["quantity"].iloc[0]
