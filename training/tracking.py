@@ -89,6 +89,17 @@ def configure(tracking_uri: str, artifact_root: Path, experiment: str) -> str:
     return mlflow.create_experiment(experiment, artifact_location=location)
 
 
+def new_run(experiment_id: str, run_name: str) -> mlflow.ActiveRun:
+    """Start a fresh run in ``experiment_id``.
+
+    ``mlflow run`` exports the id of its own project run (possibly in another tracking store) to
+    the step it launches, and a bare ``mlflow.start_run()`` would resume that run; creating the run
+    first and starting it by id keeps every model run in the project's own store.
+    """
+    run = MlflowClient().create_run(experiment_id, run_name=run_name)
+    return mlflow.start_run(run_id=run.info.run_id)
+
+
 def log_training_run(
     record: TrainingRecord,
     estimator: Any,
@@ -96,7 +107,7 @@ def log_training_run(
     experiment_id: str,
 ) -> ModelVersion:
     """Log the run, register the model under ``record.model_name`` and mark it ``challenger``."""
-    with mlflow.start_run(experiment_id=experiment_id, run_name=record.model_name) as run:
+    with new_run(experiment_id, record.model_name) as run:
         mlflow.log_params({k: _param_value(v) for k, v in record.params.items()})
         mlflow.log_metrics({k: float(v) for k, v in record.metrics.items()})
         tags = {

@@ -98,9 +98,10 @@ def evaluate_model(model: str) -> str:
     """Print-ready comparison; also logged as an MLflow run in the model's experiment."""
     import mlflow
 
+    from training.tracking import new_run
+
     table, basis = compare(model)
-    with mlflow.start_run(experiment_id=mlflow.get_experiment_by_name(model).experiment_id,
-                          run_name=f"evaluate {model}"):
+    with new_run(mlflow.get_experiment_by_name(model).experiment_id, f"evaluate {model}"):
         mlflow.set_tag("basis", basis)
         for alias in table.columns.drop("difference", errors="ignore"):
             values = table[alias].dropna()
