@@ -33,7 +33,7 @@ def _run_demo(*args: str):
 
 def _assert_loop_outputs(data: Path, tracking_uri: str) -> None:
     """What an engineer looks for after the demo: champions, a filled log, monitoring and report."""
-    client = MlflowClient(tracking_uri)
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     for name in MODELS:
         assert str(client.get_model_version_by_alias(name, "champion").version) == "1"
     log = read_prediction_log(data / "prediction_log")
@@ -51,7 +51,7 @@ def test_demo_runs_the_loop_and_a_rerun_redoes_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     first = _run_demo()
     data = tmp_path / "data"
-    _assert_loop_outputs(data, f"sqlite:///{data / 'mlflow.db'}")
+    _assert_loop_outputs(data, f"sqlite:///{data / 'mlflow' / 'mlflow.db'}")
     assert "planner report:" in first.output and "mlflow ui --backend-store-uri" in first.output
     assert "make serve" in first.output
 
@@ -105,7 +105,7 @@ def test_demo_runs_on_the_production_profile(production_settings, tmp_path, monk
     _run_demo("--config", str(config))
 
     _assert_loop_outputs(tmp_path / "data", uri)
-    assert not (tmp_path / "data" / "mlflow.db").exists()  # the registry is PostgreSQL
+    assert not (tmp_path / "data" / "mlflow" / "mlflow.db").exists()  # the registry is PostgreSQL
     assert not (tmp_path / "data" / "online_store.db").exists()  # the online store is Redis
     client = redis.Redis(host="127.0.0.1", port=6379)
     assert any(True for _ in client.scan_iter(b"*" + project.encode() + b"*", count=1000))
