@@ -119,9 +119,17 @@ class OnlineReader:
     """Reads one feature service's latest values for a few entities, for request-time serving.
 
     Resolving a feature service in the Feast registry costs milliseconds per call (protobuf
-    parsing with runtime type checks), so the views are resolved once here and each ``read`` is
-    one ``online_read`` per view on the configured online store (SQLite or Redis).
+    parsing with runtime type checks), and ``FeatureStore.get_online_features`` redoes it on every
+    call along with its response protobufs. So the views, join keys and Feast's online store (SQLite
+    or Redis) are resolved once here, and each ``read`` is one ``OnlineStore.online_read`` per view
+    for the distinct entities of the call, whose ValueProtos become one float matrix.
+
+    Same values as ``get_online_features`` (``tests/features/test_fast_online_reader.py``): float64
+    columns named after the features, NaN for an entity or a value that is not stored. Like
+    ``get_online_features``, no TTL is applied online: a stored value is returned however old.
     """
+
+    _MAX_CACHED_KEYS = 100_000
 
     def __init__(self, store: FeatureStore, service: str) -> None:
         self.store = store
@@ -132,8 +140,14 @@ class OnlineReader:
             (view, list(view.join_keys), [f.name for f in p.features])
             for view, p in zip(views, projections, strict=True)
         ]
+        self._config = store.config
         self._provider = store._get_provider()
+        # The local provider only forwards online_read to its online store; call the store itself.
+        self._online_store = getattr(self._provider, "online_store", None) or self._provider
         self.feature_names = [name for _, _, names in self._views for name in names]
+        self._columns = pd.Index(self.feature_names)
+        # Entity key protos by (join keys, values): rebuilt only for entities not seen before.
+        self._entity_keys: dict[tuple[tuple[str, ...], tuple[str, ...]], EntityKeyProto] = {}
 
     def read(self, entity_rows: pd.DataFrame) -> pd.DataFrame:
         """Feature values per entity row (row-aligned, index kept); NaN where nothing is stored."""
@@ -143,32 +157,49 @@ class OnlineReader:
             missing = [k for k in keys if k not in entity_rows.columns]
             if missing:
                 raise ValueError(f"entity_rows: missing column(s) {missing} for {view.name}")
-            values = zip(*(entity_rows[k].tolist() for k in keys), strict=True)
-            entity_keys = [
-                EntityKeyProto(
-                    join_keys=keys, entity_values=[ValueProto(string_val=str(v)) for v in row]
+            rows = list(zip(*([str(v) for v in entity_rows[k].tolist()] for k in keys), strict=True))
+            if rows:
+                unique = {row: i for i, row in enumerate(dict.fromkeys(rows))}
+                found = self._online_store.online_read(
+                    config=self._config,
+                    table=view,
+                    entity_keys=[self._entity_key(keys, row) for row in unique],
+                    # A copy: the Redis store appends its timestamp key to the list it is given.
+                    requested_features=list(names),
                 )
-                for row in values
-            ]
-            # A copy: the Redis store appends its timestamp key to the list it is given.
-            found = self._provider.online_read(
-                config=self.store.config,
-                table=view,
-                entity_keys=entity_keys,
-                requested_features=list(names),
-            )
-            for i, (_, stored) in enumerate(found):
-                if stored:
-                    out[i, first : first + len(names)] = [
-                        _value(stored.get(name)) for name in names
-                    ]
+                values = _values(found, names)
+                out[:, first : first + len(names)] = (
+                    values if len(unique) == len(rows) else values[[unique[row] for row in rows]]
+                )
             first += len(names)
-        return pd.DataFrame(out, index=entity_rows.index, columns=self.feature_names)
+        return pd.DataFrame(out, index=entity_rows.index, columns=self._columns, copy=False)
+
+    def _entity_key(self, keys: list[str], row: tuple[str, ...]) -> EntityKeyProto:
+        cache_key = (tuple(keys), row)
+        proto = self._entity_keys.get(cache_key)
+        if proto is None:
+            if len(self._entity_keys) >= self._MAX_CACHED_KEYS:
+                self._entity_keys.clear()
+            proto = EntityKeyProto(join_keys=keys, entity_values=[ValueProto(string_val=v) for v in row])
+            self._entity_keys[cache_key] = proto
+        return proto
 
 
-def _value(proto: ValueProto | None) -> float:
-    kind = proto.WhichOneof("val") if proto is not None else None
-    return float(getattr(proto, kind)) if kind and kind != "null_val" else np.nan
+_NULL = ValueProto()
+
+
+def _values(found: list[tuple[object, dict[str, ValueProto] | None]], names: list[str]) -> np.ndarray:
+    """``online_read``'s (timestamp, {feature: ValueProto}) per entity as a float matrix (NaN if absent)."""
+    out = np.full((len(found), len(names)), np.nan)
+    hits = [i for i, (_, stored) in enumerate(found) if stored]
+    if hits:
+        protos = [found[i][1].get(name, _NULL) for i in hits for name in names]
+        flat = [
+            getattr(proto, kind) if (kind := proto.WhichOneof("val")) and kind != "null_val" else np.nan
+            for proto in protos
+        ]
+        out[hits] = np.asarray(flat, dtype=float).reshape(len(hits), len(names))
+    return out
 
 
 def online_features(store: FeatureStore, entity_rows: pd.DataFrame, service: str) -> pd.DataFrame:

@@ -1,0 +1,118 @@
+"""The service's OnlineReader returns exactly what Feast's get_online_features returns (SQLite, Redis)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.feast_repo.definitions import TTL
+from features.feature_store import OnlineReader, apply_definitions, materialize
+
+END = pd.Timestamp("2024-02-25", tz="UTC").to_pydatetime()
+# Duplicates, an unknown SKU-location (SKU-9) and an unknown supplier (S-9), a non-default index.
+ROWS = pd.DataFrame(
+    {
+        "sku_id": ["SKU-3", "SKU-1", "SKU-9", "SKU-1", "SKU-2", "SKU-3", "SKU-2", "SKU-1", "SKU-3", "SKU-2"],
+        "location_id": ["DC-2", "DC-1", "DC-1", "DC-2", "DC-1", "DC-1", "DC-2", "DC-1", "DC-2", "DC-1"],
+        "supplier_id": ["S-1", "S-1", "S-1", "S-2", "S-2", "S-1", "S-9", "S-2", "S-1", "S-2"],
+    },
+    index=[17, 3, 5, 8, 1, 0, 42, 11, 12, 9],
+)
+SERVICES = ("backorder_risk_v1", "order_line_risk_v1", "lead_time_v1")
+
+
+def feast_frame(store, service: str, rows: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """``get_online_features`` for ``rows`` as the reader's frame: float64 features, NaN if absent."""
+    response = store.get_online_features(
+        features=store.get_feature_service(service), entity_rows=rows.to_dict("records")
+    ).to_dict()
+    columns = {n: pd.to_numeric(pd.Series(response[n], dtype=object)).astype("float64").to_numpy() for n in names}
+    return pd.DataFrame(columns, index=rows.index)
+
+
+def assert_reader_matches_feast(store) -> None:
+    for service in SERVICES:
+        reader = OnlineReader(store, service)
+        for rows in (ROWS, ROWS.iloc[[1]], ROWS.iloc[:3]):
+            got = reader.read(rows)
+            want = feast_frame(store, service, rows, reader.feature_names)
+            pd.testing.assert_frame_equal(got, want, check_exact=True, obj=f"{service}, {len(rows)} rows")
+            assert (got.dtypes == "float64").all()
+    got = OnlineReader(store, "backorder_risk_v1").read(ROWS)
+    assert got.loc[5].isna().all()  # unknown SKU-location: NaN, not zero
+    assert got.drop(index=5).notna().any(axis=1).all()
+    lanes = OnlineReader(store, "lead_time_v1").read(ROWS)
+    assert lanes.loc[42].isna().all()  # SKU-2 has no lane with S-9, S-9 no supplier features
+
+
+@pytest.fixture(scope="module")
+def sqlite_store(applied_store):
+    _, _, store = applied_store
+    materialize(store, END - pd.Timedelta(days=30), END)
+    return store
+
+
+def test_reader_returns_what_get_online_features_returns_on_sqlite(sqlite_store):
+    assert_reader_matches_feast(sqlite_store)
+
+
+def test_reader_like_feast_applies_no_ttl_online(sqlite_store):
+    """Values stamped long before now - TTL are still served, by Feast and by the reader."""
+    assert datetime.now(UTC) - END > TTL
+    reader = OnlineReader(sqlite_store, "backorder_risk_v1")
+    got = reader.read(ROWS.iloc[[0]])
+    assert got.notna().any(axis=None)
+    want = feast_frame(sqlite_store, "backorder_risk_v1", ROWS.iloc[[0]], reader.feature_names)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_reader_reads_each_entity_once_and_fans_out(sqlite_store, monkeypatch):
+    reader = OnlineReader(sqlite_store, "backorder_risk_v1")
+    calls = []
+    online_read = reader._online_store.online_read
+
+    def counting(**kwargs):
+        calls.append(len(kwargs["entity_keys"]))
+        return online_read(**kwargs)
+
+    monkeypatch.setattr(reader._online_store, "online_read", counting)
+    got = reader.read(ROWS)
+    assert calls == [len(ROWS[["sku_id", "location_id"]].drop_duplicates())]
+    np.testing.assert_array_equal(got.loc[17].to_numpy(), got.loc[12].to_numpy())  # SKU-3 DC-2 twice
+
+
+def test_reader_on_no_rows_and_missing_columns(sqlite_store):
+    reader = OnlineReader(sqlite_store, "backorder_risk_v1")
+    empty = reader.read(ROWS.iloc[:0])
+    assert empty.shape == (0, len(reader.feature_names))
+    assert list(empty.columns) == reader.feature_names
+    with pytest.raises(ValueError, match="location_id"):
+        reader.read(ROWS[["sku_id"]])
+
+
+@pytest.mark.redis
+def test_reader_returns_what_get_online_features_returns_on_redis(tmp_path, world_tables, feature_writer):
+    import redis
+
+    project = f"test_{uuid.uuid4().hex[:12]}"
+    settings, _ = feature_writer(
+        tmp_path / "data",
+        world_tables,
+        online_store="redis",
+        redis_connection_string="127.0.0.1:6379",
+        feast_project=project,
+    )
+    store = apply_definitions(settings, project=project)
+    client = redis.Redis(host="127.0.0.1", port=6379)
+    try:
+        materialize(store, END - pd.Timedelta(days=30), END)
+        assert_reader_matches_feast(store)
+    finally:
+        store.teardown()
+        for key in client.scan_iter(b"*" + project.encode()):
+            client.delete(key)
+        client.close()
