@@ -6,10 +6,13 @@ dates earlier, new PO lines are placed; on-hand stock is allocated to open lines
 (strict priority per SKU-location: a line that may not ship partially keeps what it would have
 got reserved, so lower-priority lines cannot jump it); the end-of-day position is recorded.
 The only loop is over days; every step inside is numpy over all SKU-locations at once.
+``start_state`` / ``advance`` / ``finish`` split the loop so that a run can stop at a cut-off and
+be continued, from a copy of its ``EngineState``, under another policy (``simulation.run.checkpoint``).
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,45 +127,116 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     return view
 
 
+@dataclass
+class EngineState:
+    """Everything the daily loop carries from one day to the next; ``day`` is the next day to run.
+
+    ``copy()`` gives an independent state, so one history can be continued under several policies
+    (a replay from a cut-off): demand and supplier behaviour after the cut-off come from the
+    pre-drawn streams, never from the state, so every continuation sees the same world.
+    """
+
+    day: int
+    on_hand: np.ndarray
+    initial_on_hand: np.ndarray
+    remaining: np.ndarray
+    first_shortfall: np.ndarray
+    shipped_day: np.ndarray
+    pos: _Book
+    moves: _Book
+    open_lines: np.ndarray
+    open_po: np.ndarray
+    open_moves: np.ndarray
+    record: dict[str, np.ndarray]
+    cost: dict[str, np.ndarray]
+
+    def copy(self) -> EngineState:
+        return copy.deepcopy(self)
+
+
+def start_state(world: World, demand: Demand) -> EngineState:
+    """The state before day 0: initial stock, no open lines, POs or transfers."""
+    n_days, n_total = world.config.n_days, world.n_sku_locations
+    on_hand = initial_stock(world)
+    remaining = demand.line_quantity.copy()
+    return EngineState(
+        day=0,
+        on_hand=on_hand,
+        initial_on_hand=on_hand.copy(),
+        remaining=remaining,
+        first_shortfall=np.zeros_like(remaining),
+        shipped_day=np.full(len(remaining), -1, dtype=np.int64),
+        pos=_Book(
+            n=np.int64,
+            slot=np.int64,
+            quantity=np.int64,
+            order_day=np.int64,
+            promised_day=np.int64,
+            arrival_day=np.int64,
+            received_quantity=np.int64,
+            asn_lead=np.int64,
+            expedited=bool,
+        ),
+        moves=_Book(
+            source=np.int64, target=np.int64, quantity=np.int64, ship_day=np.int64, arrival_day=np.int64
+        ),
+        open_lines=np.zeros(0, dtype=np.int64),
+        open_po=np.zeros(0, dtype=np.int64),
+        open_moves=np.zeros(0, dtype=np.int64),
+        record={
+            name: np.zeros((n_days, n_total), dtype=np.int32)
+            for name in ("on_hand", "allocated", "in_transit", "backordered")
+        },
+        cost={
+            name: np.zeros(n_days) for name in ("holding", "backorder_penalty", "transfer", "expedite", "purchase")
+        },
+    )
+
+
 def run(world: World, demand: Demand, draws: SupplyDraws, policy: Policy) -> EngineLog:
     """Simulate every day of the horizon under ``policy``."""
+    state = start_state(world, demand)
+    advance(state, world, demand, draws, policy)
+    return finish(state, demand)
+
+
+def finish(state: EngineState, demand: Demand) -> EngineLog:
+    """The raw outcome arrays of ``state`` (days not yet run stay at zero)."""
+    return EngineLog(
+        **{name: values.copy() for name, values in state.record.items()},
+        initial_on_hand=state.initial_on_hand.copy(),
+        line_shipped=demand.line_quantity - state.remaining,
+        line_backordered=state.first_shortfall.copy(),
+        line_shipped_day=state.shipped_day.copy(),
+        purchase_orders=state.pos.frozen(),
+        transfers=state.moves.frozen(),
+        daily_cost={name: values.copy() for name, values in state.cost.items()},
+    )
+
+
+def advance(
+    state: EngineState,
+    world: World,
+    demand: Demand,
+    draws: SupplyDraws,
+    policy: Policy,
+    until: int | None = None,
+) -> EngineState:
+    """Run days ``state.day .. until - 1`` (default: to the end of the horizon) under ``policy``.
+
+    Mutates and returns ``state``; copy it first to keep the starting point.
+    """
     config = world.config
     n_days, n_total = config.n_days, world.n_sku_locations
+    until = n_days if until is None else min(until, n_days)
     terms = build_terms(world)
     holding_per_day = terms.unit_cost * terms.holding_rate / 365
     tier_rate = np.asarray(config.backorder_penalty_per_unit_day)
     history = _read_only(demand.units)
-    on_hand = initial_stock(world)
-    initial = on_hand.copy()
-    remaining = demand.line_quantity.copy()
-    first_shortfall = np.zeros_like(remaining)
-    shipped_day = np.full(len(remaining), -1, dtype=np.int64)
-    pos = _Book(
-        n=np.int64,
-        slot=np.int64,
-        quantity=np.int64,
-        order_day=np.int64,
-        promised_day=np.int64,
-        arrival_day=np.int64,
-        received_quantity=np.int64,
-        asn_lead=np.int64,
-        expedited=bool,
-    )
-    moves = _Book(
-        source=np.int64, target=np.int64, quantity=np.int64, ship_day=np.int64, arrival_day=np.int64
-    )
-    open_lines = np.zeros(0, dtype=np.int64)
-    open_po = np.zeros(0, dtype=np.int64)
-    open_moves = np.zeros(0, dtype=np.int64)
-    record = {
-        name: np.zeros((n_days, n_total), dtype=np.int32)
-        for name in ("on_hand", "allocated", "in_transit", "backordered")
-    }
-    cost = {
-        name: np.zeros(n_days)
-        for name in ("holding", "backorder_penalty", "transfer", "expedite", "purchase")
-    }
-    for day in range(n_days):
+    s = state
+    on_hand, remaining, pos, moves, record, cost = s.on_hand, s.remaining, s.pos, s.moves, s.record, s.cost
+    open_lines, open_po, open_moves = s.open_lines, s.open_po, s.open_moves
+    for day in range(s.day, until):
         po = pos.columns
         arriving = po["arrival_day"][open_po] == day
         received = open_po[arriving]
@@ -236,9 +310,9 @@ def run(world: World, demand: Demand, draws: SupplyDraws, policy: Policy) -> Eng
         )
         on_hand -= np.bincount(line_n, ship, n_total).astype(np.int64)
         remaining[open_lines] -= ship
-        first_shortfall[new_lines] = remaining[new_lines]
+        s.first_shortfall[new_lines] = remaining[new_lines]
         done = remaining[open_lines] == 0
-        shipped_day[open_lines[done]] = day
+        s.shipped_day[open_lines[done]] = day
         open_lines, line_n = open_lines[~done], line_n[~done]
 
         po = pos.columns
@@ -256,16 +330,9 @@ def run(world: World, demand: Demand, draws: SupplyDraws, policy: Policy) -> Eng
             * terms.unit_price[line_n]
             * tier_rate[demand.line_tier[open_lines]]
         ).sum()
-    return EngineLog(
-        **record,
-        initial_on_hand=initial,
-        line_shipped=demand.line_quantity - remaining,
-        line_backordered=first_shortfall,
-        line_shipped_day=shipped_day,
-        purchase_orders=pos.frozen(),
-        transfers=moves.frozen(),
-        daily_cost=cost,
-    )
+    s.open_lines, s.open_po, s.open_moves = open_lines, open_po, open_moves
+    s.day = max(s.day, until)
+    return s
 
 
 def _ship_transfers(

@@ -1,19 +1,35 @@
 """``backorder benchmark policy``: the decision engine against the ERP baseline on one seeded world.
 
-Both policies face the same world (common random numbers: demand and supplier delays depend
-only on the seed), so every difference in the figures is the policy's doing.
+Three phases on one world: (i) the history, days ``0 .. cutoff - 1``, runs under the ERP
+baseline; (ii) the demand forecaster and the lead-time model are trained on the canonical tables
+of that history only (nothing dated on or after the cut-off); (iii) the remaining days are replayed
+twice from the same end-of-history state, under the baseline and under the model-driven policy.
+Demand and supplier delays are pre-drawn from the seed (common random numbers), so both replays
+face the same orders and the same supplier behaviour and every difference is the policy's doing.
+The figures cover the replayed days only.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from pipelines.policies import DecisionPolicy
-from simulation import BaselinePolicy, SimulationConfig, simulate
+from pipelines.policies.forecasts import (
+    ForecastDemand,
+    ModelLeadTimes,
+    ModelSettings,
+    TrainedModels,
+    WorldKeys,
+    train_world_models,
+)
+from simulation import BaselinePolicy, SimulationConfig
+from simulation.run import Checkpoint, checkpoint
 
 METRICS = ("backordered_units", "fill_rate", "lines_late", "avg_days_late", "avg_inventory_value")
 
@@ -27,21 +43,61 @@ def _summary(metrics: dict[str, object]) -> dict[str, object]:
     }
 
 
-def benchmark_policies(config: SimulationConfig) -> dict[str, object]:
-    """Run ``config``'s world under the baseline and the model-driven policy."""
-    baseline = simulate(config, BaselinePolicy.from_config(config))
-    model = simulate(
-        config,
-        DecisionPolicy(
-            n_suppliers=config.n_suppliers,
-            window=config.forecast_window_days,
-            order_cost=config.ordering_cost,
-        ),
+def model_policy(start: Checkpoint, settings: ModelSettings = ModelSettings()) -> tuple[DecisionPolicy, TrainedModels]:
+    """The decision policy fed by models trained on ``start``'s history (before its cut-off)."""
+    config, cutoff = start.config, start.cutoff
+    models = train_world_models(start.history_tables(), pd.Timestamp(start.world.date(cutoff)), settings)
+    keys = WorldKeys(start.world)
+    promo = start.demand.promotions
+    promotions = pd.DataFrame(
+        {
+            "n": promo.n,
+            "announced_day": promo.announced_day,
+            "start_day": promo.start_day,
+            "end_day": promo.end_day,
+            "discount": promo.discount,
+        }
     )
+    history = start.demand.units[max(0, cutoff - settings.demand_history_days) : cutoff]
+    policy = DecisionPolicy(
+        n_suppliers=config.n_suppliers,
+        service_level=settings.service_level,
+        window=config.forecast_window_days,
+        order_cost=config.ordering_cost,
+        demand=ForecastDemand(
+            models, keys, history, cutoff, promotions, settings.demand_history_days, settings.forecast_every
+        ),
+        lead_times=ModelLeadTimes(models, keys),
+    )
+    return policy, models
+
+
+def benchmark_policies(
+    config: SimulationConfig, history_days: int = 365, settings: ModelSettings = ModelSettings()
+) -> dict[str, object]:
+    """Baseline history up to ``history_days``, models trained on it, both policies replayed after it."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    start = checkpoint(config, history_days, BaselinePolicy.from_config(config))
+    timings["history"] = time.perf_counter() - started
+    baseline = start.resume(BaselinePolicy.from_config(config))
+    timings["baseline_replay"] = time.perf_counter() - started - sum(timings.values())
+    policy, trained = model_policy(start, settings)
+    timings["training"] = trained.seconds
+    replay_started = time.perf_counter()
+    model = start.resume(policy)
+    timings["model_replay"] = time.perf_counter() - replay_started
     return {
         "seed": config.seed,
-        "days": config.n_days,
+        "days": config.n_days - history_days,
         "policies": {"baseline": _summary(baseline.metrics), "model": _summary(model.metrics)},
+        "_info": {
+            "history_days": history_days,
+            "demand_training_end": str(trained.demand_frame_end.date()),
+            "lead_time_training_end": str(trained.po_frame_end.date()),
+            "replay_start": str(pd.Timestamp(start.world.date(history_days)).date()),
+            "seconds": {k: round(v, 1) for k, v in timings.items()},
+        },
     }
 
 
@@ -51,18 +107,27 @@ def policy(
     skus: int = typer.Option(300, min=1, help="Number of SKUs (small values for quick runs)."),
     locations: int = typer.Option(4, min=2, help="Number of distribution centres."),
     suppliers: int = typer.Option(15, min=2, help="Number of suppliers."),
-    days: int = typer.Option(730, min=1, help="Days simulated."),
+    days: int = typer.Option(730, min=2, help="Days simulated (history + replay)."),
+    history_days: int = typer.Option(
+        365, min=1, help="Days of history (baseline policy) the models are trained on; the rest is replayed."
+    ),
 ) -> None:
-    """Replay one simulated world under the ERP baseline and the decision engine; write figures."""
-    config = SimulationConfig(
-        seed=seed, n_skus=skus, n_locations=locations, n_suppliers=suppliers, n_days=days
-    )
-    result = benchmark_policies(config)
+    """Train on a baseline history, then replay the rest under the ERP baseline and the decision engine."""
+    if history_days >= days:
+        raise typer.BadParameter(f"--history-days ({history_days}) must be below --days ({days})")
+    config = SimulationConfig(seed=seed, n_skus=skus, n_locations=locations, n_suppliers=suppliers, n_days=days)
+    result = benchmark_policies(config, history_days)
+    info = result.pop("_info")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
+    typer.echo(
+        f"history {history_days} days (models trained on rows up to {info['demand_training_end']} demand, "
+        f"{info['lead_time_training_end']} PO lines); replay of {result['days']} days from {info['replay_start']}"
+    )
     for name, figures in result["policies"].items():
         typer.echo(
             f"{name:>8}: backordered {figures['backordered_units']:,} units, fill rate "
             f"{figures['fill_rate']:.4f}, inventory {figures['avg_inventory_value']:,.0f}, "
             f"total cost {figures['total_cost']:,.0f}"
         )
+    typer.echo("seconds: " + ", ".join(f"{k} {v}" for k, v in info["seconds"].items()))

@@ -6,10 +6,15 @@ lead-time quantiles = quoted lead time + the supplier's realised delay quantiles
 ``transfer_every`` days plan transfers with the reallocation LP; expedite PO lines with
 ``choose_expedites``; place emergency orders with the secondary supplier where the position is
 still short; rank open lines with ``priority_order``. Demand quantiles use the documented
-history fallback (``frames.demand_quantiles``), not the trained forecaster.
+history fallback (``frames.demand_quantiles``) and delay quantiles are learnt online from ASNs
+unless trained sources are given: ``demand`` (``forecasts.ForecastDemand``: the demand forecaster
+fitted on the history before the replay) and ``lead_times`` (``forecasts.ModelLeadTimes``: the
+lead-time model's delay quantiles per open PO line and for a new order placed today).
 """
 
 from __future__ import annotations
+
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -27,6 +32,16 @@ from decisions.priority import priority_order
 from pipelines.policies import frames
 from pipelines.policies.delays import SupplierDelays
 from simulation.policy import DailyDecisions, StateView
+
+
+class DemandSource(Protocol):
+    def quantiles(self, view: StateView, horizon: float) -> np.ndarray: ...
+
+
+class LeadTimeSource(Protocol):
+    def open_po(self, view: StateView) -> np.ndarray: ...
+
+    def new_orders(self, view: StateView) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 class DecisionPolicy:
@@ -51,6 +66,8 @@ class DecisionPolicy:
         transfer_every: int = 3,
         refresh_every: int = 7,
         emergency: bool = True,
+        demand: DemandSource | None = None,
+        lead_times: LeadTimeSource | None = None,
     ) -> None:
         self.n_suppliers = n_suppliers
         self.service_level = service_level
@@ -61,19 +78,26 @@ class DecisionPolicy:
         self.transfer_every = transfer_every
         self.refresh_every = refresh_every
         self.emergency = emergency
+        self.demand = demand
+        self.lead_times = lead_times
+        self.reorder_delays_: np.ndarray | None = None
         self.delays_ = SupplierDelays(n_suppliers)
         self.delay_quantiles_ = np.zeros((n_suppliers, 3))
         self.reliability_ = np.ones(n_suppliers)
         self.parameters_: pd.DataFrame | None = None
 
     def decide(self, view: StateView) -> DailyDecisions:
-        self.delays_.observe(view)
-        if view.day % self.refresh_every == 0:
-            self.delay_quantiles_ = self.delays_.quantiles(view.day)
-            self.reliability_ = self.delays_.reliability(view.day)
+        if self.lead_times is None:
+            self.delays_.observe(view)
+        if view.day % self.refresh_every == 0 or (self.lead_times is not None and self.reorder_delays_ is None):
+            if self.lead_times is None:
+                self.delay_quantiles_ = self.delays_.quantiles(view.day)
+                self.reliability_ = self.delays_.reliability(view.day)
+            else:
+                self.reorder_delays_, self.reliability_ = self.lead_times.new_orders(view)
         n_total = len(view.on_hand)
         penalty = self.penalty_factor * view.terms.unit_price.astype(float)
-        demand = frames.demand_quantiles(view, self.horizon, self.window)
+        demand = self._demand(view, self.horizon)
 
         source = target = moved = np.zeros(0, dtype=np.int64)
         if view.day % self.transfer_every == 0:
@@ -83,7 +107,9 @@ class DecisionPolicy:
 
         quantity = self._reorders(view)
         slot = np.zeros(n_total, dtype=np.int64)
-        inbound = frames.open_pos(view, self.delay_quantiles_)
+        inbound = frames.open_pos(
+            view, self.delay_quantiles_, None if self.lead_times is None else self.lead_times.open_po(view)
+        )
         expected = self._expected_receipts(view, inbound)
         pos = frames.positions(view, demand, self.horizon, penalty)
         pos["sku_id"], pos["location_id"] = np.arange(n_total), 0
@@ -111,11 +137,18 @@ class DecisionPolicy:
             allocation_priority=self._priority(view),
         )
 
+    def _demand(self, view: StateView, horizon: int) -> np.ndarray:
+        """``(N, 3)`` demand quantiles over ``horizon`` days: trained forecaster or recent history."""
+        if self.demand is None:
+            return frames.demand_quantiles(view, horizon, self.window)
+        return self.demand.quantiles(view, horizon)
+
     def _items(self, view: StateView) -> pd.DataFrame:
-        """Replenishment items: demand over ``window`` days, lead time = quoted + learnt delay."""
+        """Replenishment items: demand over ``window`` days, lead time = quoted + expected delay."""
         terms = view.terms
-        lead = terms.quoted_lead_time[:, 0][:, None] + self.delay_quantiles_[terms.supplier[:, 0]]
-        demand = frames.demand_quantiles(view, self.window, self.window)
+        delays = self.delay_quantiles_[terms.supplier[:, 0]] if self.reorder_delays_ is None else self.reorder_delays_
+        lead = terms.quoted_lead_time[:, 0][:, None] + delays
+        demand = self._demand(view, self.window)
         return pd.DataFrame(
             {
                 "sku_id": terms.sku,

@@ -76,14 +76,14 @@ def lanes(view: StateView) -> pd.DataFrame:
     )
 
 
-def open_pos(view: StateView, delays: np.ndarray) -> pd.DataFrame:
+def open_pos(view: StateView, delays: np.ndarray, per_line: np.ndarray | None = None) -> pd.DataFrame:
     """Open PO lines keyed by SKU-location ``n`` (as ``sku_id``, location 0) for expedites.
 
-    Delay quantiles are the supplier's learnt ones until an ASN exists, then all three equal the
-    announced ``eta - promised``.
+    Delay quantiles are the supplier's learnt ones (or ``per_line``, one row per open line, e.g.
+    a lead-time model's) until an ASN exists, then all three equal the announced ``eta - promised``.
     """
     supplier = view.terms.supplier[view.po_n, view.po_slot]
-    quantile = delays[supplier]
+    quantile = delays[supplier] if per_line is None else per_line
     announced = view.po_eta >= 0
     exact = (view.po_eta - view.po_promised_day).astype(float)[:, None]
     quantile = np.where(announced[:, None], exact, quantile)

@@ -1,4 +1,4 @@
-"""`backorder benchmark policy` as a user runs it, on a tiny world."""
+"""`backorder benchmark policy` as a user runs it, on a tiny world (history 100 days, replay 40)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 
-TINY = ["--skus", "4", "--locations", "2", "--suppliers", "2", "--days", "40"]
+TINY = ["--skus", "6", "--locations", "2", "--suppliers", "2", "--days", "140", "--history-days", "100"]
 FIGURES = {
     "backordered_units",
     "fill_rate",
@@ -28,7 +28,7 @@ def test_writes_both_policies_figures_in_the_documented_form(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     figures = json.loads(out.read_text())
     assert set(figures) == {"seed", "days", "policies"}
-    assert figures["seed"] == 7 and figures["days"] == 40
+    assert figures["seed"] == 7 and figures["days"] == 40  # replayed days only
     assert set(figures["policies"]) == {"baseline", "model"}
     for metrics in figures["policies"].values():
         assert set(metrics) == FIGURES
@@ -44,3 +44,11 @@ def test_writes_both_policies_figures_in_the_documented_form(tmp_path) -> None:
             1.0, metrics["total_cost"]
         )
     assert "baseline" in result.output and "model" in result.output
+    assert "models trained on rows up to 2024-04-09" in result.output  # day 99: the last of the history
+
+
+def test_history_must_leave_days_to_replay(tmp_path) -> None:
+    args = ["benchmark", "policy", "--out", str(tmp_path / "R.json"), "--days", "50", "--history-days", "50"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code != 0
+    assert "--history-days" in result.output
