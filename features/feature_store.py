@@ -129,8 +129,6 @@ class OnlineReader:
     ``get_online_features``, no TTL is applied online: a stored value is returned however old.
     """
 
-    _MAX_CACHED_KEYS = 100_000
-
     def __init__(self, store: FeatureStore, service: str) -> None:
         self.store = store
         self.service = service
@@ -146,8 +144,6 @@ class OnlineReader:
         self._online_store = getattr(self._provider, "online_store", None) or self._provider
         self.feature_names = [name for _, _, names in self._views for name in names]
         self._columns = pd.Index(self.feature_names)
-        # Entity key protos by (join keys, values): rebuilt only for entities not seen before.
-        self._entity_keys: dict[tuple[tuple[str, ...], tuple[str, ...]], EntityKeyProto] = {}
 
     def read(self, entity_rows: pd.DataFrame) -> pd.DataFrame:
         """Feature values per entity row (row-aligned, index kept); NaN where nothing is stored."""
@@ -163,7 +159,10 @@ class OnlineReader:
                 found = self._online_store.online_read(
                     config=self._config,
                     table=view,
-                    entity_keys=[self._entity_key(keys, row) for row in unique],
+                    entity_keys=[
+                        EntityKeyProto(join_keys=keys, entity_values=[ValueProto(string_val=v) for v in row])
+                        for row in unique
+                    ],
                     # A copy: the Redis store appends its timestamp key to the list it is given.
                     requested_features=list(names),
                 )
@@ -173,16 +172,6 @@ class OnlineReader:
                 )
             first += len(names)
         return pd.DataFrame(out, index=entity_rows.index, columns=self._columns, copy=False)
-
-    def _entity_key(self, keys: list[str], row: tuple[str, ...]) -> EntityKeyProto:
-        cache_key = (tuple(keys), row)
-        proto = self._entity_keys.get(cache_key)
-        if proto is None:
-            if len(self._entity_keys) >= self._MAX_CACHED_KEYS:
-                self._entity_keys.clear()
-            proto = EntityKeyProto(join_keys=keys, entity_values=[ValueProto(string_val=v) for v in row])
-            self._entity_keys[cache_key] = proto
-        return proto
 
 
 _NULL = ValueProto()
