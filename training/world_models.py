@@ -14,10 +14,7 @@ import warnings
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from sklearn.metrics import precision_recall_curve
 
 from features.timeseries import ID, TARGET, TIME, LagFeatureSpec
 from training.backorder_risk import RiskConfig, risk_spec, train_backorder_risk
@@ -30,6 +27,7 @@ from training.lead_time.features import DAY, LeadTimeSpec, as_datetime
 from training.lead_time.model import LeadTimeModel
 from training.splits import time_split
 from training.tracking import TrainingRecord
+from training.world_plots import calibration_figure, pr_curve_figure
 
 REFERENCE_ROWS = 20_000
 BASELINE_PREFIX = {
@@ -177,30 +175,6 @@ def train_classifier(job: ClassifierJob, frame: pd.DataFrame, features: list[str
     return Trained(run.model, record, X.iloc[folds.test].head(5))
 
 
-def pr_curve_figure(y_true: np.ndarray, scores: dict[str, np.ndarray]) -> Figure:
-    """Precision-recall curves of the model and its baselines on the test fold."""
-    figure = Figure(figsize=(5, 4))
-    axes = figure.subplots()
-    for name, score in scores.items():
-        precision, recall, _ = precision_recall_curve(y_true, score)
-        axes.plot(recall, precision, label=name)
-    axes.axhline(float(np.mean(y_true)), color="grey", linestyle=":", label="base rate")
-    axes.set(xlabel="recall", ylabel="precision", title="Precision-recall (test fold)")
-    axes.legend(fontsize=8)
-    return figure
-
-
-def calibration_figure(reliability: pd.DataFrame) -> Figure:
-    """Mean predicted vs observed backorder rate per quantile bin (reliability curve)."""
-    figure = Figure(figsize=(5, 4))
-    axes = figure.subplots()
-    top = float(max(reliability["predicted"].max(), reliability["observed"].max(), 1e-3))
-    axes.plot([0, top], [0, top], color="grey", linestyle=":")
-    axes.plot(reliability["predicted"], reliability["observed"], marker="o")
-    axes.set(xlabel="predicted probability", ylabel="observed rate", title="Calibration (test fold)")
-    return figure
-
-
 # ---- demand -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DemandJob:
@@ -309,16 +283,6 @@ def train_demand(job: DemandJob, frame: pd.DataFrame) -> Trained:
         reference=_sample(reference),
     )
     return Trained(DemandQuantiles(model), record, example)
-
-
-def backtest_markdown(table: pd.DataFrame) -> str:
-    """The backtest table as Markdown: overall rows first, then per origin and demand class."""
-    cols = ["model", "segment", "n", "mae", "mase", "wape", "pinball", "coverage_80"]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in table[cols].itertuples(index=False):
-        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
 
 
 # ---- lead time --------------------------------------------------------------------------------

@@ -25,12 +25,12 @@ from training.world_models import (
     DemandJob,
     LeadTimeJob,
     Trained,
-    backtest_markdown,
     spec_hash,
     train_classifier,
     train_demand,
     train_lead_time,
 )
+from training.world_plots import backtest_markdown
 
 app = typer.Typer(help="Train models on the world's data and register them in MLflow.", no_args_is_help=True)
 
