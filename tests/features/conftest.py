@@ -7,6 +7,8 @@ dtypes are the canonical ones (contracts.schemas.stored_dtype).
 
 from __future__ import annotations
 
+import uuid
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -261,3 +263,27 @@ def applied_store(tmp_path_factory, world_tables):
 def feature_writer():
     """``write_features(data_dir, tables, **settings_overrides) -> (settings, built tables)``."""
     return write_features
+
+
+@pytest.fixture
+def redis_store(tmp_path, world_tables, feature_writer):
+    """Feature tables served from the real Redis under a project of their own, removed afterwards."""
+    import redis
+
+    from features.feature_store import apply_definitions
+
+    project = f"test_{uuid.uuid4().hex[:12]}"
+    settings, built = feature_writer(
+        tmp_path / "data",
+        world_tables,
+        online_store="redis",
+        redis_connection_string="127.0.0.1:6379",
+        feast_project=project,
+    )
+    store = apply_definitions(settings, project=project)
+    client = redis.Redis(host="127.0.0.1", port=6379)
+    yield settings, built, store, client, project
+    store.teardown()
+    for key in client.scan_iter(b"*" + project.encode()):
+        client.delete(key)
+    client.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import numpy as np
@@ -10,7 +9,7 @@ import pandas as pd
 import pytest
 
 from features.feast_repo.definitions import TTL
-from features.feature_store import OnlineReader, apply_definitions, materialize
+from features.feature_store import OnlineReader, materialize
 
 END = pd.Timestamp("2024-02-25", tz="UTC").to_pydatetime()
 # Duplicates, an unknown SKU-location (SKU-9) and an unknown supplier (S-9), a non-default index.
@@ -95,24 +94,7 @@ def test_reader_on_no_rows_and_missing_columns(sqlite_store):
 
 
 @pytest.mark.redis
-def test_reader_returns_what_get_online_features_returns_on_redis(tmp_path, world_tables, feature_writer):
-    import redis
-
-    project = f"test_{uuid.uuid4().hex[:12]}"
-    settings, _ = feature_writer(
-        tmp_path / "data",
-        world_tables,
-        online_store="redis",
-        redis_connection_string="127.0.0.1:6379",
-        feast_project=project,
-    )
-    store = apply_definitions(settings, project=project)
-    client = redis.Redis(host="127.0.0.1", port=6379)
-    try:
-        materialize(store, END - pd.Timedelta(days=30), END)
-        assert_reader_matches_feast(store)
-    finally:
-        store.teardown()
-        for key in client.scan_iter(b"*" + project.encode()):
-            client.delete(key)
-        client.close()
+def test_reader_returns_what_get_online_features_returns_on_redis(redis_store):
+    _, _, store, _, _ = redis_store
+    materialize(store, END - pd.Timedelta(days=30), END)
+    assert_reader_matches_feast(store)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 import numpy as np
 import pandas as pd
 import pytest
-import redis
 
 from features.feature_store import apply_definitions, materialize, online_features
 
@@ -20,25 +17,6 @@ ENTITIES = pd.DataFrame(
         "supplier_id": ["S-1", "S-2", "S-1"],
     }
 )
-
-
-@pytest.fixture
-def redis_store(tmp_path, world_tables, feature_writer):
-    project = f"test_{uuid.uuid4().hex[:12]}"
-    settings, built = feature_writer(
-        tmp_path / "data",
-        world_tables,
-        online_store="redis",
-        redis_connection_string="127.0.0.1:6379",
-        feast_project=project,
-    )
-    store = apply_definitions(settings, project=project)
-    client = redis.Redis(host="127.0.0.1", port=6379)
-    yield settings, built, store, client, project
-    store.teardown()
-    for key in client.scan_iter(b"*" + project.encode()):
-        client.delete(key)
-    client.close()
 
 
 def test_redis_online_reads_equal_the_latest_materialized_rows(
