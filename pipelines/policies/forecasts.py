@@ -174,7 +174,7 @@ class ForecastDemand:
             }
         )
         frame["promo_active"], frame["promo_discount"] = 0.0, 0.0
-        self.forecaster._store_origin(frame)  # re-anchor the fitted boosters at today (no refit)
+        self.forecaster.anchor(frame)  # re-anchor the fitted boosters at today (no refit)
         future = self._future(day)
         pred = self.forecaster.predict(self.horizon, future)
         p = {q: pred[q].to_numpy().reshape(n_total, self.horizon) for q in ("p10", "p50", "p90")}

@@ -86,3 +86,13 @@ def test_bad_inputs_name_the_problem(panel) -> None:
     model = DemandForecaster(SPEC).fit(panel)
     with pytest.raises(ValueError, match="horizon"):
         model.predict(7, None)
+
+
+def test_anchor_forecasts_from_newer_history_without_refitting(panel) -> None:
+    train, _ = split(panel, "2018-06-01")
+    model = DemandForecaster(SPEC).fit(train)
+    boosters = model.fit_info_["best_iterations"]
+    newer = panel[panel["ds"] <= pd.Timestamp("2018-12-01")]
+    pred = model.anchor(newer).predict(2)
+    assert pred["ds"].min() == pd.Timestamp("2019-01-01")  # the months after the newer history
+    assert model.fit_info_["best_iterations"] == boosters

@@ -214,6 +214,14 @@ class DemandForecaster:
             weight_valid=_unit(valid) if early else None,
         )
 
+    def anchor(self, data: pd.DataFrame) -> DemandForecaster:
+        """Forecast from the end of ``data`` (newer history in the fitted format) without refitting.
+
+        For a model that runs on: the fitted boosters stay, the lags and windows come from ``data``.
+        """
+        self._store_origin(data)
+        return self
+
     def _store_origin(self, data: pd.DataFrame) -> None:
         feats = origin_features(data, self.spec.features)
         self.origin_ = feats.groupby(ID, sort=False).tail(1).reset_index(drop=True)
