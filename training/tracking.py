@@ -21,6 +21,7 @@ import mlflow
 import pandas as pd
 from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion
+from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 
 CHALLENGER = "challenger"
@@ -163,6 +164,14 @@ def predict_scores(estimator: Any, frame: pd.DataFrame) -> Any:
     if hasattr(estimator, "predict_proba"):
         return estimator.predict_proba(frame)[:, 1]
     return estimator.predict(frame)
+
+
+def alias_version(model_name: str, alias: str = CHAMPION) -> str | None:
+    """The version number ``alias`` points at, or None when the model or the alias does not exist."""
+    try:
+        return str(MlflowClient().get_model_version_by_alias(model_name, alias).version)
+    except MlflowException:
+        return None
 
 
 def load_alias(model_name: str, alias: str = CHAMPION) -> Any:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 import typer
-from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from monitoring.drift import DriftThresholds
@@ -28,7 +27,7 @@ from monitoring.target_drift import check_demand_model, check_lead_time_model
 from pipelines.commands.features import read_canonical_tables
 from serving.prediction_log import read_prediction_log
 from settings import Settings, load_settings
-from training.tracking import CHAMPION, configure, load_reference
+from training.tracking import CHAMPION, alias_version, configure, load_reference
 
 RISK_MODEL = "backorder_risk"
 EXPERIMENT = "monitoring"
@@ -36,13 +35,6 @@ EXPERIMENT = "monitoring"
 
 class MonitoringInputError(RuntimeError):
     """Something monitoring cannot run without (no log, no champion)."""
-
-
-def _champion_version(name: str) -> str | None:
-    try:
-        return str(MlflowClient().get_model_version_by_alias(name, CHAMPION).version)
-    except MlflowException:
-        return None
 
 
 def _canonical(settings: Settings, names: tuple[str, ...]) -> dict[str, pd.DataFrame] | None:
@@ -70,7 +62,7 @@ def run_monitoring(
     window = current_window(logged_lines(log), days)
 
     configure(settings.tracking_uri, settings.artifact_root, EXPERIMENT)
-    champion = _champion_version(RISK_MODEL)
+    champion = alias_version(RISK_MODEL)
     if champion is None:
         raise MonitoringInputError(
             f"no champion of {RISK_MODEL!r} in the registry at {settings.tracking_uri}: "
@@ -93,7 +85,7 @@ def run_monitoring(
     checks = [risk]
     for name, needs in (("demand", ("order_lines", "orders")), ("lead_time", ("purchase_orders",))):
         tables = _canonical(settings, needs) if as_of is not None else None
-        if _champion_version(name) is None:
+        if alias_version(name) is None:
             checks.append(ModelCheck(name, False, [], {"skipped": "no champion registered"}))
         elif tables is None:
             checks.append(ModelCheck(name, False, [], {"skipped": f"canonical table(s) {list(needs)} missing"}))

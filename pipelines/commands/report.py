@@ -64,23 +64,16 @@ def _check_inputs(settings: Settings) -> None:
         )
 
 
-def _champion_version(name: str) -> str | None:
-    from mlflow import MlflowClient
-
-    try:
-        return str(MlflowClient().get_model_version_by_alias(name, "champion").version)
-    except Exception:  # no such model or alias, or no registry database yet
-        return None
-
-
 def _champions(settings: Settings) -> dict[str, str]:
     import mlflow
+
+    from training.tracking import alias_version
 
     mlflow.set_tracking_uri(settings.tracking_uri)
     mlflow.set_registry_uri(settings.tracking_uri)
     versions = {}
     for name in (RISK_MODEL, DEMAND_MODEL, LEAD_TIME_MODEL):
-        version = _champion_version(name)
+        version = alias_version(name)
         if version is None and name in TRAIN_TARGET:
             raise ReportInputError(
                 f"no champion of {name!r} in the registry at {settings.tracking_uri}: run "
