@@ -82,7 +82,7 @@ class Scorer:
         except Exception as exc:  # any store failure (connection, timeout, corrupt file) alike
             self._store_down_until = time.monotonic() + self.store_retry_seconds
             raise FeatureStoreUnavailable(f"online feature store unreachable: {exc}") from exc
-        unknown = online.isna().all(axis=1).to_numpy()
+        unknown = np.isnan(online.to_numpy(dtype="float64")).all(axis=1)
         if unknown.any():
             positions = np.flatnonzero(unknown)
             raise InvalidLines(
@@ -107,20 +107,29 @@ class Scorer:
         """``lines`` (LINE_COLUMNS, customer_tier, ``_path``) with features and decisions added."""
         feats = self.features(lines, request_time)
         model_input = feats[self._names]
-        proba = np.asarray(self.risk_model.predict_proba(model_input))[:, 1]
+        proba, contrib = self._predict(model_input)
         low, high = self.thresholds
         level = np.where(proba >= high, "high", np.where(proba >= low, "medium", "low"))
         scored = lines.assign(
             backorder_probability=proba, risk_level=level, available=feats["available"]
         )
-        scored["reasons"] = self._reasons(model_input)
+        scored["reasons"] = self._reasons(model_input, contrib)
         names = self._names  # per-line records for the log, without DataFrame.to_dict's overhead
         scored["features"] = [dict(zip(names, row, strict=True)) for row in model_input.to_numpy().tolist()]
         decided = self.decide(scored)
         return pd.concat([scored, decided], axis=1)
 
-    def _reasons(self, model_input: pd.DataFrame) -> list[list[dict[str, Any]]]:
-        contrib = contributions(self.risk_model, model_input)
+    def _predict(self, model_input: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+        """Backorder probability and feature contributions per line, in one pass when the model
+        offers it (``BoosterClassifier.predict_proba_and_contributions``)."""
+        both = getattr(self.risk_model, "predict_proba_and_contributions", None)
+        if both is not None:
+            proba, contrib = both(model_input)
+        else:
+            proba, contrib = self.risk_model.predict_proba(model_input), contributions(self.risk_model, model_input)
+        return np.asarray(proba)[:, 1], contrib
+
+    def _reasons(self, model_input: pd.DataFrame, contrib: np.ndarray | None) -> list[list[dict[str, Any]]]:
         if contrib is None:
             return [[] for _ in range(len(model_input))]
         contrib = contrib[:, : len(self._names)]  # drop the bias column
@@ -172,8 +181,9 @@ def lines_frame(orders: Sequence[dict[str, Any]], batch: bool = False) -> pd.Dat
         for o, order in enumerate(orders)
         for i, line in enumerate(order["lines"])
     ]
-    frame = pd.DataFrame(rows)
-    frame["requested_date"] = pd.to_datetime(frame["requested_date"])
+    # Column lists and a NumPy date parse: half the time of DataFrame(rows) plus pd.to_datetime.
+    frame = pd.DataFrame({column: [row[column] for row in rows] for column in (rows[0] if rows else LINE_COLUMNS)})
+    frame["requested_date"] = np.asarray(frame["requested_date"].tolist(), dtype="datetime64[ns]")
     frame["quantity"] = frame["quantity"].astype("float64")
     return frame
 

@@ -1,0 +1,45 @@
+"""The seed-averaged classifier: one TreeSHAP pass gives the same probabilities as predict_proba."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from training.engine import ModelSpec
+from training.risk_classifier import SMALL_BATCH_ROWS, BoosterClassifier
+from training.splits import ordered_split
+
+FEATURES = ("projected_stock", "noise")
+
+
+def _fitted() -> tuple[BoosterClassifier, pd.DataFrame]:
+    rng = np.random.default_rng(5)
+    n = 6000
+    X = pd.DataFrame({"projected_stock": rng.normal(0, 50, n), "noise": rng.normal(size=n)})
+    X.loc[::50, "noise"] = np.nan  # missing values take LightGBM's missing branch either way
+    y = (X["projected_stock"] + rng.normal(0, 20, n) < -60).to_numpy()
+    folds = ordered_split(n)
+    spec = ModelSpec("toy", "binary", FEATURES, params={"num_threads": 1}, num_boost_round=60)
+    model = BoosterClassifier(spec, n_seeds=2).fit(
+        X.iloc[folds.train], y[folds.train],
+        validation=(X.iloc[folds.validation], y[folds.validation]),
+        calibration=(X.iloc[folds.calibration], y[folds.calibration]),
+    )
+    return model, X
+
+
+def test_one_pass_scoring_matches_predict_proba_for_requests_and_batches():
+    model, X = _fitted()
+    for rows in (X.head(10), X.head(SMALL_BATCH_ROWS + 100)):  # one thread, then all threads
+        proba, contrib = model.predict_proba_and_contributions(rows)
+        np.testing.assert_allclose(proba, model.predict_proba(rows), atol=1e-9)
+        np.testing.assert_allclose(contrib, model.contributions(rows), atol=1e-12)
+        assert contrib.shape == (len(rows), len(FEATURES) + 1)
+
+
+def test_riskier_stock_positions_get_higher_probabilities():
+    model, _ = _fitted()
+    rows = pd.DataFrame({"projected_stock": [-150.0, 0.0, 150.0], "noise": [0.0, 0.0, np.nan]})
+    p = model.predict_proba(rows)[:, 1]
+    assert p[0] > p[1] > p[2] - 1e-9
+    assert p[0] > 0.5 > p[2]
