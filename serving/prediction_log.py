@@ -1,9 +1,11 @@
 """Durable log of every scored line, for monitoring and audit.
 
-SQLite in WAL mode with ``synchronous=FULL``: each request's lines are one transaction, committed
-before the answer is sent, so a killed process loses nothing it has answered for and a reader in
-another process sees every committed line. Inputs, features and outputs are stored as JSON text so
-a model with new features needs no schema change.
+SQLite in WAL mode: each request's lines are one transaction, committed before the answer is
+sent, so a killed process loses nothing it has answered for (the commit is in the operating
+system's hands) and a reader in another process sees every committed line. ``sync="normal"`` (the
+default) leaves flushing to disk to WAL checkpoints; ``sync="full"`` also fsyncs every commit, so
+that a power cut loses nothing either, at about a millisecond per request. Inputs, features and
+outputs are stored as JSON text so a model with new features needs no schema change.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -30,18 +33,21 @@ COLUMNS = [
 ]
 _SCHEMA = f"CREATE TABLE IF NOT EXISTS predictions ({', '.join(COLUMNS)})"
 JSON_COLUMNS = ("inputs", "features", "outputs")
+SYNC_MODES = ("normal", "full")
 
 
 class PredictionLog:
     """Appends scored lines; one connection per instance, guarded for the service's threads."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, sync: Literal["normal", "full"] = "normal") -> None:
+        if sync not in SYNC_MODES:
+            raise ValueError(f"sync must be one of {SYNC_MODES}, got {sync!r}")
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / FILE_NAME
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute(f"PRAGMA synchronous={sync.upper()}")
         self._conn.execute(_SCHEMA)
 
     def append(self, rows: list[dict[str, object]]) -> None:

@@ -117,7 +117,7 @@ def build_runtime(
     fixed = components.as_of
     clock = today or ((lambda: fixed) if fixed is not None else _today)
     keyring = KeyRing.from_settings(settings.api_keys, settings.profile, settings.allow_dev_key)
-    log = PredictionLog(settings.prediction_log_dir)
+    log = PredictionLog(settings.prediction_log_dir, settings.prediction_log_sync)
     risk = components.models.get(RISK)
     scorer = None
     if risk is not None and components.reader is not None and components.supply is not None:

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         None, description="Date the service scores as of; None = today (embedded: the data's last day if older)."
     )
 
+    prediction_log_sync: Literal["normal", "full"] = Field(
+        "normal",
+        description="normal: a killed process loses no logged line; full: a power cut neither (fsync per request).",
+    )
+
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
 
     config_file: Path | None = Field(default=None, exclude=True)

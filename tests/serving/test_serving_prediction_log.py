@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from serving_helpers import auth, order
 
 from serving.prediction_log import PredictionLog, read_prediction_log
@@ -36,12 +37,18 @@ def test_a_new_reader_sees_every_line_after_each_request(client, runtime):
         assert first["inputs"]["customer_tier"] == "gold"
 
 
-def test_log_is_wal_with_full_sync(tmp_path):
-    log = PredictionLog(tmp_path)
+@pytest.mark.parametrize(("sync", "level"), [("normal", 1), ("full", 2)])
+def test_log_is_wal_with_the_configured_sync(tmp_path, sync, level):
+    log = PredictionLog(tmp_path, sync)
     with sqlite3.connect(log.path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert log._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert log._conn.execute("PRAGMA synchronous").fetchone()[0] == level
     log.close()
+
+
+def test_an_unknown_sync_mode_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="sync must be one of"):
+        PredictionLog(tmp_path, "off")
 
 
 def test_lines_survive_a_killed_process(tmp_path):
