@@ -35,12 +35,12 @@ def _check(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
         raise ValueError(f"{what}: missing column(s) {missing}")
 
 
-def _day(values: pd.Series) -> pd.Series:
-    """Calendar day of naive or timezone-aware timestamps (aware ones in UTC)."""
+def _day(values: pd.Series) -> np.ndarray:
+    """Calendar day of naive or timezone-aware timestamps (aware ones in UTC), as datetime64[D]."""
     stamps = pd.to_datetime(values)
-    if stamps.dt.tz is not None:
+    if isinstance(stamps.dtype, pd.DatetimeTZDtype):
         stamps = stamps.dt.tz_convert(None)
-    return stamps.dt.floor("D")
+    return stamps.to_numpy("datetime64[ns]").astype("datetime64[D]")
 
 
 def request_features(requests: pd.DataFrame, position: pd.DataFrame) -> pd.DataFrame:
@@ -67,7 +67,7 @@ def request_features(requests: pd.DataFrame, position: pd.DataFrame) -> pd.DataF
     return pd.DataFrame(
         {
             "line_quantity": quantity,
-            "days_until_requested": (requested - ordered).dt.days.to_numpy(dtype="float64"),
+            "days_until_requested": (requested - ordered) / np.timedelta64(1, "D"),
             "customer_tier_code": tier.to_numpy(dtype="float64"),
             "quantity_over_available": quantity / np.maximum(available, 1.0),
             "shortfall_qty": np.clip(quantity - available, 0.0, None),

@@ -36,16 +36,23 @@ ACTION_COLUMNS = [
 
 class SupplySource(Protocol):
     def supply(self, sku_ids: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(stock: sku_id, location_id, on_hand, allocated; inbound: open POs, delay quantiles)."""
+        """(stock: sku_id, location_id, on_hand, allocated, one row per SKU-location;
+        inbound: open POs with delay quantiles)."""
         ...
 
 
 @dataclass
 class FrameSupply:
-    """Stock positions and open POs held in memory (refreshed by whoever owns them)."""
+    """Stock positions and open POs held in memory (refreshed by whoever owns them).
+
+    A SKU-location listed twice in ``stock`` keeps its first row.
+    """
 
     stock: pd.DataFrame
     inbound: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        self.stock = self.stock.drop_duplicates(KEY)
 
     def supply(self, sku_ids: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
         wanted = set(sku_ids)
@@ -65,9 +72,7 @@ class ActionPlanner:
 
     def __call__(self, scored: pd.DataFrame) -> pd.DataFrame:
         stock, inbound = self.source.supply(scored["sku_id"].unique().tolist())
-        promised = promise_lines(
-            scored, stock.drop_duplicates(KEY), inbound, self.today(), self.confidence
-        )
+        promised = promise_lines(scored, stock, inbound, self.today(), self.confidence)
         return choose_actions(scored, promised, stock)
 
 
