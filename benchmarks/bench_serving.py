@@ -13,7 +13,7 @@ concurrent clients); and ``mlflow models serve -m models:/backorder_risk@champio
 Builds the real service (``RiskService.to_asgi()``) on generated components: a LightGBM risk
 model (100 trees) fitted on generated order lines, an in-memory feature reader, stock and open
 POs. Each request goes through HTTP parsing, auth, features, the model, TreeSHAP reasons,
-promise dates and actions, and a committed, fsync'd prediction-log transaction. Figures:
+promise dates and actions, and a committed prediction-log transaction. Figures:
 sequential p50/p99 latency of one order, and lines per second for batches of orders.
 """
 
