@@ -65,7 +65,14 @@ def model_policy(start: Checkpoint, settings: ModelSettings = ModelSettings()) -
         window=config.forecast_window_days,
         order_cost=config.ordering_cost,
         demand=ForecastDemand(
-            models, keys, history, cutoff, promotions, settings.demand_history_days, settings.forecast_every
+            models,
+            keys,
+            history,
+            cutoff,
+            promotions,
+            settings.demand_history_days,
+            settings.forecast_every,
+            settings.level_window,
         ),
         lead_times=ModelLeadTimes(models, keys),
     )

@@ -7,8 +7,11 @@ dated on or after the cut-off. During the replay the policy reads them through t
 
 - ``ForecastDemand`` re-anchors the fitted forecaster at today (features from the demand seen up
   to today, no refit) every ``refresh_every`` days, with promotions announced by today as known
-  covariates, and turns the daily quantiles into demand quantiles over any horizon (split-normal
-  mean and s.d. per day, days independent; beyond the model's horizon the weekly average).
+  covariates, and turns the daily forecasts into demand quantiles over any horizon (the mean
+  booster's expected demand, the split-normal s.d. of the daily quantiles, days independent;
+  beyond the model's horizon the weekly average). Its level is corrected per category by the
+  ratio of actual to forecast demand of the forecasts made in the last ``level_window`` days
+  whose week is already observed (``training.forecasting.level``).
 - ``ModelLeadTimes`` predicts the delay quantiles of every PO line once, from what is known when
   it is placed, and of a hypothetical primary-supplier order placed today (reorder lead times);
   an ASN replaces the prediction by the announced date, an open line's delay is at least
@@ -18,7 +21,7 @@ dated on or after the cut-off. During the replay the policy reads them through t
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -27,6 +30,7 @@ from decisions import quantiles
 from features.timeseries import ID, TARGET, TIME
 from simulation.policy import StateView
 from simulation.world import World, world_tables
+from training.forecasting.level import level_factors
 from training.forecasting.model import DemandForecaster
 from training.lead_time.model import LeadTimeModel
 from training.world_datasets import daily_demand, received_po_lines
@@ -43,7 +47,8 @@ class ModelSettings:
     demand_learning_rate: float = 0.15
     lead_time_rounds: int = 300
     forecast_every: int = 2  # days between re-anchored demand forecasts during the replay
-    service_level: float = 0.93  # of the model policy's reorder points; set on seeds 0-2 only
+    level_window: int = 28  # days of scored forecasts in the per-category level correction
+    service_level: float = 0.90  # of the model policy's reorder points; set on seeds 0-2 only
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,9 @@ def train_world_models(
         learning_rate=settings.demand_learning_rate,
         num_boost_round=settings.demand_rounds,
     )
-    forecaster = DemandForecaster(demand_spec(job)).fit(demand)
+    # Reorder points need expected demand: the forecaster's own mean booster, not a mean rebuilt
+    # from P10/P50/P90 (biased by world, see ``DemandSpec.mean_objective``).
+    forecaster = DemandForecaster(replace(demand_spec(job), mean_objective="tweedie")).fit(demand)
     lead_time = LeadTimeModel(LEAD_TIME_SPEC, num_boost_round=settings.lead_time_rounds).fit(lines)
     return TrainedModels(
         demand=forecaster,
@@ -135,12 +142,15 @@ class ForecastDemand:
         promotions: pd.DataFrame,
         history_days: int = 120,
         refresh_every: int = 1,
+        level_window: int = 28,
     ) -> None:
         """``history``: (days, N) units ordered on days ``first_day - days .. first_day - 1``.
 
         ``promotions``: ``n, announced_day, start_day, end_day, discount`` (all announced ones;
         a promotion is used only from its announcement day on).
         """
+        if level_window + models.demand.spec.horizon > history_days:
+            raise ValueError("level_window + the forecast horizon must fit in history_days")
         self.forecaster = models.demand
         self.keys = keys
         self.history_days = history_days
@@ -151,6 +161,9 @@ class ForecastDemand:
         self.made_on = -(10**9)
         self.horizon = self.forecaster.spec.horizon
         self.daily_mean = self.daily_sd = np.zeros((len(keys.sku), self.horizon))
+        self.level_window = level_window
+        self.made: list[tuple[int, np.ndarray]] = []  # (day, raw forecast of the next horizon days)
+        self.level = np.ones(len(keys.sku))
         self.seconds = 0.0
 
     def _observe(self, view: StateView) -> None:
@@ -180,10 +193,23 @@ class ForecastDemand:
         p = {q: pred[q].to_numpy().reshape(n_total, self.horizon) for q in ("p10", "p50", "p90")}
         order = pd.Index(pred[ID].to_numpy().reshape(n_total, self.horizon)[:, 0]).get_indexer(self.keys.series)
         p = {q: v[order] for q, v in p.items()}
-        self.daily_mean = np.maximum(quantiles.mean(p["p10"], p["p50"], p["p90"]), 0.0)
-        self.daily_sd = quantiles.std(p["p10"], p["p50"], p["p90"])
+        raw = np.maximum(pred["mean"].to_numpy().reshape(n_total, self.horizon)[order], 0.0)
+        self.level = self._level(day, raw)
+        self.daily_mean = raw * self.level[:, None]
+        self.daily_sd = quantiles.std(p["p10"], p["p50"], p["p90"]) * self.level[:, None]
         self.made_on = day
         self.seconds += time.perf_counter() - started
+
+    def _level(self, day: int, raw: np.ndarray) -> np.ndarray:
+        """Per-category tracking signal over the recent forecasts whose whole horizon is observed."""
+        self.made = [(d, f) for d, f in self.made if d > day - self.level_window - self.horizon]
+        scored = [(d, f) for d, f in self.made if d + self.horizon <= day]
+        self.made.append((day, raw.sum(axis=1)))
+        if not scored:
+            return np.ones(len(raw))
+        rows = len(self.buffer) - 1 - day  # buffer row of day 0; the last row is today
+        actual = [self.buffer[rows + d + 1 : rows + d + 1 + self.horizon].sum(axis=0) for d, _ in scored]
+        return level_factors(np.array([f for _, f in scored]), np.array(actual), self.keys.category)
 
     def _future(self, day: int) -> pd.DataFrame:
         n_total = len(self.keys.sku)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from decisions import quantiles
 from features.timeseries import LagFeatureSpec
 from training import forecast_metrics as fm
 from training.forecasting.backtest import rolling_origin_backtest
@@ -78,11 +79,37 @@ def test_tweedie_center_for_intermittent_demand(make_panel) -> None:
     assert pred["p10"].median() == 0.0 < pred["p90"].median()
 
 
+def test_mean_booster_gives_the_level_of_lumpy_demand_where_the_median_is_far_below() -> None:
+    """Planning needs expected demand: on lumpy series the median is no estimate of it."""
+    rng = np.random.default_rng(3)
+    ids = [f"s{i:03d}" for i in range(200)]
+    level = pd.Series(rng.uniform(20, 200, len(ids)), index=ids)
+    df = pd.DataFrame(
+        {
+            "unique_id": np.repeat(ids, 48),
+            "ds": np.tile(pd.date_range("2015-01-01", periods=48, freq="MS"), len(ids)),
+            "price": 1.0,
+        }
+    )
+    busy = rng.random(len(df)) < 0.45  # demand in 45% of the periods, exponential sizes
+    df["y"] = np.where(busy, df["unique_id"].map(level) * rng.exponential(1.0, len(df)), 0.0)
+    spec = DemandSpec(**{**SPEC.__dict__, "mean_objective": "tweedie"})
+    train, test = split(df, "2017-12-01")
+    pred = DemandForecaster(spec).fit(train).predict(6, test.drop(columns="y"))
+    expected = 0.45 * pred["unique_id"].map(level).sum()
+    rebuilt = quantiles.mean(pred["p10"], pred["p50"], pred["p90"]).sum()  # split normal of the quantiles
+    assert pred["p50"].sum() < 0.5 * expected
+    assert abs(pred["mean"].sum() / expected - 1) < 0.1 < abs(rebuilt / expected - 1)
+    assert (pred["mean"] >= 0).all()
+
+
 def test_bad_inputs_name_the_problem(panel) -> None:
     with pytest.raises(ValueError, match="price"):
         DemandForecaster(SPEC).fit(panel.drop(columns="price"))
     with pytest.raises(ValueError, match="history"):
         DemandForecaster(SPEC).fit(panel[panel["ds"] < "2015-08-01"])
+    with pytest.raises(ValueError, match="mean_objective"):
+        DemandForecaster(DemandSpec(**{**SPEC.__dict__, "mean_objective": "l1"})).fit(panel)
     model = DemandForecaster(SPEC).fit(panel)
     with pytest.raises(ValueError, match="horizon"):
         model.predict(7, None)
