@@ -16,9 +16,9 @@ import pandas as pd
 
 from contracts.tables import CANONICAL_TABLES
 from features.chunks import sku_groups
-from features.demand import demand_feature_names, demand_features, order_demand
+from features.demand import FORECAST_FEATURES, demand_feature_names, demand_features, order_demand
 from features.grid import make_grid, to_day
-from features.inventory import inventory_feature_names, inventory_features
+from features.inventory import ETA_FEATURES, inventory_feature_names, inventory_features
 from features.labels import DEFAULT_HORIZON, order_line_labels, sku_location_labels
 from features.supplier import (
     calendar_grid,
@@ -71,6 +71,12 @@ def sku_location_feature_names() -> list[str]:
     )
 
 
+def asof_feature_names() -> list[str]:
+    """Features computed from the demand and lead-time models' as-of outputs: NaN without them
+    (``forecasts`` and ``po_etas`` of the build functions, made by ``backorder features asof``)."""
+    return [*FORECAST_FEATURES, *ETA_FEATURES]
+
+
 def available_at(day: pd.Series) -> pd.Series:
     """When a day's end-of-day figures may be used: midnight (UTC) after the day."""
     return (
@@ -101,11 +107,13 @@ def sku_location_columns(
     sku_suppliers: pd.DataFrame,
     horizon: int = DEFAULT_HORIZON,
     forecasts: pd.DataFrame | None = None,
+    po_etas: pd.DataFrame | None = None,
 ) -> dict[str, object]:
     """Per snapshot: keys, primary ``supplier_id``, features, ``label``, ``label_complete``.
 
     Columns as arrays: the wide table is assembled once, by the caller. ``lines`` comes from
-    ``demand.order_demand``. Rows are independent per SKU, so any split of the inputs by SKU
+    ``demand.order_demand``; ``forecasts`` and ``po_etas`` are the as-of model outputs (see
+    ``asof_feature_names``). Rows are independent per SKU, so any split of the inputs by SKU
     gives the same rows (what ``features.distributed`` and ``chunks`` rely on).
     """
     spans = snapshots.groupby(list(SKU_LOCATION_KEYS), sort=False)["snapshot_date"].agg(
@@ -115,7 +123,7 @@ def sku_location_columns(
     demand = demand_features(grid, lines, promotions, horizon, forecasts)
     primary = primary_suppliers(sku_suppliers)
     inventory = inventory_features(
-        grid, snapshots, purchase_orders, asn_events, primary, demand["demand_mean_28"].to_numpy()
+        grid, snapshots, purchase_orders, asn_events, primary, demand["demand_mean_28"].to_numpy(), po_etas
     )
     labels = sku_location_labels(grid, inventory["backordered"].to_numpy(), lines, horizon)
     keep = ~np.isnan(inventory["on_hand"].to_numpy())  # rows with a snapshot
@@ -142,20 +150,13 @@ def sku_location_table(
     sku_suppliers: pd.DataFrame,
     horizon: int = DEFAULT_HORIZON,
     forecasts: pd.DataFrame | None = None,
+    po_etas: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """``sku_location_columns`` as a DataFrame."""
-    return pd.DataFrame(
-        sku_location_columns(
-            snapshots,
-            lines,
-            promotions,
-            purchase_orders,
-            asn_events,
-            sku_suppliers,
-            horizon,
-            forecasts,
-        )
+    columns = sku_location_columns(
+        snapshots, lines, promotions, purchase_orders, asn_events, sku_suppliers, horizon, forecasts, po_etas
     )
+    return pd.DataFrame(columns)
 
 
 def supplier_table(
@@ -221,6 +222,7 @@ def iter_feature_tables(
     horizon: int = DEFAULT_HORIZON,
     forecasts: pd.DataFrame | None = None,
     skus_per_group: int = SKUS_PER_GROUP,
+    po_etas: pd.DataFrame | None = None,
 ) -> Iterator[tuple[str, pd.DataFrame]]:
     """``(table name, rows)`` pieces of every feature and label table, SKU group by SKU group.
 
@@ -251,6 +253,7 @@ def iter_feature_tables(
         "asn_events": asn,
         "sku_suppliers": tables["sku_suppliers"],
         "forecasts": forecasts,
+        "po_etas": po_etas,
     }
     for part in sku_groups(by_sku, skus_per_group):
         sku_location = sku_location_columns(
@@ -262,6 +265,7 @@ def iter_feature_tables(
             part["sku_suppliers"],
             horizon,
             part["forecasts"],
+            part["po_etas"],
         )
         yield "sku_location_features", sku_location_rows(sku_location, supplier, lane)
         yield "sku_location_labels", label_rows(sku_location)
@@ -272,12 +276,13 @@ def build_feature_tables(
     horizon: int = DEFAULT_HORIZON,
     forecasts: pd.DataFrame | None = None,
     skus_per_group: int = SKUS_PER_GROUP,
+    po_etas: pd.DataFrame | None = None,
 ) -> FeatureTables:
     """All feature and label tables in memory (``iter_feature_tables``, pieces concatenated)."""
     pieces: dict[str, list[pd.DataFrame]] = {
         name: [] for name in FeatureTables.__dataclass_fields__
     }
-    for name, frame in iter_feature_tables(tables, horizon, forecasts, skus_per_group):
+    for name, frame in iter_feature_tables(tables, horizon, forecasts, skus_per_group, po_etas):
         pieces[name].append(frame)
     return FeatureTables(
         **{name: pd.concat(frames, ignore_index=True) for name, frames in pieces.items()}

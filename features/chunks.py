@@ -20,6 +20,7 @@ SKU_TABLES = (
     "asn_events",
     "sku_suppliers",
     "forecasts",
+    "po_etas",
 )
 
 

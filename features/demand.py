@@ -18,6 +18,8 @@ WINDOWS = (7, 28, 91)
 INTERMITTENCY_WINDOW = 91
 TREND_WINDOW = 28
 FORECAST_WINDOW = 28
+# Columns computed from as-of demand forecasts (NaN without them).
+FORECAST_FEATURES = (f"forecast_bias_{FORECAST_WINDOW}", f"forecast_wape_{FORECAST_WINDOW}")
 
 
 def demand_feature_names() -> list[str]:
@@ -31,8 +33,7 @@ def demand_feature_names() -> list[str]:
         "promo_active",
         "promo_next_h",
         "promo_discount_next_h",
-        f"forecast_bias_{FORECAST_WINDOW}",
-        f"forecast_wape_{FORECAST_WINDOW}",
+        *FORECAST_FEATURES,
     ]
     return names
 

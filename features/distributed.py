@@ -88,11 +88,13 @@ def _mine(frame: pd.DataFrame, key: str, number: int, npartitions: int) -> pd.Da
 
 
 def _sku_location_part(
-    snapshots, lines, promotions, pos, asn, *, number, sku_suppliers, npartitions, horizon
+    snapshots, lines, promotions, pos, asn, *model_outputs, number, sku_suppliers, npartitions, horizon, outputs
 ):
     terms = _mine(sku_suppliers, "sku_id", number, npartitions)
+    given = dict(zip(outputs, model_outputs, strict=True))
     return sku_location_table(
-        snapshots, lines, promotions, pos, asn.drop(columns=["sku_id"]), terms, horizon
+        snapshots, lines, promotions, pos, asn.drop(columns=["sku_id"]), terms, horizon,
+        given.get("forecasts"), given.get("po_etas"),
     )
 
 
@@ -106,12 +108,17 @@ def _lane_part(pos, *, number, sku_suppliers, npartitions, calendar):
 
 
 def feature_frames_dask(
-    tables: dict[str, dd.DataFrame | pd.DataFrame], npartitions: int, horizon: int = DEFAULT_HORIZON
+    tables: dict[str, dd.DataFrame | pd.DataFrame],
+    npartitions: int,
+    horizon: int = DEFAULT_HORIZON,
+    forecasts: dd.DataFrame | pd.DataFrame | None = None,
+    po_etas: dd.DataFrame | pd.DataFrame | None = None,
 ) -> tuple[dd.DataFrame, dd.DataFrame, dd.DataFrame, dd.DataFrame]:
     """Lazy SKU-location, supplier, lane and order-line frames, as in ``build``.
 
     Large tables are Dask DataFrames (e.g. ``dd.read_parquet``); ``suppliers`` and
-    ``sku_suppliers`` are small and are used as pandas frames.
+    ``sku_suppliers`` are small and are used as pandas frames. ``forecasts`` and ``po_etas``
+    (the as-of model outputs, with ``sku_id``) are partitioned by SKU like the large tables.
     """
     check_tables(tables)
     small = {name: _pandas(tables[name]) for name in ("suppliers", "sku_suppliers")}
@@ -129,9 +136,14 @@ def feature_frames_dask(
     lines = tables["order_lines"].merge(header, on="order_id", how="inner")
     lines = lines.assign(order_date=lines["order_time"].dt.floor("D"))
     asn = tables["asn_events"].merge(pos[["po_id", "sku_id"]], on="po_id", how="inner")
+    outputs = {name: f for name, f in (("forecasts", forecasts), ("po_etas", po_etas)) if f is not None}
+    outputs = {
+        name: f if isinstance(f, dd.DataFrame) else dd.from_pandas(f, npartitions=1)
+        for name, f in outputs.items()
+    }
     by_sku = [
         _partitioned(f, "sku_id", npartitions)
-        for f in (snapshots, lines, tables["promotions"], pos, asn)
+        for f in (snapshots, lines, tables["promotions"], pos, asn, *outputs.values())
     ]
     sku_location = _run(
         _sku_location_part,
@@ -139,6 +151,7 @@ def feature_frames_dask(
         npartitions,
         sku_suppliers=small["sku_suppliers"],
         horizon=horizon,
+        outputs=tuple(outputs),
     )
     supplier = _run(
         _supplier_part,
@@ -183,12 +196,16 @@ def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_feature_tables_dask(
-    tables: dict[str, dd.DataFrame | pd.DataFrame], npartitions: int, horizon: int = DEFAULT_HORIZON
+    tables: dict[str, dd.DataFrame | pd.DataFrame],
+    npartitions: int,
+    horizon: int = DEFAULT_HORIZON,
+    forecasts: dd.DataFrame | pd.DataFrame | None = None,
+    po_etas: dd.DataFrame | pd.DataFrame | None = None,
 ) -> FeatureTables:
     """``build.build_feature_tables`` computed partition by partition on the current Dask client.
 
     Returns pandas frames, sorted like the single-machine path. For results beyond memory, take
     the lazy frames of ``feature_frames_dask`` and write them with ``to_parquet`` instead.
     """
-    computed = dd.compute(*feature_frames_dask(tables, npartitions, horizon))
+    computed = dd.compute(*feature_frames_dask(tables, npartitions, horizon, forecasts, po_etas))
     return split_tables(*[_canonical(frame) for frame in computed])

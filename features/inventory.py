@@ -5,6 +5,10 @@ Stock columns come from the snapshot of day t. Pipeline stock comes from purchas
 ASN whose ``event_time`` falls on or before day t, else its promised date. "Inbound within the lead
 time" sums open PO quantity expected by t + L, L being the primary supplier's quoted lead time.
 Inventory position = on hand - allocated - backordered + pipeline (see ``inventory_features``).
+
+The ``*_eta_*`` columns count the same open POs by the lead-time model's arrival quantiles
+instead, as predicted when each PO was placed (``po_etas``, from the as-of step); they are NaN
+without them, or on days when an open PO has no prediction (placed before the model's first refit).
 """
 
 from __future__ import annotations
@@ -16,6 +20,14 @@ from features.grid import Grid, interval_sum, to_day
 
 STOCK_COLUMNS = ("on_hand", "allocated", "in_transit", "backordered")
 COVER_DEMAND = "demand_mean_28"
+# Columns computed from the lead-time model's as-of ETAs (NaN without them).
+ETA_FEATURES = (
+    "inbound_eta_p50_lt_qty",
+    "inbound_eta_p90_lt_qty",
+    "projected_position_lt_eta_p90",
+    "open_po_expected_late_qty",
+)
+PO_ETA_COLUMNS = ("po_id", "eta_p50", "eta_p90", "p_late")
 
 
 def inventory_feature_names() -> list[str]:
@@ -29,6 +41,7 @@ def inventory_feature_names() -> list[str]:
         "inventory_position",
         "days_of_cover",
         "projected_position_lt",
+        *ETA_FEATURES,
     ]
 
 
@@ -105,11 +118,13 @@ def inventory_features(
     asn_events: pd.DataFrame,
     lead_times: pd.DataFrame,
     demand_rate: np.ndarray,
+    po_etas: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Inventory-position features for every row of a SKU-location ``grid``.
 
     ``lead_times`` has ``sku_id, quoted_lead_time_days`` (the primary supplier's quote);
-    ``demand_rate`` is units/day per grid row (e.g. the 28-day mean) for cover and projection.
+    ``demand_rate`` is units/day per grid row (e.g. the 28-day mean) for cover and projection;
+    ``po_etas`` has ``po_id, eta_p50, eta_p90, p_late`` per PO, as predicted when it was placed.
     """
     stock, _ = snapshot_stock(grid, snapshots)
     keys = purchase_orders[["sku_id", "location_id"]]
@@ -147,4 +162,41 @@ def inventory_features(
         cover = np.where(demand_rate > 0, out["available"].to_numpy() / demand_rate, np.nan)
     out["days_of_cover"] = cover
     out["projected_position_lt"] = net + transfers + out["inbound_due_lt_qty"] - demand_rate * lead
+    eta = _eta_features(grid, purchase_orders, po_etas, lt_by_sku)
+    out["inbound_eta_p50_lt_qty"] = np.where(np.isnan(lead), np.nan, eta["p50"])
+    out["inbound_eta_p90_lt_qty"] = np.where(np.isnan(lead), np.nan, eta["p90"])
+    out["projected_position_lt_eta_p90"] = net + transfers + out["inbound_eta_p90_lt_qty"] - demand_rate * lead
+    out["open_po_expected_late_qty"] = eta["late"]
     return out[inventory_feature_names()]
+
+
+def _eta_features(
+    grid: Grid, purchase_orders: pd.DataFrame, po_etas: pd.DataFrame | None, lt_by_sku: pd.Series
+) -> dict[str, np.ndarray]:
+    """Open PO quantity whose model ETA (P50, P90) is by t + L, and its expected late quantity.
+
+    A PO counts from its order date (when its ETA was predicted) to its receipt, on the days
+    t >= eta - L. Rows with an open PO lacking a prediction are NaN: a partial sum would pass for
+    a small inbound.
+    """
+    if po_etas is None:
+        empty = np.full(grid.size, np.nan)
+        return {"p50": empty, "p90": empty, "late": empty}
+    missing = set(PO_ETA_COLUMNS) - set(po_etas.columns)
+    if missing:
+        raise ValueError(f"po_etas: missing column(s) {sorted(missing)}")
+    if po_etas["po_id"].duplicated().any():
+        raise ValueError("po_etas: more than one prediction per po_id")
+    pos = purchase_orders.merge(po_etas[list(PO_ETA_COLUMNS)], on="po_id", how="left")
+    keys = pos[["sku_id", "location_id"]]
+    begin, end = to_day(pos["order_date"]), to_day(pos["received_date"])
+    qty = pos["quantity"].to_numpy(dtype="float64")
+    unknown = interval_sum(grid, keys, begin, end, pos["eta_p50"].isna().to_numpy(dtype="float64")) > 0
+    lead = pos["sku_id"].map(lt_by_sku).fillna(0).to_numpy(np.int64)
+    out = {}
+    for q in ("p50", "p90"):
+        due_begin = np.maximum(begin, to_day(pos[f"eta_{q}"]) - lead)  # NaT: a far-future day, never due
+        out[q] = np.where(unknown, np.nan, interval_sum(grid, keys, due_begin, end, qty))
+    late = interval_sum(grid, keys, begin, end, qty * pos["p_late"].fillna(0.0).to_numpy(dtype="float64"))
+    out["late"] = np.where(unknown, np.nan, late)
+    return out

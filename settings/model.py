@@ -119,6 +119,11 @@ class Settings(BaseSettings):
         return self.data_dir / "features"
 
     @property
+    def asof_dir(self) -> Path:
+        """As-of outputs of the demand and lead-time models (``backorder features asof``)."""
+        return self.data_dir / "asof"
+
+    @property
     def feature_repo_dir(self) -> Path:
         return self.data_dir / "feature_repo"
 

@@ -3,7 +3,8 @@
 Every fold lies entirely after the previous one: the validation fold (early stopping) follows
 training, calibration follows validation, and the test fold, used only to report metrics, comes
 last. Random splits over time-ordered data leak the future into training and flatter the model,
-so nothing here shuffles.
+so nothing here shuffles. ``refit_schedule`` and ``latest_refit`` serve the as-of replays, which
+refit a model on a schedule and use, at each date, only the latest refit made by then.
 """
 
 from __future__ import annotations
@@ -73,3 +74,16 @@ def _folds_from_buckets(bucket: np.ndarray, order: np.ndarray) -> Folds:
     ordered_bucket = bucket[order]
     parts = [order[ordered_bucket == k] for k in range(4)]
     return Folds(*parts)
+
+
+def refit_schedule(first: pd.Timestamp, last: pd.Timestamp, every_days: int) -> list[pd.Timestamp]:
+    """Dates ``first, first + every_days, ...`` up to ``last`` inclusive (empty if first > last)."""
+    if every_days < 1:
+        raise ValueError(f"every_days must be at least 1, got {every_days}")
+    return list(pd.date_range(pd.Timestamp(first), pd.Timestamp(last), freq=f"{every_days}D"))
+
+
+def latest_refit(dates: pd.Series | np.ndarray, refits: Sequence[pd.Timestamp]) -> np.ndarray:
+    """Position in ``refits`` (sorted) of the latest refit on or before each date; -1 if none."""
+    stamps = pd.DatetimeIndex(refits).to_numpy(dtype="datetime64[ns]")
+    return np.searchsorted(stamps, np.asarray(dates, dtype="datetime64[ns]"), side="right") - 1

@@ -76,7 +76,7 @@ def daily_demand(
     sums = lines.groupby(["sku_id", "location_id", TIME], as_index=False)[TARGET].sum()
     out = grid.merge(sums, on=["sku_id", "location_id", TIME], how="left")
     out[TARGET] = out[TARGET].fillna(0.0)
-    out = out.merge(_promotion_days(promotions), on=["sku_id", "location_id", TIME], how="left")
+    out = out.merge(promotion_days(promotions), on=["sku_id", "location_id", TIME], how="left")
     out["promo_active"] = out["promo_discount"].notna().astype("float64")
     out["promo_discount"] = out["promo_discount"].fillna(0.0)
     out = out.merge(skus[["sku_id", "category"]], on="sku_id", how="left")
@@ -84,8 +84,11 @@ def daily_demand(
     return out.drop(columns=list(SERIES_KEYS)).sort_values([ID, TIME], ignore_index=True)
 
 
-def _promotion_days(promotions: pd.DataFrame) -> pd.DataFrame:
-    """One row per SKU-location-day under promotion, with the deepest discount of that day."""
+def promotion_days(promotions: pd.DataFrame) -> pd.DataFrame:
+    """One row per SKU-location-day under promotion, with the deepest discount of that day.
+
+    Every promotion given counts: for what was known at a date, pass the ones announced by then.
+    """
     columns = ["sku_id", "location_id", TIME, "promo_discount"]
     if promotions.empty:
         return pd.DataFrame(columns=columns).astype({TIME: "datetime64[ns]", "promo_discount": "float64"})

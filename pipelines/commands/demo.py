@@ -1,9 +1,15 @@
 """``backorder demo``: the whole loop once on the embedded defaults.
 
-simulate → features (build, Feast apply, materialize) → train the four models → promote →
-score recent orders through the service in-process (fills the prediction log) → monitor → planner
-report. Every step is the code behind its own ``backorder`` command; training skips models whose
-data and recipe are unchanged, so a re-run after a failure does not redo finished work.
+simulate → as-of model outputs → features (build, Feast apply, materialize) → train the four
+models → promote → score recent orders through the service in-process (fills the prediction log)
+→ monitor → planner report. Every step is the code behind its own ``backorder`` command; steps
+skip work whose data and recipe are unchanged, so a re-run after a failure does not redo finished
+work.
+
+The as-of step comes before the feature build because the risk models' features need its outputs;
+it needs no registered model: it refits the demand and lead-time recipes on the canonical tables
+as of each date (the registered demand and lead-time models also train from canonical tables, not
+from the feature store).
 """
 
 from __future__ import annotations
@@ -24,12 +30,18 @@ from pipelines.commands.simulate import format_summary, write_simulation
 from settings import Settings, load_settings
 from simulation import scenario_config
 
-STEPS = ("simulate", "features", "train", "promote", "score", "monitor", "report")
+STEPS = ("simulate", "asof", "features", "train", "promote", "score", "monitor", "report")
 EXAMPLE_REQUEST = Path(__file__).resolve().parents[2] / "examples" / "score_request.json"
 
 
 class DemoStepFailed(RuntimeError):
     """A step of the loop could not run; the message names the step and the cause."""
+
+
+def _asof(settings: Settings, say: Callable[[str], None]) -> None:
+    from pipelines.commands.features import describe_asof, write_asof_outputs
+
+    say(describe_asof(write_asof_outputs(settings)))
 
 
 def _features(settings: Settings, say: Callable[[str], None]) -> None:
@@ -202,6 +214,7 @@ def run_demo(settings: Settings, seed: int, skus: int, days: int, replay_days: i
 
         actions: dict[str, Callable[[], None]] = {
             "simulate": simulate,
+            "asof": lambda: _asof(settings, say),
             "features": lambda: _features(settings, say),
             "train": lambda: _train(settings, say),
             "promote": lambda: _promote(settings, say),
@@ -229,7 +242,7 @@ def demo(
     days: int = typer.Option(730, min=120, help="Days simulated."),
     replay_days: int = typer.Option(7, min=1, help="Days of orders replayed through the service."),
 ) -> None:
-    """Run the whole loop once: simulate, features, train, promote, score, monitor, report."""
+    """Run the whole loop once: simulate, as-of outputs, features, train, promote, score, monitor, report."""
     settings = load_settings(config)
     console = Console()
     started = time.perf_counter()

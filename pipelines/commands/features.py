@@ -1,10 +1,18 @@
-"""``backorder features build|apply|materialize``: feature tables, Feast registry, online store."""
+"""``backorder features asof|build|apply|materialize``: as-of model outputs, feature tables, Feast
+registry, online store.
+
+``asof`` replays the demand and lead-time models over the history (``training.world_asof``) into
+``<data>/asof/``; ``build`` uses those files whenever they were made from the current canonical
+tables, refuses stale ones, and includes them in its digest, so a change of either rebuilds.
+"""
 
 from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -18,8 +26,13 @@ from contracts.tables import CANONICAL_TABLES
 from features.build import REQUIRED_TABLES, TIMESTAMP, iter_feature_tables
 from pipelines.fingerprint import file_digest
 from settings import Settings, load_settings
+from training.world_asof import DEMAND_TABLES, LEAD_TIME_TABLES, AsOfJob, asof_demand_forecasts, asof_po_etas
+from training.world_models import spec_hash
 
 BUILD_STAMP = "build.json"
+ASOF_STAMP = "asof.json"
+ASOF_FILES = {"forecasts": "demand_forecasts.parquet", "po_etas": "po_etas.parquet"}
+ASOF_TABLES = tuple(dict.fromkeys(DEMAND_TABLES + LEAD_TIME_TABLES))
 
 app = typer.Typer(help="Feature tables, labels and the Feast feature store.", no_args_is_help=True)
 
@@ -72,27 +85,127 @@ def write_pieces(pieces: Iterable[tuple[str, pd.DataFrame]], out_dir: Path) -> d
     return rows
 
 
+def _canonical_digest(settings: Settings, names: tuple[str, ...]) -> str:
+    return file_digest([p for n in names if (p := settings.canonical_dir / f"{n}.parquet").exists()])
+
+
+def write_asof_outputs(settings: Settings, job: AsOfJob = AsOfJob(), force: bool = False) -> dict[str, object]:
+    """As-of demand forecasts and PO ETAs of the whole history into ``settings.asof_dir``.
+
+    Returns the step's stamp (rows, seconds, refits); when the canonical tables and ``job`` are
+    those of the last run, nothing is recomputed and the stamp comes back with ``skipped``.
+    """
+    stamp_path = settings.asof_dir / ASOF_STAMP
+    canonical, recipe = _canonical_digest(settings, ASOF_TABLES), spec_hash(job)
+    files = [settings.asof_dir / name for name in ASOF_FILES.values()]
+    if not force and stamp_path.exists() and all(p.exists() for p in files):
+        last = json.loads(stamp_path.read_text())
+        if (last["canonical"], last["recipe"]) == (canonical, recipe):
+            return {**last, "skipped": True}
+    tables = read_canonical_tables(settings.canonical_dir, ASOF_TABLES)
+    started = time.perf_counter()
+    forecasts = asof_demand_forecasts(tables, job)
+    demand_seconds = time.perf_counter() - started
+    etas = asof_po_etas(tables, job)
+    lead_time_seconds = time.perf_counter() - started - demand_seconds
+    settings.asof_dir.mkdir(parents=True, exist_ok=True)
+    stamp_path.unlink(missing_ok=True)  # written last: a half-written step is redone
+    for frame, path in zip((forecasts, etas), files, strict=True):
+        staging = path.with_suffix(".tmp")
+        frame.to_parquet(staging, index=False)
+        staging.replace(path)
+    stamp = {
+        "canonical": canonical,
+        "recipe": recipe,
+        "job": asdict(job),
+        "rows": {"forecasts": len(forecasts), "po_etas": len(etas)},
+        "refits": {"demand": int(forecasts["refit"].nunique()), "lead_time": int(etas["refit"].nunique())},
+        "seconds": {"demand": round(demand_seconds, 1), "lead_time": round(lead_time_seconds, 1)},
+    }
+    stamp_path.write_text(json.dumps(stamp, indent=2))
+    return stamp
+
+
+def asof_inputs(settings: Settings) -> dict[str, Path]:
+    """The as-of files a build uses (none if ``features asof`` never ran); stale ones are an error."""
+    stamp_path = settings.asof_dir / ASOF_STAMP
+    if not stamp_path.exists():
+        return {}
+    if json.loads(stamp_path.read_text())["canonical"] != _canonical_digest(settings, ASOF_TABLES):
+        raise ValueError(
+            f"the as-of outputs in {settings.asof_dir} were made from other canonical tables: "
+            "run `backorder features asof` (or build with --no-asof)"
+        )
+    return {name: settings.asof_dir / file for name, file in ASOF_FILES.items()}
+
+
 def write_feature_tables(
-    settings: Settings, horizon: int, forecasts: Path | None, force: bool = False
+    settings: Settings,
+    horizon: int,
+    forecasts: Path | None,
+    force: bool = False,
+    po_etas: Path | None = None,
+    asof: bool = True,
 ) -> dict[str, int]:
     """Compute feature and label tables from the canonical tables; returns rows per table.
 
-    Skipped (returning the rows of the last build) when the canonical tables, the horizon and the
-    forecasts are those of the last build, unless ``force``.
+    ``forecasts`` / ``po_etas`` default, with ``asof``, to the outputs of ``features asof`` when
+    present. Skipped (returning the rows of the last build) when the canonical tables, the horizon
+    and those files are those of the last build, unless ``force``.
     """
+    found = asof_inputs(settings) if asof else {}
+    forecasts, po_etas = forecasts or found.get("forecasts"), po_etas or found.get("po_etas")
     inputs = [settings.canonical_dir / f"{name}.parquet" for name in REQUIRED_TABLES]
+    extra = [p for p in (forecasts, po_etas) if p is not None]
     stamp = settings.features_dir / BUILD_STAMP
-    digest = file_digest(
-        [p for p in inputs if p.exists()] + ([forecasts] if forecasts else []), f"horizon={horizon}"
-    )
+    digest = file_digest([p for p in inputs if p.exists()] + extra, f"horizon={horizon}")
     if not force and stamp.exists() and (last := json.loads(stamp.read_text()))["inputs"] == digest:
         return {name: int(n) for name, n in last["rows"].items()}
     tables = read_canonical_tables(settings.canonical_dir)
-    forecast_frame = pd.read_parquet(forecasts) if forecasts else None
-    pieces = iter_feature_tables(tables, horizon=horizon, forecasts=forecast_frame)
+    pieces = iter_feature_tables(
+        tables,
+        horizon=horizon,
+        forecasts=pd.read_parquet(forecasts) if forecasts else None,
+        po_etas=pd.read_parquet(po_etas) if po_etas else None,
+    )
     rows = write_pieces(pieces, settings.features_dir)
-    stamp.write_text(json.dumps({"inputs": digest, "horizon": horizon, "rows": rows}, indent=2))
+    used = {"forecasts": str(forecasts) if forecasts else None, "po_etas": str(po_etas) if po_etas else None}
+    stamp.write_text(json.dumps({"inputs": digest, "horizon": horizon, **used, "rows": rows}, indent=2))
     return rows
+
+
+@app.command("asof")
+def asof_command(
+    config: Path | None = typer.Option(None, help="Settings YAML file."),
+    demand_refit_days: int = typer.Option(
+        AsOfJob().demand_refit_days, min=1, help="Days between refits of the demand model."
+    ),
+    lead_time_refit_days: int = typer.Option(
+        AsOfJob().lead_time_refit_days, min=1, help="Days between refits of the lead-time model."
+    ),
+    force: bool = typer.Option(False, "--force/--no-force", help="Recompute even if the inputs are unchanged."),
+) -> None:
+    """As-of demand forecasts and PO ETAs over the history, for forecast-error and ETA features."""
+    settings = load_settings(config)
+    job = AsOfJob(demand_refit_days=demand_refit_days, lead_time_refit_days=lead_time_refit_days)
+    try:
+        stamp = write_asof_outputs(settings, job, force)
+    except (FileNotFoundError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from error
+    typer.echo(describe_asof(stamp))
+    typer.echo(f"as-of outputs: {settings.asof_dir}")
+
+
+def describe_asof(stamp: dict[str, object]) -> str:
+    """One line about an as-of run (or its skip) for the command line and the demo."""
+    if stamp.get("skipped"):
+        return "as-of outputs unchanged (same canonical tables and schedule)"
+    rows, refits, seconds = stamp["rows"], stamp["refits"], stamp["seconds"]
+    return (
+        f"demand forecasts {rows['forecasts']:,} rows ({refits['demand']} refits, {seconds['demand']:.0f} s); "
+        f"PO ETAs {rows['po_etas']:,} rows ({refits['lead_time']} refits, {seconds['lead_time']:.0f} s)"
+    )
 
 
 @app.command("build")
@@ -103,14 +216,21 @@ def build(
     ),
     forecasts: Path | None = typer.Option(
         None,
-        help="Parquet of forecasts (sku_id, location_id, ds, forecast) for forecast errors.",
+        help="Parquet of forecasts (sku_id, location_id, ds, forecast) for forecast errors "
+        "(default: the as-of forecasts of `features asof`).",
     ),
+    po_etas: Path | None = typer.Option(
+        None,
+        help="Parquet of PO ETAs (po_id, eta_p50, eta_p90, p_late) for model-based inbound "
+        "(default: the as-of ETAs of `features asof`).",
+    ),
+    asof: bool = typer.Option(True, "--asof/--no-asof", help="Use the outputs of `features asof` when present."),
     force: bool = typer.Option(False, "--force/--no-force", help="Rebuild even if the inputs are unchanged."),
 ) -> None:
     """Compute features and labels from the canonical tables into the features folder."""
     settings = load_settings(config)
     try:
-        rows = write_feature_tables(settings, horizon, forecasts, force)
+        rows = write_feature_tables(settings, horizon, forecasts, force, po_etas, asof)
     except (FileNotFoundError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from error

@@ -1,4 +1,5 @@
-"""The Dask path (partitioned by SKU / supplier, on a LocalCluster) equals the pandas path."""
+"""The Dask path (partitioned by SKU / supplier, on a LocalCluster) equals the pandas path, as-of
+model outputs included."""
 
 from __future__ import annotations
 
@@ -7,13 +8,25 @@ import pandas as pd
 import pytest
 from distributed import Client, LocalCluster
 
-from features.build import build_feature_tables
+from features.build import asof_feature_names, build_feature_tables
 from features.distributed import build_feature_tables_dask
+
+
+def _model_outputs(world: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Made-up as-of outputs in the build's formats: a constant forecast, ETAs a day late."""
+    snaps = world["inventory_snapshots"]
+    forecasts = snaps[["sku_id", "location_id"]].assign(ds=snaps["snapshot_date"], forecast=1.5)
+    pos = world["purchase_orders"]
+    late = pos["promised_date"] + pd.Timedelta(days=1)
+    etas = pos[["po_id", "sku_id"]].assign(eta_p50=late, eta_p90=late + pd.Timedelta(days=3), p_late=0.4)
+    return forecasts, etas
 
 
 @pytest.mark.slow
 def test_dask_partitions_by_sku_give_the_pandas_result(world):
-    expected = build_feature_tables(world)
+    forecasts, etas = _model_outputs(world)
+    expected = build_feature_tables(world, forecasts=forecasts, po_etas=etas)
+    assert expected.sku_location_features[asof_feature_names()].notna().any().all()
     large = (
         "inventory_snapshots",
         "orders",
@@ -38,7 +51,7 @@ def test_dask_partitions_by_sku_give_the_pandas_result(world):
         Client(cluster),
     ):
         got = build_feature_tables_dask(
-            tables, npartitions=4
+            tables, npartitions=4, forecasts=forecasts, po_etas=etas
         )  # more partitions than needed: some empty
     for name, frame in expected.as_dict().items():
         keys = [

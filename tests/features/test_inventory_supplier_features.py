@@ -102,6 +102,40 @@ def test_inbound_within_lead_time_follows_asn_etas_known_at_t(position_inputs):
     assert table.loc[day(12), "inbound_due_lt_qty"] == 6
 
 
+def _etas(**overrides):
+    etas = {
+        "PO-1": (day(11), day(14), 0.5),
+        "PO-2": (day(27), day(33), 0.2),
+        "PO-3": (day(41), day(45), 0.0),
+        **overrides,
+    }
+    return pd.DataFrame(
+        [(po, p50, p90, late) for po, (p50, p90, late) in etas.items()],
+        columns=["po_id", "eta_p50", "eta_p90", "p_late"],
+    )
+
+
+def test_model_inbound_counts_open_pos_by_their_predicted_arrival(position_inputs):
+    table = sku_location_table(**position_inputs, po_etas=_etas()).set_index("snapshot_date")
+    p50, p90 = table["inbound_eta_p50_lt_qty"], table["inbound_eta_p90_lt_qty"]
+    assert (p50.loc[day(5)], p50.loc[day(6)], p90.loc[day(8)], p90.loc[day(9)]) == (0, 10, 0, 10)
+    # Day 12: PO-1 received; the ASN moved PO-2 to day 12 (inbound_due_lt_qty), the model did not.
+    assert table.loc[day(12), "inbound_due_lt_qty"] == 6 and p50.loc[day(12)] == 0
+    assert p50.loc[day(22)] == 7 and p90.loc[day(28)] == 7  # PO-2 (P90 day 33); PO-3 not by day 33
+    assert table.loc[day(6), "open_po_expected_late_qty"] == pytest.approx(10 * 0.5 + 7 * 0.2)
+    row = table.loc[day(28)]  # no demand: the projection is net stock + P90 inbound
+    assert row["projected_position_lt_eta_p90"] == pytest.approx(20 - 5 - 1 + 7)
+
+
+def test_model_inbound_is_missing_while_an_open_po_has_no_prediction(position_inputs):
+    without = sku_location_table(**position_inputs).set_index("snapshot_date")
+    assert without["inbound_eta_p50_lt_qty"].isna().all()
+    partial = _etas()[lambda f: f["po_id"] != "PO-3"]  # PO-3 (ordered day 20) was never predicted
+    table = sku_location_table(**position_inputs, po_etas=partial).set_index("snapshot_date")
+    assert table.loc[: day(19), "inbound_eta_p50_lt_qty"].notna().all()
+    assert table.loc[day(20) :, ["inbound_eta_p50_lt_qty", "open_po_expected_late_qty"]].isna().all().all()
+
+
 def test_position_cover_and_projection_formulas(frame_of, position_inputs):
     lines = [
         {

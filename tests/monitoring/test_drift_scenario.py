@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.build import build_feature_tables, sku_location_feature_names
+from features.build import asof_feature_names, build_feature_tables, sku_location_feature_names
 from features.order_line import request_feature_names, request_features
 from monitoring.drift import DriftThresholds
 from monitoring.prediction_window import PREDICTION_COLUMN
@@ -27,9 +27,9 @@ from training.classification_metrics import brier, pr_auc
 from training.splits import time_split
 
 START, SHOCK_DAY = pd.Timestamp("2024-01-01"), 150
-# Features the simulated world produces (no forecasts are fed, so forecast-error features are empty).
+# Features the simulated world produces (no as-of model outputs are fed, so their features are empty).
 FEATURES = tuple(
-    c for c in sku_location_feature_names() if c not in ("backordered", "forecast_bias_28", "forecast_wape_28")
+    c for c in sku_location_feature_names() if c not in ("backordered", *asof_feature_names())
 ) + tuple(request_feature_names())
 
 

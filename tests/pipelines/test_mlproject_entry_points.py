@@ -14,7 +14,7 @@ from pipelines.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 STEPS = {
-    "main", "simulate", "ingest", "features", "train_risk", "train_sku_risk", "train_demand",
+    "main", "simulate", "ingest", "features_asof", "features", "train_risk", "train_sku_risk", "train_demand",
     "train_lead_time", "evaluate", "promote", "monitor", "report", "benchmark",
 }
 EXAMPLE_VALUES = {"path": str(ROOT / "pyproject.toml"), "string": "x", "float": "1"}  # paths must exist
