@@ -1,14 +1,25 @@
-"""Appending or changing rows after time t never changes a feature or training row as of t."""
+"""Appending or changing rows after time t never changes a feature or training row as of t,
+including the features computed from the as-of demand forecasts and PO ETAs."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from features.build import build_feature_tables
+from features.build import SKU_LOCATION_KEYS, asof_feature_names, build_feature_tables
 from features.feature_store import apply_definitions, historical_features
+from training.world_asof import AsOfJob, asof_demand_forecasts, asof_po_etas
+from training.world_models import DemandJob
 
 HORIZON = 14
+# A schedule the 60-day world can hold: refits every two weeks from day 28 (demand) / 21 (POs).
+ASOF = AsOfJob(
+    demand=DemandJob(history_days=35, num_boost_round=20),
+    demand_refit_days=14,
+    demand_min_history_days=28,
+    lead_time_refit_days=14,
+    lead_time_min_history_days=21,
+)
 
 
 def _after(world: dict[str, pd.DataFrame], t: pd.Timestamp) -> dict[str, pd.DataFrame]:
@@ -90,6 +101,24 @@ def test_features_and_labels_as_of_t_ignore_later_rows(world, cut):
         _as_of(base.sku_location_labels, "snapshot_date", settled),
         _as_of(changed.sku_location_labels, "snapshot_date", settled),
     )
+
+
+def test_model_output_features_as_of_t_ignore_later_rows(world):
+    """End to end: each world gets its own as-of outputs, and still nothing as of t moves."""
+    t = world["inventory_snapshots"]["snapshot_date"].min() + pd.Timedelta(days=40)
+
+    def features(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        built = build_feature_tables(
+            tables, horizon=HORIZON, forecasts=asof_demand_forecasts(tables, ASOF), po_etas=asof_po_etas(tables, ASOF)
+        )
+        return built.sku_location_features[[*SKU_LOCATION_KEYS, "snapshot_date", *asof_feature_names()]]
+
+    base, changed = features(world), features(_after(world, t))
+    known = _as_of(base, "snapshot_date", t)
+    assert known[asof_feature_names()].notna().sum().min() > 20
+    pd.testing.assert_frame_equal(known, _as_of(changed, "snapshot_date", t))
+    after = changed[(changed["snapshot_date"] > t) & (changed["snapshot_date"] <= base["snapshot_date"].max())]
+    assert not base[base["snapshot_date"] > t].reset_index(drop=True).equals(after.reset_index(drop=True))
 
 
 @pytest.mark.slow
