@@ -287,3 +287,19 @@ def redis_store(tmp_path, world_tables, feature_writer):
     for key in client.scan_iter(b"*" + project.encode()):
         client.delete(key)
     client.close()
+
+
+@pytest.fixture
+def small_asof_job():
+    """An as-of schedule the 60-day world can hold: refits every two weeks from day 28 (demand)
+    and day 21 (lead time)."""
+    from training.world_asof import AsOfJob
+    from training.world_models import DemandJob
+
+    return AsOfJob(
+        demand=DemandJob(history_days=35, num_boost_round=20),
+        demand_refit_days=14,
+        demand_min_history_days=28,
+        lead_time_refit_days=14,
+        lead_time_min_history_days=21,
+    )

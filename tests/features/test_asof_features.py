@@ -14,19 +14,10 @@ from typer.testing import CliRunner
 from features.build import asof_feature_names
 from pipelines.cli import app
 from pipelines.commands.features import BUILD_STAMP, write_asof_outputs, write_feature_tables
-from training.world_asof import AsOfJob, known_promotions
-from training.world_models import DemandJob
+from training.world_asof import known_promotions
 
 START = pd.Timestamp("2024-01-01")  # the feature world's first day (conftest)
 
-# The 60-day feature world is short: refit every two weeks from day 28 (demand) / 21 (lead time).
-SMALL = AsOfJob(
-    demand=DemandJob(history_days=35, num_boost_round=20),
-    demand_refit_days=14,
-    demand_min_history_days=28,
-    lead_time_refit_days=14,
-    lead_time_min_history_days=21,
-)
 
 
 def day(n: int) -> pd.Timestamp:
@@ -45,9 +36,9 @@ def _features(settings) -> pd.DataFrame:
     return pd.read_parquet(settings.features_dir / "sku_location_features.parquet")
 
 
-def test_asof_outputs_fill_the_model_based_features(canonical_settings):
+def test_asof_outputs_fill_the_model_based_features(canonical_settings, small_asof_job):
     settings = canonical_settings
-    stamp = write_asof_outputs(settings, SMALL)
+    stamp = write_asof_outputs(settings, small_asof_job)
     assert stamp["refits"] == {"demand": 3, "lead_time": 3} and stamp["rows"]["po_etas"] > 0
     write_feature_tables(settings, horizon=14, forecasts=None)
     features = _features(settings)
@@ -58,17 +49,17 @@ def test_asof_outputs_fill_the_model_based_features(canonical_settings):
     assert forecasts["ds"].min() == day(28)
     assert features.loc[features["snapshot_date"] < day(28), "forecast_bias_28"].isna().all()
     assert features.loc[features["snapshot_date"] >= day(28), "forecast_bias_28"].notna().all()
-    assert write_asof_outputs(settings, SMALL)["skipped"]  # unchanged inputs: nothing recomputed
+    assert write_asof_outputs(settings, small_asof_job)["skipped"]  # unchanged inputs: nothing recomputed
 
 
-def test_build_follows_the_asof_outputs_and_refuses_stale_ones(canonical_settings):
+def test_build_follows_the_asof_outputs_and_refuses_stale_ones(canonical_settings, small_asof_job):
     settings = canonical_settings
-    write_asof_outputs(settings, SMALL)
+    write_asof_outputs(settings, small_asof_job)
     write_feature_tables(settings, horizon=14, forecasts=None)
     first = json.loads((settings.features_dir / BUILD_STAMP).read_text())
     assert first["forecasts"].endswith("demand_forecasts.parquet") and first["po_etas"].endswith("po_etas.parquet")
 
-    write_asof_outputs(settings, replace(SMALL, demand_refit_days=7))  # other outputs: the build redoes
+    write_asof_outputs(settings, replace(small_asof_job, demand_refit_days=7))  # other outputs: the build redoes
     write_feature_tables(settings, horizon=14, forecasts=None)
     assert json.loads((settings.features_dir / BUILD_STAMP).read_text())["inputs"] != first["inputs"]
 

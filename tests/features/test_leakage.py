@@ -8,18 +8,9 @@ import pytest
 
 from features.build import SKU_LOCATION_KEYS, asof_feature_names, build_feature_tables
 from features.feature_store import apply_definitions, historical_features
-from training.world_asof import AsOfJob, asof_demand_forecasts, asof_po_etas
-from training.world_models import DemandJob
+from training.world_asof import asof_demand_forecasts, asof_po_etas
 
 HORIZON = 14
-# A schedule the 60-day world can hold: refits every two weeks from day 28 (demand) / 21 (POs).
-ASOF = AsOfJob(
-    demand=DemandJob(history_days=35, num_boost_round=20),
-    demand_refit_days=14,
-    demand_min_history_days=28,
-    lead_time_refit_days=14,
-    lead_time_min_history_days=21,
-)
 
 
 def _after(world: dict[str, pd.DataFrame], t: pd.Timestamp) -> dict[str, pd.DataFrame]:
@@ -103,13 +94,16 @@ def test_features_and_labels_as_of_t_ignore_later_rows(world, cut):
     )
 
 
-def test_model_output_features_as_of_t_ignore_later_rows(world):
+def test_model_output_features_as_of_t_ignore_later_rows(world, small_asof_job):
     """End to end: each world gets its own as-of outputs, and still nothing as of t moves."""
     t = world["inventory_snapshots"]["snapshot_date"].min() + pd.Timedelta(days=40)
 
     def features(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         built = build_feature_tables(
-            tables, horizon=HORIZON, forecasts=asof_demand_forecasts(tables, ASOF), po_etas=asof_po_etas(tables, ASOF)
+            tables,
+            horizon=HORIZON,
+            forecasts=asof_demand_forecasts(tables, small_asof_job),
+            po_etas=asof_po_etas(tables, small_asof_job),
         )
         return built.sku_location_features[[*SKU_LOCATION_KEYS, "snapshot_date", *asof_feature_names()]]
 
