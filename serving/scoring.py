@@ -113,9 +113,10 @@ class Scorer:
         scored = lines.assign(
             backorder_probability=proba, risk_level=level, available=feats["available"]
         )
-        scored["reasons"] = self._reasons(model_input, contrib)
+        values = model_input.to_numpy(dtype="float64")  # once, for the reasons and the log records
+        scored["reasons"] = self._reasons(values, contrib)
         names = self._names  # per-line records for the log, without DataFrame.to_dict's overhead
-        scored["features"] = [dict(zip(names, row, strict=True)) for row in model_input.to_numpy().tolist()]
+        scored["features"] = [dict(zip(names, row, strict=True)) for row in values.tolist()]
         decided = self.decide(scored)
         return pd.concat([scored, decided], axis=1)
 
@@ -129,13 +130,13 @@ class Scorer:
             proba, contrib = self.risk_model.predict_proba(model_input), contributions(self.risk_model, model_input)
         return np.asarray(proba)[:, 1], contrib
 
-    def _reasons(self, model_input: pd.DataFrame, contrib: np.ndarray | None) -> list[list[dict[str, Any]]]:
+    def _reasons(self, values: np.ndarray, contrib: np.ndarray | None) -> list[list[dict[str, Any]]]:
+        """Top positive contributions per line, with the feature's value (``values``: model inputs)."""
         if contrib is None:
-            return [[] for _ in range(len(model_input))]
+            return [[] for _ in range(len(values))]
         contrib = contrib[:, : len(self._names)]  # drop the bias column
         k = min(self.n_reasons, contrib.shape[1])
         top = np.argsort(-contrib, axis=1)[:, :k]
-        values = model_input.to_numpy(dtype="float64")
         out = []
         for row, cols in enumerate(top):
             out.append(
