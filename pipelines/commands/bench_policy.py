@@ -73,8 +73,9 @@ def model_policy(start: Checkpoint, settings: ModelSettings = ModelSettings()) -
             settings.demand_history_days,
             settings.forecast_every,
             settings.level_window,
+            settings.launch_window,
         ),
-        lead_times=ModelLeadTimes(models, keys),
+        lead_times=ModelLeadTimes(models, keys, settings.supplier_window),
     )
     return policy, models
 
