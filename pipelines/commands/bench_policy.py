@@ -45,8 +45,13 @@ def _summary(metrics: dict[str, object]) -> dict[str, object]:
 
 def model_policy(start: Checkpoint, settings: ModelSettings = ModelSettings()) -> tuple[DecisionPolicy, TrainedModels]:
     """The decision policy fed by models trained on ``start``'s history (before its cut-off)."""
+    models = train_world_models(start.history_tables(), pd.Timestamp(start.world.date(start.cutoff)), settings)
+    return trained_policy(start, models, settings), models
+
+
+def trained_policy(start: Checkpoint, models: TrainedModels, settings: ModelSettings) -> DecisionPolicy:
+    """The decision policy on already trained models (policy variants share one training)."""
     config, cutoff = start.config, start.cutoff
-    models = train_world_models(start.history_tables(), pd.Timestamp(start.world.date(cutoff)), settings)
     keys = WorldKeys(start.world)
     promo = start.demand.promotions
     promotions = pd.DataFrame(
@@ -59,7 +64,7 @@ def model_policy(start: Checkpoint, settings: ModelSettings = ModelSettings()) -
         }
     )
     history = start.demand.units[max(0, cutoff - settings.demand_history_days) : cutoff]
-    policy = DecisionPolicy(
+    return DecisionPolicy(
         n_suppliers=config.n_suppliers,
         service_level=settings.service_level,
         window=config.forecast_window_days,
@@ -73,10 +78,10 @@ def model_policy(start: Checkpoint, settings: ModelSettings = ModelSettings()) -
             settings.demand_history_days,
             settings.forecast_every,
             settings.level_window,
+            settings.launch_window,
         ),
-        lead_times=ModelLeadTimes(models, keys),
+        lead_times=ModelLeadTimes(models, keys, settings.supplier_window),
     )
-    return policy, models
 
 
 def benchmark_policies(

@@ -11,11 +11,14 @@ dated on or after the cut-off. During the replay the policy reads them through t
   booster's expected demand, the split-normal s.d. of the daily quantiles, days independent;
   beyond the model's horizon the weekly average). Its level is corrected per category by the
   ratio of actual to forecast demand of the forecasts made in the last ``level_window`` days
-  whose week is already observed (``training.forecasting.level``).
+  whose week is already observed (``training.forecasting.level``). A SKU launched in the last
+  ``launch_window`` days is forecast at least at last week's rate (``training.forecasting.launch``).
 - ``ModelLeadTimes`` predicts the delay quantiles of every PO line once, from what is known when
   it is placed, and of a hypothetical primary-supplier order placed today (reorder lead times);
   an ASN replaces the prediction by the announced date, an open line's delay is at least
-  ``today + 1 - promised`` and an expedite takes its days off.
+  ``today + 1 - promised`` and an expedite takes its days off. A supplier whose lines due in the
+  last ``signal_window`` days ran behind the model gets that lag added to the median and P90 delay
+  of its orders (``training.lead_time.tracking``).
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ from decisions import quantiles
 from features.timeseries import ID, TARGET, TIME
 from simulation.policy import StateView
 from simulation.world import World, world_tables
+from training.forecasting.launch import launch_floor
 from training.forecasting.level import level_factors
 from training.forecasting.model import DemandForecaster
 from training.lead_time.model import LeadTimeModel
+from training.lead_time.tracking import delay_excess
 from training.world_datasets import daily_demand, received_po_lines
 from training.world_models import LEAD_TIME_SPEC, DemandJob, demand_spec
 
@@ -48,6 +53,8 @@ class ModelSettings:
     lead_time_rounds: int = 300
     forecast_every: int = 2  # days between re-anchored demand forecasts during the replay
     level_window: int = 28  # days of scored forecasts in the per-category level correction
+    launch_window: int = 56  # days after a launch its forecast is floored at last week's rate
+    supplier_window: int = 14  # days of due PO lines in the supplier tracking signal
     service_level: float = 0.90  # of the model policy's reorder points; set on seeds 0-2 only
 
 
@@ -120,6 +127,7 @@ class WorldKeys:
         self.series = pd.Series(self.sku).astype(str) + "|" + pd.Series(self.location).astype(str)
         categories = dict(zip(*_sku_categories(world), strict=True))
         self.category = np.array([categories[s] for s in self.sku], dtype=object)
+        self.launch_day = world.launch_day[world.sku_of]  # the catalog's launch day of each SKU
 
     def date(self, day: np.ndarray | int) -> np.ndarray:
         return np.asarray(self.world.date(day), dtype="datetime64[ns]")
@@ -143,11 +151,13 @@ class ForecastDemand:
         history_days: int = 120,
         refresh_every: int = 1,
         level_window: int = 28,
+        launch_window: int = 0,
     ) -> None:
         """``history``: (days, N) units ordered on days ``first_day - days .. first_day - 1``.
 
         ``promotions``: ``n, announced_day, start_day, end_day, discount`` (all announced ones;
-        a promotion is used only from its announcement day on).
+        a promotion is used only from its announcement day on). ``launch_window``: days after a
+        SKU's launch during which its forecast is floored at last week's rate (0: never).
         """
         if level_window + models.demand.spec.horizon > history_days:
             raise ValueError("level_window + the forecast horizon must fit in history_days")
@@ -162,6 +172,7 @@ class ForecastDemand:
         self.horizon = self.forecaster.spec.horizon
         self.daily_mean = self.daily_sd = np.zeros((len(keys.sku), self.horizon))
         self.level_window = level_window
+        self.launch_window = launch_window
         self.made: list[tuple[int, np.ndarray]] = []  # (day, raw forecast of the next horizon days)
         self.level = np.ones(len(keys.sku))
         self.seconds = 0.0
@@ -197,6 +208,10 @@ class ForecastDemand:
         self.level = self._level(day, raw)
         self.daily_mean = raw * self.level[:, None]
         self.daily_sd = quantiles.std(p["p10"], p["p50"], p["p90"]) * self.level[:, None]
+        if self.launch_window > 0:
+            age = day - self.keys.launch_day
+            launched = (age >= 0) & (age < self.launch_window)
+            self.daily_mean, self.daily_sd = launch_floor(self.daily_mean, self.daily_sd, self.buffer[-7:], launched)
         self.made_on = day
         self.seconds += time.perf_counter() - started
 
@@ -249,10 +264,17 @@ class ForecastDemand:
 class ModelLeadTimes:
     """Delay quantiles (days after the promised date) of open and hypothetical PO lines."""
 
-    def __init__(self, models: TrainedModels, keys: WorldKeys) -> None:
+    def __init__(self, models: TrainedModels, keys: WorldKeys, signal_window: int = 0) -> None:
+        """``signal_window``: days of due PO lines in the supplier tracking signal (0: none)."""
         self.model = models.lead_time
         self.keys = keys
+        self.signal_window = signal_window
         self.known = np.zeros((0, 3))  # per PO id, predicted at placement
+        self.supplier = np.zeros(0, dtype=np.int64)  # per PO id
+        self.promised = np.zeros(0, dtype=np.int64)  # per PO id
+        self.observed = np.zeros(0)  # per PO id: delay announced by its ASN, NaN before
+        self.credit = np.zeros(0)  # per PO id: days an expedite took off its delay
+        self.excess = np.zeros(0)  # per supplier: days its recent lines run behind the model
         self.seconds = 0.0
 
     def _lines(
@@ -290,11 +312,11 @@ class ModelLeadTimes:
         """``(P, 3)`` delay quantiles of the view's open PO lines."""
         ids = view.po_id
         if len(ids) and ids.max() >= len(self.known):
-            grown = np.full((int(ids.max()) + 1, 3), np.nan)
-            grown[: len(self.known)] = self.known
-            self.known = grown
+            self._grow(int(ids.max()) + 1)
         todo = np.isnan(self.known[ids, 0]) if len(ids) else np.zeros(0, dtype=bool)
         if todo.any():
+            self.supplier[ids[todo]] = view.terms.supplier[view.po_n[todo], view.po_slot[todo]]
+            self.promised[ids[todo]] = view.po_promised_day[todo]
             self.known[ids[todo]] = self._predict(
                 self._lines(
                     view,
@@ -306,14 +328,52 @@ class ModelLeadTimes:
                     ids[todo],
                 )
             )
-        delay = self.known[ids].copy()
-        saved = view.terms.expedite_days_saved[view.po_n, view.po_slot]
-        delay -= np.where(view.po_expedited, saved, 0)[:, None]
-        floor = (view.day + 1 - view.po_promised_day).astype(float)[:, None]
-        delay = np.maximum(delay, floor)
         announced = view.po_eta >= 0
         exact = (view.po_eta - view.po_promised_day).astype(float)[:, None]
+        saved = np.where(view.po_expedited, view.terms.expedite_days_saved[view.po_n, view.po_slot], 0)
+        self.observed[ids[announced]] = exact[announced, 0]
+        self.credit[ids] = saved
+        if self.signal_window > 0:
+            self.excess = self._excess(view)
+        delay = self.known[ids].copy()
+        delay[:, 1:] += self._shift(self.supplier[ids])[:, None]
+        delay -= saved[:, None]
+        floor = (view.day + 1 - view.po_promised_day).astype(float)[:, None]
+        delay = np.maximum(delay, floor)
         return np.where(announced[:, None], exact, delay)
+
+    def _grow(self, size: int) -> None:
+        """Extend the per-PO-id arrays to ``size`` ids."""
+        old = len(self.known)
+        self.known = np.concatenate([self.known, np.full((size - old, 3), np.nan)])
+        self.supplier = np.concatenate([self.supplier, np.full(size - old, -1, dtype=np.int64)])
+        self.promised = np.concatenate([self.promised, np.zeros(size - old, dtype=np.int64)])
+        self.observed = np.concatenate([self.observed, np.full(size - old, np.nan)])
+        self.credit = np.concatenate([self.credit, np.zeros(size - old)])
+
+    def _excess(self, view: StateView) -> np.ndarray:
+        """Per supplier, days its lines due in the last ``signal_window`` days ran behind the model.
+
+        A line counts with its announced delay, or, still open without ASN, with the larger of its
+        predicted median and the delay it has already run up; an expedite's days are added back
+        (they are the policy's doing, not the supplier's). Called once per view, after today's
+        ASNs are recorded.
+        """
+        n_suppliers = int(view.terms.supplier.max()) + 1
+        due = (self.promised > view.day - self.signal_window) & (self.promised <= view.day)
+        due &= ~np.isnan(self.known[:, 0])
+        open_now = np.zeros(len(self.known), dtype=bool)
+        open_now[view.po_id] = True
+        overdue = np.maximum(view.day + 1 - self.promised, self.known[:, 1])
+        observed = np.where(np.isnan(self.observed), np.where(open_now, overdue, np.nan), self.observed + self.credit)
+        used = due & ~np.isnan(observed)
+        return delay_excess(self.supplier[used], observed[used], self.known[used, 1], n_suppliers)
+
+    def _shift(self, supplier: np.ndarray) -> np.ndarray:
+        """Tracking-signal days added to the median and P90 delay of lines of ``supplier``."""
+        if not len(self.excess):
+            return np.zeros(len(supplier))
+        return self.excess[supplier]
 
     def new_orders(self, view: StateView) -> tuple[np.ndarray, np.ndarray]:
         """Delay quantiles ``(N, 3)`` of a primary order placed today, and on-time share per supplier.
@@ -338,6 +398,7 @@ class ModelLeadTimes:
         pred = self.model.predict(lines)
         self.seconds += time.perf_counter() - started
         delay = np.maximum.accumulate(pred[["p10", "p50", "p90"]].to_numpy(float)[:n_total], axis=1)
+        delay[:, 1:] += self._shift(terms.supplier[:, 0])[:, None]
         supplier = terms.supplier[n, slot]
         n_suppliers = int(terms.supplier.max()) + 1
         late = np.bincount(supplier, weights=pred["p_late"].to_numpy(float), minlength=n_suppliers)

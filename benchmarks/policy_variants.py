@@ -1,0 +1,52 @@
+"""Compare variants of the model-driven policy on one seeded world against the ERP baseline.
+
+    .venv/bin/python benchmarks/policy_variants.py --seed 0 --variant both:56:14:0.90 --variant none:0:0:0.90
+
+A variant is ``name:launch_window:supplier_window:service_level`` (windows in days, 0 = off).
+The history, the baseline replay and the model training run once and are shared by every
+variant, so a variant costs one model replay instead of a whole ``backorder benchmark policy``;
+the figures are the command's (same ``trained_policy`` path). Used for the choices made on the
+tuning seeds (docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+
+import pandas as pd
+
+from pipelines.commands.bench_policy import trained_policy
+from pipelines.policies.forecasts import ModelSettings, train_world_models
+from simulation import BaselinePolicy, SimulationConfig
+from simulation.run import checkpoint
+
+
+def relative(model: dict[str, float], baseline: dict[str, float]) -> dict[str, float]:
+    """Backordered units, total cost and average inventory value relative to the baseline."""
+    names = ("backordered_units", "total_cost", "avg_inventory_value")
+    return {name: round(model[name] / baseline[name] - 1, 4) for name in names}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--variant", action="append", required=True, help="name:launch:supplier:service")
+    parser.add_argument("--history-days", type=int, default=365)
+    args = parser.parse_args()
+    config = SimulationConfig(seed=args.seed)
+    start = checkpoint(config, args.history_days, BaselinePolicy.from_config(config))
+    baseline = start.resume(BaselinePolicy.from_config(config)).metrics
+    models = train_world_models(start.history_tables(), pd.Timestamp(start.world.date(start.cutoff)))
+    for variant in args.variant:
+        name, launch, supplier, service = variant.split(":")
+        settings = replace(
+            ModelSettings(), launch_window=int(launch), supplier_window=int(supplier), service_level=float(service)
+        )
+        model = start.resume(trained_policy(start, models, settings)).metrics
+        print(json.dumps({"seed": args.seed, "variant": name, **relative(model, baseline)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
