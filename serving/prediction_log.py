@@ -6,17 +6,24 @@ system's hands) and a reader in another process sees every committed line. ``syn
 default) leaves flushing to disk to WAL checkpoints; ``sync="full"`` also fsyncs every commit, so
 that a power cut loses nothing either, at about a millisecond per request. Inputs, features and
 outputs are stored as JSON text so a model with new features needs no schema change.
+
+Checkpoints (copying the WAL into the database file, with its fsync) run on a background thread
+every ``checkpoint_seconds``, not in the request that crosses SQLite's auto-checkpoint size: there
+one request in about 80 paid 9-11 ms for it, which was the service's p99.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
+
+logger = logging.getLogger(__name__)
 
 FILE_NAME = "predictions.db"
 COLUMNS = [
@@ -39,16 +46,39 @@ SYNC_MODES = ("normal", "full")
 class PredictionLog:
     """Appends scored lines; one connection per instance, guarded for the service's threads."""
 
-    def __init__(self, directory: Path, sync: Literal["normal", "full"] = "normal") -> None:
+    def __init__(
+        self, directory: Path, sync: Literal["normal", "full"] = "normal", checkpoint_seconds: float = 1.0
+    ) -> None:
         if sync not in SYNC_MODES:
             raise ValueError(f"sync must be one of {SYNC_MODES}, got {sync!r}")
+        if checkpoint_seconds <= 0:
+            raise ValueError(f"checkpoint_seconds must be positive, got {checkpoint_seconds}")
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / FILE_NAME
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute(f"PRAGMA synchronous={sync.upper()}")
+        self._conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it
         self._conn.execute(_SCHEMA)
+        self._stop = threading.Event()
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_loop, args=(checkpoint_seconds,), name="prediction-log-checkpoint", daemon=True
+        )
+        self._checkpointer.start()
+
+    def _checkpoint_loop(self, seconds: float) -> None:
+        """PASSIVE checkpoints on the thread's own connection: writers are never blocked."""
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            while not self._stop.wait(seconds):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error as exc:  # a busy or full disk must not kill the thread
+                    logger.warning("prediction log checkpoint failed: %s", exc)
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
 
     def append(self, rows: list[dict[str, object]]) -> None:
         """Write ``rows`` (keys = COLUMNS) as one committed transaction."""
@@ -72,6 +102,9 @@ class PredictionLog:
             self._conn.execute("COMMIT")
 
     def close(self) -> None:
+        """Stop the checkpointer (it runs a last checkpoint) and close the connection."""
+        self._stop.set()
+        self._checkpointer.join()
         with self._lock:
             self._conn.close()
 

@@ -6,12 +6,13 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 from serving_helpers import auth, order
 
-from serving.prediction_log import PredictionLog, read_prediction_log
+from serving.prediction_log import COLUMNS, PredictionLog, read_prediction_log
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -75,3 +76,21 @@ def test_lines_survive_a_killed_process(tmp_path):
 
 def test_reader_of_an_empty_directory_returns_an_empty_frame(tmp_path):
     assert read_prediction_log(tmp_path).empty
+
+
+def test_checkpoints_run_in_the_background_not_in_appends(tmp_path):
+    """The database file fills while the log stays open and no append runs a checkpoint."""
+    log = PredictionLog(tmp_path, checkpoint_seconds=0.05)
+    assert log._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    empty = log.path.stat().st_size
+    row = {c: "x" * 200 for c in COLUMNS} | {"logged_at": "2026-03-02T10:00:00+00:00", "features": {"f": 1.0}}
+    for _ in range(50):
+        log.append([row] * 10)
+    deadline = time.monotonic() + 10
+    while log.path.stat().st_size <= empty and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert log.path.stat().st_size > empty  # the checkpointer copied the WAL into the file
+    log.close()
+    wal = Path(f"{log.path}-wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # closed: everything is in the database file
+    assert len(read_prediction_log(tmp_path)) == 500
