@@ -72,11 +72,8 @@ class PredictionLog:
         conn = sqlite3.connect(self.path, isolation_level=None)
         try:
             while not self._stop.wait(seconds):
-                try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                except sqlite3.Error as exc:  # a busy or full disk must not kill the thread
-                    logger.warning("prediction log checkpoint failed: %s", exc)
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                _checkpoint(conn, "PASSIVE")
+            _checkpoint(conn, "TRUNCATE")
         finally:
             conn.close()
 
@@ -107,6 +104,13 @@ class PredictionLog:
         self._checkpointer.join()
         with self._lock:
             self._conn.close()
+
+
+def _checkpoint(conn: sqlite3.Connection, mode: str) -> None:
+    try:
+        conn.execute(f"PRAGMA wal_checkpoint({mode})")
+    except sqlite3.Error as exc:  # a busy database or a full disk must not kill the thread
+        logger.warning("prediction log checkpoint failed: %s", exc)
 
 
 def _finite(value: object) -> object:
