@@ -9,7 +9,7 @@ outputs are stored as JSON text so a model with new features needs no schema cha
 
 Checkpoints (copying the WAL into the database file, with its fsync) run on a background thread
 every ``checkpoint_seconds``, not in the request that crosses SQLite's auto-checkpoint size: there
-one request in about 80 paid 9-11 ms for it, which was the service's p99.
+one append in about 80 paid 9-11 ms for it (append p99 9.2 ms; 1.2 ms with the thread).
 """
 
 from __future__ import annotations
