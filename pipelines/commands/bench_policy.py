@@ -22,12 +22,12 @@ import typer
 from pipelines.policies import DecisionPolicy
 from pipelines.policies.forecasts import (
     ForecastDemand,
-    ModelLeadTimes,
     ModelSettings,
     TrainedModels,
     WorldKeys,
     train_world_models,
 )
+from pipelines.policies.lead_times import ModelLeadTimes
 from simulation import BaselinePolicy, SimulationConfig
 from simulation.run import Checkpoint, checkpoint
 

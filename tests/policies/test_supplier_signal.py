@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.policies.forecasts import ModelLeadTimes, WorldKeys
+from pipelines.policies.forecasts import WorldKeys
+from pipelines.policies.lead_times import ModelLeadTimes
 from simulation import SimulationConfig
 from simulation.world import generate_world
 
