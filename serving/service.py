@@ -3,7 +3,7 @@
 Routes are a FastAPI app mounted on the ``@bentoml.service`` class (so path parameters, bearer
 auth and field-level 422 bodies appear in the OpenAPI spec at ``/openapi.json``, docs at
 ``/docs``). BentoML itself serves ``/healthz`` and Prometheus ``/metrics``; ``/readyz`` is the
-``ReadinessProbe`` middleware's JSON answer. Run: ``make serve`` or
+``ReadinessProbe`` middleware's JSON answer (``serving.middleware``). Run: ``make serve`` or
 ``bentoml serve serving.service:RiskService``.
 """
 
@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException
 
 from serving.auth import AuthError
 from serving.forecast import HorizonTooLong
+from serving.middleware import ControlCharacterGuard, ReadinessProbe
 from serving.reports import ReportNotFound, report_file
 from serving.responses import line_scores, log_rows, score_outs
 from serving.runtime import Runtime, build_runtime, production_components
@@ -173,50 +174,6 @@ def _report(runtime: Runtime, path: str) -> FileResponse:
         return FileResponse(report_file(runtime.reports_dir / "latest", path))
     except ReportNotFound as exc:
         raise ServiceError(404, "no report", [{"field": "path", "problem": str(exc)}]) from exc
-
-
-class ReadinessProbe:
-    """ASGI middleware answering ``GET /readyz`` with a JSON body (BentoML's says nothing).
-
-    200 when the service can score, else 503; the body lists what is missing, each model's
-    version and source (``registry`` or ``cache``), the serving date and the start-up notes.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["path"] != "/readyz":
-            await self.app(scope, receive, send)
-            return
-        runtime = getattr(app.state, "runtime", None)
-        body = (
-            runtime.readiness()
-            if runtime is not None
-            else {"ready": False, "missing": ["start-up not finished"], "models": {}, "notes": []}
-        )
-        headers = None if body["ready"] else {"Retry-After": "5"}
-        response = JSONResponse(body, status_code=200 if body["ready"] else 503, headers=headers)
-        await response(scope, receive, send)
-
-
-class ControlCharacterGuard:
-    """ASGI middleware: a path with a control character (e.g. an encoded newline) gets a JSON 404.
-
-    BentoML's mount of the FastAPI app does not match such paths and would answer a plain-text
-    404, outside the documented error shape.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and any(ord(ch) < 32 or ord(ch) == 127 for ch in scope["path"]):
-            problem = "the path contains a control character"
-            body = {"error": "not found", "detail": [{"field": "path", "problem": problem}]}
-            await JSONResponse(body, status_code=404)(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
 
 
 def _default_runtime() -> Runtime:
@@ -386,7 +343,7 @@ class RiskService:
         )
 
 
-RiskService.add_asgi_middleware(ReadinessProbe)
+RiskService.add_asgi_middleware(ReadinessProbe, routes=app)
 RiskService.add_asgi_middleware(ControlCharacterGuard)
 
 
