@@ -22,6 +22,7 @@ from feast.protos.feast.types.Value_pb2 import Value as ValueProto
 from features.build import TIMESTAMP
 from features.feast_repo.definitions import FEATURE_SERVICES, definitions
 from features.order_line import request_features
+from features.sqlite_online_store import STORE_TYPE as SQLITE_STORE_TYPE
 from settings import Settings
 
 ROW_ID = "_row_id"
@@ -35,7 +36,8 @@ def store_config(settings: Settings, project: str | None = None) -> dict[str, ob
             "connection_string": settings.redis_connection_string,
         }
     else:
-        online = {"type": "sqlite", "path": str(settings.online_store_path.resolve())}
+        # Feast's SQLite store with a lighter read (features.sqlite_online_store).
+        online = {"type": SQLITE_STORE_TYPE, "path": str(settings.online_store_path.resolve())}
     return {
         "project": project or settings.feast_project,
         "provider": "local",

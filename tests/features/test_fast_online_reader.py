@@ -1,4 +1,5 @@
-"""The service's OnlineReader returns exactly what Feast's get_online_features returns (SQLite, Redis)."""
+"""The service's OnlineReader returns exactly what Feast's get_online_features returns (SQLite, Redis),
+and the SQLite store's lighter read returns exactly what Feast's own SQLite store reads."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 import pytest
+from feast.infra.online_stores.sqlite import SqliteOnlineStore
+from feast.protos.feast.types.EntityKey_pb2 import EntityKey as EntityKeyProto
+from feast.protos.feast.types.Value_pb2 import Value as ValueProto
 
 from features.feast_repo.definitions import TTL
 from features.feature_store import OnlineReader, materialize
@@ -57,6 +61,29 @@ def sqlite_store(applied_store):
 
 def test_reader_returns_what_get_online_features_returns_on_sqlite(sqlite_store):
     assert_reader_matches_feast(sqlite_store)
+
+
+def test_sqlite_store_reads_what_feasts_own_sqlite_store_reads(sqlite_store):
+    """Values and timestamps per entity key, unknown keys as (None, None), in the keys' order."""
+    ours = sqlite_store._get_provider().online_store
+    assert type(ours).__name__ == "FastReadSqliteOnlineStore"
+    feasts = SqliteOnlineStore()
+    keys_of = {"sku": ["sku_id"], "location": ["location_id"], "supplier": ["supplier_id"]}
+    checked = 0
+    for view in sqlite_store.list_feature_views():
+        join_keys = [column for entity in view.entities for column in keys_of[entity]]
+        rows = ROWS[join_keys].astype(str).to_numpy().tolist()
+        keys = [
+            EntityKeyProto(join_keys=join_keys, entity_values=[ValueProto(string_val=v) for v in row])
+            for row in rows
+        ]
+        got = ours.online_read(config=sqlite_store.config, table=view, entity_keys=keys)
+        want = feasts.online_read(config=sqlite_store.config, table=view, entity_keys=keys)
+        assert got == want, view.name
+        checked += sum(stored is not None for _, stored in got)
+        assert any(stored is None for _, stored in got)  # SKU-9 / S-9 are unknown
+    assert checked > 0
+    assert ours.online_read(config=sqlite_store.config, table=view, entity_keys=[]) == []
 
 
 def test_reader_like_feast_applies_no_ttl_online(sqlite_store):

@@ -23,7 +23,7 @@ def test_apply_generates_a_python_free_repository_with_absolute_paths(applied_st
     assert files == ["feature_store.yaml", "registry.db"]
     config = yaml.safe_load((settings.feature_repo_dir / "feature_store.yaml").read_text())
     assert config["offline_store"] == {"type": "duckdb"}
-    assert config["online_store"]["type"] == "sqlite"
+    assert config["online_store"]["type"] == "features.sqlite_online_store.FastReadSqliteOnlineStore"
     assert config["online_store"]["path"].startswith("/")
     sources = [v.batch_source.path for v in store.list_feature_views()]
     assert sources and all(path.startswith("/") for path in sources)
