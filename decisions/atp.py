@@ -58,7 +58,7 @@ def eta_at_confidence(inbound: pd.DataFrame, confidence: float, as_of: pd.Timest
     The delay quantile is rounded up to whole days: a PO due 2.3 days late is counted from day 3.
     """
     delay = quantiles.quantile(
-        confidence, inbound["delay_p10"], inbound["delay_p50"], inbound["delay_p90"]
+        confidence, *(inbound[f"delay_{q}"].to_numpy(float) for q in ("p10", "p50", "p90"))
     )
     days = np.ceil(delay - 1e-9)  # tolerance: p90 of exactly 3 days must stay 3, not 4
     # In NumPy: the service calls this on every request, where pandas' overhead dominated.

@@ -13,7 +13,7 @@ scored line, the one action an order-management system can execute right away:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -76,18 +76,26 @@ class ActionPlanner:
         return choose_actions(scored, promised, stock)
 
 
+def _numbers(values: np.ndarray) -> np.ndarray:
+    """Quantities as short text (12, 2.5) for the effect sentences."""
+    return np.array([f"{v:g}" for v in values.tolist()], dtype=object)
+
+
 def choose_actions(
-    scored: pd.DataFrame, promised: pd.DataFrame, stock: pd.DataFrame
+    scored: pd.DataFrame, promised: Mapping[str, np.ndarray], stock: pd.DataFrame
 ) -> pd.DataFrame:
-    """One action per line, vectorized (see the module docstring for the rules)."""
+    """One action per line, vectorized (see the module docstring for the rules).
+
+    ``promised``: ``promise_lines``' arrays, aligned with the rows of ``scored``.
+    """
     qty = scored["quantity"].to_numpy(float)
-    from_stock = promised["quantity_from_stock"].to_numpy(float)
+    from_stock = promised["quantity_from_stock"]
     shortfall = qty - from_stock
     p = scored["backorder_probability"].to_numpy(float)
     donor, donor_free = _best_donor(scored, stock)
-    po = promised["covering_po_id"].to_numpy(object)
-    on_time = promised["on_time"].to_numpy(bool)
-    days_late = promised["days_late"].fillna(0).to_numpy(float)
+    po = promised["covering_po_id"]
+    on_time = promised["on_time"]
+    days_late = np.nan_to_num(promised["days_late"])
 
     fits = shortfall <= 0
     realloc = ~fits & (donor_free >= shortfall)
@@ -96,11 +104,11 @@ def choose_actions(
     action = np.select(
         [fits, realloc, expedite, split], ["allocate", "reallocate", "expedite", "split"], "none"
     )
-    fmt = np.vectorize("{:g}".format, otypes=[object])
-    q, s, r = fmt(qty), fmt(np.maximum(shortfall, 0)), fmt(from_stock)
+    q, s, r = _numbers(qty), _numbers(np.maximum(shortfall, 0)), _numbers(from_stock)
     po_s, donor_s = po.astype(str), donor.astype(str)
-    date = promised["promise_date"].dt.strftime("%Y-%m-%d").fillna("none").to_numpy(object)
-    late = fmt(days_late)
+    date = np.datetime_as_string(promised["promise_date"], unit="D").astype(object)
+    date[date == "NaT"] = "none"
+    late = _numbers(days_late)
     covered_later = pd.notna(po)
     effect = np.select(
         [fits, realloc, expedite, split & covered_later, split, covered_later],
@@ -118,7 +126,7 @@ def choose_actions(
     moved = np.select([fits, realloc | expedite], [qty, shortfall], np.where(split, from_stock, 0))
     return pd.DataFrame(
         {
-            "promise_date": promised["promise_date"].to_numpy(),
+            "promise_date": promised["promise_date"],
             "action": action,
             "source_location_id": np.where(realloc, donor, None),
             "po_id": np.where(expedite | split, po, None),

@@ -38,8 +38,10 @@ def promise_lines(
     inbound: pd.DataFrame,
     as_of: pd.Timestamp,
     confidence: float = 0.9,
-) -> pd.DataFrame:
-    """``quantity_from_stock, promise_date, covering_po_id, on_time, days_late`` per line (index kept).
+) -> dict[str, np.ndarray]:
+    """``quantity_from_stock, promise_date, covering_po_id, on_time, days_late``: arrays aligned
+    with the rows of ``lines`` (no DataFrame: the caller reads columns, and building one cost more
+    than the arithmetic).
 
     ``lines``: sku_id, location_id, quantity, requested_date; ``stock``: sku_id, location_id,
     on_hand, allocated (one row per SKU-location); ``inbound``: open POs with delay quantiles.
@@ -47,11 +49,11 @@ def promise_lines(
     as_of = pd.Timestamp(as_of).normalize()
     table: dict[tuple[str, str], int] = {}
     ev_g = _codes(
-        [*zip(stock["sku_id"], stock["location_id"], strict=True),
-         *zip(inbound["sku_id"], inbound["location_id"], strict=True)],
+        [*zip(stock["sku_id"].tolist(), stock["location_id"].tolist(), strict=True),
+         *zip(inbound["sku_id"].tolist(), inbound["location_id"].tolist(), strict=True)],
         table,
     )
-    line_g = _codes(list(zip(lines["sku_id"], lines["location_id"], strict=True)), table)
+    line_g = _codes(list(zip(lines["sku_id"].tolist(), lines["location_id"].tolist(), strict=True)), table)
     free = np.clip(stock["on_hand"].to_numpy(float) - stock["allocated"].to_numpy(float), 0.0, None)
     eta = eta_at_confidence(inbound, confidence, as_of).to_numpy("datetime64[ns]") if len(inbound) else []
     ev_qty = np.concatenate([free, inbound["quantity"].to_numpy(float)])
@@ -79,13 +81,10 @@ def promise_lines(
     promise = np.where(covered, ev_date[pos_c] if len(ev_g) else NAT, NAT).astype("datetime64[ns]")
     requested = lines["requested_date"].to_numpy("datetime64[ns]")
     late_days = (promise - requested) / np.timedelta64(1, "D")
-    return pd.DataFrame(
-        {
-            "quantity_from_stock": from_stock,
-            "promise_date": promise,
-            "covering_po_id": np.where(covered, ev_po[pos_c] if len(ev_g) else None, None),
-            "on_time": promise <= requested,
-            "days_late": np.clip(late_days, 0.0, None),
-        },
-        index=lines.index,
-    )
+    return {
+        "quantity_from_stock": from_stock,
+        "promise_date": promise,
+        "covering_po_id": np.where(covered, ev_po[pos_c] if len(ev_g) else None, None),
+        "on_time": promise <= requested,
+        "days_late": np.clip(late_days, 0.0, None),
+    }

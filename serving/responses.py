@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from pydantic import TypeAdapter
 
-from serving.schemas import Action, LineScore, Reason, ScoreOut
+from serving.schemas import LineScore, ScoreOut
 
 INPUT_FIELDS = ["customer_id", "customer_tier", "quantity", "requested_date"]
 
@@ -18,34 +20,53 @@ LINE_FIELDS = [
 ]
 
 
+# One validation / serialization call for all of a request's lines (Rust-side), instead of a
+# pydantic model built or dumped per line and per nested reason and action.
+_LINES = TypeAdapter(list[LineScore])
+_KEYS = ("line_id", "sku_id", "location_id")
+
+
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     """Rows as dicts of the named columns (``DataFrame.to_dict`` costs more on a request's rows)."""
     values = [frame[c].tolist() for c in columns]
     return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
+def _days(values: pd.Series) -> list[str | None]:
+    """Timestamps as ISO dates, NaT as None."""
+    text = np.datetime_as_string(values.to_numpy("datetime64[D]"), unit="D")
+    return [None if t == "NaT" else t for t in text.tolist()]
+
+
 def line_scores(scored: pd.DataFrame) -> list[LineScore]:
-    records = _records(scored, LINE_FIELDS)
-    return [
-        LineScore(
-            line_id=r["line_id"],
-            sku_id=r["sku_id"],
-            location_id=r["location_id"],
-            backorder_probability=float(r["backorder_probability"]),
-            risk_level=r["risk_level"],
-            promise_date=None if pd.isna(r["promise_date"]) else r["promise_date"].date(),
-            reasons=[Reason(**reason) for reason in r["reasons"]],
-            action=Action(
-                action=r["action"],
-                source_location_id=r["source_location_id"],
-                po_id=r["po_id"],
-                quantity=float(r["action_quantity"]),
-                expected_units_saved=float(r["expected_units_saved"]),
-                expected_effect=r["expected_effect"],
-            ),
+    """The answer's lines, validated against ``LineScore`` in one call."""
+    records = [
+        {
+            "line_id": line_id,
+            "sku_id": sku_id,
+            "location_id": location_id,
+            "backorder_probability": p,
+            "risk_level": level,
+            "promise_date": promise,
+            "reasons": reasons,
+            "action": {
+                "action": action,
+                "source_location_id": source,
+                "po_id": po,
+                "quantity": quantity,
+                "expected_units_saved": saved,
+                "expected_effect": effect,
+            },
+        }
+        for line_id, sku_id, location_id, p, level, promise, reasons, action, source, po, quantity, saved, effect
+        in zip(
+            *(scored[c].tolist() for c in LINE_FIELDS[:5]),
+            _days(scored["promise_date"]),
+            *(scored[c].tolist() for c in LINE_FIELDS[6:]),
+            strict=True,
         )
-        for r in records
     ]
+    return _LINES.validate_python(records)
 
 
 def score_outs(
@@ -69,14 +90,15 @@ def score_outs(
 def log_rows(scored: pd.DataFrame, lines: list[LineScore], request_id: str, model_version: str):
     """Prediction-log rows: inputs, features used, outputs, model version, request id."""
     now = datetime.now(UTC).isoformat()
-    inputs = scored[INPUT_FIELDS].assign(
-        requested_date=scored["requested_date"].dt.strftime("%Y-%m-%d")
-    )
+    inputs = _records(scored, INPUT_FIELDS)
+    for inp, day in zip(inputs, _days(scored["requested_date"]), strict=True):
+        inp["requested_date"] = day
+    outputs = _LINES.dump_python(lines, mode="json")
     rows: list[dict[str, Any]] = []
     keys = scored[["order_id", "line_id", "sku_id", "location_id", "features"]].to_numpy(object)
-    for (order_id, line_id, sku_id, location_id, features), inp, line in zip(
-        keys, _records(inputs, INPUT_FIELDS), lines, strict=True
-    ):
+    for (order_id, line_id, sku_id, location_id, features), inp, out in zip(keys, inputs, outputs, strict=True):
+        for key in _KEYS:
+            del out[key]
         rows.append(
             {
                 "request_id": request_id,
@@ -88,9 +110,7 @@ def log_rows(scored: pd.DataFrame, lines: list[LineScore], request_id: str, mode
                 "location_id": location_id,
                 "inputs": inp,
                 "features": features,
-                "outputs": line.model_dump(
-                    mode="json", exclude={"line_id", "sku_id", "location_id"}
-                ),
+                "outputs": out,
             }
         )
     return rows

@@ -117,7 +117,9 @@ class BoosterClassifier(ClassifierMixin, BaseEstimator):
         A request's few rows run on one thread: OpenMP start-up costs more than it saves there,
         and much more when the cores are busy. The matrix skips LightGBM's per-call pandas checks.
         """
-        data = X[list(self.spec.features)].to_numpy(dtype=np.float64, na_value=np.nan)
+        features = list(self.spec.features)
+        # Already in the model's column order (the service's case): no column selection copy.
+        data = (X if list(X.columns) == features else X[features]).to_numpy(dtype=np.float64, na_value=np.nan)
         threads = {"num_threads": 1} if len(data) < SMALL_BATCH_ROWS else {}
         return [
             b.predict(data, num_iteration=self._iterations(b, k), **kind, **threads)
@@ -141,12 +143,3 @@ class BoosterClassifier(ClassifierMixin, BaseEstimator):
     def contributions(self, X: pd.DataFrame) -> np.ndarray:
         """TreeSHAP contributions to the raw score, averaged over boosters: (rows, features + 1)."""
         return np.mean(self._predict_each(X, pred_contrib=True), axis=0)
-
-    def predict_proba_and_contributions(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """``predict_proba`` and ``contributions`` from one TreeSHAP pass (the service needs both).
-
-        TreeSHAP contributions, bias column included, sum to the raw score, so the probability
-        needs no second pass over the trees.
-        """
-        contrib = self.contributions(X)
-        return self._calibrated(contrib.sum(axis=1)), contrib
