@@ -15,7 +15,7 @@ from contracts.tables import TIERS
 
 REQUEST_COLUMNS = ("quantity", "requested_date", "request_time", "customer_tier")
 POSITION_COLUMNS = ("available",)
-TIER_CODE = {tier: code for code, tier in enumerate(TIERS)}
+TIER_INDEX = pd.Index(TIERS)  # a tier's code is its position
 
 
 def request_feature_names() -> list[str]:
@@ -37,6 +37,8 @@ def _check(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
 
 def _day(values: pd.Series) -> np.ndarray:
     """Calendar day of naive or timezone-aware timestamps (aware ones in UTC), as datetime64[D]."""
+    if values.dtype == "datetime64[ns]":  # already parsed (the service's requests): no pandas round trip
+        return values.to_numpy().astype("datetime64[D]")
     stamps = pd.to_datetime(values)
     if isinstance(stamps.dtype, pd.DatetimeTZDtype):
         stamps = stamps.dt.tz_convert(None)
@@ -56,10 +58,12 @@ def request_features(requests: pd.DataFrame, position: pd.DataFrame) -> pd.DataF
         raise ValueError(
             f"requests ({len(requests)} rows) and position ({len(position)}) differ in length"
         )
-    tier = requests["customer_tier"].map(TIER_CODE)
-    unknown = tier.isna() & requests["customer_tier"].notna()
+    tiers = requests["customer_tier"]
+    code = TIER_INDEX.get_indexer(tiers).astype("float64")
+    code[code < 0] = np.nan
+    unknown = np.isnan(code) & tiers.notna().to_numpy()
     if unknown.any():
-        bad = sorted(requests.loc[unknown, "customer_tier"].astype(str).unique())
+        bad = sorted(tiers[unknown].astype(str).unique())
         raise ValueError(f"customer_tier: unknown value(s) {bad}; expected one of {list(TIERS)}")
     quantity = requests["quantity"].to_numpy(dtype="float64")
     available = np.clip(position["available"].to_numpy(dtype="float64"), 0.0, None)
@@ -68,7 +72,7 @@ def request_features(requests: pd.DataFrame, position: pd.DataFrame) -> pd.DataF
         {
             "line_quantity": quantity,
             "days_until_requested": (requested - ordered) / np.timedelta64(1, "D"),
-            "customer_tier_code": tier.to_numpy(dtype="float64"),
+            "customer_tier_code": code,
             "quantity_over_available": quantity / np.maximum(available, 1.0),
             "shortfall_qty": np.clip(quantity - available, 0.0, None),
             "fits_available": np.where(

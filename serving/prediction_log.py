@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
+import pydantic_core
 
 logger = logging.getLogger(__name__)
 
@@ -80,12 +81,7 @@ class PredictionLog:
     def append(self, rows: list[dict[str, object]]) -> None:
         """Write ``rows`` (keys = COLUMNS) as one committed transaction."""
         values = [
-            tuple(
-                json.dumps(_finite(r[c]), default=str, allow_nan=False)
-                if c in JSON_COLUMNS
-                else r[c]
-                for c in COLUMNS
-            )
+            tuple(_json(r[c]) if c in JSON_COLUMNS else r[c] for c in COLUMNS)
             for r in rows
         ]
         placeholders = ", ".join("?" for _ in COLUMNS)
@@ -113,13 +109,15 @@ def _checkpoint(conn: sqlite3.Connection, mode: str) -> None:
         logger.warning("prediction log checkpoint failed: %s", exc)
 
 
-def _finite(value: object) -> object:
-    """NaN (unknown feature value) becomes JSON null instead of the non-standard ``NaN``."""
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, float) and value != value:
-        return None
-    return value
+def _json(value: object) -> str:
+    """Standard JSON in one Rust call: NaN (an unknown feature value) as null, not ``NaN``."""
+    return pydantic_core.to_json(value, inf_nan_mode="null", fallback=_plain).decode()
+
+
+def _plain(value: object) -> object:
+    """What JSON cannot hold as is: NumPy scalars as Python numbers, anything else as text."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else str(value)
 
 
 def read_prediction_log(directory: Path) -> pd.DataFrame:

@@ -100,9 +100,13 @@ class Scorer:
                     for i in positions
                 ]
             )
-        requests = lines.assign(request_time=request_time)
-        request = request_features(requests, online)
-        frame = pd.concat([online, request], axis=1)
+        request = request_features(_requests(lines, request_time), online)
+        # One float block (not a concat of two frames): selecting the model's columns is then cheap.
+        frame = pd.DataFrame(
+            np.hstack([online.to_numpy(dtype="float64"), request.to_numpy(dtype="float64")]),
+            columns=online.columns.append(request.columns),
+            index=lines.index,
+        )
         missing = [n for n in self._names if n not in frame.columns]
         if missing:
             raise RuntimeError(f"model expects feature(s) {missing} that serving does not build")
@@ -121,15 +125,18 @@ class Scorer:
             proba = np.asarray(self.risk_model.predict_proba(model_input))[:, 1]
             low, high = self.thresholds
             level = np.where(proba >= high, "high", np.where(proba >= low, "medium", "low"))
-            scored = lines.assign(backorder_probability=proba, risk_level=level, available=feats["available"])
-            decided = self.decide(scored)
+            # Built from arrays once, here and below: assign / setitem / concat cost more per column.
+            columns = {c: lines[c].to_numpy() for c in lines.columns}
+            columns |= {"backorder_probability": proba, "risk_level": level, "available": feats["available"].to_numpy()}
+            decided = self.decide(pd.DataFrame(columns, index=lines.index))
         finally:
             contrib = pending.result()  # also when deciding failed: no thread outlives the request
         values = model_input.to_numpy(dtype="float64")  # once, for the reasons and the log records
-        scored["reasons"] = self._reasons(values, contrib)
+        columns["reasons"] = self._reasons(values, contrib)
         names = self._names  # per-line records for the log, without DataFrame.to_dict's overhead
-        scored["features"] = [dict(zip(names, row, strict=True)) for row in values.tolist()]
-        return pd.concat([scored, decided], axis=1)
+        columns["features"] = [dict(zip(names, row, strict=True)) for row in values.tolist()]
+        columns |= {c: decided[c].to_numpy() for c in decided.columns}
+        return pd.DataFrame(columns, index=lines.index)
 
     def _reasons(self, values: np.ndarray, contrib: np.ndarray | None) -> list[list[dict[str, Any]]]:
         """Top positive contributions per line, with the feature's value (``values``: model inputs)."""
@@ -152,6 +159,19 @@ class Scorer:
                 ]
             )
         return out
+
+
+def _requests(lines: pd.DataFrame, request_time: pd.Timestamp) -> pd.DataFrame:
+    """The columns ``request_features`` reads, with the request time on every line."""
+    return pd.DataFrame(
+        {
+            "quantity": lines["quantity"].to_numpy(),
+            "requested_date": lines["requested_date"].to_numpy(),
+            "request_time": np.full(len(lines), pd.Timestamp(request_time).to_datetime64(), dtype="datetime64[ns]"),
+            "customer_tier": lines["customer_tier"].to_numpy(),
+        },
+        index=lines.index,
+    )
 
 
 def contributions(model: Any, frame: pd.DataFrame) -> np.ndarray | None:

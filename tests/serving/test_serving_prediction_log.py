@@ -94,3 +94,18 @@ def test_checkpoints_run_in_the_background_not_in_appends(tmp_path):
     wal = Path(f"{log.path}-wal")
     assert not wal.exists() or wal.stat().st_size == 0  # closed: everything is in the database file
     assert len(read_prediction_log(tmp_path)) == 500
+
+
+def test_numpy_numbers_and_dates_are_stored_as_json_values(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    log = PredictionLog(tmp_path)
+    row = {c: c for c in COLUMNS} | {"logged_at": "2026-03-02T10:00:00+00:00"}
+    row["inputs"] = {"quantity": np.float64(4.0), "lines": np.int64(3), "day": pd.Timestamp("2026-03-05")}
+    row["features"] = {"x": np.float32(np.nan), "y": 1.5}
+    log.append([row])
+    log.close()
+    stored = read_prediction_log(tmp_path).iloc[0]
+    assert stored["inputs"] == {"quantity": 4.0, "lines": 3, "day": "2026-03-05T00:00:00"}  # ISO 8601
+    assert stored["features"] == {"x": None, "y": 1.5}
