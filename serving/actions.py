@@ -70,8 +70,10 @@ class ActionPlanner:
     today: Callable[[], pd.Timestamp]
     confidence: float = 0.9
 
-    def __call__(self, scored: pd.DataFrame) -> pd.DataFrame:
-        stock, inbound = self.source.supply(scored["sku_id"].unique().tolist())
+    def __call__(self, scored: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """ACTION_COLUMNS for ``scored`` (columns as arrays: sku_id, location_id, quantity,
+        requested_date, backorder_probability), as arrays aligned with its rows."""
+        stock, inbound = self.source.supply(list(dict.fromkeys(scored["sku_id"])))
         promised = promise_lines(scored, stock, inbound, self.today(), self.confidence)
         return choose_actions(scored, promised, stock)
 
@@ -82,16 +84,16 @@ def _numbers(values: np.ndarray) -> np.ndarray:
 
 
 def choose_actions(
-    scored: pd.DataFrame, promised: Mapping[str, np.ndarray], stock: pd.DataFrame
-) -> pd.DataFrame:
+    scored: Mapping[str, np.ndarray], promised: Mapping[str, np.ndarray], stock: pd.DataFrame
+) -> dict[str, np.ndarray]:
     """One action per line, vectorized (see the module docstring for the rules).
 
-    ``promised``: ``promise_lines``' arrays, aligned with the rows of ``scored``.
+    ``promised``: ``promise_lines``' arrays, aligned with the rows of ``scored``; so is the result.
     """
-    qty = scored["quantity"].to_numpy(float)
+    qty = np.asarray(scored["quantity"], dtype=float)
     from_stock = promised["quantity_from_stock"]
     shortfall = qty - from_stock
-    p = scored["backorder_probability"].to_numpy(float)
+    p = np.asarray(scored["backorder_probability"], dtype=float)
     donor, donor_free = _best_donor(scored, stock)
     po = promised["covering_po_id"]
     on_time = promised["on_time"]
@@ -124,29 +126,26 @@ def choose_actions(
     )
     saved = np.select([fits, realloc | expedite, split], [p * qty, shortfall, from_stock], 0.0)
     moved = np.select([fits, realloc | expedite], [qty, shortfall], np.where(split, from_stock, 0))
-    return pd.DataFrame(
-        {
-            "promise_date": promised["promise_date"],
-            "action": action,
-            "source_location_id": np.where(realloc, donor, None),
-            "po_id": np.where(expedite | split, po, None),
-            "action_quantity": moved,
-            "expected_units_saved": saved,
-            "expected_effect": effect,
-        },
-        index=scored.index,
-    )
+    return {
+        "promise_date": promised["promise_date"],
+        "action": action,
+        "source_location_id": np.where(realloc, donor, None),
+        "po_id": np.where(expedite | split, po, None),
+        "action_quantity": moved,
+        "expected_units_saved": saved,
+        "expected_effect": effect,
+    }
 
 
-def _best_donor(scored: pd.DataFrame, stock: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _best_donor(scored: Mapping[str, np.ndarray], stock: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Per line, the other location of its SKU with the most free stock, and that free stock.
 
     Each SKU's best and second-best locations suffice: a line takes the best unless it is its own.
     """
-    n = len(scored)
+    n = len(scored["sku_id"])
     free = np.clip(stock["on_hand"].to_numpy(float) - stock["allocated"].to_numpy(float), 0.0, None)
     codes, uniques = pd.factorize(
-        np.concatenate([stock["sku_id"].to_numpy(object), scored["sku_id"].to_numpy(object)])
+        np.concatenate([stock["sku_id"].to_numpy(object), np.asarray(scored["sku_id"], dtype=object)])
     )
     stock_code, line_code = codes[: len(stock)], codes[len(stock) :]
     order = np.lexsort((-free, stock_code))  # per SKU, most free stock first
@@ -157,7 +156,7 @@ def _best_donor(scored: pd.DataFrame, stock: pd.DataFrame) -> tuple[np.ndarray, 
     best_free, second_free = np.zeros(len(uniques)), np.zeros(len(uniques))
     best_loc[sku[rank == 0]], best_free[sku[rank == 0]] = loc[rank == 0], amount[rank == 0]
     second_loc[sku[rank == 1]], second_free[sku[rank == 1]] = loc[rank == 1], amount[rank == 1]
-    own = best_loc[line_code] == scored["location_id"].to_numpy(object)
+    own = best_loc[line_code] == np.asarray(scored["location_id"], dtype=object)
     donor = np.where(own, second_loc[line_code], best_loc[line_code]) if n else np.empty(0, object)
     donor_free = np.where(own, second_free[line_code], best_free[line_code]) if n else np.empty(0)
     return donor.astype(object), np.where(pd.isna(donor), 0.0, donor_free)

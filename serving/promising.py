@@ -10,8 +10,11 @@ the covering PO and lateness. Lines consume supply in their given order within a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from decisions import eta_at_confidence
 
@@ -33,7 +36,7 @@ def _group_cumsum(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
 
 
 def promise_lines(
-    lines: pd.DataFrame,
+    lines: Mapping[str, ArrayLike],
     stock: pd.DataFrame,
     inbound: pd.DataFrame,
     as_of: pd.Timestamp,
@@ -43,7 +46,8 @@ def promise_lines(
     with the rows of ``lines`` (no DataFrame: the caller reads columns, and building one cost more
     than the arithmetic).
 
-    ``lines``: sku_id, location_id, quantity, requested_date; ``stock``: sku_id, location_id,
+    ``lines``: columns sku_id, location_id, quantity, requested_date (a DataFrame or a mapping
+    of arrays); ``stock``: sku_id, location_id,
     on_hand, allocated (one row per SKU-location); ``inbound``: open POs with delay quantiles.
     """
     as_of = pd.Timestamp(as_of).normalize()
@@ -53,7 +57,7 @@ def promise_lines(
          *zip(inbound["sku_id"].tolist(), inbound["location_id"].tolist(), strict=True)],
         table,
     )
-    line_g = _codes(list(zip(lines["sku_id"].tolist(), lines["location_id"].tolist(), strict=True)), table)
+    line_g = _codes(list(zip(list(lines["sku_id"]), list(lines["location_id"]), strict=True)), table)
     free = np.clip(stock["on_hand"].to_numpy(float) - stock["allocated"].to_numpy(float), 0.0, None)
     eta = eta_at_confidence(inbound, confidence, as_of).to_numpy("datetime64[ns]") if len(inbound) else []
     ev_qty = np.concatenate([free, inbound["quantity"].to_numpy(float)])
@@ -66,7 +70,7 @@ def promise_lines(
     ev_g, ev_qty, ev_date, ev_po, is_stock = (a[order] for a in (ev_g, ev_qty, ev_date, ev_po, is_stock))
     ev_cum = _group_cumsum(ev_qty, ev_g)
 
-    qty = lines["quantity"].to_numpy(float)
+    qty = np.asarray(lines["quantity"], dtype=float)
     by_group = np.argsort(line_g, kind="stable")
     need = np.empty_like(qty)
     need[by_group] = _group_cumsum(qty[by_group], line_g[by_group])
@@ -79,7 +83,7 @@ def promise_lines(
     free_by_group = np.bincount(ev_g, weights=np.where(is_stock, ev_qty, 0.0), minlength=n_groups)
     from_stock = np.clip(free_by_group[line_g] - (need - qty), 0.0, qty)
     promise = np.where(covered, ev_date[pos_c] if len(ev_g) else NAT, NAT).astype("datetime64[ns]")
-    requested = lines["requested_date"].to_numpy("datetime64[ns]")
+    requested = np.asarray(lines["requested_date"], dtype="datetime64[ns]")
     late_days = (promise - requested) / np.timedelta64(1, "D")
     return {
         "quantity_from_stock": from_stock,

@@ -3,7 +3,8 @@
 A ``Scorer`` is assembled from three plain components so the service never depends on where they
 come from: a risk model with ``predict_proba(frame)`` (the registry's champion), a feature reader
 (``read(entity_rows) -> frame``, e.g. ``features.feature_store.OnlineReader`` or
-``FrameFeatureReader``) and a decide function (``serving.actions.decide_actions`` by default).
+``FrameFeatureReader``) and a decide function (``serving.actions.ActionPlanner`` by default) that
+takes a request's columns as arrays and returns the action columns as arrays.
 Request-time features come from ``features.order_line.request_features``, the function training
 used, so online and offline inputs cannot drift apart.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -53,7 +54,7 @@ class Scorer:
 
     risk_model: Any
     reader: FeatureReader
-    decide: Callable[[pd.DataFrame], pd.DataFrame]
+    decide: Callable[[Mapping[str, np.ndarray]], Mapping[str, np.ndarray]]
     model_version: str
     feature_names: Sequence[str] | None = None
     thresholds: tuple[float, float] = (0.2, 0.5)
@@ -128,14 +129,14 @@ class Scorer:
             # Built from arrays once, here and below: assign / setitem / concat cost more per column.
             columns = {c: lines[c].to_numpy() for c in lines.columns}
             columns |= {"backorder_probability": proba, "risk_level": level, "available": feats["available"].to_numpy()}
-            decided = self.decide(pd.DataFrame(columns, index=lines.index))
+            decided = self.decide(columns)
         finally:
             contrib = pending.result()  # also when deciding failed: no thread outlives the request
         values = model_input.to_numpy(dtype="float64")  # once, for the reasons and the log records
         columns["reasons"] = self._reasons(values, contrib)
         names = self._names  # per-line records for the log, without DataFrame.to_dict's overhead
         columns["features"] = [dict(zip(names, row, strict=True)) for row in values.tolist()]
-        columns |= {c: decided[c].to_numpy() for c in decided.columns}
+        columns |= decided
         return pd.DataFrame(columns, index=lines.index)
 
     def _reasons(self, values: np.ndarray, contrib: np.ndarray | None) -> list[list[dict[str, Any]]]:
