@@ -37,9 +37,8 @@ def _check(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
 
 def _day(values: pd.Series) -> np.ndarray:
     """Calendar day of naive or timezone-aware timestamps (aware ones in UTC), as datetime64[D]."""
-    if values.dtype == "datetime64[ns]":  # already parsed (the service's requests): no pandas round trip
-        return values.to_numpy().astype("datetime64[D]")
-    stamps = pd.to_datetime(values)
+    # Already parsed (the service's requests): no to_datetime round trip.
+    stamps = values if values.dtype == "datetime64[ns]" else pd.to_datetime(values)
     if isinstance(stamps.dtype, pd.DatetimeTZDtype):
         stamps = stamps.dt.tz_convert(None)
     return stamps.to_numpy("datetime64[ns]").astype("datetime64[D]")

@@ -40,31 +40,27 @@ def _days(values: pd.Series) -> list[str | None]:
 
 def line_scores(scored: pd.DataFrame) -> list[LineScore]:
     """The answer's lines, validated against ``LineScore`` in one call."""
+    column = {c: scored[c].tolist() for c in LINE_FIELDS if c != "promise_date"}
+    column["promise_date"] = _days(scored["promise_date"])
     records = [
         {
-            "line_id": line_id,
-            "sku_id": sku_id,
-            "location_id": location_id,
-            "backorder_probability": p,
-            "risk_level": level,
-            "promise_date": promise,
-            "reasons": reasons,
+            "line_id": column["line_id"][i],
+            "sku_id": column["sku_id"][i],
+            "location_id": column["location_id"][i],
+            "backorder_probability": column["backorder_probability"][i],
+            "risk_level": column["risk_level"][i],
+            "promise_date": column["promise_date"][i],
+            "reasons": column["reasons"][i],
             "action": {
-                "action": action,
-                "source_location_id": source,
-                "po_id": po,
-                "quantity": quantity,
-                "expected_units_saved": saved,
-                "expected_effect": effect,
+                "action": column["action"][i],
+                "source_location_id": column["source_location_id"][i],
+                "po_id": column["po_id"][i],
+                "quantity": column["action_quantity"][i],
+                "expected_units_saved": column["expected_units_saved"][i],
+                "expected_effect": column["expected_effect"][i],
             },
         }
-        for line_id, sku_id, location_id, p, level, promise, reasons, action, source, po, quantity, saved, effect
-        in zip(
-            *(scored[c].tolist() for c in LINE_FIELDS[:5]),
-            _days(scored["promise_date"]),
-            *(scored[c].tolist() for c in LINE_FIELDS[6:]),
-            strict=True,
-        )
+        for i in range(len(scored))
     ]
     return _LINES.validate_python(records)
 

@@ -88,7 +88,8 @@ class Scorer:
         except Exception as exc:  # any store failure (connection, timeout, corrupt file) alike
             self._store_down_until = time.monotonic() + self.store_retry_seconds
             raise FeatureStoreUnavailable(f"online feature store unreachable: {exc}") from exc
-        unknown = np.isnan(online.to_numpy(dtype="float64")).all(axis=1)
+        online_values = online.to_numpy(dtype="float64")
+        unknown = np.isnan(online_values).all(axis=1)
         if unknown.any():
             positions = np.flatnonzero(unknown)
             raise InvalidLines(
@@ -104,7 +105,7 @@ class Scorer:
         request = request_features(_requests(lines, request_time), online)
         # One float block (not a concat of two frames): selecting the model's columns is then cheap.
         frame = pd.DataFrame(
-            np.hstack([online.to_numpy(dtype="float64"), request.to_numpy(dtype="float64")]),
+            np.hstack([online_values, request.to_numpy(dtype="float64")]),
             columns=online.columns.append(request.columns),
             index=lines.index,
         )
