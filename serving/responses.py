@@ -1,12 +1,15 @@
-"""Turning a scored frame into API answers and prediction-log rows (one place, so they agree)."""
+"""Turning scored lines into API answers and prediction-log rows (one place, so they agree).
+
+``scored`` is ``Scorer.score``'s result: columns as arrays or lists, aligned with the lines.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from pydantic import TypeAdapter
 
 from serving.schemas import LineScore, ScoreOut
@@ -26,21 +29,26 @@ _LINES = TypeAdapter(list[LineScore])
 _KEYS = ("line_id", "sku_id", "location_id")
 
 
-def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
-    """Rows as dicts of the named columns (``DataFrame.to_dict`` costs more on a request's rows)."""
-    values = [frame[c].tolist() for c in columns]
+def _records(scored: Mapping[str, Any], columns: list[str]) -> list[dict[str, Any]]:
+    """Rows as dicts of the named columns."""
+    values = [_list(scored[c]) for c in columns]
     return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
-def _days(values: pd.Series) -> list[str | None]:
+def _list(values: np.ndarray | list) -> list:
+    """Python values of a column (NumPy scalars become int / float / str)."""
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
+
+
+def _days(values: np.ndarray) -> list[str | None]:
     """Timestamps as ISO dates, NaT as None."""
-    text = np.datetime_as_string(values.to_numpy("datetime64[D]"), unit="D")
+    text = np.datetime_as_string(np.asarray(values, dtype="datetime64[D]"), unit="D")
     return [None if t == "NaT" else t for t in text.tolist()]
 
 
-def line_scores(scored: pd.DataFrame) -> list[LineScore]:
+def line_scores(scored: Mapping[str, Any]) -> list[LineScore]:
     """The answer's lines, validated against ``LineScore`` in one call."""
-    column = {c: scored[c].tolist() for c in LINE_FIELDS if c != "promise_date"}
+    column = {c: _list(scored[c]) for c in LINE_FIELDS if c != "promise_date"}
     column["promise_date"] = _days(scored["promise_date"])
     records = [
         {
@@ -60,20 +68,20 @@ def line_scores(scored: pd.DataFrame) -> list[LineScore]:
                 "expected_effect": column["expected_effect"][i],
             },
         }
-        for i in range(len(scored))
+        for i in range(len(column["line_id"]))
     ]
     return _LINES.validate_python(records)
 
 
 def score_outs(
-    scored: pd.DataFrame,
+    scored: Mapping[str, Any],
     request_id: str,
     model_version: str,
     lines: list[LineScore] | None = None,
 ) -> list[ScoreOut]:
     """One ScoreOut per order, orders and lines in request order (``lines``: already built)."""
     lines = line_scores(scored) if lines is None else lines
-    order_ids = scored["order_id"].to_numpy()
+    order_ids = _list(scored["order_id"])
     outs: dict[str, list] = {}
     for order_id, line in zip(order_ids, lines, strict=True):
         outs.setdefault(order_id, []).append(line)
@@ -83,7 +91,7 @@ def score_outs(
     ]
 
 
-def log_rows(scored: pd.DataFrame, lines: list[LineScore], request_id: str, model_version: str):
+def log_rows(scored: Mapping[str, Any], lines: list[LineScore], request_id: str, model_version: str):
     """Prediction-log rows: inputs, features used, outputs, model version, request id."""
     now = datetime.now(UTC).isoformat()
     inputs = _records(scored, INPUT_FIELDS)
@@ -91,7 +99,7 @@ def log_rows(scored: pd.DataFrame, lines: list[LineScore], request_id: str, mode
         inp["requested_date"] = day
     outputs = _LINES.dump_python(lines, mode="json")
     rows: list[dict[str, Any]] = []
-    keys = scored[["order_id", "line_id", "sku_id", "location_id", "features"]].to_numpy(object)
+    keys = zip(*(_list(scored[c]) for c in ("order_id", "line_id", "sku_id", "location_id", "features")), strict=True)
     for (order_id, line_id, sku_id, location_id, features), inp, out in zip(keys, inputs, outputs, strict=True):
         for key in _KEYS:
             del out[key]

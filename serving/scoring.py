@@ -11,6 +11,7 @@ used, so online and offline inputs cannot drift apart.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -114,15 +115,17 @@ class Scorer:
             raise RuntimeError(f"model expects feature(s) {missing} that serving does not build")
         return frame
 
-    def score(self, lines: pd.DataFrame, request_time: pd.Timestamp) -> pd.DataFrame:
-        """``lines`` (LINE_COLUMNS, customer_tier, ``_path``) with features and decisions added.
+    def score(self, lines: pd.DataFrame, request_time: pd.Timestamp) -> dict[str, Any]:
+        """``lines``' columns (LINE_COLUMNS, customer_tier, ``_path``) with features and decisions
+        added, as arrays or lists aligned with its rows (a frame would cost more than it serves).
 
         TreeSHAP for the reasons is the model's costliest step and LightGBM runs it without
-        holding the GIL, so it runs on a helper thread while this one decides the actions.
+        holding the GIL, so it runs on helper threads (one job per booster of an ensemble) while
+        this one decides the actions.
         """
         feats = self.features(lines, request_time)
         model_input = feats[self._names]
-        pending = self._explainer.submit(contributions, self.risk_model, model_input)
+        pending = [self._explainer.submit(task) for task in contribution_tasks(self.risk_model, model_input)]
         try:
             proba = np.asarray(self.risk_model.predict_proba(model_input))[:, 1]
             low, high = self.thresholds
@@ -132,13 +135,14 @@ class Scorer:
             columns |= {"backorder_probability": proba, "risk_level": level, "available": feats["available"].to_numpy()}
             decided = self.decide(columns)
         finally:
-            contrib = pending.result()  # also when deciding failed: no thread outlives the request
+            parts = [job.result() for job in pending]  # also when deciding failed: none outlives the request
+        contrib = np.mean(parts, axis=0) if parts else None
         values = model_input.to_numpy(dtype="float64")  # once, for the reasons and the log records
         columns["reasons"] = self._reasons(values, contrib)
         names = self._names  # per-line records for the log, without DataFrame.to_dict's overhead
         columns["features"] = [dict(zip(names, row, strict=True)) for row in values.tolist()]
         columns |= decided
-        return pd.DataFrame(columns, index=lines.index)
+        return columns
 
     def _reasons(self, values: np.ndarray, contrib: np.ndarray | None) -> list[list[dict[str, Any]]]:
         """Top positive contributions per line, with the feature's value (``values``: model inputs)."""
@@ -174,6 +178,18 @@ def _requests(lines: pd.DataFrame, request_time: pd.Timestamp) -> pd.DataFrame:
         },
         index=lines.index,
     )
+
+
+def contribution_tasks(model: Any, frame: pd.DataFrame) -> list[Callable[[], np.ndarray]]:
+    """Jobs whose results average to ``contributions(model, frame)``; none if it is unsupported.
+
+    An ensemble with ``contribution_tasks`` (``BoosterClassifier``) gives one job per booster.
+    """
+    if hasattr(model, "contribution_tasks"):
+        return list(model.contribution_tasks(frame))
+    linear = getattr(model, "coef_", None) is not None
+    explained = hasattr(model, "contributions") or hasattr(model, "booster_") or linear
+    return [functools.partial(contributions, model, frame)] if explained else []
 
 
 def contributions(model: Any, frame: pd.DataFrame) -> np.ndarray | None:

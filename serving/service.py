@@ -10,6 +10,7 @@ auth and field-level 422 bodies appear in the OpenAPI spec at ``/openapi.json``,
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import sys
 import uuid
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import bentoml
-import pandas as pd
+import numpy as np
 from fastapi import Depends, FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -139,7 +140,7 @@ async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
 
 def _score(
     runtime: Runtime, orders: list[dict], batch: bool
-) -> tuple[pd.DataFrame, str, list[LineScore]]:
+) -> tuple[dict[str, Any], str, list[LineScore]]:
     """Score and log; maps component failures to 422 / 503 bodies."""
     if runtime.scorer is None:
         problem = "models or feature store not loaded; see GET /v1/status"
@@ -159,7 +160,7 @@ def _score(
     version = runtime.scorer.model_version
     lines = line_scores(scored)
     runtime.log.append(log_rows(scored, lines, request_id, version))
-    runtime.count("scored_lines", len(scored))
+    runtime.count("scored_lines", len(lines))
     return scored, request_id, lines
 
 
@@ -198,6 +199,11 @@ class RiskService:
     def __init__(self) -> None:
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
         app.state.runtime = type(self).runtime_factory()
+        # What start-up loaded (models, Feast registry, framework: ~530k objects) lives as long as
+        # the process; frozen, the collector stops scanning it, and a full collection no longer
+        # pauses a request for ~0.3 s.
+        gc.collect()
+        gc.freeze()
 
     @property
     def runtime(self) -> Runtime:
@@ -239,12 +245,12 @@ class RiskService:
         scored, request_id, lines = _score(
             runtime, [o.model_dump() for o in batch.orders], batch=True
         )
-        scored = scored.reset_index(drop=True)
-        keep = scored.index[scored["action"] != "none"]
+        keep = np.flatnonzero(scored["action"] != "none").tolist()
         keep = sorted(keep, key=lambda i: -lines[i].action.expected_units_saved)
+        order_ids = scored["order_id"]
         recs = [
             Recommendation(
-                order_id=scored.at[i, "order_id"],
+                order_id=order_ids[i],
                 line_id=lines[i].line_id,
                 sku_id=lines[i].sku_id,
                 location_id=lines[i].location_id,

@@ -8,6 +8,8 @@ seeds with row/feature bagging lowers variance, which matters more than depth wi
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import replace
 
 import lightgbm as lgb
@@ -112,7 +114,11 @@ class BoosterClassifier(ClassifierMixin, BaseEstimator):
         return min(self.best_iterations_[k], booster.current_iteration())
 
     def _predict_each(self, X: pd.DataFrame, **kind: bool) -> list[np.ndarray]:
-        """One ``Booster.predict`` per booster on the model's columns as a float matrix.
+        """One ``Booster.predict`` per booster on the model's columns as a float matrix."""
+        return [task() for task in self._booster_tasks(X, **kind)]
+
+    def _booster_tasks(self, X: pd.DataFrame, **kind: bool) -> list[Callable[[], np.ndarray]]:
+        """Per booster, its ``predict`` on the model's columns, ready to run.
 
         A request's few rows run on one thread: OpenMP start-up costs more than it saves there,
         and much more when the cores are busy. The matrix skips LightGBM's per-call pandas checks.
@@ -122,7 +128,7 @@ class BoosterClassifier(ClassifierMixin, BaseEstimator):
         data = (X if list(X.columns) == features else X[features]).to_numpy(dtype=np.float64, na_value=np.nan)
         threads = {"num_threads": 1} if len(data) < SMALL_BATCH_ROWS else {}
         return [
-            b.predict(data, num_iteration=self._iterations(b, k), **kind, **threads)
+            functools.partial(b.predict, data, num_iteration=self._iterations(b, k), **kind, **threads)
             for k, b in enumerate(self.boosters_)
         ]
 
@@ -143,3 +149,11 @@ class BoosterClassifier(ClassifierMixin, BaseEstimator):
     def contributions(self, X: pd.DataFrame) -> np.ndarray:
         """TreeSHAP contributions to the raw score, averaged over boosters: (rows, features + 1)."""
         return np.mean(self._predict_each(X, pred_contrib=True), axis=0)
+
+    def contribution_tasks(self, X: pd.DataFrame) -> list[Callable[[], np.ndarray]]:
+        """One TreeSHAP job per booster; their results average to ``contributions(X)``.
+
+        LightGBM runs each without holding the GIL, so a caller with idle cores (the service, on
+        a request's few rows) can run them on several threads at once.
+        """
+        return self._booster_tasks(X, pred_contrib=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 
@@ -34,6 +36,15 @@ def test_contributions_add_up_to_the_score_for_requests_and_batches():
         contrib = model.contributions(rows)
         assert contrib.shape == (len(rows), len(FEATURES) + 1)  # bias last
         np.testing.assert_allclose(contrib.sum(axis=1), model.decision_function(rows), atol=1e-9)
+
+
+def test_per_booster_contribution_jobs_run_on_threads_average_to_the_contributions():
+    model, X = _fitted()
+    rows = X.head(10)
+    with ThreadPoolExecutor(2) as pool:  # as the service runs them, one job per booster
+        parts = [job.result() for job in [pool.submit(task) for task in model.contribution_tasks(rows)]]
+    assert len(parts) == 2
+    np.testing.assert_allclose(np.mean(parts, axis=0), model.contributions(rows), atol=1e-12)
 
 
 def test_riskier_stock_positions_get_higher_probabilities():

@@ -28,6 +28,18 @@ def test_calibration_improves_brier_of_a_miscalibrated_model(method):
     assert cal.method_ in ("platt", "isotonic")
 
 
+@pytest.mark.parametrize("method", ["platt", "isotonic"])
+def test_calibrated_probabilities_are_scikit_learns_own_including_beyond_the_fitted_range(method):
+    logit, y = _toy(5_000, 1)
+    cal = ProbabilityCalibrator(method).fit(logit, y)
+    scores = np.concatenate([np.linspace(-12, 8, 201), logit[:50]])  # far outside the fold too
+    if method == "platt":
+        expected = cal.calibrator_.predict_proba(scores.reshape(-1, 1))[:, 1]
+    else:
+        expected = cal.calibrator_.predict(scores)
+    np.testing.assert_allclose(cal.predict(scores), expected, rtol=1e-12, atol=1e-15)
+
+
 def test_calibration_refuses_a_fold_with_one_class():
     with pytest.raises(ValueError, match="both classes"):
         ProbabilityCalibrator().fit([0.1, 0.2], [0, 0])
