@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from training.engine import ModelSpec, fit_lightgbm
-from training.forecasting.conformal import apply_conformal_offsets, fit_conformal_offsets
+from training.forecasting.conformal import POOLED, apply_conformal_offsets, fit_conformal_offsets
 from training.lead_time.features import (
     DAY,
     LeadTimeSpec,
@@ -36,12 +36,17 @@ class LeadTimeModel:
         params: dict[str, Any] | None = None,
         num_boost_round: int = 1000,
         late_threshold: float = 0.5,
+        typical_supplier_offsets: bool = False,
     ) -> None:
+        """``typical_supplier_offsets``: conformal offsets of the typical supplier (the median,
+        over suppliers, of each supplier's own offsets) instead of one pooled over all lines, for
+        a caller that follows a supplier's current state itself (the policy's tracking signal)."""
         self.spec = spec
         self.quantiles = quantiles
         self.params = params
         self.num_boost_round = num_boost_round
         self.late_threshold = late_threshold
+        self.typical_supplier_offsets = typical_supplier_offsets
 
     def fit(self, history: pd.DataFrame, cutoff: pd.Timestamp | None = None) -> LeadTimeModel:
         spec = self.spec
@@ -71,9 +76,16 @@ class LeadTimeModel:
             calib_pred.append(booster.predict(calib[self.feature_names_]))
         pred = np.column_stack(calib_pred)
         ones = np.ones(len(calib))
-        self.offsets_ = fit_conformal_offsets(
-            ones, calib["delay"].to_numpy(), pred, ones, self.quantiles
-        )
+        delay = calib["delay"].to_numpy()
+        if self.typical_supplier_offsets:
+            # One supplier disrupted in the calibration weeks would otherwise widen every supplier.
+            by_supplier = fit_conformal_offsets(calib[spec.supplier_col].to_numpy(), delay, pred, ones, self.quantiles)
+            per_supplier = by_supplier.drop(index=POOLED)
+            # Fewer than 3 suppliers with enough lines: no typical one, the pooled offsets stand.
+            typical = per_supplier.median() if len(per_supplier) >= 3 else by_supplier.loc[POOLED]
+            self.offsets_ = typical.to_frame(POOLED).T
+        else:
+            self.offsets_ = fit_conformal_offsets(ones, delay, pred, ones, self.quantiles)
         late = self._fit(("binary", None), train, calib, self.num_boost_round)
         late_rounds = max(int(late.best_iteration or late.current_iteration()), 10)
         self.boosters_ = {
