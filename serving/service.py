@@ -73,8 +73,8 @@ app = FastAPI(
     responses=ERRORS,
 )
 # How long a thread may hold the GIL while another waits for it (Python's default: 5 ms). A request
-# hands the GIL back and forth between the event loop, its route thread and the TreeSHAP thread;
-# at 5 ms each hand-over could add that much to the request (in-process p90 24.4 -> 21.5 ms here).
+# hands the GIL back and forth between the event loop, a route's pool thread and the TreeSHAP
+# threads; at 5 ms each hand-over could add that much to it (in-process p90 24.4 -> 21.5 ms here).
 GIL_SWITCH_SECONDS = 0.0005
 
 bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer <key>`.")
