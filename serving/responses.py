@@ -17,16 +17,17 @@ from serving.schemas import LineScore, ScoreOut
 INPUT_FIELDS = ["customer_id", "customer_tier", "quantity", "requested_date"]
 
 
-LINE_FIELDS = [
-    "line_id", "sku_id", "location_id", "backorder_probability", "risk_level", "promise_date", "reasons",
-    "action", "source_location_id", "po_id", "action_quantity", "expected_units_saved", "expected_effect",
-]
-
-
 # One validation / serialization call for all of a request's lines (Rust-side), instead of a
 # pydantic model built or dumped per line and per nested reason and action.
 _LINES = TypeAdapter(list[LineScore])
 _KEYS = ("line_id", "sku_id", "location_id")
+# A line's answer: these columns as they are, and the action's fields (answer name: column).
+_LINE_KEYS = ["line_id", "sku_id", "location_id", "backorder_probability", "risk_level", "promise_date", "reasons"]
+_ACTION_KEYS = {
+    "action": "action", "source_location_id": "source_location_id", "po_id": "po_id",
+    "quantity": "action_quantity", "expected_units_saved": "expected_units_saved", "expected_effect": "expected_effect",
+}
+LINE_FIELDS = [*_LINE_KEYS, *_ACTION_KEYS.values()]  # the scored columns an answer reads
 
 
 def _records(scored: Mapping[str, Any], columns: list[str]) -> list[dict[str, Any]]:
@@ -50,26 +51,10 @@ def line_scores(scored: Mapping[str, Any]) -> list[LineScore]:
     """The answer's lines, validated against ``LineScore`` in one call."""
     column = {c: _list(scored[c]) for c in LINE_FIELDS if c != "promise_date"}
     column["promise_date"] = _days(scored["promise_date"])
-    records = [
-        {
-            "line_id": column["line_id"][i],
-            "sku_id": column["sku_id"][i],
-            "location_id": column["location_id"][i],
-            "backorder_probability": column["backorder_probability"][i],
-            "risk_level": column["risk_level"][i],
-            "promise_date": column["promise_date"][i],
-            "reasons": column["reasons"][i],
-            "action": {
-                "action": column["action"][i],
-                "source_location_id": column["source_location_id"][i],
-                "po_id": column["po_id"][i],
-                "quantity": column["action_quantity"][i],
-                "expected_units_saved": column["expected_units_saved"][i],
-                "expected_effect": column["expected_effect"][i],
-            },
-        }
-        for i in range(len(column["line_id"]))
-    ]
+    records = _records(column, _LINE_KEYS)
+    actions = zip(*(column[source] for source in _ACTION_KEYS.values()), strict=True)
+    for record, action in zip(records, actions, strict=True):
+        record["action"] = dict(zip(_ACTION_KEYS, action, strict=True))
     return _LINES.validate_python(records)
 
 

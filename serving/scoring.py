@@ -136,6 +136,7 @@ class Scorer:
             decided = self.decide(columns)
         finally:
             parts = [job.result() for job in pending]  # also when deciding failed: none outlives the request
+        parts = [part for part in parts if part is not None]  # None: the model cannot explain
         contrib = np.mean(parts, axis=0) if parts else None
         values = model_input.to_numpy(dtype="float64")  # once, for the reasons and the log records
         columns["reasons"] = self._reasons(values, contrib)
@@ -181,15 +182,13 @@ def _requests(lines: pd.DataFrame, request_time: pd.Timestamp) -> pd.DataFrame:
 
 
 def contribution_tasks(model: Any, frame: pd.DataFrame) -> list[Callable[[], np.ndarray]]:
-    """Jobs whose results average to ``contributions(model, frame)``; none if it is unsupported.
+    """Jobs whose results average to ``contributions(model, frame)`` (which may be None).
 
     An ensemble with ``contribution_tasks`` (``BoosterClassifier``) gives one job per booster.
     """
     if hasattr(model, "contribution_tasks"):
         return list(model.contribution_tasks(frame))
-    linear = getattr(model, "coef_", None) is not None
-    explained = hasattr(model, "contributions") or hasattr(model, "booster_") or linear
-    return [functools.partial(contributions, model, frame)] if explained else []
+    return [functools.partial(contributions, model, frame)]
 
 
 def contributions(model: Any, frame: pd.DataFrame) -> np.ndarray | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 from serving_helpers import TODAY, auth
@@ -115,6 +117,25 @@ def test_risk_and_reasons_follow_the_shortfall(client, runtime):
         "line_quantity",
     }
     assert all(r["contribution"] > 0 for r in huge["reasons"])
+
+
+class _NoExplanations:
+    """A risk model with probabilities only (no TreeSHAP, no coefficients)."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.feature_names_in_ = model.feature_names_in_
+
+    def predict_proba(self, frame):
+        return self.model.predict_proba(frame)
+
+
+def test_a_model_that_cannot_explain_still_scores_with_empty_reasons(client, risk_model, components, service_settings):
+    models = {RISK: LoadedModel(RISK, "8", "registry", _NoExplanations(risk_model))}
+    runtime = build_runtime(service_settings, replace(components, models=models), today=lambda: TODAY)
+    out = _score(client, runtime)
+    assert [line["reasons"] for line in out["lines"]] == [[]] * len(ORDER["lines"])
+    assert all(0.0 <= line["backorder_probability"] <= 1.0 for line in out["lines"])
 
 
 def test_batch_and_recommendations(client, scenario):
