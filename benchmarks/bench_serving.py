@@ -8,7 +8,9 @@
 measures, with ``examples/score_request.json`` (10 lines): the raw in-process online-feature read
 plus ``predict_proba``; ``bentoml serve`` over real HTTP (sequential p50/p99 and requests/s with 8
 concurrent clients); and ``mlflow models serve -m models:/backorder_risk@champion`` with the same
-10 lines' model inputs.
+10 lines' model inputs. Both servers run at once, and the raw in-process call and the two servers'
+sequential requests take turns, so the three p50s come from the same minutes of a machine whose
+speed drifts.
 
 Builds the real service (``RiskService.to_asgi()``) on generated components: a LightGBM risk
 model (100 trees) fitted on generated order lines, an in-memory feature reader, stock and open
@@ -20,6 +22,7 @@ sequential p50/p99 latency of one order, and lines per second for batches of ord
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -28,6 +31,7 @@ import tempfile
 import time
 import urllib.request
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -175,18 +179,28 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
-def _measure(name: str, url: str, body: bytes, headers: dict[str, str], n: int) -> float:
-    """Sequential p50/p99, then requests/s with 8 concurrent clients; returns the p50 in ms."""
-    for _ in range(10):
-        _post(url, body, headers)  # warm-up
-    ms = np.array([_post(url, body, headers) for _ in range(n)]) * 1000
+def _sequential(targets: list[Callable[[], float]], n: int) -> list[np.ndarray]:
+    """Latencies (ms) of ``n`` sequential calls per target (each returns its seconds), taking turns.
+
+    Taking turns, every target sees the same machine: on a shared 2-core VM the speed drifts by
+    a third within minutes, which decided a comparison made one target after the other.
+    """
+    for target in targets:
+        for _ in range(10):
+            target()  # warm-up
+    ms = [[] for _ in targets]
+    for _ in range(n):
+        for k, target in enumerate(targets):
+            ms[k].append(target() * 1000)
+    return [np.array(m) for m in ms]
+
+
+def _throughput(url: str, body: bytes, headers: dict[str, str], n: int, clients: int = 8) -> float:
+    """Requests per second with ``clients`` concurrent clients."""
     start = time.perf_counter()
-    with ThreadPoolExecutor(8) as pool:
+    with ThreadPoolExecutor(clients) as pool:
         list(pool.map(lambda _: _post(url, body, headers), range(n)))
-    rate = n / (time.perf_counter() - start)
-    p50, p99 = np.percentile(ms, 50), np.percentile(ms, 99)
-    print(f"{name}: p50 {p50:.1f} ms  p99 {p99:.1f} ms  (sequential, n={n}); 8 clients {rate:.0f} req/s")
-    return float(p50)
+    return n / (time.perf_counter() - start)
 
 
 def _wait(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
@@ -222,18 +236,16 @@ def demo_world(n: int, port: int) -> None:
     runtime = build_runtime(settings, production_components(settings))
     if not runtime.ready:
         raise SystemExit(f"demo world not ready: {runtime.readiness()}")
+    runtime.log.close()  # the served process appends to the log; this one only reads features
     scorer = runtime.scorer
     lines = lines_frame([order_body])
     features = scorer.features(lines, runtime.clock())[scorer._names]
-    raw = []
-    for _ in range(n):
+
+    def raw() -> float:
         start = time.perf_counter()
         frame = scorer.features(lines, runtime.clock())[scorer._names]
         scorer.risk_model.predict_proba(frame)
-        raw.append(time.perf_counter() - start)
-    raw_p50 = float(np.percentile(np.array(raw) * 1000, 50))
-    print(f"raw in-process online read + request features + predict_proba (10 lines): p50 {raw_p50:.1f} ms")
-    runtime.log.close()
+        return time.perf_counter() - start
 
     bin_dir = Path(sys.executable).parent
     env = {
@@ -245,28 +257,43 @@ def demo_world(n: int, port: int) -> None:
         "MLFLOW_DISABLE_TELEMETRY": "true",
         "MLFLOW_TRACKING_URI": settings.tracking_uri,
     }
-    base = f"http://127.0.0.1:{port}"
+    base, mlflow_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}"
     bento = _serve([str(bin_dir / "bentoml"), "serve", "serving.service:RiskService", "--host", "127.0.0.1",
                     "--port", str(port)], f"{base}/readyz", env)
     try:
-        p50 = _measure("bentoml /v1/score", f"{base}/v1/score", json.dumps(order_body).encode(),
-                       {"Authorization": "Bearer dev-key"}, n)
-    finally:
+        mlflow_proc = _serve(
+            [str(bin_dir / "mlflow"), "models", "serve", "-m", "models:/backorder_risk@champion", "--env-manager",
+             "local", "--host", "127.0.0.1", "--port", str(port + 1)],
+            f"{mlflow_base}/ping", env)
+    except Exception:
         bento.terminate()
-        bento.wait(30)
-    mlflow_port = port + 1
-    mlflow_proc = _serve(
-        [str(bin_dir / "mlflow"), "models", "serve", "-m", "models:/backorder_risk@champion", "--env-manager",
-         "local", "--host", "127.0.0.1", "--port", str(mlflow_port)],
-        f"http://127.0.0.1:{mlflow_port}/ping", env)
+        raise
+    payload = json.dumps({"dataframe_split": json.loads(features.to_json(orient="split", index=False))})
+    bento_target = (f"{base}/v1/score", json.dumps(order_body).encode(), {"Authorization": "Bearer dev-key"})
+    mlflow_target = (f"{mlflow_base}/invocations", payload.encode(), {})
     try:
-        payload = json.dumps({"dataframe_split": json.loads(features.to_json(orient="split", index=False))})
-        mlflow_p50 = _measure("mlflow models serve /invocations", f"http://127.0.0.1:{mlflow_port}/invocations",
-                              payload.encode(), {}, n)
+        raw_ms, bento_ms, mlflow_ms = _sequential(
+            [raw, functools.partial(_post, *bento_target), functools.partial(_post, *mlflow_target)], n
+        )
+        raw_p50 = float(np.percentile(raw_ms, 50))
+        print(f"raw in-process online read + request features + predict_proba (10 lines): p50 {raw_p50:.1f} ms")
+        p50s = []
+        for name, target, ms in (
+            ("bentoml /v1/score", bento_target, bento_ms),
+            ("mlflow models serve /invocations", mlflow_target, mlflow_ms),
+        ):
+            rate = _throughput(*target, n)
+            p50s.append(float(np.percentile(ms, 50)))
+            print(f"{name}: p50 {p50s[-1]:.1f} ms  p99 {np.percentile(ms, 99):.1f} ms  (sequential, n={n}); "
+                  f"8 clients {rate:.0f} req/s")
     finally:
-        mlflow_proc.terminate()
-        mlflow_proc.wait(30)
-    print(f"bentoml p50 / raw p50 = {p50 / raw_p50:.1f}x;  bentoml p50 / mlflow p50 = {p50 / mlflow_p50:.2f}")
+        for process in (bento, mlflow_proc):
+            process.terminate()
+            process.wait(30)
+    print(f"bentoml p50 / raw p50 = {p50s[0] / raw_p50:.1f}x (median of paired ratios "
+          f"{np.median(bento_ms / raw_ms):.1f}x);  bentoml p50 / mlflow p50 = {p50s[0] / p50s[1]:.2f} (median of "
+          f"paired ratios {np.median(bento_ms / mlflow_ms):.2f}, bentoml faster in {np.mean(bento_ms < mlflow_ms):.0%} "
+          f"of pairs)")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/policy_variants.py --seed 0 --variant both:56:14:0.90 --variant none:0:0:0.90
 
-A variant is ``name:launch_window:supplier_window:service_level`` (windows in days, 0 = off).
+A variant is ``name:launch_window:supplier_window:service_level[:overdue_tail]`` (windows in days,
+0 = off; ``overdue_tail`` 1 or 0, default 1).
 The history, the baseline replay and the model training run once and are shared by every
 variant, so a variant costs one model replay instead of a whole ``backorder benchmark policy``;
 the figures are the command's (same ``trained_policy`` path). Used for the choices made on the
@@ -32,7 +33,7 @@ def relative(model: dict[str, float], baseline: dict[str, float]) -> dict[str, f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, required=True)
-    parser.add_argument("--variant", action="append", required=True, help="name:launch:supplier:service")
+    parser.add_argument("--variant", action="append", required=True, help="name:launch:supplier:service[:overdue]")
     parser.add_argument("--history-days", type=int, default=365)
     args = parser.parse_args()
     config = SimulationConfig(seed=args.seed)
@@ -40,9 +41,13 @@ def main() -> None:
     baseline = start.resume(BaselinePolicy.from_config(config)).metrics
     models = train_world_models(start.history_tables(), pd.Timestamp(start.world.date(start.cutoff)))
     for variant in args.variant:
-        name, launch, supplier, service = variant.split(":")
+        name, launch, supplier, service, *overdue = variant.split(":")
         settings = replace(
-            ModelSettings(), launch_window=int(launch), supplier_window=int(supplier), service_level=float(service)
+            ModelSettings(),
+            launch_window=int(launch),
+            supplier_window=int(supplier),
+            service_level=float(service),
+            overdue_tail=bool(int(overdue[0])) if overdue else True,
         )
         model = start.resume(trained_policy(start, models, settings)).metrics
         print(json.dumps({"seed": args.seed, "variant": name, **relative(model, baseline)}), flush=True)

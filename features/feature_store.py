@@ -144,6 +144,7 @@ class OnlineReader:
         self._provider = store._get_provider()
         # The local provider only forwards online_read to its online store; call the store itself.
         self._online_store = getattr(self._provider, "online_store", None) or self._provider
+        self._read_values = getattr(self._online_store, "online_read_values", None)
         self.feature_names = [name for _, _, names in self._views for name in names]
         self._columns = pd.Index(self.feature_names)
 
@@ -158,17 +159,20 @@ class OnlineReader:
             rows = list(zip(*([str(v) for v in entity_rows[k].tolist()] for k in keys), strict=True))
             if rows:
                 unique = {row: i for i, row in enumerate(dict.fromkeys(rows))}
-                found = self._online_store.online_read(
-                    config=self._config,
-                    table=view,
-                    entity_keys=[
-                        EntityKeyProto(join_keys=keys, entity_values=[ValueProto(string_val=v) for v in row])
-                        for row in unique
-                    ],
-                    # A copy: the Redis store appends its timestamp key to the list it is given.
-                    requested_features=list(names),
-                )
-                values = _values(found, names)
+                entity_keys = [
+                    EntityKeyProto(join_keys=keys, entity_values=[ValueProto(string_val=v) for v in row])
+                    for row in unique
+                ]
+                # A copy of ``names``: the Redis store appends its timestamp key to the list it is given.
+                if self._read_values is not None:  # the SQLite store's read without protobuf objects
+                    values = self._read_values(
+                        config=self._config, table=view, entity_keys=entity_keys, requested_features=list(names)
+                    )
+                else:
+                    found = self._online_store.online_read(
+                        config=self._config, table=view, entity_keys=entity_keys, requested_features=list(names)
+                    )
+                    values = _values(found, names)
                 out[:, first : first + len(names)] = (
                     values if len(unique) == len(rows) else values[[unique[row] for row in rows]]
                 )

@@ -8,6 +8,12 @@ returns the same ``(timestamp, {feature: ValueProto})`` per entity key
 (``tests/features/test_fast_online_reader.py``), converting one timestamp per entity. Writes,
 table management and everything else are Feast's own.
 
+``online_read_values`` is the scoring service's read (``features.feature_store.OnlineReader``):
+the same stored values as a float matrix, with no protobuf object per value. Feast stores each
+value as a serialized ``Value`` message; a float64 is 9 bytes (the ``double_val`` tag, then the
+little-endian double), and those are decoded as one array; anything else (integers, booleans,
+nulls) goes through protobuf as before.
+
 Selected in ``feature_store.yaml`` with ``online_store: {type: features.sqlite_online_store.
 FastReadSqliteOnlineStore, path: ...}`` (``features.feature_store.store_config`` does it).
 """
@@ -20,6 +26,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Literal
 
+import numpy as np
 from feast import FeatureView, RepoConfig
 from feast.infra.key_encoding_utils import serialize_entity_key
 from feast.infra.online_stores.sqlite import SqliteOnlineStore, SqliteOnlineStoreConfig, _quote_id, _table_id
@@ -45,24 +52,11 @@ class FastReadSqliteOnlineStore(SqliteOnlineStore):
     ) -> list[tuple[datetime | None, dict[str, ValueProto] | None]]:
         """Like Feast's: every stored feature of each key (``requested_features`` is not used
         there either), with the event timestamp of the key's last row, as a UTC ``datetime``."""
-        keys = [
-            serialize_entity_key(key, entity_key_serialization_version=config.entity_key_serialization_version)
-            for key in entity_keys
-        ]
+        keys = _serialized(config, entity_keys)
         if not keys:
             return []
-        versioning = config.registry.enable_online_feature_view_versioning
         # A cast has no declared type, so sqlite3 hands back the stored bytes without converting.
-        rows = (
-            self._get_conn(config)
-            .execute(
-                f"SELECT entity_key, feature_name, value, CAST(event_ts AS BLOB) "
-                f"FROM {_quote_id(_table_id(config.project, table, versioning))} "
-                f"WHERE entity_key IN ({','.join('?' * len(keys))}) ORDER BY entity_key",
-                keys,
-            )
-            .fetchall()
-        )
+        rows = self._select(config, table, keys, "CAST(event_ts AS BLOB)", "ORDER BY entity_key")
         found: dict[bytes, tuple[datetime | None, dict[str, ValueProto] | None]] = {}
         for key, group in itertools.groupby(rows, key=lambda row: row[0]):
             stored = list(group)
@@ -73,6 +67,73 @@ class FastReadSqliteOnlineStore(SqliteOnlineStore):
                 values[feature_name] = value
             found[key] = (_timestamp(stored[-1][3]), values)
         return [found.get(key, (None, None)) for key in keys]
+
+    def online_read_values(
+        self,
+        config: RepoConfig,
+        table: FeatureView,
+        entity_keys: Sequence[EntityKeyProto],
+        requested_features: Sequence[str],
+    ) -> np.ndarray:
+        """``(len(entity_keys), len(requested_features))`` stored values as floats, NaN where an
+        entity, a feature or a value is missing or null: what ``online_read`` holds, as numbers."""
+        keys = _serialized(config, entity_keys)
+        out = np.full((len(keys), len(requested_features)), np.nan)
+        rows = self._select(config, table, keys, "", "") if keys else []
+        if not rows:
+            return out
+        entity, feature, blob = zip(*rows, strict=True)
+        row_of = {key: i for i, key in enumerate(keys)}
+        column_of = {name: j for j, name in enumerate(requested_features)}
+        row = np.fromiter((row_of[key] for key in entity), np.intp, len(rows))
+        column = np.fromiter((column_of.get(name, -1) for name in feature), np.intp, len(rows))
+        wanted = column >= 0
+        out[row[wanted], column[wanted]] = _floats(blob)[wanted]
+        return out
+
+    def _select(
+        self, config: RepoConfig, table: FeatureView, keys: list[bytes], extra: str, order: str
+    ) -> list[tuple]:
+        """``entity_key, feature_name, value`` (and ``extra``) of the stored rows of ``keys``."""
+        versioning = config.registry.enable_online_feature_view_versioning
+        columns = "entity_key, feature_name, value" + (f", {extra}" if extra else "")
+        return (
+            self._get_conn(config)
+            .execute(
+                f"SELECT {columns} FROM {_quote_id(_table_id(config.project, table, versioning))} "
+                f"WHERE entity_key IN ({','.join('?' * len(keys))}) {order}",
+                keys,
+            )
+            .fetchall()
+        )
+
+
+# ``Value.double_val`` is field 5 with the 64-bit wire type: (5 << 3) | 1. A 9-byte message that
+# starts with it holds that double and nothing else.
+_DOUBLE_TAG = 0x29
+
+
+def _floats(blobs: Sequence[bytes]) -> np.ndarray:
+    """Serialized ``Value`` messages as floats (NaN for null or empty); doubles without protobuf."""
+    lengths = np.fromiter(map(len, blobs), np.int64, len(blobs))
+    starts = np.cumsum(lengths) - lengths
+    data = np.frombuffer(b"".join(blobs), dtype=np.uint8)
+    double = lengths == 9
+    double[double] = data[starts[double]] == _DOUBLE_TAG
+    out = np.full(len(blobs), np.nan)
+    out[double] = data[starts[double, None] + np.arange(1, 9)].copy().view("<f8").ravel()
+    for i in np.flatnonzero(~double & (lengths > 0)):
+        value = ValueProto()
+        value.ParseFromString(blobs[i])
+        kind = value.WhichOneof("val")
+        if kind is not None and kind != "null_val":
+            out[i] = float(getattr(value, kind))
+    return out
+
+
+def _serialized(config: RepoConfig, entity_keys: Sequence[EntityKeyProto]) -> list[bytes]:
+    version = config.entity_key_serialization_version
+    return [serialize_entity_key(key, entity_key_serialization_version=version) for key in entity_keys]
 
 
 def _timestamp(raw: bytes | None) -> datetime | None:

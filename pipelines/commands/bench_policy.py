@@ -80,7 +80,7 @@ def trained_policy(start: Checkpoint, models: TrainedModels, settings: ModelSett
             settings.level_window,
             settings.launch_window,
         ),
-        lead_times=ModelLeadTimes(models, keys, settings.supplier_window),
+        lead_times=ModelLeadTimes(models, keys, settings.supplier_window, settings.overdue_tail),
     )
 
 

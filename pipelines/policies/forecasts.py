@@ -32,6 +32,7 @@ from training.forecasting.launch import launch_floor
 from training.forecasting.level import level_factors
 from training.forecasting.model import DemandForecaster
 from training.lead_time.model import LeadTimeModel
+from training.lead_time.overdue import OverdueDelay
 from training.world_datasets import daily_demand, received_po_lines
 from training.world_models import LEAD_TIME_SPEC, DemandJob, demand_spec
 
@@ -49,6 +50,7 @@ class ModelSettings:
     level_window: int = 28  # days of scored forecasts in the per-category level correction
     launch_window: int = 56  # days after a launch its forecast is floored at last week's rate
     supplier_window: int = 14  # days of due PO lines in the supplier tracking signal
+    overdue_tail: bool = True  # an overdue line's median: run-up + history's median rest (OverdueDelay)
     service_level: float = 0.90  # of the model policy's reorder points; set on seeds 0-2 only
 
 
@@ -56,6 +58,7 @@ class ModelSettings:
 class TrainedModels:
     demand: DemandForecaster
     lead_time: LeadTimeModel
+    overdue: OverdueDelay | None  # remaining delay of lines past their usual delay; None: too few lines
     demand_frame_end: pd.Timestamp  # last date of the demand training frame
     po_frame_end: pd.Timestamp  # last order / receipt date of the lead-time training lines
     demand_rows: int
@@ -104,9 +107,15 @@ def train_world_models(
     lead_time = LeadTimeModel(
         LEAD_TIME_SPEC, num_boost_round=settings.lead_time_rounds, typical_supplier_offsets=True
     ).fit(lines)
+    delay = (pd.to_datetime(lines["received_date"]) - pd.to_datetime(lines["promised_date"])) / pd.Timedelta(days=1)
+    overdue = OverdueDelay()
+    enough = len(lines) >= overdue.min_lines  # a small test world may have too few to learn a tail
+    if enough:
+        overdue.fit(lines["supplier_id"].to_numpy(), delay.to_numpy())
     return TrainedModels(
         demand=forecaster,
         lead_time=lead_time,
+        overdue=overdue if enough else None,
         demand_frame_end=demand[TIME].max(),
         po_frame_end=max(pd.to_datetime(lines["received_date"]).max(), pd.to_datetime(lines["order_date"]).max()),
         demand_rows=len(demand),

@@ -13,7 +13,7 @@ from feast.protos.feast.types.EntityKey_pb2 import EntityKey as EntityKeyProto
 from feast.protos.feast.types.Value_pb2 import Value as ValueProto
 
 from features.feast_repo.definitions import TTL
-from features.feature_store import OnlineReader, materialize
+from features.feature_store import OnlineReader, _values, materialize
 
 END = pd.Timestamp("2024-02-25", tz="UTC").to_pydatetime()
 # Duplicates, an unknown SKU-location (SKU-9) and an unknown supplier (S-9), a non-default index.
@@ -86,6 +86,28 @@ def test_sqlite_store_reads_what_feasts_own_sqlite_store_reads(sqlite_store):
     assert ours.online_read(config=sqlite_store.config, table=view, entity_keys=[]) == []
 
 
+def test_sqlite_values_read_are_the_numbers_feasts_own_read_holds(sqlite_store):
+    """Doubles decoded without protobuf, integers and nulls through it: the same float matrix."""
+    ours = sqlite_store._get_provider().online_store
+    feasts = SqliteOnlineStore()
+    kinds = set()
+    for view in sqlite_store.list_feature_views():
+        join_keys = [f"{entity}_id" for entity in view.entities]
+        keys = [
+            EntityKeyProto(join_keys=join_keys, entity_values=[ValueProto(string_val=v) for v in row])
+            for row in ROWS[join_keys].astype(str).drop_duplicates().to_numpy().tolist()
+        ]
+        names = [f.name for f in view.features] + ["not_stored"]
+        found = feasts.online_read(config=sqlite_store.config, table=view, entity_keys=keys)
+        kinds |= {value.WhichOneof("val") for _, stored in found if stored for value in stored.values()}
+        got = ours.online_read_values(
+            config=sqlite_store.config, table=view, entity_keys=keys, requested_features=names
+        )
+        np.testing.assert_array_equal(got, _values(found, names), err_msg=view.name)
+        assert np.isnan(got[:, -1]).all()
+    assert {"double_val", "int64_val", None} <= kinds  # every decoding path was taken
+
+
 def test_reader_like_feast_applies_no_ttl_online(sqlite_store):
     """Values stamped long before now - TTL are still served, by Feast and by the reader."""
     assert datetime.now(UTC) - END > TTL
@@ -99,13 +121,13 @@ def test_reader_like_feast_applies_no_ttl_online(sqlite_store):
 def test_reader_reads_each_entity_once_and_fans_out(sqlite_store, monkeypatch):
     reader = OnlineReader(sqlite_store, "backorder_risk_v1")
     calls = []
-    online_read = reader._online_store.online_read
+    read_values = reader._read_values
 
     def counting(**kwargs):
         calls.append(len(kwargs["entity_keys"]))
-        return online_read(**kwargs)
+        return read_values(**kwargs)
 
-    monkeypatch.setattr(reader._online_store, "online_read", counting)
+    monkeypatch.setattr(reader, "_read_values", counting)
     got = reader.read(ROWS)
     assert calls == [len(ROWS[["sku_id", "location_id"]].drop_duplicates())]
     np.testing.assert_array_equal(got.loc[17].to_numpy(), got.loc[12].to_numpy())  # SKU-3 DC-2 twice

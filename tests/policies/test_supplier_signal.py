@@ -12,6 +12,7 @@ from pipelines.policies.forecasts import WorldKeys
 from pipelines.policies.lead_times import ModelLeadTimes
 from simulation import SimulationConfig
 from simulation.world import generate_world
+from training.lead_time.overdue import OverdueDelay
 
 DAY = 100
 
@@ -81,3 +82,26 @@ def test_without_the_signal_or_a_late_supplier_the_model_stands(keys) -> None:
     np.testing.assert_allclose(reorder_delays(keys, late_view, window=0), steady)
     on_time = view_with_overdue_lines(keys, late_supplier=-1, days_late=0)
     np.testing.assert_allclose(reorder_delays(keys, on_time, window=28), steady)
+
+
+def test_with_an_episode_prone_history_overdue_lines_are_expected_weeks_out_and_the_signal_rises_sooner(keys) -> None:
+    rng = np.random.default_rng(0)
+    supplier = np.repeat(np.arange(2), 1000)
+    # Lines 2 days late as a rule (+-1); one in ten in a disruption episode of 14-28 more days.
+    delay = 2 + rng.integers(-1, 2, 2000) + np.where(rng.random(2000) < 0.1, rng.integers(14, 29, 2000), 0)
+    models = SimpleNamespace(lead_time=SteadyDelays(), overdue=OverdueDelay().fit(supplier, delay))
+    view = view_with_overdue_lines(keys, late_supplier=0, days_late=5)  # due 5-11 days ago, no ASN
+
+    def read(tail: bool) -> tuple[np.ndarray, np.ndarray]:
+        source = ModelLeadTimes(models, keys, signal_window=28, overdue_tail=tail)
+        open_delay = source.open_po(view)
+        return open_delay, source.new_orders(view)[0]
+
+    (open_plain, reorder_plain), (open_tail, reorder_tail) = read(False), read(True)
+    overdue = view.po_eta < 0
+    elapsed = (view.day + 1 - view.po_promised_day)[overdue]
+    assert (open_plain[overdue, 1] <= np.maximum(elapsed, 12)).all()  # without: the run-up, or model + signal
+    assert (open_tail[overdue, 1] >= np.maximum(elapsed, open_plain[overdue, 1]) + 5).all()  # the rest of an episode
+    late = view.terms.supplier[:, 0] == 0
+    assert (reorder_tail[late, 1] >= reorder_plain[late, 1] + 5).all()
+    np.testing.assert_allclose(reorder_tail[~late], reorder_plain[~late])  # the on-time supplier is untouched
