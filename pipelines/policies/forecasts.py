@@ -107,15 +107,16 @@ def train_world_models(
     lead_time = LeadTimeModel(
         LEAD_TIME_SPEC, num_boost_round=settings.lead_time_rounds, typical_supplier_offsets=True
     ).fit(lines)
-    delay = (pd.to_datetime(lines["received_date"]) - pd.to_datetime(lines["promised_date"])) / pd.Timedelta(days=1)
     overdue = OverdueDelay()
-    enough = len(lines) >= overdue.min_lines  # a small test world may have too few to learn a tail
-    if enough:
+    if len(lines) >= overdue.min_lines:
+        delay = (pd.to_datetime(lines["received_date"]) - pd.to_datetime(lines["promised_date"])) / pd.Timedelta(days=1)
         overdue.fit(lines["supplier_id"].to_numpy(), delay.to_numpy())
+    else:
+        overdue = None  # a small test world may have too few lines to learn a tail from
     return TrainedModels(
         demand=forecaster,
         lead_time=lead_time,
-        overdue=overdue if enough else None,
+        overdue=overdue,
         demand_frame_end=demand[TIME].max(),
         po_frame_end=max(pd.to_datetime(lines["received_date"]).max(), pd.to_datetime(lines["order_date"]).max()),
         demand_rows=len(demand),

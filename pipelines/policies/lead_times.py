@@ -140,7 +140,7 @@ class ModelLeadTimes:
         elapsed = (view.day + 1 - self.promised).astype(float)
         overdue = np.maximum(elapsed, self.known[:, 1])
         if self.overdue is not None:
-            overdue = np.where(elapsed >= self.known[:, 1], self._overdue_median(elapsed, self.known[:, 1]), overdue)
+            overdue = np.fmax(overdue, self._overdue_median(elapsed, self.known[:, 1]))
         observed = np.where(np.isnan(self.observed), np.where(open_now, overdue, np.nan), self.observed + self.credit)
         used = due & ~np.isnan(observed)
         return delay_excess(self.supplier[used], observed[used], self.known[used, 1], n_suppliers)
