@@ -239,11 +239,11 @@ def demo_world(n: int, port: int) -> None:
     runtime.log.close()  # the served process appends to the log; this one only reads features
     scorer = runtime.scorer
     lines = lines_frame([order_body])
-    features = scorer.features(lines, runtime.clock())[scorer._names]
+    features = scorer.features(lines, runtime.clock())
 
     def raw() -> float:
         start = time.perf_counter()
-        frame = scorer.features(lines, runtime.clock())[scorer._names]
+        frame = scorer.features(lines, runtime.clock())
         scorer.risk_model.predict_proba(frame)
         return time.perf_counter() - start
 

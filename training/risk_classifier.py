@@ -9,14 +9,15 @@ seeds with row/feature bagging lowers variance, which matters more than depth wi
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from training.booster_calls import PredictKind, booster_slice, prepared_predict
 from training.calibration import ProbabilityCalibrator
 from training.engine import ModelSpec, fit_lightgbm
 
@@ -113,28 +114,22 @@ class BoosterClassifier(ClassifierMixin, BaseEstimator):
     def _iterations(self, booster: lgb.Booster, k: int) -> int:
         return min(self.best_iterations_[k], booster.current_iteration())
 
-    def _predict_each(self, X: pd.DataFrame, **kind: bool) -> list[np.ndarray]:
-        """One ``Booster.predict`` per booster on the model's columns as a float matrix."""
-        return [task() for task in self._booster_tasks(X, **kind)]
-
-    def _booster_tasks(self, X: pd.DataFrame, **kind: bool) -> list[Callable[[], np.ndarray]]:
-        """Per booster, its ``predict`` on the model's columns, ready to run.
+    def _predict_each(self, X: pd.DataFrame, kind: PredictKind) -> list[np.ndarray]:
+        """One prediction per booster on the model's columns as a float matrix.
 
         A request's few rows run on one thread: OpenMP start-up costs more than it saves there,
-        and much more when the cores are busy. The matrix skips LightGBM's per-call pandas checks.
+        and much more when the cores are busy (0: LightGBM's default, all cores).
         """
-        features = list(self.spec.features)
-        # Already in the model's column order (the service's case): no column selection copy.
-        data = (X if list(X.columns) == features else X[features]).to_numpy(dtype=np.float64, na_value=np.nan)
-        threads = {"num_threads": 1} if len(data) < SMALL_BATCH_ROWS else {}
+        data = _model_matrix(X, self.spec.features)
+        threads = 1 if len(data) < SMALL_BATCH_ROWS else 0
         return [
-            functools.partial(b.predict, data, num_iteration=self._iterations(b, k), **kind, **threads)
+            prepared_predict(b, data, kind, num_iteration=self._iterations(b, k), num_threads=threads)()
             for k, b in enumerate(self.boosters_)
         ]
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         """Mean raw (log-odds) score of the boosters, before calibration."""
-        return np.mean(self._predict_each(X, raw_score=True), axis=0)
+        return np.mean(self._predict_each(X, "raw_score"), axis=0)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         return self._calibrated(self.decision_function(X))
@@ -148,12 +143,54 @@ class BoosterClassifier(ClassifierMixin, BaseEstimator):
 
     def contributions(self, X: pd.DataFrame) -> np.ndarray:
         """TreeSHAP contributions to the raw score, averaged over boosters: (rows, features + 1)."""
-        return np.mean(self._predict_each(X, pred_contrib=True), axis=0)
+        return np.mean(self._predict_each(X, "contrib"), axis=0)
 
-    def contribution_tasks(self, X: pd.DataFrame) -> list[Callable[[], np.ndarray]]:
-        """One TreeSHAP job per booster; their results average to ``contributions(X)``.
+    def contribution_plan(self, n_jobs: int) -> ContributionPlan:
+        """The boosters' trees cut into ``n_jobs`` runs of about equal size (see ``ContributionPlan``)."""
+        sizes = [self._iterations(b, k) for k, b in enumerate(self.boosters_)]
+        bounds = np.linspace(0, sum(sizes), n_jobs + 1).round().astype(int)
+        offsets = np.concatenate([[0], np.cumsum(sizes)])
+        jobs = []
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            pieces = []
+            for booster, first, size in zip(self.boosters_, offsets[:-1], sizes, strict=True):
+                start, stop = max(lo, first) - first, min(hi, first + size) - first
+                if stop > start:
+                    pieces.append(booster_slice(booster, int(start), int(stop - start)))
+            jobs.append(tuple(pieces))
+        return ContributionPlan(tuple(job for job in jobs if job), 1.0 / len(self.boosters_), tuple(self.spec.features))
 
-        LightGBM runs each without holding the GIL, so a caller with idle cores (the service, on
-        a request's few rows) can run them on several threads at once.
-        """
-        return self._booster_tasks(X, pred_contrib=True)
+
+@dataclass(frozen=True)
+class ContributionPlan:
+    """TreeSHAP of a ``BoosterClassifier`` split into jobs of about equal work, for threads.
+
+    Each job holds its own copies of a run of trees (``booster_slice``), so jobs never share a
+    LightGBM booster, and runs them as prepared native calls: a helper thread needs the GIL only
+    to start and to finish a job. The jobs' results add up to ``contributions(X)``: TreeSHAP
+    adds over trees, and each job is weighted by one over the number of averaged boosters.
+    """
+
+    jobs: tuple[tuple[lgb.Booster, ...], ...]
+    weight: float
+    features: tuple[str, ...]
+
+    def tasks(self, X: pd.DataFrame) -> list[Callable[[], np.ndarray]]:
+        data = _model_matrix(X, self.features)
+        return [
+            functools.partial(_weighted_sum, [prepared_predict(b, data, "contrib") for b in job], self.weight)
+            for job in self.jobs
+        ]
+
+
+def _weighted_sum(calls: list[Callable[[], np.ndarray]], weight: float) -> np.ndarray:
+    total = calls[0]()
+    for call in calls[1:]:
+        total = total + call()
+    return total * weight
+
+
+def _model_matrix(X: pd.DataFrame, features: Sequence[str]) -> np.ndarray:
+    """The model's columns as a float matrix; no column selection copy when already in order."""
+    features = list(features)
+    return (X if list(X.columns) == features else X[features]).to_numpy(dtype=np.float64, na_value=np.nan)

@@ -138,6 +138,19 @@ def test_a_model_that_cannot_explain_still_scores_with_empty_reasons(client, ris
     assert all(0.0 <= line["backorder_probability"] <= 1.0 for line in out["lines"])
 
 
+def test_a_model_expecting_a_feature_serving_does_not_build_is_named(risk_model, components, service_settings):
+    """A champion trained on a feature the online store and the request do not give is a
+    deployment error that names the feature, not a silently wrong column."""
+    from serving.scoring import lines_frame
+
+    model = _NoExplanations(risk_model)
+    model.feature_names_in_ = [*risk_model.feature_names_in_, "weather_index"]
+    models = {RISK: LoadedModel(RISK, "9", "registry", model)}
+    runtime = build_runtime(service_settings, replace(components, models=models), today=lambda: TODAY)
+    with pytest.raises(RuntimeError, match="weather_index"):
+        runtime.scorer.score(lines_frame([ORDER]), TODAY)
+
+
 def test_batch_and_recommendations(client, scenario):
     from serving.service import app
 

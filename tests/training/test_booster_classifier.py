@@ -38,13 +38,17 @@ def test_contributions_add_up_to_the_score_for_requests_and_batches():
         np.testing.assert_allclose(contrib.sum(axis=1), model.decision_function(rows), atol=1e-9)
 
 
-def test_per_booster_contribution_jobs_run_on_threads_average_to_the_contributions():
+def test_contribution_plan_jobs_run_on_threads_and_add_up_to_the_contributions():
     model, X = _fitted()
     rows = X.head(10)
-    with ThreadPoolExecutor(2) as pool:  # as the service runs them, one job per booster
-        parts = [job.result() for job in [pool.submit(task) for task in model.contribution_tasks(rows)]]
-    assert len(parts) == 2
-    np.testing.assert_allclose(np.mean(parts, axis=0), model.contributions(rows), atol=1e-12)
+    sizes = [model._iterations(b, k) for k, b in enumerate(model.boosters_)]
+    for n_jobs in (1, 2, 3):
+        plan = model.contribution_plan(n_jobs)
+        trees = [sum(b.num_trees() for b in job) for job in plan.jobs]
+        assert sum(trees) == sum(sizes) and max(trees) - min(trees) <= 1  # equal work per thread
+        with ThreadPoolExecutor(n_jobs) as pool:  # as the service runs them
+            parts = [job.result() for job in [pool.submit(task) for task in plan.tasks(rows)]]
+        np.testing.assert_allclose(np.sum(parts, axis=0), model.contributions(rows), atol=1e-12)
 
 
 def test_riskier_stock_positions_get_higher_probabilities():
