@@ -165,10 +165,11 @@ class BoosterClassifier(ClassifierMixin, BaseEstimator):
 class ContributionPlan:
     """TreeSHAP of a ``BoosterClassifier`` split into jobs of about equal work, for threads.
 
-    Each job holds its own copies of a run of trees (``booster_slice``), so jobs never share a
-    LightGBM booster, and runs them as prepared native calls: a helper thread needs the GIL only
-    to start and to finish a job. The jobs' results add up to ``contributions(X)``: TreeSHAP
-    adds over trees, and each job is weighted by one over the number of averaged boosters.
+    Each job holds its own copy of a run of trees per booster it covers (``booster_slice``), so jobs never
+    share a LightGBM booster, and runs them as prepared native calls: a helper thread needs the
+    GIL only around each call, not four times per call as with ``Booster.predict``. The jobs'
+    results add up to ``contributions(X)``: TreeSHAP adds over trees, and each job is weighted by
+    one over the number of averaged boosters.
     """
 
     jobs: tuple[tuple[lgb.Booster, ...], ...]
@@ -176,6 +177,7 @@ class ContributionPlan:
     features: tuple[str, ...]
 
     def tasks(self, X: pd.DataFrame) -> list[Callable[[], np.ndarray]]:
+        """The jobs for ``X``'s rows, prepared here (on the caller's thread), ready to run anywhere."""
         data = _model_matrix(X, self.features)
         return [
             functools.partial(_weighted_sum, [prepared_predict(b, data, "contrib") for b in job], self.weight)
@@ -184,6 +186,7 @@ class ContributionPlan:
 
 
 def _weighted_sum(calls: list[Callable[[], np.ndarray]], weight: float) -> np.ndarray:
+    """One job's result: its tree runs' contributions added, times the booster weight."""
     total = calls[0]()
     for call in calls[1:]:
         total = total + call()
