@@ -37,8 +37,12 @@ class OverdueDelay(BaseEstimator):
         table = np.zeros((self.max_days + 1, len(self.quantiles)))
         for x in range(self.max_days + 1):
             tail = residual[np.searchsorted(residual, x) :]
-            # Too few lines ran this far: keep the last row (row 0 always has half the lines or more).
-            table[x] = np.quantile(tail - x, self.quantiles) if len(tail) >= self.min_lines else table[x - 1]
+            # Too few lines ran this far: keep the previous row. Row 0 holds at least half the lines,
+            # which can still be fewer than ``min_lines``: then no rest is learnt (zeros).
+            if len(tail) >= self.min_lines:
+                table[x] = np.quantile(tail - x, self.quantiles)
+            elif x > 0:
+                table[x] = table[x - 1]
         self.table_ = np.maximum(np.maximum.accumulate(table, axis=1), 0.0)
         return self
 
