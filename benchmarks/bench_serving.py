@@ -40,10 +40,10 @@ import numpy as np
 import pandas as pd
 
 from features.order_line import request_features
-from serving.actions import FrameSupply
 from serving.registry import LoadedModel
 from serving.runtime import RISK, Components, Runtime, build_runtime
 from serving.scoring import FrameFeatureReader
+from serving.supply import FrameSupply
 from settings import load_settings
 
 TODAY = pd.Timestamp("2026-03-02")
@@ -229,7 +229,7 @@ def _serve(command: list[str], ready_url: str, env: dict[str, str]) -> subproces
 
 def demo_world(n: int, port: int) -> None:
     from serving.runtime import production_components
-    from serving.scoring import lines_frame
+    from serving.scoring import line_columns
 
     settings = load_settings()
     order_body = json.loads(EXAMPLE.read_text())
@@ -238,7 +238,7 @@ def demo_world(n: int, port: int) -> None:
         raise SystemExit(f"demo world not ready: {runtime.readiness()}")
     runtime.log.close()  # the served process appends to the log; this one only reads features
     scorer = runtime.scorer
-    lines = lines_frame([order_body])
+    lines = line_columns([order_body])
     features = scorer.features(lines, runtime.clock())
 
     def raw() -> float:

@@ -11,7 +11,7 @@ adapter all call the same code.
 """
 
 from decisions.allocation import allocate
-from decisions.atp import eta_at_confidence, inbound_by_date, promise_dates
+from decisions.atp import eta_at_confidence, eta_dates, inbound_by_date, promise_dates
 from decisions.emergency import choose_emergency_orders
 from decisions.expedite import choose_expedites
 from decisions.priority import PriorityRules
@@ -33,6 +33,7 @@ __all__ = [
     "choose_expedites",
     "combine_recommendations",
     "eta_at_confidence",
+    "eta_dates",
     "inbound_by_date",
     "plan_transfers",
     "promise_dates",

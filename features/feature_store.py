@@ -9,13 +9,16 @@ with ``FeatureStore.apply`` (milliseconds) rather than the CLI (seconds of impor
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
-from feast import FeatureStore, RepoConfig
+from feast import FeatureStore, FeatureView, RepoConfig
+from feast.infra.key_encoding_utils import serialize_entity_key
 from feast.protos.feast.types.EntityKey_pb2 import EntityKey as EntityKeyProto
 from feast.protos.feast.types.Value_pb2 import Value as ValueProto
 
@@ -144,40 +147,63 @@ class OnlineReader:
         self._provider = store._get_provider()
         # The local provider only forwards online_read to its online store; call the store itself.
         self._online_store = getattr(self._provider, "online_store", None) or self._provider
-        self._read_values = getattr(self._online_store, "online_read_values", None)
+        self._read_serialized = getattr(self._online_store, "online_read_serialized", None)
+        # Serializing an entity key is a protobuf build per key, the same bytes every request for
+        # one SKU-location; bounded, so unknown keys sent by clients cannot grow it without limit.
+        self._serialized_key = functools.lru_cache(maxsize=1 << 16)(self._serialize)
         self.feature_names = [name for _, _, names in self._views for name in names]
         self._columns = pd.Index(self.feature_names)
 
     def read(self, entity_rows: pd.DataFrame) -> pd.DataFrame:
         """Feature values per entity row (row-aligned, index kept); NaN where nothing is stored."""
-        out = np.full((len(entity_rows), len(self.feature_names)), np.nan)
+        values = self.read_values(entity_rows)
+        return pd.DataFrame(values, index=entity_rows.index, columns=self._columns, copy=False)
+
+    def read_values(self, entity_rows: Mapping[str, Sequence[object]] | pd.DataFrame) -> np.ndarray:
+        """``read`` as a float matrix, columns in ``feature_names`` order: what the service's
+        request path takes (``entity_rows`` may be a DataFrame or a mapping of column arrays)."""
+        n = len(next(iter(entity_rows.values()))) if isinstance(entity_rows, Mapping) else len(entity_rows)
+        out = np.full((n, len(self.feature_names)), np.nan)
         first = 0
         for view, keys, names in self._views:
-            missing = [k for k in keys if k not in entity_rows.columns]
+            missing = [k for k in keys if k not in entity_rows]
             if missing:
                 raise ValueError(f"entity_rows: missing column(s) {missing} for {view.name}")
-            rows = list(zip(*([str(v) for v in entity_rows[k].tolist()] for k in keys), strict=True))
+            rows = list(zip(*([str(v) for v in np.asarray(entity_rows[k]).tolist()] for k in keys), strict=True))
             if rows:
                 unique = {row: i for i, row in enumerate(dict.fromkeys(rows))}
-                entity_keys = [
-                    EntityKeyProto(join_keys=keys, entity_values=[ValueProto(string_val=v) for v in row])
-                    for row in unique
-                ]
-                # A copy of ``names``: the Redis store appends its timestamp key to the list it is given.
-                if self._read_values is not None:  # the SQLite store's read without protobuf objects
-                    values = self._read_values(
-                        config=self._config, table=view, entity_keys=entity_keys, requested_features=list(names)
-                    )
-                else:
-                    found = self._online_store.online_read(
-                        config=self._config, table=view, entity_keys=entity_keys, requested_features=list(names)
-                    )
-                    values = _values(found, names)
+                values = self._read_view(view, keys, list(unique), names)
                 out[:, first : first + len(names)] = (
                     values if len(unique) == len(rows) else values[[unique[row] for row in rows]]
                 )
             first += len(names)
-        return pd.DataFrame(out, index=entity_rows.index, columns=self._columns, copy=False)
+        return out
+
+    def _read_view(
+        self, view: FeatureView, keys: list[str], rows: list[tuple[str, ...]], names: list[str]
+    ) -> np.ndarray:
+        """One view's values for distinct entity ``rows`` (tuples of join-key values)."""
+        if self._read_serialized is not None:  # the SQLite store's read without protobuf objects
+            serialized = [self._serialized_key(tuple(keys), row) for row in rows]
+            return self._read_serialized(
+                config=self._config, table=view, keys=serialized, requested_features=names
+            )
+        entity_keys = [_entity_key(keys, row) for row in rows]
+        # A copy of ``names``: the Redis store appends its timestamp key to the list it is given.
+        found = self._online_store.online_read(
+            config=self._config, table=view, entity_keys=entity_keys, requested_features=list(names)
+        )
+        return _values(found, names)
+
+    def _serialize(self, keys: tuple[str, ...], row: tuple[str, ...]) -> bytes:
+        return serialize_entity_key(
+            _entity_key(list(keys), row),
+            entity_key_serialization_version=self._config.entity_key_serialization_version,
+        )
+
+
+def _entity_key(keys: list[str], row: tuple[str, ...]) -> EntityKeyProto:
+    return EntityKeyProto(join_keys=keys, entity_values=[ValueProto(string_val=v) for v in row])
 
 
 _NULL = ValueProto()

@@ -35,13 +35,17 @@ def _check(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
         raise ValueError(f"{what}: missing column(s) {missing}")
 
 
-def _day(values: pd.Series) -> np.ndarray:
-    """Calendar day of naive or timezone-aware timestamps (aware ones in UTC), as datetime64[D]."""
-    # Already parsed (the service's requests): no to_datetime round trip.
+def _naive(values: pd.Series) -> np.ndarray:
+    """Naive or timezone-aware timestamps (aware ones in UTC) as naive datetime64[ns]."""
     stamps = values if values.dtype == "datetime64[ns]" else pd.to_datetime(values)
     if isinstance(stamps.dtype, pd.DatetimeTZDtype):
         stamps = stamps.dt.tz_convert(None)
-    return stamps.to_numpy("datetime64[ns]").astype("datetime64[D]")
+    return stamps.to_numpy("datetime64[ns]")
+
+
+def days_between(requested: np.ndarray, request_time: np.ndarray) -> np.ndarray:
+    """Calendar days from each request's day to its requested day (naive datetime64 arrays)."""
+    return (requested.astype("datetime64[D]") - request_time.astype("datetime64[D]")) / np.timedelta64(1, "D")
 
 
 def request_features(requests: pd.DataFrame, position: pd.DataFrame) -> pd.DataFrame:
@@ -57,26 +61,40 @@ def request_features(requests: pd.DataFrame, position: pd.DataFrame) -> pd.DataF
         raise ValueError(
             f"requests ({len(requests)} rows) and position ({len(position)}) differ in length"
         )
-    tiers = requests["customer_tier"]
+    columns = request_feature_arrays(
+        requests["quantity"].to_numpy(dtype="float64"),
+        days_between(_naive(requests["requested_date"]), _naive(requests["request_time"])),
+        tier_codes(requests["customer_tier"].to_numpy()),
+        position["available"].to_numpy(dtype="float64"),
+    )
+    return pd.DataFrame(columns, index=requests.index)
+
+
+def tier_codes(tiers: np.ndarray) -> np.ndarray:
+    """Each customer tier's code (its position in ``TIERS``) as floats, NaN where missing."""
     code = TIER_INDEX.get_indexer(tiers).astype("float64")
     code[code < 0] = np.nan
-    unknown = np.isnan(code) & tiers.notna().to_numpy()
+    unknown = np.isnan(code) & pd.notna(tiers)
     if unknown.any():
-        bad = sorted(tiers[unknown].astype(str).unique())
+        bad = sorted({str(t) for t in tiers[unknown]})
         raise ValueError(f"customer_tier: unknown value(s) {bad}; expected one of {list(TIERS)}")
-    quantity = requests["quantity"].to_numpy(dtype="float64")
-    available = np.clip(position["available"].to_numpy(dtype="float64"), 0.0, None)
-    requested, ordered = _day(requests["requested_date"]), _day(requests["request_time"])
-    return pd.DataFrame(
-        {
-            "line_quantity": quantity,
-            "days_until_requested": (requested - ordered) / np.timedelta64(1, "D"),
-            "customer_tier_code": code,
-            "quantity_over_available": quantity / np.maximum(available, 1.0),
-            "shortfall_qty": np.clip(quantity - available, 0.0, None),
-            "fits_available": np.where(
-                np.isnan(available), np.nan, (quantity <= available).astype("float64")
-            ),
-        },
-        index=requests.index,
-    )
+    return code
+
+
+def request_feature_arrays(
+    quantity: np.ndarray, days_until_requested: np.ndarray, tier_code: np.ndarray, available: np.ndarray
+) -> dict[str, np.ndarray]:
+    """``request_feature_names()`` as float arrays, from the request's own arrays.
+
+    The arithmetic both paths share: ``request_features`` calls it on a training set's columns
+    and the service on a request's arrays (a DataFrame per request cost more than the features).
+    """
+    available = np.clip(available, 0.0, None)
+    return {
+        "line_quantity": quantity,
+        "days_until_requested": days_until_requested,
+        "customer_tier_code": tier_code,
+        "quantity_over_available": quantity / np.maximum(available, 1.0),
+        "shortfall_qty": np.clip(quantity - available, 0.0, None),
+        "fits_available": np.where(np.isnan(available), np.nan, (quantity <= available).astype("float64")),
+    }

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from serving.promising import promise_lines
+from serving.supply import SupplyRows
 
-KEY = ["sku_id", "location_id"]
 ACTION_COLUMNS = [
     "promise_date",
     "action",
@@ -35,31 +35,9 @@ ACTION_COLUMNS = [
 
 
 class SupplySource(Protocol):
-    def supply(self, sku_ids: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(stock: sku_id, location_id, on_hand, allocated, one row per SKU-location;
-        inbound: open POs with delay quantiles)."""
+    def supply(self, sku_ids: Sequence[str]) -> SupplyRows:
+        """Stock (one row per SKU-location) and open POs with delay quantiles of ``sku_ids``."""
         ...
-
-
-@dataclass
-class FrameSupply:
-    """Stock positions and open POs held in memory (refreshed by whoever owns them).
-
-    A SKU-location listed twice in ``stock`` keeps its first row.
-    """
-
-    stock: pd.DataFrame
-    inbound: pd.DataFrame
-
-    def __post_init__(self) -> None:
-        self.stock = self.stock.drop_duplicates(KEY)
-
-    def supply(self, sku_ids: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-        wanted = set(sku_ids)
-        return (
-            self.stock[self.stock["sku_id"].isin(wanted)],
-            self.inbound[self.inbound["sku_id"].isin(wanted)],
-        )
 
 
 @dataclass
@@ -73,9 +51,9 @@ class ActionPlanner:
     def __call__(self, scored: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """ACTION_COLUMNS for ``scored`` (columns as arrays: sku_id, location_id, quantity,
         requested_date, backorder_probability), as arrays aligned with its rows."""
-        stock, inbound = self.source.supply(list(dict.fromkeys(scored["sku_id"])))
-        promised = promise_lines(scored, stock, inbound, self.today(), self.confidence)
-        return choose_actions(scored, promised, stock)
+        supply = self.source.supply(scored["sku_id"])
+        promised = promise_lines(scored, supply, self.today(), self.confidence)
+        return choose_actions(scored, promised, supply)
 
 
 def _numbers(values: np.ndarray) -> np.ndarray:
@@ -84,7 +62,7 @@ def _numbers(values: np.ndarray) -> np.ndarray:
 
 
 def choose_actions(
-    scored: Mapping[str, np.ndarray], promised: Mapping[str, np.ndarray], stock: pd.DataFrame
+    scored: Mapping[str, np.ndarray], promised: Mapping[str, np.ndarray], supply: SupplyRows
 ) -> dict[str, np.ndarray]:
     """One action per line, vectorized (see the module docstring for the rules).
 
@@ -94,7 +72,7 @@ def choose_actions(
     from_stock = promised["quantity_from_stock"]
     shortfall = qty - from_stock
     p = np.asarray(scored["backorder_probability"], dtype=float)
-    donor, donor_free = _best_donor(scored, stock)
+    donor, donor_free = _best_donor(scored, supply)
     po = promised["covering_po_id"]
     on_time = promised["on_time"]
     days_late = np.nan_to_num(promised["days_late"])
@@ -137,19 +115,17 @@ def choose_actions(
     }
 
 
-def _best_donor(scored: Mapping[str, np.ndarray], stock: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _best_donor(scored: Mapping[str, np.ndarray], supply: SupplyRows) -> tuple[np.ndarray, np.ndarray]:
     """Per line, the other location of its SKU with the most free stock, and that free stock.
 
     Each SKU's best and second-best locations suffice: a line takes the best unless it is its own.
     """
     n = len(scored["sku_id"])
-    free = np.clip(stock["on_hand"].to_numpy(float) - stock["allocated"].to_numpy(float), 0.0, None)
-    codes, uniques = pd.factorize(
-        np.concatenate([stock["sku_id"].to_numpy(object), np.asarray(scored["sku_id"], dtype=object)])
-    )
-    stock_code, line_code = codes[: len(stock)], codes[len(stock) :]
+    free, n_stock = supply.free, len(supply.free)
+    codes, uniques = pd.factorize(np.concatenate([supply.stock_sku, np.asarray(scored["sku_id"], dtype=object)]))
+    stock_code, line_code = codes[:n_stock], codes[n_stock:]
     order = np.lexsort((-free, stock_code))  # per SKU, most free stock first
-    sku, loc, amount = stock_code[order], stock["location_id"].to_numpy(object)[order], free[order]
+    sku, loc, amount = stock_code[order], supply.stock_location[order], free[order]
     first = np.r_[True, sku[1:] != sku[:-1]] if len(sku) else np.zeros(0, bool)
     rank = np.arange(len(sku)) - np.maximum.accumulate(np.where(first, np.arange(len(sku)), 0))
     best_loc, second_loc = np.full(len(uniques), None, object), np.full(len(uniques), None, object)

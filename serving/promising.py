@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from decisions import eta_at_confidence
+from serving.supply import SupplyRows
 
 NAT = np.datetime64("NaT", "ns")
 
@@ -37,8 +37,7 @@ def _group_cumsum(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
 
 def promise_lines(
     lines: Mapping[str, ArrayLike],
-    stock: pd.DataFrame,
-    inbound: pd.DataFrame,
+    supply: SupplyRows,
     as_of: pd.Timestamp,
     confidence: float = 0.9,
 ) -> dict[str, np.ndarray]:
@@ -47,24 +46,22 @@ def promise_lines(
     than the arithmetic).
 
     ``lines``: columns sku_id, location_id, quantity, requested_date (a DataFrame or a mapping
-    of arrays); ``stock``: sku_id, location_id,
-    on_hand, allocated (one row per SKU-location); ``inbound``: open POs with delay quantiles.
+    of arrays); ``supply``: the stock and open POs of the lines' SKUs (``FrameSupply.supply``).
     """
     as_of = pd.Timestamp(as_of).normalize()
     table: dict[tuple[str, str], int] = {}
+    n_stock = len(supply.free)
     ev_g = _codes(
-        [*zip(stock["sku_id"].tolist(), stock["location_id"].tolist(), strict=True),
-         *zip(inbound["sku_id"].tolist(), inbound["location_id"].tolist(), strict=True)],
+        [*zip(supply.stock_sku.tolist(), supply.stock_location.tolist(), strict=True),
+         *zip(supply.po_sku.tolist(), supply.po_location.tolist(), strict=True)],
         table,
     )
     line_g = _codes(list(zip(list(lines["sku_id"]), list(lines["location_id"]), strict=True)), table)
-    free = np.clip(stock["on_hand"].to_numpy(float) - stock["allocated"].to_numpy(float), 0.0, None)
-    eta = eta_at_confidence(inbound, confidence, as_of).to_numpy("datetime64[ns]") if len(inbound) else []
-    ev_qty = np.concatenate([free, inbound["quantity"].to_numpy(float)])
-    ev_date = np.concatenate([np.full(len(stock), as_of.to_datetime64(), "datetime64[ns]"),
-                              np.asarray(eta, "datetime64[ns]")])
-    ev_po = np.concatenate([np.full(len(stock), None, object), inbound["po_id"].to_numpy(object)])
-    is_stock = np.r_[np.ones(len(stock), bool), np.zeros(len(inbound), bool)]
+    ev_qty = np.concatenate([supply.free, supply.po_quantity])
+    ev_date = np.concatenate([np.full(n_stock, as_of.to_datetime64(), "datetime64[ns]"),
+                              supply.eta(confidence, as_of)])
+    ev_po = np.concatenate([np.full(n_stock, None, object), supply.po_id])
+    is_stock = np.r_[np.ones(n_stock, bool), np.zeros(len(supply.po_id), bool)]
 
     order = np.lexsort((ev_date, ev_g))
     ev_g, ev_qty, ev_date, ev_po, is_stock = (a[order] for a in (ev_g, ev_qty, ev_date, ev_po, is_stock))

@@ -2,11 +2,13 @@
 
 A ``Scorer`` is assembled from three plain components so the service never depends on where they
 come from: a risk model with ``predict_proba(frame)`` (the registry's champion), a feature reader
-(``read(entity_rows) -> frame``, e.g. ``features.feature_store.OnlineReader`` or
+(``read_values(entity_rows) -> matrix``, e.g. ``features.feature_store.OnlineReader`` or
 ``FrameFeatureReader``) and a decide function (``serving.actions.ActionPlanner`` by default) that
 takes a request's columns as arrays and returns the action columns as arrays.
-Request-time features come from ``features.order_line.request_features``, the function training
-used, so online and offline inputs cannot drift apart.
+Request-time features come from ``features.order_line.request_feature_arrays``, the arithmetic
+training's ``request_features`` runs, so online and offline inputs cannot drift apart. A request
+stays NumPy arrays from the parsed body to the answer: on a 10-line order, each DataFrame built
+on the way cost more than the arithmetic it carried.
 """
 
 from __future__ import annotations
@@ -22,16 +24,20 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from features.order_line import request_features
+from features.order_line import days_between, request_feature_arrays, request_feature_names, tier_codes
 
 LINE_COLUMNS = ["order_id", "line_id", "sku_id", "location_id", "quantity", "requested_date"]
+REQUEST_NAMES = tuple(request_feature_names())
+# A request's lines: one array per column (``line_columns``); a DataFrame works too.
+Lines = Mapping[str, np.ndarray] | pd.DataFrame
 
 
 class FeatureReader(Protocol):
     feature_names: list[str]
 
-    def read(self, entity_rows: pd.DataFrame) -> pd.DataFrame:
-        """Features per row of ``entity_rows`` (which holds ``sku_id``, ``location_id`` and maybe more)."""
+    def read_values(self, entity_rows: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Features per row of ``entity_rows`` (columns ``sku_id``, ``location_id`` and maybe more)
+        as a float matrix, columns in ``feature_names`` order, NaN where nothing is stored."""
         ...
 
 
@@ -68,7 +74,7 @@ class Scorer:
     _names: list[str] = field(init=False, repr=False)
     _columns: pd.Index = field(init=False, repr=False)
     # (online and request-time column names, positions of the model's columns among them)
-    _take: tuple[tuple[tuple[str, ...], tuple[str, ...]], np.ndarray] | None = field(
+    _take: tuple[tuple[tuple[str, ...], tuple[str, ...]], tuple[np.ndarray, int]] | None = field(
         default=None, init=False, repr=False
     )
     _store_down_until: float = field(default=0.0, init=False, repr=False)
@@ -85,85 +91,100 @@ class Scorer:
         self._columns = pd.Index(self._names)
         # Threads start on first submit. The request's own thread decides the actions meanwhile, so
         # TreeSHAP gets the other cores, one job each. On 2 cores, per order in-process, taking
-        # turns: one job 12.7 ms p50; two jobs (a third busy thread) 13.5; four or six, the request's
-        # thread running those not started once it has decided, 13.7 / 14.1.
+        # turns: one job 8.6 ms p50; 2, 3, 4, 6 or 8 jobs, the request's thread running those no
+        # helper had started once it had decided: 8.4-9.1 ms (two threads of TreeSHAP here ran
+        # only 1.34x faster than one).
         threads = max((os.cpu_count() or 1) - 1, 1)
         self._explainer = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="treeshap")
         self._explain = contribution_tasks(self.risk_model, threads)
 
-    def features(self, lines: pd.DataFrame, request_time: pd.Timestamp) -> pd.DataFrame:
+    def features(self, lines: Lines, request_time: pd.Timestamp) -> pd.DataFrame:
         """The model's inputs per line (online plus request-time features, in the model's column
         order, row-aligned with ``lines``)."""
-        return self._inputs(lines, request_time)[0]
+        return self._model_frame(self._inputs(lines, request_time)[0])
 
-    def _inputs(self, lines: pd.DataFrame, request_time: pd.Timestamp) -> tuple[pd.DataFrame, np.ndarray]:
-        """``features`` and each line's available stock (the online ``available``, for the decisions)."""
+    def _model_frame(self, matrix: np.ndarray) -> pd.DataFrame:
+        """The model inputs as the frame models take (one float block, not copied)."""
+        return pd.DataFrame(matrix, columns=self._columns, copy=False)
+
+    def _inputs(self, lines: Lines, request_time: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+        """The model inputs as a float matrix (model column order) and each line's available stock
+        (the online ``available``, for the decisions)."""
         wait = self._store_down_until - time.monotonic()
         if wait > 0:
             raise FeatureStoreUnavailable(
                 f"online feature store unreachable at the last attempt; next attempt in {wait:.1f} s"
             )
         try:
-            online = self.reader.read(lines)  # it reads the key columns (a selection costs a copy)
+            online = self.reader.read_values(lines)  # it reads the key columns
         except Exception as exc:  # any store failure (connection, timeout, corrupt file) alike
             self._store_down_until = time.monotonic() + self.store_retry_seconds
             raise FeatureStoreUnavailable(f"online feature store unreachable: {exc}") from exc
-        online_values = online.to_numpy(dtype="float64")
-        unknown = np.isnan(online_values).all(axis=1)
+        unknown = np.isnan(online).all(axis=1)
         if unknown.any():
-            positions = np.flatnonzero(unknown)
+            path, sku, location = (np.asarray(lines[c]) for c in ("_path", "sku_id", "location_id"))
             raise InvalidLines(
                 [
                     (
-                        f"{lines['_path'].iat[i]}.sku_id",
-                        f"unknown SKU {lines['sku_id'].iat[i]!r} at location "
-                        f"{lines['location_id'].iat[i]!r} (no features in the online store)",
+                        f"{path[i]}.sku_id",
+                        f"unknown SKU {sku[i]!r} at location {location[i]!r} (no features in the online store)",
                     )
-                    for i in positions
+                    for i in np.flatnonzero(unknown)
                 ]
             )
-        request = request_features(_requests(lines, request_time), online)
+        names = tuple(self.reader.feature_names)
+        take, available_at = self._positions(names, REQUEST_NAMES)
+        available = online[:, available_at]
+        requested = np.asarray(lines["requested_date"], dtype="datetime64[ns]")
+        request = request_feature_arrays(
+            np.asarray(lines["quantity"], dtype="float64"),
+            days_between(requested, np.full(len(requested), pd.Timestamp(request_time).to_datetime64())),
+            tier_codes(np.asarray(lines["customer_tier"], dtype=object)),
+            available,
+        )
         # One float block, its columns taken in the model's order by position: a frame of all
         # columns and a selection by name cost more than the rest of this step.
-        block = np.hstack([online_values, request.to_numpy(dtype="float64")])
-        take = self._positions(tuple(online.columns), tuple(request.columns))
-        inputs = pd.DataFrame(block[:, take], columns=self._columns, index=lines.index, copy=False)
-        return inputs, online["available"].to_numpy()
+        block = np.column_stack([online, *request.values()])
+        return block[:, take], available
 
-    def _positions(self, online: tuple[str, ...], request: tuple[str, ...]) -> np.ndarray:
-        """Positions of the model's columns among ``online + request`` (found once per column set)."""
+    def _positions(self, online: tuple[str, ...], request: tuple[str, ...]) -> tuple[np.ndarray, int]:
+        """Positions of the model's columns among ``online + request``, and of ``available``
+        among the online ones (found once per column set)."""
         cached = self._take
         if cached is not None and cached[0] == (online, request):
             return cached[1]
         position = {name: i for i, name in enumerate(online + request)}
         missing = [n for n in self._names if n not in position]
+        if "available" not in online:
+            missing.append("available (online)")
         if missing:
             raise RuntimeError(f"model expects feature(s) {missing} that serving does not build")
-        take = np.array([position[n] for n in self._names], dtype=np.intp)
-        self._take = ((online, request), take)  # one assignment: threads see the old pair or the new
-        return take
+        found = (np.array([position[n] for n in self._names], dtype=np.intp), online.index("available"))
+        self._take = ((online, request), found)  # one assignment: threads see the old pair or the new
+        return found
 
-    def score(self, lines: pd.DataFrame, request_time: pd.Timestamp) -> dict[str, Any]:
-        """``lines``' columns (LINE_COLUMNS, customer_tier, ``_path``) with features and decisions
-        added, as arrays or lists aligned with its rows (a frame would cost more than it serves).
+    def score(self, lines: Lines, request_time: pd.Timestamp) -> dict[str, Any]:
+        """``lines``' columns (LINE_COLUMNS, customer_tier, ``_path``; see ``line_columns``) with
+        features and decisions added, as arrays or lists aligned with its rows (a frame would cost
+        more than it serves).
 
         TreeSHAP for the reasons is the model's costliest step and LightGBM runs it without
         holding the GIL, so it runs on helper threads (the trees cut into one job per thread)
         while this one decides the actions.
         """
-        model_input, available = self._inputs(lines, request_time)
+        values, available = self._inputs(lines, request_time)
+        model_input = self._model_frame(values)
         pending = [self._explainer.submit(task) for task in self._explain(model_input)]
         try:
             proba = np.asarray(self.risk_model.predict_proba(model_input))[:, 1]
             low, high = self.thresholds
             level = np.where(proba >= high, "high", np.where(proba >= low, "medium", "low"))
             # Built from arrays once, here and below: assign / setitem / concat cost more per column.
-            columns = {c: lines[c].to_numpy() for c in lines.columns}
+            columns = {c: np.asarray(lines[c]) for c in lines}
             columns |= {"backorder_probability": proba, "risk_level": level, "available": available}
             columns |= self.decide(columns)
-            # While TreeSHAP runs (it takes longer than the decisions): the model inputs once, for the
-            # reasons and as per-line records for the log, without DataFrame.to_dict's overhead.
-            values = model_input.to_numpy(dtype="float64")
+            # While TreeSHAP runs (it takes longer than the decisions): the model inputs as per-line
+            # records for the log, without DataFrame.to_dict's overhead.
             columns["features"] = [dict(zip(self._names, row, strict=True)) for row in values.tolist()]
         finally:
             parts = [job.result() for job in pending]  # also when deciding failed: none outlives the request
@@ -194,19 +215,6 @@ class Scorer:
         return out
 
 
-def _requests(lines: pd.DataFrame, request_time: pd.Timestamp) -> pd.DataFrame:
-    """The columns ``request_features`` reads, with the request time on every line."""
-    return pd.DataFrame(
-        {
-            "quantity": lines["quantity"].to_numpy(),
-            "requested_date": lines["requested_date"].to_numpy(),
-            "request_time": np.full(len(lines), pd.Timestamp(request_time).to_datetime64(), dtype="datetime64[ns]"),
-            "customer_tier": lines["customer_tier"].to_numpy(),
-        },
-        index=lines.index,
-    )
-
-
 def contribution_tasks(model: Any, n_jobs: int) -> Callable[[pd.DataFrame], list[Callable[[], np.ndarray | None]]]:
     """For a frame, jobs whose results add up to ``contributions(model, frame)`` (which may be None).
 
@@ -234,8 +242,9 @@ def contributions(model: Any, frame: pd.DataFrame) -> np.ndarray | None:
     return None
 
 
-def lines_frame(orders: Sequence[dict[str, Any]], batch: bool = False) -> pd.DataFrame:
-    """Flatten validated orders to one row per line; ``_path`` names each line in error messages."""
+def line_columns(orders: Sequence[dict[str, Any]], batch: bool = False) -> dict[str, np.ndarray]:
+    """Validated orders flattened to one array per column, a row per line (``Lines``);
+    ``_path`` names each line in error messages."""
     rows = [
         {
             "order_id": order["order_id"],
@@ -247,11 +256,13 @@ def lines_frame(orders: Sequence[dict[str, Any]], batch: bool = False) -> pd.Dat
         for o, order in enumerate(orders)
         for i, line in enumerate(order["lines"])
     ]
-    # Typed column arrays, then one DataFrame: a fraction of DataFrame(rows) plus conversions.
-    columns = {column: [row[column] for row in rows] for column in (rows[0] if rows else LINE_COLUMNS)}
-    columns["requested_date"] = np.asarray(columns["requested_date"], dtype="datetime64[ns]")
-    columns["quantity"] = np.asarray(columns["quantity"], dtype="float64")
-    return pd.DataFrame(columns)
+    columns = {
+        column: np.array([row[column] for row in rows], dtype=object)
+        for column in (rows[0] if rows else [*LINE_COLUMNS, "customer_id", "customer_tier", "_path"])
+    }
+    columns["requested_date"] = columns["requested_date"].astype("datetime64[ns]")
+    columns["quantity"] = columns["quantity"].astype("float64")
+    return columns
 
 
 class FrameFeatureReader:
@@ -263,8 +274,6 @@ class FrameFeatureReader:
             raise ValueError("table: duplicate sku_id/location_id rows")
         self.feature_names = [str(c) for c in self.table.columns]
 
-    def read(self, entity_rows: pd.DataFrame) -> pd.DataFrame:
-        keys = pd.MultiIndex.from_frame(entity_rows[["sku_id", "location_id"]])
-        out = self.table.reindex(keys).astype("float64")
-        out.index = entity_rows.index
-        return out
+    def read_values(self, entity_rows: Mapping[str, np.ndarray]) -> np.ndarray:
+        keys = pd.MultiIndex.from_arrays([np.asarray(entity_rows[c], dtype=object) for c in ("sku_id", "location_id")])
+        return self.table.reindex(keys).to_numpy(dtype="float64")

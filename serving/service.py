@@ -49,7 +49,7 @@ from serving.schemas import (
     ScoreOut,
     StatusOut,
 )
-from serving.scoring import FeatureStoreUnavailable, InvalidLines, lines_frame
+from serving.scoring import FeatureStoreUnavailable, InvalidLines, line_columns
 from settings import load_settings
 
 logger = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ def _score(
         raise ServiceError(503, "not ready", [{"field": "service", "problem": problem}])
     request_id = uuid.uuid4().hex
     try:
-        scored = runtime.scorer.score(lines_frame(orders, batch), runtime.clock())
+        scored = runtime.scorer.score(line_columns(orders, batch), runtime.clock())
     except InvalidLines as exc:
         raise ServiceError(
             422, "invalid request", [{"field": f, "problem": p} for f, p in exc.errors]

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from decisions import eta_dates
+
 DAY = np.timedelta64(1, "D")
 KEY = ["sku_id", "location_id"]
 STOCK_COLUMNS = ["snapshot_date", "sku_id", "location_id", "on_hand", "allocated"]
@@ -76,32 +78,70 @@ def with_delay_quantiles(
     return out
 
 
-@dataclass
-class CanonicalSupply:
-    """``SupplySource`` over frames built once at start-up (stock and open POs with delay quantiles).
+@dataclass(frozen=True)
+class SupplyRows:
+    """Stock and open PO lines of a few SKUs as arrays: what one request's decisions read.
 
-    Lookups are by SKU through a precomputed index, so a request costs two ``take`` calls.
+    Stock: one row per SKU-location, ``free`` = on hand minus allocated, at least 0. Open POs:
+    quantity, promised date and delay quantiles (days after the promised date, p10/p50/p90).
+    """
+
+    stock_sku: np.ndarray
+    stock_location: np.ndarray
+    free: np.ndarray
+    po_id: np.ndarray
+    po_sku: np.ndarray
+    po_location: np.ndarray
+    po_quantity: np.ndarray
+    promised_date: np.ndarray
+    delay: np.ndarray  # (POs, 3): p10, p50, p90
+
+    def eta(self, confidence: float, as_of: pd.Timestamp) -> np.ndarray:
+        """Each PO's arrival date at ``confidence`` (``decisions.eta_dates``), as datetime64[ns]."""
+        return eta_dates(self.promised_date, *self.delay.T, confidence, as_of)
+
+
+@dataclass
+class FrameSupply:
+    """Stock positions and open POs held in memory, looked up by SKU (``SupplySource``).
+
+    The frames are indexed once, here: a request then costs one gather per array, not a pandas
+    selection. A SKU-location listed twice in ``stock`` keeps its first row. ``inbound`` holds
+    ``po_id, sku_id, location_id, quantity, promised_date, delay_p10/p50/p90``.
     """
 
     stock: pd.DataFrame
     inbound: pd.DataFrame
-    as_of: pd.Timestamp
 
     def __post_init__(self) -> None:
-        self._stock_rows = _positions(self.stock["sku_id"])
-        self._inbound_rows = _positions(self.inbound["sku_id"])
-        self._po_rows = pd.Index(self.inbound["po_id"])
-
-    def supply(self, sku_ids: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-        return (
-            self.stock.take(_gather(self._stock_rows, sku_ids)),
-            self.inbound.take(_gather(self._inbound_rows, sku_ids)),
+        self.stock = self.stock.drop_duplicates(KEY)
+        stock, inbound = self.stock, self.inbound
+        self._stock_rows = _positions(stock["sku_id"])
+        self._inbound_rows = _positions(inbound["sku_id"])
+        free = stock["on_hand"].to_numpy(float) - stock["allocated"].to_numpy(float)
+        self._stock = (
+            stock["sku_id"].to_numpy(object), stock["location_id"].to_numpy(object), np.clip(free, 0.0, None)
+        )
+        self._inbound = (
+            inbound["po_id"].to_numpy(object),
+            inbound["sku_id"].to_numpy(object),
+            inbound["location_id"].to_numpy(object),
+            inbound["quantity"].to_numpy(float),
+            inbound["promised_date"].to_numpy("datetime64[ns]"),
+            inbound[["delay_p10", "delay_p50", "delay_p90"]].to_numpy(float).reshape(len(inbound), 3),
         )
 
-    def po_rows(self, po_id: str) -> pd.DataFrame:
-        """The open PO line ``po_id`` (empty frame if it is not open)."""
-        position = self._po_rows.get_indexer([po_id])
-        return self.inbound.iloc[position[position >= 0]]
+    def supply(self, sku_ids: Sequence[str]) -> SupplyRows:
+        """The stock and open POs of ``sku_ids`` (unknown SKUs have none)."""
+        s, i = _gather(self._stock_rows, sku_ids), _gather(self._inbound_rows, sku_ids)
+        return SupplyRows(*(a[s] for a in self._stock), *(a[i] for a in self._inbound))
+
+
+@dataclass
+class CanonicalSupply(FrameSupply):
+    """``FrameSupply`` over the canonical tables as of the serving date (``load_canonical_supply``)."""
+
+    as_of: pd.Timestamp | None = None
 
 
 def _positions(keys: pd.Series) -> dict[Any, np.ndarray]:
@@ -109,7 +149,7 @@ def _positions(keys: pd.Series) -> dict[Any, np.ndarray]:
 
 
 def _gather(rows: dict[Any, np.ndarray], keys: Sequence[str]) -> np.ndarray:
-    parts = [rows[k] for k in keys if k in rows]
+    parts = [rows[k] for k in dict.fromkeys(keys) if k in rows]
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.intp)
 
 

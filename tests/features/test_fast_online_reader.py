@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 import pytest
+from feast.infra.key_encoding_utils import serialize_entity_key
 from feast.infra.online_stores.sqlite import SqliteOnlineStore
 from feast.protos.feast.types.EntityKey_pb2 import EntityKey as EntityKeyProto
 from feast.protos.feast.types.Value_pb2 import Value as ValueProto
@@ -100,8 +101,10 @@ def test_sqlite_values_read_are_the_numbers_feasts_own_read_holds(sqlite_store):
         names = [f.name for f in view.features] + ["not_stored"]
         found = feasts.online_read(config=sqlite_store.config, table=view, entity_keys=keys)
         kinds |= {value.WhichOneof("val") for _, stored in found if stored for value in stored.values()}
-        got = ours.online_read_values(
-            config=sqlite_store.config, table=view, entity_keys=keys, requested_features=names
+        version = sqlite_store.config.entity_key_serialization_version
+        serialized = [serialize_entity_key(key, entity_key_serialization_version=version) for key in keys]
+        got = ours.online_read_serialized(
+            config=sqlite_store.config, table=view, keys=serialized, requested_features=names
         )
         np.testing.assert_array_equal(got, _values(found, names), err_msg=view.name)
         assert np.isnan(got[:, -1]).all()
@@ -121,13 +124,13 @@ def test_reader_like_feast_applies_no_ttl_online(sqlite_store):
 def test_reader_reads_each_entity_once_and_fans_out(sqlite_store, monkeypatch):
     reader = OnlineReader(sqlite_store, "backorder_risk_v1")
     calls = []
-    read_values = reader._read_values
+    read_serialized = reader._read_serialized
 
     def counting(**kwargs):
-        calls.append(len(kwargs["entity_keys"]))
-        return read_values(**kwargs)
+        calls.append(len(kwargs["keys"]))
+        return read_serialized(**kwargs)
 
-    monkeypatch.setattr(reader, "_read_values", counting)
+    monkeypatch.setattr(reader, "_read_serialized", counting)
     got = reader.read(ROWS)
     assert calls == [len(ROWS[["sku_id", "location_id"]].drop_duplicates())]
     np.testing.assert_array_equal(got.loc[17].to_numpy(), got.loc[12].to_numpy())  # SKU-3 DC-2 twice

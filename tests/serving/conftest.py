@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from features.order_line import request_features
-from serving.actions import FrameSupply
 from serving.eta import FrameEtaLookup
 from serving.registry import LoadedModel
 from serving.runtime import RISK, Components, Runtime, build_runtime
 from serving.scoring import FrameFeatureReader
+from serving.supply import FrameSupply
 from settings import Settings, load_settings
 
 with warnings.catch_warnings():

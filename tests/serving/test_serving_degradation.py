@@ -6,14 +6,15 @@ import sqlite3
 from pathlib import Path
 
 import joblib
+import numpy as np
 import pandas as pd
 import pytest
 from serving_helpers import TODAY, auth, order
 
-from serving.actions import FrameSupply
 from serving.prediction_log import read_prediction_log
 from serving.registry import ModelUnavailable, load_champions
 from serving.runtime import RISK, Components, build_runtime
+from serving.supply import FrameSupply
 
 
 class SqliteFeatureReader:
@@ -26,13 +27,13 @@ class SqliteFeatureReader:
         conn.close()
         self.feature_names = [c for c in table.columns if c not in ("sku_id", "location_id")]
 
-    def read(self, entity_rows: pd.DataFrame) -> pd.DataFrame:
+    def read_values(self, entity_rows) -> np.ndarray:
         with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as conn:
             stored = pd.read_sql_query("SELECT * FROM features", conn)
         conn.close()
-        keys = entity_rows[["sku_id", "location_id"]].reset_index(drop=True)
+        keys = pd.DataFrame({k: entity_rows[k] for k in ("sku_id", "location_id")})
         out = keys.merge(stored, on=["sku_id", "location_id"], how="left")
-        return out[self.feature_names].set_axis(entity_rows.index).astype("float64")
+        return out[self.feature_names].to_numpy(dtype="float64")
 
 
 def test_unreachable_online_store_answers_503_and_logs_nothing(
@@ -103,13 +104,13 @@ def test_registry_down_at_start_up_serves_the_cached_champion(
 
 
 def test_no_registry_and_no_cache_is_not_ready(
-    client, service_settings, online_table, stock, tmp_path
+    client, service_settings, online_table, stock, inbound, tmp_path
 ):
     from serving.service import app
 
     with pytest.raises(ModelUnavailable, match="no cached copy"):
         load_champions([RISK], _registry_loader(tmp_path / "none"), tmp_path / "empty")
-    components = Components(models={}, reader=None, supply=FrameSupply(stock, stock.iloc[:0]))
+    components = Components(models={}, reader=None, supply=FrameSupply(stock, inbound.iloc[:0]))
     runtime = build_runtime(service_settings, components)
     app.state.runtime = runtime
     assert client.get("/readyz").status_code == 503

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 from serving_helpers import TODAY, auth
 
-from serving.actions import FrameSupply
 from serving.registry import LoadedModel
 from serving.runtime import RISK, Components, build_runtime
 from serving.scoring import FrameFeatureReader
+from serving.supply import FrameSupply
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "score_request.json"
 

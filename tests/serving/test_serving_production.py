@@ -87,8 +87,8 @@ def test_supply_is_the_position_and_the_open_pos_on_the_serving_date(tmp_path: P
     # The ASN received by the serving date announces 3 days late: the median moves there.
     assert inbound.loc["P-asn", ["delay_p10", "delay_p50", "delay_p90"]].tolist() == [1, 3, 4]
 
-    stock_a, inbound_a = supply.supply(["A"])
-    assert stock_a["sku_id"].tolist() == ["A"] and inbound_a["po_id"].tolist() == ["P-open"]
+    rows_a = supply.supply(["A"])
+    assert rows_a.stock_sku.tolist() == ["A"] and rows_a.po_id.tolist() == ["P-open"]
     eta = FrameEtaLookup(supply.inbound, lambda: AS_OF)("P-open")
     assert eta["eta_p50"] == dt.date(2026, 3, 12) and eta["eta_p90"] == dt.date(2026, 3, 14)
     assert FrameEtaLookup(supply.inbound, lambda: AS_OF)("P-done") is None

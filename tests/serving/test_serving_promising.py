@@ -8,6 +8,7 @@ import pytest
 
 from decisions import promise_dates
 from serving.promising import promise_lines
+from serving.supply import FrameSupply
 
 AS_OF = pd.Timestamp("2026-03-02")
 
@@ -41,7 +42,8 @@ def test_promise_lines_match_the_decision_engine(seed: int):
     )
     lines.index = lines.index + 100  # index is kept
     expected = promise_dates(lines, stock, inbound, as_of=AS_OF, confidence=0.9)
-    got = pd.DataFrame(promise_lines(lines, stock, inbound, AS_OF, 0.9), index=lines.index)
+    supply = FrameSupply(stock, inbound).supply(lines["sku_id"].unique())
+    got = pd.DataFrame(promise_lines(lines, supply, AS_OF, 0.9), index=lines.index)
     for col in ("quantity_from_stock", "promise_date", "covering_po_id", "on_time", "days_late"):
         pd.testing.assert_series_equal(
             got[col], expected[col], check_dtype=False, check_names=False, obj=col

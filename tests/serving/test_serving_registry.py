@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from serving.actions import FrameSupply
 from serving.runtime import DEMAND, RISK, production_components
+from serving.supply import FrameSupply
 from training.tracking import CHAMPION, TrainingRecord, configure, log_training_run
 
 

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from serving_helpers import TODAY, auth
 
-from serving.actions import FrameSupply
 from serving.registry import LoadedModel
 from serving.runtime import RISK, Components, build_runtime
 from serving.scoring import FrameFeatureReader
+from serving.supply import FrameSupply
 
 
 @pytest.fixture
@@ -141,14 +141,14 @@ def test_a_model_that_cannot_explain_still_scores_with_empty_reasons(client, ris
 def test_a_model_expecting_a_feature_serving_does_not_build_is_named(risk_model, components, service_settings):
     """A champion trained on a feature the online store and the request do not give is a
     deployment error that names the feature, not a silently wrong column."""
-    from serving.scoring import lines_frame
+    from serving.scoring import line_columns
 
     model = _NoExplanations(risk_model)
     model.feature_names_in_ = [*risk_model.feature_names_in_, "weather_index"]
     models = {RISK: LoadedModel(RISK, "9", "registry", model)}
     runtime = build_runtime(service_settings, replace(components, models=models), today=lambda: TODAY)
     with pytest.raises(RuntimeError, match="weather_index"):
-        runtime.scorer.score(lines_frame([ORDER]), TODAY)
+        runtime.scorer.score(line_columns([ORDER]), TODAY)
 
 
 def test_batch_and_recommendations(client, scenario):
@@ -188,3 +188,21 @@ def test_forecast_quantiles_and_po_eta(client, demand_history):
     assert (eta["eta_p50"], eta["eta_p90"]) == ("2026-03-22", "2026-03-26")
     assert client.get("/v1/eta/NOPE", headers=auth("planner-key")).status_code == 404
     assert client.get("/v1/eta/PO1", headers=auth("oms-key")).status_code == 403
+
+
+def test_served_inputs_are_what_training_builds_for_the_same_lines(runtime, online_table):
+    """The request path computes request-time features on arrays; training on frames with
+    ``request_features``. Same lines, same moment, same stock: the same model inputs."""
+    from features.order_line import request_features
+    from serving.scoring import line_columns
+
+    order = {**ORDER, "lines": [*ORDER["lines"], _line("far", "SKU004", 3, "2026-04-30")]}
+    served = runtime.scorer.features(line_columns([order]), TODAY + pd.Timedelta(hours=15))
+    lines = pd.DataFrame(order["lines"])
+    online = lines[["sku_id", "location_id"]].merge(online_table, on=["sku_id", "location_id"], how="left")
+    requests = lines.assign(
+        request_time=TODAY + pd.Timedelta(hours=15), customer_tier=order["customer_tier"]
+    )
+    offline = pd.concat([online, request_features(requests, online)], axis=1)[list(served.columns)]
+    pd.testing.assert_frame_equal(served, offline, check_dtype=False)
+    assert served["days_until_requested"].iloc[-1] == 59  # calendar days from the request's day
