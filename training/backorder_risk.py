@@ -43,6 +43,7 @@ class RiskConfig:
     positive_weight: float = POSITIVE_WEIGHT
     refit_on_all_rows: bool = True
     rule_column: str = "projected_stock_at_lead_time"  # the rule baseline's projected stock
+    feature_views: tuple[tuple[str, ...], ...] | None = None  # see BoosterClassifier
 
 
 @dataclass
@@ -58,11 +59,8 @@ class RiskRun:
     test_scores: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def risk_spec(features: tuple[str, ...], monotone: dict[str, int] | None = None) -> ModelSpec:
-    params = dict(RISK_PARAMS)
-    if monotone:
-        params["monotone_constraints"] = [int(monotone.get(f, 0)) for f in features]
-    return ModelSpec(name="backorder_risk", objective="binary", features=features, params=params)
+def risk_spec(features: tuple[str, ...]) -> ModelSpec:
+    return ModelSpec(name="backorder_risk", objective="binary", features=features, params=dict(RISK_PARAMS))
 
 
 def train_backorder_risk(
@@ -76,7 +74,9 @@ def train_backorder_risk(
     """Fit LightGBM, calibration and cost threshold; evaluate it and both baselines on test."""
     y = np.asarray(y, dtype=bool)
     part = {name: (X.iloc[idx], y[idx]) for name, idx in vars(folds).items()}
-    model = BoosterClassifier(spec, n_seeds=config.n_seeds, positive_weight=config.positive_weight)
+    model = BoosterClassifier(
+        spec, n_seeds=config.n_seeds, positive_weight=config.positive_weight, feature_views=config.feature_views
+    )
     model.fit(*part["train"], validation=part["validation"], calibration=part["calibration"])
     x_test, y_test = part["test"]
     x_cal, y_cal = part["calibration"]
@@ -120,6 +120,7 @@ def train_backorder_risk(
         "action_cost": config.action_cost,
         "fold_sizes": folds.sizes(),
         "refit_on_all_rows": config.refit_on_all_rows,
+        "feature_views": [list(view) for view in config.feature_views] if config.feature_views else None,
     }
     if config.refit_on_all_rows:
         rows = folds.fit_rows()

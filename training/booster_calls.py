@@ -65,7 +65,6 @@ def prepared_predict(
     out = np.empty(n_preds.value, dtype=np.float64)
     out_len = ctypes.c_int64(0)
     arguments = (
-        handle,
         matrix.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
         ctypes.c_int(basic._C_API_DTYPE_FLOAT64),
         ctypes.c_int32(rows),
@@ -81,8 +80,9 @@ def prepared_predict(
     call = basic._LIB.LGBM_BoosterPredictForMat
 
     def run() -> np.ndarray:
-        # ``matrix`` and ``out`` stay alive with this closure, so the pointers above stay valid.
-        basic._safe_call(call(*arguments))
+        # ``booster``, ``matrix`` and ``out`` stay alive with this closure, so the handle and the
+        # pointers stay valid even when nothing else holds the booster any more.
+        basic._safe_call(call(booster._handle, *arguments))
         if out_len.value != out.size:
             raise RuntimeError(f"LightGBM wrote {out_len.value} predictions, expected {out.size}")
         return out if kind == "raw_score" else out.reshape(rows, -1)

@@ -5,6 +5,11 @@ and scores another one. Kaggle rows carry no timestamp, so folds are contiguous 
 TRAIN row order (70% train, 10% early stopping, 10% calibration, 10% test); the printed metrics
 are on that last block only. The final model is refitted on all TRAIN rows with the number of
 rounds found by early stopping.
+
+The model averages two feature views, all features and the raw Kaggle columns only, with
+positives weighted 3 (``KAGGLE_VIEWS``, ``KAGGLE_POSITIVE_WEIGHT``): on both directions of the
+cross-check (``benchmarks/kaggle_crosscheck.py``, three seed sets) this raised PR-AUC by about
+0.011 over one view with weight 10, at the same ROC-AUC (README).
 """
 
 from __future__ import annotations
@@ -18,9 +23,12 @@ import typer
 
 from contracts.errors import ContractError
 from contracts.kaggle import LABEL, read_kaggle
-from features.kaggle_features import FEATURES, kaggle_features
+from features.kaggle_features import FEATURES, RAW_FEATURES, kaggle_features
 from training.backorder_risk import RiskConfig, risk_spec, train_backorder_risk
 from training.splits import ordered_split
+
+KAGGLE_VIEWS: tuple[tuple[str, ...], ...] = (FEATURES, tuple(RAW_FEATURES))
+KAGGLE_POSITIVE_WEIGHT = 3.0
 
 
 def _format(metrics: dict[str, dict[str, float]]) -> str:
@@ -36,7 +44,7 @@ def kaggle(
     test: Path = typer.Option(..., help="Kaggle-schema CSV/Parquet to score (label not needed)."),
     out: Path = typer.Option(..., help="Parquet output: row, probability."),
     metrics_json: Path | None = typer.Option(None, help="Also write validation metrics as JSON."),
-    seeds: int = typer.Option(3, min=1, help="Boosters averaged (different seeds)."),
+    seeds: int = typer.Option(3, min=1, help="Boosters averaged per feature view (different seeds)."),
     backorder_penalty: float = typer.Option(100.0, help="Cost of a missed backorder."),
     action_cost: float = typer.Option(5.0, help="Cost of acting on a flagged SKU."),
 ) -> None:
@@ -52,7 +60,13 @@ def kaggle(
         raise typer.Exit(code=2)
     x_train = kaggle_features(train_table)
     y_train = train_table[LABEL].to_numpy()
-    config = RiskConfig(n_seeds=seeds, backorder_penalty=backorder_penalty, action_cost=action_cost)
+    config = RiskConfig(
+        n_seeds=seeds,
+        positive_weight=KAGGLE_POSITIVE_WEIGHT,
+        feature_views=KAGGLE_VIEWS,
+        backorder_penalty=backorder_penalty,
+        action_cost=action_cost,
+    )
     run = train_backorder_risk(
         x_train, y_train, ordered_split(len(x_train)), risk_spec(FEATURES), config
     )

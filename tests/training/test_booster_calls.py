@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from concurrent.futures import ThreadPoolExecutor
 
 import lightgbm as lgb
@@ -61,3 +62,11 @@ def test_a_wrong_column_count_is_lightgbm_s_error_not_a_crash(booster_and_rows):
     booster, rows = booster_and_rows
     with pytest.raises(lgb.basic.LightGBMError, match="number of features"):
         prepared_predict(booster, rows[:, :3], "raw_score")()
+
+
+def test_a_prepared_call_keeps_its_booster_alive(booster_and_rows):
+    booster, rows = booster_and_rows
+    expected = booster.predict(rows, pred_contrib=True, start_iteration=10, num_iteration=5)
+    job = prepared_predict(booster_slice(booster, 10, 5), rows, "contrib")  # nothing else holds the slice
+    gc.collect()
+    np.testing.assert_allclose(job(), expected, rtol=0, atol=1e-12)
