@@ -215,10 +215,7 @@ def _weighted_sum(
 ) -> np.ndarray:
     """One job's result: its tree runs' contributions in the model's columns, added, times the
     booster weight."""
-    total = _in_model_columns(calls[0][0](), calls[0][1], n_features)
-    for call, columns in calls[1:]:
-        total = total + _in_model_columns(call(), columns, n_features)
-    return total * weight
+    return sum(_in_model_columns(call(), columns, n_features) for call, columns in calls) * weight
 
 
 def _view(data: np.ndarray, columns: np.ndarray | None) -> np.ndarray:
