@@ -46,6 +46,11 @@ DERIVED_FEATURES: dict[str, str] = {
     "in_transit_share": "in transit is {value:.2f} of lead-time demand",
     "stock_out_now": "stock on hand is zero or negative",
     "perf_6_month_gap": "supplier performance moved {value:+.2f} (6 vs 12 months)",
+    "monthly_demand_max": "the higher of forecast and recent sales is {value:.0f} units a month",
+    "projected_stock_max_demand": "projected stock at lead time, at that higher demand, is {value:.0f} units",
+    "cover_max_demand": "stock position covers {value:.1f} months of that higher demand",
+    "forecast_beyond_3m": "forecast for months 4-9 is {value:.0f} units a month",
+    "sales_1m_to_stock": "last month's sales are {value:.2f}x stock on hand",
 }
 RAW_FEATURES: dict[str, str] = {
     "national_inv": "stock on hand is {value:.0f} units",
@@ -125,6 +130,15 @@ def kaggle_features(snapshot: pd.DataFrame) -> pd.DataFrame:
     out["in_transit_share"] = _ratio(s["in_transit_qty"], lead_time_demand)
     out["stock_out_now"] = (s["national_inv"] <= 0).astype("float64")
     out["perf_6_month_gap"] = s["perf_6_month_avg"] - s["perf_12_month_avg"]
+    # A forecast of zero is often stale: demand at the higher of forecast and sales rates.
+    demand_max = pd.concat(
+        [monthly_forecast, monthly_sales, s["sales_1_month"], s["forecast_9_month"] / 9.0], axis=1
+    ).max(axis=1)
+    out["monthly_demand_max"] = demand_max
+    out["projected_stock_max_demand"] = position - demand_max * lead_months
+    out["cover_max_demand"] = _ratio(position, demand_max)
+    out["forecast_beyond_3m"] = (s["forecast_9_month"] - s["forecast_3_month"]) / 6.0
+    out["sales_1m_to_stock"] = _ratio(s["sales_1_month"], s["national_inv"])
     return out.loc[:, list(FEATURES)].replace([np.inf, -np.inf], np.nan)
 
 
