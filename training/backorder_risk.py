@@ -42,6 +42,8 @@ class RiskConfig:
     n_seeds: int = 3
     positive_weight: float = POSITIVE_WEIGHT
     refit_on_all_rows: bool = True
+    # Refit with the early-stopping rounds times refit rows / training rows (else the same rounds).
+    scale_refit_rounds: bool = False
     rule_column: str = "projected_stock_at_lead_time"  # the rule baseline's projected stock
     feature_views: tuple[tuple[str, ...], ...] | None = None  # see BoosterClassifier
 
@@ -120,11 +122,13 @@ def train_backorder_risk(
         "action_cost": config.action_cost,
         "fold_sizes": folds.sizes(),
         "refit_on_all_rows": config.refit_on_all_rows,
+        "scale_refit_rounds": config.scale_refit_rounds,
         "feature_views": [list(view) for view in config.feature_views] if config.feature_views else None,
     }
     if config.refit_on_all_rows:
         rows = folds.fit_rows()
-        model = model.refit(X.iloc[rows], y[rows])
+        scale = len(rows) / len(folds.train) if config.scale_refit_rounds else 1.0
+        model = model.refit(X.iloc[rows], y[rows], rounds_scale=scale)
     model.set_params(threshold=choice.threshold)
     return RiskRun(
         model=model, params=params, metrics=metrics, threshold=threshold, tables=tables,

@@ -108,17 +108,19 @@ class BoosterClassifier(ClassifierMixin, BaseEstimator):
         )
         return self
 
-    def refit(self, X: pd.DataFrame, y: object) -> BoosterClassifier:
+    def refit(self, X: pd.DataFrame, y: object, rounds_scale: float = 1.0) -> BoosterClassifier:
         """A copy whose boosters are refitted on (X, y) — all labelled rows — with the number of
-        rounds found by early stopping; the calibrator found on the held-out fold is kept."""
+        rounds found by early stopping times ``rounds_scale``; the calibrator found on the held-out
+        fold is kept. (More rows support more rounds: ``rounds_scale`` = refit rows / training rows
+        is the usual rule.)"""
         y = np.asarray(y, dtype=bool)
         weights = class_weights(y, self.positive_weight)
         clone = BoosterClassifier(**self.get_params())
+        clone.best_iterations_ = [max(1, round(rounds * rounds_scale)) for rounds in self.best_iterations_]
         clone.boosters_ = [
             fit_lightgbm(replace(spec, num_boost_round=rounds), X, y.astype(int), weight_train=weights)
-            for (spec, _), rounds in zip(self._member_specs(), self.best_iterations_, strict=True)
+            for (spec, _), rounds in zip(self._member_specs(), clone.best_iterations_, strict=True)
         ]
-        clone.best_iterations_ = list(self.best_iterations_)
         for name in ("feature_names_in_", "n_features_in_", "classes_", "calibrator_", "view_columns_"):
             setattr(clone, name, getattr(self, name))
         return clone

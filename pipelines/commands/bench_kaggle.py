@@ -4,7 +4,9 @@ Trains the backorder-risk model with the project's own training path on a Kaggle
 and scores another one. Kaggle rows carry no timestamp, so folds are contiguous blocks of the
 TRAIN row order (70% train, 10% early stopping, 10% calibration, 10% test); the printed metrics
 are on that last block only. The final model is refitted on all TRAIN rows with the number of
-rounds found by early stopping.
+rounds found by early stopping scaled by the rows (all rows / training fold, 1/0.7): on both
+directions of the cross-check and three seed sets, PR-AUC +0.004-0.007 and ROC-AUC -0.0006 to
++0.0011 against the same rounds, Brier score a little lower (README).
 
 The model averages two feature views, all features and the raw Kaggle columns only, with
 positives weighted 3 and trees of up to 31 leaves (``KAGGLE_VIEWS``, ``KAGGLE_POSITIVE_WEIGHT``,
@@ -70,6 +72,7 @@ def kaggle(
         n_seeds=seeds,
         positive_weight=KAGGLE_POSITIVE_WEIGHT,
         feature_views=KAGGLE_VIEWS,
+        scale_refit_rounds=True,
         backorder_penalty=backorder_penalty,
         action_cost=action_cost,
     )

@@ -93,3 +93,15 @@ def test_a_feature_view_outside_the_model_is_refused():
     X = pd.DataFrame({"projected_stock": [1.0, 2.0], "noise": [0.0, 1.0]})
     with pytest.raises(ValueError, match="price"):
         model.fit(X, [True, False], validation=(X, [True, False]), calibration=(X, [True, False]))
+
+
+def test_refit_on_more_rows_can_grow_the_early_stopping_rounds_in_proportion():
+    model, X = _fitted()
+    y = (X["projected_stock"] < -60).to_numpy()
+    same = model.refit(X, y)
+    scaled = model.refit(X, y, rounds_scale=1.5)
+    assert [b.current_iteration() for b in same.boosters_] == model.best_iterations_
+    expected = [round(rounds * 1.5) for rounds in model.best_iterations_]
+    assert [b.current_iteration() for b in scaled.boosters_] == scaled.best_iterations_ == expected
+    assert model.best_iterations_ == same.best_iterations_  # the fitted model is left as it was
+    assert (scaled.predict_proba(X.head(5)) != same.predict_proba(X.head(5))).any()
