@@ -130,7 +130,7 @@ def kaggle_features(snapshot: pd.DataFrame) -> pd.DataFrame:
     out["in_transit_share"] = _ratio(s["in_transit_qty"], lead_time_demand)
     out["stock_out_now"] = (s["national_inv"] <= 0).astype("float64")
     out["perf_6_month_gap"] = s["perf_6_month_avg"] - s["perf_12_month_avg"]
-    # A forecast of zero is often stale: demand at the higher of forecast and sales rates.
+    # A zero forecast can be stale while the SKU still sells: demand at the higher of the rates.
     demand_max = pd.concat(
         [monthly_forecast, monthly_sales, s["sales_1_month"], s["forecast_9_month"] / 9.0], axis=1
     ).max(axis=1)
