@@ -1,12 +1,9 @@
-"""Available-to-promise: the earliest date a line's quantity is there with a chosen confidence.
+"""Available-to-promise over planning frames: promise dates with their reasons, and PO arrivals.
 
-Supply at a SKU-location is the free stock (on hand minus existing allocations) today plus each
-open PO at its ETA quantile for the chosen confidence. Lines consume that supply in priority
-order, so a line's promise date is the first day the cumulative supply covers the cumulative
-quantity of its own and all higher-priority lines. Using each PO's own ETA quantile is exact when
-delays of POs at one SKU-location move together (same supplier or lane) and optimistic when they
-are independent; the confidence is per PO, which planners read as "each PO on time at 90%".
-Vectorized: one sort and one ``searchsorted`` over all SKU-locations.
+``promise_dates`` validates the frames, orders lines by priority, takes the dates from the one
+implementation of the rule (``decisions.promising.promise_lines``) and adds the explanation and
+recommendation columns. ``eta_at_confidence`` and ``inbound_by_date`` give the same PO arrival
+dates to the reallocation and emergency-order decisions.
 """
 
 from __future__ import annotations
@@ -14,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from decisions import quantiles
 from decisions.inputs import (
     quantile_columns,
     require_columns,
@@ -22,10 +18,11 @@ from decisions.inputs import (
     require_unique,
 )
 from decisions.priority import PriorityRules, priority_order
+from decisions.promising import PROMISE_FIELDS, promise_lines
 from decisions.recommendation import add_recommendation_columns
+from decisions.supply import SupplyRows, eta_dates
 
 KEY = ["sku_id", "location_id"]
-NS_PER_DAY = 86_400 * 10**9
 LINE_COLUMNS = {
     "order_id": "key",
     "line_id": "key",
@@ -57,24 +54,6 @@ def eta_at_confidence(inbound: pd.DataFrame, confidence: float, as_of: pd.Timest
     delays = (inbound[f"delay_{q}"].to_numpy(float) for q in ("p10", "p50", "p90"))
     eta = eta_dates(inbound["promised_date"].to_numpy("datetime64[ns]"), *delays, confidence, as_of)
     return pd.Series(eta, index=inbound.index, name="eta")
-
-
-def eta_dates(
-    promised: np.ndarray,
-    delay_p10: np.ndarray,
-    delay_p50: np.ndarray,
-    delay_p90: np.ndarray,
-    confidence: float,
-    as_of: pd.Timestamp,
-) -> np.ndarray:
-    """``eta_at_confidence`` on arrays (datetime64[ns]): the service calls it on every request.
-
-    The delay quantile is rounded up to whole days: a PO due 2.3 days late is counted from day 3.
-    """
-    delay = quantiles.quantile(confidence, delay_p10, delay_p50, delay_p90)
-    days = np.ceil(delay - 1e-9)  # tolerance: p90 of exactly 3 days must stay 3, not 4
-    eta = np.asarray(promised, "datetime64[ns]") + (days * NS_PER_DAY).astype("timedelta64[ns]")
-    return np.maximum(eta, pd.Timestamp(as_of).normalize().to_datetime64())
 
 
 def inbound_by_date(
@@ -130,55 +109,15 @@ def promise_dates(
     require_unique(stock, "stock", KEY)
     check_inbound(inbound)
 
-    order = priority_order(lines, rules) if rules is not None else _group_order(lines)
+    order = priority_order(lines, rules) if rules is not None else np.arange(len(lines))
     ordered = lines.iloc[order]
-    free = (stock["on_hand"] - stock["allocated"]).clip(lower=0)
-    parts = [
-        stock[KEY].assign(date=as_of, qty=free.to_numpy(float), po_id=None),
-        inbound[KEY + ["po_id"]].assign(
-            date=eta_at_confidence(inbound, confidence, as_of).to_numpy(),
-            qty=inbound["quantity"].to_numpy(float),
-        ),
-    ]
-    events = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
-    codes = pd.concat([events[KEY], ordered[KEY]]).groupby(KEY, sort=False).ngroup().to_numpy()
-    n_groups = int(codes.max()) + 1 if len(codes) else 0
-    ev_g, line_g = codes[: len(events)], codes[len(events) :]
-    ev_order = np.lexsort((events["date"].to_numpy(), ev_g))
-    ev_g = ev_g[ev_order]
-    ev_qty = events["qty"].to_numpy(float)[ev_order]
-    ev_date = events["date"].to_numpy()[ev_order]
-    ev_po = events["po_id"].to_numpy()[ev_order]
-    ev_cum = _group_cumsum(ev_qty, ev_g)
-
-    qty = ordered["quantity"].to_numpy(float)
-    need = _group_cumsum(qty, line_g)  # this line plus all higher-priority lines
-    scale = float(max(ev_cum.max(initial=0.0), need.max(initial=0.0))) + 1.0
-    pos = np.searchsorted(ev_g * scale + ev_cum, line_g * scale + need, side="left")
-    pos_c = np.minimum(pos, max(len(ev_g) - 1, 0))
-    covered = (pos < len(ev_g)) & (ev_g[pos_c] == line_g) if len(ev_g) else np.zeros(len(qty), bool)
-
-    free_by_group = np.zeros(n_groups)
-    np.add.at(free_by_group, ev_g, np.where(pd.isna(ev_po), ev_qty, 0.0))
-    supply_total = np.zeros(n_groups)
-    np.add.at(supply_total, ev_g, ev_qty)
-    before = need - qty
-    from_stock = np.clip(free_by_group[line_g] - before, 0.0, qty)
-    uncovered = np.clip(need - supply_total[line_g], 0.0, qty)
-    available = pd.Series(
-        np.where(covered, ev_date[pos_c], np.datetime64("NaT")), dtype="datetime64[ns]"
+    promised = promise_lines(
+        ordered, SupplyRows.from_frames(stock, inbound), as_of, confidence, handling_days
     )
-    covering_po = pd.Series(np.where(covered, ev_po[pos_c], None), dtype=object)
-
     out = ordered[list(LINE_COLUMNS)].reset_index(drop=True)
-    out["quantity_from_stock"] = from_stock
-    out["available_date"] = available.to_numpy()
-    out["promise_date"] = out["available_date"] + pd.Timedelta(days=handling_days)
-    out["covering_po_id"] = covering_po.to_numpy()
-    out["uncovered_quantity"] = uncovered
-    out["confidence"] = confidence
-    out["on_time"] = (out["promise_date"] <= out["requested_date"]).to_numpy()
-    out["days_late"] = (out["promise_date"] - out["requested_date"]).dt.days.clip(lower=0)
+    for field in PROMISE_FIELDS:
+        out[field] = promised[field]
+    out.insert(out.columns.get_loc("on_time"), "confidence", confidence)
     out = _with_reason(out, confidence).iloc[np.argsort(order)]
     out.index = lines.index
     return out
@@ -233,14 +172,3 @@ def _with_reason(out: pd.DataFrame, confidence: float) -> pd.DataFrame:
         cost=0.0,
         reason=reason,
     )
-
-
-def _group_order(lines: pd.DataFrame) -> np.ndarray:
-    """Keep the given line order within each SKU-location (stable sort by SKU-location only)."""
-    keys = lines[KEY].reset_index(drop=True).assign(_pos=np.arange(len(lines)))
-    return keys.sort_values(KEY + ["_pos"], kind="mergesort")["_pos"].to_numpy()
-
-
-def _group_cumsum(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Cumulative sum restarting at each group; equal groups must be contiguous."""
-    return pd.Series(values).groupby(groups, sort=False).cumsum().to_numpy()

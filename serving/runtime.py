@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from serving.actions import ActionPlanner, SupplySource
+from decisions.actions import ActionPlanner, SupplySource
 from serving.auth import KeyRing
 from serving.eta import FrameEtaLookup
 from serving.forecast import load_forecaster

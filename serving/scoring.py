@@ -3,7 +3,7 @@
 A ``Scorer`` is assembled from three plain components so the service never depends on where they
 come from: a risk model with ``predict_proba(frame)`` (the registry's champion), a feature reader
 (``read_values(entity_rows) -> matrix``, e.g. ``features.feature_store.OnlineReader`` or
-``FrameFeatureReader``) and a decide function (``serving.actions.ActionPlanner`` by default) that
+``FrameFeatureReader``) and a decide function (``decisions.actions.ActionPlanner`` by default) that
 takes a request's columns as arrays and returns the action columns as arrays.
 Request-time features come from ``features.order_line.request_feature_arrays``, the arithmetic
 training's ``request_features`` runs, so online and offline inputs cannot drift apart. A request

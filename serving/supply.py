@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisions import eta_dates
+from decisions import SupplyRows
 
 DAY = np.timedelta64(1, "D")
 KEY = ["sku_id", "location_id"]
@@ -78,29 +78,6 @@ def with_delay_quantiles(
     return out
 
 
-@dataclass(frozen=True)
-class SupplyRows:
-    """Stock and open PO lines of a few SKUs as arrays: what one request's decisions read.
-
-    Stock: one row per SKU-location, ``free`` = on hand minus allocated, at least 0. Open POs:
-    quantity, promised date and delay quantiles (days after the promised date, p10/p50/p90).
-    """
-
-    stock_sku: np.ndarray
-    stock_location: np.ndarray
-    free: np.ndarray
-    po_id: np.ndarray
-    po_sku: np.ndarray
-    po_location: np.ndarray
-    po_quantity: np.ndarray
-    promised_date: np.ndarray
-    delay: np.ndarray  # (POs, 3): p10, p50, p90
-
-    def eta(self, confidence: float, as_of: pd.Timestamp) -> np.ndarray:
-        """Each PO's arrival date at ``confidence`` (``decisions.eta_dates``), as datetime64[ns]."""
-        return eta_dates(self.promised_date, *self.delay.T, confidence, as_of)
-
-
 @dataclass
 class FrameSupply:
     """Stock positions and open POs held in memory, looked up by SKU (``SupplySource``).
@@ -115,26 +92,13 @@ class FrameSupply:
 
     def __post_init__(self) -> None:
         self.stock = self.stock.drop_duplicates(KEY)
-        stock, inbound = self.stock, self.inbound
-        self._stock_rows = _positions(stock["sku_id"])
-        self._inbound_rows = _positions(inbound["sku_id"])
-        free = stock["on_hand"].to_numpy(float) - stock["allocated"].to_numpy(float)
-        self._stock = (
-            stock["sku_id"].to_numpy(object), stock["location_id"].to_numpy(object), np.clip(free, 0.0, None)
-        )
-        self._inbound = (
-            inbound["po_id"].to_numpy(object),
-            inbound["sku_id"].to_numpy(object),
-            inbound["location_id"].to_numpy(object),
-            inbound["quantity"].to_numpy(float),
-            inbound["promised_date"].to_numpy("datetime64[ns]"),
-            inbound[["delay_p10", "delay_p50", "delay_p90"]].to_numpy(float).reshape(len(inbound), 3),
-        )
+        self._stock_rows = _positions(self.stock["sku_id"])
+        self._inbound_rows = _positions(self.inbound["sku_id"])
+        self._rows = SupplyRows.from_frames(self.stock, self.inbound)
 
     def supply(self, sku_ids: Sequence[str]) -> SupplyRows:
         """The stock and open POs of ``sku_ids`` (unknown SKUs have none)."""
-        s, i = _gather(self._stock_rows, sku_ids), _gather(self._inbound_rows, sku_ids)
-        return SupplyRows(*(a[s] for a in self._stock), *(a[i] for a in self._inbound))
+        return self._rows.take(_gather(self._stock_rows, sku_ids), _gather(self._inbound_rows, sku_ids))
 
 
 @dataclass

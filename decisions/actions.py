@@ -1,8 +1,8 @@
 """Per-line promise date and recommended action, from stock and open POs.
 
-Promise dates follow ``decisions.promise_dates`` (ATP with PO ETA quantiles), computed by its
-request-path twin ``serving.promising.promise_lines``; this module only picks, per
-scored line, the one action an order-management system can execute right away:
+Promise dates come from ``decisions.promising.promise_lines`` (ATP with PO ETA quantiles); this
+module only picks, per scored line, the one action an order-management system can execute right
+away:
 
 - ``allocate``: free stock at the line's location covers it; reserve it now.
 - ``reallocate``: it does not, but another location of the same SKU has the free shortfall.
@@ -20,8 +20,8 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from serving.promising import promise_lines
-from serving.supply import SupplyRows
+from decisions.promising import promise_lines
+from decisions.supply import SupplyRows
 
 ACTION_COLUMNS = [
     "promise_date",
