@@ -19,9 +19,9 @@ from dataclasses import replace
 import pandas as pd
 
 from pipelines.commands.bench_policy import trained_policy
-from pipelines.policies.forecasts import ModelSettings, train_world_models
 from simulation import BaselinePolicy, SimulationConfig
 from simulation.run import checkpoint
+from training.closed_loop import ModelSettings, train_world_models
 
 
 def relative(model: dict[str, float], baseline: dict[str, float]) -> dict[str, float]:

@@ -1,13 +1,16 @@
-"""Policies that plug the decision engine into the simulator's ``Policy`` hook.
+"""The closed-loop decision policy: the decision engine run day by day inside the simulator.
 
-Only ``pipelines`` may import both ``simulation`` and ``decisions``, so the adapter that turns a
-day's ``StateView`` into decision-engine frames (stock, positions, open PO lines, lanes) and the
-engine's recommendations back into ``DailyDecisions`` lives here, with ``forecasts``: the demand
-and lead-time models trained on the history before a cut-off, served to the policy as quantiles.
-It is what the closed-loop benchmark (``backorder benchmark policy``) replays against the
-textbook ERP baseline from the same state of the same seeded world.
+``DecisionPolicy`` plugs ``decisions`` into the simulator's ``Policy`` hook: it turns a day's
+``StateView`` into decision-engine frames (``frames``: stock, positions, open PO lines, lanes) and
+the engine's recommendations back into ``DailyDecisions``. Its inputs are supplier delays learnt
+online from ASNs (``delays``) or the models trained before a cut-off
+(``training.closed_loop``), read as quantiles by ``forecasts.ForecastDemand`` and
+``lead_times.ModelLeadTimes``. It is what the closed-loop benchmark (``backorder benchmark
+policy``) replays against the textbook ERP baseline from the same state of the same seeded world.
+``policy`` may import ``simulation``, ``decisions``, ``training``, ``features``, ``contracts`` and
+``settings``; only ``pipelines`` imports it.
 """
 
-from pipelines.policies.decision_policy import DecisionPolicy
+from policy.decision_policy import DecisionPolicy
 
 __all__ = ["DecisionPolicy"]

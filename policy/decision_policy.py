@@ -29,8 +29,8 @@ from decisions import (
     replenishment_parameters,
 )
 from decisions.priority import priority_order
-from pipelines.policies import frames
-from pipelines.policies.delays import SupplierDelays
+from policy import frames
+from policy.delays import SupplierDelays
 from simulation.policy import DailyDecisions, StateView
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from decisions.quantiles import Z90
 from simulation.policy import StateView
 
 EPOCH = pd.Timestamp("2000-01-01")  # any fixed date: the engine only uses date differences
-Z90 = 1.2815515655446004
 
 
 def day_date(day: np.ndarray | int) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The lead-time model as the replay's policy reads it (trained by ``pipelines.policies.forecasts``).
+"""The lead-time model as the replay's policy reads it (trained by ``training.closed_loop``).
 
 ``ModelLeadTimes`` predicts the delay quantiles of every PO line once, from what is known when
 it is placed, and of a hypothetical primary-supplier order placed today (reorder lead times);
@@ -17,8 +17,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from pipelines.policies.forecasts import TrainedModels, WorldKeys
+from policy.forecasts import WorldKeys
 from simulation.policy import StateView
+from training.closed_loop import TrainedModels
 from training.lead_time.tracking import delay_excess
 
 

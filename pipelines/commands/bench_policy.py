@@ -19,17 +19,12 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from pipelines.policies import DecisionPolicy
-from pipelines.policies.forecasts import (
-    ForecastDemand,
-    ModelSettings,
-    TrainedModels,
-    WorldKeys,
-    train_world_models,
-)
-from pipelines.policies.lead_times import ModelLeadTimes
+from policy import DecisionPolicy
+from policy.forecasts import ForecastDemand, WorldKeys
+from policy.lead_times import ModelLeadTimes
 from simulation import BaselinePolicy, SimulationConfig
 from simulation.run import Checkpoint, checkpoint
+from training.closed_loop import ModelSettings, TrainedModels, train_world_models
 
 METRICS = ("backordered_units", "fill_rate", "lines_late", "avg_days_late", "avg_inventory_value")
 

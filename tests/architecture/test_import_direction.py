@@ -19,9 +19,10 @@ ALLOWED: dict[str, set[str]] = {
     "training": {"features", "contracts", "settings"},
     "serving": {"features", "training", "decisions", "contracts", "settings"},
     "monitoring": {"features", "training", "contracts", "settings"},
+    "policy": {"simulation", "decisions", "training", "features", "contracts", "settings"},
     "reports": {"settings", "contracts", "simulation", "features", "training", "decisions", "monitoring"},
     "pipelines": {"settings", "contracts", "simulation", "features", "training", "decisions",
-                  "serving", "monitoring", "reports", "pipelines"},
+                  "serving", "monitoring", "reports", "pipelines", "policy"},
 }
 
 

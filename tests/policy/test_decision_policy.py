@@ -7,7 +7,7 @@ import copy
 import numpy as np
 import pytest
 
-from pipelines.policies import DecisionPolicy, frames
+from policy import DecisionPolicy, frames
 from simulation import DailyDecisions, SimulationConfig, StateView, scenario_config, simulate
 from simulation.policy import checked
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from features.timeseries import ID, TIME
-from pipelines.policies.forecasts import ForecastDemand, WorldKeys
+from policy.forecasts import ForecastDemand, WorldKeys
 from simulation import SimulationConfig
 from simulation.world import generate_world
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from features.timeseries import ID, TIME
-from pipelines.policies.forecasts import ForecastDemand, WorldKeys
+from policy.forecasts import ForecastDemand, WorldKeys
 from simulation import SimulationConfig
 from simulation.world import generate_world
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.policies.forecasts import WorldKeys
-from pipelines.policies.lead_times import ModelLeadTimes
+from policy.forecasts import WorldKeys
+from policy.lead_times import ModelLeadTimes
 from simulation import SimulationConfig
 from simulation.world import generate_world
 from training.lead_time.overdue import OverdueDelay

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from pipelines.commands.bench_policy import model_policy
-from pipelines.policies.forecasts import ModelSettings, train_world_models, training_frames
 from simulation import SimulationConfig, simulate
 from simulation.run import checkpoint
+from training.closed_loop import ModelSettings, train_world_models, training_frames
 
 CUTOFF = 120
 FAST = ModelSettings(demand_history_days=60, demand_rounds=30, lead_time_rounds=30)
