@@ -15,6 +15,7 @@ from features.feature_store import (
     order_line_training_set,
 )
 from features.order_line import request_feature_names, request_features
+from training.recipes import BACKORDER_RISK, SKU_LOCATION_RISK
 
 
 def test_apply_generates_a_python_free_repository_with_absolute_paths(applied_store):
@@ -27,7 +28,8 @@ def test_apply_generates_a_python_free_repository_with_absolute_paths(applied_st
     assert config["online_store"]["path"].startswith("/")
     sources = [v.batch_source.path for v in store.list_feature_views()]
     assert sources and all(path.startswith("/") for path in sources)
-    assert {s.name for s in store.list_feature_services()} >= {"sku_location_risk_v1"}
+    services = {job.feature_service for job in (BACKORDER_RISK, SKU_LOCATION_RISK)}
+    assert {s.name for s in store.list_feature_services()} >= services
     assert {e.name for e in store.list_entities()} >= {"sku", "location", "supplier"}
 
 
