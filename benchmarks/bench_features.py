@@ -249,7 +249,7 @@ def bench_store(
     entities["event_timestamp"] = first + pd.to_timedelta(seconds, unit="s")
     if pit:
         t0 = time.perf_counter()
-        joined = historical_features(store, entities, "backorder_risk_v1")
+        joined = historical_features(store, entities, "sku_location_risk_v1")
         results.append(
             {
                 "pit_join_rows": len(joined),
@@ -267,8 +267,8 @@ def bench_store(
         since = (last - pd.Timedelta(days=3)).to_pydatetime()
         materialize(online_store, since, last.to_pydatetime())
         loaded = time.perf_counter() - t0
-        reader = OnlineReader(online_store, "backorder_risk_v1")
-        service = online_store.get_feature_service("backorder_risk_v1")
+        reader = OnlineReader(online_store, "sku_location_risk_v1")
+        service = online_store.get_feature_service("sku_location_risk_v1")
 
         def feast_read(records: list[dict[str, object]], store=online_store, service=service) -> pd.DataFrame:
             return store.get_online_features(features=service, entity_rows=records).to_df()

@@ -231,9 +231,7 @@ def online_features(store: FeatureStore, entity_rows: pd.DataFrame, service: str
     return OnlineReader(store, service).read(entity_rows)
 
 
-def order_line_training_set(
-    store: FeatureStore, order_lines: pd.DataFrame, service: str = "order_line_risk_v1"
-) -> pd.DataFrame:
+def order_line_training_set(store: FeatureStore, order_lines: pd.DataFrame, service: str) -> pd.DataFrame:
     """Order-line rows (from ``build``) with point-in-time features and request-time features."""
     joined = historical_features(store, order_lines, service)
     return pd.concat([joined, request_features(joined, joined)], axis=1)

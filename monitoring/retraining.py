@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from monitoring.drift import DriftResult
-from training.classification_metrics import brier, pr_auc, reliability_curve, roc_auc
+from training.risk.metrics import brier, pr_auc, reliability_curve, roc_auc
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from decisions import choose_expedites, combine_recommendations, plan_transfers, quantiles
 from decisions.recommendation import RECOMMENDATION_COLUMNS
-from training.explanations import top_reasons
+from training.risk.explanations import top_reasons
 
 KEY = ["sku_id", "location_id"]
 Z90 = 1.2815515655446004

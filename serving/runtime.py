@@ -25,11 +25,12 @@ from serving.registry import LoadedModel, Loader, load_champions, mlflow_loader
 from serving.scoring import FeatureReader, Scorer
 from serving.supply import CanonicalSupply, last_snapshot_date, load_canonical_supply
 from settings import Settings
+from training.recipes import BACKORDER_RISK
 
 logger = logging.getLogger(__name__)
 
 RISK, DEMAND, LEAD_TIME = "backorder_risk", "demand", "lead_time"
-ONLINE_SERVICE = "order_line_risk_v1"
+ONLINE_SERVICE = BACKORDER_RISK.feature_service
 
 # (sku_id, location_id, horizon_days) -> frame with ds, p10, p50, p90
 Forecaster = Callable[[str, str, int], pd.DataFrame]

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     redis_connection_string: str = "127.0.0.1:6379"
     feast_project: str = "backorder_radar"
 
+    num_threads: int = Field(
+        2, ge=1, description="OpenMP threads of each LightGBM training fit (demand and lead-time fits use one)."
+    )
+
     # MLflow tracking + registry: SQLite by default, PostgreSQL by setting a postgresql:// URI.
     mlflow_tracking_uri: str | None = None
 

@@ -9,13 +9,19 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from settings import Settings
+
+# Threads of a fit when the caller passes none: the settings' default (``Settings.num_threads``).
+DEFAULT_THREADS: int = Settings.model_fields["num_threads"].default
+
 
 @dataclass(frozen=True)
 class ModelSpec:
     """What distinguishes one model from another: objective, parameters and feature roles.
 
-    ``params`` are passed to ``lightgbm.train`` on top of the defaults below; ``categorical``
-    names integer-coded columns LightGBM should treat as categories.
+    ``params`` are passed to ``lightgbm.train`` on top of ``LIGHTGBM_DEFAULTS``; ``categorical``
+    names integer-coded columns LightGBM should treat as categories; ``num_threads`` is the
+    host's (``Settings.num_threads``) unless ``params`` sets its own.
     """
 
     name: str
@@ -26,9 +32,11 @@ class ModelSpec:
     num_boost_round: int = 2000
     early_stopping_rounds: int = 100
     seed: int = 7
+    num_threads: int = DEFAULT_THREADS
 
 
-_DEFAULT_PARAMS: dict[str, Any] = {
+# Parameters every LightGBM fit starts from; a model's ``ModelSpec.params`` go on top.
+LIGHTGBM_DEFAULTS: dict[str, Any] = {
     "learning_rate": 0.05,
     "num_leaves": 31,
     "min_data_in_leaf": 50,
@@ -37,7 +45,6 @@ _DEFAULT_PARAMS: dict[str, Any] = {
     "bagging_freq": 1,
     "lambda_l2": 1.0,
     "verbosity": -1,
-    "num_threads": 2,
 }
 
 
@@ -55,7 +62,13 @@ def fit_lightgbm(
     The validation fold must come *after* the training fold in time: callers build folds with
     ``training.splits``; this function never shuffles.
     """
-    params = {**_DEFAULT_PARAMS, "objective": spec.objective, "seed": spec.seed, **spec.params}
+    params = {
+        **LIGHTGBM_DEFAULTS,
+        "num_threads": spec.num_threads,
+        "objective": spec.objective,
+        "seed": spec.seed,
+        **spec.params,
+    }
     features = list(spec.features)
     dtrain = lgb.Dataset(
         train[features],

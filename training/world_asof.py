@@ -10,15 +10,16 @@ are what the models would have said at the time (``training.forecasting.asof``,
 - PO ETAs ``po_id, sku_id, location_id, eta_p50, eta_p90, p_late``, with the delay quantiles and
   ``refit``: predicted when the PO was placed.
 
-Both use the recipes of the registered models (``demand_spec(DemandJob())`` on its trailing
-window, ``LEAD_TIME_SPEC``), refitted on the schedule of an ``AsOfJob``. The demand replay fits the
-median only by default: the bounds feed no feature, and each quantile is a booster per refit.
+Both use the recipes of the registered models (``demand_spec`` of ``training.recipes.DEMAND`` on
+its trailing window, ``LEAD_TIME_SPEC``), refitted on the schedule of an ``AsOfJob``. The demand
+replay fits the median only by default: the bounds feed no feature, and each quantile is a
+booster per refit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import pandas as pd
 
@@ -26,41 +27,12 @@ from features.timeseries import ID, TIME
 from training.forecasting.asof import asof_forecasts
 from training.forecasting.model import quantile_column
 from training.lead_time.asof import asof_delays
+from training.recipes import LEAD_TIME_SPEC, AsOfJob, demand_spec
 from training.splits import refit_schedule
 from training.world_datasets import daily_demand, promotion_days, received_po_lines, series_id
-from training.world_models import LEAD_TIME_SPEC, DemandJob, demand_spec
 
 DEMAND_TABLES = ("order_lines", "orders", "promotions", "inventory_snapshots", "skus")
 LEAD_TIME_TABLES = ("purchase_orders", "skus")
-
-
-@dataclass(frozen=True)
-class AsOfJob:
-    """How often the models are refitted and forecast in the replay, and how much history first.
-
-    ``forecast_every_days`` is both the spacing of forecast origins and how many days ahead each
-    origin's forecast is kept, so every day gets exactly one forecast (at most the demand horizon).
-    ``forecast_quantiles`` must include 0.5 (the ``forecast`` column). Demand refits dominate the
-    cost (about 27 s of CPU each on the default world); on that world refitting every 91 instead of
-    182 days gave the same forecast WAPE (0.805 against 0.806), so the default is the cheaper one.
-    Lead-time refits cost about 1 s: monthly keeps up with drifting suppliers.
-    """
-
-    demand: DemandJob = field(default_factory=DemandJob)
-    forecast_quantiles: tuple[float, ...] = (0.5,)
-    demand_refit_days: int = 182
-    forecast_every_days: int = 7
-    demand_min_history_days: int = 56
-    lead_time_refit_days: int = 28
-    lead_time_min_history_days: int = 91
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.forecast_every_days <= self.demand.horizon:
-            raise ValueError(
-                f"forecast_every_days must be between 1 and the demand horizon {self.demand.horizon}"
-            )
-        if 0.5 not in self.forecast_quantiles:
-            raise ValueError("forecast_quantiles must include 0.5")
 
 
 def known_promotions(promotions: pd.DataFrame) -> Callable[[pd.Timestamp, pd.DataFrame], pd.DataFrame]:

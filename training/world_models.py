@@ -1,9 +1,10 @@
-"""One spec per model trained on the world's data, each a thin layer over the shared code paths.
+"""Training of each model on the world's data, a thin layer over the shared code paths.
 
 Classifiers (order-line risk, SKU-location risk) go through ``train_backorder_risk`` (the path of
 the Kaggle benchmark); demand through ``DemandForecaster`` and ``rolling_origin_backtest``; lead
 time through ``LeadTimeModel`` and its baselines. Each ``train_*`` is pure: frames in, a fitted
-estimator and a ``TrainingRecord`` (what ``training.tracking.log_training_run`` logs) out.
+estimator and a ``TrainingRecord`` (what ``training.tracking.log_training_run`` logs) out. The
+models' settings are their recipes (``training.recipes``).
 """
 
 from __future__ import annotations
@@ -11,29 +12,37 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
 
-from features.timeseries import ID, TARGET, TIME, LagFeatureSpec
-from training.backorder_risk import RiskConfig, risk_spec, train_backorder_risk
-from training.classification_metrics import reliability_curve
+from features.timeseries import ID, TARGET, TIME
+from training.engine import DEFAULT_THREADS
 from training.forecasting.backtest import rolling_origin_backtest
-from training.forecasting.model import DemandForecaster, DemandSpec
+from training.forecasting.model import DemandForecaster
 from training.lead_time.baselines import quoted_baseline, supplier_quantile_baseline
 from training.lead_time.evaluate import open_at_cutoff_split, score_delays
-from training.lead_time.features import DAY, LeadTimeSpec, as_datetime
+from training.lead_time.features import DAY, as_datetime
 from training.lead_time.model import LeadTimeModel
+from training.recipes import (
+    LEAD_TIME_INPUTS,
+    LEAD_TIME_SPEC,
+    LOGISTIC_BASELINE,
+    RULE_BASELINE,
+    ClassifierJob,
+    DemandJob,
+    LeadTimeJob,
+    demand_spec,
+)
+from training.risk.metrics import reliability_curve
+from training.risk.train import train_backorder_risk
 from training.splits import time_split
 from training.tracking import TrainingRecord
 from training.world_plots import calibration_figure, pr_curve_figure
 
 REFERENCE_ROWS = 20_000
-BASELINE_PREFIX = {
-    "rule_projected_stock": "baseline_rule",
-    "logistic_regression": "baseline_logistic",
-}
+BASELINE_PREFIX = {RULE_BASELINE: "baseline_rule", LOGISTIC_BASELINE: "baseline_logistic"}
 
 
 @dataclass(frozen=True)
@@ -56,44 +65,6 @@ def _sample(frame: pd.DataFrame, rows: int = REFERENCE_ROWS, seed: int = 0) -> p
 
 
 # ---- classifiers ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ClassifierJob:
-    """A backorder classifier: which labels, which feature service, how to split and segment.
-
-    ``cutoffs`` (validation, calibration, test starts) default to the ``cutoff_quantiles`` of the
-    rows' times; ``max_rows`` keeps the most recent rows (see ``world_datasets.most_recent``).
-    """
-
-    model_name: str
-    feature_service: str
-    label_table: str
-    request_features: bool
-    time_column: str = "event_timestamp"
-    segment_columns: tuple[str, ...] = ("supplier_id", "category", "location_id")
-    rule_column: str = "projected_position_lt"
-    cutoffs: tuple[str, str, str] | None = None
-    cutoff_quantiles: tuple[float, float, float] = (0.7, 0.8, 0.9)
-    max_rows: int | None = 200_000
-    n_seeds: int = 2
-    num_boost_round: int = 600
-    backorder_penalty: float = 100.0
-    action_cost: float = 5.0
-
-
-ORDER_LINE_RISK = ClassifierJob(
-    model_name="backorder_risk",
-    feature_service="order_line_risk_v1",
-    label_table="order_line_labels",
-    request_features=True,
-)
-SKU_LOCATION_RISK = ClassifierJob(
-    model_name="sku_location_risk",
-    feature_service="backorder_risk_v1",
-    label_table="sku_location_labels",
-    request_features=False,
-)
-
-
 def _naive_times(values: pd.Series) -> pd.Series:
     stamps = pd.to_datetime(values)
     return stamps.dt.tz_convert(None) if stamps.dt.tz is not None else stamps
@@ -107,7 +78,9 @@ def classifier_cutoffs(job: ClassifierJob, frame: pd.DataFrame) -> tuple[pd.Time
     return tuple(times.quantile(q).floor("D") for q in job.cutoff_quantiles)
 
 
-def train_classifier(job: ClassifierJob, frame: pd.DataFrame, features: list[str]) -> Trained:
+def train_classifier(
+    job: ClassifierJob, frame: pd.DataFrame, features: list[str], num_threads: int = DEFAULT_THREADS
+) -> Trained:
     """Fit, calibrate and threshold a classifier on ``frame`` (training set with ``label``).
 
     ``features`` are exactly the columns the service scores with (feature service + request
@@ -125,22 +98,16 @@ def train_classifier(job: ClassifierJob, frame: pd.DataFrame, features: list[str
             raise ValueError(f"{job.model_name}: fold {name!r} is empty with cutoffs {cutoffs}")
     X = frame[features].astype("float64")
     y = frame["label"].to_numpy() > 0
-    config = RiskConfig(
-        backorder_penalty=job.backorder_penalty,
-        action_cost=job.action_cost,
-        n_seeds=job.n_seeds,
-        rule_column=job.rule_column,
-    )
-    spec = replace(risk_spec(tuple(features)), name=job.model_name, num_boost_round=job.num_boost_round)
     segments = frame[[c for c in job.segment_columns if c in frame.columns]].astype(str)
     with warnings.catch_warnings():
         # Features absent from this world (e.g. forecast errors without forecasts) are all-NaN;
         # LightGBM routes them as missing and the logistic baseline's imputer drops them.
         warnings.filterwarnings("ignore", "Skipping features without any observed values", UserWarning)
-        run = train_backorder_risk(X, y, folds, spec, config, segments=segments)
+        run = train_backorder_risk(X, y, folds, job.recipe, features, num_threads, segments=segments)
 
     metrics = dict(run.metrics["lightgbm"])
-    for model, prefix in BASELINE_PREFIX.items():
+    for model in job.recipe.baselines:
+        prefix = BASELINE_PREFIX[model]
         metrics.update({f"{prefix}.{k}": v for k, v in run.metrics[model].items()})
     metrics.update({f"threshold.{k}": float(v) for k, v in run.threshold.items()})
     y_test = y[folds.test]
@@ -158,7 +125,7 @@ def train_classifier(job: ClassifierJob, frame: pd.DataFrame, features: list[str
             "cutoffs": [str(c.date()) for c in cutoffs],
             "rows": len(frame),
             "positive_share": float(y.mean()),
-            "rule_column": job.rule_column,
+            "rule_column": job.recipe.rule_column,
         },
         metrics=metrics,
         feature_names=tuple(features),
@@ -176,42 +143,6 @@ def train_classifier(job: ClassifierJob, frame: pd.DataFrame, features: list[str
 
 
 # ---- demand -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class DemandJob:
-    """Daily demand per SKU-location: horizon, history kept, backtest origins.
-
-    The backtest runs on a fixed sample of ``backtest_series`` series (the model refits at every
-    origin, so its cost is origins x fits); the registered model is fitted on every series.
-    """
-
-    horizon: int = 7
-    history_days: int = 120
-    n_origins: int = 2
-    season_length: int = 7
-    learning_rate: float = 0.1
-    num_boost_round: int = 200
-    backtest_series: int | None = 300
-
-
-def demand_spec(job: DemandJob) -> DemandSpec:
-    """Daily lags, weekly seasonality, promotions as known covariates, category as a static."""
-    return DemandSpec(
-        features=LagFeatureSpec(
-            lags=(0, 1, 2, 6, 13),
-            seasonal_lags=(7, 14),
-            windows=(7, 28),
-            date_features=("dayofweek", "dayofmonth"),
-            scale_window=28,
-        ),
-        horizon=job.horizon,
-        freq="D",
-        known_covariates=("promo_active", "promo_discount"),
-        static_categoricals=("category",),
-        params={"learning_rate": job.learning_rate},
-        num_boost_round=job.num_boost_round,
-    )
-
-
 class DemandQuantiles:
     """Serves a fitted ``DemandForecaster``: ``predict(future)`` gives P10/P50/P90 per row.
 
@@ -286,26 +217,6 @@ def train_demand(job: DemandJob, frame: pd.DataFrame) -> Trained:
 
 
 # ---- lead time --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class LeadTimeJob:
-    """Lead time of purchase-order lines: lines still open ``test_days`` before the end are the test."""
-
-    test_days: int = 90
-
-
-LEAD_TIME_SPEC = LeadTimeSpec(
-    id_col="po_id",
-    supplier_col="supplier_id",
-    due_col="promised_date",
-    received_col="received_date",
-    order_col="order_date",
-    categorical=("location_id", "category"),
-    numeric=("quantity", "is_expedited"),
-)
-LEAD_TIME_INPUTS = ["po_id", "supplier_id", "promised_date", "order_date", "location_id", "category",
-                    "quantity", "is_expedited"]
-
-
 class LeadTimeForecaster:
     """Serves a fitted ``LeadTimeModel`` with numeric outputs only (delay quantiles, p_late)."""
 

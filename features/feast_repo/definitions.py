@@ -1,5 +1,8 @@
 """Entities, Parquet sources, feature views and one feature service per model version.
 
+A feature service is named after the model that reads it (``<model>_v<version>``); each model's
+recipe (``training.recipes``) names the service it reads.
+
 Sources need absolute paths (duckdb resolves relative ones against the working directory), so the
 declarations are built by ``definitions(features_dir)`` instead of living as module globals.
 Feature names come from the pipeline modules, so the views cannot drift from what ``build`` writes.
@@ -43,12 +46,12 @@ FEATURE_FILES = {
     "sku_supplier": "lane_features.parquet",
 }
 
-# model version -> feature views it reads. The SKU-location view already carries the primary
-# supplier's and lane's features of the same day (build.with_supplier_features); the supplier and
-# lane views serve models keyed by supplier (lead time), not joined a second time.
+# feature service (model and version) -> feature views it reads. The SKU-location view already
+# carries the primary supplier's and lane's features of the same day (build.with_supplier_features);
+# the supplier and lane views serve models keyed by supplier (lead time), not joined a second time.
 FEATURE_SERVICES = {
     "backorder_risk_v1": ("sku_location",),
-    "order_line_risk_v1": ("sku_location",),
+    "sku_location_risk_v1": ("sku_location",),
     "lead_time_v1": ("sku_supplier", "supplier"),
 }
 

@@ -38,7 +38,7 @@ def reference_evaluator(model: str) -> Callable[[Any], dict[str, float]] | None:
     """Scores a loaded classifier on the challenger's reference frame; None for forecasters."""
     if model not in CLASSIFIERS:
         return None
-    from training.classification_metrics import evaluate
+    from training.risk.metrics import evaluate
     from training.tracking import CHALLENGER, load_reference
 
     cache: dict[str, pd.DataFrame] = {}

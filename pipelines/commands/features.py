@@ -26,7 +26,8 @@ from contracts.tables import CANONICAL_TABLES
 from features.build import REQUIRED_TABLES, TIMESTAMP, iter_feature_tables
 from pipelines.fingerprint import file_digest
 from settings import Settings, load_settings
-from training.world_asof import DEMAND_TABLES, LEAD_TIME_TABLES, AsOfJob, asof_demand_forecasts, asof_po_etas
+from training.recipes import AsOfJob
+from training.world_asof import DEMAND_TABLES, LEAD_TIME_TABLES, asof_demand_forecasts, asof_po_etas
 from training.world_models import spec_hash
 
 BUILD_STAMP = "build.json"

@@ -17,19 +17,9 @@ import typer
 
 from pipelines.fingerprint import file_digest
 from settings import Settings, load_settings
+from training.recipes import BACKORDER_RISK, DEMAND, LEAD_TIME, SKU_LOCATION_RISK, ClassifierJob, DemandJob, LeadTimeJob
 from training.world_datasets import daily_demand, most_recent, received_po_lines
-from training.world_models import (
-    ORDER_LINE_RISK,
-    SKU_LOCATION_RISK,
-    ClassifierJob,
-    DemandJob,
-    LeadTimeJob,
-    Trained,
-    spec_hash,
-    train_classifier,
-    train_demand,
-    train_lead_time,
-)
+from training.world_models import Trained, spec_hash, train_classifier, train_demand, train_lead_time
 from training.world_plots import backtest_markdown
 
 app = typer.Typer(help="Train models on the world's data and register them in MLflow.", no_args_is_help=True)
@@ -148,7 +138,7 @@ def _classifier(settings: Settings, job: ClassifierJob, force: bool) -> str:
     frame = frame.merge(skus, on="sku_id", how="left")
     _echo(f"      {len(frame):,} rows, {len(features)} features, {frame['label'].gt(0).mean():.2%} positive")
     _echo(f"[2/3] {job.model_name}: fit LightGBM + calibration + baselines")
-    trained = train_classifier(job, frame, features)
+    trained = train_classifier(job, frame, features, settings.num_threads)
     _echo(f"[3/3] {job.model_name}: log to MLflow")
     from training.tracking import frame_fingerprint
 
@@ -162,7 +152,7 @@ def _classifier(settings: Settings, job: ClassifierJob, force: bool) -> str:
     )
 
 
-def _demand(settings: Settings, force: bool, job: DemandJob = DemandJob()) -> str:
+def _demand(settings: Settings, force: bool, job: DemandJob = DEMAND) -> str:
     from training.tracking import configure
 
     identity = _identity(settings, [], job)
@@ -199,7 +189,7 @@ def _demand(settings: Settings, force: bool, job: DemandJob = DemandJob()) -> st
     )
 
 
-def _lead_time(settings: Settings, force: bool, job: LeadTimeJob = LeadTimeJob()) -> str:
+def _lead_time(settings: Settings, force: bool, job: LeadTimeJob = LEAD_TIME) -> str:
     from training.tracking import configure
 
     identity = _identity(settings, [], job)
@@ -230,7 +220,7 @@ def train_model(
     Raises ``MissingPrerequisite`` (naming the command to run) when inputs are missing.
     """
     if name in ("risk", "sku-risk"):
-        job = ORDER_LINE_RISK if name == "risk" else SKU_LOCATION_RISK
+        job = BACKORDER_RISK if name == "risk" else SKU_LOCATION_RISK
         return _classifier(settings, replace(job, cutoffs=cutoffs) if cutoffs else job, force)
     if name == "demand":
         return _demand(settings, force)
@@ -261,13 +251,13 @@ _CUTOFFS = typer.Option(
 
 @app.command("risk")
 def risk(config: Path | None = _CONFIG, force: bool = _FORCE, cutoffs: str | None = _CUTOFFS) -> None:
-    """Order-line backorder classifier (feature service order_line_risk_v1 + request features)."""
+    """Order-line backorder classifier (feature service backorder_risk_v1 + request features)."""
     _run("risk", config, force, cutoffs)
 
 
 @app.command("sku-risk")
 def sku_risk(config: Path | None = _CONFIG, force: bool = _FORCE, cutoffs: str | None = _CUTOFFS) -> None:
-    """SKU-location 'backorder within H days' classifier (feature service backorder_risk_v1)."""
+    """SKU-location 'backorder within H days' classifier (feature service sku_location_risk_v1)."""
     _run("sku-risk", config, force, cutoffs)
 
 

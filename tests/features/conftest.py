@@ -293,8 +293,7 @@ def redis_store(tmp_path, world_tables, feature_writer):
 def small_asof_job():
     """An as-of schedule the 60-day world can hold: refits every two weeks from day 28 (demand)
     and day 21 (lead time)."""
-    from training.world_asof import AsOfJob
-    from training.world_models import DemandJob
+    from training.recipes import AsOfJob, DemandJob
 
     return AsOfJob(
         demand=DemandJob(history_days=35, num_boost_round=20),

@@ -27,7 +27,7 @@ def test_build_apply_materialize_then_read_online(settings, world):
 
     applied = runner.invoke(app, ["features", "apply"])
     assert applied.exit_code == 0, applied.output
-    assert "backorder_risk_v1" in applied.output
+    assert "sku_location_risk_v1" in applied.output
     assert (settings.feature_repo_dir / "feature_store.yaml").exists()
 
     loaded = runner.invoke(app, ["features", "materialize"])
@@ -35,7 +35,7 @@ def test_build_apply_materialize_then_read_online(settings, world):
     row = online_features(
         open_store(settings),
         pd.DataFrame({"sku_id": ["SKU-2"], "location_id": ["DC-2"], "supplier_id": ["S-2"]}),
-        "backorder_risk_v1",
+        "sku_location_risk_v1",
     )
     snaps = world["inventory_snapshots"]
     last = snaps[(snaps["sku_id"] == "SKU-2") & (snaps["location_id"] == "DC-2")].iloc[-1]

@@ -26,7 +26,7 @@ ROWS = pd.DataFrame(
     },
     index=[17, 3, 5, 8, 1, 0, 42, 11, 12, 9],
 )
-SERVICES = ("backorder_risk_v1", "order_line_risk_v1", "lead_time_v1")
+SERVICES = ("sku_location_risk_v1", "backorder_risk_v1", "lead_time_v1")
 
 
 def feast_frame(store, service: str, rows: pd.DataFrame, names: list[str]) -> pd.DataFrame:
@@ -46,7 +46,7 @@ def assert_reader_matches_feast(store) -> None:
             want = feast_frame(store, service, rows, reader.feature_names)
             pd.testing.assert_frame_equal(got, want, check_exact=True, obj=f"{service}, {len(rows)} rows")
             assert (got.dtypes == "float64").all()
-    got = OnlineReader(store, "backorder_risk_v1").read(ROWS)
+    got = OnlineReader(store, "sku_location_risk_v1").read(ROWS)
     assert got.loc[5].isna().all()  # unknown SKU-location: NaN, not zero
     assert got.drop(index=5).notna().any(axis=1).all()
     lanes = OnlineReader(store, "lead_time_v1").read(ROWS)
@@ -114,15 +114,15 @@ def test_sqlite_values_read_are_the_numbers_feasts_own_read_holds(sqlite_store):
 def test_reader_like_feast_applies_no_ttl_online(sqlite_store):
     """Values stamped long before now - TTL are still served, by Feast and by the reader."""
     assert datetime.now(UTC) - END > TTL
-    reader = OnlineReader(sqlite_store, "backorder_risk_v1")
+    reader = OnlineReader(sqlite_store, "sku_location_risk_v1")
     got = reader.read(ROWS.iloc[[0]])
     assert got.notna().any(axis=None)
-    want = feast_frame(sqlite_store, "backorder_risk_v1", ROWS.iloc[[0]], reader.feature_names)
+    want = feast_frame(sqlite_store, "sku_location_risk_v1", ROWS.iloc[[0]], reader.feature_names)
     pd.testing.assert_frame_equal(got, want, check_exact=True)
 
 
 def test_reader_reads_each_entity_once_and_fans_out(sqlite_store, monkeypatch):
-    reader = OnlineReader(sqlite_store, "backorder_risk_v1")
+    reader = OnlineReader(sqlite_store, "sku_location_risk_v1")
     calls = []
     read_serialized = reader._read_serialized
 
@@ -137,7 +137,7 @@ def test_reader_reads_each_entity_once_and_fans_out(sqlite_store, monkeypatch):
 
 
 def test_reader_on_no_rows_and_missing_columns(sqlite_store):
-    reader = OnlineReader(sqlite_store, "backorder_risk_v1")
+    reader = OnlineReader(sqlite_store, "sku_location_risk_v1")
     empty = reader.read(ROWS.iloc[:0])
     assert empty.shape == (0, len(reader.feature_names))
     assert list(empty.columns) == reader.feature_names

@@ -15,6 +15,7 @@ from features.feature_store import (
     order_line_training_set,
 )
 from features.order_line import request_feature_names, request_features
+from training.recipes import BACKORDER_RISK, SKU_LOCATION_RISK
 
 
 def test_apply_generates_a_python_free_repository_with_absolute_paths(applied_store):
@@ -27,14 +28,15 @@ def test_apply_generates_a_python_free_repository_with_absolute_paths(applied_st
     assert config["online_store"]["path"].startswith("/")
     sources = [v.batch_source.path for v in store.list_feature_views()]
     assert sources and all(path.startswith("/") for path in sources)
-    assert {s.name for s in store.list_feature_services()} >= {"backorder_risk_v1"}
+    services = {job.feature_service for job in (BACKORDER_RISK, SKU_LOCATION_RISK)}
+    assert {s.name for s in store.list_feature_services()} >= services
     assert {e.name for e in store.list_entities()} >= {"sku", "location", "supplier"}
 
 
 def test_training_rows_get_the_features_of_their_own_snapshot(applied_store):
     _, built, store = applied_store
     entities = built.sku_location_labels.sample(frac=1.0, random_state=1)  # shuffled order
-    joined = historical_features(store, entities, "backorder_risk_v1")
+    joined = historical_features(store, entities, "sku_location_risk_v1")
     assert joined.index.equals(entities.index)
     expected = entities.merge(
         built.sku_location_features,
@@ -57,7 +59,7 @@ def test_training_rows_get_the_features_of_their_own_snapshot(applied_store):
 def test_an_order_sees_the_previous_days_snapshot_not_its_own(applied_store):
     _, built, store = applied_store
     lines = built.order_line_labels
-    rows = order_line_training_set(store, lines)
+    rows = order_line_training_set(store, lines, "backorder_risk_v1")
     feats = built.sku_location_features.set_index(["sku_id", "location_id", "snapshot_date"])
     previous = pd.MultiIndex.from_arrays(
         [
@@ -90,8 +92,8 @@ def test_online_path_gives_the_training_values_for_the_same_moment(applied_store
             "customer_tier",
         ]
     ]
-    online = online_request_features(OnlineReader(store, "order_line_risk_v1"), request)
-    offline = order_line_training_set(store, line)
+    online = online_request_features(OnlineReader(store, "backorder_risk_v1"), request)
+    offline = order_line_training_set(store, line, "backorder_risk_v1")
     columns = request_feature_names() + [
         "on_hand",
         "available",
@@ -154,11 +156,11 @@ def test_online_reader_returns_what_feast_get_online_features_returns(applied_st
         },
         index=[7, 3, 5],
     )
-    reader = OnlineReader(store, "backorder_risk_v1")
+    reader = OnlineReader(store, "sku_location_risk_v1")
     got = reader.read(rows)
     assert got.index.tolist() == [7, 3, 5]
     feast = store.get_online_features(
-        features=store.get_feature_service("backorder_risk_v1"), entity_rows=rows.to_dict("records")
+        features=store.get_feature_service("sku_location_risk_v1"), entity_rows=rows.to_dict("records")
     ).to_dict()
     for name in reader.feature_names:
         want = pd.to_numeric(pd.Series(feast[name], dtype=object)).astype(float).to_numpy()

@@ -26,7 +26,7 @@ def test_redis_online_reads_equal_the_latest_materialized_rows(
     end = pd.Timestamp("2024-02-20", tz="UTC").to_pydatetime()
     materialize(store, end - pd.Timedelta(days=30), end)
     assert any(True for _ in client.scan_iter(b"*" + project.encode(), count=1000))
-    got = online_features(store, ENTITIES, "backorder_risk_v1")
+    got = online_features(store, ENTITIES, "sku_location_risk_v1")
 
     feats = built.sku_location_features
     latest = (
@@ -43,7 +43,7 @@ def test_redis_online_reads_equal_the_latest_materialized_rows(
     sqlite_settings, _ = feature_writer(tmp_path / "sqlite", world_tables)
     sqlite_store = apply_definitions(sqlite_settings)
     materialize(sqlite_store, end - pd.Timedelta(days=30), end)
-    pd.testing.assert_frame_equal(got, online_features(sqlite_store, ENTITIES, "backorder_risk_v1"))
+    pd.testing.assert_frame_equal(got, online_features(sqlite_store, ENTITIES, "sku_location_risk_v1"))
 
 
 def test_teardown_leaves_no_keys_of_the_project(redis_store):

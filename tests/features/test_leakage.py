@@ -128,7 +128,7 @@ def test_point_in_time_training_rows_ignore_later_rows(world, tmp_path, feature_
             ["order_id", "line_id", "sku_id", "location_id", "supplier_id", "event_timestamp"]
         ].sort_values(["order_id", "line_id"])
         rows.append(
-            historical_features(store, entities.reset_index(drop=True), "order_line_risk_v1")
+            historical_features(store, entities.reset_index(drop=True), "backorder_risk_v1")
         )
     pd.testing.assert_frame_equal(rows[0], rows[1])
     assert rows[0]["on_hand"].notna().sum() > 100

@@ -22,8 +22,9 @@ from monitoring.prediction_window import PREDICTION_COLUMN
 from monitoring.retraining import PerformanceThresholds
 from monitoring.risk_check import check_risk_model
 from simulation import scenario_config, simulate
-from training.backorder_risk import RiskConfig, risk_spec, train_backorder_risk
-from training.classification_metrics import brier, pr_auc
+from training.recipes import SKU_LOCATION_RISK
+from training.risk.metrics import brier, pr_auc
+from training.risk.train import train_backorder_risk
 from training.splits import time_split
 
 START, SHOCK_DAY = pd.Timestamp("2024-01-01"), 150
@@ -62,9 +63,11 @@ def _train(rows: pd.DataFrame, first: int, last: int, cutoffs: tuple[int, int, i
     part = _days(rows, first, last)
     folds = time_split(part, "request_time", [START + pd.Timedelta(days=c) for c in cutoffs])
     X = part[[*FEATURES, "projected_stock_at_lead_time"]]
-    spec = risk_spec(FEATURES)  # one thread: OpenMP threads spin badly on a shared 2-core runner
-    spec = replace(spec, params={**spec.params, "num_threads": 1})
-    run = train_backorder_risk(X, part["label"].to_numpy(), folds, spec, RiskConfig(n_seeds=1))
+    recipe = replace(
+        SKU_LOCATION_RISK.recipe, n_seeds=1, num_boost_round=2000, rule_column="projected_stock_at_lead_time"
+    )
+    # One thread: OpenMP threads spin badly on a shared 2-core runner.
+    run = train_backorder_risk(X, part["label"].to_numpy(), folds, recipe, FEATURES, num_threads=1)
     test = part.iloc[folds.test]
     reference = test[list(FEATURES)].assign(
         prediction=run.model.predict_proba(test[list(FEATURES)])[:, 1], label=test["label"].to_numpy()

@@ -53,7 +53,7 @@ def test_risk_registers_a_servable_challenger_then_is_up_to_date(world):
     assert {"pr_auc", "roc_auc", "brier", "baseline_rule.pr_auc", "baseline_logistic.pr_auc"} <= set(metrics)
 
     # The model scores exactly what serving builds: online features + request features.
-    online = OnlineReader(open_store(world), "order_line_risk_v1").feature_names
+    online = OnlineReader(open_store(world), "backorder_risk_v1").feature_names
     model = load_alias("backorder_risk", "challenger")
     assert list(model.feature_names_in_) == [*online, *request_feature_names()]
     reference = load_reference("backorder_risk", "challenger")

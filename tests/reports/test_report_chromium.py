@@ -35,9 +35,10 @@ def trained_world(tmp_path_factory):
     from pipelines.commands.simulate import write_simulation
     from settings import load_settings
     from simulation import scenario_config
+    from training.recipes import SKU_LOCATION_RISK, DemandJob
     from training.tracking import configure, log_training_run
     from training.world_datasets import daily_demand
-    from training.world_models import SKU_LOCATION_RISK, DemandJob, train_classifier, train_demand
+    from training.world_models import train_classifier, train_demand
 
     root = tmp_path_factory.mktemp("report_world")
     with pytest.MonkeyPatch.context() as patch:
@@ -53,7 +54,7 @@ def trained_world(tmp_path_factory):
         features = pd.read_parquet(settings.features_dir / "sku_location_features.parquet")
         labels = pd.read_parquet(settings.features_dir / "sku_location_labels.parquet", columns=[*keys, "label"])
         frame = labels.merge(features, on=keys).merge(tables["skus"][["sku_id", "category"]], on="sku_id")
-        job = replace(SKU_LOCATION_RISK, n_seeds=1, num_boost_round=80)
+        job = replace(SKU_LOCATION_RISK, recipe=replace(SKU_LOCATION_RISK.recipe, n_seeds=1, num_boost_round=80))
         demand_job = DemandJob(history_days=90, n_origins=1, num_boost_round=60, backtest_series=40)
         history = daily_demand(
             tables["order_lines"], tables["orders"], tables["promotions"], tables["inventory_snapshots"],

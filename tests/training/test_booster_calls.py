@@ -9,7 +9,7 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 
-from training.booster_calls import booster_slice, prepared_predict
+from training.risk.booster_calls import booster_slice, prepared_predict
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from training.engine import ModelSpec
-from training.risk_classifier import SMALL_BATCH_ROWS, BoosterClassifier
+from training.risk.model import SMALL_BATCH_ROWS, BoosterClassifier
 from training.splits import ordered_split
 
 FEATURES = ("projected_stock", "noise")
@@ -89,7 +89,7 @@ def test_feature_views_average_boosters_that_each_see_their_own_columns():
 
 def test_a_feature_view_outside_the_model_is_refused():
     spec = ModelSpec("toy", "binary", FEATURES)
-    model = BoosterClassifier(spec, feature_views=(("projected_stock", "price"),))
+    model = BoosterClassifier(spec, n_seeds=1, feature_views=(("projected_stock", "price"),))
     X = pd.DataFrame({"projected_stock": [1.0, 2.0], "noise": [0.0, 1.0]})
     with pytest.raises(ValueError, match="price"):
         model.fit(X, [True, False], validation=(X, [True, False]), calibration=(X, [True, False]))

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from training.calibration import ProbabilityCalibrator
-from training.classification_metrics import brier
-from training.threshold import choose_threshold, expected_cost
+from training.risk.calibration import ProbabilityCalibrator
+from training.risk.metrics import brier
+from training.risk.threshold import choose_threshold, expected_cost
 
 
 def _toy(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.classification_metrics import (
+from training.risk.metrics import (
     brier,
     pr_auc,
     recall_at_precision,

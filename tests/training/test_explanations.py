@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from training.engine import ModelSpec, fit_lightgbm
-from training.explanations import top_reasons
+from training.risk.explanations import top_reasons
 
 TEMPLATES = {
     "projected_stock": "projected stock at lead time is {value:.0f} units",

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from training.booster_calls import PredictKind, booster_slice, prepared_predict
-from training.calibration import ProbabilityCalibrator
 from training.engine import ModelSpec, fit_lightgbm
+from training.risk.booster_calls import PredictKind, booster_slice, prepared_predict
+from training.risk.calibration import ProbabilityCalibrator
 
 # Fewer rows than this are predicted on one thread (see BoosterClassifier._predict_each).
 SMALL_BATCH_ROWS = 512
@@ -52,7 +52,7 @@ class BoosterClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         spec: ModelSpec,
-        n_seeds: int = 3,
+        n_seeds: int,
         positive_weight: float | None = None,
         calibration: str = "auto",
         threshold: float = 0.5,

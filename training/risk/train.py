@@ -7,46 +7,21 @@ Metrics are computed on the test fold only, which no model, calibrator or thresh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from training.baselines import logistic_baseline, projected_stock_rule_score
-from training.calibration import ProbabilityCalibrator
-from training.classification_metrics import evaluate, reliability_curve, segment_metrics
-from training.engine import ModelSpec
-from training.risk_classifier import BoosterClassifier
+from training.engine import DEFAULT_THREADS, ModelSpec
+from training.recipes import LOGISTIC_BASELINE, RULE_BASELINE, ClassifierRecipe
+from training.risk.baselines import logistic_baseline, projected_stock_rule_score
+from training.risk.calibration import ProbabilityCalibrator
+from training.risk.metrics import evaluate, reliability_curve, segment_metrics
+from training.risk.model import BoosterClassifier
+from training.risk.threshold import choose_threshold
 from training.splits import Folds
-from training.threshold import choose_threshold
-
-# Modest, strongly regularised trees: ~1% positives make deep trees memorise a few SKUs.
-RISK_PARAMS: dict[str, Any] = {
-    "metric": "auc",
-    "learning_rate": 0.05,
-    "num_leaves": 15,
-    "min_data_in_leaf": 100,
-    "feature_fraction": 0.7,
-    "bagging_fraction": 0.8,
-    "bagging_freq": 1,
-    "lambda_l2": 10.0,
-}
-POSITIVE_WEIGHT = 10.0
-
-
-@dataclass(frozen=True)
-class RiskConfig:
-    backorder_penalty: float = 100.0
-    action_cost: float = 5.0
-    n_seeds: int = 3
-    positive_weight: float = POSITIVE_WEIGHT
-    refit_on_all_rows: bool = True
-    # Refit with the early-stopping rounds times refit rows / training rows (else the same rounds;
-    # the world models keep them: their serving latency was measured with those trees).
-    scale_refit_rounds: bool = False
-    rule_column: str = "projected_stock_at_lead_time"  # the rule baseline's projected stock
-    feature_views: tuple[tuple[str, ...], ...] | None = None  # see BoosterClassifier
 
 
 @dataclass
@@ -62,39 +37,52 @@ class RiskRun:
     test_scores: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def risk_spec(features: tuple[str, ...]) -> ModelSpec:
-    return ModelSpec(name="backorder_risk", objective="binary", features=features, params=dict(RISK_PARAMS))
+def risk_spec(recipe: ClassifierRecipe, features: Sequence[str], num_threads: int = DEFAULT_THREADS) -> ModelSpec:
+    """The boosters' spec: the recipe's trees and rounds on ``features``."""
+    return ModelSpec(
+        name=recipe.model_name,
+        objective="binary",
+        features=tuple(features),
+        params=dict(recipe.params),
+        num_boost_round=recipe.num_boost_round,
+        num_threads=num_threads,
+    )
 
 
 def train_backorder_risk(
     X: pd.DataFrame,
     y: np.ndarray,
     folds: Folds,
-    spec: ModelSpec,
-    config: RiskConfig = RiskConfig(),
+    recipe: ClassifierRecipe,
+    features: Sequence[str],
+    num_threads: int = DEFAULT_THREADS,
     segments: pd.Series | pd.DataFrame | None = None,
 ) -> RiskRun:
-    """Fit LightGBM, calibration and cost threshold; evaluate it and both baselines on test."""
+    """Fit LightGBM on ``features``, calibration and cost threshold; evaluate it and the recipe's
+    baselines on test (the logistic baseline learns from every column of ``X``)."""
     y = np.asarray(y, dtype=bool)
     part = {name: (X.iloc[idx], y[idx]) for name, idx in vars(folds).items()}
+    spec = risk_spec(recipe, features, num_threads)
     model = BoosterClassifier(
-        spec, n_seeds=config.n_seeds, positive_weight=config.positive_weight, feature_views=config.feature_views
+        spec, n_seeds=recipe.n_seeds, positive_weight=recipe.positive_weight, feature_views=recipe.feature_views
     )
     model.fit(*part["train"], validation=part["validation"], calibration=part["calibration"])
     x_test, y_test = part["test"]
     x_cal, y_cal = part["calibration"]
 
     scores = {"lightgbm": model.predict_proba(x_test)[:, 1]}
-    rule = config.rule_column
-    rule_cal = ProbabilityCalibrator("platt").fit(projected_stock_rule_score(x_cal, rule), y_cal)
-    scores["rule_projected_stock"] = rule_cal.predict(projected_stock_rule_score(x_test, rule))
-    logit = logistic_baseline().fit(*part["train"])
-    logit_cal = ProbabilityCalibrator().fit(logit.decision_function(x_cal), y_cal)
-    scores["logistic_regression"] = logit_cal.predict(logit.decision_function(x_test))
+    if RULE_BASELINE in recipe.baselines:
+        rule = recipe.rule_column
+        rule_cal = ProbabilityCalibrator("platt").fit(projected_stock_rule_score(x_cal, rule), y_cal)
+        scores[RULE_BASELINE] = rule_cal.predict(projected_stock_rule_score(x_test, rule))
+    if LOGISTIC_BASELINE in recipe.baselines:
+        logit = logistic_baseline().fit(*part["train"])
+        logit_cal = ProbabilityCalibrator().fit(logit.decision_function(x_cal), y_cal)
+        scores[LOGISTIC_BASELINE] = logit_cal.predict(logit.decision_function(x_test))
     metrics = {name: evaluate(y_test, s) for name, s in scores.items()}
 
     choice = choose_threshold(
-        y_cal, model.predict_proba(x_cal)[:, 1], config.backorder_penalty, config.action_cost
+        y_cal, model.predict_proba(x_cal)[:, 1], recipe.backorder_penalty, recipe.action_cost
     )
     test_flag = scores["lightgbm"] >= choice.threshold
     threshold = {
@@ -115,20 +103,20 @@ def train_backorder_risk(
         )
     params = {
         **spec.params,
-        "n_seeds": config.n_seeds,
-        "positive_weight": config.positive_weight,
+        "n_seeds": recipe.n_seeds,
+        "positive_weight": recipe.positive_weight,
         "best_iterations": model.best_iterations_,
         "calibration": model.calibrator_.method_,
-        "backorder_penalty": config.backorder_penalty,
-        "action_cost": config.action_cost,
+        "backorder_penalty": recipe.backorder_penalty,
+        "action_cost": recipe.action_cost,
         "fold_sizes": folds.sizes(),
-        "refit_on_all_rows": config.refit_on_all_rows,
-        "scale_refit_rounds": config.scale_refit_rounds,
-        "feature_views": [list(view) for view in config.feature_views] if config.feature_views else None,
+        "refit_on_all_rows": recipe.refit_on_all_rows,
+        "scale_refit_rounds": recipe.scale_refit_rounds,
+        "feature_views": [list(view) for view in recipe.feature_views] if recipe.feature_views else None,
     }
-    if config.refit_on_all_rows:
+    if recipe.refit_on_all_rows:
         rows = folds.fit_rows()
-        scale = len(rows) / len(folds.train) if config.scale_refit_rounds else 1.0
+        scale = len(rows) / len(folds.train) if recipe.scale_refit_rounds else 1.0
         model = model.refit(X.iloc[rows], y[rows], rounds_scale=scale)
     model.set_params(threshold=choice.threshold)
     return RiskRun(

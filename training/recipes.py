@@ -1,0 +1,245 @@
+"""Every model the project trains, declared once as data: parameters, features, baselines, services.
+
+Like ``contracts.tables`` for tables, this module is the one place a model's settings are written:
+the LightGBM parameters on top of ``training.engine.LIGHTGBM_DEFAULTS``, the features it reads (a Feast feature
+service named after the model, or a fixed list), the baselines it is reported beside, and its
+other settings (boosters per view, class weight, rounds, rule column, costs). Training code,
+pipelines and the service read them from here and carry no defaults of their own. How many
+threads a fit uses is a setting of the host (``Settings.num_threads``), not of a model.
+
+Models: ``backorder_risk`` (order lines), ``sku_location_risk`` (SKU-locations), ``demand``,
+``lead_time`` (all trained on the world's data), and ``kaggle_backorder_risk`` (the Kaggle
+benchmark, trained from a file by ``backorder benchmark kaggle``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from features.kaggle_features import FEATURES as KAGGLE_FEATURES
+from features.kaggle_features import RAW_FEATURES as KAGGLE_RAW_FEATURES
+from features.timeseries import LagFeatureSpec
+from training.forecasting.model import DemandSpec
+from training.lead_time.features import LeadTimeSpec
+
+# The risk classifiers' trees: modest and strongly regularised, since with ~1% positives deep
+# trees memorise a few SKUs.
+RISK_TREES: dict[str, Any] = {
+    "metric": "auc",
+    "learning_rate": 0.05,
+    "num_leaves": 15,
+    "min_data_in_leaf": 100,
+    "feature_fraction": 0.7,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 10.0,
+}
+
+# Score names of the baselines every risk classifier is reported beside (``training.risk.baselines``).
+RULE_BASELINE, LOGISTIC_BASELINE = "rule_projected_stock", "logistic_regression"
+
+
+@dataclass(frozen=True)
+class ClassifierRecipe:
+    """A backorder-risk classifier: what ``training.risk.train.train_backorder_risk`` fits.
+
+    ``n_seeds`` boosters per feature view (``feature_views`` None: one view, all features), the
+    positives weighted ``positive_weight``, at most ``num_boost_round`` rounds (early stopping
+    picks fewer), then refitted on every labelled row (``refit_on_all_rows``), with the rounds
+    scaled by refit rows / training rows when ``scale_refit_rounds``. The features are those of
+    ``feature_service`` (with request features, see ``ClassifierJob``) or ``features``. The rule
+    baseline ranks by ``rule_column`` (projected stock); the alert threshold weighs
+    ``backorder_penalty`` against ``action_cost``.
+    """
+
+    model_name: str
+    params: dict[str, Any]
+    n_seeds: int
+    positive_weight: float
+    num_boost_round: int
+    rule_column: str
+    scale_refit_rounds: bool
+    feature_service: str | None = None
+    features: tuple[str, ...] = ()
+    feature_views: tuple[tuple[str, ...], ...] | None = None
+    baselines: tuple[str, ...] = (RULE_BASELINE, LOGISTIC_BASELINE)
+    refit_on_all_rows: bool = True
+    backorder_penalty: float = 100.0
+    action_cost: float = 5.0
+
+
+@dataclass(frozen=True)
+class ClassifierJob:
+    """A risk classifier trained on the world's data: its recipe and its labelled rows.
+
+    Labels come from ``label_table`` (``backorder features build``), features from the recipe's
+    feature service, plus the request-time features when ``request_features``. ``cutoffs``
+    (validation, calibration, test starts) default to the ``cutoff_quantiles`` of the rows' times;
+    ``max_rows`` keeps the most recent rows (see ``world_datasets.most_recent``). Test-fold
+    metrics are also reported per ``segment_columns``.
+    """
+
+    recipe: ClassifierRecipe
+    label_table: str
+    request_features: bool
+    time_column: str = "event_timestamp"
+    segment_columns: tuple[str, ...] = ("supplier_id", "category", "location_id")
+    cutoffs: tuple[str, str, str] | None = None
+    cutoff_quantiles: tuple[float, float, float] = (0.7, 0.8, 0.9)
+    max_rows: int | None = 200_000
+
+    @property
+    def model_name(self) -> str:
+        return self.recipe.model_name
+
+    @property
+    def feature_service(self) -> str:
+        if self.recipe.feature_service is None:
+            raise ValueError(f"{self.model_name}: a world classifier reads a feature service")
+        return self.recipe.feature_service
+
+
+# The world's classifiers keep the early-stopping rounds when refitted on all rows: the service's
+# latency is measured with those trees.
+BACKORDER_RISK = ClassifierJob(
+    recipe=ClassifierRecipe(
+        model_name="backorder_risk",
+        params=RISK_TREES,
+        n_seeds=2,
+        positive_weight=10.0,
+        num_boost_round=600,
+        rule_column="projected_position_lt",
+        scale_refit_rounds=False,
+        feature_service="backorder_risk_v1",
+    ),
+    label_table="order_line_labels",
+    request_features=True,
+)
+SKU_LOCATION_RISK = ClassifierJob(
+    recipe=ClassifierRecipe(
+        model_name="sku_location_risk",
+        params=RISK_TREES,
+        n_seeds=2,
+        positive_weight=10.0,
+        num_boost_round=600,
+        rule_column="projected_position_lt",
+        scale_refit_rounds=False,
+        feature_service="sku_location_risk_v1",
+    ),
+    label_table="sku_location_labels",
+    request_features=False,
+)
+
+# The Kaggle model averages two feature views (all features, and the raw Kaggle columns only)
+# with positives weighted 3 and trees of up to 31 leaves: averaged over views, larger trees no
+# longer memorise the few positives. It is refitted on all TRAIN rows with the early-stopping
+# rounds scaled by the rows. The cross-check behind these choices is in the README
+# (``benchmarks/kaggle_crosscheck.py``).
+KAGGLE_RISK = ClassifierRecipe(
+    model_name="kaggle_backorder_risk",
+    params={**RISK_TREES, "num_leaves": 31, "min_data_in_leaf": 50},
+    n_seeds=3,
+    positive_weight=3.0,
+    num_boost_round=2000,
+    rule_column="projected_stock_at_lead_time",
+    scale_refit_rounds=True,
+    features=KAGGLE_FEATURES,
+    feature_views=(KAGGLE_FEATURES, tuple(KAGGLE_RAW_FEATURES)),
+)
+
+
+@dataclass(frozen=True)
+class DemandJob:
+    """Daily demand per SKU-location: horizon, history kept, backtest origins, booster settings.
+
+    The backtest runs on a fixed sample of ``backtest_series`` series (the model refits at every
+    origin, so its cost is origins x fits); the registered model is fitted on every series. Its
+    baselines are statsforecast's (``training.forecasting.baselines``).
+    """
+
+    horizon: int = 7
+    history_days: int = 120
+    n_origins: int = 2
+    season_length: int = 7
+    learning_rate: float = 0.1
+    num_boost_round: int = 200
+    backtest_series: int | None = 300
+
+
+DEMAND = DemandJob()
+
+
+def demand_spec(job: DemandJob) -> DemandSpec:
+    """Daily lags, weekly seasonality, promotions as known covariates, category as a static."""
+    return DemandSpec(
+        features=LagFeatureSpec(
+            lags=(0, 1, 2, 6, 13),
+            seasonal_lags=(7, 14),
+            windows=(7, 28),
+            date_features=("dayofweek", "dayofmonth"),
+            scale_window=28,
+        ),
+        horizon=job.horizon,
+        freq="D",
+        known_covariates=("promo_active", "promo_discount"),
+        static_categoricals=("category",),
+        params={"learning_rate": job.learning_rate},
+        num_boost_round=job.num_boost_round,
+    )
+
+
+@dataclass(frozen=True)
+class LeadTimeJob:
+    """Lead time of purchase-order lines: lines still open ``test_days`` before the end are the
+    test, scored beside the quoted and per-supplier baselines (``training.lead_time.baselines``)."""
+
+    test_days: int = 90
+
+
+LEAD_TIME = LeadTimeJob()
+LEAD_TIME_SPEC = LeadTimeSpec(
+    id_col="po_id",
+    supplier_col="supplier_id",
+    due_col="promised_date",
+    received_col="received_date",
+    order_col="order_date",
+    categorical=("location_id", "category"),
+    numeric=("quantity", "is_expedited"),
+)
+# The columns of a PO line the lead-time model is given (its signature and monitoring reference).
+LEAD_TIME_INPUTS = ["po_id", "supplier_id", "promised_date", "order_date", "location_id", "category",
+                    "quantity", "is_expedited"]
+
+
+@dataclass(frozen=True)
+class AsOfJob:
+    """How often the demand and lead-time recipes are refitted and forecast in the as-of replay,
+    and how much history comes first (``training.world_asof``).
+
+    ``forecast_every_days`` is both the spacing of forecast origins and how many days ahead each
+    origin's forecast is kept, so every day gets exactly one forecast (at most the demand horizon).
+    ``forecast_quantiles`` must include 0.5 (the ``forecast`` column). Demand refits dominate the
+    cost, and on the default world refitting half-yearly forecasts as well as quarterly, so the
+    default is the cheaper one. Lead-time refits are cheap: monthly keeps up with drifting
+    suppliers.
+    """
+
+    demand: DemandJob = field(default_factory=lambda: DEMAND)
+    forecast_quantiles: tuple[float, ...] = (0.5,)
+    demand_refit_days: int = 182
+    forecast_every_days: int = 7
+    demand_min_history_days: int = 56
+    lead_time_refit_days: int = 28
+    lead_time_min_history_days: int = 91
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.forecast_every_days <= self.demand.horizon:
+            raise ValueError(
+                f"forecast_every_days must be between 1 and the demand horizon {self.demand.horizon}"
+            )
+        if 0.5 not in self.forecast_quantiles:
+            raise ValueError("forecast_quantiles must include 0.5")
+
+
+ASOF = AsOfJob()
