@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/policy_variants.py --seed 0 --variant both:56:14:0.90 --variant none:0:0:0.90
 
 A variant is ``name:launch_window:supplier_window:service_level[:overdue_tail]`` (windows in days,
-0 = off; ``overdue_tail`` 1 or 0, default 1).
+0 = off; ``overdue_tail`` 1 or 0, default ``POLICY``'s); the rest of a variant is ``POLICY``.
 The history, the baseline replay and the model training run once and are shared by every
 variant, so a variant costs one model replay instead of a whole ``backorder benchmark policy``;
 the figures are the command's (same ``trained_policy`` path). Used for the choices made on the
@@ -19,9 +19,10 @@ from dataclasses import replace
 import pandas as pd
 
 from pipelines.commands.bench_policy import trained_policy
+from policy import POLICY
 from simulation import BaselinePolicy, SimulationConfig
 from simulation.run import checkpoint
-from training.closed_loop import ModelSettings, train_world_models
+from training.closed_loop import train_world_models
 
 
 def relative(model: dict[str, float], baseline: dict[str, float]) -> dict[str, float]:
@@ -42,14 +43,14 @@ def main() -> None:
     models = train_world_models(start.history_tables(), pd.Timestamp(start.world.date(start.cutoff)))
     for variant in args.variant:
         name, launch, supplier, service, *overdue = variant.split(":")
-        settings = replace(
-            ModelSettings(),
+        parameters = replace(
+            POLICY,
             launch_window=int(launch),
             supplier_window=int(supplier),
             service_level=float(service),
-            overdue_tail=bool(int(overdue[0])) if overdue else True,
+            overdue_tail=bool(int(overdue[0])) if overdue else POLICY.overdue_tail,
         )
-        model = start.resume(trained_policy(start, models, settings)).metrics
+        model = start.resume(trained_policy(start, models, parameters)).metrics
         print(json.dumps({"seed": args.seed, "variant": name, **relative(model, baseline)}), flush=True)
 
 

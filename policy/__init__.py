@@ -6,11 +6,13 @@ the engine's recommendations back into ``DailyDecisions``. Its inputs are suppli
 online from ASNs (``delays``) or the models trained before a cut-off
 (``training.closed_loop``), read as quantiles by ``forecasts.ForecastDemand`` and
 ``lead_times.ModelLeadTimes``. It is what the closed-loop benchmark (``backorder benchmark
-policy``) replays against the textbook ERP baseline from the same state of the same seeded world.
+policy``) replays against the textbook ERP baseline from the same state of the same seeded world,
+with the parameters declared in ``parameters`` (``POLICY``).
 ``policy`` may import ``simulation``, ``decisions``, ``training``, ``features``, ``contracts`` and
 ``settings``; only ``pipelines`` imports it.
 """
 
 from policy.decision_policy import DecisionPolicy
+from policy.parameters import POLICY, PolicyParameters
 
-__all__ = ["DecisionPolicy"]
+__all__ = ["POLICY", "DecisionPolicy", "PolicyParameters"]

@@ -31,6 +31,7 @@ from decisions import (
 from decisions.priority import priority_order
 from policy import frames
 from policy.delays import SupplierDelays
+from policy.parameters import POLICY
 from simulation.policy import DailyDecisions, StateView
 
 
@@ -49,16 +50,15 @@ class DecisionPolicy:
 
     ``penalty_factor`` prices one backordered unit as a fraction of its unit price (the
     simulator charges a tier rate per unit-day, roughly 0.015 x ~10 days late). ``horizon`` is
-    the days ahead that transfers, expedites and emergency orders protect. The defaults
-    (service level 0.85, penalty factor 0.10) were tuned on simulator seeds 1-2 only: transfers,
-    expedites and emergency orders cover the risk a higher reorder-point service level would
-    otherwise hold as stock.
+    the days ahead that transfers, expedites and emergency orders protect. ``service_level`` is
+    the reorder points' (``parameters.POLICY``), below the ERP baseline's: transfers, expedites
+    and emergency orders cover the risk a higher one would otherwise hold as stock.
     """
 
     def __init__(
         self,
         n_suppliers: int,
-        service_level: float = 0.85,
+        service_level: float = POLICY.service_level,
         window: int = 28,
         order_cost: float = 50.0,
         penalty_factor: float = 0.10,

@@ -61,10 +61,10 @@ class ForecastDemand:
         history: np.ndarray,
         first_day: int,
         promotions: pd.DataFrame,
-        history_days: int = 120,
-        refresh_every: int = 1,
-        level_window: int = 28,
-        launch_window: int = 0,
+        history_days: int,
+        refresh_every: int,
+        level_window: int,
+        launch_window: int,
     ) -> None:
         """``history``: (days, N) units ordered on days ``first_day - days .. first_day - 1``.
 

@@ -27,7 +27,7 @@ class ModelLeadTimes:
     """Delay quantiles (days after the promised date) of open and hypothetical PO lines."""
 
     def __init__(
-        self, models: TrainedModels, keys: WorldKeys, signal_window: int = 0, overdue_tail: bool = False
+        self, models: TrainedModels, keys: WorldKeys, signal_window: int, overdue_tail: bool
     ) -> None:
         """``signal_window``: days of due PO lines in the supplier tracking signal (0: none);
         ``overdue_tail``: a line open past its predicted median gets, as its median, the run-up plus
@@ -109,8 +109,8 @@ class ModelLeadTimes:
         elapsed = (view.day + 1 - view.po_promised_day).astype(float)  # open today: at least this late
         delay = np.maximum(delay, elapsed[:, None])
         if self.overdue is not None:
-            # P90 at least the new median. The history's P90 rest is not used: it priced every line a
-            # day late as an episode (tuning seed 1: inventory +0.9% -> +3.9%, backorders about even).
+            # P90 at least the new median. The history's P90 rest is not used: it prices every line a
+            # day late as an episode, which adds stock for about as many backorders.
             delay[:, 1] = np.fmax(delay[:, 1], self._overdue_median(elapsed, self.known[ids, 1] - saved))
             delay[:, 2] = np.maximum(delay[:, 2], delay[:, 1])
         return np.where(announced[:, None], exact, delay)

@@ -3,8 +3,9 @@
 ``train_world_models`` fits the project's own ``DemandForecaster`` (daily P10/P50/P90, 7 days
 ahead) and ``LeadTimeModel`` (delay P10/P50/P90 after the promised date, p_late) on the canonical
 tables of the history period only (``Checkpoint.history_tables``); it refuses a frame with a row
-dated on or after the cut-off. The replayed policy reads them through ``policy.forecasts``
-(``ForecastDemand``) and ``policy.lead_times`` (``ModelLeadTimes``).
+dated on or after the cut-off. Their settings are the recipe ``training.recipes.CLOSED_LOOP``.
+The replayed policy reads them through ``policy.forecasts`` (``ForecastDemand``) and
+``policy.lead_times`` (``ModelLeadTimes``), with the parameters of ``policy.parameters.POLICY``.
 """
 
 from __future__ import annotations
@@ -18,25 +19,8 @@ from features.timeseries import TIME
 from training.forecasting.model import DemandForecaster
 from training.lead_time.model import LeadTimeModel
 from training.lead_time.overdue import OverdueDelay
+from training.recipes import CLOSED_LOOP, LEAD_TIME_SPEC, ClosedLoopJob, demand_spec
 from training.world_datasets import daily_demand, received_po_lines
-from training.world_models import LEAD_TIME_SPEC, DemandJob, demand_spec
-
-
-@dataclass(frozen=True)
-class ModelSettings:
-    """Small, fast training settings (the benchmark trains once per seed on 2 cores), and the
-    service level of the policy the trained models feed."""
-
-    demand_history_days: int = 120
-    demand_rounds: int = 100
-    demand_learning_rate: float = 0.15
-    lead_time_rounds: int = 300
-    forecast_every: int = 2  # days between re-anchored demand forecasts during the replay
-    level_window: int = 28  # days of scored forecasts in the per-category level correction
-    launch_window: int = 56  # days after a launch its forecast is floored at last week's rate
-    supplier_window: int = 14  # days of due PO lines in the supplier tracking signal
-    overdue_tail: bool = True  # an overdue line's median: run-up + history's median rest (OverdueDelay)
-    service_level: float = 0.90  # of the model policy's reorder points; set on seeds 0-2 only
 
 
 @dataclass(frozen=True)
@@ -44,6 +28,7 @@ class TrainedModels:
     demand: DemandForecaster
     lead_time: LeadTimeModel
     overdue: OverdueDelay | None  # remaining delay of lines past their usual delay; None: too few lines
+    demand_history_days: int  # days of demand the forecaster is fitted on and re-anchored on
     demand_frame_end: pd.Timestamp  # last date of the demand training frame
     po_frame_end: pd.Timestamp  # last order / receipt date of the lead-time training lines
     demand_rows: int
@@ -74,23 +59,18 @@ def training_frames(
 
 
 def train_world_models(
-    tables: dict[str, pd.DataFrame], cutoff: pd.Timestamp, settings: ModelSettings = ModelSettings()
+    tables: dict[str, pd.DataFrame], cutoff: pd.Timestamp, job: ClosedLoopJob = CLOSED_LOOP
 ) -> TrainedModels:
-    """Fit the demand forecaster and the lead-time model on rows dated before ``cutoff``."""
+    """Fit the demand forecaster and the lead-time model of ``job`` on rows dated before ``cutoff``."""
     started = time.perf_counter()
-    demand, lines = training_frames(tables, cutoff, settings.demand_history_days)
-    job = DemandJob(
-        history_days=settings.demand_history_days,
-        learning_rate=settings.demand_learning_rate,
-        num_boost_round=settings.demand_rounds,
-    )
+    demand, lines = training_frames(tables, cutoff, job.demand.history_days)
     # Reorder points need expected demand: the forecaster's own mean booster, not a mean rebuilt
     # from P10/P50/P90 (biased by world, see ``DemandSpec.mean_objective``).
-    forecaster = DemandForecaster(replace(demand_spec(job), mean_objective="tweedie")).fit(demand)
+    forecaster = DemandForecaster(replace(demand_spec(job.demand), mean_objective="tweedie")).fit(demand)
     # The policy follows each supplier's current state with its tracking signal, so the lead-time
-    # quantiles describe a supplier in its normal state (docs/decisions.md, issue 7).
+    # quantiles describe a supplier in its normal state (docs/decisions.md).
     lead_time = LeadTimeModel(
-        LEAD_TIME_SPEC, num_boost_round=settings.lead_time_rounds, typical_supplier_offsets=True
+        LEAD_TIME_SPEC, num_boost_round=job.lead_time_rounds, typical_supplier_offsets=True
     ).fit(lines)
     overdue = OverdueDelay()
     if len(lines) >= overdue.min_lines:
@@ -102,6 +82,7 @@ def train_world_models(
         demand=forecaster,
         lead_time=lead_time,
         overdue=overdue,
+        demand_history_days=job.demand.history_days,
         demand_frame_end=demand[TIME].max(),
         po_frame_end=max(pd.to_datetime(lines["received_date"]).max(), pd.to_datetime(lines["order_date"]).max()),
         demand_rows=len(demand),

@@ -8,13 +8,14 @@ pipelines and the service read them from here and carry no defaults of their own
 threads a fit uses is a setting of the host (``Settings.num_threads``), not of a model.
 
 Models: ``backorder_risk`` (order lines), ``sku_location_risk`` (SKU-locations), ``demand``,
-``lead_time`` (all trained on the world's data), and ``kaggle_backorder_risk`` (the Kaggle
-benchmark, trained from a file by ``backorder benchmark kaggle``).
+``lead_time`` (all trained on the world's data), ``kaggle_backorder_risk`` (the Kaggle
+benchmark, trained from a file by ``backorder benchmark kaggle``), and the demand and lead-time
+models of the closed-loop benchmark (``CLOSED_LOOP``, trained by ``backorder benchmark policy``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from features.kaggle_features import FEATURES as KAGGLE_FEATURES
@@ -210,6 +211,28 @@ LEAD_TIME_SPEC = LeadTimeSpec(
 # The columns of a PO line the lead-time model is given (its signature and monitoring reference).
 LEAD_TIME_INPUTS = ["po_id", "supplier_id", "promised_date", "order_date", "location_id", "category",
                     "quantity", "is_expedited"]
+
+
+@dataclass(frozen=True)
+class ClosedLoopJob:
+    """The demand forecaster and lead-time model of the closed-loop benchmark, fitted on the
+    history before its cut-off (``training.closed_loop``) and read by the replayed policy.
+
+    ``demand`` is a demand recipe of its own: its ``history_days`` of demand are both what the
+    forecaster is fitted on and what the replay re-anchors it on. The lead-time model is
+    ``LEAD_TIME_SPEC`` with at most ``lead_time_rounds`` boosting rounds.
+    """
+
+    demand: DemandJob
+    lead_time_rounds: int
+
+
+# The benchmark fits its models once per run, inside the command: the demand recipe is DEMAND with
+# fewer rounds at a higher learning rate.
+CLOSED_LOOP = ClosedLoopJob(
+    demand=replace(DEMAND, history_days=120, learning_rate=0.15, num_boost_round=100),
+    lead_time_rounds=300,
+)
 
 
 @dataclass(frozen=True)

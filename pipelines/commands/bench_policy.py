@@ -19,12 +19,13 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from policy import DecisionPolicy
+from policy import POLICY, DecisionPolicy, PolicyParameters
 from policy.forecasts import ForecastDemand, WorldKeys
 from policy.lead_times import ModelLeadTimes
 from simulation import BaselinePolicy, SimulationConfig
 from simulation.run import Checkpoint, checkpoint
-from training.closed_loop import ModelSettings, TrainedModels, train_world_models
+from training.closed_loop import TrainedModels, train_world_models
+from training.recipes import CLOSED_LOOP, ClosedLoopJob
 
 METRICS = ("backordered_units", "fill_rate", "lines_late", "avg_days_late", "avg_inventory_value")
 
@@ -38,13 +39,14 @@ def _summary(metrics: dict[str, object]) -> dict[str, object]:
     }
 
 
-def model_policy(start: Checkpoint, settings: ModelSettings = ModelSettings()) -> tuple[DecisionPolicy, TrainedModels]:
-    """The decision policy fed by models trained on ``start``'s history (before its cut-off)."""
-    models = train_world_models(start.history_tables(), pd.Timestamp(start.world.date(start.cutoff)), settings)
-    return trained_policy(start, models, settings), models
+def model_policy(start: Checkpoint, job: ClosedLoopJob = CLOSED_LOOP) -> tuple[DecisionPolicy, TrainedModels]:
+    """The decision policy (``POLICY``) fed by the models of ``job`` trained on ``start``'s history
+    (before its cut-off)."""
+    models = train_world_models(start.history_tables(), pd.Timestamp(start.world.date(start.cutoff)), job)
+    return trained_policy(start, models, POLICY), models
 
 
-def trained_policy(start: Checkpoint, models: TrainedModels, settings: ModelSettings) -> DecisionPolicy:
+def trained_policy(start: Checkpoint, models: TrainedModels, parameters: PolicyParameters) -> DecisionPolicy:
     """The decision policy on already trained models (policy variants share one training)."""
     config, cutoff = start.config, start.cutoff
     keys = WorldKeys(start.world)
@@ -58,10 +60,11 @@ def trained_policy(start: Checkpoint, models: TrainedModels, settings: ModelSett
             "discount": promo.discount,
         }
     )
-    history = start.demand.units[max(0, cutoff - settings.demand_history_days) : cutoff]
+    history_days = models.demand_history_days
+    history = start.demand.units[max(0, cutoff - history_days) : cutoff]
     return DecisionPolicy(
         n_suppliers=config.n_suppliers,
-        service_level=settings.service_level,
+        service_level=parameters.service_level,
         window=config.forecast_window_days,
         order_cost=config.ordering_cost,
         demand=ForecastDemand(
@@ -70,18 +73,16 @@ def trained_policy(start: Checkpoint, models: TrainedModels, settings: ModelSett
             history,
             cutoff,
             promotions,
-            settings.demand_history_days,
-            settings.forecast_every,
-            settings.level_window,
-            settings.launch_window,
+            history_days,
+            parameters.forecast_every,
+            parameters.level_window,
+            parameters.launch_window,
         ),
-        lead_times=ModelLeadTimes(models, keys, settings.supplier_window, settings.overdue_tail),
+        lead_times=ModelLeadTimes(models, keys, parameters.supplier_window, parameters.overdue_tail),
     )
 
 
-def benchmark_policies(
-    config: SimulationConfig, history_days: int = 365, settings: ModelSettings = ModelSettings()
-) -> dict[str, object]:
+def benchmark_policies(config: SimulationConfig, history_days: int = 365) -> dict[str, object]:
     """Baseline history up to ``history_days``, models trained on it, both policies replayed after it."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -89,7 +90,7 @@ def benchmark_policies(
     timings["history"] = time.perf_counter() - started
     baseline = start.resume(BaselinePolicy.from_config(config))
     timings["baseline_replay"] = time.perf_counter() - started - sum(timings.values())
-    policy, trained = model_policy(start, settings)
+    policy, trained = model_policy(start)
     timings["training"] = trained.seconds
     replay_started = time.perf_counter()
     model = start.resume(policy)

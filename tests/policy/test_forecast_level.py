@@ -46,7 +46,8 @@ def quantiles_on(source: ForecastDemand, units: np.ndarray, day: int) -> np.ndar
 def source(keys: WorldKeys, units: np.ndarray, level_window: int = 28) -> ForecastDemand:
     promotions = pd.DataFrame(columns=["n", "announced_day", "start_day", "end_day", "discount"])
     models = SimpleNamespace(demand=FlatForecaster())
-    return ForecastDemand(models, keys, units[FIRST_DAY - 120 : FIRST_DAY], FIRST_DAY, promotions, 120, 2, level_window)
+    history = units[FIRST_DAY - 120 : FIRST_DAY]
+    return ForecastDemand(models, keys, history, FIRST_DAY, promotions, 120, 2, level_window, 0)
 
 
 def test_a_biased_forecast_is_brought_to_the_observed_level_of_each_category(world_and_demand) -> None:

@@ -60,7 +60,7 @@ def view_with_overdue_lines(keys: WorldKeys, late_supplier: int, days_late: int)
 
 
 def reorder_delays(keys: WorldKeys, view: SimpleNamespace, window: int) -> np.ndarray:
-    source = ModelLeadTimes(SimpleNamespace(lead_time=SteadyDelays()), keys, signal_window=window)
+    source = ModelLeadTimes(SimpleNamespace(lead_time=SteadyDelays()), keys, signal_window=window, overdue_tail=False)
     source.open_po(view)  # the policy reads its open lines every day
     delay, _ = source.new_orders(view)
     return delay

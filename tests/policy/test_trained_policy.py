@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,10 +11,11 @@ import pytest
 from pipelines.commands.bench_policy import model_policy
 from simulation import SimulationConfig, simulate
 from simulation.run import checkpoint
-from training.closed_loop import ModelSettings, train_world_models, training_frames
+from training.closed_loop import train_world_models, training_frames
+from training.recipes import CLOSED_LOOP, ClosedLoopJob
 
 CUTOFF = 120
-FAST = ModelSettings(demand_history_days=60, demand_rounds=30, lead_time_rounds=30)
+FAST = ClosedLoopJob(demand=replace(CLOSED_LOOP.demand, history_days=60, num_boost_round=30), lead_time_rounds=30)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +41,7 @@ def test_models_are_fit_only_on_rows_dated_before_the_cutoff(start, trained) -> 
     assert models.po_frame_end < edge
     assert models.lead_time.cutoff_ < edge
     assert pd.Timestamp(models.demand.fit_info_["split_ds"]) < edge
-    demand, lines = training_frames(start.history_tables(), edge, FAST.demand_history_days)
+    demand, lines = training_frames(start.history_tables(), edge, FAST.demand.history_days)
     assert demand["ds"].max() < edge and len(demand) == models.demand_rows
     assert pd.to_datetime(lines["received_date"]).max() < edge and len(lines) == models.po_rows
 
