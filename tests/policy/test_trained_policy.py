@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from pipelines.commands.bench_policy import model_policy
+from policy import POLICY
 from simulation import SimulationConfig, simulate
 from simulation.run import checkpoint
 from training.closed_loop import train_world_models, training_frames
@@ -62,3 +63,16 @@ def test_the_trained_policy_runs_the_replay_on_model_quantiles(start, trained) -
     assert np.isfinite(policy.demand.daily_mean).all() and (policy.demand.daily_mean >= 0).all()
     assert policy.reorder_delays_ is not None and np.isfinite(policy.reorder_delays_).all()
     assert len(policy.delays_._ids) == 0  # no delay learnt online: the lead-time model is used
+
+
+def test_the_trained_policy_runs_with_the_declared_parameters(trained) -> None:
+    policy, models = trained
+    assert policy.service_level == POLICY.service_level
+    assert models.demand_history_days == policy.demand.history_days == FAST.demand.history_days
+    assert (policy.demand.refresh_every, policy.demand.level_window, policy.demand.launch_window) == (
+        POLICY.forecast_every,
+        POLICY.level_window,
+        POLICY.launch_window,
+    )
+    assert policy.lead_times.signal_window == POLICY.supplier_window
+    assert (policy.lead_times.overdue is not None) == (POLICY.overdue_tail and models.overdue is not None)

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from features.feast_repo.definitions import FEATURE_SERVICES
+from policy.parameters import POLICY
 from settings import load_settings
-from training.recipes import BACKORDER_RISK, SKU_LOCATION_RISK
+from training.recipes import BACKORDER_RISK, CLOSED_LOOP, SKU_LOCATION_RISK
 from training.risk.train import train_backorder_risk
 from training.splits import ordered_split
 
@@ -37,3 +38,7 @@ def test_the_thread_setting_reaches_every_booster_of_a_risk_model(monkeypatch):
     assert threads == 1
     assert [booster.params["num_threads"] for booster in run.model.boosters_] == [1, 1]
     assert set(run.metrics) == {"lightgbm", *recipe.baselines}
+
+
+def test_the_closed_loop_demand_recipe_keeps_the_history_the_replay_corrects_its_level_on():
+    assert POLICY.level_window + CLOSED_LOOP.demand.horizon <= CLOSED_LOOP.demand.history_days
