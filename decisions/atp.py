@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from contracts.keys import SKU_LOCATION
 from decisions import quantiles
 from decisions.inputs import (
     quantile_columns,
@@ -24,7 +25,6 @@ from decisions.inputs import (
 from decisions.priority import PriorityRules, priority_order
 from decisions.recommendation import add_recommendation_columns
 
-KEY = ["sku_id", "location_id"]
 NS_PER_DAY = 86_400 * 10**9
 LINE_COLUMNS = {
     "order_id": "key",
@@ -87,11 +87,11 @@ def inbound_by_date(
     """
     check_inbound(inbound)
     require_columns(dates, "dates", {"sku_id": "key", "location_id": "key", "date": "date"})
-    po = inbound[KEY + ["quantity"]].assign(
+    po = inbound[SKU_LOCATION + ["quantity"]].assign(
         eta=eta_at_confidence(inbound, confidence, as_of).to_numpy()
     )
     joined = (
-        dates[KEY + ["date"]].reset_index(drop=True).reset_index().merge(po, on=KEY, how="left")
+        dates[SKU_LOCATION + ["date"]].reset_index(drop=True).reset_index().merge(po, on=SKU_LOCATION, how="left")
     )
     in_time = (joined["eta"] <= joined["date"]).to_numpy()
     joined["units"] = np.where(in_time, joined["quantity"].fillna(0).to_numpy(), 0.0)
@@ -127,21 +127,22 @@ def promise_dates(
     as_of = pd.Timestamp(as_of).normalize()
     require_columns(lines, "lines", LINE_COLUMNS)
     require_columns(stock, "stock", STOCK_COLUMNS)
-    require_unique(stock, "stock", KEY)
+    require_unique(stock, "stock", SKU_LOCATION)
     check_inbound(inbound)
 
     order = priority_order(lines, rules) if rules is not None else _group_order(lines)
     ordered = lines.iloc[order]
     free = (stock["on_hand"] - stock["allocated"]).clip(lower=0)
     parts = [
-        stock[KEY].assign(date=as_of, qty=free.to_numpy(float), po_id=None),
-        inbound[KEY + ["po_id"]].assign(
+        stock[SKU_LOCATION].assign(date=as_of, qty=free.to_numpy(float), po_id=None),
+        inbound[SKU_LOCATION + ["po_id"]].assign(
             date=eta_at_confidence(inbound, confidence, as_of).to_numpy(),
             qty=inbound["quantity"].to_numpy(float),
         ),
     ]
     events = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
-    codes = pd.concat([events[KEY], ordered[KEY]]).groupby(KEY, sort=False).ngroup().to_numpy()
+    keys = pd.concat([events[SKU_LOCATION], ordered[SKU_LOCATION]])
+    codes = keys.groupby(SKU_LOCATION, sort=False).ngroup().to_numpy()
     n_groups = int(codes.max()) + 1 if len(codes) else 0
     ev_g, line_g = codes[: len(events)], codes[len(events) :]
     ev_order = np.lexsort((events["date"].to_numpy(), ev_g))
@@ -237,8 +238,8 @@ def _with_reason(out: pd.DataFrame, confidence: float) -> pd.DataFrame:
 
 def _group_order(lines: pd.DataFrame) -> np.ndarray:
     """Keep the given line order within each SKU-location (stable sort by SKU-location only)."""
-    keys = lines[KEY].reset_index(drop=True).assign(_pos=np.arange(len(lines)))
-    return keys.sort_values(KEY + ["_pos"], kind="mergesort")["_pos"].to_numpy()
+    keys = lines[SKU_LOCATION].reset_index(drop=True).assign(_pos=np.arange(len(lines)))
+    return keys.sort_values(SKU_LOCATION + ["_pos"], kind="mergesort")["_pos"].to_numpy()
 
 
 def _group_cumsum(values: np.ndarray, groups: np.ndarray) -> np.ndarray:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from contracts.keys import SKU_LOCATION
 from decisions import position
 from decisions.inputs import require_columns, require_unique
 from decisions.recommendation import add_recommendation_columns
 
-KEY = ["sku_id", "location_id"]
 OPTION_COLUMNS = {
     "sku_id": "key",
     "supplier_id": "key",
@@ -100,11 +100,11 @@ def choose_emergency_orders(
     )
     opt["_net"] = opt["units_saved"] * opt["penalty"] - opt["order_cost"]
     opt = opt[opt["_net"] > 0].sort_values(
-        KEY + ["_net", "reliability", "quoted_lead_time_days", "order_cost"],
+        SKU_LOCATION + ["_net", "reliability", "quoted_lead_time_days", "order_cost"],
         ascending=[True, True, False, False, True, True],
         kind="mergesort",
     )
-    best = opt.drop_duplicates(KEY, keep="first").drop(columns=["_net", "row", "gap"])
+    best = opt.drop_duplicates(SKU_LOCATION, keep="first").drop(columns=["_net", "row", "gap"])
     return _describe(best, fixed_cost)
 
 

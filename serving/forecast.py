@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from contracts.keys import series_name
 from features.timeseries import ID, TIME
 
 QUANTILES = ["p10", "p50", "p90"]
@@ -59,7 +60,7 @@ class PrecomputedForecaster:
     def __call__(self, sku_id: str, location_id: str, horizon_days: int) -> pd.DataFrame:
         if horizon_days > self.horizon:
             raise HorizonTooLong(f"the demand model forecasts at most {self.horizon} days, got {horizon_days}")
-        rows = self._rows.get(f"{sku_id}|{location_id}")
+        rows = self._rows.get(series_name(sku_id, location_id))
         if rows is None:
             return pd.DataFrame(columns=[TIME, *QUANTILES])
         frame = self.table.take(rows[:horizon_days])

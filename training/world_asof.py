@@ -22,12 +22,13 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from contracts.keys import series_id
 from features.timeseries import ID, TIME
 from training.forecasting.asof import asof_forecasts
 from training.forecasting.model import quantile_column
 from training.lead_time.asof import asof_delays
 from training.splits import refit_schedule
-from training.world_datasets import daily_demand, promotion_days, received_po_lines, series_id
+from training.world_datasets import daily_demand, promotion_days, received_po_lines
 from training.world_models import LEAD_TIME_SPEC, DemandJob, demand_spec
 
 DEMAND_TABLES = ("order_lines", "orders", "promotions", "inventory_snapshots", "skus")

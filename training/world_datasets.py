@@ -9,14 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from contracts.keys import series_id
 from features.timeseries import ID, TARGET, TIME
 
 SERIES_KEYS = ("sku_id", "location_id")
-
-
-def series_id(frame: pd.DataFrame) -> pd.Series:
-    """``sku_id|location_id``: the demand series a row belongs to."""
-    return frame["sku_id"].astype(str) + "|" + frame["location_id"].astype(str)
 
 
 def most_recent(frame: pd.DataFrame, time_column: str, max_rows: int | None) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from contracts.keys import DAY
 from features.timeseries import ID, TARGET, TIME, LagFeatureSpec
 from training.backorder_risk import RiskConfig, risk_spec, train_backorder_risk
 from training.classification_metrics import reliability_curve
@@ -23,7 +24,7 @@ from training.forecasting.backtest import rolling_origin_backtest
 from training.forecasting.model import DemandForecaster, DemandSpec
 from training.lead_time.baselines import quoted_baseline, supplier_quantile_baseline
 from training.lead_time.evaluate import open_at_cutoff_split, score_delays
-from training.lead_time.features import DAY, LeadTimeSpec, as_datetime
+from training.lead_time.features import LeadTimeSpec, as_datetime
 from training.lead_time.model import LeadTimeModel
 from training.splits import time_split
 from training.tracking import TrainingRecord
