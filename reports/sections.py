@@ -87,22 +87,6 @@ def horizon_demand(latest: pd.DataFrame, horizon: int, window: int = 28) -> pd.D
     )
 
 
-def promotion_covariates(promotions: pd.DataFrame, series: Sequence[str], days: pd.DatetimeIndex) -> pd.DataFrame:
-    """``unique_id, ds, promo_active, promo_discount`` per series and day (deepest discount): the
-    demand model's known covariates, from the promotions announced in the canonical table."""
-    ids = np.asarray(list(series), dtype=object)
-    grid = pd.DataFrame({"unique_id": np.repeat(ids, len(days)), "ds": np.tile(days.to_numpy(), len(ids))})
-    promo = promotions.assign(unique_id=promotions["sku_id"].astype(str) + "|" + promotions["location_id"].astype(str))
-    hits = grid.merge(promo[["unique_id", "start_date", "end_date", "discount_pct"]], on="unique_id", how="inner")
-    inside = (pd.to_datetime(hits["start_date"]) <= hits["ds"]) & (hits["ds"] <= pd.to_datetime(hits["end_date"]))
-    best = hits[inside].groupby(["unique_id", "ds"], as_index=False)["discount_pct"].max()
-    out = grid.merge(best, on=["unique_id", "ds"], how="left")
-    discount = out.pop("discount_pct").to_numpy(dtype="float64")
-    out["promo_active"] = (~np.isnan(discount)).astype("float64")
-    out["promo_discount"] = np.nan_to_num(discount, nan=0.0)
-    return out
-
-
 def horizon_demand_from_daily(daily: pd.DataFrame, keys: pd.DataFrame, horizon: int) -> pd.DataFrame:
     """p10/p50/p90 of demand over ``horizon`` days from daily forecast quantiles (``unique_id, ds,
     p10, p50, p90``), row-aligned with ``keys`` (sku_id, location_id; NaN for unknown series).

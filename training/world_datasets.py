@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from contracts.keys import series_id
+from features.promotions import with_promotions
 from features.timeseries import ID, TARGET, TIME
 
 SERIES_KEYS = ("sku_id", "location_id")
@@ -72,35 +73,10 @@ def daily_demand(
     sums = lines.groupby(["sku_id", "location_id", TIME], as_index=False)[TARGET].sum()
     out = grid.merge(sums, on=["sku_id", "location_id", TIME], how="left")
     out[TARGET] = out[TARGET].fillna(0.0)
-    out = out.merge(promotion_days(promotions), on=["sku_id", "location_id", TIME], how="left")
-    out["promo_active"] = out["promo_discount"].notna().astype("float64")
-    out["promo_discount"] = out["promo_discount"].fillna(0.0)
-    out = out.merge(skus[["sku_id", "category"]], on="sku_id", how="left")
     out.insert(0, ID, series_id(out))
+    out = with_promotions(out, promotions)
+    out = out.merge(skus[["sku_id", "category"]], on="sku_id", how="left")
     return out.drop(columns=list(SERIES_KEYS)).sort_values([ID, TIME], ignore_index=True)
-
-
-def promotion_days(promotions: pd.DataFrame) -> pd.DataFrame:
-    """One row per SKU-location-day under promotion, with the deepest discount of that day.
-
-    Every promotion given counts: for what was known at a date, pass the ones announced by then.
-    """
-    columns = ["sku_id", "location_id", TIME, "promo_discount"]
-    if promotions.empty:
-        return pd.DataFrame(columns=columns).astype({TIME: "datetime64[ns]", "promo_discount": "float64"})
-    start = pd.to_datetime(promotions["start_date"]).to_numpy()
-    days = ((pd.to_datetime(promotions["end_date"]) - pd.to_datetime(promotions["start_date"])).dt.days + 1)
-    days = days.clip(lower=0).to_numpy()
-    offsets = np.arange(days.sum()) - np.repeat(np.cumsum(days) - days, days)
-    frame = pd.DataFrame(
-        {
-            "sku_id": np.repeat(promotions["sku_id"].to_numpy(), days),
-            "location_id": np.repeat(promotions["location_id"].to_numpy(), days),
-            TIME: np.repeat(start, days) + pd.to_timedelta(offsets, "D"),
-            "promo_discount": np.repeat(promotions["discount_pct"].to_numpy(dtype="float64"), days),
-        }
-    )
-    return frame.groupby(["sku_id", "location_id", TIME], as_index=False)["promo_discount"].max()
 
 
 def received_po_lines(purchase_orders: pd.DataFrame, skus: pd.DataFrame) -> pd.DataFrame:
