@@ -15,19 +15,11 @@ import numpy as np
 import pandas as pd
 
 from contracts.keys import SKU_LOCATION
-from decisions.inputs import require_columns, require_unique
+from decisions.inputs import ORDER_LINE_COLUMNS, STOCK_COLUMNS, require_columns, require_unique
 from decisions.priority import PriorityRules, priority_order
 from decisions.recommendation import add_recommendation_columns, units_text
 
-LINE_COLUMNS = {
-    "order_id": "key",
-    "line_id": "key",
-    "sku_id": "key",
-    "location_id": "key",
-    "quantity": "positive",
-    "allow_split": "bool",
-}
-STOCK_COLUMNS = {"sku_id": "key", "location_id": "key", "on_hand": "nonneg", "allocated": "nonneg"}
+LINE_COLUMNS = {**ORDER_LINE_COLUMNS, "allow_split": "bool"}
 
 
 def allocate(

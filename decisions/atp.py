@@ -17,6 +17,9 @@ import pandas as pd
 from contracts.keys import SKU_LOCATION
 from decisions import quantiles
 from decisions.inputs import (
+    ORDER_LINE_COLUMNS,
+    SKU_LOCATION_COLUMNS,
+    STOCK_COLUMNS,
     quantile_columns,
     require_columns,
     require_ordered_quantiles,
@@ -26,19 +29,10 @@ from decisions.priority import PriorityRules, priority_order
 from decisions.recommendation import add_recommendation_columns
 
 NS_PER_DAY = 86_400 * 10**9
-LINE_COLUMNS = {
-    "order_id": "key",
-    "line_id": "key",
-    "sku_id": "key",
-    "location_id": "key",
-    "quantity": "positive",
-    "requested_date": "date",
-}
-STOCK_COLUMNS = {"sku_id": "key", "location_id": "key", "on_hand": "nonneg", "allocated": "nonneg"}
+LINE_COLUMNS = {**ORDER_LINE_COLUMNS, "requested_date": "date"}
 INBOUND_COLUMNS = {
     "po_id": "key",
-    "sku_id": "key",
-    "location_id": "key",
+    **SKU_LOCATION_COLUMNS,
     "quantity": "positive",
     "promised_date": "date",
     **quantile_columns("delay"),
@@ -86,7 +80,7 @@ def inbound_by_date(
     ``inbound_quantity`` the reallocation and emergency-order decisions take.
     """
     check_inbound(inbound)
-    require_columns(dates, "dates", {"sku_id": "key", "location_id": "key", "date": "date"})
+    require_columns(dates, "dates", {**SKU_LOCATION_COLUMNS, "date": "date"})
     po = inbound[SKU_LOCATION + ["quantity"]].assign(
         eta=eta_at_confidence(inbound, confidence, as_of).to_numpy()
     )

@@ -17,7 +17,7 @@ import pandas as pd
 from contracts.keys import SKU_LOCATION
 from decisions import position
 from decisions.inputs import require_columns, require_unique
-from decisions.recommendation import add_recommendation_columns
+from decisions.recommendation import add_recommendation_columns, no_recommendations
 
 OPTION_COLUMNS = {
     "sku_id": "key",
@@ -110,16 +110,7 @@ def choose_emergency_orders(
 
 def _describe(best: pd.DataFrame, fixed_cost: float) -> pd.DataFrame:
     if best.empty:
-        return add_recommendation_columns(
-            best,
-            action="emergency_order",
-            subject=pd.Series(dtype=str),
-            quantity=np.zeros(0),
-            expected_units_saved=np.zeros(0),
-            unit_penalty=0.0,
-            cost=0.0,
-            reason=pd.Series(dtype=str),
-        )
+        return no_recommendations(best, "emergency_order")
     g = "{:g}".format
     reason = (
         "Order "

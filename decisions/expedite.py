@@ -20,7 +20,7 @@ from contracts.keys import SKU_LOCATION
 from decisions import position, quantiles
 from decisions.atp import check_inbound
 from decisions.inputs import require_columns, require_unique
-from decisions.recommendation import add_recommendation_columns
+from decisions.recommendation import add_recommendation_columns, no_recommendations
 
 TERMS_COLUMNS = {
     "sku_id": "key",
@@ -107,16 +107,7 @@ def choose_expedites(
 
 def _finish(po: pd.DataFrame, include_rejected: bool) -> pd.DataFrame:
     if po.empty:
-        return add_recommendation_columns(
-            po,
-            action="expedite",
-            subject=pd.Series(dtype=str),
-            quantity=np.zeros(0),
-            expected_units_saved=np.zeros(0),
-            unit_penalty=0.0,
-            cost=0.0,
-            reason=pd.Series(dtype=str),
-        )
+        return no_recommendations(po, "expedite")
     pct = "{:.0%}".format
     f = "{:.1f}".format
     why_not = np.select(

@@ -18,6 +18,7 @@ import pandas as pd
 from contracts.keys import SKU_LOCATION
 from decisions import quantiles
 from decisions.inputs import (
+    SKU_LOCATION_COLUMNS,
     quantile_columns,
     require_columns,
     require_ordered_quantiles,
@@ -25,8 +26,7 @@ from decisions.inputs import (
 )
 
 POSITION_COLUMNS = {
-    "sku_id": "key",
-    "location_id": "key",
+    **SKU_LOCATION_COLUMNS,
     "on_hand": "nonneg",
     "allocated": "nonneg",
     **quantile_columns("demand"),  # demand from as_of to need_date

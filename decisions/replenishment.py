@@ -21,16 +21,16 @@ from scipy.special import ndtri
 from contracts.keys import SKU_LOCATION
 from decisions import quantiles
 from decisions.inputs import (
+    SKU_LOCATION_COLUMNS,
     quantile_columns,
     require_columns,
     require_ordered_quantiles,
     require_unique,
 )
-from decisions.recommendation import add_recommendation_columns
+from decisions.recommendation import add_recommendation_columns, no_recommendations
 
 ITEM_COLUMNS = {
-    "sku_id": "key",
-    "location_id": "key",
+    **SKU_LOCATION_COLUMNS,
     **quantile_columns("demand"),  # demand over the next horizon_days
     "horizon_days": "positive",
     **quantile_columns("lead_time"),  # days from order to receipt
@@ -97,7 +97,7 @@ def reorder_recommendations(items: pd.DataFrame, parameters: pd.DataFrame) -> pd
     allocated + inbound) and optionally ``backorder_penalty`` and ``order_cost``. The expected
     units saved are the lead-time shortfall the order removes.
     """
-    require_columns(items, "items", {"sku_id": "key", "location_id": "key", **POSITION_COLUMNS})
+    require_columns(items, "items", {**SKU_LOCATION_COLUMNS, **POSITION_COLUMNS})
     keep = (
         SKU_LOCATION
         + list(POSITION_COLUMNS)
@@ -107,16 +107,7 @@ def reorder_recommendations(items: pd.DataFrame, parameters: pd.DataFrame) -> pd
     df["inventory_position"] = df["on_hand"] - df["allocated"] + df["inbound_quantity"]
     df = df[df["inventory_position"] <= df["reorder_point"]].copy()
     if df.empty:
-        return add_recommendation_columns(
-            df,
-            action="replenish",
-            subject="purchase order",
-            quantity=np.zeros(0),
-            expected_units_saved=np.zeros(0),
-            unit_penalty=0.0,
-            cost=0.0,
-            reason=pd.Series(dtype=str),
-        )
+        return no_recommendations(df, "replenish")
     mu, sd = df["lead_time_demand_mean"].to_numpy(), df["lead_time_demand_std"].to_numpy()
     normal = (
         mu - quantiles.Z90 * sd,
