@@ -42,7 +42,7 @@ def order_demand(order_lines: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFram
     """Order lines with their order's ``order_time``, ``order_date`` and ``customer_tier`` (if given)."""
     header = orders[[c for c in ("order_id", "order_time", "customer_tier") if c in orders.columns]]
     lines = order_lines.merge(header, on="order_id", how="inner")
-    lines["order_date"] = lines["order_time"].dt.floor("D")
+    lines["order_date"] = pd.to_datetime(lines["order_time"]).dt.floor("D")
     return lines
 
 

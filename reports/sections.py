@@ -21,6 +21,7 @@ from contracts.keys import DAY, SKU_LOCATION, series_id
 from decisions import choose_expedites, combine_recommendations, plan_transfers, quantiles
 from decisions.quantiles import Z90
 from decisions.recommendation import RECOMMENDATION_COLUMNS
+from features.demand import order_demand
 from training.explanations import top_reasons
 
 MIN_SURVIVAL = 1e-6
@@ -356,10 +357,8 @@ def daily_actuals(order_lines: pd.DataFrame, orders: pd.DataFrame, series: Seque
                   start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     """Realized daily demand (units ordered) of ``series`` between ``start`` and ``end`` inclusive."""
     ids = series_id(order_lines)
-    lines = order_lines[ids.isin(list(series))].assign(unique_id=ids)
-    when = orders.set_index("order_id")["order_time"]
-    day = pd.to_datetime(when.reindex(lines["order_id"]).to_numpy()).normalize()
-    lines = lines.assign(ds=day)
+    lines = order_demand(order_lines[ids.isin(list(series))].assign(unique_id=ids), orders)
+    lines = lines.assign(ds=lines["order_date"])
     lines = lines[(lines["ds"] >= start) & (lines["ds"] <= end)]
     summed = lines.groupby(["unique_id", "ds"])["quantity"].sum()
     grid = pd.MultiIndex.from_product([list(series), pd.date_range(start, end, freq="D")], names=["unique_id", "ds"])
