@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -141,22 +142,9 @@ def sku_location_columns(
     return columns
 
 
-def sku_location_table(
-    snapshots: pd.DataFrame,
-    lines: pd.DataFrame,
-    promotions: pd.DataFrame,
-    purchase_orders: pd.DataFrame,
-    asn_events: pd.DataFrame,
-    sku_suppliers: pd.DataFrame,
-    horizon: int = DEFAULT_HORIZON,
-    forecasts: pd.DataFrame | None = None,
-    po_etas: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """``sku_location_columns`` as a DataFrame."""
-    columns = sku_location_columns(
-        snapshots, lines, promotions, purchase_orders, asn_events, sku_suppliers, horizon, forecasts, po_etas
-    )
-    return pd.DataFrame(columns)
+def sku_location_table(*inputs: Any, **options: Any) -> pd.DataFrame:
+    """``sku_location_columns`` (same arguments) as a DataFrame."""
+    return pd.DataFrame(sku_location_columns(*inputs, **options))
 
 
 def supplier_table(
