@@ -5,7 +5,8 @@ orders and order lines, purchase orders, ASN events, promotions) is declared onc
 ``contracts.tables``; the pandera schemas, the ingestion of ERP/WMS/OMS exports with its
 quarantine of bad rows, and ``docs/data-contracts.md`` are all derived from that declaration.
 The Kaggle backorder importer also lives here because it turns an external export into a typed
-table. This package depends on nothing else in the project.
+table. The SKU-location key, the series id built from it and the day unit every package shares
+are declared once in ``contracts.keys``. This package depends on nothing else in the project.
 """
 
 from contracts.tables import CANONICAL_TABLES, TABLE_ORDER, ColumnSpec, ForeignKey, TableContract

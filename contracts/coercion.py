@@ -13,6 +13,15 @@ from contracts.tables import ColumnSpec, TableContract
 
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
+# Coerced columns are nullable, so that a missing value is reported per row rather than per column.
+COERCED_DTYPE = {
+    "string": object,
+    "int": "Int64",
+    "float": "float64",
+    "bool": "boolean",
+    "date": "datetime64[ns]",
+    "datetime": "datetime64[ns]",
+}
 
 
 def _blank_to_na(values: pd.Series) -> pd.Series:
@@ -94,14 +103,7 @@ _KIND_LABEL = {
 
 
 def _null_column(spec: ColumnSpec, index: pd.Index) -> pd.Series:
-    dtype = {
-        "string": object,
-        "int": "Int64",
-        "float": "float64",
-        "bool": "boolean",
-        "date": "datetime64[ns]",
-        "datetime": "datetime64[ns]",
-    }[spec.kind]
+    dtype = COERCED_DTYPE[spec.kind]
     return pd.Series(pd.NA if dtype not in ("float64",) else np.nan, index=index, dtype=dtype)
 
 

@@ -7,18 +7,8 @@ from functools import cache
 import pandas as pd
 import pandera.pandas as pa
 
+from contracts.coercion import COERCED_DTYPE
 from contracts.tables import CANONICAL_TABLES, ColumnSpec, RowRule, TableContract
-
-# Validation runs on the coerced frame, whose integer and boolean columns are nullable
-# extension types so that a missing value is reported per row rather than per column.
-_VALIDATION_DTYPE = {
-    "string": object,
-    "int": "Int64",
-    "float": "float64",
-    "bool": "boolean",
-    "date": "datetime64[ns]",
-    "datetime": "datetime64[ns]",
-}
 
 # Canonical (stored) dtypes: required ints and bools become plain numpy types.
 _STORED_DTYPE = {
@@ -69,7 +59,7 @@ def pandera_schema(table: str, check_key: bool = True) -> pa.DataFrameSchema:
     contract: TableContract = CANONICAL_TABLES[table]
     columns = {
         spec.name: pa.Column(
-            _VALIDATION_DTYPE[spec.kind],
+            COERCED_DTYPE[spec.kind],
             checks=_column_checks(spec),
             nullable=spec.nullable,
             description=spec.description,

@@ -14,20 +14,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from decisions.inputs import require_columns, require_unique
+from contracts.keys import SKU_LOCATION
+from decisions.inputs import ORDER_LINE_COLUMNS, STOCK_COLUMNS, require_columns, require_unique
 from decisions.priority import PriorityRules, priority_order
 from decisions.recommendation import add_recommendation_columns, units_text
 
-KEY = ["sku_id", "location_id"]
-LINE_COLUMNS = {
-    "order_id": "key",
-    "line_id": "key",
-    "sku_id": "key",
-    "location_id": "key",
-    "quantity": "positive",
-    "allow_split": "bool",
-}
-STOCK_COLUMNS = {"sku_id": "key", "location_id": "key", "on_hand": "nonneg", "allocated": "nonneg"}
+LINE_COLUMNS = {**ORDER_LINE_COLUMNS, "allow_split": "bool"}
 
 
 def allocate(
@@ -48,7 +40,7 @@ def allocate(
     rules = rules or PriorityRules()
     require_columns(lines, "lines", LINE_COLUMNS)
     require_columns(stock, "stock", STOCK_COLUMNS)
-    require_unique(stock, "stock", KEY)
+    require_unique(stock, "stock", SKU_LOCATION)
     require_unique(lines, "lines", ["order_id", "line_id"])
     if "backorder_penalty" in lines.columns:
         require_columns(lines, "lines", {"backorder_penalty": "nonneg"})
@@ -56,8 +48,8 @@ def allocate(
     order = priority_order(lines, rules)
     ordered = lines.iloc[order].reset_index(drop=True)
     free = stock.assign(free=(stock["on_hand"] - stock["allocated"]).clip(lower=0))
-    free = ordered[KEY].merge(free[KEY + ["free"]], on=KEY, how="left")["free"].fillna(0.0)
-    group = ordered.groupby(KEY, sort=False).ngroup().to_numpy()  # contiguous: lines are sorted
+    free = ordered[SKU_LOCATION].merge(free[SKU_LOCATION + ["free"]], on=SKU_LOCATION, how="left")["free"].fillna(0.0)
+    group = ordered.groupby(SKU_LOCATION, sort=False).ngroup().to_numpy()  # contiguous: lines are sorted
     remaining = np.zeros(group.max() + 1 if len(group) else 0)
     remaining[group] = free.to_numpy(float)
     qty = ordered["quantity"].to_numpy(float)

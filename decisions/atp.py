@@ -11,7 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from contracts.keys import SKU_LOCATION
 from decisions.inputs import (
+    ORDER_LINE_COLUMNS,
+    SKU_LOCATION_COLUMNS,
+    STOCK_COLUMNS,
     quantile_columns,
     require_columns,
     require_ordered_quantiles,
@@ -22,20 +26,10 @@ from decisions.promising import PROMISE_FIELDS, promise_lines
 from decisions.recommendation import add_recommendation_columns
 from decisions.supply import SupplyRows, eta_dates
 
-KEY = ["sku_id", "location_id"]
-LINE_COLUMNS = {
-    "order_id": "key",
-    "line_id": "key",
-    "sku_id": "key",
-    "location_id": "key",
-    "quantity": "positive",
-    "requested_date": "date",
-}
-STOCK_COLUMNS = {"sku_id": "key", "location_id": "key", "on_hand": "nonneg", "allocated": "nonneg"}
+LINE_COLUMNS = {**ORDER_LINE_COLUMNS, "requested_date": "date"}
 INBOUND_COLUMNS = {
     "po_id": "key",
-    "sku_id": "key",
-    "location_id": "key",
+    **SKU_LOCATION_COLUMNS,
     "quantity": "positive",
     "promised_date": "date",
     **quantile_columns("delay"),
@@ -65,12 +59,12 @@ def inbound_by_date(
     ``inbound_quantity`` the reallocation and emergency-order decisions take.
     """
     check_inbound(inbound)
-    require_columns(dates, "dates", {"sku_id": "key", "location_id": "key", "date": "date"})
-    po = inbound[KEY + ["quantity"]].assign(
+    require_columns(dates, "dates", {**SKU_LOCATION_COLUMNS, "date": "date"})
+    po = inbound[SKU_LOCATION + ["quantity"]].assign(
         eta=eta_at_confidence(inbound, confidence, as_of).to_numpy()
     )
     joined = (
-        dates[KEY + ["date"]].reset_index(drop=True).reset_index().merge(po, on=KEY, how="left")
+        dates[SKU_LOCATION + ["date"]].reset_index(drop=True).reset_index().merge(po, on=SKU_LOCATION, how="left")
     )
     in_time = (joined["eta"] <= joined["date"]).to_numpy()
     joined["units"] = np.where(in_time, joined["quantity"].fillna(0).to_numpy(), 0.0)
@@ -106,7 +100,7 @@ def promise_dates(
     as_of = pd.Timestamp(as_of).normalize()
     require_columns(lines, "lines", LINE_COLUMNS)
     require_columns(stock, "stock", STOCK_COLUMNS)
-    require_unique(stock, "stock", KEY)
+    require_unique(stock, "stock", SKU_LOCATION)
     check_inbound(inbound)
 
     order = priority_order(lines, rules) if rules is not None else np.arange(len(lines))

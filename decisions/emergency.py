@@ -14,11 +14,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from contracts.keys import SKU_LOCATION
 from decisions import position
 from decisions.inputs import require_columns, require_unique
-from decisions.recommendation import add_recommendation_columns
+from decisions.recommendation import add_recommendation_columns, no_recommendations
 
-KEY = ["sku_id", "location_id"]
 OPTION_COLUMNS = {
     "sku_id": "key",
     "supplier_id": "key",
@@ -100,26 +100,17 @@ def choose_emergency_orders(
     )
     opt["_net"] = opt["units_saved"] * opt["penalty"] - opt["order_cost"]
     opt = opt[opt["_net"] > 0].sort_values(
-        KEY + ["_net", "reliability", "quoted_lead_time_days", "order_cost"],
+        SKU_LOCATION + ["_net", "reliability", "quoted_lead_time_days", "order_cost"],
         ascending=[True, True, False, False, True, True],
         kind="mergesort",
     )
-    best = opt.drop_duplicates(KEY, keep="first").drop(columns=["_net", "row", "gap"])
+    best = opt.drop_duplicates(SKU_LOCATION, keep="first").drop(columns=["_net", "row", "gap"])
     return _describe(best, fixed_cost)
 
 
 def _describe(best: pd.DataFrame, fixed_cost: float) -> pd.DataFrame:
     if best.empty:
-        return add_recommendation_columns(
-            best,
-            action="emergency_order",
-            subject=pd.Series(dtype=str),
-            quantity=np.zeros(0),
-            expected_units_saved=np.zeros(0),
-            unit_penalty=0.0,
-            cost=0.0,
-            reason=pd.Series(dtype=str),
-        )
+        return no_recommendations(best, "emergency_order")
     g = "{:g}".format
     reason = (
         "Order "

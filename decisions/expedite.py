@@ -16,12 +16,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from contracts.keys import SKU_LOCATION
 from decisions import position, quantiles
 from decisions.atp import check_inbound
 from decisions.inputs import require_columns, require_unique
-from decisions.recommendation import add_recommendation_columns
+from decisions.recommendation import add_recommendation_columns, no_recommendations
 
-KEY = ["sku_id", "location_id"]
 TERMS_COLUMNS = {
     "sku_id": "key",
     "supplier_id": "key",
@@ -58,7 +58,7 @@ def choose_expedites(
     require_columns(terms, "expedite_terms", TERMS_COLUMNS)
     require_unique(terms, "expedite_terms", ["sku_id", "supplier_id"])
 
-    po = inbound.merge(pos[KEY].assign(row=np.arange(len(pos))), on=KEY, how="inner")
+    po = inbound.merge(pos[SKU_LOCATION].assign(row=np.arange(len(pos))), on=SKU_LOCATION, how="inner")
     po = po.merge(terms[list(TERMS_COLUMNS)], on=["sku_id", "supplier_id"], how="left")
     if po.empty:
         return _finish(po.assign(chosen=pd.Series(dtype=bool)), include_rejected)
@@ -107,16 +107,7 @@ def choose_expedites(
 
 def _finish(po: pd.DataFrame, include_rejected: bool) -> pd.DataFrame:
     if po.empty:
-        return add_recommendation_columns(
-            po,
-            action="expedite",
-            subject=pd.Series(dtype=str),
-            quantity=np.zeros(0),
-            expected_units_saved=np.zeros(0),
-            unit_penalty=0.0,
-            cost=0.0,
-            reason=pd.Series(dtype=str),
-        )
+        return no_recommendations(po, "expedite")
     pct = "{:.0%}".format
     f = "{:.1f}".format
     why_not = np.select(

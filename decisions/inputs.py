@@ -13,9 +13,19 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from contracts.keys import SKU_LOCATION
+
 Kind = Literal["key", "number", "nonneg", "positive", "date", "bool", "text"]
 
 QUANTILE_SUFFIXES = ("p10", "p50", "p90")
+SKU_LOCATION_COLUMNS: dict[str, Kind] = dict.fromkeys(SKU_LOCATION, "key")
+STOCK_COLUMNS: dict[str, Kind] = {**SKU_LOCATION_COLUMNS, "on_hand": "nonneg", "allocated": "nonneg"}
+ORDER_LINE_COLUMNS: dict[str, Kind] = {
+    "order_id": "key",
+    "line_id": "key",
+    **SKU_LOCATION_COLUMNS,
+    "quantity": "positive",
+}
 
 
 def require_columns(frame: pd.DataFrame, frame_name: str, columns: Mapping[str, Kind]) -> None:

@@ -15,18 +15,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from contracts.keys import SKU_LOCATION
 from decisions import quantiles
 from decisions.inputs import (
+    SKU_LOCATION_COLUMNS,
     quantile_columns,
     require_columns,
     require_ordered_quantiles,
     require_unique,
 )
 
-KEY = ["sku_id", "location_id"]
 POSITION_COLUMNS = {
-    "sku_id": "key",
-    "location_id": "key",
+    **SKU_LOCATION_COLUMNS,
     "on_hand": "nonneg",
     "allocated": "nonneg",
     **quantile_columns("demand"),  # demand from as_of to need_date
@@ -45,7 +45,7 @@ def check_positions(positions: pd.DataFrame) -> pd.DataFrame:
     """Validate positions and return a copy with optional columns defaulted to 0 / absent."""
     require_columns(positions, "positions", POSITION_COLUMNS)
     require_ordered_quantiles(positions, "positions", "demand")
-    require_unique(positions, "positions", KEY)
+    require_unique(positions, "positions", SKU_LOCATION)
     present = {c: k for c, k in OPTIONAL_COLUMNS.items() if c in positions.columns}
     require_columns(positions, "positions", present)
     if "backorder_probability" in present and (positions["backorder_probability"] > 1).any():

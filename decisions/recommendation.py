@@ -74,6 +74,20 @@ def add_recommendation_columns(
     return out
 
 
+def no_recommendations(detail: pd.DataFrame, action: str) -> pd.DataFrame:
+    """An empty ``detail`` with the common columns: what a decision returns when nothing pays off."""
+    return add_recommendation_columns(
+        detail,
+        action=action,
+        subject=pd.Series(dtype=str),
+        quantity=np.zeros(0),
+        expected_units_saved=np.zeros(0),
+        unit_penalty=0.0,
+        cost=0.0,
+        reason=pd.Series(dtype=str),
+    )
+
+
 def combine_recommendations(*frames: pd.DataFrame) -> pd.DataFrame:
     """Stack the common columns of several decisions, best net benefit first."""
     parts = []

@@ -18,19 +18,19 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
+from contracts.keys import SKU_LOCATION
 from decisions import quantiles
 from decisions.inputs import (
+    SKU_LOCATION_COLUMNS,
     quantile_columns,
     require_columns,
     require_ordered_quantiles,
     require_unique,
 )
-from decisions.recommendation import add_recommendation_columns
+from decisions.recommendation import add_recommendation_columns, no_recommendations
 
-KEY = ["sku_id", "location_id"]
 ITEM_COLUMNS = {
-    "sku_id": "key",
-    "location_id": "key",
+    **SKU_LOCATION_COLUMNS,
     **quantile_columns("demand"),  # demand over the next horizon_days
     "horizon_days": "positive",
     **quantile_columns("lead_time"),  # days from order to receipt
@@ -51,7 +51,7 @@ def replenishment_parameters(items: pd.DataFrame, service_level: float = 0.95) -
     require_columns(items, "items", ITEM_COLUMNS)
     require_ordered_quantiles(items, "items", "demand")
     require_ordered_quantiles(items, "items", "lead_time")
-    require_unique(items, "items", KEY)
+    require_unique(items, "items", SKU_LOCATION)
     level = (
         items["service_level"].to_numpy(float)
         if "service_level" in items.columns
@@ -75,7 +75,7 @@ def replenishment_parameters(items: pd.DataFrame, service_level: float = 0.95) -
     holding = items["holding_cost_rate"].to_numpy(float) * items["unit_cost"].to_numpy(float)
     eoq = np.sqrt(2.0 * annual * items["order_cost"].to_numpy(float) / holding)
 
-    out = items[KEY].copy()
+    out = items[SKU_LOCATION].copy()
     out["daily_demand_mean"] = mu_d
     out["daily_demand_std"] = sigma_d
     out["lead_time_mean"] = mu_l
@@ -97,26 +97,17 @@ def reorder_recommendations(items: pd.DataFrame, parameters: pd.DataFrame) -> pd
     allocated + inbound) and optionally ``backorder_penalty`` and ``order_cost``. The expected
     units saved are the lead-time shortfall the order removes.
     """
-    require_columns(items, "items", {"sku_id": "key", "location_id": "key", **POSITION_COLUMNS})
+    require_columns(items, "items", {**SKU_LOCATION_COLUMNS, **POSITION_COLUMNS})
     keep = (
-        KEY
+        SKU_LOCATION
         + list(POSITION_COLUMNS)
         + [c for c in ("backorder_penalty", "order_cost") if c in items]
     )
-    df = parameters.merge(items[keep], on=KEY, how="inner", validate="one_to_one")
+    df = parameters.merge(items[keep], on=SKU_LOCATION, how="inner", validate="one_to_one")
     df["inventory_position"] = df["on_hand"] - df["allocated"] + df["inbound_quantity"]
     df = df[df["inventory_position"] <= df["reorder_point"]].copy()
     if df.empty:
-        return add_recommendation_columns(
-            df,
-            action="replenish",
-            subject="purchase order",
-            quantity=np.zeros(0),
-            expected_units_saved=np.zeros(0),
-            unit_penalty=0.0,
-            cost=0.0,
-            reason=pd.Series(dtype=str),
-        )
+        return no_recommendations(df, "replenish")
     mu, sd = df["lead_time_demand_mean"].to_numpy(), df["lead_time_demand_std"].to_numpy()
     normal = (
         mu - quantiles.Z90 * sd,

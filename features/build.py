@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from contracts.keys import SKU_LOCATION
 from contracts.tables import CANONICAL_TABLES
 from features.chunks import sku_groups
 from features.demand import FORECAST_FEATURES, demand_feature_names, demand_features, order_demand
@@ -32,7 +34,6 @@ from features.supplier import (
 TIMESTAMP = "event_timestamp"
 # SKU-location rows as a DataFrame or as a mapping of column arrays (what the pipelines produce).
 SkuLocationRows = pd.DataFrame | Mapping[str, object]
-SKU_LOCATION_KEYS = ("sku_id", "location_id")
 # SKUs per group in ``iter_feature_tables``: ~1.5M SKU-location-days per group on two years.
 SKUS_PER_GROUP = 500
 REQUIRED_TABLES = (
@@ -116,10 +117,10 @@ def sku_location_columns(
     ``asof_feature_names``). Rows are independent per SKU, so any split of the inputs by SKU
     gives the same rows (what ``features.distributed`` and ``chunks`` rely on).
     """
-    spans = snapshots.groupby(list(SKU_LOCATION_KEYS), sort=False)["snapshot_date"].agg(
+    spans = snapshots.groupby(SKU_LOCATION, sort=False)["snapshot_date"].agg(
         ["min", "max"]
     )
-    grid = make_grid(spans.reset_index(), SKU_LOCATION_KEYS, "min", "max")
+    grid = make_grid(spans.reset_index(), tuple(SKU_LOCATION), "min", "max")
     demand = demand_features(grid, lines, promotions, horizon, forecasts)
     primary = primary_suppliers(sku_suppliers)
     inventory = inventory_features(
@@ -141,22 +142,9 @@ def sku_location_columns(
     return columns
 
 
-def sku_location_table(
-    snapshots: pd.DataFrame,
-    lines: pd.DataFrame,
-    promotions: pd.DataFrame,
-    purchase_orders: pd.DataFrame,
-    asn_events: pd.DataFrame,
-    sku_suppliers: pd.DataFrame,
-    horizon: int = DEFAULT_HORIZON,
-    forecasts: pd.DataFrame | None = None,
-    po_etas: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """``sku_location_columns`` as a DataFrame."""
-    columns = sku_location_columns(
-        snapshots, lines, promotions, purchase_orders, asn_events, sku_suppliers, horizon, forecasts, po_etas
-    )
-    return pd.DataFrame(columns)
+def sku_location_table(*inputs: Any, **options: Any) -> pd.DataFrame:
+    """``sku_location_columns`` (same arguments) as a DataFrame."""
+    return pd.DataFrame(sku_location_columns(*inputs, **options))
 
 
 def supplier_table(
@@ -341,7 +329,7 @@ def sku_location_rows(
     sku_location: SkuLocationRows, supplier: pd.DataFrame, lane: pd.DataFrame
 ) -> pd.DataFrame:
     """The SKU-location feature view's rows (features only: labels never enter a view)."""
-    own = [*SKU_LOCATION_KEYS, TIMESTAMP, "snapshot_date"]
+    own = [*SKU_LOCATION, TIMESTAMP, "snapshot_date"]
     own += demand_feature_names() + inventory_feature_names()
     columns = {name: _column(sku_location, name) for name in own}
     columns.update(with_supplier_features(sku_location, supplier, lane))
@@ -357,7 +345,7 @@ def _column(rows: SkuLocationRows, name: str) -> object:
 def label_rows(sku_location: SkuLocationRows) -> pd.DataFrame:
     """SKU-location training entity rows with complete label windows."""
     keep = np.asarray(sku_location["label_complete"], dtype=bool)
-    names = [*SKU_LOCATION_KEYS, TIMESTAMP, "supplier_id", "snapshot_date", "label"]
+    names = [*SKU_LOCATION, TIMESTAMP, "supplier_id", "snapshot_date", "label"]
     return pd.DataFrame({name: _column(sku_location, name)[keep] for name in names})
 
 

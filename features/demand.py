@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from contracts.keys import SKU_LOCATION
 from features.grid import Grid, interval_sum, last_true_age, scatter_sum, to_day, window_sum
 
-KEYS = ("sku_id", "location_id")
 WINDOWS = (7, 28, 91)
 INTERMITTENCY_WINDOW = 91
 TREND_WINDOW = 28
@@ -39,14 +39,14 @@ def demand_feature_names() -> list[str]:
 
 
 def order_demand(order_lines: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
-    """Order lines with their order's ``order_time``, ``order_date`` and ``customer_tier``."""
-    header = orders[["order_id", "order_time", "customer_tier"]]
+    """Order lines with their order's ``order_time``, ``order_date`` and ``customer_tier`` (if given)."""
+    header = orders[[c for c in ("order_id", "order_time", "customer_tier") if c in orders.columns]]
     lines = order_lines.merge(header, on="order_id", how="inner")
-    lines["order_date"] = lines["order_time"].dt.floor("D")
+    lines["order_date"] = pd.to_datetime(lines["order_time"]).dt.floor("D")
     return lines
 
 
-def daily_demand(grid: Grid, lines: pd.DataFrame) -> np.ndarray:
+def units_ordered(grid: Grid, lines: pd.DataFrame) -> np.ndarray:
     """Units ordered per grid row (SKU-location-day); lines outside the grid are ignored."""
     rows = grid.locate(lines, to_day(lines["order_date"]))
     return scatter_sum(grid, rows, lines["quantity"].to_numpy())
@@ -97,7 +97,7 @@ def _promotions(
     announced = to_day(promotions["announced_date"])
     start = to_day(promotions["start_date"])
     end = to_day(promotions["end_date"]) + 1
-    keys = promotions[list(KEYS)]
+    keys = promotions[SKU_LOCATION]
     ones = np.ones(len(promotions))
     active = interval_sum(grid, keys, np.maximum(announced, start), end, ones)
     # t sees a promotion in (t, t+H] when start <= t+H, end >= t+1 and it was announced by t.
@@ -161,7 +161,7 @@ def demand_features(
 
     ``lines`` comes from ``order_demand``; ``horizon`` is the promotion look-ahead in days.
     """
-    y = daily_demand(grid, lines)
+    y = units_ordered(grid, lines)
     out: dict[str, np.ndarray] = {}
     _window_stats(grid, y, out)
     _intermittency(grid, y, out)

@@ -29,6 +29,11 @@ from features.build import (
 from features.demand import order_demand
 from features.labels import DEFAULT_HORIZON
 
+# Tables read whole as pandas frames on every partition; the others may be Dask frames.
+SMALL_TABLES = ("suppliers", "sku_suppliers")
+# Columns that order the rows of every feature table (those a table has), as the pandas path does.
+ROW_ORDER = ("order_id", "line_id", "sku_id", "location_id", "supplier_id", "date", "snapshot_date")
+
 PART = "_part"
 
 
@@ -121,7 +126,7 @@ def feature_frames_dask(
     (the as-of model outputs, with ``sku_id``) are partitioned by SKU like the large tables.
     """
     check_tables(tables)
-    small = {name: _pandas(tables[name]) for name in ("suppliers", "sku_suppliers")}
+    small = {name: _pandas(tables[name]) for name in SMALL_TABLES}
     snapshots, pos = tables["inventory_snapshots"], tables["purchase_orders"]
     first, last, first_po = dd.compute(
         snapshots["snapshot_date"].min(), snapshots["snapshot_date"].max(), pos["order_date"].min()
@@ -179,19 +184,7 @@ def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
     """Sorted like the pandas path, strings back to ``object`` (Dask makes them Arrow strings)."""
     strings = [c for c, t in frame.dtypes.items() if isinstance(t, pd.StringDtype)]
     frame = frame.astype(dict.fromkeys(strings, object))
-    keys = [
-        c
-        for c in (
-            "order_id",
-            "line_id",
-            "sku_id",
-            "location_id",
-            "supplier_id",
-            "date",
-            "snapshot_date",
-        )
-        if c in frame.columns
-    ]
+    keys = [c for c in ROW_ORDER if c in frame.columns]
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
 

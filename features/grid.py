@@ -14,8 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-DAY = np.timedelta64(1, "D")
-
 
 def to_day(values: pd.Series | np.ndarray) -> np.ndarray:
     """Day numbers (days since 1970-01-01) of datetime values; NaT becomes a huge sentinel."""

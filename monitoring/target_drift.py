@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from contracts.keys import SKU_LOCATION
+from features.demand import order_demand
 from monitoring.drift import DriftThresholds, measure_drift
 from monitoring.risk_check import ModelCheck
 
@@ -79,14 +81,14 @@ def check_demand_model(
     model_name: str = "demand",
 ) -> ModelCheck:
     """Mean daily units per SKU-location in the window vs the year before (a level shift)."""
-    lines = order_lines.merge(orders[["order_id", "order_time"]], on="order_id", how="inner")
-    ordered_at = pd.to_datetime(lines["order_time"]).dt.floor("D")
+    lines = order_demand(order_lines, orders)
+    ordered_at = lines["order_date"]
     before, now = _periods(ordered_at, pd.Timestamp(as_of), window_days)
     first = ordered_at[before].min() if before.any() else pd.Timestamp(as_of)
     reference_days = max((pd.Timestamp(as_of) - pd.Timedelta(days=window_days) - first).days + 1, 1)
 
     def daily_units(mask: pd.Series, days: int) -> pd.DataFrame:
-        units = lines[mask.to_numpy()].groupby(["sku_id", "location_id"])["quantity"].sum() / days
+        units = lines[mask.to_numpy()].groupby(SKU_LOCATION)["quantity"].sum() / days
         return pd.DataFrame({"daily_units": units.to_numpy(dtype="float64")})
 
     return _check(

@@ -11,6 +11,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from contracts.keys import SERIES_SEPARATOR
+
 BLUE, ORANGE, GREY, RED, GREEN = "#1f77b4", "#ff7f0e", "#7f7f7f", "#d62728", "#2ca02c"
 
 
@@ -106,7 +108,7 @@ def forecast_plot(forecast: pd.DataFrame, history: pd.DataFrame) -> bytes:
         axes.fill_between(window["ds"], window["p10"], window["p90"], color=BLUE, alpha=0.25, label="forecast P10-P90")
         axes.plot(window["ds"], window["p50"], color=BLUE, linewidth=2, label="forecast median")
         axes.plot(window["ds"], window["actual"], "o", color=ORANGE, markersize=4, label="actual (held out)")
-        axes.set_title(name.replace("|", " @ "), fontsize=10)
+        axes.set_title(name.replace(SERIES_SEPARATOR, " @ "), fontsize=10)
         _dates(axes)
     for axes in grid.ravel()[len(series):]:
         axes.set_axis_off()

@@ -17,14 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from contracts.keys import DAY, SKU_LOCATION, series_id
 from decisions import choose_expedites, combine_recommendations, plan_transfers, quantiles
+from decisions.quantiles import Z90
 from decisions.recommendation import RECOMMENDATION_COLUMNS
+from features.demand import order_demand
 from training.risk.explanations import top_reasons
 
-KEY = ["sku_id", "location_id"]
-Z90 = 1.2815515655446004
 MIN_SURVIVAL = 1e-6
-DAY = np.timedelta64(1, "D")
 
 AT_RISK_COLUMNS = [
     "rank", "sku_id", "location_id", "supplier_id", "backorder_probability", "demand_p50", "demand_p90",
@@ -88,22 +88,6 @@ def horizon_demand(latest: pd.DataFrame, horizon: int, window: int = 28) -> pd.D
     )
 
 
-def promotion_covariates(promotions: pd.DataFrame, series: Sequence[str], days: pd.DatetimeIndex) -> pd.DataFrame:
-    """``unique_id, ds, promo_active, promo_discount`` per series and day (deepest discount): the
-    demand model's known covariates, from the promotions announced in the canonical table."""
-    ids = np.asarray(list(series), dtype=object)
-    grid = pd.DataFrame({"unique_id": np.repeat(ids, len(days)), "ds": np.tile(days.to_numpy(), len(ids))})
-    promo = promotions.assign(unique_id=promotions["sku_id"].astype(str) + "|" + promotions["location_id"].astype(str))
-    hits = grid.merge(promo[["unique_id", "start_date", "end_date", "discount_pct"]], on="unique_id", how="inner")
-    inside = (pd.to_datetime(hits["start_date"]) <= hits["ds"]) & (hits["ds"] <= pd.to_datetime(hits["end_date"]))
-    best = hits[inside].groupby(["unique_id", "ds"], as_index=False)["discount_pct"].max()
-    out = grid.merge(best, on=["unique_id", "ds"], how="left")
-    discount = out.pop("discount_pct").to_numpy(dtype="float64")
-    out["promo_active"] = (~np.isnan(discount)).astype("float64")
-    out["promo_discount"] = np.nan_to_num(discount, nan=0.0)
-    return out
-
-
 def horizon_demand_from_daily(daily: pd.DataFrame, keys: pd.DataFrame, horizon: int) -> pd.DataFrame:
     """p10/p50/p90 of demand over ``horizon`` days from daily forecast quantiles (``unique_id, ds,
     p10, p50, p90``), row-aligned with ``keys`` (sku_id, location_id; NaN for unknown series).
@@ -116,7 +100,7 @@ def horizon_demand_from_daily(daily: pd.DataFrame, keys: pd.DataFrame, horizon: 
     total = pd.DataFrame({"days": g.size(), "p50": g["p50"].sum(), "var": g["var"].sum()})
     scale = horizon / total["days"]
     centre, spread = total["p50"] * scale, Z90 * np.sqrt(total["var"] * scale)
-    ids = keys["sku_id"].astype(str) + "|" + keys["location_id"].astype(str)
+    ids = series_id(keys)
     out = pd.DataFrame(
         {"demand_p10": np.maximum(centre - spread, 0.0), "demand_p50": centre, "demand_p90": centre + spread}
     )
@@ -156,8 +140,8 @@ def expected_inbound(open_pos: pd.DataFrame, need_date: pd.Timestamp) -> pd.Data
         return pd.DataFrame({"sku_id": [], "location_id": [], "inbound_by_need_date": np.zeros(0)})
     slack = ((need_date - open_pos["promised_date"]) / DAY).to_numpy(float)
     p = quantiles.cdf(slack, *(open_pos[c].to_numpy(float) for c in ("delay_p10", "delay_p50", "delay_p90")))
-    units = open_pos[KEY].assign(inbound_by_need_date=open_pos["quantity"].to_numpy(float) * p)
-    return units.groupby(KEY, as_index=False)["inbound_by_need_date"].sum()
+    units = open_pos[SKU_LOCATION].assign(inbound_by_need_date=open_pos["quantity"].to_numpy(float) * p)
+    return units.groupby(SKU_LOCATION, as_index=False)["inbound_by_need_date"].sum()
 
 
 def score_positions(
@@ -168,11 +152,11 @@ def score_positions(
     penalty_per_unit: np.ndarray,
 ) -> pd.DataFrame:
     """One row per SKU-location with its probability, units short if short, and expected cost."""
-    out = latest[[c for c in [*KEY, "supplier_id", "on_hand", "allocated"] if c in latest.columns]].copy()
+    out = latest[[c for c in [*SKU_LOCATION, "supplier_id", "on_hand", "allocated"] if c in latest.columns]].copy()
     out = pd.concat([out, demand.set_axis(out.index)], axis=1)
     out["backorder_probability"] = np.clip(np.asarray(probability, dtype=float), 0.0, 1.0)
-    units = inbound[[*KEY, "inbound_by_need_date"]].astype({"inbound_by_need_date": "float64"})
-    out = out.merge(units, on=KEY, how="left")
+    units = inbound[[*SKU_LOCATION, "inbound_by_need_date"]].astype({"inbound_by_need_date": "float64"})
+    out = out.merge(units, on=SKU_LOCATION, how="left")
     out["inbound_by_need_date"] = out["inbound_by_need_date"].fillna(0.0)
     free = np.maximum(out["on_hand"].fillna(0).to_numpy(float) - out["allocated"].fillna(0).to_numpy(float), 0.0)
     out["free_stock"] = free
@@ -191,7 +175,9 @@ def score_positions(
 def rank_at_risk(scored: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
     """SKU-locations by expected cost, highest first (ties: higher probability first); ``rank`` 1..n."""
     ranked = scored.sort_values(
-        ["expected_cost", "backorder_probability", *KEY], ascending=[False, False, True, True], kind="mergesort"
+        ["expected_cost", "backorder_probability", *SKU_LOCATION],
+        ascending=[False, False, True, True],
+        kind="mergesort",
     ).reset_index(drop=True)
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
     return ranked.head(top) if top is not None else ranked
@@ -326,7 +312,7 @@ def supplier_delay_history(supplier_features: pd.DataFrame, supplier_ids: Sequen
 def forecast_series(reference: pd.DataFrame, ranked: pd.DataFrame, n: int = 4) -> list[str]:
     """Series to plot: the top-risk SKU-locations the held-out forecast covers, then the busiest."""
     available = pd.Index(reference["unique_id"].unique())
-    risky = (ranked["sku_id"].astype(str) + "|" + ranked["location_id"].astype(str)).drop_duplicates()
+    risky = series_id(ranked).drop_duplicates()
     chosen = [s for s in risky.head(200) if s in available][:n]
     if len(chosen) < n:
         busiest = reference.groupby("unique_id")["label"].sum().sort_values(ascending=False, kind="mergesort")
@@ -370,11 +356,9 @@ def forecast_accuracy(frame: pd.DataFrame) -> pd.DataFrame:
 def daily_actuals(order_lines: pd.DataFrame, orders: pd.DataFrame, series: Sequence[str],
                   start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     """Realized daily demand (units ordered) of ``series`` between ``start`` and ``end`` inclusive."""
-    ids = order_lines["sku_id"].astype(str) + "|" + order_lines["location_id"].astype(str)
-    lines = order_lines[ids.isin(list(series))].assign(unique_id=ids)
-    when = orders.set_index("order_id")["order_time"]
-    day = pd.to_datetime(when.reindex(lines["order_id"]).to_numpy()).normalize()
-    lines = lines.assign(ds=day)
+    ids = series_id(order_lines)
+    lines = order_demand(order_lines[ids.isin(list(series))].assign(unique_id=ids), orders)
+    lines = lines.assign(ds=lines["order_date"])
     lines = lines[(lines["ds"] >= start) & (lines["ds"] <= end)]
     summed = lines.groupby(["unique_id", "ds"])["quantity"].sum()
     grid = pd.MultiIndex.from_product([list(series), pd.date_range(start, end, freq="D")], names=["unique_id", "ds"])

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from contracts.keys import series_name
+from features.promotions import promotion_covariates
 from features.timeseries import ID, TIME
 
 QUANTILES = ["p10", "p50", "p90"]
@@ -24,26 +26,6 @@ QUANTILES = ["p10", "p50", "p90"]
 
 class HorizonTooLong(ValueError):
     """The request asks for more days than the demand model forecasts."""
-
-
-def promotion_covariates(
-    promotions: pd.DataFrame, series: pd.Index, days: pd.DatetimeIndex
-) -> pd.DataFrame:
-    """``unique_id, ds, promo_active, promo_discount`` for every series and day (deepest discount)."""
-    grid = pd.DataFrame(
-        {ID: np.repeat(series.to_numpy(), len(days)), TIME: np.tile(days.to_numpy(), len(series))}
-    )
-    promo = promotions.assign(**{ID: promotions["sku_id"].astype(str) + "|" + promotions["location_id"].astype(str)})
-    promo = promo[promo[ID].isin(series)]
-    hits = grid.merge(promo[[ID, "start_date", "end_date", "discount_pct"]], on=ID, how="inner")
-    start, end = pd.to_datetime(hits["start_date"]), pd.to_datetime(hits["end_date"])
-    hits = hits[(start <= hits[TIME]) & (hits[TIME] <= end)]
-    best = hits.groupby([ID, TIME], as_index=False)["discount_pct"].max()
-    out = grid.merge(best, on=[ID, TIME], how="left")
-    discount = out.pop("discount_pct").to_numpy(dtype="float64")
-    out["promo_active"] = (~np.isnan(discount)).astype("float64")
-    out["promo_discount"] = np.nan_to_num(discount, nan=0.0)
-    return out
 
 
 @dataclass
@@ -59,7 +41,7 @@ class PrecomputedForecaster:
     def __call__(self, sku_id: str, location_id: str, horizon_days: int) -> pd.DataFrame:
         if horizon_days > self.horizon:
             raise HorizonTooLong(f"the demand model forecasts at most {self.horizon} days, got {horizon_days}")
-        rows = self._rows.get(f"{sku_id}|{location_id}")
+        rows = self._rows.get(series_name(sku_id, location_id))
         if rows is None:
             return pd.DataFrame(columns=[TIME, *QUANTILES])
         frame = self.table.take(rows[:horizon_days])

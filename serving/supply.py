@@ -20,10 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from contracts.keys import DAY, SKU_LOCATION
 from decisions import SupplyRows
 
-DAY = np.timedelta64(1, "D")
-KEY = ["sku_id", "location_id"]
 STOCK_COLUMNS = ["snapshot_date", "sku_id", "location_id", "on_hand", "allocated"]
 PO_COLUMNS = [
     "po_id", "supplier_id", "sku_id", "location_id", "quantity", "order_date", "promised_date",
@@ -35,9 +34,9 @@ def latest_stock(snapshots: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """``sku_id, location_id, on_hand, allocated`` from each SKU-location's last snapshot <= as_of."""
     dates = pd.to_datetime(snapshots["snapshot_date"])
     known = snapshots[dates <= as_of].assign(snapshot_date=dates[dates <= as_of])
-    last = known.sort_values("snapshot_date").drop_duplicates(KEY, keep="last")
-    out = last[[*KEY, "on_hand", "allocated"]].astype({"on_hand": "float64", "allocated": "float64"})
-    return out.sort_values(KEY, ignore_index=True)
+    last = known.sort_values("snapshot_date").drop_duplicates(SKU_LOCATION, keep="last")
+    out = last[[*SKU_LOCATION, "on_hand", "allocated"]].astype({"on_hand": "float64", "allocated": "float64"})
+    return out.sort_values(SKU_LOCATION, ignore_index=True)
 
 
 def open_purchase_orders(purchase_orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -91,7 +90,7 @@ class FrameSupply:
     inbound: pd.DataFrame
 
     def __post_init__(self) -> None:
-        self.stock = self.stock.drop_duplicates(KEY)
+        self.stock = self.stock.drop_duplicates(SKU_LOCATION)
         self._stock_rows = _positions(self.stock["sku_id"])
         self._inbound_rows = _positions(self.inbound["sku_id"])
         self._rows = SupplyRows.from_frames(self.stock, self.inbound)

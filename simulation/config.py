@@ -6,13 +6,23 @@ as a raw rate. Every field is checked on construction and a bad value names the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
+from typing import Any
 
 # Candidate pools for promotions, surges and disruptions are drawn at this multiple of the
 # base rate, and each knob keeps a share of them: a larger knob gives a superset of events
 # (common random numbers across scenarios). Hence knobs that add events are capped here.
 MAX_EVENT_MULTIPLIER = 5.0
+
+
+def _require(config: object, names: tuple[str, ...], holds: Callable[[Any], bool], rule: str, label: str = "") -> None:
+    """Raise ``ValueError`` naming the first field of ``names`` whose value breaks ``rule``."""
+    for name in names:
+        value = getattr(config, name)
+        if not holds(value):
+            raise ValueError(f"{label}{name} must {rule}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -26,13 +36,11 @@ class Knobs:
     promotion_intensity: float = 1.0
 
     def __post_init__(self) -> None:
-        for name in ("lead_time_scale", "demand_volatility", "safety_stock_factor"):
-            if not 0 < getattr(self, name) <= 10:
-                raise ValueError(f"knob {name} must be in (0, 10], got {getattr(self, name)!r}")
-        for name in ("disruption_frequency", "promotion_intensity", "demand_volatility"):
-            if not 0 <= getattr(self, name) <= MAX_EVENT_MULTIPLIER:
-                limit = f"[0, {MAX_EVENT_MULTIPLIER:g}]"
-                raise ValueError(f"knob {name} must be in {limit}, got {getattr(self, name)!r}")
+        scales = ("lead_time_scale", "demand_volatility", "safety_stock_factor")
+        _require(self, scales, lambda v: 0 < v <= 10, "be in (0, 10]", "knob ")
+        events = ("disruption_frequency", "promotion_intensity", "demand_volatility")
+        limit = f"be in [0, {MAX_EVENT_MULTIPLIER:g}]"
+        _require(self, events, lambda v: 0 <= v <= MAX_EVENT_MULTIPLIER, limit, "knob ")
 
 
 SCENARIOS: dict[str, Knobs] = {
@@ -96,10 +104,7 @@ class SimulationConfig:
             "n_customers",
             "forecast_window_days",
         )
-        for name in positive_ints:
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive whole number, got {value!r}")
+        _require(self, positive_ints, lambda v: isinstance(v, int) and v >= 1, "be a positive whole number")
         if self.n_locations < 2:
             raise ValueError(
                 f"n_locations must be at least 2 (transfer lanes), got {self.n_locations}"
@@ -116,18 +121,15 @@ class SimulationConfig:
             "split_allowed_share",
             "secondary_supplier_share",
         )
-        for name in shares:
-            if not 0 <= getattr(self, name) <= 1:
-                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)!r}")
+        _require(self, shares, lambda v: 0 <= v <= 1, "be in [0, 1]")
         if not 0.5 < self.service_level < 1:
             raise ValueError(f"service_level must be in (0.5, 1), got {self.service_level!r}")
         if abs(sum(self.tier_shares) - 1) > 1e-9 or min(self.tier_shares) < 0:
             raise ValueError(
                 f"tier_shares must be 3 non-negative shares summing to 1, got {self.tier_shares}"
             )
-        for name in ("median_daily_units", "mean_line_size", "median_dispersion", "ordering_cost"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        positives = ("median_daily_units", "mean_line_size", "median_dispersion", "ordering_cost")
+        _require(self, positives, lambda v: v > 0, "be > 0")
         if self.mean_line_size < 1 or self.mean_lines_per_order < 1:
             raise ValueError("mean_line_size and mean_lines_per_order must be >= 1")
         if self.shock_start_day is not None and not 0 <= self.shock_start_day < self.n_days:

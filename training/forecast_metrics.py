@@ -66,24 +66,3 @@ def interval_coverage(y_true: Sequence[float], y_pred: Sequence[Sequence[float]]
     if yp.ndim != 2 or yp.shape[1] != 2:
         raise ValueError("y_pred must have shape (n, 2) = [lower, upper]")
     return float(np.mean((yt >= yp[:, 0]) & (yt <= yp[:, 1])))
-
-
-def roc_auc(y_true: Sequence[float], y_pred: Sequence[float]) -> float:
-    """Area under the ROC curve of scores ``y_pred`` for binary ``y_true`` (ties count half)."""
-    yt, yp = _arrays(y_true, y_pred)
-    pos = yt == 1
-    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    ranks = _average_ranks(yp)
-    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
-def _average_ranks(values: np.ndarray) -> np.ndarray:
-    order = np.argsort(values, kind="mergesort")
-    sorted_vals = values[order]
-    _, first, counts = np.unique(sorted_vals, return_index=True, return_counts=True)
-    avg = first + (counts + 1) / 2.0
-    ranks = np.empty(len(values))
-    ranks[order] = np.repeat(avg, counts)
-    return ranks

@@ -23,13 +23,15 @@ from dataclasses import replace
 
 import pandas as pd
 
+from contracts.keys import series_id
+from features.promotions import announced_by, with_promotions
 from features.timeseries import ID, TIME
 from training.forecasting.asof import asof_forecasts
 from training.forecasting.model import quantile_column
 from training.lead_time.asof import asof_delays
 from training.recipes import LEAD_TIME_SPEC, AsOfJob, demand_spec
 from training.splits import refit_schedule
-from training.world_datasets import daily_demand, promotion_days, received_po_lines, series_id
+from training.world_datasets import daily_demand, received_po_lines
 
 DEMAND_TABLES = ("order_lines", "orders", "promotions", "inventory_snapshots", "skus")
 LEAD_TIME_TABLES = ("purchase_orders", "skus")
@@ -37,17 +39,11 @@ LEAD_TIME_TABLES = ("purchase_orders", "skus")
 
 def known_promotions(promotions: pd.DataFrame) -> Callable[[pd.Timestamp, pd.DataFrame], pd.DataFrame]:
     """Promotion covariates of target days as known at an origin: announced on or before it."""
-    announced = pd.to_datetime(promotions["announced_date"])
     start, end = pd.to_datetime(promotions["start_date"]), pd.to_datetime(promotions["end_date"])
 
     def known(origin: pd.Timestamp, targets: pd.DataFrame) -> pd.DataFrame:
         last = targets[TIME].max()
-        days = promotion_days(promotions[(announced <= origin) & (end > origin) & (start <= last)])
-        days = days.assign(**{ID: series_id(days)})[[ID, TIME, "promo_discount"]]
-        out = targets.merge(days, on=[ID, TIME], how="left")
-        out["promo_active"] = out["promo_discount"].notna().astype("float64")
-        out["promo_discount"] = out["promo_discount"].fillna(0.0)
-        return out
+        return with_promotions(targets, announced_by(promotions[(end > origin) & (start <= last)], origin))
 
     return known
 

@@ -9,14 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from contracts.keys import SKU_LOCATION, series_id
+from features.demand import order_demand, units_ordered
+from features.grid import make_grid
+from features.promotions import with_promotions
 from features.timeseries import ID, TARGET, TIME
-
-SERIES_KEYS = ("sku_id", "location_id")
-
-
-def series_id(frame: pd.DataFrame) -> pd.Series:
-    """``sku_id|location_id``: the demand series a row belongs to."""
-    return frame["sku_id"].astype(str) + "|" + frame["location_id"].astype(str)
 
 
 def most_recent(frame: pd.DataFrame, time_column: str, max_rows: int | None) -> pd.DataFrame:
@@ -47,64 +44,21 @@ def daily_demand(
     for name, frame, cols in (
         ("order_lines", order_lines, ["order_id", "sku_id", "location_id", "quantity"]),
         ("orders", orders, ["order_id", "order_time"]),
-        ("inventory_snapshots", snapshots, ["snapshot_date", *SERIES_KEYS]),
+        ("inventory_snapshots", snapshots, ["snapshot_date", *SKU_LOCATION]),
     ):
         missing = [c for c in cols if c not in frame.columns]
         if missing:
             raise ValueError(f"{name}: missing column(s) {missing}")
-    spans = snapshots.groupby(list(SERIES_KEYS))["snapshot_date"].agg(["min", "max"])
+    spans = snapshots.groupby(SKU_LOCATION)["snapshot_date"].agg(["min", "max"])
     if history_days is not None:
         spans["min"] = np.maximum(spans["min"], spans["max"] - pd.Timedelta(days=history_days - 1))
-    lengths = ((spans["max"] - spans["min"]).dt.days + 1).to_numpy()
-    grid = pd.DataFrame(
-        {
-            "sku_id": np.repeat(spans.index.get_level_values(0).to_numpy(), lengths),
-            "location_id": np.repeat(spans.index.get_level_values(1).to_numpy(), lengths),
-            TIME: np.repeat(spans["min"].to_numpy(), lengths)
-            + pd.to_timedelta(np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths), "D"),
-        }
-    )
-    day = order_lines[["order_id"]].merge(orders[["order_id", "order_time"]], on="order_id", how="left")
-    lines = pd.DataFrame(
-        {
-            "sku_id": order_lines["sku_id"].to_numpy(),
-            "location_id": order_lines["location_id"].to_numpy(),
-            TIME: pd.to_datetime(day["order_time"]).dt.floor("D").to_numpy(),
-            TARGET: order_lines["quantity"].to_numpy(dtype="float64"),
-        }
-    )
-    sums = lines.groupby(["sku_id", "location_id", TIME], as_index=False)[TARGET].sum()
-    out = grid.merge(sums, on=["sku_id", "location_id", TIME], how="left")
-    out[TARGET] = out[TARGET].fillna(0.0)
-    out = out.merge(promotion_days(promotions), on=["sku_id", "location_id", TIME], how="left")
-    out["promo_active"] = out["promo_discount"].notna().astype("float64")
-    out["promo_discount"] = out["promo_discount"].fillna(0.0)
-    out = out.merge(skus[["sku_id", "category"]], on="sku_id", how="left")
+    grid = make_grid(spans.reset_index(), tuple(SKU_LOCATION), "min", "max")
+    out = grid.frame().rename(columns={"date": TIME})
+    out[TARGET] = units_ordered(grid, order_demand(order_lines, orders))
     out.insert(0, ID, series_id(out))
-    return out.drop(columns=list(SERIES_KEYS)).sort_values([ID, TIME], ignore_index=True)
-
-
-def promotion_days(promotions: pd.DataFrame) -> pd.DataFrame:
-    """One row per SKU-location-day under promotion, with the deepest discount of that day.
-
-    Every promotion given counts: for what was known at a date, pass the ones announced by then.
-    """
-    columns = ["sku_id", "location_id", TIME, "promo_discount"]
-    if promotions.empty:
-        return pd.DataFrame(columns=columns).astype({TIME: "datetime64[ns]", "promo_discount": "float64"})
-    start = pd.to_datetime(promotions["start_date"]).to_numpy()
-    days = ((pd.to_datetime(promotions["end_date"]) - pd.to_datetime(promotions["start_date"])).dt.days + 1)
-    days = days.clip(lower=0).to_numpy()
-    offsets = np.arange(days.sum()) - np.repeat(np.cumsum(days) - days, days)
-    frame = pd.DataFrame(
-        {
-            "sku_id": np.repeat(promotions["sku_id"].to_numpy(), days),
-            "location_id": np.repeat(promotions["location_id"].to_numpy(), days),
-            TIME: np.repeat(start, days) + pd.to_timedelta(offsets, "D"),
-            "promo_discount": np.repeat(promotions["discount_pct"].to_numpy(dtype="float64"), days),
-        }
-    )
-    return frame.groupby(["sku_id", "location_id", TIME], as_index=False)["promo_discount"].max()
+    out = with_promotions(out, promotions)
+    out = out.merge(skus[["sku_id", "category"]], on="sku_id", how="left")
+    return out.drop(columns=SKU_LOCATION).sort_values([ID, TIME], ignore_index=True)
 
 
 def received_po_lines(purchase_orders: pd.DataFrame, skus: pd.DataFrame) -> pd.DataFrame:

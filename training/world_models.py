@@ -17,13 +17,14 @@ from typing import Any
 
 import pandas as pd
 
+from contracts.keys import DAY
 from features.timeseries import ID, TARGET, TIME
 from training.engine import DEFAULT_THREADS
 from training.forecasting.backtest import rolling_origin_backtest
 from training.forecasting.model import DemandForecaster
 from training.lead_time.baselines import quoted_baseline, supplier_quantile_baseline
 from training.lead_time.evaluate import open_at_cutoff_split, score_delays
-from training.lead_time.features import DAY, as_datetime
+from training.lead_time.features import as_datetime
 from training.lead_time.model import LeadTimeModel
 from training.recipes import (
     LEAD_TIME_INPUTS,

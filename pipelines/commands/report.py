@@ -296,8 +296,9 @@ def _horizon_demand(model: Any, promotions: pd.DataFrame, latest: pd.DataFrame, 
                     horizon: int) -> tuple[pd.DataFrame, str]:
     """Demand quantiles over the horizon: the demand champion's daily forecast from ``as_of`` where
     it has one, else the recent 28-day mean and s.d.; and a sentence saying which was used."""
+    from features.promotions import promotion_covariates
     from features.timeseries import ID, TIME
-    from reports.sections import horizon_demand, horizon_demand_from_daily, promotion_covariates
+    from reports.sections import horizon_demand, horizon_demand_from_daily
 
     history = horizon_demand(latest, horizon)
     fallback = "recent 28-day mean and s.d. (normal)"

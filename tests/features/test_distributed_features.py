@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from distributed import Client, LocalCluster
 
-from features.build import asof_feature_names, build_feature_tables
-from features.distributed import build_feature_tables_dask
+from features.build import REQUIRED_TABLES, asof_feature_names, build_feature_tables
+from features.distributed import ROW_ORDER, SMALL_TABLES, build_feature_tables_dask
 
 
 def _model_outputs(world: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -27,18 +27,8 @@ def test_dask_partitions_by_sku_give_the_pandas_result(world):
     forecasts, etas = _model_outputs(world)
     expected = build_feature_tables(world, forecasts=forecasts, po_etas=etas)
     assert expected.sku_location_features[asof_feature_names()].notna().any().all()
-    large = (
-        "inventory_snapshots",
-        "orders",
-        "order_lines",
-        "purchase_orders",
-        "asn_events",
-        "promotions",
-    )
-    tables = {
-        name: dd.from_pandas(frame, npartitions=2) if name in large else frame
-        for name, frame in world.items()
-    }
+    large = set(REQUIRED_TABLES) - set(SMALL_TABLES)
+    tables = {name: dd.from_pandas(frame, npartitions=2) if name in large else frame for name, frame in world.items()}
     with (
         LocalCluster(
             n_workers=2,
@@ -54,19 +44,7 @@ def test_dask_partitions_by_sku_give_the_pandas_result(world):
             tables, npartitions=4, forecasts=forecasts, po_etas=etas
         )  # more partitions than needed: some empty
     for name, frame in expected.as_dict().items():
-        keys = [
-            c
-            for c in (
-                "order_id",
-                "line_id",
-                "sku_id",
-                "location_id",
-                "supplier_id",
-                "date",
-                "snapshot_date",
-            )
-            if c in frame.columns
-        ]
+        keys = [c for c in ROW_ORDER if c in frame.columns]
         want = frame.sort_values(keys).reset_index(drop=True)
         have = getattr(got, name).sort_values(keys).reset_index(drop=True)
         pd.testing.assert_frame_equal(have, want, obj=name)

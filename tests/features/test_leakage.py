@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from features.build import SKU_LOCATION_KEYS, asof_feature_names, build_feature_tables
+from contracts.keys import SKU_LOCATION
+from features.build import asof_feature_names, build_feature_tables
 from features.feature_store import apply_definitions, historical_features
 from training.world_asof import asof_demand_forecasts, asof_po_etas
 
@@ -105,7 +106,7 @@ def test_model_output_features_as_of_t_ignore_later_rows(world, small_asof_job):
             forecasts=asof_demand_forecasts(tables, small_asof_job),
             po_etas=asof_po_etas(tables, small_asof_job),
         )
-        return built.sku_location_features[[*SKU_LOCATION_KEYS, "snapshot_date", *asof_feature_names()]]
+        return built.sku_location_features[[*SKU_LOCATION, "snapshot_date", *asof_feature_names()]]
 
     base, changed = features(world), features(_after(world, t))
     known = _as_of(base, "snapshot_date", t)

@@ -37,13 +37,6 @@ def test_coverage_counts_closed_interval() -> None:
     assert fm.interval_coverage(Y, bounds) == pytest.approx(2 / 4)
 
 
-def test_roc_auc_matches_pair_counting() -> None:
-    y = [0, 0, 1, 1, 1]
-    s = [0.1, 0.5, 0.5, 0.7, 0.2]
-    # pairs (pos, neg): 0.5>0.1 1, 0.5=0.5 0.5, 0.7 beats both 2, 0.2>0.1 1 -> 4.5 / 6
-    assert fm.roc_auc(y, s) == pytest.approx(4.5 / 6)
-
-
 def test_bad_inputs_are_rejected_with_a_reason() -> None:
     with pytest.raises(ValueError, match="NaN"):
         fm.mae([1.0, np.nan], [1.0, 2.0])

@@ -11,6 +11,7 @@ from training.lead_time.baselines import quoted_baseline, supplier_quantile_base
 from training.lead_time.evaluate import open_at_cutoff_split
 from training.lead_time.features import LeadTimeSpec
 from training.lead_time.model import LeadTimeModel
+from training.risk.metrics import roc_auc
 
 SPEC = LeadTimeSpec(
     id_col="id",
@@ -58,7 +59,7 @@ def test_model_learns_late_vendor_and_route_and_beats_vendor_baseline(make_scms)
     base_loss = fm.mean_pinball_loss(truth, base[["p10", "p50", "p90"]], quantiles=[0.1, 0.5, 0.9])
     assert model_loss < 0.9 * base_loss  # the route (ocean) is invisible to the vendor baseline
     assert 0.65 <= fm.interval_coverage(truth, pred[["p10", "p90"]]) <= 0.95
-    assert fm.roc_auc((truth > 0).astype(float), pred["p_late"]) > 0.75
+    assert roc_auc((truth > 0).astype(float), pred["p_late"]) > 0.75
     assert (
         pred["eta_p50"] >= test["scheduled_delivery_date"].to_numpy() - pd.Timedelta(days=30)
     ).all()

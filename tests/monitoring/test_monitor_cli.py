@@ -104,15 +104,21 @@ def _run(settings, *args: str):
     return CliRunner().invoke(app, ["monitor", "--out", str(settings.root / "report"), *args])
 
 
-@pytest.mark.slow
-def test_drifted_log_writes_report_and_summary_and_dry_run_names_the_model(served):
+def _dry_run_on_logged_lines(served, seed: int, delay_shift: float):
+    """Log 600 scored lines (supplier delays shifted by ``delay_shift``), then ``monitor --dry-run``:
+    the settings, the command's output and the summary it wrote."""
     settings, model = served
-    _log_scored_lines(settings, model, np.random.default_rng(1), 600, delay_shift=8.0)
+    _log_scored_lines(settings, model, np.random.default_rng(seed), 600, delay_shift=delay_shift)
     result = _run(settings, "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "would retrain backorder_risk (backorder train risk)" in result.output
-    assert "supplier_delay_mean_90" in result.output
-    summary = json.loads((settings.root / "report" / "summary.json").read_text())
+    return settings, result.output, json.loads((settings.root / "report" / "summary.json").read_text())
+
+
+@pytest.mark.slow
+def test_drifted_log_writes_report_and_summary_and_dry_run_names_the_model(served):
+    settings, output, summary = _dry_run_on_logged_lines(served, seed=1, delay_shift=8.0)
+    assert "would retrain backorder_risk (backorder train risk)" in output
+    assert "supplier_delay_mean_90" in output
     risk = summary["models"]["backorder_risk"]
     assert risk["drift"]["drifted_columns"] == ["supplier_delay_mean_90"]
     assert risk["drift"]["prediction_drifted"]
@@ -127,12 +133,8 @@ def test_drifted_log_writes_report_and_summary_and_dry_run_names_the_model(serve
 
 @pytest.mark.slow
 def test_unchanged_world_needs_no_retraining(served):
-    settings, model = served
-    _log_scored_lines(settings, model, np.random.default_rng(2), 600, delay_shift=0.0)
-    result = _run(settings, "--dry-run")
-    assert result.exit_code == 0, result.output
-    assert "no retraining needed" in result.output
-    summary = json.loads((settings.root / "report" / "summary.json").read_text())
+    _, output, summary = _dry_run_on_logged_lines(served, seed=2, delay_shift=0.0)
+    assert "no retraining needed" in output
     assert summary["retrain"] == [] and summary["decision"] == "no retraining needed"
     assert summary["models"]["backorder_risk"]["performance"]["pr_auc"] > 0
 

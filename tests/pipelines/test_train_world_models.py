@@ -10,26 +10,16 @@ from mlflow import MlflowClient
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from pipelines.commands.simulate import write_simulation
 from pipelines.commands.train import MissingPrerequisite, train_model
-from settings import load_settings
-from simulation import scenario_config
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(featured_world):
     """A 20-SKU, 240-day world with features built, applied and materialized; cwd = its root."""
     from features.build import TIMESTAMP
     from features.feature_store import apply_definitions, materialize
-    from pipelines.commands.features import write_feature_tables
 
-    root = tmp_path_factory.mktemp("train_world")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("BACKORDER_CONFIG", raising=False)
-        patch.chdir(root)
-        settings = load_settings(data_dir=root / "data")
-        write_simulation(scenario_config("baseline", seed=0, n_skus=20, n_days=240), settings.canonical_dir)
-        write_feature_tables(settings, horizon=14, forecasts=None)
+    with featured_world("train_world", n_skus=20) as settings:
         store = apply_definitions(settings)
         end = pd.read_parquet(settings.features_dir / "sku_location_features.parquet")[TIMESTAMP].max()
         materialize(store, end.to_pydatetime() - timedelta(days=30), end.to_pydatetime())

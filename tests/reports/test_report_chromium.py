@@ -23,7 +23,7 @@ ARTIFACTS = REPO / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
-def trained_world(tmp_path_factory):
+def trained_world(featured_world):
     """A 12-SKU, 240-day world with small sku_location_risk and demand champions.
 
     Trained through the same public steps as ``backorder train`` (``train_classifier``,
@@ -31,22 +31,13 @@ def trained_world(tmp_path_factory):
     day's features instead of a Feast point-in-time join (the same rows, without the store).
     """
     from features.build import sku_location_feature_names
-    from pipelines.commands.features import read_canonical_tables, write_feature_tables
-    from pipelines.commands.simulate import write_simulation
-    from settings import load_settings
-    from simulation import scenario_config
+    from pipelines.commands.features import read_canonical_tables
     from training.recipes import SKU_LOCATION_RISK, DemandJob
     from training.tracking import configure, log_training_run
     from training.world_datasets import daily_demand
     from training.world_models import train_classifier, train_demand
 
-    root = tmp_path_factory.mktemp("report_world")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("BACKORDER_CONFIG", raising=False)
-        patch.chdir(root)
-        settings = load_settings(data_dir=root / "data")
-        write_simulation(scenario_config("baseline", seed=0, n_skus=12, n_days=240), settings.canonical_dir)
-        write_feature_tables(settings, horizon=14, forecasts=None)
+    with featured_world("report_world", n_skus=12) as settings:
         tables = read_canonical_tables(
             settings.canonical_dir, ("order_lines", "orders", "promotions", "inventory_snapshots", "skus")
         )

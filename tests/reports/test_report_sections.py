@@ -143,11 +143,3 @@ def test_horizon_demand_sums_the_daily_forecast_and_scales_it_to_the_horizon():
     spread = sections.Z90 * np.sqrt(14 * (4.0 / (2 * sections.Z90)) ** 2)
     assert demand.loc[0, "demand_p90"] == pytest.approx(56.0 + spread)
     assert demand.loc[1].isna().all()  # no forecast for B: the caller falls back to history
-
-
-def test_promotions_reach_the_forecast_only_on_their_days():
-    promotions = pd.DataFrame({"sku_id": ["A"], "location_id": ["DC-1"], "start_date": [pd.Timestamp("2024-07-02")],
-                               "end_date": [pd.Timestamp("2024-07-03")], "discount_pct": [0.2]})
-    future = sections.promotion_covariates(promotions, ["A|DC-1", "B|DC-1"], pd.date_range("2024-07-01", periods=4))
-    assert future["promo_active"].tolist() == [0, 1, 1, 0, 0, 0, 0, 0]
-    assert future["promo_discount"].max() == 0.2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,12 @@ def _kaggle_frame(n: int, seed: int, label: bool) -> pd.DataFrame:
     return frame
 
 
+def _benchmark(train: Path, test: Path, out: Path, *options: str):
+    return CliRunner().invoke(
+        app, ["benchmark", "kaggle", "--train", str(train), "--test", str(test), "--out", str(out), *options]
+    )
+
+
 @pytest.mark.slow
 def test_benchmark_kaggle_writes_one_probability_per_test_row_in_order(tmp_path):
     train = tmp_path / "train.csv"
@@ -42,23 +49,7 @@ def test_benchmark_kaggle_writes_one_probability_per_test_row_in_order(tmp_path)
     out = tmp_path / "out" / "pred.parquet"
     _kaggle_frame(3000, 0, label=True).to_csv(train, index=False)
     _kaggle_frame(700, 1, label=False).to_parquet(test)
-    result = CliRunner().invoke(
-        app,
-        [
-            "benchmark",
-            "kaggle",
-            "--train",
-            str(train),
-            "--test",
-            str(test),
-            "--out",
-            str(out),
-            "--metrics-json",
-            str(tmp_path / "metrics.json"),
-            "--seeds",
-            "1",
-        ],
-    )
+    result = _benchmark(train, test, out, "--metrics-json", str(tmp_path / "metrics.json"), "--seeds", "1")
     assert result.exit_code == 0, result.output
     pred = pd.read_parquet(out)
     assert list(pred.columns) == ["row", "probability"]
@@ -72,18 +63,6 @@ def test_benchmark_kaggle_writes_one_probability_per_test_row_in_order(tmp_path)
 def test_benchmark_kaggle_rejects_train_without_label(tmp_path):
     train = tmp_path / "train.csv"
     _kaggle_frame(50, 0, label=False).to_csv(train, index=False)
-    result = CliRunner().invoke(
-        app,
-        [
-            "benchmark",
-            "kaggle",
-            "--train",
-            str(train),
-            "--test",
-            str(train),
-            "--out",
-            str(tmp_path / "p.parquet"),
-        ],
-    )
+    result = _benchmark(train, train, tmp_path / "p.parquet")
     assert result.exit_code == 2
     assert "went_on_backorder" in result.output

@@ -23,6 +23,18 @@ def test_roc_auc_counts_correctly_ordered_pairs():
     assert roc_auc(Y, S) == pytest.approx(5 / 6)
 
 
+def test_roc_auc_counts_a_tied_pair_as_half():
+    y = [0, 0, 1, 1, 1]
+    s = [0.1, 0.5, 0.5, 0.7, 0.2]
+    # pairs (pos, neg): 0.5>0.1 1, 0.5=0.5 0.5, 0.7 beats both 2, 0.2>0.1 1 -> 4.5 / 6
+    assert roc_auc(y, s) == pytest.approx(4.5 / 6)
+
+
+def test_roc_auc_is_undefined_with_one_class():
+    assert np.isnan(roc_auc([1, 1, 1], [0.2, 0.5, 0.9]))
+    assert np.isnan(roc_auc([0, 0], [0.2, 0.5]))
+
+
 def test_pr_auc_is_average_precision_at_each_positive():
     # precision at the positives' ranks: 1/1 and 2/3; mean = (1 + 2/3) / 2.
     assert pr_auc(Y, S) == pytest.approx((1 + 2 / 3) / 2)

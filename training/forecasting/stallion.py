@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from contracts.keys import series_id
 from features.timeseries import ID, TARGET, TIME, LagFeatureSpec
 from training.forecasting.backtest import rolling_origin_backtest
 from training.forecasting.baselines import baseline_forecasts
@@ -34,7 +35,7 @@ def _keys(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     if dates.isna().any():
         raise ValueError(f"{name}: column 'date' has {int(dates.isna().sum())} unparsable value(s)")
     out["date"] = dates.dt.to_period("M").dt.to_timestamp()
-    out[ID] = out["agency"] + "|" + out["sku"]
+    out[ID] = series_id(out, ("agency", "sku"))
     out[TIME] = out["date"]
     return out
 

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from training.lead_time.features import DAY, LeadTimeSpec, coerce_po_lines
+from contracts.keys import DAY
+from training.lead_time.features import LeadTimeSpec, coerce_po_lines
 from training.lead_time.model import LeadTimeModel
 from training.splits import latest_refit
 

@@ -7,6 +7,7 @@ import pandas as pd
 
 from training import forecast_metrics as fm
 from training.lead_time.features import LeadTimeSpec, as_datetime
+from training.risk.metrics import roc_auc
 
 QUANTILES = (0.1, 0.5, 0.9)
 
@@ -32,6 +33,6 @@ def score_delays(delay: np.ndarray, pred: pd.DataFrame) -> dict[str, float]:
         "mae_p50": fm.mae(delay, quant[:, 1]),
         "coverage_80": fm.interval_coverage(delay, quant[:, [0, 2]]),
         "late_share": float(late.mean()),
-        "late_auc": fm.roc_auc(late, p_late),
+        "late_auc": roc_auc(late, p_late),
         "late_brier": float(np.mean((p_late - late) ** 2)),
     }

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-DAY = np.timedelta64(1, "D")
+from contracts.keys import DAY
 
 
 @dataclass(frozen=True)

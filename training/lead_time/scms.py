@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from contracts.keys import DAY
 from training.lead_time.baselines import quoted_baseline, supplier_quantile_baseline
 from training.lead_time.evaluate import open_at_cutoff_split, score_delays
-from training.lead_time.features import DAY, LeadTimeSpec, as_datetime
+from training.lead_time.features import LeadTimeSpec, as_datetime
 from training.lead_time.model import LeadTimeModel
 
 ID_COL, VENDOR, SCHEDULED, DELIVERED = (

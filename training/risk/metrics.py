@@ -27,7 +27,7 @@ def _arrays(y_true: object, y_score: object) -> tuple[np.ndarray, np.ndarray]:
 def roc_auc(y_true: object, y_score: object) -> float:
     """Probability that a random positive is scored above a random negative (NaN if one class)."""
     y, s = _arrays(y_true, y_score)
-    if y.min(initial=0) == y.max(initial=0):
+    if len(y) == 0 or y.min() == y.max():
         return float("nan")
     return float(roc_auc_score(y, s))
 

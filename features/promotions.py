@@ -1,0 +1,58 @@
+"""Promotions as the demand model's known covariates: ``promo_active`` and ``promo_discount``.
+
+A series-day is under promotion when a promotion of its SKU-location runs that day (start and end
+days included); its discount is the deepest of those promotions, 0 on days without one. Training,
+the as-of replay, serving and the report all take the covariates from here, so the model sees the
+same values when it is fitted and when it forecasts. What was known at a date is the promotions
+announced by then (``announced_by``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from contracts.keys import SKU_LOCATION, series_id
+from features.timeseries import ID, TIME
+
+PROMOTION_COVARIATES = ("promo_active", "promo_discount")
+
+
+def announced_by(promotions: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """The promotions announced on or before ``day``: what a forecast made that day may know."""
+    return promotions[pd.to_datetime(promotions["announced_date"]) <= day]
+
+
+def with_promotions(targets: pd.DataFrame, promotions: pd.DataFrame) -> pd.DataFrame:
+    """``targets`` (rows with ``unique_id, ds``) with ``promo_discount`` and ``promo_active``."""
+    out = targets.merge(_deepest_discount(promotions), on=[ID, TIME], how="left")
+    out["promo_active"] = out["promo_discount"].notna().astype("float64")
+    out["promo_discount"] = out["promo_discount"].fillna(0.0)
+    return out
+
+
+def promotion_covariates(promotions: pd.DataFrame, series: Iterable[str], days: pd.DatetimeIndex) -> pd.DataFrame:
+    """``unique_id, ds, promo_active, promo_discount`` for every series and day of ``days``."""
+    ids = np.asarray(list(series), dtype=object)
+    grid = pd.DataFrame({ID: np.repeat(ids, len(days)), TIME: np.tile(days.to_numpy(), len(ids))})
+    return with_promotions(grid, promotions)[[ID, TIME, *PROMOTION_COVARIATES]]
+
+
+def _deepest_discount(promotions: pd.DataFrame) -> pd.DataFrame:
+    """One row per series-day under promotion: ``unique_id, ds, promo_discount`` (the deepest)."""
+    columns = [ID, TIME, "promo_discount"]
+    if promotions.empty:
+        return pd.DataFrame(columns=columns).astype({ID: object, TIME: "datetime64[ns]", "promo_discount": "float64"})
+    start = pd.to_datetime(promotions["start_date"])
+    days = ((pd.to_datetime(promotions["end_date"]) - start).dt.days + 1).clip(lower=0).to_numpy()
+    offsets = np.arange(days.sum()) - np.repeat(np.cumsum(days) - days, days)
+    frame = pd.DataFrame(
+        {
+            ID: np.repeat(series_id(promotions[SKU_LOCATION]).to_numpy(), days),
+            TIME: np.repeat(start.to_numpy(), days) + pd.to_timedelta(offsets, "D"),
+            "promo_discount": np.repeat(promotions["discount_pct"].to_numpy(dtype="float64"), days),
+        }
+    )
+    return frame.groupby([ID, TIME], as_index=False)["promo_discount"].max()
