@@ -43,7 +43,7 @@ class RiskConfig:
     positive_weight: float = POSITIVE_WEIGHT
     refit_on_all_rows: bool = True
     # Refit with the early-stopping rounds times refit rows / training rows (else the same rounds;
-    # the world models keep them: their serving latency was measured with those trees).
+    # the world models keep them, so a refit does not grow the trees the service runs).
     scale_refit_rounds: bool = False
     rule_column: str = "projected_stock_at_lead_time"  # the rule baseline's projected stock
     feature_views: tuple[tuple[str, ...], ...] | None = None  # see BoosterClassifier

@@ -41,9 +41,9 @@ class AsOfJob:
     ``forecast_every_days`` is both the spacing of forecast origins and how many days ahead each
     origin's forecast is kept, so every day gets exactly one forecast (at most the demand horizon).
     ``forecast_quantiles`` must include 0.5 (the ``forecast`` column). Demand refits dominate the
-    cost (about 27 s of CPU each on the default world); on that world refitting every 91 instead of
-    182 days gave the same forecast WAPE (0.805 against 0.806), so the default is the cheaper one.
-    Lead-time refits cost about 1 s: monthly keeps up with drifting suppliers.
+    cost; refitting twice as often does not improve the forecasts on the default world
+    (docs/benchmarks.md), so the default is the cheaper spacing. Lead-time refits are cheap:
+    monthly keeps up with drifting suppliers.
     """
 
     demand: DemandJob = field(default_factory=DemandJob)

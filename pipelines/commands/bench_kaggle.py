@@ -4,16 +4,13 @@ Trains the backorder-risk model with the project's own training path on a Kaggle
 and scores another one. Kaggle rows carry no timestamp, so folds are contiguous blocks of the
 TRAIN row order (70% train, 10% early stopping, 10% calibration, 10% test); the printed metrics
 are on that last block only. The final model is refitted on all TRAIN rows with the number of
-rounds found by early stopping scaled by the rows (all rows / training fold, 1/0.7): on both
-directions of the cross-check and three seed sets, PR-AUC +0.004-0.007 and ROC-AUC -0.0006 to
-+0.0011 against the same rounds, Brier score a little lower (README).
+rounds found by early stopping scaled by the rows (all rows / training fold, 1/0.7), the usual
+rule: more rows need more rounds for the same fit.
 
 The model averages two feature views, all features and the raw Kaggle columns only, with
 positives weighted 3 and trees of up to 31 leaves (``KAGGLE_VIEWS``, ``KAGGLE_POSITIVE_WEIGHT``,
-``KAGGLE_TREE_PARAMS``): on both directions of the cross-check
-(``benchmarks/kaggle_crosscheck.py``, three seed sets each) this, with the current features,
-raised PR-AUC by 0.012-0.018 and ROC-AUC by 0.0006-0.0025 over one view of 15-leaf trees with
-weight 10 (README).
+``KAGGLE_TREE_PARAMS``), chosen on both directions of the cross-check of
+``benchmarks/kaggle_crosscheck.py`` (docs/benchmarks.md).
 """
 
 from __future__ import annotations

@@ -103,7 +103,7 @@ def train_world_models(
     # from P10/P50/P90 (biased by world, see ``DemandSpec.mean_objective``).
     forecaster = DemandForecaster(replace(demand_spec(job), mean_objective="tweedie")).fit(demand)
     # The policy follows each supplier's current state with its tracking signal, so the lead-time
-    # quantiles describe a supplier in its normal state (docs/decisions.md, issue 7).
+    # quantiles describe a supplier in its normal state (docs/decisions.md).
     lead_time = LeadTimeModel(
         LEAD_TIME_SPEC, num_boost_round=settings.lead_time_rounds, typical_supplier_offsets=True
     ).fit(lines)
