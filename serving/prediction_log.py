@@ -4,12 +4,12 @@ SQLite in WAL mode: each request's lines are one transaction, committed before t
 sent, so a killed process loses nothing it has answered for (the commit is in the operating
 system's hands) and a reader in another process sees every committed line. ``sync="normal"`` (the
 default) leaves flushing to disk to WAL checkpoints; ``sync="full"`` also fsyncs every commit, so
-that a power cut loses nothing either, at about a millisecond per request. Inputs, features and
+that a power cut loses nothing either, at a small cost per request. Inputs, features and
 outputs are stored as JSON text so a model with new features needs no schema change.
 
 Checkpoints (copying the WAL into the database file, with its fsync) run on a background thread
-every ``checkpoint_seconds``, not in the request that crosses SQLite's auto-checkpoint size: there
-one append in about 80 paid 9-11 ms for it (append p99 9.2 ms; 1.2 ms with the thread).
+every ``checkpoint_seconds``, not in the request that crosses SQLite's auto-checkpoint size, so
+no request pays for a checkpoint.
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ class Scorer:
     thresholds: tuple[float, float] = (0.2, 0.5)
     n_reasons: int = 3
     # After a failed online read, answer 503 at once for this many seconds instead of waiting on
-    # the store's connection retries for every request (a Redis client retried for 5.5 s).
+    # the store's connection retries (seconds for a Redis client) for every request.
     store_retry_seconds: float = 5.0
     _names: list[str] = field(init=False, repr=False)
     _columns: pd.Index = field(init=False, repr=False)
@@ -90,10 +90,8 @@ class Scorer:
         self._names = [str(n) for n in names]
         self._columns = pd.Index(self._names)
         # Threads start on first submit. The request's own thread decides the actions meanwhile, so
-        # TreeSHAP gets the other cores, one job each. On 2 cores, per order in-process, taking
-        # turns: one job 8.6 ms p50; 2, 3, 4, 6 or 8 jobs, the request's thread running those no
-        # helper had started once it had decided: 8.4-9.1 ms (two threads of TreeSHAP here ran
-        # only 1.34x faster than one).
+        # TreeSHAP gets the other cores, one job each; cutting it into more jobs than helper
+        # threads did not shorten the request.
         threads = max((os.cpu_count() or 1) - 1, 1)
         self._explainer = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="treeshap")
         self._explain = contribution_tasks(self.risk_model, threads)

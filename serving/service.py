@@ -74,7 +74,7 @@ app = FastAPI(
 )
 # How long a thread may hold the GIL while another waits for it (Python's default: 5 ms). A request
 # hands the GIL back and forth between the event loop, a route's pool thread and the TreeSHAP
-# threads; at 5 ms each hand-over could add that much to it (in-process p90 24.4 -> 21.5 ms here).
+# threads; with the default interval each hand-over could add up to 5 ms to the request.
 GIL_SWITCH_SECONDS = 0.0005
 
 bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer <key>`.")
@@ -199,9 +199,9 @@ class RiskService:
     def __init__(self) -> None:
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
         app.state.runtime = type(self).runtime_factory()
-        # What start-up loaded (models, Feast registry, framework: ~530k objects) lives as long as
-        # the process; frozen, the collector stops scanning it, and a full collection no longer
-        # pauses a request for ~0.3 s.
+        # What start-up loaded (models, Feast registry, framework: hundreds of thousands of objects)
+        # lives as long as the process; frozen, the collector stops scanning it, so a full
+        # collection no longer pauses the request that triggers it.
         gc.collect()
         gc.freeze()
 
@@ -216,9 +216,9 @@ class RiskService:
         """BentoML's Prometheus text plus this service's counters (see Runtime.metrics_text)."""
         return content + self.runtime.metrics_text()
 
-    # On the event loop, not the thread pool: one order is ~10 ms of mostly GIL-bound work, and the
-    # hand-over to a pool thread and back cost more than it let overlap (8 clients: 61-68 -> 81-107
-    # req/s, p50 about 8% lower; docs/serving.md). TreeSHAP still runs on the Scorer's threads.
+    # On the event loop, not the thread pool: one order is a short burst of mostly GIL-bound work,
+    # and the hand-over to a pool thread and back costs more than it lets overlap (docs/serving.md).
+    # TreeSHAP still runs on the Scorer's threads.
     @app.post("/v1/score", response_model=ScoreOut, tags=["oms"])
     async def score(self, order: OrderIn, runtime: Annotated[Runtime, Depends(role("oms"))]) -> Response:
         """Backorder risk, promise date, reasons and recommended action for each line."""

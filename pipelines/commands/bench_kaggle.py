@@ -2,7 +2,7 @@
 
 Trains the Kaggle backorder model (``training.risk.kaggle``, recipe ``training.recipes.KAGGLE_RISK``)
 on a Kaggle-schema file and scores another one; prints the held-out metrics of the model and its
-baselines (the last 10% of TRAIN row order). The cross-check behind the recipe is in the README.
+baselines (the last 10% of TRAIN row order). The cross-check behind the recipe: docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -3,11 +3,11 @@
 Why: a global model trained on a short window learns that window's drift as a permanent level.
 The demand forecaster sees every series relative to its trailing 28-day mean and knows its
 category, so the seasonal slope of a category during the training window (rising or falling
-against its own trailing mean) becomes a constant bias afterwards: 0.86-1.04 of actual demand by
-category on the simulator's tuning worlds. The planner's standard remedy is a tracking signal:
+against its own trailing mean) becomes a constant bias afterwards, different for each category.
+The planner's standard remedy is a tracking signal:
 the ratio of actual to forecast demand over the last weeks, pooled per group (here, category) so
-that it measures the shared level and not one series' noise (a per-series ratio was tried and
-rejected: too noisy, it inflated stock by a quarter), and clipped so a freak week cannot swing it.
+that it measures the shared level and not one series' noise (a per-series ratio is too noisy and
+inflates stock), and clipped so a freak week cannot swing it.
 """
 
 from __future__ import annotations

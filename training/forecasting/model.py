@@ -14,8 +14,8 @@ demand, whose mean is then shifted to a median by the conformal step. Bounds are
 split conformal calibration on the last ``horizon`` origins, then the booster is refitted on all
 data with the early-stopped number of rounds. The conformal unit is each row's predicted
 P10-P90 width (normalised CQR) and offsets are fitted per demand class (smooth, erratic,
-intermittent, lumpy; Mondrian CQR): one pooled correction over-widened smooth series to fix
-erratic ones (Stallion backtest: pinball 93 vs 73 without correction, at 82% vs 56% coverage).
+intermittent, lumpy; Mondrian CQR): one pooled correction over-widens smooth series to fix
+erratic ones.
 
 Why an optional mean booster (``mean_objective``): inventory planning needs expected demand, and
 for skewed daily counts the median is far below the mean (about half of it in the simulator's
@@ -47,8 +47,8 @@ from features.timeseries import (
 from training.engine import ModelSpec, fit_lightgbm
 from training.forecasting.conformal import apply_conformal_offsets, fit_conformal_offsets
 
-# One OpenMP thread: on a shared 2-core machine two threads spin-wait against other processes
-# and ran 13x slower in our measurements; override through ``params`` on a dedicated host.
+# One OpenMP thread: on a shared machine OpenMP threads spin-wait against other processes and
+# the fit slows down far more than it gains; override through ``params`` on a dedicated host.
 _THREADS = {"num_threads": 1}
 
 

@@ -3,8 +3,8 @@
 Quantile boosters for the delay in days and a binary booster for "arrives after its scheduled
 date", trained on lines delivered by the cut-off (one row each). The lines scheduled in the last
 fifth of the history form a later-in-time fold used for early stopping and split-conformal
-correction of the quantiles; the boosters are then refitted on all lines. (A landmark design,
-re-describing every line at many past cut-offs, was tried and scored worse on SCMS.) Two facts
+correction of the quantiles; the boosters are then refitted on all lines. (One row per line, not
+a landmark design re-describing every line at many past cut-offs, which fits SCMS worse.) Two facts
 known at the cut-off are imposed exactly: a line still open then arrives after it, so its delay is
 at least ``cutoff - scheduled + 1`` days and, if already due, it is late for sure.
 """

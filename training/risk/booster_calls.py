@@ -2,8 +2,8 @@
 
 Why: ``Booster.predict`` runs Python around four native calls (iteration count, class count,
 output size, then the prediction). On a helper thread each of them waits for the GIL that the
-thread which submitted the job holds: in the service, TreeSHAP jobs started 1.2-1.4 ms after they
-were submitted (docs/serving.md). ``prepared_predict`` does that Python part on the caller's thread
+thread which submitted the job holds, so in the service a TreeSHAP job would start late while the
+request's thread works. ``prepared_predict`` does that Python part on the caller's thread
 and leaves the job a single ctypes call, which releases the GIL for its whole length.
 
 It calls LightGBM's C API through the Python package's own library handle (``lightgbm.basic``),

@@ -6,7 +6,7 @@ The average raw score of the boosters is calibrated on the calibration fold. Ave
 seeds with row/feature bagging lowers variance, which matters more than depth with ~1% positives.
 Feature views go further the same way: boosters fitted on different column subsets (say, raw
 quantities and derived ratios) split the data along different paths, and their average ranks
-better than either (the Kaggle benchmark, docs in the README).
+better than either (the Kaggle benchmark, docs/benchmarks.md).
 """
 
 from __future__ import annotations
