@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from settings import Settings, load_settings
+from settings.third_party_output import KNOWN_WARNINGS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -20,6 +21,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="folder of the public data sets (default: ../shared/data next to the repository)",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The known third-party warnings are ignored here as in the commands; any other one fails."""
+    for known in KNOWN_WARNINGS:
+        config.addinivalue_line("filterwarnings", known.pytest_filter())
 
 
 @pytest.hookimpl(tryfirst=True)
