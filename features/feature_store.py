@@ -27,7 +27,9 @@ from features.feast_repo.definitions import FEATURE_SERVICES, definitions
 from features.order_line import request_features
 from features.sqlite_online_store import STORE_TYPE as SQLITE_STORE_TYPE
 from settings import Settings
+from settings.third_party_output import silence_known_warnings
 
+silence_known_warnings()  # feast's import puts a "once" DeprecationWarning filter before the known ones
 ROW_ID = "_row_id"
 
 

@@ -21,6 +21,9 @@ from pipelines.commands import (
     simulate,
     train,
 )
+from settings.third_party_output import quiet_third_party_output
+
+quiet_third_party_output()
 
 app = typer.Typer(
     name="backorder",

@@ -7,6 +7,7 @@ refuses to start, so a forgotten setting cannot open a real deployment.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -50,7 +51,7 @@ class KeyRing:
                     f"allow_dev_key: the development key is refused in the {profile!r} profile; "
                     "set allow_dev_key=false and configure api_keys"
                 )
-            logger.warning("accepting the development API key %r with all roles", DEV_KEY)
+            warn_dev_key_accepted()
             keys[DEV_KEY] = list(ROLES)
         return cls(keys)
 
@@ -66,6 +67,12 @@ class KeyRing:
         if role not in roles:
             raise AuthError(403, f"this key lacks the {role!r} role (it has {sorted(roles)})")
         return roles
+
+
+@functools.cache
+def warn_dev_key_accepted() -> None:
+    """Warn that the development key is accepted, once per process however often keys reload."""
+    logger.warning("accepting the development API key %r with all roles", DEV_KEY)
 
 
 def _digest(key: str) -> bytes:

@@ -51,7 +51,9 @@ from serving.schemas import (
 )
 from serving.scoring import FeatureStoreUnavailable, InvalidLines, line_columns
 from settings import load_settings
+from settings.third_party_output import quiet_third_party_output
 
+quiet_third_party_output()  # the service process is an entry point of its own (`bentoml serve`)
 logger = logging.getLogger(__name__)
 
 ERRORS = {

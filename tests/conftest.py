@@ -1,4 +1,4 @@
-"""Shared pytest fixtures: an isolated settings object per test, pointing at tmp_path."""
+"""Shared pytest fixtures: an isolated settings object per test, and the public data sets."""
 
 from __future__ import annotations
 
@@ -9,9 +9,47 @@ from pathlib import Path
 import pytest
 
 from settings import Settings, load_settings
+from settings.third_party_output import KNOWN_WARNINGS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+DEFAULT_SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--shared-data",
+        default=str(DEFAULT_SHARED_DATA),
+        metavar="DIR",
+        help="folder of the public data sets (default: ../shared/data next to the repository)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The known third-party warnings are ignored here as in the commands; any other one fails."""
+    for known in KNOWN_WARNINGS:
+        config.addinivalue_line("filterwarnings", known.pytest_filter())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that reads the public data sets carries the ``shared_data`` marker."""
+    for item in items:
+        if "shared_data" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.shared_data)
+
+
+@pytest.fixture(scope="session")
+def shared_data(request: pytest.FixtureRequest) -> Callable[[str], Path]:
+    """The path of a public data set (relative to --shared-data); skips the test naming it if absent."""
+    root = Path(request.config.getoption("--shared-data")).resolve()
+
+    def locate(relative: str) -> Path:
+        path = root / relative
+        if not path.exists():
+            pytest.skip(f"needs the public data set {relative!r}: {path} is missing (see --shared-data)")
+        return path
+
+    return locate
 
 
 @pytest.fixture

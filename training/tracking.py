@@ -30,6 +30,8 @@ REFERENCE_DIR, REFERENCE_FILE = "reference", "reference.parquet"
 
 # Requirements written with each model, instead of MLflow's slow and noisy inference.
 _MODEL_REQUIREMENTS = ["lightgbm", "scikit-learn", "pandas", "numpy", "joblib"]
+# Models are logged from code (that file defines the pyfunc model), not as pickled Python objects.
+_MODEL_CODE = Path(__file__).with_name("estimator_pyfunc.py")
 
 
 @dataclass(frozen=True)
@@ -59,20 +61,6 @@ def frame_fingerprint(frame: pd.DataFrame) -> str:
     digest = hashlib.sha256(hashed.tobytes())
     digest.update(",".join(map(str, frame.columns)).encode())
     return digest.hexdigest()[:16]
-
-
-class _PickledModel(mlflow.pyfunc.PythonModel):
-    """Serves any fitted estimator of the project (booster, calibrated wrapper, forecaster).
-
-    The estimator's own ``predict_proba`` (classifiers) or ``predict`` is what pyfunc calls, so
-    the registry serves exactly the object that was evaluated.
-    """
-
-    def load_context(self, context: mlflow.pyfunc.PythonModelContext) -> None:
-        self.model = joblib.load(context.artifacts["estimator"])
-
-    def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None) -> Any:
-        return predict_scores(self.model, model_input)
 
 
 def configure(tracking_uri: str, artifact_root: Path, experiment: str) -> str:
@@ -134,7 +122,7 @@ def log_training_run(
             signature = infer_signature(example, predict_scores(estimator, example))
             info = mlflow.pyfunc.log_model(
                 name="model",
-                python_model=_PickledModel(),
+                python_model=str(_MODEL_CODE),
                 artifacts={"estimator": str(path)},
                 signature=signature,
                 input_example=example,

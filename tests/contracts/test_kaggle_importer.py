@@ -11,8 +11,6 @@ import pytest
 from contracts.errors import ContractError
 from contracts.kaggle import FLAG_COLUMNS, QUANTITY_COLUMNS, read_kaggle
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "backorder_kaggle_v2"
-
 HEADER = ["sku", *QUANTITY_COLUMNS, *FLAG_COLUMNS, "went_on_backorder"]
 
 
@@ -69,9 +67,8 @@ def test_bad_flag_value_is_named_with_column_and_row(tmp_path):
         read_kaggle(path)
 
 
-@pytest.mark.shared_data
-def test_shared_ten_percent_sample_imports_with_published_counts():
-    table = read_kaggle(SHARED / "train_sample_10pct_stratified.parquet")
+def test_shared_ten_percent_sample_imports_with_published_counts(shared_data):
+    table = read_kaggle(shared_data("backorder_kaggle_v2/train_sample_10pct_stratified.parquet"))
     assert len(table) == 168_786
     assert int(table["went_on_backorder"].sum()) == 1_129
     assert (table["perf_6_month_avg"].dropna() >= 0).all()

@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 runner = CliRunner()
 
 
@@ -113,9 +112,8 @@ def test_scms_command_survives_a_tiny_history(tmp_path: Path, make_scms, scms_ou
 
 
 @pytest.mark.slow
-@pytest.mark.shared_data
-def test_scms_on_a_real_slice(tmp_path: Path, scms_outcomes) -> None:
-    source = SHARED / "scms_delivery_history" / "SCMS_Delivery_History_Dataset_20150929.parquet"
+def test_scms_on_a_real_slice(tmp_path: Path, scms_outcomes, shared_data) -> None:
+    source = shared_data("scms_delivery_history/SCMS_Delivery_History_Dataset_20150929.parquet")
     lines = pd.read_parquet(source)
     cutoff = pd.Timestamp("2012-01-01")
     train = lines[lines["delivered_to_client_date"] <= cutoff]
@@ -141,15 +139,13 @@ def test_scms_on_a_real_slice(tmp_path: Path, scms_outcomes) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.shared_data
-def test_stallion_on_a_real_slice(tmp_path: Path) -> None:
-    folder = SHARED / "stallion_demand"
-    train = pd.read_parquet(folder / "stallion_train_2013-01_2017-06.parquet")
+def test_stallion_on_a_real_slice(tmp_path: Path, shared_data) -> None:
+    train = pd.read_parquet(shared_data("stallion_demand/stallion_train_2013-01_2017-06.parquet"))
     train = train[train["agency"].isin(["Agency_01", "Agency_02", "Agency_03", "Agency_05"])]
     cut = pd.Timestamp("2016-12-01")
     hist, hidden = train[train["date"] <= cut], train[train["date"] > cut]
     future_cols = pd.read_parquet(
-        folder / "stallion_future_known_covariates_2017-07_2017-12.parquet"
+        shared_data("stallion_demand/stallion_future_known_covariates_2017-07_2017-12.parquet")
     ).columns
     hist.to_parquet(tmp_path / "train.parquet")
     hidden[list(future_cols)].to_parquet(tmp_path / "future.parquet")

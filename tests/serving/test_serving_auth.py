@@ -7,7 +7,7 @@ import logging
 import pytest
 from serving_helpers import auth, order
 
-from serving.auth import DEV_KEY, AuthError, KeyRing
+from serving.auth import DEV_KEY, AuthError, KeyRing, warn_dev_key_accepted
 from serving.runtime import build_runtime
 from settings import load_settings
 
@@ -38,14 +38,17 @@ def test_each_endpoint_admits_only_its_role(client, method, path, body, allowed)
             assert "role" in r.json()["error"]
 
 
-def test_dev_key_has_all_roles_in_the_embedded_profile_with_a_warning(
+def test_dev_key_has_all_roles_in_the_embedded_profile_with_one_warning(
     service_settings, components, caplog
 ):
+    warn_dev_key_accepted.cache_clear()
     with caplog.at_level(logging.WARNING, logger="serving.auth"):
-        runtime = build_runtime(service_settings, components)
-    assert "development API key" in caplog.text
-    for role in ("oms", "planner", "admin"):
-        assert role in runtime.keyring.check(f"Bearer {DEV_KEY}", role)
+        runtimes = [build_runtime(service_settings, components) for _ in range(2)]
+    warnings = [r for r in caplog.records if r.name == "serving.auth" and r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and DEV_KEY in warnings[0].getMessage()  # once per process
+    for runtime in runtimes:
+        for role in ("oms", "planner", "admin"):
+            assert role in runtime.keyring.check(f"Bearer {DEV_KEY}", role)
 
 
 def test_production_refuses_to_start_with_the_dev_key(tmp_path, components):

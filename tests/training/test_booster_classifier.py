@@ -15,7 +15,9 @@ from training.splits import ordered_split
 FEATURES = ("projected_stock", "noise")
 
 
-def _fitted() -> tuple[BoosterClassifier, pd.DataFrame]:
+@pytest.fixture(scope="module")
+def fitted() -> tuple[BoosterClassifier, pd.DataFrame]:
+    """One fit shared by the tests that only read the model (refit returns a new one)."""
     rng = np.random.default_rng(5)
     n = 6000
     X = pd.DataFrame({"projected_stock": rng.normal(0, 50, n), "noise": rng.normal(size=n)})
@@ -31,16 +33,16 @@ def _fitted() -> tuple[BoosterClassifier, pd.DataFrame]:
     return model, X
 
 
-def test_contributions_add_up_to_the_score_for_requests_and_batches():
-    model, X = _fitted()
+def test_contributions_add_up_to_the_score_for_requests_and_batches(fitted):
+    model, X = fitted
     for rows in (X.head(10), X.head(SMALL_BATCH_ROWS + 100)):  # one thread, then all threads
         contrib = model.contributions(rows)
         assert contrib.shape == (len(rows), len(FEATURES) + 1)  # bias last
         np.testing.assert_allclose(contrib.sum(axis=1), model.decision_function(rows), atol=1e-9)
 
 
-def test_contribution_plan_jobs_run_on_threads_and_add_up_to_the_contributions():
-    model, X = _fitted()
+def test_contribution_plan_jobs_run_on_threads_and_add_up_to_the_contributions(fitted):
+    model, X = fitted
     rows = X.head(10)
     sizes = [model._iterations(b, k) for k, b in enumerate(model.boosters_)]
     for n_jobs in (1, 2, 3):
@@ -52,8 +54,8 @@ def test_contribution_plan_jobs_run_on_threads_and_add_up_to_the_contributions()
         np.testing.assert_allclose(np.sum(parts, axis=0), model.contributions(rows), atol=1e-12)
 
 
-def test_riskier_stock_positions_get_higher_probabilities():
-    model, _ = _fitted()
+def test_riskier_stock_positions_get_higher_probabilities(fitted):
+    model, _ = fitted
     rows = pd.DataFrame({"projected_stock": [-150.0, 0.0, 150.0], "noise": [0.0, 0.0, np.nan]})
     p = model.predict_proba(rows)[:, 1]
     assert p[0] > p[1] > p[2] - 1e-9
@@ -95,8 +97,8 @@ def test_a_feature_view_outside_the_model_is_refused():
         model.fit(X, [True, False], validation=(X, [True, False]), calibration=(X, [True, False]))
 
 
-def test_refit_on_more_rows_can_grow_the_early_stopping_rounds_in_proportion():
-    model, X = _fitted()
+def test_refit_on_more_rows_can_grow_the_early_stopping_rounds_in_proportion(fitted):
+    model, X = fitted
     y = (X["projected_stock"] < -60).to_numpy()
     same = model.refit(X, y)
     scaled = model.refit(X, y, rounds_scale=1.5)

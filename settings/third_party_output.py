@@ -1,0 +1,95 @@
+"""Known warnings and progress bars of the pinned third-party stack, declared once.
+
+``quiet_third_party_output()`` runs first thing in each process entry point (the ``backorder``
+command, the scoring service); ``tests/conftest.py`` turns the same list into pytest filters,
+so the test run (``filterwarnings = error``) and the commands silence exactly the same things.
+Each entry names the upstream cause; remove it when the pin moves past the fix.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import warnings
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class KnownWarning:
+    """A third-party warning the project cannot fix by changing its own calls."""
+
+    category: str  # dotted name of the warning class
+    message: str = ""  # regular expression matched against the start of the message
+    module: str = ""  # regular expression matched against the start of the emitting module
+    cause: str = ""  # the upstream issue or reason
+
+    def category_class(self) -> type[Warning]:
+        module, _, name = self.category.rpartition(".")
+        return getattr(importlib.import_module(module or "builtins"), name)
+
+    def pytest_filter(self) -> str:
+        """The entry in pytest's ``filterwarnings`` form (``action:message:category:module``)."""
+        return f"ignore:{self.message}:{self.category}:{self.module}"
+
+
+KNOWN_WARNINGS: tuple[KnownWarning, ...] = (
+    KnownWarning(
+        "DeprecationWarning",
+        message=r"fetch_arrow_table\(\) is deprecated",
+        cause="ibis's duckdb backend (Feast's duckdb offline store) calls the method duckdb "
+        "deprecated; switched to to_arrow_table() upstream in ibis-project/ibis#12001",
+    ),
+    KnownWarning(
+        "DeprecationWarning",
+        module="evidently",
+        cause="evidently 0.7 uses deprecated pydantic and numpy APIs inside its own modules",
+    ),
+    KnownWarning(
+        "DeprecationWarning",
+        message=r".*numpy\.core is deprecated",
+        cause="evidently 0.7 imports numpy.core, renamed numpy._core in numpy 2",
+    ),
+    KnownWarning(
+        "DeprecationWarning",
+        module="litestar",
+        cause="litestar (via evidently's UI) uses deprecated stdlib and msgspec APIs",
+    ),
+    KnownWarning(
+        "DeprecationWarning",
+        message=r".*GitWildMatchPattern",
+        cause="bentoml 1.4 matches .bentoignore files with pathspec's deprecated GitWildMatchPattern",
+    ),
+    KnownWarning(
+        "pydantic.warnings.PydanticDeprecatedSince211",
+        cause="bentoml 1.4 and feast 0.67 read model_fields on instances, deprecated in pydantic 2.11",
+    ),
+    KnownWarning(
+        "UserWarning",
+        message=r".*Any type hint is inferred as AnyType",
+        cause="MLflow 3 warns on the Any return hint of PythonModel.predict; the estimators "
+        "return arrays of several shapes",
+    ),
+    KnownWarning(
+        "DeprecationWarning",
+        module="pkg_resources",
+        cause="pkg_resources (setuptools) deprecates itself on import; imported by dependencies",
+    ),
+)
+
+
+def silence_known_warnings() -> None:
+    """Ignore the known third-party warnings in this process (and only those)."""
+    for known in KNOWN_WARNINGS:
+        warnings.filterwarnings(
+            "ignore", message=known.message, category=known.category_class(), module=known.module
+        )
+
+
+def quiet_third_party_output() -> None:
+    """Silence the known warnings and MLflow's per-download artifact progress bars.
+
+    A bar per model load or reference download clutters every pipeline step; the steps report
+    their own progress. A value the user set in ``MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR`` wins.
+    """
+    silence_known_warnings()
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
