@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from settings import Settings, load_settings
@@ -83,3 +85,22 @@ def featured_world(
             yield settings
 
     return make
+
+
+def seasonal_panel(n_series: int, n_periods: int, seed: int, freq: str = "MS") -> pd.DataFrame:
+    """Long ``unique_id, ds, y, price`` panel: level x seasonality x price effect + noise."""
+    rng = np.random.default_rng(seed)
+    ds = pd.date_range("2015-01-01", periods=n_periods, freq=freq)
+    ids = np.repeat([f"s{i:02d}" for i in range(n_series)], n_periods)
+    t = np.tile(np.arange(n_periods), n_series)
+    level = np.repeat(rng.uniform(20, 200, n_series), n_periods)
+    price = rng.uniform(0.8, 1.2, len(t))
+    mean = level * (1 + 0.3 * np.sin(2 * np.pi * t / 12)) * price**-1.5
+    y = rng.gamma(shape=8.0, scale=mean / 8.0)
+    return pd.DataFrame({"unique_id": ids, "ds": np.tile(ds, n_series), "y": y, "price": price})
+
+
+@pytest.fixture
+def make_panel():
+    """``seasonal_panel``: a long monthly demand panel for the forecasting and feature tests."""
+    return seasonal_panel

@@ -8,7 +8,7 @@ and leaves the job a single ctypes call, which releases the GIL for its whole le
 
 It calls LightGBM's C API through the Python package's own library handle (``lightgbm.basic``),
 the same call ``Booster.predict`` makes for a float64 row-major matrix; the pinned LightGBM version
-is checked against ``Booster.predict`` in ``tests/training/test_booster_calls.py``.
+is checked against ``Booster.predict`` in ``tests/training/risk/test_booster_calls.py``.
 
 One LightGBM booster must not run two predictions over different iteration ranges at once (the
 range is booster state in LightGBM's C++), so ``booster_slice`` copies a range of trees into a

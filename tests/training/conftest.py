@@ -22,18 +22,6 @@ STALLION_FLAGS = (
 )
 
 
-def seasonal_panel(n_series: int, n_periods: int, seed: int, freq: str = "MS") -> pd.DataFrame:
-    """Long ``unique_id, ds, y, price`` panel: level x seasonality x price effect + noise."""
-    rng = np.random.default_rng(seed)
-    ds = pd.date_range("2015-01-01", periods=n_periods, freq=freq)
-    ids = np.repeat([f"s{i:02d}" for i in range(n_series)], n_periods)
-    t = np.tile(np.arange(n_periods), n_series)
-    level = np.repeat(rng.uniform(20, 200, n_series), n_periods)
-    price = rng.uniform(0.8, 1.2, len(t))
-    mean = level * (1 + 0.3 * np.sin(2 * np.pi * t / 12)) * price**-1.5
-    y = rng.gamma(shape=8.0, scale=mean / 8.0)
-    return pd.DataFrame({"unique_id": ids, "ds": np.tile(ds, n_series), "y": y, "price": price})
-
 
 def stallion_frames(
     n_agencies: int = 3, n_skus: int = 2, months: int = 30, horizon: int = 6, seed: int = 0
@@ -128,13 +116,8 @@ SCMS_OUTCOME_COLUMNS = (
 
 
 @pytest.fixture
-def panel() -> pd.DataFrame:
-    return seasonal_panel(n_series=30, n_periods=48, seed=1)
-
-
-@pytest.fixture
-def make_panel():
-    return seasonal_panel
+def panel(make_panel) -> pd.DataFrame:
+    return make_panel(n_series=30, n_periods=48, seed=1)
 
 
 @pytest.fixture
