@@ -1,15 +1,22 @@
-"""The ``backorder`` command line (Typer). Each command module registers itself here."""
+"""The ``backorder`` command line (Typer).
+
+Command modules keep their top level light (heavy libraries are imported inside the commands), so
+the CLI starts quickly; the benchmark commands, whose modules are not light, load only when run.
+The root options ``--data-dir`` and ``--config`` apply to every command's settings, and
+``UserErrorsExit`` turns the project's known user errors into one line on stderr and exit code 2.
+"""
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+from typing import Any
+
+import click
 import typer
+from typer.core import TyperGroup
 
 from pipelines.commands import (
-    bench_kaggle,
-    bench_policy,
-    bench_scms,
-    bench_stallion,
-    benchmark,
     contracts_doc,
     demo,
     evaluate,
@@ -21,14 +28,82 @@ from pipelines.commands import (
     simulate,
     train,
 )
+from pipelines.commands.settings_options import RootOptions
+
+# benchmark sub-command -> "module:function"; each module is imported only when its command is used.
+BENCHMARKS = {
+    "kaggle": "pipelines.commands.bench_kaggle:kaggle",
+    "policy": "pipelines.commands.bench_policy:policy",
+    "scms": "pipelines.commands.bench_scms:scms",
+    "stallion": "pipelines.commands.bench_stallion:stallion",
+}
+
+
+def is_user_error(error: BaseException) -> bool:
+    """Errors the user can fix from the message alone: no traceback, exit code 2."""
+    from pydantic import ValidationError
+
+    from contracts.errors import ContractError, MissingInput
+
+    # FileNotFoundError: a settings file or input path the user named is not there.
+    known = (MissingInput, ContractError, ValidationError, FileNotFoundError, demo.DemoStepFailed)
+    return isinstance(error, known)
+
+
+class UserErrorsExit(TyperGroup):
+    """The root group: a known user error becomes ``error: <message>`` on stderr and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            if not is_user_error(error):
+                raise
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(code=2) from error
+
+
+class LazyCommands(TyperGroup):
+    """A group whose commands (``BENCHMARKS``) are built from their modules on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(BENCHMARKS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in BENCHMARKS:
+            return None
+        if cmd_name not in self.commands:
+            module, function = BENCHMARKS[cmd_name].split(":")
+            callback = getattr(importlib.import_module(module), function)
+            self.commands[cmd_name] = typer.main.get_command_from_info(
+                typer.models.CommandInfo(name=cmd_name, callback=callback),
+                pretty_exceptions_short=True,
+                rich_markup_mode=None,
+            )
+        return self.commands[cmd_name]
+
 
 app = typer.Typer(
     name="backorder",
-    help="Backorder Radar: backorder risk, demand and lead-time forecasts, and what to do about them.",
+    cls=UserErrorsExit,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    data_dir: Path | None = typer.Option(
+        None, help="Data folder of every step (beats BACKORDER_DATA_DIR and the settings file)."
+    ),
+    config: Path | None = typer.Option(None, help="Settings YAML file (a command's own --config wins)."),
+) -> None:
+    """Backorder Radar: backorder risk, demand and lead-time forecasts, and what to do about them."""
+    # Process-wide set-up of every command (warnings, output) belongs here, before ctx.obj.
+    ctx.obj = RootOptions(data_dir=data_dir, config=config)
+
 
 app.command("ingest")(ingest.ingest)
 app.command("demo")(demo.demo)
@@ -38,11 +113,11 @@ app.command("evaluate")(evaluate.evaluate)
 app.command("monitor")(monitor.monitor)
 app.command("simulate")(simulate.simulate)
 app.command("report")(report.report)
-benchmark.app.command("stallion")(bench_stallion.stallion)
-benchmark.app.command("scms")(bench_scms.scms)
-benchmark.app.command("kaggle")(bench_kaggle.kaggle)
-benchmark.app.command("policy")(bench_policy.policy)
-app.add_typer(benchmark.app, name="benchmark")
+app.add_typer(
+    typer.Typer(cls=LazyCommands, no_args_is_help=True),
+    name="benchmark",
+    help="Benchmarks on public data sets and the simulated world.",
+)
 app.add_typer(features.app, name="features")
 app.add_typer(train.app, name="train")
 

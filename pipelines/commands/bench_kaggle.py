@@ -57,15 +57,10 @@ def kaggle(
     action_cost: float = typer.Option(5.0, help="Cost of acting on a flagged SKU."),
 ) -> None:
     """Train on TRAIN, score TEST, print held-out metrics of the model and its baselines."""
-    try:
-        train_table = read_kaggle(train)
-        test_table = read_kaggle(test)
-    except ContractError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from error
+    train_table = read_kaggle(train)
+    test_table = read_kaggle(test)
     if LABEL not in train_table:
-        typer.echo(f"error: {train.name}: missing required column {LABEL}", err=True)
-        raise typer.Exit(code=2)
+        raise ContractError(f"{train.name}: missing required column {LABEL}")
     x_train = kaggle_features(train_table)
     y_train = train_table[LABEL].to_numpy()
     config = RiskConfig(
