@@ -8,7 +8,9 @@ The root options ``--data-dir`` and ``--config`` apply to every command's settin
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -63,15 +65,39 @@ class UserErrorsExit(TyperGroup):
             raise typer.Exit(code=2) from error
 
 
+def _docstring(target: str) -> str:
+    """The docstring of ``module:function``, read from the source without importing the module."""
+    module, function = target.split(":")
+    source = Path(importlib.util.find_spec(module).origin).read_text()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef) and node.name == function:
+            return ast.get_docstring(node) or ""
+    return ""
+
+
 class LazyCommands(TyperGroup):
-    """A group whose commands (``BENCHMARKS``) are built from their modules on first use."""
+    """A group whose commands (``BENCHMARKS``) are built from their modules on first use.
+
+    Its own help lists them from their docstrings, so it imports none of them.
+    """
+
+    listing = False
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(BENCHMARKS)
 
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.listing = False
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in BENCHMARKS:
             return None
+        if self.listing and cmd_name not in self.commands:
+            return click.Command(cmd_name, help=_docstring(BENCHMARKS[cmd_name]))
         if cmd_name not in self.commands:
             module, function = BENCHMARKS[cmd_name].split(":")
             callback = getattr(importlib.import_module(module), function)

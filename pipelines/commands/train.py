@@ -180,18 +180,20 @@ def _classifier(settings: Settings, job: ClassifierJob, force: bool) -> TrainRes
 
 
 def _demand(settings: Settings, force: bool, job: DemandJob | None = None) -> TrainResult:
+    from pipelines.tables import require_canonical
     from training.tracking import configure
     from training.world_datasets import daily_demand
     from training.world_models import DemandJob, train_demand
     from training.world_plots import backtest_markdown
 
     job = job or DemandJob()
+    names = ("order_lines", "orders", "promotions", "inventory_snapshots", "skus")
+    require_canonical(settings.canonical_dir, names)
     identity = _identity(settings, [], job)
     configure(settings.tracking_uri, settings.artifact_root, "demand")
     if not force and (existing := _up_to_date("demand", identity)):
         return TrainResult("demand", existing, registered=False)
     started = time.perf_counter()
-    names = ("order_lines", "orders", "promotions", "inventory_snapshots", "skus")
     tables = _canonical(settings, names)
     _echo(f"[1/3] demand: daily demand per SKU-location (last {job.history_days} days)")
     frame = daily_demand(
@@ -216,11 +218,13 @@ def _demand(settings: Settings, force: bool, job: DemandJob | None = None) -> Tr
 
 
 def _lead_time(settings: Settings, force: bool, job: LeadTimeJob | None = None) -> TrainResult:
+    from pipelines.tables import require_canonical
     from training.tracking import configure
     from training.world_datasets import received_po_lines
     from training.world_models import LeadTimeJob, train_lead_time
 
     job = job or LeadTimeJob()
+    require_canonical(settings.canonical_dir, ("purchase_orders", "skus"))
     identity = _identity(settings, [], job)
     configure(settings.tracking_uri, settings.artifact_root, "lead_time")
     if not force and (existing := _up_to_date("lead_time", identity)):

@@ -14,6 +14,8 @@ from sklearn.linear_model import LogisticRegression
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.commands.monitor import write_monitoring
+from pipelines.commands.train import TrainResult
 from serving.prediction_log import PredictionLog
 from training.tracking import TrainingRecord, configure, log_training_run
 
@@ -108,11 +110,12 @@ def _run(settings, *args: str):
 def test_drifted_log_writes_report_and_summary_and_dry_run_names_the_model(served):
     settings, model = served
     _log_scored_lines(settings, model, np.random.default_rng(1), 600, delay_shift=8.0)
-    result = _run(settings, "--dry-run")
-    assert result.exit_code == 0, result.output
-    assert "would retrain backorder_risk (backorder train risk)" in result.output
-    assert "supplier_delay_mean_90" in result.output
-    summary = json.loads((settings.root / "report" / "summary.json").read_text())
+    verdict = write_monitoring(settings, settings.root / "report", dry_run=True)
+    [flagged] = verdict.retraining
+    assert (flagged.model_name, flagged.train_target, flagged.result) == ("backorder_risk", "risk", None)
+    assert any("supplier_delay_mean_90" in reason for reason in flagged.reasons)
+    assert not verdict.failed
+    summary = json.loads(verdict.summary_path.read_text())
     risk = summary["models"]["backorder_risk"]
     assert risk["drift"]["drifted_columns"] == ["supplier_delay_mean_90"]
     assert risk["drift"]["prediction_drifted"]
@@ -121,7 +124,7 @@ def test_drifted_log_writes_report_and_summary_and_dry_run_names_the_model(serve
     assert summary["retrained"] == []
     assert summary["thresholds"]["column_psi"] == 0.2
     assert summary["models"]["demand"]["skipped"] == "no champion registered"
-    page = (settings.root / "report" / "monitor.html").read_text()
+    page = verdict.report_path.read_text()
     assert "retrain backorder_risk" in page and page.count("<iframe") == 2  # drift and performance
 
 
@@ -131,7 +134,6 @@ def test_unchanged_world_needs_no_retraining(served):
     _log_scored_lines(settings, model, np.random.default_rng(2), 600, delay_shift=0.0)
     result = _run(settings, "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "no retraining needed" in result.output
     summary = json.loads((settings.root / "report" / "summary.json").read_text())
     assert summary["retrain"] == [] and summary["decision"] == "no retraining needed"
     assert summary["models"]["backorder_risk"]["performance"]["pr_auc"] > 0
@@ -152,7 +154,8 @@ def test_missing_champion_is_a_clear_error(settings, monkeypatch):
     result = _run(settings)
     mlflow.set_tracking_uri(None)
     assert result.exit_code == 2
-    assert "no champion of 'backorder_risk'" in result.output
+    assert "champion of 'backorder_risk' not found" in result.output
+    assert "backorder promote --model backorder_risk" in result.output
 
 
 @pytest.mark.slow
@@ -163,11 +166,11 @@ def test_without_dry_run_the_flagged_model_is_retrained_with_force(served, monke
 
     def train_model(settings_, name, force=False):
         calls.append((name, force))
-        return f"{name} v2 registered as challenger"
+        return TrainResult("backorder_risk", "2", registered=True)
 
     monkeypatch.setattr("pipelines.commands.train.train_model", train_model)
     result = _run(settings)
     assert result.exit_code == 0, result.output
     assert calls == [("risk", True)]
     summary = json.loads((settings.root / "report" / "summary.json").read_text())
-    assert summary["retrained"] == [{"model": "backorder_risk", "outcome": "risk v2 registered as challenger"}]
+    assert summary["retrained"] == [{"model": "backorder_risk", "version": "2", "registered": True}]

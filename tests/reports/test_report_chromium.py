@@ -31,8 +31,9 @@ def trained_world(tmp_path_factory):
     day's features instead of a Feast point-in-time join (the same rows, without the store).
     """
     from features.build import sku_location_feature_names
-    from pipelines.commands.features import read_canonical_tables, write_feature_tables
+    from pipelines.commands.features import write_feature_tables
     from pipelines.commands.simulate import write_simulation
+    from pipelines.tables import read_canonical_tables
     from settings import load_settings
     from simulation import scenario_config
     from training.tracking import configure, log_training_run
