@@ -15,21 +15,21 @@ import sys
 import time
 from pathlib import Path
 
-import click
 import typer
+from typer.core import TyperGroup
 
 from pipelines.cli import app
 
 BACKORDER = Path(sys.executable).parent / "backorder"
 
 
-def command_lines(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+def command_lines(group: TyperGroup, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """Every command path of the CLI, groups included (``()`` is the root)."""
     lines = [prefix]
-    context = click.Context(group)
+    context = typer.Context(group)
     for name in group.list_commands(context):
         command = group.get_command(context, name)
-        if isinstance(command, click.Group):
+        if isinstance(command, TyperGroup):
             lines += command_lines(command, (*prefix, name))
         else:
             lines.append((*prefix, name))

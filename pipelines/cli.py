@@ -14,9 +14,8 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from pipelines.commands import (
     contracts_doc,
@@ -55,7 +54,7 @@ def is_user_error(error: BaseException) -> bool:
 class UserErrorsExit(TyperGroup):
     """The root group: a known user error becomes ``error: <message>`` on stderr and exit code 2."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
         except Exception as error:
@@ -83,21 +82,21 @@ class LazyCommands(TyperGroup):
 
     listing = False
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: typer.Context) -> list[str]:
         return sorted(BENCHMARKS)
 
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_help(self, ctx: typer.Context, formatter: Any) -> None:
         self.listing = True
         try:
             super().format_help(ctx, formatter)
         finally:
             self.listing = False
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> TyperCommand | TyperGroup | None:
         if cmd_name not in BENCHMARKS:
             return None
         if self.listing and cmd_name not in self.commands:
-            return click.Command(cmd_name, help=_docstring(BENCHMARKS[cmd_name]))
+            return TyperCommand(cmd_name, help=_docstring(BENCHMARKS[cmd_name]))
         if cmd_name not in self.commands:
             module, function = BENCHMARKS[cmd_name].split(":")
             callback = getattr(importlib.import_module(module), function)

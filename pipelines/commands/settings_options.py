@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
 import typer
+from typer.main import get_current_context
 
 from settings import Settings, load_settings
 
@@ -27,7 +27,7 @@ class RootOptions:
 
 def command_settings(config: Path | None = None) -> Settings:
     """Settings of the running command: ``config`` or the root ``--config``, and the root ``--data-dir``."""
-    context = click.get_current_context(silent=True)
+    context = get_current_context(silent=True)
     root = context.find_root().obj if context is not None else None
     root = root if isinstance(root, RootOptions) else RootOptions()
     overrides = {"data_dir": root.data_dir} if root.data_dir is not None else {}

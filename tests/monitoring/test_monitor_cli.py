@@ -143,7 +143,7 @@ def test_missing_prediction_log_is_a_clear_error(settings, monkeypatch):
     monkeypatch.chdir(settings.root)
     result = _run(settings)
     assert result.exit_code == 2
-    assert "no prediction log" in result.output
+    assert "prediction log not found" in result.output
     assert not (settings.root / "report").exists()
 
 

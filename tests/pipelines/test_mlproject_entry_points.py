@@ -6,10 +6,10 @@ import re
 import shlex
 from pathlib import Path
 
-import click
 import pytest
 import typer
 import yaml
+from typer.core import TyperGroup
 
 from pipelines.cli import app
 
@@ -41,8 +41,8 @@ def _resolve(argv: list[str]) -> None:
     """
     command = typer.main.get_command(app)
     name = "backorder"
-    while isinstance(command, click.Group):  # descend into the named subcommand
-        found = command.get_command(click.Context(command), argv[0]) if argv else None
+    while isinstance(command, TyperGroup):  # descend into the named subcommand
+        found = command.get_command(typer.Context(command), argv[0]) if argv else None
         assert found is not None, f"{name} has no command {argv[:1]}"
         name, command, argv = argv[0], found, argv[1:]
     command.make_context(name, argv)
