@@ -156,12 +156,16 @@ def asof_command(
     force: bool = typer.Option(False, "--force/--no-force", help="Recompute even if the inputs are unchanged."),
 ) -> None:
     """As-of demand forecasts and PO ETAs over the history, for forecast-error and ETA features."""
+    from contracts.errors import ContractError
     from training.world_asof import AsOfJob
 
     settings = command_settings(config)
     given = {"demand_refit_days": demand_refit_days, "lead_time_refit_days": lead_time_refit_days}
     job = AsOfJob(**{name: days for name, days in given.items() if days is not None})
-    stamp = write_asof_outputs(settings, job, force)
+    try:
+        stamp = write_asof_outputs(settings, job, force)
+    except ValueError as error:  # the canonical tables hold too short a history for the schedule
+        raise ContractError(f"canonical tables in {settings.canonical_dir}: {error}") from error
     typer.echo(describe_asof(stamp))
     typer.echo(f"as-of outputs: {settings.asof_dir}")
 
