@@ -39,7 +39,9 @@ def _asof_tables() -> tuple[str, ...]:
 
 
 def _canonical_digest(settings: Settings, names: tuple[str, ...]) -> str:
-    return file_digest([p for n in names if (p := settings.canonical_dir / f"{n}.parquet").exists()])
+    from pipelines.tables import table_path
+
+    return file_digest([p for n in names if (p := table_path(settings.canonical_dir, n)).exists()])
 
 
 def write_asof_outputs(settings: Settings, job: AsOfJob | None = None, force: bool = False) -> dict[str, object]:
@@ -121,11 +123,11 @@ def write_feature_tables(
     import pandas as pd
 
     from features.build import REQUIRED_TABLES, iter_feature_tables
-    from pipelines.tables import read_canonical_tables, write_table_pieces
+    from pipelines.tables import read_canonical_tables, table_path, write_table_pieces
 
     found = asof_inputs(settings) if asof else {}
     forecasts, po_etas = forecasts or found.get("forecasts"), po_etas or found.get("po_etas")
-    inputs = [settings.canonical_dir / f"{name}.parquet" for name in REQUIRED_TABLES]
+    inputs = [table_path(settings.canonical_dir, name) for name in REQUIRED_TABLES]
     extra = [p for p in (forecasts, po_etas) if p is not None]
     stamp = settings.features_dir / BUILD_STAMP
     digest = file_digest([p for p in inputs if p.exists()] + extra, f"horizon={horizon}")

@@ -110,7 +110,7 @@ def write_report(
     from contracts.errors import MissingInput
     from features.build import TIMESTAMP
     from features.supplier import primary_suppliers
-    from pipelines.tables import latest_feature_rows, read_canonical_tables, read_feature_table
+    from pipelines.tables import latest_feature_rows, read_canonical_tables, read_feature_table, table_path
     from reports import plots, sections
     from reports.render import Section, render_html
     from reports.whatif import run_what_ifs, what_if_configs
@@ -136,7 +136,7 @@ def write_report(
             f"feature(s) {missing or 'named by'} the {RISK_MODEL} champion",
             "run `backorder features build` (and retrain with `backorder train sku-risk` if the feature set "
             "changed)",
-            settings.features_dir / "sku_location_features.parquet",
+            table_path(settings.features_dir, "sku_location_features"),
         )
     X = latest[names].astype("float64")
     probability = predict_scores(risk_model, X)

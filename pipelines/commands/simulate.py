@@ -104,14 +104,14 @@ def write_simulation(config: SimulationConfig, out: Path, force: bool = False) -
     Skipped (returning the stored summary, with ``skipped`` true) when ``out`` already holds this
     config's world, unless ``force``: the simulator is deterministic in its config.
     """
-    from pipelines.tables import write_canonical_tables
+    from pipelines.tables import missing_tables, write_canonical_tables
     from simulation import simulate as run_simulation
 
     recipe = json.loads(json.dumps(asdict(config), sort_keys=True, default=str))
     stored = out / "summary.json"
     if not force and stored.exists():
         summary = json.loads(stored.read_text())
-        tables_present = all((out / f"{name}.parquet").exists() for name in summary.get("rows", {}))
+        tables_present = not missing_tables(out, summary.get("rows", {}))
         if summary.get("config") == recipe and tables_present:
             return {**summary, "skipped": True}
     result = run_simulation(config)

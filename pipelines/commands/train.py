@@ -135,12 +135,12 @@ def _register(
 
 def _classifier(settings: Settings, job: ClassifierJob, force: bool) -> TrainResult:
     from contracts.errors import MissingInput
-    from pipelines.tables import read_feature_table
+    from pipelines.tables import read_feature_table, table_path
     from training.world_datasets import most_recent
     from training.world_models import train_classifier
 
     _require_features(settings, job.label_table)
-    files = [settings.features_dir / f"{t}.parquet" for t in ("sku_location_features", job.label_table)]
+    files = [table_path(settings.features_dir, t) for t in ("sku_location_features", job.label_table)]
     identity = _identity(settings, files, job)
     from training.tracking import configure
 
