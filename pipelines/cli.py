@@ -60,7 +60,8 @@ class UserErrorsExit(TyperGroup):
         except Exception as error:
             if not is_user_error(error):
                 raise
-            typer.echo(f"error: {error}", err=True)
+            lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+            typer.echo(f"error: {'; '.join(lines)}", err=True)  # pydantic's messages span lines
             raise typer.Exit(code=2) from error
 
 

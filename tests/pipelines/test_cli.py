@@ -58,3 +58,11 @@ def test_bad_cutoffs_are_a_usage_error(settings):
     result = CliRunner().invoke(app, ["train", "risk", "--cutoffs", "2025-01-01,2025-02-01"])
     assert result.exit_code == 2
     assert "--cutoffs" in result.output
+
+
+def test_an_invalid_setting_is_one_line_naming_the_field(tmp_path):
+    config = tmp_path / "typo.yaml"
+    config.write_text("online_store: cassandra\n")
+    result = CliRunner().invoke(app, ["--config", str(config), "features", "apply"])
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0 and "online_store" in result.output
