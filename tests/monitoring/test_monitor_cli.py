@@ -166,7 +166,8 @@ def test_without_dry_run_the_flagged_model_is_retrained_with_force(served, monke
 
     def train_model(settings_, name, force=False):
         calls.append((name, force))
-        return TrainResult("backorder_risk", "2", registered=True)
+        metrics = {"pr_auc": 0.5, "baseline_rule.pr_auc": 0.3, "baseline_logistic.pr_auc": 0.4}
+        return TrainResult("backorder_risk", "2", registered=True, metrics=metrics)
 
     monkeypatch.setattr("pipelines.commands.train.train_model", train_model)
     result = _run(settings)
