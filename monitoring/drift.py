@@ -24,8 +24,10 @@ class DriftThresholds:
     prediction_psi: float = 0.2
 
 
-@dataclass
+@dataclass(frozen=True)
 class DriftResult:
+    """Drift of each monitored column and of the predictions, with Evidently's snapshot."""
+
     column_scores: dict[str, float]
     drifted_columns: list[str]
     drifted_share: float

@@ -20,7 +20,7 @@ from monitoring.retraining import PerformanceThresholds, decide_retraining, labe
 REFERENCE_SCORE, LABEL = "prediction", "label"
 
 
-@dataclass
+@dataclass(frozen=True)
 class ModelCheck:
     """Whether one registered model should be retrained, why, and what was measured."""
 

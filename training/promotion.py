@@ -17,6 +17,7 @@ from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 
+from contracts.errors import MissingInput
 from training.tracking import CHALLENGER, CHAMPION, load_alias
 
 Evaluator = Callable[[Any], dict[str, float]]
@@ -24,6 +25,8 @@ Evaluator = Callable[[Any], dict[str, float]]
 
 @dataclass(frozen=True)
 class PromotionDecision:
+    """What the gate decided for one model: the versions and scores compared, and why."""
+
     model_name: str
     metric: str
     challenger_version: str
@@ -50,7 +53,10 @@ def _alias_version(client: MlflowClient, model_name: str, alias: str) -> ModelVe
 def _stored_metric(version: ModelVersion, metric: str) -> float:
     metrics = json.loads(version.tags.get("metrics", "{}"))
     if metric not in metrics:
-        raise KeyError(f"version {version.version} of {version.name} has no metric {metric!r}")
+        raise MissingInput(
+            f"metric {metric!r} in the logged metrics of {version.name} v{version.version}",
+            f"choose one of {sorted(metrics)}",
+        )
     return float(metrics[metric])
 
 
@@ -67,12 +73,12 @@ def promote_challenger(
     When both versions were measured on the same ``holdout_period`` their logged metrics are
     compared; otherwise ``evaluate`` (a function scoring a loaded model on the challenger's
     held-out data) re-scores both. Without it the comparison is refused rather than made on
-    different data.
+    different data. Raises ``MissingInput`` without a challenger or without ``metric``.
     """
     client = MlflowClient()
     challenger = _alias_version(client, model_name, CHALLENGER)
     if challenger is None:
-        raise LookupError(f"registered model {model_name!r} has no {CHALLENGER} version")
+        raise MissingInput(f"{CHALLENGER} version of registered model {model_name!r}", "run `backorder train`")
     champion = _alias_version(client, model_name, CHAMPION)
     moment = now or datetime.now(UTC)
     stamp = moment.isoformat(timespec="seconds")

@@ -42,15 +42,10 @@ def kaggle(
     action_cost: float = typer.Option(KAGGLE_RISK.action_cost, help="Cost of acting on a flagged SKU."),
 ) -> None:
     """Train on TRAIN, score TEST, print held-out metrics of the model and its baselines."""
-    try:
-        train_table = read_kaggle(train)
-        test_table = read_kaggle(test)
-    except ContractError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from error
+    train_table = read_kaggle(train)
+    test_table = read_kaggle(test)
     if LABEL not in train_table:
-        typer.echo(f"error: {train.name}: missing required column {LABEL}", err=True)
-        raise typer.Exit(code=2)
+        raise ContractError(f"{train.name}: missing required column {LABEL}")
     recipe = replace(KAGGLE_RISK, n_seeds=seeds, backorder_penalty=backorder_penalty, action_cost=action_cost)
     run = train_kaggle_risk(train_table, recipe, load_settings().num_threads)
     probability = kaggle_probabilities(run.model, test_table)

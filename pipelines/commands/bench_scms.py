@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import typer
-
-from training.lead_time.scms import predict_open, validate
 
 
 def scms(
@@ -20,6 +17,11 @@ def scms(
     check: bool = typer.Option(True, help="Print a time-based validation inside TRAIN first."),
 ) -> None:
     """Train on TRAIN only; forecast delay_days quantiles and p_late for every TEST row."""
+    import pandas as pd
+
+    from contracts.errors import ContractError
+    from training.lead_time.scms import predict_open, validate
+
     history = pd.read_parquet(train)
     open_lines = pd.read_parquet(test)
     if check:
@@ -31,9 +33,8 @@ def scms(
             typer.echo(f"internal validation skipped: {error}")
     try:
         pred, info = predict_open(history, open_lines, pd.Timestamp(cutoff) if cutoff else None)
-    except ValueError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from error
+    except ValueError as error:  # the files do not hold what the model needs
+        raise ContractError(f"{train.name}, {test.name}: {error}") from error
     out.parent.mkdir(parents=True, exist_ok=True)
     pred.to_parquet(out, index=False)
     summary = {k: v for k, v in info.items() if k != "features"}

@@ -4,18 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import typer
-
-from training.forecasting.stallion import (
-    covariate_roles,
-    forecast_rows,
-    future_long,
-    months_ahead,
-    stallion_spec,
-    to_long,
-    validate,
-)
 
 
 def stallion(
@@ -29,14 +18,26 @@ def stallion(
     check: bool = typer.Option(True, help="Print rolling-origin backtests inside TRAIN first."),
 ) -> None:
     """Fit on TRAIN; forecast every FUTURE row from its known-in-advance covariates."""
+    import pandas as pd
+
+    from contracts.errors import ContractError
+    from training.forecasting.stallion import (
+        covariate_roles,
+        forecast_rows,
+        future_long,
+        months_ahead,
+        stallion_spec,
+        to_long,
+        validate,
+    )
+
     raw_train, raw_future = pd.read_parquet(train), pd.read_parquet(future)
     try:
         known, past = covariate_roles(raw_train, raw_future)
         history = to_long(raw_train, known + past)
         rows = future_long(raw_future, known)
-    except ValueError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from error
+    except ValueError as error:  # the files do not hold what the model needs
+        raise ContractError(f"{train.name}, {future.name}: {error}") from error
     spec = stallion_spec(known, past, months_ahead(history["ds"].max(), rows["ds"]))
     if check:
         try:

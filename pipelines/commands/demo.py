@@ -18,17 +18,22 @@ import json
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipelines.commands.simulate import format_summary, write_simulation
-from settings import Settings, load_settings
-from simulation import scenario_config
+from pipelines.commands.settings_options import CONFIG_OPTION, command_settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from pipelines.commands.monitor import MonitorVerdict
+    from pipelines.commands.train import TrainResult
+    from settings import Settings
+    from training.promotion import PromotionDecision
 
 STEPS = ("simulate", "asof", "features", "train", "promote", "score", "monitor", "report")
 EXAMPLE_REQUEST = Path(__file__).resolve().parents[2] / "examples" / "score_request.json"
@@ -36,6 +41,17 @@ EXAMPLE_REQUEST = Path(__file__).resolve().parents[2] / "examples" / "score_requ
 
 class DemoStepFailed(RuntimeError):
     """A step of the loop could not run; the message names the step and the cause."""
+
+
+@dataclass(frozen=True)
+class DemoOutcome:
+    """What one run of the loop trained, promoted, found when monitoring and where the report is."""
+
+    trained: tuple[TrainResult, ...]
+    promotions: tuple[PromotionDecision, ...]
+    monitoring: MonitorVerdict
+    report: Path
+    seconds: float
 
 
 def _asof(settings: Settings, say: Callable[[str], None]) -> None:
@@ -56,20 +72,25 @@ def _features(settings: Settings, say: Callable[[str], None]) -> None:
     say(f"online store loaded up to {end:%Y-%m-%d}")
 
 
-def _train(settings: Settings, say: Callable[[str], None]) -> None:
-    from pipelines.commands.train import MODEL_OF, train_model
+def _train(settings: Settings, say: Callable[[str], None]) -> tuple[TrainResult, ...]:
+    from pipelines.commands.train import MODEL_OF, describe_training, train_model
 
+    results = []
     for name in MODEL_OF:
-        say(train_model(settings, name))
+        results.append(train_model(settings, name))
+        say(describe_training(results[-1]))
+    return tuple(results)
 
 
-def _promote(settings: Settings, say: Callable[[str], None]) -> None:
-    from pipelines.commands.promote import promote_model
+def _promote(settings: Settings, say: Callable[[str], None]) -> tuple[PromotionDecision, ...]:
+    from pipelines.commands.promote import describe_decision, promote_model
     from pipelines.commands.train import MODEL_OF
 
+    decisions = []
     for model in MODEL_OF.values():
-        decision = promote_model(settings, model)
-        say(f"{model}: {'promoted' if decision.promoted else 'kept champion'} ({decision.reason})")
+        decisions.append(promote_model(settings, model))
+        say(describe_decision(decisions[-1]))
+    return tuple(decisions)
 
 
 def _oms_key(settings: Settings) -> str:
@@ -79,7 +100,7 @@ def _oms_key(settings: Settings) -> str:
         return DEV_KEY
     key = next((k for k, roles in settings.api_keys.items() if "oms" in roles), None)
     if key is None:
-        raise DemoStepFailed("score: no API key with the 'oms' role in settings.api_keys")
+        raise DemoStepFailed("no API key with the 'oms' role in settings.api_keys")
     return key
 
 
@@ -92,8 +113,11 @@ def _score(settings: Settings, say: Callable[[str], None], progress: Progress, r
     to that day and the service's stock and open POs move to it. Afterwards the online store is
     brought up to the end for ``make serve``.
     """
-    from pipelines.commands.features import materialize_latest, read_canonical_tables
+    import pandas as pd
+
+    from pipelines.commands.features import materialize_latest
     from pipelines.oms_replay import daily_requests, replay
+    from pipelines.tables import read_canonical_tables
     from serving.registry import mlflow_loader
     from serving.runtime import Runtime, build_runtime, production_components
     from serving.service import RiskService, app, in_process_app
@@ -118,7 +142,7 @@ def _score(settings: Settings, say: Callable[[str], None], progress: Progress, r
         as_of = settings.model_copy(update={"serving_as_of": (day - pd.Timedelta(days=1)).date()})
         runtime = build_runtime(as_of, production_components(as_of, loader=loader), today=lambda: day)
         if not runtime.ready:
-            raise DemoStepFailed(f"score: the service is not ready on {day:%Y-%m-%d}: {runtime.readiness()}")
+            raise DemoStepFailed(f"the service is not ready on {day:%Y-%m-%d}: {runtime.readiness()}")
         return runtime
 
     first = runtime_on(min(requests))
@@ -179,20 +203,34 @@ def _score_example(
     )
 
 
-def _monitor(settings: Settings, say: Callable[[str], None]) -> None:
-    from pipelines.commands.monitor import write_monitoring
+def _monitor(settings: Settings, say: Callable[[str], None]) -> MonitorVerdict:
+    from pipelines.commands.monitor import describe_verdict, write_monitoring
 
-    write_monitoring(settings, settings.reports_dir / "monitoring", dry_run=True, echo=say)
+    verdict = write_monitoring(settings, settings.reports_dir / "monitoring", dry_run=True)
+    for line in describe_verdict(verdict):
+        say(line)
+    return verdict
 
 
-def _report(settings: Settings, say: Callable[[str], None]) -> None:
+def _report(settings: Settings, say: Callable[[str], None]) -> Path:
     from pipelines.commands.report import write_report
 
-    say(f"planner report: {write_report(settings)}")
+    index = write_report(settings)
+    say(f"planner report: {index}")
+    return index
 
 
-def run_demo(settings: Settings, seed: int, skus: int, days: int, replay_days: int, console: Console) -> None:
+def run_demo(
+    settings: Settings, seed: int, skus: int, days: int, replay_days: int, console: Console
+) -> DemoOutcome:
     """Every step of the loop in order, with a progress bar; raises DemoStepFailed naming the step."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pipelines.commands.simulate import format_summary, write_simulation
+    from simulation import scenario_config
+
+    begun = time.perf_counter()
+    results: dict[str, Any] = {}
 
     def say(message: str) -> None:
         console.print(message, markup=False, highlight=False)
@@ -212,7 +250,7 @@ def run_demo(settings: Settings, seed: int, skus: int, days: int, replay_days: i
             say("      " + ", ".join(f"{name} {count:,}" for name, count in summary["rows"].items()))
             say(f"      {format_summary(summary)}")
 
-        actions: dict[str, Callable[[], None]] = {
+        actions: dict[str, Callable[[], Any]] = {
             "simulate": simulate,
             "asof": lambda: _asof(settings, say),
             "features": lambda: _features(settings, say),
@@ -226,37 +264,33 @@ def run_demo(settings: Settings, seed: int, skus: int, days: int, replay_days: i
             say(f"[{number}/{len(STEPS)}] {step}")
             started = time.perf_counter()
             try:
-                actions[step]()
-            except DemoStepFailed:
-                raise
+                results[step] = actions[step]()
             except Exception as error:  # every failure is reported with the step it stopped at
-                raise DemoStepFailed(f"{step}: {type(error).__name__}: {error}") from error
+                cause = error if isinstance(error, DemoStepFailed) else f"{type(error).__name__}: {error}"
+                raise DemoStepFailed(f"demo stopped at {step}: {cause}") from error
             say(f"      {step} done in {time.perf_counter() - started:.0f} s")
             progress.advance(loop)
+    return DemoOutcome(
+        results["train"], results["promote"], results["monitor"], results["report"], time.perf_counter() - begun
+    )
 
 
 def demo(
-    config: Path | None = typer.Option(None, help="Settings YAML file."),
+    config: Path | None = CONFIG_OPTION,
     seed: int = typer.Option(0, help="Seed of the simulated world."),
     skus: int = typer.Option(300, min=10, help="SKUs in the world (smaller runs faster)."),
     days: int = typer.Option(730, min=120, help="Days simulated."),
     replay_days: int = typer.Option(7, min=1, help="Days of orders replayed through the service."),
 ) -> None:
     """Run the whole loop once: simulate, as-of outputs, features, train, promote, score, monitor, report."""
-    settings = load_settings(config)
-    console = Console()
-    started = time.perf_counter()
-    try:
-        run_demo(settings, seed, skus, days, replay_days, console)
-    except DemoStepFailed as error:
-        typer.echo(f"error: demo stopped at {error}", err=True)
-        raise typer.Exit(code=2) from error
-    minutes = (time.perf_counter() - started) / 60
-    reports = settings.reports_dir
+    from rich.console import Console
+
+    settings = command_settings(config)
+    outcome = run_demo(settings, seed, skus, days, replay_days, Console())
     typer.echo(
-        f"\ndone in {minutes:.1f} min\n"
-        f"  planner report:   {reports / 'latest' / 'index.html'}\n"
-        f"  monitoring:       {reports / 'monitoring' / 'monitor.html'}\n"
+        f"\ndone in {outcome.seconds / 60:.1f} min\n"
+        f"  planner report:   {outcome.report}\n"
+        f"  monitoring:       {outcome.monitoring.report_path}\n"
         f"  MLflow UI:        .venv/bin/mlflow ui --backend-store-uri {settings.tracking_uri}\n"
         f"  scoring service:  make serve   (then: curl -H 'Authorization: Bearer dev-key' "
         f"-H 'Content-Type: application/json' -d @examples/score_request.json "

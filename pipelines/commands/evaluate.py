@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import typer
 
-from settings import load_settings
+from pipelines.commands.settings_options import CONFIG_OPTION, command_settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # model -> (default metric, higher is better)
 DEFAULT_METRICS: dict[str, tuple[str, bool]] = {
@@ -28,9 +31,23 @@ DEFAULT_METRICS: dict[str, tuple[str, bool]] = {
 CLASSIFIERS = ("backorder_risk", "sku_location_risk")
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """Challenger and champion metrics side by side (columns ``challenger``, ``champion``,
+    ``difference``; one row per metric) and on what basis they were compared."""
+
+    model_name: str
+    basis: str
+    table: pd.DataFrame
+
+
 def default_metric(model: str) -> tuple[str, bool]:
+    """The metric ``model`` is judged on, and whether higher is better."""
+    from contracts.errors import MissingInput
+
     if model not in DEFAULT_METRICS:
-        raise ValueError(f"no default metric for model {model!r}; pass --metric (known: {sorted(DEFAULT_METRICS)})")
+        known = sorted(DEFAULT_METRICS)
+        raise MissingInput(f"default metric of model {model!r}", f"pass --metric (models with one: {known})")
     return DEFAULT_METRICS[model]
 
 
@@ -41,7 +58,7 @@ def reference_evaluator(model: str) -> Callable[[Any], dict[str, float]] | None:
     from training.risk.metrics import evaluate
     from training.tracking import CHALLENGER, load_reference
 
-    cache: dict[str, pd.DataFrame] = {}
+    cache: dict[str, Any] = {}
 
     def score(estimator: Any) -> dict[str, float]:
         # Read on first use: promotion needs it only when the held-out periods differ.
@@ -54,11 +71,16 @@ def reference_evaluator(model: str) -> Callable[[Any], dict[str, float]] | None:
     return score
 
 
-def compare(model: str) -> tuple[pd.DataFrame, str]:
-    """Metrics of challenger and champion side by side, and on what basis they were compared."""
+def compare(model: str) -> Comparison:
+    """Metrics of challenger and champion side by side, and on what basis they were compared.
+
+    Raises ``MissingInput`` when the model has no challenger.
+    """
+    import pandas as pd
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
+    from contracts.errors import MissingInput
     from training.tracking import CHALLENGER, CHAMPION, load_alias
 
     client = MlflowClient()
@@ -69,7 +91,7 @@ def compare(model: str) -> tuple[pd.DataFrame, str]:
         except MlflowException:
             versions[alias] = None
     if versions[CHALLENGER] is None:
-        raise LookupError(f"registered model {model!r} has no {CHALLENGER} version (run `backorder train`)")
+        raise MissingInput(f"{CHALLENGER} version of registered model {model!r}", "run `backorder train`")
     challenger, champion = versions[CHALLENGER], versions[CHAMPION]
     logged = {a: json.loads(v.tags.get("metrics", "{}")) for a, v in versions.items() if v is not None}
     period = challenger.tags.get("holdout_period")
@@ -91,36 +113,39 @@ def compare(model: str) -> tuple[pd.DataFrame, str]:
     table = pd.DataFrame(logged).rename_axis("metric")
     if CHAMPION in table and CHALLENGER in table:
         table["difference"] = table[CHALLENGER] - table[CHAMPION]
-    return table, basis
+    return Comparison(model, basis, table)
 
 
-def evaluate_model(model: str) -> str:
-    """Print-ready comparison; also logged as an MLflow run in the model's experiment."""
+def evaluate_model(model: str) -> Comparison:
+    """Challenger against champion (``compare``), also logged as an MLflow run in the model's experiment."""
     import mlflow
 
     from training.tracking import new_run
 
-    table, basis = compare(model)
+    comparison = compare(model)
+    table = comparison.table
     with new_run(mlflow.get_experiment_by_name(model).experiment_id, f"evaluate {model}"):
-        mlflow.set_tag("basis", basis)
+        mlflow.set_tag("basis", comparison.basis)
         for alias in table.columns.drop("difference", errors="ignore"):
             values = table[alias].dropna()
             mlflow.log_metrics({f"{alias}.{k}": float(v) for k, v in values.items()})
         mlflow.log_text(table.to_string(), "comparison.txt")
-    return f"{model}: {basis}\n{table.to_string(float_format=lambda v: f'{v:.4f}')}"
+    return comparison
+
+
+def describe_comparison(comparison: Comparison) -> str:
+    """The comparison as the command prints it: basis, then one row per metric."""
+    table = comparison.table.to_string(float_format=lambda v: f"{v:.4f}")
+    return f"{comparison.model_name}: {comparison.basis}\n{table}"
 
 
 def evaluate(
     model: str = typer.Option(..., help="Registered model: backorder_risk, sku_location_risk, demand, lead_time."),
-    config: Path | None = typer.Option(None, help="Settings YAML file."),
+    config: Path | None = CONFIG_OPTION,
 ) -> None:
     """Compare challenger and champion metrics on the same held-out period (and log it)."""
     from training.tracking import configure
 
-    settings = load_settings(config)
+    settings = command_settings(config)
     configure(settings.tracking_uri, settings.artifact_root, model)
-    try:
-        typer.echo(evaluate_model(model))
-    except LookupError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from error
+    typer.echo(describe_comparison(evaluate_model(model)))

@@ -9,101 +9,61 @@ tables, refuses stale ones, and includes them in its digest, so a change of eith
 from __future__ import annotations
 
 import json
-import shutil
 import time
-from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import typer
 
-from contracts.schemas import stored_dtype
-from contracts.tables import CANONICAL_TABLES
-from features.build import REQUIRED_TABLES, TIMESTAMP, iter_feature_tables
+from pipelines.commands.settings_options import CONFIG_OPTION, command_settings
 from pipelines.fingerprint import file_digest
-from settings import Settings, load_settings
-from training.recipes import AsOfJob
-from training.world_asof import DEMAND_TABLES, LEAD_TIME_TABLES, asof_demand_forecasts, asof_po_etas
-from training.world_models import spec_hash
+
+if TYPE_CHECKING:
+    from settings import Settings
+    from training.recipes import AsOfJob
 
 BUILD_STAMP = "build.json"
 ASOF_STAMP = "asof.json"
 ASOF_FILES = {"forecasts": "demand_forecasts.parquet", "po_etas": "po_etas.parquet"}
-ASOF_TABLES = tuple(dict.fromkeys(DEMAND_TABLES + LEAD_TIME_TABLES))
+SKU_LOCATION_FEATURES = "sku_location_features"
 
 app = typer.Typer(help="Feature tables, labels and the Feast feature store.", no_args_is_help=True)
 
 
-def read_canonical_tables(
-    canonical_dir: Path, names: tuple[str, ...] = REQUIRED_TABLES
-) -> dict[str, pd.DataFrame]:
-    """``<canonical_dir>/<table>.parquet`` for each table, in canonical dtypes."""
-    tables = {}
-    for name in names:
-        path = canonical_dir / f"{name}.parquet"
-        if not path.exists():
-            raise FileNotFoundError(
-                f"canonical table {name!r} not found at {path} (run ingest or simulate)"
-            )
-        frame = pd.read_parquet(path)
-        dtypes = {
-            c.name: stored_dtype(c) for c in CANONICAL_TABLES[name].columns if c.name in frame
-        }
-        tables[name] = frame.astype(dtypes)
-    return tables
+def _asof_tables() -> tuple[str, ...]:
+    from training.world_asof import DEMAND_TABLES, LEAD_TIME_TABLES
 
-
-def write_pieces(pieces: Iterable[tuple[str, pd.DataFrame]], out_dir: Path) -> dict[str, int]:
-    """Append each ``(table, rows)`` piece to ``out_dir/<table>.parquet``; returns rows per table.
-
-    Pieces are written as they come (memory holds one SKU group), into a staging folder that
-    replaces the tables only once every piece is written.
-    """
-    staging = out_dir.parent / f".{out_dir.name}.staging"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    writers: dict[str, pq.ParquetWriter] = {}
-    rows: dict[str, int] = {}
-    try:
-        for name, frame in pieces:
-            if name not in writers:
-                schema = pa.Schema.from_pandas(frame, preserve_index=False)
-                writers[name] = pq.ParquetWriter(staging / f"{name}.parquet", schema)
-            table = pa.Table.from_pandas(frame, schema=writers[name].schema, preserve_index=False)
-            writers[name].write_table(table)
-            rows[name] = rows.get(name, 0) + len(frame)
-    finally:
-        for writer in writers.values():
-            writer.close()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for path in staging.iterdir():
-        path.replace(out_dir / path.name)
-    staging.rmdir()
-    return rows
+    return tuple(dict.fromkeys(DEMAND_TABLES + LEAD_TIME_TABLES))
 
 
 def _canonical_digest(settings: Settings, names: tuple[str, ...]) -> str:
-    return file_digest([p for n in names if (p := settings.canonical_dir / f"{n}.parquet").exists()])
+    from pipelines.tables import table_path
+
+    return file_digest([p for n in names if (p := table_path(settings.canonical_dir, n)).exists()])
 
 
-def write_asof_outputs(settings: Settings, job: AsOfJob = AsOfJob(), force: bool = False) -> dict[str, object]:
+def write_asof_outputs(settings: Settings, job: AsOfJob | None = None, force: bool = False) -> dict[str, object]:
     """As-of demand forecasts and PO ETAs of the whole history into ``settings.asof_dir``.
 
-    Returns the step's stamp (rows, seconds, refits); when the canonical tables and ``job`` are
-    those of the last run, nothing is recomputed and the stamp comes back with ``skipped``.
+    Returns the step's stamp (rows, seconds, refits); when the canonical tables and ``job`` (default
+    ``AsOfJob()``) are those of the last run, nothing is recomputed and the stamp comes back with
+    ``skipped``. Raises ``MissingInput`` when a canonical table is absent.
     """
+    from pipelines.tables import read_canonical_tables
+    from training.world_asof import AsOfJob, asof_demand_forecasts, asof_po_etas
+    from training.world_models import spec_hash
+
+    job = job or AsOfJob()
     stamp_path = settings.asof_dir / ASOF_STAMP
-    canonical, recipe = _canonical_digest(settings, ASOF_TABLES), spec_hash(job)
+    canonical, recipe = _canonical_digest(settings, _asof_tables()), spec_hash(job)
     files = [settings.asof_dir / name for name in ASOF_FILES.values()]
     if not force and stamp_path.exists() and all(p.exists() for p in files):
         last = json.loads(stamp_path.read_text())
         if (last["canonical"], last["recipe"]) == (canonical, recipe):
             return {**last, "skipped": True}
-    tables = read_canonical_tables(settings.canonical_dir, ASOF_TABLES)
+    tables = read_canonical_tables(settings.canonical_dir, _asof_tables())
     started = time.perf_counter()
     forecasts = asof_demand_forecasts(tables, job)
     demand_seconds = time.perf_counter() - started
@@ -128,14 +88,20 @@ def write_asof_outputs(settings: Settings, job: AsOfJob = AsOfJob(), force: bool
 
 
 def asof_inputs(settings: Settings) -> dict[str, Path]:
-    """The as-of files a build uses (none if ``features asof`` never ran); stale ones are an error."""
+    """The as-of files a build uses (none if ``features asof`` never ran).
+
+    Stale ones (made from other canonical tables) raise ``MissingInput``: the current ones are missing.
+    """
+    from contracts.errors import MissingInput
+
     stamp_path = settings.asof_dir / ASOF_STAMP
     if not stamp_path.exists():
         return {}
-    if json.loads(stamp_path.read_text())["canonical"] != _canonical_digest(settings, ASOF_TABLES):
-        raise ValueError(
-            f"the as-of outputs in {settings.asof_dir} were made from other canonical tables: "
-            "run `backorder features asof` (or build with --no-asof)"
+    if json.loads(stamp_path.read_text())["canonical"] != _canonical_digest(settings, _asof_tables()):
+        raise MissingInput(
+            "as-of outputs of the current canonical tables",
+            "run `backorder features asof` (or build with --no-asof)",
+            settings.asof_dir,
         )
     return {name: settings.asof_dir / file for name, file in ASOF_FILES.items()}
 
@@ -154,22 +120,27 @@ def write_feature_tables(
     present. Skipped (returning the rows of the last build) when the canonical tables, the horizon
     and those files are those of the last build, unless ``force``.
     """
+    import pandas as pd
+
+    from features.build import REQUIRED_TABLES, iter_feature_tables
+    from pipelines.tables import read_canonical_tables, table_path, write_table_pieces
+
     found = asof_inputs(settings) if asof else {}
     forecasts, po_etas = forecasts or found.get("forecasts"), po_etas or found.get("po_etas")
-    inputs = [settings.canonical_dir / f"{name}.parquet" for name in REQUIRED_TABLES]
+    inputs = [table_path(settings.canonical_dir, name) for name in REQUIRED_TABLES]
     extra = [p for p in (forecasts, po_etas) if p is not None]
     stamp = settings.features_dir / BUILD_STAMP
     digest = file_digest([p for p in inputs if p.exists()] + extra, f"horizon={horizon}")
     if not force and stamp.exists() and (last := json.loads(stamp.read_text()))["inputs"] == digest:
         return {name: int(n) for name, n in last["rows"].items()}
-    tables = read_canonical_tables(settings.canonical_dir)
+    tables = read_canonical_tables(settings.canonical_dir, REQUIRED_TABLES)
     pieces = iter_feature_tables(
         tables,
         horizon=horizon,
         forecasts=pd.read_parquet(forecasts) if forecasts else None,
         po_etas=pd.read_parquet(po_etas) if po_etas else None,
     )
-    rows = write_pieces(pieces, settings.features_dir)
+    rows = write_table_pieces(pieces, settings.features_dir)
     used = {"forecasts": str(forecasts) if forecasts else None, "po_etas": str(po_etas) if po_etas else None}
     stamp.write_text(json.dumps({"inputs": digest, "horizon": horizon, **used, "rows": rows}, indent=2))
     return rows
@@ -177,23 +148,26 @@ def write_feature_tables(
 
 @app.command("asof")
 def asof_command(
-    config: Path | None = typer.Option(None, help="Settings YAML file."),
-    demand_refit_days: int = typer.Option(
-        AsOfJob().demand_refit_days, min=1, help="Days between refits of the demand model."
+    config: Path | None = CONFIG_OPTION,
+    demand_refit_days: int | None = typer.Option(
+        None, min=1, help="Days between refits of the demand model (default: the as-of recipe's)."
     ),
-    lead_time_refit_days: int = typer.Option(
-        AsOfJob().lead_time_refit_days, min=1, help="Days between refits of the lead-time model."
+    lead_time_refit_days: int | None = typer.Option(
+        None, min=1, help="Days between refits of the lead-time model (default: the as-of recipe's)."
     ),
     force: bool = typer.Option(False, "--force/--no-force", help="Recompute even if the inputs are unchanged."),
 ) -> None:
     """As-of demand forecasts and PO ETAs over the history, for forecast-error and ETA features."""
-    settings = load_settings(config)
-    job = AsOfJob(demand_refit_days=demand_refit_days, lead_time_refit_days=lead_time_refit_days)
+    from contracts.errors import ContractError
+    from training.recipes import AsOfJob
+
+    settings = command_settings(config)
+    given = {"demand_refit_days": demand_refit_days, "lead_time_refit_days": lead_time_refit_days}
+    job = AsOfJob(**{name: days for name, days in given.items() if days is not None})
     try:
         stamp = write_asof_outputs(settings, job, force)
-    except (FileNotFoundError, ValueError) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from error
+    except ValueError as error:  # the canonical tables hold too short a history for the schedule
+        raise ContractError(f"canonical tables in {settings.canonical_dir}: {error}") from error
     typer.echo(describe_asof(stamp))
     typer.echo(f"as-of outputs: {settings.asof_dir}")
 
@@ -211,7 +185,7 @@ def describe_asof(stamp: dict[str, object]) -> str:
 
 @app.command("build")
 def build(
-    config: Path | None = typer.Option(None, help="Settings YAML file."),
+    config: Path | None = CONFIG_OPTION,
     horizon: int = typer.Option(
         14, min=1, help="Label horizon H in days (backorder within (t, t+H])."
     ),
@@ -229,23 +203,19 @@ def build(
     force: bool = typer.Option(False, "--force/--no-force", help="Rebuild even if the inputs are unchanged."),
 ) -> None:
     """Compute features and labels from the canonical tables into the features folder."""
-    settings = load_settings(config)
-    try:
-        rows = write_feature_tables(settings, horizon, forecasts, force, po_etas, asof)
-    except (FileNotFoundError, ValueError) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from error
+    settings = command_settings(config)
+    rows = write_feature_tables(settings, horizon, forecasts, force, po_etas, asof)
     for name, n in rows.items():
         typer.echo(f"{name:<24}{n:>10} rows")
     typer.echo(f"feature tables: {settings.features_dir}")
 
 
 @app.command("apply")
-def apply(config: Path | None = typer.Option(None, help="Settings YAML file.")) -> None:
+def apply(config: Path | None = CONFIG_OPTION) -> None:
     """Write the Feast repository (feature_store.yaml) and register entities, views and services."""
     from features.feature_store import apply_definitions  # Feast imports take seconds: only here
 
-    settings = load_settings(config)
+    settings = command_settings(config)
     store = apply_definitions(settings)
     views = [v.name for v in store.list_feature_views()]
     services = [s.name for s in store.list_feature_services()]
@@ -258,19 +228,15 @@ def apply(config: Path | None = typer.Option(None, help="Settings YAML file.")) 
 
 @app.command("materialize")
 def materialize_command(
-    config: Path | None = typer.Option(None, help="Settings YAML file."),
+    config: Path | None = CONFIG_OPTION,
     end: datetime | None = typer.Option(
         None, help="Latest feature timestamp to load (default: newest)."
     ),
     days: int = typer.Option(30, min=1, help="How many days before END to look for values."),
 ) -> None:
     """Load the latest feature values into the online store."""
-    settings = load_settings(config)
-    try:
-        end = materialize_latest(settings, end, days)
-    except FileNotFoundError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from error
+    settings = command_settings(config)
+    end = materialize_latest(settings, end, days)
     typer.echo(
         f"materialized up to {end.isoformat()} into the {settings.online_store} online store"
     )
@@ -278,13 +244,13 @@ def materialize_command(
 
 def materialize_latest(settings: Settings, end: datetime | None = None, days: int = 30) -> datetime:
     """Load feature values of ``(end - days, end]`` into the online store; ``end`` defaults to the
-    newest feature timestamp. Returns ``end``."""
+    newest feature timestamp. Returns ``end``; raises ``MissingInput`` without feature tables."""
+    from features.build import TIMESTAMP
     from features.feature_store import materialize, open_store  # Feast imports take seconds
+    from pipelines.tables import read_feature_table
 
     if end is None:
-        path = settings.features_dir / "sku_location_features.parquet"
-        if not path.exists():
-            raise FileNotFoundError(f"{path} not found (run `backorder features build`)")
-        end = pd.read_parquet(path, columns=[TIMESTAMP])[TIMESTAMP].max().to_pydatetime()
+        newest = read_feature_table(settings.features_dir, SKU_LOCATION_FEATURES, columns=[TIMESTAMP])[TIMESTAMP].max()
+        end = newest.to_pydatetime()
     materialize(open_store(settings), end - timedelta(days=days), end)
     return end

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from contracts.errors import ContractError
-from contracts.ingest import IngestReport, ingest_exports
-from settings import load_settings
+from pipelines.commands.settings_options import CONFIG_OPTION, command_settings
+
+if TYPE_CHECKING:
+    from contracts.ingest import IngestReport
 
 
 def format_report(report: IngestReport) -> str:
@@ -26,18 +28,14 @@ def format_report(report: IngestReport) -> str:
 
 def ingest(
     source_dir: Path = typer.Argument(..., help="Folder with one CSV or Parquet export per table."),
-    config: Path | None = typer.Option(None, help="Settings YAML file."),
+    config: Path | None = CONFIG_OPTION,
     chunk_rows: int = typer.Option(100_000, min=1, help="Rows read per chunk."),
 ) -> None:
     """Validate ERP/WMS/OMS exports; write accepted rows as Parquet and rejected rows with reasons."""
-    settings = load_settings(config)
-    try:
-        report = ingest_exports(
-            source_dir, settings.canonical_dir, settings.quarantine_dir, chunk_rows=chunk_rows
-        )
-    except ContractError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from error
+    from contracts.ingest import ingest_exports
+
+    settings = command_settings(config)
+    report = ingest_exports(source_dir, settings.canonical_dir, settings.quarantine_dir, chunk_rows=chunk_rows)
     typer.echo(format_report(report))
     typer.echo(f"accepted tables: {settings.canonical_dir}")
     typer.echo(f"quarantine:      {settings.quarantine_dir}")

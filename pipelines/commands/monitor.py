@@ -8,37 +8,56 @@ the canonical tables; writes ``monitor.html`` (decision, reasons, Evidently's dr
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
-from mlflow.exceptions import MlflowException
 
-from monitoring.drift import DriftThresholds
-from monitoring.outcomes import join_outcomes, line_outcomes, outcomes_as_of
-from monitoring.performance_report import classification_report_html
-from monitoring.prediction_window import PREDICTION_COLUMN, current_window, logged_lines
-from monitoring.report import monitoring_summary, render_html
-from monitoring.retraining import PerformanceThresholds
-from monitoring.risk_check import ModelCheck, check_risk_model
-from monitoring.target_drift import check_demand_model, check_lead_time_model
-from pipelines.commands.features import read_canonical_tables
-from serving.prediction_log import read_prediction_log
-from settings import Settings, load_settings
-from training.tracking import CHAMPION, alias_version, configure, load_reference
+from pipelines.commands.settings_options import CONFIG_OPTION, command_settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pipelines.commands.train import TrainResult
+    from settings import Settings
 
 RISK_MODEL = "backorder_risk"
 EXPERIMENT = "monitoring"
 
 
-class MonitoringInputError(RuntimeError):
-    """Something monitoring cannot run without (no log, no champion)."""
+@dataclass(frozen=True)
+class Retraining:
+    """One model monitoring flagged: why, and what retraining it gave (nothing on a dry run)."""
+
+    model_name: str
+    train_target: str
+    reasons: tuple[str, ...]
+    result: TrainResult | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class MonitorVerdict:
+    """The outcome of one monitoring pass: the summary written, the models flagged, the files."""
+
+    summary: dict[str, object]
+    retraining: tuple[Retraining, ...]
+    dry_run: bool
+    report_path: Path
+    summary_path: Path
+
+    @property
+    def failed(self) -> bool:
+        """A flagged model could not be retrained."""
+        return any(item.error is not None for item in self.retraining)
 
 
 def _canonical(settings: Settings, names: tuple[str, ...]) -> dict[str, pd.DataFrame] | None:
-    if not all((settings.canonical_dir / f"{n}.parquet").exists() for n in names):
+    from pipelines.tables import missing_tables, read_canonical_tables
+
+    if missing_tables(settings.canonical_dir, names):
         return None
     return read_canonical_tables(settings.canonical_dir, names)
 
@@ -46,7 +65,25 @@ def _canonical(settings: Settings, names: tuple[str, ...]) -> dict[str, pd.DataF
 def run_monitoring(
     settings: Settings, window_days: int | None = None
 ) -> tuple[dict[str, object], str, str | None]:
-    """Summary, Evidently drift and performance reports (HTML) of one monitoring pass; nothing written."""
+    """Summary, Evidently drift and performance reports (HTML) of one monitoring pass; nothing written.
+
+    Raises ``MissingInput`` when there is no prediction log, champion or reference to compare.
+    """
+    import pandas as pd
+    from mlflow.exceptions import MlflowException
+
+    from contracts.errors import MissingInput
+    from monitoring.drift import DriftThresholds
+    from monitoring.outcomes import join_outcomes, line_outcomes, outcomes_as_of
+    from monitoring.performance_report import classification_report_html
+    from monitoring.prediction_window import PREDICTION_COLUMN, current_window, logged_lines
+    from monitoring.report import monitoring_summary
+    from monitoring.retraining import PerformanceThresholds
+    from monitoring.risk_check import ModelCheck, check_risk_model
+    from monitoring.target_drift import check_demand_model, check_lead_time_model
+    from serving.prediction_log import read_prediction_log
+    from training.tracking import CHAMPION, alias_version, configure, load_reference
+
     cfg = settings.monitoring
     days = window_days or cfg.window_days
     drift_thresholds = DriftThresholds(cfg.column_psi, cfg.drifted_share, cfg.prediction_psi)
@@ -56,23 +93,26 @@ def run_monitoring(
 
     log = read_prediction_log(settings.prediction_log_dir)
     if log.empty:
-        raise MonitoringInputError(
-            f"no prediction log at {settings.prediction_log_dir}: nothing has been scored yet"
+        raise MissingInput(
+            "prediction log", "score orders through the service first (or run `backorder demo`)",
+            settings.prediction_log_dir,
         )
     window = current_window(logged_lines(log), days)
 
     configure(settings.tracking_uri, settings.artifact_root, EXPERIMENT)
     champion = alias_version(RISK_MODEL)
     if champion is None:
-        raise MonitoringInputError(
-            f"no champion of {RISK_MODEL!r} in the registry at {settings.tracking_uri}: "
-            "train and promote one first"
+        raise MissingInput(
+            f"champion of {RISK_MODEL!r}",
+            f"run `backorder train risk` then `backorder promote --model {RISK_MODEL}`",
+            settings.tracking_uri,
         )
     try:
         reference = load_reference(RISK_MODEL, CHAMPION)
     except (MlflowException, OSError) as error:
-        raise MonitoringInputError(
-            f"champion v{champion} of {RISK_MODEL!r} has no reference frame to compare with: {error}"
+        raise MissingInput(
+            f"reference frame of champion v{champion} of {RISK_MODEL!r} ({error})",
+            f"run `backorder train risk --force` then `backorder promote --model {RISK_MODEL}`",
         ) from error
 
     outcomes = _canonical(settings, ("order_lines",))
@@ -115,44 +155,68 @@ def run_monitoring(
 
 
 def write_monitoring(
-    settings: Settings,
-    out: Path,
-    dry_run: bool,
-    window_days: int | None = None,
-    echo: Callable[[str], None] = typer.echo,
-) -> dict[str, object]:
-    """One monitoring pass: retrain what drifted or decayed (or only say so when ``dry_run``),
-    write ``out/monitor.html`` and ``out/summary.json``; returns the summary.
+    settings: Settings, out: Path, dry_run: bool, window_days: int | None = None
+) -> MonitorVerdict:
+    """One monitoring pass: retrain what drifted or decayed (or only name it when ``dry_run``),
+    write ``out/monitor.html`` and ``out/summary.json``.
 
-    Raises MonitoringInputError when there is no log, champion or reference to compare.
+    Raises ``MissingInput`` when there is no log, champion or reference to compare. A model whose
+    retraining fails is reported in the verdict, not raised: the others are still retrained.
     """
+    from monitoring.report import render_html
+
     summary, drift_html, performance_html = run_monitoring(settings, window_days)
     summary["dry_run"] = dry_run
     summary["retrained"] = retrained = []
+    verdicts = []
     for item in summary["retrain"]:  # type: ignore[union-attr]
-        reasons = "; ".join(item["reasons"])
-        if dry_run:
-            echo(f"would retrain {item['model']} (backorder train {item['train_target']}): {reasons}")
-            continue
-        # Lazy: the training stack is imported only when a retrain is due.
-        from pipelines.commands.train import MissingPrerequisite, train_model
-
-        echo(f"retraining {item['model']}: {reasons}")
-        try:
-            outcome = train_model(settings, str(item["train_target"]), force=True)
-        except (MissingPrerequisite, ValueError) as error:
-            echo(f"error: retraining {item['model']} failed: {error}")
-            retrained.append({"model": item["model"], "error": str(error)})
-            continue
-        echo(outcome)
-        retrained.append({"model": item["model"], "outcome": outcome})
-    if not summary["retrain"]:
-        echo("no retraining needed: no drift or decay beyond the thresholds")
+        flagged = Retraining(str(item["model"]), str(item["train_target"]), tuple(item["reasons"]))
+        if not dry_run:
+            flagged = _retrain(settings, flagged)
+            retrained.append(
+                {"model": flagged.model_name, "error": flagged.error}
+                if flagged.result is None
+                else {"model": flagged.model_name, "version": flagged.result.version,
+                      "registered": flagged.result.registered}
+            )
+        verdicts.append(flagged)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
-    (out / "monitor.html").write_text(render_html(summary, drift_html, performance_html))
-    echo(f"wrote {out / 'monitor.html'} and {out / 'summary.json'}")
-    return summary
+    summary_path, report_path = out / "summary.json", out / "monitor.html"
+    summary_path.write_text(json.dumps(summary, indent=2, default=str))
+    report_path.write_text(render_html(summary, drift_html, performance_html))
+    return MonitorVerdict(summary, tuple(verdicts), dry_run, report_path, summary_path)
+
+
+def _retrain(settings: Settings, flagged: Retraining) -> Retraining:
+    """``flagged`` retrained with ``force``; a missing input or bad data is kept as its error."""
+    from dataclasses import replace
+
+    from contracts.errors import MissingInput
+    from pipelines.commands import train
+
+    try:
+        return replace(flagged, result=train.train_model(settings, flagged.train_target, force=True))
+    except (MissingInput, ValueError) as error:
+        return replace(flagged, error=str(error))
+
+
+def describe_verdict(verdict: MonitorVerdict) -> list[str]:
+    """The lines ``backorder monitor`` prints: each flagged model, what was done, the files written."""
+    from pipelines.commands.train import describe_training
+
+    lines = []
+    for item in verdict.retraining:
+        reasons = "; ".join(item.reasons)
+        if verdict.dry_run:
+            lines.append(f"would retrain {item.model_name} (backorder train {item.train_target}): {reasons}")
+        elif item.result is not None:
+            lines.append(f"retrained {item.model_name} ({reasons}): {describe_training(item.result)}")
+        else:
+            lines.append(f"error: retraining {item.model_name} failed: {item.error}")
+    if not verdict.retraining:
+        lines.append("no retraining needed: no drift or decay beyond the thresholds")
+    lines.append(f"wrote {verdict.report_path} and {verdict.summary_path}")
+    return lines
 
 
 def monitor(
@@ -161,13 +225,11 @@ def monitor(
         False, "--dry-run/--retrain", help="Only say what would be retrained, or retrain it (default)."
     ),
     window_days: int | None = typer.Option(None, min=1, help="Days of log to check (default: settings)."),
-    config: Path | None = typer.Option(None, help="Settings YAML file."),
+    config: Path | None = CONFIG_OPTION,
 ) -> None:
     """Check drift and performance of the served models; retrain those that drifted or decayed."""
-    try:
-        summary = write_monitoring(load_settings(config), out, dry_run, window_days)
-    except MonitoringInputError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from error
-    if any("error" in item for item in summary["retrained"]):  # type: ignore[union-attr]
+    verdict = write_monitoring(command_settings(config), out, dry_run, window_days)
+    for line in describe_verdict(verdict):
+        typer.echo(line)
+    if verdict.failed:
         raise typer.Exit(code=2)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from pipelines.commands.evaluate import default_metric, reference_evaluator
-from settings import Settings, load_settings
-from training.promotion import PromotionDecision, promote_challenger, promotion_history
-from training.tracking import configure
+from pipelines.commands.settings_options import CONFIG_OPTION, command_settings
+
+if TYPE_CHECKING:
+    from settings import Settings
+    from training.promotion import PromotionDecision
 
 
 def promote_model(
@@ -21,8 +23,12 @@ def promote_model(
 ) -> PromotionDecision:
     """Compare challenger and champion of ``model`` on the same held-out period; move ``champion``.
 
-    Raises LookupError, KeyError or ValueError when there is nothing to compare.
+    Raises ``MissingInput`` when there is nothing to compare.
     """
+    from pipelines.commands.evaluate import default_metric, reference_evaluator
+    from training.promotion import promote_challenger
+    from training.tracking import configure
+
     configure(settings.tracking_uri, settings.artifact_root, model)
     if metric is None:
         metric, higher = default_metric(model)
@@ -52,14 +58,17 @@ def promote(
         help="Direction of the metric (default: the model's default metric's direction).",
     ),
     min_improvement: float = typer.Option(0.0, min=0.0, help="Margin the challenger must win by."),
-    config: Path | None = typer.Option(None, help="Settings YAML file."),
+    config: Path | None = CONFIG_OPTION,
 ) -> None:
     """Compare challenger and champion on the same held-out period; print the decision and history."""
-    try:
-        decision = promote_model(load_settings(config), model, metric, lower_is_better, min_improvement)
-    except (LookupError, KeyError, ValueError) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from error
-    verdict = "PROMOTED" if decision.promoted else "kept champion"
-    typer.echo(f"{model}: {verdict} — {decision.reason}")
+    from training.promotion import promotion_history
+
+    decision = promote_model(command_settings(config), model, metric, lower_is_better, min_improvement)
+    typer.echo(describe_decision(decision))
     typer.echo(promotion_history(model).to_string(index=False))
+
+
+def describe_decision(decision: PromotionDecision) -> str:
+    """One line: the model, whether the challenger was promoted, and why."""
+    verdict = "promoted" if decision.promoted else "kept champion"
+    return f"{decision.model_name}: {verdict} ({decision.reason})"

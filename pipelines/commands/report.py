@@ -12,13 +12,16 @@ import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 import typer
 
-from settings import Settings, load_settings
+from pipelines.commands.settings_options import CONFIG_OPTION, command_settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from settings import Settings
 
 RISK_MODEL, DEMAND_MODEL, LEAD_TIME_MODEL = "sku_location_risk", "demand", "lead_time"
 CANONICAL_TABLES = (
@@ -41,32 +44,21 @@ EXPORTS = {
 }
 
 
-class ReportInputError(RuntimeError):
-    """Something the report cannot be built without; the message names the command to run."""
-
-
 def _echo(message: str) -> None:
     typer.echo(message, err=True)
 
 
 def _check_inputs(settings: Settings) -> None:
-    missing = [n for n in CANONICAL_TABLES if not (settings.canonical_dir / f"{n}.parquet").exists()]
-    if missing:
-        raise ReportInputError(
-            f"canonical table(s) {', '.join(missing)} not found in {settings.canonical_dir}: "
-            "run `backorder demo` (or `backorder simulate` / `backorder ingest`) first"
-        )
-    missing = [n for n in FEATURE_TABLES if not (settings.features_dir / f"{n}.parquet").exists()]
-    if missing:
-        raise ReportInputError(
-            f"feature table(s) {', '.join(missing)} not found in {settings.features_dir}: "
-            "run `backorder features build` first"
-        )
+    from pipelines.tables import require_canonical, require_features
+
+    require_canonical(settings.canonical_dir, CANONICAL_TABLES)
+    require_features(settings.features_dir, FEATURE_TABLES)
 
 
 def _champions(settings: Settings) -> dict[str, str]:
     import mlflow
 
+    from contracts.errors import MissingInput
     from training.tracking import alias_version
 
     mlflow.set_tracking_uri(settings.tracking_uri)
@@ -75,19 +67,14 @@ def _champions(settings: Settings) -> dict[str, str]:
     for name in (RISK_MODEL, DEMAND_MODEL, LEAD_TIME_MODEL):
         version = alias_version(name)
         if version is None and name in TRAIN_TARGET:
-            raise ReportInputError(
-                f"no champion of {name!r} in the registry at {settings.tracking_uri}: run "
-                f"`backorder train {TRAIN_TARGET[name]}` then `backorder promote --model {name}`"
+            raise MissingInput(
+                f"champion of {name!r}",
+                f"run `backorder train {TRAIN_TARGET[name]}` then `backorder promote --model {name}`",
+                settings.tracking_uri,
             )
         if version is not None:
             versions[name] = version
     return versions
-
-
-def _latest_features(path: Path) -> pd.DataFrame:
-    """The rows of the last day of a feature table (read with a filter, not the whole history)."""
-    stamps = pd.read_parquet(path, columns=["event_timestamp"])["event_timestamp"]
-    return pd.read_parquet(path, filters=[("event_timestamp", "==", stamps.max())])
 
 
 def _delays(open_pos: pd.DataFrame, skus: pd.DataFrame, supplier_latest: pd.DataFrame,
@@ -115,11 +102,15 @@ def write_report(
     """Build the planner report into ``out_dir`` (default ``<reports_dir>/latest``); return index.html.
 
     ``penalty_factor`` prices one backordered unit as a share of its unit price (as the decision
-    policy does). Raises ``ReportInputError`` naming the command to run when inputs are missing.
+    policy does). Raises ``MissingInput`` naming the command to run when inputs are missing.
     """
+    import pandas as pd
     from mlflow.exceptions import MlflowException
 
+    from contracts.errors import MissingInput
+    from features.build import TIMESTAMP
     from features.supplier import primary_suppliers
+    from pipelines.tables import latest_feature_rows, read_canonical_tables, read_feature_table, table_path
     from reports import plots, sections
     from reports.render import Section, render_html
     from reports.whatif import run_what_ifs, what_if_configs
@@ -129,13 +120,10 @@ def write_report(
     started = time.perf_counter()
     _check_inputs(settings)
     versions = _champions(settings)
-    read = {
-        n: pd.read_parquet(settings.canonical_dir / f"{n}.parquet", columns=COLUMNS_READ.get(n))
-        for n in CANONICAL_TABLES
-    }
+    read = read_canonical_tables(settings.canonical_dir, CANONICAL_TABLES, COLUMNS_READ)
 
     _echo("[1/5] at risk: score every SKU-location with the sku_location_risk champion")
-    latest = _latest_features(settings.features_dir / "sku_location_features.parquet")
+    latest = latest_feature_rows(settings.features_dir, "sku_location_features", TIMESTAMP)
     as_of = pd.Timestamp(latest["snapshot_date"].max()).normalize()
     need_date = as_of + pd.Timedelta(days=horizon)
     primary = primary_suppliers(read["sku_suppliers"])[["sku_id", "supplier_id"]]
@@ -144,16 +132,17 @@ def write_report(
     names = [str(n) for n in getattr(risk_model, "feature_names_in_", [])]
     missing = [n for n in names if n not in latest.columns]
     if not names or missing:
-        raise ReportInputError(
-            f"the {RISK_MODEL} champion needs feature(s) {missing or 'it does not name'} that "
-            f"{settings.features_dir / 'sku_location_features.parquet'} lacks: run `backorder features build` "
-            f"(and retrain with `backorder train sku-risk` if the feature set changed)"
+        raise MissingInput(
+            f"feature(s) {missing or 'named by'} the {RISK_MODEL} champion",
+            "run `backorder features build` (and retrain with `backorder train sku-risk` if the feature set "
+            "changed)",
+            table_path(settings.features_dir, "sku_location_features"),
         )
     X = latest[names].astype("float64")
     probability = predict_scores(risk_model, X)
     price = read["skus"].set_index("sku_id")["unit_price"].reindex(latest["sku_id"]).fillna(0.0).to_numpy(float)
     supplier_latest = sections.latest_rows(
-        pd.read_parquet(settings.features_dir / "supplier_features.parquet"), "date", ["supplier_id"]
+        read_feature_table(settings.features_dir, "supplier_features"), "date", ["supplier_id"]
     )
     open_pos = sections.open_purchase_orders(read["purchase_orders"], as_of)
     lead_time_model = load_alias(LEAD_TIME_MODEL) if LEAD_TIME_MODEL in versions else None
@@ -181,17 +170,17 @@ def write_report(
     scorecard = sections.supplier_scorecard(supplier_latest, read["suppliers"])
     worst = scorecard.dropna(subset=["on_time_rate_90"]).head(5)["supplier_id"]
     delay_history = sections.supplier_delay_history(
-        pd.read_parquet(settings.features_dir / "supplier_features.parquet",
-                        columns=["supplier_id", "date", "supplier_delay_mean_90"]), worst,
+        read_feature_table(settings.features_dir, "supplier_features",
+                           columns=["supplier_id", "date", "supplier_delay_mean_90"]), worst,
     )
 
     _echo("[4/5] forecast: the demand champion's held-out window against actuals")
     try:
         reference = load_reference(DEMAND_MODEL)
     except (MlflowException, OSError) as error:
-        raise ReportInputError(
-            f"demand champion v{versions[DEMAND_MODEL]} has no held-out reference to plot ({error}): "
-            "retrain it with `backorder train demand --force` and promote it"
+        raise MissingInput(
+            f"held-out reference of demand champion v{versions[DEMAND_MODEL]} ({error})",
+            f"run `backorder train demand --force` then `backorder promote --model {DEMAND_MODEL}`",
         ) from error
     series = sections.forecast_series(reference, ranked)
     forecast = sections.forecast_vs_actual(reference, series)
@@ -284,11 +273,14 @@ def write_report(
 
 def _promotions(settings: Settings, as_of: pd.Timestamp) -> pd.DataFrame:
     """Promotions announced by ``as_of`` (what a forecast made that day may know); empty if none."""
-    path = settings.canonical_dir / "promotions.parquet"
+    import pandas as pd
+
+    from pipelines.tables import missing_tables, read_canonical_tables
+
     columns = ["sku_id", "location_id", "announced_date", "start_date", "end_date", "discount_pct"]
-    if not path.exists():
+    if missing_tables(settings.canonical_dir, ["promotions"]):
         return pd.DataFrame(columns=columns)
-    promotions = pd.read_parquet(path, columns=columns)
+    promotions = read_canonical_tables(settings.canonical_dir, ["promotions"], {"promotions": columns})["promotions"]
     return promotions[pd.to_datetime(promotions["announced_date"]) <= as_of]
 
 
@@ -296,6 +288,9 @@ def _horizon_demand(model: Any, promotions: pd.DataFrame, latest: pd.DataFrame, 
                     horizon: int) -> tuple[pd.DataFrame, str]:
     """Demand quantiles over the horizon: the demand champion's daily forecast from ``as_of`` where
     it has one, else the recent 28-day mean and s.d.; and a sentence saying which was used."""
+    import numpy as np
+    import pandas as pd
+
     from features.promotions import promotion_covariates
     from features.timeseries import ID, TIME
     from reports.sections import horizon_demand, horizon_demand_from_daily
@@ -325,6 +320,8 @@ def _horizon_demand(model: Any, promotions: pd.DataFrame, latest: pd.DataFrame, 
 
 def _row_of(latest: pd.DataFrame, ranked: pd.DataFrame) -> pd.Index:
     """Index labels in ``latest`` of the SKU-locations of ``ranked`` (same order)."""
+    import pandas as pd
+
     keys = pd.MultiIndex.from_frame(latest[["sku_id", "location_id"]])
     return latest.index[keys.get_indexer(pd.MultiIndex.from_frame(ranked[["sku_id", "location_id"]]))]
 
@@ -345,7 +342,7 @@ def _world_config(settings: Settings, read: dict[str, pd.DataFrame]) -> tuple[di
 def report(
     out: Path | None = typer.Option(None, "--out", help="Folder for index.html and the CSVs "
                                     "(default: <data>/reports/latest, served by the service)."),
-    config: Path | None = typer.Option(None, help="Settings YAML file."),
+    config: Path | None = CONFIG_OPTION,
     horizon: int = typer.Option(
         14, min=1, help="Days ahead the risk and the actions cover (keep it equal to `features build --horizon`, "
         "the horizon the sku_location_risk labels were built with)."
@@ -355,11 +352,6 @@ def report(
     top: int = typer.Option(25, min=1, help="Rows shown per table on the page (the CSVs have all)."),
 ) -> None:
     """Write the planner risk report: at-risk SKU-locations, actions, suppliers, forecasts, what-ifs."""
-    settings = load_settings(config)
-    try:
-        index = write_report(settings, out, what_if_days=what_if_days, horizon=horizon,
-                             penalty_factor=penalty_factor, top=top)
-    except ReportInputError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from error
+    index = write_report(command_settings(config), out, what_if_days=what_if_days, horizon=horizon,
+                         penalty_factor=penalty_factor, top=top)
     typer.echo(f"wrote {index} and {', '.join(EXPORTS)}")

@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from contracts.errors import ContractError
-from contracts.tables import TABLE_ORDER
-from contracts.validation import REASON_COLUMN, validate_table
-from settings import load_settings
-from simulation import SCENARIOS, SimulationConfig, SimulationResult, scenario_config
-from simulation import simulate as run_simulation
+from pipelines.commands.settings_options import CONFIG_OPTION, command_settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from simulation import SimulationConfig, SimulationResult
 
 
 def validated_tables(result: SimulationResult) -> dict[str, pd.DataFrame]:
@@ -23,6 +22,10 @@ def validated_tables(result: SimulationResult) -> dict[str, pd.DataFrame]:
 
     The simulator is our own code: a quarantined row is a bug, so it stops the command.
     """
+    from contracts.errors import ContractError
+    from contracts.tables import TABLE_ORDER
+    from contracts.validation import REASON_COLUMN, validate_table
+
     accepted: dict[str, pd.DataFrame] = {}
     for name in TABLE_ORDER:
         checked = validate_table(name, result.tables[name], parents=accepted)
@@ -42,7 +45,9 @@ def simulate(
         typer.Option(help="Folder for <table>.parquet files and summary.json (default: the canonical folder)."),
     ] = None,
     seed: int = typer.Option(0, help="Random seed; same seed + options = same world."),
-    scenario: str = typer.Option("baseline", help=f"Named scenario: {', '.join(SCENARIOS)}."),
+    scenario: str = typer.Option(
+        "baseline", help="Named scenario, e.g. baseline, supplier_disruption, long_lead_times."
+    ),
     lead_time_scale: float | None = typer.Option(
         None, help="Multiply quoted lead times and delays."
     ),
@@ -65,9 +70,11 @@ def simulate(
     force: bool = typer.Option(
         False, "--force/--no-force", help="Simulate even if OUT already holds this config's world."
     ),
-    config: Path | None = typer.Option(None, help="Settings YAML file (for the default OUT)."),
+    config: Path | None = CONFIG_OPTION,
 ) -> None:
     """Simulate a supply chain under the baseline ERP policy; write every canonical table."""
+    from simulation import scenario_config
+
     try:
         world = scenario_config(
             scenario,
@@ -82,10 +89,9 @@ def simulate(
             disruption_frequency=disruption_frequency,
             promotion_intensity=promotion_intensity,
         )
-    except ValueError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from error
-    out = out or load_settings(config).canonical_dir
+    except ValueError as error:  # an unknown scenario or a knob out of range
+        raise typer.BadParameter(str(error)) from error
+    out = out or command_settings(config).canonical_dir
     summary = write_simulation(world, out, force)
     verb = "already holds" if summary.get("skipped") else "wrote"
     typer.echo(f"scenario {scenario}, seed {seed}: {verb} {summary['tables']} tables in {out}")
@@ -98,18 +104,19 @@ def write_simulation(config: SimulationConfig, out: Path, force: bool = False) -
     Skipped (returning the stored summary, with ``skipped`` true) when ``out`` already holds this
     config's world, unless ``force``: the simulator is deterministic in its config.
     """
+    from pipelines.tables import missing_tables, write_canonical_tables
+    from simulation import simulate as run_simulation
+
     recipe = json.loads(json.dumps(asdict(config), sort_keys=True, default=str))
     stored = out / "summary.json"
     if not force and stored.exists():
         summary = json.loads(stored.read_text())
-        tables_present = all((out / f"{name}.parquet").exists() for name in summary.get("rows", {}))
+        tables_present = not missing_tables(out, summary.get("rows", {}))
         if summary.get("config") == recipe and tables_present:
             return {**summary, "skipped": True}
     result = run_simulation(config)
     tables = validated_tables(result)
-    out.mkdir(parents=True, exist_ok=True)
-    for name, frame in tables.items():
-        frame.to_parquet(out / f"{name}.parquet", index=False)
+    write_canonical_tables(tables, out)
     summary = {
         **result.summary(),
         "tables": len(tables),

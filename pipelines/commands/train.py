@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 
+from pipelines.commands.settings_options import CONFIG_OPTION, command_settings
 from pipelines.fingerprint import file_digest
-from settings import Settings, load_settings
-from training.recipes import BACKORDER_RISK, DEMAND, LEAD_TIME, SKU_LOCATION_RISK, ClassifierJob, DemandJob, LeadTimeJob
-from training.world_datasets import daily_demand, most_recent, received_po_lines
-from training.world_models import Trained, spec_hash, train_classifier, train_demand, train_lead_time
-from training.world_plots import backtest_markdown
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from settings import Settings
+    from training.recipes import ClassifierJob, DemandJob, LeadTimeJob
+    from training.world_models import Trained
 
 app = typer.Typer(help="Train models on the world's data and register them in MLflow.", no_args_is_help=True)
 
@@ -31,9 +35,37 @@ MODEL_OF = {
     "lead-time": "lead_time",
 }
 
+# model -> its headline metrics against its baselines, as `backorder train` prints them
+HEADLINES = {
+    "backorder_risk": "pr_auc {m[pr_auc]:.3f} vs rule {m[baseline_rule.pr_auc]:.3f}, "
+    "logistic {m[baseline_logistic.pr_auc]:.3f}",
+    "demand": "pinball {m[pinball]:.3f} vs seasonal naive {m[baseline_SeasonalNaive.pinball]:.3f}, "
+    "AutoETS {m[baseline_AutoETS.pinball]:.3f}; mase {m[mase]:.3f}, coverage_80 {m[coverage_80]:.2f}",
+    "lead_time": "pinball {m[pinball]:.3f} vs supplier median {m[baseline_supplier_median.pinball]:.3f}, "
+    "quoted {m[baseline_quoted.pinball]:.3f}; late_roc_auc {m[late_roc_auc]:.3f}",
+}
+HEADLINES["sku_location_risk"] = HEADLINES["backorder_risk"]
 
-class MissingPrerequisite(RuntimeError):
-    """A step this one needs has not run; the message names the command to run."""
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What one training step did: registered a new challenger, or found one on the same data."""
+
+    model_name: str
+    version: str
+    registered: bool
+    metrics: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def describe_training(result: TrainResult) -> str:
+    """One line about a training step for the command line, the demo and monitoring."""
+    if not result.registered:
+        return f"up to date: {result.model_name} v{result.version}"
+    return (
+        f"{result.model_name} v{result.version} registered as challenger "
+        f"({HEADLINES[result.model_name].format(m=result.metrics)}) in {result.seconds:.0f} s"
+    )
 
 
 def _echo(message: str) -> None:
@@ -41,30 +73,26 @@ def _echo(message: str) -> None:
 
 
 def _canonical(settings: Settings, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
-    from pipelines.commands.features import read_canonical_tables
+    from pipelines.tables import read_canonical_tables
 
-    try:
-        return read_canonical_tables(settings.canonical_dir, names)
-    except FileNotFoundError as error:
-        raise MissingPrerequisite(f"{error}; run `backorder simulate` or `backorder demo`") from error
+    return read_canonical_tables(settings.canonical_dir, names)
 
 
 def _require_features(settings: Settings, table: str) -> None:
-    path = settings.features_dir / f"{table}.parquet"
-    if not path.exists():
-        raise MissingPrerequisite(f"feature table {path} not found: run `backorder features build`")
+    from contracts.errors import MissingInput
+    from pipelines.tables import require_features
+
+    require_features(settings.features_dir, ("sku_location_features", table))
     if not (settings.feature_repo_dir / "registry.db").exists():
-        raise MissingPrerequisite(
-            f"no Feast registry in {settings.feature_repo_dir}: run `backorder features apply`"
-        )
+        raise MissingInput("Feast registry", "run `backorder features apply`", settings.feature_repo_dir)
     if settings.online_store == "sqlite" and not settings.online_store_path.exists():
-        raise MissingPrerequisite(
-            f"online store {settings.online_store_path} is empty: run `backorder features materialize`"
-        )
+        raise MissingInput("online store", "run `backorder features materialize`", settings.online_store_path)
 
 
 def _identity(settings: Settings, files: list[Path], spec: object, **extra: object) -> dict[str, str]:
     """What makes a run the same run: canonical + feature files and the recipe."""
+    from training.world_models import spec_hash
+
     canonical = sorted(settings.canonical_dir.glob("*.parquet"))
     return {
         "canonical": file_digest(canonical),
@@ -106,29 +134,34 @@ def _register(
     return str(version.version)
 
 
-def _classifier(settings: Settings, job: ClassifierJob, force: bool) -> str:
+def _classifier(settings: Settings, job: ClassifierJob, force: bool) -> TrainResult:
+    from contracts.errors import MissingInput
+    from pipelines.tables import read_feature_table, table_path
+    from training.world_datasets import most_recent
+    from training.world_models import train_classifier
+
     _require_features(settings, job.label_table)
-    files = [settings.features_dir / f"{t}.parquet" for t in ("sku_location_features", job.label_table)]
+    files = [table_path(settings.features_dir, t) for t in ("sku_location_features", job.label_table)]
     identity = _identity(settings, files, job)
     from training.tracking import configure
 
     configure(settings.tracking_uri, settings.artifact_root, job.model_name)
     if not force and (existing := _up_to_date(job.model_name, identity)):
-        return f"up to date: {job.model_name} v{existing}"
+        return TrainResult(job.model_name, existing, registered=False)
     from features.feature_store import OnlineReader, historical_features, open_store, order_line_training_set
     from features.order_line import request_feature_names
 
     started = time.perf_counter()
     _echo(f"[1/3] {job.model_name}: point-in-time training set from feature service {job.feature_service}")
-    labels = pd.read_parquet(settings.features_dir / f"{job.label_table}.parquet")
+    labels = read_feature_table(settings.features_dir, job.label_table)
     labels = most_recent(labels, job.time_column, job.max_rows).reset_index(drop=True)
     skus = _canonical(settings, ("skus",))["skus"][["sku_id", "category"]]
     store = open_store(settings)
     try:
         features = OnlineReader(store, job.feature_service).feature_names
     except Exception as error:  # Feast raises its own errors for unknown services
-        raise MissingPrerequisite(
-            f"feature service {job.feature_service!r} not registered ({error}): run `backorder features apply`"
+        raise MissingInput(
+            f"feature service {job.feature_service!r} ({error})", "run `backorder features apply`"
         ) from error
     if job.request_features:
         frame = order_line_training_set(store, labels, job.feature_service)
@@ -144,23 +177,25 @@ def _classifier(settings: Settings, job: ClassifierJob, force: bool) -> str:
 
     identity["training_set"] = frame_fingerprint(frame[[*features, "label"]])
     version = _register(settings, trained, identity)
-    m = trained.record.metrics
-    return (
-        f"{job.model_name} v{version} registered as challenger (pr_auc {m['pr_auc']:.3f} vs rule "
-        f"{m['baseline_rule.pr_auc']:.3f}, logistic {m['baseline_logistic.pr_auc']:.3f}) "
-        f"in {time.perf_counter() - started:.0f} s"
-    )
+    return TrainResult(job.model_name, version, True, trained.record.metrics, time.perf_counter() - started)
 
 
-def _demand(settings: Settings, force: bool, job: DemandJob = DEMAND) -> str:
+def _demand(settings: Settings, force: bool, job: DemandJob | None = None) -> TrainResult:
+    from pipelines.tables import require_canonical
+    from training.recipes import DEMAND
     from training.tracking import configure
+    from training.world_datasets import daily_demand
+    from training.world_models import train_demand
+    from training.world_plots import backtest_markdown
 
+    job = job or DEMAND
+    names = ("order_lines", "orders", "promotions", "inventory_snapshots", "skus")
+    require_canonical(settings.canonical_dir, names)
     identity = _identity(settings, [], job)
     configure(settings.tracking_uri, settings.artifact_root, "demand")
     if not force and (existing := _up_to_date("demand", identity)):
-        return f"up to date: demand v{existing}"
+        return TrainResult("demand", existing, registered=False)
     started = time.perf_counter()
-    names = ("order_lines", "orders", "promotions", "inventory_snapshots", "skus")
     tables = _canonical(settings, names)
     _echo(f"[1/3] demand: daily demand per SKU-location (last {job.history_days} days)")
     frame = daily_demand(
@@ -181,21 +216,22 @@ def _demand(settings: Settings, force: bool, job: DemandJob = DEMAND) -> str:
         mlflow.log_text(backtest_markdown(trained.record.tables["backtest"]), "backtest.md")
 
     version = _register(settings, trained, identity, log_markdown)
-    m = trained.record.metrics
-    return (
-        f"demand v{version} registered as challenger (pinball {m['pinball']:.3f} vs seasonal naive "
-        f"{m['baseline_SeasonalNaive.pinball']:.3f}, AutoETS {m['baseline_AutoETS.pinball']:.3f}; "
-        f"mase {m['mase']:.3f}, coverage_80 {m['coverage_80']:.2f}) in {time.perf_counter() - started:.0f} s"
-    )
+    return TrainResult("demand", version, True, trained.record.metrics, time.perf_counter() - started)
 
 
-def _lead_time(settings: Settings, force: bool, job: LeadTimeJob = LEAD_TIME) -> str:
+def _lead_time(settings: Settings, force: bool, job: LeadTimeJob | None = None) -> TrainResult:
+    from pipelines.tables import require_canonical
+    from training.recipes import LEAD_TIME
     from training.tracking import configure
+    from training.world_datasets import received_po_lines
+    from training.world_models import train_lead_time
 
+    job = job or LEAD_TIME
+    require_canonical(settings.canonical_dir, ("purchase_orders", "skus"))
     identity = _identity(settings, [], job)
     configure(settings.tracking_uri, settings.artifact_root, "lead_time")
     if not force and (existing := _up_to_date("lead_time", identity)):
-        return f"up to date: lead_time v{existing}"
+        return TrainResult("lead_time", existing, registered=False)
     started = time.perf_counter()
     tables = _canonical(settings, ("purchase_orders", "skus"))
     lines = received_po_lines(tables["purchase_orders"], tables["skus"])
@@ -203,22 +239,20 @@ def _lead_time(settings: Settings, force: bool, job: LeadTimeJob = LEAD_TIME) ->
     trained = train_lead_time(job, lines)
     _echo("[2/2] lead_time: log to MLflow")
     version = _register(settings, trained, identity)
-    m = trained.record.metrics
-    return (
-        f"lead_time v{version} registered as challenger (pinball {m['pinball']:.3f} vs supplier median "
-        f"{m['baseline_supplier_median.pinball']:.3f}, quoted {m['baseline_quoted.pinball']:.3f}; "
-        f"late_roc_auc {m['late_roc_auc']:.3f}) in {time.perf_counter() - started:.0f} s"
-    )
+    return TrainResult("lead_time", version, True, trained.record.metrics, time.perf_counter() - started)
 
 
 def train_model(
     settings: Settings, name: str, force: bool = False, *, cutoffs: tuple[str, str, str] | None = None
-) -> str:
-    """Train one model (``risk``, ``sku-risk``, ``demand``, ``lead-time``); a one-line outcome.
+) -> TrainResult:
+    """Train one model (``risk``, ``sku-risk``, ``demand``, ``lead-time``) unless already trained on
+    the same data with the same recipe.
 
     ``cutoffs`` (validation, calibration, test starts) override the classifiers' default folds.
-    Raises ``MissingPrerequisite`` (naming the command to run) when inputs are missing.
+    Raises ``MissingInput`` (naming the command to run) when inputs are missing.
     """
+    from training.recipes import BACKORDER_RISK, SKU_LOCATION_RISK
+
     if name in ("risk", "sku-risk"):
         job = BACKORDER_RISK if name == "risk" else SKU_LOCATION_RISK
         return _classifier(settings, replace(job, cutoffs=cutoffs) if cutoffs else job, force)
@@ -229,19 +263,27 @@ def train_model(
     raise ValueError(f"unknown model {name!r}; expected one of {sorted(MODEL_OF)}")
 
 
-def _run(name: str, config: Path | None, force: bool, cutoffs: str | None = None) -> None:
-    settings = load_settings(config)
+def _cutoff_dates(value: str | None) -> tuple[str, str, str] | None:
+    """``--cutoffs``: three ISO dates, comma-separated."""
+    if value is None:
+        return None
+    dates = tuple(part.strip() for part in value.split(","))
     try:
-        dates = tuple(c.strip() for c in cutoffs.split(",")) if cutoffs else None
-        if dates is not None and len(dates) != 3:
-            raise typer.BadParameter(f"need 3 comma-separated dates, got {cutoffs!r}", param_hint="--cutoffs")
-        typer.echo(train_model(settings, name, force, cutoffs=dates))
-    except (MissingPrerequisite, ValueError) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from error
+        if len(dates) != 3:
+            raise ValueError(f"need 3 dates, got {len(dates)}")
+        for day in dates:
+            date.fromisoformat(day)
+    except ValueError as error:
+        raise typer.BadParameter(f"{value!r}: {error}", param_hint="--cutoffs") from error
+    return dates  # type: ignore[return-value]
 
 
-_CONFIG = typer.Option(None, help="Settings YAML file.")
+def _run(name: str, config: Path | None, force: bool, cutoffs: str | None = None) -> None:
+    dates = _cutoff_dates(cutoffs)
+    typer.echo(describe_training(train_model(command_settings(config), name, force, cutoffs=dates)))
+
+
+_CONFIG = CONFIG_OPTION
 _FORCE = typer.Option(False, "--force/--no-force", help="Train even if data and recipe are unchanged.")
 _CUTOFFS = typer.Option(
     None, help="Validation, calibration and test start dates, e.g. 2025-09-01,2025-10-01,2025-11-01 "

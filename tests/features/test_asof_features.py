@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from contracts.errors import MissingInput
 from features.build import asof_feature_names
 from pipelines.cli import app
 from pipelines.commands.features import BUILD_STAMP, write_asof_outputs, write_feature_tables
@@ -65,7 +66,7 @@ def test_build_follows_the_asof_outputs_and_refuses_stale_ones(canonical_setting
 
     lines = pd.read_parquet(settings.canonical_dir / "order_lines.parquet")
     lines.iloc[:-1].to_parquet(settings.canonical_dir / "order_lines.parquet", index=False)
-    with pytest.raises(ValueError, match="run `backorder features asof`"):
+    with pytest.raises(MissingInput, match="run `backorder features asof`"):
         write_feature_tables(settings, horizon=14, forecasts=None)
     result = CliRunner().invoke(app, ["features", "build", "--no-asof"])
     assert result.exit_code == 0, result.output

@@ -45,4 +45,4 @@ def test_build_apply_materialize_then_read_online(settings, world):
 def test_build_without_canonical_tables_names_the_missing_table(settings):
     result = CliRunner().invoke(app, ["features", "build"])
     assert result.exit_code == 2
-    assert "canonical table 'inventory_snapshots' not found" in result.output
+    assert "canonical table(s) inventory_snapshots" in result.output and "backorder simulate" in result.output

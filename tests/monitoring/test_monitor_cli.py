@@ -14,6 +14,8 @@ from sklearn.linear_model import LogisticRegression
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.commands.monitor import write_monitoring
+from pipelines.commands.train import TrainResult
 from serving.prediction_log import PredictionLog
 from training.tracking import TrainingRecord, configure, log_training_run
 
@@ -104,21 +106,16 @@ def _run(settings, *args: str):
     return CliRunner().invoke(app, ["monitor", "--out", str(settings.root / "report"), *args])
 
 
-def _dry_run_on_logged_lines(served, seed: int, delay_shift: float):
-    """Log 600 scored lines (supplier delays shifted by ``delay_shift``), then ``monitor --dry-run``:
-    the settings, the command's output and the summary it wrote."""
-    settings, model = served
-    _log_scored_lines(settings, model, np.random.default_rng(seed), 600, delay_shift=delay_shift)
-    result = _run(settings, "--dry-run")
-    assert result.exit_code == 0, result.output
-    return settings, result.output, json.loads((settings.root / "report" / "summary.json").read_text())
-
-
 @pytest.mark.slow
 def test_drifted_log_writes_report_and_summary_and_dry_run_names_the_model(served):
-    settings, output, summary = _dry_run_on_logged_lines(served, seed=1, delay_shift=8.0)
-    assert "would retrain backorder_risk (backorder train risk)" in output
-    assert "supplier_delay_mean_90" in output
+    settings, model = served
+    _log_scored_lines(settings, model, np.random.default_rng(1), 600, delay_shift=8.0)
+    verdict = write_monitoring(settings, settings.root / "report", dry_run=True)
+    [flagged] = verdict.retraining
+    assert (flagged.model_name, flagged.train_target, flagged.result) == ("backorder_risk", "risk", None)
+    assert any("supplier_delay_mean_90" in reason for reason in flagged.reasons)
+    assert not verdict.failed
+    summary = json.loads(verdict.summary_path.read_text())
     risk = summary["models"]["backorder_risk"]
     assert risk["drift"]["drifted_columns"] == ["supplier_delay_mean_90"]
     assert risk["drift"]["prediction_drifted"]
@@ -127,14 +124,17 @@ def test_drifted_log_writes_report_and_summary_and_dry_run_names_the_model(serve
     assert summary["retrained"] == []
     assert summary["thresholds"]["column_psi"] == 0.2
     assert summary["models"]["demand"]["skipped"] == "no champion registered"
-    page = (settings.root / "report" / "monitor.html").read_text()
+    page = verdict.report_path.read_text()
     assert "retrain backorder_risk" in page and page.count("<iframe") == 2  # drift and performance
 
 
 @pytest.mark.slow
 def test_unchanged_world_needs_no_retraining(served):
-    _, output, summary = _dry_run_on_logged_lines(served, seed=2, delay_shift=0.0)
-    assert "no retraining needed" in output
+    settings, model = served
+    _log_scored_lines(settings, model, np.random.default_rng(2), 600, delay_shift=0.0)
+    result = _run(settings, "--dry-run")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((settings.root / "report" / "summary.json").read_text())
     assert summary["retrain"] == [] and summary["decision"] == "no retraining needed"
     assert summary["models"]["backorder_risk"]["performance"]["pr_auc"] > 0
 
@@ -143,7 +143,7 @@ def test_missing_prediction_log_is_a_clear_error(settings, monkeypatch):
     monkeypatch.chdir(settings.root)
     result = _run(settings)
     assert result.exit_code == 2
-    assert "no prediction log" in result.output
+    assert "prediction log not found" in result.output
     assert not (settings.root / "report").exists()
 
 
@@ -154,7 +154,8 @@ def test_missing_champion_is_a_clear_error(settings, monkeypatch):
     result = _run(settings)
     mlflow.set_tracking_uri(None)
     assert result.exit_code == 2
-    assert "no champion of 'backorder_risk'" in result.output
+    assert "champion of 'backorder_risk' not found" in result.output
+    assert "backorder promote --model backorder_risk" in result.output
 
 
 @pytest.mark.slow
@@ -165,11 +166,12 @@ def test_without_dry_run_the_flagged_model_is_retrained_with_force(served, monke
 
     def train_model(settings_, name, force=False):
         calls.append((name, force))
-        return f"{name} v2 registered as challenger"
+        metrics = {"pr_auc": 0.5, "baseline_rule.pr_auc": 0.3, "baseline_logistic.pr_auc": 0.4}
+        return TrainResult("backorder_risk", "2", registered=True, metrics=metrics)
 
     monkeypatch.setattr("pipelines.commands.train.train_model", train_model)
     result = _run(settings)
     assert result.exit_code == 0, result.output
     assert calls == [("risk", True)]
     summary = json.loads((settings.root / "report" / "summary.json").read_text())
-    assert summary["retrained"] == [{"model": "backorder_risk", "outcome": "risk v2 registered as challenger"}]
+    assert summary["retrained"] == [{"model": "backorder_risk", "version": "2", "registered": True}]

@@ -55,9 +55,11 @@ def test_demo_runs_the_loop_and_a_rerun_redoes_nothing(tmp_path, monkeypatch):
     assert "planner report:" in first.output and "mlflow ui --backend-store-uri" in first.output
     assert "make serve" in first.output
 
-    second = _run_demo()
-    assert second.output.count("up to date:") == 4  # nothing retrained on unchanged data
-    assert "kept champion" in second.output and "promoted (" not in second.output
+    _run_demo()  # unchanged data: nothing retrained, nothing promoted
+    client = MlflowClient(tracking_uri=f"sqlite:///{data / 'mlflow' / 'mlflow.db'}")
+    for name in MODELS:
+        assert [str(v.version) for v in client.search_model_versions(f"name = '{name}'")] == ["1"]
+        assert str(client.get_model_version_by_alias(name, "champion").version) == "1"
 
 
 @pytest.fixture

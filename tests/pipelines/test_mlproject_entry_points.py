@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import typer
 import yaml
+from typer.core import TyperGroup
 
 from pipelines.cli import app
 
@@ -40,9 +41,10 @@ def _resolve(argv: list[str]) -> None:
     """
     command = typer.main.get_command(app)
     name = "backorder"
-    while hasattr(command, "commands"):  # a group: descend into the named subcommand
-        assert argv and argv[0] in command.commands, f"{name} has no command {argv[:1]}"
-        name, command, argv = argv[0], command.commands[argv[0]], argv[1:]
+    while isinstance(command, TyperGroup):  # descend into the named subcommand
+        found = command.get_command(typer.Context(command), argv[0]) if argv else None
+        assert found is not None, f"{name} has no command {argv[:1]}"
+        name, command, argv = argv[0], found, argv[1:]
     command.make_context(name, argv)
 
 

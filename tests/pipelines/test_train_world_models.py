@@ -9,8 +9,11 @@ import pytest
 from mlflow import MlflowClient
 from typer.testing import CliRunner
 
+from contracts.errors import MissingInput
 from pipelines.cli import app
-from pipelines.commands.train import MissingPrerequisite, train_model
+from pipelines.commands.evaluate import compare
+from pipelines.commands.promote import promote_model
+from pipelines.commands.train import train_model
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +40,8 @@ def test_risk_registers_a_servable_challenger_then_is_up_to_date(world):
     from training.tracking import load_alias, load_reference
 
     outcome = train_model(world, "risk")
-    assert outcome.startswith("backorder_risk v1 registered as challenger"), outcome
+    assert (outcome.model_name, outcome.version, outcome.registered) == ("backorder_risk", "1", True)
+    assert outcome.metrics["pr_auc"] > 0
     version = _version("backorder_risk")
     metrics = MlflowClient().get_run(version.run_id).data.metrics
     assert {"pr_auc", "roc_auc", "brier", "baseline_rule.pr_auc", "baseline_logistic.pr_auc"} <= set(metrics)
@@ -51,8 +55,11 @@ def test_risk_registers_a_servable_challenger_then_is_up_to_date(world):
     proba = model.predict_proba(reference[list(model.feature_names_in_)])
     assert proba.shape == (len(reference), 2) and ((proba >= 0) & (proba <= 1)).all()
 
-    assert train_model(world, "risk") == "up to date: backorder_risk v1"
-    assert train_model(world, "risk", force=True).startswith("backorder_risk v2 registered")
+    again = train_model(world, "risk")
+    assert (again.version, again.registered) == ("1", False)  # same data and recipe: nothing trained
+    forced = train_model(world, "risk", force=True)
+    assert (forced.version, forced.registered) == ("2", True)
+    assert str(_version("backorder_risk").version) == "2"
 
 
 @pytest.mark.slow
@@ -65,7 +72,7 @@ def test_forecasters_and_sku_risk_register_with_references(world):
         ("demand", "demand", "coverage_80"),
     ):
         outcome = train_model(world, name)
-        assert f"{model} v1 registered as challenger" in outcome, outcome
+        assert (outcome.model_name, outcome.version, outcome.registered) == (model, "1", True)
         version = _version(model)
         assert metric in MlflowClient().get_run(version.run_id).data.metrics
         assert {"prediction", "label"} <= set(load_reference(model, "challenger").columns)
@@ -77,23 +84,26 @@ def test_forecasters_and_sku_risk_register_with_references(world):
 def test_promote_without_metric_uses_the_model_default(world, monkeypatch):
     monkeypatch.chdir(world.data_dir.parent)
     train_model(world, "lead-time")
-    runner = CliRunner()
-    first = runner.invoke(app, ["promote", "--model", "lead_time"])
+    first = CliRunner().invoke(app, ["promote", "--model", "lead_time"])
     assert first.exit_code == 0, first.output
-    assert "PROMOTED" in first.output and "no champion yet" in first.output
+    assert str(_version("lead_time", "champion").version) == "1"
 
     train_model(world, "lead-time", force=True)  # same data: same pinball, not better
-    second = runner.invoke(app, ["promote", "--model", "lead_time"])
-    assert second.exit_code == 0, second.output
-    assert "kept champion" in second.output and "pinball" in second.output
+    decision = promote_model(world, "lead_time")
+    assert (decision.metric, decision.promoted) == ("pinball", False)
+    assert (decision.challenger_version, decision.champion_version) == ("2", "1")
+    assert decision.challenger_score >= decision.champion_score  # pinball: lower is better
+    assert str(_version("lead_time", "champion").version) == "1"
 
-    compared = runner.invoke(app, ["evaluate", "--model", "lead_time"])
+    comparison = compare("lead_time")
+    assert {"challenger", "champion", "difference"} <= set(comparison.table.columns)
+    assert comparison.table.loc["pinball", "difference"] >= 0
+    compared = CliRunner().invoke(app, ["evaluate", "--model", "lead_time"])
     assert compared.exit_code == 0, compared.output
-    assert "challenger" in compared.output and "champion" in compared.output
 
 
 def test_train_without_features_names_the_command_to_run(settings):
-    with pytest.raises(MissingPrerequisite, match="backorder features build"):
+    with pytest.raises(MissingInput, match="backorder features build"):
         train_model(settings, "risk")
     result = CliRunner().invoke(app, ["train", "sku-risk"])
     assert result.exit_code == 2

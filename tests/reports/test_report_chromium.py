@@ -31,7 +31,7 @@ def trained_world(featured_world):
     day's features instead of a Feast point-in-time join (the same rows, without the store).
     """
     from features.build import sku_location_feature_names
-    from pipelines.commands.features import read_canonical_tables
+    from pipelines.tables import read_canonical_tables
     from training.recipes import SKU_LOCATION_RISK, DemandJob
     from training.tracking import configure, log_training_run
     from training.world_datasets import daily_demand

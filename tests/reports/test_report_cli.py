@@ -28,7 +28,7 @@ def test_report_names_the_command_for_each_missing_input(settings):
     runner = CliRunner()
     result = runner.invoke(app, ["report"])
     assert result.exit_code == 2
-    assert "canonical table(s)" in result.output and "backorder demo" in result.output
+    assert "canonical table(s) skus" in result.output and "backorder simulate" in result.output
 
     _touch(settings.canonical_dir, CANONICAL_TABLES)
     result = runner.invoke(app, ["report"])
@@ -38,7 +38,7 @@ def test_report_names_the_command_for_each_missing_input(settings):
     _touch(settings.features_dir, FEATURE_TABLES)
     result = runner.invoke(app, ["report", "--out", str(settings.root / "out")])
     assert result.exit_code == 2
-    assert "no champion of 'sku_location_risk'" in result.output
+    assert "champion of 'sku_location_risk' not found" in result.output
     assert "backorder train sku-risk" in result.output
     assert "backorder promote --model sku_location_risk" in result.output
     assert not (settings.root / "out").exists()

@@ -64,3 +64,20 @@ def test_unknown_scenario_is_a_clear_error(tmp_path):
     assert result.exit_code == 2
     assert "unknown scenario 'chaos'" in result.output
     assert not (tmp_path / "summary.json").exists()
+
+
+def test_root_data_dir_option_decides_where_the_world_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BACKORDER_DATA_DIR", str(tmp_path / "from_env"))
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "chosen"), "simulate", *SMALL])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "chosen" / "canonical" / "summary.json").exists()
+    assert not (tmp_path / "from_env").exists() and not (tmp_path / "data").exists()
+
+
+def test_data_dir_variable_still_applies_without_the_option(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BACKORDER_DATA_DIR", str(tmp_path / "from_env"))
+    result = CliRunner().invoke(app, ["simulate", *SMALL])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "from_env" / "canonical" / "order_lines.parquet").exists()

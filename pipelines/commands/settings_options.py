@@ -1,0 +1,34 @@
+"""The settings a command runs with: its own ``--config``, the root ``--data-dir``/``--config``.
+
+``settings.load_settings`` still reads ``BACKORDER_*`` variables and the default settings file; the
+root ``--data-dir`` overrides the data folder they name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+from typer.main import get_current_context
+
+from settings import Settings, load_settings
+
+CONFIG_OPTION = typer.Option(None, help="Settings YAML file (default: the root --config, then BACKORDER_CONFIG).")
+
+
+@dataclass(frozen=True)
+class RootOptions:
+    """Options given before the command name (``backorder --data-dir DIR simulate ...``)."""
+
+    data_dir: Path | None = None
+    config: Path | None = None
+
+
+def command_settings(config: Path | None = None) -> Settings:
+    """Settings of the running command: ``config`` or the root ``--config``, and the root ``--data-dir``."""
+    context = get_current_context(silent=True)
+    root = context.find_root().obj if context is not None else None
+    root = root if isinstance(root, RootOptions) else RootOptions()
+    overrides = {"data_dir": root.data_dir} if root.data_dir is not None else {}
+    return load_settings(config or root.config, **overrides)
