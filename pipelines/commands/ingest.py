@@ -28,12 +28,19 @@ def ingest(
     source_dir: Path = typer.Argument(..., help="Folder with one CSV or Parquet export per table."),
     config: Path | None = typer.Option(None, help="Settings YAML file."),
     chunk_rows: int = typer.Option(100_000, min=1, help="Rows read per chunk."),
+    export_config: Path | None = typer.Option(
+        None, help="Export description (date formats, header names); default SOURCE_DIR/export.yaml."
+    ),
 ) -> None:
     """Validate ERP/WMS/OMS exports; write accepted rows as Parquet and rejected rows with reasons."""
     settings = load_settings(config)
     try:
         report = ingest_exports(
-            source_dir, settings.canonical_dir, settings.quarantine_dir, chunk_rows=chunk_rows
+            source_dir,
+            settings.canonical_dir,
+            settings.quarantine_dir,
+            chunk_rows=chunk_rows,
+            export_config=export_config,
         )
     except ContractError as error:
         typer.echo(f"error: {error}", err=True)
