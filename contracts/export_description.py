@@ -118,7 +118,8 @@ def load_export_description(source_dir: Path, config_file: Path | None = None) -
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise ContractError(f"{path.name}: not valid YAML ({error})") from error
+        hint = "; quote date formats: date_format: \"%d/%m/%Y\"" if "'%'" in str(error) else ""
+        raise ContractError(f"{path.name}: not valid YAML ({error}){hint}") from error
     if content is None:
         return ExportDescription()
     if not isinstance(content, dict):
