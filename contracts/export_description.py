@@ -128,7 +128,17 @@ def load_export_description(source_dir: Path, config_file: Path | None = None) -
         return ExportDescription.model_validate(content)
     except ValidationError as error:
         first = error.errors()[0]
-        key = ".".join(str(part) for part in first["loc"])
         message = first["msg"].removeprefix("Value error, ")
-        raise ContractError(f"{path.name}: {key}: {message}") from error
+        raise ContractError(f"{path.name}: {_key_path(first['loc'], content)}: {message}") from error
+
+
+def _key_path(loc: tuple, content: object) -> str:
+    """The dotted keys of ``content`` that an error location points at (type tags dropped)."""
+    keys: list[str] = []
+    for part in loc:
+        if not isinstance(content, dict) or part not in content:
+            break
+        keys.append(str(part))
+        content = content[part]
+    return ".".join(keys) or ".".join(str(part) for part in loc)
 

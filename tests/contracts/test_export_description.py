@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from contracts.errors import AmbiguousDatesError, ContractError, MissingColumnsError
+from contracts.export_description import ExportDescription
 from contracts.ingest import ingest_exports
+from contracts.tables import CANONICAL_TABLES
 from pipelines.cli import app
 
 
@@ -243,3 +246,13 @@ def test_cli_takes_the_export_description_and_refuses_ambiguous_dates(
     assert accepted.exit_code == 0, accepted.output
     lines = pd.read_parquet(tmp_path / "data" / "canonical" / "order_lines.parquet")
     assert lines["requested_date"].tolist() == [pd.Timestamp("2024-03-04"), pd.Timestamp("2024-03-13")]
+
+
+def test_the_documented_erp_example_is_a_valid_description_of_every_table_it_names():
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "your-data.md").read_text()
+    example = guide.split("```yaml\n", 1)[1].split("```", 1)[0]
+    described = ExportDescription.model_validate(yaml.safe_load(example))
+    assert described.date_format_for("order_lines") == "%d/%m/%Y"
+    assert described.headers_for("order_lines")["Item Number"] == "sku_id"
+    for table in CANONICAL_TABLES:
+        assert f"[`{table}`](data-contracts.md#{table})" in guide
