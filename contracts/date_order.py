@@ -18,6 +18,8 @@ from contracts.errors import AmbiguousDatesError
 
 # day or month, separator, month or day, the same separator, year; an optional time follows.
 _NUMERIC_DATE = r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T].*)?$"
+# A cheap first look that lets ISO and other non-numeric-order values skip the full pattern.
+_NUMERIC_START = r"^\s*\d{1,2}[/.\-]"
 _DAY_FIRST, _MONTH_FIRST, _BOTH_WAYS = "day_first", "month_first", "both_ways"
 
 
@@ -57,7 +59,11 @@ class DateOrderCheck:
             values = chunk[column]
             if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
                 continue  # typed dates (Parquet) carry no order to guess
-            parts = values.astype("string").str.extract(_NUMERIC_DATE).dropna()
+            text = values.astype("string[pyarrow]")
+            candidates = text[text.str.match(_NUMERIC_START).fillna(False)]
+            if candidates.empty:
+                continue
+            parts = candidates.astype(object).str.extract(_NUMERIC_DATE).dropna()
             if parts.empty:
                 continue
             first, second = parts[0].astype(int), parts[2].astype(int)

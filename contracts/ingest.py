@@ -23,11 +23,7 @@ import pyarrow.parquet as pq
 
 from contracts.date_order import DateOrderCheck
 from contracts.errors import ContractError, MissingColumnsError
-from contracts.export_description import (
-    EXPORT_DESCRIPTION_FILE,
-    ExportDescription,
-    load_export_description,
-)
+from contracts.export_description import EXPORT_DESCRIPTION_FILE, load_export_description
 from contracts.headers import close_headers, header_mapping, normalize_name
 from contracts.readers import SUPPORTED_SUFFIXES, iter_chunks, read_header
 from contracts.schemas import stored_dtype
@@ -211,7 +207,7 @@ def ingest_exports(
     (columns ``source_file, source_row, reason`` then the export's own columns, ``source_row``
     counting data rows from 1) and ``canonical_dir/_ingest_report.json``.
     """
-    description: ExportDescription = load_export_description(source_dir, export_config)
+    description = load_export_description(source_dir, export_config)
     exports, skipped = discover_exports(source_dir)
     mappings = {
         table: _check_structure(table, path, description.headers_for(table))
