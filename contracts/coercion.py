@@ -1,7 +1,8 @@
 """Turn raw export columns (strings or loosely typed values) into canonical types.
 
 Parsing failures are reported per row, with the column and the offending value, instead of
-failing the whole file: the row goes to quarantine and everything else is kept.
+failing the whole file: the row goes to quarantine and everything else is kept. Dates follow the
+export's declared ``date_format`` when there is one; a date-time may add a time to it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ COERCED_DTYPE = {
     "date": "datetime64[ns]",
     "datetime": "datetime64[ns]",
 }
+# Times a date-time may carry after its declared date format.
+_TIME_FORMATS = (" %H:%M", " %H:%M:%S", "T%H:%M", "T%H:%M:%S")
 
 
 def _blank_to_na(values: pd.Series) -> pd.Series:
@@ -33,7 +36,24 @@ def _blank_to_na(values: pd.Series) -> pd.Series:
     return values
 
 
-def _coerce_column(raw: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Series]:
+def _parse_declared(text: pd.Series, spec: ColumnSpec, date_format: str) -> pd.Series:
+    """Dates read strictly in the declared format; anything else becomes NaT."""
+    parsed = pd.to_datetime(text, format=date_format, errors="coerce")
+    if spec.kind == "datetime":
+        for time_format in _TIME_FORMATS:
+            missing = parsed.isna() & text.notna()
+            if not missing.any():
+                break
+            parsed = parsed.where(
+                ~missing,
+                pd.to_datetime(text.where(missing), format=date_format + time_format, errors="coerce"),
+            )
+    return parsed
+
+
+def _coerce_column(
+    raw: pd.Series, spec: ColumnSpec, date_format: str | None = None
+) -> tuple[pd.Series, pd.Series]:
     """Return the typed column and a boolean mask of values that could not be parsed."""
     values = _blank_to_na(raw)
     present = values.notna()
@@ -60,6 +80,8 @@ def _coerce_column(raw: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Seri
     # date / datetime
     if pd.api.types.is_datetime64_any_dtype(values):
         parsed = values.dt.tz_localize(None) if values.dt.tz is not None else values
+    elif date_format is not None:
+        parsed = _parse_declared(values.astype("string"), spec, date_format)
     else:
         parsed = pd.to_datetime(values.astype("string"), errors="coerce", format="mixed")
         if getattr(parsed.dt, "tz", None) is not None:
@@ -70,11 +92,14 @@ def _coerce_column(raw: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Seri
     return parsed, present & parsed.isna()
 
 
-def coerce_table(raw: pd.DataFrame, contract: TableContract) -> tuple[pd.DataFrame, pd.Series]:
+def coerce_table(
+    raw: pd.DataFrame, contract: TableContract, date_format: str | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
     """Coerce every contract column of ``raw``; return the typed frame and per-row reasons.
 
     Reasons are empty strings for rows that parsed cleanly. Columns absent from ``raw`` must be
-    nullable (the caller checks required columns first) and are filled with nulls.
+    nullable (the caller checks required columns first) and are filled with nulls. Date and
+    date-time text is read in ``date_format`` when given, else each value in the form it has.
     """
     typed: dict[str, pd.Series] = {}
     reasons = pd.Series("", index=raw.index, dtype=object)
@@ -82,10 +107,12 @@ def coerce_table(raw: pd.DataFrame, contract: TableContract) -> tuple[pd.DataFra
         if spec.name not in raw.columns:
             typed[spec.name] = _null_column(spec, raw.index)
             continue
-        column, bad = _coerce_column(raw[spec.name], spec)
+        column, bad = _coerce_column(raw[spec.name], spec, date_format)
         typed[spec.name] = column
         if bad.any():
             label = _KIND_LABEL[spec.kind]
+            if date_format is not None and spec.kind in ("date", "datetime"):
+                label = f"does not match date_format {date_format!r}:"
             shown = raw[spec.name].astype("string").str.slice(0, 40)
             message = f"{spec.name}: {label} " + shown.map(repr, na_action="ignore")
             reasons = append_reasons(reasons, message.where(bad, ""))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 _SEPARATORS = re.compile(r"[\s_\-\.]+")
 
@@ -13,16 +14,26 @@ def normalize_name(name: str) -> str:
     return _SEPARATORS.sub("", str(name).strip().lower())
 
 
-def header_mapping(headers: Iterable[str], canonical: Iterable[str]) -> dict[str, str]:
+def header_mapping(
+    headers: Iterable[str], canonical: Iterable[str], declared: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """Map each export header that matches a canonical column to that column.
 
-    Raises ``ValueError`` naming both headers when two export headers map to the same column,
-    because silently keeping one of them would lose data.
+    ``declared`` (export header -> canonical column, from the export description) is applied
+    first; the other headers match canonical names. Raises ``ValueError`` naming both headers
+    when two export headers map to the same column, because silently keeping one of them would
+    lose data, and naming a declared header the export does not have.
     """
+    headers = list(headers)
+    by_declared = {normalize_name(header): column for header, column in (declared or {}).items()}
+    present = {normalize_name(header) for header in headers}
+    absent = [header for header in declared or {} if normalize_name(header) not in present]
+    if absent:
+        raise ValueError(f"declared header(s) {', '.join(map(repr, absent))} not in the file")
     wanted = {normalize_name(name): name for name in canonical}
     mapping: dict[str, str] = {}
     for header in headers:
-        target = wanted.get(normalize_name(header))
+        target = by_declared.get(normalize_name(header)) or wanted.get(normalize_name(header))
         if target is None:
             continue
         clash = next((h for h, t in mapping.items() if t == target), None)
@@ -30,3 +41,10 @@ def header_mapping(headers: Iterable[str], canonical: Iterable[str]) -> dict[str
             raise ValueError(f"headers {clash!r} and {header!r} both name column {target}")
         mapping[header] = target
     return mapping
+
+
+def close_headers(column: str, headers: Iterable[str]) -> list[str]:
+    """Export headers that look like ``column`` (compared as normalized names), best first."""
+    by_name = {normalize_name(header): header for header in headers}
+    close = difflib.get_close_matches(normalize_name(column), list(by_name), n=3)
+    return [by_name[name] for name in close]

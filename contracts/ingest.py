@@ -1,8 +1,10 @@
 """Ingest ERP/WMS/OMS exports into canonical Parquet tables plus per-table quarantine files.
 
 Invariant: for every table, accepted + quarantined = rows read. A structurally unusable file
-(missing required column, undecodable, empty) stops the whole ingest before anything is written,
-and output files only replace the previous ones once every table has been processed.
+(missing required column, undecodable, empty, dates whose day/month order cannot be told) stops
+the whole ingest before anything is written, and output files only replace the previous ones once
+every table has been processed. The export's description (``export.yaml``) names its headers and
+date formats.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from contracts.errors import ContractError
-from contracts.headers import header_mapping, normalize_name
+from contracts.date_order import DateOrderCheck
+from contracts.errors import ContractError, MissingColumnsError
+from contracts.export_description import EXPORT_DESCRIPTION_FILE, load_export_description
+from contracts.headers import close_headers, header_mapping, normalize_name
 from contracts.readers import SUPPORTED_SUFFIXES, iter_chunks, read_header
 from contracts.schemas import stored_dtype
 from contracts.tables import CANONICAL_TABLES, TABLE_ORDER, TableContract
@@ -70,6 +74,8 @@ def discover_exports(source_dir: Path) -> tuple[dict[str, Path], list[str]]:
     found: dict[str, Path] = {}
     skipped: list[str] = []
     for path in sorted(source_dir.iterdir()):
+        if path.name == EXPORT_DESCRIPTION_FILE:
+            continue
         table = by_name.get(normalize_name(path.stem))
         if not path.is_file() or path.suffix.lower() not in SUPPORTED_SUFFIXES or table is None:
             skipped.append(path.name)
@@ -88,17 +94,22 @@ def _arrow_schema(contract: TableContract) -> pa.Schema:
     )
 
 
-def _check_structure(table: str, path: Path) -> dict[str, str]:
-    """Header mapping of one export, or a ContractError naming the file and the column."""
+def _check_structure(table: str, path: Path, declared: dict[str, str]) -> dict[str, str]:
+    """Header mapping of one export, or a ContractError naming the file and the column.
+
+    A missing required column comes with the file's unused headers that look like it.
+    """
     contract = CANONICAL_TABLES[table]
     headers = read_header(path)
     try:
-        mapping = header_mapping(headers, contract.column_names)
+        mapping = header_mapping(headers, contract.column_names, declared)
     except ValueError as error:
         raise ContractError(f"{path.name}: {error}") from error
     missing = missing_required_columns(list(mapping.values()), contract)
     if missing:
-        raise ContractError(f"{path.name}: missing required column(s) {', '.join(missing)}")
+        unused = [header for header in headers if header not in mapping]
+        close = {column: close_headers(column, unused) for column in missing}
+        raise MissingColumnsError(path.name, missing, close)
     return mapping
 
 
@@ -137,8 +148,13 @@ def _ingest_table(
     parents: dict[str, pd.DataFrame],
     staging: Path,
     chunk_rows: int,
+    date_format: str | None,
 ) -> tuple[TableReport, pd.DataFrame]:
     contract = CANONICAL_TABLES[table]
+    date_columns = [
+        c.name for c in contract.columns if c.kind in ("date", "datetime") and c.name in mapping.values()
+    ]
+    date_order = DateOrderCheck(path.name, table, date_columns if date_format is None else [])
     report = TableReport(table=table, source_file=path.name)
     report.ignored_columns = sorted(set(read_header(path)) - set(mapping))
     keep = _referenced_columns(table)
@@ -149,7 +165,10 @@ def _ingest_table(
         wrote_quarantine_header = False
         for chunk in iter_chunks(path, chunk_rows):
             raw = chunk[list(mapping)].rename(columns=mapping)
-            result = validate_table(table, raw, parents=parents, seen_keys=seen_keys)
+            date_order.observe(raw)
+            result = validate_table(
+                table, raw, parents=parents, seen_keys=seen_keys, date_format=date_format
+            )
             report.rows_read += len(chunk)
             report.accepted += len(result.accepted)
             report.quarantined += len(result.quarantined)
@@ -167,6 +186,7 @@ def _ingest_table(
             wrote_quarantine_header = True
     if report.rows_read == 0:
         raise ContractError(f"{path.name}: the file has a header but no rows")
+    date_order.verdict()
     if not keep:
         return report, pd.DataFrame()
     dtypes = {c: stored_dtype(contract.column(c)) for c in keep}
@@ -174,16 +194,25 @@ def _ingest_table(
 
 
 def ingest_exports(
-    source_dir: Path, canonical_dir: Path, quarantine_dir: Path, chunk_rows: int = 100_000
+    source_dir: Path,
+    canonical_dir: Path,
+    quarantine_dir: Path,
+    chunk_rows: int = 100_000,
+    export_config: Path | None = None,
 ) -> IngestReport:
     """Validate every export in ``source_dir`` and publish accepted and quarantined rows.
 
-    Writes ``canonical_dir/<table>.parquet``, ``quarantine_dir/<table>.csv`` (columns
-    ``source_file, source_row, reason`` then the export's own columns, ``source_row`` counting
-    data rows from 1) and ``canonical_dir/_ingest_report.json``.
+    The export is described by ``export_config`` if given, else by ``source_dir/export.yaml``
+    if present. Writes ``canonical_dir/<table>.parquet``, ``quarantine_dir/<table>.csv``
+    (columns ``source_file, source_row, reason`` then the export's own columns, ``source_row``
+    counting data rows from 1) and ``canonical_dir/_ingest_report.json``.
     """
+    description = load_export_description(source_dir, export_config)
     exports, skipped = discover_exports(source_dir)
-    mappings = {table: _check_structure(table, path) for table, path in exports.items()}
+    mappings = {
+        table: _check_structure(table, path, description.headers_for(table))
+        for table, path in exports.items()
+    }
     canonical_dir.mkdir(parents=True, exist_ok=True)
     quarantine_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".ingest-", dir=canonical_dir.parent))
@@ -195,7 +224,13 @@ def ingest_exports(
         for table in (t for t in TABLE_ORDER if t in exports):
             parents, not_checked = _parent_keys(table, accepted_keys, canonical_dir)
             report, keys = _ingest_table(
-                table, exports[table], mappings[table], parents, staging, chunk_rows
+                table,
+                exports[table],
+                mappings[table],
+                parents,
+                staging,
+                chunk_rows,
+                description.date_format_for(table),
             )
             report.foreign_keys_not_checked = not_checked
             reports.append(report)

@@ -40,18 +40,20 @@ def validate_table(
     frame: pd.DataFrame,
     parents: Mapping[str, pd.DataFrame] | None = None,
     seen_keys: np.ndarray | None = None,
+    date_format: str | None = None,
 ) -> ValidationResult:
     """Coerce and validate ``frame`` against the contract of ``table``.
 
     ``parents`` maps a referenced table name to its accepted rows; foreign keys to tables not
     in ``parents`` are not checked. ``seen_keys`` holds the ``key_hashes`` of rows accepted from
-    earlier chunks of the same file, so duplicates across chunks are caught too.
+    earlier chunks of the same file, so duplicates across chunks are caught too. ``date_format``
+    is the export's declared format for date text (None: each value read in the form it has).
     """
     contract = CANONICAL_TABLES[table]
     missing = missing_required_columns(list(frame.columns), contract)
     if missing:
         raise ContractError(f"table {table}: missing required column(s) {', '.join(missing)}")
-    typed, reasons = coerce_table(frame, contract)
+    typed, reasons = coerce_table(frame, contract, date_format)
     reasons = append_reasons(reasons, _schema_reasons(typed, frame, contract))
     reasons = append_reasons(reasons, _duplicate_reasons(typed, contract, seen_keys))
     reasons = append_reasons(reasons, _foreign_key_reasons(typed, contract, parents or {}))

@@ -30,12 +30,21 @@ def ingest(
     source_dir: Path = typer.Argument(..., help="Folder with one CSV or Parquet export per table."),
     config: Path | None = CONFIG_OPTION,
     chunk_rows: int = typer.Option(100_000, min=1, help="Rows read per chunk."),
+    export_config: Path | None = typer.Option(
+        None, help="Export description (date formats, header names); default SOURCE_DIR/export.yaml."
+    ),
 ) -> None:
     """Validate ERP/WMS/OMS exports; write accepted rows as Parquet and rejected rows with reasons."""
     from contracts.ingest import ingest_exports
 
     settings = command_settings(config)
-    report = ingest_exports(source_dir, settings.canonical_dir, settings.quarantine_dir, chunk_rows=chunk_rows)
+    report = ingest_exports(
+        source_dir,
+        settings.canonical_dir,
+        settings.quarantine_dir,
+        chunk_rows=chunk_rows,
+        export_config=export_config,
+    )
     typer.echo(format_report(report))
     typer.echo(f"accepted tables: {settings.canonical_dir}")
     typer.echo(f"quarantine:      {settings.quarantine_dir}")

@@ -1,0 +1,144 @@
+"""How one export folder is written, declared once in ``export.yaml``.
+
+ERP exports name columns their own way ("Item Number" for ``sku_id``) and write dates in a
+local order (``31/12/2024``). The export description says so explicitly, per table or for all
+tables, so ingest neither stops on foreign headers nor guesses the order of day and month.
+
+    date_format: "%d/%m/%Y"            # or per table: {order_lines: "%d/%m/%Y", orders: ...}
+    columns:
+      order_lines: {"Item Number": sku_id, "Whse": location_id}
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import date, datetime
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from contracts.errors import ContractError
+from contracts.tables import CANONICAL_TABLES
+
+EXPORT_DESCRIPTION_FILE = "export.yaml"
+# A day that tells day, month and year apart, to check that a format reads back what it writes.
+_PROBE_DAY = date(2024, 12, 31)
+
+
+def _known_table(table: str) -> str:
+    if table not in CANONICAL_TABLES:
+        raise ValueError(f"unknown table {table!r}{_did_you_mean(table, CANONICAL_TABLES)}")
+    return table
+
+
+def _did_you_mean(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _checked_format(date_format: str) -> str:
+    """A strftime format that writes and reads back a full calendar day (day, month and year)."""
+    try:
+        read_back = datetime.strptime(_PROBE_DAY.strftime(date_format), date_format).date()
+    except ValueError as error:
+        raise ValueError(f"{date_format!r} is not a usable date format ({error})") from error
+    if read_back != _PROBE_DAY:
+        raise ValueError(f"{date_format!r} must name the day, the month and the year (e.g. %d/%m/%Y)")
+    return date_format
+
+
+class ExportDescription(BaseModel):
+    """The date format(s) and the export header -> canonical column names of one export."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    date_format: str | dict[str, str] | None = Field(
+        None, description="One strftime format for all tables, or one per table."
+    )
+    columns: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="Per table: export header -> canonical column."
+    )
+
+    @field_validator("date_format")
+    @classmethod
+    def _valid_date_formats(cls, value: str | dict[str, str] | None) -> str | dict[str, str] | None:
+        if isinstance(value, str):
+            return _checked_format(value)
+        for table, table_format in (value or {}).items():
+            _known_table(table)
+            try:
+                _checked_format(table_format)
+            except ValueError as error:
+                raise ValueError(f"{table}: {error}") from None
+        return value
+
+    @field_validator("columns")
+    @classmethod
+    def _valid_column_mappings(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for table, mapping in value.items():
+            _known_table(table)
+            canonical = CANONICAL_TABLES[table].column_names
+            claimed: dict[str, str] = {}
+            for header, column in mapping.items():
+                if column not in canonical:
+                    raise ValueError(
+                        f"{table}: {header!r} -> {column!r}: table {table} has no column "
+                        f"{column!r}{_did_you_mean(column, canonical)}"
+                    )
+                if column in claimed:
+                    raise ValueError(
+                        f"{table}: {claimed[column]!r} and {header!r} both map to {column}"
+                    )
+                claimed[column] = header
+        return value
+
+    def date_format_for(self, table: str) -> str | None:
+        """The format dates of ``table`` are written in, or None when not declared."""
+        if isinstance(self.date_format, dict):
+            return self.date_format.get(table)
+        return self.date_format
+
+    def headers_for(self, table: str) -> dict[str, str]:
+        """Declared export header -> canonical column of ``table`` (empty when none declared)."""
+        return dict(self.columns.get(table, {}))
+
+
+def load_export_description(source_dir: Path, config_file: Path | None = None) -> ExportDescription:
+    """The description of the export in ``source_dir``: ``config_file`` if given, else
+    ``source_dir/export.yaml`` if present, else an empty description (ISO dates, canonical headers).
+
+    Raises ``ContractError`` naming the file and the offending key when the description is unusable.
+    """
+    path = config_file if config_file is not None else source_dir / EXPORT_DESCRIPTION_FILE
+    if not path.is_file():
+        if config_file is not None:
+            raise ContractError(f"export description {config_file} does not exist")
+        return ExportDescription()
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        hint = "; quote date formats: date_format: \"%d/%m/%Y\"" if "'%'" in str(error) else ""
+        raise ContractError(f"{path.name}: not valid YAML ({error}){hint}") from error
+    if content is None:
+        return ExportDescription()
+    if not isinstance(content, dict):
+        raise ContractError(f"{path.name}: expected keys date_format and/or columns at the top level")
+    try:
+        return ExportDescription.model_validate(content)
+    except ValidationError as error:
+        first = error.errors()[0]
+        message = first["msg"].removeprefix("Value error, ")
+        raise ContractError(f"{path.name}: {_key_path(first['loc'], content)}: {message}") from error
+
+
+def _key_path(loc: tuple, content: object) -> str:
+    """The dotted keys of ``content`` that an error location points at (type tags dropped)."""
+    keys: list[str] = []
+    for part in loc:
+        if not isinstance(content, dict) or part not in content:
+            break
+        keys.append(str(part))
+        content = content[part]
+    return ".".join(keys) or ".".join(str(part) for part in loc)
+

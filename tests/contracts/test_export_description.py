@@ -1,0 +1,258 @@
+"""An export described once in export.yaml: header names, date formats, and dates never misread."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from contracts.errors import AmbiguousDatesError, ContractError, MissingColumnsError
+from contracts.export_description import ExportDescription
+from contracts.ingest import ingest_exports
+from contracts.tables import CANONICAL_TABLES
+from pipelines.cli import app
+
+
+def _ingest(source: Path, out: Path, chunk_rows: int = 100_000, export_config: Path | None = None):
+    return ingest_exports(
+        source, out / "canonical", out / "quarantine", chunk_rows=chunk_rows, export_config=export_config
+    )
+
+
+def _table(report, name: str):
+    return next(t for t in report.tables if t.table == name)
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def _lines(base: dict[str, object], requested: list[str]) -> list[dict[str, object]]:
+    """Order lines of one order, one per requested date, shipped-date left open."""
+    return [
+        {**base, "line_id": str(i + 1), "requested_date": day, "shipped_date": ""}
+        for i, day in enumerate(requested)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("date_format", "written", "order_time"),
+    [
+        ("%m/%d/%Y", ["03/04/2024", "03/13/2024", "12/31/2024"], "03/01/2024 08:15"),
+        ("%d/%m/%Y", ["04/03/2024", "13/03/2024", "31/12/2024"], "01/03/2024 08:15"),
+        ("%d.%m.%Y", ["04.03.2024", "13.03.2024", "31.12.2024"], "01.03.2024 08:15:00"),
+    ],
+    ids=["US", "EU", "EU-dots"],
+)
+def test_declared_date_format_reads_every_date_as_meant(
+    date_format, written, order_time, make_export, valid_export_rows, tmp_path
+):
+    order = {**valid_export_rows["orders"][0], "order_time": order_time}
+    rows = {"orders": [order], "order_lines": _lines(valid_export_rows["order_lines"][0], written)}
+    source = make_export(rows)
+    (source / "export.yaml").write_text(f'date_format: "{date_format}"\n')
+    report = _ingest(source, tmp_path / "out")
+    assert all(t.quarantined == 0 for t in report.tables)
+    lines = pd.read_parquet(tmp_path / "out" / "canonical" / "order_lines.parquet")
+    meant = ["2024-03-04", "2024-03-13", "2024-12-31"]
+    assert lines["requested_date"].tolist() == [pd.Timestamp(day) for day in meant]
+    orders = pd.read_parquet(tmp_path / "out" / "canonical" / "orders.parquet")
+    assert orders["order_time"].tolist() == [pd.Timestamp("2024-03-01 08:15")]
+    assert "export.yaml" not in report.skipped_files
+
+
+def test_date_format_per_table_leaves_other_tables_iso(make_export, valid_export_rows, tmp_path):
+    rows = valid_export_rows
+    rows["order_lines"] = _lines(rows["order_lines"][0], ["04/03/2024", "31/12/2024"])
+    source = make_export(rows)
+    (source / "export.yaml").write_text('date_format:\n  order_lines: "%d/%m/%Y"\n')
+    report = _ingest(source, tmp_path / "out")
+    assert all(t.quarantined == 0 for t in report.tables)
+    lines = pd.read_parquet(tmp_path / "out" / "canonical" / "order_lines.parquet")
+    assert lines["requested_date"].tolist() == [pd.Timestamp("2024-03-04"), pd.Timestamp("2024-12-31")]
+
+
+@pytest.mark.parametrize(
+    ("written", "example", "evidence", "suggested"),
+    [
+        (["04/03/2024", "05/03/2024", "13/03/2024", "31/12/2024"], "04/03/2024", "13/03/2024", "%d/%m/%Y"),
+        (["03/04/2024", "03/13/2024", "12/31/2024"], "03/04/2024", "03/13/2024", "%m/%d/%Y"),
+        (["04-03-24", "13-03-24"], "04-03-24", "13-03-24", "%d-%m-%y"),
+    ],
+    ids=["EU", "US", "EU-dashes-short-year"],
+)
+def test_undeclared_dates_readable_both_ways_refuse_the_file_and_write_nothing(
+    written, example, evidence, suggested, make_export, valid_export_rows, tmp_path
+):
+    out = tmp_path / "out"
+    _ingest(make_export(valid_export_rows, "first"), out)
+    before = {sub: _digest(out / sub) for sub in ("canonical", "quarantine")}
+    rows = {**valid_export_rows, "order_lines": _lines(valid_export_rows["order_lines"][0], written)}
+    with pytest.raises(AmbiguousDatesError) as error:
+        # One row per chunk: the evidence is gathered over the whole file.
+        _ingest(make_export(rows, "second"), out, chunk_rows=1)
+    found = error.value
+    assert (found.file, found.table, found.column) == ("order_lines.csv", "order_lines", "requested_date")
+    assert (found.example, found.evidence, found.date_format) == (example, evidence, suggested)
+    assert {sub: _digest(out / sub) for sub in ("canonical", "quarantine")} == before
+    assert not list(out.glob(".ingest-*"))
+
+
+def test_values_only_valid_day_first_next_to_values_only_valid_month_first_are_refused(
+    make_export, valid_export_rows, tmp_path
+):
+    rows = valid_export_rows
+    rows["order_lines"] = _lines(rows["order_lines"][0], ["13/03/2024", "31/12/2024", "03/14/2024"])
+    with pytest.raises(AmbiguousDatesError) as error:
+        _ingest(make_export(rows), tmp_path / "out")
+    assert (error.value.example, error.value.evidence) == ("03/14/2024", "13/03/2024")
+    assert error.value.date_format == "%d/%m/%Y"
+
+
+def test_undeclared_dates_in_one_clear_order_or_iso_are_accepted(make_export, valid_export_rows, tmp_path):
+    rows = valid_export_rows
+    rows["order_lines"] = _lines(rows["order_lines"][0], ["13/03/2024", "31/12/2024", "2024-03-04"])
+    report = _ingest(make_export(rows), tmp_path / "out")
+    assert _table(report, "order_lines").quarantined == 0
+    lines = pd.read_parquet(tmp_path / "out" / "canonical" / "order_lines.parquet")
+    assert lines["requested_date"].tolist() == [
+        pd.Timestamp("2024-03-13"), pd.Timestamp("2024-12-31"), pd.Timestamp("2024-03-04")
+    ]
+
+
+def test_value_not_in_the_declared_format_is_quarantined_with_its_reason(
+    make_export, valid_export_rows, tmp_path
+):
+    rows = valid_export_rows
+    rows["order_lines"] = _lines(rows["order_lines"][0], ["04/03/2024", "2024-03-04", "31/13/2024"])
+    source = make_export(rows)
+    (source / "export.yaml").write_text('date_format: {order_lines: "%d/%m/%Y"}\n')
+    report = _ingest(source, tmp_path / "out")
+    lines = _table(report, "order_lines")
+    assert (lines.accepted, lines.quarantined) == (1, 2)
+    quarantined = pd.read_csv(tmp_path / "out" / "quarantine" / "order_lines.csv", dtype=str)
+    assert quarantined["source_row"].tolist() == ["2", "3"]
+    assert quarantined["reason"].tolist() == [
+        "requested_date: does not match date_format '%d/%m/%Y': '2024-03-04'",
+        "requested_date: does not match date_format '%d/%m/%Y': '31/13/2024'",
+    ]
+
+
+ERP_HEADERS = {"order_id": "Order No", "line_id": "Line", "sku_id": "Item Number",
+               "location_id": "Whse", "quantity": "Order Qty", "requested_date": "Req Date"}
+ERP_DESCRIPTION = """\
+date_format: "%d/%m/%Y"
+columns:
+  order_lines:
+    Order No: order_id
+    Line: line_id
+    Item Number: sku_id
+    Whse: location_id
+    Order Qty: quantity
+    Req Date: requested_date
+"""
+
+
+def _erp_lines(valid_export_rows) -> dict[str, list[dict[str, object]]]:
+    line = valid_export_rows["order_lines"][0]
+    erp = {header: line[column] for column, header in ERP_HEADERS.items()}
+    erp["Req Date"] = "31/12/2024"
+    return {**valid_export_rows, "order_lines": [erp]}
+
+
+def test_erp_headers_declared_in_export_yaml_are_mapped(make_export, valid_export_rows, tmp_path):
+    source = make_export(_erp_lines(valid_export_rows))
+    for table in ("orders", "purchase_orders", "skus", "promotions", "inventory_snapshots", "asn_events"):
+        (source / f"{table}.csv").unlink()  # ISO dates: the declared format is for order_lines only here
+    (source / "export.yaml").write_text(ERP_DESCRIPTION)
+    report = _ingest(source, tmp_path / "out")
+    lines = _table(report, "order_lines")
+    assert (lines.accepted, lines.quarantined, lines.ignored_columns) == (1, 0, [])
+    accepted = pd.read_parquet(tmp_path / "out" / "canonical" / "order_lines.parquet")
+    assert accepted.loc[0, ["sku_id", "location_id", "quantity"]].tolist() == ["SKU-1", "DC-1", 3]
+    assert accepted.loc[0, "requested_date"] == pd.Timestamp("2024-12-31")
+
+
+def test_export_description_can_live_outside_the_export_folder(make_export, valid_export_rows, tmp_path):
+    source = make_export({"order_lines": _erp_lines(valid_export_rows)["order_lines"]})
+    described = tmp_path / "erp.yaml"
+    described.write_text(ERP_DESCRIPTION)
+    report = _ingest(source, tmp_path / "out", export_config=described)
+    assert (report.tables[0].accepted, report.tables[0].quarantined) == (1, 0)
+
+
+def test_missing_required_column_lists_the_close_matches_in_the_file(make_export, valid_export_rows, tmp_path):
+    line = valid_export_rows["order_lines"][0]
+    renamed = {"Order Quantity" if k == "quantity" else "Req Date" if k == "requested_date" else k: v
+               for k, v in line.items()}
+    with pytest.raises(MissingColumnsError) as error:
+        _ingest(make_export({"order_lines": [{**renamed, "Notes": "x"}]}), tmp_path / "out")
+    assert error.value.file == "order_lines.csv"
+    assert error.value.missing == ["quantity", "requested_date"]
+    assert error.value.close_matches == {"quantity": ["Order Quantity"], "requested_date": ["Req Date"]}
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        ("columns:\n  order_line: {Item Number: sku_id}\n",
+         "columns: unknown table 'order_line' (did you mean 'order_lines'?)"),
+        ("columns:\n  order_lines: {Item Number: sku}\n",
+         "table order_lines has no column 'sku' (did you mean 'sku_id'?)"),
+        ("columns:\n  order_lines: {Item: sku_id, Item Number: sku_id}\n",
+         "'Item' and 'Item Number' both map to sku_id"),
+        ('date_format: "%d/%m"\n', "date_format: '%d/%m' must name the day, the month and the year"),
+        ('date_format: {orders: "%d/%m/%Y", order_line: "%d/%m/%Y"}\n', "unknown table 'order_line'"),
+        ('date_fromat: "%d/%m/%Y"\n', "export.yaml: date_fromat: Extra inputs are not permitted"),
+        ("date_format: %d/%m/%Y\n", 'not valid YAML'),
+        ("- order_lines\n", "expected keys date_format and/or columns"),
+    ],
+    ids=["table", "column", "twice", "format", "format-table", "key", "yaml", "list"],
+)
+def test_malformed_export_yaml_is_an_error_naming_the_key(content, named, make_export, valid_export_rows, tmp_path):
+    source = make_export(valid_export_rows)
+    (source / "export.yaml").write_text(content)
+    with pytest.raises(ContractError) as error:
+        _ingest(source, tmp_path / "out")
+    assert named in str(error.value)
+    assert str(error.value).startswith("export.yaml: ")
+    assert not (tmp_path / "out").exists()
+
+
+def test_declared_header_absent_from_the_file_is_an_error(make_export, valid_export_rows, tmp_path):
+    source = make_export(valid_export_rows)
+    (source / "export.yaml").write_text("columns:\n  order_lines: {Item Number: sku_id}\n")
+    with pytest.raises(ContractError) as error:
+        _ingest(source, tmp_path / "out")
+    assert "order_lines.csv: declared header(s) 'Item Number' not in the file" in str(error.value)
+
+
+def test_cli_takes_the_export_description_and_refuses_ambiguous_dates(
+    make_export, valid_export_rows, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    rows = {"order_lines": _lines(valid_export_rows["order_lines"][0], ["04/03/2024", "13/03/2024"])}
+    source = make_export(rows)
+    refused = CliRunner().invoke(app, ["ingest", str(source)])
+    assert refused.exit_code == 2
+    assert not (tmp_path / "data" / "canonical" / "order_lines.parquet").exists()
+    described = tmp_path / "erp.yaml"
+    described.write_text('date_format: "%d/%m/%Y"\n')
+    accepted = CliRunner().invoke(app, ["ingest", str(source), "--export-config", str(described)])
+    assert accepted.exit_code == 0, accepted.output
+    lines = pd.read_parquet(tmp_path / "data" / "canonical" / "order_lines.parquet")
+    assert lines["requested_date"].tolist() == [pd.Timestamp("2024-03-04"), pd.Timestamp("2024-03-13")]
+
+
+def test_the_documented_erp_example_is_a_valid_description_of_every_table_it_names():
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "your-data.md").read_text()
+    example = guide.split("```yaml\n", 1)[1].split("```", 1)[0]
+    described = ExportDescription.model_validate(yaml.safe_load(example))
+    assert described.date_format_for("order_lines") == "%d/%m/%Y"
+    assert described.headers_for("order_lines")["Item Number"] == "sku_id"
+    for table in CANONICAL_TABLES:
+        assert f"[`{table}`](data-contracts.md#{table})" in guide
