@@ -18,8 +18,8 @@ from dataclasses import replace
 
 import pandas as pd
 
-from pipelines.commands.bench_policy import trained_policy
 from policy import POLICY
+from policy.benchmark import trained_policy
 from simulation import BaselinePolicy, SimulationConfig
 from simulation.run import checkpoint
 from training.closed_loop import train_world_models

@@ -102,32 +102,20 @@ class ClassifierJob:
 
 
 # The world's classifiers keep the early-stopping rounds when refitted on all rows: the service's
-# latency is measured with those trees.
-BACKORDER_RISK = ClassifierJob(
-    recipe=ClassifierRecipe(
-        model_name="backorder_risk",
-        params=RISK_TREES,
-        n_seeds=2,
-        positive_weight=10.0,
-        num_boost_round=600,
-        rule_column="projected_position_lt",
-        scale_refit_rounds=False,
-        feature_service="backorder_risk_v1",
-    ),
-    label_table="order_line_labels",
-    request_features=True,
+# latency is measured with those trees. Both share one recipe and differ in what they read.
+WORLD_RISK = ClassifierRecipe(
+    model_name="backorder_risk",
+    params=RISK_TREES,
+    n_seeds=2,
+    positive_weight=10.0,
+    num_boost_round=600,
+    rule_column="projected_position_lt",
+    scale_refit_rounds=False,
+    feature_service="backorder_risk_v1",
 )
+BACKORDER_RISK = ClassifierJob(recipe=WORLD_RISK, label_table="order_line_labels", request_features=True)
 SKU_LOCATION_RISK = ClassifierJob(
-    recipe=ClassifierRecipe(
-        model_name="sku_location_risk",
-        params=RISK_TREES,
-        n_seeds=2,
-        positive_weight=10.0,
-        num_boost_round=600,
-        rule_column="projected_position_lt",
-        scale_refit_rounds=False,
-        feature_service="sku_location_risk_v1",
-    ),
+    recipe=replace(WORLD_RISK, model_name="sku_location_risk", feature_service="sku_location_risk_v1"),
     label_table="sku_location_labels",
     request_features=False,
 )
@@ -135,8 +123,8 @@ SKU_LOCATION_RISK = ClassifierJob(
 # The Kaggle model averages two feature views (all features, and the raw Kaggle columns only)
 # with positives weighted 3 and trees of up to 31 leaves: averaged over views, larger trees no
 # longer memorise the few positives. It is refitted on all TRAIN rows with the early-stopping
-# rounds scaled by the rows. The cross-check behind these choices is in the README
-# (``benchmarks/kaggle_crosscheck.py``).
+# rounds scaled by the rows. The cross-check behind these choices: ``benchmarks/kaggle_crosscheck.py``
+# (docs/benchmarks.md).
 KAGGLE_RISK = ClassifierRecipe(
     model_name="kaggle_backorder_risk",
     params={**RISK_TREES, "num_leaves": 31, "min_data_in_leaf": 50},

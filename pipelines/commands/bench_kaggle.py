@@ -8,18 +8,9 @@ baselines (the last 10% of TRAIN row order). The cross-check behind the recipe: 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import typer
-
-from contracts.errors import ContractError
-from contracts.kaggle import LABEL, read_kaggle
-from settings import load_settings
-from training.recipes import KAGGLE_RISK
-from training.risk.kaggle import kaggle_probabilities, train_kaggle_risk
 
 
 def _format(metrics: dict[str, dict[str, float]]) -> str:
@@ -35,19 +26,31 @@ def kaggle(
     test: Path = typer.Option(..., help="Kaggle-schema CSV/Parquet to score (label not needed)."),
     out: Path = typer.Option(..., help="Parquet output: row, probability."),
     metrics_json: Path | None = typer.Option(None, help="Also write validation metrics as JSON."),
-    seeds: int = typer.Option(
-        KAGGLE_RISK.n_seeds, min=1, help="Boosters averaged per feature view (different seeds)."
+    seeds: int | None = typer.Option(
+        None, min=1, help="Boosters averaged per feature view (different seeds); default: the recipe's."
     ),
-    backorder_penalty: float = typer.Option(KAGGLE_RISK.backorder_penalty, help="Cost of a missed backorder."),
-    action_cost: float = typer.Option(KAGGLE_RISK.action_cost, help="Cost of acting on a flagged SKU."),
+    backorder_penalty: float | None = typer.Option(None, help="Cost of a missed backorder; default: the recipe's."),
+    action_cost: float | None = typer.Option(None, help="Cost of acting on a flagged SKU; default: the recipe's."),
 ) -> None:
     """Train on TRAIN, score TEST, print held-out metrics of the model and its baselines."""
+    from dataclasses import replace
+
+    import numpy as np
+    import pandas as pd
+
+    from contracts.errors import ContractError
+    from contracts.kaggle import LABEL, read_kaggle
+    from pipelines.commands.settings_options import command_settings
+    from training.recipes import KAGGLE_RISK
+    from training.risk.kaggle import kaggle_probabilities, train_kaggle_risk
+
     train_table = read_kaggle(train)
     test_table = read_kaggle(test)
     if LABEL not in train_table:
         raise ContractError(f"{train.name}: missing required column {LABEL}")
-    recipe = replace(KAGGLE_RISK, n_seeds=seeds, backorder_penalty=backorder_penalty, action_cost=action_cost)
-    run = train_kaggle_risk(train_table, recipe, load_settings().num_threads)
+    given = {"n_seeds": seeds, "backorder_penalty": backorder_penalty, "action_cost": action_cost}
+    recipe = replace(KAGGLE_RISK, **{name: value for name, value in given.items() if value is not None})
+    run = train_kaggle_risk(train_table, recipe, command_settings().num_threads)
     probability = kaggle_probabilities(run.model, test_table)
     out.parent.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.commands.bench_policy import model_policy
 from policy import POLICY
+from policy.benchmark import model_policy
 from simulation import SimulationConfig, simulate
 from simulation.run import checkpoint
 from training.closed_loop import train_world_models, training_frames

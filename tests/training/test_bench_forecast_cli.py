@@ -20,6 +20,20 @@ def run(*args: str) -> str:
     return result.output
 
 
+def run_stallion(folder) -> str:
+    """``benchmark stallion`` on ``folder``'s train.parquet and future.parquet into pred.parquet."""
+    return run(
+        "stallion",
+        "--train",
+        str(folder / "train.parquet"),
+        "--future",
+        str(folder / "future.parquet"),
+        "--out",
+        str(folder / "pred.parquet"),
+        "--no-check",
+    )
+
+
 def test_stallion_command_writes_one_row_per_future_row(tmp_path: Path, make_stallion) -> None:
     train, future = make_stallion(n_agencies=3, n_skus=2, months=30)
     # an agency-SKU pair with no history, shuffled rows and a string date must still be served
@@ -28,16 +42,7 @@ def test_stallion_command_writes_one_row_per_future_row(tmp_path: Path, make_sta
     future["date"] = future["date"].dt.strftime("%Y-%m-%d")
     train.to_parquet(tmp_path / "train.parquet")
     future.to_parquet(tmp_path / "future.parquet")
-    run(
-        "stallion",
-        "--train",
-        str(tmp_path / "train.parquet"),
-        "--future",
-        str(tmp_path / "future.parquet"),
-        "--out",
-        str(tmp_path / "pred.parquet"),
-        "--no-check",
-    )
+    run_stallion(tmp_path)
     pred = pd.read_parquet(tmp_path / "pred.parquet")
     assert list(pred.columns) == ["agency", "sku", "date", "p10", "p50", "p90"]
     assert len(pred) == len(future)
@@ -149,16 +154,7 @@ def test_stallion_on_a_real_slice(tmp_path: Path, shared_data) -> None:
     ).columns
     hist.to_parquet(tmp_path / "train.parquet")
     hidden[list(future_cols)].to_parquet(tmp_path / "future.parquet")
-    run(
-        "stallion",
-        "--train",
-        str(tmp_path / "train.parquet"),
-        "--future",
-        str(tmp_path / "future.parquet"),
-        "--out",
-        str(tmp_path / "pred.parquet"),
-        "--no-check",
-    )
+    run_stallion(tmp_path)
     pred = pd.read_parquet(tmp_path / "pred.parquet").merge(hidden, on=["agency", "sku", "date"])
     assert len(pred) == len(hidden)
     naive = pred[["agency", "sku"]].merge(
