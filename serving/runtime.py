@@ -62,6 +62,7 @@ class Runtime:
         default_factory=lambda: {"scored_lines": 0, "feature_store_unavailable": 0}
     )
     reports_dir: Path | None = None
+    max_body_bytes: int = Settings.model_fields["max_body_bytes"].default
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -127,6 +128,7 @@ def build_runtime(
             reader=components.reader,
             decide=ActionPlanner(components.supply, clock),
             model_version=f"{RISK}/{risk.version}",
+            known_locations=getattr(components.supply, "locations", None),
         )
     else:
         components.notes.append("not ready: risk model, feature reader or supply source missing")
@@ -142,6 +144,7 @@ def build_runtime(
         scorer=scorer,
         clock=clock,
         reports_dir=settings.reports_dir,
+        max_body_bytes=settings.max_body_bytes,
     )
 
 
