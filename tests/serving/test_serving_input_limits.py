@@ -248,3 +248,21 @@ def test_skus_are_still_scored_at_every_known_location(client):
     r = client.post("/v1/score", json=body, headers=auth("oms-key"))
     assert r.status_code == 200, r.text
     assert [line["line_id"] for line in r.json()["lines"]] == line_ids
+
+
+def test_start_up_notes_name_the_failed_part_not_its_error(service_settings, stock, inbound, caplog):
+    from serving.runtime import DEMAND, LEAD_TIME, RISK, production_components
+    from serving.supply import FrameSupply
+
+    def registry_down(name, alias):
+        raise RuntimeError(f"no such table: registered_models in {service_settings.data_dir}/mlflow.db")
+
+    with caplog.at_level(logging.WARNING):
+        components = production_components(
+            service_settings, loader=registry_down, supply=FrameSupply(stock, inbound)
+        )
+    notes = " ".join(components.notes)
+    assert all(any(n.startswith(name) for n in components.notes) for name in (RISK, DEMAND, LEAD_TIME))
+    assert any(n.startswith("feature store") for n in components.notes)
+    assert "no such table" not in notes and str(service_settings.data_dir) not in notes
+    assert "no such table" in caplog.text
