@@ -14,6 +14,8 @@ from http import HTTPStatus
 
 from fastapi.responses import JSONResponse
 
+from serving.schemas import ErrorOut, FieldError
+
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
@@ -36,8 +38,8 @@ Problems = Sequence[tuple[str, str]]
 
 
 def error_body(error: str, problems: Problems = ()) -> dict[str, object]:
-    """The documented error body; ``problems`` are (field, problem) pairs."""
-    return {"error": error, "detail": [{"field": f, "problem": p} for f, p in problems]}
+    """The documented error body (``ErrorOut``); ``problems`` are (field, problem) pairs."""
+    return ErrorOut(error=error, detail=[FieldError(field=f, problem=p) for f, p in problems]).model_dump()
 
 
 def error_response(status: int, error: str, problems: Problems = ()) -> JSONResponse:

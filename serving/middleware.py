@@ -16,7 +16,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 
 from serving.auth import AuthError
-from serving.errors import error_response, framework_error, internal_error
+from serving.errors import STATUS_HEADERS, error_response, framework_error, internal_error
 
 
 class ReadinessProbe:
@@ -40,8 +40,8 @@ class ReadinessProbe:
             if runtime is not None
             else {"ready": False, "missing": ["start-up not finished"], "models": {}, "notes": []}
         )
-        headers = None if body["ready"] else {"Retry-After": "5"}
-        response = JSONResponse(body, status_code=200 if body["ready"] else 503, headers=headers)
+        status = 200 if body["ready"] else 503
+        response = JSONResponse(body, status_code=status, headers=STATUS_HEADERS.get(status))
         await response(scope, receive, send)
 
 

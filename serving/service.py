@@ -28,7 +28,6 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match
 
-from serving.auth import AuthError
 from serving.errors import Problems, error_response, framework_error, internal_error
 from serving.forecast import HorizonTooLong
 from serving.middleware import (
@@ -121,11 +120,6 @@ class RequireRole:
         return request.app.state.runtime
 
 
-def role(name: str) -> RequireRole:
-    """The dependency of a route that admits keys with role ``name``."""
-    return RequireRole(name)
-
-
 def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
     """The API routes among ``routes`` and the routers included in them (BentoML includes the
     service's routes as a router)."""
@@ -149,11 +143,6 @@ def _body_limit() -> int:
     """The running service's ``settings.max_body_bytes`` (the settings' default before start-up)."""
     runtime = getattr(app.state, "runtime", None)
     return runtime.max_body_bytes if runtime is not None else Settings.model_fields["max_body_bytes"].default
-
-
-@app.exception_handler(AuthError)
-async def _auth_error(_: Request, exc: AuthError) -> JSONResponse:
-    return error_response(exc.status, exc.message)
 
 
 @app.exception_handler(RequestValidationError)
@@ -262,13 +251,13 @@ class RiskService:
     # and the hand-over to a pool thread and back costs more than it lets overlap (docs/serving.md).
     # TreeSHAP still runs on the Scorer's threads.
     @app.post("/v1/score", response_model=ScoreOut, tags=["oms"])
-    async def score(self, order: OrderIn, runtime: Annotated[Runtime, Depends(role("oms"))]) -> Response:
+    async def score(self, order: OrderIn, runtime: Annotated[Runtime, Depends(RequireRole("oms"))]) -> Response:
         """Backorder risk, promise date, reasons and recommended action for each line."""
         scored, request_id, lines = _score(runtime, [order.model_dump()], batch=False)
         return _json(score_outs(scored, request_id, runtime.scorer.model_version, lines)[0])
 
     @app.post("/v1/score/batch", response_model=BatchOut, tags=["oms"])
-    def score_batch(self, batch: BatchIn, runtime: Annotated[Runtime, Depends(role("oms"))]):
+    def score_batch(self, batch: BatchIn, runtime: Annotated[Runtime, Depends(RequireRole("oms"))]):
         """Many orders in one call; one prediction-log transaction for all of them."""
         scored, request_id, lines = _score(
             runtime, [o.model_dump() for o in batch.orders], batch=True
@@ -284,7 +273,7 @@ class RiskService:
 
     @app.post("/v1/recommendations", response_model=RecommendationsOut, tags=["planner"])
     def recommendations(
-        self, batch: BatchIn, runtime: Annotated[Runtime, Depends(role("planner"))]
+        self, batch: BatchIn, runtime: Annotated[Runtime, Depends(RequireRole("planner"))]
     ):
         """Lines of the given orders that need an action, most expected units saved first."""
         scored, request_id, lines = _score(
@@ -309,7 +298,7 @@ class RiskService:
         )
 
     @app.post("/v1/forecast", response_model=ForecastOut, tags=["planner"])
-    def forecast(self, body: ForecastIn, runtime: Annotated[Runtime, Depends(role("planner"))]):
+    def forecast(self, body: ForecastIn, runtime: Annotated[Runtime, Depends(RequireRole("planner"))]):
         """Daily demand quantiles (p10/p50/p90) for one SKU-location."""
         forecaster = runtime.components.forecaster
         if forecaster is None:
@@ -337,7 +326,7 @@ class RiskService:
     def eta(
         self,
         po_id: Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)],
-        runtime: Annotated[Runtime, Depends(role("planner"))],
+        runtime: Annotated[Runtime, Depends(RequireRole("planner"))],
     ) -> EtaOut:
         """Arrival-date quantiles of an open purchase order."""
         lookup = runtime.components.eta
@@ -354,19 +343,19 @@ class RiskService:
         )
 
     @app.get("/v1/reports/latest", tags=["planner"], response_class=FileResponse)
-    def report_index(self, runtime: Annotated[Runtime, Depends(role("planner"))]) -> FileResponse:
+    def report_index(self, runtime: Annotated[Runtime, Depends(RequireRole("planner"))]) -> FileResponse:
         """The latest planner report (HTML); its plots and tables are under the same path."""
         return _report(runtime, "index.html")
 
     @app.get("/v1/reports/latest/{path:path}", tags=["planner"], response_class=FileResponse)
     def report_asset(
-        self, path: str, runtime: Annotated[Runtime, Depends(role("planner"))]
+        self, path: str, runtime: Annotated[Runtime, Depends(RequireRole("planner"))]
     ) -> FileResponse:
         """A file beside the latest report (plot, CSV); paths outside the report are refused."""
         return _report(runtime, path)
 
     @app.post("/v1/admin/reload", response_model=StatusOut, tags=["admin"])
-    def reload(self, runtime: Annotated[Runtime, Depends(role("admin"))]) -> StatusOut:
+    def reload(self, runtime: Annotated[Runtime, Depends(RequireRole("admin"))]) -> StatusOut:
         """Load the champions again (after a promotion) and swap them in; the old log is closed."""
         fresh = type(self).runtime_factory()
         app.state.runtime = fresh
