@@ -42,6 +42,16 @@ def _iso_date_text(value: object) -> object:
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
 
 
+def _json_integer(value: object) -> object:
+    """A JSON number with no fraction (``7`` or ``7.0``, as JSON Schema's integer); not ``true``, not ``"7"``."""
+    if isinstance(value, bool | str | bytes):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+JsonInteger = Annotated[int, BeforeValidator(_json_integer)]
+
+
 def _unique(ids: Sequence[str], name: str, items: str) -> None:
     """A 422 naming every id given more than once and where (``items``: the list's field)."""
     positions: dict[str, list[int]] = {}
@@ -159,8 +169,8 @@ class RecommendationsOut(BaseModel):
 class ForecastIn(_Strict):
     sku_id: str = Identifier
     location_id: str = Identifier
-    horizon_days: int = Field(
-        7, ge=1, le=365, strict=True, description="Days ahead, a JSON integer; at most the demand model's horizon."
+    horizon_days: JsonInteger = Field(
+        7, ge=1, le=365, description="Days ahead, a JSON integer; at most the demand model's horizon."
     )
 
 

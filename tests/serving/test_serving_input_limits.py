@@ -150,11 +150,15 @@ def test_a_quantity_that_is_not_finite_is_reported_as_such(client, literal):
     assert _problems(r)["lines.1.quantity"] == "Input should be a finite number"
 
 
-def test_horizon_days_must_be_an_integer(client):
-    body = {"sku_id": "SKU000", "location_id": "DC1", "horizon_days": "7"}
+@pytest.mark.parametrize(("days", "status"), [("7", 422), (True, 422), (2.5, 422), (2.0, 200), (2, 200)])
+def test_horizon_days_must_be_a_json_integer(client, days, status):
+    body = {"sku_id": "SKU000", "location_id": "DC1", "horizon_days": days}
     r = client.post("/v1/forecast", json=body, headers=auth("planner-key"))
-    assert r.status_code == 422
-    assert "horizon_days" in _problems(r)
+    assert r.status_code == status, r.text
+    if status == 422:
+        assert "valid integer" in _problems(r)["horizon_days"]
+    else:
+        assert len(r.json()["points"]) == 2
 
 
 def test_an_unknown_location_is_reported_on_location_id(client):
