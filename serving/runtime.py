@@ -214,7 +214,7 @@ def production_components(
 def _note_failure(notes: list[str], part: str, exc: Exception) -> None:
     """A part that failed at start-up: a note for ``/readyz`` and ``/v1/status``, which anyone may
     read, and the error itself (paths, store and registry messages) in the log."""
-    logger.warning("start-up: %s not loaded", part, exc_info=exc)
+    logger.warning("start-up: %s not loaded: %s", part, exc)
     notes.append(f"{part}: not loaded; the reason is in the service log")
 
 
