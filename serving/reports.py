@@ -13,7 +13,7 @@ def report_file(base: Path, relative: str) -> Path:
     """``base / relative`` if it is a file inside ``base`` (symlinks and ``..`` resolved first)."""
     root = base.resolve()
     if not root.is_dir():
-        raise ReportNotFound(f"no report yet in {base} (run the planner report)")
+        raise ReportNotFound("no report yet (run the planner report)")
     target = (root / relative).resolve()
     if not target.is_relative_to(root):
         raise ReportNotFound(f"{relative!r} is outside the report directory")

@@ -62,6 +62,7 @@ class Runtime:
         default_factory=lambda: {"scored_lines": 0, "feature_store_unavailable": 0}
     )
     reports_dir: Path | None = None
+    max_body_bytes: int = Settings.model_fields["max_body_bytes"].default
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -127,6 +128,7 @@ def build_runtime(
             reader=components.reader,
             decide=ActionPlanner(components.supply, clock),
             model_version=f"{RISK}/{risk.version}",
+            known_locations=getattr(components.supply, "locations", None),
         )
     else:
         components.notes.append("not ready: risk model, feature reader or supply source missing")
@@ -142,6 +144,7 @@ def build_runtime(
         scorer=scorer,
         clock=clock,
         reports_dir=settings.reports_dir,
+        max_body_bytes=settings.max_body_bytes,
     )
 
 
@@ -167,14 +170,14 @@ def production_components(
                 )
             )
         except Exception as exc:  # noted, not raised: the service starts and reports it
-            notes.append(str(exc) if str(exc).startswith(name) else f"{name}: {exc}")
+            _note_failure(notes, name, exc)
     reader = None
     try:
         from features.feature_store import OnlineReader, open_store
 
         reader = OnlineReader(open_store(settings), ONLINE_SERVICE)
     except Exception as exc:
-        notes.append(f"feature store: {exc}")
+        _note_failure(notes, "feature store", exc)
     now = (today or _today)().normalize()
     as_of = serving_date(settings, now, notes)
     clock_as_of = as_of if as_of != now else None
@@ -188,7 +191,7 @@ def production_components(
             if lead_time is None:
                 notes.append("no lead_time model: open POs are expected on their promised date")
         except Exception as exc:
-            notes.append(f"supply source (stock positions and open POs): {exc}")
+            _note_failure(notes, "supply source (stock positions and open POs)", exc)
     if isinstance(supply, CanonicalSupply) and LEAD_TIME in models:
         eta = FrameEtaLookup(supply.inbound, lambda: as_of)
     forecaster = None
@@ -196,7 +199,7 @@ def production_components(
         try:
             forecaster = load_forecaster(settings.canonical_dir, models[DEMAND].estimator)
         except Exception as exc:
-            notes.append(f"demand forecasts: {exc}")
+            _note_failure(notes, "demand forecasts", exc)
     return Components(
         models=models,
         reader=reader,
@@ -206,6 +209,13 @@ def production_components(
         notes=notes,
         as_of=clock_as_of,
     )
+
+
+def _note_failure(notes: list[str], part: str, exc: Exception) -> None:
+    """A part that failed at start-up: a note for ``/readyz`` and ``/v1/status``, which anyone may
+    read, and the error itself (paths, store and registry messages) in the log."""
+    logger.warning("start-up: %s not loaded: %s", part, exc)
+    notes.append(f"{part}: not loaded; the reason is in the service log")
 
 
 def serving_date(settings: Settings, today: pd.Timestamp, notes: list[str]) -> pd.Timestamp:

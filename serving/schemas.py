@@ -1,15 +1,21 @@
 """Request and response bodies of the HTTP API, as pydantic models (they generate the OpenAPI spec).
 
 Field constraints live here so that malformed input (negative quantity, unparseable date, too many
-lines, unknown tier) is rejected with a 422 naming the field before any model runs.
+lines, unknown tier, a repeated id) is rejected with a 422 naming the field before any model runs.
+Types are strict: JSON gives numbers as numbers and dates as ISO strings, so ``true``, ``"40"`` or
+``0`` are refused rather than read as 1, 40 or 1970-01-01, and NaN or Infinity are not numbers a
+line can order.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import re
+from collections.abc import Sequence
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 MAX_LINES = 200
 MAX_ORDERS = 100
@@ -21,6 +27,43 @@ ActionName = Literal["allocate", "reallocate", "expedite", "split", "none"]
 RiskLevel = Literal["low", "medium", "high"]
 
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_text(value: object) -> object:
+    """Only a ``YYYY-MM-DD`` string is a date (not a number of seconds, nor a date-time)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value  # built in Python, not parsed from JSON
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("iso_date", "Input should be an ISO date string (YYYY-MM-DD)")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
+
+
+def _json_integer(value: object) -> object:
+    """A JSON number with no fraction (``7`` or ``7.0``, as JSON Schema's integer); not ``true``, not ``"7"``."""
+    if isinstance(value, bool | str | bytes):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+JsonInteger = Annotated[int, BeforeValidator(_json_integer)]
+
+
+def _unique(ids: Sequence[str], name: str, items: str) -> None:
+    """A 422 naming every id given more than once and where (``items``: the list's field)."""
+    positions: dict[str, list[int]] = {}
+    for i, value in enumerate(ids):
+        positions.setdefault(value, []).append(i)
+    repeated = {v: p for v, p in positions.items() if len(p) > 1}
+    if repeated:
+        where = "; ".join(f"{v!r} at {items} {', '.join(map(str, p))}" for v, p in repeated.items())
+        context = {"name": name, "where": where}
+        raise PydanticCustomError("duplicate_id", "{name} must be unique; repeated: {where}", context)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -29,9 +72,11 @@ class OrderLineIn(_Strict):
     line_id: str = Identifier
     sku_id: str = Identifier
     location_id: str = Identifier
-    quantity: float = Field(gt=0, le=1_000_000, description="Units ordered (> 0).")
-    requested_date: dt.date = Field(
-        description=f"ISO date the customer wants the goods ({DATE_RANGE[0]} to {DATE_RANGE[1]})."
+    quantity: float = Field(
+        gt=0, le=1_000_000, strict=True, allow_inf_nan=False, description="Units ordered (> 0), a JSON number."
+    )
+    requested_date: IsoDate = Field(
+        description=f"ISO date (YYYY-MM-DD) the customer wants the goods ({DATE_RANGE[0]} to {DATE_RANGE[1]})."
     )
 
     @field_validator("requested_date")
@@ -46,11 +91,23 @@ class OrderIn(_Strict):
     order_id: str = Identifier
     customer_id: str = Identifier
     customer_tier: Tier
-    lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES, description="Unique line_ids.")
+
+    @field_validator("lines")
+    @classmethod
+    def _unique_line_ids(cls, lines: list[OrderLineIn]) -> list[OrderLineIn]:
+        _unique([line.line_id for line in lines], "line_id", "lines")
+        return lines
 
 
 class BatchIn(_Strict):
-    orders: list[OrderIn] = Field(min_length=1, max_length=MAX_ORDERS)
+    orders: list[OrderIn] = Field(min_length=1, max_length=MAX_ORDERS, description="Unique order_ids.")
+
+    @field_validator("orders")
+    @classmethod
+    def _unique_order_ids(cls, orders: list[OrderIn]) -> list[OrderIn]:
+        _unique([order.order_id for order in orders], "order_id", "orders")
+        return orders
 
 
 class Reason(BaseModel):
@@ -112,7 +169,9 @@ class RecommendationsOut(BaseModel):
 class ForecastIn(_Strict):
     sku_id: str = Identifier
     location_id: str = Identifier
-    horizon_days: int = Field(7, ge=1, le=365, description="Days ahead; at most the demand model's horizon.")
+    horizon_days: JsonInteger = Field(
+        7, ge=1, le=365, description="Days ahead, a JSON integer; at most the demand model's horizon."
+    )
 
 
 class ForecastPoint(BaseModel):

@@ -66,6 +66,9 @@ class Scorer:
     decide: Callable[[Mapping[str, np.ndarray]], Mapping[str, np.ndarray]]
     model_version: str
     feature_names: Sequence[str] | None = None
+    # Locations the service knows: a line at another one is reported on its location_id, not its
+    # sku_id (None: not known, every unknown SKU-location is reported on the SKU).
+    known_locations: frozenset[str] | None = None
     thresholds: tuple[float, float] = (0.2, 0.5)
     n_reasons: int = 3
     # After a failed online read, answer 503 at once for this many seconds instead of waiting on
@@ -117,19 +120,12 @@ class Scorer:
             online = self.reader.read_values(lines)  # it reads the key columns
         except Exception as exc:  # any store failure (connection, timeout, corrupt file) alike
             self._store_down_until = time.monotonic() + self.store_retry_seconds
-            raise FeatureStoreUnavailable(f"online feature store unreachable: {exc}") from exc
+            # The store's own message (tables, files) is the cause, for the log, not the caller.
+            raise FeatureStoreUnavailable("online feature store unreachable") from exc
         unknown = np.isnan(online).all(axis=1)
         if unknown.any():
             path, sku, location = (np.asarray(lines[c]) for c in ("_path", "sku_id", "location_id"))
-            raise InvalidLines(
-                [
-                    (
-                        f"{path[i]}.sku_id",
-                        f"unknown SKU {sku[i]!r} at location {location[i]!r} (no features in the online store)",
-                    )
-                    for i in np.flatnonzero(unknown)
-                ]
-            )
+            raise InvalidLines([self._unknown(path[i], sku[i], location[i]) for i in np.flatnonzero(unknown)])
         names = tuple(self.reader.feature_names)
         take, available_at = self._positions(names, REQUEST_NAMES)
         available = online[:, available_at]
@@ -144,6 +140,12 @@ class Scorer:
         # columns and a selection by name cost more than the rest of this step.
         block = np.column_stack([online, *request.values()])
         return block[:, take], available
+
+    def _unknown(self, path: str, sku: str, location: str) -> tuple[str, str]:
+        """The (field, problem) of a line whose SKU-location has no online features."""
+        if self.known_locations is not None and location not in self.known_locations:
+            return f"{path}.location_id", f"unknown location {location!r}"
+        return f"{path}.sku_id", f"unknown SKU {sku!r} at location {location!r} (no features in the online store)"
 
     def _positions(self, online: tuple[str, ...], request: tuple[str, ...]) -> tuple[np.ndarray, int]:
         """Positions of the model's columns among ``online + request``, and of ``available``

@@ -14,7 +14,7 @@ import gc
 import logging
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated, Any
 
 import bentoml
@@ -22,13 +22,22 @@ import numpy as np
 from fastapi import Depends, FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute, Match
 
-from serving.auth import AuthError
+from serving.errors import Problems, error_response, framework_error, internal_error
 from serving.forecast import HorizonTooLong
-from serving.middleware import ControlCharacterGuard, ReadinessProbe
+from serving.middleware import (
+    BodySizeLimit,
+    ControlCharacterGuard,
+    ErrorBodies,
+    KeyGate,
+    ReadinessProbe,
+    RequestDeadline,
+)
 from serving.reports import ReportNotFound, report_file
 from serving.responses import line_scores, log_rows, score_outs
 from serving.runtime import Runtime, build_runtime, production_components
@@ -50,7 +59,7 @@ from serving.schemas import (
     StatusOut,
 )
 from serving.scoring import FeatureStoreUnavailable, InvalidLines, line_columns
-from settings import load_settings
+from settings import Settings, load_settings
 from settings.third_party_output import quiet_third_party_output
 
 quiet_third_party_output()  # the service process is an entry point of its own (`bentoml serve`)
@@ -62,9 +71,13 @@ ERRORS = {
         400: "Body cannot be decoded.",
         401: "Missing or invalid API key.",
         403: "The key lacks the role.",
-        404: "Unknown id.",
+        404: "Unknown id or route.",
+        405: "Method not allowed on this route.",
+        413: "Body larger than `max_body_bytes`.",
         422: "Invalid input; names the field.",
+        500: "Internal error; details in the service log.",
         503: "Not ready or a dependency is unavailable.",
+        504: "No answer within the request timeout.",
     }.items()
 }
 
@@ -78,66 +91,87 @@ app = FastAPI(
 # hands the GIL back and forth between the event loop, a route's pool thread and the TreeSHAP
 # threads; with the default interval each hand-over could add up to 5 ms to the request.
 GIL_SWITCH_SECONDS = 0.0005
+# A request not answered by then is cancelled with a 504 in the documented body; BentoML's own
+# timeout (which answers in its own shape) is set a second later, as the backstop.
+REQUEST_TIMEOUT_SECONDS = 30
 
 bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer <key>`.")
 
 
 class ServiceError(Exception):
-    def __init__(self, status: int, error: str, detail: list[dict[str, str]] | None = None):
+    def __init__(self, status: int, error: str, problems: Problems = ()):
         super().__init__(error)
-        self.status, self.error, self.detail = status, error, detail or []
+        self.status, self.error, self.problems = status, error, problems
 
 
-def _runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
+class RequireRole:
+    """Dependency of a route that needs role ``name``: declares the bearer key in the OpenAPI
+    spec and hands the route the runtime.
 
-
-def role(name: str) -> Callable[..., Runtime]:
-    """Dependency: the runtime, after checking that the caller's key has role ``name``.
-
-    ``async`` because it only compares strings: FastAPI would run a plain ``def`` dependency on
-    the thread pool, one more thread hop per request.
+    The key itself is checked by the ``KeyGate`` middleware, before the body is read, with the
+    role this dependency declares (``route_role``). ``async`` because it does no work: FastAPI
+    would run a plain ``def`` dependency on the thread pool, one more thread hop per request.
     """
 
-    async def check(
-        request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    async def __call__(
+        self, request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
     ) -> Runtime:
-        header = f"{creds.scheme} {creds.credentials}" if creds else None
-        runtime = _runtime(request)
-        runtime.keyring.check(header, name)
-        return runtime
-
-    return check
+        return request.app.state.runtime
 
 
-@app.exception_handler(AuthError)
-async def _auth_error(_: Request, exc: AuthError) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    body = ErrorOut(error=exc.message).model_dump()
-    return JSONResponse(body, status_code=exc.status, headers=headers)
+def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    """The API routes among ``routes`` and the routers included in them (BentoML includes the
+    service's routes as a router)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None) or getattr(route, "app", None)
+        yield from _api_routes(getattr(included, "routes", ()))
+
+
+def route_role(scope: dict) -> str | None:
+    """The role the route matching ``scope`` requires; None for open and unknown routes."""
+    for route in _api_routes(app.routes):
+        if route.matches(scope)[0] is Match.FULL:
+            required = (d.call for d in route.dependant.dependencies if isinstance(d.call, RequireRole))
+            return next((r.name for r in required), None)
+    return None
+
+
+def _body_limit() -> int:
+    """The running service's ``settings.max_body_bytes`` (the settings' default before start-up)."""
+    runtime = getattr(app.state, "runtime", None)
+    return runtime.max_body_bytes if runtime is not None else Settings.model_fields["max_body_bytes"].default
 
 
 @app.exception_handler(RequestValidationError)
 async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-    detail = [
-        {"field": ".".join(str(p) for p in e["loc"] if p != "body") or "body", "problem": e["msg"]}
-        for e in exc.errors()
+    problems = [
+        (".".join(str(p) for p in e["loc"] if p != "body") or "body", e["msg"]) for e in exc.errors()
     ]
-    return JSONResponse({"error": "invalid request", "detail": detail}, status_code=422)
+    return error_response(422, "invalid request", problems)
 
 
 @app.exception_handler(HTTPException)
 async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
-    """Framework errors (undecodable body, unknown route) in the same body shape as ours."""
-    body = {"error": str(exc.detail), "detail": [{"field": "body", "problem": str(exc.detail)}]}
-    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+    """Framework errors (undecodable body, unknown route or method) in the same body shape as ours."""
+    response = framework_error(exc.status_code, str(exc.detail))
+    response.headers.update(exc.headers or {})
+    return response
 
 
 @app.exception_handler(ServiceError)
 async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
-    headers = {"Retry-After": "5"} if exc.status == 503 else None
-    body = {"error": exc.error, "detail": exc.detail}
-    return JSONResponse(body, status_code=exc.status, headers=headers)
+    return error_response(exc.status, exc.error, exc.problems)
+
+
+@app.exception_handler(Exception)
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """Any other failure: a 500 whose body holds a reference to the log entry, never the error."""
+    return internal_error(f"{request.method} {request.url.path}", exc)
 
 
 def _score(
@@ -146,19 +180,17 @@ def _score(
     """Score and log; maps component failures to 422 / 503 bodies."""
     if runtime.scorer is None:
         problem = "models or feature store not loaded; see GET /v1/status"
-        raise ServiceError(503, "not ready", [{"field": "service", "problem": problem}])
+        raise ServiceError(503, "not ready", [("service", problem)])
     request_id = uuid.uuid4().hex
     try:
         scored = runtime.scorer.score(line_columns(orders, batch), runtime.clock())
     except InvalidLines as exc:
-        raise ServiceError(
-            422, "invalid request", [{"field": f, "problem": p} for f, p in exc.errors]
-        ) from exc
+        raise ServiceError(422, "invalid request", exc.errors) from exc
     except FeatureStoreUnavailable as exc:
         runtime.count("feature_store_unavailable")
-        raise ServiceError(
-            503, "feature store unavailable", [{"field": "feature_store", "problem": str(exc)}]
-        ) from exc
+        if exc.__cause__ is not None:  # a failed read, not the pause after one
+            logger.warning("%s: %r", exc, exc.__cause__)
+        raise ServiceError(503, "feature store unavailable", [("feature_store", str(exc))]) from exc
     version = runtime.scorer.model_version
     lines = line_scores(scored)
     runtime.log.append(log_rows(scored, lines, request_id, version))
@@ -178,11 +210,11 @@ def _json(answer: BaseModel) -> Response:
 
 def _report(runtime: Runtime, path: str) -> FileResponse:
     if runtime.reports_dir is None:
-        raise ServiceError(404, "no report", [{"field": "path", "problem": "no reports directory"}])
+        raise ServiceError(404, "no report", [("path", "no reports directory")])
     try:
         return FileResponse(report_file(runtime.reports_dir / "latest", path))
     except ReportNotFound as exc:
-        raise ServiceError(404, "no report", [{"field": "path", "problem": str(exc)}]) from exc
+        raise ServiceError(404, "no report", [("path", str(exc))]) from exc
 
 
 def _default_runtime() -> Runtime:
@@ -190,7 +222,7 @@ def _default_runtime() -> Runtime:
     return build_runtime(settings, production_components(settings))
 
 
-@bentoml.service(name="backorder_radar", traffic={"timeout": 30})
+@bentoml.service(name="backorder_radar", traffic={"timeout": REQUEST_TIMEOUT_SECONDS + 1})
 @bentoml.asgi_app(app, path="/")
 class RiskService:
     """Loads the runtime once per worker into ``app.state``, where every route reads it."""
@@ -222,13 +254,13 @@ class RiskService:
     # and the hand-over to a pool thread and back costs more than it lets overlap (docs/serving.md).
     # TreeSHAP still runs on the Scorer's threads.
     @app.post("/v1/score", response_model=ScoreOut, tags=["oms"])
-    async def score(self, order: OrderIn, runtime: Annotated[Runtime, Depends(role("oms"))]) -> Response:
+    async def score(self, order: OrderIn, runtime: Annotated[Runtime, Depends(RequireRole("oms"))]) -> Response:
         """Backorder risk, promise date, reasons and recommended action for each line."""
         scored, request_id, lines = _score(runtime, [order.model_dump()], batch=False)
         return _json(score_outs(scored, request_id, runtime.scorer.model_version, lines)[0])
 
     @app.post("/v1/score/batch", response_model=BatchOut, tags=["oms"])
-    def score_batch(self, batch: BatchIn, runtime: Annotated[Runtime, Depends(role("oms"))]):
+    def score_batch(self, batch: BatchIn, runtime: Annotated[Runtime, Depends(RequireRole("oms"))]):
         """Many orders in one call; one prediction-log transaction for all of them."""
         scored, request_id, lines = _score(
             runtime, [o.model_dump() for o in batch.orders], batch=True
@@ -244,7 +276,7 @@ class RiskService:
 
     @app.post("/v1/recommendations", response_model=RecommendationsOut, tags=["planner"])
     def recommendations(
-        self, batch: BatchIn, runtime: Annotated[Runtime, Depends(role("planner"))]
+        self, batch: BatchIn, runtime: Annotated[Runtime, Depends(RequireRole("planner"))]
     ):
         """Lines of the given orders that need an action, most expected units saved first."""
         scored, request_id, lines = _score(
@@ -269,7 +301,7 @@ class RiskService:
         )
 
     @app.post("/v1/forecast", response_model=ForecastOut, tags=["planner"])
-    def forecast(self, body: ForecastIn, runtime: Annotated[Runtime, Depends(role("planner"))]):
+    def forecast(self, body: ForecastIn, runtime: Annotated[Runtime, Depends(RequireRole("planner"))]):
         """Daily demand quantiles (p10/p50/p90) for one SKU-location."""
         forecaster = runtime.components.forecaster
         if forecaster is None:
@@ -277,20 +309,10 @@ class RiskService:
         try:
             frame = forecaster(body.sku_id, body.location_id, body.horizon_days)
         except HorizonTooLong as exc:
-            raise ServiceError(
-                422, "invalid request", [{"field": "horizon_days", "problem": str(exc)}]
-            ) from exc
+            raise ServiceError(422, "invalid request", [("horizon_days", str(exc))]) from exc
         if frame is None or frame.empty:
-            raise ServiceError(
-                404,
-                "unknown SKU-location",
-                [
-                    {
-                        "field": "sku_id",
-                        "problem": f"no demand history for {body.sku_id!r} at {body.location_id!r}",
-                    }
-                ],
-            )
+            problem = f"no demand history for {body.sku_id!r} at {body.location_id!r}"
+            raise ServiceError(404, "unknown SKU-location", [("sku_id", problem)])
         points = [
             ForecastPoint(ds=r["ds"], p10=r["p10"], p50=r["p50"], p90=r["p90"])
             for r in frame.to_dict("records")
@@ -307,7 +329,7 @@ class RiskService:
     def eta(
         self,
         po_id: Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)],
-        runtime: Annotated[Runtime, Depends(role("planner"))],
+        runtime: Annotated[Runtime, Depends(RequireRole("planner"))],
     ) -> EtaOut:
         """Arrival-date quantiles of an open purchase order."""
         lookup = runtime.components.eta
@@ -315,9 +337,7 @@ class RiskService:
             raise ServiceError(503, "lead-time model not loaded")
         found = lookup(po_id)
         if found is None:
-            raise ServiceError(
-                404, "unknown PO", [{"field": "po_id", "problem": f"no open PO {po_id!r}"}]
-            )
+            raise ServiceError(404, "unknown PO", [("po_id", f"no open PO {po_id!r}")])
         return EtaOut(
             request_id=uuid.uuid4().hex,
             po_id=po_id,
@@ -326,19 +346,19 @@ class RiskService:
         )
 
     @app.get("/v1/reports/latest", tags=["planner"], response_class=FileResponse)
-    def report_index(self, runtime: Annotated[Runtime, Depends(role("planner"))]) -> FileResponse:
+    def report_index(self, runtime: Annotated[Runtime, Depends(RequireRole("planner"))]) -> FileResponse:
         """The latest planner report (HTML); its plots and tables are under the same path."""
         return _report(runtime, "index.html")
 
     @app.get("/v1/reports/latest/{path:path}", tags=["planner"], response_class=FileResponse)
     def report_asset(
-        self, path: str, runtime: Annotated[Runtime, Depends(role("planner"))]
+        self, path: str, runtime: Annotated[Runtime, Depends(RequireRole("planner"))]
     ) -> FileResponse:
         """A file beside the latest report (plot, CSV); paths outside the report are refused."""
         return _report(runtime, path)
 
     @app.post("/v1/admin/reload", response_model=StatusOut, tags=["admin"])
-    def reload(self, runtime: Annotated[Runtime, Depends(role("admin"))]) -> StatusOut:
+    def reload(self, runtime: Annotated[Runtime, Depends(RequireRole("admin"))]) -> StatusOut:
         """Load the champions again (after a promotion) and swap them in; the old log is closed."""
         fresh = type(self).runtime_factory()
         app.state.runtime = fresh
@@ -361,6 +381,12 @@ class RiskService:
         )
 
 
+# In front of the routes, outermost first: the deadline, the key (before any body is read), then
+# the body-size limit (before the route parses the body).
+app.add_middleware(BodySizeLimit, limit=_body_limit)
+app.add_middleware(KeyGate, routes=app, role_of=route_role)
+app.add_middleware(RequestDeadline, seconds=REQUEST_TIMEOUT_SECONDS)
+RiskService.add_asgi_middleware(ErrorBodies)
 RiskService.add_asgi_middleware(ReadinessProbe, routes=app)
 RiskService.add_asgi_middleware(ControlCharacterGuard)
 

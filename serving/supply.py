@@ -95,6 +95,11 @@ class FrameSupply:
         self._inbound_rows = _positions(self.inbound["sku_id"])
         self._rows = SupplyRows.from_frames(self.stock, self.inbound)
 
+    @property
+    def locations(self) -> frozenset[str]:
+        """The locations that hold stock positions (a request's location outside them is unknown)."""
+        return frozenset(self.stock["location_id"])
+
     def supply(self, sku_ids: Sequence[str]) -> SupplyRows:
         """The stock and open POs of ``sku_ids`` (unknown SKUs have none)."""
         return self._rows.take(_gather(self._stock_rows, sku_ids), _gather(self._inbound_rows, sku_ids))

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
         default_factory=dict, description="API key -> roles (oms, planner, admin)."
     )
     allow_dev_key: bool = True
+    max_body_bytes: int = Field(
+        8 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body in bytes (a larger one is a 413 before parsing); "
+        "the default holds a full batch of 100 orders of 200 lines with 64-character ids.",
+    )
     service_host: str = "127.0.0.1"
     service_port: int = 3000
     serving_as_of: date | None = Field(
