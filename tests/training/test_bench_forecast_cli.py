@@ -33,6 +33,20 @@ def run_stallion(folder) -> str:
         "--no-check",
     )
 
+def run_scms(folder, *options: str) -> str:
+    """``benchmark scms`` on ``folder``'s train.parquet and test.parquet into pred.parquet."""
+    return run(
+        "scms",
+        "--train",
+        str(folder / "train.parquet"),
+        "--test",
+        str(folder / "test.parquet"),
+        "--out",
+        str(folder / "pred.parquet"),
+        *options,
+    )
+
+
 
 def test_stallion_command_writes_one_row_per_future_row(tmp_path: Path, make_stallion) -> None:
     train, future = make_stallion(n_agencies=3, n_skus=2, months=30)
@@ -104,15 +118,7 @@ def test_scms_command_survives_a_tiny_history(tmp_path: Path, make_scms, scms_ou
     lines = make_scms(40, seed=4)
     lines.head(20).to_parquet(tmp_path / "train.parquet")
     lines.tail(20).drop(columns=list(scms_outcomes)).to_parquet(tmp_path / "test.parquet")
-    run(
-        "scms",
-        "--train",
-        str(tmp_path / "train.parquet"),
-        "--test",
-        str(tmp_path / "test.parquet"),
-        "--out",
-        str(tmp_path / "pred.parquet"),
-    )
+    run_scms(tmp_path)
     assert len(pd.read_parquet(tmp_path / "pred.parquet")) == 20
 
 
@@ -125,16 +131,7 @@ def test_scms_on_a_real_slice(tmp_path: Path, scms_outcomes, shared_data) -> Non
     test = lines[lines["delivered_to_client_date"] > cutoff]
     train.to_parquet(tmp_path / "train.parquet")
     test.drop(columns=list(scms_outcomes)).to_parquet(tmp_path / "test.parquet")
-    run(
-        "scms",
-        "--train",
-        str(tmp_path / "train.parquet"),
-        "--test",
-        str(tmp_path / "test.parquet"),
-        "--out",
-        str(tmp_path / "pred.parquet"),
-        "--no-check",
-    )
+    run_scms(tmp_path, "--no-check")
     pred = pd.read_parquet(tmp_path / "pred.parquet")
     assert pred["id"].tolist() == test["id"].tolist()
     inside = (test["delay_days"].to_numpy() >= pred["p10"]) & (
