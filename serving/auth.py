@@ -1,8 +1,8 @@
 """API keys with roles in ``Authorization: Bearer <key>``: 401 without a valid key, 403 wrong role.
 
 Keys come from ``settings.api_keys`` (key -> roles). The development key ``dev-key`` (all roles)
-is accepted only in the embedded profile, with a warning; a production profile that allows it
-refuses to start, so a forgotten setting cannot open a real deployment.
+is accepted only in the embedded profile, with a warning; settings with a production profile that
+allows it do not load (``settings.model``), so a forgotten setting cannot open a real deployment.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +25,14 @@ class AuthError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who made a request: ``key_id`` names the key without revealing it (its SHA-256, hex)."""
+
+    key_id: str
+    roles: frozenset[str]
 
 
 class KeyRing:
@@ -40,23 +49,17 @@ class KeyRing:
             self._roles[_digest(key)] = frozenset(roles)
 
     @classmethod
-    def from_settings(
-        cls, api_keys: Mapping[str, Sequence[str]], profile: str, allow_dev_key: bool
-    ):
-        """The key ring for a profile, enforcing the development-key rule."""
+    def from_settings(cls, api_keys: Mapping[str, Sequence[str]], allow_dev_key: bool):
+        """The configured keys, plus the development key when allowed (embedded profile only:
+        the settings refuse it in production)."""
         keys = dict(api_keys)
         if allow_dev_key:
-            if profile != "embedded":
-                raise RuntimeError(
-                    f"allow_dev_key: the development key is refused in the {profile!r} profile; "
-                    "set allow_dev_key=false and configure api_keys"
-                )
             warn_dev_key_accepted()
             keys[DEV_KEY] = list(ROLES)
         return cls(keys)
 
-    def check(self, authorization: str | None, role: str) -> frozenset[str]:
-        """Roles of the caller; AuthError(401) for a missing/unknown key, (403) without ``role``."""
+    def check(self, authorization: str | None, role: str) -> Caller:
+        """The caller; AuthError(401) for a missing/unknown key, (403) without ``role``."""
         scheme, _, key = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             raise AuthError(401, "missing API key: send 'Authorization: Bearer <key>'")
@@ -66,7 +69,7 @@ class KeyRing:
             raise AuthError(401, "invalid API key")
         if role not in roles:
             raise AuthError(403, f"this key lacks the {role!r} role (it has {sorted(roles)})")
-        return roles
+        return Caller(key_id=digest.hex(), roles=roles)
 
 
 @functools.cache

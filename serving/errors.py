@@ -53,6 +53,14 @@ def framework_error(status: int, problem: str) -> JSONResponse:
     return error_response(status, error, [(field, problem)])
 
 
+def rate_limited(retry_after: int) -> JSONResponse:
+    """A 429: the caller's key is over its rate limit; ``Retry-After`` says when a retry is admitted."""
+    problem = f"too many requests for this API key; retry after {retry_after} s"
+    response = error_response(429, "rate limited", [("api_key", problem)])
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def internal_error(where: str, exc: BaseException) -> JSONResponse:
     """A 500 for an unexpected failure: the error and its traceback go to the log under a
     reference, the body holds only that reference."""

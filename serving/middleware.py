@@ -16,7 +16,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 
 from serving.auth import AuthError
-from serving.errors import STATUS_HEADERS, error_response, framework_error, internal_error
+from serving.errors import STATUS_HEADERS, error_response, framework_error, internal_error, rate_limited
 
 
 class ReadinessProbe:
@@ -99,8 +99,9 @@ class ControlCharacterGuard:
 
 
 class KeyGate:
-    """ASGI middleware: the caller's API key and the route's role are checked before the route
-    reads its body, so a request without a valid key costs no body transfer or JSON parsing.
+    """ASGI middleware: the caller's API key, the route's role and the key's rate limit are
+    checked before the route reads its body, so a refused request costs no body transfer or
+    JSON parsing.
 
     ``role_of(scope)`` is the role the matched route requires (None: an open route); the key
     ring is the running service's (``routes.state.runtime.keyring``).
@@ -122,9 +123,13 @@ class KeyGate:
             await error_response(503, "not ready", [("service", problem)])(scope, receive, send)
             return
         try:
-            runtime.keyring.check(Headers(scope=scope).get("authorization"), role)
+            caller = runtime.keyring.check(Headers(scope=scope).get("authorization"), role)
         except AuthError as exc:
             await error_response(exc.status, exc.message)(scope, receive, send)
+            return
+        retry_after = runtime.rate_limiter.retry_after(caller) if runtime.rate_limiter else 0
+        if retry_after:
+            await rate_limited(retry_after)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

@@ -21,6 +21,7 @@ from serving.auth import KeyRing
 from serving.eta import FrameEtaLookup
 from serving.forecast import load_forecaster
 from serving.prediction_log import PredictionLog
+from serving.rate_limit import RateLimiter, rate_limiter
 from serving.registry import LoadedModel, Loader, load_champions, mlflow_loader
 from serving.scoring import FeatureReader, Scorer
 from serving.supply import CanonicalSupply, last_snapshot_date, load_canonical_supply
@@ -63,6 +64,7 @@ class Runtime:
     )
     reports_dir: Path | None = None
     max_body_bytes: int = Settings.model_fields["max_body_bytes"].default
+    rate_limiter: RateLimiter | None = None  # None: no limit
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -118,7 +120,7 @@ def build_runtime(
     """
     fixed = components.as_of
     clock = today or ((lambda: fixed) if fixed is not None else _today)
-    keyring = KeyRing.from_settings(settings.api_keys, settings.profile, settings.allow_dev_key)
+    keyring = KeyRing.from_settings(settings.api_keys, settings.allow_dev_key)
     log = PredictionLog(settings.prediction_log_dir, settings.prediction_log_sync)
     risk = components.models.get(RISK)
     scorer = None
@@ -145,6 +147,7 @@ def build_runtime(
         clock=clock,
         reports_dir=settings.reports_dir,
         max_body_bytes=settings.max_body_bytes,
+        rate_limiter=rate_limiter(settings),
     )
 
 

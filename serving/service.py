@@ -24,7 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match
 
@@ -65,6 +65,25 @@ from settings.third_party_output import quiet_third_party_output
 quiet_third_party_output()  # the service process is an entry point of its own (`bentoml serve`)
 logger = logging.getLogger(__name__)
 
+
+def _exit_on_invalid_settings() -> None:
+    """Load the settings when this module is imported: ``bentoml serve`` imports it before it
+    starts any worker, so invalid settings end the command once, with their message, instead of
+    failing (and being restarted) in every worker."""
+    try:
+        load_settings()
+    except FileNotFoundError as exc:
+        raise SystemExit(f"backorder: the service does not start: {exc}") from None
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" if e["loc"] else e["msg"].removeprefix("Value error, ")
+            for e in exc.errors(include_url=False, include_input=False)
+        ]
+        raise SystemExit("backorder: invalid settings, the service does not start:\n" + "\n".join(problems)) from None
+
+
+_exit_on_invalid_settings()
+
 ERRORS = {
     s: {"model": ErrorOut, "description": d}
     for s, d in {
@@ -75,6 +94,7 @@ ERRORS = {
         405: "Method not allowed on this route.",
         413: "Body larger than `max_body_bytes`.",
         422: "Invalid input; names the field.",
+        429: "The API key is over its rate limit; `Retry-After` says when to retry.",
         500: "Internal error; details in the service log.",
         503: "Not ready or a dependency is unavailable.",
         504: "No answer within the request timeout.",

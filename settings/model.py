@@ -33,6 +33,29 @@ class MonitoringSettings(BaseModel):
     max_calibration_gap: float = Field(0.05, gt=0, lt=1, description="Allowed |mean score - observed rate|.")
 
 
+class RateLimit(BaseModel):
+    """A token bucket: ``per_second`` requests on average, up to ``burst`` at once."""
+
+    model_config = {"extra": "forbid"}
+
+    per_second: float = Field(gt=0, description="Requests per second a key may make on average.")
+    burst: int = Field(ge=1, description="Requests a key may make at once after a quiet spell.")
+
+
+class RateLimitSettings(RateLimit):
+    """Requests per API key of the service; over the limit a request is answered 429."""
+
+    enabled: bool = Field(True, description="False turns the limit off.")
+    per_second: float = Field(
+        200, gt=0, description="Requests per second per key; more than one worker serves, so normal use is not limited."
+    )
+    burst: int = Field(400, ge=1, description="Requests a key may make at once after a quiet spell.")
+    per_role: dict[str, RateLimit] = Field(
+        default_factory=dict,
+        description="Role -> limit for keys with that role (a key with several roles gets the most generous).",
+    )
+
+
 class Settings(BaseSettings):
     """Where data, stores and models live, and how the service behaves.
 
@@ -67,13 +90,16 @@ class Settings(BaseSettings):
     api_keys: dict[str, list[str]] = Field(
         default_factory=dict, description="API key -> roles (oms, planner, admin)."
     )
-    allow_dev_key: bool = True
+    allow_dev_key: bool = Field(
+        True, description="Accept the key 'dev-key' with all roles; refused in the production profile."
+    )
     max_body_bytes: int = Field(
         8 * 1024 * 1024,
         ge=1024,
         description="Largest request body in bytes (a larger one is a 413 before parsing); "
         "the default holds a full batch of 100 orders of 200 lines with 64-character ids.",
     )
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     service_host: str = "127.0.0.1"
     service_port: int = 3000
     serving_as_of: date | None = Field(
@@ -103,6 +129,19 @@ class Settings(BaseSettings):
         if yaml_file:
             sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
         return tuple(sources)
+
+    @model_validator(mode="after")
+    def _production_needs_its_own_keys(self) -> Settings:
+        """Refuse, when settings load, a production profile that would accept the development key
+        or no key at all, so the service exits once with this message instead of starting."""
+        if self.profile == "production" and self.allow_dev_key:
+            raise ValueError(
+                "allow_dev_key: the development key is refused in the production profile; "
+                "set allow_dev_key: false (BACKORDER_ALLOW_DEV_KEY=false) and configure api_keys"
+            )
+        if self.profile == "production" and not self.api_keys:
+            raise ValueError("api_keys: the production profile needs at least one API key (key -> roles)")
+        return self
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:

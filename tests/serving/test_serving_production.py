@@ -102,7 +102,9 @@ def test_serving_date_follows_the_data_in_the_embedded_profile(tmp_path: Path):
     assert "last inventory snapshot" in notes[0]
     fixed = load_settings(data_dir=tmp_path / "data", serving_as_of="2026-03-02")
     assert serving_date(fixed, pd.Timestamp("2027-01-01"), []) == AS_OF
-    production = load_settings(data_dir=tmp_path / "data", profile="production", allow_dev_key=False)
+    production = load_settings(
+        data_dir=tmp_path / "data", profile="production", allow_dev_key=False, api_keys={"k": ["oms"]}
+    )
     assert serving_date(production, pd.Timestamp("2027-01-01"), []) == pd.Timestamp("2027-01-01")
 
 

@@ -1,0 +1,58 @@
+"""A production profile needs keys of its own: settings with the development key or without any
+key do not load, and the service exits once with the message instead of restarting workers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from settings import load_settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_production_with_the_dev_key_does_not_load(tmp_path):
+    config = tmp_path / "production.yaml"
+    config.write_text("profile: production\nallow_dev_key: true\napi_keys: {k: [oms]}\n")
+    with pytest.raises(ValidationError, match="allow_dev_key"):
+        load_settings(config)
+
+
+def test_production_with_the_default_dev_key_setting_does_not_load(tmp_path, monkeypatch):
+    monkeypatch.setenv("BACKORDER_PROFILE", "production")
+    with pytest.raises(ValidationError, match="allow_dev_key"):
+        load_settings(data_dir=tmp_path, api_keys={"k": ["oms"]})
+
+
+def test_production_without_api_keys_does_not_load(tmp_path):
+    with pytest.raises(ValidationError, match="api_keys"):
+        load_settings(data_dir=tmp_path, profile="production", allow_dev_key=False)
+
+
+def test_production_with_its_own_keys_loads(tmp_path):
+    settings = load_settings(data_dir=tmp_path, profile="production", allow_dev_key=False, api_keys={"k": ["oms"]})
+    assert settings.profile == "production" and not settings.allow_dev_key
+
+
+@pytest.mark.slow
+def test_the_service_exits_once_with_the_message(tmp_path):
+    config = tmp_path / "production.yaml"
+    config.write_text("profile: production\nallow_dev_key: true\napi_keys: {k: [oms]}\n")
+    env = {
+        **os.environ,
+        "BACKORDER_CONFIG": str(config),
+        "BENTOML_HOME": str(tmp_path / "bentoml"),
+        "BENTOML_DO_NOT_TRACK": "true",
+        "DO_NOT_TRACK": "true",
+    }
+    bentoml = Path(sys.executable).parent / "bentoml"
+    command = [str(bentoml), "serve", "serving.service:RiskService", "--host", "127.0.0.1", "--port", "3917"]
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode != 0
+    assert "allow_dev_key: the development key is refused in the production profile" in done.stderr
+    assert "Traceback" not in done.stderr
