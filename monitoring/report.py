@@ -6,6 +6,7 @@ import html
 import json
 from collections.abc import Mapping, Sequence
 
+from monitoring.evidence import NOT_ENOUGH_DATA, Evidence
 from monitoring.risk_check import ModelCheck
 
 # Registered model name -> the training target of ``backorder train``.
@@ -21,6 +22,24 @@ def retraining_plan(checks: Sequence[ModelCheck]) -> list[dict[str, object]]:
     ]
 
 
+def _drift_not_judged(models: Mapping[str, Mapping[str, object]]) -> dict[str, Evidence]:
+    """Models whose drift verdict is "not enough data yet", with the evidence their window held."""
+    drifts = {name: check.get("drift") or {} for name, check in models.items()}
+    return {
+        name: Evidence(**drift["evidence"])  # type: ignore[arg-type]
+        for name, drift in drifts.items()
+        if drift.get("verdict") == NOT_ENOUGH_DATA  # type: ignore[union-attr]
+    }
+
+
+def drift_not_judged(summary: Mapping[str, object]) -> list[str]:
+    """One line per model whose drift was not judged yet for lack of logged days or lines."""
+    return [
+        f"drift of {name}: {NOT_ENOUGH_DATA} ({evidence.describe()}); nothing is retrained for drift until then"
+        for name, evidence in _drift_not_judged(summary["models"]).items()  # type: ignore[arg-type]
+    ]
+
+
 def monitoring_summary(
     checks: Sequence[ModelCheck],
     context: Mapping[str, object],
@@ -28,13 +47,12 @@ def monitoring_summary(
 ) -> dict[str, object]:
     """Everything ``summary.json`` holds: context (window, versions), thresholds, checks, decision."""
     plan = retraining_plan(checks)
-    return {
-        **context,
-        "thresholds": dict(thresholds),
-        "models": {c.model_name: c.summary() for c in checks},
-        "retrain": plan,
-        "decision": "retrain " + ", ".join(str(p["model"]) for p in plan) if plan else "no retraining needed",
-    }
+    models = {c.model_name: c.summary() for c in checks}
+    decision = "retrain " + ", ".join(str(p["model"]) for p in plan) if plan else "no retraining needed"
+    waiting = list(_drift_not_judged(models))
+    if waiting:
+        decision += f"; drift of {', '.join(waiting)}: {NOT_ENOUGH_DATA}"
+    return {**context, "thresholds": dict(thresholds), "models": models, "retrain": plan, "decision": decision}
 
 
 def render_html(
@@ -47,6 +65,7 @@ def render_html(
         reasons = "<br>".join(esc(r) for r in check["reasons"]) or "none"
         verdict = "retrain" if check["retrain"] else "ok"
         rows.append(f"<tr><td>{esc(name)}</td><td>{verdict}</td><td>{reasons}</td></tr>")
+    waiting = "".join(f"<p><b>{esc(line)}</b></p>" for line in drift_not_judged(summary))
     report = _embed(evidently_html, "nothing to compare")
     performance = _embed(performance_html, "no labelled outcomes with both classes yet")
     return f"""<!doctype html>
@@ -57,7 +76,7 @@ table{{border-collapse:collapse}}pre{{background:#f6f6f6;padding:1em;overflow:au
 <p><b>Decision:</b> {esc(str(summary["decision"]))}</p>
 <table><tr><th>model</th><th>verdict</th><th>reasons</th></tr>{"".join(rows)}</table>
 <h2>Summary</h2><pre>{esc(json.dumps(summary, indent=2, default=str))}</pre>
-<h2>Data and prediction drift (Evidently)</h2>{report}
+<h2>Data and prediction drift (Evidently)</h2>{waiting}{report}
 <h2>Performance on labelled outcomes (Evidently)</h2>{performance}
 </body></html>
 """

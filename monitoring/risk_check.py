@@ -3,7 +3,9 @@
 The reference is the held-out frame logged with the champion (features, ``prediction``,
 ``label``); the current data are logged lines of the window, their score renamed to match. The
 reference's own PR-AUC is the bar the labelled lines are held to, so both sides are measured the
-same way on data the model did not train on.
+same way on data the model did not train on. Drift is judged only once the window holds the
+minimum logged days and lines; the request features (``features.order_line.request_feature_names``)
+are reported as the request mix, apart from the model-state features.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from features.order_line import request_feature_names
 from monitoring.drift import DriftResult, DriftThresholds, measure_drift
+from monitoring.evidence import MinimumWindow, logged_evidence
 from monitoring.prediction_window import PREDICTION_COLUMN
 from monitoring.retraining import PerformanceThresholds, decide_retraining, labelled_performance
 
@@ -54,14 +58,27 @@ def check_risk_model(
     labelled: pd.DataFrame | None,
     drift_thresholds: DriftThresholds,
     performance_thresholds: PerformanceThresholds,
+    minimum_window: MinimumWindow,
     model_name: str = "backorder_risk",
 ) -> tuple[ModelCheck, DriftResult]:
-    """Drift of the window against the reference, and PR-AUC of labelled lines against its PR-AUC."""
+    """Drift of the window against the reference, and PR-AUC of labelled lines against its PR-AUC.
+
+    ``window`` is prediction-log lines with their ``logged_at``: its distinct days and lines are
+    the evidence held against ``minimum_window``.
+    """
     if REFERENCE_SCORE not in reference.columns:
         raise ValueError(f"reference of {model_name}: no {REFERENCE_SCORE!r} column")
     current = window.rename(columns={PREDICTION_COLUMN: REFERENCE_SCORE})
     features, not_logged = monitored_features(reference, current)
-    drift = measure_drift(reference, current, features, REFERENCE_SCORE, drift_thresholds)
+    drift = measure_drift(
+        reference,
+        current,
+        features,
+        REFERENCE_SCORE,
+        drift_thresholds,
+        request_columns=request_feature_names(),
+        evidence=logged_evidence(window, minimum_window),
+    )
     reference_performance: dict[str, float] = {}
     if LABEL in reference.columns:
         known = reference[LABEL].notna().to_numpy() & (reference[LABEL].to_numpy() >= 0)

@@ -24,13 +24,30 @@ class MonitoringSettings(BaseModel):
     model_config = {"extra": "forbid"}
 
     window_days: int = Field(28, ge=1, description="Days of the prediction log compared with the reference.")
+    min_window_days: int = Field(
+        7, ge=1, description="Distinct logged days the window needs before drift is judged (else: not enough data yet)."
+    )
+    min_window_rows: int = Field(
+        500, ge=1, description="Logged lines the window needs before drift is judged (else: not enough data yet)."
+    )
     column_psi: float = Field(0.2, gt=0, description="PSI above which a feature has drifted.")
-    drifted_share: float = Field(0.3, ge=0, le=1, description="Share of drifted features that is data drift.")
+    drifted_share: float = Field(
+        0.3, ge=0, le=1, description="Share of drifted model-state features that is data drift (request mix apart)."
+    )
     prediction_psi: float = Field(0.2, gt=0, description="PSI above which the predictions have drifted.")
     min_labelled: int = Field(200, ge=1, description="Labelled lines needed to judge performance.")
     min_positives: int = Field(10, ge=1, description="Positive outcomes needed to judge performance.")
     max_pr_auc_drop: float = Field(0.2, gt=0, lt=1, description="Allowed relative PR-AUC drop vs reference.")
     max_calibration_gap: float = Field(0.05, gt=0, lt=1, description="Allowed |mean score - observed rate|.")
+
+    @model_validator(mode="after")
+    def _window_can_hold_the_minimum(self) -> MonitoringSettings:
+        if self.min_window_days > self.window_days:
+            raise ValueError(
+                f"min_window_days ({self.min_window_days}) exceeds window_days ({self.window_days}): "
+                "drift could never be judged"
+            )
+        return self
 
 
 class RateLimit(BaseModel):

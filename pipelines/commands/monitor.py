@@ -74,6 +74,7 @@ def run_monitoring(
 
     from contracts.errors import MissingInput
     from monitoring.drift import DriftThresholds
+    from monitoring.evidence import MinimumWindow
     from monitoring.outcomes import join_outcomes, line_outcomes, outcomes_as_of
     from monitoring.performance_report import classification_report_html
     from monitoring.prediction_window import PREDICTION_COLUMN, current_window, logged_lines
@@ -82,10 +83,14 @@ def run_monitoring(
     from monitoring.risk_check import ModelCheck, check_risk_model
     from monitoring.target_drift import check_demand_model, check_lead_time_model
     from serving.prediction_log import read_prediction_log
+    from settings.model import MonitoringSettings
     from training.tracking import CHAMPION, alias_version, configure, load_reference
 
     cfg = settings.monitoring
-    days = window_days or cfg.window_days
+    if window_days is not None:  # validated again: the window must still hold the minimum days
+        cfg = MonitoringSettings.model_validate({**cfg.model_dump(), "window_days": window_days})
+    days = cfg.window_days
+    minimum_window = MinimumWindow(cfg.min_window_days, cfg.min_window_rows)
     drift_thresholds = DriftThresholds(cfg.column_psi, cfg.drifted_share, cfg.prediction_psi)
     performance_thresholds = PerformanceThresholds(
         cfg.max_pr_auc_drop, cfg.min_labelled, cfg.min_positives, cfg.max_calibration_gap
@@ -120,7 +125,9 @@ def run_monitoring(
     if outcomes is not None:
         as_of = outcomes_as_of(outcomes["order_lines"])
         labelled = join_outcomes(window, line_outcomes(outcomes["order_lines"], as_of))
-    risk, drift = check_risk_model(reference, window, labelled, drift_thresholds, performance_thresholds)
+    risk, drift = check_risk_model(
+        reference, window, labelled, drift_thresholds, performance_thresholds, minimum_window
+    )
     risk.details["labelled_rows"] = 0 if labelled is None else int(len(labelled))
     checks = [risk]
     for name, needs in (("demand", ("order_lines", "orders")), ("lead_time", ("purchase_orders",))):
@@ -202,9 +209,11 @@ def _retrain(settings: Settings, flagged: Retraining) -> Retraining:
 
 def describe_verdict(verdict: MonitorVerdict) -> list[str]:
     """The lines ``backorder monitor`` prints: each flagged model, what was done, the files written."""
+    from monitoring.report import drift_not_judged
     from pipelines.commands.train import describe_training
 
-    lines = []
+    waiting = drift_not_judged(verdict.summary)
+    lines = list(waiting)
     for item in verdict.retraining:
         reasons = "; ".join(item.reasons)
         if verdict.dry_run:
@@ -214,7 +223,8 @@ def describe_verdict(verdict: MonitorVerdict) -> list[str]:
         else:
             lines.append(f"error: retraining {item.model_name} failed: {item.error}")
     if not verdict.retraining:
-        lines.append("no retraining needed: no drift or decay beyond the thresholds")
+        judged = "no decay beyond the thresholds" if waiting else "no drift or decay beyond the thresholds"
+        lines.append(f"no retraining needed: {judged}")
     lines.append(f"wrote {verdict.report_path} and {verdict.summary_path}")
     return lines
 
@@ -227,7 +237,11 @@ def monitor(
     window_days: int | None = typer.Option(None, min=1, help="Days of log to check (default: settings)."),
     config: Path | None = CONFIG_OPTION,
 ) -> None:
-    """Check drift and performance of the served models; retrain those that drifted or decayed."""
+    """Check drift and performance of the served models; retrain those that drifted or decayed.
+
+    Drift is judged only once the log holds ``min_window_days`` days and ``min_window_rows`` lines;
+    before that it reports "not enough data yet" and retrains nothing for drift.
+    """
     verdict = write_monitoring(command_settings(config), out, dry_run, window_days)
     for line in describe_verdict(verdict):
         typer.echo(line)

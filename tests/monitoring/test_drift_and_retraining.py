@@ -1,4 +1,5 @@
-"""Drift is flagged when the world shifts, not when it does not; decay triggers retraining."""
+"""Drift is flagged when the world shifts, not when it does not, nor before there is evidence;
+a shift in what callers request is reported apart; decay triggers retraining."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monitoring.drift import measure_drift
+from monitoring.drift import DRIFTED, measure_drift
+from monitoring.evidence import NOT_ENOUGH_DATA, Evidence
 from monitoring.retraining import PerformanceThresholds, decide_retraining
 
 FEATURES = ["supplier_delay_mean_90d", "days_of_cover", "customer_tier"]
@@ -81,3 +83,31 @@ def test_scores_that_miss_the_observed_rate_trigger_retraining(rng):
     assert decision.retrain and "miscalibrated" in decision.reasons[0]
     calibrated = outcomes.assign(prediction=np.where(outcomes["label"] == 1, 0.6, 0.27))
     assert not decide_retraining(drift, calibrated, reference_pr_auc=None).retrain
+
+
+def test_a_shift_before_the_minimum_evidence_is_not_enough_data_and_no_retraining(rng):
+    reference, current = _log(rng, 600), _log(rng, 600, delay_shift=6.0)
+    one_day = Evidence(days_seen=1, rows_seen=600, days_needed=7, rows_needed=500)
+    waiting = measure_drift(reference, current, FEATURES, "prediction", evidence=one_day)
+    assert waiting.verdict == NOT_ENOUGH_DATA
+    assert waiting.drifted_columns == [] and not waiting.data_drifted and not waiting.prediction_drifted
+    assert waiting.column_scores["supplier_delay_mean_90d"] > 0.2  # measured, not yet a verdict
+    assert waiting.summary()["evidence"] == {"days_seen": 1, "days_needed": 7, "rows_seen": 600, "rows_needed": 500}
+    assert not decide_retraining(waiting, None, reference_pr_auc=0.6).retrain
+
+    a_week = Evidence(days_seen=7, rows_seen=600, days_needed=7, rows_needed=500)
+    judged = measure_drift(reference, current, FEATURES, "prediction", evidence=a_week)
+    assert judged.verdict == DRIFTED and judged.drifted_columns == ["supplier_delay_mean_90d"]
+    assert decide_retraining(judged, None, reference_pr_auc=0.6).retrain
+
+
+def test_a_shift_in_what_callers_request_is_reported_apart_and_triggers_nothing(rng):
+    reference = _log(rng, 600).assign(line_quantity=rng.integers(1, 5, 600).astype(float))
+    bigger_orders = _log(rng, 600).assign(line_quantity=rng.integers(20, 60, 600).astype(float))
+    features = [*FEATURES, "line_quantity"]
+    result = measure_drift(reference, bigger_orders, features, None, request_columns={"line_quantity"})
+    assert result.request_mix_shifted == ["line_quantity"]
+    assert result.summary()["request_mix"]["column_scores"]["line_quantity"] > 0.2
+    assert "line_quantity" not in result.column_scores and result.drifted_columns == []
+    assert not result.data_drifted
+    assert not decide_retraining(result, None, reference_pr_auc=0.6).retrain

@@ -18,6 +18,7 @@ import pytest
 from features.build import asof_feature_names, build_feature_tables, sku_location_feature_names
 from features.order_line import request_feature_names, request_features
 from monitoring.drift import DriftThresholds
+from monitoring.evidence import MinimumWindow
 from monitoring.prediction_window import PREDICTION_COLUMN
 from monitoring.retraining import PerformanceThresholds
 from monitoring.risk_check import check_risk_model
@@ -78,9 +79,11 @@ def _train(rows: pd.DataFrame, first: int, last: int, cutoffs: tuple[int, int, i
 def _monitor(model, reference: pd.DataFrame, rows: pd.DataFrame):
     """Score the weeks after the change with ``model`` and run the monitoring check on them."""
     window = _days(rows, SHOCK_DAY + 15, SHOCK_DAY + 65)
-    scored = window[list(FEATURES)].assign(**{PREDICTION_COLUMN: model.predict_proba(window[list(FEATURES)])[:, 1]})
+    scored = window[list(FEATURES)].assign(
+        **{PREDICTION_COLUMN: model.predict_proba(window[list(FEATURES)])[:, 1]}, logged_at=window["request_time"]
+    )
     labelled = scored.assign(label=window["label"].to_numpy())
-    return check_risk_model(reference, scored, labelled, DriftThresholds(), PerformanceThresholds())
+    return check_risk_model(reference, scored, labelled, DriftThresholds(), PerformanceThresholds(), MinimumWindow())
 
 
 @pytest.mark.slow

@@ -13,6 +13,7 @@ from mlflow import MlflowClient
 from sklearn.linear_model import LogisticRegression
 from typer.testing import CliRunner
 
+from monitoring.evidence import NOT_ENOUGH_DATA
 from pipelines.cli import app
 from pipelines.commands.monitor import write_monitoring
 from pipelines.commands.train import TrainResult
@@ -60,17 +61,17 @@ def served(settings, monkeypatch):
     mlflow.set_tracking_uri(None)
 
 
-def _log_scored_lines(settings, model, rng, n: int, delay_shift: float) -> None:
-    """Scored lines in the prediction log and their outcomes in the canonical order lines."""
+def _log_scored_lines(settings, model, rng, n: int, delay_shift: float, hours: int = 200) -> None:
+    """Scored lines, logged over the last ``hours`` hours, and their outcomes in the canonical order lines."""
     X, y = _world(rng, n, delay_shift)
     p = model.predict_proba(X)[:, 1]
-    now = datetime(2024, 7, 30, tzinfo=UTC)
+    now = datetime(2024, 7, 30, 23, tzinfo=UTC)
     log = PredictionLog(settings.prediction_log_dir)
     log.append(
         [
             {
                 "request_id": f"r{i}",
-                "logged_at": (now - timedelta(hours=i % 200)).isoformat(),
+                "logged_at": (now - timedelta(hours=i % hours)).isoformat(),
                 "model_version": "1",
                 "order_id": f"O-{i}",
                 "line_id": 1,
@@ -117,7 +118,9 @@ def test_drifted_log_writes_report_and_summary_and_dry_run_names_the_model(serve
     assert not verdict.failed
     summary = json.loads(verdict.summary_path.read_text())
     risk = summary["models"]["backorder_risk"]
+    assert risk["drift"]["verdict"] == "drift" and risk["drift"]["evidence"]["days_seen"] == 9
     assert risk["drift"]["drifted_columns"] == ["supplier_delay_mean_90"]
+    assert "line_quantity" in risk["drift"]["request_mix"]["column_scores"]  # caller-chosen: reported apart
     assert risk["drift"]["prediction_drifted"]
     assert risk["performance"]["rows"] == 600 and "pr_auc" in risk["reference_performance"]
     assert summary["retrain"][0]["model"] == "backorder_risk" and summary["dry_run"]
@@ -158,10 +161,8 @@ def test_missing_champion_is_a_clear_error(settings, monkeypatch):
     assert "backorder promote --model backorder_risk" in result.output
 
 
-@pytest.mark.slow
-def test_without_dry_run_the_flagged_model_is_retrained_with_force(served, monkeypatch):
-    settings, model = served
-    _log_scored_lines(settings, model, np.random.default_rng(4), 600, delay_shift=8.0)
+def _record_training(monkeypatch) -> list[tuple[str, bool]]:
+    """Training replaced by a stub that records (target, force) and registers version 2."""
     calls = []
 
     def train_model(settings_, name, force=False):
@@ -170,8 +171,41 @@ def test_without_dry_run_the_flagged_model_is_retrained_with_force(served, monke
         return TrainResult("backorder_risk", "2", registered=True, metrics=metrics)
 
     monkeypatch.setattr("pipelines.commands.train.train_model", train_model)
+    return calls
+
+
+@pytest.mark.slow
+def test_without_dry_run_the_flagged_model_is_retrained_with_force(served, monkeypatch):
+    settings, model = served
+    _log_scored_lines(settings, model, np.random.default_rng(4), 600, delay_shift=8.0)
+    calls = _record_training(monkeypatch)
     result = _run(settings)
     assert result.exit_code == 0, result.output
     assert calls == [("risk", True)]
     summary = json.loads((settings.root / "report" / "summary.json").read_text())
     assert summary["retrained"] == [{"model": "backorder_risk", "version": "2", "registered": True}]
+
+
+@pytest.mark.slow
+def test_one_day_of_drifted_log_is_not_enough_data_yet_and_retrains_nothing(served, monkeypatch):
+    settings, model = served
+    _log_scored_lines(settings, model, np.random.default_rng(4), 600, delay_shift=8.0, hours=12)
+    calls = _record_training(monkeypatch)
+    result = _run(settings)
+    assert result.exit_code == 0, result.output
+    assert calls == []
+    summary = json.loads((settings.root / "report" / "summary.json").read_text())
+    drift = summary["models"]["backorder_risk"]["drift"]
+    assert drift["verdict"] == NOT_ENOUGH_DATA
+    assert drift["evidence"] == {"days_seen": 1, "days_needed": 7, "rows_seen": 600, "rows_needed": 500}
+    assert drift["drifted_columns"] == [] and not drift["prediction_drifted"]
+    assert summary["retrain"] == [] and NOT_ENOUGH_DATA in summary["decision"]
+    assert NOT_ENOUGH_DATA in result.output
+
+
+def test_a_window_shorter_than_the_minimum_days_is_refused(settings, monkeypatch):
+    monkeypatch.chdir(settings.root)
+    result = _run(settings, "--window-days", "3")
+    assert result.exit_code == 2
+    assert "min_window_days (7) exceeds window_days (3)" in result.output
+    assert not (settings.root / "report").exists()

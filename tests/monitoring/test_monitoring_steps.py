@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from monitoring.drift import DriftThresholds
+from monitoring.evidence import NOT_ENOUGH_DATA, MinimumWindow, logged_evidence
 from monitoring.outcomes import join_outcomes, line_outcomes, outcomes_as_of
 from monitoring.prediction_window import current_window, logged_lines
-from monitoring.report import monitoring_summary, render_html
+from monitoring.report import drift_not_judged, monitoring_summary, render_html
 from monitoring.risk_check import ModelCheck
 from monitoring.target_drift import check_lead_time_model
 
@@ -110,3 +111,23 @@ def test_summary_lists_what_to_retrain_and_the_page_shows_it():
     page = render_html(summary, "<html><body>evidently & co</body></html>")
     assert "prediction drift: PSI 0.900" in page
     assert 'srcdoc="&lt;html&gt;&lt;body&gt;evidently &amp; co' in page  # escaped once, for the attribute
+
+
+def test_evidence_counts_distinct_logged_days_and_lines():
+    log = _log([("O-1", 1, "2024-03-01T08:00", 1.0, 0.1), ("O-2", 1, "2024-03-01T17:00", 1.0, 0.1),
+                ("O-3", 1, "2024-03-03T09:00", 1.0, 0.1), ("O-4", 1, "2024-03-03T23:00", 1.0, 0.1)])
+    evidence = logged_evidence(logged_lines(log), MinimumWindow(days=2, rows=4))
+    assert (evidence.days_seen, evidence.rows_seen) == (2, 4) and evidence.enough
+    assert not logged_evidence(logged_lines(log), MinimumWindow(days=3, rows=4)).enough
+    assert not logged_evidence(logged_lines(log), MinimumWindow(days=2, rows=5)).enough
+
+
+def test_summary_and_page_say_not_enough_data_yet_in_the_first_days():
+    evidence = {"days_seen": 1, "days_needed": 7, "rows_seen": 300, "rows_needed": 500}
+    checks = [ModelCheck("backorder_risk", False, [], {"drift": {"verdict": NOT_ENOUGH_DATA, "evidence": evidence}})]
+    summary = monitoring_summary(checks, {"window": {"days": 28}}, {"min_window_days": 7})
+    assert summary["retrain"] == []
+    assert summary["decision"] == f"no retraining needed; drift of backorder_risk: {NOT_ENOUGH_DATA}"
+    [line] = drift_not_judged(summary)
+    assert "1 of 7 days, 300 of 500 lines" in line
+    assert line in render_html(summary, None)

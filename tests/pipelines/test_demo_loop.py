@@ -41,6 +41,7 @@ def _assert_loop_outputs(data: Path, tracking_uri: str) -> None:
     summary = json.loads((data / "reports" / "monitoring" / "summary.json").read_text())
     assert set(summary["models"]) == {"backorder_risk", "demand", "lead_time"}
     assert summary["dry_run"] is True and summary["window"]["lines"] == len(log)
+    assert summary["models"]["backorder_risk"]["drift"]["verdict"] == "not enough data yet"  # one logged day
     page = (data / "reports" / "latest" / "index.html").read_text()
     for section in ("at-risk", "recommendations", "suppliers", "forecast", "what-if"):
         assert f'id="{section}"' in page
