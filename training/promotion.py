@@ -26,9 +26,8 @@ from contracts.errors import MissingInput
 from training.tracking import CHALLENGER, CHAMPION, load_alias
 
 Evaluator = Callable[[Any], dict[str, float]]
-
-
-BASELINE_PREFIX = "baseline_"
+# Logged metrics named ``baseline_<name>.<metric>`` are the scores of the model's baselines.
+BASELINE_METRIC_PREFIX = "baseline_"
 
 
 @dataclass(frozen=True)
@@ -102,9 +101,9 @@ def compare_with_baselines(
     score = _stored_metric(version, metric)
     suffix = f".{metric}"
     scores = {
-        key.removeprefix(BASELINE_PREFIX).removesuffix(suffix): value
+        key.removeprefix(BASELINE_METRIC_PREFIX).removesuffix(suffix): value
         for key, value in sorted(_logged_metrics(version).items())
-        if key.startswith(BASELINE_PREFIX) and key.endswith(suffix)
+        if key.startswith(BASELINE_METRIC_PREFIX) and key.endswith(suffix)
     }
     return tuple(
         BaselineComparison(name, score, value, beats(score, value, higher_is_better, 0.0))
