@@ -1,4 +1,9 @@
-"""The promotion gate: ``champion`` moves only to a challenger that beats it on the same data.
+"""The promotion gate: ``champion`` moves only to a challenger that beats its own baselines and
+the champion, each on the same data.
+
+The baselines' scores are those training logged beside the challenger's (``baseline_<name>.<metric>``
+in its ``metrics`` tag), computed on the same held-out rows. A forced promotion (``force_reason``)
+skips the verdict and records who overrode it, when, why and which scores as model-version tags.
 
 Which version served when is kept as model-version tags (``champion_since``/``champion_until``),
 so ``promotion_history`` can answer "what was serving on that day" straight from the registry.
@@ -8,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,11 +26,34 @@ from contracts.errors import MissingInput
 from training.tracking import CHALLENGER, CHAMPION, load_alias
 
 Evaluator = Callable[[Any], dict[str, float]]
+# Logged metrics named ``baseline_<name>.<metric>`` are the scores of the model's baselines.
+BASELINE_METRIC_PREFIX = "baseline_"
+
+
+@dataclass(frozen=True)
+class BaselineComparison:
+    """The challenger's held-out score against one of its baselines' on the same rows."""
+
+    baseline: str
+    challenger_score: float
+    baseline_score: float
+    beaten: bool
+
+
+@dataclass(frozen=True)
+class Override:
+    """A promotion forced past the gate: why, by whom, when, and the verdict it overrode."""
+
+    reason: str
+    by: str
+    at: str
+    overridden: str
 
 
 @dataclass(frozen=True)
 class PromotionDecision:
-    """What the gate decided for one model: the versions and scores compared, and why."""
+    """What the gate decided for one model: the versions and scores compared (champion and
+    baselines), and why; ``override`` is set when the promotion was forced."""
 
     model_name: str
     metric: str
@@ -35,6 +63,8 @@ class PromotionDecision:
     champion_score: float | None
     promoted: bool
     reason: str
+    baselines: tuple[BaselineComparison, ...] = ()
+    override: Override | None = None
 
 
 def beats(challenger: float, champion: float, higher_is_better: bool, min_improvement: float) -> bool:
@@ -50,14 +80,56 @@ def _alias_version(client: MlflowClient, model_name: str, alias: str) -> ModelVe
         return None
 
 
+def _logged_metrics(version: ModelVersion) -> dict[str, float]:
+    return {k: float(v) for k, v in json.loads(version.tags.get("metrics", "{}")).items()}
+
+
 def _stored_metric(version: ModelVersion, metric: str) -> float:
-    metrics = json.loads(version.tags.get("metrics", "{}"))
+    metrics = _logged_metrics(version)
     if metric not in metrics:
         raise MissingInput(
             f"metric {metric!r} in the logged metrics of {version.name} v{version.version}",
             f"choose one of {sorted(metrics)}",
         )
     return float(metrics[metric])
+
+
+def compare_with_baselines(
+    version: ModelVersion, metric: str, higher_is_better: bool
+) -> tuple[BaselineComparison, ...]:
+    """The version's ``metric`` against each baseline's logged beside it on the same held-out rows."""
+    score = _stored_metric(version, metric)
+    suffix = f".{metric}"
+    scores = {
+        key.removeprefix(BASELINE_METRIC_PREFIX).removesuffix(suffix): value
+        for key, value in sorted(_logged_metrics(version).items())
+        if key.startswith(BASELINE_METRIC_PREFIX) and key.endswith(suffix)
+    }
+    return tuple(
+        BaselineComparison(name, score, value, beats(score, value, higher_is_better, 0.0))
+        for name, value in scores.items()
+    )
+
+
+def _baseline_refusal(
+    model_name: str, metric: str, challenger: ModelVersion, champion: ModelVersion | None,
+    baselines: tuple[BaselineComparison, ...],
+) -> PromotionDecision | None:
+    """A refusal when the challenger has no baseline under ``metric`` or loses to one; else None."""
+    period = challenger.tags.get("holdout_period")
+    champion_version = None if champion is None else str(champion.version)
+    if not baselines:
+        reason = (f"no baseline {metric} logged beside v{challenger.version}: "
+                  f"retrain with `backorder train` so its baselines are scored")
+    elif lost := [b for b in baselines if not b.beaten]:
+        reason = "; ".join(
+            f"challenger {metric}={b.challenger_score:.4f} does not beat baseline {b.baseline} "
+            f"{metric}={b.baseline_score:.4f}" for b in lost
+        ) + f" (on {period})"
+    else:
+        return None
+    return PromotionDecision(model_name, metric, str(challenger.version), champion_version,
+                             _stored_metric(challenger, metric), None, False, reason, baselines)
 
 
 def promote_challenger(
@@ -67,13 +139,18 @@ def promote_challenger(
     min_improvement: float = 0.0,
     evaluate: Evaluator | None = None,
     now: datetime | None = None,
+    force_reason: str | None = None,
+    forced_by: str = "",
 ) -> PromotionDecision:
-    """Compare ``challenger`` with ``champion`` on one held-out period and move ``champion``.
+    """Compare ``challenger`` with its baselines and ``champion`` on one held-out period and move
+    ``champion``.
 
-    When both versions were measured on the same ``holdout_period`` their logged metrics are
-    compared; otherwise ``evaluate`` (a function scoring a loaded model on the challenger's
-    held-out data) re-scores both. Without it the comparison is refused rather than made on
-    different data. Raises ``MissingInput`` without a challenger or without ``metric``.
+    The challenger must beat every baseline logged beside it under ``metric``. When challenger
+    and champion were measured on the same ``holdout_period`` their logged metrics are compared;
+    otherwise ``evaluate`` (a function scoring a loaded model on the challenger's held-out data)
+    re-scores both. Without it the comparison is refused rather than made on different data.
+    With ``force_reason`` the challenger is promoted whatever the verdict, and the override is
+    recorded as tags of its version. Raises ``MissingInput`` without a challenger or ``metric``.
     """
     client = MlflowClient()
     challenger = _alias_version(client, model_name, CHALLENGER)
@@ -82,16 +159,24 @@ def promote_challenger(
     champion = _alias_version(client, model_name, CHAMPION)
     moment = now or datetime.now(UTC)
     stamp = moment.isoformat(timespec="seconds")
-    if champion is None:
-        decision = PromotionDecision(model_name, metric, str(challenger.version), None,
-                                     _stored_metric(challenger, metric), None, True,
-                                     "no champion yet: the first challenger is promoted")
-    elif champion.version == challenger.version:
+    if champion is not None and champion.version == challenger.version:
         decision = PromotionDecision(model_name, metric, str(challenger.version), str(champion.version),
                                      None, None, False, "challenger is already the champion")
     else:
-        decision = _compare(model_name, metric, challenger, champion, higher_is_better,
-                            min_improvement, evaluate)
+        baselines = compare_with_baselines(challenger, metric, higher_is_better)
+        decision = _baseline_refusal(model_name, metric, challenger, champion, baselines)
+        if decision is None and champion is None:
+            decision = PromotionDecision(model_name, metric, str(challenger.version), None,
+                                         _stored_metric(challenger, metric), None, True,
+                                         "no champion yet: the first challenger beats its baselines",
+                                         baselines)
+        elif decision is None:
+            decision = replace(
+                _compare(model_name, metric, challenger, champion, higher_is_better, min_improvement, evaluate),
+                baselines=baselines,
+            )
+        if force_reason is not None and not decision.promoted:
+            decision = _forced(client, decision, force_reason, forced_by, stamp)
     client.set_model_version_tag(
         model_name,
         challenger.version,
@@ -104,6 +189,24 @@ def promote_challenger(
         client.set_model_version_tag(model_name, challenger.version, "champion_since", stamp)
         client.set_registered_model_alias(model_name, CHAMPION, challenger.version)
     return decision
+
+
+def _forced(
+    client: MlflowClient, decision: PromotionDecision, reason: str, by: str, stamp: str
+) -> PromotionDecision:
+    """The decision turned into a promotion, with the override recorded on the challenger's version."""
+    override = Override(reason, by, stamp, decision.reason)
+    scores = {
+        "challenger": decision.challenger_score,
+        "champion": decision.champion_score,
+        **{f"baseline_{b.baseline}": b.baseline_score for b in decision.baselines},
+    }
+    tags = {**{f"forced_promotion.{k}": v for k, v in asdict(override).items()},
+            "forced_promotion.scores": json.dumps(scores)}
+    for key, value in tags.items():
+        client.set_model_version_tag(decision.model_name, decision.challenger_version, key, value)
+    return replace(decision, promoted=True, reason=f"forced by {by}: {reason} (gate: {decision.reason})",
+                   override=override)
 
 
 def _compare(
@@ -127,7 +230,9 @@ def _compare(
         return PromotionDecision(
             model_name, metric, str(challenger.version), str(champion.version), None, None, False,
             f"not comparable: champion measured on {champion.tags.get('holdout_period')!r}, "
-            f"challenger on {period!r}; re-score both on the same period",
+            f"challenger on {period!r}, and {model_name}'s held-out data cannot re-score both; "
+            f"compare with `backorder evaluate --model {model_name}` and, to promote anyway, "
+            f"`backorder promote --model {model_name} --force --reason TEXT`",
         )
     promoted = beats(new, old, higher_is_better, min_improvement)
     verdict = "beats" if promoted else "does not beat"

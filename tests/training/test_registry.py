@@ -17,7 +17,7 @@ from mlflow import MlflowClient
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from training.promotion import promote_challenger, promotion_history
+from training.promotion import BaselineComparison, promote_challenger, promotion_history
 from training.tracking import (
     TrainingRecord,
     configure,
@@ -66,7 +66,7 @@ def _data(seed: int, n: int = 400) -> tuple[pd.DataFrame, np.ndarray]:
     return X, y
 
 
-def _train(features: list[str], holdout: str, seed: int = 0):
+def _train(features: list[str], holdout: str, seed: int = 0, baseline_auc: float = 0.5):
     X, y = _data(seed)
     X_test, y_test = _data(seed + 100)
     model = LogisticRegression().fit(X[features], y)
@@ -74,7 +74,7 @@ def _train(features: list[str], holdout: str, seed: int = 0):
     record = TrainingRecord(
         model_name=MODEL,
         params={"features": features, "C": 1.0},
-        metrics={"roc_auc": auc},
+        metrics={"roc_auc": auc, "baseline_constant.roc_auc": baseline_auc, "baseline_constant.brier": 0.2},
         feature_names=tuple(features),
         holdout_period=holdout,
         data_identity={"train": frame_fingerprint(X)},
@@ -99,8 +99,8 @@ def experiment(tracking_uri, tmp_path):
     mlflow.set_tracking_uri(None)
 
 
-def _log(features, holdout, experiment):
-    record, model, X = _train(features, holdout)
+def _log(features, holdout, experiment, baseline_auc: float = 0.5):
+    record, model, X = _train(features, holdout, baseline_auc=baseline_auc)
     return log_training_run(record, _ColumnPicker(model, features), X, experiment)
 
 
@@ -145,6 +145,46 @@ def test_champion_moves_only_to_a_better_challenger_and_history_is_kept(experime
     history = promotion_history(MODEL)
     assert history["version"].tolist() == [1]
     assert history["champion_until"].isna().all()
+
+
+@pytest.mark.slow
+def test_a_challenger_that_loses_to_its_baseline_is_not_promoted(experiment):
+    _log(["cover_days"], "2024-05", experiment, baseline_auc=0.999)
+    decision = promote_challenger(MODEL, "roc_auc", now=datetime(2024, 6, 1, tzinfo=UTC))
+    score = decision.challenger_score
+    assert not decision.promoted and decision.champion_version is None
+    assert decision.baselines == (BaselineComparison("constant", score, 0.999, beaten=False),)
+    assert "constant" in decision.reason and "0.9990" in decision.reason and f"{score:.4f}" in decision.reason
+    assert promotion_history(MODEL).empty
+
+    _log(["cover_days"], "2024-05", experiment, baseline_auc=0.6)
+    winner = promote_challenger(MODEL, "roc_auc", now=datetime(2024, 6, 2, tzinfo=UTC))
+    assert winner.promoted and winner.baselines[0].beaten and winner.override is None
+    assert promotion_history(MODEL)["version"].tolist() == [2]
+
+    # Beating the champion is not enough: the baseline is beaten first.
+    _log(["cover_days", "supplier_delay"], "2024-05", experiment, baseline_auc=0.999)
+    kept = promote_challenger(MODEL, "roc_auc", now=datetime(2024, 6, 3, tzinfo=UTC))
+    assert not kept.promoted and kept.champion_version == "2" and not kept.baselines[0].beaten
+    assert promotion_history(MODEL)["version"].tolist() == [2]
+
+
+@pytest.mark.slow
+def test_a_forced_promotion_records_who_why_when_and_the_scores_it_overrode(experiment):
+    _log(["cover_days"], "2024-05", experiment, baseline_auc=0.999)
+    decision = promote_challenger(
+        MODEL, "roc_auc", now=datetime(2024, 6, 1, tzinfo=UTC), force_reason="rule baseline leaks", forced_by="ana"
+    )
+    assert decision.promoted and not decision.baselines[0].beaten
+    assert (decision.override.reason, decision.override.by) == ("rule baseline leaks", "ana")
+    assert "constant" in decision.override.overridden
+    tags = MlflowClient().get_model_version(MODEL, "1").tags
+    assert tags["forced_promotion.reason"] == "rule baseline leaks"
+    assert tags["forced_promotion.by"] == "ana"
+    assert tags["forced_promotion.at"] == "2024-06-01T00:00:00+00:00"
+    scores = json.loads(tags["forced_promotion.scores"])
+    assert scores["baseline_constant"] == 0.999 and scores["challenger"] == decision.challenger_score
+    assert str(MlflowClient().get_model_version_by_alias(MODEL, "champion").version) == "1"
 
 
 @pytest.mark.slow
