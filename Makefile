@@ -31,10 +31,10 @@ serve: install
 		serving.service:RiskService --host 127.0.0.1 --port 3000
 
 test: install
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n auto
 
 test-fast: install
-	$(VENV)/bin/python -m pytest -m "not slow"
+	$(VENV)/bin/python -m pytest -n auto -m "not slow"
 
 lint: install
 	$(VENV)/bin/ruff check .
