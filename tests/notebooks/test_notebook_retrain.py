@@ -49,7 +49,7 @@ def test_notebook_retrains_evaluates_and_promotes(tmp_path, monkeypatch):
     shown = "\n".join(_text(c) for c in nb.cells)
     assert "backorder_risk v1 registered as challenger" in shown
     assert "backorder_risk v2 registered as challenger" in shown
-    assert "no champion yet: the first challenger is promoted" in shown
+    assert "promoted=True: no champion yet: the first challenger beats its baselines" in shown
     # The run's metrics against the baselines, read back from MLflow.
     assert "rule: projected stock < 0" in shown and "logistic regression" in shown and "brier" in shown
     # Both versions were measured on the same held-out period, so logged metrics were compared.
