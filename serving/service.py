@@ -14,7 +14,7 @@ import gc
 import logging
 import sys
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import bentoml
@@ -22,11 +22,8 @@ import numpy as np
 from fastapi import Depends, FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
-from fastapi.routing import APIRoute
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
-from starlette.routing import BaseRoute, Match
 
 from serving.errors import Problems, error_response, framework_error, internal_error
 from serving.forecast import HorizonTooLong
@@ -40,6 +37,7 @@ from serving.middleware import (
 )
 from serving.reports import ReportNotFound, report_file
 from serving.responses import line_scores, log_rows, score_outs
+from serving.roles import RequireRole, route_role
 from serving.runtime import Runtime, build_runtime, production_components
 from serving.schemas import (
     ID_PATTERN,
@@ -115,50 +113,12 @@ GIL_SWITCH_SECONDS = 0.0005
 # timeout (which answers in its own shape) is set a second later, as the backstop.
 REQUEST_TIMEOUT_SECONDS = 30
 
-bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer <key>`.")
 
 
 class ServiceError(Exception):
     def __init__(self, status: int, error: str, problems: Problems = ()):
         super().__init__(error)
         self.status, self.error, self.problems = status, error, problems
-
-
-class RequireRole:
-    """Dependency of a route that needs role ``name``: declares the bearer key in the OpenAPI
-    spec and hands the route the runtime.
-
-    The key itself is checked by the ``KeyGate`` middleware, before the body is read, with the
-    role this dependency declares (``route_role``). ``async`` because it does no work: FastAPI
-    would run a plain ``def`` dependency on the thread pool, one more thread hop per request.
-    """
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    async def __call__(
-        self, request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-    ) -> Runtime:
-        return request.app.state.runtime
-
-
-def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
-    """The API routes among ``routes`` and the routers included in them (BentoML includes the
-    service's routes as a router)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        included = getattr(route, "original_router", None) or getattr(route, "app", None)
-        yield from _api_routes(getattr(included, "routes", ()))
-
-
-def route_role(scope: dict) -> str | None:
-    """The role the route matching ``scope`` requires; None for open and unknown routes."""
-    for route in _api_routes(app.routes):
-        if route.matches(scope)[0] is Match.FULL:
-            required = (d.call for d in route.dependant.dependencies if isinstance(d.call, RequireRole))
-            return next((r.name for r in required), None)
-    return None
 
 
 def _body_limit() -> int:
@@ -404,7 +364,7 @@ class RiskService:
 # In front of the routes, outermost first: the deadline, the key (before any body is read), then
 # the body-size limit (before the route parses the body).
 app.add_middleware(BodySizeLimit, limit=_body_limit)
-app.add_middleware(KeyGate, routes=app, role_of=route_role)
+app.add_middleware(KeyGate, routes=app, role_of=functools.partial(route_role, app))
 app.add_middleware(RequestDeadline, seconds=REQUEST_TIMEOUT_SECONDS)
 RiskService.add_asgi_middleware(ErrorBodies)
 RiskService.add_asgi_middleware(ReadinessProbe, routes=app)
