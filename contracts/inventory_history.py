@@ -23,7 +23,7 @@ Besides missing rows, these pieces are the only difference from the true history
 backorders are overstated by a piece from the day it really shipped until the day it is booked.
 
 Negative rebuilt stock on a day means a flow is missing, unless it is explained: the run of
-negative days ends with a stock movement that has a reason and adds stock (a cycle count that
+negative days ends with a stock movement that adds stock and states why (``reason_code``) (a cycle count that
 found units the books had not received, for example). Negative values are written as 0, as the
 contract asks, and reported. The rebuild is numpy over a (SKU-location x day) grid: cumulative
 sums along the days, no loop over days or SKU-locations.
@@ -44,7 +44,7 @@ FLOWS = ("on_hand", "in_transit", "backordered")
 QUANTITIES = ("on_hand", "allocated", "in_transit", "backordered")
 _EVENT_COLUMNS = [*SKU_LOCATION, DATE, *FLOWS, "undated"]
 _MOVEMENT_COLUMNS = [
-    "movement_id", "sku_id", "location_id", "movement_date", "quantity_delta", "reason", "counterpart_location_id"
+    "movement_id", "sku_id", "location_id", "movement_date", "quantity_delta", "reason_code", "counterpart_location_id"
 ]
 
 
@@ -95,6 +95,12 @@ class InventoryHistory:
         if self.without_current_stock:
             text += f"; {self.without_current_stock} SKU-locations with flows but no current stock skipped"
         return text
+
+
+def holds_current_stock(declared: str | None, snapshot_dates: int) -> bool:
+    """Whether exported snapshots are current stock to rebuild the history from: as declared
+    (``inventory`` in export.yaml), else when they hold a single date."""
+    return declared == "current_stock" if declared else snapshot_dates == 1
 
 
 def _day(values: pd.Series) -> pd.Series:
@@ -176,7 +182,7 @@ def _movement_events(movements: pd.DataFrame) -> list[pd.DataFrame]:
 
 def _explaining_reasons(movements: pd.DataFrame) -> pd.DataFrame:
     """Movements that can end a run of negative stock: they add stock, are not transfers, say why."""
-    reason = movements["reason"].astype("string").str.strip()
+    reason = movements["reason_code"].astype("string").str.strip()
     explains = (
         (movements["quantity_delta"] > 0)
         & movements["counterpart_location_id"].isna()

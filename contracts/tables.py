@@ -211,10 +211,10 @@ INVENTORY_MOVEMENTS = TableContract(
         ColumnSpec("movement_date", "date", "Day the stock changed."),
         ColumnSpec("quantity_delta", "int", f"Change of on-hand stock, negative when stock left ({_qty})."),
         ColumnSpec(
-            "reason",
+            "reason_code",
             "string",
-            "Why the stock changed (e.g. cycle count, damage, transfer); a positive movement with a "
-            "reason explains negative rebuilt stock on the days before it.",
+            "Why the stock changed (e.g. cycle count, damage, transfer); a movement that adds stock "
+            "and states why explains negative rebuilt stock on the days before it.",
             nullable=True,
         ),
         ColumnSpec(

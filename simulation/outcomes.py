@@ -135,7 +135,7 @@ def _movements(world: World, log: EngineLog) -> pd.DataFrame:
             "location_id": world.location_ids[world.location_of[here]],
             "movement_date": world.date(day),
             "quantity_delta": delta.astype(np.int64),
-            "reason": np.full(len(ids), "transfer", dtype=object),
+            "reason_code": np.full(len(ids), "transfer", dtype=object),
             "counterpart_location_id": world.location_ids[world.location_of[there]],
         }
     )
