@@ -106,7 +106,9 @@ def test_every_table_passes_its_contract(run, request):
     for name in TABLE_ORDER:
         result = validate_table(name, tables[name], parents=accepted)
         assert result.quarantined.empty, (name, result.quarantined["reason"].head().tolist())
-        assert len(result.accepted) == len(tables[name]) > 0
+        assert len(result.accepted) == len(tables[name])
+        # the baseline never transfers, and transfers are the simulator's only stock movements
+        assert len(tables[name]) > 0 or (name, run) == ("inventory_movements", "baseline_run")
         accepted[name] = result.accepted
 
 
