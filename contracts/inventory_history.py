@@ -38,14 +38,12 @@ import pandas as pd
 
 from contracts.errors import ContractError
 from contracts.keys import SKU_LOCATION
+from contracts.tables import INVENTORY_MOVEMENTS
 
 DATE = "snapshot_date"
 FLOWS = ("on_hand", "in_transit", "backordered")
 QUANTITIES = ("on_hand", "allocated", "in_transit", "backordered")
 _EVENT_COLUMNS = [*SKU_LOCATION, DATE, *FLOWS, "undated"]
-_MOVEMENT_COLUMNS = [
-    "movement_id", "sku_id", "location_id", "movement_date", "quantity_delta", "reason_code", "counterpart_location_id"
-]
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,7 @@ class InventoryHistory:
         rec = self.reconciliation
         text = (
             f"inventory_snapshots rebuilt from the stock of {self.current_date:%Y-%m-%d}: "
-            f"{len(rec)} SKU-locations x {len(rec) and int(rec['days_rebuilt'].iloc[0])} days "
+            f"{len(rec)} SKU-locations x {(self.current_date - self.first_date).days + 1} days "
             f"from {self.first_date:%Y-%m-%d}; negative stock on {int(rec['negative_days'].sum())} "
             f"SKU-location days ({self.unexplained_negative_days} without a stated reason), "
             f"{int(rec['undated_units'].sum())} shipped units without a ship date"
@@ -231,7 +229,7 @@ def rebuild_history(
     dates = pd.to_datetime(snapshots[DATE])
     current_date = dates.max()
     current = snapshots[dates == current_date].drop_duplicates(SKU_LOCATION).reset_index(drop=True)
-    movements = movements if movements is not None else pd.DataFrame(columns=_MOVEMENT_COLUMNS)
+    movements = movements if movements is not None else pd.DataFrame(columns=INVENTORY_MOVEMENTS.column_names)
     events = pd.concat(
         [
             *_line_events(order_lines, orders, current_date),
@@ -241,7 +239,10 @@ def rebuild_history(
         ignore_index=True,
     )
     events = events[events[DATE] <= current_date]
-    first = pd.Timestamp(start) if start is not None else min(events[DATE].min(), current_date)
+    earliest = events[DATE].min()
+    first = pd.Timestamp(start) if start is not None else current_date if pd.isna(earliest) else earliest
+    if first > current_date:
+        raise ContractError(f"start {first:%Y-%m-%d} is after the current stock date {current_date:%Y-%m-%d}")
     n_days = int((current_date - first) / pd.Timedelta(days=1)) + 1
     keys = current[SKU_LOCATION].astype(object).assign(row=np.arange(len(current)))
     n_keys = len(keys)
