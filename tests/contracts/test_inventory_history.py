@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from contracts.errors import ContractError
+from contracts.export_description import load_export_description
 from contracts.inventory_history import QUANTITIES, holds_current_stock, rebuild_history
 from contracts.keys import SKU_LOCATION
 from pipelines.cli import app
@@ -189,6 +191,14 @@ def test_negative_stock_is_explained_only_by_a_movement_that_states_why(reason_c
 def test_current_stock_is_told_by_the_dates_unless_export_yaml_says_otherwise():
     assert holds_current_stock(None, 1) and not holds_current_stock(None, 30)
     assert holds_current_stock("current_stock", 30) and not holds_current_stock("snapshots", 1)
+
+
+def test_export_yaml_names_what_inventory_snapshots_hold(tmp_path):
+    (tmp_path / "export.yaml").write_text("inventory: current_stock\n")
+    assert load_export_description(tmp_path).inventory == "current_stock"
+    (tmp_path / "export.yaml").write_text("inventory: current\n")
+    with pytest.raises(ContractError, match="export.yaml: inventory: Input should be 'snapshots' or 'current_stock'"):
+        load_export_description(tmp_path)
 
 
 def _write_export(tables: dict[str, pd.DataFrame], snapshots: pd.DataFrame, folder):
