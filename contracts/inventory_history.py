@@ -59,8 +59,8 @@ class InventoryHistory:
     units: PO or order rows are missing), ``undated_units``, ``reference_days`` (days with an
     exported snapshot besides the current one) and ``max_discrepancy`` (largest absolute
     difference in units from those snapshots over the four quantities; null without any).
-    ``without_current_stock`` counts SKU-locations with flows but no current stock row (not
-    rebuilt).
+    ``unlisted`` counts SKU-locations with flows but no current stock row, rebuilt as holding
+    nothing on the current date.
     """
 
     snapshots: pd.DataFrame
@@ -68,7 +68,7 @@ class InventoryHistory:
     reconciliation: pd.DataFrame
     current_date: pd.Timestamp
     first_date: pd.Timestamp
-    without_current_stock: int
+    unlisted: int
 
     @property
     def unexplained_negative_days(self) -> int:
@@ -90,8 +90,8 @@ class InventoryHistory:
                 f", max difference from {int(rec['reference_days'].sum())} exported snapshot rows "
                 f"{int(rec.loc[compared, 'max_discrepancy'].max())} units"
             )
-        if self.without_current_stock:
-            text += f"; {self.without_current_stock} SKU-locations with flows but no current stock skipped"
+        if self.unlisted:
+            text += f"; {self.unlisted} SKU-locations absent from the current stock taken as holding none"
         return text
 
 
@@ -228,7 +228,7 @@ def rebuild_history(
         raise ContractError("inventory_snapshots: no current stock to rebuild the history from")
     dates = pd.to_datetime(snapshots[DATE])
     current_date = dates.max()
-    current = snapshots[dates == current_date].drop_duplicates(SKU_LOCATION).reset_index(drop=True)
+    listed = snapshots[dates == current_date].drop_duplicates(SKU_LOCATION)
     movements = movements if movements is not None else pd.DataFrame(columns=INVENTORY_MOVEMENTS.column_names)
     events = pd.concat(
         [
@@ -239,6 +239,7 @@ def rebuild_history(
         ignore_index=True,
     )
     events = events[events[DATE] <= current_date]
+    current = _with_unlisted(listed, events)
     earliest = events[DATE].min()
     first = pd.Timestamp(start) if start is not None else current_date if pd.isna(earliest) else earliest
     if first > current_date:
@@ -295,9 +296,20 @@ def rebuild_history(
     reconciliation["clipped_days"] = ((raw["in_transit"] < 0) | (raw["backordered"] < 0)).sum(axis=1)
     reconciliation["undated_units"] = np.rint(undated).astype(np.int64)
     reconciliation = _compare(reconciliation, rebuilt, snapshots[dates < current_date], keys, first, n_days)
-    flow_keys = events[SKU_LOCATION].drop_duplicates().astype(object)
-    without = int(flow_keys.merge(keys, on=SKU_LOCATION, how="left")["row"].isna().sum())
-    return InventoryHistory(rebuilt, negative_stock, reconciliation, current_date, first, without)
+    unlisted = len(current) - len(listed)
+    return InventoryHistory(rebuilt, negative_stock, reconciliation, current_date, first, unlisted)
+
+
+def _with_unlisted(listed: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Current stock with a row for every SKU-location that has flows but none in the export
+    (systems often leave out what they hold none of): nothing on hand or allocated, in transit
+    and backordered what its open PO and order lines add up to."""
+    open_documents = events.groupby(SKU_LOCATION, as_index=False)[["in_transit", "backordered"]].sum()
+    open_documents[["in_transit", "backordered"]] = open_documents[["in_transit", "backordered"]].clip(lower=0)
+    known = pd.MultiIndex.from_frame(listed[SKU_LOCATION].astype(object))
+    unlisted = open_documents[~pd.MultiIndex.from_frame(open_documents[SKU_LOCATION].astype(object)).isin(known)]
+    unlisted = unlisted.assign(on_hand=0, allocated=0)
+    return pd.concat([listed[[*SKU_LOCATION, *QUANTITIES]], unlisted], ignore_index=True)
 
 
 def _explanations(

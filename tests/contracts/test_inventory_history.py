@@ -95,6 +95,20 @@ def test_rebuilding_from_the_last_snapshot_gives_back_every_daily_snapshot(compl
     assert history.reconciliation["undated_units"].sum() == 0
 
 
+def test_sku_locations_left_out_of_current_stock_are_rebuilt_as_holding_none(complete_lines_world):
+    """Systems often export only what they hold: a SKU-location without a row has none on hand,
+    and its in-transit and backordered units come from its open PO and order lines."""
+    truth = complete_lines_world["inventory_snapshots"]
+    current = _current(truth)
+    empty = current[(current["on_hand"] == 0) & ((current["in_transit"] > 0) | (current["backordered"] > 0))]
+    assert len(empty) >= 1
+
+    history = _rebuild(complete_lines_world, current.drop(empty.index))
+
+    assert history.unlisted == len(empty)
+    pd.testing.assert_frame_equal(_sorted(history.snapshots), _sorted(truth))
+
+
 def test_the_reconciliation_compares_with_the_snapshots_of_earlier_dates(complete_lines_world):
     truth = complete_lines_world["inventory_snapshots"]
     history = _rebuild(complete_lines_world, truth)
