@@ -19,7 +19,6 @@ import redis
 from live.compaction import replay
 from live.records import PositionRecord
 from live.redis_state import RedisLiveState
-from live.state import ReservationRequest
 from live.stream import produce
 from simulation import SimulationConfig, simulate
 from tests.live.conftest import REDIS_URL, event, open_store
