@@ -63,6 +63,7 @@ class StreamConsumer:
         self.client, self.state, self.names, self.consumer = client, state, names, consumer
         self.batch_size, self.claim_idle_ms = batch_size, claim_idle_ms
         self._own_pending_done = False
+        self._next_claim = 0.0  # monotonic time of the next look for stale entries of others
 
     def ensure_group(self) -> None:
         """Create the group (reading from the stream's start) unless it exists."""
@@ -81,10 +82,14 @@ class StreamConsumer:
             if entries:
                 return entries
             self._own_pending_done = True
-        claimed = self.client.xautoclaim(self.names.stream, self.names.group, self.consumer,
-                                         min_idle_time=self.claim_idle_ms, start_id="0-0", count=self.batch_size)
-        if claimed[1]:
-            return [entry for entry in claimed[1] if entry[1] is not None]
+        if time.monotonic() >= self._next_claim:
+            claimed = self.client.xautoclaim(self.names.stream, self.names.group, self.consumer,
+                                             min_idle_time=self.claim_idle_ms, start_id="0-0", count=self.batch_size)
+            entries = [entry for entry in claimed[1] if entry[1]]
+            if entries:
+                return entries
+            # nothing stale now: look again once an entry read now could have become stale
+            self._next_claim = time.monotonic() + self.claim_idle_ms / 2000
         streams = {self.names.stream: ">"}
         return self._entries(self.client.xreadgroup(self.names.group, self.consumer, streams,
                                                     count=self.batch_size, block=block_ms))
