@@ -32,6 +32,7 @@ class Book:
         self._load = load
         self._records: dict[str, Record | None] = {}
         self._changed: set[str] = set()
+        self._created: set[str] = set()
 
     def prefetch(self, keys: Iterable[str]) -> None:
         """Load the records of ``keys`` not loaded yet, in one call to the store."""
@@ -46,8 +47,14 @@ class Book:
         return self._records[key]
 
     def put(self, key: str, record: Record) -> None:
+        if self._records.get(key) is None:
+            self._created.add(key)
         self._records[key] = record
         self._changed.add(key)
+
+    def created(self) -> set[str]:
+        """Keys of the records written that the store did not hold before."""
+        return set(self._created)
 
     def records(self) -> dict[str, Record]:
         """Every record the book holds (loaded or written), by key."""

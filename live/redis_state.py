@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -69,13 +69,14 @@ class RedisLiveState:
 
         return load
 
-    def _write(self, pipe: redis.client.Pipeline, changes: Mapping[str, Record]) -> None:
+    def _write(self, pipe: redis.client.Pipeline, changes: Mapping[str, Record], created: Iterable[str]) -> None:
+        """Queue the records and, for the new ones, their place in the SKU index."""
         if not changes:
             return
         pipe.mset({self._rec(key): encode(record) for key, record in changes.items()})
         members: dict[str, list[str]] = defaultdict(list)
-        for key, record in changes.items():
-            members[self._index(kind_of(key), record.sku_id)].append(key)
+        for key in created:
+            members[self._index(kind_of(key), changes[key].sku_id)].append(key)
         for index, keys in members.items():
             pipe.sadd(index, *keys)
 
@@ -90,7 +91,7 @@ class RedisLiveState:
                 already = {i for i, hit in zip(checked.event_ids, pipe.mget(seen_names), strict=True) if hit}
             outcome = apply_batch(checked, Book(self._loader(pipe, self._rec)), already)
             pipe.multi()
-            self._write(pipe, outcome.book_changes)
+            self._write(pipe, outcome.book_changes, outcome.created)
             if outcome.applied:
                 pipe.mset({self._seen(e["event_id"]): 1 for e in outcome.applied})
                 pipe.xadd(self.log_stream, {"events": json.dumps(outcome.applied, separators=(",", ":"))})
@@ -108,7 +109,7 @@ class RedisLiveState:
             book.prefetch(key for request in requests for key in reservation_keys(request))
             granted = [reserve_line(request, book) for request in requests]
             pipe.multi()
-            self._write(pipe, book.changes())
+            self._write(pipe, book.changes(), book.created())
             pipe.execute()
             return granted
 
@@ -125,7 +126,7 @@ class RedisLiveState:
             for start in range(0, len(names), 1000):
                 self._redis.delete(*names[start:start + 1000])
         with self._redis.pipeline(transaction=True) as pipe:
-            self._write(pipe, records)
+            self._write(pipe, records, records)
             pipe.execute()
 
     def _records(self, kind: str, sku_ids: Sequence[str]) -> list[Any]:
