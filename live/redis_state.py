@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -24,6 +25,7 @@ from live.answers import open_purchase_orders_frame, positions_frame, stock_posi
 from live.batch import apply_batch, check_batch
 from live.book import Book
 from live.canonical import seed_records
+from live.event_archive import write_archive_file
 from live.records import PositionRecord, Record, decode, encode, kind_of, position_key
 from live.rules import check_reservation, reservation_keys, reserve_line
 from live.state import ApplyResult, ReservationRequest, StockPosition
@@ -156,11 +158,24 @@ class RedisLiveState:
         return open_purchase_orders_frame(self._records("po", sku_ids))
 
     def applied_events(self) -> list[NormalizedEvent]:
-        """The event log: every applied event, in the order applied."""
+        """The event log still in Redis (not flushed yet), in the order applied."""
         events: list[NormalizedEvent] = []
         for _, fields in self._redis.xrange(self.log_stream):
             events.extend(json.loads(fields[b"events"]))
         return events
+
+    def flush_log(self, folder: Path) -> int:
+        """Move the log from Redis to a file of ``folder`` (written durably, then trimmed)."""
+        entries = self._redis.xrange(self.log_stream)
+        if not entries:
+            return 0
+        events = [event for _, fields in entries for event in json.loads(fields[b"events"])]
+        first, last = entries[0][0].decode(), entries[-1][0].decode()
+        milliseconds, sequence = (int(part) for part in first.split("-"))
+        write_archive_file(folder, f"{milliseconds:015d}-{sequence:06d}", events)
+        milliseconds, sequence = (int(part) for part in last.split("-"))
+        self._redis.xtrim(self.log_stream, minid=f"{milliseconds}-{sequence + 1}", approximate=False)
+        return len(events)
 
     def close(self) -> None:
         self._redis.close()
