@@ -39,7 +39,11 @@ class Book:
         missing = list(dict.fromkeys(k for k in keys if k not in self._records))
         if missing:
             loaded = self._load(missing)
-            self._records.update({k: decode(k, loaded.get(k)) for k in missing})
+            self.preload({k: loaded.get(k) for k in missing})
+
+    def preload(self, loaded: Mapping[str, str | bytes | None]) -> None:
+        """Take records the store fetched already (with other reads), unless the book holds them."""
+        self._records.update({k: decode(k, text) for k, text in loaded.items() if k not in self._records})
 
     def get(self, key: str) -> Record | None:
         if key not in self._records:

@@ -27,7 +27,7 @@ from live.book import Book
 from live.canonical import seed_records
 from live.event_archive import write_archive_file
 from live.records import PositionRecord, Record, decode, encode, kind_of, position_key
-from live.rules import check_reservation, reservation_keys, reserve_line
+from live.rules import check_reservation, keys_read, reservation_keys, reserve_line
 from live.state import ApplyResult, ReservationRequest, StockPosition
 
 T = TypeVar("T")
@@ -86,12 +86,19 @@ class RedisLiveState:
         checked = check_batch(events)
         seen_names = [self._seen(event_id) for event_id in checked.event_ids]
 
+        named = list(dict.fromkeys(key for _, event in checked.valid for key in keys_read(event)))
+
         def step(pipe: redis.client.Pipeline) -> ApplyResult:
-            already: set[str] = set()
-            if seen_names:
-                pipe.watch(*seen_names)
-                already = {i for i, hit in zip(checked.event_ids, pipe.mget(seen_names), strict=True) if hit}
-            outcome = apply_batch(checked, Book(self._loader(pipe, self._rec)), already)
+            # one WATCH and one MGET for the ids and the records the events name
+            book, already = Book(self._loader(pipe, self._rec)), set()
+            names = seen_names + [self._rec(key) for key in named]
+            if names:
+                pipe.watch(*names)
+                values = pipe.mget(names)
+                seen, records = values[:len(seen_names)], values[len(seen_names):]
+                already = {i for i, hit in zip(checked.event_ids, seen, strict=True) if hit}
+                book.preload(dict(zip(named, records, strict=True)))
+            outcome = apply_batch(checked, book, already)
             pipe.multi()
             self._write(pipe, outcome.book_changes, outcome.created)
             if outcome.applied:
