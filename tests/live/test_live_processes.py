@@ -191,7 +191,8 @@ def test_a_redis_restart_mid_stream_loses_nothing_and_applies_nothing_twice(even
     out, err = consumer.communicate(timeout=180)
     assert consumer.returncode == 0, err
     stats = json.loads(out)
-    assert stats["applied"] == len(events) and stats["dead_lettered"] == 0
+    # a batch whose EXEC reached Redis but whose reply was cut comes again: duplicates, not re-applied
+    assert stats["applied"] + stats["duplicates"] >= len(events) and stats["dead_lettered"] == 0
     _assert_applied_once_and_as_replayed(state, events)
     state.close()
     client.close()
