@@ -20,7 +20,9 @@ import typer
 
 from pipelines.commands.settings_options import CONFIG_OPTION, command_settings
 
-app = typer.Typer(help="The live state: seed it, feed it events, flush and compact its event log.", no_args_is_help=True)
+app = typer.Typer(
+    help="The live state: seed it, feed it events, flush and compact its event log.", no_args_is_help=True
+)
 
 
 @app.command("seed")
