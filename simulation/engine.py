@@ -63,7 +63,10 @@ def build_terms(world: World) -> Terms:
 
 
 def initial_stock(world: World) -> np.ndarray:
-    """Expected demand over the quoted lead time plus two weeks, for SKUs already on sale."""
+    """The world's given stock, else expected demand over the quoted lead time plus two weeks for
+    SKUs already on sale."""
+    if world.initial_on_hand is not None:
+        return world.initial_on_hand.astype(np.int64)
     sku, loc = world.sku_of, world.location_of
     cover = world.quoted_lead_time[sku, 0] + INITIAL_COVER_DAYS
     on_sale = (world.launch_day[sku] < 0) & (world.phase_out_day[sku] > 0)
