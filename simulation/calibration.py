@@ -144,10 +144,212 @@ def _base_delay(mean_late_days: np.ndarray) -> np.ndarray:
     return 1 / np.log1p(1 / mean) / np.exp(drift_variance / 2)
 
 
+@dataclass(frozen=True)
+class _Keys:
+    """The world's SKUs and locations (sorted ids) and the SKU-location index ``n = s * L + l``."""
+
+    sku_ids: np.ndarray
+    location_ids: np.ndarray
+
+    @property
+    def n_skus(self) -> int:
+        return len(self.sku_ids)
+
+    @property
+    def n_locations(self) -> int:
+        return len(self.location_ids)
+
+    @property
+    def n_total(self) -> int:
+        return self.n_skus * self.n_locations
+
+    def sku(self, ids: pd.Series) -> np.ndarray:
+        """SKU index of each id (NaN where unknown)."""
+        return pd.Series(np.arange(self.n_skus), index=self.sku_ids).reindex(ids.astype(str)).to_numpy(dtype=float)
+
+    def cell(self, skus: pd.Series, locations: pd.Series) -> np.ndarray:
+        """SKU-location index of each row (NaN where the SKU or location is unknown)."""
+        loc = pd.Series(np.arange(self.n_locations), index=self.location_ids).reindex(locations.astype(str))
+        return self.sku(skus) * self.n_locations + loc.to_numpy(dtype=float)
+
+
+@dataclass(frozen=True)
+class _Demand:
+    weekly: np.ndarray
+    amplitude: np.ndarray
+    phase: np.ndarray
+    base_units: np.ndarray  # (N,)
+    line_size: np.ndarray
+    line_count: np.ndarray
+    dispersion: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Supply:
+    supplier_ids: np.ndarray
+    supplier: np.ndarray  # (S,) primary supplier index
+    quoted_lead: np.ndarray
+    base_delay: np.ndarray
+    short_prob: np.ndarray
+
+
+def _demand(lines: pd.DataFrame, line_day: np.ndarray, keys: _Keys, category: np.ndarray,
+            first: pd.Timestamp, last: pd.Timestamp, notes: list[str]) -> _Demand:
+    """Rates, line sizes, variability and seasonality of the demand in ``lines``."""
+    history = int((last - first) / DAY) + 1
+    sku = keys.sku(lines["sku_id"])
+    cell = keys.cell(lines["sku_id"], lines["location_id"])
+    known = np.isfinite(cell) & ~pd.isna(line_day)
+    sku, cell, day = sku[known].astype(np.int64), cell[known].astype(np.int64), line_day[known]
+    quantity = lines["quantity"].to_numpy(dtype=float)[known]
+    all_days = pd.date_range(first, last, freq="D")
+    units_by_day = pd.Series(quantity, index=day).groupby(level=0).sum().reindex(all_days, fill_value=0.0)
+    weekly = _weekly_profile(units_by_day)
+    notes.append(f"weekly profile Mon-Sun {', '.join(f'{w:.2f}' for w in weekly)} (from units ordered per weekday)")
+
+    if history >= YEARLY_SEASONALITY_DAYS:
+        sold = pd.DataFrame({"day": day, "category": category[sku], "units": quantity})
+        by_category = (sold.pivot_table(index="day", columns="category", values="units", aggfunc="sum")
+                       .reindex(all_days).fillna(0.0))
+        amplitude_of, phase_of = _yearly_sine(by_category, weekly)
+        amplitude = amplitude_of.reindex(category).fillna(0.0).to_numpy()
+        phase = phase_of.reindex(category).fillna(0.0).to_numpy()
+        notes.append(f"yearly seasonality: a sine per category, amplitude {amplitude_of.min():.0%} to "
+                     f"{amplitude_of.max():.0%}")
+    else:
+        amplitude, phase = np.zeros(keys.n_skus), np.zeros(keys.n_skus)
+        notes.append(f"yearly seasonality: none assumed (needs {YEARLY_SEASONALITY_DAYS} days of history)")
+
+    window_start = max(first, last - (RATE_WINDOW_DAYS - 1) * DAY)
+    window_days = pd.date_range(window_start, last, freq="D")
+    in_window = day >= np.datetime64(window_start)
+    offset = ((day[in_window] - np.datetime64(window_start)) / DAY).astype(np.int64)
+    counts = np.zeros((len(window_days), keys.n_total), dtype=np.float32)
+    np.add.at(counts, (offset, cell[in_window]), 1)
+    units = np.bincount(cell[in_window], quantity[in_window], keys.n_total)
+    season = 1 + amplitude[None, :] * np.sin(
+        2 * np.pi * (window_days.dayofyear.to_numpy()[:, None] - phase[None, :]) / 365.25)
+    level_shape = weekly[window_days.dayofweek][:, None] * season  # (T, S) relative level per day
+    sku_of = np.repeat(np.arange(keys.n_skus), keys.n_locations)
+    line_count = np.bincount(sku, minlength=keys.n_skus)
+    line_size = np.maximum(1.0, np.divide(np.bincount(sku, quantity, keys.n_skus), line_count,
+                                          out=np.ones(keys.n_skus), where=line_count > 0))
+    dispersion = _dispersion(counts, _local_expected(counts, level_shape[:, sku_of]), sku_of, keys.n_skus)
+    notes.append(f"demand: mean units per day per SKU-location over the last {len(window_days)} days, "
+                 f"deseasonalised; line size per SKU; day-to-day variability (negative-binomial shape, median "
+                 f"{np.median(dispersion):.2f}) around a month-long level; no trend")
+    return _Demand(weekly, amplitude, phase, units / level_shape.sum(axis=0)[sku_of], line_size, line_count,
+                   dispersion)
+
+
+def _primary_suppliers(pos: pd.DataFrame, terms: pd.DataFrame | None, keys: _Keys, notes: list[str]) -> pd.Series:
+    """Supplier id per SKU: the primary of ``sku_suppliers``, else the one most ordered from."""
+    primary = pd.Series(dtype=object)
+    if terms is not None and len(terms) and "is_primary" in terms:
+        chosen = terms[terms["is_primary"].astype(bool)].drop_duplicates("sku_id")
+        primary = pd.Series(chosen["supplier_id"].astype(str).to_numpy(), index=chosen["sku_id"].astype(str))
+    most_used = pos.groupby(pos["sku_id"].astype(str))["supplier_id"].agg(lambda s: s.astype(str).mode().iat[0])
+    supplier = primary.reindex(keys.sku_ids).fillna(most_used.reindex(keys.sku_ids))
+    missing = int(supplier.isna().sum())
+    notes.append(f"primary supplier per SKU: {'sku_suppliers' if len(primary) else 'the one most ordered from'}"
+                 + (f"; {missing} SKUs without any supplier use the most common one" if missing else ""))
+    return supplier.fillna(pos["supplier_id"].astype(str).mode().iat[0])
+
+
+def _supply(pos: pd.DataFrame, terms: pd.DataFrame | None, keys: _Keys, notes: list[str]) -> _Supply:
+    """Primary supplier and lead time per SKU; lateness and short-shipment rate per supplier."""
+    pos = pos[np.isfinite(keys.sku(pos["sku_id"]))]
+    primary = _primary_suppliers(pos, terms, keys, notes)
+    supplier_ids = np.sort(pd.unique(pd.concat([primary, pos["supplier_id"].astype(str)])))
+    pairs = pd.MultiIndex.from_arrays([keys.sku_ids, primary.to_numpy()])
+    lead = pd.DataFrame({"sku_id": pos["sku_id"].astype(str), "supplier_id": pos["supplier_id"].astype(str),
+                         "lead": (_days(pos["promised_date"]) - _days(pos["order_date"])) / DAY})
+    quoted = pd.Series(lead.groupby(["sku_id", "supplier_id"])["lead"].median().reindex(pairs).to_numpy(),
+                       index=keys.sku_ids)
+    from_pos = int(quoted.notna().sum())
+    if terms is not None and len(terms) and "quoted_lead_time_days" in terms:
+        stated = terms.set_index([terms["sku_id"].astype(str), terms["supplier_id"].astype(str)])
+        stated = stated[~stated.index.duplicated()]["quoted_lead_time_days"].reindex(pairs)
+        quoted = quoted.fillna(pd.Series(stated.to_numpy(dtype=float), index=keys.sku_ids))
+    by_supplier = lead.groupby("supplier_id")["lead"].median().reindex(primary.to_numpy())
+    quoted = quoted.fillna(pd.Series(by_supplier.to_numpy(), index=keys.sku_ids)).fillna(float(lead["lead"].median()))
+    quoted_lead = np.maximum(1, np.rint(quoted.to_numpy(dtype=float))).astype(np.int64)
+    notes.append(f"lead time (promised - order date): median per SKU and supplier for {from_pos} of {keys.n_skus} "
+                 "SKUs, the rest from sku_suppliers' quoted lead time or the supplier's median; "
+                 f"median {np.median(quoted_lead):.0f} days")
+
+    received = pos[pos["received_date"].notna()]
+    delay = ((_days(received["received_date"]) - _days(received["promised_date"])) / DAY).to_numpy(dtype=float)
+    by = received["supplier_id"].astype(str).to_numpy()
+    late = pd.Series(np.maximum(delay, 0), index=by).groupby(level=0).mean()
+    mean_late = late.reindex(supplier_ids).fillna(float(np.maximum(delay, 0).mean())).to_numpy()
+    short = received["received_quantity"].to_numpy(dtype=float) < received["quantity"].to_numpy(dtype=float)
+    short_prob = pd.Series(short, index=by).groupby(level=0).mean().reindex(supplier_ids)
+    notes.append(f"supplier delay (received - promised date) from {len(received)} received PO lines: mean "
+                 f"{np.maximum(delay, 0).mean():.2f} days late, {(delay < 0).mean():.0%} early (counted as on time); "
+                 f"disruptions are folded into each supplier's mean; short shipments {short.mean():.1%}")
+    index = pd.Series(np.arange(len(supplier_ids)), index=supplier_ids)
+    return _Supply(supplier_ids, index[primary.to_numpy()].to_numpy(), quoted_lead, _base_delay(mean_late),
+                   short_prob.fillna(float(short.mean())).to_numpy())
+
+
+def _ordering_cost(pos: pd.DataFrame, keys: _Keys, base_units: np.ndarray, holding: np.ndarray,
+                   defaults: Defaults, notes: list[str]) -> float:
+    """The ERP rule's cost per order implied by its order size: an EOQ q = sqrt(2 D K / h) gives
+    K = q^2 h / 2D, from the median PO quantity per SKU-location (``holding`` per unit and year)."""
+    cell = keys.cell(pos["sku_id"], pos["location_id"])
+    known = np.isfinite(cell)
+    size = pd.Series(pos["quantity"].to_numpy(dtype=float)[known]).groupby(cell[known].astype(np.int64)).median()
+    annual = base_units[size.index] * 365
+    implied = np.divide(size.to_numpy() ** 2 * holding[size.index], 2 * annual, out=np.full(len(size), np.nan),
+                        where=annual > 0)
+    implied = implied[np.isfinite(implied)]
+    if not len(implied):
+        notes.append(f"ordering cost: {defaults.ordering_cost:,.0f} per PO (default)")
+        return defaults.ordering_cost
+    cost = float(np.clip(np.median(implied), 1, 10_000))
+    notes.append(f"replenishment: the ERP baseline (reorder point at a {defaults.service_level:.0%} service level, "
+                 f"order up to one EOQ) with an ordering cost of {cost:,.0f} per PO implied by the median "
+                 "PO quantities")
+    return cost
+
+
+def _starting_stock(snapshots: pd.DataFrame | None, keys: _Keys, notes: list[str]) -> np.ndarray | None:
+    """On hand plus in transit per SKU-location on the latest snapshot day; None without snapshots."""
+    if snapshots is None or not len(snapshots):
+        notes.append("starting stock: none in the data; the simulator's rule (demand over the lead time plus two "
+                     "weeks)")
+        return None
+    days = _days(snapshots["snapshot_date"])
+    latest = snapshots[days == days.max()]
+    stock = latest["on_hand"].to_numpy(dtype=float)
+    if "in_transit" in latest:
+        stock = stock + latest["in_transit"].astype(float).fillna(0).to_numpy()
+    cell = keys.cell(latest["sku_id"], latest["location_id"])
+    known = np.isfinite(cell)
+    notes.append(f"starting stock: on hand plus in transit on {days.max().date()} (open PO lines count as "
+                 "stock on the first day)")
+    return np.bincount(cell[known].astype(np.int64), stock[known], keys.n_total).astype(np.int64)
+
+
+def _customers(orders: pd.DataFrame, n_lines: int, defaults: Defaults) -> dict[str, object]:
+    """Config fields of the customer side: customers, tier shares, split flag, lines per order."""
+    tiers = orders["customer_tier"].value_counts(normalize=True) if "customer_tier" in orders else pd.Series()
+    tier_shares = tuple(float(tiers.get(t, 0.0)) for t in TIERS)
+    return {
+        "n_customers": int(orders["customer_id"].nunique()) if "customer_id" in orders else 0,
+        "tier_shares": tier_shares if abs(sum(tier_shares) - 1) < 1e-6 else defaults.tier_shares,
+        "split_allowed_share": (float(orders["allow_split"].astype(bool).mean()) if "allow_split" in orders
+                                else defaults.split_allowed_share),
+        "mean_lines_per_order": max(1.0, n_lines / max(orders["order_id"].nunique(), 1)),
+    }
+
+
 def calibrate(tables: Mapping[str, pd.DataFrame], seed: int = 0, defaults: Defaults = DEFAULTS) -> Calibration:
     """Estimate a simulator world from canonical tables (``skus``, ``orders``, ``order_lines`` and
-    ``purchase_orders`` required; ``sku_suppliers``, ``locations`` and ``inventory_snapshots`` used
-    when present). The world starts the day after the last order; ``world_for`` sets its horizon."""
+    ``purchase_orders`` required; ``sku_suppliers``, ``locations``, ``inventory_snapshots`` and
+    ``promotions`` used when present). The world starts the day after the last order and is run
+    under the ERP baseline rule; ``world_for`` sets its horizon and knobs."""
     for name in ("skus", "orders", "order_lines", "purchase_orders"):
         if name not in tables:
             raise ValueError(f"calibrate needs the {name} table")
@@ -162,245 +364,104 @@ def calibrate(tables: Mapping[str, pd.DataFrame], seed: int = 0, defaults: Defau
         return _no_world(
             f"the order history covers {history} days; at least {MIN_HISTORY_DAYS} are needed to estimate "
             "demand rates and the weekly pattern", notes)
-    received = pos[pos["received_date"].notna()]
-    if len(received) < MIN_RECEIVED_PO_LINES:
+    received = int(pos["received_date"].notna().sum())
+    if received < MIN_RECEIVED_PO_LINES:
         return _no_world(
-            f"{len(received)} purchase-order lines have been received; at least {MIN_RECEIVED_PO_LINES} are "
+            f"{received} purchase-order lines have been received; at least {MIN_RECEIVED_PO_LINES} are "
             "needed to estimate supplier lead times and delays", notes)
 
-    sku_ids = np.sort(tables["skus"]["sku_id"].astype(str).unique())
-    location_ids = np.sort(pd.unique(pd.concat([lines["location_id"], pos["location_id"]]).astype(str)))
-    n_skus, n_loc = len(sku_ids), len(location_ids)
-    sku_index = pd.Series(np.arange(n_skus), index=sku_ids)
-    loc_index = pd.Series(np.arange(n_loc), index=location_ids)
+    keys = _Keys(np.sort(tables["skus"]["sku_id"].astype(str).unique()),
+                 np.sort(pd.unique(pd.concat([lines["location_id"], pos["location_id"]]).astype(str))))
+    n_skus, n_loc = keys.n_skus, keys.n_locations
     skus = (tables["skus"].assign(sku_id=tables["skus"]["sku_id"].astype(str))
-            .drop_duplicates("sku_id").set_index("sku_id").reindex(sku_ids))
+            .drop_duplicates("sku_id").set_index("sku_id").reindex(keys.sku_ids))
     notes.append(f"{n_skus} SKUs x {n_loc} locations, {history} days of orders ({first.date()} to {last.date()}); "
                  f"the what-if starts on {(last + DAY).date()}")
 
-    # ---- demand ------------------------------------------------------------------------------
-    window_start = max(first, last - (RATE_WINDOW_DAYS - 1) * DAY)
-    window = int((last - window_start) / DAY) + 1
-    line_day = lines[["order_id"]].merge(
-        pd.DataFrame({"order_id": orders["order_id"], "day": day}), on="order_id", how="left")["day"].to_numpy()
-    known = lines["sku_id"].astype(str).isin(sku_index.index).to_numpy() & ~pd.isna(line_day)
-    sku = sku_index.reindex(lines["sku_id"].astype(str)).fillna(-1).to_numpy(dtype=np.int64)
-    loc = loc_index.reindex(lines["location_id"].astype(str)).to_numpy(dtype=np.int64)
-    quantity = lines["quantity"].to_numpy(dtype=float)
-    n_total = n_skus * n_loc
-    cell = sku * n_loc + loc
-    all_days = pd.Series(0.0, index=pd.date_range(first, last, freq="D"))
-    units_by_day = all_days.add(pd.Series(quantity[known], index=line_day[known]).groupby(level=0).sum(), fill_value=0)
-    weekly = _weekly_profile(units_by_day)
-    profile = ", ".join(f"{w:.2f}" for w in weekly)
-    notes.append(f"weekly profile Mon-Sun {profile} (from units ordered per weekday)")
-
-    has_category = "category" in skus
-    category = skus["category"].fillna("unknown").astype(str).to_numpy() if has_category else np.full(n_skus, "all")
-    if history >= YEARLY_SEASONALITY_DAYS:
-        sold = pd.DataFrame({"day": line_day[known], "category": category[sku[known]], "units": quantity[known]})
-        by_category = (sold
-                       .pivot_table(index="day", columns="category", values="units", aggfunc="sum")
-                       .reindex(all_days.index).fillna(0.0))
-        amplitude_of, phase_of = _yearly_sine(by_category, weekly)
-        amplitude = amplitude_of.reindex(category).fillna(0.0).to_numpy()
-        phase = phase_of.reindex(category).fillna(0.0).to_numpy()
-        notes.append(f"yearly seasonality: a sine per category, amplitude {amplitude_of.min():.0%} to "
-                     f"{amplitude_of.max():.0%}")
-    else:
-        amplitude, phase = np.zeros(n_skus), np.zeros(n_skus)
-        notes.append(f"yearly seasonality: none assumed (needs {YEARLY_SEASONALITY_DAYS} days of history)")
-
-    in_window = known & (line_day >= np.datetime64(window_start))
-    offset = ((line_day[in_window] - np.datetime64(window_start)) / DAY).astype(np.int64)
-    counts = np.zeros((window, n_total), dtype=np.float32)
-    np.add.at(counts, (offset, cell[in_window]), 1)
-    units = np.bincount(cell[in_window], quantity[in_window], n_total)
-    window_days = pd.date_range(window_start, last, freq="D")
-    season = 1 + amplitude[None, :] * np.sin(
-        2 * np.pi * (window_days.dayofyear.to_numpy()[:, None] - phase[None, :]) / 365.25)
-    shape_t = weekly[window_days.dayofweek][:, None] * season  # (T, S) relative level per day
-    sku_of, location_of = np.repeat(np.arange(n_skus), n_loc), np.tile(np.arange(n_loc), n_skus)
-    base_units = units / shape_t.sum(axis=0)[sku_of]
-    line_count = np.bincount(sku[known], minlength=n_skus)
-    line_size = np.maximum(1.0, np.divide(np.bincount(sku[known], quantity[known], n_skus), line_count,
-                                          out=np.ones(n_skus), where=line_count > 0))
-    dispersion = _dispersion(counts, _local_expected(counts, shape_t[:, sku_of]), sku_of, n_skus)
-    notes.append(f"demand: mean units per day per SKU-location over the last {window} days, deseasonalised; "
-                 f"line size per SKU; day-to-day variability (negative-binomial shape, median "
-                 f"{np.median(dispersion):.2f}) around a month-long level; no trend")
-    phase_out = pd.to_datetime(skus["phase_out_date"] if "phase_out_date" in skus else pd.Series(pd.NaT, index=sku_ids))
+    line_day = pd.Series(day.to_numpy(), index=orders["order_id"].to_numpy())
+    line_day = line_day[~line_day.index.duplicated()].reindex(lines["order_id"].to_numpy()).to_numpy()
+    category = (skus["category"].fillna("unknown").astype(str).to_numpy() if "category" in skus
+                else np.full(n_skus, "all"))
+    demand = _demand(lines, line_day, keys, category, first, last, notes)
+    phase_out = pd.to_datetime(skus["phase_out_date"]) if "phase_out_date" in skus else pd.Series(pd.NaT, keys.sku_ids)
     phase_out_day = ((phase_out - (last + DAY)) / DAY).fillna(NEVER).to_numpy().astype(np.int64)
-
     promotions = tables.get("promotions")
-    promotions_per_year = 0.0
-    if promotions is not None and len(promotions):
-        promotions_per_year = len(promotions) / (n_total * history / 365)
-    surges = SimulationConfig.surges_per_year
+    promotions_per_year = len(promotions) / (keys.n_total * history / 365) if promotions is not None else 0.0
     notes.append(f"promotions: {promotions_per_year:.2f} per SKU-location-year from the promotions table, "
-                 f"unplanned surges: the simulator's default {surges} per SKU-location-year (neither is "
-                 "counted again in the day-to-day variability)")
+                 f"unplanned surges: the simulator's default {SimulationConfig.surges_per_year} per "
+                 "SKU-location-year (neither is counted again in the day-to-day variability)")
 
-    # ---- supply ------------------------------------------------------------------------------
-    pos = pos[pos["sku_id"].astype(str).isin(sku_index.index)]
-    po_sku = pos["sku_id"].astype(str)
-    lead = (_days(pos["promised_date"]) - _days(pos["order_date"])) / DAY
     terms = tables.get("sku_suppliers")
-    if terms is not None and len(terms) and "is_primary" in terms:
-        primary = terms[terms["is_primary"].astype(bool)].drop_duplicates("sku_id")
-        primary = primary.set_index(primary["sku_id"].astype(str))["supplier_id"].astype(str)
-    else:
-        primary = pd.Series(dtype=object)
-    most_used = pos.assign(sku_id=po_sku).groupby("sku_id")["supplier_id"].agg(lambda s: s.astype(str).mode().iat[0])
-    supplier_of_sku = primary.reindex(sku_ids).fillna(most_used.reindex(sku_ids))
-    no_supplier = int(supplier_of_sku.isna().sum())
-    supplier_ids = np.sort(pd.unique(pd.concat([supplier_of_sku.dropna(), pos["supplier_id"].astype(str)])))
-    notes.append(f"primary supplier per SKU: {'sku_suppliers' if len(primary) else 'the one most ordered from'}"
-                 + (f"; {no_supplier} SKUs without any supplier use the most common one" if no_supplier else ""))
-    supplier_of_sku = supplier_of_sku.fillna(pos["supplier_id"].astype(str).mode().iat[0])
-    supplier_index = pd.Series(np.arange(len(supplier_ids)), index=supplier_ids)
-    supplier = supplier_index[supplier_of_sku.to_numpy()].to_numpy()
-
-    pair_lead = pd.DataFrame({"sku_id": po_sku, "supplier_id": pos["supplier_id"].astype(str), "lead": lead})
-    by_pair = pair_lead.groupby(["sku_id", "supplier_id"])["lead"].median()
-    by_supplier = pair_lead.groupby("supplier_id")["lead"].median()
-    quoted = pd.Series(by_pair.reindex(pd.MultiIndex.from_arrays([sku_ids, supplier_of_sku.to_numpy()])).to_numpy(),
-                       index=sku_ids)
-    from_pos = int(quoted.notna().sum())
-    if terms is not None and "quoted_lead_time_days" in terms and len(primary):
-        stated = (terms.assign(sku_id=terms["sku_id"].astype(str), supplier_id=terms["supplier_id"].astype(str))
-                  .drop_duplicates(["sku_id", "supplier_id"]).set_index(["sku_id", "supplier_id"]))
-        quoted = quoted.fillna(pd.Series(stated["quoted_lead_time_days"].reindex(
-            pd.MultiIndex.from_arrays([sku_ids, supplier_of_sku.to_numpy()])).to_numpy(dtype=float), index=sku_ids))
-    quoted = quoted.fillna(pd.Series(by_supplier.reindex(supplier_of_sku.to_numpy()).to_numpy(), index=sku_ids))
-    quoted = quoted.fillna(float(lead.median()))
-    quoted_lead = np.maximum(1, np.rint(quoted.to_numpy(dtype=float))).astype(np.int64)
-    notes.append(f"lead time (promised - order date): median per SKU and supplier for {from_pos} of {n_skus} SKUs, "
-                 "the rest from sku_suppliers' quoted lead time or the supplier's median; "
-                 f"median {np.median(quoted_lead):.0f} days")
-
-    delay = ((_days(received["received_date"]) - _days(received["promised_date"])) / DAY).to_numpy(dtype=float)
-    rec_supplier = received["supplier_id"].astype(str).to_numpy()
-    late = pd.Series(np.maximum(delay, 0), index=rec_supplier).groupby(level=0).mean()
-    mean_late = late.reindex(supplier_ids).fillna(float(np.maximum(delay, 0).mean())).to_numpy()
-    short = (received["received_quantity"].to_numpy(dtype=float) < received["quantity"].to_numpy(dtype=float))
-    short_prob = pd.Series(short, index=rec_supplier).groupby(level=0).mean().reindex(supplier_ids)
-    short_prob = short_prob.fillna(float(short.mean())).to_numpy()
-    notes.append(f"supplier delay (received - promised date) from {len(received)} received PO lines: mean "
-                 f"{np.maximum(delay, 0).mean():.2f} days late, {(delay < 0).mean():.0%} early (counted as on time); "
-                 f"disruptions are folded into each supplier's mean; short shipments {short.mean():.1%}")
-
-    # ---- costs and replenishment -------------------------------------------------------------
+    supply = _supply(pos, terms, keys, notes)
     unit_cost = skus["unit_cost"].astype(float).fillna(0).to_numpy()
-    unit_price = skus["unit_price"].astype(float).fillna(0).to_numpy()
-    purchase_cost = unit_cost.copy()
-    moq = np.full(n_skus, defaults.moq, dtype=np.int64)
-    if terms is not None and len(primary):
-        chosen = terms.assign(sku_id=terms["sku_id"].astype(str), supplier_id=terms["supplier_id"].astype(str))
-        chosen = chosen.set_index(["sku_id", "supplier_id"]).reindex(
-            pd.MultiIndex.from_arrays([sku_ids, supplier_of_sku.to_numpy()]))
-        if "unit_cost" in chosen:
-            stated_cost = chosen["unit_cost"].astype(float).to_numpy()
-            purchase_cost = np.where(np.isnan(stated_cost), unit_cost, stated_cost)
-        if "moq" in chosen:
-            moq = chosen["moq"].astype(float).fillna(defaults.moq).clip(lower=1).to_numpy().astype(np.int64)
-            notes.append("MOQ and purchase cost from sku_suppliers")
+    purchase_cost, moq = unit_cost, np.full(n_skus, defaults.moq, dtype=np.int64)
+    if terms is not None and len(terms):
+        chosen = terms.set_index([terms["sku_id"].astype(str), terms["supplier_id"].astype(str)])
+        chosen = chosen[~chosen.index.duplicated()].reindex(
+            pd.MultiIndex.from_arrays([keys.sku_ids, supply.supplier_ids[supply.supplier]]))
+        purchase_cost = chosen["unit_cost"].astype(float).fillna(pd.Series(unit_cost, chosen.index)).to_numpy()
+        moq = chosen["moq"].astype(float).fillna(defaults.moq).clip(lower=1).to_numpy().astype(np.int64)
+        notes.append("MOQ and purchase cost from sku_suppliers")
     else:
         notes.append(f"MOQ: {defaults.moq} (no sku_suppliers terms); purchase cost = skus.unit_cost")
     locations = tables.get("locations")
-    if locations is not None and "holding_cost_rate" in locations and len(locations):
-        rate = locations.set_index(locations["location_id"].astype(str))["holding_cost_rate"]
-        holding_rate = rate.reindex(location_ids).astype(float).fillna(defaults.holding_cost_rate).to_numpy()
+    holding_rate = np.full(n_loc, defaults.holding_cost_rate)
+    if locations is not None and len(locations):
+        rate = pd.Series(locations["holding_cost_rate"].to_numpy(dtype=float), locations["location_id"].astype(str))
+        holding_rate = rate[~rate.index.duplicated()].reindex(keys.location_ids).fillna(defaults.holding_cost_rate)
+        holding_rate = holding_rate.to_numpy()
         notes.append("holding cost rate per location from locations")
     else:
-        holding_rate = np.full(n_loc, defaults.holding_cost_rate)
         notes.append(f"holding cost rate: {defaults.holding_cost_rate:.0%} a year (no locations table)")
+    sku_of, location_of = np.repeat(np.arange(n_skus), n_loc), np.tile(np.arange(n_loc), n_skus)
+    ordering_cost = _ordering_cost(pos, keys, demand.base_units, holding_rate[location_of] * purchase_cost[sku_of],
+                                   defaults, notes)
+    initial = _starting_stock(tables.get("inventory_snapshots"), keys, notes)
+    customers = _customers(orders, len(lines), defaults)
+    customers["n_customers"] = max(customers["n_customers"], n_loc, 2)
 
-    # The baseline orders an EOQ, q = sqrt(2 D K / h); the median PO quantity gives K = q^2 h / 2D.
-    po_cell = (sku_index.reindex(po_sku).to_numpy() * n_loc
-               + loc_index.reindex(pos["location_id"].astype(str)).to_numpy()).astype(np.int64)
-    size = pd.Series(pos["quantity"].to_numpy(dtype=float)).groupby(po_cell).median()
-    annual = base_units[size.index] * 365
-    holding = holding_rate[location_of[size.index]] * purchase_cost[sku_of[size.index]]
-    implied = np.divide(size.to_numpy() ** 2 * holding, 2 * annual, out=np.full(len(size), np.nan), where=annual > 0)
-    implied = implied[np.isfinite(implied)]
-    ordering_cost = float(np.clip(np.median(implied), 1, 10_000)) if len(implied) else defaults.ordering_cost
-    notes.append(f"replenishment: the ERP baseline (reorder point at a {defaults.service_level:.0%} service level, "
-                 f"order up to one EOQ) with an ordering cost of {ordering_cost:,.0f} per PO implied by the median "
-                 "PO quantities" if len(implied) else f"ordering cost: {defaults.ordering_cost:,.0f} per PO (default)")
-
-    # ---- customers ---------------------------------------------------------------------------
-    n_customers = max(int(orders["customer_id"].nunique()) if "customer_id" in orders else n_loc, n_loc, 2)
-    tiers = orders["customer_tier"].value_counts(normalize=True) if "customer_tier" in orders else pd.Series()
-    tier_shares = tuple(float(tiers.get(t, 0.0)) for t in TIERS)
-    if abs(sum(tier_shares) - 1) > 1e-6:
-        tier_shares = defaults.tier_shares
-    split = defaults.split_allowed_share
-    if "allow_split" in orders:
-        split = float(orders["allow_split"].astype(bool).mean())
-    lines_per_order = max(1.0, len(lines) / max(orders["order_id"].nunique(), 1))
-
-    # ---- starting stock ----------------------------------------------------------------------
-    snapshots = tables.get("inventory_snapshots")
-    initial: np.ndarray | None = None
-    if snapshots is not None and len(snapshots):
-        latest_day = _days(snapshots["snapshot_date"]).max()
-        latest = snapshots[_days(snapshots["snapshot_date"]) == latest_day]
-        stock = latest["on_hand"].astype(float) + (latest["in_transit"].astype(float).fillna(0)
-                                                   if "in_transit" in latest else 0)
-        where = (sku_index.reindex(latest["sku_id"].astype(str)).to_numpy() * n_loc
-                 + loc_index.reindex(latest["location_id"].astype(str)).to_numpy())
-        ok = np.isfinite(where)
-        initial = np.bincount(where[ok].astype(np.int64), stock.to_numpy()[ok], n_total).astype(np.int64)
-        notes.append(f"starting stock: on hand plus in transit on {latest_day.date()} (open PO lines count as "
-                     "stock on the first day)")
-    else:
-        notes.append("starting stock: none in the data; the simulator's rule (demand over the lead time plus two "
-                     "weeks)")
-
-    n_sup = max(len(supplier_ids), 2)  # the simulator needs two suppliers; a spare one is never used
-    pad = n_sup - len(supplier_ids)
+    n_sup = max(len(supply.supplier_ids), 2)  # the simulator needs two suppliers; a spare one is never used
+    pad = n_sup - len(supply.supplier_ids)
+    supplier_ids = np.concatenate([supply.supplier_ids, [f"unused-{i}" for i in range(pad)]]).astype(object)
     config = SimulationConfig(
-        seed=seed, n_skus=n_skus, n_locations=max(n_loc, 2), n_suppliers=n_sup, n_days=max(history, 1),
-        n_customers=n_customers, start_date=(last + DAY).date(),
-        mean_line_size=float(max(1.0, np.average(line_size, weights=np.maximum(line_count, 1)))),
-        median_dispersion=float(np.median(dispersion)), launch_share=0.0, phase_out_share=0.0,
-        promotions_per_year=promotions_per_year, mean_lines_per_order=lines_per_order,
-        split_allowed_share=split, tier_shares=tier_shares, disruptions_per_year=0.0,
-        service_level=defaults.service_level, ordering_cost=ordering_cost,
+        seed=seed, n_skus=n_skus, n_locations=max(n_loc, 2), n_suppliers=n_sup, n_days=history,
+        start_date=(last + DAY).date(), launch_share=0.0, phase_out_share=0.0, disruptions_per_year=0.0,
+        mean_line_size=float(np.average(demand.line_size, weights=np.maximum(demand.line_count, 1))),
+        median_dispersion=float(np.median(demand.dispersion)), promotions_per_year=promotions_per_year,
+        service_level=defaults.service_level, ordering_cost=ordering_cost, **customers,  # type: ignore[arg-type]
     )
-    no_secondary = np.full(n_skus, -1)
+    no_second = np.zeros(n_skus)
     world = World(
         config=config,
-        sku_ids=sku_ids.astype(object),
+        sku_ids=keys.sku_ids.astype(object),
         category=np.zeros(n_skus, dtype=np.int64),
         unit_cost=unit_cost,
-        unit_price=unit_price,
+        unit_price=skus["unit_price"].astype(float).fillna(0).to_numpy(),
         launch_day=np.full(n_skus, -NEVER),
         phase_out_day=phase_out_day,
         has_phase_out=phase_out_day < config.n_days,
-        line_size=line_size,
-        dispersion=dispersion,
+        line_size=demand.line_size,
+        dispersion=demand.dispersion,
         trend_per_year=np.zeros(n_skus),
-        base_units=base_units.reshape(n_skus, n_loc),
-        location_ids=location_ids.astype(object),
-        location_names=location_ids.astype(object),
+        base_units=demand.base_units.reshape(n_skus, n_loc),
+        location_ids=keys.location_ids.astype(object),
+        location_names=keys.location_ids.astype(object),
         regions=np.full(n_loc, "", dtype=object),
         holding_rate=holding_rate,
-        supplier_ids=np.concatenate([supplier_ids, [f"unused-{i}" for i in range(pad)]]).astype(object),
-        supplier_names=np.concatenate([supplier_ids, [f"unused-{i}" for i in range(pad)]]).astype(object),
+        supplier_ids=supplier_ids,
+        supplier_names=supplier_ids,
         supplier_country=np.full(n_sup, "", dtype=object),
-        supplier_base_delay=np.concatenate([_base_delay(mean_late), np.full(pad, 0.1)]),
-        supplier_short_prob=np.concatenate([short_prob, np.zeros(pad)]),
-        supplier=np.stack([supplier, no_secondary], axis=1),
-        quoted_lead_time=np.stack([quoted_lead, np.zeros(n_skus, dtype=np.int64)], axis=1),
-        purchase_cost=np.stack([purchase_cost, np.zeros(n_skus)], axis=1),
-        moq=np.stack([moq, np.zeros(n_skus, dtype=np.int64)], axis=1),
+        supplier_base_delay=np.concatenate([supply.base_delay, np.full(pad, 0.1)]),
+        supplier_short_prob=np.concatenate([supply.short_prob, np.zeros(pad)]),
+        supplier=np.stack([supply.supplier, np.full(n_skus, -1)], axis=1),
+        quoted_lead_time=np.stack([supply.quoted_lead, no_second.astype(np.int64)], axis=1),
+        purchase_cost=np.stack([purchase_cost, no_second], axis=1),
+        moq=np.stack([moq, no_second.astype(np.int64)], axis=1),
         expedite_days_saved=np.zeros((n_skus, 2), dtype=np.int64),
         expedite_cost=np.zeros((n_skus, 2)),
         lane_transit_days=np.ones((n_loc, n_loc), dtype=np.int64),
         lane_cost=np.zeros((n_loc, n_loc)),
-        seasonality=Seasonality(weekly=weekly, amplitude=amplitude, phase=phase),
+        seasonality=Seasonality(weekly=demand.weekly, amplitude=demand.amplitude, phase=demand.phase),
         initial_on_hand=initial,
     )
     notes.append("not simulated: secondary suppliers, expedites and transfers (the baseline policy uses none)")
