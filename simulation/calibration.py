@@ -12,7 +12,7 @@ support a what-if at all, ``Calibration.cannot_run`` says why and there is no wo
 Simplifications (also in the notes): supplier disruptions are folded into each supplier's mean
 lateness; unplanned surges keep the simulator's default rate (history cannot tell them from
 promotions it was not told about); early deliveries count as on time; demand has no trend and no
-launches; open PO lines are counted as stock on the first day.
+launches.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from contracts.keys import DAY
 from contracts.tables import TIERS
 from simulation.config import Knobs, SimulationConfig
 from simulation.supply import DRIFT_PERSISTENCE, DRIFT_STEP_SD
-from simulation.world import Seasonality, World
+from simulation.world import OpenPurchaseOrders, Seasonality, World
 
 MIN_HISTORY_DAYS = 56  # eight weeks: a weekly profile and a demand rate per SKU-location
 MIN_RECEIVED_PO_LINES = 20  # enough received lines to tell lateness from noise
@@ -36,6 +36,7 @@ RATE_WINDOW_DAYS = 365  # demand rates are the mean of the last year (or of all 
 EPISODE_WINDOW_DAYS = 29  # promotions and surges last 3-21 days: a month-long window tracks them
 MAX_DISPERSION = 50.0  # negative-binomial shape cap: above it demand is practically Poisson
 NEVER = 10**6  # a phase-out day beyond any horizon
+STALE_PO_DAYS = 90  # an open PO line promised longer ago than this is taken as never coming
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,7 @@ class _Supply:
     supplier_ids: np.ndarray
     supplier: np.ndarray  # (S,) primary supplier index
     quoted_lead: np.ndarray
+    mean_late: np.ndarray  # (suppliers,) mean days late
     base_delay: np.ndarray
     short_prob: np.ndarray
 
@@ -289,7 +291,7 @@ def _supply(pos: pd.DataFrame, terms: pd.DataFrame | None, keys: _Keys, notes: l
                  f"{np.maximum(delay, 0).mean():.2f} days late, {(delay < 0).mean():.0%} early (counted as on time); "
                  f"disruptions are folded into each supplier's mean; short shipments {short.mean():.1%}")
     index = pd.Series(np.arange(len(supplier_ids)), index=supplier_ids)
-    return _Supply(supplier_ids, index[primary.to_numpy()].to_numpy(), quoted_lead, _base_delay(mean_late),
+    return _Supply(supplier_ids, index[primary.to_numpy()].to_numpy(), quoted_lead, mean_late, _base_delay(mean_late),
                    short_prob.fillna(float(short.mean())).to_numpy())
 
 
@@ -315,21 +317,40 @@ def _ordering_cost(pos: pd.DataFrame, keys: _Keys, base_units: np.ndarray, holdi
 
 
 def _starting_stock(snapshots: pd.DataFrame | None, keys: _Keys, notes: list[str]) -> np.ndarray | None:
-    """On hand plus in transit per SKU-location on the latest snapshot day; None without snapshots."""
+    """On hand per SKU-location on the latest snapshot day; None without snapshots."""
     if snapshots is None or not len(snapshots):
         notes.append("starting stock: none in the data; the simulator's rule (demand over the lead time plus two "
                      "weeks)")
         return None
     days = _days(snapshots["snapshot_date"])
     latest = snapshots[days == days.max()]
-    stock = latest["on_hand"].to_numpy(dtype=float)
-    if "in_transit" in latest:
-        stock = stock + latest["in_transit"].astype(float).fillna(0).to_numpy()
     cell = keys.cell(latest["sku_id"], latest["location_id"])
     known = np.isfinite(cell)
-    notes.append(f"starting stock: on hand plus in transit on {days.max().date()} (open PO lines count as "
-                 "stock on the first day)")
-    return np.bincount(cell[known].astype(np.int64), stock[known], keys.n_total).astype(np.int64)
+    notes.append(f"starting stock: on hand on {days.max().date()}")
+    stock = latest["on_hand"].to_numpy(dtype=float)[known]
+    return np.bincount(cell[known].astype(np.int64), stock, keys.n_total).astype(np.int64)
+
+
+def _open_purchase_orders(pos: pd.DataFrame, keys: _Keys, supply: _Supply, start: pd.Timestamp,
+                          notes: list[str]) -> OpenPurchaseOrders:
+    """PO lines not received yet, arriving at their promised date plus their supplier's mean
+    lateness (overdue ones from the first day); lines overdue by more than ``STALE_PO_DAYS`` are left out."""
+    open_lines = pos[pos["received_date"].isna()]
+    promised = (_days(open_lines["promised_date"]) - start) / DAY
+    cell = keys.cell(open_lines["sku_id"], open_lines["location_id"])
+    keep = (np.isfinite(cell) & (promised >= -STALE_PO_DAYS)).to_numpy()
+    open_lines, cell, promised = open_lines[keep], cell[keep].astype(np.int64), promised[keep].to_numpy(dtype=np.int64)
+    late = pd.Series(supply.mean_late, supply.supplier_ids).reindex(open_lines["supplier_id"].astype(str))
+    arrival = np.maximum(0, promised + np.rint(late.fillna(float(np.mean(supply.mean_late))).to_numpy()))
+    notes.append(f"open PO lines: {len(open_lines)} arrive at their promised date plus their supplier's mean "
+                 f"lateness ({int((~keep).sum())} more than {STALE_PO_DAYS} days overdue left out)")
+    return OpenPurchaseOrders(
+        n=cell,
+        quantity=open_lines["quantity"].to_numpy(dtype=np.int64),
+        order_day=((_days(open_lines["order_date"]) - start) / DAY).to_numpy(dtype=np.int64),
+        promised_day=promised,
+        arrival_day=arrival.astype(np.int64),
+    )
 
 
 def _customers(orders: pd.DataFrame, n_lines: int, defaults: Defaults) -> dict[str, object]:
@@ -463,6 +484,7 @@ def calibrate(tables: Mapping[str, pd.DataFrame], seed: int = 0, defaults: Defau
         lane_cost=np.zeros((n_loc, n_loc)),
         seasonality=Seasonality(weekly=demand.weekly, amplitude=demand.amplitude, phase=demand.phase),
         initial_on_hand=initial,
+        open_purchase_orders=_open_purchase_orders(pos, keys, supply, last + DAY, notes),
     )
     notes.append("not simulated: secondary suppliers, expedites and transfers (the baseline policy uses none)")
     return Calibration(config=config, world=world, notes=tuple(notes))

@@ -133,11 +133,12 @@ class EngineState:
 
 
 def start_state(world: World, demand: Demand) -> EngineState:
-    """The state before day 0: initial stock, no open lines, POs or transfers."""
+    """The state before day 0: initial stock and the world's open PO lines; no open order lines or
+    transfers."""
     n_days, n_total = world.config.n_days, world.n_sku_locations
     on_hand = initial_stock(world)
     remaining = demand.line_quantity.copy()
-    return EngineState(
+    state = EngineState(
         day=0,
         on_hand=on_hand,
         initial_on_hand=on_hand.copy(),
@@ -169,6 +170,20 @@ def start_state(world: World, demand: Demand) -> EngineState:
             name: np.zeros(n_days) for name in ("holding", "backorder_penalty", "transfer", "expedite", "purchase")
         },
     )
+    if (open_pos := world.open_purchase_orders) is not None:
+        count = len(open_pos.n)
+        state.open_po = state.pos.append(
+            n=open_pos.n,
+            slot=np.zeros(count, dtype=np.int64),
+            quantity=open_pos.quantity,
+            order_day=open_pos.order_day,
+            promised_day=open_pos.promised_day,
+            arrival_day=open_pos.arrival_day,
+            received_quantity=open_pos.quantity,
+            asn_lead=np.ones(count, dtype=np.int64),
+            expedited=np.zeros(count, dtype=bool),
+        )
+    return state
 
 
 def run(world: World, demand: Demand, draws: SupplyDraws, policy: Policy) -> EngineLog:

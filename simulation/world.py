@@ -42,6 +42,17 @@ class Seasonality:
 
 
 @dataclass(frozen=True)
+class OpenPurchaseOrders:
+    """PO lines already open before day 0 (from the primary supplier), arriving in full."""
+
+    n: np.ndarray  # SKU-location
+    quantity: np.ndarray
+    order_day: np.ndarray  # negative: before the horizon
+    promised_day: np.ndarray
+    arrival_day: np.ndarray  # >= 0
+
+
+@dataclass(frozen=True)
 class World:
     config: SimulationConfig
     # SKUs (S,)
@@ -81,6 +92,7 @@ class World:
     # Given instead of drawn (a world calibrated from data); None = the generative defaults.
     seasonality: Seasonality | None = None
     initial_on_hand: np.ndarray | None = None  # (N,) stock before day 0
+    open_purchase_orders: OpenPurchaseOrders | None = None
 
     @property
     def n_skus(self) -> int:
