@@ -32,7 +32,9 @@ def feast_reader(service_settings, online_table, tmp_path):
         entities=[SKU, LOCATION],
         ttl=TTL,
         schema=[Field(name=n, dtype=Float64) for n in names],
-        source=FileSource(name="stock_source", path=str(tmp_path / "unused.parquet"), timestamp_field="event_timestamp"),
+        source=FileSource(
+            name="stock_source", path=str(tmp_path / "unused.parquet"), timestamp_field="event_timestamp"
+        ),
         online=True,
     )
     store.apply([SKU, LOCATION, view, FeatureService(name="risk_test", features=[view])])
@@ -71,7 +73,7 @@ def test_store_moved_away_and_back_recovers_without_a_reload(client, service_set
     assert client.get("/v1/status").json()["feature_store"] == "unavailable"
 
     os.replace(path.with_suffix(".away"), path)
-    back = _until(lambda: (r := client.post("/v1/score", json=order(2), headers=auth("oms-key"))).status_code == 200)
+    back = _until(lambda: client.post("/v1/score", json=order(2), headers=auth("oms-key")).status_code == 200)
     assert back, "scoring did not recover by itself"
     assert client.get("/readyz").status_code == 200
     assert client.get("/v1/status").json()["feature_store"] == "connected"
