@@ -187,7 +187,7 @@ class Scorer:
         holding the GIL, so it runs on helper threads (the trees cut into one job per thread)
         while this one decides the actions.
         """
-        if len(lines["line_id"]) <= self.batch_lines:
+        if len(lines["sku_id"]) <= self.batch_lines:
             return self._score(lines, request_time, self._explainer)
         with self._batch_turns:
             return self._score(lines, request_time, self._batch_explainer)
