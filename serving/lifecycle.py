@@ -61,11 +61,15 @@ class Leases:
 @contextmanager
 def leased(current: Callable[[], Closable]) -> Iterator[Any]:
     """The current runtime, kept open until the block ends even if a reload swaps it meanwhile."""
+    refused = None
     while True:
         runtime = current()
         if runtime.leases.acquire():
             break
         # Retired between reading the pointer and leasing it: the pointer already names its successor.
+        if runtime is refused:
+            raise RuntimeError("the current runtime is retired; only a reload retires a runtime")
+        refused = runtime
     try:
         yield runtime
     finally:
