@@ -169,9 +169,9 @@ def _score(
         raise ServiceError(422, "invalid request", exc.errors) from exc
     except FeatureStoreUnavailable as exc:
         runtime.count("feature_store_unavailable")
-        runtime.store_health.mark_down()
         if exc.__cause__ is not None:  # a failed read, not the pause after one
             logger.warning("%s: %r", exc, exc.__cause__)
+            runtime.store_health.mark_down()
         raise ServiceError(503, "feature store unavailable", [("feature_store", str(exc))]) from exc
     version = runtime.scorer.model_version
     lines = line_scores(scored)

@@ -1,4 +1,4 @@
-"""The serving tests' components and in-process service, shared with the fault tests here."""
+"""The serving tests' components, shared with the fault tests here (``client`` is in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -32,8 +32,6 @@ service_settings = _fixtures.service_settings
 demand_history = _fixtures.demand_history
 components = _fixtures.components
 runtime = _fixtures.runtime
-client = _fixtures.client
-_asgi_client = _fixtures._asgi_client
 
 
 def pytest_collection_modifyitems(items):

@@ -75,6 +75,6 @@ def test_store_moved_away_and_back_recovers_without_a_reload(client, service_set
     os.replace(path.with_suffix(".away"), path)
     back = _until(lambda: client.post("/v1/score", json=order(2), headers=auth("oms-key")).status_code == 200)
     assert back, "scoring did not recover by itself"
-    assert client.get("/readyz").status_code == 200
+    assert _until(lambda: client.get("/readyz").status_code == 200)
     assert client.get("/v1/status").json()["feature_store"] == "connected"
     runtime.close()
