@@ -31,7 +31,7 @@ def _timed(call) -> float:
     return time.perf_counter() - started
 
 
-def test_health_readiness_and_status_answer_while_a_score_waits_on_the_store(
+def test_health_readiness_status_and_eta_answer_while_a_score_waits_on_the_store(
     client, service_settings, components, online_table
 ):
     from serving.service import app
@@ -44,6 +44,7 @@ def test_health_readiness_and_status_answer_while_a_score_waits_on_the_store(
     scoring.start()
     time.sleep(0.2)  # the score is now waiting on the store
     waits = {path: _timed(lambda p=path: client.get(p)) for path in ("/healthz", "/readyz", "/v1/status")}
+    waits["/v1/eta"] = _timed(lambda: client.get("/v1/eta/PO1", headers=auth("planner-key")))
     scoring.join()
     assert max(waits.values()) < 0.5, waits
     app.state.runtime.close()
