@@ -7,6 +7,7 @@ import socket
 import time
 
 import pytest
+from pydantic import ValidationError
 from serving_helpers import KEYS, TODAY, auth, order
 
 from serving.registry import load_champions, mlflow_loader
@@ -32,6 +33,16 @@ def registry_down_settings(tmp_path, monkeypatch, risk_model):
     )
     load_champions([RISK], lambda name, alias: (risk_model, "4"), settings.model_cache_dir)
     return settings
+
+
+def test_registry_limits_are_settings_with_defaults_of_seconds(tmp_path, monkeypatch):
+    monkeypatch.delenv("BACKORDER_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    defaults = load_settings()
+    assert defaults.registry_timeout_seconds <= 5 and defaults.registry_retries <= 2
+    monkeypatch.setenv("BACKORDER_REGISTRY_TIMEOUT_SECONDS", "0")
+    with pytest.raises(ValidationError, match="registry_timeout_seconds"):
+        load_settings()
 
 
 def test_mlflow_gives_up_on_a_closed_port_within_the_registry_settings(registry_down_settings):
