@@ -10,6 +10,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
@@ -36,7 +37,7 @@ class ReadinessProbe:
             return
         runtime = getattr(self.routes.state, "runtime", None)
         body = (
-            runtime.readiness()
+            await anyio.to_thread.run_sync(runtime.readiness)  # it may check the store: off the loop
             if runtime is not None
             else {"ready": False, "missing": ["start-up not finished"], "models": {}, "notes": []}
         )

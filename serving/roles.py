@@ -6,7 +6,7 @@ A route declares its role as a dependency; ``route_role`` finds it for a request
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.routing import BaseRoute, Match
 
+from serving.lifecycle import leased
 from serving.runtime import Runtime
 
 bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer <key>`.")
@@ -21,7 +22,8 @@ bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bear
 
 class RequireRole:
     """Dependency of a route that needs role ``name``: declares the bearer key in the OpenAPI
-    spec and hands the route the runtime.
+    spec and hands the route the runtime, leased until the route is done (a reload meanwhile
+    does not close it under the request; ``serving.lifecycle``).
 
     The key itself is checked by the ``KeyGate`` middleware, before the body is read, with the
     role this dependency declares (``route_role``). ``async`` because it does no work: FastAPI
@@ -33,8 +35,9 @@ class RequireRole:
 
     async def __call__(
         self, request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-    ) -> Runtime:
-        return request.app.state.runtime
+    ) -> AsyncIterator[Runtime]:
+        with leased(lambda: request.app.state.runtime) as runtime:
+            yield runtime
 
 
 def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:

@@ -123,6 +123,15 @@ class Settings(BaseSettings):
 
     # MLflow tracking + registry: SQLite by default, PostgreSQL by setting a postgresql:// URI.
     mlflow_tracking_uri: str | None = None
+    registry_timeout_seconds: float = Field(
+        3.0,
+        gt=0,
+        description="Longest wait for the model registry (tracking server) per request; the service "
+        "starts from its local model cache when the registry does not answer in time.",
+    )
+    registry_retries: int = Field(
+        1, ge=0, le=10, description="Retries of a failed registry request (short backoff between them)."
+    )
 
     # Service
     api_keys: dict[str, list[str]] = Field(
