@@ -83,7 +83,10 @@ class Subscriptions:
         locations: Sequence[str] | None = None,
     ) -> dict[str, Any]:
         """A new subscription (returned without its secret); a bad field raises ``InvalidSubscription``."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            raise InvalidSubscription("url", f"not a URL: {url!r}") from None
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InvalidSubscription("url", f"expected an http(s) URL, got {url!r}")
         if len(secret) < MIN_SECRET_LENGTH:

@@ -16,12 +16,13 @@ from typing import Any
 
 import pandas as pd
 
+from alerts.desk import AlertDesk
 from decisions.actions import ActionPlanner, SupplySource
 from serving.auth import KeyRing
 from serving.eta import FrameEtaLookup
 from serving.forecast import load_forecaster
 from serving.prediction_log import PredictionLog
-from serving.rate_limit import RateLimiter, rate_limiter
+from serving.rate_limit import RateLimiter, rate_limiter, redis_client
 from serving.registry import LoadedModel, Loader, load_champions, mlflow_loader
 from serving.scoring import FeatureReader, Scorer
 from serving.supply import CanonicalSupply, last_snapshot_date, load_canonical_supply
@@ -65,6 +66,7 @@ class Runtime:
     reports_dir: Path | None = None
     max_body_bytes: int = Settings.model_fields["max_body_bytes"].default
     rate_limiter: RateLimiter | None = None  # None: no limit
+    alerts: AlertDesk | None = None  # None: the alert database could not be opened
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -148,7 +150,18 @@ def build_runtime(
         reports_dir=settings.reports_dir,
         max_body_bytes=settings.max_body_bytes,
         rate_limiter=rate_limiter(settings),
+        alerts=open_alert_desk(settings, components.notes),
     )
+
+
+def open_alert_desk(settings: Settings, notes: list[str]) -> AlertDesk | None:
+    """The exceptions and webhooks of ``settings``; a database that cannot be opened is a note."""
+    try:
+        stream = redis_client(settings.redis_connection_string) if settings.alerts.redis_stream else None
+        return AlertDesk.from_settings(settings, stream)
+    except Exception as exc:  # noted, not raised: scoring does not need the alert database
+        _note_failure(notes, "alert database", exc)
+        return None
 
 
 def production_components(
