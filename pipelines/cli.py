@@ -21,6 +21,7 @@ from pipelines.commands import (
     contracts_doc,
     demo,
     evaluate,
+    exceptions,
     features,
     ingest,
     monitor,
@@ -147,6 +148,7 @@ app.add_typer(
     help="Benchmarks on public data sets and the simulated world.",
 )
 app.add_typer(features.app, name="features")
+app.add_typer(exceptions.app, name="exceptions")
 app.add_typer(train.app, name="train")
 
 if __name__ == "__main__":

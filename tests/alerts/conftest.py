@@ -1,13 +1,16 @@
-"""The alert database on SQLite and on a fresh PostgreSQL database per test."""
+"""The alert database on SQLite and on a fresh PostgreSQL database per test; webhook receivers."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import psycopg2
 import pytest
 import sqlalchemy as sa
+from alert_helpers import RECEIVER, SECRET, Receiver
 
 from alerts.schema import open_database
 
@@ -43,3 +46,25 @@ def engine(database_url) -> Iterator[sa.Engine]:
     engine = open_database(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def receiver(tmp_path) -> Iterator[Callable[[int], Receiver]]:
+    """Starts receivers that fail their first ``n`` calls (every call for -1); stops them after."""
+    started: list[subprocess.Popen] = []
+
+    def start(fail_first: int) -> Receiver:
+        log = tmp_path / f"receiver-{len(started)}.jsonl"
+        process = subprocess.Popen(
+            [sys.executable, str(RECEIVER), "--secret", SECRET, "--log", str(log), "--fail-first", str(fail_first)],
+            stdout=subprocess.PIPE, text=True,
+        )
+        started.append(process)
+        port = int(process.stdout.readline())
+        return Receiver(f"http://127.0.0.1:{port}/hooks", log)
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(10)
+        process.stdout.close()

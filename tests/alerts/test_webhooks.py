@@ -4,16 +4,14 @@ dead-letter list, filters, rate limit; and the Redis stream."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import redis
+from alert_helpers import SECRET
 
 from alerts.delivery import DeliveryPolicy, utc_now
 from alerts.desk import AlertDesk
@@ -22,39 +20,7 @@ from alerts.store import ExceptionStore
 from alerts.webhooks import InvalidSubscription, verify_signature
 from settings.model import AlertsSettings
 
-RECEIVER = Path(__file__).resolve().parents[1] / "support" / "webhook_receiver.py"
-SECRET = "s3cret-s3cret-s3cret"
 FAST = AlertsSettings(delivery_attempts=4, delivery_base_delay_seconds=0.05, delivery_timeout_seconds=5)
-
-
-class Receiver:
-    def __init__(self, url: str, log: Path) -> None:
-        self.url, self.log = url, log
-
-    def calls(self) -> list[dict]:
-        return [json.loads(line) for line in self.log.read_text().splitlines()] if self.log.exists() else []
-
-
-@pytest.fixture
-def receiver(tmp_path) -> Iterator[Callable[[int], Receiver]]:
-    """Starts receivers that fail their first ``n`` calls (every call for -1); stops them after."""
-    started: list[subprocess.Popen] = []
-
-    def start(fail_first: int) -> Receiver:
-        log = tmp_path / f"receiver-{len(started)}.jsonl"
-        process = subprocess.Popen(
-            [sys.executable, str(RECEIVER), "--secret", SECRET, "--log", str(log), "--fail-first", str(fail_first)],
-            stdout=subprocess.PIPE, text=True,
-        )
-        started.append(process)
-        port = int(process.stdout.readline())
-        return Receiver(f"http://127.0.0.1:{port}/hooks", log)
-
-    yield start
-    for process in started:
-        process.terminate()
-        process.wait(10)
-        process.stdout.close()
 
 
 def _lines(probabilities: dict[str, float], location: str = "DC1") -> pd.DataFrame:
