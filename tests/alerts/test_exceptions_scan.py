@@ -1,0 +1,58 @@
+"""``backorder exceptions scan`` on a simulated world: the nightly set is recorded once and sent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from alert_helpers import SECRET
+from typer.testing import CliRunner
+
+from alerts.delivery import utc_now
+from pipelines.cli import app
+from pipelines.commands.exceptions import alert_desk
+from settings import load_settings
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("world")
+    made = CliRunner().invoke(app, ["--data-dir", str(data), "simulate", "--skus", "30", "--locations", "2",
+                                    "--suppliers", "4", "--days", "300", "--scenario", "supplier_disruption"])
+    assert made.exit_code == 0, made.output
+    summary = data / "reports" / "monitoring" / "summary.json"
+    summary.parent.mkdir(parents=True)
+    summary.write_text(json.dumps({"models": {
+        "backorder_risk": {"retrain": True, "reasons": ["prediction drift: PSI 0.410"]},
+        "demand": {"retrain": False, "reasons": []},
+    }}))
+    return data
+
+
+@pytest.mark.slow
+def test_the_nightly_scan_records_each_problem_once_and_notifies_subscribers(world, receiver, monkeypatch):
+    monkeypatch.delenv("BACKORDER_CONFIG", raising=False)
+    monkeypatch.setenv("BACKORDER_ALERTS__DELIVERY_BASE_DELAY_SECONDS", "0.1")  # the first try fails
+    hook = receiver(1)
+    desk = alert_desk(load_settings(data_dir=world))
+    desk.subscriptions.add(hook.url, SECRET, utc_now())
+
+    first = CliRunner().invoke(app, ["--data-dir", str(world), "exceptions", "scan"])
+    assert first.exit_code == 0, first.output
+    assert "model_retrain 1" in first.stdout and "po_late" in first.stdout
+    opened = desk.store.find(status="open")
+    assert {e["kind"] for e in opened} >= {"model_retrain", "po_late", "supplier_delay_trend"}
+    assert all(e["reason_codes"] and e["action"] and e["expected_effect"] for e in opened)
+
+    again = CliRunner().invoke(app, ["--data-dir", str(world), "exceptions", "scan", "--no-deliver"])
+    assert again.exit_code == 0, again.output
+    assert f"opened 0, updated {len(opened)}" in again.stdout
+    assert len(desk.store.find()) == len(opened)
+
+    sent = CliRunner().invoke(app, ["--data-dir", str(world), "exceptions", "deliver", "--until-done",
+                                    "--max-seconds", "5"])
+    assert sent.exit_code == 0, sent.output
+    delivered = [c for c in hook.calls() if c["status"] == 200]
+    assert len(delivered) == len(opened) and all(c["verified"] for c in hook.calls())
+    assert {json.loads(c["body"])["exception"]["id"] for c in delivered} == {e["id"] for e in opened}
