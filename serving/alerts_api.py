@@ -24,6 +24,7 @@ from serving.runtime import Runtime
 
 router = APIRouter(tags=["planner"])
 Planner = Annotated[Runtime, Depends(RequireRole("planner"))]
+PlannerOrAdmin = Annotated[Runtime, Depends(RequireRole("planner", "admin"))]
 Kind = Literal[KIND_NAMES]  # type: ignore[valid-type]
 Severity = Literal[SEVERITIES]  # type: ignore[valid-type]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
@@ -109,7 +110,7 @@ def _who(request: Request, runtime: Runtime) -> str:
 
 
 @router.post("/v1/webhooks", response_model=WebhookOut, status_code=201)
-def add_webhook(body: WebhookIn, runtime: Planner) -> Any:
+def add_webhook(body: WebhookIn, runtime: PlannerOrAdmin) -> Any:
     """Subscribe a URL to exception events (signed with its secret, which is never answered)."""
     desk = _desk(runtime)
     if isinstance(desk, JSONResponse):
@@ -122,14 +123,14 @@ def add_webhook(body: WebhookIn, runtime: Planner) -> Any:
 
 
 @router.get("/v1/webhooks", response_model=WebhooksOut)
-def list_webhooks(runtime: Planner) -> Any:
+def list_webhooks(runtime: PlannerOrAdmin) -> Any:
     """Every webhook subscription, without secrets."""
     desk = _desk(runtime)
     return desk if isinstance(desk, JSONResponse) else {"webhooks": desk.subscriptions.all()}
 
 
 @router.delete("/v1/webhooks/{webhook_id}", status_code=204, response_class=Response)
-def delete_webhook(webhook_id: HexId, runtime: Planner) -> Response:
+def delete_webhook(webhook_id: HexId, runtime: PlannerOrAdmin) -> Response:
     """Remove a subscription and its deliveries not yet sent."""
     desk = _desk(runtime)
     if isinstance(desk, JSONResponse):

@@ -77,3 +77,11 @@ def test_workbench_routes_need_the_planner_role_and_valid_filters(client):
     assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "query.kind"
     unknown = client.get("/v1/exceptions?colour=red", headers=PLANNER)
     assert unknown.status_code == 422 and unknown.json()["detail"][0]["field"] == "query.colour"
+
+
+def test_webhooks_admit_the_planner_or_the_admin_role(client):
+    body = {"url": "https://example.com/hook", "secret": SECRET}
+    assert client.post("/v1/webhooks", json=body, headers=auth("admin-key")).status_code == 201
+    refused = client.post("/v1/webhooks", json=body, headers=auth("oms-key"))
+    assert refused.status_code == 403 and "'planner' or 'admin'" in refused.json()["error"]
+    assert client.get("/v1/exceptions", headers=auth("admin-key")).status_code == 403
