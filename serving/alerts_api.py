@@ -1,4 +1,5 @@
-"""The planner workbench routes: webhook subscriptions and the exceptions' list and life cycle.
+"""The planner workbench routes (webhook subscriptions, the exceptions' list and life cycle) and
+the customer notice of a scored order.
 
 An ``APIRouter`` the service includes; the routes read the runtime's ``AlertDesk``
 (``alerts.desk``) and answer 503 when its database could not be opened at start-up. Sending
@@ -7,6 +8,8 @@ webhooks happens off the request path (``backorder alerts deliver``).
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -16,11 +19,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from alerts.delivery import utc_now
 from alerts.desk import AlertDesk
 from alerts.kinds import KIND_NAMES, SEVERITIES, STATUSES
+from alerts.notice import customer_notice
 from alerts.store import InvalidTransition, UnknownException, exception_json
 from alerts.webhooks import MIN_SECRET_LENGTH, InvalidSubscription
+from decisions.actions import ActionPlanner
 from serving.errors import error_response
+from serving.order_log import last_scored_lines
 from serving.roles import RequireRole
 from serving.runtime import Runtime
+from serving.schemas import ID_PATTERN
 
 router = APIRouter(tags=["planner"])
 Planner = Annotated[Runtime, Depends(RequireRole("planner"))]
@@ -90,6 +97,25 @@ class ExceptionOut(BaseModel):
 
 class ExceptionsOut(BaseModel):
     exceptions: list[ExceptionOut]
+
+
+class LineNoticeOut(BaseModel):
+    line_id: str
+    sku_id: str
+    promise_date: date | None
+    delay_days: int | None
+    backorder_probability: float
+
+
+class NoticeOut(BaseModel):
+    order_id: str
+    status: Literal["on_time", "delayed", "unconfirmed"]
+    promise_date: date | None = Field(description="The date the order ships complete; null when unconfirmed.")
+    requested_date: date | None
+    delay_days: int | None = Field(description="Days the promise date passes the requested date.")
+    confidence: float = Field(description="Level promise dates are set at (each PO on time at least this likely).")
+    message: str = Field(description="Ready to send to the customer.")
+    lines: list[LineNoticeOut]
 
 
 class CommentIn(BaseModel):
@@ -185,3 +211,17 @@ def _move(runtime: Runtime, request: Request, exception_id: str, body: CommentIn
     except InvalidTransition as exc:
         return error_response(409, "invalid transition", [("status", str(exc))])
     return exception_json(moved)
+
+
+@router.get("/v1/orders/{order_id}/notice", response_model=NoticeOut, tags=["oms"])
+def order_notice(
+    order_id: Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)],
+    runtime: Annotated[Runtime, Depends(RequireRole("oms"))],
+) -> Any:
+    """The customer notice of an order the service scored: promise date, delay, ready message."""
+    lines = last_scored_lines(runtime.log.path.parent, order_id)
+    if lines is None:
+        return error_response(404, "unknown order", [("order_id", f"the service never scored order {order_id!r}")])
+    decide = runtime.scorer.decide if runtime.scorer is not None else None
+    confidence = decide.confidence if isinstance(decide, ActionPlanner) else ActionPlanner.confidence
+    return asdict(customer_notice(order_id, lines, confidence))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-from serving_helpers import auth
+from serving_helpers import auth, order
 
 from alerts.detection import order_lines_at_risk
 
@@ -85,3 +85,31 @@ def test_webhooks_admit_the_planner_or_the_admin_role(client):
     refused = client.post("/v1/webhooks", json=body, headers=auth("oms-key"))
     assert refused.status_code == 403 and "'planner' or 'admin'" in refused.json()["error"]
     assert client.get("/v1/exceptions", headers=auth("admin-key")).status_code == 403
+
+
+def _line(line_id: str, sku_id: str, quantity: int, requested: str) -> dict:
+    return {"line_id": line_id, "sku_id": sku_id, "location_id": "DC1", "quantity": quantity,
+            "requested_date": requested}
+
+
+def test_the_notice_of_a_scored_order_states_its_promise_and_delay(client):
+    # SKU001 at DC1: 400 units wait for PO2 (promised 2026-03-05, delay p90 3 days)
+    lines = [_line("L0", "SKU000", 5, "2026-03-10"), _line("L1", "SKU001", 400, "2026-03-03")]
+    scored = client.post("/v1/score", json=order(lines=lines), headers=auth("oms-key"))
+    assert scored.status_code == 200, scored.text
+    promise = scored.json()["lines"][1]["promise_date"]
+    assert promise == "2026-03-08"
+    notice = client.get("/v1/orders/O1/notice", headers=auth("oms-key")).json()
+    assert (notice["status"], notice["promise_date"], notice["delay_days"]) == ("delayed", promise, 5)
+    assert [line["delay_days"] for line in notice["lines"]] == [0, 5]
+    assert notice["requested_date"] == "2026-03-03" and notice["confidence"] == 0.9
+    assert "2026-03-08: SKU001 arrives 5 days after the requested 2026-03-03" in notice["message"]
+
+
+def test_a_rescored_order_s_notice_follows_its_latest_scoring_and_unknown_orders_are_404(client):
+    client.post("/v1/score", json=order(lines=[_line("L1", "SKU001", 400, "2026-03-03")]), headers=auth("oms-key"))
+    client.post("/v1/score", json=order(lines=[_line("L1", "SKU001", 1, "2026-03-10")]), headers=auth("oms-key"))
+    notice = client.get("/v1/orders/O1/notice", headers=auth("oms-key")).json()
+    assert notice["status"] == "on_time" and notice["delay_days"] == 0
+    assert client.get("/v1/orders/NEVER/notice", headers=auth("oms-key")).status_code == 404
+    assert client.get("/v1/orders/O1/notice", headers=PLANNER).status_code == 403
