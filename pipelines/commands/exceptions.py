@@ -250,13 +250,27 @@ def scan(
 @app.command("deliver")
 def deliver(
     until_done: bool = typer.Option(
-        False, "--until-done/--once", help="Keep retrying until nothing is pending (or --max-seconds)."
+        False, "--until-done", help="Keep retrying until nothing is pending (or --max-seconds)."
+    ),
+    follow: bool = typer.Option(
+        False, "--follow", help="Run as a delivery worker, sending what comes due every --poll-seconds until stopped."
     ),
     max_seconds: float = typer.Option(3600.0, min=0, help="Longest a --until-done run lasts."),
+    poll_seconds: float = typer.Option(1.0, min=0.01, help="Pause between the passes of --follow."),
     config: Path | None = CONFIG_OPTION,
 ) -> None:
     """Send the pending webhook deliveries that are due (retries with backoff; dead letters after)."""
+    from alerts.delivery import DeliveryWorker
+
     deliverer = alert_desk(command_settings(config)).deliverer()
+    if follow:
+        worker = DeliveryWorker(deliverer, poll_seconds)
+        worker.start()
+        try:
+            worker.join()
+        except KeyboardInterrupt:
+            worker.stop()
+        return
     done = deliverer.deliver_until_done(max_seconds) if until_done else deliverer.deliver_due()
     typer.echo(_describe_pass(done))
 

@@ -4,6 +4,7 @@ dead-letter list, filters, rate limit; and the Redis stream."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -13,7 +14,7 @@ import pytest
 import redis
 from alert_helpers import SECRET
 
-from alerts.delivery import DeliveryPolicy, utc_now
+from alerts.delivery import DeliveryPolicy, DeliveryWorker, utc_now
 from alerts.desk import AlertDesk
 from alerts.detection import order_lines_at_risk
 from alerts.store import ExceptionStore
@@ -66,6 +67,23 @@ def test_a_receiver_that_always_fails_ends_in_the_dead_letter_list(engine, recei
     [dead] = desk.subscriptions.deliveries("dead")
     assert dead["attempts"] == FAST.delivery_attempts and dead["last_error"] == "HTTP 500"
     assert desk.deliverer().next_due() is None  # nothing left pending
+
+
+def test_a_delivery_worker_thread_sends_what_is_recorded_while_it_runs(engine, receiver):
+    hook = receiver(0)
+    desk = _desk(engine)
+    desk.subscriptions.add(hook.url, SECRET, utc_now())
+    worker = DeliveryWorker(desk.deliverer(), poll_seconds=0.05)
+    worker.start()
+    try:
+        desk.record(_lines({"O1": 0.9, "O2": 0.6}), utc_now())
+        deadline = time.monotonic() + 10
+        while len(desk.subscriptions.deliveries("delivered")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    assert not worker.is_alive()
+    assert sorted(json.loads(c["body"])["exception"]["order_id"] for c in hook.calls()) == ["O1", "O2"]
 
 
 def test_an_unreachable_receiver_is_retried_then_dead(engine):
