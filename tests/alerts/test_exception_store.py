@@ -84,3 +84,14 @@ def test_filters_and_json_form(engine):
     assert not store.find(location="DC2")
     as_json = exception_json(store.find()[0])
     assert as_json["opened_at"] == "2026-03-02T06:00:00" and as_json["reason_codes"] == ["risk_above_threshold"]
+
+
+def test_concurrent_scans_open_each_problem_once(engine):
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = ExceptionStore(engine)
+    detected = _lines({f"O{i}": 0.6 for i in range(50)})
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: store.record(detected, NOW), range(4)))
+    assert sum(len(r.opened) for r in results) == 50
+    assert len(store.find(status="open")) == 50
