@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from alerts.kinds import EXCEPTION_FIELDS, SUBJECT_FIELDS, dedup_keys
+from alerts.kinds import EXCEPTION_FIELDS, KINDS_BY_NAME, SUBJECT_FIELDS, dedup_keys
 from contracts.keys import DAY, SKU_LOCATION
 from decisions import quantiles
 from decisions.inputs import require_columns
@@ -50,7 +50,7 @@ def order_lines_at_risk(scored: pd.DataFrame, cfg: AlertsSettings) -> pd.DataFra
     cost = p * quantity * cfg.penalty_per_unit
     critical = p >= cfg.line_risk_critical
     severity = np.where(critical, "critical", severity_of_cost(cost, cfg))
-    action = _text_or(lines, "action", "take the line's recommended action or re-promise it")
+    action = _text_or(lines, "action", KINDS_BY_NAME["order_line_at_risk"].action)
     effect = _text_or(
         lines, "expected_effect", pd.Series(_fmt("avoids an expected ", cost, " of backorder cost"), dtype=object)
     )
@@ -61,7 +61,7 @@ def order_lines_at_risk(scored: pd.DataFrame, cfg: AlertsSettings) -> pd.DataFra
         + lines["sku_id"].astype(str) + " at " + lines["location_id"].astype(str) + "): "
         + pd.Series(np.round(p * 100).astype(int), dtype=str) + "% backorder risk"
     )
-    return _frame("order_line_at_risk", lines, severity, cost, _codes(reasons), summary, action, effect, details)
+    return _frame("order_line_at_risk", lines, severity, cost, _codes(reasons), summary, effect, details, action)
 
 
 def stockouts_within_lead_time(
@@ -114,7 +114,6 @@ def stockouts_within_lead_time(
         short["sku_id"].astype(str) + " at " + short["location_id"].astype(str) + " runs "
         + pd.Series(np.ceil(units).astype(int), dtype=str) + " units short within its " + days + "-day lead time"
     )
-    action = pd.Series("transfer stock from another location, expedite an open PO or order now", index=short.index)
     effect = pd.Series(
         _fmt("covering ", np.ceil(units), " units avoids an expected ")
         + pd.Series(_fmt("", cost, " of backorder cost"), dtype=object),
@@ -122,7 +121,7 @@ def stockouts_within_lead_time(
     )
     details = _details(short, ["available", "in_transit", "inbound", "demand_p50", "lead_time_days", "projected"])
     return _frame("stockout_within_lead_time", short, severity_of_cost(cost, cfg), cost, codes, summary,
-                  action, effect, details)
+                  effect, details)
 
 
 def expected_arrival(open_pos: pd.DataFrame) -> pd.Series:
@@ -173,12 +172,10 @@ def late_purchase_orders(open_pos: pd.DataFrame, as_of: pd.Timestamp, cfg: Alert
         + " to " + po["location_id"].astype(str) + ") expected "
         + pd.Series(np.round(delay_days).astype(int), dtype=str) + " days late"
     )
-    action = pd.Series("chase the supplier for a firm date, expedite, or re-promise the waiting orders",
-                       index=po.index)
     effect = pd.Series(_fmt("a firm date or an expedite protects ", po["quantity"].to_numpy(float), " units"),
                        dtype=object)
     details = _details(po, ["quantity", "promised_date", "eta", "p_late", "expected_delay_days"])
-    return _frame("po_late", po, severity_of_cost(cost, cfg), cost, codes, summary, action, effect, details)
+    return _frame("po_late", po, severity_of_cost(cost, cfg), cost, codes, summary, effect, details)
 
 
 def supplier_delay_trends(
@@ -227,13 +224,11 @@ def supplier_delay_trends(
         + pd.Series(_fmt("", stats["recent_mean_delay"].to_numpy(float), " days late on average"), dtype=object)
         + pd.Series(_fmt(" (baseline ", stats["baseline_mean_delay"].to_numpy(float), ")"), dtype=object)
     )
-    action = pd.Series("raise lead time or safety stock for its SKUs, or shift volume to an alternate supplier",
-                       index=stats.index)
     effect = pd.Series(_fmt("protects ", stats["open_units"].to_numpy(float), " open PO units"), dtype=object)
     details = _details(stats, ["recent_receipts", "recent_mean_delay", "baseline_mean_delay", "trend_days",
                                "recent_late_share", "open_units"])
     return _frame("supplier_delay_trend", stats, severity_of_cost(cost, cfg), cost, codes, summary,
-                  action, effect, details)
+                  effect, details)
 
 
 def forecast_biases(forecasts: pd.DataFrame, cfg: AlertsSettings) -> pd.DataFrame:
@@ -256,10 +251,9 @@ def forecast_biases(forecasts: pd.DataFrame, cfg: AlertsSettings) -> pd.DataFram
         sums["sku_id"].astype(str) + " at " + sums["location_id"].astype(str) + ": forecasts "
         + pd.Series(np.round(sums["bias"].to_numpy(float) * 100).astype(int), dtype=str) + "% off actual demand"
     )
-    action = pd.Series("check the series for a demand shift and retrain the demand model", index=sums.index)
     effect = pd.Series(_fmt("removes a forecast error of ", np.abs(gap), " units over the window"), dtype=object)
     details = _details(sums, ["forecast", "actual", "bias"])
-    return _frame("forecast_bias", sums, severity_of_cost(cost, cfg), cost, codes, summary, action, effect, details)
+    return _frame("forecast_bias", sums, severity_of_cost(cost, cfg), cost, codes, summary, effect, details)
 
 
 def retraining_exceptions(verdicts: pd.DataFrame) -> pd.DataFrame:
@@ -272,19 +266,18 @@ def retraining_exceptions(verdicts: pd.DataFrame) -> pd.DataFrame:
     flagged = verdicts[verdicts["retrain"]].reset_index(drop=True)
     reasons = flagged["reasons"] if "reasons" in flagged else pd.Series([[]] * len(flagged), dtype=object)
     summary = "model " + flagged["model"].astype(str) + " should be retrained: " + reasons.map("; ".join)
-    action = "run backorder monitor --retrain (or backorder train " + flagged["model"].astype(str) + "), then promote"
     effect = pd.Series("a retrained champion restores the accuracy the risk scores and promises rely on",
                        index=flagged.index)
     details = pd.Series([{"model": m, "reasons": list(r)} for m, r in zip(flagged["model"], reasons, strict=True)],
                         dtype=object)
     severity = np.full(len(flagged), "warning", dtype=object)
     codes = [["monitoring_retrain"]] * len(flagged)
-    return _frame("model_retrain", flagged, severity, np.zeros(len(flagged)), codes, summary, action, effect,
-                  details)
+    return _frame("model_retrain", flagged, severity, np.zeros(len(flagged)), codes, summary, effect, details)
 
 
 def _frame(kind: str, rows: pd.DataFrame, severity: np.ndarray, cost: np.ndarray, codes: Sequence[list[str]],
-           summary: pd.Series, action: pd.Series, effect: pd.Series, details: pd.Series) -> pd.DataFrame:
+           summary: pd.Series, effect: pd.Series, details: pd.Series, action: pd.Series | None = None) -> pd.DataFrame:
+    """The detection frame of ``kind``; ``action`` defaults to the kind's declared action."""
     if rows.empty:
         return empty_exceptions()
     out = pd.DataFrame({
@@ -294,7 +287,7 @@ def _frame(kind: str, rows: pd.DataFrame, severity: np.ndarray, cost: np.ndarray
         "expected_cost": np.round(np.asarray(cost, dtype=float), 2),
         "reason_codes": list(codes),
         "summary": summary.to_numpy(object),
-        "action": np.asarray(action, dtype=object),
+        "action": KINDS_BY_NAME[kind].action if action is None else np.asarray(action, dtype=object),
         "expected_effect": np.asarray(effect, dtype=object),
         "details": details.to_numpy(object),
     })

@@ -98,7 +98,7 @@ KINDS: tuple[ExceptionKind, ...] = (
         "Monitoring found drift or decay of a served model: it should be retrained.",
         ("model",),
         {"monitoring_retrain": "backorder monitor flagged the model (the reasons say why)"},
-        "run backorder monitor --retrain (or backorder train <model>), then promote the winner",
+        "retrain it (backorder monitor --retrain, or backorder train with its target), then promote the winner",
     ),
 )
 
