@@ -35,6 +35,8 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class DeliveryPolicy:
+    """How deliveries are tried: tries in all, first retry wait, answer timeout, per-subscriber rate."""
+
     attempts: int
     base_delay: timedelta
     timeout_seconds: float

@@ -23,6 +23,8 @@ from settings.model import AlertsSettings
 
 
 class AlertDesk:
+    """Exceptions, subscriptions and the stream of one alert database, with the alert settings."""
+
     def __init__(self, store: ExceptionStore, cfg: AlertsSettings, stream_client: Any = None) -> None:
         self.store = store
         self.subscriptions = Subscriptions(store.engine)

@@ -117,12 +117,6 @@ class Subscriptions:
             )
             return conn.execute(subscriptions.delete().where(subscriptions.c.id == subscription_id)).rowcount > 0
 
-    def secret(self, subscription_id: str) -> str | None:
-        with self.engine.connect() as conn:
-            return conn.execute(
-                sa.select(subscriptions.c.secret).where(subscriptions.c.id == subscription_id)
-            ).scalar_one_or_none()
-
     def enqueue(self, events: Sequence[ExceptionEvent], now: datetime) -> int:
         """One pending delivery per (event, matching subscription); returns how many."""
         if not events:

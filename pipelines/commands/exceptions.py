@@ -36,6 +36,8 @@ RECENT_DAYS = 28  # days of actual demand behind the fallback forecast and the b
 
 @dataclass(frozen=True)
 class ScanSummary:
+    """What one scan found per kind, what it did to the store, and its delivery pass."""
+
     as_of: Any
     found: dict[str, int]
     opened: int
