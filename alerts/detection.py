@@ -134,11 +134,12 @@ def expected_arrival(open_pos: pd.DataFrame) -> pd.Series:
 
 def late_purchase_orders(open_pos: pd.DataFrame, as_of: pd.Timestamp, cfg: AlertsSettings) -> pd.DataFrame:
     """Open PO lines that are overdue, whose ASN ETA is after the promised date, or whose
-    P(delay > 0) from ``delay_p10/p50/p90`` reaches ``po_late_probability``.
+    P(arrival after the promised date) reaches ``po_late_probability``.
 
-    ``open_pos`` has ``OPEN_PO_COLUMNS`` (eta NaT without an ASN) and optionally the delay
-    quantiles (days after the promised date). Expected cost = quantity x P(late) x penalty (P = 1
-    when overdue or announced late).
+    ``open_pos`` has ``OPEN_PO_COLUMNS`` (eta NaT without an ASN) and optionally ``p_late`` (the
+    lead-time model's) or the delay quantiles it is computed from (``delay_p10/p50/p90``, days
+    after the promised date). Expected cost = quantity x P(late) x penalty (P = 1 when overdue or
+    announced late).
     """
     require_columns(open_pos, "open_pos", {c: "key" for c in OPEN_PO_COLUMNS[:4]} | {"quantity": "nonneg",
                                                                            "promised_date": "date"})
@@ -148,11 +149,13 @@ def late_purchase_orders(open_pos: pd.DataFrame, as_of: pd.Timestamp, cfg: Alert
     eta = pd.to_datetime(po["eta"]) if "eta" in po else pd.Series(pd.NaT, index=po.index)
     overdue = (promised < as_of).to_numpy()
     announced = (eta > promised).fillna(False).to_numpy(bool)
-    if all(c in po for c in DELAY_QUANTILES):
+    if "p_late" in po:
+        p_late = po["p_late"].to_numpy(float)
+    elif all(c in po for c in DELAY_QUANTILES):
         p_late = quantiles.survival(0.0, *(po[c].to_numpy(float) for c in DELAY_QUANTILES))
-        delay_p50 = po["delay_p50"].to_numpy(float)
     else:
-        p_late, delay_p50 = np.zeros(len(po)), np.zeros(len(po))
+        p_late = np.zeros(len(po))
+    delay_p50 = po["delay_p50"].to_numpy(float) if "delay_p50" in po else np.zeros(len(po))
     likely = p_late >= cfg.po_late_probability
     p = np.where(overdue | announced, 1.0, p_late)
     delay_days = np.select(

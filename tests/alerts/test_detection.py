@@ -137,3 +137,17 @@ def test_model_retrain_follows_the_monitoring_verdict():
 def test_a_missing_column_is_named():
     with pytest.raises(ValueError, match="backorder_probability"):
         order_lines_at_risk(pd.DataFrame({"order_id": ["O"]}), CFG)
+
+
+def test_late_purchase_orders_take_the_lead_time_model_s_p_late_when_given():
+    found = late_purchase_orders(_open_pos(p_late=[0.0, 0.7, 0.0, 0.2]), AS_OF, CFG).set_index("po_id")
+    assert sorted(found.index) == ["PO1", "PO2", "PO3"]
+    assert found.loc["PO2", "reason_codes"] == ["late_probability"]
+    assert found.loc["PO2", "expected_cost"] == pytest.approx(20 * 0.7 * 10.0)
+
+
+def test_thresholds_out_of_order_are_refused_naming_them():
+    with pytest.raises(ValueError, match="warning_cost"):
+        AlertsSettings(warning_cost=2000, critical_cost=1000)
+    with pytest.raises(ValueError, match="line_risk"):
+        AlertsSettings(line_risk=0.9, line_risk_critical=0.8)
