@@ -108,7 +108,8 @@ def stockouts_within_lead_time(
     units = -short["projected"].to_numpy(float)
     cost = units * cfg.penalty_per_unit
     no_inbound = (short["inbound"] + short["in_transit"].astype(float)).to_numpy(float) <= 0
-    codes = [["projected_stockout", "no_inbound"] if n else ["projected_stockout"] for n in no_inbound]
+    codes = _flagged_codes(np.column_stack([np.ones(len(short), dtype=bool), no_inbound]),
+                           ["projected_stockout", "no_inbound"])
     days = short["lead_time_days"].astype(float).round().astype(int).astype(str)
     summary = (
         short["sku_id"].astype(str) + " at " + short["location_id"].astype(str) + " runs "
@@ -166,9 +167,8 @@ def late_purchase_orders(open_pos: pd.DataFrame, as_of: pd.Timestamp, cfg: Alert
     keep = overdue | announced | likely
     po, p, delay_days = po[keep].reset_index(drop=True), p[keep], delay_days[keep]
     cost = po["quantity"].to_numpy(float) * p * cfg.penalty_per_unit
-    flags = np.column_stack([announced[keep], likely[keep], overdue[keep]])
-    names = np.array(["asn_after_promise", "late_probability", "overdue"])
-    codes = [list(names[row]) for row in flags]
+    codes = _flagged_codes(np.column_stack([announced[keep], likely[keep], overdue[keep]]),
+                           ["asn_after_promise", "late_probability", "overdue"])
     po = po.assign(p_late=p, expected_delay_days=delay_days)
     summary = (
         "PO " + po["po_id"].astype(str) + " (" + po["supplier_id"].astype(str) + ", " + po["sku_id"].astype(str)
@@ -220,8 +220,8 @@ def supplier_delay_trends(
         open_units = open_pos.groupby("supplier_id")["quantity"].sum().astype(float)
     stats["open_units"] = open_units.reindex(stats["supplier_id"]).fillna(0.0).to_numpy(float)
     cost = stats["open_units"].to_numpy(float) * stats["recent_late_share"].to_numpy(float) * cfg.penalty_per_unit
-    names = np.array(["recent_delay_above_limit", "delay_trend_above_limit"])
-    codes = [list(names[row]) for row in np.column_stack([over_limit, rising])]
+    codes = _flagged_codes(np.column_stack([over_limit, rising]),
+                           ["recent_delay_above_limit", "delay_trend_above_limit"])
     summary = (
         "supplier " + stats["supplier_id"].astype(str) + ": recent receipts "
         + pd.Series(_fmt("", stats["recent_mean_delay"].to_numpy(float), " days late on average"), dtype=object)
@@ -320,11 +320,20 @@ def _fmt(prefix: str, values: np.ndarray, suffix: str) -> np.ndarray:
 def _details(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
     """Per row, a JSON-ready dict of ``columns`` present in ``frame`` (dates as ISO text, NaN as None)."""
     present = [c for c in columns if c in frame]
-    values = frame[present].astype(object)
-    for c in present:
-        if pd.api.types.is_datetime64_any_dtype(frame[c]):
-            values[c] = frame[c].dt.strftime("%Y-%m-%d").astype(object)
-        elif pd.api.types.is_float_dtype(frame[c]):
-            values[c] = frame[c].round(4).astype(object)
-    values = values.where(pd.notna(values), None)
-    return pd.Series(values.to_dict("records"), index=frame.index, dtype=object)
+    lists = []
+    for name in present:
+        values = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            values = values.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_float_dtype(values):
+            values = values.round(4)
+        lists.append(values.astype(object).where(values.notna(), None).tolist())
+    rows = [dict(zip(present, row, strict=True)) for row in zip(*lists, strict=True)] if present else [{}] * len(frame)
+    return pd.Series(rows, index=frame.index, dtype=object)
+
+
+def _flagged_codes(flags: np.ndarray, names: Sequence[str]) -> list[list[str]]:
+    """Per row of the boolean matrix ``flags`` (rows x names), the names whose flag is set."""
+    patterns = np.asarray(flags, dtype=bool) @ (1 << np.arange(len(names)))
+    lists = {int(p): [n for i, n in enumerate(names) if p >> i & 1] for p in np.unique(patterns)}
+    return [lists[p] for p in patterns.tolist()]

@@ -93,6 +93,8 @@ def open_database(url: str) -> sa.Engine:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
     else:
-        engine = sa.create_engine(url, pool_pre_ping=True)
+        # psycopg2 sends an UPDATE of many rows in pages instead of one round trip per row
+        batched = {"executemany_mode": "values_plus_batch"} if sa.make_url(url).get_driver_name() == "psycopg2" else {}
+        engine = sa.create_engine(url, pool_pre_ping=True, **batched)
     metadata.create_all(engine)
     return engine
