@@ -20,8 +20,8 @@ bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bear
 
 
 class RequireRole:
-    """Dependency of a route that needs role ``name``: declares the bearer key in the OpenAPI
-    spec and hands the route the runtime.
+    """Dependency of a route that needs role ``name`` (or one of ``alternatives``): declares the
+    bearer key in the OpenAPI spec and hands the route the runtime.
 
     The key itself is checked by the ``KeyGate`` middleware, before the body is read, with the
     role this dependency declares (``route_role``). ``async`` because it does no work: FastAPI
@@ -29,7 +29,6 @@ class RequireRole:
     """
 
     def __init__(self, name: str, *alternatives: str) -> None:
-        self.name = name
         self.roles = (name, *alternatives)  # a key with any of them may call the route
 
     async def __call__(
