@@ -137,6 +137,16 @@ class Subscriptions:
                 conn.execute(deliveries.insert(), rows)
         return len(rows)
 
+    def redeliver(self, delivery_id: str, now: datetime) -> bool:
+        """A dead letter back to pending, with fresh tries (same body and ``Idempotency-Key``);
+        False when there is no dead delivery of that id."""
+        with self.engine.begin() as conn:
+            return conn.execute(
+                deliveries.update()
+                .where(deliveries.c.id == delivery_id, deliveries.c.status == "dead")
+                .values(status="pending", attempts=0, next_attempt_at=now, finished_at=None)
+            ).rowcount > 0
+
     def deliveries(self, status: str | None = None) -> list[dict[str, Any]]:
         """Deliveries, oldest first; ``status="dead"`` is the dead-letter list."""
         query = sa.select(deliveries).order_by(deliveries.c.created_at, deliveries.c.id)

@@ -4,8 +4,9 @@
 champions when registered (``lead_time`` for PO delay quantiles, ``demand`` for the daily
 forecast), the as-of demand forecasts, the prediction log and the monitoring summary; detects
 every kind (``alerts.scan``), records them in the alert database, expires what no scan sees any
-more and makes one delivery pass. ``deliver`` sends what is pending (retries included), and
-``dead-letters`` lists the deliveries that failed their last try.
+more and makes one delivery pass. ``deliver`` sends what is pending (retries included),
+``dead-letters`` lists the deliveries that failed their last try and ``redeliver`` queues them
+again.
 """
 
 from __future__ import annotations
@@ -282,6 +283,22 @@ def dead_letters(config: Path | None = CONFIG_OPTION) -> None:
     """The deliveries that failed their last try: id, event, URL, tries and last error."""
     for d in alert_desk(command_settings(config)).subscriptions.deliveries("dead"):
         typer.echo(f"{d['id']}  {d['event_type']}  {d['url']}  tries {d['attempts']}  {d['last_error']}")
+
+
+@app.command("redeliver")
+def redeliver(
+    delivery_ids: list[str] = typer.Argument(..., help="Ids of dead deliveries (see dead-letters)."),
+    config: Path | None = CONFIG_OPTION,
+) -> None:
+    """Put dead deliveries back in the queue with fresh tries (same body and Idempotency-Key)."""
+    from alerts.delivery import utc_now
+
+    subscriptions = alert_desk(command_settings(config)).subscriptions
+    unknown = [d for d in delivery_ids if not subscriptions.redeliver(d, utc_now())]
+    typer.echo(f"requeued {len(delivery_ids) - len(unknown)} deliveries")
+    if unknown:
+        typer.echo(f"error: no dead delivery {', '.join(unknown)}", err=True)
+        raise typer.Exit(code=2)
 
 
 def _describe_pass(done: DeliveryPass) -> str:

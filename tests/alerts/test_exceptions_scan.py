@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from alert_helpers import SECRET
 from typer.testing import CliRunner
@@ -56,3 +57,26 @@ def test_the_nightly_scan_records_each_problem_once_and_notifies_subscribers(wor
     delivered = [c for c in hook.calls() if c["status"] == 200]
     assert len(delivered) == len(opened) and all(c["verified"] for c in hook.calls())
     assert {json.loads(c["body"])["exception"]["id"] for c in delivered} == {e["id"] for e in opened}
+
+
+def test_dead_letters_are_listed_and_requeued_from_the_command_line(tmp_path, monkeypatch):
+    from alerts.detection import order_lines_at_risk
+
+    monkeypatch.delenv("BACKORDER_CONFIG", raising=False)
+    monkeypatch.setenv("BACKORDER_ALERTS__DELIVERY_ATTEMPTS", "1")
+    settings = load_settings(data_dir=tmp_path)
+    desk = alert_desk(settings)
+    desk.subscriptions.add("http://127.0.0.1:9/hooks", SECRET, utc_now())
+    scored = pd.DataFrame({"order_id": ["O1"], "line_id": "1", "sku_id": "A", "location_id": "DC1", "quantity": 10,
+                           "backorder_probability": [0.9]})
+    desk.record(order_lines_at_risk(scored, settings.alerts), utc_now())
+    run = CliRunner()
+    sent = run.invoke(app, ["--data-dir", str(tmp_path), "exceptions", "deliver"])
+    assert sent.exit_code == 0 and "1 dead letters" in sent.stdout, sent.output
+    [dead] = desk.subscriptions.deliveries("dead")
+    listed = run.invoke(app, ["--data-dir", str(tmp_path), "exceptions", "dead-letters"])
+    assert dead["id"] in listed.stdout and "ConnectError" in listed.stdout
+    requeued = run.invoke(app, ["--data-dir", str(tmp_path), "exceptions", "redeliver", dead["id"]])
+    assert requeued.exit_code == 0 and [d["id"] for d in desk.subscriptions.deliveries("pending")] == [dead["id"]]
+    unknown = run.invoke(app, ["--data-dir", str(tmp_path), "exceptions", "redeliver", "nope"])
+    assert unknown.exit_code == 2 and "no dead delivery nope" in unknown.output

@@ -67,6 +67,9 @@ def test_a_receiver_that_always_fails_ends_in_the_dead_letter_list(engine, recei
     [dead] = desk.subscriptions.deliveries("dead")
     assert dead["attempts"] == FAST.delivery_attempts and dead["last_error"] == "HTTP 500"
     assert desk.deliverer().next_due() is None  # nothing left pending
+    assert desk.subscriptions.redeliver(dead["id"], utc_now()) and not desk.subscriptions.redeliver("nope", utc_now())
+    again = desk.deliverer().deliver_due()
+    assert again.retried == 1 and hook.calls()[-1]["headers"]["Idempotency-Key"] == dead["id"]
 
 
 def test_a_delivery_worker_thread_sends_what_is_recorded_while_it_runs(engine, receiver):
