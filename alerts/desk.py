@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
+import redis
 
 from alerts import stream
 from alerts.delivery import Deliverer, DeliveryPolicy
@@ -32,10 +33,11 @@ class AlertDesk:
         self.stream_client = stream_client if cfg.redis_stream else None
 
     @classmethod
-    def from_settings(cls, settings: Settings, stream_client: Any = None) -> AlertDesk:
-        """The desk on ``settings.alerts_database_url``; ``stream_client`` (a Redis client) is used
-        when ``alerts.redis_stream`` names a stream."""
-        return cls(ExceptionStore(open_database(settings.alerts_database_url)), settings.alerts, stream_client)
+    def from_settings(cls, settings: Settings) -> AlertDesk:
+        """The desk on ``settings.alerts_database_url``, adding events to ``alerts.redis_stream`` (when
+        set) on the Redis of the live state's event stream (``live.redis_url``)."""
+        stream = redis.Redis.from_url(settings.live.redis_url) if settings.alerts.redis_stream else None
+        return cls(ExceptionStore(open_database(settings.alerts_database_url)), settings.alerts, stream)
 
     def record(self, detected: pd.DataFrame, now: datetime) -> RecordResult:
         """Open or update the detected exceptions and announce the openings and escalations."""

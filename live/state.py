@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
@@ -92,6 +93,19 @@ class LiveState(Protocol):
 
     def reserve(self, requests: Sequence[ReservationRequest]) -> list[int]:
         """Reserve what is available for each line, atomically; returns the quantity reserved."""
+        ...
+
+    def seed(self, stock: pd.DataFrame, open_pos: pd.DataFrame, as_of: pd.Timestamp) -> None:
+        """Replace the records by the canonical tables' stock and open PO lines at ``as_of``."""
+        ...
+
+    def applied_events(self) -> list[dict[str, Any]]:
+        """The event log not yet flushed: applied events (normalized), in the order applied."""
+        ...
+
+    def flush_log(self, folder: Path) -> int:
+        """Move the log to a durable file of ``folder`` if the store does not keep it durably; returns
+        the events moved."""
         ...
 
     def close(self) -> None: ...

@@ -22,7 +22,7 @@ from serving.auth import KeyRing
 from serving.eta import FrameEtaLookup
 from serving.forecast import load_forecaster
 from serving.prediction_log import PredictionLog
-from serving.rate_limit import RateLimiter, rate_limiter, redis_client
+from serving.rate_limit import RateLimiter, rate_limiter
 from serving.registry import LoadedModel, Loader, load_champions, mlflow_loader
 from serving.scoring import FeatureReader, Scorer
 from serving.supply import CanonicalSupply, last_snapshot_date, load_canonical_supply
@@ -157,8 +157,7 @@ def build_runtime(
 def open_alert_desk(settings: Settings, notes: list[str]) -> AlertDesk | None:
     """The exceptions and webhooks of ``settings``; a database that cannot be opened is a note."""
     try:
-        stream = redis_client(settings.redis_connection_string) if settings.alerts.redis_stream else None
-        return AlertDesk.from_settings(settings, stream)
+        return AlertDesk.from_settings(settings)
     except Exception as exc:  # noted, not raised: scoring does not need the alert database
         _note_failure(notes, "alert database", exc)
         return None

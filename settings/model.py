@@ -92,7 +92,7 @@ class AlertsSettings(BaseModel):
     delivery_timeout_seconds: float = Field(10.0, gt=0, description="Time a receiver has to answer one delivery.")
     subscriber_per_minute: int = Field(60, ge=1, description="Deliveries a subscriber receives per minute at most.")
     redis_stream: str | None = Field(
-        None, description="Redis stream (on redis_connection_string) exception events are added to; None = none."
+        None, description="Redis stream (on live.redis_url) exception events are added to; None = none."
     )
     redis_stream_maxlen: int = Field(100_000, ge=1, description="Approximate length the stream is trimmed to.")
 
@@ -125,6 +125,27 @@ class RateLimitSettings(RateLimit):
     per_role: dict[str, RateLimit] = Field(
         default_factory=dict,
         description="Role -> limit for keys with that role (a key with several roles gets the most generous).",
+    )
+
+
+class LiveSettings(BaseModel):
+    """Where the live state (stock, reservations, open PO lines) is kept and how events reach it."""
+
+    model_config = {"extra": "forbid"}
+
+    store: Literal["sqlite", "redis"] | None = Field(
+        None, description="sqlite (a file in the data folder) or redis; default: sqlite embedded, redis in production."
+    )
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis of the live state and the event stream.")
+    key_prefix: str = Field("backorder:live", description="Prefix of every key the live state writes in Redis.")
+    event_stream: str = Field("backorder:events", description="Redis stream that `backorder events consume` reads.")
+    dead_letter_stream: str = Field(
+        "backorder:events:dead", description="Stream where events that cannot be applied go, with the reason."
+    )
+    consumer_group: str = Field("live-state", description="Consumer group of the event stream.")
+    batch_size: int = Field(500, ge=1, description="Stream entries read and applied at once.")
+    claim_idle_ms: int = Field(
+        30_000, ge=0, description="An entry left unacknowledged this long by a consumer is taken over by another."
     )
 
 
@@ -185,6 +206,8 @@ class Settings(BaseSettings):
 
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
+
+    live: LiveSettings = Field(default_factory=LiveSettings)
 
     config_file: Path | None = Field(default=None, exclude=True)
 
@@ -278,6 +301,27 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.data_dir / "reports"
+
+    @property
+    def live_store(self) -> Literal["sqlite", "redis"]:
+        """The live state's store: the one set, else Redis in production and SQLite embedded."""
+        if self.live.store is not None:
+            return self.live.store
+        return "redis" if self.profile == "production" else "sqlite"
+
+    @property
+    def live_state_path(self) -> Path:
+        return self.data_dir / "live_state.db"
+
+    @property
+    def event_archive_dir(self) -> Path:
+        """Where the Redis event log is flushed (``backorder events flush``)."""
+        return self.data_dir / "event_log"
+
+    @property
+    def compacted_dir(self) -> Path:
+        """Canonical tables compacted from the event log (``backorder events compact``)."""
+        return self.data_dir / "compacted"
 
     @property
     def model_cache_dir(self) -> Path:

@@ -53,10 +53,8 @@ class ScanSummary:
 def alert_desk(settings: Settings) -> AlertDesk:
     """The alert desk of ``settings``, with the Redis stream when ``alerts.redis_stream`` is set."""
     from alerts.desk import AlertDesk
-    from serving.rate_limit import redis_client
 
-    stream = redis_client(settings.redis_connection_string) if settings.alerts.redis_stream else None
-    return AlertDesk.from_settings(settings, stream)
+    return AlertDesk.from_settings(settings)
 
 
 def scan_inputs(settings: Settings, as_of: pd.Timestamp | None = None) -> ScanInputs:

@@ -19,6 +19,7 @@ from alerts.desk import AlertDesk
 from alerts.detection import order_lines_at_risk
 from alerts.store import ExceptionStore
 from alerts.webhooks import InvalidSubscription, verify_signature
+from settings import load_settings
 from settings.model import AlertsSettings
 
 FAST = AlertsSettings(delivery_attempts=4, delivery_base_delay_seconds=0.05, delivery_timeout_seconds=5)
@@ -152,12 +153,12 @@ def stream_client() -> Iterator[tuple[redis.Redis, str]]:
 
 
 @pytest.mark.redis
-def test_events_are_also_added_to_the_redis_stream(tmp_path, stream_client):
-    from alerts.schema import open_database
-
+def test_events_are_also_added_to_the_redis_stream(tmp_path, stream_client, monkeypatch):
+    monkeypatch.delenv("BACKORDER_CONFIG", raising=False)
     client, name = stream_client
-    desk = _desk(open_database(f"sqlite:///{tmp_path / 'a.db'}"), FAST.model_copy(update={"redis_stream": name}),
-                 client)
+    settings = load_settings(data_dir=tmp_path, alerts={"redis_stream": name},
+                             live={"redis_url": "redis://127.0.0.1:6379/0"})
+    desk = AlertDesk.from_settings(settings)
     opened = desk.record(_lines({"O1": 0.6, "O2": 0.7}), utc_now()).opened
     desk.resolve(opened[0]["id"], "planner", "done", utc_now())
     entries = client.xrange(name)
