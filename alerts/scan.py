@@ -7,11 +7,12 @@ the canonical tables, the champions and the monitoring summary.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from alerts import detection
+from alerts.detection import DELAY_QUANTILES
 from settings.model import AlertsSettings
 
 
@@ -39,6 +40,19 @@ class ScanResult:
     def counts(self) -> dict[str, int]:
         """Exceptions found per kind."""
         return {str(k): int(v) for k, v in self.exceptions["kind"].value_counts().sort_index().items()}
+
+
+def with_live_supply(inputs: ScanInputs, positions: pd.DataFrame, open_pos: pd.DataFrame) -> ScanInputs:
+    """``inputs`` with the live state's positions and open POs (``positions()`` and
+    ``open_purchase_orders()`` of a ``LiveState``). The delay quantiles of the POs the other inputs
+    know are carried over by ``po_id``; a PO placed since has none, so its ASN and promised date
+    decide."""
+    known = inputs.open_pos
+    if known is not None and all(c in known for c in DELAY_QUANTILES):
+        delays = known[["po_id", *DELAY_QUANTILES]].drop_duplicates("po_id")
+        open_pos = open_pos.merge(delays, on="po_id", how="left")
+    return replace(inputs, positions=positions, open_pos=open_pos,
+                   notes=[*inputs.notes, "stock and open POs from the live state"])
 
 
 def detect_all(inputs: ScanInputs, cfg: AlertsSettings) -> ScanResult:

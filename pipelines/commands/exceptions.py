@@ -99,12 +99,21 @@ def scan_inputs(settings: Settings, as_of: pd.Timestamp | None = None) -> ScanIn
 
 
 def run_scan(settings: Settings, deliver: bool = True, as_of: pd.Timestamp | None = None,
-             now: datetime | None = None) -> ScanSummary:
-    """Scan, record, expire, and (``deliver``) make one delivery pass."""
+             now: datetime | None = None, live: bool = False) -> ScanSummary:
+    """Scan, record, expire, and (``deliver``) make one delivery pass; ``live``: stock and open POs
+    from the live state instead of the canonical tables."""
     from alerts.delivery import utc_now
-    from alerts.scan import detect_all
+    from alerts.scan import detect_all, with_live_supply
+    from live.factory import open_live_state
 
     inputs = scan_inputs(settings, as_of)
+    if live:
+        state = open_live_state(settings)
+        try:
+            skus = sorted(inputs.positions["sku_id"].unique())
+            inputs = with_live_supply(inputs, state.positions(skus), state.open_purchase_orders(skus))
+        finally:
+            state.close()
     result = detect_all(inputs, settings.alerts)
     desk = alert_desk(settings)
     now = now or utc_now()
@@ -234,10 +243,13 @@ def _verdicts(settings: Settings, notes: list[str]) -> pd.DataFrame | None:
 def scan(
     as_of: str | None = typer.Option(None, help="Date to scan as of (default: the last inventory snapshot)."),
     deliver: bool = typer.Option(True, "--deliver/--no-deliver", help="Make one webhook delivery pass after."),
+    live: bool = typer.Option(
+        False, "--live/--canonical", help="Stock and open POs from the live state (backorder events) or the tables."
+    ),
     config: Path | None = CONFIG_OPTION,
 ) -> None:
     """Detect every exception kind, record them (one per problem), expire stale ones, notify."""
-    summary = run_scan(command_settings(config), deliver, as_of)
+    summary = run_scan(command_settings(config), deliver, as_of, live=live)
     for note in summary.notes:
         typer.echo(f"note: {note}", err=True)
     found = ", ".join(f"{k} {v}" for k, v in summary.found.items()) or "none"

@@ -80,3 +80,35 @@ def test_dead_letters_are_listed_and_requeued_from_the_command_line(tmp_path, mo
     assert requeued.exit_code == 0 and [d["id"] for d in desk.subscriptions.deliveries("pending")] == [dead["id"]]
     unknown = run.invoke(app, ["--data-dir", str(tmp_path), "exceptions", "redeliver", "nope"])
     assert unknown.exit_code == 2 and "no dead delivery nope" in unknown.output
+
+
+@pytest.mark.slow
+def test_a_scan_of_the_live_state_sees_an_asn_announcing_a_late_arrival(world, monkeypatch):
+    from live.factory import open_live_state
+
+    monkeypatch.delenv("BACKORDER_CONFIG", raising=False)
+    run = CliRunner()
+    seeded = run.invoke(app, ["--data-dir", str(world), "events", "seed"])
+    assert seeded.exit_code == 0, seeded.output
+    settings = load_settings(data_dir=world)
+    as_of = pd.Timestamp(json.loads(seeded.stdout)["as_of"])
+    state = open_live_state(settings)
+    try:
+        skus = pd.read_parquet(world / "canonical" / "skus.parquet", columns=["sku_id"])["sku_id"].tolist()
+        open_pos = state.open_purchase_orders(skus)
+        po = open_pos[open_pos["promised_date"] > as_of + pd.Timedelta(days=3)].iloc[0]
+        late_eta = (po["promised_date"] + pd.Timedelta(days=9)).date().isoformat()
+        applied = state.apply([{"event_id": "asn-late-1", "type": "asn_received",
+                                "occurred_at": f"{as_of.date()}T10:00:00Z", "po_id": po["po_id"], "eta": late_eta,
+                                "quantity": int(po["quantity"])}])
+        assert applied.accepted == 1, applied
+    finally:
+        state.close()
+    canonical = alert_desk(settings).store.find(kind="po_late")
+    assert po["po_id"] not in {e["po_id"] for e in canonical if e["status"] in ("open", "acknowledged")}
+
+    scanned = run.invoke(app, ["--data-dir", str(world), "exceptions", "scan", "--live", "--no-deliver"])
+    assert scanned.exit_code == 0, scanned.output
+    [late] = [e for e in alert_desk(settings).store.find(kind="po_late", status="open") if e["po_id"] == po["po_id"]]
+    assert "asn_after_promise" in late["reason_codes"] and late["details"]["expected_delay_days"] == 9.0
+    assert late["details"]["eta"] == late_eta
