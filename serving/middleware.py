@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -108,7 +108,7 @@ class KeyGate:
     ring is the running service's (``routes.state.runtime.keyring``).
     """
 
-    def __init__(self, app: Any, routes: FastAPI, role_of: Callable[[dict], str | None]) -> None:
+    def __init__(self, app: Any, routes: FastAPI, role_of: Callable[[dict], Sequence[str] | None]) -> None:
         self.app = app
         self.routes = routes
         self.role_of = role_of

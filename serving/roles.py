@@ -21,17 +21,17 @@ bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bear
 
 
 class RequireRole:
-    """Dependency of a route that needs role ``name``: declares the bearer key in the OpenAPI
-    spec and hands the route the runtime, leased until the route is done (a reload meanwhile
-    does not close it under the request; ``serving.lifecycle``).
+    """Dependency of a route that needs role ``name`` (or one of ``alternatives``): declares the
+    bearer key in the OpenAPI spec and hands the route the runtime, leased until the route is
+    done (a reload meanwhile does not close it under the request; ``serving.lifecycle``).
 
     The key itself is checked by the ``KeyGate`` middleware, before the body is read, with the
     role this dependency declares (``route_role``). ``async`` because it does no work: FastAPI
     would run a plain ``def`` dependency on the thread pool, one more thread hop per request.
     """
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, name: str, *alternatives: str) -> None:
+        self.roles = (name, *alternatives)  # a key with any of them may call the route
 
     async def __call__(
         self, request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -50,10 +50,11 @@ def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
         yield from _api_routes(getattr(included, "routes", ()))
 
 
-def route_role(app: Any, scope: dict) -> str | None:
-    """The role the route of ``app`` matching ``scope`` requires; None for open and unknown routes."""
+def route_role(app: Any, scope: dict) -> tuple[str, ...] | None:
+    """The roles the route of ``app`` matching ``scope`` admits (any one suffices); None for open
+    and unknown routes."""
     for route in _api_routes(app.routes):
         if route.matches(scope)[0] is Match.FULL:
             required = (d.call for d in route.dependant.dependencies if isinstance(d.call, RequireRole))
-            return next((r.name for r in required), None)
+            return next((r.roles for r in required), None)
     return None

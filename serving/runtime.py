@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from alerts.desk import AlertDesk
 from decisions.actions import ActionPlanner, SupplySource
 from serving.auth import KeyRing
 from serving.counters import Counters
@@ -79,6 +80,7 @@ class Runtime:
     # Whether the model registry answers, asked before a reload builds anything.
     registry: RegistryProbe | None = None
     leases: Leases = field(default_factory=Leases, repr=False)
+    alerts: AlertDesk | None = None  # None: the alert database could not be opened
 
     @property
     def ready(self) -> bool:
@@ -168,7 +170,17 @@ def build_runtime(
         rate_limiter=rate_limiter(settings),
         store_health=StoreHealth(components.reader),
         registry=RegistryProbe(settings.tracking_uri, settings.registry_timeout_seconds),
+        alerts=open_alert_desk(settings, components.notes),
     )
+
+
+def open_alert_desk(settings: Settings, notes: list[str]) -> AlertDesk | None:
+    """The exceptions and webhooks of ``settings``; a database that cannot be opened is a note."""
+    try:
+        return AlertDesk.from_settings(settings)
+    except Exception as exc:  # noted, not raised: scoring does not need the alert database
+        _note_failure(notes, "alert database", exc)
+        return None
 
 
 def production_components(

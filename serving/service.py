@@ -25,6 +25,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 
+from serving.alerts_api import router as alerts_router
 from serving.errors import Problems, error_response, framework_error, internal_error
 from serving.forecast import HorizonTooLong
 from serving.lifecycle import ReloadRefused, reload_runtime
@@ -362,6 +363,8 @@ class RiskService:
             notes=c.notes,
         )
 
+
+app.include_router(alerts_router)
 
 # In front of the routes, outermost first: the deadline, the key (before any body is read), then
 # the body-size limit (before the route parses the body).
