@@ -31,6 +31,7 @@ from training.forecasting.model import DemandForecaster, DemandSpec
 LIGHTGBM = "LightGBM"
 REGULAR_MODELS = ("AutoETS", "AutoTheta")
 INTERMITTENT_MODELS = ("CrostonOptimized", "TSB", "ADIDA")
+MEMBERS = (LIGHTGBM, *REGULAR_MODELS, *INTERMITTENT_MODELS)
 INTERMITTENT_ADI = 1.32
 QUANTILES = (0.1, 0.5, 0.9)
 
@@ -238,12 +239,23 @@ class EnsembleForecaster:
         self.spec = spec
         self.ensemble = ensemble
 
-    def fit(self, df: pd.DataFrame) -> EnsembleForecaster:
+    def fit(
+        self, df: pd.DataFrame, windows: dict[pd.Timestamp, pd.DataFrame] | None = None
+    ) -> EnsembleForecaster:
+        """Fit the members at each earlier window, learn the combination, refit on all of ``df``.
+
+        ``windows`` (``backtest.window_forecasts`` on the same ``df``) supplies earlier windows
+        already computed, so a backtest followed by a fit does not refit them.
+        """
         spec, ensemble = self.spec, self.ensemble
         data = df.sort_values([ID, TIME]).reset_index(drop=True)
         covariates = [ID, TIME, *spec.known_covariates]
         parts = []
         for origin in earlier_origins(data[TIME].max(), spec.horizon, spec.freq, ensemble):
+            if windows is not None and origin in windows:
+                known = windows[origin]
+                parts.append(known[known["model"].isin(MEMBERS)].drop(columns=[TARGET]))
+                continue
             past = data[data[TIME] <= origin]
             members, _ = member_forecasts(past, data[data[TIME] > origin][covariates], spec, ensemble)
             parts.append(annotate(members, past, origin, spec))
@@ -257,7 +269,6 @@ class EnsembleForecaster:
         self.fit_info_ = {
             **self.booster_.fit_info_,
             "ensemble_windows": [str(pd.Timestamp(o).date()) for o in sorted(backtest["origin"].unique())],
-            "ensemble_weights": self.combination_.weights.round(3).to_dict("records"),
         }
         return self
 
@@ -274,6 +285,11 @@ class EnsembleForecaster:
         annotated = annotate(members, self.history_, origin, spec)
         out = apply_combination(annotated, self.combination_)
         return out[[ID, TIME, "p10", "p50", "p90"]].sort_values([ID, TIME]).reset_index(drop=True)
+
+
+def model_label(ensemble: EnsembleSpec | None) -> str:
+    """How backtest tables name the forecaster a recipe selects."""
+    return LIGHTGBM if ensemble is None else "Ensemble"
 
 
 def make_demand_forecaster(
