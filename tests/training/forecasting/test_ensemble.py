@@ -122,3 +122,16 @@ def test_ensemble_forecaster_learns_only_from_windows_before_its_origin(fitted_e
 def test_recipe_option_selects_the_forecaster() -> None:
     assert isinstance(make_demand_forecaster(SPEC, None), DemandForecaster)
     assert isinstance(make_demand_forecaster(SPEC, EnsembleSpec(season_length=12)), EnsembleForecaster)
+
+
+def test_the_served_forecast_path_accepts_the_ensemble(fitted_ensemble) -> None:
+    from serving.forecast import build_forecaster
+    from training.world_models import DemandQuantiles
+
+    model, _, origin = fitted_ensemble
+    served = build_forecaster(DemandQuantiles(model), None)
+    table = served.table
+    assert served.horizon == 3
+    assert table.groupby("unique_id").size().eq(3).all() and table["unique_id"].nunique() == 6
+    assert (table["ds"] > origin).all()
+    assert (table["p10"] <= table["p90"]).all()
