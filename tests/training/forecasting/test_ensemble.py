@@ -18,6 +18,8 @@ from training.forecasting.ensemble import (
     fit_combination,
     inverse_error_weights,
     make_demand_forecaster,
+    segments,
+    statistical_forecasts,
 )
 from training.forecasting.model import DemandForecaster, DemandSpec
 
@@ -96,6 +98,20 @@ def test_conformal_bounds_cover_about_80_percent_of_new_windows_and_widen_with_h
     assert 0.75 <= inside.mean() <= 0.85
     width = (scored["p90"] - scored["p10"]).groupby(scored["horizon"]).mean()
     assert width[1] < width[2] < width[3]
+
+
+def test_intermittent_models_forecast_only_the_intermittent_series() -> None:
+    panel = seasonal_panel(4, 30, seed=1)
+    sparse = (panel["unique_id"] == "s00") & (panel.groupby("unique_id").cumcount() % 3 != 0)
+    panel.loc[sparse | (panel["unique_id"] == "s01"), "y"] = 0.0
+    assert segments(panel).to_dict() == {
+        "s00": "intermittent", "s01": "intermittent", "s02": "regular", "s03": "regular"
+    }
+    pred = statistical_forecasts(panel, 3, "MS", season_length=12)
+    served = pred.groupby("model")["unique_id"].agg(lambda ids: sorted(set(ids)))
+    assert served["AutoETS"] == served["AutoTheta"] == ["s00", "s01", "s02", "s03"]
+    assert served["TSB"] == served["CrostonOptimized"] == served["ADIDA"] == ["s00", "s01"]
+    assert (pred["p50"] >= 0).all() and len(pred) == 3 * (2 * 4 + 3 * 2)
 
 
 @pytest.fixture(scope="module")
