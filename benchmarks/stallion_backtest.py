@@ -9,6 +9,9 @@ windows without the ensemble.
     .venv/bin/python benchmarks/stallion_backtest.py                # about 15 minutes on 2 cores
     .venv/bin/python benchmarks/stallion_backtest.py --save W.parquet   # keep the window forecasts
     .venv/bin/python benchmarks/stallion_backtest.py --load W.parquet --power 2  # recombine only
+
+Origins can be split over runs (``--first``/``--last`` with ``--save``) and their files loaded
+together.
 """
 
 from __future__ import annotations
@@ -44,11 +47,15 @@ def main() -> None:
     parser.add_argument("--train", type=Path, default=TRAIN)
     parser.add_argument("--future", type=Path, default=FUTURE, help="only its columns are read")
     parser.add_argument("--first", default="2014-03-01", help="first origin (month start)")
+    parser.add_argument("--last", help="last origin (default: the last whose window ends in TRAIN)")
     parser.add_argument("--step", type=int, default=STALLION_ENSEMBLE.step, help="months between origins")
     parser.add_argument("--n-windows", type=int, default=STALLION_ENSEMBLE.n_windows)
     parser.add_argument("--power", type=float, default=STALLION_ENSEMBLE.power)
     parser.add_argument("--save", type=Path, help="write the window forecasts here (Parquet)")
-    parser.add_argument("--load", type=Path, help="reuse window forecasts written by --save")
+    parser.add_argument(
+        "--load", type=Path, nargs="+", help="reuse window forecasts written by --save (files of "
+        "runs over different origins combine)"
+    )
     args = parser.parse_args()
 
     raw = pd.read_parquet(args.train)
@@ -58,10 +65,11 @@ def main() -> None:
     ensemble = replace(STALLION_ENSEMBLE, n_windows=args.n_windows, step=args.step, power=args.power)
     started = time.perf_counter()
     if args.load:
-        saved = pd.read_parquet(args.load)
+        saved = pd.concat([pd.read_parquet(path) for path in args.load], ignore_index=True)
         windows = {pd.Timestamp(o): frame for o, frame in saved.groupby("origin")}
     else:
         origins = window_origins(pd.Timestamp(args.first), history["ds"].max(), HORIZON, args.step, "MS")
+        origins = [o for o in origins if args.last is None or o <= pd.Timestamp(args.last)]
         windows = window_forecasts(history, spec, ensemble, origins)
         if args.save:
             pd.concat(windows.values(), ignore_index=True).to_parquet(args.save, index=False)

@@ -1,5 +1,11 @@
 """Rolling-origin backtests: refit at each origin on data up to it, forecast the next h periods,
 and score the model and every baseline with the same metric functions, overall and per segment.
+
+Forecasts are long frames in Nixtla's layout (``unique_id, ds, model, p10, p50, p90`` plus
+``origin`` and ``y``). ``rolling_origin_backtest`` scores one forecaster at a few origins;
+``window_forecasts`` / ``ensemble_backtest`` / ``window_scores`` / ``window_summary`` run every
+demand model over many windows and report each model's mean and spread across them, which is
+what model and feature choices are made on.
 """
 
 from __future__ import annotations
@@ -178,11 +184,14 @@ def window_scores(predictions: pd.DataFrame) -> pd.DataFrame:
 
 
 def window_summary(scores: pd.DataFrame, reference: str | None = None) -> pd.DataFrame:
-    """Per model over windows: mean, standard deviation, min and max of MAE and coverage; with
+    """Per model over windows: rows scored per window, mean, standard deviation, min and max of
+    MAE and coverage; with
     ``reference``, the mean and spread of each model's MAE minus the reference's on the same
-    window and how many windows it wins."""
+    window and how many windows it wins (left empty for a model scored on other rows, such as
+    the intermittent models on intermittent series only)."""
     stats = scores.groupby("model").agg(
         windows=("origin", "nunique"),
+        rows=("n", "mean"),
         mae_mean=("mae", "mean"),
         mae_std=("mae", "std"),
         mae_min=("mae", "min"),
@@ -191,10 +200,13 @@ def window_summary(scores: pd.DataFrame, reference: str | None = None) -> pd.Dat
         coverage_std=("coverage", "std"),
     )
     if reference is not None:
-        ref = scores[scores["model"] == reference].set_index("origin")["mae"]
-        diff = scores["mae"] - scores["origin"].map(ref)
+        ref = scores[scores["model"] == reference].set_index("origin")
+        same_rows = scores["n"] == scores["origin"].map(ref["n"])
+        diff = (scores["mae"] - scores["origin"].map(ref["mae"])).where(same_rows)
         paired = scores.assign(diff=diff).groupby("model").agg(
-            diff_mean=("diff", "mean"), diff_std=("diff", "std"), wins=("diff", lambda d: int((d < 0).sum()))
+            diff_mean=("diff", "mean"),
+            diff_std=("diff", "std"),
+            wins=("diff", lambda d: int((d < 0).sum()) if d.notna().any() else pd.NA),
         )
         stats = stats.join(paired)
     return stats.sort_values("mae_mean").reset_index()
