@@ -185,10 +185,9 @@ def window_scores(predictions: pd.DataFrame) -> pd.DataFrame:
 
 def window_summary(scores: pd.DataFrame, reference: str | None = None) -> pd.DataFrame:
     """Per model over windows: rows scored per window, mean, standard deviation, min and max of
-    MAE and coverage; with
-    ``reference``, the mean and spread of each model's MAE minus the reference's on the same
-    window and how many windows it wins (left empty for a model scored on other rows, such as
-    the intermittent models on intermittent series only)."""
+    MAE and coverage; with ``reference``, the mean and spread of each model's MAE minus the
+    reference's on the same window and how many windows it wins (left empty for a model scored on
+    other rows, such as the intermittent models on intermittent series only)."""
     stats = scores.groupby("model").agg(
         windows=("origin", "nunique"),
         rows=("n", "mean"),
