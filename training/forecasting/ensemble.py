@@ -202,6 +202,9 @@ def fit_combination(backtest: pd.DataFrame, ensemble: EnsembleSpec) -> Combinati
         combined["scale"].to_numpy(),
         quantiles,
     )
+    # The centre stays the weighted P50: a median shift learned on earlier windows carries their
+    # level errors into the next one.
+    offsets[0.5] = 0.0
     return Combination(weights=weights, offsets=offsets)
 
 
