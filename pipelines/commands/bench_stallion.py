@@ -17,9 +17,9 @@ def stallion(
     out: Path = typer.Option(..., help="Output Parquet: agency, sku, date, p10, p50, p90."),
     check: bool = typer.Option(True, help="Print rolling-origin backtests inside TRAIN first."),
     model: str = typer.Option(
-        "ensemble",
-        help="ensemble: the LightGBM combined with statistical models (recipe STALLION_ENSEMBLE); "
-        "lightgbm: the LightGBM alone.",
+        "lightgbm",
+        help="lightgbm: the LightGBM alone; ensemble: the LightGBM combined with statistical "
+        "models (recipe STALLION_ENSEMBLE; level with it on the backtest, docs/benchmarks.md).",
     ),
 ) -> None:
     """Fit on TRAIN; forecast every FUTURE row from its known-in-advance covariates."""
@@ -51,7 +51,9 @@ def stallion(
     windows = None
     if check:
         try:
-            table, windows = validate(history, spec, STALLION_ENSEMBLE)
+            table, windows = validate(
+                history, spec, STALLION_ENSEMBLE, with_ensemble=model == "ensemble"
+            )
             typer.echo(
                 "internal validation (rolling origins inside TRAIN, mean and spread over the last "
                 "two windows; coverage = share of actuals inside [p10, p90]):"
@@ -63,4 +65,7 @@ def stallion(
     pred = forecast_rows(history, rows, spec, ensemble, windows)
     out.parent.mkdir(parents=True, exist_ok=True)
     pred[["agency", "sku", "date", "p10", "p50", "p90"]].to_parquet(out, index=False)
-    typer.echo(f"wrote {len(pred)} rows to {out} (horizon {spec.horizon} months)")
+    typer.echo(
+        f"wrote {len(pred)} rows to {out} (horizon {spec.horizon} months, "
+        f"model {pred['model'].iloc[0] if len(pred) else model})"
+    )

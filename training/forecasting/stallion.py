@@ -127,12 +127,12 @@ def forecast_rows(
     ensemble: EnsembleSpec | None = None,
     windows: dict[pd.Timestamp, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
-    """P10/P50/P90 for every ``future`` row (same order) from the recipe's forecaster (the
-    LightGBM, or its combination when ``ensemble``; ``windows`` from ``validate`` are reused).
+    """P10/P50/P90 for every ``future`` row (same order; ``model`` names the forecaster used):
+    the LightGBM, or its combination when ``ensemble`` (reusing ``windows`` from ``validate``).
     A history too short for the combination's earlier windows falls back to the LightGBM, one too
     short for the LightGBM to the naive baseline. Series never seen get the median of their SKU
     (else of all series) for that month, because a new agency-SKU pair has no history of its own."""
-    pred = None
+    pred, used = None, "Naive"
     for choice in dict.fromkeys([ensemble, None]):
         try:
             model = make_demand_forecaster(spec, choice)
@@ -140,7 +140,7 @@ def forecast_rows(
                 model.fit(history, windows)
             else:
                 model.fit(history)
-            pred = model.predict(spec.horizon, future)
+            pred, used = model.predict(spec.horizon, future), model_label(choice)
             break
         except ValueError:
             continue
@@ -158,22 +158,30 @@ def forecast_rows(
             out[col] = out[col].fillna(pd.Series(filled[col].to_numpy(), index=out.index))
     out[list(QUANTILE_COLUMNS)] = out[list(QUANTILE_COLUMNS)].fillna(0.0)
     out["date"] = out[TIME]
+    out["model"] = used
     return out
 
 
 def validate(
-    history: pd.DataFrame, spec: DemandSpec, ensemble: EnsembleSpec, scored: int = 2
+    history: pd.DataFrame,
+    spec: DemandSpec,
+    ensemble: EnsembleSpec,
+    with_ensemble: bool,
+    scored: int = 2,
 ) -> tuple[pd.DataFrame, dict[pd.Timestamp, pd.DataFrame]]:
     """Rolling-origin check inside ``history``: the last ``scored`` windows (``ensemble.step``
-    periods apart, the newest ending at the last period) and the earlier windows the combination
-    learns from at those origins. Returns, per model, the mean and spread of MAE and P10-P90
-    coverage over the scored windows (diff = MAE minus the LightGBM's), and every window's
-    forecasts (``forecast_rows`` reuses them)."""
-    offset = spec.horizon * pd.DateOffset(months=1)
+    periods apart, the newest ending at the last period), plus, ``with_ensemble``, the earlier
+    windows the combination learns from at those origins. Returns, per model, the mean and spread
+    of MAE and P10-P90 coverage over the scored windows (diff = MAE minus the LightGBM's), and
+    every window's forecasts (``forecast_rows`` reuses them)."""
+    month = pd.DateOffset(months=1)
     last = history[TIME].max()
-    newest = last - offset
-    oldest_scored = newest - (scored - 1) * ensemble.step * pd.DateOffset(months=1)
-    first = earlier_origins(oldest_scored, spec.horizon, spec.freq, ensemble)[0]
+    oldest_scored = last - (spec.horizon + (scored - 1) * ensemble.step) * month
+    first = (
+        earlier_origins(oldest_scored, spec.horizon, spec.freq, ensemble)[0]
+        if with_ensemble
+        else oldest_scored
+    )
     origins = window_origins(first, last, spec.horizon, ensemble.step, spec.freq)
     windows = window_forecasts(history, spec, ensemble, origins)
     scores = window_scores(ensemble_backtest(windows, spec, ensemble))
