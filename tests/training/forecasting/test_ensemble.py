@@ -151,3 +151,24 @@ def test_the_served_forecast_path_accepts_the_ensemble(fitted_ensemble) -> None:
     assert table.groupby("unique_id").size().eq(3).all() and table["unique_id"].nunique() == 6
     assert (table["ds"] > origin).all()
     assert (table["p10"] <= table["p90"]).all()
+
+
+@pytest.mark.slow
+def test_world_demand_training_goes_through_the_ensemble_when_the_recipe_selects_it() -> None:
+    from training.recipes import DemandJob
+    from training.world_models import train_demand
+
+    panel = seasonal_panel(6, 90, seed=5, freq="D").assign(
+        promo_active=0.0, promo_discount=0.0, category="c1"
+    )
+    job = DemandJob(
+        ensemble=EnsembleSpec(season_length=7, n_windows=2, step=7),
+        num_boost_round=30,
+        backtest_series=None,
+    )
+    trained = train_demand(job, panel)
+    assert isinstance(trained.estimator.forecaster, EnsembleForecaster)
+    assert set(trained.record.tables["backtest"]["model"]) >= {"Ensemble", "Naive", "AutoETS"}
+    assert 0 < trained.record.metrics["mae"] and "baseline_Naive.mae" in trained.record.metrics
+    pred = trained.estimator.predict(trained.input_example)
+    assert len(pred) == len(trained.input_example) and pred.notna().all().all()
