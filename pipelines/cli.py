@@ -25,6 +25,7 @@ from pipelines.commands import (
     exceptions,
     features,
     ingest,
+    keys,
     monitor,
     promote,
     report,
@@ -152,6 +153,7 @@ app.add_typer(events.app, name="events")
 app.add_typer(features.app, name="features")
 app.add_typer(exceptions.app, name="exceptions")
 app.add_typer(train.app, name="train")
+app.add_typer(keys.app, name="keys")
 
 if __name__ == "__main__":
     app()

@@ -131,8 +131,8 @@ def _desk(runtime: Runtime) -> AlertDesk | JSONResponse:
 
 
 def _who(request: Request, runtime: Runtime) -> str:
-    """The caller's API key by its name without the key: the first 12 hex digits of its SHA-256."""
-    return "key:" + runtime.keyring.check(request.headers.get("authorization"), "planner").key_id[:12]
+    """The caller's API key without the key: its configured name, else 12 hex digits of its SHA-256."""
+    return runtime.keyring.check(request.headers.get("authorization"), "planner").label
 
 
 @router.post("/v1/webhooks", response_model=WebhookOut, status_code=201)

@@ -149,6 +149,15 @@ class LiveSettings(BaseModel):
     )
 
 
+class HashedApiKey(BaseModel):
+    """An API key kept as a salted hash (``backorder keys add`` prints one); named by its entry."""
+
+    model_config = {"extra": "forbid"}
+
+    hash: str = Field(description="scrypt$<n>$<r>$<p>$<salt>$<hash>, as printed by 'backorder keys add'.")
+    roles: list[str] = Field(description="Some of oms, planner, admin.")
+
+
 class Settings(BaseSettings):
     """Where data, stores and models live, and how the service behaves.
 
@@ -189,8 +198,10 @@ class Settings(BaseSettings):
     )
 
     # Service
-    api_keys: dict[str, list[str]] = Field(
-        default_factory=dict, description="API key -> roles (oms, planner, admin)."
+    api_keys: dict[str, HashedApiKey | list[str]] = Field(
+        default_factory=dict,
+        description="Key name -> {hash, roles} (a salted hash from 'backorder keys add'); in the "
+        "embedded profile also plain key -> roles (oms, planner, admin).",
     )
     allow_dev_key: bool = Field(
         True, description="Accept the key 'dev-key' with all roles; refused in the production profile."
@@ -245,7 +256,16 @@ class Settings(BaseSettings):
                 "set allow_dev_key: false (BACKORDER_ALLOW_DEV_KEY=false) and configure api_keys"
             )
         if self.profile == "production" and not self.api_keys:
-            raise ValueError("api_keys: the production profile needs at least one API key (key -> roles)")
+            raise ValueError(
+                "api_keys: the production profile needs at least one API key "
+                "(name -> {hash, roles}, from 'backorder keys add')"
+            )
+        plain = sorted(name for name, entry in self.api_keys.items() if not isinstance(entry, HashedApiKey))
+        if self.profile == "production" and plain:
+            raise ValueError(
+                f"api_keys: plain-text keys are refused in the production profile ({len(plain)} found); "
+                "store each as {hash, roles}: run 'backorder keys add --name NAME --role ROLE'"
+            )
         return self
 
     @model_validator(mode="after")

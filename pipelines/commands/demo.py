@@ -105,7 +105,7 @@ def _oms_key(settings: Settings) -> str:
 
     if settings.allow_dev_key:
         return DEV_KEY
-    key = next((k for k, roles in settings.api_keys.items() if "oms" in roles), None)
+    key = next((k for k, roles in settings.api_keys.items() if isinstance(roles, list) and "oms" in roles), None)
     if key is None:
         raise DemoStepFailed("no API key with the 'oms' role in settings.api_keys")
     return key
