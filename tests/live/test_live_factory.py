@@ -20,7 +20,8 @@ def test_embedded_keeps_the_live_state_in_the_data_folder(settings):
 
 def test_production_uses_redis_under_its_prefix(tmp_path, redis_prefix):
     settings = load_settings(root=tmp_path, profile="production", allow_dev_key=False,
-                             api_keys={"k": ["oms"]}, live={"redis_url": REDIS_URL, "key_prefix": redis_prefix})
+                             api_keys={"k": {"hash": "scrypt$16384$8$1$wyQ0iB_vxVEz1_47SimJHw$yOTS4_uzt6QLu2J8Kpzk3_q40HB9vK0maalDbtetQcE", "roles": ["oms"]}},
+                             live={"redis_url": REDIS_URL, "key_prefix": redis_prefix})
     state = open_live_state(settings)
     try:
         assert isinstance(state, RedisLiveState) and state.prefix == redis_prefix

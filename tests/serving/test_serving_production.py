@@ -103,7 +103,8 @@ def test_serving_date_follows_the_data_in_the_embedded_profile(tmp_path: Path):
     fixed = load_settings(data_dir=tmp_path / "data", serving_as_of="2026-03-02")
     assert serving_date(fixed, pd.Timestamp("2027-01-01"), []) == AS_OF
     production = load_settings(
-        data_dir=tmp_path / "data", profile="production", allow_dev_key=False, api_keys={"k": ["oms"]}
+        data_dir=tmp_path / "data", profile="production", allow_dev_key=False,
+        api_keys={"k": {"hash": "scrypt$16384$8$1$8_LbVYiDDLdtZjnZdx68fw$G3uRW2TGiCHvTRqq1gWhEHYogUR0iFFxbu3XgcZShMw", "roles": ["oms"]}},
     )
     assert serving_date(production, pd.Timestamp("2027-01-01"), []) == pd.Timestamp("2027-01-01")
 

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_production_with_the_dev_key_does_not_load(tmp_path):
     config = tmp_path / "production.yaml"
-    config.write_text("profile: production\nallow_dev_key: true\napi_keys: {k: [oms]}\n")
+    config.write_text("profile: production\nallow_dev_key: true\napi_keys: {k: {hash: 'scrypt$16384$8$1$8_LbVYiDDLdtZjnZdx68fw$G3uRW2TGiCHvTRqq1gWhEHYogUR0iFFxbu3XgcZShMw', roles: [oms]}}\n")
     with pytest.raises(ValidationError, match="allow_dev_key"):
         load_settings(config)
 
@@ -35,14 +35,15 @@ def test_production_without_api_keys_does_not_load(tmp_path):
 
 
 def test_production_with_its_own_keys_loads(tmp_path):
-    settings = load_settings(data_dir=tmp_path, profile="production", allow_dev_key=False, api_keys={"k": ["oms"]})
+    settings = load_settings(data_dir=tmp_path, profile="production", allow_dev_key=False,
+        api_keys={"k": {"hash": "scrypt$16384$8$1$8_LbVYiDDLdtZjnZdx68fw$G3uRW2TGiCHvTRqq1gWhEHYogUR0iFFxbu3XgcZShMw", "roles": ["oms"]}},)
     assert settings.profile == "production" and not settings.allow_dev_key
 
 
 @pytest.mark.slow
 def test_the_service_exits_once_with_the_message(tmp_path):
     config = tmp_path / "production.yaml"
-    config.write_text("profile: production\nallow_dev_key: true\napi_keys: {k: [oms]}\n")
+    config.write_text("profile: production\nallow_dev_key: true\napi_keys: {k: {hash: 'scrypt$16384$8$1$8_LbVYiDDLdtZjnZdx68fw$G3uRW2TGiCHvTRqq1gWhEHYogUR0iFFxbu3XgcZShMw', roles: [oms]}}\n")
     env = {
         **os.environ,
         "BACKORDER_CONFIG": str(config),
