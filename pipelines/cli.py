@@ -27,6 +27,7 @@ from pipelines.commands import (
     ingest,
     keys,
     monitor,
+    prediction_log,
     promote,
     report,
     simulate,
@@ -154,6 +155,7 @@ app.add_typer(features.app, name="features")
 app.add_typer(exceptions.app, name="exceptions")
 app.add_typer(train.app, name="train")
 app.add_typer(keys.app, name="keys")
+app.add_typer(prediction_log.app, name="log")
 
 if __name__ == "__main__":
     app()

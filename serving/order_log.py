@@ -5,13 +5,12 @@ The log indexes ``order_id``, so the lookup does not scan the log.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 
 import pandas as pd
 
-from serving.prediction_log import FILE_NAME
+from serving.prediction_log import FILE_NAME, LineDecoder
 
 
 def last_scored_lines(directory: Path, order_id: str) -> pd.DataFrame | None:
@@ -21,19 +20,22 @@ def last_scored_lines(directory: Path, order_id: str) -> pd.DataFrame | None:
     if not path.exists():
         return None
     query = (
-        "SELECT line_id, sku_id, inputs, outputs FROM predictions WHERE order_id = ?1 AND request_id = "
+        "SELECT line_id, sku_id, inputs, features, outputs, payload FROM predictions "
+        "WHERE order_id = ?1 AND request_id = "
         "(SELECT request_id FROM predictions WHERE rowid = (SELECT max(rowid) FROM predictions WHERE order_id = ?1)) "
         "ORDER BY rowid"
     )
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         rows = conn.execute(query, (order_id,)).fetchall()
+        decode = LineDecoder(conn) if rows else None
     finally:
         conn.close()
-    if not rows:
+    if decode is None:
         return None
-    inputs = [json.loads(r[2]) for r in rows]
-    outputs = [json.loads(r[3]) for r in rows]
+    lines = [decode(*r[2:]) for r in rows]
+    inputs = [line[0] for line in lines]
+    outputs = [line[2] for line in lines]
     return pd.DataFrame({
         "line_id": [r[0] for r in rows],
         "sku_id": [r[1] for r in rows],

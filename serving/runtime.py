@@ -141,7 +141,12 @@ def build_runtime(
     fixed = components.as_of
     clock = today or ((lambda: fixed) if fixed is not None else _today)
     keyring = KeyRing.from_settings(settings.api_keys, settings.allow_dev_key)
-    log = PredictionLog(settings.prediction_log_dir, settings.prediction_log_sync)
+    log = PredictionLog(
+        settings.prediction_log_dir,
+        settings.prediction_log_sync,
+        log_format=settings.prediction_log_format,
+        retention_days=settings.prediction_log_retention_days,
+    )
     risk = components.models.get(RISK)
     scorer = None
     if risk is not None and components.reader is not None and components.supply is not None:

@@ -223,6 +223,17 @@ class Settings(BaseSettings):
         "normal",
         description="normal: a killed process loses no logged line; full: a power cut neither (fsync per request).",
     )
+    prediction_log_format: Literal["compact", "json"] = Field(
+        "compact",
+        description="compact: each line's inputs, features and outputs as one compressed payload; "
+        "json: as JSON text columns (readable with plain SQL). Lines of either format stay readable.",
+    )
+    prediction_log_retention_days: int | None = Field(
+        365,
+        ge=1,
+        description="Lines older than this are deleted when the service starts and by "
+        "'backorder log prune'; None keeps every line.",
+    )
 
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)

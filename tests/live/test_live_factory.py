@@ -8,6 +8,10 @@ from live.sqlite_state import SqliteLiveState
 from settings import load_settings
 from tests.live.conftest import REDIS_URL
 
+# The key "k" with the oms role, as a settings entry.
+K_HASH = "scrypt$16384$8$1$8_LbVYiDDLdtZjnZdx68fw$G3uRW2TGiCHvTRqq1gWhEHYogUR0iFFxbu3XgcZShMw"
+HASHED_KEYS = {"k": {"hash": K_HASH, "roles": ["oms"]}}
+
 
 def test_embedded_keeps_the_live_state_in_the_data_folder(settings):
     state = open_live_state(settings)
@@ -20,7 +24,7 @@ def test_embedded_keeps_the_live_state_in_the_data_folder(settings):
 
 def test_production_uses_redis_under_its_prefix(tmp_path, redis_prefix):
     settings = load_settings(root=tmp_path, profile="production", allow_dev_key=False,
-                             api_keys={"k": {"hash": "scrypt$16384$8$1$wyQ0iB_vxVEz1_47SimJHw$yOTS4_uzt6QLu2J8Kpzk3_q40HB9vK0maalDbtetQcE", "roles": ["oms"]}},
+                             api_keys=HASHED_KEYS,
                              live={"redis_url": REDIS_URL, "key_prefix": redis_prefix})
     state = open_live_state(settings)
     try:

@@ -68,7 +68,8 @@ def test_keys_add_prints_the_key_once_and_writes_only_its_hash(tmp_path):
     config = tmp_path / "backorder.yaml"
     config.write_text("profile: production\nallow_dev_key: false\n")
     result = CliRunner().invoke(
-        app, ["keys", "add", "--name", "oms-system", "--role", "oms", "--role", "planner", "--settings-file", str(config)]
+        app,
+        ["keys", "add", "--name", "oms-system", "--role", "oms", "--role", "planner", "--settings-file", str(config)],
     )
     assert result.exit_code == 0, result.output
     key = result.output.splitlines()[1].strip()

@@ -80,7 +80,7 @@ def test_reader_of_an_empty_directory_returns_an_empty_frame(tmp_path):
 
 def test_checkpoints_run_in_the_background_not_in_appends(tmp_path):
     """The database file fills while the log stays open and no append runs a checkpoint."""
-    log = PredictionLog(tmp_path, checkpoint_seconds=0.05)
+    log = PredictionLog(tmp_path, checkpoint_seconds=0.05, log_format="json")  # rows of plain text
     assert log._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
     empty = log.path.stat().st_size
     row = {c: "x" * 200 for c in COLUMNS} | {"logged_at": "2026-03-02T10:00:00+00:00", "features": {"f": 1.0}}

@@ -19,6 +19,10 @@ from serving.runtime import RISK, build_runtime, production_components, serving_
 from serving.supply import load_canonical_supply
 from settings import load_settings
 
+# The key "k" with the oms role, as a settings entry.
+K_HASH = "scrypt$16384$8$1$8_LbVYiDDLdtZjnZdx68fw$G3uRW2TGiCHvTRqq1gWhEHYogUR0iFFxbu3XgcZShMw"
+HASHED_KEYS = {"k": {"hash": K_HASH, "roles": ["oms"]}}
+
 AS_OF = pd.Timestamp("2026-03-02")
 
 
@@ -104,7 +108,7 @@ def test_serving_date_follows_the_data_in_the_embedded_profile(tmp_path: Path):
     assert serving_date(fixed, pd.Timestamp("2027-01-01"), []) == AS_OF
     production = load_settings(
         data_dir=tmp_path / "data", profile="production", allow_dev_key=False,
-        api_keys={"k": {"hash": "scrypt$16384$8$1$8_LbVYiDDLdtZjnZdx68fw$G3uRW2TGiCHvTRqq1gWhEHYogUR0iFFxbu3XgcZShMw", "roles": ["oms"]}},
+        api_keys=HASHED_KEYS,
     )
     assert serving_date(production, pd.Timestamp("2027-01-01"), []) == pd.Timestamp("2027-01-01")
 

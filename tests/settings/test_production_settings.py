@@ -13,12 +13,17 @@ from pydantic import ValidationError
 
 from settings import load_settings
 
+# The key "k" with the oms role, as a settings entry.
+K_HASH = "scrypt$16384$8$1$8_LbVYiDDLdtZjnZdx68fw$G3uRW2TGiCHvTRqq1gWhEHYogUR0iFFxbu3XgcZShMw"
+HASHED_KEYS = {"k": {"hash": K_HASH, "roles": ["oms"]}}
+HASHED_YAML = "{k: {hash: '" + K_HASH + "', roles: [oms]}}"
+
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_production_with_the_dev_key_does_not_load(tmp_path):
     config = tmp_path / "production.yaml"
-    config.write_text("profile: production\nallow_dev_key: true\napi_keys: {k: {hash: 'scrypt$16384$8$1$8_LbVYiDDLdtZjnZdx68fw$G3uRW2TGiCHvTRqq1gWhEHYogUR0iFFxbu3XgcZShMw', roles: [oms]}}\n")
+    config.write_text(f"profile: production\nallow_dev_key: true\napi_keys: {HASHED_YAML}\n")
     with pytest.raises(ValidationError, match="allow_dev_key"):
         load_settings(config)
 
@@ -35,15 +40,14 @@ def test_production_without_api_keys_does_not_load(tmp_path):
 
 
 def test_production_with_its_own_keys_loads(tmp_path):
-    settings = load_settings(data_dir=tmp_path, profile="production", allow_dev_key=False,
-        api_keys={"k": {"hash": "scrypt$16384$8$1$8_LbVYiDDLdtZjnZdx68fw$G3uRW2TGiCHvTRqq1gWhEHYogUR0iFFxbu3XgcZShMw", "roles": ["oms"]}},)
+    settings = load_settings(data_dir=tmp_path, profile="production", allow_dev_key=False, api_keys=HASHED_KEYS)
     assert settings.profile == "production" and not settings.allow_dev_key
 
 
 @pytest.mark.slow
 def test_the_service_exits_once_with_the_message(tmp_path):
     config = tmp_path / "production.yaml"
-    config.write_text("profile: production\nallow_dev_key: true\napi_keys: {k: {hash: 'scrypt$16384$8$1$8_LbVYiDDLdtZjnZdx68fw$G3uRW2TGiCHvTRqq1gWhEHYogUR0iFFxbu3XgcZShMw', roles: [oms]}}\n")
+    config.write_text(f"profile: production\nallow_dev_key: true\napi_keys: {HASHED_YAML}\n")
     env = {
         **os.environ,
         "BACKORDER_CONFIG": str(config),

@@ -7,6 +7,10 @@ from pydantic import ValidationError
 
 from settings import load_settings
 
+# The key "k" with the oms role, as a settings entry.
+K_HASH = "scrypt$16384$8$1$8_LbVYiDDLdtZjnZdx68fw$G3uRW2TGiCHvTRqq1gWhEHYogUR0iFFxbu3XgcZShMw"
+HASHED_YAML = "{k: {hash: '" + K_HASH + "', roles: [oms]}}"
+
 
 def test_embedded_defaults_keep_everything_under_data(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -22,7 +26,7 @@ def test_yaml_file_then_environment_override(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config = tmp_path / "prod.yaml"
     config.write_text(
-        "profile: production\nonline_store: redis\nallow_dev_key: false\napi_keys: {k: {hash: 'scrypt$16384$8$1$8_LbVYiDDLdtZjnZdx68fw$G3uRW2TGiCHvTRqq1gWhEHYogUR0iFFxbu3XgcZShMw', roles: [oms]}}\n"
+        f"profile: production\nonline_store: redis\nallow_dev_key: false\napi_keys: {HASHED_YAML}\n"
         "mlflow_tracking_uri: postgresql://127.0.0.1:5432/test\ndata_dir: /srv/radar\n"
     )
     monkeypatch.setenv("BACKORDER_ONLINE_STORE", "sqlite")
