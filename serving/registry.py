@@ -66,8 +66,9 @@ def registry_down(name: str, alias: str) -> tuple[Any, str]:
     raise ConnectionError("the model registry did not answer its health check")
 
 
-def mlflow_loader(tracking_uri: str) -> Loader:
-    """Load ``models:/<name>@<alias>`` with ``training.tracking.load_alias`` and its version."""
+def mlflow_loader(tracking_uri: str, artifact_root: Path | None = None) -> Loader:
+    """Load ``models:/<name>@<alias>`` with ``training.tracking.load_alias`` and its version;
+    ``artifact_root`` finds the artifacts of a data folder that was moved."""
 
     def load(name: str, alias: str) -> tuple[Any, str]:
         import mlflow
@@ -78,7 +79,7 @@ def mlflow_loader(tracking_uri: str) -> Loader:
         mlflow.set_tracking_uri(tracking_uri)
         mlflow.set_registry_uri(tracking_uri)
         version = MlflowClient().get_model_version_by_alias(name, alias).version
-        return load_alias(name, alias), str(version)
+        return load_alias(name, alias, artifact_root), str(version)
 
     return load
 

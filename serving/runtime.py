@@ -206,7 +206,7 @@ def production_components(
     if loader is None:
         limit_registry_requests(settings)
         probe = RegistryProbe(settings.tracking_uri, settings.registry_timeout_seconds)
-        loader = mlflow_loader(settings.tracking_uri) if probe.reachable() else registry_down
+        loader = mlflow_loader(settings.tracking_uri, settings.artifact_root) if probe.reachable() else registry_down
     for name in (RISK, DEMAND, LEAD_TIME):
         try:
             models.update(load_champions([name], loader, settings.model_cache_dir))

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import joblib
 import mlflow
@@ -162,10 +164,43 @@ def alias_version(model_name: str, alias: str = CHAMPION) -> str | None:
         return None
 
 
-def load_alias(model_name: str, alias: str = CHAMPION) -> Any:
-    """The estimator behind ``models:/<name>@<alias>``, unwrapped from pyfunc."""
-    model = mlflow.pyfunc.load_model(f"models:/{model_name}@{alias}")
+def load_alias(model_name: str, alias: str = CHAMPION, artifact_root: Path | None = None) -> Any:
+    """The estimator behind ``models:/<name>@<alias>``, unwrapped from pyfunc.
+
+    Loaded from the logged model's own artifact folder, not through the ``models:/`` URI (that
+    path writes a ``registered_model_meta`` file into the artifact store), so loading only reads.
+    With ``artifact_root``, a folder recorded under a data folder that has since moved is found
+    under ``artifact_root`` (see ``model_artifact_location``).
+    """
+    model = mlflow.pyfunc.load_model(model_artifact_location(model_name, alias, artifact_root))
     return model.unwrap_python_model().model
+
+
+def model_artifact_location(model_name: str, alias: str = CHAMPION, artifact_root: Path | None = None) -> str:
+    """Where the artifacts of the model behind ``alias`` are.
+
+    The tracking store records absolute ``file://`` locations; when the recorded folder does not
+    exist and it lies under its experiment's recorded location, the same relative path under
+    ``artifact_root / <experiment name>`` is used (``configure`` lays experiments out that way),
+    so a data folder can be moved or copied to another machine.
+    """
+    client = MlflowClient()
+    version = client.get_model_version_by_alias(model_name, alias)
+    if not str(version.source).startswith("models:/m-"):
+        return f"models:/{model_name}@{alias}"
+    logged = client.get_logged_model(version.source.removeprefix("models:/"))
+    location = logged.artifact_location
+    if artifact_root is None or not location.startswith("file:") or _file_path(location).exists():
+        return location
+    experiment = client.get_experiment(logged.experiment_id)
+    recorded = experiment.artifact_location.rstrip("/")
+    if not location.startswith(recorded + "/"):
+        return location
+    return (artifact_root / experiment.name).resolve().as_uri() + location[len(recorded):]
+
+
+def _file_path(uri: str) -> Path:
+    return Path(url2pathname(urlparse(uri).path))
 
 
 def load_reference(model_name: str, alias: str = CHAMPION) -> pd.DataFrame:

@@ -136,7 +136,7 @@ def _score(settings: Settings, say: Callable[[str], None], progress: Progress, r
     n_orders = sum(map(len, requests.values()))
     say(f"replaying {n_orders:,} orders placed {serving_day + pd.Timedelta(days=1):%Y-%m-%d} .. "
         f"{serving_day + pd.Timedelta(days=replay_days):%Y-%m-%d} (held-out period)")
-    registry = mlflow_loader(settings.tracking_uri)
+    registry = mlflow_loader(settings.tracking_uri, settings.artifact_root)
     models: dict[tuple[str, str], Any] = {}
 
     def loader(name: str, alias: str) -> Any:  # the champions load once, not once per day
