@@ -111,6 +111,18 @@ class KeyRing:
             raise AuthError(403, f"this key lacks the {wanted} role (it has {sorted(roles)})")
         return Caller(key_id=digest.hex(), roles=roles, name=name)
 
+    def answers_at_once(self, authorization: str | None) -> bool:
+        """Whether ``check`` needs no scrypt for this header (no hashed keys, or a key seen
+        before), so a caller on the event loop can run it there and others on a thread."""
+        if not self._hashed:
+            return True
+        scheme, _, key = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            return True
+        digest = _digest(key.strip())
+        with self._lock:
+            return digest in self._verified or digest in self._rejected or digest in self._plain
+
     def _identify(self, key: str, digest: bytes) -> tuple[str | None, frozenset[str] | None]:
         plain = next((r for d, r in self._plain.items() if hmac.compare_digest(d, digest)), None)
         if plain is not None:

@@ -73,11 +73,60 @@ def configure(tracking_uri: str, artifact_root: Path, experiment: str) -> str:
     """
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)
+    relocate_artifact_paths(tracking_uri, artifact_root)
     existing = mlflow.get_experiment_by_name(experiment)
     if existing is not None:
         return existing.experiment_id
     location = (artifact_root / experiment).resolve().as_uri()
     return mlflow.create_experiment(experiment, artifact_location=location)
+
+
+# Columns of MLflow's SQL store that hold absolute artifact locations.
+_LOCATION_COLUMNS = (
+    ("experiments", "artifact_location"),
+    ("runs", "artifact_uri"),
+    ("logged_models", "artifact_location"),
+    ("model_versions", "storage_location"),
+)
+
+
+def relocate_artifact_paths(tracking_uri: str, artifact_root: Path) -> int:
+    """Point an embedded (SQLite) store's recorded artifact locations at ``artifact_root`` when
+    the data folder was moved; the number of experiments moved.
+
+    An experiment's location is rewritten only when it is a ``file:`` folder that no longer
+    exists, with every run, logged model and version under it, so pipelines write new runs into
+    the moved folder and read old ones from it. Other stores (PostgreSQL, a server) are left alone.
+    """
+    import sqlite3
+
+    if not tracking_uri.startswith("sqlite:///"):
+        return 0
+    database = Path(tracking_uri.removeprefix("sqlite:///"))
+    if not database.exists():
+        return 0
+    conn = sqlite3.connect(database, timeout=30)
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "experiments" not in tables:
+            return 0
+        moves = [
+            (old, (artifact_root / name).resolve().as_uri())
+            for name, old in conn.execute("SELECT name, artifact_location FROM experiments")
+            if old and old.startswith("file:") and not _file_path(old).exists()
+        ]
+        with conn:
+            for old, new in moves:
+                for table, column in _LOCATION_COLUMNS:
+                    if table in tables:
+                        conn.execute(
+                            f"UPDATE {table} SET {column} = ? || substr({column}, ?) "
+                            f"WHERE {column} = ? OR substr({column}, 1, ?) = ?",
+                            (new, len(old) + 1, old, len(old) + 1, old + "/"),
+                        )
+    finally:
+        conn.close()
+    return len(moves)
 
 
 def new_run(experiment_id: str, run_name: str) -> mlflow.ActiveRun:

@@ -65,3 +65,17 @@ def test_the_service_scores_from_a_moved_data_folder_without_writing_artifacts(
     assert scored.json()["model_version"] == f"{RISK}/1"
     assert not trained_folder.exists()
     assert _tree(settings.artifact_root) == artifacts_before  # loading wrote nothing there
+
+
+@pytest.mark.slow
+def test_pipelines_read_and_write_runs_in_the_moved_folder(trained_folder, tmp_path):
+    moved = shutil.move(trained_folder, tmp_path / "elsewhere" / "data")
+    settings = load_settings(data_dir=moved, api_keys=KEYS)
+    experiment = configure(settings.tracking_uri, settings.artifact_root, RISK)
+    new_root = settings.artifact_root.resolve().as_uri()
+    assert MlflowClient().get_experiment(experiment).artifact_location.startswith(new_root)
+    run_id = MlflowClient().get_model_version_by_alias(RISK, CHAMPION).run_id
+    run = MlflowClient().get_run(run_id)
+    assert run.info.artifact_uri.startswith(new_root)
+    assert mlflow.artifacts.load_dict(f"{run.info.artifact_uri}/features.json")["features"]
+    assert not trained_folder.exists()  # nothing was written at the old place

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import pandas as pd
 import pytest
 import yaml
 from pydantic import ValidationError
+from serving_helpers import KEYS, auth
 from typer.testing import CliRunner
 
 import serving.auth
+from alerts.detection import order_lines_at_risk
 from pipelines.cli import app
 from serving.auth import AuthError, KeyRing
 from serving.key_hashing import hash_key
@@ -80,3 +85,25 @@ def test_keys_add_prints_the_key_once_and_writes_only_its_hash(tmp_path):
     settings = load_settings(config, data_dir=tmp_path)
     caller = KeyRing.from_settings(settings.api_keys, False).check(f"Bearer {key}", "planner")
     assert caller.name == "oms-system" and caller.roles == {"oms", "planner"}
+
+
+@pytest.fixture
+def service_settings(tmp_path, monkeypatch):
+    """The serving tests' keys plus a hashed planner key named ``planning-team``."""
+    monkeypatch.delenv("BACKORDER_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    hashed = {"planning-team": {"hash": hash_key(KEY), "roles": ["planner"]}}
+    return load_settings(data_dir=tmp_path / "data", api_keys={**KEYS, **hashed})
+
+
+def test_an_acknowledgement_over_http_records_the_hashed_keys_name(client, runtime):
+    scored = pd.DataFrame({
+        "order_id": ["O1"], "line_id": "1", "sku_id": ["SKU000"], "location_id": ["DC1"],
+        "quantity": [400], "backorder_probability": [0.95],
+    })
+    opened = runtime.alerts.record(order_lines_at_risk(scored, runtime.alerts.cfg), datetime(2026, 3, 2)).opened
+    path = f"/v1/exceptions/{opened[0]['id']}/acknowledge"
+    assert client.post(path, json={}, headers=auth("not-the-key")).status_code == 401
+    acked = client.post(path, json={}, headers=auth(KEY))
+    assert acked.status_code == 200, acked.text
+    assert acked.json()["acknowledged_by"] == "key:planning-team"
