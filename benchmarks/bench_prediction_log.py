@@ -2,15 +2,18 @@
 
     .venv/bin/python benchmarks/bench_prediction_log.py
     .venv/bin/python benchmarks/bench_prediction_log.py --requests 200 --lines 10
+    .venv/bin/python benchmarks/bench_prediction_log.py --log data/prediction_log  # an existing log's lines
 
 Scores generated orders through the real service (the components of ``bench_serving.py``) once,
-then writes the same rows into a fresh log per format and reports the database file's size per
-line (after a checkpoint and VACUUM, so free pages are not counted) and the time per append.
+or reads the lines of an existing log with ``--log``, then writes the same rows into a fresh log
+per format and reports the database file's size per line (after VACUUM, so free pages are not
+counted) and the time per append of one order's lines.
 """
 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import tempfile
 import time
 import warnings
@@ -40,7 +43,12 @@ def scored_rows(args: argparse.Namespace, tmp: Path) -> list[dict[str, object]]:
             body = order(rng, i, args.lines, args.skus)
             client.post("/v1/score", json=body, headers={"Authorization": f"Bearer {KEY}"}).raise_for_status()
     runtime.log.close()
-    log = read_prediction_log(settings.prediction_log_dir)
+    return logged_rows(settings.prediction_log_dir)
+
+
+def logged_rows(directory: Path) -> list[dict[str, object]]:
+    """The lines of the log in ``directory`` as the rows ``PredictionLog.append`` takes."""
+    log = read_prediction_log(directory)
     log["logged_at"] = log["logged_at"].map(lambda t: t.isoformat())
     return log[COLUMNS].to_dict("records")
 
@@ -52,8 +60,6 @@ def measure(rows: list[dict[str, object]], log_format: str, directory: Path, per
         log.append(rows[i : i + per_request])
     seconds = time.perf_counter() - start
     log.close()
-    import sqlite3
-
     with sqlite3.connect(directory / FILE_NAME) as conn:
         conn.execute("VACUUM")
     conn.close()
@@ -71,9 +77,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--lines", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--log", type=Path, help="measure the lines of this prediction-log folder instead")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        rows = scored_rows(args, Path(tmp))
+        rows = logged_rows(args.log) if args.log else scored_rows(args, Path(tmp))
         for log_format in FORMATS:
             measure(rows, log_format, Path(tmp) / log_format, args.lines)
 

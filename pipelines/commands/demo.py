@@ -100,15 +100,19 @@ def _promote(settings: Settings, say: Callable[[str], None]) -> tuple[PromotionD
     return tuple(decisions)
 
 
-def _oms_key(settings: Settings) -> str:
+def _with_replay_key(settings: Settings) -> tuple[Settings, str]:
+    """The settings the replay serves with and an ``oms`` key for its requests: the development key
+    when accepted, else a one-off random key added (hashed) for this replay only, since the settings
+    hold only hashes of their keys."""
     from serving.auth import DEV_KEY
+    from serving.key_hashing import hash_key, new_key
+    from settings.model import HashedApiKey
 
     if settings.allow_dev_key:
-        return DEV_KEY
-    key = next((k for k, roles in settings.api_keys.items() if isinstance(roles, list) and "oms" in roles), None)
-    if key is None:
-        raise DemoStepFailed("no API key with the 'oms' role in settings.api_keys")
-    return key
+        return settings, DEV_KEY
+    key = new_key()
+    keys = {**settings.api_keys, "demo-replay": HashedApiKey(hash=hash_key(key), roles=["oms"])}
+    return settings.model_copy(update={"api_keys": keys}), key
 
 
 def _score(settings: Settings, say: Callable[[str], None], progress: Progress, replay_days: int) -> None:
@@ -136,6 +140,7 @@ def _score(settings: Settings, say: Callable[[str], None], progress: Progress, r
     n_orders = sum(map(len, requests.values()))
     say(f"replaying {n_orders:,} orders placed {serving_day + pd.Timedelta(days=1):%Y-%m-%d} .. "
         f"{serving_day + pd.Timedelta(days=replay_days):%Y-%m-%d} (held-out period)")
+    settings, key = _with_replay_key(settings)
     registry = mlflow_loader(settings.tracking_uri, settings.artifact_root)
     models: dict[tuple[str, str], Any] = {}
 
@@ -155,7 +160,7 @@ def _score(settings: Settings, say: Callable[[str], None], progress: Progress, r
     first = runtime_on(min(requests))
     service_factory = RiskService.inner.runtime_factory
     RiskService.inner.runtime_factory = staticmethod(lambda: first)  # the service starts on this runtime
-    headers = {"Authorization": f"Bearer {_oms_key(settings)}"}
+    headers = {"Authorization": f"Bearer {key}"}
     task = progress.add_task("  scoring orders", total=n_orders)
     try:
         with _in_process_client(in_process_app()) as client:

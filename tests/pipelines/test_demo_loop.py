@@ -16,6 +16,7 @@ from mlflow import MlflowClient
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from serving.key_hashing import hash_key
 from serving.prediction_log import read_prediction_log
 
 pytestmark = pytest.mark.slow
@@ -84,7 +85,7 @@ def production_settings(tmp_path):
                 "redis_connection_string": "127.0.0.1:6379",
                 "feast_project": project,
                 "allow_dev_key": False,
-                "api_keys": {"test-oms-key": ["oms", "planner"]},
+                "api_keys": {"oms-system": {"hash": hash_key("test-oms-key"), "roles": ["oms", "planner"]}},
             }
         )
     )
