@@ -18,6 +18,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from pipelines.commands import (
+    check,
     contracts_doc,
     demo,
     evaluate,
@@ -134,6 +135,7 @@ def root(
 
 
 app.command("ingest")(ingest.ingest)
+app.command("check")(check.check)
 app.command("demo")(demo.demo)
 app.command("contracts-doc")(contracts_doc.contracts_doc)
 app.command("promote")(promote.promote)

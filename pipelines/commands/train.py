@@ -249,18 +249,22 @@ def train_model(
     the same data with the same recipe.
 
     ``cutoffs`` (validation, calibration, test starts) override the classifiers' default folds.
-    Raises ``MissingInput`` (naming the command to run) when inputs are missing.
+    Raises ``MissingInput`` (naming the command to run) when inputs are missing, and
+    ``NotEnoughData`` before anything else when the data is below the model's minimum.
     """
+    from training.readiness import MEASURED_TABLES, require_ready
     from training.recipes import BACKORDER_RISK, SKU_LOCATION_RISK
+
+    if name not in MODEL_OF:
+        raise ValueError(f"unknown model {name!r}; expected one of {sorted(MODEL_OF)}")
+    require_ready(MODEL_OF[name], _canonical(settings, MEASURED_TABLES[MODEL_OF[name]]))
 
     if name in ("risk", "sku-risk"):
         job = BACKORDER_RISK if name == "risk" else SKU_LOCATION_RISK
         return _classifier(settings, replace(job, cutoffs=cutoffs) if cutoffs else job, force)
     if name == "demand":
         return _demand(settings, force)
-    if name == "lead-time":
-        return _lead_time(settings, force)
-    raise ValueError(f"unknown model {name!r}; expected one of {sorted(MODEL_OF)}")
+    return _lead_time(settings, force)
 
 
 def _cutoff_dates(value: str | None) -> tuple[str, str, str] | None:
