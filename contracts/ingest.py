@@ -207,10 +207,24 @@ def _ingest_table(
     return report, kept.astype(dtypes)
 
 
-def _inputs_digest(exports: dict[str, Path], description_path: Path | None) -> str:
+def _inputs_digest(exports: dict[str, Path], source_dir: Path, export_config: Path | None) -> str:
     """Digest of the export files and their description: equal digests, equal ingest output."""
-    files = list(exports.values()) + ([description_path] if description_path is not None else [])
+    description = export_config or source_dir / EXPORT_DESCRIPTION_FILE
+    files = list(exports.values()) + ([description] if description.is_file() else [])
     return file_digest(files, *sorted(f"{table}={path.name}" for table, path in exports.items()))
+
+
+def world_source(source_dir: Path, declared: str | None) -> str:
+    """The world an export folder belongs to: its declared ``source``, else the folder itself."""
+    return f"source:{declared}" if declared else exports_source(source_dir)
+
+
+def export_identity(source_dir: Path, export_config: Path | None = None) -> tuple[str, str]:
+    """The world an export folder belongs to and the digest of its files, as its ingest records them
+    in the manifest: equal to the manifest's, the ingest would write what the folder holds."""
+    description = load_export_description(source_dir, export_config)
+    exports, _ = discover_exports(source_dir)
+    return world_source(source_dir, description.source), _inputs_digest(exports, source_dir, export_config)
 
 
 def _support(canonical_dir: Path) -> list[str]:
@@ -253,7 +267,7 @@ def ingest_exports(
         table: _check_structure(table, path, description.headers_for(table))
         for table, path in exports.items()
     }
-    world = source or (f"source:{description.source}" if description.source else exports_source(source_dir))
+    world = source or world_source(source_dir, description.source)
     if not replace:
         check_same_world(canonical_dir, world)
     held = read_manifest(canonical_dir) if replace else None
@@ -289,9 +303,7 @@ def ingest_exports(
                     old.unlink()
             for path in produced:
                 os.replace(path, target / path.name)
-        description_path = export_config or source_dir / EXPORT_DESCRIPTION_FILE
-        digest = _inputs_digest(exports, description_path if description_path.is_file() else None)
-        write_manifest(canonical_dir, world, "ingest", digest)
+        write_manifest(canonical_dir, world, "ingest", _inputs_digest(exports, source_dir, export_config))
         result.supports = _support(canonical_dir)
         (canonical_dir / REPORT_FILE).write_text(result.to_json() + "\n")
         return result

@@ -27,6 +27,7 @@ from pipelines.commands import (
     monitor,
     promote,
     report,
+    run,
     simulate,
     train,
 )
@@ -136,6 +137,7 @@ def root(
 
 app.command("ingest")(ingest.ingest)
 app.command("check")(check.check)
+app.command("run")(run.run)
 app.command("demo")(demo.demo)
 app.command("contracts-doc")(contracts_doc.contracts_doc)
 app.command("promote")(promote.promote)

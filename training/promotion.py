@@ -249,7 +249,8 @@ def retire_models(reason: str, now: datetime | None = None) -> list[str]:
     registered model a ``retired.<time>`` tag; returns the models whose champion was retired.
     """
     client = MlflowClient()
-    stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+    moment = now or datetime.now(UTC)
+    stamp = moment.isoformat(timespec="seconds")
     retired = []
     for model in client.search_registered_models():
         champion = _alias_version(client, model.name, CHAMPION)
@@ -260,7 +261,7 @@ def retire_models(reason: str, now: datetime | None = None) -> list[str]:
         for alias in (CHAMPION, CHALLENGER):
             if _alias_version(client, model.name, alias) is not None:
                 client.delete_registered_model_alias(model.name, alias)
-        client.set_registered_model_tag(model.name, f"retired.{stamp}", reason)
+        client.set_registered_model_tag(model.name, f"retired.{moment:%Y%m%dT%H%M%S}", reason)
     return retired
 
 
