@@ -65,7 +65,13 @@ def test_run_from_exports_gives_champions_and_a_report_and_a_rerun_does_nothing(
     first = _invoke("run", "--exports", str(exports), "--data-dir", str(data))
     assert NO_ASN in first.output and NO_PROMOTIONS in first.output
     client = MlflowClient(tracking_uri=f"sqlite:///{data / 'mlflow' / 'mlflow.db'}")
-    for name in MODELS:
+    for name in MODELS:  # each trained once, then promoted only through the baseline gate
+        version = client.get_model_version_by_alias(name, "challenger")
+        assert str(version.version) == "1", name
+        promoted = "champion" in client.get_registered_model(name).aliases
+        assert promoted or f"{name}: not promoted, no champion" in first.output, name
+        assert not any(key.startswith("forced_promotion.") for key in version.tags), name
+    for name in ("sku_location_risk", "demand"):  # the report's champions
         assert str(client.get_model_version_by_alias(name, "champion").version) == "1", name
     index = data / "reports" / "latest" / "index.html"
     assert 'id="at-risk"' in index.read_text() and (data / "reports" / "latest" / "at_risk.csv").exists()
