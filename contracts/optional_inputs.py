@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from contracts.schemas import stored_dtype
 from contracts.tables import CANONICAL_TABLES
 
 
@@ -22,7 +23,7 @@ class OptionalInput:
 
     ``columns`` empty means the whole ``table``; otherwise those (nullable) columns of it. ``adds``
     says what the input brings, ``without`` what happens in its absence, and ``features`` names
-    the features that depend on it.
+    the SKU-location features whose values it changes.
     """
 
     name: str
@@ -67,17 +68,6 @@ OPTIONAL_TABLES: frozenset[str] = frozenset(i.table for i in OPTIONAL_INPUTS if 
 REQUIRED_TABLES: tuple[str, ...] = tuple(name for name in CANONICAL_TABLES if name not in OPTIONAL_TABLES)
 
 
-def _check_declarations() -> None:
-    for item in OPTIONAL_INPUTS:
-        contract = CANONICAL_TABLES[item.table]
-        for column in item.columns:
-            if not contract.column(column).nullable:
-                raise ValueError(f"optional input {item.name!r}: column {item.table}.{column} is not nullable")
-
-
-_check_declarations()
-
-
 def is_present(item: OptionalInput, tables: Mapping[str, pd.DataFrame]) -> bool:
     """Whether ``tables`` hold ``item``: its table has rows (and, for columns, one is filled)."""
     frame = tables.get(item.table)
@@ -88,8 +78,6 @@ def is_present(item: OptionalInput, tables: Mapping[str, pd.DataFrame]) -> bool:
 
 def empty_table(name: str) -> pd.DataFrame:
     """A canonical table with its columns and no rows (what an absent optional table reads as)."""
-    from contracts.schemas import stored_dtype
-
     return pd.DataFrame({c.name: pd.Series(dtype=stored_dtype(c)) for c in CANONICAL_TABLES[name].columns})
 
 

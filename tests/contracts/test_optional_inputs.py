@@ -7,6 +7,7 @@ import pandas as pd
 from contracts.ingest import ingest_exports
 from contracts.optional_inputs import OPTIONAL_INPUTS, OPTIONAL_TABLES, REQUIRED_TABLES, empty_table
 from contracts.tables import CANONICAL_TABLES
+from features.build import sku_location_feature_names
 from pipelines.tables import read_canonical_tables
 
 
@@ -17,10 +18,9 @@ def _ingest(source, out):
 def test_required_and_optional_tables_partition_the_contracts():
     assert OPTIONAL_TABLES == {"asn_events", "promotions", "transfer_lanes"}
     assert set(REQUIRED_TABLES) | OPTIONAL_TABLES == set(CANONICAL_TABLES)
-    expedite = next(i for i in OPTIONAL_INPUTS if i.name == "expedite options")
-    assert expedite.table == "sku_suppliers" and all(
-        CANONICAL_TABLES["sku_suppliers"].column(c).nullable for c in expedite.columns
-    )
+    for item in OPTIONAL_INPUTS:  # optional columns are nullable ones, named features exist
+        assert all(CANONICAL_TABLES[item.table].column(c).nullable for c in item.columns), item.name
+        assert set(item.features) <= set(sku_location_feature_names()), item.name
 
 
 def test_header_only_and_absent_optional_tables_are_accepted_and_reported(make_export, valid_export_rows, tmp_path):
