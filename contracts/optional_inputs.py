@@ -50,6 +50,12 @@ OPTIONAL_INPUTS: tuple[OptionalInput, ...] = (
         features=("promo_active", "promo_next_h", "promo_discount_next_h"),
     ),
     OptionalInput(
+        name="inventory movements",
+        table="inventory_movements",
+        adds="adjustments, counts, scrap, returns and transfers in a daily history rebuilt from current stock",
+        without="no inventory movements: a history rebuilt from current stock follows order lines and PO receipts only",
+    ),
+    OptionalInput(
         name="transfer lanes",
         table="transfer_lanes",
         adds="stock transfers between locations in the recommendations",

@@ -92,8 +92,8 @@ class Checkpoint:
         """Canonical tables as known at the cut-off: nothing dated on or after it.
 
         Order lines and orders placed before the cut-off (shipments after it unknown), PO lines
-        ordered before it (received only if received before it), ASNs sent before it, snapshots
-        before it, promotions announced before it; static tables in full.
+        ordered before it (received only if received before it), ASNs sent before it, snapshots and
+        stock movements before it, promotions announced before it; static tables in full.
         """
         world, cutoff = self.world, self.cutoff
         tables = canonical_tables(world, self.demand, finish(self.state.copy(), self.demand))
@@ -110,6 +110,7 @@ class Checkpoint:
         asn = tables["asn_events"]
         snapshots = tables["inventory_snapshots"]
         promotions = tables["promotions"]
+        movements = tables["inventory_movements"]
         return {
             **tables,
             "orders": orders.reset_index(drop=True),
@@ -117,6 +118,7 @@ class Checkpoint:
             "purchase_orders": po.reset_index(drop=True),
             "asn_events": asn[pd.to_datetime(asn["event_time"]) < edge].reset_index(drop=True),
             "inventory_snapshots": snapshots[pd.to_datetime(snapshots["snapshot_date"]) < edge].reset_index(drop=True),
+            "inventory_movements": movements[pd.to_datetime(movements["movement_date"]) < edge].reset_index(drop=True),
             "promotions": promotions[pd.to_datetime(promotions["announced_date"]) < edge].reset_index(drop=True),
         }
 

@@ -32,13 +32,16 @@ def canonical_readiness(canonical_dir: Path) -> Readiness:
 
 
 def exports_readiness(source_dir: Path, export_config: Path | None = None) -> Readiness:
-    """Readiness of an export folder as ingest would accept it, ingested into a scratch folder."""
+    """Readiness of an export folder as ingest would accept it (inventory history rebuilt from
+    current stock included), ingested into a scratch folder."""
     from contracts.ingest import ingest_exports
+    from pipelines.commands.ingest import rebuild_inventory_history
 
     with tempfile.TemporaryDirectory(prefix="backorder-check-") as scratch:
-        root = Path(scratch)
-        ingest_exports(source_dir, root / "canonical", root / "quarantine", export_config=export_config)
-        return canonical_readiness(root / "canonical")
+        canonical, quarantine = Path(scratch) / "canonical", Path(scratch) / "quarantine"
+        report = ingest_exports(source_dir, canonical, quarantine, export_config=export_config)
+        rebuild_inventory_history(canonical, quarantine, source_dir, export_config, report)
+        return canonical_readiness(canonical)
 
 
 def describe_readiness(ready: Readiness) -> list[str]:

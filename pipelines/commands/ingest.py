@@ -33,15 +33,45 @@ def format_report(report: IngestReport) -> str:
     return "\n".join(lines)
 
 
+def rebuild_inventory_history(
+    canonical_dir: Path, quarantine_dir: Path, source_dir: Path, export_config: Path | None, report: IngestReport
+) -> str | None:
+    """When the export's inventory_snapshots hold current stock, replace them with the daily
+    history rebuilt from it; write the reconciliation and the negative-stock days, bring the
+    world's manifest up to date; say so."""
+    from contracts.export_description import load_export_description
+    from contracts.inventory_history import holds_current_stock, rebuild_history
+    from contracts.world_manifest import read_manifest, write_manifest
+    from pipelines.tables import missing_tables, read_canonical_tables, write_canonical_tables
+
+    if "inventory_snapshots" not in {t.table for t in report.tables}:
+        return None
+    declared = load_export_description(source_dir, export_config).inventory
+    names = ["inventory_snapshots", "order_lines", "orders", "purchase_orders"]
+    movements = [] if missing_tables(canonical_dir, ["inventory_movements"]) else ["inventory_movements"]
+    tables = read_canonical_tables(canonical_dir, names + movements)
+    if not holds_current_stock(declared, tables["inventory_snapshots"]["snapshot_date"].nunique()):
+        return None
+    history = rebuild_history(*(tables[name] for name in names), tables.get("inventory_movements"))
+    write_canonical_tables({"inventory_snapshots": history.snapshots}, canonical_dir)
+    history.reconciliation.to_csv(canonical_dir / "_inventory_reconciliation.csv", index=False)
+    history.negative_stock.to_csv(quarantine_dir / "inventory_negative_stock.csv", index=False)
+    if (manifest := read_manifest(canonical_dir)) is not None:
+        write_manifest(canonical_dir, manifest.source, manifest.written_by, manifest.inputs_digest)
+    return history.summary()
+
+
 def ingest_world(
     settings: Settings,
     source_dir: Path,
     export_config: Path | None = None,
     replace: bool = False,
     chunk_rows: int = 100_000,
-) -> tuple[IngestReport, list[str]]:
-    """Ingest ``source_dir`` into the settings' data folder; with ``replace``, retire the models of
-    the world it replaces. Returns the report and the models whose champion was retired."""
+) -> tuple[IngestReport, str | None, list[str]]:
+    """Ingest ``source_dir`` into the settings' data folder, rebuilding the inventory history when
+    the export holds current stock; with ``replace``, retire the models of the world it replaces.
+    Returns the report, the rebuild's summary (None without one) and the models whose champion
+    was retired."""
     from contracts.ingest import ingest_exports
 
     report = ingest_exports(
@@ -52,8 +82,11 @@ def ingest_world(
         export_config=export_config,
         replace=replace,
     )
+    rebuilt = rebuild_inventory_history(
+        settings.canonical_dir, settings.quarantine_dir, source_dir, export_config, report
+    )
     if report.replaced_world is None:
-        return report, []
+        return report, rebuilt, []
     import mlflow
 
     from training.promotion import retire_models
@@ -61,7 +94,7 @@ def ingest_world(
     mlflow.set_tracking_uri(settings.tracking_uri)
     mlflow.set_registry_uri(settings.tracking_uri)
     reason = f"world replaced: {report.replaced_world} -> {report.source}"
-    return report, retire_models(reason)
+    return report, rebuilt, retire_models(reason)
 
 
 def ingest(
@@ -77,8 +110,10 @@ def ingest(
 ) -> None:
     """Validate ERP/WMS/OMS exports; write accepted rows as Parquet and rejected rows with reasons."""
     settings = command_settings(config)
-    report, retired = ingest_world(settings, source_dir, export_config, replace, chunk_rows)
+    report, rebuilt, retired = ingest_world(settings, source_dir, export_config, replace, chunk_rows)
     typer.echo(format_report(report))
+    if rebuilt:
+        typer.echo(rebuilt)
     if report.replaced_world is not None:
         typer.echo(f"replaced the world of {report.replaced_world}; retired champions: {', '.join(retired) or 'none'}")
     typer.echo(f"accepted tables: {settings.canonical_dir}")

@@ -34,10 +34,6 @@ REPORT_MODELS = ("sku_location_risk", "demand")
 REPORT_STAMP = "run.json"
 HORIZON = 14
 
-# Steps that derive tables an export folder lacks (e.g. inventory history from current stock and
-# movements) in place, before it is checked; each takes the export folder.
-EXPORT_PREPARERS: tuple[Callable[[Path], None], ...] = ()
-
 
 class NothingToTrain(RuntimeError):
     """The exports cannot train any model; the message names each model and its shortfall."""
@@ -167,8 +163,6 @@ def run_exports(
         outcome.steps.append(step)
         say(f"[{STEPS.index(step.step) + 1}/{len(STEPS)}] {step.step}: {step.status}: {step.detail}")
 
-    for prepare in EXPORT_PREPARERS:
-        prepare(exports)
     ready, ingested = _check(settings, exports, export_config, replace)
     outcome.readiness = ready
     if not ready.trainable:
@@ -182,8 +176,8 @@ def run_exports(
     if ingested:
         record(StepOutcome("ingest", UNCHANGED, f"{settings.canonical_dir} holds these exports"))
     else:
-        report, retired = ingest_world(settings, exports, export_config, replace)
-        detail = format_report(report)
+        report, rebuilt, retired = ingest_world(settings, exports, export_config, replace)
+        detail = format_report(report) + (f"\n{rebuilt}" if rebuilt else "")
         if report.replaced_world is not None:
             detail += f"\nreplaced the world of {report.replaced_world}; retired: {', '.join(retired) or 'none'}"
         record(StepOutcome("ingest", RAN, detail))

@@ -16,13 +16,14 @@ ALLOWED: dict[str, set[str]] = {
     "simulation": {"contracts"},
     "features": {"contracts", "settings"},
     "decisions": {"contracts"},
+    "live": {"contracts", "settings"},
     "training": {"features", "contracts", "settings"},
-    "serving": {"features", "training", "decisions", "contracts", "settings"},
+    "serving": {"features", "training", "decisions", "live", "contracts", "settings"},
     "monitoring": {"features", "training", "contracts", "settings"},
     "policy": {"simulation", "decisions", "training", "features", "contracts", "settings"},
     "reports": {"settings", "contracts", "simulation", "features", "training", "decisions", "monitoring"},
     "pipelines": {"settings", "contracts", "simulation", "features", "training", "decisions",
-                  "serving", "monitoring", "reports", "pipelines", "policy"},
+                  "serving", "monitoring", "reports", "pipelines", "policy", "live"},
 }
 
 
