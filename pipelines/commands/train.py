@@ -249,15 +249,18 @@ def train_model(
     the same data with the same recipe.
 
     ``cutoffs`` (validation, calibration, test starts) override the classifiers' default folds.
-    Raises ``MissingInput`` (naming the command to run) when inputs are missing, and
-    ``NotEnoughData`` before anything else when the data is below the model's minimum.
+    Raises ``NotEnoughData`` before anything else when the canonical tables are below the model's
+    minimum, and ``MissingInput`` (naming the command to run) when inputs are missing.
     """
+    from pipelines.tables import missing_tables
     from training.readiness import MEASURED_TABLES, require_ready
     from training.recipes import BACKORDER_RISK, SKU_LOCATION_RISK
 
     if name not in MODEL_OF:
         raise ValueError(f"unknown model {name!r}; expected one of {sorted(MODEL_OF)}")
-    require_ready(MODEL_OF[name], _canonical(settings, MEASURED_TABLES[MODEL_OF[name]]))
+    measured = MEASURED_TABLES[MODEL_OF[name]]
+    if not missing_tables(settings.canonical_dir, measured):  # absent tables: MissingInput below names them
+        require_ready(MODEL_OF[name], _canonical(settings, measured))
 
     if name in ("risk", "sku-risk"):
         job = BACKORDER_RISK if name == "risk" else SKU_LOCATION_RISK
