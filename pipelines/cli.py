@@ -23,6 +23,7 @@ from pipelines.commands import (
     demo,
     evaluate,
     events,
+    exceptions,
     features,
     ingest,
     monitor,
@@ -153,6 +154,7 @@ app.add_typer(
 )
 app.add_typer(events.app, name="events")
 app.add_typer(features.app, name="features")
+app.add_typer(exceptions.app, name="exceptions")
 app.add_typer(train.app, name="train")
 
 if __name__ == "__main__":

@@ -30,12 +30,16 @@ class SimulationResult:
         return {**self.metrics, "config": config}
 
 
-def simulate(config: SimulationConfig, policy: Policy | None = None) -> SimulationResult:
-    """Generate the world of ``config`` and run it under ``policy`` (default: the ERP baseline).
+def simulate(config: SimulationConfig, policy: Policy | None = None, world: World | None = None) -> SimulationResult:
+    """Generate the world of ``config`` (or take ``world``, e.g. one calibrated from data, whose
+    config must be ``config``) and run it under ``policy`` (default: the ERP baseline).
 
     Demand and supplier behaviour depend only on the config and seed, never on the policy.
     """
-    world = generate_world(config)
+    if world is None:
+        world = generate_world(config)
+    elif world.config != config:
+        raise ValueError("world.config must be the config simulated")
     demand = generate_demand(world)
     draws = generate_supply(world)
     log = run(world, demand, draws, policy or BaselinePolicy.from_config(config))
