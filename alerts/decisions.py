@@ -2,7 +2,7 @@
 
 Every accept, reject or snooze is a row of ``alert_decisions`` (who, when, what, the comment, the
 events the move sent and the model versions behind the recommendation). ``decision_table`` adds
-each decision's **outcome** once it is known: ``recurred`` when the same problem (dedup key) was
+each accept's and reject's **outcome** once it is known: ``recurred`` when the same problem (dedup key) was
 detected again as a new exception after the decision, ``cleared`` when it was not within
 ``settle`` of it, unknown (null) before. ``acceptance_rates`` sums them per action kind and per
 planner.
@@ -93,10 +93,10 @@ def decision_table(engine: sa.Engine, now: datetime, settle: timedelta) -> pd.Da
     decided = pd.to_datetime(frame["decided_at"])
     recurred = pd.to_datetime(frame["recurred_at"])
     frame["decided_at"], frame["recurred_at"] = decided, recurred
-    settled = decided + settle <= pd.Timestamp(now)
+    closed = frame["decision"].isin(["accept", "reject"])  # a snoozed exception stays active: no outcome
     outcome = pd.Series(None, index=frame.index, dtype=object)
-    outcome[settled] = "cleared"
-    outcome[recurred.notna()] = "recurred"
+    outcome[closed & (decided + settle <= pd.Timestamp(now))] = "cleared"
+    outcome[closed & recurred.notna()] = "recurred"
     frame["outcome"] = outcome
     return frame
 
