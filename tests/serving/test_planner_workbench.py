@@ -140,3 +140,19 @@ def test_every_value_on_the_pages_is_escaped(client, runtime, live):
     _login(client)
     for page in (client.get("/planner").text, client.get(f"/planner/exceptions/{opened['id']}").text):
         assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_move_the_live_state_refuses_is_a_409_and_nothing_is_recorded(client, runtime, live, world):
+    late = world["po_late"]
+    live.apply([{"event_id": "x1", "type": "po_cancelled", "occurred_at": "2026-03-02T07:00:00", "po_id": "PO-1"}])
+    refused = client.post(f"/planner/exceptions/{late['id']}/decide", data={"decision": "accept"},
+                          headers=auth(PLANNER_KEY))
+    assert refused.status_code == 409 and 'id="error"' in refused.text
+    assert DecisionLog(runtime.alerts.store.engine).of(late["id"]) == []
+    assert runtime.alerts.store.get(late["id"])["status"] == "open"
+
+
+def test_without_the_alert_database_the_workbench_says_so(client, runtime, live):
+    runtime.alerts = None
+    page = client.get("/planner", headers=auth(PLANNER_KEY))
+    assert page.status_code == 503 and "alert database is not open" in page.text
