@@ -81,3 +81,16 @@ def test_the_command_exports_the_decisions_and_prints_the_rates(tmp_path, monkey
     assert "acceptance_rate" in done.stdout and "wrote 1 decisions" in done.stdout
     bad = CliRunner().invoke(app, ["--data-dir", str(tmp_path), "exceptions", "decisions", "--out", "x.txt"])
     assert bad.exit_code == 2
+
+
+def test_the_monitoring_report_reads_the_rates_from_the_alert_database(tmp_path, monkeypatch):
+    from pipelines.commands.monitor import decision_rates
+
+    monkeypatch.delenv("BACKORDER_CONFIG", raising=False)
+    settings = load_settings(data_dir=tmp_path)
+    assert decision_rates(settings).empty
+    desk = alert_desk(settings)
+    [exception] = desk.record(_lines("O1"), T0).opened
+    DecisionLog(desk.store.engine).record(exception, "reject", TRANSFER, "key:a", None, T0, {})
+    rates = decision_rates(settings).set_index(["by", "group"])
+    assert rates.loc[("planner", "key:a"), "rejected"] == 1 and rates.loc[("planner", "key:a"), "acceptance_rate"] == 0
