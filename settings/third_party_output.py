@@ -77,6 +77,12 @@ KNOWN_WARNINGS: tuple[KnownWarning, ...] = (
         "return arrays of several shapes",
     ),
     KnownWarning(
+        "UserWarning",
+        message=r"Precision is ill-defined",
+        cause="evidently 0.7's ClassificationPreset scores precision at the 0.5 cut-off, which a "
+        "calibrated model of a rare event may never reach (scikit-learn's UndefinedMetricWarning)",
+    ),
+    KnownWarning(
         "DeprecationWarning",
         module="pkg_resources",
         cause="pkg_resources (setuptools) deprecates itself on import; imported by dependencies",
