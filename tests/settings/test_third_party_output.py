@@ -19,8 +19,9 @@ def test_library_prints_are_dropped_and_the_streams_restored(capsys):
 
 
 def test_quiet_defaults_do_not_override_what_the_user_set(monkeypatch):
-    for name in QUIET_ENVIRONMENT:
-        monkeypatch.delenv(name, raising=False)
+    for name in QUIET_ENVIRONMENT:  # unset for the test, restored afterwards
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     monkeypatch.setenv("MLFLOW_LOGGING_LEVEL", "ERROR")
     mlflow_logger = logging.getLogger("mlflow")
     level = mlflow_logger.level
