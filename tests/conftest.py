@@ -53,10 +53,14 @@ def _sqlite_without_fsync(connection: object, _record: object) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test that reads the public data sets carries the ``shared_data`` marker."""
+    """Every test that reads the public data sets carries the ``shared_data`` marker. Modules with
+    slow tests run first (each module kept whole, for its module-scoped fixtures), so the xdist
+    workers start on the long tests and finish on the short ones instead of waiting on one."""
     for item in items:
         if "shared_data" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.shared_data)
+    slow_modules = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_modules)
 
 
 @pytest.fixture(scope="session")
