@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
 
-ROLES = ("oms", "planner", "admin")
+ROLES = ("oms", "erp", "planner", "admin")
 DEV_KEY = "dev-key"
 
 
@@ -58,8 +58,9 @@ class KeyRing:
             keys[DEV_KEY] = list(ROLES)
         return cls(keys)
 
-    def check(self, authorization: str | None, role: str) -> Caller:
-        """The caller; AuthError(401) for a missing/unknown key, (403) without ``role``."""
+    def check(self, authorization: str | None, role: str | Sequence[str]) -> Caller:
+        """The caller; AuthError(401) for a missing/unknown key, (403) without ``role`` (or
+        without any of the roles, when several are given)."""
         scheme, _, key = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             raise AuthError(401, "missing API key: send 'Authorization: Bearer <key>'")
@@ -67,8 +68,10 @@ class KeyRing:
         roles = next((r for d, r in self._roles.items() if hmac.compare_digest(d, digest)), None)
         if roles is None:
             raise AuthError(401, "invalid API key")
-        if role not in roles:
-            raise AuthError(403, f"this key lacks the {role!r} role (it has {sorted(roles)})")
+        wanted = (role,) if isinstance(role, str) else tuple(role)
+        if roles.isdisjoint(wanted):
+            needed = " or ".join(map(repr, wanted))
+            raise AuthError(403, f"this key lacks the {needed} role (it has {sorted(roles)})")
         return Caller(key_id=digest.hex(), roles=roles)
 
 

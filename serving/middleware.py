@@ -107,7 +107,7 @@ class KeyGate:
     ring is the running service's (``routes.state.runtime.keyring``).
     """
 
-    def __init__(self, app: Any, routes: FastAPI, role_of: Callable[[dict], str | None]) -> None:
+    def __init__(self, app: Any, routes: FastAPI, role_of: Callable[[dict], str | tuple[str, ...] | None]) -> None:
         self.app = app
         self.routes = routes
         self.role_of = role_of

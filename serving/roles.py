@@ -20,16 +20,16 @@ bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bear
 
 
 class RequireRole:
-    """Dependency of a route that needs role ``name``: declares the bearer key in the OpenAPI
-    spec and hands the route the runtime.
+    """Dependency of a route that needs role ``name`` (or any of ``names``): declares the bearer
+    key in the OpenAPI spec and hands the route the runtime.
 
     The key itself is checked by the ``KeyGate`` middleware, before the body is read, with the
     role this dependency declares (``route_role``). ``async`` because it does no work: FastAPI
     would run a plain ``def`` dependency on the thread pool, one more thread hop per request.
     """
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, name: str, *names: str) -> None:
+        self.name = name if not names else (name, *names)
 
     async def __call__(
         self, request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -47,8 +47,9 @@ def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
         yield from _api_routes(getattr(included, "routes", ()))
 
 
-def route_role(app: Any, scope: dict) -> str | None:
-    """The role the route of ``app`` matching ``scope`` requires; None for open and unknown routes."""
+def route_role(app: Any, scope: dict) -> str | tuple[str, ...] | None:
+    """The role the route of ``app`` matching ``scope`` requires (a tuple: any of them); None for
+    open and unknown routes."""
     for route in _api_routes(app.routes):
         if route.matches(scope)[0] is Match.FULL:
             required = (d.call for d in route.dependant.dependencies if isinstance(d.call, RequireRole))

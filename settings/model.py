@@ -105,7 +105,7 @@ class Settings(BaseSettings):
 
     # Service
     api_keys: dict[str, list[str]] = Field(
-        default_factory=dict, description="API key -> roles (oms, planner, admin)."
+        default_factory=dict, description="API key -> roles (oms, erp, planner, admin)."
     )
     allow_dev_key: bool = Field(
         True, description="Accept the key 'dev-key' with all roles; refused in the production profile."

@@ -1,0 +1,192 @@
+"""Scoring against the live state: the stock and open POs as the last events left them.
+
+``LiveSupply`` is the ``SupplySource`` of a service with a live state: each request reads its
+SKUs' positions and open PO lines from the store (shared by every worker), so the promise date
+and the action see the stock as it is now. Free stock is ``on_hand - reserved``: a unit reserved
+by a confirmed order line or by an earlier reserving score is taken, whoever holds it.
+
+``LiveStockReader`` puts the same live figures into the risk model's stock features
+(``on_hand``, ``allocated`` = reserved, ``available``) before the request-time features are built
+from ``available``, so the risk follows the stock too. Training reads these columns from the
+inventory snapshot (on hand and allocated); the live state is the same quantities, kept current.
+
+Open POs get the ``lead_time`` champion's delay quantiles (``PoDelays``): predicted once per PO
+line version (promised date, quantity) and kept; an ASN's announced date moves the median as at
+start-up (``serving.supply.with_delay_quantiles``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from decisions import SupplyRows
+from live.state import LiveState
+from serving.supply import with_delay_quantiles
+
+DELAY_QUANTILES = ["p10", "p50", "p90"]
+# Online feature -> live position column it is replaced with (when the feature service has it).
+LIVE_STOCK_FEATURES = {"on_hand": "on_hand", "allocated": "reserved", "available": "available"}
+
+
+def _po_key(frame: pd.DataFrame) -> list[tuple[str, int, float]]:
+    """A PO line's version: a changed promised date or quantity is predicted again."""
+    dates = pd.to_datetime(frame["promised_date"]).to_numpy("datetime64[D]").astype(np.int64)
+    return list(zip(frame["po_id"].tolist(), dates.tolist(), frame["quantity"].astype(float).tolist(), strict=True))
+
+
+@dataclass
+class PoDelays:
+    """Delay quantiles (days after the promised date) per open PO line, predicted once each.
+
+    ``model.predict(lines)`` returns row-aligned ``p10, p50, p90`` (the ``lead_time`` champion);
+    without a model every PO is expected on its promised date. ``categories`` maps sku_id to the
+    SKU category the model reads; a PO line first seen live was ordered ``today()``.
+    """
+
+    model: Any | None
+    today: Any
+    categories: Mapping[str, str] = field(default_factory=dict)
+    _known: dict[tuple[str, int, float], tuple[float, float, float]] = field(default_factory=dict, repr=False)
+
+    def remember(self, inbound: pd.DataFrame) -> None:
+        """Keep the quantiles already predicted (``inbound``: po_id, quantity, promised_date,
+        delay_p10/p50/p90), e.g. the start-up supply's."""
+        values = inbound[["delay_p10", "delay_p50", "delay_p90"]].to_numpy(float).tolist()
+        self._known.update(zip(_po_key(inbound), map(tuple, values), strict=True))
+
+    def __call__(self, open_pos: pd.DataFrame) -> pd.DataFrame:
+        """``p10, p50, p90`` row-aligned with ``open_pos`` (po_id, supplier_id, sku_id,
+        location_id, quantity, promised_date)."""
+        keys = _po_key(open_pos)
+        new = [i for i, k in enumerate(keys) if k not in self._known]
+        if new:
+            predicted = self._predict(open_pos.iloc[new])
+            self._known.update(zip([keys[i] for i in new], map(tuple, predicted.tolist()), strict=True))
+        values = np.array([self._known[k] for k in keys], dtype=float).reshape(len(keys), 3)
+        return pd.DataFrame(values, columns=DELAY_QUANTILES)
+
+    def _predict(self, lines: pd.DataFrame) -> np.ndarray:
+        if self.model is None:
+            return np.zeros((len(lines), 3))
+        inputs = lines.assign(
+            order_date=pd.Timestamp(self.today()).normalize(),
+            promised_date=pd.to_datetime(lines["promised_date"]),
+            category=lines["sku_id"].map(self.categories),
+            is_expedited=0.0,
+            quantity=lines["quantity"].astype(float),
+        ).reset_index(drop=True)
+        return self.model.predict(inputs)[DELAY_QUANTILES].to_numpy(float)
+
+
+@dataclass
+class LiveSupply:
+    """``SupplySource`` over a live state: stock and open POs read from the store per request."""
+
+    live: LiveState
+    delays: PoDelays
+    # The locations the service knows (None: not known; see ``Scorer.known_locations``).
+    locations: frozenset[str] | None = None
+
+    def supply(self, sku_ids: Sequence[str]) -> SupplyRows:
+        skus = list(dict.fromkeys(np.asarray(sku_ids, dtype=object).tolist()))
+        stock = self.live.positions(skus).rename(columns={"reserved": "allocated"})
+        open_pos = self.live.open_purchase_orders(skus).reset_index(drop=True)
+        asn = pd.Series(pd.to_datetime(open_pos["eta"]).to_numpy(), index=open_pos["po_id"].to_numpy())
+        inbound = with_delay_quantiles(
+            open_pos.assign(promised_date=pd.to_datetime(open_pos["promised_date"]),
+                            quantity=open_pos["quantity"].astype(float)),
+            self.delays(open_pos),
+            asn.dropna(),
+        )
+        return SupplyRows.from_frames(stock, inbound)
+
+
+@dataclass
+class LiveStockReader:
+    """A ``FeatureReader`` whose stock features come from the live state (see the module doc).
+
+    A SKU-location the live state does not hold keeps the online store's values.
+    """
+
+    reader: Any
+    live: LiveState
+
+    @property
+    def feature_names(self) -> list[str]:
+        return self.reader.feature_names
+
+    def read_values(self, entity_rows: Mapping[str, np.ndarray]) -> np.ndarray:
+        values = self.reader.read_values(entity_rows)
+        names = list(self.feature_names)
+        replaced = {names.index(f): column for f, column in LIVE_STOCK_FEATURES.items() if f in names}
+        if not replaced:
+            return values
+        skus = np.asarray(entity_rows["sku_id"], dtype=object)
+        positions = self.live.positions(list(dict.fromkeys(skus.tolist())))
+        if positions.empty:
+            return values
+        positions = positions.assign(available=np.clip(positions["on_hand"] - positions["reserved"], 0, None))
+        index = pd.MultiIndex.from_frame(positions[["sku_id", "location_id"]])
+        keys = pd.MultiIndex.from_arrays([skus, np.asarray(entity_rows["location_id"], dtype=object)])
+        rows = index.get_indexer(keys)
+        held = rows >= 0
+        if not held.any():
+            return values
+        values = values.copy()
+        for position, column in replaced.items():
+            values[held, position] = positions[column].to_numpy(float)[rows[held]]
+        return values
+
+
+SNAPSHOT_ORDER = "snapshot"
+
+
+def seed_events(stock: pd.DataFrame, inbound: pd.DataFrame, as_of: pd.Timestamp) -> list[dict[str, Any]]:
+    """The events that put the canonical tables' position (``CanonicalSupply``: stock with on_hand
+    and allocated, open POs with their latest ASN) into an empty live state.
+
+    On hand becomes a count; the snapshot's allocated units become one reservation per
+    SKU-location, held by order ``snapshot`` (line ``<sku_id>@<location_id>``).
+    """
+    at = pd.Timestamp(as_of).isoformat()
+    day = str(pd.Timestamp(as_of).date())
+    events: list[dict[str, Any]] = []
+    columns = ["sku_id", "location_id", "on_hand", "allocated"]
+    for sku, location, on_hand, allocated in stock[columns].itertuples(index=False):
+        where = {"sku_id": sku, "location_id": location}
+        events.append({"event_id": f"seed:{day}:count:{sku}@{location}", "type": "stock_counted",
+                       "occurred_at": at, **where, "on_hand": int(on_hand)})
+        if allocated > 0:
+            events.append({"event_id": f"seed:{day}:allocated:{sku}@{location}", "type": "order_confirmed",
+                           "occurred_at": at, "order_id": SNAPSHOT_ORDER, "line_id": f"{sku}@{location}",
+                           **where, "quantity": int(allocated), "requested_date": None})
+    for po in inbound.itertuples(index=False):
+        events.append({"event_id": f"seed:{day}:po:{po.po_id}", "type": "po_created", "occurred_at": at,
+                       "po_id": po.po_id, "supplier_id": po.supplier_id, "sku_id": po.sku_id,
+                       "location_id": po.location_id, "quantity": int(po.quantity),
+                       "promised_date": str(pd.Timestamp(po.promised_date).date())})
+        if pd.notna(po.asn_eta):
+            events.append({"event_id": f"seed:{day}:asn:{po.po_id}", "type": "asn_received", "occurred_at": at,
+                           "po_id": po.po_id, "eta": str(pd.Timestamp(po.asn_eta).date()),
+                           "quantity": int(po.quantity)})
+    return events
+
+
+def seed_if_empty(live: LiveState, stock: pd.DataFrame, inbound: pd.DataFrame, as_of: pd.Timestamp) -> int:
+    """Seed ``live`` from the canonical position when it holds none of its SKU-locations; returns
+    the events applied (0 when the store already had a state: a restart keeps what events made)."""
+    skus = list(dict.fromkeys(stock["sku_id"].tolist()))
+    if not skus or not live.positions(skus).empty:
+        return 0
+    result = live.apply(seed_events(stock, inbound, as_of))
+    if result.rejected:
+        first = result.rejected[0]
+        raise ValueError(
+            f"seeding the live state: {len(result.rejected)} event(s) rejected, e.g. {first.event_id}: {first.errors}"
+        )
+    return result.accepted
