@@ -143,50 +143,12 @@ class LiveStockReader:
         return values
 
 
-SNAPSHOT_ORDER = "snapshot"
-
-
-def seed_events(stock: pd.DataFrame, inbound: pd.DataFrame, as_of: pd.Timestamp) -> list[dict[str, Any]]:
-    """The events that put the canonical tables' position (``CanonicalSupply``: stock with on_hand
-    and allocated, open POs with their latest ASN) into an empty live state.
-
-    On hand becomes a count; the snapshot's allocated units become one reservation per
-    SKU-location, held by order ``snapshot`` (line ``<sku_id>@<location_id>``).
-    """
-    at = pd.Timestamp(as_of).isoformat()
-    day = str(pd.Timestamp(as_of).date())
-    events: list[dict[str, Any]] = []
-    columns = ["sku_id", "location_id", "on_hand", "allocated"]
-    for sku, location, on_hand, allocated in stock[columns].itertuples(index=False):
-        where = {"sku_id": sku, "location_id": location}
-        events.append({"event_id": f"seed:{day}:count:{sku}@{location}", "type": "stock_counted",
-                       "occurred_at": at, **where, "on_hand": int(on_hand)})
-        if allocated > 0:
-            events.append({"event_id": f"seed:{day}:allocated:{sku}@{location}", "type": "order_confirmed",
-                           "occurred_at": at, "order_id": SNAPSHOT_ORDER, "line_id": f"{sku}@{location}",
-                           **where, "quantity": int(allocated), "requested_date": None})
-    for po in inbound.itertuples(index=False):
-        events.append({"event_id": f"seed:{day}:po:{po.po_id}", "type": "po_created", "occurred_at": at,
-                       "po_id": po.po_id, "supplier_id": po.supplier_id, "sku_id": po.sku_id,
-                       "location_id": po.location_id, "quantity": int(po.quantity),
-                       "promised_date": str(pd.Timestamp(po.promised_date).date())})
-        if pd.notna(po.asn_eta):
-            events.append({"event_id": f"seed:{day}:asn:{po.po_id}", "type": "asn_received", "occurred_at": at,
-                           "po_id": po.po_id, "eta": str(pd.Timestamp(po.asn_eta).date()),
-                           "quantity": int(po.quantity)})
-    return events
-
-
-def seed_if_empty(live: LiveState, stock: pd.DataFrame, inbound: pd.DataFrame, as_of: pd.Timestamp) -> int:
-    """Seed ``live`` from the canonical position when it holds none of its SKU-locations; returns
-    the events applied (0 when the store already had a state: a restart keeps what events made)."""
+def seed_if_empty(live: Any, stock: pd.DataFrame, inbound: pd.DataFrame, as_of: pd.Timestamp) -> int:
+    """Seed ``live`` with the canonical position (``CanonicalSupply``'s stock and open POs with
+    their ``asn_eta``) when it holds none of its SKU-locations; returns the positions seeded, 0
+    when the store already had a state (a restart keeps what the events since have made)."""
     skus = list(dict.fromkeys(stock["sku_id"].tolist()))
     if not skus or not live.positions(skus).empty:
         return 0
-    result = live.apply(seed_events(stock, inbound, as_of))
-    if result.rejected:
-        first = result.rejected[0]
-        raise ValueError(
-            f"seeding the live state: {len(result.rejected)} event(s) rejected, e.g. {first.event_id}: {first.errors}"
-        )
-    return result.accepted
+    live.seed(stock, inbound.assign(eta=inbound["asn_eta"]), as_of)
+    return len(stock)

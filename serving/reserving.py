@@ -2,12 +2,13 @@
 
 A line reserves the units it takes from its own location's free stock (``quantity_from_stock``
 of the promise: all of an ``allocate``, the part shipped now of a ``split``, the part on hand of
-a ``reallocate`` or ``expedite``), in line order, in one atomic call of the live state. The store
-grants at most what is free when the call runs, so two orders scored at once never get the same
-unit: the one that comes second gets less than it planned.
+a ``reallocate`` or ``expedite``), in line order, in one atomic call of the live state, in whole
+units. The store grants at most what is free when the call runs, so two orders scored at once
+never get the same unit: the one that comes second gets less than it planned.
 
-When any line gets other than it planned (a concurrent order took the stock first, or the same
-order_id and line_id had reserved before, which the store keeps as it was), the order's promise
+When any line gets other than it planned (a concurrent order took the stock first, a
+cancellation freed some, or the same order_id and line_id had reserved before, which the store
+keeps as it was), the order's promise
 dates and actions are decided again with its own location's free stock being exactly what its
 lines hold, so the answer promises only reserved units. The risk stays the one read at the start
 of the request.
@@ -53,12 +54,16 @@ def reserve_lines(
     module docstring). ``scored``: ``Scorer.score``'s columns; reservations are whole units."""
     asked = np.asarray(asked, dtype=bool)
     planned = np.where(asked, np.floor(np.asarray(scored["quantity_from_stock"], dtype=float)), 0.0)
+    whole = np.floor(np.asarray(scored["quantity"], dtype=float))
     sku, location = (np.asarray(scored[c], dtype=object) for c in ("sku_id", "location_id"))
     order, line = (np.asarray(scored[c], dtype=object) for c in ("order_id", "line_id"))
-    wanted = np.flatnonzero(asked)  # a line planning 0 units still learns what it held before
+    # Each line asks for its whole quantity: the store grants, in line order, what is free, which
+    # is what the plan took unless the stock moved meanwhile; a line that reserved before gets
+    # what it holds.
+    wanted = np.flatnonzero(asked & (whole >= 1))
     granted = live.reserve(
         [
-            ReservationRequest(str(order[i]), str(line[i]), str(sku[i]), str(location[i]), int(planned[i]))
+            ReservationRequest(str(order[i]), str(line[i]), str(sku[i]), str(location[i]), int(whole[i]))
             for i in wanted
         ]
     )

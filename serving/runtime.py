@@ -17,9 +17,11 @@ from typing import Any
 import pandas as pd
 
 from decisions.actions import ActionPlanner, SupplySource
+from live.state import LiveState
 from serving.auth import KeyRing
 from serving.eta import FrameEtaLookup
 from serving.forecast import load_forecaster
+from serving.live_supply import LiveStockReader, LiveSupply, PoDelays, seed_if_empty
 from serving.prediction_log import PredictionLog
 from serving.rate_limit import RateLimiter, rate_limiter
 from serving.registry import LoadedModel, Loader, load_champions, mlflow_loader
@@ -50,6 +52,7 @@ class Components:
     eta: EtaLookup | None = None
     notes: list[str] = field(default_factory=list)
     as_of: pd.Timestamp | None = None  # fixed serving date (a simulated world); None = the clock
+    live: LiveState | None = None  # events in, stock now (serving.live_supply); None: start-up stock
 
 
 @dataclass
@@ -197,6 +200,19 @@ def production_components(
             _note_failure(notes, "supply source (stock positions and open POs)", exc)
     if isinstance(supply, CanonicalSupply) and LEAD_TIME in models:
         eta = FrameEtaLookup(supply.inbound, lambda: as_of)
+    live = None
+    if isinstance(supply, CanonicalSupply):
+        try:
+            live = open_live_state(settings)
+            seeded = seed_if_empty(live, supply.stock, supply.inbound, as_of)
+            if seeded:
+                notes.append(f"live state seeded from the canonical tables as of {as_of.date()} ({seeded} SKU-locations)")
+            reader, supply = live_parts(live, reader, supply, models.get(LEAD_TIME), settings.canonical_dir, as_of)
+        except Exception as exc:
+            if live is not None:
+                live.close()
+            live = None
+            _note_failure(notes, "live state (events and reservations; scoring uses the start-up stock)", exc)
     forecaster = None
     if DEMAND in models:
         try:
@@ -211,7 +227,29 @@ def production_components(
         eta=eta,
         notes=notes,
         as_of=clock_as_of,
+        live=live,
     )
+
+
+def live_parts(
+    live: LiveState,
+    reader: FeatureReader | None,
+    canonical: CanonicalSupply,
+    lead_time: LoadedModel | None,
+    canonical_dir: Path,
+    today: pd.Timestamp,
+) -> tuple[FeatureReader | None, LiveSupply]:
+    """The feature reader and supply source of a service scoring against ``live``: stock features
+    and supply read from it, the start-up POs' delay quantiles kept, new POs predicted once."""
+    skus_file = canonical_dir / "skus.parquet"
+    categories = {}
+    if skus_file.exists():
+        skus = pd.read_parquet(skus_file, columns=["sku_id", "category"])
+        categories = dict(zip(skus["sku_id"], skus["category"], strict=True))
+    delays = PoDelays(lead_time.estimator if lead_time else None, lambda: today, categories)
+    delays.remember(canonical.inbound)
+    supply = LiveSupply(live, delays, canonical.locations)
+    return (LiveStockReader(reader, live) if reader is not None else None), supply
 
 
 def _note_failure(notes: list[str], part: str, exc: Exception) -> None:

@@ -214,7 +214,9 @@ def _default_runtime() -> Runtime:
     return build_runtime(settings, production_components(settings))
 
 
-@bentoml.service(name="backorder_radar", traffic={"timeout": REQUEST_TIMEOUT_SECONDS + 1})
+@bentoml.service(
+    name="backorder_radar", workers=load_settings().workers, traffic={"timeout": REQUEST_TIMEOUT_SECONDS + 1}
+)
 @bentoml.asgi_app(app, path="/")
 class RiskService:
     """Loads the runtime once per worker into ``app.state``, where every route reads it."""
