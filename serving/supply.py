@@ -22,39 +22,7 @@ import pandas as pd
 
 from contracts.keys import DAY, SKU_LOCATION
 from decisions import SupplyRows
-
-STOCK_COLUMNS = ["snapshot_date", "sku_id", "location_id", "on_hand", "allocated"]
-PO_COLUMNS = [
-    "po_id", "supplier_id", "sku_id", "location_id", "quantity", "order_date", "promised_date",
-    "received_date", "is_expedited",
-]
-
-
-def latest_stock(snapshots: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """``sku_id, location_id, on_hand, allocated`` from each SKU-location's last snapshot <= as_of."""
-    dates = pd.to_datetime(snapshots["snapshot_date"])
-    known = snapshots[dates <= as_of].assign(snapshot_date=dates[dates <= as_of])
-    last = known.sort_values("snapshot_date").drop_duplicates(SKU_LOCATION, keep="last")
-    out = last[[*SKU_LOCATION, "on_hand", "allocated"]].astype({"on_hand": "float64", "allocated": "float64"})
-    return out.sort_values(SKU_LOCATION, ignore_index=True)
-
-
-def open_purchase_orders(purchase_orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """PO lines placed on or before ``as_of`` and not received by then (dates as datetimes)."""
-    po = purchase_orders[[c for c in PO_COLUMNS if c in purchase_orders.columns]].copy()
-    for col in ("order_date", "promised_date", "received_date"):
-        po[col] = pd.to_datetime(po[col])
-    still_open = (po["order_date"] <= as_of) & ~(po["received_date"] <= as_of)
-    po = po[still_open & (po["quantity"] > 0)].drop(columns=["received_date"])
-    return po.astype({"quantity": "float64"}).reset_index(drop=True)
-
-
-def latest_asn_eta(asn_events: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
-    """The announced ETA per ``po_id`` from the latest ASN received by the end of ``as_of``."""
-    times = pd.to_datetime(asn_events["event_time"])
-    known = asn_events[times < as_of + pd.Timedelta(days=1)].assign(event_time=times)
-    last = known.sort_values("event_time").drop_duplicates("po_id", keep="last")
-    return pd.Series(pd.to_datetime(last["eta"]).to_numpy(), index=last["po_id"].to_numpy(), name="asn_eta")
+from live.canonical import STOCK_COLUMNS, latest_asn_eta, latest_stock, open_purchase_orders
 
 
 def with_delay_quantiles(

@@ -1,0 +1,163 @@
+"""The live state in one SQLite file (embedded profile): WAL, one write transaction per call.
+
+Every change (records, applied event ids, event log) is written in one ``BEGIN IMMEDIATE``
+transaction, which SQLite serializes across threads and processes: a reservation reads and
+writes the stock under the write lock, so two workers never promise the same unit. The event
+log table doubles as the set of applied event ids (``event_id`` is unique).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from contracts.event_validation import NormalizedEvent
+from live.answers import open_purchase_orders_frame, positions_frame, stock_position
+from live.batch import apply_batch, check_batch
+from live.book import Book
+from live.canonical import seed_records
+from live.records import (
+    PositionRecord,
+    PurchaseOrderRecord,
+    Record,
+    decode,
+    encode,
+    kind_of,
+    position_key,
+)
+from live.rules import check_reservation, reservation_keys, reserve_line
+from live.state import ApplyResult, ReservationRequest, StockPosition
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    key TEXT PRIMARY KEY, kind TEXT NOT NULL, sku_id TEXT NOT NULL, value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_by_sku ON records (kind, sku_id);
+CREATE TABLE IF NOT EXISTS event_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, event TEXT NOT NULL
+);
+"""
+_CHUNK = 500  # bound parameters per IN (...) query
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start:start + _CHUNK]
+
+
+class SqliteLiveState:
+    """``LiveState`` in the SQLite file ``path`` (created with its tables on first use)."""
+
+    def __init__(self, path: Path, timeout_seconds: float = 30.0) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, timeout=timeout_seconds, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a killed process loses nothing
+        self._db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _load(self, keys: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            found.update(self._db.execute(f"SELECT key, value FROM records WHERE key IN ({marks})", chunk))
+        return found
+
+    def _applied(self, event_ids: list[str]) -> set[str]:
+        applied: set[str] = set()
+        for chunk in _chunks(event_ids):
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT event_id FROM event_log WHERE event_id IN ({marks})", chunk)
+            applied.update(row[0] for row in rows)
+        return applied
+
+    def _save(self, changes: Mapping[str, Record]) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO records (key, kind, sku_id, value) VALUES (?, ?, ?, ?)",
+            [(key, kind_of(key), record.sku_id, encode(record)) for key, record in changes.items()],
+        )
+
+    def apply(self, events: Sequence[Mapping[str, Any]]) -> ApplyResult:
+        checked = check_batch(events)
+        with self._transaction():
+            outcome = apply_batch(checked, Book(self._load), self._applied(checked.event_ids))
+            self._save(outcome.book_changes)
+            self._db.executemany(
+                "INSERT INTO event_log (event_id, event) VALUES (?, ?)",
+                [(e["event_id"], json.dumps(e, separators=(",", ":"))) for e in outcome.applied],
+            )
+        return outcome.result
+
+    def reserve(self, requests: Sequence[ReservationRequest]) -> list[int]:
+        for request in requests:
+            check_reservation(request)
+        with self._transaction():
+            book = Book(self._load)
+            book.prefetch(key for request in requests for key in reservation_keys(request))
+            granted = [reserve_line(request, book) for request in requests]
+            self._save(book.changes())
+        return granted
+
+    def seed(self, stock: pd.DataFrame, open_pos: pd.DataFrame, as_of: pd.Timestamp) -> None:
+        """Replace the stock, PO and order-line records by those of the canonical tables at ``as_of``."""
+        records = seed_records(stock, open_pos, as_of)
+        with self._transaction():
+            self._db.execute("DELETE FROM records")
+            self._save(records)
+
+    def _records(self, kind: str, sku_ids: Sequence[str]) -> list[Any]:
+        skus = list(dict.fromkeys(sku_ids))
+        out = []
+        for chunk in _chunks(skus):
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT key, value FROM records WHERE kind = ? AND sku_id IN ({marks})", [kind, *chunk]
+            )
+            out.extend(decode(key, value) for key, value in rows)
+        return out
+
+    def position(self, sku_id: str, location_id: str) -> StockPosition | None:
+        key = position_key(sku_id, location_id)
+        with self._lock:
+            found = decode(key, self._load([key]).get(key))
+            purchase_orders = self._records("po", [sku_id])
+        if not isinstance(found, PositionRecord):
+            return None
+        return stock_position(found, purchase_orders)
+
+    def positions(self, sku_ids: Sequence[str]) -> pd.DataFrame:
+        with self._lock:
+            return positions_frame(self._records("pos", sku_ids))
+
+    def open_purchase_orders(self, sku_ids: Sequence[str]) -> pd.DataFrame:
+        with self._lock:
+            records: list[PurchaseOrderRecord] = self._records("po", sku_ids)
+        return open_purchase_orders_frame(records)
+
+    def applied_events(self, after: int = 0) -> list[tuple[int, NormalizedEvent]]:
+        """The event log from position ``after`` on: (position, event) in the order applied."""
+        with self._lock:
+            rows = self._db.execute("SELECT seq, event FROM event_log WHERE seq > ? ORDER BY seq", (after,))
+            return [(seq, json.loads(text)) for seq, text in rows]
+
+    def close(self) -> None:
+        self._db.close()
