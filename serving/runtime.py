@@ -206,7 +206,7 @@ def production_components(
             live = open_live_state(settings)
             seeded = seed_if_empty(live, supply.stock, supply.inbound, as_of)
             if seeded:
-                notes.append(f"live state seeded from the canonical tables as of {as_of.date()} ({seeded} SKU-locations)")
+                notes.append(f"live state seeded from the canonical tables as of {as_of.date()} ({seeded} positions)")
             reader, supply = live_parts(live, reader, supply, models.get(LEAD_TIME), settings.canonical_dir, as_of)
         except Exception as exc:
             if live is not None:
@@ -250,6 +250,13 @@ def live_parts(
     delays.remember(canonical.inbound)
     supply = LiveSupply(live, delays, canonical.locations)
     return (LiveStockReader(reader, live) if reader is not None else None), supply
+
+
+def open_live_state(settings: Settings) -> LiveState:
+    """The live state store of ``settings``."""
+    from live.sqlite_state import SqliteLiveState
+
+    return SqliteLiveState(settings.data_dir / "live_state.db")
 
 
 def _note_failure(notes: list[str], part: str, exc: Exception) -> None:

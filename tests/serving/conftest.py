@@ -12,7 +12,9 @@ import pandas as pd
 import pytest
 
 from features.order_line import request_features
+from live.sqlite_state import SqliteLiveState
 from serving.eta import FrameEtaLookup
+from serving.live_supply import LiveStockReader, LiveSupply, PoDelays, seed_if_empty
 from serving.registry import LoadedModel
 from serving.runtime import RISK, Components, Runtime, build_runtime
 from serving.scoring import FrameFeatureReader
@@ -176,3 +178,45 @@ def client(runtime: Runtime, request: pytest.FixtureRequest) -> TestClient:
     request.addfinalizer(lambda: runtime.log.close())
     assert RiskService.inner.runtime_factory() is runtime  # /v1/admin/reload reloads the same
     return c
+
+
+@pytest.fixture
+def live(tmp_path):
+    store = SqliteLiveState(tmp_path / "live.db")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def live_runtime(live, online_table, risk_model, service_settings, demand_history):
+    """A service whose supply and stock features come from ``live``, seeded with the conftest stock
+    (all SKU-locations) and one open PO."""
+    stock = online_table[["sku_id", "location_id"]].assign(on_hand=0.0, allocated=0.0)
+    inbound = pd.DataFrame(
+        {
+            "po_id": ["PO1"], "supplier_id": ["SUP1"], "sku_id": ["SKU001"], "location_id": ["DC1"],
+            "quantity": [40.0], "promised_date": pd.to_datetime(["2026-03-20"]),
+            "delay_p10": [0.0], "delay_p50": [1.0], "delay_p90": [3.0], "asn_eta": [pd.NaT],
+        }
+    )
+    assert seed_if_empty(live, stock, inbound, TODAY) > 0
+    delays = PoDelays(None, lambda: TODAY)
+    delays.remember(inbound)
+    components = Components(
+        models={RISK: LoadedModel(RISK, "7", "registry", risk_model)},
+        reader=LiveStockReader(FrameFeatureReader(online_table), live),
+        supply=LiveSupply(live, delays),
+        forecaster=EmpiricalQuantileForecaster(demand_history),
+        eta=FrameEtaLookup(inbound, lambda: TODAY),
+        live=live,
+    )
+    return build_runtime(service_settings, components, today=lambda: TODAY)
+
+
+@pytest.fixture
+def live_client(client, live_runtime):
+    """The in-process service, serving ``live_runtime``."""
+    from serving.service import app
+
+    app.state.runtime = live_runtime
+    return client
