@@ -49,6 +49,10 @@ class Book:
         self._records[key] = record
         self._changed.add(key)
 
+    def records(self) -> dict[str, Record]:
+        """Every record the book holds (loaded or written), by key."""
+        return {k: r for k, r in self._records.items() if r is not None}
+
     def changes(self) -> dict[str, Record]:
         """The records written since the book was opened."""
         return {k: self._records[k] for k in sorted(self._changed)}  # type: ignore[misc]

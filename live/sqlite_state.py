@@ -153,11 +153,10 @@ class SqliteLiveState:
             records: list[PurchaseOrderRecord] = self._records("po", sku_ids)
         return open_purchase_orders_frame(records)
 
-    def applied_events(self, after: int = 0) -> list[tuple[int, NormalizedEvent]]:
-        """The event log from position ``after`` on: (position, event) in the order applied."""
+    def applied_events(self) -> list[NormalizedEvent]:
+        """The event log: every applied event, in the order applied."""
         with self._lock:
-            rows = self._db.execute("SELECT seq, event FROM event_log WHERE seq > ? ORDER BY seq", (after,))
-            return [(seq, json.loads(text)) for seq, text in rows]
+            return [json.loads(text) for (text,) in self._db.execute("SELECT event FROM event_log ORDER BY seq")]
 
     def close(self) -> None:
         self._db.close()

@@ -73,6 +73,27 @@ class RateLimitSettings(RateLimit):
     )
 
 
+class LiveSettings(BaseModel):
+    """Where the live state (stock, reservations, open PO lines) is kept and how events reach it."""
+
+    model_config = {"extra": "forbid"}
+
+    store: Literal["sqlite", "redis"] | None = Field(
+        None, description="sqlite (a file in the data folder) or redis; default: sqlite embedded, redis in production."
+    )
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis of the live state and the event stream.")
+    key_prefix: str = Field("backorder:live", description="Prefix of every key the live state writes in Redis.")
+    event_stream: str = Field("backorder:events", description="Redis stream that `backorder events consume` reads.")
+    dead_letter_stream: str = Field(
+        "backorder:events:dead", description="Stream where events that cannot be applied go, with the reason."
+    )
+    consumer_group: str = Field("live-state", description="Consumer group of the event stream.")
+    batch_size: int = Field(500, ge=1, description="Stream entries read and applied at once.")
+    claim_idle_ms: int = Field(
+        30_000, ge=0, description="An entry left unacknowledged this long by a consumer is taken over by another."
+    )
+
+
 class Settings(BaseSettings):
     """Where data, stores and models live, and how the service behaves.
 
@@ -135,6 +156,8 @@ class Settings(BaseSettings):
     )
 
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
+
+    live: LiveSettings = Field(default_factory=LiveSettings)
 
     config_file: Path | None = Field(default=None, exclude=True)
 
@@ -235,6 +258,17 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.data_dir / "reports"
+
+    @property
+    def live_store(self) -> Literal["sqlite", "redis"]:
+        """The live state's store: the one set, else Redis in production and SQLite embedded."""
+        if self.live.store is not None:
+            return self.live.store
+        return "redis" if self.profile == "production" else "sqlite"
+
+    @property
+    def live_state_path(self) -> Path:
+        return self.data_dir / "live_state.db"
 
     @property
     def model_cache_dir(self) -> Path:

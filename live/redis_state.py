@@ -1,0 +1,165 @@
+"""The live state in Redis (production profile): every worker and consumer shares it.
+
+Records are JSON strings under ``<prefix>:rec:<key>``, indexed by SKU in sets; an applied event
+id is a key ``<prefix>:seen:<event_id>``; the event log is the stream ``<prefix>:log`` (one
+entry per applied batch). A call WATCHes every record and event id it reads, applies the rules
+in Python and writes records, event ids and the log entry in one MULTI/EXEC: if another
+client changed any of them meanwhile, EXEC fails and the call starts again from fresh reads.
+So an event is applied with its id and its log entry or not at all, and two reservations
+never take the same unit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import pandas as pd
+import redis
+
+from contracts.event_validation import NormalizedEvent
+from live.answers import open_purchase_orders_frame, positions_frame, stock_position
+from live.batch import apply_batch, check_batch
+from live.book import Book
+from live.canonical import seed_records
+from live.records import PositionRecord, Record, decode, encode, kind_of, position_key
+from live.rules import check_reservation, reservation_keys, reserve_line
+from live.state import ApplyResult, ReservationRequest, StockPosition
+
+T = TypeVar("T")
+
+
+class RedisLiveState:
+    """``LiveState`` in the Redis at ``url`` under the key prefix ``prefix``."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        self.prefix = prefix
+        self._redis = redis.Redis.from_url(url)
+
+    def _rec(self, key: str) -> str:
+        return f"{self.prefix}:rec:{key}"
+
+    def _index(self, kind: str, sku_id: str) -> str:
+        return f"{self.prefix}:sku:{kind}:{sku_id}"
+
+    def _seen(self, event_id: str) -> str:
+        return f"{self.prefix}:seen:{event_id}"
+
+    @property
+    def log_stream(self) -> str:
+        return f"{self.prefix}:log"
+
+    def _optimistic(self, step: Callable[[redis.client.Pipeline], T]) -> T:
+        """Run ``step`` (WATCHed reads, then MULTI writes) until no watched key changed under it."""
+        while True:
+            with self._redis.pipeline(transaction=True) as pipe:
+                try:
+                    return step(pipe)
+                except redis.WatchError:
+                    continue
+
+    @staticmethod
+    def _loader(pipe: redis.client.Pipeline, rec: Callable[[str], str]) -> Callable[[list[str]], dict]:
+        def load(keys: list[str]) -> dict:
+            names = [rec(key) for key in keys]
+            pipe.watch(*names)
+            return dict(zip(keys, pipe.mget(names), strict=True))
+
+        return load
+
+    def _write(self, pipe: redis.client.Pipeline, changes: Mapping[str, Record]) -> None:
+        if not changes:
+            return
+        pipe.mset({self._rec(key): encode(record) for key, record in changes.items()})
+        members: dict[str, list[str]] = defaultdict(list)
+        for key, record in changes.items():
+            members[self._index(kind_of(key), record.sku_id)].append(key)
+        for index, keys in members.items():
+            pipe.sadd(index, *keys)
+
+    def apply(self, events: Sequence[Mapping[str, Any]]) -> ApplyResult:
+        checked = check_batch(events)
+        seen_names = [self._seen(event_id) for event_id in checked.event_ids]
+
+        def step(pipe: redis.client.Pipeline) -> ApplyResult:
+            already: set[str] = set()
+            if seen_names:
+                pipe.watch(*seen_names)
+                already = {i for i, hit in zip(checked.event_ids, pipe.mget(seen_names), strict=True) if hit}
+            outcome = apply_batch(checked, Book(self._loader(pipe, self._rec)), already)
+            pipe.multi()
+            self._write(pipe, outcome.book_changes)
+            if outcome.applied:
+                pipe.mset({self._seen(e["event_id"]): 1 for e in outcome.applied})
+                pipe.xadd(self.log_stream, {"events": json.dumps(outcome.applied, separators=(",", ":"))})
+            pipe.execute()
+            return outcome.result
+
+        return self._optimistic(step)
+
+    def reserve(self, requests: Sequence[ReservationRequest]) -> list[int]:
+        for request in requests:
+            check_reservation(request)
+
+        def step(pipe: redis.client.Pipeline) -> list[int]:
+            book = Book(self._loader(pipe, self._rec))
+            book.prefetch(key for request in requests for key in reservation_keys(request))
+            granted = [reserve_line(request, book) for request in requests]
+            pipe.multi()
+            self._write(pipe, book.changes())
+            pipe.execute()
+            return granted
+
+        return self._optimistic(step)
+
+    def seed(self, stock: pd.DataFrame, open_pos: pd.DataFrame, as_of: pd.Timestamp) -> None:
+        """Replace the stock, PO and order-line records by those of the canonical tables at ``as_of``.
+
+        Run it before consumers and workers start: it is not atomic with concurrent events.
+        """
+        records = seed_records(stock, open_pos, as_of)
+        for pattern in (f"{self.prefix}:rec:*", f"{self.prefix}:sku:*"):
+            names = list(self._redis.scan_iter(match=pattern, count=1000))
+            for start in range(0, len(names), 1000):
+                self._redis.delete(*names[start:start + 1000])
+        with self._redis.pipeline(transaction=True) as pipe:
+            self._write(pipe, records)
+            pipe.execute()
+
+    def _records(self, kind: str, sku_ids: Sequence[str]) -> list[Any]:
+        skus = list(dict.fromkeys(sku_ids))
+        if not skus:
+            return []
+        with self._redis.pipeline(transaction=False) as pipe:
+            for sku_id in skus:
+                pipe.smembers(self._index(kind, sku_id))
+            keys = sorted({member.decode() for members in pipe.execute() for member in members})
+        if not keys:
+            return []
+        return [decode(key, text) for key, text in zip(keys, self._redis.mget([self._rec(k) for k in keys]),
+                                                        strict=True) if text is not None]
+
+    def position(self, sku_id: str, location_id: str) -> StockPosition | None:
+        key = position_key(sku_id, location_id)
+        found = decode(key, self._redis.get(self._rec(key)))
+        if not isinstance(found, PositionRecord):
+            return None
+        return stock_position(found, self._records("po", [sku_id]))
+
+    def positions(self, sku_ids: Sequence[str]) -> pd.DataFrame:
+        return positions_frame(self._records("pos", sku_ids))
+
+    def open_purchase_orders(self, sku_ids: Sequence[str]) -> pd.DataFrame:
+        return open_purchase_orders_frame(self._records("po", sku_ids))
+
+    def applied_events(self) -> list[NormalizedEvent]:
+        """The event log: every applied event, in the order applied."""
+        events: list[NormalizedEvent] = []
+        for _, fields in self._redis.xrange(self.log_stream):
+            events.extend(json.loads(fields[b"events"]))
+        return events
+
+    def close(self) -> None:
+        self._redis.close()
