@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from decisions.actions import ActionPlanner, SupplySource
+from live.factory import open_live_state
 from live.state import LiveState
 from serving.auth import KeyRing
 from serving.eta import FrameEtaLookup
@@ -250,13 +251,6 @@ def live_parts(
     delays.remember(canonical.inbound)
     supply = LiveSupply(live, delays, canonical.locations)
     return (LiveStockReader(reader, live) if reader is not None else None), supply
-
-
-def open_live_state(settings: Settings) -> LiveState:
-    """The live state store of ``settings``."""
-    from live.sqlite_state import SqliteLiveState
-
-    return SqliteLiveState(settings.data_dir / "live_state.db")
 
 
 def _note_failure(notes: list[str], part: str, exc: Exception) -> None:
