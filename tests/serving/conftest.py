@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.order_line import request_features
 from live.sqlite_state import SqliteLiveState
 from serving.eta import FrameEtaLookup
 from serving.live_supply import LiveStockReader, LiveSupply, PoDelays, seed_if_empty
@@ -26,7 +25,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from serving_helpers import KEYS, LOCATIONS, SKUS, TODAY
+from generated_world import generated_online_table, generated_risk_model, generated_stock
+from serving_helpers import KEYS, TODAY
 
 
 def pytest_collection_modifyitems(items):
@@ -37,22 +37,12 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def stock() -> pd.DataFrame:
-    rng = np.random.default_rng(7)
-    grid = pd.MultiIndex.from_product([SKUS, LOCATIONS], names=["sku_id", "location_id"])
-    frame = grid.to_frame(index=False)
-    frame["on_hand"] = rng.integers(0, 60, len(frame)).astype(float)
-    frame["allocated"] = np.minimum(frame["on_hand"], rng.integers(0, 20, len(frame))).astype(float)
-    return frame
+    return generated_stock()
 
 
 @pytest.fixture(scope="session")
 def online_table(stock: pd.DataFrame) -> pd.DataFrame:
-    rng = np.random.default_rng(8)
-    return stock.assign(
-        available=stock["on_hand"] - stock["allocated"],
-        demand_mean_28d=rng.gamma(2.0, 3.0, len(stock)),
-        lead_time_mean=rng.uniform(5, 30, len(stock)),
-    ).drop(columns=["on_hand", "allocated"])
+    return generated_online_table(stock)
 
 
 @pytest.fixture(scope="session")
@@ -73,24 +63,7 @@ def inbound() -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def risk_model(online_table: pd.DataFrame) -> lgb.LGBMClassifier:
-    """Fitted on generated lines whose backorder odds rise with the shortfall against stock."""
-    rng = np.random.default_rng(9)
-    n = 3000
-    rows = online_table.sample(n, replace=True, random_state=1).reset_index(drop=True)
-    requests = pd.DataFrame(
-        {
-            "quantity": rng.integers(1, 80, n).astype(float),
-            "request_time": TODAY,
-            "requested_date": TODAY + pd.to_timedelta(rng.integers(0, 30, n), unit="D"),
-            "customer_tier": rng.choice(["gold", "silver", "bronze"], n),
-        }
-    )
-    X = pd.concat(
-        [rows.drop(columns=["sku_id", "location_id"]), request_features(requests, rows)], axis=1
-    )
-    logit = 0.08 * X["shortfall_qty"] - 0.05 * X["days_until_requested"] - 1.0
-    y = rng.random(n) < 1 / (1 + np.exp(-logit))
-    return lgb.LGBMClassifier(n_estimators=40, num_leaves=8, verbose=-1).fit(X, y)
+    return generated_risk_model(online_table)
 
 
 @pytest.fixture
