@@ -137,3 +137,32 @@ def test_seeding_happens_only_into_an_empty_store(live, live_client):
     empty_inbound = pd.DataFrame(columns=columns)
     assert seed_if_empty(live, stock, empty_inbound, TODAY) == 0
     assert live.position("SKU000", "DC1").on_hand == 0
+
+
+def test_start_up_seeds_an_empty_store_once_from_the_canonical_tables(tmp_path):
+    from test_serving_production import write_canonical
+
+    from serving.live_supply import LiveSupply
+    from serving.runtime import production_components
+    from settings import load_settings
+
+    write_canonical(tmp_path / "data" / "canonical")
+    settings = load_settings(data_dir=tmp_path / "data", serving_as_of="2026-03-02")
+
+    def no_registry(name: str, alias: str):
+        raise RuntimeError("registry down")
+
+    first = production_components(settings, loader=no_registry)
+    assert isinstance(first.supply, LiveSupply) and first.live is not None
+    assert any("live state seeded" in note for note in first.notes)
+    position = first.live.position("A", "DC1")
+    assert (position.on_hand, position.reserved) == (9, 2)  # the last snapshot by the serving date
+    open_pos = first.live.position("B", "DC1").open_pos
+    assert {po.po_id: po.eta for po in open_pos} == {"P-asn": pd.Timestamp("2026-03-08")}
+    first.live.apply([_count("after-start", "A", 50)])
+    first.live.close()
+
+    again = production_components(settings, loader=no_registry)
+    assert again.live.position("A", "DC1").on_hand == 50  # a restart keeps what events made
+    assert not any("live state seeded" in note for note in again.notes)
+    again.live.close()
