@@ -12,12 +12,13 @@ inventory snapshot (on hand and allocated); the live state is the same quantitie
 
 Open POs get the ``lead_time`` champion's delay quantiles (``PoDelays``): predicted once per PO
 line version (promised date, quantity) and kept; an ASN's announced date moves the median as at
-start-up (``serving.supply.with_delay_quantiles``).
+start-up (``serving.supply.announced_delays``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,7 @@ import pandas as pd
 
 from decisions import SupplyRows
 from live.state import LiveState
-from serving.supply import with_delay_quantiles
+from serving.supply import announced_delays
 
 DELAY_QUANTILES = ["p10", "p50", "p90"]
 # Online feature -> live position column it is replaced with (when the feature service has it).
@@ -35,7 +36,7 @@ LIVE_STOCK_FEATURES = {"on_hand": "on_hand", "allocated": "reserved", "available
 
 def _po_key(frame: pd.DataFrame) -> list[tuple[str, int, float]]:
     """A PO line's version: a changed promised date or quantity is predicted again."""
-    dates = pd.to_datetime(frame["promised_date"]).to_numpy("datetime64[D]").astype(np.int64)
+    dates = np.asarray(frame["promised_date"], dtype="datetime64[D]").astype(np.int64)
     return list(zip(frame["po_id"].tolist(), dates.tolist(), frame["quantity"].astype(float).tolist(), strict=True))
 
 
@@ -59,16 +60,15 @@ class PoDelays:
         values = inbound[["delay_p10", "delay_p50", "delay_p90"]].to_numpy(float).tolist()
         self._known.update(zip(_po_key(inbound), map(tuple, values), strict=True))
 
-    def __call__(self, open_pos: pd.DataFrame) -> pd.DataFrame:
-        """``p10, p50, p90`` row-aligned with ``open_pos`` (po_id, supplier_id, sku_id,
+    def __call__(self, open_pos: pd.DataFrame) -> np.ndarray:
+        """``p10, p50, p90`` columns, row-aligned with ``open_pos`` (po_id, supplier_id, sku_id,
         location_id, quantity, promised_date)."""
         keys = _po_key(open_pos)
         new = [i for i, k in enumerate(keys) if k not in self._known]
         if new:
             predicted = self._predict(open_pos.iloc[new])
             self._known.update(zip([keys[i] for i in new], map(tuple, predicted.tolist()), strict=True))
-        values = np.array([self._known[k] for k in keys], dtype=float).reshape(len(keys), 3)
-        return pd.DataFrame(values, columns=DELAY_QUANTILES)
+        return np.array([self._known[k] for k in keys], dtype=float).reshape(len(keys), 3)
 
     def _predict(self, lines: pd.DataFrame) -> np.ndarray:
         if self.model is None:
@@ -83,6 +83,21 @@ class PoDelays:
         return self.model.predict(inputs)[DELAY_QUANTILES].to_numpy(float)
 
 
+# The positions the stock features of the request being scored were read from, handed to its
+# supply (same context, the very same SKU array), so one request reads them once and its risk and
+# its decisions see the same stock. Taken once: a second call (a reservation's redecision) reads
+# the store again.
+_READ: ContextVar[tuple[np.ndarray, pd.DataFrame] | None] = ContextVar("live_positions", default=None)
+
+
+def _positions(live: LiveState, sku_ids: np.ndarray) -> pd.DataFrame:
+    read = _READ.get()
+    if read is not None and read[0] is sku_ids:
+        _READ.set(None)
+        return read[1]
+    return live.positions(list(dict.fromkeys(np.asarray(sku_ids, dtype=object).tolist())))
+
+
 @dataclass
 class LiveSupply:
     """``SupplySource`` over a live state: stock and open POs read from the store per request."""
@@ -93,17 +108,23 @@ class LiveSupply:
     locations: frozenset[str] | None = None
 
     def supply(self, sku_ids: Sequence[str]) -> SupplyRows:
-        skus = list(dict.fromkeys(np.asarray(sku_ids, dtype=object).tolist()))
-        stock = self.live.positions(skus).rename(columns={"reserved": "allocated"})
-        open_pos = self.live.open_purchase_orders(skus).reset_index(drop=True)
-        asn = pd.Series(pd.to_datetime(open_pos["eta"]).to_numpy(), index=open_pos["po_id"].to_numpy())
-        inbound = with_delay_quantiles(
-            open_pos.assign(promised_date=pd.to_datetime(open_pos["promised_date"]),
-                            quantity=open_pos["quantity"].astype(float)),
-            self.delays(open_pos),
-            asn.dropna(),
+        stock = _positions(self.live, sku_ids)
+        open_pos = self.live.open_purchase_orders(list(dict.fromkeys(np.asarray(sku_ids, dtype=object).tolist())))
+        promised = open_pos["promised_date"].to_numpy("datetime64[ns]")
+        announced = (open_pos["eta"].to_numpy("datetime64[ns]") - promised) / np.timedelta64(1, "D")
+        delays = announced_delays(self.delays(open_pos), announced.astype("float64"))
+        free = stock["on_hand"].to_numpy(float) - stock["reserved"].to_numpy(float)
+        return SupplyRows(
+            stock_sku=stock["sku_id"].to_numpy(object),
+            stock_location=stock["location_id"].to_numpy(object),
+            free=np.clip(free, 0.0, None),
+            po_id=open_pos["po_id"].to_numpy(object),
+            po_sku=open_pos["sku_id"].to_numpy(object),
+            po_location=open_pos["location_id"].to_numpy(object),
+            po_quantity=open_pos["quantity"].to_numpy(float),
+            promised_date=promised,
+            delay=delays,
         )
-        return SupplyRows.from_frames(stock, inbound)
 
 
 @dataclass
@@ -124,24 +145,27 @@ class LiveStockReader:
         values = self.reader.read_values(entity_rows)
         names = list(self.feature_names)
         replaced = {names.index(f): column for f, column in LIVE_STOCK_FEATURES.items() if f in names}
-        if not replaced:
+        skus = entity_rows["sku_id"]
+        positions = self.live.positions(list(dict.fromkeys(np.asarray(skus, dtype=object).tolist())))
+        _READ.set((skus, positions))
+        if not replaced or positions.empty:
             return values
-        skus = np.asarray(entity_rows["sku_id"], dtype=object)
-        positions = self.live.positions(list(dict.fromkeys(skus.tolist())))
-        if positions.empty:
-            return values
-        positions = positions.assign(available=np.clip(positions["on_hand"] - positions["reserved"], 0, None))
-        index = pd.MultiIndex.from_frame(positions[["sku_id", "location_id"]])
-        keys = pd.MultiIndex.from_arrays([skus, np.asarray(entity_rows["location_id"], dtype=object)])
+        on_hand, reserved = positions["on_hand"].to_numpy(float), positions["reserved"].to_numpy(float)
+        live = {"on_hand": on_hand, "reserved": reserved, "available": np.clip(on_hand - reserved, 0.0, None)}
+        index = pd.MultiIndex.from_arrays(
+            [positions["sku_id"].to_numpy(object), positions["location_id"].to_numpy(object)]
+        )
+        keys = pd.MultiIndex.from_arrays(
+            [np.asarray(skus, dtype=object), np.asarray(entity_rows["location_id"], dtype=object)]
+        )
         rows = index.get_indexer(keys)
         held = rows >= 0
         if not held.any():
             return values
         values = values.copy()
         for position, column in replaced.items():
-            values[held, position] = positions[column].to_numpy(float)[rows[held]]
+            values[held, position] = live[column][rows[held]]
         return values
-
 
 def seed_if_empty(live: Any, stock: pd.DataFrame, inbound: pd.DataFrame, as_of: pd.Timestamp) -> int:
     """Seed ``live`` with the canonical position (``CanonicalSupply``'s stock and open POs with
