@@ -167,12 +167,17 @@ class LiveStockReader:
             values[held, position] = live[column][rows[held]]
         return values
 
+def seed(live: Any, stock: pd.DataFrame, inbound: pd.DataFrame, as_of: pd.Timestamp) -> int:
+    """Replace what ``live`` holds by the canonical position (``CanonicalSupply``'s stock and open
+    POs with their ``asn_eta``) as of ``as_of``; returns the positions seeded."""
+    live.seed(stock, inbound.assign(eta=inbound["asn_eta"]), as_of)
+    return len(stock)
+
+
 def seed_if_empty(live: Any, stock: pd.DataFrame, inbound: pd.DataFrame, as_of: pd.Timestamp) -> int:
-    """Seed ``live`` with the canonical position (``CanonicalSupply``'s stock and open POs with
-    their ``asn_eta``) when it holds none of its SKU-locations; returns the positions seeded, 0
-    when the store already had a state (a restart keeps what the events since have made)."""
+    """``seed`` when ``live`` holds none of the position's SKU-locations; 0 when the store already
+    had a state (a restart keeps what the events since have made)."""
     skus = list(dict.fromkeys(stock["sku_id"].tolist()))
     if not skus or not live.positions(skus).empty:
         return 0
-    live.seed(stock, inbound.assign(eta=inbound["asn_eta"]), as_of)
-    return len(stock)
+    return seed(live, stock, inbound, as_of)

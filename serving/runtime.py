@@ -22,7 +22,7 @@ from live.state import LiveState
 from serving.auth import KeyRing
 from serving.eta import FrameEtaLookup
 from serving.forecast import load_forecaster
-from serving.live_supply import LiveStockReader, LiveSupply, PoDelays, seed_if_empty
+from serving.live_supply import LiveStockReader, LiveSupply, PoDelays, seed, seed_if_empty
 from serving.prediction_log import PredictionLog
 from serving.rate_limit import RateLimiter, rate_limiter
 from serving.registry import LoadedModel, Loader, load_champions, mlflow_loader
@@ -160,12 +160,15 @@ def production_components(
     loader: Loader | None = None,
     supply: SupplySource | None = None,
     today: Callable[[], pd.Timestamp] | None = None,
+    reseed_live: bool = False,
 ) -> Components:
     """Champions from the registry (cache fallback), the Feast online reader, and the supply,
     demand forecasts and PO ETAs read from the canonical tables as of the serving date.
 
     Failures are recorded in ``notes`` instead of raised, so the service starts and says what is
     missing in ``/readyz`` and ``/v1/status`` (``/readyz`` stays 503 until scoring is possible).
+    The live state is seeded from the canonical tables when it is empty, or always with
+    ``reseed_live`` (a replay that moves the service from day to day).
     """
     notes: list[str] = []
     models: dict[str, LoadedModel] = {}
@@ -205,7 +208,7 @@ def production_components(
     if isinstance(supply, CanonicalSupply):
         try:
             live = open_live_state(settings)
-            seeded = seed_if_empty(live, supply.stock, supply.inbound, as_of)
+            seeded = (seed if reseed_live else seed_if_empty)(live, supply.stock, supply.inbound, as_of)
             if seeded:
                 notes.append(f"live state seeded from the canonical tables as of {as_of.date()} ({seeded} positions)")
             reader, supply = live_parts(live, reader, supply, models.get(LEAD_TIME), settings.canonical_dir, as_of)
@@ -230,6 +233,18 @@ def production_components(
         as_of=clock_as_of,
         live=live,
     )
+
+
+def reseed_live_state(settings: Settings, today: pd.Timestamp | None = None) -> int:
+    """Replace the live state by the canonical tables' position on the serving date (after the
+    canonical tables were rebuilt, e.g. by ``backorder demo``); returns the positions seeded."""
+    as_of = serving_date(settings, (today or _today()).normalize(), [])
+    supply = load_canonical_supply(settings.canonical_dir, as_of, None)
+    live = open_live_state(settings)
+    try:
+        return seed(live, supply.stock, supply.inbound, as_of)
+    finally:
+        live.close()
 
 
 def live_parts(

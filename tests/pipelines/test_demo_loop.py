@@ -55,6 +55,7 @@ def test_demo_runs_the_loop_and_a_rerun_redoes_nothing(tmp_path, monkeypatch):
     _assert_loop_outputs(data, f"sqlite:///{data / 'mlflow' / 'mlflow.db'}")
     assert "planner report:" in first.output and "mlflow ui --backend-store-uri" in first.output
     assert "make serve" in first.output
+    assert "live state seeded with" in first.output  # the service starts on the data's last day
 
     _run_demo()  # unchanged data: nothing retrained, nothing promoted
     client = MlflowClient(tracking_uri=f"sqlite:///{data / 'mlflow' / 'mlflow.db'}")
@@ -83,6 +84,7 @@ def production_settings(tmp_path):
                 "online_store": "redis",
                 "redis_connection_string": "127.0.0.1:6379",
                 "feast_project": project,
+                "live": {"key_prefix": f"{project}:live"},  # removed with the project's keys below
                 "allow_dev_key": False,
                 "api_keys": {"test-oms-key": ["oms", "planner"]},
             }
