@@ -12,7 +12,7 @@ naive UTC ``YYYY-MM-DDTHH:MM:SS[.ffffff]`` text, so it can be stored and compare
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -49,7 +49,7 @@ def _check_field(spec: ColumnSpec, raw: Mapping, event: NormalizedEvent, errors:
         else:
             errors.append(f"{spec.name}: missing")
         return
-    normalized, problem = _normalize(spec, value)
+    normalized, problem = _NORMALIZE[spec.kind](value)
     problem = problem or _rule_problem(spec, normalized)
     if problem:
         errors.append(f"{spec.name}: {problem}")
@@ -57,47 +57,63 @@ def _check_field(spec: ColumnSpec, raw: Mapping, event: NormalizedEvent, errors:
         event[spec.name] = normalized
 
 
-def _normalize(spec: ColumnSpec, value: Any) -> tuple[Any, str | None]:
-    """The value in its normalized form, or a description of why it is not of the field's kind."""
-    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-    if spec.kind == "string":
-        if not isinstance(value, str) or not value.strip():
-            return None, f"expected non-blank text, got {shown}"
-        return value.strip(), None
-    if spec.kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            return None, f"expected a whole number, got {shown}"
-        return value, None
-    if spec.kind == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return None, f"expected a number, got {shown}"
-        return float(value), None
-    if spec.kind == "bool":
-        if not isinstance(value, bool):
-            return None, f"expected true or false, got {shown}"
-        return value, None
-    if spec.kind == "date":
-        return _iso_date(value, shown)
-    return _iso_datetime(value, shown)
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _iso_date(value: Any, shown: str) -> tuple[str | None, str | None]:
+def _text(value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, str) or not value.strip():
+        return None, f"expected non-blank text, got {_shown(value)}"
+    return value.strip(), None
+
+
+def _whole_number(value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None, f"expected a whole number, got {_shown(value)}"
+    return value, None
+
+
+def _number(value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None, f"expected a number, got {_shown(value)}"
+    return float(value), None
+
+
+def _yes_no(value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, bool):
+        return None, f"expected true or false, got {_shown(value)}"
+    return value, None
+
+
+def _iso_date(value: Any) -> tuple[str | None, str | None]:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value.isoformat(), None
     try:
         return date.fromisoformat(value).isoformat(), None
     except (TypeError, ValueError):
-        return None, f"expected an ISO date (YYYY-MM-DD), got {shown}"
+        return None, f"expected an ISO date (YYYY-MM-DD), got {_shown(value)}"
 
 
-def _iso_datetime(value: Any, shown: str) -> tuple[str | None, str | None]:
+def _iso_datetime(value: Any) -> tuple[str | None, str | None]:
     try:
         moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     except (TypeError, ValueError):
-        return None, f"expected an ISO date-time (YYYY-MM-DDTHH:MM:SS, UTC), got {shown}"
+        return None, f"expected an ISO date-time (YYYY-MM-DDTHH:MM:SS, UTC), got {_shown(value)}"
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment.isoformat(), None
+
+
+_NORMALIZE: dict[str, Callable[[Any], tuple[Any, str | None]]] = {
+    "string": _text,
+    "int": _whole_number,
+    "float": _number,
+    "bool": _yes_no,
+    "date": _iso_date,
+    "datetime": _iso_datetime,
+}
+"""Per column kind: the value in its normalized form, or why it is not of that kind."""
 
 
 def _rule_problem(spec: ColumnSpec, value: Any) -> str | None:

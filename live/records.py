@@ -8,7 +8,7 @@ normalized ISO text (``contracts.event_validation``), so records compare and sor
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 KEY_SEPARATOR = "\x1f"  # cannot occur in an id sent as JSON text by accident
@@ -94,7 +94,7 @@ def kind_of(key: str) -> str:
 
 
 def encode(record: Record) -> str:
-    return json.dumps(asdict(record), separators=(",", ":"))
+    return json.dumps(vars(record), separators=(",", ":"))  # flat records: no asdict deep copy
 
 
 def decode(key: str, text: str | bytes | None) -> Record | None:

@@ -21,6 +21,7 @@ from pipelines.commands import (
     contracts_doc,
     demo,
     evaluate,
+    events,
     features,
     ingest,
     monitor,
@@ -146,6 +147,7 @@ app.add_typer(
     name="benchmark",
     help="Benchmarks on public data sets and the simulated world.",
 )
+app.add_typer(events.app, name="events")
 app.add_typer(features.app, name="features")
 app.add_typer(train.app, name="train")
 

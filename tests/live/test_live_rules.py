@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from live.state import ReservationRequest
 from tests.live.conftest import event
@@ -137,3 +138,23 @@ def test_seed_starts_from_the_canonical_stock_and_open_pos(store):
 def test_an_unknown_sku_location_has_no_position(store):
     assert store.position("nope", DC) is None
     assert store.positions(["nope"]).empty
+
+
+def test_a_line_confirmed_at_another_location_moves_its_hold_there(store):
+    store.apply([_count(10), event("stock_counted", sku_id=SKU, location_id="DC-2", on_hand=10)])
+    store.reserve([ReservationRequest("O-1", "1", SKU, DC, 4)])
+    store.apply([event("order_confirmed", order_id="O-1", line_id="1", sku_id=SKU, location_id="DC-2",
+                       quantity=5, requested_date=None)])
+    reserved = store.positions([SKU]).set_index("location_id")["reserved"].to_dict()
+    assert reserved == {"DC-1": 0, "DC-2": 5}
+
+
+def test_a_po_change_without_anything_to_change_is_refused(store):
+    store.apply([_po()])
+    result = store.apply([event("po_changed", po_id="PO-1", quantity=None, promised_date=None)])
+    assert result.rejected[0].errors == ["po_changed: give a new quantity, a new promised_date or both"]
+
+
+def test_a_malformed_reservation_names_its_field(store):
+    with pytest.raises(ValueError, match="quantity: must be a whole number > 0, got 0"):
+        store.reserve([ReservationRequest("O-1", "1", SKU, DC, 0)])
