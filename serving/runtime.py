@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from decisions.actions import ActionPlanner, SupplySource
+from live.canonical import canonical_seed
 from live.factory import open_live_state
 from live.state import LiveState
 from serving.auth import KeyRing
@@ -239,12 +240,13 @@ def reseed_live_state(settings: Settings, today: pd.Timestamp | None = None) -> 
     """Replace the live state by the canonical tables' position on the serving date (after the
     canonical tables were rebuilt, e.g. by ``backorder demo``); returns the positions seeded."""
     as_of = serving_date(settings, (today or _today()).normalize(), [])
-    supply = load_canonical_supply(settings.canonical_dir, as_of, None)
+    stock, open_pos = canonical_seed(settings.canonical_dir, as_of)
     live = open_live_state(settings)
     try:
-        return seed(live, supply.stock, supply.inbound, as_of)
+        live.seed(stock, open_pos, as_of)
     finally:
         live.close()
+    return len(stock)
 
 
 def live_parts(
