@@ -166,3 +166,23 @@ def test_start_up_seeds_an_empty_store_once_from_the_canonical_tables(tmp_path):
     assert again.live.position("A", "DC1").on_hand == 50  # a restart keeps what events made
     assert not any("live state seeded" in note for note in again.notes)
     again.live.close()
+
+
+def test_a_po_created_live_gets_the_lead_time_models_delays_and_an_asn_moves_its_median(live):
+    from test_serving_production import ConstantDelays
+
+    from serving.live_supply import LiveSupply, PoDelays
+
+    model = ConstantDelays()  # every line 1 / 2 / 4 days late
+    supply = LiveSupply(live, PoDelays(model, lambda: TODAY, {"SKU005": "c1"}))
+    created = _event("p1", "po_created", po_id="PO-NEW", supplier_id="S1", sku_id="SKU005",
+                     location_id="DC1", quantity=30, promised_date="2026-03-10")
+    live.apply([created])
+    rows = supply.supply(["SKU005"])
+    assert rows.po_id.tolist() == ["PO-NEW"] and rows.delay.tolist() == [[1.0, 2.0, 4.0]]
+    assert model.seen["category"].tolist() == ["c1"] and model.seen["order_date"].tolist() == [TODAY]
+    model.seen = None
+    live.apply([_event("p2", "asn_received", po_id="PO-NEW", eta="2026-03-17", quantity=30)])
+    rows = supply.supply(["SKU005"])
+    assert rows.delay.tolist() == [[1.0, 7.0, 7.0]]  # announced 7 days late: median and band move
+    assert model.seen is None  # predicted once per PO line version
