@@ -13,7 +13,9 @@ a LightGBM risk model (100 trees), stock features and supply read from the live 
   to the answer that reflects it (line 1's action is ``allocate`` exactly when the count covers
   it). Every answer is checked; one that does not reflect its event is counted as stale.
 - Score latency: the example scored sequentially, without and with ``"reserve": true`` (stock
-  counted high first, so reservations never run out).
+  counted high first, so reservations never run out), in turns with the same service scoring
+  against its start-up stock in memory (``FrameSupply``, no live state), so the live state's cost
+  is read from the same minutes of a machine whose speed drifts.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from serving.live_supply import LiveStockReader, LiveSupply, PoDelays, seed_if_e
 from serving.registry import LoadedModel
 from serving.runtime import RISK, Components, Runtime, build_runtime
 from serving.scoring import FrameFeatureReader
+from serving.supply import FrameSupply
 from settings import load_settings
 
 TODAY = pd.Timestamp("2025-12-30")
@@ -93,19 +96,22 @@ def risk_model(online: pd.DataFrame, seed: int) -> lgb.LGBMClassifier:
     return lgb.LGBMClassifier(n_estimators=100, num_leaves=31, verbose=-1).fit(X, y)
 
 
-def live_runtime(settings, example: dict, seed: int) -> Runtime:
+def runtimes(settings, example: dict, seed: int) -> tuple[Runtime, Runtime]:
+    """The service on the live state, and the same service on its start-up stock in memory."""
     stock, online, inbound = world(example, 300, seed)
     live = open_live_state(settings)
     seed_if_empty(live, stock, inbound, TODAY)
     delays = PoDelays(None, lambda: TODAY)
     delays.remember(inbound)
-    components = Components(
-        models={RISK: LoadedModel(RISK, "1", "provided", risk_model(online, seed))},
+    models = {RISK: LoadedModel(RISK, "1", "provided", risk_model(online, seed))}
+    on_live = Components(
+        models=models,
         reader=LiveStockReader(FrameFeatureReader(online), live),
         supply=LiveSupply(live, delays),
         live=live,
     )
-    return build_runtime(settings, components, today=lambda: TODAY)
+    in_memory = Components(models=models, reader=FrameFeatureReader(online), supply=FrameSupply(stock, inbound))
+    return tuple(build_runtime(settings, c, today=lambda: TODAY) for c in (on_live, in_memory))
 
 
 def _percentiles(seconds: list[float]) -> str:
@@ -125,7 +131,7 @@ def main() -> None:
         warnings.simplefilter("ignore")  # starlette asks for httpx2 in its TestClient
         from starlette.testclient import TestClient
 
-    from serving.service import RiskService, in_process_app
+    from serving.service import RiskService, app, in_process_app
 
     example = json.loads(EXAMPLE.read_text())
     first = example["lines"][0]
@@ -135,7 +141,7 @@ def main() -> None:
             data_dir=Path(tmp), api_keys={KEY: ["oms", "erp"]}, allow_dev_key=False,
             live={"store": args.store, "redis_url": args.redis_url, "key_prefix": prefix},
         )
-        runtime = live_runtime(settings, example, args.seed)
+        runtime, in_memory = runtimes(settings, example, args.seed)
         RiskService.inner.runtime_factory = staticmethod(lambda: runtime)
         headers = {"Authorization": f"Bearer {KEY}"}
         try:
@@ -160,16 +166,20 @@ def main() -> None:
                     fresh.append(time.perf_counter() - start)
                     stale += (line["action"]["action"] == "allocate") != (on_hand > 0)
                 print(f"store: {args.store}; example: {EXAMPLE.name} ({len(example['lines'])} lines)")
-                print(f"freshness (event accepted -> score reflecting it): {_percentiles(fresh)}; stale answers: {stale}")
+                print(f"freshness (event accepted -> score reflecting it): {_percentiles(fresh)}; stale: {stale}")
 
-                plain = []
+                plain, static = [], []
                 for _ in range(args.requests):
-                    start = time.perf_counter()
-                    post("/v1/score", example)
-                    plain.append(time.perf_counter() - start)
-                print(f"score: {_percentiles(plain)}")
+                    for target, times in ((in_memory, static), (runtime, plain)):
+                        app.state.runtime = target
+                        start = time.perf_counter()
+                        post("/v1/score", example)
+                        times.append(time.perf_counter() - start)
+                print(f"score: {_percentiles(plain)}; in turns, start-up stock in memory: {_percentiles(static)}")
+                app.state.runtime = runtime
 
-                high = [count(f"h{i}", line["sku_id"], line["location_id"], 10**8) for i, line in enumerate(example["lines"])]
+                lines = example["lines"]
+                high = [count(f"h{i}", line["sku_id"], line["location_id"], 10**8) for i, line in enumerate(lines)]
                 post("/v1/events", {"events": high})
                 reserving = []
                 for i in range(args.requests):
