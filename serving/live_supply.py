@@ -152,13 +152,11 @@ class LiveStockReader:
             return values
         on_hand, reserved = positions["on_hand"].to_numpy(float), positions["reserved"].to_numpy(float)
         live = {"on_hand": on_hand, "reserved": reserved, "available": np.clip(on_hand - reserved, 0.0, None)}
-        index = pd.MultiIndex.from_arrays(
-            [positions["sku_id"].to_numpy(object), positions["location_id"].to_numpy(object)]
-        )
-        keys = pd.MultiIndex.from_arrays(
-            [np.asarray(skus, dtype=object), np.asarray(entity_rows["location_id"], dtype=object)]
-        )
-        rows = index.get_indexer(keys)
+        # A request's few lines: a dict lookup costs less than building two MultiIndexes.
+        held_at = zip(positions["sku_id"].tolist(), positions["location_id"].tolist(), strict=True)
+        row_of = {key: i for i, key in enumerate(held_at)}
+        keys = zip(np.asarray(skus).tolist(), np.asarray(entity_rows["location_id"]).tolist(), strict=True)
+        rows = np.fromiter((row_of.get(key, -1) for key in keys), dtype=np.intp, count=len(values))
         held = rows >= 0
         if not held.any():
             return values
