@@ -143,7 +143,7 @@ def test_start_up_seeds_an_empty_store_once_from_the_canonical_tables(tmp_path):
     from test_serving_production import write_canonical
 
     from serving.live_supply import LiveSupply
-    from serving.runtime import production_components
+    from serving.runtime import production_components, reseed_live_state
     from settings import load_settings
 
     write_canonical(tmp_path / "data" / "canonical")
@@ -166,6 +166,15 @@ def test_start_up_seeds_an_empty_store_once_from_the_canonical_tables(tmp_path):
     assert again.live.position("A", "DC1").on_hand == 50  # a restart keeps what events made
     assert not any("live state seeded" in note for note in again.notes)
     again.live.close()
+
+    replayed = production_components(settings, loader=no_registry, reseed_live=True)  # a replay's next day
+    assert replayed.live.position("A", "DC1").on_hand == 9
+    replayed.live.apply([_count("after-replay", "A", 70)])
+    replayed.live.close()
+    assert reseed_live_state(settings) == 2  # after a rebuild of the canonical tables (the demo's end)
+    reseeded = production_components(settings, loader=no_registry)
+    assert reseeded.live.position("A", "DC1").on_hand == 9
+    reseeded.live.close()
 
 
 def test_a_po_created_live_gets_the_lead_time_models_delays_and_an_asn_moves_its_median(live):
