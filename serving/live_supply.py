@@ -17,7 +17,7 @@ start-up (``serving.supply.announced_delays``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,7 +50,7 @@ class PoDelays:
     """
 
     model: Any | None
-    today: Any
+    today: Callable[[], pd.Timestamp]
     categories: Mapping[str, str] = field(default_factory=dict)
     _known: dict[tuple[str, int, float], tuple[float, float, float]] = field(default_factory=dict, repr=False)
 
