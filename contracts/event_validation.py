@@ -20,6 +20,7 @@ from contracts.events import ENVELOPE, EVENT_TYPES
 from contracts.tables import ColumnSpec
 
 NormalizedEvent = dict[str, Any]
+_DECLARED = {c.type: frozenset(s.name for s in (*ENVELOPE, *c.fields)) for c in EVENT_TYPES.values()}
 
 
 def validate_event(raw: Any) -> tuple[NormalizedEvent | None, list[str]]:
@@ -36,7 +37,7 @@ def validate_event(raw: Any) -> tuple[NormalizedEvent | None, list[str]]:
     if contract is not None:
         for spec in contract.fields:
             _check_field(spec, raw, event, errors)
-        declared = {s.name for s in ENVELOPE} | set(contract.field_names)
+        declared = _DECLARED[contract.type]
         errors.extend(f"{name}: not a field of {contract.type}" for name in raw if name not in declared)
     return (None, errors) if errors else (event, [])
 

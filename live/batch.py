@@ -45,11 +45,13 @@ def check_batch(events: Sequence[Mapping[str, Any]]) -> CheckedBatch:
 
 @dataclass
 class BatchOutcome:
-    """The result to report, the events applied (for the log) and the records to write."""
+    """The result to report, the events applied (for the log), the records to write and which of
+    them are new."""
 
     result: ApplyResult
     applied: list[NormalizedEvent]
     book_changes: dict[str, Record]
+    created: set[str]
 
 
 def apply_batch(checked: CheckedBatch, book: Book, already_applied: Iterable[str]) -> BatchOutcome:
@@ -73,5 +75,5 @@ def apply_batch(checked: CheckedBatch, book: Book, already_applied: Iterable[str
         seen.add(event["event_id"])
         applied.append(event)
     rejected.sort(key=lambda r: r.index)
-    return BatchOutcome(ApplyResult(len(applied), duplicates, rejected), applied, book.changes())
+    return BatchOutcome(ApplyResult(len(applied), duplicates, rejected), applied, book.changes(), book.created())
 

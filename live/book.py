@@ -32,13 +32,18 @@ class Book:
         self._load = load
         self._records: dict[str, Record | None] = {}
         self._changed: set[str] = set()
+        self._created: set[str] = set()
 
     def prefetch(self, keys: Iterable[str]) -> None:
         """Load the records of ``keys`` not loaded yet, in one call to the store."""
         missing = list(dict.fromkeys(k for k in keys if k not in self._records))
         if missing:
             loaded = self._load(missing)
-            self._records.update({k: decode(k, loaded.get(k)) for k in missing})
+            self.preload({k: loaded.get(k) for k in missing})
+
+    def preload(self, loaded: Mapping[str, str | bytes | None]) -> None:
+        """Take records the store fetched already (with other reads), unless the book holds them."""
+        self._records.update({k: decode(k, text) for k, text in loaded.items() if k not in self._records})
 
     def get(self, key: str) -> Record | None:
         if key not in self._records:
@@ -46,8 +51,14 @@ class Book:
         return self._records[key]
 
     def put(self, key: str, record: Record) -> None:
+        if self._records.get(key) is None:
+            self._created.add(key)
         self._records[key] = record
         self._changed.add(key)
+
+    def created(self) -> set[str]:
+        """Keys of the records written that the store did not hold before."""
+        return set(self._created)
 
     def records(self) -> dict[str, Record]:
         """Every record the book holds (loaded or written), by key."""

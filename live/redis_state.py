@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -24,8 +25,9 @@ from live.answers import open_purchase_orders_frame, positions_frame, stock_posi
 from live.batch import apply_batch, check_batch
 from live.book import Book
 from live.canonical import seed_records
+from live.event_archive import write_archive_file
 from live.records import PositionRecord, Record, decode, encode, kind_of, position_key
-from live.rules import check_reservation, reservation_keys, reserve_line
+from live.rules import check_reservation, keys_read, reservation_keys, reserve_line
 from live.state import ApplyResult, ReservationRequest, StockPosition
 
 T = TypeVar("T")
@@ -69,13 +71,14 @@ class RedisLiveState:
 
         return load
 
-    def _write(self, pipe: redis.client.Pipeline, changes: Mapping[str, Record]) -> None:
+    def _write(self, pipe: redis.client.Pipeline, changes: Mapping[str, Record], created: Iterable[str]) -> None:
+        """Queue the records and, for the new ones, their place in the SKU index."""
         if not changes:
             return
         pipe.mset({self._rec(key): encode(record) for key, record in changes.items()})
         members: dict[str, list[str]] = defaultdict(list)
-        for key, record in changes.items():
-            members[self._index(kind_of(key), record.sku_id)].append(key)
+        for key in created:
+            members[self._index(kind_of(key), changes[key].sku_id)].append(key)
         for index, keys in members.items():
             pipe.sadd(index, *keys)
 
@@ -83,14 +86,21 @@ class RedisLiveState:
         checked = check_batch(events)
         seen_names = [self._seen(event_id) for event_id in checked.event_ids]
 
+        named = list(dict.fromkeys(key for _, event in checked.valid for key in keys_read(event)))
+
         def step(pipe: redis.client.Pipeline) -> ApplyResult:
-            already: set[str] = set()
-            if seen_names:
-                pipe.watch(*seen_names)
-                already = {i for i, hit in zip(checked.event_ids, pipe.mget(seen_names), strict=True) if hit}
-            outcome = apply_batch(checked, Book(self._loader(pipe, self._rec)), already)
+            # one WATCH and one MGET for the ids and the records the events name
+            book, already = Book(self._loader(pipe, self._rec)), set()
+            names = seen_names + [self._rec(key) for key in named]
+            if names:
+                pipe.watch(*names)
+                values = pipe.mget(names)
+                seen, records = values[:len(seen_names)], values[len(seen_names):]
+                already = {i for i, hit in zip(checked.event_ids, seen, strict=True) if hit}
+                book.preload(dict(zip(named, records, strict=True)))
+            outcome = apply_batch(checked, book, already)
             pipe.multi()
-            self._write(pipe, outcome.book_changes)
+            self._write(pipe, outcome.book_changes, outcome.created)
             if outcome.applied:
                 pipe.mset({self._seen(e["event_id"]): 1 for e in outcome.applied})
                 pipe.xadd(self.log_stream, {"events": json.dumps(outcome.applied, separators=(",", ":"))})
@@ -108,7 +118,7 @@ class RedisLiveState:
             book.prefetch(key for request in requests for key in reservation_keys(request))
             granted = [reserve_line(request, book) for request in requests]
             pipe.multi()
-            self._write(pipe, book.changes())
+            self._write(pipe, book.changes(), book.created())
             pipe.execute()
             return granted
 
@@ -125,7 +135,7 @@ class RedisLiveState:
             for start in range(0, len(names), 1000):
                 self._redis.delete(*names[start:start + 1000])
         with self._redis.pipeline(transaction=True) as pipe:
-            self._write(pipe, records)
+            self._write(pipe, records, records)
             pipe.execute()
 
     def _records(self, kind: str, sku_ids: Sequence[str]) -> list[Any]:
@@ -155,11 +165,24 @@ class RedisLiveState:
         return open_purchase_orders_frame(self._records("po", sku_ids))
 
     def applied_events(self) -> list[NormalizedEvent]:
-        """The event log: every applied event, in the order applied."""
+        """The event log still in Redis (not flushed yet), in the order applied."""
         events: list[NormalizedEvent] = []
         for _, fields in self._redis.xrange(self.log_stream):
             events.extend(json.loads(fields[b"events"]))
         return events
+
+    def flush_log(self, folder: Path) -> int:
+        """Move the log from Redis to a file of ``folder`` (written durably, then trimmed)."""
+        entries = self._redis.xrange(self.log_stream)
+        if not entries:
+            return 0
+        events = [event for _, fields in entries for event in json.loads(fields[b"events"])]
+        first, last = entries[0][0].decode(), entries[-1][0].decode()
+        milliseconds, sequence = (int(part) for part in first.split("-"))
+        write_archive_file(folder, f"{milliseconds:015d}-{sequence:06d}", events)
+        milliseconds, sequence = (int(part) for part in last.split("-"))
+        self._redis.xtrim(self.log_stream, minid=f"{milliseconds}-{sequence + 1}", approximate=False)
+        return len(events)
 
     def close(self) -> None:
         self._redis.close()

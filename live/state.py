@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
@@ -99,7 +100,12 @@ class LiveState(Protocol):
         ...
 
     def applied_events(self) -> list[dict[str, Any]]:
-        """The event log: every applied event (normalized), in the order applied."""
+        """The event log not yet flushed: applied events (normalized), in the order applied."""
+        ...
+
+    def flush_log(self, folder: Path) -> int:
+        """Move the log to a durable file of ``folder`` if the store does not keep it durably; returns
+        the events moved."""
         ...
 
     def close(self) -> None: ...

@@ -271,6 +271,16 @@ class Settings(BaseSettings):
         return self.data_dir / "live_state.db"
 
     @property
+    def event_archive_dir(self) -> Path:
+        """Where the Redis event log is flushed (``backorder events flush``)."""
+        return self.data_dir / "event_log"
+
+    @property
+    def compacted_dir(self) -> Path:
+        """Canonical tables compacted from the event log (``backorder events compact``)."""
+        return self.data_dir / "compacted"
+
+    @property
     def model_cache_dir(self) -> Path:
         return self.data_dir / "model_cache"
 

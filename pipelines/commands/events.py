@@ -1,8 +1,9 @@
-"""``backorder events seed|consume|compact``: fill the live state, feed it from the event stream,
-turn its event log into canonical tables.
+"""``backorder events seed|consume|flush|compact``: fill the live state, feed it from the event
+stream, keep its event log durably, turn the log into canonical tables.
 
 ``seed`` starts the live state from the canonical tables (latest snapshot, open PO lines);
-``consume`` applies the Redis event stream (``live.stream``) until stopped; ``compact`` replays
+``consume`` applies the Redis event stream (``live.stream``) until stopped; ``flush`` moves the
+Redis event log to files (``live.event_archive``); ``compact`` replays
 the event log into ``purchase_orders``, ``asn_events``, ``order_lines`` and
 ``inventory_snapshots`` (``live.compaction``), written as Parquet like the canonical tables.
 """
@@ -19,7 +20,9 @@ import typer
 
 from pipelines.commands.settings_options import CONFIG_OPTION, command_settings
 
-app = typer.Typer(help="The live state: seed it, feed it events, compact its event log.", no_args_is_help=True)
+app = typer.Typer(
+    help="The live state: seed it, feed it events, flush and compact its event log.", no_args_is_help=True
+)
 
 
 @app.command("seed")
@@ -78,24 +81,40 @@ def consume(
     typer.echo(json.dumps(stats.__dict__))
 
 
+@app.command("flush")
+def flush(config: Path | None = CONFIG_OPTION) -> None:
+    """Move the event log from Redis to a file of <data>/event_log (run it periodically; the
+    SQLite store's log is already durable)."""
+    from live.factory import open_live_state
+
+    settings = command_settings(config)
+    state = open_live_state(settings)
+    try:
+        moved = state.flush_log(settings.event_archive_dir)
+    finally:
+        state.close()
+    typer.echo(json.dumps({"events": moved, "folder": str(settings.event_archive_dir)}))
+
+
 @app.command("compact")
 def compact(
     out: Annotated[Path | None, typer.Option(help="Folder for <table>.parquet (default: <data>/compacted).")] = None,
     config: Path | None = CONFIG_OPTION,
 ) -> None:
-    """Replay the event log into canonical tables (purchase_orders, asn_events, order_lines,
-    inventory_snapshots by day)."""
+    """Replay the event log (flushed files, then what the store still holds) into canonical tables
+    (purchase_orders, asn_events, order_lines, inventory_snapshots by day)."""
     from live.compaction import compact as compact_log
+    from live.event_archive import once_each, read_archive
     from live.factory import open_live_state
     from pipelines.tables import write_canonical_tables
 
     settings = command_settings(config)
     state = open_live_state(settings)
     try:
-        events = state.applied_events()
+        events = once_each(read_archive(settings.event_archive_dir) + state.applied_events())
     finally:
         state.close()
     tables = compact_log(events)
-    folder = out or settings.data_dir / "compacted"
+    folder = out or settings.compacted_dir
     write_canonical_tables(tables, folder)
     typer.echo(json.dumps({"events": len(events), "folder": str(folder), **{n: len(t) for n, t in tables.items()}}))

@@ -53,3 +53,35 @@ def test_consume_applies_the_stream_to_the_configured_store(settings, redis_pref
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"read": 2, "applied": 1, "duplicates": 0, "dead_lettered": 1}
     client.close()
+
+
+def test_the_redis_log_flushed_to_files_still_compacts_whole(settings, redis_prefix, monkeypatch):
+    world = _world()
+    events = world_events(world)
+    for name, value in {"STORE": "redis", "REDIS_URL": REDIS_URL, "KEY_PREFIX": redis_prefix}.items():
+        monkeypatch.setenv(f"BACKORDER_LIVE__{name}", value)
+    from live.redis_state import RedisLiveState
+
+    state = RedisLiveState(REDIS_URL, redis_prefix)
+    half = len(events) // 2
+    state.apply(events[:half])
+    runner = CliRunner()
+    flushed = runner.invoke(app, ["--data-dir", str(settings.data_dir), "events", "flush"])
+    assert json.loads(flushed.output)["events"] == half
+    assert state.applied_events() == []  # trimmed from Redis once on disk
+    state.apply(events[half:])
+    compacted = runner.invoke(app, ["--data-dir", str(settings.data_dir), "events", "compact"])
+    assert compacted.exit_code == 0, compacted.output
+    assert json.loads(compacted.output)["events"] == len(events)
+    orders = pd.read_parquet(settings.data_dir / "compacted" / "order_lines.parquet")
+    assert len(orders) == len(world["order_lines"])
+    state.close()
+
+
+def test_an_archive_written_twice_keeps_each_event_once(tmp_path):
+    from live.event_archive import once_each, read_archive, write_archive_file
+
+    events = [event("stock_counted", sku_id="S", location_id="L", on_hand=n) for n in range(3)]
+    write_archive_file(tmp_path, "000000000000001-000000", events[:2])
+    write_archive_file(tmp_path, "000000000000001-000001", events)  # a flush cut short, redone
+    assert once_each(read_archive(tmp_path)) == events
