@@ -7,6 +7,7 @@ tables, so ingest neither stops on foreign headers nor guesses the order of day 
     date_format: "%d/%m/%Y"            # or per table: {order_lines: "%d/%m/%Y", orders: ...}
     columns:
       order_lines: {"Item Number": sku_id, "Whse": location_id}
+    inventory: current_stock           # snapshots hold today's stock only (default: told by the dates)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import difflib
 from datetime import date, datetime
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -58,6 +60,11 @@ class ExportDescription(BaseModel):
     )
     columns: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="Per table: export header -> canonical column."
+    )
+    inventory: Literal["snapshots", "current_stock"] | None = Field(
+        None,
+        description="What inventory_snapshots holds: daily `snapshots`, or `current_stock` to rebuild "
+        "the daily history from (default: current stock when it holds a single date).",
     )
 
     @field_validator("date_format")

@@ -191,6 +191,50 @@ INVENTORY_SNAPSHOTS = TableContract(
     ),
 )
 
+INVENTORY_MOVEMENTS = TableContract(
+    name="inventory_movements",
+    description=(
+        "Optional. Stock movements not recorded in another table: adjustments, counts, scrap, "
+        "returns and transfers between locations. With current stock only (one snapshot date), "
+        "ingest rebuilds the daily snapshots from it, the shipped order lines and the PO receipts."
+    ),
+    key=("movement_id",),
+    foreign_keys=(
+        ForeignKey(("sku_id",), "skus", ("sku_id",)),
+        ForeignKey(("location_id",), "locations", ("location_id",)),
+        ForeignKey(("counterpart_location_id",), "locations", ("location_id",)),
+    ),
+    columns=(
+        ColumnSpec("movement_id", "string", "Movement (stock transaction) identifier."),
+        ColumnSpec("sku_id", "string", "SKU."),
+        ColumnSpec("location_id", "string", "Location whose stock changed."),
+        ColumnSpec("movement_date", "date", "Day the stock changed."),
+        ColumnSpec("quantity_delta", "int", f"Change of on-hand stock, negative when stock left ({_qty})."),
+        ColumnSpec(
+            "reason_code",
+            "string",
+            "Why the stock changed (e.g. cycle count, damage, transfer); a movement that adds stock "
+            "and states why explains negative rebuilt stock on the days before it.",
+            nullable=True,
+        ),
+        ColumnSpec(
+            "counterpart_location_id",
+            "string",
+            "For a transfer, the other location: the destination of stock that left, the origin of "
+            "stock that arrived (stock that left is in transit to it until it arrives).",
+            nullable=True,
+        ),
+    ),
+    row_rules=(
+        RowRule(
+            "counterpart_elsewhere",
+            "counterpart_location_id != location_id",
+            ("counterpart_location_id", "location_id"),
+            "counterpart_location_id must differ from location_id",
+        ),
+    ),
+)
+
 ORDERS = TableContract(
     name="orders",
     description="Customer orders (headers).",
@@ -331,6 +375,7 @@ CANONICAL_TABLES: dict[str, TableContract] = {
         SKU_SUPPLIERS,
         TRANSFER_LANES,
         INVENTORY_SNAPSHOTS,
+        INVENTORY_MOVEMENTS,
         ORDERS,
         ORDER_LINES,
         PURCHASE_ORDERS,

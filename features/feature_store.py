@@ -156,6 +156,17 @@ class OnlineReader:
         self.feature_names = [name for _, _, names in self._views for name in names]
         self._columns = pd.Index(self.feature_names)
 
+    def check(self) -> None:
+        """Raise unless the online store answers: the SQLite store's file and tables
+        (``FastReadSqliteOnlineStore.check``), or a Redis ping; cheap enough to run every second."""
+        check = getattr(self._online_store, "check", None)
+        if check is not None:
+            check(self._config, [view for view, _, _ in self._views])
+            return
+        client = getattr(self._online_store, "_get_client", None)
+        if client is not None:
+            client(self._config.online_store).ping()
+
     def read(self, entity_rows: pd.DataFrame) -> pd.DataFrame:
         """Feature values per entity row (row-aligned, index kept); NaN where nothing is stored."""
         values = self.read_values(entity_rows)

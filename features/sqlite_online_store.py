@@ -14,6 +14,11 @@ value as a serialized ``Value`` message; a float64 is 9 bytes (the ``double_val`
 little-endian double), and those are decoded as one array; anything else (integers, booleans,
 nulls) goes through protobuf as before.
 
+Reads use a connection of their own (``read_connection``) that never creates the file: Feast's
+connection would create an empty database where the file went missing and keep reading that one
+after the real file is back. It follows the file by identity instead: a missing file fails the
+read, a replaced file is opened again, and the file back in place is read again.
+
 Selected in ``feature_store.yaml`` with ``online_store: {type: features.sqlite_online_store.
 FastReadSqliteOnlineStore, path: ...}`` (``features.feature_store.store_config`` does it).
 """
@@ -21,7 +26,10 @@ FastReadSqliteOnlineStore, path: ...}`` (``features.feature_store.store_config``
 from __future__ import annotations
 
 import itertools
+import os
 import sqlite3
+import threading
+import urllib.parse
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Literal
@@ -42,7 +50,43 @@ class FastReadSqliteOnlineStoreConfig(SqliteOnlineStoreConfig):
     type: Literal["features.sqlite_online_store.FastReadSqliteOnlineStore"] = STORE_TYPE  # type: ignore[assignment]
 
 
+# A read waits this long for a writer's lock before failing (sqlite3's default is 5 s): the
+# service answers 503 rather than hold a request that long.
+READ_TIMEOUT_SECONDS = 1.0
+
+
+class OnlineStoreMissing(FileNotFoundError):
+    """The SQLite online store file is not there; nothing is created in its place."""
+
+
 class FastReadSqliteOnlineStore(SqliteOnlineStore):
+    _reader: tuple[tuple[int, int], sqlite3.Connection] | None = None
+    _reader_lock = threading.Lock()
+
+    def read_connection(self, config: RepoConfig) -> sqlite3.Connection:
+        """A read-only connection to the file now at the store's path (opened again when the
+        file there is another one); ``OnlineStoreMissing`` when there is none."""
+        path = self._get_db_path(config)
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:
+            raise OnlineStoreMissing(f"online store file {path} is missing") from None
+        identity = (stat.st_dev, stat.st_ino)
+        with self._reader_lock:
+            if self._reader is None or self._reader[0] != identity:
+                uri = f"file:{urllib.parse.quote(path)}?mode=ro"
+                conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=READ_TIMEOUT_SECONDS)
+                # A connection still in use by another read is closed when that read lets go of it.
+                self._reader = (identity, conn)
+            return self._reader[1]
+
+    def check(self, config: RepoConfig, tables: Sequence[FeatureView]) -> None:
+        """Raise unless the file is there and each view's table answers a one-row read."""
+        versioning = config.registry.enable_online_feature_view_versioning
+        conn = self.read_connection(config)
+        for table in tables:
+            conn.execute(f"SELECT 1 FROM {_quote_id(_table_id(config.project, table, versioning))} LIMIT 1").fetchall()
+
     def online_read(
         self,
         config: RepoConfig,
@@ -96,7 +140,7 @@ class FastReadSqliteOnlineStore(SqliteOnlineStore):
         versioning = config.registry.enable_online_feature_view_versioning
         columns = "entity_key, feature_name, value" + (f", {extra}" if extra else "")
         return (
-            self._get_conn(config)
+            self.read_connection(config)
             .execute(
                 f"SELECT {columns} FROM {_quote_id(_table_id(config.project, table, versioning))} "
                 f"WHERE entity_key IN ({','.join('?' * len(keys))}) {order}",

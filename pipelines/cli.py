@@ -22,6 +22,7 @@ from pipelines.commands import (
     demo,
     evaluate,
     events,
+    exceptions,
     features,
     ingest,
     monitor,
@@ -149,6 +150,7 @@ app.add_typer(
 )
 app.add_typer(events.app, name="events")
 app.add_typer(features.app, name="features")
+app.add_typer(exceptions.app, name="exceptions")
 app.add_typer(train.app, name="train")
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """What-if runs on the simulator: the same world and seed under changed lead times or safety stock.
 
-Each run re-simulates the world of the canonical tables (its seed, size and knobs, read from the
-simulation summary) for a short horizon, once as it is and once per what-if, so the runs face the
-same demand and supplier draws and differ only by the knob. They compare policies and parameters
-on one world; they are not a forecast from today's stock position.
+Each run simulates the world of the canonical tables for a short horizon, once as it is and once
+per what-if, so the runs face the same demand and supplier draws and differ only by the knob. A
+simulated world is re-run from its own config (seed, size and knobs, read from the simulation
+summary); a user's data is first calibrated into a world (``simulation.calibration``), which starts
+from the latest stock. The runs compare parameters on one world; they are not a forecast.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from simulation import Knobs, SimulationConfig, scenario_config, simulate
+from simulation.calibration import Calibration
+from simulation.world import World
 
 WORLD_FIELDS = ("seed", "n_skus", "n_locations", "n_suppliers", "n_customers")
 
@@ -48,12 +51,25 @@ def what_if_configs(world: Mapping[str, Any], days: int,
     return out
 
 
-def run_what_ifs(configs: Sequence[tuple[WhatIf, SimulationConfig]]) -> list[dict[str, Any]]:
-    """Simulate every config; backordered units, fill rate and total cost of each run."""
-    runs = []
-    for what_if, config in configs:
-        metrics = simulate(config).metrics
-        runs.append(
+def calibrated_what_if_worlds(calibration: Calibration, days: int,
+                              what_ifs: Sequence[WhatIf] = DEFAULT_WHAT_IFS) -> list[tuple[WhatIf, World]]:
+    """The calibrated world under each what-if's factors, ``days`` long."""
+    return [
+        (what_if, calibration.world_for(
+            Knobs(lead_time_scale=what_if.lead_time_scale, safety_stock_factor=what_if.safety_stock_factor), days))
+        for what_if in what_ifs
+    ]
+
+
+def run_what_ifs(runs: Sequence[tuple[WhatIf, SimulationConfig | World]]) -> list[dict[str, Any]]:
+    """Simulate every config (a generated world) or world (a calibrated one); backordered units,
+    fill rate and total cost of each run."""
+    out = []
+    for what_if, setup in runs:
+        world = setup if isinstance(setup, World) else None
+        config = setup.config if isinstance(setup, World) else setup
+        metrics = simulate(config, world=world).metrics
+        out.append(
             {
                 "scenario": what_if.name,
                 "lead_time_scale": config.knobs.lead_time_scale,
@@ -64,4 +80,4 @@ def run_what_ifs(configs: Sequence[tuple[WhatIf, SimulationConfig]]) -> list[dic
                 "total_cost": float(metrics["total_cost"]),
             }
         )
-    return runs
+    return out

@@ -59,8 +59,9 @@ class KeyRing:
         return cls(keys)
 
     def check(self, authorization: str | None, role: str | Sequence[str]) -> Caller:
-        """The caller; AuthError(401) for a missing/unknown key, (403) without ``role`` (or
-        without any of the roles, when several are given)."""
+        """The caller; AuthError(401) for a missing/unknown key, (403) without ``role`` (or any
+        one of several roles)."""
+        allowed = (role,) if isinstance(role, str) else tuple(role)
         scheme, _, key = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             raise AuthError(401, "missing API key: send 'Authorization: Bearer <key>'")
@@ -68,10 +69,9 @@ class KeyRing:
         roles = next((r for d, r in self._roles.items() if hmac.compare_digest(d, digest)), None)
         if roles is None:
             raise AuthError(401, "invalid API key")
-        wanted = (role,) if isinstance(role, str) else tuple(role)
-        if roles.isdisjoint(wanted):
-            needed = " or ".join(map(repr, wanted))
-            raise AuthError(403, f"this key lacks the {needed} role (it has {sorted(roles)})")
+        if roles.isdisjoint(allowed):
+            wanted = " or ".join(map(repr, allowed))
+            raise AuthError(403, f"this key lacks the {wanted} role (it has {sorted(roles)})")
         return Caller(key_id=digest.hex(), roles=roles)
 
 

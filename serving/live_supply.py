@@ -141,6 +141,11 @@ class LiveStockReader:
     def feature_names(self) -> list[str]:
         return self.reader.feature_names
 
+    @property
+    def check(self) -> Callable[[], object] | None:
+        """The online store's own health check, if it has one (``serving.store_health``)."""
+        return getattr(self.reader, "check", None)
+
     def read_values(self, entity_rows: Mapping[str, np.ndarray]) -> np.ndarray:
         values = self.reader.read_values(entity_rows)
         names = list(self.feature_names)

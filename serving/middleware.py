@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
@@ -36,7 +37,7 @@ class ReadinessProbe:
             return
         runtime = getattr(self.routes.state, "runtime", None)
         body = (
-            runtime.readiness()
+            await anyio.to_thread.run_sync(runtime.readiness)  # it may check the store: off the loop
             if runtime is not None
             else {"ready": False, "missing": ["start-up not finished"], "models": {}, "notes": []}
         )
@@ -107,7 +108,7 @@ class KeyGate:
     ring is the running service's (``routes.state.runtime.keyring``).
     """
 
-    def __init__(self, app: Any, routes: FastAPI, role_of: Callable[[dict], str | tuple[str, ...] | None]) -> None:
+    def __init__(self, app: Any, routes: FastAPI, role_of: Callable[[dict], Sequence[str] | None]) -> None:
         self.app = app
         self.routes = routes
         self.role_of = role_of

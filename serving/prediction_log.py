@@ -40,6 +40,8 @@ COLUMNS = [
     "outputs",
 ]
 _SCHEMA = f"CREATE TABLE IF NOT EXISTS predictions ({', '.join(COLUMNS)})"
+# An order's lines are looked up by order id (its customer notice), not scanned for.
+_ORDER_INDEX = "CREATE INDEX IF NOT EXISTS predictions_by_order ON predictions (order_id)"
 JSON_COLUMNS = ("inputs", "features", "outputs")
 SYNC_MODES = ("normal", "full")
 
@@ -62,6 +64,7 @@ class PredictionLog:
         self._conn.execute(f"PRAGMA synchronous={sync.upper()}")
         self._conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it
         self._conn.execute(_SCHEMA)
+        self._conn.execute(_ORDER_INDEX)
         self._stop = threading.Event()
         self._checkpointer = threading.Thread(
             target=self._checkpoint_loop, args=(checkpoint_seconds,), name="prediction-log-checkpoint", daemon=True

@@ -2,13 +2,17 @@
 
 Each successful load from the MLflow registry is written to ``settings.model_cache_dir`` (joblib
 plus a JSON note of name, version and time); if the registry cannot be reached at start-up, the
-service starts from that cache and reports ``source="cache"`` in ``/v1/status``.
+service starts from that cache and reports ``source="cache"`` in ``/v1/status``. An HTTP
+registry is asked first whether it answers at all (``RegistryProbe``), within
+``settings.registry_timeout_seconds``, so a registry that is down costs one short wait, not
+MLflow's retries for every model.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +37,33 @@ class LoadedModel:
 
 class ModelUnavailable(RuntimeError):
     """Neither the registry nor the local cache has the model."""
+
+
+@dataclass(frozen=True)
+class RegistryProbe:
+    """Whether the tracking server answers its ``/health`` route within ``timeout_seconds``.
+
+    Only HTTP registries are asked; a database URI (SQLite, PostgreSQL) is reached by the loader.
+    """
+
+    tracking_uri: str
+    timeout_seconds: float
+
+    def reachable(self) -> bool:
+        if not self.tracking_uri.startswith(("http://", "https://")):
+            return True
+        url = self.tracking_uri.rstrip("/") + "/health"
+        try:
+            with urllib.request.urlopen(url, timeout=self.timeout_seconds) as answer:
+                return answer.status == 200
+        except Exception as exc:  # refused, timed out, an error status: not answering
+            logger.warning("model registry %s does not answer: %s", self.tracking_uri, exc)
+            return False
+
+
+def registry_down(name: str, alias: str) -> tuple[Any, str]:
+    """The loader while the registry does not answer: every model comes from the cache."""
+    raise ConnectionError("the model registry did not answer its health check")
 
 
 def mlflow_loader(tracking_uri: str) -> Loader:

@@ -8,7 +8,6 @@ path: champions from the MLflow registry (or the local cache) and the Feast onli
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,20 +15,32 @@ from typing import Any
 
 import pandas as pd
 
+from alerts.desk import AlertDesk
 from decisions.actions import ActionPlanner, SupplySource
 from live.canonical import canonical_seed
 from live.factory import open_live_state
 from live.state import LiveState
 from serving.auth import KeyRing
+from serving.counters import Counters
 from serving.eta import FrameEtaLookup
 from serving.forecast import load_forecaster
+from serving.lifecycle import Leases
 from serving.live_supply import LiveStockReader, LiveSupply, PoDelays, seed, seed_if_empty
 from serving.prediction_log import PredictionLog
 from serving.rate_limit import RateLimiter, rate_limiter
-from serving.registry import LoadedModel, Loader, load_champions, mlflow_loader
+from serving.registry import (
+    LoadedModel,
+    Loader,
+    RegistryProbe,
+    load_champions,
+    mlflow_loader,
+    registry_down,
+)
 from serving.scoring import FeatureReader, Scorer
+from serving.store_health import StoreHealth
 from serving.supply import CanonicalSupply, last_snapshot_date, load_canonical_supply
 from settings import Settings
+from settings.registry_client import limit_registry_requests
 from training.recipes import BACKORDER_RISK
 
 logger = logging.getLogger(__name__)
@@ -64,32 +75,38 @@ class Runtime:
     components: Components
     scorer: Scorer | None
     clock: Callable[[], pd.Timestamp]
-    counters: dict[str, int] = field(
-        default_factory=lambda: {"scored_lines": 0, "feature_store_unavailable": 0}
-    )
+    # Handed on to the runtime a reload swaps in (serving.lifecycle), so totals survive reloads.
+    counters: Counters = field(default_factory=Counters)
     reports_dir: Path | None = None
     max_body_bytes: int = Settings.model_fields["max_body_bytes"].default
     rate_limiter: RateLimiter | None = None  # None: no limit
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Whether the online store answers now (cached briefly): what /readyz and /v1/status say.
+    store_health: StoreHealth = field(default_factory=lambda: StoreHealth(None))
+    # Whether the model registry answers, asked before a reload builds anything.
+    registry: RegistryProbe | None = None
+    leases: Leases = field(default_factory=Leases, repr=False)
+    alerts: AlertDesk | None = None  # None: the alert database could not be opened
 
     @property
     def ready(self) -> bool:
-        return self.scorer is not None
+        """The service can score: the parts are loaded and the online store answers."""
+        return self.scorer is not None and self.store_health.ok()
 
     def readiness(self) -> dict[str, Any]:
         """What ``/readyz`` answers: ready or not, what is missing, where each model came from."""
         c = self.components
+        store_ok = self.store_health.ok()
         missing = [
             name
             for name, part in (
                 (f"model {RISK}", c.models.get(RISK)),
-                ("feature store", c.reader),
+                ("feature store", c.reader if store_ok else None),
                 ("supply source", c.supply),
             )
             if part is None
         ]
         return {
-            "ready": self.ready,
+            "ready": self.scorer is not None and store_ok,
             "missing": missing,
             "models": {m.name: {"version": m.version, "source": m.source} for m in c.models.values()},
             "as_of": None if c.as_of is None else str(c.as_of.date()),
@@ -97,14 +114,17 @@ class Runtime:
         }
 
     def count(self, name: str, n: int = 1) -> None:
-        with self._lock:  # sync routes run on a thread pool
-            self.counters[name] = self.counters.get(name, 0) + n
+        self.counters.add(name, n)
+
+    def close(self) -> None:
+        """Release what the runtime holds (the prediction log, the scorer's threads)."""
+        self.log.close()
+        if self.scorer is not None:
+            self.scorer.close()
 
     def metrics_text(self) -> str:
         """Prometheus exposition lines: counters and whether each model came from the cache."""
-        lines = []
-        for name, value in sorted(self.counters.items()):
-            lines += [f"# TYPE backorder_{name}_total counter", f"backorder_{name}_total {value}"]
+        lines = self.counters.exposition()
         lines.append("# TYPE backorder_model_from_cache gauge")
         for model in self.components.models.values():
             cached = int(model.source == "cache")
@@ -153,7 +173,19 @@ def build_runtime(
         reports_dir=settings.reports_dir,
         max_body_bytes=settings.max_body_bytes,
         rate_limiter=rate_limiter(settings),
+        store_health=StoreHealth(components.reader),
+        registry=RegistryProbe(settings.tracking_uri, settings.registry_timeout_seconds),
+        alerts=open_alert_desk(settings, components.notes),
     )
+
+
+def open_alert_desk(settings: Settings, notes: list[str]) -> AlertDesk | None:
+    """The exceptions and webhooks of ``settings``; a database that cannot be opened is a note."""
+    try:
+        return AlertDesk.from_settings(settings)
+    except Exception as exc:  # noted, not raised: scoring does not need the alert database
+        _note_failure(notes, "alert database", exc)
+        return None
 
 
 def production_components(
@@ -163,8 +195,9 @@ def production_components(
     today: Callable[[], pd.Timestamp] | None = None,
     reseed_live: bool = False,
 ) -> Components:
-    """Champions from the registry (cache fallback), the Feast online reader, and the supply,
-    demand forecasts and PO ETAs read from the canonical tables as of the serving date.
+    """Champions from the registry (the cache if it does not answer), the Feast online reader,
+    and the supply, demand forecasts and PO ETAs read from the canonical tables as of the serving
+    date.
 
     Failures are recorded in ``notes`` instead of raised, so the service starts and says what is
     missing in ``/readyz`` and ``/v1/status`` (``/readyz`` stays 503 until scoring is possible).
@@ -173,13 +206,13 @@ def production_components(
     """
     notes: list[str] = []
     models: dict[str, LoadedModel] = {}
+    if loader is None:
+        limit_registry_requests(settings)
+        probe = RegistryProbe(settings.tracking_uri, settings.registry_timeout_seconds)
+        loader = mlflow_loader(settings.tracking_uri) if probe.reachable() else registry_down
     for name in (RISK, DEMAND, LEAD_TIME):
         try:
-            models.update(
-                load_champions(
-                    [name], loader or mlflow_loader(settings.tracking_uri), settings.model_cache_dir
-                )
-            )
+            models.update(load_champions([name], loader, settings.model_cache_dir))
         except Exception as exc:  # noted, not raised: the service starts and reports it
             _note_failure(notes, name, exc)
     reader = None

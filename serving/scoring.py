@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -74,6 +75,11 @@ class Scorer:
     # After a failed online read, answer 503 at once for this many seconds instead of waiting on
     # the store's connection retries (seconds for a Redis client) for every request.
     store_retry_seconds: float = 5.0
+    # A request with more lines than one order may hold is a batch: its TreeSHAP jobs run on
+    # threads of their own, so single orders never queue behind them, and at most
+    # ``concurrent_batches`` batches score at once (the others wait their turn).
+    batch_lines: int = 200
+    concurrent_batches: int = 1
     _names: list[str] = field(init=False, repr=False)
     _columns: pd.Index = field(init=False, repr=False)
     # (online and request-time column names, positions of the model's columns among them)
@@ -82,6 +88,8 @@ class Scorer:
     )
     _store_down_until: float = field(default=0.0, init=False, repr=False)
     _explainer: ThreadPoolExecutor = field(init=False, repr=False)
+    _batch_explainer: ThreadPoolExecutor = field(init=False, repr=False)
+    _batch_turns: threading.BoundedSemaphore = field(init=False, repr=False)
     _explain: Callable[[pd.DataFrame], list[Callable[[], np.ndarray | None]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -97,7 +105,14 @@ class Scorer:
         # threads did not shorten the request.
         threads = max((os.cpu_count() or 1) - 1, 1)
         self._explainer = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="treeshap")
+        self._batch_explainer = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="treeshap-batch")
+        self._batch_turns = threading.BoundedSemaphore(self.concurrent_batches)
         self._explain = contribution_tasks(self.risk_model, threads)
+
+    def close(self) -> None:
+        """Let the explanation threads end once their jobs are done."""
+        self._explainer.shutdown(wait=False)
+        self._batch_explainer.shutdown(wait=False)
 
     def features(self, lines: Lines, request_time: pd.Timestamp) -> pd.DataFrame:
         """The model's inputs per line (online plus request-time features, in the model's column
@@ -172,9 +187,15 @@ class Scorer:
         holding the GIL, so it runs on helper threads (the trees cut into one job per thread)
         while this one decides the actions.
         """
+        if len(lines["sku_id"]) <= self.batch_lines:
+            return self._score(lines, request_time, self._explainer)
+        with self._batch_turns:
+            return self._score(lines, request_time, self._batch_explainer)
+
+    def _score(self, lines: Lines, request_time: pd.Timestamp, explainer: ThreadPoolExecutor) -> dict[str, Any]:
         values, available = self._inputs(lines, request_time)
         model_input = self._model_frame(values)
-        pending = [self._explainer.submit(task) for task in self._explain(model_input)]
+        pending = [explainer.submit(task) for task in self._explain(model_input)]
         try:
             proba = np.asarray(self.risk_model.predict_proba(model_input))[:, 1]
             low, high = self.thresholds

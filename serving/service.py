@@ -25,8 +25,10 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 
+from serving.alerts_api import router as alerts_router
 from serving.errors import Problems, error_response, framework_error, internal_error
 from serving.forecast import HorizonTooLong
+from serving.lifecycle import ReloadRefused, reload_runtime
 from serving.live_routes import router as live_router
 from serving.middleware import (
     BodySizeLimit,
@@ -182,6 +184,7 @@ def _score(
         runtime.count("feature_store_unavailable")
         if exc.__cause__ is not None:  # a failed read, not the pause after one
             logger.warning("%s: %r", exc, exc.__cause__)
+            runtime.store_health.mark_down()
         raise ServiceError(503, "feature store unavailable", [("feature_store", str(exc))]) from exc
     version = runtime.scorer.model_version
     lines = line_scores(scored)
@@ -244,11 +247,10 @@ class RiskService:
         """BentoML's Prometheus text plus this service's counters (see Runtime.metrics_text)."""
         return content + self.runtime.metrics_text()
 
-    # On the event loop, not the thread pool: one order is a short burst of mostly GIL-bound work,
-    # and the hand-over to a pool thread and back costs more than it lets overlap (docs/serving.md).
-    # TreeSHAP still runs on the Scorer's threads.
+    # A plain ``def``: FastAPI runs it on its thread pool, so a slow store read or model call
+    # never holds the event loop (health, readiness and the other routes keep answering).
     @app.post("/v1/score", response_model=ScoreOut, tags=["oms"])
-    async def score(self, order: OrderIn, runtime: Annotated[Runtime, Depends(RequireRole("oms"))]) -> Response:
+    def score(self, order: OrderIn, runtime: Annotated[Runtime, Depends(RequireRole("oms"))]) -> Response:
         """Backorder risk, promise date, reasons and recommended action for each line."""
         scored, request_id, lines = _score(runtime, [order.model_dump()], batch=False, reserve=True)
         return _json(score_outs(scored, request_id, runtime.scorer.model_version, lines)[0])
@@ -353,11 +355,12 @@ class RiskService:
 
     @app.post("/v1/admin/reload", response_model=StatusOut, tags=["admin"])
     def reload(self, runtime: Annotated[Runtime, Depends(RequireRole("admin"))]) -> StatusOut:
-        """Load the champions again (after a promotion) and swap them in; the old log is closed."""
-        fresh = type(self).runtime_factory()
-        app.state.runtime = fresh
-        if fresh is not runtime:
-            runtime.log.close()
+        """Load the champions again (after a promotion) and swap them in; requests in flight
+        finish on the old ones. Refused (503) while the registry does not answer."""
+        try:
+            reload_runtime(app.state, type(self).runtime_factory)
+        except ReloadRefused as exc:
+            raise ServiceError(503, "reload refused", exc.problems) from exc
         return self.status()
 
     @app.get("/v1/status", response_model=StatusOut, tags=["ops"])
@@ -370,10 +373,12 @@ class RiskService:
                 ModelStatus(name=m.name, version=m.version, source=m.source)
                 for m in c.models.values()
             ],
-            feature_store="connected" if c.reader is not None else "unavailable",
+            feature_store="connected" if c.reader is not None and self.runtime.store_health.ok() else "unavailable",
             notes=c.notes,
         )
 
+
+app.include_router(alerts_router)
 
 # In front of the routes, outermost first: the deadline, the key (before any body is read), then
 # the body-size limit (before the route parses the body).

@@ -50,6 +50,61 @@ class MonitoringSettings(BaseModel):
         return self
 
 
+class AlertsSettings(BaseModel):
+    """Thresholds of the exceptions (``alerts/``), their store and the webhook deliveries."""
+
+    model_config = {"extra": "forbid"}
+
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the exception and webhook store; None = SQLite in data_dir/alerts/.",
+    )
+    penalty_per_unit: float = Field(10.0, ge=0, description="Cost of one unit backordered, for expected costs.")
+    critical_cost: float = Field(1000.0, gt=0, description="Expected cost from which an exception is critical.")
+    warning_cost: float = Field(100.0, ge=0, description="Expected cost from which an exception is a warning.")
+    line_risk: float = Field(0.5, gt=0, lt=1, description="Backorder probability from which an order line is at risk.")
+    line_risk_critical: float = Field(
+        0.8, gt=0, le=1, description="Probability from which an at-risk line is critical."
+    )
+    po_late_probability: float = Field(
+        0.5, gt=0, lt=1, description="P(arrival after the promised date) from which an open PO is late."
+    )
+    supplier_delay_days: float = Field(
+        3.0, gt=0, description="Mean delay (days) of a supplier's recent receipts that breaches its limit."
+    )
+    supplier_trend_days: float = Field(
+        2.0, gt=0, description="Rise of the recent mean delay over the longer baseline (days) that breaches."
+    )
+    supplier_recent_days: int = Field(90, ge=1, description="Days of receipts that are 'recent' for a supplier.")
+    supplier_baseline_days: int = Field(365, ge=1, description="Days of receipts of a supplier's baseline.")
+    supplier_min_receipts: int = Field(5, ge=1, description="Recent receipts a supplier needs before it is judged.")
+    forecast_bias: float = Field(
+        0.3, gt=0, description="|sum(forecast) / sum(actual) - 1| of a demand series that breaches."
+    )
+    forecast_min_units: float = Field(20.0, ge=0, description="Actual units a series needs before its bias is judged.")
+    expire_after_hours: float = Field(
+        36.0, gt=0, description="An open exception not detected again for this long expires."
+    )
+    delivery_attempts: int = Field(6, ge=1, description="Tries of one webhook delivery before the dead-letter list.")
+    delivery_base_delay_seconds: float = Field(
+        30.0, gt=0, description="Wait before the first retry; doubled after each failed try."
+    )
+    delivery_timeout_seconds: float = Field(10.0, gt=0, description="Time a receiver has to answer one delivery.")
+    subscriber_per_minute: int = Field(60, ge=1, description="Deliveries a subscriber receives per minute at most.")
+    redis_stream: str | None = Field(
+        None, description="Redis stream (on live.redis_url) exception events are added to; None = none."
+    )
+    redis_stream_maxlen: int = Field(100_000, ge=1, description="Approximate length the stream is trimmed to.")
+
+    @model_validator(mode="after")
+    def _ordered_levels(self) -> AlertsSettings:
+        if self.warning_cost > self.critical_cost:
+            raise ValueError(f"warning_cost ({self.warning_cost}) exceeds critical_cost ({self.critical_cost})")
+        if self.line_risk > self.line_risk_critical:
+            raise ValueError(f"line_risk ({self.line_risk}) exceeds line_risk_critical ({self.line_risk_critical})")
+        return self
+
+
 class RateLimit(BaseModel):
     """A token bucket: ``per_second`` requests on average, up to ``burst`` at once."""
 
@@ -123,6 +178,15 @@ class Settings(BaseSettings):
 
     # MLflow tracking + registry: SQLite by default, PostgreSQL by setting a postgresql:// URI.
     mlflow_tracking_uri: str | None = None
+    registry_timeout_seconds: float = Field(
+        3.0,
+        gt=0,
+        description="Longest wait for the model registry (tracking server) per request; the service "
+        "starts from its local model cache when the registry does not answer in time.",
+    )
+    registry_retries: int = Field(
+        1, ge=0, le=10, description="Retries of a failed registry request (short backoff between them)."
+    )
 
     # Service
     api_keys: dict[str, list[str]] = Field(
@@ -156,6 +220,7 @@ class Settings(BaseSettings):
     )
 
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings)
 
     live: LiveSettings = Field(default_factory=LiveSettings)
 
@@ -283,6 +348,11 @@ class Settings(BaseSettings):
     @property
     def model_cache_dir(self) -> Path:
         return self.data_dir / "model_cache"
+
+    @property
+    def alerts_database_url(self) -> str:
+        """Where exceptions and webhooks are kept: ``alerts.database_url``, else SQLite in the data folder."""
+        return self.alerts.database_url or f"sqlite:///{self.data_dir / 'alerts' / 'alerts.db'}"
 
 
 def load_settings(config_file: Path | str | None = None, **overrides: object) -> Settings:

@@ -128,16 +128,23 @@ def _mean_lines(world: World) -> tuple[np.ndarray, Promotions]:
     dow = (dates.astype("int64") + 3) % 7  # 1970-01-01 was a Thursday
     day_of_year = (dates - dates.astype("datetime64[Y]")).astype("int64")
     rng = stream(config.seed, "seasonality")
-    amplitude = rng.uniform(0.0, 0.3, len(CATEGORIES))
-    phase = rng.uniform(0, 365, len(CATEGORIES))
+    amplitude = rng.uniform(0.0, 0.3, len(CATEGORIES))[world.category]
+    phase = rng.uniform(0, 365, len(CATEGORIES))[world.category]
+    weekly = WEEKLY
+    if world.seasonality is not None:
+        weekly, amplitude, phase = (
+            world.seasonality.weekly,
+            world.seasonality.amplitude,
+            world.seasonality.phase,
+        )
     season = 1 + amplitude[None, :] * np.sin(
         2 * np.pi * (day_of_year[:, None] - phase[None, :]) / 365.25
     )
     trend = np.exp(world.trend_per_year[None, :] * days[:, None] / 365)
-    per_sku = season[:, world.category] * trend * _lifecycle_factor(world, days)  # (T, S)
+    per_sku = season * trend * _lifecycle_factor(world, days)  # (T, S)
     sku, loc = world.sku_of, world.location_of
     base = world.base_units[sku, loc] / world.line_size[sku]
-    mean = WEEKLY[dow][:, None] * per_sku[:, sku] * base[None, :]
+    mean = weekly[dow][:, None] * per_sku[:, sku] * base[None, :]
     promos, elasticity, _ = _promotions(world, mean > 0)
     _add_episodes(
         mean, promos.n, promos.start_day, promos.end_day, 1 + elasticity * promos.discount

@@ -63,7 +63,10 @@ def build_terms(world: World) -> Terms:
 
 
 def initial_stock(world: World) -> np.ndarray:
-    """Expected demand over the quoted lead time plus two weeks, for SKUs already on sale."""
+    """The world's given stock, else expected demand over the quoted lead time plus two weeks for
+    SKUs already on sale."""
+    if world.initial_on_hand is not None:
+        return world.initial_on_hand.astype(np.int64)
     sku, loc = world.sku_of, world.location_of
     cover = world.quoted_lead_time[sku, 0] + INITIAL_COVER_DAYS
     on_sale = (world.launch_day[sku] < 0) & (world.phase_out_day[sku] > 0)
@@ -130,11 +133,12 @@ class EngineState:
 
 
 def start_state(world: World, demand: Demand) -> EngineState:
-    """The state before day 0: initial stock, no open lines, POs or transfers."""
+    """The state before day 0: initial stock and the world's open PO lines; no open order lines or
+    transfers."""
     n_days, n_total = world.config.n_days, world.n_sku_locations
     on_hand = initial_stock(world)
     remaining = demand.line_quantity.copy()
-    return EngineState(
+    state = EngineState(
         day=0,
         on_hand=on_hand,
         initial_on_hand=on_hand.copy(),
@@ -166,6 +170,20 @@ def start_state(world: World, demand: Demand) -> EngineState:
             name: np.zeros(n_days) for name in ("holding", "backorder_penalty", "transfer", "expedite", "purchase")
         },
     )
+    if (open_pos := world.open_purchase_orders) is not None:
+        count = len(open_pos.n)
+        state.open_po = state.pos.append(
+            n=open_pos.n,
+            slot=np.zeros(count, dtype=np.int64),
+            quantity=open_pos.quantity,
+            order_day=open_pos.order_day,
+            promised_day=open_pos.promised_day,
+            arrival_day=open_pos.arrival_day,
+            received_quantity=open_pos.quantity,
+            asn_lead=np.ones(count, dtype=np.int64),
+            expedited=np.zeros(count, dtype=bool),
+        )
+    return state
 
 
 def run(world: World, demand: Demand, draws: SupplyDraws, policy: Policy) -> EngineLog:

@@ -111,6 +111,36 @@ def _snapshots(world: World, log: EngineLog) -> pd.DataFrame:
     )
 
 
+def _movements(world: World, log: EngineLog) -> pd.DataFrame:
+    """Transfers as stock movements: a leg out of the source on the ship day and, once it has
+    arrived within the horizon, a leg into the target on the arrival day."""
+    moves = log.transfers
+    transfer_ids = _ids("TRF-", np.arange(len(moves["source"])), 7)
+    arrived = moves["arrival_day"] < world.config.n_days
+    legs = [
+        (transfer_ids + "-OUT", moves["source"], moves["target"], moves["ship_day"], -moves["quantity"]),
+        (
+            transfer_ids[arrived] + "-IN",
+            moves["target"][arrived],
+            moves["source"][arrived],
+            moves["arrival_day"][arrived],
+            moves["quantity"][arrived],
+        ),
+    ]
+    ids, here, there, day, delta = (np.concatenate(parts) for parts in zip(*legs, strict=True))
+    return pd.DataFrame(
+        {
+            "movement_id": ids.astype(object),
+            "sku_id": world.sku_ids[world.sku_of[here]],
+            "location_id": world.location_ids[world.location_of[here]],
+            "movement_date": world.date(day),
+            "quantity_delta": delta.astype(np.int64),
+            "reason_code": np.full(len(ids), "transfer", dtype=object),
+            "counterpart_location_id": world.location_ids[world.location_of[there]],
+        }
+    )
+
+
 def _promotions(world: World, demand: Demand) -> pd.DataFrame:
     promo = demand.promotions
     return pd.DataFrame(
@@ -133,6 +163,7 @@ def canonical_tables(world: World, demand: Demand, log: EngineLog) -> dict[str, 
         **_order_tables(world, demand, log),
         **_purchase_tables(world, log),
         "inventory_snapshots": _snapshots(world, log),
+        "inventory_movements": _movements(world, log),
         "promotions": _promotions(world, demand),
     }
     return {name: tables[name] for name in TABLE_ORDER}

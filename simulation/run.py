@@ -30,12 +30,16 @@ class SimulationResult:
         return {**self.metrics, "config": config}
 
 
-def simulate(config: SimulationConfig, policy: Policy | None = None) -> SimulationResult:
-    """Generate the world of ``config`` and run it under ``policy`` (default: the ERP baseline).
+def simulate(config: SimulationConfig, policy: Policy | None = None, world: World | None = None) -> SimulationResult:
+    """Generate the world of ``config`` (or take ``world``, e.g. one calibrated from data, whose
+    config must be ``config``) and run it under ``policy`` (default: the ERP baseline).
 
     Demand and supplier behaviour depend only on the config and seed, never on the policy.
     """
-    world = generate_world(config)
+    if world is None:
+        world = generate_world(config)
+    elif world.config != config:
+        raise ValueError("world.config must be the config simulated")
     demand = generate_demand(world)
     draws = generate_supply(world)
     log = run(world, demand, draws, policy or BaselinePolicy.from_config(config))
@@ -92,8 +96,8 @@ class Checkpoint:
         """Canonical tables as known at the cut-off: nothing dated on or after it.
 
         Order lines and orders placed before the cut-off (shipments after it unknown), PO lines
-        ordered before it (received only if received before it), ASNs sent before it, snapshots
-        before it, promotions announced before it; static tables in full.
+        ordered before it (received only if received before it), ASNs sent before it, snapshots and
+        stock movements before it, promotions announced before it; static tables in full.
         """
         world, cutoff = self.world, self.cutoff
         tables = canonical_tables(world, self.demand, finish(self.state.copy(), self.demand))
@@ -110,6 +114,7 @@ class Checkpoint:
         asn = tables["asn_events"]
         snapshots = tables["inventory_snapshots"]
         promotions = tables["promotions"]
+        movements = tables["inventory_movements"]
         return {
             **tables,
             "orders": orders.reset_index(drop=True),
@@ -117,6 +122,7 @@ class Checkpoint:
             "purchase_orders": po.reset_index(drop=True),
             "asn_events": asn[pd.to_datetime(asn["event_time"]) < edge].reset_index(drop=True),
             "inventory_snapshots": snapshots[pd.to_datetime(snapshots["snapshot_date"]) < edge].reset_index(drop=True),
+            "inventory_movements": movements[pd.to_datetime(movements["movement_date"]) < edge].reset_index(drop=True),
             "promotions": promotions[pd.to_datetime(promotions["announced_date"]) < edge].reset_index(drop=True),
         }
 

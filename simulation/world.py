@@ -33,6 +33,26 @@ NICE_MOQ = np.array([1, 5, 10, 20, 50, 100, 200, 500, 1000])
 
 
 @dataclass(frozen=True)
+class Seasonality:
+    """Demand seasonality given as data instead of drawn: weekly profile and yearly sine per SKU."""
+
+    weekly: np.ndarray  # (7,) Monday..Sunday, mean 1
+    amplitude: np.ndarray  # (S,) relative amplitude of the yearly sine
+    phase: np.ndarray  # (S,) day of year where the sine crosses 1 going up
+
+
+@dataclass(frozen=True)
+class OpenPurchaseOrders:
+    """PO lines already open before day 0 (from the primary supplier), arriving in full."""
+
+    n: np.ndarray  # SKU-location
+    quantity: np.ndarray
+    order_day: np.ndarray  # negative: before the horizon
+    promised_day: np.ndarray
+    arrival_day: np.ndarray  # >= 0
+
+
+@dataclass(frozen=True)
 class World:
     config: SimulationConfig
     # SKUs (S,)
@@ -69,6 +89,10 @@ class World:
     # lanes (L, L)
     lane_transit_days: np.ndarray
     lane_cost: np.ndarray
+    # Given instead of drawn (a world calibrated from data); None = the generative defaults.
+    seasonality: Seasonality | None = None
+    initial_on_hand: np.ndarray | None = None  # (N,) stock before day 0
+    open_purchase_orders: OpenPurchaseOrders | None = None
 
     @property
     def n_skus(self) -> int:

@@ -104,3 +104,44 @@ def seasonal_panel(n_series: int, n_periods: int, seed: int, freq: str = "MS") -
 def make_panel():
     """``seasonal_panel``: a long monthly demand panel for the forecasting and feature tests."""
     return seasonal_panel
+
+
+_STARTUP: dict[str, object] = {}  # the runtime the in-process service starts with
+
+
+@pytest.fixture(scope="session")
+def _asgi_client():
+    """One BentoML app per session: building a second one re-registers its Prometheus metrics.
+
+    Here, not beside the serving tests, so that every directory using ``client`` (tests/serving,
+    tests/reliability) shares it: a second client would start the app a second time."""
+    import warnings
+
+    from serving.service import RiskService, in_process_app
+
+    with warnings.catch_warnings():
+        # starlette 1.x asks for httpx2 in its TestClient; httpx works and is what the stack pins.
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    original = RiskService.inner.runtime_factory
+    RiskService.inner.runtime_factory = staticmethod(lambda: _STARTUP["runtime"])
+    try:
+        with TestClient(in_process_app()) as c:
+            yield c
+    finally:
+        RiskService.inner.runtime_factory = original
+
+
+@pytest.fixture
+def client(runtime, request: pytest.FixtureRequest):
+    """The BentoML service in-process, serving this test's ``runtime`` (a fixture of the
+    directory's conftest)."""
+    from serving.service import RiskService, app
+
+    _STARTUP["runtime"] = runtime
+    c = request.getfixturevalue("_asgi_client")
+    app.state.runtime = runtime
+    request.addfinalizer(lambda: runtime.log.close())
+    assert RiskService.inner.runtime_factory() is runtime  # /v1/admin/reload reloads the same
+    return c

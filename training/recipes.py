@@ -21,6 +21,7 @@ from typing import Any
 from features.kaggle_features import FEATURES as KAGGLE_FEATURES
 from features.kaggle_features import RAW_FEATURES as KAGGLE_RAW_FEATURES
 from features.timeseries import LagFeatureSpec
+from training.forecasting.ensemble import EnsembleSpec
 from training.forecasting.model import DemandSpec
 from training.lead_time.features import LeadTimeSpec
 
@@ -144,7 +145,9 @@ class DemandJob:
 
     The backtest runs on a fixed sample of ``backtest_series`` series (the model refits at every
     origin, so its cost is origins x fits); the registered model is fitted on every series. Its
-    baselines are statsforecast's (``training.forecasting.baselines``).
+    baselines are statsforecast's (``training.forecasting.baselines``). ``ensemble`` selects the
+    combination of the LightGBM with statistical models (``training.forecasting.ensemble``)
+    instead of the LightGBM alone; it refits the LightGBM at each of its earlier windows.
     """
 
     horizon: int = 7
@@ -154,9 +157,14 @@ class DemandJob:
     learning_rate: float = 0.1
     num_boost_round: int = 200
     backtest_series: int | None = 300
+    ensemble: EnsembleSpec | None = None
 
 
 DEMAND = DemandJob()
+
+# Stallion (``backorder benchmark stallion``, monthly, 6 months ahead): the combination learns
+# from four earlier 6-month windows, three months apart (``benchmarks/stallion_backtest.py``).
+STALLION_ENSEMBLE = EnsembleSpec(season_length=12, n_windows=4, step=3)
 
 
 def demand_spec(job: DemandJob) -> DemandSpec:

@@ -21,6 +21,7 @@ from contracts.keys import DAY
 from features.timeseries import ID, TARGET, TIME
 from training.engine import DEFAULT_THREADS
 from training.forecasting.backtest import rolling_origin_backtest
+from training.forecasting.ensemble import EnsembleForecaster, make_demand_forecaster, model_label
 from training.forecasting.model import DemandForecaster
 from training.lead_time.baselines import quoted_baseline, supplier_quantile_baseline
 from training.lead_time.evaluate import open_at_cutoff_split, score_delays
@@ -145,13 +146,14 @@ def train_classifier(
 
 # ---- demand -----------------------------------------------------------------------------------
 class DemandQuantiles:
-    """Serves a fitted ``DemandForecaster``: ``predict(future)`` gives P10/P50/P90 per row.
+    """Serves a fitted demand forecaster (``DemandForecaster`` or ``EnsembleForecaster``, as the
+    recipe selects): ``predict(future)`` gives P10/P50/P90 per row.
 
     ``future`` holds ``unique_id, ds`` (within the horizon after the history's end) and the known
     covariates; this is the one-frame-in interface the registry's pyfunc calls.
     """
 
-    def __init__(self, forecaster: DemandForecaster) -> None:
+    def __init__(self, forecaster: DemandForecaster | EnsembleForecaster) -> None:
         self.forecaster = forecaster
 
     def predict(self, future: pd.DataFrame) -> pd.DataFrame:
@@ -174,18 +176,25 @@ def train_demand(job: DemandJob, frame: pd.DataFrame) -> Trained:
     if job.backtest_series is not None and len(series) > job.backtest_series:
         series = series.sample(n=job.backtest_series, random_state=0)
     sample = frame[frame[ID].isin(series)]
+    label = model_label(job.ensemble)
     result = rolling_origin_backtest(
-        sample, lambda: DemandForecaster(spec), origins, job.horizon, "D", job.season_length
+        sample,
+        lambda: make_demand_forecaster(spec, job.ensemble),
+        origins,
+        job.horizon,
+        "D",
+        job.season_length,
+        name=label,
     )
     table = result.metrics
     overall = table[table["segment"] == "all"].set_index("model")
     names = ["mae", "mase", "wape", "pinball", "coverage_80"]
-    metrics = {k: float(overall.loc["LightGBM", k]) for k in names}
-    for model in overall.index.drop("LightGBM"):
+    metrics = {k: float(overall.loc[label, k]) for k in names}
+    for model in overall.index.drop(label):
         metrics.update({f"baseline_{model}.{k}": float(overall.loc[model, k]) for k in names})
-    model = DemandForecaster(spec).fit(frame)
+    model = make_demand_forecaster(spec, job.ensemble).fit(frame)
     held = result.predictions
-    held = held[(held["model"] == "LightGBM") & (held["origin"] == origins[-1])]
+    held = held[(held["model"] == label) & (held["origin"] == origins[-1])]
     covariates = sample[[ID, TIME, *spec.known_covariates]]
     reference = held.merge(covariates, on=[ID, TIME], how="left")
     reference = reference[[ID, TIME, *spec.known_covariates, "p10", "p90"]].assign(

@@ -16,6 +16,11 @@ def stallion(
     ),
     out: Path = typer.Option(..., help="Output Parquet: agency, sku, date, p10, p50, p90."),
     check: bool = typer.Option(True, help="Print rolling-origin backtests inside TRAIN first."),
+    model: str = typer.Option(
+        "lightgbm",
+        help="lightgbm: the LightGBM alone; ensemble: the LightGBM combined with statistical "
+        "models (recipe STALLION_ENSEMBLE; level with it on the backtest, docs/benchmarks.md).",
+    ),
 ) -> None:
     """Fit on TRAIN; forecast every FUTURE row from its known-in-advance covariates."""
     import pandas as pd
@@ -30,6 +35,10 @@ def stallion(
         to_long,
         validate,
     )
+    from training.recipes import STALLION_ENSEMBLE
+
+    if model not in ("ensemble", "lightgbm"):
+        raise typer.BadParameter("must be 'ensemble' or 'lightgbm'", param_hint="--model")
 
     raw_train, raw_future = pd.read_parquet(train), pd.read_parquet(future)
     try:
@@ -39,16 +48,24 @@ def stallion(
     except ValueError as error:  # the files do not hold what the model needs
         raise ContractError(f"{train.name}, {future.name}: {error}") from error
     spec = stallion_spec(known, past, months_ahead(history["ds"].max(), rows["ds"]))
+    windows = None
     if check:
         try:
-            table = validate(history, spec)
+            table, windows = validate(
+                history, spec, STALLION_ENSEMBLE, with_ensemble=model == "ensemble"
+            )
             typer.echo(
-                "internal validation (rolling origins inside TRAIN, 80% interval = [p10, p90]):"
+                "internal validation (rolling origins inside TRAIN, mean and spread over the last "
+                "two windows; coverage = share of actuals inside [p10, p90]):"
             )
             typer.echo(table.round(3).to_string(index=False))
         except ValueError as error:
             typer.echo(f"internal validation skipped: {error}")
-    pred = forecast_rows(history, rows, spec)
+    ensemble = STALLION_ENSEMBLE if model == "ensemble" else None
+    pred = forecast_rows(history, rows, spec, ensemble, windows)
     out.parent.mkdir(parents=True, exist_ok=True)
     pred[["agency", "sku", "date", "p10", "p50", "p90"]].to_parquet(out, index=False)
-    typer.echo(f"wrote {len(pred)} rows to {out} (horizon {spec.horizon} months)")
+    typer.echo(
+        f"wrote {len(pred)} rows to {out} (horizon {spec.horizon} months, "
+        f"model {pred['model'].iloc[0] if len(pred) else model})"
+    )

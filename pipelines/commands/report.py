@@ -29,6 +29,14 @@ CANONICAL_TABLES = (
 )
 # Only what the report uses of the two largest tables.
 COLUMNS_READ = {"order_lines": ["order_id", "sku_id", "location_id", "quantity"], "orders": ["order_id", "order_time"]}
+WHAT_IF_NOTE = ("{days}-day runs of {world}: baseline, lead times -20%, safety stock +10%. Same demand and "
+                "supplier draws in every run; a comparison of parameters on this world, not a forecast.")
+# What the what-if calibration reads beyond the report's tables (optional ones only when present).
+CALIBRATION_OPTIONAL = ("locations", "inventory_snapshots", "promotions")
+CALIBRATION_COLUMNS = {
+    "orders": ["order_id", "customer_id", "customer_tier", "order_time", "allow_split"],
+    "inventory_snapshots": ["snapshot_date", "sku_id", "location_id", "on_hand", "in_transit"],
+}
 FEATURE_TABLES = ("sku_location_features", "supplier_features")
 TRAIN_TARGET = {RISK_MODEL: "sku-risk", DEMAND_MODEL: "demand"}
 PAGE_AT_RISK_COLUMNS = [
@@ -113,7 +121,7 @@ def write_report(
     from pipelines.tables import latest_feature_rows, read_canonical_tables, read_feature_table, table_path
     from reports import plots, sections
     from reports.render import Section, render_html
-    from reports.whatif import run_what_ifs, what_if_configs
+    from reports.whatif import run_what_ifs
     from training.tracking import load_alias, load_reference, predict_scores
 
     out = Path(out_dir) if out_dir is not None else settings.reports_dir / "latest"
@@ -191,9 +199,9 @@ def write_report(
         forecast["ds"].max() if len(forecast) else as_of,
     )
 
-    _echo(f"[5/5] what-if: {what_if_days}-day simulator runs from the world's seed")
-    world, world_note = _world_config(settings, read)
-    what_if = sections.what_if_table(run_what_ifs(what_if_configs(world, what_if_days)))
+    _echo(f"[5/5] what-if: {what_if_days}-day simulator runs")
+    runs, what_if_notes = what_if_runs(settings, read, what_if_days)
+    what_if = sections.what_if_table(run_what_ifs(runs))
 
     out.mkdir(parents=True, exist_ok=True)
     at_risk.to_csv(out / "at_risk.csv", index=False)
@@ -248,11 +256,9 @@ def write_report(
         ),
         Section(
             "what-if", "What-if on the simulator",
-            notes=[f"{what_if_days}-day runs of {world_note} from the same seed: baseline, lead times -20%, "
-                   "safety stock +10%. Same demand and supplier draws in every run; a comparison of parameters "
-                   "on this world, not a forecast from today's stock."],
-            plots=[("what-if runs", plots.what_if_plot(what_if))],
-            tables=[what_if],
+            notes=what_if_notes,
+            plots=[("what-if runs", plots.what_if_plot(what_if))] if runs else [],
+            tables=[what_if] if runs else [],
             formats={"fill_rate": ".2%", "total_cost": ",.0f", "total_cost_change": ",.0f"},
         ),
         Section("exports", "CSV exports", links=[(name, f"{name}: {text}") for name, text in EXPORTS.items()]),
@@ -327,17 +333,41 @@ def _row_of(latest: pd.DataFrame, ranked: pd.DataFrame) -> pd.Index:
     return latest.index[keys.get_indexer(pd.MultiIndex.from_frame(ranked[["sku_id", "location_id"]]))]
 
 
-def _world_config(settings: Settings, read: dict[str, pd.DataFrame]) -> tuple[dict[str, Any], str]:
-    """The simulated world's config from the simulation summary, else one of the data's size."""
-    summary = settings.canonical_dir / "summary.json"
-    if summary.exists():
-        config = json.loads(summary.read_text()).get("config")
-        if config:
-            return config, f"the simulated world (seed {config.get('seed')}, {config.get('n_skus')} SKUs)"
-    locations = read["transfer_lanes"]["from_location_id"].nunique()
-    config = {"seed": 0, "n_skus": len(read["skus"]), "n_locations": max(int(locations), 2),
-              "n_suppliers": max(len(read["suppliers"]), 2)}
-    return config, f"a simulated world the size of this data ({config['n_skus']} SKUs; the data is not simulated)"
+def _is_simulated(canonical_dir: Path) -> bool:
+    """Whether the canonical folder holds a simulated world: its manifest's source when there is one,
+    else whether the simulator's summary (with its config) is there."""
+    manifest, summary = canonical_dir / "manifest.json", canonical_dir / "summary.json"
+    if manifest.exists():
+        try:
+            return str(json.loads(manifest.read_text()).get("source", "")).startswith("simulation:")
+        except (ValueError, AttributeError):
+            pass
+    try:
+        return summary.exists() and bool(json.loads(summary.read_text()).get("config"))
+    except (ValueError, AttributeError):
+        return False
+
+
+def what_if_runs(settings: Settings, read: dict[str, pd.DataFrame], days: int) -> tuple[list[Any], list[str]]:
+    """The what-if runs and the notes naming their world: a simulated world's own config, or a world
+    calibrated from the user's tables; no runs (and why) when the data cannot support one."""
+    from pipelines.tables import missing_tables, read_canonical_tables
+    from reports.whatif import calibrated_what_if_worlds, what_if_configs
+    from simulation.calibration import calibrate
+
+    if _is_simulated(settings.canonical_dir):
+        config = json.loads((settings.canonical_dir / "summary.json").read_text())["config"]
+        world = f"the simulated world (seed {config.get('seed')}, {config.get('n_skus')} SKUs) from the same seed"
+        return what_if_configs(config, days), [WHAT_IF_NOTE.format(days=days, world=world)]
+    optional = [name for name in CALIBRATION_OPTIONAL if not missing_tables(settings.canonical_dir, [name])]
+    tables = {**read, **read_canonical_tables(settings.canonical_dir, ["orders", *optional], CALIBRATION_COLUMNS)}
+    calibration = calibrate(tables)
+    if calibration.cannot_run:
+        return [], [f"Cannot run a what-if on this data because {calibration.cannot_run}."]
+    return calibrated_what_if_worlds(calibration, days), [
+        WHAT_IF_NOTE.format(days=days, world="a world calibrated from your data, from its latest stock"),
+        "Calibrated from your data: " + "; ".join(calibration.notes) + ".",
+    ]
 
 
 def report(

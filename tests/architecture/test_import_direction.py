@@ -17,13 +17,14 @@ ALLOWED: dict[str, set[str]] = {
     "features": {"contracts", "settings"},
     "decisions": {"contracts"},
     "live": {"contracts", "settings"},
+    "alerts": {"contracts", "settings", "decisions", "live"},
     "training": {"features", "contracts", "settings"},
-    "serving": {"features", "training", "decisions", "live", "contracts", "settings"},
+    "serving": {"features", "training", "decisions", "live", "alerts", "contracts", "settings"},
     "monitoring": {"features", "training", "contracts", "settings"},
     "policy": {"simulation", "decisions", "training", "features", "contracts", "settings"},
     "reports": {"settings", "contracts", "simulation", "features", "training", "decisions", "monitoring"},
     "pipelines": {"settings", "contracts", "simulation", "features", "training", "decisions",
-                  "serving", "monitoring", "reports", "pipelines", "policy", "live"},
+                  "serving", "monitoring", "reports", "pipelines", "policy", "live", "alerts"},
 }
 
 

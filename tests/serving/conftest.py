@@ -1,15 +1,17 @@
 """Real, small serving components: a LightGBM risk model fitted on generated lines, an in-memory
-feature reader, stock and open POs, and the BentoML service in-process on top of them."""
+feature reader, stock and open POs (``client``, the service in-process on top of them, is in
+tests/conftest.py)."""
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
+from generated_world import generated_online_table, generated_risk_model, generated_stock
+from serving_helpers import KEYS, TODAY
 
 from live.sqlite_state import SqliteLiveState
 from serving.eta import FrameEtaLookup
@@ -19,14 +21,6 @@ from serving.runtime import RISK, Components, Runtime, build_runtime
 from serving.scoring import FrameFeatureReader
 from serving.supply import FrameSupply
 from settings import Settings, load_settings
-
-with warnings.catch_warnings():
-    # starlette 1.x asks for httpx2 in its TestClient; httpx works and is what the stack pins.
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
-
-from generated_world import generated_online_table, generated_risk_model, generated_stock
-from serving_helpers import KEYS, TODAY
 
 
 def pytest_collection_modifyitems(items):
@@ -121,36 +115,6 @@ def components(risk_model, online_table, stock, inbound, demand_history) -> Comp
 @pytest.fixture
 def runtime(service_settings: Settings, components: Components) -> Runtime:
     return build_runtime(service_settings, components, today=lambda: TODAY)
-
-
-_STARTUP: dict[str, Runtime] = {}
-
-
-@pytest.fixture(scope="session")
-def _asgi_client():
-    """One BentoML app per session: building a second one re-registers its Prometheus metrics."""
-    from serving.service import RiskService, in_process_app
-
-    original = RiskService.inner.runtime_factory
-    RiskService.inner.runtime_factory = staticmethod(lambda: _STARTUP["runtime"])
-    try:
-        with TestClient(in_process_app()) as c:
-            yield c
-    finally:
-        RiskService.inner.runtime_factory = original
-
-
-@pytest.fixture
-def client(runtime: Runtime, request: pytest.FixtureRequest) -> TestClient:
-    """The BentoML service in-process, serving this test's ``runtime``."""
-    from serving.service import RiskService, app
-
-    _STARTUP["runtime"] = runtime
-    c = request.getfixturevalue("_asgi_client")
-    app.state.runtime = runtime
-    request.addfinalizer(lambda: runtime.log.close())
-    assert RiskService.inner.runtime_factory() is runtime  # /v1/admin/reload reloads the same
-    return c
 
 
 @pytest.fixture

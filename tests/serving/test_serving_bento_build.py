@@ -24,5 +24,6 @@ def test_bentofile_builds_a_bento(tmp_path: Path):
     src = bento / "src"
     assert (src / "serving" / "service.py").exists() and (src / "serving" / "supply.py").exists()
     assert (src / "training" / "tracking.py").exists()
+    assert (src / "alerts" / "store.py").exists() and (src / "live" / "state.py").exists()  # serving imports them
     assert not (src / "tests").exists() and not (src / "data").exists()
     assert "serving.service:RiskService" in (bento / "bento.yaml").read_text()

@@ -20,7 +20,7 @@ def run(*args: str) -> str:
     return result.output
 
 
-def run_stallion(folder) -> str:
+def run_stallion(folder, *options: str) -> str:
     """``benchmark stallion`` on ``folder``'s train.parquet and future.parquet into pred.parquet."""
     return run(
         "stallion",
@@ -31,6 +31,7 @@ def run_stallion(folder) -> str:
         "--out",
         str(folder / "pred.parquet"),
         "--no-check",
+        *options,
     )
 
 def run_scms(folder, *options: str) -> str:
@@ -69,6 +70,19 @@ def test_stallion_command_writes_one_row_per_future_row(tmp_path: Path, make_sta
     )
     assert pred[["p10", "p50", "p90"]].notna().all().all()
     assert (pred["p10"] <= pred["p50"]).all() and (pred["p50"] <= pred["p90"]).all()
+
+
+def test_stallion_command_with_the_ensemble_forecasts_every_row(tmp_path: Path, make_stallion) -> None:
+    train, future = make_stallion(n_agencies=3, n_skus=2, months=36)
+    train.to_parquet(tmp_path / "train.parquet")
+    future.to_parquet(tmp_path / "future.parquet")
+    out = run_stallion(tmp_path, "--model", "ensemble")
+    assert "model Ensemble" in out
+    pred = pd.read_parquet(tmp_path / "pred.parquet")
+    assert len(pred) == len(future)
+    assert pred[["p10", "p50", "p90"]].notna().all().all()
+    assert (pred["p10"] <= pred["p50"]).all() and (pred["p50"] <= pred["p90"]).all()
+    assert (pred["p90"] > pred["p10"]).mean() > 0.9
 
 
 @pytest.mark.slow

@@ -1,5 +1,11 @@
 """Rolling-origin backtests: refit at each origin on data up to it, forecast the next h periods,
 and score the model and every baseline with the same metric functions, overall and per segment.
+
+Forecasts are long frames in Nixtla's layout (``unique_id, ds, model, p10, p50, p90`` plus
+``origin`` and ``y``). ``rolling_origin_backtest`` scores one forecaster at a few origins;
+``window_forecasts`` / ``ensemble_backtest`` / ``window_scores`` / ``window_summary`` run every
+demand model over many windows and report each model's mean and spread across them, which is
+what model and feature choices are made on.
 """
 
 from __future__ import annotations
@@ -13,9 +19,19 @@ from pandas.tseries.frequencies import to_offset
 from features.timeseries import ID, TARGET, TIME, demand_class
 from training import forecast_metrics as fm
 from training.forecasting.baselines import baseline_forecasts
-from training.forecasting.model import DemandForecaster
+from training.forecasting.ensemble import (
+    EnsembleForecaster,
+    EnsembleSpec,
+    annotate,
+    apply_combination,
+    earlier_origins,
+    fit_combination,
+    member_forecasts,
+)
+from training.forecasting.model import DemandForecaster, DemandSpec
 
 QUANTILES = (0.1, 0.5, 0.9)
+BASELINE_MODELS = ("Naive", "SeasonalNaive")
 
 
 @dataclass(frozen=True)
@@ -60,22 +76,23 @@ def score_table(predictions: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
 
 def rolling_origin_backtest(
     df: pd.DataFrame,
-    make_forecaster: Callable[[], DemandForecaster],
+    make_forecaster: Callable[[], DemandForecaster | EnsembleForecaster],
     origins: Sequence[pd.Timestamp],
     h: int,
     freq: str,
     season_length: int,
     baselines: bool = True,
+    name: str = "LightGBM",
 ) -> BacktestResult:
     """Backtest at each origin; the test window's covariates are given, its ``y`` never is."""
     offset = to_offset(freq)
     parts = []
     for origin in origins:
         origin = pd.Timestamp(origin)
-        train = df[df[TIME] <= origin]
+        train = training_window(df, origin)
         test = df[(df[TIME] > origin) & (df[TIME] <= origin + h * offset)]
         future = test.drop(columns=[TARGET])
-        preds = [make_forecaster().fit(train).predict(h, future).assign(model="LightGBM")]
+        preds = [make_forecaster().fit(train).predict(h, future).assign(model=name)]
         if baselines:
             preds.append(baseline_forecasts(train, h, freq, season_length))
         pred = pd.concat(preds, ignore_index=True)
@@ -96,3 +113,99 @@ def rolling_origin_backtest(
     per_origin = score_table(by_origin, ["model", "segment"])
     metrics = pd.concat([overall, per_origin, segments], ignore_index=True)
     return BacktestResult(predictions=predictions, metrics=metrics)
+
+
+# ---- many windows: members, baselines and their combination ----------------------------------
+def window_origins(
+    first: pd.Timestamp, end: pd.Timestamp, h: int, step: int, freq: str
+) -> list[pd.Timestamp]:
+    """Origins from ``first`` every ``step`` periods whose ``h`` forecast periods end by ``end``."""
+    offset = to_offset(freq)
+    last = pd.Timestamp(end) - h * offset
+    if pd.Timestamp(first) > last:
+        raise ValueError(f"first origin {first} leaves no {h}-period window before {end}")
+    return list(pd.date_range(pd.Timestamp(first), last, freq=step * offset))
+
+
+def training_window(df: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
+    """The rows a forecaster fitted at ``origin`` may see: strictly nothing after it."""
+    return df[df[TIME] <= pd.Timestamp(origin)]
+
+
+def window_forecasts(
+    df: pd.DataFrame, spec: DemandSpec, ensemble: EnsembleSpec, origins: Sequence[pd.Timestamp]
+) -> dict[pd.Timestamp, pd.DataFrame]:
+    """Per origin: every member's and the Naive and SeasonalNaive baselines' forecasts, annotated
+    (``annotate``) and joined to ``y``; each fitted on ``training_window(df, origin)`` only."""
+    covariates = [ID, TIME, *spec.known_covariates]
+    truth = df[[ID, TIME, TARGET]]
+    windows = {}
+    for origin in sorted(pd.Timestamp(o) for o in origins):
+        past = training_window(df, origin)
+        later = df[(df[TIME] > origin) & (df[TIME] <= origin + spec.horizon * to_offset(spec.freq))]
+        members, _ = member_forecasts(past, later[covariates], spec, ensemble)
+        base = baseline_forecasts(
+            past, spec.horizon, spec.freq, ensemble.season_length, names=BASELINE_MODELS
+        )
+        both = pd.concat([members, base[members.columns]], ignore_index=True)
+        windows[origin] = annotate(both, past, origin, spec).merge(truth, on=[ID, TIME])
+    return windows
+
+
+def ensemble_backtest(
+    windows: dict[pd.Timestamp, pd.DataFrame], spec: DemandSpec, ensemble: EnsembleSpec
+) -> pd.DataFrame:
+    """Long predictions ``unique_id, ds, origin, model, p10, p50, p90, y``: every window's members
+    and baselines, plus ``Ensemble`` where the combination can be fitted on the members' forecasts
+    of earlier windows only (the ones ``EnsembleForecaster`` would use at that origin)."""
+    columns = [ID, TIME, "origin", "model", "p10", "p50", "p90", TARGET]
+    parts = [frame[columns] for frame in windows.values()]
+    for origin, frame in windows.items():
+        needed = earlier_origins(origin, spec.horizon, spec.freq, ensemble)
+        if not all(o in windows for o in needed):
+            continue
+        history = pd.concat([windows[o] for o in needed], ignore_index=True)
+        combination = fit_combination(history[~history["model"].isin(BASELINE_MODELS)], ensemble)
+        members = frame[~frame["model"].isin(BASELINE_MODELS)].drop(columns=[TARGET])
+        combined = apply_combination(members, combination).assign(model="Ensemble")
+        parts.append(combined.merge(frame[[ID, TIME, TARGET]].drop_duplicates([ID, TIME]))[columns])
+    return pd.concat(parts, ignore_index=True)
+
+
+def window_scores(predictions: pd.DataFrame) -> pd.DataFrame:
+    """MAE of P50 and P10-P90 coverage per (model, origin)."""
+    rows = predictions.assign(
+        abs_error=(predictions[TARGET] - predictions["p50"]).abs(),
+        inside=predictions[TARGET].between(predictions["p10"], predictions["p90"]),
+    )
+    return rows.groupby(["model", "origin"], as_index=False).agg(
+        mae=("abs_error", "mean"), coverage=("inside", "mean"), n=("abs_error", "size")
+    )
+
+
+def window_summary(scores: pd.DataFrame, reference: str | None = None) -> pd.DataFrame:
+    """Per model over windows: rows scored per window, mean, standard deviation, min and max of
+    MAE and coverage; with ``reference``, the mean and spread of each model's MAE minus the
+    reference's on the same window and how many windows it wins (left empty for a model scored on
+    other rows, such as the intermittent models on intermittent series only)."""
+    stats = scores.groupby("model").agg(
+        windows=("origin", "nunique"),
+        rows=("n", "mean"),
+        mae_mean=("mae", "mean"),
+        mae_std=("mae", "std"),
+        mae_min=("mae", "min"),
+        mae_max=("mae", "max"),
+        coverage_mean=("coverage", "mean"),
+        coverage_std=("coverage", "std"),
+    )
+    if reference is not None:
+        ref = scores[scores["model"] == reference].set_index("origin")
+        same_rows = scores["n"] == scores["origin"].map(ref["n"])
+        diff = (scores["mae"] - scores["origin"].map(ref["mae"])).where(same_rows)
+        paired = scores.assign(diff=diff).groupby("model").agg(
+            diff_mean=("diff", "mean"),
+            diff_std=("diff", "std"),
+            wins=("diff", lambda d: int((d < 0).sum()) if d.notna().any() else pd.NA),
+        )
+        stats = stats.join(paired)
+    return stats.sort_values("mae_mean").reset_index()

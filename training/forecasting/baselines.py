@@ -21,24 +21,32 @@ BASELINES = ("Naive", "SeasonalNaive", "WindowAverage", "AutoETS", "CrostonOptim
 
 
 def baseline_forecasts(
-    df: pd.DataFrame, h: int, freq: str, season_length: int, window: int = 3
+    df: pd.DataFrame,
+    h: int,
+    freq: str,
+    season_length: int,
+    window: int = 3,
+    names: tuple[str, ...] = BASELINES,
 ) -> pd.DataFrame:
-    """Long frame ``unique_id, ds, model, p10, p50, p90`` for every baseline, horizons 1..h."""
+    """Long frame ``unique_id, ds, model, p10, p50, p90`` for the ``names`` baselines, horizons 1..h."""
+    unknown = sorted(set(names) - set(BASELINES))
+    if unknown:
+        raise ValueError(f"names: unknown baseline(s) {unknown}; known: {list(BASELINES)}")
     data = df[[ID, TIME, TARGET]].astype({TARGET: "float64"}).dropna(subset=[TARGET])
     min_len = int(data.groupby(ID).size().min())
     n_windows = 2 if min_len > 3 * h else 0
     conformal = ConformalIntervals(h=h, n_windows=n_windows) if n_windows else None
-    models = [
-        Naive(),
-        SeasonalNaive(season_length=season_length),
-        WindowAverage(window_size=window, prediction_intervals=conformal),
-        AutoETS(season_length=season_length),
-        CrostonOptimized(prediction_intervals=conformal),
-    ]
-    sf = StatsForecast(models=models, freq=freq, n_jobs=1)
+    models = {
+        "Naive": Naive(),
+        "SeasonalNaive": SeasonalNaive(season_length=season_length),
+        "WindowAverage": WindowAverage(window_size=window, prediction_intervals=conformal),
+        "AutoETS": AutoETS(season_length=season_length),
+        "CrostonOptimized": CrostonOptimized(prediction_intervals=conformal),
+    }
+    sf = StatsForecast(models=[models[name] for name in names], freq=freq, n_jobs=1)
     wide = sf.forecast(h=h, df=data, level=[80])
     frames = []
-    for name in BASELINES:
+    for name in names:
         point = wide[name].to_numpy(dtype="float64")
         lo = wide.get(f"{name}-lo-80", pd.Series(point)).to_numpy(dtype="float64")
         hi = wide.get(f"{name}-hi-80", pd.Series(point)).to_numpy(dtype="float64")

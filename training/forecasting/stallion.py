@@ -13,9 +13,22 @@ import pandas as pd
 
 from contracts.keys import series_id
 from features.timeseries import ID, TARGET, TIME, LagFeatureSpec
-from training.forecasting.backtest import rolling_origin_backtest
+from training.forecasting.backtest import (
+    ensemble_backtest,
+    window_forecasts,
+    window_origins,
+    window_scores,
+    window_summary,
+)
 from training.forecasting.baselines import baseline_forecasts
-from training.forecasting.model import DemandForecaster, DemandSpec
+from training.forecasting.ensemble import (
+    EnsembleForecaster,
+    EnsembleSpec,
+    earlier_origins,
+    make_demand_forecaster,
+    model_label,
+)
+from training.forecasting.model import DemandSpec
 
 KEYS = ("agency", "sku", "date")
 VOLUME = "volume"
@@ -107,15 +120,33 @@ def months_ahead(last: pd.Timestamp, dates: pd.Series) -> int:
     return max(int(diff.max()) if len(diff) else 1, 1)
 
 
-def forecast_rows(history: pd.DataFrame, future: pd.DataFrame, spec: DemandSpec) -> pd.DataFrame:
-    """P10/P50/P90 for every ``future`` row (same order). Falls back to the naive baseline if the
-    history is too short for the model; series never seen get the median of their SKU (else of
-    all series) for that month, because a new agency-SKU pair has no history of its own."""
-    try:
-        pred = DemandForecaster(spec).fit(history).predict(spec.horizon, future)
-    except ValueError:
-        base = baseline_forecasts(history, spec.horizon, spec.freq, season_length=12)
-        pred = base[base["model"] == "Naive"].drop(columns="model")
+def forecast_rows(
+    history: pd.DataFrame,
+    future: pd.DataFrame,
+    spec: DemandSpec,
+    ensemble: EnsembleSpec | None = None,
+    windows: dict[pd.Timestamp, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """P10/P50/P90 for every ``future`` row (same order; ``model`` names the forecaster used):
+    the LightGBM, or its combination when ``ensemble`` (reusing ``windows`` from ``validate``).
+    A history too short for the combination's earlier windows falls back to the LightGBM, one too
+    short for the LightGBM to the naive baseline. Series never seen get the median of their SKU
+    (else of all series) for that month, because a new agency-SKU pair has no history of its own."""
+    pred, used = None, "Naive"
+    for choice in dict.fromkeys([ensemble, None]):
+        try:
+            model = make_demand_forecaster(spec, choice)
+            if isinstance(model, EnsembleForecaster):
+                model.fit(history, windows)
+            else:
+                model.fit(history)
+            pred, used = model.predict(spec.horizon, future), model_label(choice)
+            break
+        except ValueError:
+            continue
+    if pred is None:
+        base = baseline_forecasts(history, spec.horizon, spec.freq, season_length=12, names=("Naive",))
+        pred = base.drop(columns="model")
     pred = pred.merge(history.groupby(ID)["sku"].first(), left_on=ID, right_index=True)
     out = future[[ID, TIME, "agency", "sku"]].merge(
         pred[[ID, TIME, *QUANTILE_COLUMNS]], on=[ID, TIME], how="left"
@@ -127,20 +158,32 @@ def forecast_rows(history: pd.DataFrame, future: pd.DataFrame, spec: DemandSpec)
             out[col] = out[col].fillna(pd.Series(filled[col].to_numpy(), index=out.index))
     out[list(QUANTILE_COLUMNS)] = out[list(QUANTILE_COLUMNS)].fillna(0.0)
     out["date"] = out[TIME]
+    out["model"] = used
     return out
 
 
-def validate(history: pd.DataFrame, spec: DemandSpec) -> pd.DataFrame:
-    """Backtest from the origins one and two horizons before the end of ``history``: the model
-    and the baselines, scored overall, per origin and per demand class."""
+def validate(
+    history: pd.DataFrame,
+    spec: DemandSpec,
+    ensemble: EnsembleSpec,
+    with_ensemble: bool,
+    scored: int = 2,
+) -> tuple[pd.DataFrame, dict[pd.Timestamp, pd.DataFrame]]:
+    """Rolling-origin check inside ``history``: the last ``scored`` windows (``ensemble.step``
+    periods apart, the newest ending at the last period), plus, ``with_ensemble``, the earlier
+    windows the combination learns from at those origins. Returns, per model, the mean and spread
+    of MAE and P10-P90 coverage over the scored windows (diff = MAE minus the LightGBM's), and
+    every window's forecasts (``forecast_rows`` reuses them)."""
+    month = pd.DateOffset(months=1)
     last = history[TIME].max()
-    origins = [last - pd.DateOffset(months=k * spec.horizon) for k in (1, 2)]
-    result = rolling_origin_backtest(
-        history,
-        lambda: DemandForecaster(spec),
-        origins,
-        spec.horizon,
-        spec.freq,
-        season_length=12,
+    oldest_scored = last - (spec.horizon + (scored - 1) * ensemble.step) * month
+    first = (
+        earlier_origins(oldest_scored, spec.horizon, spec.freq, ensemble)[0]
+        if with_ensemble
+        else oldest_scored
     )
-    return result.metrics
+    origins = window_origins(first, last, spec.horizon, ensemble.step, spec.freq)
+    windows = window_forecasts(history, spec, ensemble, origins)
+    scores = window_scores(ensemble_backtest(windows, spec, ensemble))
+    scores = scores[scores["origin"] >= oldest_scored]
+    return window_summary(scores, reference=model_label(None)), windows

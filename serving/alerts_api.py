@@ -1,0 +1,227 @@
+"""The planner workbench routes (webhook subscriptions, the exceptions' list and life cycle) and
+the customer notice of a scored order.
+
+An ``APIRouter`` the service includes; the routes read the runtime's ``AlertDesk``
+(``alerts.desk``) and answer 503 when its database could not be opened at start-up. Sending
+webhooks happens off the request path (``backorder alerts deliver``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from alerts.delivery import utc_now
+from alerts.desk import AlertDesk
+from alerts.kinds import KIND_NAMES, SEVERITIES, STATUSES
+from alerts.notice import customer_notice
+from alerts.store import InvalidTransition, UnknownException, exception_json
+from alerts.webhooks import MIN_SECRET_LENGTH, InvalidSubscription
+from decisions.actions import ActionPlanner
+from serving.errors import error_response
+from serving.order_log import last_scored_lines
+from serving.roles import RequireRole
+from serving.runtime import Runtime
+from serving.schemas import ID_PATTERN
+
+router = APIRouter(tags=["planner"])
+Planner = Annotated[Runtime, Depends(RequireRole("planner"))]
+PlannerOrAdmin = Annotated[Runtime, Depends(RequireRole("planner", "admin"))]
+Kind = Literal[KIND_NAMES]  # type: ignore[valid-type]
+Severity = Literal[SEVERITIES]  # type: ignore[valid-type]
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+EXCEPTION_FILTERS = {"status", "kind", "severity", "location", "supplier", "limit"}
+URL_PATTERN = r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/\S*)?$"
+HexId = Annotated[str, Path(min_length=32, max_length=32, pattern=r"^[0-9a-f]+$")]
+
+
+class WebhookIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=1, max_length=2048, pattern=URL_PATTERN,
+                     description="http(s) URL the exceptions are POSTed to.")
+    secret: str = Field(min_length=MIN_SECRET_LENGTH, max_length=256,
+                        description="Key of the HMAC-SHA256 signature in X-Backorder-Signature.")
+    kinds: list[Kind] | None = Field(None, description="Exception kinds to receive; all when absent.")
+    min_severity: Severity | None = Field(None, description="Least severity to receive; all when absent.")
+    locations: list[str] | None = Field(None, description="Locations to receive; all when absent.")
+
+
+class WebhookOut(BaseModel):
+    id: str
+    url: str
+    kinds: list[str] | None
+    min_severity: str | None
+    locations: list[str] | None
+    created_at: str
+
+
+class WebhooksOut(BaseModel):
+    webhooks: list[WebhookOut]
+
+
+class ExceptionOut(BaseModel):
+    id: str
+    kind: str
+    status: str
+    severity: str
+    expected_cost: float
+    reason_codes: list[str]
+    summary: str
+    action: str
+    expected_effect: str
+    dedup_key: str
+    sku_id: str | None
+    location_id: str | None
+    supplier_id: str | None
+    po_id: str | None
+    order_id: str | None
+    line_id: str | None
+    details: dict[str, Any]
+    detections: int
+    opened_at: str
+    updated_at: str
+    last_seen_at: str
+    acknowledged_at: str | None
+    acknowledged_by: str | None
+    resolved_at: str | None
+    resolved_by: str | None
+    expired_at: str | None
+    comment: str | None
+
+
+class ExceptionsOut(BaseModel):
+    exceptions: list[ExceptionOut]
+
+
+class LineNoticeOut(BaseModel):
+    line_id: str
+    sku_id: str
+    promise_date: date | None
+    delay_days: int | None
+    backorder_probability: float
+
+
+class NoticeOut(BaseModel):
+    order_id: str
+    status: Literal["on_time", "delayed", "unconfirmed"]
+    promise_date: date | None = Field(description="The date the order ships complete; null when unconfirmed.")
+    requested_date: date | None
+    delay_days: int | None = Field(description="Days the promise date passes the requested date.")
+    confidence: float = Field(description="Level promise dates are set at (each PO on time at least this likely).")
+    message: str = Field(description="Ready to send to the customer.")
+    lines: list[LineNoticeOut]
+
+
+class CommentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    comment: str | None = Field(None, max_length=2000, description="What was done or decided.")
+
+
+def _desk(runtime: Runtime) -> AlertDesk | JSONResponse:
+    if runtime.alerts is None:
+        return error_response(503, "alerts unavailable", [("alerts", "the alert database is not open; see the log")])
+    return runtime.alerts
+
+
+def _who(request: Request, runtime: Runtime) -> str:
+    """The caller's API key by its name without the key: the first 12 hex digits of its SHA-256."""
+    return "key:" + runtime.keyring.check(request.headers.get("authorization"), "planner").key_id[:12]
+
+
+@router.post("/v1/webhooks", response_model=WebhookOut, status_code=201)
+def add_webhook(body: WebhookIn, runtime: PlannerOrAdmin) -> Any:
+    """Subscribe a URL to exception events (signed with its secret, which is never answered)."""
+    desk = _desk(runtime)
+    if isinstance(desk, JSONResponse):
+        return desk
+    try:
+        made = desk.subscriptions.add(body.url, body.secret, utc_now(), body.kinds, body.min_severity, body.locations)
+    except InvalidSubscription as exc:
+        return error_response(422, "invalid request", [(exc.field, exc.problem)])
+    return JSONResponse(made, status_code=201)
+
+
+@router.get("/v1/webhooks", response_model=WebhooksOut)
+def list_webhooks(runtime: PlannerOrAdmin) -> Any:
+    """Every webhook subscription, without secrets."""
+    desk = _desk(runtime)
+    return desk if isinstance(desk, JSONResponse) else {"webhooks": desk.subscriptions.all()}
+
+
+@router.delete("/v1/webhooks/{webhook_id}", status_code=204, response_class=Response)
+def delete_webhook(webhook_id: HexId, runtime: PlannerOrAdmin) -> Response:
+    """Remove a subscription and its deliveries not yet sent."""
+    desk = _desk(runtime)
+    if isinstance(desk, JSONResponse):
+        return desk
+    if not desk.subscriptions.delete(webhook_id):
+        return error_response(404, "unknown webhook", [("webhook_id", f"no webhook {webhook_id!r}")])
+    return Response(status_code=204)
+
+
+@router.get("/v1/exceptions", response_model=ExceptionsOut)
+def list_exceptions(
+    request: Request,
+    runtime: Planner,
+    status: Status | None = None,
+    kind: Kind | None = None,
+    severity: Severity | None = None,
+    location: Annotated[str | None, Query(max_length=64)] = None,
+    supplier: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> Any:
+    """Exceptions matching every filter given, highest expected cost first."""
+    unknown = sorted(set(request.query_params) - EXCEPTION_FILTERS)
+    if unknown:
+        return error_response(422, "invalid request", [(f"query.{n}", "unknown filter") for n in unknown])
+    desk = _desk(runtime)
+    if isinstance(desk, JSONResponse):
+        return desk
+    found = desk.store.find(status, kind, severity, location, supplier, limit)
+    return {"exceptions": [exception_json(e) for e in found]}
+
+
+@router.post("/v1/exceptions/{exception_id}/acknowledge", response_model=ExceptionOut)
+def acknowledge_exception(exception_id: HexId, body: CommentIn, request: Request, runtime: Planner) -> Any:
+    """open -> acknowledged, by the calling key, with a comment."""
+    return _move(runtime, request, exception_id, body, "acknowledge")
+
+
+@router.post("/v1/exceptions/{exception_id}/resolve", response_model=ExceptionOut)
+def resolve_exception(exception_id: HexId, body: CommentIn, request: Request, runtime: Planner) -> Any:
+    """open or acknowledged -> resolved, by the calling key, with a comment."""
+    return _move(runtime, request, exception_id, body, "resolve")
+
+
+def _move(runtime: Runtime, request: Request, exception_id: str, body: CommentIn, move: str) -> Any:
+    desk = _desk(runtime)
+    if isinstance(desk, JSONResponse):
+        return desk
+    try:
+        moved = getattr(desk, move)(exception_id, _who(request, runtime), body.comment, utc_now())
+    except UnknownException as exc:
+        return error_response(404, "unknown exception", [("exception_id", str(exc))])
+    except InvalidTransition as exc:
+        return error_response(409, "invalid transition", [("status", str(exc))])
+    return exception_json(moved)
+
+
+@router.get("/v1/orders/{order_id}/notice", response_model=NoticeOut, tags=["oms"])
+def order_notice(
+    order_id: Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)],
+    runtime: Annotated[Runtime, Depends(RequireRole("oms"))],
+) -> Any:
+    """The customer notice of an order the service scored: promise date, delay, ready message."""
+    lines = last_scored_lines(runtime.log.path.parent, order_id)
+    if lines is None:
+        return error_response(404, "unknown order", [("order_id", f"the service never scored order {order_id!r}")])
+    decide = runtime.scorer.decide if runtime.scorer is not None else None
+    confidence = decide.confidence if isinstance(decide, ActionPlanner) else ActionPlanner.confidence
+    return asdict(customer_notice(order_id, lines, confidence))

@@ -1,0 +1,25 @@
+"""How long MLflow's HTTP client may wait on the tracking server, from settings.
+
+MLflow reads its HTTP timeout and retries from environment variables at each request; left at
+its defaults (120 s a request, 7 retries with exponential backoff) one unreachable registry held
+a load for minutes. These are set from ``settings.registry_timeout_seconds`` and
+``settings.registry_retries`` before the service talks to the registry.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+from settings.model import Settings
+
+# Seconds between retries grow as factor * 2 ** retry; kept small so the retries fit in seconds.
+BACKOFF_FACTOR = 0.5
+
+
+def limit_registry_requests(settings: Settings) -> None:
+    """Bound each MLflow HTTP request by the registry settings (this process only)."""
+    os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = str(max(1, math.ceil(settings.registry_timeout_seconds)))
+    os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = str(settings.registry_retries)
+    os.environ["MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR"] = str(BACKOFF_FACTOR)
+    os.environ["MLFLOW_HTTP_REQUEST_BACKOFF_JITTER"] = "0"

@@ -1,0 +1,98 @@
+"""Slow work stays off the event loop: health answers during a slow store read, and a single
+order is not held up by a large batch."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from serving_helpers import SKUS, TODAY, auth, order
+
+from serving.registry import LoadedModel
+from serving.runtime import RISK, build_runtime
+from serving.scoring import FrameFeatureReader
+
+STORE_SECONDS = 1.5
+EXPLAIN_SECONDS = 3.0
+
+
+class SlowReader(FrameFeatureReader):
+    """An online store whose every read takes ``STORE_SECONDS`` (a locked or distant store)."""
+
+    def read_values(self, entity_rows):
+        time.sleep(STORE_SECONDS)
+        return super().read_values(entity_rows)
+
+
+def _timed(call) -> float:
+    started = time.perf_counter()
+    answer = call()
+    assert answer.status_code == 200, answer.text
+    return time.perf_counter() - started
+
+
+def test_health_readiness_status_and_eta_answer_while_a_score_waits_on_the_store(
+    client, service_settings, components, online_table
+):
+    from serving.service import app
+
+    components.reader = SlowReader(online_table)
+    app.state.runtime = build_runtime(service_settings, components, today=lambda: TODAY)
+    scoring = threading.Thread(
+        target=lambda: client.post("/v1/score", json=order(2), headers=auth("oms-key"))
+    )
+    scoring.start()
+    time.sleep(0.2)  # the score is now waiting on the store
+    waits = {path: _timed(lambda p=path: client.get(p)) for path in ("/healthz", "/readyz", "/v1/status")}
+    waits["/v1/eta"] = _timed(lambda: client.get("/v1/eta/PO1", headers=auth("planner-key")))
+    scoring.join()
+    assert max(waits.values()) < 0.5, waits
+    app.state.runtime.close()
+
+
+class SlowToExplain:
+    """The risk model, whose explanation of a request of more than one order's lines takes
+    ``EXPLAIN_SECONDS`` (TreeSHAP on a full batch of a production model takes seconds)."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.feature_names_in_ = model.feature_names_in_
+
+    def predict_proba(self, frame):
+        return self.model.predict_proba(frame)
+
+    def contributions(self, frame):
+        if len(frame) > 200:
+            time.sleep(EXPLAIN_SECONDS)
+        return self.model.predict(frame, pred_contrib=True)
+
+
+def _batch(n_orders: int, n_lines: int) -> dict:
+    orders = []
+    for o in range(n_orders):
+        body = order(n_lines, order_id=f"B{o}")
+        for i, line in enumerate(body["lines"]):
+            line["sku_id"] = SKUS[(o + i) % len(SKUS)]
+        orders.append(body)
+    return {"orders": orders}
+
+
+def test_a_single_order_is_not_held_up_by_a_large_batch(client, service_settings, components, risk_model):
+    from serving.service import app
+
+    components.models = {RISK: LoadedModel(RISK, "9", "registry", SlowToExplain(risk_model))}
+    app.state.runtime = build_runtime(service_settings, components, today=lambda: TODAY)
+    batch_done = []
+    running = threading.Thread(
+        target=lambda: batch_done.append(
+            client.post("/v1/score/batch", json=_batch(10, 200), headers=auth("oms-key"))
+        )
+    )
+    running.start()
+    time.sleep(0.7)  # the batch is being explained
+    singles = [_timed(lambda: client.post("/v1/score", json=order(10), headers=auth("oms-key"))) for _ in range(3)]
+    assert running.is_alive(), "the batch ended before the single orders: the test measures nothing"
+    running.join()
+    assert batch_done[0].status_code == 200
+    assert max(singles) < 1.0, singles
+    app.state.runtime.close()

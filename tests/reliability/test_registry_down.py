@@ -1,0 +1,87 @@
+"""The model registry down (its port closed): start-up takes seconds and serves the cached
+champions; a reload answers 503 at once and the running models keep serving."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+from pydantic import ValidationError
+from serving_helpers import KEYS, TODAY, auth, order
+
+from serving.registry import load_champions, mlflow_loader
+from serving.runtime import RISK, build_runtime, production_components
+from serving.scoring import FrameFeatureReader
+from serving.supply import FrameSupply
+from settings import load_settings
+from settings.registry_client import limit_registry_requests
+
+
+@pytest.fixture
+def registry_down_settings(tmp_path, monkeypatch, risk_model):
+    """Settings whose tracking server is a closed port on 127.0.0.1, with a cached champion."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again when the block ends: nothing listens there
+    monkeypatch.delenv("BACKORDER_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    for variable in ("TIMEOUT", "MAX_RETRIES", "BACKOFF_FACTOR", "BACKOFF_JITTER"):
+        monkeypatch.delenv(f"MLFLOW_HTTP_REQUEST_{variable}", raising=False)  # restored afterwards
+    settings = load_settings(
+        data_dir=tmp_path / "data", api_keys=KEYS, mlflow_tracking_uri=f"http://127.0.0.1:{port}"
+    )
+    load_champions([RISK], lambda name, alias: (risk_model, "4"), settings.model_cache_dir)
+    return settings
+
+
+def test_registry_limits_are_settings_with_defaults_of_seconds(tmp_path, monkeypatch):
+    monkeypatch.delenv("BACKORDER_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    defaults = load_settings()
+    assert defaults.registry_timeout_seconds <= 5 and defaults.registry_retries <= 2
+    monkeypatch.setenv("BACKORDER_REGISTRY_TIMEOUT_SECONDS", "0")
+    with pytest.raises(ValidationError, match="registry_timeout_seconds"):
+        load_settings()
+
+
+def test_mlflow_gives_up_on_a_closed_port_within_the_registry_settings(registry_down_settings):
+    limit_registry_requests(registry_down_settings)
+    started = time.perf_counter()
+    with pytest.raises(Exception):  # noqa: B017 - MLflow's own error for an unreachable server
+        mlflow_loader(registry_down_settings.tracking_uri)(RISK, "champion")
+    assert time.perf_counter() - started < 10
+
+
+@pytest.mark.slow  # the production start-up path imports MLflow and Feast
+def test_start_up_and_reload_with_the_registry_down(
+    registry_down_settings, client, stock, inbound, online_table, monkeypatch
+):
+    import features.feature_store  # noqa: F401  (Feast's import is not the registry's time)
+    from serving.service import RiskService, app
+
+    supply = FrameSupply(stock, inbound)
+    started = time.perf_counter()
+    components = production_components(registry_down_settings, supply=supply, today=lambda: TODAY)
+    assert time.perf_counter() - started < 15
+    assert components.models[RISK].source == "cache" and components.models[RISK].version == "4"
+
+    components.reader = FrameFeatureReader(online_table)  # no Feast repository in this test
+    runtime = build_runtime(registry_down_settings, components, today=lambda: TODAY)
+    app.state.runtime = runtime
+    assert client.post("/v1/score", json=order(2), headers=auth("oms-key")).status_code == 200
+
+    def rebuild():
+        raise AssertionError("a reload with the registry down must not rebuild the service")
+
+    monkeypatch.setattr(RiskService.inner, "runtime_factory", staticmethod(rebuild))
+    started = time.perf_counter()
+    reload = client.post("/v1/admin/reload", headers=auth("admin-key"))
+    assert time.perf_counter() - started < registry_down_settings.registry_timeout_seconds + 1
+    assert reload.status_code == 503 and reload.headers["Retry-After"] == "5"
+    assert reload.json()["error"] == "reload refused" and reload.json()["detail"][0]["field"] == "registry"
+    assert app.state.runtime is runtime
+    scored = client.post("/v1/score", json=order(2, order_id="O2"), headers=auth("oms-key"))
+    assert scored.status_code == 200 and scored.json()["model_version"] == f"{RISK}/4"
+    assert "backorder_reloads_refused_total 1" in runtime.metrics_text()
+    runtime.close()

@@ -1,0 +1,90 @@
+"""Rolling-origin windows: where origins fall, that nothing after an origin is used, the tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.timeseries import LagFeatureSpec
+from tests.conftest import seasonal_panel
+from training.forecasting.backtest import (
+    ensemble_backtest,
+    training_window,
+    window_forecasts,
+    window_origins,
+    window_scores,
+    window_summary,
+)
+from training.forecasting.ensemble import EnsembleSpec
+from training.forecasting.model import DemandSpec
+
+SPEC = DemandSpec(
+    features=LagFeatureSpec(lags=(0, 1), seasonal_lags=(12,), windows=(3,), scale_window=6),
+    horizon=3,
+    freq="MS",
+    known_covariates=("price",),
+    params={"min_data_in_leaf": 10, "learning_rate": 0.2, "num_leaves": 7, "max_bin": 31},
+    num_boost_round=30,
+)
+ENSEMBLE = EnsembleSpec(season_length=12, n_windows=2, step=3)
+
+
+def test_window_origins_step_and_every_window_ends_inside_the_data() -> None:
+    origins = window_origins(pd.Timestamp("2014-03-01"), pd.Timestamp("2017-06-01"), 6, 3, "MS")
+    assert origins[0] == pd.Timestamp("2014-03-01")
+    assert origins[-1] == pd.Timestamp("2016-12-01")
+    assert len(origins) == 12
+    assert all((b - a).days in (89, 90, 91, 92) for a, b in zip(origins, origins[1:], strict=False))
+    with pytest.raises(ValueError, match="first origin"):
+        window_origins(pd.Timestamp("2017-01-01"), pd.Timestamp("2017-06-01"), 6, 3, "MS")
+
+
+def test_training_window_holds_nothing_after_the_origin(make_panel) -> None:
+    panel = make_panel(3, 30, seed=1)
+    origin = pd.Timestamp("2016-02-01")
+    past = training_window(panel, origin)
+    assert past["ds"].max() == origin
+    assert len(past) == 3 * 14
+
+
+@pytest.fixture(scope="module")
+def windows_and_changed():
+    """Window forecasts on a panel, and at the first origin on the same panel with every value
+    after that origin multiplied by ten."""
+    panel = seasonal_panel(6, 40, seed=3)
+    origins = window_origins(pd.Timestamp("2017-03-01"), panel["ds"].max(), 3, 3, "MS")
+    changed = panel.copy()
+    changed.loc[changed["ds"] > origins[0], "y"] *= 10
+    return (
+        origins,
+        window_forecasts(panel, SPEC, ENSEMBLE, origins),
+        window_forecasts(changed, SPEC, ENSEMBLE, origins[:1]),
+    )
+
+
+def test_forecasts_at_an_origin_ignore_every_later_value(windows_and_changed) -> None:
+    origins, windows, changed = windows_and_changed
+    first = origins[0]
+    a = windows[first].sort_values(["model", "unique_id", "ds"]).reset_index(drop=True)
+    b = changed[first].sort_values(["model", "unique_id", "ds"]).reset_index(drop=True)
+    np.testing.assert_allclose(a[["p10", "p50", "p90"]], b[["p10", "p50", "p90"]])
+    assert set(a["model"]) >= {"LightGBM", "AutoETS", "AutoTheta", "Naive", "SeasonalNaive"}
+    for origin, frame in windows.items():
+        assert (frame["ds"] > origin).all()
+        assert (frame["ds"] <= origin + pd.DateOffset(months=3)).all()
+
+
+def test_ensemble_rows_only_where_its_earlier_windows_are_complete(windows_and_changed) -> None:
+    origins, windows, _ = windows_and_changed
+    pred = ensemble_backtest(windows, SPEC, ENSEMBLE)
+    with_ensemble = sorted(pred.loc[pred["model"] == "Ensemble", "origin"].unique())
+    # two earlier 3-month windows 3 months apart, the newer ending at the origin: from the 3rd on
+    assert [pd.Timestamp(o) for o in with_ensemble] == origins[2:]
+    ens = pred[pred["model"] == "Ensemble"]
+    assert (ens["p10"] <= ens["p50"]).all() and (ens["p50"] <= ens["p90"]).all()
+    scores = window_scores(pred)
+    summary = window_summary(scores, reference="LightGBM").set_index("model")
+    assert summary.loc["LightGBM", "diff_mean"] == 0
+    assert summary.loc["Ensemble", "windows"] == len(origins) - 2
+    assert summary.loc["Naive", "windows"] == len(origins)
