@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
 
-ROLES = ("oms", "planner", "admin")
+ROLES = ("oms", "erp", "planner", "admin")
 DEV_KEY = "dev-key"
 
 

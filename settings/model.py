@@ -190,7 +190,7 @@ class Settings(BaseSettings):
 
     # Service
     api_keys: dict[str, list[str]] = Field(
-        default_factory=dict, description="API key -> roles (oms, planner, admin)."
+        default_factory=dict, description="API key -> roles (oms, erp, planner, admin)."
     )
     allow_dev_key: bool = Field(
         True, description="Accept the key 'dev-key' with all roles; refused in the production profile."
@@ -204,6 +204,12 @@ class Settings(BaseSettings):
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     service_host: str = "127.0.0.1"
     service_port: int = 3000
+    service_workers: int | None = Field(
+        None,
+        ge=1,
+        description="Worker processes of the service; None: 1 in the embedded profile, 2 in production "
+        "(workers share the live state, so an event posted to one is seen by all).",
+    )
     serving_as_of: date | None = Field(
         None, description="Date the service scores as of; None = today (embedded: the data's last day if older)."
     )
@@ -254,6 +260,13 @@ class Settings(BaseSettings):
         if not self.data_dir.is_absolute():
             self.data_dir = (self.root / self.data_dir).resolve()
         return self
+
+    @property
+    def workers(self) -> int:
+        """How many worker processes ``bentoml serve`` starts (``service_workers``)."""
+        if self.service_workers is not None:
+            return self.service_workers
+        return 2 if self.profile == "production" else 1
 
     # Derived locations: one layout under data_dir, so nothing else invents paths.
     @property

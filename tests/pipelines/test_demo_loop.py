@@ -79,6 +79,7 @@ def production_settings(tmp_path):
                 "online_store": "redis",
                 "redis_connection_string": "127.0.0.1:6379",
                 "feast_project": project,
+                "live": {"key_prefix": f"{project}:live"},  # removed with the project's keys below
                 "allow_dev_key": False,
                 "api_keys": {"test-oms-key": ["oms", "planner"]},
             }
@@ -113,6 +114,7 @@ def test_demo_runs_the_loop_reruns_nothing_and_runs_on_the_production_profile(
     _assert_loop_outputs(data, embedded)
     assert "planner report:" in first.output and "mlflow ui --backend-store-uri" in first.output
     assert "make serve" in first.output
+    assert "live state seeded with" in first.output  # the service starts on the data's last day
     assert not [line for line in first.output.splitlines() if THIRD_PARTY_LINE.search(line)], first.output
 
     rerun = _run_demo()  # unchanged data: nothing retrained, nothing promoted
