@@ -91,21 +91,40 @@ def stockouts_within_lead_time(
     frame["horizon_end"] = as_of + pd.to_timedelta(frame["lead_time_days"].to_numpy(float), unit="D")
 
     daily = demand.merge(frame[[*SKU_LOCATION, "horizon_end"]], on=SKU_LOCATION)
-    ds = pd.to_datetime(daily["ds"])
-    daily = daily[(ds > as_of) & (ds <= daily["horizon_end"])]
-    demand_lt = daily.groupby(SKU_LOCATION)["p50"].sum().rename("demand_p50")
+    daily["ds"] = pd.to_datetime(daily["ds"])
+    daily = daily[(daily["ds"] > as_of) & (daily["ds"] <= daily["horizon_end"])]
 
     arrival = expected_arrival(open_pos)
-    po = open_pos.assign(arrival=arrival).merge(frame[[*SKU_LOCATION, "horizon_end"]], on=SKU_LOCATION)
-    po = po[po["arrival"] <= po["horizon_end"]]
-    inbound = po.groupby(SKU_LOCATION)["quantity"].sum().rename("inbound")
+    po = open_pos.assign(ds=arrival.clip(lower=as_of + pd.Timedelta(days=1))).merge(frame[[*SKU_LOCATION, "horizon_end"]],
+                                                                   on=SKU_LOCATION)
+    po = po[po["ds"] <= po["horizon_end"]]
 
-    frame = frame.join(demand_lt, on=SKU_LOCATION).join(inbound, on=SKU_LOCATION)
-    frame[["demand_p50", "inbound"]] = frame[["demand_p50", "inbound"]].fillna(0.0).astype(float)
+    # Time-phased: arrivals count from their day on (before that day's demand), so stock that runs
+    # dry before a PO lands is a stock-out even when the PO covers the lead time's total.
+    moves = pd.concat([
+        po[[*SKU_LOCATION, "ds"]].assign(step=0, change=po["quantity"].astype(float), inbound=po["quantity"].astype(float),
+                                          demand_p50=0.0),
+        daily[[*SKU_LOCATION, "ds"]].assign(step=1, change=-daily["p50"].astype(float) * cfg.stockout_demand_factor,
+                                            inbound=0.0, demand_p50=daily["p50"].astype(float)),
+    ], ignore_index=True).sort_values([*SKU_LOCATION, "ds", "step"])
+    moves["running"] = moves.groupby(SKU_LOCATION, sort=False)["change"].cumsum()
+    by_key = moves.groupby(SKU_LOCATION)
+    phased = pd.DataFrame({"demand_p50": by_key["demand_p50"].sum(), "inbound": by_key["inbound"].sum(),
+                           "lowest_change": by_key["running"].min()})
+
+    frame = frame.join(phased, on=SKU_LOCATION)
+    frame[["demand_p50", "inbound", "lowest_change"]] = frame[["demand_p50", "inbound", "lowest_change"]].fillna(0.0)
     frame["available"] = np.maximum(frame["on_hand"].to_numpy(float) - frame["reserved"].to_numpy(float), 0.0)
-    frame["projected"] = frame["available"] + frame["in_transit"].astype(float) + frame["inbound"] - frame["demand_p50"]
-    short = frame[frame["projected"] < 0].reset_index(drop=True)
-    units = -short["projected"].to_numpy(float)
+    start = frame["available"] + frame["in_transit"].astype(float)
+    frame["projected"] = start + frame["inbound"] - frame["demand_p50"]
+    frame["lowest_projected"] = start + np.minimum(frame["lowest_change"], 0.0)
+    first_short = moves.join(start.set_axis(pd.MultiIndex.from_frame(frame[SKU_LOCATION])).rename("start"),
+                             on=SKU_LOCATION)
+    first_short = first_short[(first_short["start"] + first_short["running"] < -cfg.stockout_margin_units)
+                              & (first_short["step"] == 1)].groupby(SKU_LOCATION)["ds"].min().rename("stockout_date")
+    frame = frame.join(first_short, on=SKU_LOCATION)
+    short = frame[frame["lowest_projected"] < -cfg.stockout_margin_units].reset_index(drop=True)
+    units = -short["lowest_projected"].to_numpy(float)
     cost = units * cfg.penalty_per_unit
     no_inbound = (short["inbound"] + short["in_transit"].astype(float)).to_numpy(float) <= 0
     codes = _flagged_codes(np.column_stack([np.ones(len(short), dtype=bool), no_inbound]),
@@ -120,7 +139,8 @@ def stockouts_within_lead_time(
         + pd.Series(_fmt("", cost, " of backorder cost"), dtype=object),
         dtype=object,
     )
-    details = _details(short, ["available", "in_transit", "inbound", "demand_p50", "lead_time_days", "projected"])
+    details = _details(short, ["available", "in_transit", "inbound", "demand_p50", "lead_time_days", "projected",
+                               "lowest_projected", "stockout_date"])
     return _frame("stockout_within_lead_time", short, severity_of_cost(cost, cfg), cost, codes, summary,
                   effect, details)
 

@@ -71,7 +71,10 @@ def test_stockout_within_lead_time_counts_only_inbound_that_arrives_in_time():
     assert sorted(found.index) == ["stockout_within_lead_time:A|DC1", "stockout_within_lead_time:C|DC2"]
     a = found.loc["stockout_within_lead_time:A|DC1"]
     assert a["details"]["inbound"] == 50.0 and a["details"]["projected"] == pytest.approx(-20.0)
-    assert a["expected_cost"] == pytest.approx(200.0) and a["severity"] == "warning"
+    # time-phased: 10 - 6 days x 8 = -38 before PO1 lands on day 7, the units short that are costed
+    assert a["details"]["lowest_projected"] == pytest.approx(-38.0)
+    assert a["details"]["stockout_date"] == "2026-03-04"
+    assert a["expected_cost"] == pytest.approx(380.0) and a["severity"] == "warning"
     assert found.loc["stockout_within_lead_time:C|DC2", "reason_codes"] == ["projected_stockout", "no_inbound"]
 
 
