@@ -72,14 +72,19 @@ def stockouts_within_lead_time(
     as_of: pd.Timestamp,
     cfg: AlertsSettings,
 ) -> pd.DataFrame:
-    """SKU-locations whose available + inbound within the lead time - median demand over it < 0.
+    """SKU-locations whose projected stock falls below ``-stockout_margin_units`` on some day of
+    the lead time.
 
-    ``positions``: the live state's ``POSITION_COLUMNS``; ``open_pos``: ``OPEN_PO_COLUMNS``
-    (optionally ``delay_p50``, days after the promised date), a PO counts as inbound when its
-    expected arrival (ASN ETA, else promised date + delay_p50, else promised date) falls within
-    the lead time; ``demand``: daily forecasts (sku_id, location_id, ds, p50), summed over the
-    days after ``as_of`` up to the lead time; ``lead_times``: sku_id, location_id, lead_time_days.
-    Units short x ``penalty_per_unit`` is the expected cost.
+    The projection starts from available (on hand - reserved) + in transit and, day by day,
+    adds the POs arriving that day (before the day's demand) and takes ``stockout_demand_factor``
+    x the median demand of the day. ``positions``: the live state's ``POSITION_COLUMNS``;
+    ``open_pos``: ``OPEN_PO_COLUMNS`` (optionally ``delay_p50``, days after the promised date),
+    a PO arriving on its expected arrival (ASN ETA, else promised date + delay_p50, else promised
+    date; an overdue PO the next day); ``demand``: daily forecasts (sku_id, location_id, ds, p50)
+    of the days after ``as_of`` up to the lead time; ``lead_times``: sku_id, location_id,
+    lead_time_days. The lowest projected stock (units short) x ``penalty_per_unit`` is the
+    expected cost; ``details`` keep the end-of-lead-time ``projected`` stock and the first
+    ``stockout_date``.
     """
     require_columns(positions, "positions", {**dict.fromkeys(SKU_LOCATION, "key"),
                                       **dict.fromkeys(POSITION_COLUMNS[2:], "nonneg")})
@@ -95,15 +100,15 @@ def stockouts_within_lead_time(
     daily = daily[(daily["ds"] > as_of) & (daily["ds"] <= daily["horizon_end"])]
 
     arrival = expected_arrival(open_pos)
-    po = open_pos.assign(ds=arrival.clip(lower=as_of + pd.Timedelta(days=1))).merge(frame[[*SKU_LOCATION, "horizon_end"]],
-                                                                   on=SKU_LOCATION)
+    po = open_pos.assign(ds=arrival.clip(lower=as_of + pd.Timedelta(days=1)))
+    po = po.merge(frame[[*SKU_LOCATION, "horizon_end"]], on=SKU_LOCATION)
     po = po[po["ds"] <= po["horizon_end"]]
 
     # Time-phased: arrivals count from their day on (before that day's demand), so stock that runs
     # dry before a PO lands is a stock-out even when the PO covers the lead time's total.
     moves = pd.concat([
-        po[[*SKU_LOCATION, "ds"]].assign(step=0, change=po["quantity"].astype(float), inbound=po["quantity"].astype(float),
-                                          demand_p50=0.0),
+        po[[*SKU_LOCATION, "ds"]].assign(step=0, change=po["quantity"].astype(float),
+                                          inbound=po["quantity"].astype(float), demand_p50=0.0),
         daily[[*SKU_LOCATION, "ds"]].assign(step=1, change=-daily["p50"].astype(float) * cfg.stockout_demand_factor,
                                             inbound=0.0, demand_p50=daily["p50"].astype(float)),
     ], ignore_index=True).sort_values([*SKU_LOCATION, "ds", "step"])
@@ -116,13 +121,11 @@ def stockouts_within_lead_time(
     frame[["demand_p50", "inbound", "lowest_change"]] = frame[["demand_p50", "inbound", "lowest_change"]].fillna(0.0)
     frame["available"] = np.maximum(frame["on_hand"].to_numpy(float) - frame["reserved"].to_numpy(float), 0.0)
     start = frame["available"] + frame["in_transit"].astype(float)
-    frame["projected"] = start + frame["inbound"] - frame["demand_p50"]
+    frame["projected"] = start + frame["inbound"] - frame["demand_p50"] * cfg.stockout_demand_factor
     frame["lowest_projected"] = start + np.minimum(frame["lowest_change"], 0.0)
-    first_short = moves.join(start.set_axis(pd.MultiIndex.from_frame(frame[SKU_LOCATION])).rename("start"),
-                             on=SKU_LOCATION)
-    first_short = first_short[(first_short["start"] + first_short["running"] < -cfg.stockout_margin_units)
-                              & (first_short["step"] == 1)].groupby(SKU_LOCATION)["ds"].min().rename("stockout_date")
-    frame = frame.join(first_short, on=SKU_LOCATION)
+    moves = moves.merge(frame[SKU_LOCATION].assign(start=start), on=SKU_LOCATION)
+    below = (moves["start"] + moves["running"] < -cfg.stockout_margin_units) & (moves["step"] == 1)
+    frame = frame.join(moves[below].groupby(SKU_LOCATION)["ds"].min().rename("stockout_date"), on=SKU_LOCATION)
     short = frame[frame["lowest_projected"] < -cfg.stockout_margin_units].reset_index(drop=True)
     units = -short["lowest_projected"].to_numpy(float)
     cost = units * cfg.penalty_per_unit
