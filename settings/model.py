@@ -67,7 +67,7 @@ class AlertsSettings(BaseModel):
         0.8, gt=0, le=1, description="Probability from which an at-risk line is critical."
     )
     stockout_demand_factor: float = Field(
-        1.0, gt=0, description="Multiplier on the median daily demand the stock-out projection consumes."
+        1.05, gt=0, description="Multiplier on the median daily demand the stock-out projection consumes."
     )
     stockout_margin_units: float = Field(
         0.0, ge=0, description="Units the projected stock must fall below zero within the lead time to alert."
