@@ -54,7 +54,7 @@ def replay_stockout_alerts(tables: dict[str, pd.DataFrame], days: pd.DatetimeInd
         demand = rate.merge(ds, how="cross")
         found.append(stockouts_within_lead_time(positions, _open_pos(po, asn, day), demand, lead_times, day, cfg)
                      .assign(day=day))
-    alerts = pd.concat(found, ignore_index=True)
+    alerts = pd.concat([f for f in found if len(f)] or found[:1], ignore_index=True)
     details = pd.DataFrame(alerts["details"].tolist(), columns=["lead_time_days", "projected"], dtype=float)
     return pd.DataFrame({
         "sku_id": alerts["sku_id"].astype(str), "location_id": alerts["location_id"].astype(str),
