@@ -94,38 +94,37 @@ def stockouts_within_lead_time(
     as_of = pd.Timestamp(as_of).normalize()
     frame = positions.merge(lead_times[[*SKU_LOCATION, "lead_time_days"]], on=SKU_LOCATION, how="inner")
     frame["horizon_end"] = as_of + pd.to_timedelta(frame["lead_time_days"].to_numpy(float), unit="D")
+    keyed = frame[[*SKU_LOCATION, "horizon_end"]].assign(row=np.arange(len(frame)))
 
-    daily = demand.merge(frame[[*SKU_LOCATION, "horizon_end"]], on=SKU_LOCATION)
+    daily = demand.merge(keyed, on=SKU_LOCATION)
     daily["ds"] = pd.to_datetime(daily["ds"])
     daily = daily[(daily["ds"] > as_of) & (daily["ds"] <= daily["horizon_end"])]
-
-    arrival = expected_arrival(open_pos)
-    po = open_pos.assign(ds=arrival.clip(lower=as_of + pd.Timedelta(days=1)))
-    po = po.merge(frame[[*SKU_LOCATION, "horizon_end"]], on=SKU_LOCATION)
+    po = open_pos.assign(ds=expected_arrival(open_pos).clip(lower=as_of + pd.Timedelta(days=1))).merge(
+        keyed, on=SKU_LOCATION)
     po = po[po["ds"] <= po["horizon_end"]]
 
-    # Time-phased: arrivals count from their day on (before that day's demand), so stock that runs
-    # dry before a PO lands is a stock-out even when the PO covers the lead time's total.
-    moves = pd.concat([
-        po[[*SKU_LOCATION, "ds"]].assign(step=0, change=po["quantity"].astype(float),
-                                          inbound=po["quantity"].astype(float), demand_p50=0.0),
-        daily[[*SKU_LOCATION, "ds"]].assign(step=1, change=-daily["p50"].astype(float) * cfg.stockout_demand_factor,
-                                            inbound=0.0, demand_p50=daily["p50"].astype(float)),
-    ], ignore_index=True).sort_values([*SKU_LOCATION, "ds", "step"])
-    moves["running"] = moves.groupby(SKU_LOCATION, sort=False)["change"].cumsum()
-    by_key = moves.groupby(SKU_LOCATION)
-    phased = pd.DataFrame({"demand_p50": by_key["demand_p50"].sum(), "inbound": by_key["inbound"].sum(),
-                           "lowest_change": by_key["running"].min()})
+    # Time-phased, per frame row: arrivals count from their day on (before that day's demand), so
+    # stock that runs dry before a PO lands is a stock-out even when the PO covers the lead time's total.
+    quantity, p50 = po["quantity"].to_numpy(float), daily["p50"].to_numpy(float)
+    row = np.concatenate([po["row"].to_numpy(), daily["row"].to_numpy()])
+    day = np.concatenate([po["ds"].to_numpy("datetime64[ns]"), daily["ds"].to_numpy("datetime64[ns]")])
+    is_demand = np.concatenate([np.zeros(len(po), dtype=bool), np.ones(len(daily), dtype=bool)])
+    change = np.concatenate([quantity, -p50 * cfg.stockout_demand_factor])
+    order = np.lexsort((is_demand, day, row))
+    row, day, is_demand = row[order], day[order], is_demand[order]
+    running = pd.Series(change[order]).groupby(row).cumsum().to_numpy(float)
 
-    frame = frame.join(phased, on=SKU_LOCATION)
-    frame[["demand_p50", "inbound", "lowest_change"]] = frame[["demand_p50", "inbound", "lowest_change"]].fillna(0.0)
+    n = len(frame)
+    frame["inbound"] = np.bincount(po["row"].to_numpy(), quantity, minlength=n)
+    frame["demand_p50"] = np.bincount(daily["row"].to_numpy(), p50, minlength=n)
     frame["available"] = np.maximum(frame["on_hand"].to_numpy(float) - frame["reserved"].to_numpy(float), 0.0)
-    start = frame["available"] + frame["in_transit"].astype(float)
+    start = (frame["available"] + frame["in_transit"].astype(float)).to_numpy(float)
     frame["projected"] = start + frame["inbound"] - frame["demand_p50"] * cfg.stockout_demand_factor
-    frame["lowest_projected"] = start + np.minimum(frame["lowest_change"], 0.0)
-    moves = moves.merge(frame[SKU_LOCATION].assign(start=start), on=SKU_LOCATION)
-    below = (moves["start"] + moves["running"] < -cfg.stockout_margin_units) & (moves["step"] == 1)
-    frame = frame.join(moves[below].groupby(SKU_LOCATION)["ds"].min().rename("stockout_date"), on=SKU_LOCATION)
+    lowest_change = pd.Series(running).groupby(row).min().reindex(range(n), fill_value=0.0).to_numpy(float)
+    frame["lowest_projected"] = start + np.minimum(lowest_change, 0.0)
+    below = is_demand & (start[row] + running < -cfg.stockout_margin_units)
+    first_rows, first_at = np.unique(row[below], return_index=True)  # sorted by day within a row
+    frame["stockout_date"] = pd.Series(day[below][first_at], index=first_rows).reindex(range(n)).to_numpy()
     short = frame[frame["lowest_projected"] < -cfg.stockout_margin_units].reset_index(drop=True)
     units = -short["lowest_projected"].to_numpy(float)
     cost = units * cfg.penalty_per_unit
