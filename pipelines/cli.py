@@ -18,6 +18,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from pipelines.commands import (
+    check,
     contracts_doc,
     demo,
     evaluate,
@@ -28,6 +29,7 @@ from pipelines.commands import (
     monitor,
     promote,
     report,
+    run,
     simulate,
     train,
 )
@@ -136,6 +138,8 @@ def root(
 
 
 app.command("ingest")(ingest.ingest)
+app.command("check")(check.check)
+app.command("run")(run.run)
 app.command("demo")(demo.demo)
 app.command("contracts-doc")(contracts_doc.contracts_doc)
 app.command("promote")(promote.promote)

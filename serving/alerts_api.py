@@ -23,6 +23,7 @@ from alerts.notice import customer_notice
 from alerts.store import InvalidTransition, UnknownException, exception_json
 from alerts.webhooks import MIN_SECRET_LENGTH, InvalidSubscription
 from decisions.actions import ActionPlanner
+from serving.auth import Caller
 from serving.errors import error_response
 from serving.order_log import last_scored_lines
 from serving.roles import RequireRole
@@ -130,9 +131,13 @@ def _desk(runtime: Runtime) -> AlertDesk | JSONResponse:
     return runtime.alerts
 
 
+def key_name(caller: Caller) -> str:
+    """An API key by its name without the key: the first 12 hex digits of its SHA-256."""
+    return "key:" + caller.key_id[:12]
+
+
 def _who(request: Request, runtime: Runtime) -> str:
-    """The caller's API key by its name without the key: the first 12 hex digits of its SHA-256."""
-    return "key:" + runtime.keyring.check(request.headers.get("authorization"), "planner").key_id[:12]
+    return key_name(runtime.keyring.check(request.headers.get("authorization"), "planner"))
 
 
 @router.post("/v1/webhooks", response_model=WebhookOut, status_code=201)

@@ -37,6 +37,7 @@ from serving.middleware import (
     ReadinessProbe,
     RequestDeadline,
 )
+from serving.planner_web import router as planner_router
 from serving.reports import ReportNotFound, report_file
 from serving.responses import line_scores, log_rows, score_outs
 from serving.roles import RequireRole, route_role
@@ -365,6 +366,7 @@ class RiskService:
 
 
 app.include_router(alerts_router)
+app.include_router(planner_router)
 
 # In front of the routes, outermost first: the deadline, the key (before any body is read), then
 # the body-size limit (before the route parses the body).

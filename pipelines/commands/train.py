@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from contracts.fingerprint import file_digest
 from pipelines.commands.settings_options import CONFIG_OPTION, command_settings
-from pipelines.fingerprint import file_digest
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -249,18 +249,25 @@ def train_model(
     the same data with the same recipe.
 
     ``cutoffs`` (validation, calibration, test starts) override the classifiers' default folds.
-    Raises ``MissingInput`` (naming the command to run) when inputs are missing.
+    Raises ``NotEnoughData`` before anything else when the canonical tables are below the model's
+    minimum, and ``MissingInput`` (naming the command to run) when inputs are missing.
     """
+    from pipelines.tables import missing_tables
+    from training.readiness import MEASURED_TABLES, require_ready
     from training.recipes import BACKORDER_RISK, SKU_LOCATION_RISK
+
+    if name not in MODEL_OF:
+        raise ValueError(f"unknown model {name!r}; expected one of {sorted(MODEL_OF)}")
+    measured = MEASURED_TABLES[MODEL_OF[name]]
+    if not missing_tables(settings.canonical_dir, measured):  # absent tables: MissingInput below names them
+        require_ready(MODEL_OF[name], _canonical(settings, measured))
 
     if name in ("risk", "sku-risk"):
         job = BACKORDER_RISK if name == "risk" else SKU_LOCATION_RISK
         return _classifier(settings, replace(job, cutoffs=cutoffs) if cutoffs else job, force)
     if name == "demand":
         return _demand(settings, force)
-    if name == "lead-time":
-        return _lead_time(settings, force)
-    raise ValueError(f"unknown model {name!r}; expected one of {sorted(MODEL_OF)}")
+    return _lead_time(settings, force)
 
 
 def _cutoff_dates(value: str | None) -> tuple[str, str, str] | None:
