@@ -33,7 +33,7 @@ def daily_backorders(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def replay_stockout_alerts(tables: dict[str, pd.DataFrame], days: pd.DatetimeIndex,
                            cfg: AlertsSettings) -> pd.DataFrame:
     """The stock-out alerts the rule raises on each of ``days``: ``sku_id, location_id, day,
-    horizon_days`` plus the units short it projected."""
+    horizon_days`` plus the deepest shortfall it projected (``units_short``)."""
     snapshots = tables["inventory_snapshots"].assign(snapshot_date=lambda f: pd.to_datetime(f["snapshot_date"]))
     rates = _recent_daily_rate(tables)
     lead = tables["sku_suppliers"].loc[lambda f: f["is_primary"], ["sku_id", "quoted_lead_time_days"]]
@@ -55,11 +55,12 @@ def replay_stockout_alerts(tables: dict[str, pd.DataFrame], days: pd.DatetimeInd
         found.append(stockouts_within_lead_time(positions, _open_pos(po, asn, day), demand, lead_times, day, cfg)
                      .assign(day=day))
     alerts = pd.concat([f for f in found if len(f)] or found[:1], ignore_index=True)
-    details = pd.DataFrame(alerts["details"].tolist(), columns=["lead_time_days", "projected"], dtype=float)
+    details = pd.DataFrame(alerts["details"].tolist(), columns=["lead_time_days", "lowest_projected"],
+                           dtype=float)
     return pd.DataFrame({
         "sku_id": alerts["sku_id"].astype(str), "location_id": alerts["location_id"].astype(str),
         "day": pd.to_datetime(alerts["day"]), "horizon_days": details["lead_time_days"].astype(float),
-        "units_short": -details["projected"].astype(float),
+        "units_short": -details["lowest_projected"],
     })
 
 
