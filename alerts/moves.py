@@ -47,7 +47,9 @@ def _event_id(exception: dict[str, Any], kind: str) -> str:
 
 
 def _transfer(exception: dict[str, Any], positions: pd.DataFrame) -> Move:
-    short = max(-float(exception["details"].get("projected") or 0.0), 0.0)
+    details = exception["details"]
+    lowest = details.get("lowest_projected", details.get("projected"))  # the deepest projected shortfall
+    short = max(-float(lowest or 0.0), 0.0)
     donors = positions[(positions["sku_id"] == exception["sku_id"])
                        & (positions["location_id"] != exception["location_id"])]
     available = (donors["on_hand"] - donors["reserved"]).clip(lower=0)

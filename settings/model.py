@@ -66,6 +66,12 @@ class AlertsSettings(BaseModel):
     line_risk_critical: float = Field(
         0.8, gt=0, le=1, description="Probability from which an at-risk line is critical."
     )
+    stockout_demand_factor: float = Field(
+        1.05, gt=0, description="Multiplier on the median daily demand the stock-out projection consumes."
+    )
+    stockout_margin_units: float = Field(
+        0.0, ge=0, description="Units the projected stock must fall below zero within the lead time to alert."
+    )
     po_late_probability: float = Field(
         0.5, gt=0, lt=1, description="P(arrival after the promised date) from which an open PO is late."
     )

@@ -41,7 +41,7 @@ def record_exceptions(runtime, live: SqliteLiveState) -> dict[str, dict]:
     cfg = runtime.alerts.cfg
     detected = pd.concat([
         stockouts_within_lead_time(live.positions(skus), live.open_purchase_orders(skus), demand, lead_times,
-                                   TODAY, cfg),
+                                   TODAY, cfg.model_copy(update={"stockout_demand_factor": 1.0})),  # 2 - 5 x 10
         late_purchase_orders(live.open_purchase_orders(skus), TODAY, cfg),
     ], ignore_index=True)
     opened = runtime.alerts.record(detected, datetime(2026, 3, 2, 6)).opened
