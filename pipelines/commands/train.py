@@ -143,17 +143,12 @@ def _dask_training_rows(settings: Settings, job: ClassifierJob) -> tuple[object,
     from pipelines.tables import require_canonical
     from training.dask_folds import most_recent_dask
 
-    if job.request_features:
-        raise typer.BadParameter(
-            f"{job.model_name} reads request features at order time, which the Dask path does not build; "
-            "train it with --engine local", param_hint="--engine",
-        )
     require_canonical(settings.canonical_dir, (*REQUIRED_TABLES, "skus"))
     tables = read_tables_dask(settings.canonical_dir)
     sku_location, supplier, lane, _ = feature_frames_dask(tables, settings.dask_partitions)
     rows = sku_location_training_rows_dask(sku_location, supplier, lane)
     skus = _canonical(settings, ("skus",))["skus"][["sku_id", "category"]]
-    rows = rows.merge(skus, on="sku_id", how="left")
+    rows = rows.merge(skus.astype({"sku_id": rows["sku_id"].dtype}), on="sku_id", how="left")
     return most_recent_dask(rows, job.time_column, job.max_rows), sku_location_feature_names()
 
 
@@ -163,6 +158,11 @@ def _classifier_on_dask(settings: Settings, job: ClassifierJob, force: bool) -> 
     from training.tracking import configure
     from training.world_models import train_classifier
 
+    if job.request_features:
+        raise typer.BadParameter(
+            f"{job.model_name} reads request features at order time, which the Dask path does not build; "
+            "train it with --engine local", param_hint="--engine",
+        )
     identity = _identity(settings, [], job, engine="dask")
     configure(settings.tracking_uri, settings.artifact_root, job.model_name)
     if not force and (existing := _up_to_date(job.model_name, identity)):
