@@ -181,6 +181,20 @@ class Settings(BaseSettings):
     num_threads: int = Field(
         2, ge=1, description="OpenMP threads of each LightGBM training fit (demand and lead-time fits use one)."
     )
+    engine: Literal["local", "dask"] = Field(
+        "local",
+        description="Where the risk classifiers train: in this process, or on a dask.distributed cluster "
+        "from Dask frames (docs/scaling.md).",
+    )
+    dask_scheduler_address: str | None = Field(
+        None, description="Scheduler of the Dask cluster (e.g. tcp://10.0.0.5:8786); None starts a LocalCluster here."
+    )
+    dask_workers: int = Field(
+        2, ge=1, description="Workers (one thread each) of the LocalCluster started without a scheduler address."
+    )
+    dask_partitions: int = Field(
+        8, ge=1, description="Partitions (by SKU) of the Dask feature path the classifiers train from."
+    )
 
     # MLflow tracking + registry: SQLite by default, PostgreSQL by setting a postgresql:// URI.
     mlflow_tracking_uri: str | None = None
