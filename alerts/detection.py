@@ -72,14 +72,19 @@ def stockouts_within_lead_time(
     as_of: pd.Timestamp,
     cfg: AlertsSettings,
 ) -> pd.DataFrame:
-    """SKU-locations whose available + inbound within the lead time - median demand over it < 0.
+    """SKU-locations whose projected stock falls below ``-stockout_margin_units`` on some day of
+    the lead time.
 
-    ``positions``: the live state's ``POSITION_COLUMNS``; ``open_pos``: ``OPEN_PO_COLUMNS``
-    (optionally ``delay_p50``, days after the promised date), a PO counts as inbound when its
-    expected arrival (ASN ETA, else promised date + delay_p50, else promised date) falls within
-    the lead time; ``demand``: daily forecasts (sku_id, location_id, ds, p50), summed over the
-    days after ``as_of`` up to the lead time; ``lead_times``: sku_id, location_id, lead_time_days.
-    Units short x ``penalty_per_unit`` is the expected cost.
+    The projection starts from available (on hand - reserved) + in transit and, day by day,
+    adds the POs arriving that day (before the day's demand) and takes ``stockout_demand_factor``
+    x the median demand of the day. ``positions``: the live state's ``POSITION_COLUMNS``;
+    ``open_pos``: ``OPEN_PO_COLUMNS`` (optionally ``delay_p50``, days after the promised date),
+    a PO arriving on its expected arrival (ASN ETA, else promised date + delay_p50, else promised
+    date; an overdue PO the next day); ``demand``: daily forecasts (sku_id, location_id, ds, p50)
+    of the days after ``as_of`` up to the lead time; ``lead_times``: sku_id, location_id,
+    lead_time_days. The lowest projected stock (units short) x ``penalty_per_unit`` is the
+    expected cost; ``details`` keep the end-of-lead-time ``projected`` stock and the first
+    ``stockout_date``.
     """
     require_columns(positions, "positions", {**dict.fromkeys(SKU_LOCATION, "key"),
                                       **dict.fromkeys(POSITION_COLUMNS[2:], "nonneg")})
@@ -89,23 +94,39 @@ def stockouts_within_lead_time(
     as_of = pd.Timestamp(as_of).normalize()
     frame = positions.merge(lead_times[[*SKU_LOCATION, "lead_time_days"]], on=SKU_LOCATION, how="inner")
     frame["horizon_end"] = as_of + pd.to_timedelta(frame["lead_time_days"].to_numpy(float), unit="D")
+    keyed = frame[[*SKU_LOCATION, "horizon_end"]].assign(row=np.arange(len(frame)))
 
-    daily = demand.merge(frame[[*SKU_LOCATION, "horizon_end"]], on=SKU_LOCATION)
-    ds = pd.to_datetime(daily["ds"])
-    daily = daily[(ds > as_of) & (ds <= daily["horizon_end"])]
-    demand_lt = daily.groupby(SKU_LOCATION)["p50"].sum().rename("demand_p50")
+    daily = demand.merge(keyed, on=SKU_LOCATION)
+    daily["ds"] = pd.to_datetime(daily["ds"])
+    daily = daily[(daily["ds"] > as_of) & (daily["ds"] <= daily["horizon_end"])]
+    po = open_pos.assign(ds=expected_arrival(open_pos).clip(lower=as_of + pd.Timedelta(days=1))).merge(
+        keyed, on=SKU_LOCATION)
+    po = po[po["ds"] <= po["horizon_end"]]
 
-    arrival = expected_arrival(open_pos)
-    po = open_pos.assign(arrival=arrival).merge(frame[[*SKU_LOCATION, "horizon_end"]], on=SKU_LOCATION)
-    po = po[po["arrival"] <= po["horizon_end"]]
-    inbound = po.groupby(SKU_LOCATION)["quantity"].sum().rename("inbound")
+    # Time-phased, per frame row: arrivals count from their day on (before that day's demand), so
+    # stock that runs dry before a PO lands is a stock-out even when the PO covers the lead time's total.
+    quantity, p50 = po["quantity"].to_numpy(float), daily["p50"].to_numpy(float)
+    row = np.concatenate([po["row"].to_numpy(), daily["row"].to_numpy()])
+    day = np.concatenate([po["ds"].to_numpy("datetime64[ns]"), daily["ds"].to_numpy("datetime64[ns]")])
+    is_demand = np.concatenate([np.zeros(len(po), dtype=bool), np.ones(len(daily), dtype=bool)])
+    change = np.concatenate([quantity, -p50 * cfg.stockout_demand_factor])
+    order = np.lexsort((is_demand, day, row))
+    row, day, is_demand = row[order], day[order], is_demand[order]
+    running = pd.Series(change[order]).groupby(row).cumsum().to_numpy(float)
 
-    frame = frame.join(demand_lt, on=SKU_LOCATION).join(inbound, on=SKU_LOCATION)
-    frame[["demand_p50", "inbound"]] = frame[["demand_p50", "inbound"]].fillna(0.0).astype(float)
+    n = len(frame)
+    frame["inbound"] = np.bincount(po["row"].to_numpy(), quantity, minlength=n)
+    frame["demand_p50"] = np.bincount(daily["row"].to_numpy(), p50, minlength=n)
     frame["available"] = np.maximum(frame["on_hand"].to_numpy(float) - frame["reserved"].to_numpy(float), 0.0)
-    frame["projected"] = frame["available"] + frame["in_transit"].astype(float) + frame["inbound"] - frame["demand_p50"]
-    short = frame[frame["projected"] < 0].reset_index(drop=True)
-    units = -short["projected"].to_numpy(float)
+    start = (frame["available"] + frame["in_transit"].astype(float)).to_numpy(float)
+    frame["projected"] = start + frame["inbound"] - frame["demand_p50"] * cfg.stockout_demand_factor
+    lowest_change = pd.Series(running).groupby(row).min().reindex(range(n), fill_value=0.0).to_numpy(float)
+    frame["lowest_projected"] = start + np.minimum(lowest_change, 0.0)
+    below = is_demand & (start[row] + running < -cfg.stockout_margin_units)
+    first_rows, first_at = np.unique(row[below], return_index=True)  # sorted by day within a row
+    frame["stockout_date"] = pd.Series(day[below][first_at], index=first_rows).reindex(range(n)).to_numpy()
+    short = frame[frame["lowest_projected"] < -cfg.stockout_margin_units].reset_index(drop=True)
+    units = -short["lowest_projected"].to_numpy(float)
     cost = units * cfg.penalty_per_unit
     no_inbound = (short["inbound"] + short["in_transit"].astype(float)).to_numpy(float) <= 0
     codes = _flagged_codes(np.column_stack([np.ones(len(short), dtype=bool), no_inbound]),
@@ -120,7 +141,8 @@ def stockouts_within_lead_time(
         + pd.Series(_fmt("", cost, " of backorder cost"), dtype=object),
         dtype=object,
     )
-    details = _details(short, ["available", "in_transit", "inbound", "demand_p50", "lead_time_days", "projected"])
+    details = _details(short, ["available", "in_transit", "inbound", "demand_p50", "lead_time_days", "projected",
+                               "lowest_projected", "stockout_date"])
     return _frame("stockout_within_lead_time", short, severity_of_cost(cost, cfg), cost, codes, summary,
                   effect, details)
 

@@ -3,7 +3,9 @@
 ``exceptions`` holds every exception with its life cycle; a partial unique index keeps one
 active (open or acknowledged) exception per dedup key, so concurrent scans cannot open the same
 problem twice. ``subscriptions`` are the webhook subscribers and ``deliveries`` the outbox of
-signed webhook calls (pending, delivered, or dead: the dead-letter list).
+signed webhook calls (pending, delivered, or dead: the dead-letter list). ``decisions`` is the
+planner workbench's audit trail: who accepted, rejected or snoozed which exception's
+recommendation, when, why, and the events and model versions behind it.
 """
 
 from __future__ import annotations
@@ -84,6 +86,26 @@ deliveries = sa.Table(
     sa.Column("finished_at", sa.DateTime),
     sa.UniqueConstraint("event_id", "subscription_id", name="alert_deliveries_once_per_subscriber"),
     sa.Index("alert_deliveries_due", "status", "next_attempt_at"),
+)
+
+decisions = sa.Table(
+    "alert_decisions",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("exception_id", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("dedup_key", sa.String(512), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("expected_cost", sa.Float, nullable=False),
+    sa.Column("decision", sa.String(16), nullable=False),
+    sa.Column("action_kind", sa.String(16), nullable=False),
+    sa.Column("who", sa.String(128), nullable=False),
+    sa.Column("decided_at", sa.DateTime, nullable=False),
+    sa.Column("comment", sa.Text),
+    sa.Column("snoozed_until", sa.DateTime),
+    sa.Column("events", sa.JSON, nullable=False),
+    sa.Column("model_versions", sa.JSON, nullable=False),
+    sa.Index("alert_decisions_exception", "exception_id", "decided_at"),
 )
 
 

@@ -4,6 +4,7 @@ ERP exports name columns their own way ("Item Number" for ``sku_id``) and write 
 local order (``31/12/2024``). The export description says so explicitly, per table or for all
 tables, so ingest neither stops on foreign headers nor guesses the order of day and month.
 
+    source: acme-erp                   # the system the exports come from (default: the folder)
     date_format: "%d/%m/%Y"            # or per table: {order_lines: "%d/%m/%Y", orders: ...}
     columns:
       order_lines: {"Item Number": sku_id, "Whse": location_id}
@@ -51,10 +52,16 @@ def _checked_format(date_format: str) -> str:
 
 
 class ExportDescription(BaseModel):
-    """The date format(s) and the export header -> canonical column names of one export."""
+    """The source, the date format(s) and the export header -> canonical column names of one export."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    source: str | None = Field(
+        None,
+        min_length=1,
+        description="Name of the system the exports come from: successive export folders of one "
+        "system are one world (default: the export folder itself).",
+    )
     date_format: str | dict[str, str] | None = Field(
         None, description="One strftime format for all tables, or one per table."
     )
@@ -130,7 +137,7 @@ def load_export_description(source_dir: Path, config_file: Path | None = None) -
     if content is None:
         return ExportDescription()
     if not isinstance(content, dict):
-        raise ContractError(f"{path.name}: expected keys date_format and/or columns at the top level")
+        raise ContractError(f"{path.name}: expected keys source, date_format and/or columns at the top level")
     try:
         return ExportDescription.model_validate(content)
     except ValidationError as error:

@@ -3,8 +3,12 @@
 Invariant: for every table, accepted + quarantined = rows read. A structurally unusable file
 (missing required column, undecodable, empty, dates whose day/month order cannot be told) stops
 the whole ingest before anything is written, and output files only replace the previous ones once
-every table has been processed. The export's description (``export.yaml``) names its headers and
-date formats.
+every table has been processed. The export's description (``export.yaml``) names its source, headers
+and date formats. An optional table (``contracts.optional_inputs``) may be a header-only file.
+
+The canonical folder holds one world (``contracts.world_manifest``): ingesting another source into
+it is refused unless ``replace``, which leaves only the new export's tables. The report ends with
+what the data supports: one sentence per optional input.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ import pyarrow.parquet as pq
 from contracts.date_order import DateOrderCheck
 from contracts.errors import ContractError, MissingColumnsError
 from contracts.export_description import EXPORT_DESCRIPTION_FILE, load_export_description
+from contracts.fingerprint import file_digest
 from contracts.headers import close_headers, header_mapping, normalize_name
+from contracts.optional_inputs import OPTIONAL_INPUTS, OPTIONAL_TABLES, data_support
 from contracts.readers import SUPPORTED_SUFFIXES, iter_chunks, read_header
 from contracts.schemas import stored_dtype
 from contracts.tables import CANONICAL_TABLES, TABLE_ORDER, TableContract
@@ -34,6 +40,7 @@ from contracts.validation import (
     missing_required_columns,
     validate_table,
 )
+from contracts.world_manifest import check_same_world, exports_source, read_manifest, write_manifest
 
 REPORT_FILE = "_ingest_report.json"
 _ARROW_TYPE = {
@@ -59,8 +66,13 @@ class TableReport:
 
 @dataclass
 class IngestReport:
+    """Per table counts, the files not used, the world's source, and what the data supports."""
+
     tables: list[TableReport]
     skipped_files: list[str]
+    source: str = ""
+    supports: list[str] = field(default_factory=list)
+    replaced_world: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
@@ -114,17 +126,18 @@ def _check_structure(table: str, path: Path, declared: dict[str, str]) -> dict[s
 
 
 def _parent_keys(
-    table: str, accepted_keys: dict[str, pd.DataFrame], canonical_dir: Path
+    table: str, accepted_keys: dict[str, pd.DataFrame], canonical_dir: Path | None
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """Accepted rows of referenced tables, from this run or else from earlier canonical output."""
+    """Accepted rows of referenced tables, from this run or else from earlier canonical output
+    (none when ``canonical_dir`` is None: the earlier world is being replaced)."""
     parents: dict[str, pd.DataFrame] = {}
     not_checked: list[str] = []
     for fk in CANONICAL_TABLES[table].foreign_keys:
         if fk.ref_table in accepted_keys:
             parents[fk.ref_table] = accepted_keys[fk.ref_table]
             continue
-        existing = canonical_dir / f"{fk.ref_table}.parquet"
-        if existing.exists():
+        existing = canonical_dir / f"{fk.ref_table}.parquet" if canonical_dir is not None else None
+        if existing is not None and existing.exists():
             parents[fk.ref_table] = pd.read_parquet(existing, columns=list(fk.ref_columns))
         else:
             not_checked.append(f"{','.join(fk.columns)} -> {fk.ref_table}")
@@ -184,13 +197,47 @@ def _ingest_table(
             bad.insert(0, "source_file", path.name)
             bad.to_csv(quarantine_path, mode="a", header=not wrote_quarantine_header, index=False)
             wrote_quarantine_header = True
-    if report.rows_read == 0:
+    if report.rows_read == 0 and table not in OPTIONAL_TABLES:
         raise ContractError(f"{path.name}: the file has a header but no rows")
     date_order.verdict()
     if not keep:
         return report, pd.DataFrame()
     dtypes = {c: stored_dtype(contract.column(c)) for c in keep}
-    return report, pd.concat(kept_keys, ignore_index=True).astype(dtypes)
+    kept = pd.concat(kept_keys, ignore_index=True) if kept_keys else pd.DataFrame(columns=keep)
+    return report, kept.astype(dtypes)
+
+
+def _inputs_digest(exports: dict[str, Path], source_dir: Path, export_config: Path | None) -> str:
+    """Digest of the export files and their description: equal digests, equal ingest output."""
+    description = export_config or source_dir / EXPORT_DESCRIPTION_FILE
+    files = list(exports.values()) + ([description] if description.is_file() else [])
+    return file_digest(files, *sorted(f"{table}={path.name}" for table, path in exports.items()))
+
+
+def world_source(source_dir: Path, declared: str | None) -> str:
+    """The world an export folder belongs to: its declared ``source``, else the folder itself."""
+    return f"source:{declared}" if declared else exports_source(source_dir)
+
+
+def export_identity(source_dir: Path, export_config: Path | None = None) -> tuple[str, str]:
+    """The world an export folder belongs to and the digest of its files, as its ingest records them
+    in the manifest: equal to the manifest's, the ingest would write what the folder holds."""
+    description = load_export_description(source_dir, export_config)
+    exports, _ = discover_exports(source_dir)
+    return world_source(source_dir, description.source), _inputs_digest(exports, source_dir, export_config)
+
+
+def _support(canonical_dir: Path) -> list[str]:
+    """``data_support`` of the published tables, reading only the columns it looks at."""
+    tables = {}
+    for item in OPTIONAL_INPUTS:
+        path = canonical_dir / f"{item.table}.parquet"
+        if path.exists():
+            columns = list(item.columns) or list(CANONICAL_TABLES[item.table].key)
+            tables[item.table] = pd.concat(
+                [tables.get(item.table, pd.DataFrame()), pd.read_parquet(path, columns=columns)], axis=1
+            )
+    return data_support(tables)
 
 
 def ingest_exports(
@@ -199,13 +246,20 @@ def ingest_exports(
     quarantine_dir: Path,
     chunk_rows: int = 100_000,
     export_config: Path | None = None,
+    replace: bool = False,
+    source: str | None = None,
 ) -> IngestReport:
     """Validate every export in ``source_dir`` and publish accepted and quarantined rows.
 
     The export is described by ``export_config`` if given, else by ``source_dir/export.yaml``
     if present. Writes ``canonical_dir/<table>.parquet``, ``quarantine_dir/<table>.csv``
     (columns ``source_file, source_row, reason`` then the export's own columns, ``source_row``
-    counting data rows from 1) and ``canonical_dir/_ingest_report.json``.
+    counting data rows from 1), ``canonical_dir/_ingest_report.json`` and the world's manifest.
+
+    The world's source is ``source``, else the description's ``source``, else the export folder.
+    A ``canonical_dir`` holding another source's world raises ``OtherWorld`` unless ``replace``:
+    then foreign keys are checked against this export only, and every file of the earlier world
+    is removed once the new one is published.
     """
     description = load_export_description(source_dir, export_config)
     exports, skipped = discover_exports(source_dir)
@@ -213,6 +267,11 @@ def ingest_exports(
         table: _check_structure(table, path, description.headers_for(table))
         for table, path in exports.items()
     }
+    world = source or world_source(source_dir, description.source)
+    if not replace:
+        check_same_world(canonical_dir, world)
+    held = read_manifest(canonical_dir) if replace else None
+    replaced = held.source if held is not None and held.source != world else None
     canonical_dir.mkdir(parents=True, exist_ok=True)
     quarantine_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".ingest-", dir=canonical_dir.parent))
@@ -222,7 +281,7 @@ def ingest_exports(
         accepted_keys: dict[str, pd.DataFrame] = {}
         reports: list[TableReport] = []
         for table in (t for t in TABLE_ORDER if t in exports):
-            parents, not_checked = _parent_keys(table, accepted_keys, canonical_dir)
+            parents, not_checked = _parent_keys(table, accepted_keys, None if replace else canonical_dir)
             report, keys = _ingest_table(
                 table,
                 exports[table],
@@ -235,12 +294,18 @@ def ingest_exports(
             report.foreign_keys_not_checked = not_checked
             reports.append(report)
             accepted_keys[table] = keys
-        result = IngestReport(tables=reports, skipped_files=skipped)
-        (staging / "canonical" / REPORT_FILE).write_text(result.to_json() + "\n")
-        for produced in sorted((staging / "canonical").iterdir()):
-            os.replace(produced, canonical_dir / produced.name)
-        for produced in sorted((staging / "quarantine").iterdir()):
-            os.replace(produced, quarantine_dir / produced.name)
+        result = IngestReport(tables=reports, skipped_files=skipped, source=world, replaced_world=replaced)
+        for kind, target in (("canonical", canonical_dir), ("quarantine", quarantine_dir)):
+            produced = sorted((staging / kind).iterdir())
+            if replace:
+                keep = {path.name for path in produced}
+                for old in (p for p in target.iterdir() if p.is_file() and p.name not in keep):
+                    old.unlink()
+            for path in produced:
+                os.replace(path, target / path.name)
+        write_manifest(canonical_dir, world, "ingest", _inputs_digest(exports, source_dir, export_config))
+        result.supports = _support(canonical_dir)
+        (canonical_dir / REPORT_FILE).write_text(result.to_json() + "\n")
         return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -31,6 +31,7 @@ ACTION_COLUMNS = [
     "action_quantity",
     "expected_units_saved",
     "expected_effect",
+    "quantity_from_stock",
 ]
 
 
@@ -112,6 +113,7 @@ def choose_actions(
         "action_quantity": moved,
         "expected_units_saved": saved,
         "expected_effect": effect,
+        "quantity_from_stock": from_stock,
     }
 
 

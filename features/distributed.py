@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 
+from contracts.keys import SKU_LOCATION
 from features.build import (
+    REQUIRED_TABLES,
+    TIMESTAMP,
     FeatureTables,
     calendar_of,
     check_tables,
@@ -26,8 +30,10 @@ from features.build import (
     split_tables,
     supplier_table,
 )
-from features.demand import order_demand
+from features.demand import demand_feature_names, order_demand
+from features.inventory import inventory_feature_names
 from features.labels import DEFAULT_HORIZON
+from features.supplier import lane_feature_names, supplier_feature_names
 
 # Tables read whole as pandas frames on every partition; the others may be Dask frames.
 SMALL_TABLES = ("suppliers", "sku_suppliers")
@@ -112,6 +118,16 @@ def _lane_part(pos, *, number, sku_suppliers, npartitions, calendar):
     return lane_table(_mine(sku_suppliers, "sku_id", number, npartitions), pos, calendar)
 
 
+def read_tables_dask(folder: Path) -> dict[str, dd.DataFrame | pd.DataFrame]:
+    """The feature path's canonical tables in ``folder`` (``<table>.parquet``): the large ones as
+    lazy Dask frames read by the workers, ``SMALL_TABLES`` as pandas frames."""
+    return {
+        name: pd.read_parquet(folder / f"{name}.parquet") if name in SMALL_TABLES
+        else dd.read_parquet(folder / f"{name}.parquet")
+        for name in REQUIRED_TABLES
+    }
+
+
 def feature_frames_dask(
     tables: dict[str, dd.DataFrame | pd.DataFrame],
     npartitions: int,
@@ -178,6 +194,29 @@ def feature_frames_dask(
     line_meta = line_table(order_demand(tables["order_lines"]._meta, tables["orders"]._meta))
     line_rows = lines.map_partitions(line_table, meta=line_meta, enforce_metadata=False)
     return sku_location, supplier, lane, line_rows
+
+
+def sku_location_training_rows_dask(
+    sku_location: dd.DataFrame, supplier: dd.DataFrame, lane: dd.DataFrame
+) -> dd.DataFrame:
+    """Lazy SKU-location training rows: the label table's columns with complete label windows,
+    and the feature view's features of the same snapshot (``sku_location_feature_names``).
+
+    The rows ``label_rows`` keeps joined to what ``sku_location_rows`` serves for them: a label row
+    and its feature row share the event timestamp, so this is the point-in-time join of the
+    ``sku_location`` view without leaving the cluster. Supplier and lane features of the primary
+    supplier, same day, as ``with_supplier_features`` takes them (NaN when there is no such row).
+    """
+    own = [*SKU_LOCATION, TIMESTAMP, "supplier_id", "snapshot_date", "label"]
+    own += demand_feature_names() + inventory_feature_names()
+    rows = sku_location[sku_location["label_complete"]][own]
+    day = {"date": "snapshot_date"}
+    supplier_days = supplier[["supplier_id", "date", *supplier_feature_names()]].rename(columns=day)
+    lane_days = lane[["sku_id", "supplier_id", "date", *lane_feature_names()]].rename(columns=day)
+    # The SKU-location frame's metadata comes from empty inputs: take the key types of the others.
+    rows = rows.astype({key: lane_days[key].dtype for key in ("sku_id", "supplier_id", "snapshot_date")})
+    rows = rows.merge(supplier_days, on=["supplier_id", "snapshot_date"], how="left")
+    return rows.merge(lane_days, on=["sku_id", "supplier_id", "snapshot_date"], how="left")
 
 
 def _canonical(frame: pd.DataFrame) -> pd.DataFrame:

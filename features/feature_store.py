@@ -27,7 +27,7 @@ from features.feast_repo.definitions import FEATURE_SERVICES, definitions
 from features.order_line import request_features
 from features.sqlite_online_store import STORE_TYPE as SQLITE_STORE_TYPE
 from settings import Settings
-from settings.third_party_output import silence_known_warnings
+from settings.third_party_output import library_prints_silenced, silence_known_warnings
 
 silence_known_warnings()  # feast's import puts a "once" DeprecationWarning filter before the known ones
 ROW_ID = "_row_id"
@@ -75,7 +75,8 @@ def apply_definitions(settings: Settings, project: str | None = None) -> Feature
 
 def materialize(store: FeatureStore, start: datetime, end: datetime) -> None:
     """Load the latest values with ``event_timestamp`` in [start, end] into the online store."""
-    store.materialize(start_date=start, end_date=end)
+    with library_prints_silenced():
+        store.materialize(start_date=start, end_date=end)
 
 
 def join_keys(store: FeatureStore, service: str) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from live.records import PositionRecord, PurchaseOrderRecord
@@ -42,21 +43,43 @@ def stock_position(position: PositionRecord, purchase_orders: Iterable[PurchaseO
     )
 
 
+# Both frames are built from sorted records, one array per column: every request reads them, and
+# a frame built row-wise then cast and sorted cost more than the scoring around it.
+
+
 def positions_frame(positions: Iterable[PositionRecord]) -> pd.DataFrame:
-    rows = [(p.sku_id, p.location_id, p.on_hand, p.reserved, p.in_transit) for p in positions]
-    frame = pd.DataFrame(rows, columns=POSITION_COLUMNS).astype(
-        {"on_hand": "int64", "reserved": "int64", "in_transit": "int64"}
+    rows = sorted(positions, key=lambda p: (p.sku_id, p.location_id))
+    return pd.DataFrame(
+        {
+            "sku_id": np.array([p.sku_id for p in rows], dtype=object),
+            "location_id": np.array([p.location_id for p in rows], dtype=object),
+            "on_hand": np.array([p.on_hand for p in rows], dtype=np.int64),
+            "reserved": np.array([p.reserved for p in rows], dtype=np.int64),
+            "in_transit": np.array([p.in_transit for p in rows], dtype=np.int64),
+        },
+        columns=POSITION_COLUMNS,
     )
-    return frame.sort_values(POSITION_COLUMNS[:2], ignore_index=True)
+
+
+def _dates(texts: list[str | None]) -> np.ndarray:
+    """ISO dates (None: NaT) as datetime64[ns]."""
+    return np.array(["NaT" if t is None else t for t in texts], dtype="datetime64[D]").astype("datetime64[ns]")
 
 
 def open_purchase_orders_frame(purchase_orders: Iterable[PurchaseOrderRecord]) -> pd.DataFrame:
-    rows = [
-        (po.po_id, po.supplier_id, po.sku_id, po.location_id, po.open_quantity, po.promised_date, po.eta)
-        for po in purchase_orders
-        if po.open_quantity > 0
-    ]
-    frame = pd.DataFrame(rows, columns=OPEN_PO_COLUMNS).astype({"quantity": "int64"})
-    frame["promised_date"] = pd.to_datetime(frame["promised_date"])
-    frame["eta"] = pd.to_datetime(frame["eta"])
-    return frame.sort_values(["sku_id", "location_id", "promised_date", "po_id"], ignore_index=True)
+    rows = sorted(
+        (po for po in purchase_orders if po.open_quantity > 0),
+        key=lambda po: (po.sku_id, po.location_id, po.promised_date, po.po_id),
+    )
+    return pd.DataFrame(
+        {
+            "po_id": np.array([po.po_id for po in rows], dtype=object),
+            "supplier_id": np.array([po.supplier_id for po in rows], dtype=object),
+            "sku_id": np.array([po.sku_id for po in rows], dtype=object),
+            "location_id": np.array([po.location_id for po in rows], dtype=object),
+            "quantity": np.array([po.open_quantity for po in rows], dtype=np.int64),
+            "promised_date": _dates([po.promised_date for po in rows]),
+            "eta": _dates([po.eta for po in rows]),
+        },
+        columns=OPEN_PO_COLUMNS,
+    )

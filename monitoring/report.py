@@ -1,10 +1,13 @@
-"""The monitoring summary (JSON-ready) and the HTML page that shows it beside Evidently's report."""
+"""The monitoring summary (JSON-ready) and the HTML page that shows it beside Evidently's report,
+with the planners' acceptance of the recommendations when there are decisions."""
 
 from __future__ import annotations
 
 import html
 import json
 from collections.abc import Mapping, Sequence
+
+import pandas as pd
 
 from monitoring.evidence import NOT_ENOUGH_DATA, Evidence
 from monitoring.risk_check import ModelCheck
@@ -56,9 +59,13 @@ def monitoring_summary(
 
 
 def render_html(
-    summary: Mapping[str, object], evidently_html: str | None, performance_html: str | None = None
+    summary: Mapping[str, object],
+    evidently_html: str | None,
+    performance_html: str | None = None,
+    decision_rates: pd.DataFrame | None = None,
 ) -> str:
-    """A page with the decision and per-model reasons, and Evidently's reports embedded below."""
+    """A page with the decision and per-model reasons, the planners' acceptance rates
+    (``alerts.decisions.acceptance_rates``) and Evidently's reports embedded below."""
     esc = html.escape
     rows = []
     for name, check in summary["models"].items():  # type: ignore[union-attr]
@@ -68,6 +75,10 @@ def render_html(
     waiting = "".join(f"<p><b>{esc(line)}</b></p>" for line in drift_not_judged(summary))
     report = _embed(evidently_html, "nothing to compare")
     performance = _embed(performance_html, "no labelled outcomes with both classes yet")
+    rates = (
+        "<p>No planner decisions yet.</p>" if decision_rates is None or decision_rates.empty
+        else decision_rates.to_html(index=False, escape=True, na_rep="", float_format="{:.2f}".format, border=0)
+    )
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>Backorder Radar monitoring</title>
 <style>body{{font-family:sans-serif;margin:2em}}td,th{{border:1px solid #ccc;padding:4px 8px}}
@@ -75,6 +86,7 @@ table{{border-collapse:collapse}}pre{{background:#f6f6f6;padding:1em;overflow:au
 <body><h1>Backorder Radar monitoring</h1>
 <p><b>Decision:</b> {esc(str(summary["decision"]))}</p>
 <table><tr><th>model</th><th>verdict</th><th>reasons</th></tr>{"".join(rows)}</table>
+<h2>Planner decisions on the recommendations</h2>{rates}
 <h2>Summary</h2><pre>{esc(json.dumps(summary, indent=2, default=str))}</pre>
 <h2>Data and prediction drift (Evidently)</h2>{waiting}{report}
 <h2>Performance on labelled outcomes (Evidently)</h2>{performance}

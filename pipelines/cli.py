@@ -18,6 +18,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from pipelines.commands import (
+    check,
     contracts_doc,
     demo,
     evaluate,
@@ -30,6 +31,7 @@ from pipelines.commands import (
     prediction_log,
     promote,
     report,
+    run,
     simulate,
     train,
 )
@@ -138,6 +140,8 @@ def root(
 
 
 app.command("ingest")(ingest.ingest)
+app.command("check")(check.check)
+app.command("run")(run.run)
 app.command("demo")(demo.demo)
 app.command("contracts-doc")(contracts_doc.contracts_doc)
 app.command("promote")(promote.promote)

@@ -1,7 +1,8 @@
 """The one module that reads and writes the canonical and feature tables (one Parquet file per table).
 
-Canonical tables live in ``settings.canonical_dir`` and come back in their contract dtypes; feature
-and label tables live in ``settings.features_dir``. A table that is not there raises
+Canonical tables live in ``settings.canonical_dir`` and come back in their contract dtypes; an
+optional table (``contracts.optional_inputs``) that is not there reads as an empty table. Feature
+and label tables live in ``settings.features_dir``. A required table that is not there raises
 ``MissingInput`` naming the file and the command that writes it.
 """
 
@@ -16,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from contracts.errors import MissingInput
+from contracts.optional_inputs import OPTIONAL_TABLES, empty_table
 from contracts.schemas import stored_dtype
 from contracts.tables import CANONICAL_TABLES
 
@@ -34,8 +36,8 @@ def missing_tables(folder: Path, names: Iterable[str]) -> list[str]:
 
 
 def require_canonical(canonical_dir: Path, names: Iterable[str]) -> None:
-    """Raise ``MissingInput`` naming every canonical table of ``names`` that is absent."""
-    if missing := missing_tables(canonical_dir, names):
+    """Raise ``MissingInput`` naming every required canonical table of ``names`` that is absent."""
+    if missing := [name for name in missing_tables(canonical_dir, names) if name not in OPTIONAL_TABLES]:
         raise MissingInput(f"canonical table(s) {', '.join(missing)}", WRITES_CANONICAL, canonical_dir)
 
 
@@ -50,13 +52,16 @@ def read_canonical_tables(
 ) -> dict[str, pd.DataFrame]:
     """``<canonical_dir>/<table>.parquet`` for each table, in canonical dtypes.
 
-    ``columns`` limits what is read of the tables it names (the others are read whole).
+    ``columns`` limits what is read of the tables it names (the others are read whole). An absent
+    optional table comes back empty.
     """
     names = tuple(names)
     require_canonical(canonical_dir, names)
     tables = {}
     for name in names:
-        frame = pd.read_parquet(table_path(canonical_dir, name), columns=(columns or {}).get(name))
+        wanted = (columns or {}).get(name)
+        path = table_path(canonical_dir, name)
+        frame = pd.read_parquet(path, columns=wanted) if path.exists() else empty_table(name)[wanted or slice(None)]
         dtypes = {c.name: stored_dtype(c) for c in CANONICAL_TABLES[name].columns if c.name in frame}
         tables[name] = frame.astype(dtypes)
     return tables

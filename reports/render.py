@@ -3,7 +3,8 @@ jinja2 from a template kept in this module so it ships with the package.
 
 The page works from disk and when the service serves it at ``/v1/reports/latest`` or under
 ``/v1/reports/latest/``: the only links are the CSV exports written next to ``index.html``, and an
-inline script points them below ``latest/`` when the page is served without a trailing slash.
+inline script points them below ``latest/`` when the page is served without a trailing slash, and
+the planner workbench (``/planner``, on the serving host).
 Another inline script stamps ``data-images-loaded="<loaded>/<total>"`` on ``<body>`` once every
 plot has decoded, which the browser test reads.
 """
@@ -45,6 +46,7 @@ img.plot { max-width: 100%; display: block; margin: 0.5rem 0; }
 <h1>Planner risk report</h1>
 <p>As of <strong>{{ as_of }}</strong>, horizon {{ horizon }} days, generated {{ generated_at }}.
 Models: {{ models }}. {{ assumptions }}</p>
+<p><a id="workbench" href="/planner">Decide on the open exceptions in the planner workbench</a></p>
 <nav>{% for id, title in nav %}<a href="#{{ id }}">{{ title }}</a>{% endfor %}</nav>
 </header>
 {% for s in sections %}

@@ -23,6 +23,7 @@ from alerts.notice import customer_notice
 from alerts.store import InvalidTransition, UnknownException, exception_json
 from alerts.webhooks import MIN_SECRET_LENGTH, InvalidSubscription
 from decisions.actions import ActionPlanner
+from serving.auth import Caller
 from serving.errors import error_response
 from serving.order_log import last_scored_lines
 from serving.roles import RequireRole
@@ -130,9 +131,14 @@ def _desk(runtime: Runtime) -> AlertDesk | JSONResponse:
     return runtime.alerts
 
 
+def key_name(caller: Caller) -> str:
+    """An API key without the key: ``key:<name>`` of a named (hashed) key, else ``key:`` and the
+    first 12 hex digits of its SHA-256 (``Caller.label``)."""
+    return caller.label
+
+
 def _who(request: Request, runtime: Runtime) -> str:
-    """The caller's API key without the key: its configured name, else 12 hex digits of its SHA-256."""
-    return runtime.keyring.check(request.headers.get("authorization"), "planner").label
+    return key_name(runtime.keyring.check(request.headers.get("authorization"), "planner"))
 
 
 @router.post("/v1/webhooks", response_model=WebhookOut, status_code=201)

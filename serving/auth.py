@@ -27,7 +27,7 @@ from serving.key_hashing import parse_hash, verify_key
 
 logger = logging.getLogger(__name__)
 
-ROLES = ("oms", "planner", "admin")
+ROLES = ("oms", "erp", "planner", "admin")
 DEV_KEY = "dev-key"
 # How many distinct wrong keys are remembered, so repeating one does not pay scrypt again.
 _REJECTED_CACHE_SIZE = 1024

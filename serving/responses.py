@@ -55,6 +55,9 @@ def line_scores(scored: Mapping[str, Any]) -> list[LineScore]:
     actions = zip(*(column[source] for source in _ACTION_KEYS.values()), strict=True)
     for record, action in zip(records, actions, strict=True):
         record["action"] = dict(zip(_ACTION_KEYS, action, strict=True))
+    if "reserved_quantity" in scored:  # the request asked to reserve (serving.reserving)
+        for record, units in zip(records, _list(scored["reserved_quantity"]), strict=True):
+            record["reserved_quantity"] = units
     return _LINES.validate_python(records)
 
 

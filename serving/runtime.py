@@ -17,11 +17,15 @@ import pandas as pd
 
 from alerts.desk import AlertDesk
 from decisions.actions import ActionPlanner, SupplySource
+from live.canonical import canonical_seed
+from live.factory import open_live_state
+from live.state import LiveState
 from serving.auth import KeyRing
 from serving.counters import Counters
 from serving.eta import FrameEtaLookup
 from serving.forecast import load_forecaster
 from serving.lifecycle import Leases
+from serving.live_supply import LiveStockReader, LiveSupply, PoDelays, seed, seed_if_empty
 from serving.prediction_log import PredictionLog
 from serving.rate_limit import RateLimiter, rate_limiter
 from serving.registry import (
@@ -61,6 +65,7 @@ class Components:
     eta: EtaLookup | None = None
     notes: list[str] = field(default_factory=list)
     as_of: pd.Timestamp | None = None  # fixed serving date (a simulated world); None = the clock
+    live: LiveState | None = None  # events in, stock now (serving.live_supply); None: start-up stock
 
 
 @dataclass
@@ -193,6 +198,7 @@ def production_components(
     loader: Loader | None = None,
     supply: SupplySource | None = None,
     today: Callable[[], pd.Timestamp] | None = None,
+    reseed_live: bool = False,
 ) -> Components:
     """Champions from the registry (the cache if it does not answer), the Feast online reader,
     and the supply, demand forecasts and PO ETAs read from the canonical tables as of the serving
@@ -200,6 +206,8 @@ def production_components(
 
     Failures are recorded in ``notes`` instead of raised, so the service starts and says what is
     missing in ``/readyz`` and ``/v1/status`` (``/readyz`` stays 503 until scoring is possible).
+    The live state is seeded from the canonical tables when it is empty, or always with
+    ``reseed_live`` (a replay that moves the service from day to day).
     """
     notes: list[str] = []
     models: dict[str, LoadedModel] = {}
@@ -235,6 +243,19 @@ def production_components(
             _note_failure(notes, "supply source (stock positions and open POs)", exc)
     if isinstance(supply, CanonicalSupply) and LEAD_TIME in models:
         eta = FrameEtaLookup(supply.inbound, lambda: as_of)
+    live = None
+    if isinstance(supply, CanonicalSupply):
+        try:
+            live = open_live_state(settings)
+            seeded = (seed if reseed_live else seed_if_empty)(live, supply.stock, supply.inbound, as_of)
+            if seeded:
+                notes.append(f"live state seeded from the canonical tables as of {as_of.date()} ({seeded} positions)")
+            reader, supply = live_parts(live, reader, supply, models.get(LEAD_TIME), settings.canonical_dir, as_of)
+        except Exception as exc:
+            if live is not None:
+                live.close()
+            live = None
+            _note_failure(notes, "live state (events and reservations; scoring uses the start-up stock)", exc)
     forecaster = None
     if DEMAND in models:
         try:
@@ -249,7 +270,42 @@ def production_components(
         eta=eta,
         notes=notes,
         as_of=clock_as_of,
+        live=live,
     )
+
+
+def reseed_live_state(settings: Settings, today: pd.Timestamp | None = None) -> int:
+    """Replace the live state by the canonical tables' position on the serving date (after the
+    canonical tables were rebuilt, e.g. by ``backorder demo``); returns the positions seeded."""
+    as_of = serving_date(settings, (today or _today()).normalize(), [])
+    stock, open_pos = canonical_seed(settings.canonical_dir, as_of)
+    live = open_live_state(settings)
+    try:
+        live.seed(stock, open_pos, as_of)
+    finally:
+        live.close()
+    return len(stock)
+
+
+def live_parts(
+    live: LiveState,
+    reader: FeatureReader | None,
+    canonical: CanonicalSupply,
+    lead_time: LoadedModel | None,
+    canonical_dir: Path,
+    today: pd.Timestamp,
+) -> tuple[FeatureReader | None, LiveSupply]:
+    """The feature reader and supply source of a service scoring against ``live``: stock features
+    and supply read from it, the start-up POs' delay quantiles kept, new POs predicted once."""
+    skus_file = canonical_dir / "skus.parquet"
+    categories = {}
+    if skus_file.exists():
+        skus = pd.read_parquet(skus_file, columns=["sku_id", "category"])
+        categories = dict(zip(skus["sku_id"], skus["category"], strict=True))
+    delays = PoDelays(lead_time.estimator if lead_time else None, lambda: today, categories)
+    delays.remember(canonical.inbound)
+    supply = LiveSupply(live, delays, canonical.locations)
+    return (LiveStockReader(reader, live) if reader is not None else None), supply
 
 
 def _note_failure(notes: list[str], part: str, exc: Exception) -> None:

@@ -12,13 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
+
+from contracts.events import ENVELOPE, EVENTS
+from contracts.tables import ColumnSpec
 
 MAX_LINES = 200
 MAX_ORDERS = 100
+MAX_EVENTS = 1_000
 DATE_RANGE = (dt.date(1970, 1, 1), dt.date(2199, 12, 31))
 ID_PATTERN = r"^[A-Za-z0-9_.:\-]+$"
 Identifier = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
@@ -92,6 +96,12 @@ class OrderIn(_Strict):
     customer_id: str = Identifier
     customer_tier: Tier
     lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES, description="Unique line_ids.")
+    reserve: bool = Field(
+        False,
+        strict=True,
+        description="True: reserve, in the live state, the units each line takes from its location's "
+        "free stock (`reserved_quantity`), so the next order no longer sees them.",
+    )
 
     @field_validator("lines")
     @classmethod
@@ -134,6 +144,9 @@ class LineScore(BaseModel):
     promise_date: dt.date | None = Field(description="None when stock and open POs cannot cover.")
     reasons: list[Reason]
     action: Action
+    reserved_quantity: float | None = Field(
+        None, description="Units reserved for the line (`reserve: true`); null when not asked to reserve."
+    )
 
 
 class ScoreOut(BaseModel):
@@ -221,3 +234,87 @@ class StatusOut(BaseModel):
     models: list[ModelStatus]
     feature_store: Literal["connected", "unavailable"]
     notes: list[str]
+
+
+_JSON_TYPES = {
+    "string": {"type": "string"},
+    "int": {"type": "integer"},
+    "float": {"type": "number"},
+    "bool": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "datetime": {"type": "string", "format": "date-time"},
+}
+
+
+def _field_schema(spec: ColumnSpec) -> dict[str, Any]:
+    schema: dict[str, Any] = {**_JSON_TYPES[spec.kind], "description": spec.description}
+    for bound, key in ((spec.gt, "exclusiveMinimum"), (spec.ge, "minimum"), (spec.le, "maximum")):
+        if bound is not None:
+            schema[key] = bound
+    if spec.nullable:
+        schema = {"anyOf": [schema, {"type": "null"}], "description": spec.description}
+    return schema
+
+
+def event_json_schema() -> dict[str, Any]:
+    """One JSON Schema per event type of ``contracts.events.EVENTS`` (the envelope plus its fields)."""
+    variants = []
+    for event in EVENTS:
+        fields = (*ENVELOPE, *event.fields)
+        properties = {f.name: _field_schema(f) for f in fields}
+        properties["type"] = {"const": event.type, "description": "Event type."}
+        variants.append(
+            {
+                "title": event.type,
+                "description": event.description,
+                "type": "object",
+                "properties": properties,
+                "required": [f.name for f in fields if not f.nullable],
+                "additionalProperties": False,
+            }
+        )
+    return {"oneOf": variants}
+
+
+# Each event is validated on its own (``live.LiveState.apply``): a bad one is rejected with its
+# reasons while the others apply, so the body takes any JSON values and documents the event types.
+EventIn = Annotated[Any, WithJsonSchema(event_json_schema())]
+
+
+class EventsIn(_Strict):
+    events: list[EventIn] = Field(
+        min_length=1,
+        max_length=MAX_EVENTS,
+        description="Events in the order they happened; each is applied once by its event_id.",
+    )
+
+
+class RejectedEvent(BaseModel):
+    index: int = Field(description="Position of the event in `events`.")
+    event_id: str | None
+    errors: list[str]
+
+
+class EventsOut(BaseModel):
+    accepted: int = Field(description="Events applied now.")
+    duplicates: int = Field(description="Events whose event_id was applied before (nothing changed).")
+    rejected: list[RejectedEvent]
+
+
+class OpenPoOut(BaseModel):
+    po_id: str
+    supplier_id: str
+    quantity: int = Field(description="Units still expected.")
+    promised_date: dt.date
+    eta: dt.date | None = Field(description="The latest advance shipping notice's date; null without one.")
+
+
+class StockOut(BaseModel):
+    sku_id: str
+    location_id: str
+    on_hand: int
+    reserved: int = Field(description="Units reserved by confirmed order lines and reserving scores.")
+    available: int = Field(description="on_hand - reserved, at least 0: what a new line can take.")
+    in_transit: int = Field(description="Units on transfers to this location.")
+    open_pos: list[OpenPoOut]
+    as_of: dt.datetime | None = Field(description="When the last event applied to it happened (UTC).")

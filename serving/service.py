@@ -29,6 +29,7 @@ from serving.alerts_api import router as alerts_router
 from serving.errors import Problems, error_response, framework_error, internal_error
 from serving.forecast import HorizonTooLong
 from serving.lifecycle import ReloadRefused, reload_runtime
+from serving.live_routes import router as live_router
 from serving.middleware import (
     BodySizeLimit,
     ControlCharacterGuard,
@@ -37,7 +38,9 @@ from serving.middleware import (
     ReadinessProbe,
     RequestDeadline,
 )
+from serving.planner_web import router as planner_router
 from serving.reports import ReportNotFound, report_file
+from serving.reserving import reserve_lines
 from serving.responses import line_scores, log_rows, score_outs
 from serving.roles import RequireRole, route_role
 from serving.runtime import Runtime, build_runtime, production_components
@@ -107,6 +110,7 @@ app = FastAPI(
     description="Backorder risk, promise dates and actions for order lines (docs/serving.md).",
     responses=ERRORS,
 )
+app.include_router(live_router)
 # How long a thread may hold the GIL while another waits for it (Python's default: 5 ms). A request
 # hands the GIL back and forth between the event loop, a route's pool thread and the TreeSHAP
 # threads; with the default interval each hand-over could add up to 5 ms to the request.
@@ -157,15 +161,24 @@ async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _score(
-    runtime: Runtime, orders: list[dict], batch: bool
+    runtime: Runtime, orders: list[dict], batch: bool, reserve: bool = False
 ) -> tuple[dict[str, Any], str, list[LineScore]]:
-    """Score and log; maps component failures to 422 / 503 bodies."""
+    """Score (reserving the orders that ask, when ``reserve``) and log; maps component failures
+    to 422 / 503 bodies."""
     if runtime.scorer is None:
         problem = "models or feature store not loaded; see GET /v1/status"
         raise ServiceError(503, "not ready", [("service", problem)])
+    reserving = reserve and any(o["reserve"] for o in orders)
+    if reserving and runtime.components.live is None:
+        problem = "reserve needs the live state, which is not loaded; see GET /v1/status"
+        raise ServiceError(503, "live state unavailable", [("reserve", problem)])
     request_id = uuid.uuid4().hex
     try:
         scored = runtime.scorer.score(line_columns(orders, batch), runtime.clock())
+        if reserving:
+            asked = [o["reserve"] for o in orders for _ in o["lines"]]
+            c = runtime.components
+            scored = reserve_lines(c.live, c.supply, runtime.clock, scored, asked)
     except InvalidLines as exc:
         raise ServiceError(422, "invalid request", exc.errors) from exc
     except FeatureStoreUnavailable as exc:
@@ -205,7 +218,9 @@ def _default_runtime() -> Runtime:
     return build_runtime(settings, production_components(settings))
 
 
-@bentoml.service(name="backorder_radar", traffic={"timeout": REQUEST_TIMEOUT_SECONDS + 1})
+@bentoml.service(
+    name="backorder_radar", workers=load_settings().workers, traffic={"timeout": REQUEST_TIMEOUT_SECONDS + 1}
+)
 @bentoml.asgi_app(app, path="/")
 class RiskService:
     """Loads the runtime once per worker into ``app.state``, where every route reads it."""
@@ -238,14 +253,14 @@ class RiskService:
     @app.post("/v1/score", response_model=ScoreOut, tags=["oms"])
     def score(self, order: OrderIn, runtime: Annotated[Runtime, Depends(RequireRole("oms"))]) -> Response:
         """Backorder risk, promise date, reasons and recommended action for each line."""
-        scored, request_id, lines = _score(runtime, [order.model_dump()], batch=False)
+        scored, request_id, lines = _score(runtime, [order.model_dump()], batch=False, reserve=True)
         return _json(score_outs(scored, request_id, runtime.scorer.model_version, lines)[0])
 
     @app.post("/v1/score/batch", response_model=BatchOut, tags=["oms"])
     def score_batch(self, batch: BatchIn, runtime: Annotated[Runtime, Depends(RequireRole("oms"))]):
         """Many orders in one call; one prediction-log transaction for all of them."""
         scored, request_id, lines = _score(
-            runtime, [o.model_dump() for o in batch.orders], batch=True
+            runtime, [o.model_dump() for o in batch.orders], batch=True, reserve=True
         )
         version = runtime.scorer.model_version
         return _json(
@@ -365,6 +380,7 @@ class RiskService:
 
 
 app.include_router(alerts_router)
+app.include_router(planner_router)
 
 # In front of the routes, outermost first: the deadline, the key (before any body is read), then
 # the body-size limit (before the route parses the body).

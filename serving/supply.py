@@ -33,16 +33,21 @@ def with_delay_quantiles(
     Quantiles are only sorted (early arrivals are real, so no floor at 0); an ASN moves the median
     to its announced date and widens the band to include it.
     """
-    q = np.sort(delays[["p10", "p50", "p90"]].to_numpy(dtype="float64"), axis=1)
-    out = open_pos.assign(delay_p10=q[:, 0], delay_p50=q[:, 1], delay_p90=q[:, 2])
-    eta = (asn_eta if asn_eta is not None else pd.Series(dtype="datetime64[ns]")).reindex(out["po_id"])
-    out["asn_eta"] = eta.to_numpy()
-    announced = ((out["asn_eta"] - out["promised_date"]) / DAY).to_numpy(dtype="float64")
+    eta = (asn_eta if asn_eta is not None else pd.Series(dtype="datetime64[ns]")).reindex(open_pos["po_id"])
+    announced = ((eta.to_numpy("datetime64[ns]") - open_pos["promised_date"].to_numpy("datetime64[ns]")) / DAY)
+    q = announced_delays(delays[["p10", "p50", "p90"]].to_numpy(dtype="float64"), announced.astype("float64"))
+    return open_pos.assign(delay_p10=q[:, 0], delay_p50=q[:, 1], delay_p90=q[:, 2], asn_eta=eta.to_numpy())
+
+
+def announced_delays(quantiles: np.ndarray, announced: np.ndarray) -> np.ndarray:
+    """Delay quantiles (rows p10, p50, p90; sorted, no floor at 0) with each ASN's announced delay
+    (days after the promised date, NaN without an ASN) as the median, the band widened to it."""
+    q = np.sort(quantiles, axis=1)
     has = ~np.isnan(announced)
-    out.loc[has, "delay_p50"] = announced[has]
-    out.loc[has, "delay_p10"] = np.minimum(out.loc[has, "delay_p10"], announced[has])
-    out.loc[has, "delay_p90"] = np.maximum(out.loc[has, "delay_p90"], announced[has])
-    return out
+    q[has, 1] = announced[has]
+    q[has, 0] = np.minimum(q[has, 0], announced[has])
+    q[has, 2] = np.maximum(q[has, 2], announced[has])
+    return q
 
 
 @dataclass

@@ -66,6 +66,12 @@ class AlertsSettings(BaseModel):
     line_risk_critical: float = Field(
         0.8, gt=0, le=1, description="Probability from which an at-risk line is critical."
     )
+    stockout_demand_factor: float = Field(
+        1.05, gt=0, description="Multiplier on the median daily demand the stock-out projection consumes."
+    )
+    stockout_margin_units: float = Field(
+        0.0, ge=0, description="Units the projected stock must fall below zero within the lead time to alert."
+    )
     po_late_probability: float = Field(
         0.5, gt=0, lt=1, description="P(arrival after the promised date) from which an open PO is late."
     )
@@ -155,7 +161,7 @@ class HashedApiKey(BaseModel):
     model_config = {"extra": "forbid"}
 
     hash: str = Field(description="scrypt$<n>$<r>$<p>$<salt>$<hash>, as printed by 'backorder keys add'.")
-    roles: list[str] = Field(description="Some of oms, planner, admin.")
+    roles: list[str] = Field(description="Some of oms, erp, planner, admin.")
 
 
 class Settings(BaseSettings):
@@ -184,6 +190,20 @@ class Settings(BaseSettings):
     num_threads: int = Field(
         2, ge=1, description="OpenMP threads of each LightGBM training fit (demand and lead-time fits use one)."
     )
+    engine: Literal["local", "dask"] = Field(
+        "local",
+        description="Where the risk classifiers train: in this process, or on a dask.distributed cluster "
+        "from Dask frames (docs/scaling.md).",
+    )
+    dask_scheduler_address: str | None = Field(
+        None, description="Scheduler of the Dask cluster (e.g. tcp://10.0.0.5:8786); None starts a LocalCluster here."
+    )
+    dask_workers: int = Field(
+        2, ge=1, description="Workers (one thread each) of the LocalCluster started without a scheduler address."
+    )
+    dask_partitions: int = Field(
+        8, ge=1, description="Partitions (by SKU) of the Dask feature path the classifiers train from."
+    )
 
     # MLflow tracking + registry: SQLite by default, PostgreSQL by setting a postgresql:// URI.
     mlflow_tracking_uri: str | None = None
@@ -201,7 +221,7 @@ class Settings(BaseSettings):
     api_keys: dict[str, HashedApiKey | list[str]] = Field(
         default_factory=dict,
         description="Key name -> {hash, roles} (a salted hash from 'backorder keys add'); in the "
-        "embedded profile also plain key -> roles (oms, planner, admin).",
+        "embedded profile also plain key -> roles (oms, erp, planner, admin).",
     )
     allow_dev_key: bool = Field(
         True, description="Accept the key 'dev-key' with all roles; refused in the production profile."
@@ -215,6 +235,12 @@ class Settings(BaseSettings):
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     service_host: str = "127.0.0.1"
     service_port: int = 3000
+    service_workers: int | None = Field(
+        None,
+        ge=1,
+        description="Worker processes of the service; None: 1 in the embedded profile, 2 in production "
+        "(workers share the live state, so an event posted to one is seen by all).",
+    )
     serving_as_of: date | None = Field(
         None, description="Date the service scores as of; None = today (embedded: the data's last day if older)."
     )
@@ -285,6 +311,13 @@ class Settings(BaseSettings):
         if not self.data_dir.is_absolute():
             self.data_dir = (self.root / self.data_dir).resolve()
         return self
+
+    @property
+    def workers(self) -> int:
+        """How many worker processes ``bentoml serve`` starts (``service_workers``)."""
+        if self.service_workers is not None:
+            return self.service_workers
+        return 2 if self.profile == "production" else 1
 
     # Derived locations: one layout under data_dir, so nothing else invents paths.
     @property

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
+# pytest-xdist runs one worker per core: each worker's fits get one OpenMP thread (the settings'
+# ``num_threads`` and LightGBM's default), since threads that outnumber the cores spin instead of
+# working. Set before the libraries load; a value in the environment wins.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("BACKORDER_NUM_THREADS", "1")
+
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -9,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from settings import Settings, load_settings
 from settings.third_party_output import KNOWN_WARNINGS
@@ -32,12 +43,24 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("filterwarnings", known.pytest_filter())
 
 
+@event.listens_for(Engine, "connect")
+def _sqlite_without_fsync(connection: object, _record: object) -> None:
+    """Test databases need not survive a power cut: SQLite stops syncing to disk on each commit
+    (a new MLflow registry commits each of its schema migrations)."""
+    if isinstance(connection, sqlite3.Connection):
+        connection.execute("PRAGMA synchronous = OFF")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test that reads the public data sets carries the ``shared_data`` marker."""
+    """Every test that reads the public data sets carries the ``shared_data`` marker. Modules with
+    slow tests run first (each module kept whole, for its module-scoped fixtures), so the xdist
+    workers start on the long tests and finish on the short ones instead of waiting on one."""
     for item in items:
         if "shared_data" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.shared_data)
+    slow_modules = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_modules)
 
 
 @pytest.fixture(scope="session")

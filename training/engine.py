@@ -1,15 +1,24 @@
-"""The single LightGBM fitting routine shared by every model of the project."""
+"""The single LightGBM fitting routine shared by every model of the project.
+
+The training rows are a pandas frame (one process) or a Dask DataFrame: then the boosters grow on
+the workers of the current ``dask.distributed`` client (``lightgbm.dask``), each worker holding
+its own partitions, and only the fitted booster comes back. Validation rows are always pandas.
+"""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
 from settings import Settings
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
 
 # Threads of a fit when the caller passes none: the settings' default (``Settings.num_threads``).
 DEFAULT_THREADS: int = Settings.model_fields["num_threads"].default
@@ -48,19 +57,25 @@ LIGHTGBM_DEFAULTS: dict[str, Any] = {
 }
 
 
+def is_dask(data: object) -> bool:
+    """True for a Dask collection (checked without importing Dask, which serving never loads)."""
+    return hasattr(data, "dask") and hasattr(data, "map_partitions")
+
+
 def fit_lightgbm(
     spec: ModelSpec,
-    train: pd.DataFrame,
-    y_train: np.ndarray | pd.Series,
+    train: pd.DataFrame | dd.DataFrame,
+    y_train: np.ndarray | pd.Series | dd.Series,
     valid: pd.DataFrame | None = None,
     y_valid: np.ndarray | pd.Series | None = None,
-    weight_train: np.ndarray | None = None,
+    weight_train: np.ndarray | dd.Series | None = None,
     weight_valid: np.ndarray | None = None,
 ) -> lgb.Booster:
     """Fit a booster on ``spec.features``; with a validation fold, stop early on it.
 
     The validation fold must come *after* the training fold in time: callers build folds with
-    ``training.splits``; this function never shuffles.
+    ``training.splits``; this function never shuffles. A Dask ``train`` (with Dask ``y_train`` and
+    ``weight_train``) is fitted on the cluster (``_fit_on_dask``).
     """
     params = {
         **LIGHTGBM_DEFAULTS,
@@ -70,6 +85,8 @@ def fit_lightgbm(
         **spec.params,
     }
     features = list(spec.features)
+    if is_dask(train):
+        return _fit_on_dask(spec, params, train[features], y_train, weight_train, valid, y_valid, weight_valid)
     dtrain = lgb.Dataset(
         train[features],
         label=np.asarray(y_train),
@@ -92,3 +109,103 @@ def fit_lightgbm(
         valid_sets=valid_sets,
         callbacks=callbacks,
     )
+
+
+def _fit_on_dask(
+    spec: ModelSpec,
+    params: dict[str, Any],
+    train: dd.DataFrame,
+    y_train: dd.Series,
+    weight_train: dd.Series | None,
+    valid: pd.DataFrame | None,
+    y_valid: np.ndarray | pd.Series | None,
+    weight_valid: np.ndarray | None,
+) -> lgb.Booster:
+    """``spec.num_boost_round`` rounds with ``lightgbm.dask`` on the current client's workers.
+
+    Distributed LightGBM evaluates a validation set per worker, on that worker's share of it, so
+    workers could disagree on when to stop. Instead the booster grows all its rounds and early
+    stopping is replayed here on the (pandas) validation fold: the best iteration is the one
+    ``lgb.early_stopping`` would have kept, with the same patience and first metric.
+    """
+    import lightgbm.dask as lgb_dask
+
+    estimator_class = lgb_dask.DaskLGBMClassifier if spec.objective == "binary" else lgb_dask.DaskLGBMRegressor
+    # Each worker fits with its own thread count (its ``nthreads``), not the host's setting.
+    estimator = estimator_class(
+        n_estimators=spec.num_boost_round, **{k: v for k, v in params.items() if k != "num_threads"}
+    )
+    with warnings.catch_warnings():
+        # The scikit-learn wrapper always carries ``n_jobs``; lightgbm.dask drops it with a warning.
+        warnings.filterwarnings("ignore", "Parameter n_jobs will be ignored", UserWarning)
+        estimator.fit(train, y_train, sample_weight=weight_train, categorical_feature=list(spec.categorical) or "auto")
+    booster = estimator.booster_
+    if valid is not None and y_valid is not None and len(valid):
+        booster.best_iteration = _replayed_best_iteration(
+            booster, params, valid[list(spec.features)], np.asarray(y_valid, dtype="float64"), weight_valid,
+            spec.early_stopping_rounds,
+        )
+    return booster
+
+
+def _replayed_best_iteration(
+    booster: lgb.Booster,
+    params: dict[str, Any],
+    valid: pd.DataFrame,
+    y_valid: np.ndarray,
+    weight_valid: np.ndarray | None,
+    patience: int,
+) -> int:
+    """The iteration ``lgb.early_stopping(patience)`` keeps: the best score of the first metric on
+    ``valid``, stopping at the first run of ``patience`` rounds without improvement."""
+    metric, higher_is_better = _first_metric(params)
+    raw = np.zeros(len(valid))
+    best, best_score = 0, None
+    for iteration in range(1, booster.current_iteration() + 1):
+        # The raw score after a round is the running sum of each tree's output.
+        raw = raw + booster.predict(valid, start_iteration=iteration - 1, num_iteration=1, raw_score=True)
+        score = metric(y_valid, raw, weight_valid, params)
+        if best_score is None or (score > best_score if higher_is_better else score < best_score):
+            best, best_score = iteration, score
+        elif iteration - best >= patience:
+            break
+    return best
+
+
+def _auc(y: np.ndarray, raw: np.ndarray, weight: np.ndarray | None, params: dict[str, Any]) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, raw, sample_weight=weight))
+
+
+def _logloss(y: np.ndarray, raw: np.ndarray, weight: np.ndarray | None, params: dict[str, Any]) -> float:
+    p = np.clip(1.0 / (1.0 + np.exp(-raw)), 1e-15, 1 - 1e-15)
+    return float(np.average(-(y * np.log(p) + (1 - y) * np.log(1 - p)), weights=weight))
+
+
+def _l2(y: np.ndarray, raw: np.ndarray, weight: np.ndarray | None, params: dict[str, Any]) -> float:
+    return float(np.average((y - raw) ** 2, weights=weight))
+
+
+def _quantile(y: np.ndarray, raw: np.ndarray, weight: np.ndarray | None, params: dict[str, Any]) -> float:
+    alpha = float(params.get("alpha", 0.9))
+    error = y - raw
+    return float(np.average(np.maximum(alpha * error, (alpha - 1) * error), weights=weight))
+
+
+# Validation metrics the replayed early stopping knows: name -> (metric, higher is better).
+REPLAYED_METRICS = {
+    "auc": (_auc, True),
+    "binary_logloss": (_logloss, False),
+    "l2": (_l2, False),
+    "quantile": (_quantile, False),
+}
+DEFAULT_METRIC = {"binary": "binary_logloss", "regression": "l2", "quantile": "quantile"}
+
+
+def _first_metric(params: dict[str, Any]) -> tuple[Any, bool]:
+    metric = params.get("metric") or DEFAULT_METRIC.get(params["objective"], "")
+    name = metric[0] if isinstance(metric, list | tuple) else str(metric).split(",")[0]
+    if name not in REPLAYED_METRICS:
+        raise ValueError(f"metric: {name!r} cannot stop a Dask fit early; use one of {sorted(REPLAYED_METRICS)}")
+    return REPLAYED_METRICS[name]

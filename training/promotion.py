@@ -241,6 +241,30 @@ def _compare(
                              promoted, reason)
 
 
+def retire_models(reason: str, now: datetime | None = None) -> list[str]:
+    """Take ``champion`` and ``challenger`` off every registered model, recording why and when.
+
+    For a world that is replaced: models trained on the old world must not serve or be promoted
+    on the new one. The champion's version gets ``champion_until`` and ``retired_reason`` tags, the
+    registered model a ``retired.<time>`` tag; returns the models whose champion was retired.
+    """
+    client = MlflowClient()
+    moment = now or datetime.now(UTC)
+    stamp = moment.isoformat(timespec="seconds")
+    retired = []
+    for model in client.search_registered_models():
+        champion = _alias_version(client, model.name, CHAMPION)
+        if champion is not None:
+            client.set_model_version_tag(model.name, champion.version, "champion_until", stamp)
+            client.set_model_version_tag(model.name, champion.version, "retired_reason", reason)
+            retired.append(model.name)
+        for alias in (CHAMPION, CHALLENGER):
+            if _alias_version(client, model.name, alias) is not None:
+                client.delete_registered_model_alias(model.name, alias)
+        client.set_registered_model_tag(model.name, f"retired.{moment:%Y%m%dT%H%M%S}", reason)
+    return retired
+
+
 def promotion_history(model_name: str) -> pd.DataFrame:
     """Versions that served as champion, with the period each one served."""
     client = MlflowClient()

@@ -262,3 +262,46 @@ class AsOfJob:
 
 
 ASOF = AsOfJob()
+
+
+@dataclass(frozen=True)
+class DataMinimum:
+    """The least data a model of the world is trained on; below it, training is refused up front.
+
+    ``history_days``: days from the first to the last day of ``history`` (``table.column``);
+    ``positives``: rows that count as ``positive`` (what the model learns to predict);
+    ``suppliers_with_receipts``: suppliers with at least one received PO line.
+    """
+
+    history: str
+    history_days: int
+    positive: str
+    positives: int
+    suppliers_with_receipts: int = 0
+
+
+# The classifiers need the 28-day feature windows, the label horizon and three time folds
+# (validation, calibration, test) that each hold positives. The demand backtest needs the as-of
+# replay's first history plus its origins; the lead-time model its test window plus history
+# before it, and more than one supplier for the per-supplier baseline to mean anything.
+_RISK_MINIMUM = DataMinimum(
+    history="inventory_snapshots.snapshot_date", history_days=90, positive="order lines backordered or late",
+    positives=30,
+)
+DATA_MINIMUMS: dict[str, DataMinimum] = {
+    "backorder_risk": _RISK_MINIMUM,
+    "sku_location_risk": replace(_RISK_MINIMUM, positive="SKU-location-days on backorder"),
+    "demand": DataMinimum(
+        history="inventory_snapshots.snapshot_date",
+        history_days=ASOF.demand_min_history_days + DEMAND.horizon * DEMAND.n_origins,
+        positive="SKU-location-days with demand",
+        positives=100,
+    ),
+    "lead_time": DataMinimum(
+        history="purchase_orders.order_date",
+        history_days=LEAD_TIME.test_days + 30,
+        positive="received PO lines",
+        positives=50,
+        suppliers_with_receipts=2,
+    ),
+}

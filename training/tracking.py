@@ -26,6 +26,8 @@ from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 
+from settings.third_party_output import library_prints_silenced
+
 CHALLENGER = "challenger"
 CHAMPION = "champion"
 REFERENCE_DIR, REFERENCE_FILE = "reference", "reference.parquet"
@@ -171,15 +173,16 @@ def log_training_run(
             joblib.dump(estimator, path)
             example = input_example.head(5)
             signature = infer_signature(example, predict_scores(estimator, example))
-            info = mlflow.pyfunc.log_model(
-                name="model",
-                python_model=str(_MODEL_CODE),
-                artifacts={"estimator": str(path)},
-                signature=signature,
-                input_example=example,
-                pip_requirements=_MODEL_REQUIREMENTS,
-                registered_model_name=record.model_name,
-            )
+            with library_prints_silenced():
+                info = mlflow.pyfunc.log_model(
+                    name="model",
+                    python_model=str(_MODEL_CODE),
+                    artifacts={"estimator": str(path)},
+                    signature=signature,
+                    input_example=example,
+                    pip_requirements=_MODEL_REQUIREMENTS,
+                    registered_model_name=record.model_name,
+                )
     client = MlflowClient()
     version = str(info.registered_model_version)
     client.set_model_version_tag(record.model_name, version, "holdout_period", record.holdout_period)

@@ -1,6 +1,6 @@
 """Training of each model on the world's data, a thin layer over the shared code paths.
 
-Classifiers (order-line risk, SKU-location risk) go through ``train_backorder_risk`` (the path of
+Classifiers (order-line risk, SKU-location risk) go through ``train_on_folds`` (the path of
 the Kaggle benchmark); demand through ``DemandForecaster`` and ``rolling_origin_backtest``; lead
 time through ``LeadTimeModel`` and its baselines. Each ``train_*`` is pure: frames in, a fitted
 estimator and a ``TrainingRecord`` (what ``training.tracking.log_training_run`` logs) out. The
@@ -13,13 +13,13 @@ import hashlib
 import json
 import warnings
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from contracts.keys import DAY
 from features.timeseries import ID, TARGET, TIME
-from training.engine import DEFAULT_THREADS
+from training.engine import DEFAULT_THREADS, is_dask
 from training.forecasting.backtest import rolling_origin_backtest
 from training.forecasting.ensemble import EnsembleForecaster, make_demand_forecaster, model_label
 from training.forecasting.model import DemandForecaster
@@ -38,10 +38,13 @@ from training.recipes import (
     demand_spec,
 )
 from training.risk.metrics import reliability_curve
-from training.risk.train import train_backorder_risk
+from training.risk.train import FoldFrames, train_on_folds
 from training.splits import time_split
 from training.tracking import TrainingRecord
 from training.world_plots import calibration_figure, pr_curve_figure
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
 
 REFERENCE_ROWS = 20_000
 BASELINE_PREFIX = {RULE_BASELINE: "baseline_rule", LOGISTIC_BASELINE: "baseline_logistic"}
@@ -81,52 +84,65 @@ def classifier_cutoffs(job: ClassifierJob, frame: pd.DataFrame) -> tuple[pd.Time
 
 
 def train_classifier(
-    job: ClassifierJob, frame: pd.DataFrame, features: list[str], num_threads: int = DEFAULT_THREADS
+    job: ClassifierJob,
+    frame: pd.DataFrame | dd.DataFrame,
+    features: list[str],
+    num_threads: int = DEFAULT_THREADS,
 ) -> Trained:
     """Fit, calibrate and threshold a classifier on ``frame`` (training set with ``label``).
 
     ``features`` are exactly the columns the service scores with (feature service + request
-    features); segments are reported per ``job.segment_columns`` on the test fold.
+    features); segments are reported per ``job.segment_columns`` on the test fold. A Dask
+    ``frame`` is fitted on the current ``dask.distributed`` client without being collected
+    (``training.dask_folds``); only its later folds come into this process.
     """
     missing = [c for c in [*features, "label", job.time_column] if c not in frame.columns]
     if missing:
         raise ValueError(f"{job.model_name} training set: missing column(s) {missing}")
-    frame = frame.reset_index(drop=True)
-    cutoffs = classifier_cutoffs(job, frame)
-    times = _naive_times(frame[job.time_column])
-    folds = time_split(pd.DataFrame({"t": times}), "t", cutoffs)
-    for name, size in folds.sizes().items():
+    if is_dask(frame):
+        from training.dask_folds import dask_cutoffs, dask_fold_frames
+
+        # Kept in the workers' memory: cutoffs, folds, weights and both fits read it again.
+        frame = frame.persist()
+        cutoffs = dask_cutoffs(job, frame)
+        frames, test_rows = dask_fold_frames(job, frame, features, cutoffs)
+    else:
+        frame = frame.reset_index(drop=True)
+        cutoffs = classifier_cutoffs(job, frame)
+        folds = time_split(pd.DataFrame({"t": _naive_times(frame[job.time_column])}), "t", cutoffs)
+        frames = FoldFrames.from_folds(frame[features].astype("float64"), frame["label"].to_numpy() > 0, folds)
+        test_rows = frame.iloc[folds.test]
+    sizes = frames.sizes()
+    for name, size in sizes.items():
         if size == 0:
             raise ValueError(f"{job.model_name}: fold {name!r} is empty with cutoffs {cutoffs}")
-    X = frame[features].astype("float64")
-    y = frame["label"].to_numpy() > 0
-    segments = frame[[c for c in job.segment_columns if c in frame.columns]].astype(str)
+    segments = test_rows[[c for c in job.segment_columns if c in test_rows.columns]].astype(str)
     with warnings.catch_warnings():
         # Features absent from this world (e.g. forecast errors without forecasts) are all-NaN;
         # LightGBM routes them as missing and the logistic baseline's imputer drops them.
         warnings.filterwarnings("ignore", "Skipping features without any observed values", UserWarning)
-        run = train_backorder_risk(X, y, folds, job.recipe, features, num_threads, segments=segments)
+        run = train_on_folds(frames, job.recipe, features, num_threads, test_segments=segments)
 
     metrics = dict(run.metrics["lightgbm"])
     for model in job.recipe.baselines:
         prefix = BASELINE_PREFIX[model]
         metrics.update({f"{prefix}.{k}": v for k, v in run.metrics[model].items()})
     metrics.update({f"threshold.{k}": float(v) for k, v in run.threshold.items()})
-    y_test = y[folds.test]
-    test_times = times.iloc[folds.test]
+    x_test, y_test = frames.test
+    test_times = _naive_times(test_rows[job.time_column])
     period = f"{test_times.min().date()}..{test_times.max().date()}"
-    reference = frame.iloc[folds.test][features].astype("float64").assign(
-        prediction=run.test_scores["lightgbm"], label=y_test.astype("int64")
-    )
+    reference = x_test.assign(prediction=run.test_scores["lightgbm"], label=y_test.astype("int64"))
     tables = dict(run.tables)
     tables["reliability_lightgbm"] = reliability_curve(y_test, run.test_scores["lightgbm"])
+    all_labels = frames.all_rows[1]
+    positive_share = all_labels.mean()
     record = TrainingRecord(
         model_name=job.model_name,
         params={
             **run.params,
             "cutoffs": [str(c.date()) for c in cutoffs],
-            "rows": len(frame),
-            "positive_share": float(y.mean()),
+            "rows": sum(sizes.values()),
+            "positive_share": float(positive_share.compute() if is_dask(all_labels) else positive_share),
             "rule_column": job.recipe.rule_column,
         },
         metrics=metrics,
@@ -141,7 +157,7 @@ def train_classifier(
         tables=tables,
         reference=_sample(reference),
     )
-    return Trained(run.model, record, X.iloc[folds.test].head(5))
+    return Trained(run.model, record, x_test.head(5))
 
 
 # ---- demand -----------------------------------------------------------------------------------

@@ -130,7 +130,7 @@ def _score(settings: Settings, say: Callable[[str], None], progress: Progress, r
     from pipelines.oms_replay import daily_requests, replay
     from pipelines.tables import read_canonical_tables
     from serving.registry import mlflow_loader
-    from serving.runtime import Runtime, build_runtime, production_components
+    from serving.runtime import Runtime, build_runtime, production_components, reseed_live_state
     from serving.service import RiskService, app, in_process_app
 
     tables = read_canonical_tables(settings.canonical_dir, ("orders", "order_lines", "inventory_snapshots"))
@@ -152,7 +152,8 @@ def _score(settings: Settings, say: Callable[[str], None], progress: Progress, r
     def runtime_on(day: pd.Timestamp) -> Runtime:
         materialize_latest(settings, day.to_pydatetime(), days=replay_days + 1)
         as_of = settings.model_copy(update={"serving_as_of": (day - pd.Timedelta(days=1)).date()})
-        runtime = build_runtime(as_of, production_components(as_of, loader=loader), today=lambda: day)
+        components = production_components(as_of, loader=loader, reseed_live=True)  # stock as of that day
+        runtime = build_runtime(as_of, components, today=lambda: day)
         if not runtime.ready:
             raise DemoStepFailed(f"the service is not ready on {day:%Y-%m-%d}: {runtime.readiness()}")
         return runtime
@@ -188,6 +189,8 @@ def _score(settings: Settings, say: Callable[[str], None], progress: Progress, r
         say(f"rejected batch: {rejection}")
     end = materialize_latest(settings)
     say(f"online store brought up to {end:%Y-%m-%d} for the live service")
+    seeded = reseed_live_state(settings)
+    say(f"live state seeded with {seeded:,} stock positions for the live service")
 
 
 def _in_process_client(asgi_app: Any) -> Any:

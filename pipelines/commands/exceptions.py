@@ -6,7 +6,7 @@ forecast), the as-of demand forecasts, the prediction log and the monitoring sum
 every kind (``alerts.scan``), records them in the alert database, expires what no scan sees any
 more and makes one delivery pass. ``deliver`` sends what is pending (retries included),
 ``dead-letters`` lists the deliveries that failed their last try and ``redeliver`` queues them
-again.
+again. ``decisions`` exports the planners' decisions with their outcomes (``alerts.decisions``).
 """
 
 from __future__ import annotations
@@ -309,6 +309,35 @@ def redeliver(
     if unknown:
         typer.echo(f"error: no dead delivery {', '.join(unknown)}", err=True)
         raise typer.Exit(code=2)
+
+
+@app.command("decisions")
+def decisions(
+    out: Path = typer.Option(..., "--out", help="File to write, .csv or .parquet: one row per decision."),
+    settle_hours: float | None = typer.Option(
+        None, min=0, help="Hours after which a problem not detected again counts as cleared "
+                          "(default: alerts.expire_after_hours)."
+    ),
+    config: Path | None = CONFIG_OPTION,
+) -> None:
+    """Export every workbench decision with its outcome; print the acceptance rates."""
+    from datetime import timedelta
+
+    from alerts.decisions import acceptance_rates, decision_table
+    from alerts.delivery import utc_now
+
+    if out.suffix not in (".csv", ".parquet"):
+        raise typer.BadParameter(f"expected a .csv or .parquet file, got {out.name!r}", param_hint="--out")
+    settings = command_settings(config)
+    settle = timedelta(hours=settings.alerts.expire_after_hours if settle_hours is None else settle_hours)
+    table = decision_table(alert_desk(settings).store.engine, utc_now(), settle)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".csv":
+        table.to_csv(out, index=False)
+    else:
+        table.astype({"events": str, "model_versions": str}).to_parquet(out, index=False)
+    typer.echo(f"wrote {len(table)} decisions to {out}")
+    typer.echo(acceptance_rates(table).to_string(index=False))
 
 
 def _describe_pass(done: DeliveryPass) -> str:

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from contracts.fingerprint import file_digest
 from pipelines.commands.settings_options import CONFIG_OPTION, command_settings
-from pipelines.fingerprint import file_digest
 
 if TYPE_CHECKING:
     from settings import Settings

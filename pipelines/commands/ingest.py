@@ -1,4 +1,8 @@
-"""``backorder ingest SOURCE_DIR``: validate exports into canonical tables and quarantine files."""
+"""``backorder ingest SOURCE_DIR``: validate exports into canonical tables and quarantine files.
+
+The data folder holds one world; ``--replace`` swaps it for another source's and retires the old
+world's models in the registry (``training.promotion.retire_models``).
+"""
 
 from __future__ import annotations
 
@@ -24,31 +28,73 @@ def format_report(report: IngestReport) -> str:
             lines.append(f"{'':<22}not checked (parent missing): {'; '.join(t.foreign_keys_not_checked)}")
     if report.skipped_files:
         lines.append(f"skipped files (no matching table): {', '.join(report.skipped_files)}")
+    lines.append("what the data supports:")
+    lines += [f"  {sentence}" for sentence in report.supports]
     return "\n".join(lines)
 
 
 def rebuild_inventory_history(
-    settings: Settings, source_dir: Path, export_config: Path | None, report: IngestReport
+    canonical_dir: Path, quarantine_dir: Path, source_dir: Path, export_config: Path | None, report: IngestReport
 ) -> str | None:
     """When the export's inventory_snapshots hold current stock, replace them with the daily
-    history rebuilt from it; write the reconciliation and the negative-stock days; say so."""
+    history rebuilt from it; write the reconciliation and the negative-stock days, bring the
+    world's manifest up to date; say so."""
     from contracts.export_description import load_export_description
     from contracts.inventory_history import holds_current_stock, rebuild_history
+    from contracts.world_manifest import read_manifest, write_manifest
     from pipelines.tables import missing_tables, read_canonical_tables, write_canonical_tables
 
     if "inventory_snapshots" not in {t.table for t in report.tables}:
         return None
     declared = load_export_description(source_dir, export_config).inventory
     names = ["inventory_snapshots", "order_lines", "orders", "purchase_orders"]
-    movements = [] if missing_tables(settings.canonical_dir, ["inventory_movements"]) else ["inventory_movements"]
-    tables = read_canonical_tables(settings.canonical_dir, names + movements)
+    movements = [] if missing_tables(canonical_dir, ["inventory_movements"]) else ["inventory_movements"]
+    tables = read_canonical_tables(canonical_dir, names + movements)
     if not holds_current_stock(declared, tables["inventory_snapshots"]["snapshot_date"].nunique()):
         return None
     history = rebuild_history(*(tables[name] for name in names), tables.get("inventory_movements"))
-    write_canonical_tables({"inventory_snapshots": history.snapshots}, settings.canonical_dir)
-    history.reconciliation.to_csv(settings.canonical_dir / "_inventory_reconciliation.csv", index=False)
-    history.negative_stock.to_csv(settings.quarantine_dir / "inventory_negative_stock.csv", index=False)
+    write_canonical_tables({"inventory_snapshots": history.snapshots}, canonical_dir)
+    history.reconciliation.to_csv(canonical_dir / "_inventory_reconciliation.csv", index=False)
+    history.negative_stock.to_csv(quarantine_dir / "inventory_negative_stock.csv", index=False)
+    if (manifest := read_manifest(canonical_dir)) is not None:
+        write_manifest(canonical_dir, manifest.source, manifest.written_by, manifest.inputs_digest)
     return history.summary()
+
+
+def ingest_world(
+    settings: Settings,
+    source_dir: Path,
+    export_config: Path | None = None,
+    replace: bool = False,
+    chunk_rows: int = 100_000,
+) -> tuple[IngestReport, str | None, list[str]]:
+    """Ingest ``source_dir`` into the settings' data folder, rebuilding the inventory history when
+    the export holds current stock; with ``replace``, retire the models of the world it replaces.
+    Returns the report, the rebuild's summary (None without one) and the models whose champion
+    was retired."""
+    from contracts.ingest import ingest_exports
+
+    report = ingest_exports(
+        source_dir,
+        settings.canonical_dir,
+        settings.quarantine_dir,
+        chunk_rows=chunk_rows,
+        export_config=export_config,
+        replace=replace,
+    )
+    rebuilt = rebuild_inventory_history(
+        settings.canonical_dir, settings.quarantine_dir, source_dir, export_config, report
+    )
+    if report.replaced_world is None:
+        return report, rebuilt, []
+    import mlflow
+
+    from training.promotion import retire_models
+
+    mlflow.set_tracking_uri(settings.tracking_uri)
+    mlflow.set_registry_uri(settings.tracking_uri)
+    reason = f"world replaced: {report.replaced_world} -> {report.source}"
+    return report, rebuilt, retire_models(reason)
 
 
 def ingest(
@@ -58,20 +104,17 @@ def ingest(
     export_config: Path | None = typer.Option(
         None, help="Export description (date formats, header names); default SOURCE_DIR/export.yaml."
     ),
+    replace: bool = typer.Option(
+        False, "--replace", help="Replace the world the data folder holds (every table) and retire its models."
+    ),
 ) -> None:
     """Validate ERP/WMS/OMS exports; write accepted rows as Parquet and rejected rows with reasons."""
-    from contracts.ingest import ingest_exports
-
     settings = command_settings(config)
-    report = ingest_exports(
-        source_dir,
-        settings.canonical_dir,
-        settings.quarantine_dir,
-        chunk_rows=chunk_rows,
-        export_config=export_config,
-    )
+    report, rebuilt, retired = ingest_world(settings, source_dir, export_config, replace, chunk_rows)
     typer.echo(format_report(report))
-    if rebuilt := rebuild_inventory_history(settings, source_dir, export_config, report):
+    if rebuilt:
         typer.echo(rebuilt)
+    if report.replaced_world is not None:
+        typer.echo(f"replaced the world of {report.replaced_world}; retired champions: {', '.join(retired) or 'none'}")
     typer.echo(f"accepted tables: {settings.canonical_dir}")
     typer.echo(f"quarantine:      {settings.quarantine_dir}")

@@ -31,7 +31,7 @@ def add_key_entry(settings_file: Path, name: str, entry: dict[str, object]) -> N
 @app.command("add")
 def add(
     name: str = typer.Option(..., help="Who holds the key; audit rows and acknowledgements show it."),
-    role: list[str] = typer.Option(..., help="Role of the key (repeat for several): oms, planner, admin."),
+    role: list[str] = typer.Option(..., help="Role of the key (repeat for several): oms, erp, planner, admin."),
     settings_file: Path | None = typer.Option(
         None, help="YAML settings file to add the hashed entry to; without it the entry is only printed."
     ),

@@ -161,6 +161,25 @@ def run_monitoring(
     return summary, drift.report.get_html_str(as_iframe=False), performance_html
 
 
+def decision_rates(settings: Settings) -> pd.DataFrame | None:
+    """The planners' acceptance rates from the alert database (None when it cannot be opened)."""
+    from datetime import timedelta
+
+    from alerts.decisions import acceptance_rates, decision_table
+    from alerts.delivery import utc_now
+    from alerts.schema import open_database
+
+    try:
+        engine = open_database(settings.alerts_database_url)
+    except Exception:  # the report is written without them: monitoring does not need the alert database
+        return None
+    try:
+        settle = timedelta(hours=settings.alerts.expire_after_hours)
+        return acceptance_rates(decision_table(engine, utc_now(), settle))
+    finally:
+        engine.dispose()
+
+
 def write_monitoring(
     settings: Settings, out: Path, dry_run: bool, window_days: int | None = None
 ) -> MonitorVerdict:
@@ -190,7 +209,7 @@ def write_monitoring(
     out.mkdir(parents=True, exist_ok=True)
     summary_path, report_path = out / "summary.json", out / "monitor.html"
     summary_path.write_text(json.dumps(summary, indent=2, default=str))
-    report_path.write_text(render_html(summary, drift_html, performance_html))
+    report_path.write_text(render_html(summary, drift_html, performance_html, decision_rates(settings)))
     return MonitorVerdict(summary, tuple(verdicts), dry_run, report_path, summary_path)
 
 

@@ -279,14 +279,10 @@ def write_report(
 
 def _promotions(settings: Settings, as_of: pd.Timestamp) -> pd.DataFrame:
     """Promotions announced by ``as_of`` (what a forecast made that day may know); empty if none."""
-    import pandas as pd
-
     from features.promotions import announced_by
-    from pipelines.tables import missing_tables, read_canonical_tables
+    from pipelines.tables import read_canonical_tables
 
     columns = ["sku_id", "location_id", "announced_date", "start_date", "end_date", "discount_pct"]
-    if missing_tables(settings.canonical_dir, ["promotions"]):
-        return pd.DataFrame(columns=columns)
     promotions = read_canonical_tables(settings.canonical_dir, ["promotions"], {"promotions": columns})["promotions"]
     return announced_by(promotions, as_of)
 

@@ -25,10 +25,12 @@ class RootOptions:
     config: Path | None = None
 
 
-def command_settings(config: Path | None = None) -> Settings:
-    """Settings of the running command: ``config`` or the root ``--config``, and the root ``--data-dir``."""
+def command_settings(config: Path | None = None, data_dir: Path | None = None) -> Settings:
+    """Settings of the running command: ``config`` or the root ``--config``, and ``data_dir`` (a
+    command's own ``--data-dir``) or the root ``--data-dir``."""
     context = get_current_context(silent=True)
     root = context.find_root().obj if context is not None else None
     root = root if isinstance(root, RootOptions) else RootOptions()
-    overrides = {"data_dir": root.data_dir} if root.data_dir is not None else {}
+    data_dir = data_dir or root.data_dir
+    overrides = {"data_dir": data_dir} if data_dir is not None else {}
     return load_settings(config or root.config, **overrides)

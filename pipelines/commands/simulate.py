@@ -102,8 +102,11 @@ def write_simulation(config: SimulationConfig, out: Path, force: bool = False) -
     """Simulate ``config``, validate every table and write ``<table>.parquet`` + ``summary.json``.
 
     Skipped (returning the stored summary, with ``skipped`` true) when ``out`` already holds this
-    config's world, unless ``force``: the simulator is deterministic in its config.
+    config's world, unless ``force``: the simulator is deterministic in its config. The folder's
+    manifest names the world ``simulation:<config digest>``.
     """
+    from contracts.fingerprint import file_digest
+    from contracts.world_manifest import write_manifest
     from pipelines.tables import missing_tables, write_canonical_tables
     from simulation import simulate as run_simulation
 
@@ -124,6 +127,8 @@ def write_simulation(config: SimulationConfig, out: Path, force: bool = False) -
         "config": recipe,
     }
     stored.write_text(json.dumps(summary, indent=2, sort_keys=True))
+    digest = file_digest([], json.dumps(recipe, sort_keys=True))
+    write_manifest(out, f"simulation:{digest}", "simulate", digest)
     return summary
 
 

@@ -11,13 +11,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
+from contracts.fingerprint import file_digest
 from pipelines.commands.settings_options import CONFIG_OPTION, command_settings
-from pipelines.fingerprint import file_digest
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -134,8 +135,54 @@ def _register(
     return str(version.version)
 
 
+def _dask_training_rows(settings: Settings, job: ClassifierJob) -> tuple[object, list[str]]:
+    """The SKU-location training set as a lazy Dask frame, from the canonical tables by the Dask
+    feature path (the values ``backorder features build`` writes), with the SKUs' category."""
+    from features.build import REQUIRED_TABLES, sku_location_feature_names
+    from features.distributed import feature_frames_dask, read_tables_dask, sku_location_training_rows_dask
+    from pipelines.tables import require_canonical
+    from training.dask_folds import most_recent_dask
+
+    require_canonical(settings.canonical_dir, (*REQUIRED_TABLES, "skus"))
+    tables = read_tables_dask(settings.canonical_dir)
+    sku_location, supplier, lane, _ = feature_frames_dask(tables, settings.dask_partitions)
+    rows = sku_location_training_rows_dask(sku_location, supplier, lane)
+    skus = _canonical(settings, ("skus",))["skus"][["sku_id", "category"]]
+    rows = rows.merge(skus.astype({"sku_id": rows["sku_id"].dtype}), on="sku_id", how="left")
+    return most_recent_dask(rows, job.time_column, job.max_rows), sku_location_feature_names()
+
+
+def _classifier_on_dask(settings: Settings, job: ClassifierJob, force: bool) -> TrainResult:
+    """``_classifier`` with the training set on a Dask cluster (``settings.engine`` ``dask``)."""
+    from training.cluster import training_client
+    from training.tracking import configure
+    from training.world_models import train_classifier
+
+    if job.request_features:
+        raise typer.BadParameter(
+            f"{job.model_name} reads request features at order time, which the Dask path does not build; "
+            "train it with --engine local", param_hint="--engine",
+        )
+    identity = _identity(settings, [], job, engine="dask")
+    configure(settings.tracking_uri, settings.artifact_root, job.model_name)
+    if not force and (existing := _up_to_date(job.model_name, identity)):
+        return TrainResult(job.model_name, existing, registered=False)
+    started = time.perf_counter()
+    with training_client(settings) as client:
+        _echo(f"[1/3] {job.model_name}: lazy training set by the Dask feature path on {client.scheduler.address}")
+        rows, features = _dask_training_rows(settings, job)
+        _echo(f"[2/3] {job.model_name}: fit LightGBM on the cluster; calibration + baselines here")
+        trained = train_classifier(job, rows, features, settings.num_threads)
+    _echo(f"[3/3] {job.model_name}: log to MLflow")
+    version = _register(settings, trained, identity)
+    return TrainResult(job.model_name, version, True, trained.record.metrics, time.perf_counter() - started)
+
+
 def _classifier(settings: Settings, job: ClassifierJob, force: bool) -> TrainResult:
     from contracts.errors import MissingInput
+
+    if settings.engine == "dask":
+        return _classifier_on_dask(settings, job, force)
     from pipelines.tables import read_feature_table, table_path
     from training.world_datasets import most_recent
     from training.world_models import train_classifier
@@ -249,18 +296,25 @@ def train_model(
     the same data with the same recipe.
 
     ``cutoffs`` (validation, calibration, test starts) override the classifiers' default folds.
-    Raises ``MissingInput`` (naming the command to run) when inputs are missing.
+    Raises ``NotEnoughData`` before anything else when the canonical tables are below the model's
+    minimum, and ``MissingInput`` (naming the command to run) when inputs are missing.
     """
+    from pipelines.tables import missing_tables
+    from training.readiness import MEASURED_TABLES, require_ready
     from training.recipes import BACKORDER_RISK, SKU_LOCATION_RISK
+
+    if name not in MODEL_OF:
+        raise ValueError(f"unknown model {name!r}; expected one of {sorted(MODEL_OF)}")
+    measured = MEASURED_TABLES[MODEL_OF[name]]
+    if not missing_tables(settings.canonical_dir, measured):  # absent tables: MissingInput below names them
+        require_ready(MODEL_OF[name], _canonical(settings, measured))
 
     if name in ("risk", "sku-risk"):
         job = BACKORDER_RISK if name == "risk" else SKU_LOCATION_RISK
         return _classifier(settings, replace(job, cutoffs=cutoffs) if cutoffs else job, force)
     if name == "demand":
         return _demand(settings, force)
-    if name == "lead-time":
-        return _lead_time(settings, force)
-    raise ValueError(f"unknown model {name!r}; expected one of {sorted(MODEL_OF)}")
+    return _lead_time(settings, force)
 
 
 def _cutoff_dates(value: str | None) -> tuple[str, str, str] | None:
@@ -278,9 +332,14 @@ def _cutoff_dates(value: str | None) -> tuple[str, str, str] | None:
     return dates  # type: ignore[return-value]
 
 
-def _run(name: str, config: Path | None, force: bool, cutoffs: str | None = None) -> None:
+def _run(
+    name: str, config: Path | None, force: bool, cutoffs: str | None = None, engine: Engine | None = None
+) -> None:
     dates = _cutoff_dates(cutoffs)
-    typer.echo(describe_training(train_model(command_settings(config), name, force, cutoffs=dates)))
+    settings = command_settings(config)
+    if engine is not None:
+        settings = settings.model_copy(update={"engine": engine.value})
+    typer.echo(describe_training(train_model(settings, name, force, cutoffs=dates)))
 
 
 _CONFIG = CONFIG_OPTION
@@ -291,16 +350,35 @@ _CUTOFFS = typer.Option(
 )
 
 
+
+class Engine(StrEnum):
+    """Where the classifiers train (``Settings.engine``)."""
+
+    local = "local"
+    dask = "dask"
+
+
+_ENGINE = typer.Option(
+    None,
+    help="Train in this process or on a Dask cluster (default: the settings' engine; docs/scaling.md).",
+)
+
+
 @app.command("risk")
-def risk(config: Path | None = _CONFIG, force: bool = _FORCE, cutoffs: str | None = _CUTOFFS) -> None:
-    """Order-line backorder classifier (feature service backorder_risk_v1 + request features)."""
-    _run("risk", config, force, cutoffs)
+def risk(
+    config: Path | None = _CONFIG, force: bool = _FORCE, cutoffs: str | None = _CUTOFFS, engine: Engine | None = _ENGINE
+) -> None:
+    """Order-line backorder classifier (feature service backorder_risk_v1 + request features;
+    local engine only)."""
+    _run("risk", config, force, cutoffs, engine)
 
 
 @app.command("sku-risk")
-def sku_risk(config: Path | None = _CONFIG, force: bool = _FORCE, cutoffs: str | None = _CUTOFFS) -> None:
+def sku_risk(
+    config: Path | None = _CONFIG, force: bool = _FORCE, cutoffs: str | None = _CUTOFFS, engine: Engine | None = _ENGINE
+) -> None:
     """SKU-location 'backorder within H days' classifier (feature service sku_location_risk_v1)."""
-    _run("sku-risk", config, force, cutoffs)
+    _run("sku-risk", config, force, cutoffs, engine)
 
 
 @app.command("demand")

@@ -17,7 +17,7 @@ from alerts.kinds import EXCEPTION_FIELDS
 from settings.model import AlertsSettings
 
 AS_OF = pd.Timestamp("2026-03-02")
-CFG = AlertsSettings(penalty_per_unit=10.0, warning_cost=100.0, critical_cost=1000.0)
+CFG = AlertsSettings(penalty_per_unit=10.0, warning_cost=100.0, critical_cost=1000.0, stockout_demand_factor=1.0)
 
 
 def _open_pos(**columns) -> pd.DataFrame:
@@ -71,7 +71,10 @@ def test_stockout_within_lead_time_counts_only_inbound_that_arrives_in_time():
     assert sorted(found.index) == ["stockout_within_lead_time:A|DC1", "stockout_within_lead_time:C|DC2"]
     a = found.loc["stockout_within_lead_time:A|DC1"]
     assert a["details"]["inbound"] == 50.0 and a["details"]["projected"] == pytest.approx(-20.0)
-    assert a["expected_cost"] == pytest.approx(200.0) and a["severity"] == "warning"
+    # time-phased: 10 - 6 days x 8 = -38 before PO1 lands on day 7, the units short that are costed
+    assert a["details"]["lowest_projected"] == pytest.approx(-38.0)
+    assert a["details"]["stockout_date"] == "2026-03-04"
+    assert a["expected_cost"] == pytest.approx(380.0) and a["severity"] == "warning"
     assert found.loc["stockout_within_lead_time:C|DC2", "reason_codes"] == ["projected_stockout", "no_inbound"]
 
 
@@ -151,3 +154,23 @@ def test_thresholds_out_of_order_are_refused_naming_them():
         AlertsSettings(warning_cost=2000, critical_cost=1000)
     with pytest.raises(ValueError, match="line_risk"):
         AlertsSettings(line_risk=0.9, line_risk_critical=0.8)
+
+
+def test_stockout_within_lead_time_sees_stock_running_dry_before_a_po_lands():
+    # 10 available, 2 a day: dry after day 5; 100 units land on day 8 and cover the lead time's total
+    positions = pd.DataFrame({"sku_id": ["D"], "location_id": ["DC1"], "on_hand": [10], "reserved": [0],
+                              "in_transit": [0]})
+    lead_times = pd.DataFrame({"sku_id": ["D"], "location_id": ["DC1"], "lead_time_days": [10]})
+    demand = pd.DataFrame({"sku_id": "D", "location_id": "DC1",
+                           "ds": pd.date_range(AS_OF + pd.Timedelta(days=1), periods=10), "p50": 2.0})
+    open_pos = _open_pos().iloc[:1].assign(sku_id="D", quantity=100, eta=AS_OF + pd.Timedelta(days=8))
+    found = stockouts_within_lead_time(positions, open_pos, demand, lead_times, AS_OF, CFG)
+    details = found.iloc[0]["details"]
+    assert details["projected"] == pytest.approx(90.0) and details["lowest_projected"] == pytest.approx(-4.0)
+    assert details["stockout_date"] == (AS_OF + pd.Timedelta(days=6)).strftime("%Y-%m-%d")
+    # a margin above the shortfall keeps it quiet; a higher demand factor deepens it
+    quiet = CFG.model_copy(update={"stockout_margin_units": 4.0})
+    assert stockouts_within_lead_time(positions, open_pos, demand, lead_times, AS_OF, quiet).empty
+    busier = CFG.model_copy(update={"stockout_demand_factor": 1.5})
+    deeper = stockouts_within_lead_time(positions, open_pos, demand, lead_times, AS_OF, busier).iloc[0]
+    assert deeper["details"]["lowest_projected"] == pytest.approx(10 - 7 * 3.0)

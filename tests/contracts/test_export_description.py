@@ -19,7 +19,8 @@ from pipelines.cli import app
 
 def _ingest(source: Path, out: Path, chunk_rows: int = 100_000, export_config: Path | None = None):
     return ingest_exports(
-        source, out / "canonical", out / "quarantine", chunk_rows=chunk_rows, export_config=export_config
+        source, out / "canonical", out / "quarantine", chunk_rows=chunk_rows, export_config=export_config,
+        source="test-erp",
     )
 
 
@@ -209,7 +210,7 @@ def test_missing_required_column_lists_the_close_matches_in_the_file(make_export
         ('date_format: {orders: "%d/%m/%Y", order_line: "%d/%m/%Y"}\n', "unknown table 'order_line'"),
         ('date_fromat: "%d/%m/%Y"\n', "export.yaml: date_fromat: Extra inputs are not permitted"),
         ("date_format: %d/%m/%Y\n", 'not valid YAML'),
-        ("- order_lines\n", "expected keys date_format and/or columns"),
+        ("- order_lines\n", "expected keys source, date_format and/or columns"),
     ],
     ids=["table", "column", "twice", "format", "format-table", "key", "yaml", "list"],
 )

@@ -16,7 +16,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _ingest(source: Path, out: Path, chunk_rows: int = 100_000):
-    return ingest_exports(source, out / "canonical", out / "quarantine", chunk_rows=chunk_rows)
+    """Export folders of one system (``source``), so later ones add to the world of earlier ones."""
+    return ingest_exports(source, out / "canonical", out / "quarantine", chunk_rows=chunk_rows, source="test-erp")
 
 
 def _digest(folder: Path) -> dict[str, str]:

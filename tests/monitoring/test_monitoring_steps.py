@@ -131,3 +131,11 @@ def test_summary_and_page_say_not_enough_data_yet_in_the_first_days():
     [line] = drift_not_judged(summary)
     assert "1 of 7 days, 300 of 500 lines" in line
     assert line in render_html(summary, None)
+
+
+def test_the_page_shows_the_planners_acceptance_rates_when_there_are_decisions():
+    summary = monitoring_summary([], {"window": {"days": 28}}, {})
+    assert "No planner decisions yet." in render_html(summary, None)
+    rates = pd.DataFrame({"by": ["planner"], "group": ["key:<b>"], "decisions": [4], "acceptance_rate": [0.75]})
+    page = render_html(summary, None, decision_rates=rates)
+    assert "key:&lt;b&gt;" in page and "0.75" in page and "No planner decisions yet." not in page

@@ -34,9 +34,10 @@ def _tagged(nb, tag: str):
 @pytest.mark.slow
 def test_notebook_retrains_evaluates_and_promotes(tmp_path, monkeypatch):
     # The kernel inherits this environment: no settings leak in from outside, and one OpenMP
-    # thread keeps LightGBM from spinning on a busy 2-core machine.
+    # thread per fit keeps LightGBM from spinning on a busy 2-core machine.
     for name in [n for n in os.environ if n.startswith("BACKORDER_")]:
         monkeypatch.delenv(name)
+    monkeypatch.setenv("BACKORDER_NUM_THREADS", "1")
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     cwd = tmp_path / "cwd"

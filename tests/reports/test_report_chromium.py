@@ -53,7 +53,7 @@ def trained_world(featured_world):
         )
         # One OpenMP thread: on a busy 2-core machine LightGBM's threads wait on each other (19 s -> 2 s).
         with threadpool_limits(limits=1):
-            risk = train_classifier(job, frame, sku_location_feature_names())
+            risk = train_classifier(job, frame, sku_location_feature_names(), settings.num_threads)
             demand = train_demand(demand_job, history)
         for trained in (risk, demand):
             name = trained.record.model_name

@@ -26,3 +26,4 @@ def test_page_has_every_section_embeds_plots_and_escapes_text():
     assert "<script>x</script>" not in html and "&lt;script&gt;" in html
     assert "25.6%" in html and "backorder probability" in html
     assert "dataset.imagesLoaded" in html
+    assert '<a id="workbench" href="/planner">' in html  # planners act on what the report shows

@@ -10,10 +10,12 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
-from serving_helpers import KEYS, LOCATIONS, SKUS, TODAY
+from generated_world import generated_online_table, generated_risk_model, generated_stock
+from serving_helpers import KEYS, TODAY
 
-from features.order_line import request_features
+from live.sqlite_state import SqliteLiveState
 from serving.eta import FrameEtaLookup
+from serving.live_supply import LiveStockReader, LiveSupply, PoDelays, seed_if_empty
 from serving.registry import LoadedModel
 from serving.runtime import RISK, Components, Runtime, build_runtime
 from serving.scoring import FrameFeatureReader
@@ -29,22 +31,12 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def stock() -> pd.DataFrame:
-    rng = np.random.default_rng(7)
-    grid = pd.MultiIndex.from_product([SKUS, LOCATIONS], names=["sku_id", "location_id"])
-    frame = grid.to_frame(index=False)
-    frame["on_hand"] = rng.integers(0, 60, len(frame)).astype(float)
-    frame["allocated"] = np.minimum(frame["on_hand"], rng.integers(0, 20, len(frame))).astype(float)
-    return frame
+    return generated_stock()
 
 
 @pytest.fixture(scope="session")
 def online_table(stock: pd.DataFrame) -> pd.DataFrame:
-    rng = np.random.default_rng(8)
-    return stock.assign(
-        available=stock["on_hand"] - stock["allocated"],
-        demand_mean_28d=rng.gamma(2.0, 3.0, len(stock)),
-        lead_time_mean=rng.uniform(5, 30, len(stock)),
-    ).drop(columns=["on_hand", "allocated"])
+    return generated_online_table(stock)
 
 
 @pytest.fixture(scope="session")
@@ -65,24 +57,7 @@ def inbound() -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def risk_model(online_table: pd.DataFrame) -> lgb.LGBMClassifier:
-    """Fitted on generated lines whose backorder odds rise with the shortfall against stock."""
-    rng = np.random.default_rng(9)
-    n = 3000
-    rows = online_table.sample(n, replace=True, random_state=1).reset_index(drop=True)
-    requests = pd.DataFrame(
-        {
-            "quantity": rng.integers(1, 80, n).astype(float),
-            "request_time": TODAY,
-            "requested_date": TODAY + pd.to_timedelta(rng.integers(0, 30, n), unit="D"),
-            "customer_tier": rng.choice(["gold", "silver", "bronze"], n),
-        }
-    )
-    X = pd.concat(
-        [rows.drop(columns=["sku_id", "location_id"]), request_features(requests, rows)], axis=1
-    )
-    logit = 0.08 * X["shortfall_qty"] - 0.05 * X["days_until_requested"] - 1.0
-    y = rng.random(n) < 1 / (1 + np.exp(-logit))
-    return lgb.LGBMClassifier(n_estimators=40, num_leaves=8, verbose=-1).fit(X, y)
+    return generated_risk_model(online_table)
 
 
 @pytest.fixture
@@ -140,3 +115,45 @@ def components(risk_model, online_table, stock, inbound, demand_history) -> Comp
 @pytest.fixture
 def runtime(service_settings: Settings, components: Components) -> Runtime:
     return build_runtime(service_settings, components, today=lambda: TODAY)
+
+
+@pytest.fixture
+def live(tmp_path):
+    store = SqliteLiveState(tmp_path / "live.db")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def live_runtime(live, online_table, risk_model, service_settings, demand_history):
+    """A service whose supply and stock features come from ``live``, seeded with the conftest stock
+    (all SKU-locations) and one open PO."""
+    stock = online_table[["sku_id", "location_id"]].assign(on_hand=0.0, allocated=0.0)
+    inbound = pd.DataFrame(
+        {
+            "po_id": ["PO1"], "supplier_id": ["SUP1"], "sku_id": ["SKU001"], "location_id": ["DC1"],
+            "quantity": [40.0], "promised_date": pd.to_datetime(["2026-03-20"]),
+            "delay_p10": [0.0], "delay_p50": [1.0], "delay_p90": [3.0], "asn_eta": [pd.NaT],
+        }
+    )
+    assert seed_if_empty(live, stock, inbound, TODAY) > 0
+    delays = PoDelays(None, lambda: TODAY)
+    delays.remember(inbound)
+    components = Components(
+        models={RISK: LoadedModel(RISK, "7", "registry", risk_model)},
+        reader=LiveStockReader(FrameFeatureReader(online_table), live),
+        supply=LiveSupply(live, delays),
+        forecaster=EmpiricalQuantileForecaster(demand_history),
+        eta=FrameEtaLookup(inbound, lambda: TODAY),
+        live=live,
+    )
+    return build_runtime(service_settings, components, today=lambda: TODAY)
+
+
+@pytest.fixture
+def live_client(client, live_runtime):
+    """The in-process service, serving ``live_runtime``."""
+    from serving.service import app
+
+    app.state.runtime = live_runtime
+    return client

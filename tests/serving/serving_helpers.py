@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 TODAY = pd.Timestamp("2026-03-02")
-KEYS = {"oms-key": ["oms"], "planner-key": ["planner"], "admin-key": ["admin"]}
+KEYS = {"oms-key": ["oms"], "planner-key": ["planner"], "admin-key": ["admin"], "erp-key": ["erp"]}
 SKUS = [f"SKU{i:03d}" for i in range(30)]
 LOCATIONS = ["DC1", "DC2", "DC3"]
 

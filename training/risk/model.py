@@ -14,28 +14,53 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from training.engine import ModelSpec, fit_lightgbm
+from training.engine import ModelSpec, fit_lightgbm, is_dask
 from training.risk.booster_calls import PredictKind, booster_slice, prepared_predict
 from training.risk.calibration import ProbabilityCalibrator
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
 
 # Fewer rows than this are predicted on one thread (see BoosterClassifier._predict_each).
 SMALL_BATCH_ROWS = 512
 
 
-def class_weights(y: np.ndarray, positive_weight: float | None) -> np.ndarray:
-    """Per-row weights: positives get ``positive_weight`` (``None``: negatives/positives)."""
-    y = np.asarray(y, dtype=bool)
-    positives = int(y.sum())
+def class_weights(y: np.ndarray | dd.Series, positive_weight: float | None) -> np.ndarray | dd.Series:
+    """Per-row weights: positives get ``positive_weight`` (``None``: negatives/positives).
+
+    A Dask ``y`` gives lazy Dask weights; only its two counts are computed.
+    """
+    if is_dask(y):
+        import dask
+
+        positives, size = (int(n) for n in dask.compute(y.sum(), y.size))
+    else:
+        y = np.asarray(y, dtype=bool)
+        positives, size = int(y.sum()), y.size
     if positives == 0:
         raise ValueError("the training fold has no positive rows")
-    weight = (y.size - positives) / positives if positive_weight is None else positive_weight
-    return np.where(y, float(weight), 1.0)
+    weight = float((size - positives) / positives if positive_weight is None else positive_weight)
+    if is_dask(y):
+        return y.map_partitions(_weights_of, weight, meta=(y.name, "float64"))
+    return _weights_of(y, weight)
+
+
+def _weights_of(y: np.ndarray | pd.Series, weight: float) -> np.ndarray | pd.Series:
+    if isinstance(y, pd.Series):
+        return pd.Series(np.where(y.to_numpy(dtype=bool), weight, 1.0), index=y.index, name=y.name)
+    return np.where(y, weight, 1.0)
+
+
+def _labels(y: object) -> np.ndarray | dd.Series:
+    """Labels as booleans: a numpy array, or a lazy Dask series when the rows are on a cluster."""
+    return y.astype(bool) if is_dask(y) else np.asarray(y, dtype=bool)
 
 
 class BoosterClassifier(ClassifierMixin, BaseEstimator):
@@ -81,13 +106,15 @@ class BoosterClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(
         self,
-        X: pd.DataFrame,
+        X: pd.DataFrame | dd.DataFrame,
         y: object,
         *,
         validation: tuple[pd.DataFrame, object],
         calibration: tuple[pd.DataFrame, object],
     ) -> BoosterClassifier:
-        y = np.asarray(y, dtype=bool)
+        """Fit on ``(X, y)``: pandas, or Dask (boosters grow on the cluster, ``fit_lightgbm``);
+        ``validation`` and ``calibration`` are pandas either way."""
+        y = _labels(y)
         x_valid, y_valid = validation[0], np.asarray(validation[1], dtype=bool)
         x_cal, y_cal = calibration[0], np.asarray(calibration[1], dtype=bool)
         weights = class_weights(y, self.positive_weight)
@@ -108,12 +135,12 @@ class BoosterClassifier(ClassifierMixin, BaseEstimator):
         )
         return self
 
-    def refit(self, X: pd.DataFrame, y: object, rounds_scale: float = 1.0) -> BoosterClassifier:
+    def refit(self, X: pd.DataFrame | dd.DataFrame, y: object, rounds_scale: float = 1.0) -> BoosterClassifier:
         """A copy whose boosters are refitted on (X, y) — all labelled rows — with the number of
         rounds found by early stopping times ``rounds_scale``; the calibrator found on the held-out
         fold is kept. (More rows support more rounds: ``rounds_scale`` = refit rows / training rows
         is the usual rule.)"""
-        y = np.asarray(y, dtype=bool)
+        y = _labels(y)
         weights = class_weights(y, self.positive_weight)
         clone = BoosterClassifier(**self.get_params())
         clone.best_iterations_ = [max(1, round(rounds * rounds_scale)) for rounds in self.best_iterations_]

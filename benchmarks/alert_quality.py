@@ -1,0 +1,70 @@
+"""Quality of stock-out alerts on a simulated world's held-out period.
+
+Replays the stock-out rule day by day (point in time, see ``pipelines.alert_replay``) and prints
+precision, recall, median warning and open alerts per location-day against the backorders that
+followed (``alerts.quality``). The held-out period is the world's last ``--days`` days; the
+tuning period the ``--days`` before them. ``--demand-factors``/``--margins`` print one row per
+combination of the stock-out settings (the settings file's values otherwise).
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/alert_quality.py --seed 0
+    .venv/bin/python benchmarks/alert_quality.py --seed 0 --period tuning --demand-factors 1,1.1,1.2
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from alerts.quality import AlertQuality, alert_quality  # noqa: E402
+from pipelines.alert_replay import daily_backorders, held_out_days, replay_stockout_alerts  # noqa: E402
+from settings import load_settings  # noqa: E402
+from simulation import scenario_config, simulate  # noqa: E402
+
+
+def _floats(text: str) -> list[float]:
+    return [float(v) for v in text.split(",")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--skus", type=int, default=300, help="SKUs of the world (the demo's default)")
+    parser.add_argument("--world-days", type=int, default=730, help="days simulated (the demo's default)")
+    parser.add_argument("--days", type=int, default=90, help="length of the evaluated period")
+    parser.add_argument("--period", choices=("held_out", "tuning"), default="held_out")
+    parser.add_argument("--config", type=Path, default=None, help="settings file (its alerts: section)")
+    parser.add_argument("--demand-factors", type=_floats, default=None, help="stockout_demand_factor values")
+    parser.add_argument("--margins", type=_floats, default=None, help="stockout_margin_units values")
+    args = parser.parse_args()
+
+    base = load_settings(args.config).alerts
+    started = time.perf_counter()
+    tables = simulate(scenario_config("baseline", seed=args.seed, n_skus=args.skus, n_days=args.world_days)).tables
+    held_out = held_out_days(tables, args.days)
+    period = held_out if args.period == "held_out" else held_out - pd.Timedelta(days=args.days)
+    warmup = int(tables["sku_suppliers"]["quoted_lead_time_days"].max())  # alerts that can warn of day one
+    replayed = pd.date_range(period[0] - pd.Timedelta(days=warmup), period[-1])
+    daily = daily_backorders(tables)
+    print(f"seed {args.seed}, {args.skus} SKUs x {tables['locations'].shape[0]} locations, {args.period} period "
+          f"{period[0]:%Y-%m-%d}..{period[-1]:%Y-%m-%d}\n")
+    columns = ["demand factor", "margin", *AlertQuality.__dataclass_fields__]
+    print("| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
+    grid = itertools.product(args.demand_factors or [base.stockout_demand_factor],
+                             args.margins or [base.stockout_margin_units])
+    for factor, margin in grid:
+        cfg = base.model_copy(update={"stockout_demand_factor": factor, "stockout_margin_units": margin})
+        quality = alert_quality(replay_stockout_alerts(tables, replayed, cfg), daily, period[0], period[-1])
+        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in quality.as_dict().values()]
+        print(f"| {factor:g} | {margin:g} | " + " | ".join(cells) + " |", flush=True)
+    print(f"\n{time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Replay of the stock-out rule day by day over a simulated world, point in time.
+
+On each day the rule sees what the nightly scan would: that day's end-of-day inventory snapshot,
+the purchase orders placed by then and not yet received (with the ETA of their latest ASN sent
+by then), the primary supplier's quoted lead time and, as daily demand, the mean units ordered
+over the ``RECENT_DAYS`` up to that day (the scan's forecast without a demand champion). Nothing
+dated after the day is used.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from alerts.detection import stockouts_within_lead_time
+from contracts.keys import SKU_LOCATION
+from settings.model import AlertsSettings
+
+RECENT_DAYS = 28
+
+
+def daily_backorders(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per SKU-location and day: units backordered on their order day and units open at the end
+    of the day (``alerts.quality.DAILY_COLUMNS``)."""
+    snapshots = tables["inventory_snapshots"]
+    ordered = _units_ordered(tables)
+    frame = snapshots[[*SKU_LOCATION, "snapshot_date", "backordered"]].rename(
+        columns={"snapshot_date": "day", "backordered": "open_backorders"}
+    )
+    frame = frame.merge(ordered[[*SKU_LOCATION, "day", "backordered_units"]], on=[*SKU_LOCATION, "day"], how="left")
+    return frame.fillna({"backordered_units": 0.0}).astype({"open_backorders": float})
+
+
+def replay_stockout_alerts(tables: dict[str, pd.DataFrame], days: pd.DatetimeIndex,
+                           cfg: AlertsSettings) -> pd.DataFrame:
+    """The stock-out alerts the rule raises on each of ``days``: ``sku_id, location_id, day,
+    horizon_days`` plus the deepest shortfall it projected (``units_short``)."""
+    snapshots = tables["inventory_snapshots"].assign(snapshot_date=lambda f: pd.to_datetime(f["snapshot_date"]))
+    rates = _recent_daily_rate(tables)
+    lead = tables["sku_suppliers"].loc[lambda f: f["is_primary"], ["sku_id", "quoted_lead_time_days"]]
+    po = tables["purchase_orders"].assign(order_date=lambda f: pd.to_datetime(f["order_date"]),
+                                          received_date=lambda f: pd.to_datetime(f["received_date"]))
+    asn = tables["asn_events"].assign(event_day=lambda f: pd.to_datetime(f["event_time"]).dt.normalize())
+    found = []
+    for day in days:
+        snap = snapshots[snapshots["snapshot_date"] == day]
+        # The snapshot's in_transit counts open POs too: like the scan, the POs stand for it.
+        positions = snap[[*SKU_LOCATION, "on_hand", "allocated"]].rename(columns={"allocated": "reserved"}).assign(
+            in_transit=0.0)
+        lead_times = positions[SKU_LOCATION].merge(lead, on="sku_id").rename(
+            columns={"quoted_lead_time_days": "lead_time_days"})
+        horizon = int(lead_times["lead_time_days"].max())
+        rate = rates.loc[day].rename("p50").reset_index()
+        ds = pd.DataFrame({"ds": pd.date_range(day + pd.Timedelta(days=1), periods=horizon)})
+        demand = rate.merge(ds, how="cross")
+        found.append(stockouts_within_lead_time(positions, _open_pos(po, asn, day), demand, lead_times, day, cfg)
+                     .assign(day=day))
+    alerts = pd.concat([f for f in found if len(f)] or found[:1], ignore_index=True)
+    details = pd.DataFrame(alerts["details"].tolist(), columns=["lead_time_days", "lowest_projected"],
+                           dtype=float)
+    return pd.DataFrame({
+        "sku_id": alerts["sku_id"].astype(str), "location_id": alerts["location_id"].astype(str),
+        "day": pd.to_datetime(alerts["day"]), "horizon_days": details["lead_time_days"].astype(float),
+        "units_short": -details["lowest_projected"],
+    })
+
+
+def _units_ordered(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    lines = tables["order_lines"].merge(tables["orders"][["order_id", "order_time"]], on="order_id")
+    lines = lines.assign(day=pd.to_datetime(lines["order_time"]).dt.normalize())
+    return lines.groupby([*SKU_LOCATION, "day"], as_index=False).agg(
+        units=("quantity", "sum"), backordered_units=("backordered_quantity", "sum")).astype(
+        {"units": float, "backordered_units": float})
+
+
+def _recent_daily_rate(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Day x (sku_id, location_id): mean units ordered per day over the ``RECENT_DAYS`` to the day."""
+    snapshots = tables["inventory_snapshots"]
+    days = pd.DatetimeIndex(sorted(pd.to_datetime(snapshots["snapshot_date"]).unique()))
+    keys = pd.MultiIndex.from_frame(snapshots[SKU_LOCATION].drop_duplicates())
+    units = _units_ordered(tables).pivot_table(index="day", columns=SKU_LOCATION, values="units", aggfunc="sum")
+    units = units.reindex(index=days, columns=keys).fillna(0.0)
+    return units.rolling(RECENT_DAYS, min_periods=1).sum() / RECENT_DAYS
+
+
+def _open_pos(po: pd.DataFrame, asn: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """POs placed by ``day`` and not received by its end, with the ETA of their latest ASN sent by then."""
+    placed = po[(po["order_date"] <= day) & ~(po["received_date"] <= day)]
+    eta = asn[asn["event_day"] <= day].sort_values("event_time").groupby("po_id")["eta"].last()
+    return placed.assign(eta=pd.to_datetime(placed["po_id"].map(eta)),
+                         quantity=placed["quantity"].astype(float))[
+        ["po_id", "supplier_id", *SKU_LOCATION, "quantity", "promised_date", "eta"]
+    ].assign(promised_date=lambda f: pd.to_datetime(f["promised_date"])).reset_index(drop=True)
+
+
+def held_out_days(tables: dict[str, pd.DataFrame], length: int) -> pd.DatetimeIndex:
+    """The last ``length`` snapshot days of the world."""
+    last = pd.Timestamp(pd.to_datetime(tables["inventory_snapshots"]["snapshot_date"]).max())
+    return pd.date_range(last - pd.Timedelta(days=length - 1), last)
+

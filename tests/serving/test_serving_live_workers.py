@@ -1,0 +1,182 @@
+"""The production profile end to end: ``bentoml serve`` with 2 workers sharing the live state in Redis.
+
+An event posted to one worker changes the other's answers; concurrent reserving clients never get
+the same unit; and, as stock is counted down and reserved, the risk rises and the promise moves out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from serving_helpers import KEYS
+
+pytestmark = [pytest.mark.slow, pytest.mark.redis]
+
+HERE = Path(__file__).parent
+REDIS_URL = "redis://127.0.0.1:6379/0"
+AT = "2026-03-02T09:00:00Z"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Api:
+    """JSON over HTTP to the served service, a new connection per request (so either worker answers)."""
+
+    def __init__(self, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+
+    def call(self, method: str, path: str, body: dict | None = None, key: str = "oms-key") -> tuple[int, dict, str]:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Authorization", f"Bearer {key}")
+        request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read()), response.headers.get("X-Worker-Pid")
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"{}"), exc.headers.get("X-Worker-Pid")
+
+    def events(self, *events: dict, key: str = "erp-key") -> dict:
+        status, body, _ = self.call("POST", "/v1/events", {"events": list(events)}, key)
+        assert status == 200, body
+        return body
+
+    def score(self, order: dict) -> tuple[dict, str]:
+        status, body, pid = self.call("POST", "/v1/score", order)
+        assert status == 200, body
+        return body["lines"][0], pid
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip(f"needs Redis at {REDIS_URL}")
+    prefix = f"test-serving-live-{uuid.uuid4().hex[:10]}"
+    data = tmp_path_factory.mktemp("served")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "BACKORDER_PROFILE": "production",
+        "BACKORDER_ALLOW_DEV_KEY": "false",
+        "BACKORDER_API_KEYS": json.dumps(KEYS),
+        "BACKORDER_DATA_DIR": str(data),
+        "BACKORDER_LIVE__REDIS_URL": REDIS_URL,
+        "BACKORDER_LIVE__KEY_PREFIX": prefix,
+        "BENTOML_HOME": str(data / "bentoml"),
+        "BENTOML_DO_NOT_TRACK": "true",
+        "OMP_NUM_THREADS": "1",
+    }
+    env.pop("BACKORDER_CONFIG", None)
+    command = [
+        str(Path(sys.executable).parent / "bentoml"), "serve", "live_service:RiskService",
+        "--host", "127.0.0.1", "--port", str(port), "--working-dir", str(HERE),
+    ]
+    log = open(data / "serve.log", "wb")
+    process = subprocess.Popen(command, env=env, cwd=data, stdout=log, stderr=subprocess.STDOUT)
+    api = Api(port)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{api.base}/readyz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("bentoml serve did not get ready:\n" + (data / "serve.log").read_text()[-3000:])
+            time.sleep(0.5)
+        yield api
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+
+
+def _event(event_id: str, type_: str, **fields) -> dict:
+    return {"event_id": event_id, "type": type_, "occurred_at": AT, **fields}
+
+
+def _count(event_id: str, sku: str, on_hand: int) -> dict:
+    return _event(event_id, "stock_counted", sku_id=sku, location_id="DC1", on_hand=on_hand)
+
+
+def _order(order_id: str, sku: str, quantity: int, reserve: bool = True) -> dict:
+    line = {"line_id": "1", "sku_id": sku, "location_id": "DC1", "quantity": quantity, "requested_date": "2026-03-05"}
+    return {"order_id": order_id, "customer_id": "C1", "customer_tier": "gold", "lines": [line], "reserve": reserve}
+
+
+def _answer_from_another_worker(api: Api, order: dict, not_pid: str) -> dict:
+    """Score ``order`` (without reserving) until a worker other than ``not_pid`` answers."""
+    for _ in range(200):
+        line, pid = api.score(order)
+        if pid != not_pid:
+            return line
+    raise AssertionError("only one worker answered 200 requests")
+
+
+def test_an_event_through_one_worker_changes_the_answer_of_the_other(served):
+    order = _order("W-PROBE", "SKU020", 10, reserve=False)
+    for n, on_hand in enumerate((50, 0, 50)):
+        body = {"events": [_count(f"w{n}", "SKU020", on_hand)]}
+        status, body, pid = served.call("POST", "/v1/events", body, "erp-key")
+        assert (status, body["accepted"]) == (200, 1)
+        line = _answer_from_another_worker(served, order, pid)
+        assert (line["action"]["action"] == "allocate") is (on_hand == 50), (on_hand, line)
+
+
+def test_concurrent_reservations_never_share_a_unit(served):
+    served.events(_count("c-count", "SKU021", 50))
+    orders = [_order(f"C{i}", "SKU021", 10) for i in range(12)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        lines = [line for line, _ in pool.map(served.score, orders)]
+    reserved = [line["reserved_quantity"] for line in lines]
+    assert sum(reserved) == 50 and sorted(reserved) == [0.0] * 7 + [10.0] * 5
+    for line in lines:  # only a line that holds its units is promised from stock today
+        assert (line["action"]["action"] == "allocate") is (line["reserved_quantity"] == 10.0), line
+    _, stock, _ = served.call("GET", "/v1/stock/SKU021/DC1")
+    assert (stock["reserved"], stock["available"]) == (50, 0)
+
+
+def test_counting_down_and_reserving_raises_the_risk_and_moves_the_promise_out(served):
+    """The issue's check: stock counted down and reserved, order after order (PO-LIVE: 20 units of
+    SKU010 promised for 2026-03-20, expected by 2026-03-23 at 90 %)."""
+    risks, promises = [], []
+    for n, on_hand in enumerate((40, 30, 20, 10)):
+        served.events(_count(f"d-count-{n}", "SKU010", on_hand))
+        line, _ = served.score(_order(f"D{n}", "SKU010", 10))
+        risks.append(line["backorder_probability"])
+        promises.append(line["promise_date"])
+    assert promises == ["2026-03-02", "2026-03-02", "2026-03-23", "2026-03-23"]
+    assert risks == sorted(risks) and risks[-1] > risks[0], risks
+    again = served.events(_count("d-count-3", "SKU010", 10))
+    assert (again["accepted"], again["duplicates"]) == (0, 1)
+    _, stock, _ = served.call("GET", "/v1/stock/SKU010/DC1")
+    assert (stock["on_hand"], stock["reserved"], stock["available"]) == (10, 20, 0)
+    assert [po["po_id"] for po in stock["open_pos"]] == ["PO-LIVE"]
