@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from evidently import Report
 from evidently.metrics import ValueDrift
@@ -116,9 +117,12 @@ def measure_drift(
         drift_share=thresholds.drifted_share,
     )
     request_metrics = [ValueDrift(column=c, method=DRIFT_METHOD, threshold=thresholds.column_psi) for c in request]
-    snapshot = Report([preset, *request_metrics], include_tests=True).run(
-        current_data=current[columns + request], reference_data=reference[columns + request]
-    )
+    # A column constant on one side makes Evidently's statistics divide by a zero spread; it
+    # reads the NaN as "not measurable", so numpy's warning about it is noise.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        snapshot = Report([preset, *request_metrics], include_tests=True).run(
+            current_data=current[columns + request], reference_data=reference[columns + request]
+        )
     scores = _value_drift_scores(snapshot.dict())
     feature_scores = {c: scores[c] for c in feature_columns}
     request_scores = {c: scores[c] for c in request}

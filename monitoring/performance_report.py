@@ -6,6 +6,7 @@ person reading ``monitor.html``: confusion, PR and ROC curves, calibration, side
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from evidently import BinaryClassification, DataDefinition, Dataset, Report
 from evidently.presets import ClassificationPreset
@@ -22,5 +23,8 @@ def classification_report_html(
         classification=[BinaryClassification(target=label, prediction_probas=score, pos_label=1)]
     )
     reference_set, current_set = (Dataset.from_pandas(f, data_definition=definition) for f in frames)
-    snapshot = Report([ClassificationPreset()]).run(current_data=current_set, reference_data=reference_set)
+    # Scores constant on one side make Evidently's correlations divide by a zero spread (NaN, shown
+    # as such); numpy's warning about it is noise.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        snapshot = Report([ClassificationPreset()]).run(current_data=current_set, reference_data=reference_set)
     return snapshot.get_html_str(as_iframe=False)

@@ -13,7 +13,6 @@ import pytest
 from mlflow import MlflowClient
 from typer.testing import CliRunner
 
-from contracts.tables import CANONICAL_TABLES
 from pipelines.cli import app
 
 pytestmark = pytest.mark.slow
@@ -21,87 +20,29 @@ pytestmark = pytest.mark.slow
 MODELS = ("backorder_risk", "sku_location_risk", "demand", "lead_time")
 NO_ASN = "no ASN events: ETAs from promised dates and the lead-time model only"
 NO_PROMOTIONS = "no promotions: the promotion features and covariates are 0 (no promotion known) on every day"
-# Export header -> canonical column, as the export's own export.yaml declares it.
-HEADERS = {
-    "skus": {"Item Number": "sku_id"},
-    "order_lines": {"Item Number": "sku_id", "Whse": "location_id", "Qty Ordered": "quantity"},
-    "purchase_orders": {"PO Line": "po_id", "Vendor": "supplier_id", "Item Number": "sku_id"},
-}
-DATE_FORMAT = "%d/%m/%Y"
-# Bad rows added to the export, by table: (what is wrong, column, written value); each one is
-# quarantined and nothing else is.
-BAD_ROWS = {
-    "orders": [("tier outside the allowed set", "customer_tier", "platinum"), ("not a flag", "allow_split", "maybe")],
-    "order_lines": [
-        ("negative quantity", "quantity", "-3"),
-        ("impossible day", "requested_date", "31/02/2024"),
-        ("unknown SKU", "sku_id", "NO-SUCH-SKU"),
-        ("not a number", "quantity", "twelve"),
-    ],
-    "purchase_orders": [("zero quantity", "quantity", "0"), ("not a date", "promised_date", "soon")],
-}
-
-
-def _as_exported(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Day-first dates, Y/N flags and the ERP's headers, as text."""
-    out = frame.copy()
-    for spec in CANONICAL_TABLES[name].columns:
-        if spec.name not in out:
-            continue
-        values = out[spec.name]
-        if spec.kind in ("date", "datetime"):
-            written = pd.to_datetime(values).dt.strftime(DATE_FORMAT + (" %H:%M" if spec.kind == "datetime" else ""))
-            out[spec.name] = written.where(values.notna(), "")
-        elif spec.kind == "bool":
-            out[spec.name] = values.map({True: "Y", False: "N"}).fillna("")
-    return out
-
-
-def _with_bad_rows(name: str, exported: pd.DataFrame, share: float = 0.01) -> tuple[pd.DataFrame, int]:
-    """``exported`` plus about ``share`` of its length in new rows, each with one wrong value."""
-    kinds = BAD_ROWS.get(name, [])
-    if not kinds:
-        return exported, 0
-    count = max(len(kinds), round(share * len(exported)))
-    bad = exported.sample(count, replace=True, random_state=0).reset_index(drop=True).astype(object)
-    key = CANONICAL_TABLES[name].key[-1]
-    bad[key] = [f"BAD-{i}" for i in range(count)]  # new keys: the good rows stay as they were
-    for i in range(count):
-        _, column, value = kinds[i % len(kinds)]
-        bad.loc[i, column] = value
-    return pd.concat([exported.astype(object), bad], ignore_index=True), count
 
 
 @pytest.fixture(scope="module")
 def world() -> dict[str, pd.DataFrame]:
-    """A 20-SKU, 240-day simulated world: the truth the exports are written from."""
+    """A 40-SKU, 365-day simulated world (large enough for all four models to beat their baselines)."""
     from pipelines.commands.simulate import validated_tables
     from simulation import scenario_config, simulate
 
-    return validated_tables(simulate(scenario_config("baseline", seed=0, n_skus=20, n_days=240)))
+    return validated_tables(simulate(scenario_config("baseline", seed=0, n_skus=40, n_days=365)))
 
 
 @pytest.fixture(scope="module")
 def exports(world, tmp_path_factory) -> tuple[Path, dict[str, int]]:
-    """The world as an ERP export folder, and the bad rows written per table."""
+    """The world as an ERP export folder (simulation/erp_export.py), and the bad rows per table."""
+    from simulation.erp_export import erp_export
+
     folder = tmp_path_factory.mktemp("exports")
-    injected: dict[str, int] = {}
-    for name, frame in world.items():
-        if name == "asn_events":
-            continue
-        if name == "promotions":
-            frame = frame.iloc[:0]
-        if name == "inventory_snapshots":  # what a WMS exports: today's stock only
-            frame = frame[frame["snapshot_date"] == frame["snapshot_date"].max()]
-        exported, injected[name] = _with_bad_rows(name, _as_exported(name, frame))
-        exported = exported.sample(frac=1, random_state=1)  # exports come in no particular order
-        exported.rename(columns={v: k for k, v in HEADERS.get(name, {}).items()}).to_csv(
-            folder / f"{name}.csv", index=False
-        )
-    description = {"source": "acme-erp", "date_format": DATE_FORMAT, "inventory": "current_stock", "columns": HEADERS}
-    (folder / "export.yaml").write_text(json.dumps(description))  # JSON is YAML
-    assert sum(injected.values()) >= 8
-    return folder, injected
+    export = erp_export(world)
+    for name, frame in export.files.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    (folder / "export.yaml").write_text(json.dumps(export.description))  # JSON is YAML
+    assert not (folder / "asn_events.csv").exists() and sum(export.bad_rows.values()) >= 8
+    return folder, export.bad_rows
 
 
 def _invoke(*args: str):
@@ -149,6 +90,39 @@ def test_run_quarantines_exactly_the_bad_rows_and_rebuilds_the_daily_inventory(r
     # (order_lines keeps only the first shipment and the completion day; docs/your-data.md).
     off = (both["on_hand_rebuilt"] - both["on_hand"]).abs()
     assert off.gt(0).mean() < 0.01 and off.max() <= 10
+
+
+@pytest.fixture(scope="module")
+def runtime(ran):
+    """The service's start-up on the data folder `backorder run` wrote (the `client` fixture serves it)."""
+    from serving.runtime import build_runtime, production_components
+    from settings import load_settings
+
+    settings = load_settings(data_dir=ran[0], allow_dev_key=True)
+    return build_runtime(settings, production_components(settings))
+
+
+def test_the_service_scores_an_order_from_the_exports(client, runtime, world):
+    """The champions and the live stock of the ingested export answer an OMS order over HTTP."""
+    from serving.auth import DEV_KEY
+
+    assert runtime.ready, runtime.readiness()
+    stock = world["inventory_snapshots"]
+    last = stock[stock["snapshot_date"] == stock["snapshot_date"].max()].head(3)
+    requested = (pd.Timestamp(last["snapshot_date"].iloc[0]) + pd.Timedelta(days=7)).date().isoformat()
+    order = {
+        "order_id": "ORD-1", "customer_id": "C-1", "customer_tier": "gold",
+        "lines": [
+            {"line_id": str(i), "sku_id": r.sku_id, "location_id": r.location_id, "quantity": 5,
+             "requested_date": requested}
+            for i, r in enumerate(last.itertuples(), 1)
+        ],
+    }
+    answer = client.post("/v1/score", json=order, headers={"Authorization": f"Bearer {DEV_KEY}"})
+    assert answer.status_code == 200, answer.text
+    lines = answer.json()["lines"]
+    assert [line["sku_id"] for line in lines] == last["sku_id"].tolist()
+    assert all(0 <= line["backorder_probability"] <= 1 and line["promise_date"] for line in lines)
 
 
 def test_run_from_exports_gives_champions_and_a_report_and_a_rerun_does_nothing(ran, exports, monkeypatch, tmp_path):

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from serving_helpers import KEYS
 
+from serving.key_hashing import hash_key
+
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
 HERE = Path(__file__).parent
@@ -78,7 +80,9 @@ def served(tmp_path_factory):
         **os.environ,
         "BACKORDER_PROFILE": "production",
         "BACKORDER_ALLOW_DEV_KEY": "false",
-        "BACKORDER_API_KEYS": json.dumps(KEYS),
+        "BACKORDER_API_KEYS": json.dumps(
+            {key: {"hash": hash_key(key), "roles": roles} for key, roles in KEYS.items()}
+        ),
         "BACKORDER_DATA_DIR": str(data),
         "BACKORDER_LIVE__REDIS_URL": REDIS_URL,
         "BACKORDER_LIVE__KEY_PREFIX": prefix,
