@@ -123,6 +123,21 @@ def seasonal_panel(n_series: int, n_periods: int, seed: int, freq: str = "MS") -
     return pd.DataFrame({"unique_id": ids, "ds": np.tile(ds, n_series), "y": y, "price": price})
 
 
+def small_monthly_spec():
+    """A small, quick demand spec for ``seasonal_panel`` (monthly, 3 months ahead, 30 rounds)."""
+    from features.timeseries import LagFeatureSpec
+    from training.forecasting.model import DemandSpec
+
+    return DemandSpec(
+        features=LagFeatureSpec(lags=(0, 1), seasonal_lags=(12,), windows=(3,), scale_window=6),
+        horizon=3,
+        freq="MS",
+        known_covariates=("price",),
+        params={"min_data_in_leaf": 10, "learning_rate": 0.2, "num_leaves": 7, "max_bin": 31},
+        num_boost_round=30,
+    )
+
+
 @pytest.fixture
 def make_panel():
     """``seasonal_panel``: a long monthly demand panel for the forecasting and feature tests."""

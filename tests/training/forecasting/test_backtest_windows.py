@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.timeseries import LagFeatureSpec
-from tests.conftest import seasonal_panel
+from tests.conftest import seasonal_panel, small_monthly_spec
 from training.forecasting.backtest import (
     ensemble_backtest,
     training_window,
@@ -17,16 +16,8 @@ from training.forecasting.backtest import (
     window_summary,
 )
 from training.forecasting.ensemble import EnsembleSpec
-from training.forecasting.model import DemandSpec
 
-SPEC = DemandSpec(
-    features=LagFeatureSpec(lags=(0, 1), seasonal_lags=(12,), windows=(3,), scale_window=6),
-    horizon=3,
-    freq="MS",
-    known_covariates=("price",),
-    params={"min_data_in_leaf": 10, "learning_rate": 0.2, "num_leaves": 7, "max_bin": 31},
-    num_boost_round=30,
-)
+SPEC = small_monthly_spec()
 ENSEMBLE = EnsembleSpec(season_length=12, n_windows=2, step=3)
 
 

@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.timeseries import LagFeatureSpec
-from tests.conftest import seasonal_panel
+from tests.conftest import seasonal_panel, small_monthly_spec
 from training.forecasting.ensemble import (
     Combination,
     EnsembleForecaster,
@@ -21,16 +20,9 @@ from training.forecasting.ensemble import (
     segments,
     statistical_forecasts,
 )
-from training.forecasting.model import DemandForecaster, DemandSpec
+from training.forecasting.model import DemandForecaster
 
-SPEC = DemandSpec(
-    features=LagFeatureSpec(lags=(0, 1), seasonal_lags=(12,), windows=(3,), scale_window=6),
-    horizon=3,
-    freq="MS",
-    known_covariates=("price",),
-    params={"min_data_in_leaf": 10, "learning_rate": 0.2, "num_leaves": 7, "max_bin": 31},
-    num_boost_round=30,
-)
+SPEC = small_monthly_spec()
 
 
 def synthetic_members(
