@@ -122,3 +122,22 @@ def test_an_emptied_sku_location_alerts_a_webhook_within_seconds_and_a_recount_r
     assert (resolved["id"], resolved["status"], resolved["resolved_by"]) == (exception["id"], "resolved", "system:live")
     assert alerting.get("/v1/exceptions?status=open", headers=auth("planner-key")).json()["exceptions"] == []
     assert len(_calls(log, "exception.opened")) == 1  # one delivery per event, sent once
+
+
+def test_a_reserving_score_that_takes_the_last_stock_opens_the_stockout(alerting, demand_history):
+    sku, location = _short_sku(demand_history)
+    counted = alerting.post("/v1/events", json={"events": [_count("live-r1", sku, location, 500)]},
+                            headers=auth("erp-key"))
+    assert counted.json()["accepted"] == 1
+    time.sleep(0.5)  # the count's re-check (0.05 s after it) is done: 500 units, no stock-out
+    assert alerting.get("/v1/exceptions?status=open", headers=auth("planner-key")).json()["exceptions"] == []
+    line = {"line_id": "1", "sku_id": sku, "location_id": location, "quantity": 500, "requested_date": "2026-03-05"}
+    order = {"order_id": "O-ALL", "customer_id": "C1", "customer_tier": "gold", "lines": [line], "reserve": True}
+    scored = alerting.post("/v1/score", json=order, headers=auth("oms-key"))
+    assert scored.status_code == 200 and scored.json()["lines"][0]["reserved_quantity"] == 500.0, scored.text
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    found: list[dict] = []
+    while not found and time.monotonic() < deadline:
+        time.sleep(0.05)
+        found = alerting.get("/v1/exceptions?status=open", headers=auth("planner-key")).json()["exceptions"]
+    assert [(e["kind"], e["sku_id"], e["location_id"]) for e in found] == [("stockout_within_lead_time", sku, location)]
