@@ -179,21 +179,29 @@ class Deliverer:
 
 
 class DeliveryWorker(threading.Thread):
-    """A daemon thread running ``deliver_due`` every ``poll_seconds`` until ``stop``."""
+    """A daemon thread running ``deliver_due`` every ``poll_seconds`` (or at once on ``wake``)
+    until ``stop``."""
 
     def __init__(self, deliverer: Deliverer, poll_seconds: float = 1.0) -> None:
         super().__init__(name="webhook-delivery", daemon=True)
         self.deliverer, self.poll_seconds = deliverer, poll_seconds
         self._stopped = threading.Event()
+        self._woken = threading.Event()
 
     def run(self) -> None:
         while not self._stopped.is_set():
+            self._woken.clear()
             try:
                 self.deliverer.deliver_due()
             except sa.exc.SQLAlchemyError as exc:  # the database is back on a later pass
                 logger.warning("webhook delivery pass failed: %s", exc)
-            self._stopped.wait(self.poll_seconds)
+            self._woken.wait(self.poll_seconds)
+
+    def wake(self) -> None:
+        """Make the next pass now: deliveries were just queued."""
+        self._woken.set()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stopped.set()
+        self._woken.set()
         self.join(timeout)

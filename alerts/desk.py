@@ -8,6 +8,7 @@ deliveries is left to a ``DeliveryWorker`` or ``backorder alerts deliver``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,17 @@ from alerts.store import ExceptionEvent, ExceptionStore, RecordResult
 from alerts.webhooks import Subscriptions
 from settings import Settings
 from settings.model import AlertsSettings
+
+CLEARED_BY = "system:live"
+CLEARED_COMMENT = "condition cleared: checked again after events and no longer detected"
+
+
+@dataclass(frozen=True)
+class RecheckResult:
+    """What a re-check did: the detections recorded, the exceptions resolved as cleared."""
+
+    recorded: RecordResult
+    resolved: list[dict[str, Any]]
 
 
 class AlertDesk:
@@ -44,6 +56,15 @@ class AlertDesk:
         result = self.store.record(detected, now)
         self.announce(result.events, now)
         return result
+
+    def recheck(self, detected: pd.DataFrame, checked: Sequence[str], now: datetime) -> RecheckResult:
+        """Record ``detected`` and resolve the active exceptions of the ``checked`` dedup keys that
+        were not detected again (their condition cleared); announce both."""
+        recorded = self.record(detected, now)
+        cleared = sorted(set(checked) - set(detected["dedup_key"]))
+        resolved = self.store.resolve_keys(cleared, CLEARED_BY, CLEARED_COMMENT, now)
+        self.announce([ExceptionEvent("exception.resolved", e) for e in resolved], now)
+        return RecheckResult(recorded, resolved)
 
     def expire(self, now: datetime) -> list[dict[str, Any]]:
         return self.store.expire(now, timedelta(hours=self.cfg.expire_after_hours))

@@ -146,6 +146,22 @@ class ExceptionStore:
         return self._move(exception_id, ACTIVE_STATUSES, {"status": "resolved", "resolved_at": now,
                                                           "resolved_by": who, "comment": comment, "updated_at": now})
 
+    def resolve_keys(self, dedup_keys: Sequence[str], who: str, comment: str, now: datetime) -> list[dict[str, Any]]:
+        """Resolve the active exceptions of ``dedup_keys`` (their problem is gone); returns them."""
+        if not dedup_keys:
+            return []
+        active = sa.and_(exceptions.c.dedup_key.in_(list(dedup_keys)), exceptions.c.status.in_(ACTIVE_STATUSES))
+        with self.engine.begin() as conn:
+            ids = [r.id for r in conn.execute(sa.select(exceptions.c.id).where(active))]
+            if not ids:
+                return []
+            conn.execute(
+                exceptions.update()
+                .where(exceptions.c.id.in_(ids), exceptions.c.status.in_(ACTIVE_STATUSES))
+                .values(status="resolved", resolved_at=now, resolved_by=who, comment=comment, updated_at=now)
+            )
+            return self._select(conn, exceptions.c.id.in_(ids))
+
     def _move(self, exception_id: str, allowed: Sequence[str], values: dict[str, Any]) -> dict[str, Any]:
         with self.engine.begin() as conn:
             moved = conn.execute(

@@ -13,7 +13,7 @@ from typing import Any
 
 from contracts.event_validation import NormalizedEvent, validate_event
 from live.book import Book
-from live.records import Record
+from live.records import PurchaseOrderRecord, Record
 from live.rules import RuleViolation, apply_event, derived_keys, keys_read
 from live.state import ApplyResult, Rejection
 
@@ -75,5 +75,9 @@ def apply_batch(checked: CheckedBatch, book: Book, already_applied: Iterable[str
         seen.add(event["event_id"])
         applied.append(event)
     rejected.sort(key=lambda r: r.index)
-    return BatchOutcome(ApplyResult(len(applied), duplicates, rejected), applied, book.changes(), book.created())
+    changes = book.changes()
+    touched = list(dict.fromkeys((r.sku_id, r.location_id) for r in changes.values()))
+    po_ids = [r.po_id for r in changes.values() if isinstance(r, PurchaseOrderRecord)]
+    result = ApplyResult(len(applied), duplicates, rejected, touched, po_ids)
+    return BatchOutcome(result, applied, changes, book.created())
 

@@ -21,11 +21,14 @@ class Rejection:
 
 @dataclass(frozen=True)
 class ApplyResult:
-    """What applying a list of events did: applied, already applied before, refused."""
+    """What applying a list of events did: applied, already applied before, refused; and what the
+    applied events changed (the SKU-locations of every record written, the PO lines written)."""
 
     accepted: int
     duplicates: int
     rejected: list[Rejection] = field(default_factory=list)
+    sku_locations: list[tuple[str, str]] = field(default_factory=list)
+    po_ids: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

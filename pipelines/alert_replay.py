@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from alerts.demand import RECENT_DAYS
 from alerts.detection import stockouts_within_lead_time
 from contracts.keys import SKU_LOCATION
 from settings.model import AlertsSettings
-
-RECENT_DAYS = 28
 
 
 def daily_backorders(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

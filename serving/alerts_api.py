@@ -3,7 +3,7 @@ the customer notice of a scored order.
 
 An ``APIRouter`` the service includes; the routes read the runtime's ``AlertDesk``
 (``alerts.desk``) and answer 503 when its database could not be opened at start-up. Sending
-webhooks happens off the request path (``backorder alerts deliver``).
+webhooks happens off the request path (the service's delivery thread, ``serving.live_alerts``).
 """
 
 from __future__ import annotations

@@ -2,17 +2,19 @@
 
 The routes are an ``APIRouter`` the service includes; each event is validated and applied on its
 own by the store (``live.LiveState.apply``), so a bad event is reported with its reasons and never
-blocks the good ones in the same body.
+blocks the good ones in the same body. What the applied events changed is queued for the alert
+re-check (``serving.live_alerts``), which runs off the request.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
 
-from live.state import LiveState, Rejection, StockPosition
+from live.state import ApplyResult, LiveState, Rejection, StockPosition
 from serving.errors import error_response
 from serving.roles import RequireRole
 from serving.runtime import Runtime
@@ -27,13 +29,16 @@ def _no_live_state() -> JSONResponse:
     return error_response(503, "live state unavailable", [("live_state", problem)])
 
 
-def apply_events(live: LiveState, events: list[Any]) -> EventsOut:
-    """Apply the JSON objects among ``events``; anything else is rejected at its index."""
+def apply_events(live: LiveState, events: list[Any], touched: Callable[[ApplyResult], None] | None = None) -> EventsOut:
+    """Apply the JSON objects among ``events``; anything else is rejected at its index. ``touched``
+    hears what the applied events changed (the service queues its alert re-check there)."""
     objects = [i for i, e in enumerate(events) if isinstance(e, dict)]
     rejected = [
         Rejection(i, None, ["event: must be a JSON object"]) for i, e in enumerate(events) if not isinstance(e, dict)
     ]
     result = live.apply([events[i] for i in objects])
+    if touched is not None:
+        touched(result)
     rejected += [Rejection(objects[r.index], r.event_id, r.errors) for r in result.rejected]
     return EventsOut(
         accepted=result.accepted,
@@ -78,7 +83,7 @@ def post_events(body: EventsIn, runtime: Annotated[Runtime, Depends(RequireRole(
     live = runtime.components.live
     if live is None:
         return _no_live_state()
-    return apply_events(live, body.events)
+    return apply_events(live, body.events, lambda applied: runtime.touch(applied.sku_locations, applied.po_ids))
 
 
 @router.get("/v1/stock/{sku_id}/{location_id}", response_model=StockOut, tags=["oms", "planner"])

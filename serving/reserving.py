@@ -80,3 +80,10 @@ def reserve_lines(
     for column, values in decided.items():  # only the orders that reserved are decided again
         scored[column] = np.where(asked, values, scored[column])
     return scored
+
+
+def reserved_keys(scored: dict[str, Any]) -> list[tuple[str, str]]:
+    """The SKU-locations where ``reserve_lines`` reserved stock (their availability fell)."""
+    held = [bool(q) for q in scored["reserved_quantity"]]
+    keys = zip(np.asarray(scored["sku_id"]).tolist(), np.asarray(scored["location_id"]).tolist(), strict=True)
+    return list(dict.fromkeys(k for k, h in zip(keys, held, strict=True) if h))

@@ -8,7 +8,7 @@ path: champions from the MLflow registry (or the local cache) and the Feast onli
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from serving.counters import Counters
 from serving.eta import FrameEtaLookup
 from serving.forecast import load_forecaster
 from serving.lifecycle import Leases
+from serving.live_alerts import AlertWorkers, alert_workers
 from serving.live_supply import LiveStockReader, LiveSupply, PoDelays, seed, seed_if_empty
 from serving.prediction_log import PredictionLog
 from serving.rate_limit import RateLimiter, rate_limiter
@@ -86,6 +87,8 @@ class Runtime:
     registry: RegistryProbe | None = None
     leases: Leases = field(default_factory=Leases, repr=False)
     alerts: AlertDesk | None = None  # None: the alert database could not be opened
+    # Re-checks what events touch and sends webhooks (serving.live_alerts); None: no alert database.
+    alert_workers: AlertWorkers | None = field(default=None, repr=False)
 
     @property
     def ready(self) -> bool:
@@ -116,8 +119,20 @@ class Runtime:
     def count(self, name: str, n: int = 1) -> None:
         self.counters.add(name, n)
 
+    def start_background(self) -> None:
+        """Start the alert threads: when the service starts serving this runtime."""
+        if self.alert_workers is not None:
+            self.alert_workers.start()
+
+    def touch(self, sku_locations: Iterable[tuple[str, str]], po_ids: Iterable[str] = ()) -> None:
+        """Queue the alert re-check of what events or reservations changed; never blocks."""
+        if self.alert_workers is not None:
+            self.alert_workers.touch(sku_locations, po_ids)
+
     def close(self) -> None:
-        """Release what the runtime holds (the prediction log, the scorer's threads)."""
+        """Release what the runtime holds (the alert threads, the prediction log, the scorer's threads)."""
+        if self.alert_workers is not None:
+            self.alert_workers.stop()
         self.log.close()
         if self.scorer is not None:
             self.scorer.close()
@@ -169,6 +184,7 @@ def build_runtime(
             components.notes.append(
                 f"{model.name} v{model.version} loaded from the local cache: registry unreachable"
             )
+    desk = open_alert_desk(settings, components.notes)
     return Runtime(
         keyring=keyring,
         log=log,
@@ -180,7 +196,11 @@ def build_runtime(
         rate_limiter=rate_limiter(settings),
         store_health=StoreHealth(components.reader),
         registry=RegistryProbe(settings.tracking_uri, settings.registry_timeout_seconds),
-        alerts=open_alert_desk(settings, components.notes),
+        alerts=desk,
+        alert_workers=None if desk is None else alert_workers(
+            desk, settings.alerts, components.live, components.supply, components.forecaster,
+            settings.canonical_dir, clock,
+        ),
     )
 
 

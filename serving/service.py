@@ -40,7 +40,7 @@ from serving.middleware import (
 )
 from serving.planner_web import router as planner_router
 from serving.reports import ReportNotFound, report_file
-from serving.reserving import reserve_lines
+from serving.reserving import reserve_lines, reserved_keys
 from serving.responses import line_scores, log_rows, score_outs
 from serving.roles import RequireRole, route_role
 from serving.runtime import Runtime, build_runtime, production_components
@@ -179,6 +179,7 @@ def _score(
             asked = [o["reserve"] for o in orders for _ in o["lines"]]
             c = runtime.components
             scored = reserve_lines(c.live, c.supply, runtime.clock, scored, asked)
+            runtime.touch(reserved_keys(scored))
     except InvalidLines as exc:
         raise ServiceError(422, "invalid request", exc.errors) from exc
     except FeatureStoreUnavailable as exc:
@@ -231,6 +232,7 @@ class RiskService:
     def __init__(self) -> None:
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
         app.state.runtime = type(self).runtime_factory()
+        app.state.runtime.start_background()
         # What start-up loaded (models, Feast registry, framework: hundreds of thousands of objects)
         # lives as long as the process; frozen, the collector stops scanning it, so a full
         # collection no longer pauses the request that triggers it.
@@ -359,7 +361,7 @@ class RiskService:
         """Load the champions again (after a promotion) and swap them in; requests in flight
         finish on the old ones. Refused (503) while the registry does not answer."""
         try:
-            reload_runtime(app.state, type(self).runtime_factory)
+            reload_runtime(app.state, type(self).runtime_factory).start_background()
         except ReloadRefused as exc:
             raise ServiceError(503, "reload refused", exc.problems) from exc
         return self.status()

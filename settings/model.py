@@ -97,6 +97,15 @@ class AlertsSettings(BaseModel):
     )
     delivery_timeout_seconds: float = Field(10.0, gt=0, description="Time a receiver has to answer one delivery.")
     subscriber_per_minute: int = Field(60, ge=1, description="Deliveries a subscriber receives per minute at most.")
+    live_checks: bool = Field(
+        True, description="The service re-checks the SKU-locations and POs its events touch, and sends webhooks."
+    )
+    live_debounce_seconds: float = Field(
+        0.5, ge=0, description="Wait after a touch before the re-check, so a burst of events is checked once."
+    )
+    delivery_poll_seconds: float = Field(
+        1.0, gt=0, description="Pause between the service's passes over due webhook deliveries (retries)."
+    )
     redis_stream: str | None = Field(
         None, description="Redis stream (on live.redis_url) exception events are added to; None = none."
     )

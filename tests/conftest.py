@@ -9,6 +9,8 @@ import os
 # working. Set before the libraries load; a value in the environment wins.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("BACKORDER_NUM_THREADS", "1")
+# A service in a test runs no alert threads (re-checks, webhook sends) unless the test asks for them.
+os.environ.setdefault("BACKORDER_ALERTS__LIVE_CHECKS", "false")
 
 import sqlite3
 from collections.abc import Callable, Iterator

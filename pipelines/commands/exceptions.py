@@ -32,7 +32,6 @@ app = typer.Typer(help="Exceptions for planners: the scan and its webhook delive
 
 REQUIRED_TABLES = ("inventory_snapshots", "purchase_orders", "sku_suppliers", "orders", "order_lines")
 DEMAND_MODEL, LEAD_TIME_MODEL = "demand", "lead_time"
-RECENT_DAYS = 28  # days of actual demand behind the fallback forecast and the bias check
 
 
 @dataclass(frozen=True)
@@ -61,9 +60,10 @@ def scan_inputs(settings: Settings, as_of: pd.Timestamp | None = None) -> ScanIn
     """Everything the scan looks at, as of the last inventory snapshot unless ``as_of`` is given."""
     import pandas as pd
 
+    from alerts.demand import daily_actuals
     from alerts.scan import ScanInputs
-    from features.supplier import primary_suppliers
     from pipelines.tables import read_canonical_tables, require_canonical
+    from serving.live_alerts import primary_lead_times
     from serving.supply import last_snapshot_date, load_canonical_supply
 
     require_canonical(settings.canonical_dir, REQUIRED_TABLES)
@@ -77,11 +77,8 @@ def scan_inputs(settings: Settings, as_of: pd.Timestamp | None = None) -> ScanIn
         settings.canonical_dir, ("sku_suppliers", "purchase_orders", "orders", "order_lines"),
         {"orders": ["order_id", "order_time"], "order_lines": ["order_id", "sku_id", "location_id", "quantity"]},
     )
-    lead = primary_suppliers(read["sku_suppliers"])[["sku_id", "quoted_lead_time_days"]]
-    lead_times = positions[["sku_id", "location_id"]].merge(lead, on="sku_id").rename(
-        columns={"quoted_lead_time_days": "lead_time_days"}
-    )
-    actual = _daily_actuals(read["order_lines"], read["orders"], as_of)
+    lead_times = positions[["sku_id", "location_id"]].merge(primary_lead_times(read["sku_suppliers"]), on="sku_id")
+    actual = daily_actuals(read["order_lines"], read["orders"], as_of)
     horizon = int(lead_times["lead_time_days"].max()) if len(lead_times) else 0
     demand = _demand(settings, models.get(DEMAND_MODEL), actual, positions, as_of, horizon, notes)
     return ScanInputs(
@@ -145,23 +142,12 @@ def _champions(settings: Settings, notes: list[str]) -> dict[str, Any]:
     return models
 
 
-def _daily_actuals(order_lines: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Units ordered per SKU-location and day over the ``RECENT_DAYS`` up to ``as_of`` (no zero rows)."""
-    import pandas as pd
-
-    days = pd.to_datetime(orders.set_index("order_id")["order_time"]).dt.normalize()
-    lines = order_lines.assign(ds=days.reindex(order_lines["order_id"]).to_numpy())
-    recent = lines[(lines["ds"] > as_of - pd.Timedelta(days=RECENT_DAYS)) & (lines["ds"] <= as_of)]
-    return recent.groupby(["sku_id", "location_id", "ds"], as_index=False)["quantity"].sum().rename(
-        columns={"quantity": "actual"}
-    )
-
-
 def _demand(settings: Settings, model: Any | None, actual: pd.DataFrame, positions: pd.DataFrame,
             as_of: pd.Timestamp, horizon: int, notes: list[str]) -> pd.DataFrame:
     """Daily p50 demand after ``as_of``: the demand champion's forecast, else the recent daily mean."""
     import pandas as pd
 
+    from alerts.demand import RECENT_DAYS, recent_mean_demand
     from contracts.keys import SERIES_SEPARATOR
     from features.timeseries import ID, TIME
     from serving.forecast import load_forecaster
@@ -176,10 +162,7 @@ def _demand(settings: Settings, model: Any | None, actual: pd.DataFrame, positio
                          "the recent daily mean stands in")
     else:
         notes.append(f"stockout_within_lead_time: the mean daily demand of the last {RECENT_DAYS} days stands in")
-    rate = (actual.groupby(["sku_id", "location_id"])["actual"].sum() / RECENT_DAYS).rename("p50")
-    keys = positions[["sku_id", "location_id"]].join(rate, on=["sku_id", "location_id"]).fillna({"p50": 0.0})
-    days = pd.DataFrame({"ds": pd.date_range(as_of + pd.Timedelta(days=1), periods=max(horizon, 1))})
-    return keys.merge(days, how="cross")
+    return recent_mean_demand(actual, positions, as_of, horizon)
 
 
 def _scored_lines(settings: Settings, notes: list[str]) -> pd.DataFrame | None:
@@ -209,6 +192,8 @@ def _forecasts_against_actuals(settings: Settings, actual: pd.DataFrame, as_of: 
                                notes: list[str]) -> pd.DataFrame | None:
     """The as-of demand forecasts of the ``RECENT_DAYS`` up to ``as_of`` beside what was ordered."""
     import pandas as pd
+
+    from alerts.demand import RECENT_DAYS
 
     path = settings.asof_dir / "demand_forecasts.parquet"
     if not path.exists():

@@ -164,3 +164,22 @@ def test_events_are_also_added_to_the_redis_stream(tmp_path, stream_client, monk
     entries = client.xrange(name)
     assert [e[1][b"type"] for e in entries] == [b"exception.opened", b"exception.opened", b"exception.resolved"]
     assert json.loads(entries[-1][1][b"body"])["exception"]["resolved_by"] == "planner"
+
+
+def test_two_delivery_workers_send_each_delivery_once(engine, receiver):
+    hook = receiver(0)
+    desk = _desk(engine)
+    desk.subscriptions.add(hook.url, SECRET, utc_now())
+    workers = [DeliveryWorker(desk.deliverer(), poll_seconds=0.01) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    try:
+        desk.record(_lines({f"O{i}": 0.9 for i in range(20)}), utc_now())
+        deadline = time.monotonic() + 10
+        while len(desk.subscriptions.deliveries("delivered")) < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        for worker in workers:
+            worker.stop()
+    keys = [c["headers"]["Idempotency-Key"] for c in hook.calls()]
+    assert len(keys) == 20 and len(set(keys)) == 20

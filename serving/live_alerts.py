@@ -1,0 +1,144 @@
+"""Alerts in real time inside the service: the re-check of what events touch, and the webhook
+deliveries, each in a background thread of the service process.
+
+``AlertWorkers`` holds both threads: a ``LiveWatch`` (``alerts.live_watch``) fed by
+``POST /v1/events`` and by reserving scores, and a ``DeliveryWorker`` (``alerts.delivery``) that
+sends the outbox with its retries and wakes as soon as a re-check queued something. They are
+built with the runtime, started when the service starts serving it (``RiskService`` start-up, a
+reload) and stopped when it is closed. Several workers may run them at once: each delivery is
+claimed atomically before it is sent, and the store keeps one active exception per problem.
+
+The daily demand is the ``demand`` champion's forecast when the service loaded it, else the mean
+of the last 28 days of the canonical orders (``alerts.demand``, as the nightly scan); lead times
+are the primary supplier's quote (``sku_suppliers``). Both are read on the first check, in the
+worker thread, never on a request.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from alerts.delivery import DeliveryWorker
+from alerts.demand import daily_actuals, recent_mean_demand
+from alerts.desk import AlertDesk
+from alerts.live_watch import DemandSource, LiveChecks, LiveWatch
+from contracts.keys import SKU_LOCATION
+from features.supplier import primary_suppliers
+from live.state import LiveState
+from serving.live_supply import LiveSupply
+from settings.model import AlertsSettings
+
+logger = logging.getLogger(__name__)
+DEMAND_COLUMNS = [*SKU_LOCATION, "ds", "p50"]
+
+
+def primary_lead_times(sku_suppliers: pd.DataFrame) -> pd.DataFrame:
+    """sku_id, lead_time_days: the primary supplier's quoted lead time of each SKU."""
+    lead = primary_suppliers(sku_suppliers)[["sku_id", "quoted_lead_time_days"]]
+    return lead.rename(columns={"quoted_lead_time_days": "lead_time_days"})
+
+
+@dataclass
+class ForecastDemand:
+    """``DemandSource`` over the service's forecaster (``Runtime.components.forecaster``)."""
+
+    forecaster: Callable[[str, str, int], pd.DataFrame]
+
+    def __call__(self, keys: pd.DataFrame, as_of: pd.Timestamp, horizon: int) -> pd.DataFrame:
+        horizon = min(horizon, getattr(self.forecaster, "horizon", horizon))
+        frames = [
+            frame[["ds", "p50"]].assign(sku_id=sku, location_id=location)
+            for sku, location in keys[SKU_LOCATION].itertuples(index=False)
+            if len(frame := self.forecaster(sku, location, max(horizon, 1)))
+        ]
+        if not frames:
+            return pd.DataFrame(columns=DEMAND_COLUMNS).astype({"ds": "datetime64[ns]", "p50": float})
+        demand = pd.concat(frames, ignore_index=True)[DEMAND_COLUMNS]
+        return demand.assign(ds=pd.to_datetime(demand["ds"]), p50=demand["p50"].astype(float))
+
+
+@dataclass
+class RecentDemand:
+    """``DemandSource`` without a forecaster: the recent mean of the canonical orders (read once
+    per serving date)."""
+
+    canonical_dir: Path
+    _actuals: dict[pd.Timestamp, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def __call__(self, keys: pd.DataFrame, as_of: pd.Timestamp, horizon: int) -> pd.DataFrame:
+        if as_of not in self._actuals:
+            orders = pd.read_parquet(self.canonical_dir / "orders.parquet", columns=["order_id", "order_time"])
+            lines = pd.read_parquet(self.canonical_dir / "order_lines.parquet",
+                                    columns=["order_id", "sku_id", "location_id", "quantity"])
+            self._actuals = {as_of: daily_actuals(lines, orders, as_of)}
+        return recent_mean_demand(self._actuals[as_of], keys, as_of, horizon)
+
+
+class LazyLeadTimes:
+    """The primary suppliers' lead times, read from the canonical tables on first use."""
+
+    def __init__(self, canonical_dir: Path) -> None:
+        self.canonical_dir = canonical_dir
+
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        path = self.canonical_dir / "sku_suppliers.parquet"
+        if not path.exists():
+            logger.warning("live exception checks: no %s, so no SKU-location has a lead time to check", path)
+            return pd.DataFrame({"sku_id": pd.Series(dtype=object), "lead_time_days": pd.Series(dtype=float)})
+        return primary_lead_times(pd.read_parquet(path))
+
+
+@dataclass
+class AlertWorkers:
+    """The service's alert threads; ``watch`` is None without a live state."""
+
+    watch: LiveWatch | None
+    delivery: DeliveryWorker
+
+    def start(self) -> None:
+        """Start both threads (again: nothing)."""
+        for thread in (self.watch, self.delivery):
+            if thread is not None and not thread.is_alive() and thread.ident is None:
+                thread.start()
+
+    def touch(self, sku_locations: Iterable[tuple[str, str]], po_ids: Iterable[str] = ()) -> None:
+        """Queue a re-check of these keys (returns at once)."""
+        if self.watch is not None:
+            self.watch.touch(sku_locations, po_ids)
+
+    def stop(self) -> None:
+        for thread in (self.watch, self.delivery):
+            if thread is not None and thread.is_alive():
+                thread.stop()
+
+
+def alert_workers(
+    desk: AlertDesk,
+    cfg: AlertsSettings,
+    live: LiveState | None,
+    supply: object,
+    forecaster: Callable[[str, str, int], pd.DataFrame] | None,
+    canonical_dir: Path,
+    today: Callable[[], pd.Timestamp],
+) -> AlertWorkers | None:
+    """The alert threads of a runtime (not started); None when ``alerts.live_checks`` is off."""
+    if not cfg.live_checks:
+        return None
+    delivery = DeliveryWorker(desk.deliverer(), cfg.delivery_poll_seconds)
+    if live is None:
+        return AlertWorkers(None, delivery)
+    demand: DemandSource = ForecastDemand(forecaster) if forecaster is not None else RecentDemand(canonical_dir)
+    lead_times = LazyLeadTimes(canonical_dir)
+    delays = supply.delays if isinstance(supply, LiveSupply) else None
+
+    def check(sku_locations: set[tuple[str, str]], po_ids: set[str]) -> object:
+        return LiveChecks(live, desk, demand, lead_times.frame, today, delays)(sku_locations, po_ids)
+
+    return AlertWorkers(LiveWatch(check, cfg.live_debounce_seconds, delivery.wake), delivery)
