@@ -38,6 +38,7 @@ class LineMetrics:
     """How well a replay's answers fared: risk ranking and promises kept, on the same lines."""
 
     lines: int
+    late_lines: int
     pr_auc: float
     promises_kept: float
     without_promise: int
@@ -158,6 +159,7 @@ def line_metrics(scored: pd.DataFrame, order_lines: pd.DataFrame, data_end: pd.T
     pr_auc = float(average_precision_score(labels, joined["backorder_probability"])) if labels.any() else np.nan
     return LineMetrics(
         lines=len(joined),
+        late_lines=int(labels.sum()),
         pr_auc=pr_auc,
         promises_kept=float(kept.mean()),
         without_promise=int(promised.isna().sum()),
@@ -179,7 +181,7 @@ def compare_replays(
 def describe_comparison(comparison: ReplayComparison) -> list[str]:
     """One line per replay: lines measured, risk PR-AUC and share of promise dates kept."""
     return [
-        f"{name:<9} {m.lines:,} lines: risk PR-AUC {m.pr_auc:.3f}, promise dates kept {m.promises_kept:.1%} "
+        f"{name:<9} {m.lines:,} lines ({m.late_lines:,} late): risk PR-AUC {m.pr_auc:.3f}, promise dates kept {m.promises_kept:.1%} "
         f"({m.without_promise:,} lines given no promise date)"
         for name, m in (("live", comparison.live), ("snapshot", comparison.snapshot))
     ]

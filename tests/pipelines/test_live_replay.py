@@ -90,7 +90,7 @@ def test_line_metrics_rank_the_late_lines_and_count_the_promises_kept():
     # o1/2 shipped after its requested date, o2/1 short: the late lines
     metrics = line_metrics(_scored([0.1, 0.8, 0.9, 0.2], ["2026-03-03", "2026-03-07", "2026-03-05", None]),
                            lines, data_end)
-    assert metrics.lines == 4 and metrics.pr_auc == pytest.approx(1.0)
+    assert metrics.lines == 4 and metrics.late_lines == 2 and metrics.pr_auc == pytest.approx(1.0)
     # kept: o1/1 (by the 3rd) and o1/2 (by the 7th); o2/1 shipped short; o3/1 was given no date
     assert metrics.promises_kept == pytest.approx(0.5) and metrics.without_promise == 1
     worse = line_metrics(_scored([0.9, 0.1, 0.2, 0.8], ["2026-03-01"] * 4), lines, data_end)
