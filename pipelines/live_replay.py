@@ -181,7 +181,7 @@ def compare_replays(
 def describe_comparison(comparison: ReplayComparison) -> list[str]:
     """One line per replay: lines measured, risk PR-AUC and share of promise dates kept."""
     return [
-        f"{name:<9} {m.lines:,} lines ({m.late_lines:,} late): risk PR-AUC {m.pr_auc:.3f}, promise dates kept {m.promises_kept:.1%} "
-        f"({m.without_promise:,} lines given no promise date)"
+        f"{name:<9} {m.lines:,} lines ({m.late_lines:,} late): risk PR-AUC {m.pr_auc:.3f}, "
+        f"promise dates kept {m.promises_kept:.1%} ({m.without_promise:,} lines given no promise date)"
         for name, m in (("live", comparison.live), ("snapshot", comparison.snapshot))
     ]
