@@ -16,6 +16,8 @@ import pandas as pd
 
 from serving.schemas import MAX_LINES, MAX_ORDERS
 
+SCORED_COLUMNS = ["order_id", "line_id", "backorder_probability", "promise_date"]
+
 REQUEST_LINE_COLUMNS = ["line_id", "sku_id", "location_id", "quantity", "requested_date"]
 
 
@@ -28,6 +30,7 @@ class ReplayOutcome:
     high_risk_lines: int = 0
     actions: dict[str, int] = field(default_factory=dict)
     rejected: list[str] = field(default_factory=list)
+    scored: list[dict[str, Any]] = field(default_factory=list)
 
 
 def daily_requests(
@@ -59,6 +62,13 @@ def daily_requests(
     }
 
 
+def scored_lines(order: dict[str, Any]) -> list[dict[str, Any]]:
+    """The lines of one ``/v1/score`` answer (or one order of a batch answer), as SCORED_COLUMNS."""
+    return [
+        {"order_id": order["order_id"], **{c: line[c] for c in SCORED_COLUMNS[1:]}} for line in order["lines"]
+    ]
+
+
 def batches(orders: list[dict[str, Any]], size: int = MAX_ORDERS) -> Iterator[list[dict[str, Any]]]:
     """Consecutive slices of at most ``size`` orders (the batch endpoint's limit)."""
     for start in range(0, len(orders), size):
@@ -86,6 +96,7 @@ def replay(
                 outcome.rejected.append(f"HTTP {status}: {body}")
             else:
                 for order in body["orders"]:
+                    outcome.scored += scored_lines(order)
                     outcome.orders += 1
                     for line in order["lines"]:
                         outcome.lines += 1

@@ -32,11 +32,13 @@ if TYPE_CHECKING:
 
     from pipelines.commands.monitor import MonitorVerdict
     from pipelines.commands.train import TrainResult
+    from pipelines.live_replay import ReplayComparison
     from settings import Settings
     from training.promotion import PromotionDecision
 
 DEMO_OVERRIDE = "the demo's scoring service needs a champion for every model"
 STEPS = ("simulate", "asof", "features", "train", "promote", "score", "monitor", "report")
+LIVE_REPLAY_TABLES = ("orders", "order_lines", "inventory_snapshots", "purchase_orders", "asn_events")
 EXAMPLE_REQUEST = Path(__file__).resolve().parents[2] / "examples" / "score_request.json"
 
 
@@ -53,6 +55,7 @@ class DemoOutcome:
     monitoring: MonitorVerdict
     report: Path
     seconds: float
+    replay: ReplayComparison
 
 
 def _asof(settings: Settings, say: Callable[[str], None]) -> None:
@@ -115,31 +118,45 @@ def _with_replay_key(settings: Settings) -> tuple[Settings, str]:
     return settings.model_copy(update={"api_keys": keys}), key
 
 
-def _score(settings: Settings, say: Callable[[str], None], progress: Progress, replay_days: int) -> None:
-    """Serve the ``replay_days`` after the serving date, one day at a time, as production would.
+def _score(
+    settings: Settings, say: Callable[[str], None], progress: Progress, replay_days: int
+) -> ReplayComparison:
+    """Serve the ``replay_days`` after the serving date as production would, then again on
+    start-of-day snapshots, and measure both on the same lines.
 
     The serving date lies ``2 * replay_days`` before the data ends, inside the models' held-out
     test period, so the replayed orders were never used to fit them and their outcomes are in the
-    tables by the end. Before each day the nightly job runs: the online store is materialized up
-    to that day and the service's stock and open POs move to it. Afterwards the online store is
-    brought up to the end for ``make serve``.
+    tables by the end. Live: the state is seeded once from the serving date's snapshot, then the
+    period's events and orders (scored with ``reserve``) are posted in time order
+    (``pipelines.live_replay``); this fills the prediction log. Snapshot: before each day the
+    state is reseeded from the previous day's snapshot and the day's orders are scored without
+    events (its prediction log goes to a scratch folder). Each day the online store is
+    materialized up to that day first. Afterwards the online store is brought up to the end for
+    ``make serve``.
     """
+    import tempfile
+
     import pandas as pd
 
+    from live.canonical import canonical_seed
     from pipelines.commands.features import materialize_latest
-    from pipelines.oms_replay import daily_requests, replay
+    from pipelines.live_replay import compare_replays, describe_comparison, replay_stream, run_stream
+    from pipelines.oms_replay import SCORED_COLUMNS, daily_requests, replay
     from pipelines.tables import read_canonical_tables
+    from serving.prediction_log import PredictionLog
     from serving.registry import mlflow_loader
     from serving.runtime import Runtime, build_runtime, production_components, reseed_live_state
     from serving.service import RiskService, app, in_process_app
 
-    tables = read_canonical_tables(settings.canonical_dir, ("orders", "order_lines", "inventory_snapshots"))
+    tables = read_canonical_tables(settings.canonical_dir, LIVE_REPLAY_TABLES)
     data_end = pd.Timestamp(tables["inventory_snapshots"]["snapshot_date"].max()).normalize()
     serving_day = data_end - pd.Timedelta(days=2 * replay_days)
     requests = daily_requests(tables["orders"], tables["order_lines"], serving_day, replay_days)
+    stream = replay_stream(tables, serving_day, replay_days)
     n_orders = sum(map(len, requests.values()))
-    say(f"replaying {n_orders:,} orders placed {serving_day + pd.Timedelta(days=1):%Y-%m-%d} .. "
-        f"{serving_day + pd.Timedelta(days=replay_days):%Y-%m-%d} (held-out period)")
+    say(f"replaying {n_orders:,} orders and {sum(len(r.body.get('events', ())) for r in stream):,} events placed "
+        f"{serving_day + pd.Timedelta(days=1):%Y-%m-%d} .. {serving_day + pd.Timedelta(days=replay_days):%Y-%m-%d} "
+        "(held-out period)")
     settings, key = _with_replay_key(settings)
     registry = mlflow_loader(settings.tracking_uri, settings.artifact_root)
     models: dict[tuple[str, str], Any] = {}
@@ -149,48 +166,68 @@ def _score(settings: Settings, say: Callable[[str], None], progress: Progress, r
             models[name, alias] = registry(name, alias)
         return models[name, alias]
 
-    def runtime_on(day: pd.Timestamp) -> Runtime:
+    clock = [serving_day + pd.Timedelta(days=1)]
+
+    def runtime_on(day: pd.Timestamp, live_clock: bool = False) -> Runtime:
         materialize_latest(settings, day.to_pydatetime(), days=replay_days + 1)
         as_of = settings.model_copy(update={"serving_as_of": (day - pd.Timedelta(days=1)).date()})
         components = production_components(as_of, loader=loader, reseed_live=True)  # stock as of that day
-        runtime = build_runtime(as_of, components, today=lambda: day)
+        runtime = build_runtime(as_of, components, today=(lambda: clock[0]) if live_clock else (lambda: day))
         if not runtime.ready:
             raise DemoStepFailed(f"the service is not ready on {day:%Y-%m-%d}: {runtime.readiness()}")
         return runtime
 
-    first = runtime_on(min(requests))
+    first = runtime_on(clock[0], live_clock=True)
+    if first.components.live is None:
+        raise DemoStepFailed(f"the live replay needs the live state: {'; '.join(first.components.notes)}")
+    stock, open_pos = canonical_seed(settings.canonical_dir, serving_day)  # the stream confirms the open lines
+    first.components.live.seed(stock.assign(allocated=0.0), open_pos, serving_day)
     service_factory = RiskService.inner.runtime_factory
     RiskService.inner.runtime_factory = staticmethod(lambda: first)  # the service starts on this runtime
     headers = {"Authorization": f"Bearer {key}"}
-    task = progress.add_task("  scoring orders", total=n_orders)
-    try:
-        with _in_process_client(in_process_app()) as client:
+    with tempfile.TemporaryDirectory() as scratch:
+        try:
+            with _in_process_client(in_process_app()) as client:
 
-            def post(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-                response = client.post(path, json=body, headers=headers)
-                return response.status_code, response.json()
+                def post(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+                    response = client.post(path, json=body, headers=headers)
+                    return response.status_code, response.json()
 
-            def next_day(day: pd.Timestamp) -> None:
-                if app.state.runtime.clock() != day:
+                def live_post(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+                    progress.advance(live_task)
+                    return post(path, body)
+
+                def live_day(day: pd.Timestamp) -> None:
+                    if day != clock[0]:
+                        materialize_latest(settings, day.to_pydatetime(), days=replay_days + 1)
+                        clock[0] = day
+
+                def snapshot_day(day: pd.Timestamp) -> None:  # its prediction log is thrown away
                     app.state.runtime.log.close()
                     app.state.runtime = runtime_on(day)
+                    app.state.runtime.log.close()
+                    app.state.runtime.log = PredictionLog(Path(scratch))
 
-            _score_example(post, say)
-            outcome = replay(post, requests, next_day, on_batch=lambda n: progress.advance(task, n))
-    finally:
-        RiskService.inner.runtime_factory = service_factory
-        app.state.runtime.log.close()
-    actions = ", ".join(f"{name} {n:,}" for name, n in sorted(outcome.actions.items()))
-    say(
-        f"scored {outcome.lines:,} lines of {outcome.orders:,} orders ({outcome.high_risk_lines:,} high risk; "
-        f"actions: {actions}); prediction log in {settings.prediction_log_dir}"
-    )
-    for rejection in outcome.rejected:
-        say(f"rejected batch: {rejection}")
+                _score_example(post, say)
+                live_task = progress.add_task("  live replay (requests)", total=len(stream))
+                live_lines, problems = run_stream(live_post, stream, live_day)
+                snapshot_task = progress.add_task("  snapshot replay (orders)", total=n_orders)
+                outcome = replay(post, requests, snapshot_day, on_batch=lambda n: progress.advance(snapshot_task, n))
+        finally:
+            RiskService.inner.runtime_factory = service_factory
+            app.state.runtime.log.close()
+    say(f"live replay: scored {len(live_lines):,} lines with reserve; prediction log in {settings.prediction_log_dir}")
+    for problem in [*problems, *outcome.rejected][:20]:
+        say(f"rejected: {problem[:300]}")
+    snapshot_lines = pd.DataFrame(outcome.scored, columns=SCORED_COLUMNS)
+    comparison = compare_replays(live_lines, snapshot_lines, tables["order_lines"], data_end)
+    for line in describe_comparison(comparison):
+        say(line)
     end = materialize_latest(settings)
     say(f"online store brought up to {end:%Y-%m-%d} for the live service")
     seeded = reseed_live_state(settings)
     say(f"live state seeded with {seeded:,} stock positions for the live service")
+    return comparison
 
 
 def _in_process_client(asgi_app: Any) -> Any:
@@ -286,7 +323,12 @@ def run_demo(
             say(f"      {step} done in {time.perf_counter() - started:.0f} s")
             progress.advance(loop)
     return DemoOutcome(
-        results["train"], results["promote"], results["monitor"], results["report"], time.perf_counter() - begun
+        results["train"],
+        results["promote"],
+        results["monitor"],
+        results["report"],
+        time.perf_counter() - begun,
+        results["score"],
     )
 
 
@@ -300,11 +342,14 @@ def demo(
     """Run the whole loop once: simulate, as-of outputs, features, train, promote, score, monitor, report."""
     from rich.console import Console
 
+    from pipelines.live_replay import describe_comparison
+
     settings = command_settings(config)
     outcome = run_demo(settings, seed, skus, days, replay_days, Console())
     typer.echo(
         f"\ndone in {outcome.seconds / 60:.1f} min\n"
-        f"  planner report:   {outcome.report}\n"
+        + "".join(f"  {line}\n" for line in describe_comparison(outcome.replay))
+        + f"  planner report:   {outcome.report}\n"
         f"  monitoring:       {outcome.monitoring.report_path}\n"
         f"  MLflow UI:        .venv/bin/mlflow ui --backend-store-uri {settings.tracking_uri}\n"
         f"  scoring service:  make serve   (then: curl -H 'Authorization: Bearer dev-key' "

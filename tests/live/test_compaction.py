@@ -13,8 +13,8 @@ import pytest
 
 from contracts.tables import CANONICAL_TABLES
 from live.compaction import compact
+from live.world_events import world_events
 from simulation import SimulationConfig, simulate
-from tests.live.world_events import world_events
 
 COMPARED = {
     "purchase_orders": ["po_id", "supplier_id", "sku_id", "location_id", "quantity", "order_date",

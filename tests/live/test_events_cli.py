@@ -8,11 +8,11 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from live.stream import produce
+from live.world_events import world_events
 from pipelines.cli import app
 from pipelines.tables import write_canonical_tables
 from simulation import SimulationConfig, simulate
 from tests.live.conftest import REDIS_URL, event, redis_or_skip
-from tests.live.world_events import world_events
 
 
 def _world():

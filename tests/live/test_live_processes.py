@@ -20,9 +20,9 @@ from live.compaction import replay
 from live.records import PositionRecord
 from live.redis_state import RedisLiveState
 from live.stream import produce
+from live.world_events import world_events
 from simulation import SimulationConfig, simulate
 from tests.live.conftest import REDIS_URL, event, open_store
-from tests.live.world_events import world_events
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]

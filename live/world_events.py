@@ -1,6 +1,12 @@
-"""A simulated world told as the events an OMS, an ERP and a WMS would have sent."""
+"""A world's canonical tables told as the events an OMS, an ERP and a WMS would have sent.
+
+Used to replay a world into the live state (the demo's live replay, the compaction round trip).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
@@ -22,7 +28,7 @@ def world_events(tables: dict[str, pd.DataFrame]) -> list[dict]:
     snapshots = tables["inventory_snapshots"].sort_values(["snapshot_date", *SKU_LOCATION])
     events: list[tuple[pd.Timestamp, int, dict]] = []
 
-    def add(moment, rank: int, type_: str, event_id: str, **fields) -> None:
+    def add(moment: Any, rank: int, type_: str, event_id: str, **fields: Any) -> None:
         events.append((pd.Timestamp(moment), rank, {"event_id": event_id, "type": type_,
                                                     "occurred_at": _iso(moment), **fields}))
 
@@ -48,7 +54,9 @@ def world_events(tables: dict[str, pd.DataFrame]) -> list[dict]:
     return [event for _, _, event in sorted(events, key=lambda item: (item[0], item[1]))]
 
 
-def _stock_events(snapshots, po, lines, add) -> None:
+def _stock_events(
+    snapshots: pd.DataFrame, po: pd.DataFrame, lines: pd.DataFrame, add: Callable[..., None]
+) -> None:
     """The first count, then each day's unexplained change as an adjustment (gains early, losses late)."""
     received = po.dropna(subset=["received_date"]).groupby(["received_date", *SKU_LOCATION])["received_quantity"].sum()
     shipped = lines[lines["shipped_quantity"] > 0].groupby(["shipped_date", *SKU_LOCATION])["shipped_quantity"].sum()
