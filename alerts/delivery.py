@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from alerts.schema import deliveries, subscriptions
 from alerts.webhooks import SIGNATURE_HEADER, Subscriptions, signature
-from settings.model import AlertsSettings
+from settings.sections import AlertsSettings
 
 USER_AGENT = "backorder-radar-webhooks/1"
 logger = logging.getLogger(__name__)

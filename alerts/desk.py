@@ -21,7 +21,7 @@ from alerts.schema import open_database
 from alerts.store import ExceptionEvent, ExceptionStore, RecordResult
 from alerts.webhooks import Subscriptions
 from settings import Settings
-from settings.model import AlertsSettings
+from settings.sections import AlertsSettings
 
 CLEARED_BY = "system:live"
 CLEARED_COMMENT = "condition cleared: checked again after events and no longer detected"

@@ -19,7 +19,7 @@ from contracts.keys import DAY, SKU_LOCATION
 from decisions import quantiles
 from decisions.inputs import require_columns
 from live.state import OPEN_PO_COLUMNS, POSITION_COLUMNS
-from settings.model import AlertsSettings
+from settings.sections import AlertsSettings
 
 DELAY_QUANTILES = ("delay_p10", "delay_p50", "delay_p90")
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from alerts import detection
 from alerts.detection import DELAY_QUANTILES
-from settings.model import AlertsSettings
+from settings.sections import AlertsSettings
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ def main() -> None:
     from alerts import detection
     from alerts.schema import metadata, open_database
     from alerts.store import ExceptionStore
-    from settings.model import AlertsSettings
+    from settings.sections import AlertsSettings
 
     cfg = AlertsSettings()
     f = frames(args.skus)

@@ -14,7 +14,7 @@ import pandas as pd
 from alerts.demand import RECENT_DAYS
 from alerts.detection import stockouts_within_lead_time
 from contracts.keys import SKU_LOCATION
-from settings.model import AlertsSettings
+from settings.sections import AlertsSettings
 
 
 def daily_backorders(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -32,7 +32,7 @@ from contracts.keys import SKU_LOCATION
 from features.supplier import primary_suppliers
 from live.state import LiveState
 from serving.live_supply import LiveSupply
-from settings.model import AlertsSettings
+from settings.sections import AlertsSettings
 
 logger = logging.getLogger(__name__)
 DEMAND_COLUMNS = [*SKU_LOCATION, "ds", "p50"]

@@ -20,7 +20,7 @@ from redis.retry import Retry
 
 from serving.auth import ROLES, Caller
 from settings import Settings
-from settings.model import RateLimit, RateLimitSettings
+from settings.sections import RateLimit, RateLimitSettings
 
 logger = logging.getLogger(__name__)
 

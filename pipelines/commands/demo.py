@@ -109,7 +109,7 @@ def _with_replay_key(settings: Settings) -> tuple[Settings, str]:
     hold only hashes of their keys."""
     from serving.auth import DEV_KEY
     from serving.key_hashing import hash_key, new_key
-    from settings.model import HashedApiKey
+    from settings.sections import HashedApiKey
 
     if settings.allow_dev_key:
         return settings, DEV_KEY

@@ -83,7 +83,7 @@ def run_monitoring(
     from monitoring.risk_check import ModelCheck, check_risk_model
     from monitoring.target_drift import check_demand_model, check_lead_time_model
     from serving.prediction_log import read_prediction_log
-    from settings.model import MonitoringSettings
+    from settings.sections import MonitoringSettings
     from training.tracking import CHAMPION, alias_version, configure, load_reference
 
     cfg = settings.monitoring

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from alerts.kinds import EVENT_TYPES, KINDS
-from settings.model import AlertsSettings
+from settings.sections import AlertsSettings
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "alerts.md").read_text()
 

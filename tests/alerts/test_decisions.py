@@ -14,7 +14,7 @@ from alerts.store import ExceptionStore
 from pipelines.cli import app
 from pipelines.commands.exceptions import alert_desk
 from settings import load_settings
-from settings.model import AlertsSettings
+from settings.sections import AlertsSettings
 
 T0 = datetime(2026, 3, 2, 6)
 TRANSFER = Move("transfer", "transfer 5 units", [{"event_id": "e1", "type": "transfer_shipped"}])

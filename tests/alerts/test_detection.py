@@ -14,7 +14,7 @@ from alerts.detection import (
     supplier_delay_trends,
 )
 from alerts.kinds import EXCEPTION_FIELDS
-from settings.model import AlertsSettings
+from settings.sections import AlertsSettings
 
 AS_OF = pd.Timestamp("2026-03-02")
 CFG = AlertsSettings(penalty_per_unit=10.0, warning_cost=100.0, critical_cost=1000.0, stockout_demand_factor=1.0)

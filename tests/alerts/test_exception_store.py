@@ -9,7 +9,7 @@ import pytest
 
 from alerts.detection import order_lines_at_risk
 from alerts.store import ExceptionStore, InvalidTransition, UnknownException, exception_json
-from settings.model import AlertsSettings
+from settings.sections import AlertsSettings
 
 NOW = datetime(2026, 3, 2, 6, 0)
 CFG = AlertsSettings()

@@ -13,7 +13,7 @@ from alerts.desk import AlertDesk
 from alerts.live_watch import LiveChecks, LiveWatch
 from alerts.store import ExceptionStore
 from live.sqlite_state import SqliteLiveState
-from settings.model import AlertsSettings
+from settings.sections import AlertsSettings
 
 TODAY = pd.Timestamp("2026-03-02")
 AT = "2026-03-02T08:00:00Z"

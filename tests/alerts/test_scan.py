@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from alerts.scan import ScanInputs, detect_all, with_live_supply
-from settings.model import AlertsSettings
+from settings.sections import AlertsSettings
 
 AS_OF = pd.Timestamp("2026-03-02")
 

@@ -20,7 +20,7 @@ from alerts.detection import order_lines_at_risk
 from alerts.store import ExceptionStore
 from alerts.webhooks import InvalidSubscription, verify_signature
 from settings import load_settings
-from settings.model import AlertsSettings
+from settings.sections import AlertsSettings
 
 FAST = AlertsSettings(delivery_attempts=4, delivery_base_delay_seconds=0.05, delivery_timeout_seconds=5)
 

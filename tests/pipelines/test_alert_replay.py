@@ -7,7 +7,7 @@ import pytest
 
 from alerts.quality import DAILY_COLUMNS
 from pipelines.alert_replay import daily_backorders, replay_stockout_alerts
-from settings.model import AlertsSettings
+from settings.sections import AlertsSettings
 from simulation import SimulationConfig
 from simulation.outcomes import canonical_tables
 from simulation.policy import BaselinePolicy

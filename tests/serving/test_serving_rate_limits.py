@@ -13,7 +13,7 @@ from serving.auth import Caller
 from serving.rate_limit import MemoryBuckets, RateLimiter, RedisBuckets, rate_limiter, redis_client
 from serving.runtime import build_runtime
 from settings import load_settings
-from settings.model import RateLimit, RateLimitSettings
+from settings.sections import RateLimit, RateLimitSettings
 
 SLOW = {"per_second": 0.2, "burst": 2}  # two at once, then one every 5 s
 
