@@ -12,6 +12,8 @@ os.environ.setdefault("BACKORDER_NUM_THREADS", "1")
 # A service in a test runs no alert threads (re-checks, webhook sends) unless the test asks for them.
 os.environ.setdefault("BACKORDER_ALERTS__LIVE_CHECKS", "false")
 
+import shutil
+import socket
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -123,6 +125,23 @@ def seasonal_panel(n_series: int, n_periods: int, seed: int, freq: str = "MS") -
     mean = level * (1 + 0.3 * np.sin(2 * np.pi * t / 12)) * price**-1.5
     y = rng.gamma(shape=8.0, scale=mean / 8.0)
     return pd.DataFrame({"unique_id": ids, "ds": np.tile(ds, n_series), "y": y, "price": price})
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (closed again when returned)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def chromium_path() -> str:
+    """Debian's chromium for the browser tests: missing fails in CI (which installs it), else skips."""
+    path = shutil.which("chromium")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (.ci/run installs Debian's chromium package)")
+        pytest.skip("chromium is not installed")
+    return path
 
 
 def small_monthly_spec():

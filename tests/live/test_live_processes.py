@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from live.redis_state import RedisLiveState
 from live.stream import produce
 from live.world_events import world_events
 from simulation import SimulationConfig, simulate
+from tests.conftest import free_port
 from tests.live.conftest import REDIS_URL, event, open_store
 
 pytestmark = pytest.mark.slow
@@ -142,19 +142,13 @@ def test_a_consumer_killed_mid_stream_loses_nothing_and_applies_nothing_twice(ev
     client.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def own_redis(tmp_path):
     """A redis-server of the test's own (append-only file, fsync always), so it can be restarted."""
     server = shutil.which("redis-server")
     if server is None:
         pytest.skip("needs redis-server on PATH")
-    port = _free_port()
+    port = free_port()
     command = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
                "--appendfsync", "always", "--dir", str(tmp_path)]
 

@@ -3,7 +3,6 @@ champions; a reload answers 503 at once and the running models keep serving."""
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
@@ -16,14 +15,13 @@ from serving.scoring import FrameFeatureReader
 from serving.supply import FrameSupply
 from settings import load_settings
 from settings.registry_client import limit_registry_requests
+from tests.conftest import free_port
 
 
 @pytest.fixture
 def registry_down_settings(tmp_path, monkeypatch, risk_model):
     """Settings whose tracking server is a closed port on 127.0.0.1, with a cached champion."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # closed again when the block ends: nothing listens there
+    port = free_port()  # nothing listens there
     monkeypatch.delenv("BACKORDER_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
     for variable in ("TIMEOUT", "MAX_RETRIES", "BACKOFF_FACTOR", "BACKOFF_JITTER"):

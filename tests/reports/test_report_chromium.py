@@ -3,9 +3,7 @@ Chromium, every section present and every plot decoded; the screenshot is kept a
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +15,7 @@ from mlflow import MlflowClient
 from threadpoolctl import threadpool_limits
 
 from reports.render import SECTION_IDS
+from tests.conftest import chromium_path
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -64,18 +63,9 @@ def trained_world(featured_world):
     mlflow.set_tracking_uri(None)
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (.ci/run installs Debian's chromium package)")
-        pytest.skip("chromium is not installed")
-    return path
-
-
 def _run_chromium(*args: str) -> str:
     flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000"]
-    done = subprocess.run([_chromium(), *flags, *args], capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run([chromium_path(), *flags, *args], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 

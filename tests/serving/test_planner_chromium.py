@@ -8,9 +8,6 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-import os
-import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -23,24 +20,10 @@ from planner_world import SHORT_SKU, record_exceptions, seeded_live_state
 from websockets.sync.client import connect
 
 from alerts.decisions import DecisionLog
+from tests.conftest import chromium_path, free_port
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TIMEOUT = 20.0
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (.ci/run installs Debian's chromium package)")
-        pytest.skip("chromium is not installed")
-    return path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Page:
@@ -89,7 +72,7 @@ def served(runtime, tmp_path):
     live = seeded_live_state(tmp_path)
     before = getattr(app.state, "runtime", None), getattr(app.state, "planner_live", None)
     app.state.runtime, app.state.planner_live = runtime, live
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -106,9 +89,9 @@ def served(runtime, tmp_path):
 
 @pytest.fixture
 def page(tmp_path):
-    port = _free_port()
+    port = free_port()
     browser = subprocess.Popen(
-        [_chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", f"--remote-debugging-port={port}",
+        [chromium_path(), "--headless=new", "--no-sandbox", "--disable-gpu", f"--remote-debugging-port={port}",
          f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1280,900", "about:blank"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

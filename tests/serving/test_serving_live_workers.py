@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,18 +21,13 @@ import pytest
 from serving_helpers import KEYS
 
 from serving.key_hashing import hash_key
+from tests.conftest import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
 HERE = Path(__file__).parent
 REDIS_URL = "redis://127.0.0.1:6379/0"
 AT = "2026-03-02T09:00:00Z"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Api:
@@ -75,7 +69,7 @@ def served(tmp_path_factory):
         pytest.skip(f"needs Redis at {REDIS_URL}")
     prefix = f"test-serving-live-{uuid.uuid4().hex[:10]}"
     data = tmp_path_factory.mktemp("served")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "BACKORDER_PROFILE": "production",
