@@ -30,11 +30,15 @@ serve: install
 	BENTOML_HOME=$${BENTOML_HOME:-$(CURDIR)/data/bentoml} $(VENV)/bin/bentoml serve \
 		serving.service:RiskService --host 127.0.0.1 --port 3000
 
+# Whole modules go to one worker (module-scoped fixtures are built once), in collection order: the
+# modules with slow tests first (tests/conftest.py).
+XDIST := -n auto --dist loadscope --no-loadscope-reorder
+
 test: install
-	$(VENV)/bin/python -m pytest -n auto
+	$(VENV)/bin/python -m pytest $(XDIST)
 
 test-fast: install
-	$(VENV)/bin/python -m pytest -n auto -m "not slow"
+	$(VENV)/bin/python -m pytest $(XDIST) -m "not slow"
 
 lint: install
 	$(VENV)/bin/ruff check .

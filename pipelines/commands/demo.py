@@ -208,7 +208,7 @@ def _score(
                     app.state.runtime.log.close()
                     app.state.runtime.log = PredictionLog(Path(scratch))
 
-                _score_example(post, say)
+                _score_example(post, say, set(tables["inventory_snapshots"]["sku_id"].unique()))
                 live_task = progress.add_task("  live replay (requests)", total=len(stream))
                 live_lines, problems = run_stream(live_post, stream, live_day)
                 snapshot_task = progress.add_task("  snapshot replay (orders)", total=n_orders)
@@ -240,10 +240,18 @@ def _in_process_client(asgi_app: Any) -> Any:
 
 
 def _score_example(
-    post: Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]]], say: Callable[[str], None]
+    post: Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]]],
+    say: Callable[[str], None],
+    world_skus: set[str],
 ) -> None:
-    """The committed example order (examples/score_request.json), as the README's curl sends it."""
-    status, body = post("/v1/score", json.loads(EXAMPLE_REQUEST.read_text()))
+    """The committed example order (examples/score_request.json), as the README's curl sends it.
+    It names SKUs of the default world; a smaller world (``--skus``) may not have them."""
+    example = json.loads(EXAMPLE_REQUEST.read_text())
+    missing = sorted({line["sku_id"] for line in example["lines"]} - world_skus)
+    if missing:
+        say(f"example order not scored: this world has no {', '.join(missing)} (the example is for the default world)")
+        return
+    status, body = post("/v1/score", example)
     if status != 200:
         problems = "; ".join(d["problem"] for d in body.get("detail", []))[:300]
         say(f"example order rejected (HTTP {status}): {problems}")
