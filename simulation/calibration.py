@@ -26,15 +26,12 @@ import pandas as pd
 from contracts.keys import DAY
 from contracts.tables import TIERS
 from simulation.config import Knobs, SimulationConfig
+from simulation.demand_estimation import WorldKeys, estimate_demand
 from simulation.supply import DRIFT_PERSISTENCE, DRIFT_STEP_SD
 from simulation.world import OpenPurchaseOrders, Seasonality, World
 
 MIN_HISTORY_DAYS = 56  # eight weeks: a weekly profile and a demand rate per SKU-location
 MIN_RECEIVED_PO_LINES = 20  # enough received lines to tell lateness from noise
-YEARLY_SEASONALITY_DAYS = 365  # a yearly sine is fitted only on a full year of history
-RATE_WINDOW_DAYS = 365  # demand rates are the mean of the last year (or of all history if shorter)
-EPISODE_WINDOW_DAYS = 29  # promotions and surges last 3-21 days: a month-long window tracks them
-MAX_DISPERSION = 50.0  # negative-binomial shape cap: above it demand is practically Poisson
 NEVER = 10**6  # a phase-out day beyond any horizon
 STALE_PO_DAYS = 90  # an open PO line promised longer ago than this is taken as never coming
 
@@ -86,53 +83,6 @@ def _no_world(reason: str, notes: list[str]) -> Calibration:
     return Calibration(config=None, world=None, notes=tuple(notes), cannot_run=reason)
 
 
-def _weekly_profile(units_by_day: pd.Series) -> np.ndarray:
-    """Mean units per weekday (Monday first) over the history, scaled to mean 1."""
-    by_weekday = units_by_day.groupby(units_by_day.index.dayofweek).mean().reindex(range(7), fill_value=0.0)
-    profile = by_weekday.to_numpy(dtype=float)
-    return profile / profile.mean() if profile.mean() > 0 else np.ones(7)
-
-
-def _yearly_sine(daily: pd.DataFrame, weekly: np.ndarray) -> tuple[pd.Series, pd.Series]:
-    """Amplitude and phase (day of year) of a yearly sine per category, by least squares on the
-    category's daily units divided by the weekly profile."""
-    amplitude, phase = {}, {}
-    for category, units in daily.items():
-        y = units.to_numpy(dtype=float) / weekly[units.index.dayofweek]
-        angle = 2 * np.pi * units.index.dayofyear.to_numpy() / 365.25
-        design = np.column_stack([np.ones(len(y)), np.sin(angle), np.cos(angle)])
-        (level, b, c), *_ = np.linalg.lstsq(design, y, rcond=None)
-        amplitude[category] = float(np.clip(np.hypot(b, c) / level, 0, 0.9)) if level > 0 else 0.0
-        phase[category] = float(np.arctan2(-c, b) * 365.25 / (2 * np.pi)) % 365.25
-    return pd.Series(amplitude), pd.Series(phase)
-
-
-def _dispersion(counts: np.ndarray, expected: np.ndarray, sku_of: np.ndarray, n_skus: int) -> np.ndarray:
-    """Negative-binomial shape per SKU by moments, pooled over its locations: variance of the
-    daily line counts around their expected value = mean + mean^2 / shape."""
-    excess = np.bincount(sku_of, ((counts - expected) ** 2 - expected).sum(axis=0), n_skus)
-    squared = np.bincount(sku_of, (expected**2).sum(axis=0), n_skus)
-    shape = np.divide(squared, excess, out=np.full(n_skus, MAX_DISPERSION), where=excess > 0)
-    return np.clip(shape, 0.05, MAX_DISPERSION)
-
-
-def _local_expected(counts: np.ndarray, shape: np.ndarray) -> np.ndarray:
-    """Expected daily counts: the level of a centred ``EPISODE_WINDOW_DAYS`` window times each
-    day's weekly/yearly shape, so multi-day episodes (promotions, surges) move the level rather
-    than count as day-to-day noise."""
-    half = EPISODE_WINDOW_DAYS // 2
-    n_days = len(counts)
-    lo = np.clip(np.arange(n_days) - half, 0, n_days)
-    hi = np.clip(np.arange(n_days) + half + 1, 0, n_days)
-
-    def window_sum(values: np.ndarray) -> np.ndarray:
-        total = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(values, axis=0, dtype=np.float64)])
-        return total[hi] - total[lo]
-
-    level = np.divide(window_sum(counts), window_sum(shape), out=np.zeros(counts.shape), where=shape.sum(0) > 0)
-    return level * shape
-
-
 def _base_delay(mean_late_days: np.ndarray) -> np.ndarray:
     """The simulator's supplier lateness ``m`` whose ``floor(m x Exp(1))`` has this mean.
 
@@ -146,46 +96,6 @@ def _base_delay(mean_late_days: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _Keys:
-    """The world's SKUs and locations (sorted ids) and the SKU-location index ``n = s * L + l``."""
-
-    sku_ids: np.ndarray
-    location_ids: np.ndarray
-
-    @property
-    def n_skus(self) -> int:
-        return len(self.sku_ids)
-
-    @property
-    def n_locations(self) -> int:
-        return len(self.location_ids)
-
-    @property
-    def n_total(self) -> int:
-        return self.n_skus * self.n_locations
-
-    def sku(self, ids: pd.Series) -> np.ndarray:
-        """SKU index of each id (NaN where unknown)."""
-        return pd.Series(np.arange(self.n_skus), index=self.sku_ids).reindex(ids.astype(str)).to_numpy(dtype=float)
-
-    def cell(self, skus: pd.Series, locations: pd.Series) -> np.ndarray:
-        """SKU-location index of each row (NaN where the SKU or location is unknown)."""
-        loc = pd.Series(np.arange(self.n_locations), index=self.location_ids).reindex(locations.astype(str))
-        return self.sku(skus) * self.n_locations + loc.to_numpy(dtype=float)
-
-
-@dataclass(frozen=True)
-class _Demand:
-    weekly: np.ndarray
-    amplitude: np.ndarray
-    phase: np.ndarray
-    base_units: np.ndarray  # (N,)
-    line_size: np.ndarray
-    line_count: np.ndarray
-    dispersion: np.ndarray
-
-
-@dataclass(frozen=True)
 class _Supply:
     supplier_ids: np.ndarray
     supplier: np.ndarray  # (S,) primary supplier index
@@ -195,56 +105,7 @@ class _Supply:
     short_prob: np.ndarray
 
 
-def _demand(lines: pd.DataFrame, line_day: np.ndarray, keys: _Keys, category: np.ndarray,
-            first: pd.Timestamp, last: pd.Timestamp, notes: list[str]) -> _Demand:
-    """Rates, line sizes, variability and seasonality of the demand in ``lines``."""
-    history = int((last - first) / DAY) + 1
-    sku = keys.sku(lines["sku_id"])
-    cell = keys.cell(lines["sku_id"], lines["location_id"])
-    known = np.isfinite(cell) & ~pd.isna(line_day)
-    sku, cell, day = sku[known].astype(np.int64), cell[known].astype(np.int64), line_day[known]
-    quantity = lines["quantity"].to_numpy(dtype=float)[known]
-    all_days = pd.date_range(first, last, freq="D")
-    units_by_day = pd.Series(quantity, index=day).groupby(level=0).sum().reindex(all_days, fill_value=0.0)
-    weekly = _weekly_profile(units_by_day)
-    notes.append(f"weekly profile Mon-Sun {', '.join(f'{w:.2f}' for w in weekly)} (from units ordered per weekday)")
-
-    if history >= YEARLY_SEASONALITY_DAYS:
-        sold = pd.DataFrame({"day": day, "category": category[sku], "units": quantity})
-        by_category = (sold.pivot_table(index="day", columns="category", values="units", aggfunc="sum")
-                       .reindex(all_days).fillna(0.0))
-        amplitude_of, phase_of = _yearly_sine(by_category, weekly)
-        amplitude = amplitude_of.reindex(category).fillna(0.0).to_numpy()
-        phase = phase_of.reindex(category).fillna(0.0).to_numpy()
-        notes.append(f"yearly seasonality: a sine per category, amplitude {amplitude_of.min():.0%} to "
-                     f"{amplitude_of.max():.0%}")
-    else:
-        amplitude, phase = np.zeros(keys.n_skus), np.zeros(keys.n_skus)
-        notes.append(f"yearly seasonality: none assumed (needs {YEARLY_SEASONALITY_DAYS} days of history)")
-
-    window_start = max(first, last - (RATE_WINDOW_DAYS - 1) * DAY)
-    window_days = pd.date_range(window_start, last, freq="D")
-    in_window = day >= np.datetime64(window_start)
-    offset = ((day[in_window] - np.datetime64(window_start)) / DAY).astype(np.int64)
-    counts = np.zeros((len(window_days), keys.n_total), dtype=np.float32)
-    np.add.at(counts, (offset, cell[in_window]), 1)
-    units = np.bincount(cell[in_window], quantity[in_window], keys.n_total)
-    season = 1 + amplitude[None, :] * np.sin(
-        2 * np.pi * (window_days.dayofyear.to_numpy()[:, None] - phase[None, :]) / 365.25)
-    level_shape = weekly[window_days.dayofweek][:, None] * season  # (T, S) relative level per day
-    sku_of = np.repeat(np.arange(keys.n_skus), keys.n_locations)
-    line_count = np.bincount(sku, minlength=keys.n_skus)
-    line_size = np.maximum(1.0, np.divide(np.bincount(sku, quantity, keys.n_skus), line_count,
-                                          out=np.ones(keys.n_skus), where=line_count > 0))
-    dispersion = _dispersion(counts, _local_expected(counts, level_shape[:, sku_of]), sku_of, keys.n_skus)
-    notes.append(f"demand: mean units per day per SKU-location over the last {len(window_days)} days, "
-                 f"deseasonalised; line size per SKU; day-to-day variability (negative-binomial shape, median "
-                 f"{np.median(dispersion):.2f}) around a month-long level; no trend")
-    return _Demand(weekly, amplitude, phase, units / level_shape.sum(axis=0)[sku_of], line_size, line_count,
-                   dispersion)
-
-
-def _primary_suppliers(pos: pd.DataFrame, terms: pd.DataFrame | None, keys: _Keys, notes: list[str]) -> pd.Series:
+def _primary_suppliers(pos: pd.DataFrame, terms: pd.DataFrame | None, keys: WorldKeys, notes: list[str]) -> pd.Series:
     """Supplier id per SKU: the primary of ``sku_suppliers``, else the one most ordered from."""
     primary = pd.Series(dtype=object)
     if terms is not None and len(terms) and "is_primary" in terms:
@@ -258,7 +119,7 @@ def _primary_suppliers(pos: pd.DataFrame, terms: pd.DataFrame | None, keys: _Key
     return supplier.fillna(pos["supplier_id"].astype(str).mode().iat[0])
 
 
-def _supply(pos: pd.DataFrame, terms: pd.DataFrame | None, keys: _Keys, notes: list[str]) -> _Supply:
+def _supply(pos: pd.DataFrame, terms: pd.DataFrame | None, keys: WorldKeys, notes: list[str]) -> _Supply:
     """Primary supplier and lead time per SKU; lateness and short-shipment rate per supplier."""
     pos = pos[np.isfinite(keys.sku(pos["sku_id"]))]
     primary = _primary_suppliers(pos, terms, keys, notes)
@@ -295,7 +156,7 @@ def _supply(pos: pd.DataFrame, terms: pd.DataFrame | None, keys: _Keys, notes: l
                    short_prob.fillna(float(short.mean())).to_numpy())
 
 
-def _ordering_cost(pos: pd.DataFrame, keys: _Keys, base_units: np.ndarray, holding: np.ndarray,
+def _ordering_cost(pos: pd.DataFrame, keys: WorldKeys, base_units: np.ndarray, holding: np.ndarray,
                    defaults: Defaults, notes: list[str]) -> float:
     """The ERP rule's cost per order implied by its order size: an EOQ q = sqrt(2 D K / h) gives
     K = q^2 h / 2D, from the median PO quantity per SKU-location (``holding`` per unit and year)."""
@@ -316,7 +177,7 @@ def _ordering_cost(pos: pd.DataFrame, keys: _Keys, base_units: np.ndarray, holdi
     return cost
 
 
-def _starting_stock(snapshots: pd.DataFrame | None, keys: _Keys, notes: list[str]) -> np.ndarray | None:
+def _starting_stock(snapshots: pd.DataFrame | None, keys: WorldKeys, notes: list[str]) -> np.ndarray | None:
     """On hand per SKU-location on the latest snapshot day; None without snapshots."""
     if snapshots is None or not len(snapshots):
         notes.append("starting stock: none in the data; the simulator's rule (demand over the lead time plus two "
@@ -331,7 +192,7 @@ def _starting_stock(snapshots: pd.DataFrame | None, keys: _Keys, notes: list[str
     return np.bincount(cell[known].astype(np.int64), stock, keys.n_total).astype(np.int64)
 
 
-def _open_purchase_orders(pos: pd.DataFrame, keys: _Keys, supply: _Supply, start: pd.Timestamp,
+def _open_purchase_orders(pos: pd.DataFrame, keys: WorldKeys, supply: _Supply, start: pd.Timestamp,
                           notes: list[str]) -> OpenPurchaseOrders:
     """PO lines not received yet, arriving at their promised date plus their supplier's mean
     lateness (overdue ones from the first day); lines overdue by more than ``STALE_PO_DAYS`` are left out."""
@@ -391,7 +252,7 @@ def calibrate(tables: Mapping[str, pd.DataFrame], seed: int = 0, defaults: Defau
             f"{received} purchase-order lines have been received; at least {MIN_RECEIVED_PO_LINES} are "
             "needed to estimate supplier lead times and delays", notes)
 
-    keys = _Keys(np.sort(tables["skus"]["sku_id"].astype(str).unique()),
+    keys = WorldKeys(np.sort(tables["skus"]["sku_id"].astype(str).unique()),
                  np.sort(pd.unique(pd.concat([lines["location_id"], pos["location_id"]]).astype(str))))
     n_skus, n_loc = keys.n_skus, keys.n_locations
     skus = (tables["skus"].assign(sku_id=tables["skus"]["sku_id"].astype(str))
@@ -403,7 +264,7 @@ def calibrate(tables: Mapping[str, pd.DataFrame], seed: int = 0, defaults: Defau
     line_day = line_day[~line_day.index.duplicated()].reindex(lines["order_id"].to_numpy()).to_numpy()
     category = (skus["category"].fillna("unknown").astype(str).to_numpy() if "category" in skus
                 else np.full(n_skus, "all"))
-    demand = _demand(lines, line_day, keys, category, first, last, notes)
+    demand = estimate_demand(lines, line_day, keys, category, first, last, notes)
     phase_out = pd.to_datetime(skus["phase_out_date"]) if "phase_out_date" in skus else pd.Series(pd.NaT, keys.sku_ids)
     phase_out_day = ((phase_out - (last + DAY)) / DAY).fillna(NEVER).to_numpy().astype(np.int64)
     promotions = tables.get("promotions")
