@@ -73,8 +73,16 @@ def apply_definitions(settings: Settings, project: str | None = None) -> Feature
     return store
 
 
-def materialize(store: FeatureStore, start: datetime, end: datetime) -> None:
-    """Load the latest values with ``event_timestamp`` in [start, end] into the online store."""
+def materialize(store: FeatureStore, start: datetime, end: datetime, rewind: bool = False) -> None:
+    """Load the latest values with ``event_timestamp`` in [start, end] into the online store.
+
+    ``rewind`` replaces values newer than ``end`` (a replay of past days): the Redis online store
+    keeps the newest value per key and skips older writes, so its views are emptied first; the
+    SQLite store overwrites whatever it holds."""
+    if rewind and store.config.online_store.type == "redis":
+        online_store = store._get_provider().online_store
+        for view in store.list_feature_views():
+            online_store.delete_table(store.config, view)
     with library_prints_silenced():
         store.materialize(start_date=start, end_date=end)
 

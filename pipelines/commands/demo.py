@@ -169,7 +169,7 @@ def _score(
     clock = [serving_day + pd.Timedelta(days=1)]
 
     def runtime_on(day: pd.Timestamp, live_clock: bool = False) -> Runtime:
-        materialize_latest(settings, day.to_pydatetime(), days=replay_days + 1)
+        materialize_latest(settings, day.to_pydatetime(), days=replay_days + 1, rewind=True)
         as_of = settings.model_copy(update={"serving_as_of": (day - pd.Timedelta(days=1)).date()})
         components = production_components(as_of, loader=loader, reseed_live=True)  # stock as of that day
         runtime = build_runtime(as_of, components, today=(lambda: clock[0]) if live_clock else (lambda: day))

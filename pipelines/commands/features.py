@@ -242,9 +242,12 @@ def materialize_command(
     )
 
 
-def materialize_latest(settings: Settings, end: datetime | None = None, days: int = 30) -> datetime:
+def materialize_latest(
+    settings: Settings, end: datetime | None = None, days: int = 30, rewind: bool = False
+) -> datetime:
     """Load feature values of ``(end - days, end]`` into the online store; ``end`` defaults to the
-    newest feature timestamp. Returns ``end``; raises ``MissingInput`` without feature tables."""
+    newest feature timestamp, ``rewind`` replaces values newer than ``end``. Returns ``end``; raises
+    ``MissingInput`` without feature tables."""
     from features.build import TIMESTAMP
     from features.feature_store import materialize, open_store  # Feast imports take seconds
     from pipelines.tables import read_feature_table
@@ -252,5 +255,5 @@ def materialize_latest(settings: Settings, end: datetime | None = None, days: in
     if end is None:
         newest = read_feature_table(settings.features_dir, SKU_LOCATION_FEATURES, columns=[TIMESTAMP])[TIMESTAMP].max()
         end = newest.to_pydatetime()
-    materialize(open_store(settings), end - timedelta(days=days), end)
+    materialize(open_store(settings), end - timedelta(days=days), end, rewind)
     return end

@@ -52,3 +52,29 @@ def test_teardown_leaves_no_keys_of_the_project(redis_store):
     materialize(store, end - pd.Timedelta(days=30), end)
     store.teardown()
     assert not list(client.scan_iter(b"*" + project.encode(), count=1000))
+
+
+def test_rewinding_to_an_earlier_day_serves_that_day_on_redis_as_on_sqlite(redis_store):
+    """A replay of past days loads an earlier window after a later one: Redis keeps the newest
+    value per key, so without ``rewind`` it would go on serving the later day."""
+    settings, built, store, client, project = redis_store
+    later = pd.Timestamp("2024-02-20", tz="UTC").to_pydatetime()
+    earlier = pd.Timestamp("2024-02-10", tz="UTC").to_pydatetime()
+    materialize(store, later - pd.Timedelta(days=30), later)
+    at_later = online_features(store, ENTITIES, "sku_location_risk_v1")
+
+    materialize(store, earlier - pd.Timedelta(days=30), earlier, rewind=True)
+    got = online_features(store, ENTITIES, "sku_location_risk_v1")
+
+    feats = built.sku_location_features
+    want = (
+        feats[feats["event_timestamp"] <= earlier]
+        .sort_values("event_timestamp")
+        .groupby(["sku_id", "location_id"])
+        .tail(1)
+        .set_index(["sku_id", "location_id"])
+        .reindex(pd.MultiIndex.from_frame(ENTITIES[["sku_id", "location_id"]]))
+    )
+    assert not np.allclose(at_later["demand_sum_7"], want["demand_sum_7"].to_numpy(dtype=float))
+    for column in ("on_hand", "demand_sum_7", "projected_position_lt"):
+        np.testing.assert_allclose(got[column], want[column].to_numpy(dtype=float), equal_nan=True)

@@ -11,6 +11,8 @@ import uuid
 from pathlib import Path
 
 import mlflow
+import numpy as np
+import pandas as pd
 import psycopg2
 import pytest
 import redis
@@ -140,3 +142,15 @@ def test_demo_runs_the_loop_reruns_nothing_and_runs_on_the_production_profile(
     client = redis.Redis(host="127.0.0.1", port=6379)
     assert any(True for _ in client.scan_iter(b"*" + project.encode() + b"*", count=1000))
     client.close()
+    # Same world, same champions: the replay scores every line as the embedded profile did.
+    embedded_log = _scored_lines(data).groupby(level=[0, 1]).first()  # the rerun logged the replay again
+    production_log = _scored_lines(tmp_path / "production")
+    assert len(production_log) == len(embedded_log)
+    np.testing.assert_allclose(production_log.reindex(embedded_log.index), embedded_log, atol=1e-9)
+
+
+def _scored_lines(data: Path) -> pd.Series:
+    """Backorder probability per (order_id, line_id) in the folder's prediction log."""
+    log = read_prediction_log(data / "prediction_log")
+    probability = [outputs["backorder_probability"] for outputs in log["outputs"]]
+    return pd.Series(probability, index=pd.MultiIndex.from_frame(log[["order_id", "line_id"]]))
