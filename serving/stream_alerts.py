@@ -18,7 +18,7 @@ import pandas as pd
 from live.state import ApplyResult, LiveState
 from serving.forecast import load_forecaster
 from serving.live_alerts import live_checks
-from serving.registry import Loader, load_champions
+from serving.registry import load_champions
 from serving.runtime import DEMAND, LEAD_TIME, live_parts, open_alert_desk, registry_loader, serving_date, utc_today
 from serving.supply import load_canonical_supply
 from settings import Settings
@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 
 def stream_alert_check(
-    settings: Settings, live: LiveState, loader: Loader | None = None, notes: list[str] | None = None
+    settings: Settings, live: LiveState, notes: list[str] | None = None
 ) -> Callable[[ApplyResult], None] | None:
     """The callback a ``StreamConsumer`` runs after each applied batch; None when
     ``alerts.live_checks`` is off or the alert database cannot be opened. What could not be
@@ -39,7 +39,7 @@ def stream_alert_check(
     desk = open_alert_desk(settings, notes)
     if desk is None:
         return None
-    loader = loader or registry_loader(settings)
+    loader = registry_loader(settings)
     models = {}
     for name in (DEMAND, LEAD_TIME):
         try:

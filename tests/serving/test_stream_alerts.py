@@ -40,6 +40,7 @@ def _busiest_sku_location(tables: dict[str, pd.DataFrame]) -> tuple[str, str]:
     return str(sku), str(location)
 
 
+@pytest.mark.slow
 def test_an_event_from_the_stream_that_empties_a_sku_location_opens_a_stockout(settings, redis_prefix, monkeypatch):
     client = redis_or_skip()
     world = simulate(SimulationConfig(seed=3, n_skus=4, n_locations=2, n_suppliers=2, n_days=60,
