@@ -22,7 +22,7 @@ table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;pad
 form.inline{display:inline}textarea{width:100%;max-width:40em}
 svg.plot{display:block;max-width:100%;height:auto;font-size:10px}svg.plot text{fill:#555}
 .axis{stroke:#999}.today{stroke:#b00020;stroke-dasharray:3 3}.band{fill:#1f77b4;opacity:.25}
-.p50{fill:none;stroke:#1f77b4;stroke-width:2}.actual{fill:#7f7f7f}.promised{fill:#555}.expected{fill:#ff7f0e}
+.p50{fill:none;stroke:#1f77b4;stroke-width:2}.p50-point{fill:#1f77b4}.actual{fill:#7f7f7f}.promised{fill:#555}.expected{fill:#ff7f0e}
 .late{stroke:#ff7f0e;stroke-width:2}
 """
 
@@ -64,7 +64,7 @@ TEMPLATES = {
 {% else %}<tr><td colspan="8">Nothing to do.</td></tr>{% endfor %}
 </tbody></table>{% endblock %}""",
     "plots.html": """{% macro axes(plot, height) %}
-<line class="axis" x1="44" y1="{{ height - 28 }}" x2="{{ plot.width - 12 }}" y2="{{ height - 28 }}"/>
+<line class="axis" x1="44" y1="{{ height - 28 }}" x2="{{ plot.width - 24 }}" y2="{{ height - 28 }}"/>
 {% for t in plot.x_ticks %}<text x="{{ t.at }}" y="{{ height - 12 }}" text-anchor="middle">{{ t.label }}</text>
 {% endfor %}
 <line class="today" x1="{{ plot.today_x }}" y1="8" x2="{{ plot.today_x }}" y2="{{ height - 28 }}"/>

@@ -21,7 +21,7 @@ from alerts.detection import DELAY_QUANTILES, expected_arrival, late_probability
 from live.state import LiveState
 from serving.live_alerts import RecentDemand
 
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 200, 44, 12, 12, 28
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 200, 44, 24, 16, 28
 ROW = 26  # height of one PO in the ETA plot
 DEFAULT_HORIZON = 14  # days of forecast drawn for an exception without a lead time
 
@@ -140,12 +140,12 @@ def eta_plot(open_pos: pd.DataFrame, today: pd.Timestamp) -> EtaPlot | None:
     first = min(today, promised.min(), expected.min())
     axis = _DateAxis(first, max(promised.max(), expected.max(), first + pd.Timedelta(days=7)))
     rows = [
-        EtaRow(str(pos.at[i, "po_id"]), float(pos.at[i, "quantity"]), TOP + ROW * i + ROW / 2,
+        EtaRow(str(pos.at[i, "po_id"]), float(pos.at[i, "quantity"]), TOP + ROW * i + ROW / 2 + 8,
                axis.x(promised[i]), axis.x(expected[i]), f"{promised[i]:%Y-%m-%d}", f"{expected[i]:%Y-%m-%d}",
                None if np.isnan(p_late[i]) else round(float(p_late[i]), 2))
         for i in range(len(pos))
     ]
-    return EtaPlot(rows, axis.x(today), axis.ticks(), WIDTH, TOP + ROW * len(rows) + BOTTOM)
+    return EtaPlot(rows, axis.x(today), axis.ticks(), WIDTH, TOP + ROW * len(rows) + 8 + BOTTOM)
 
 
 def exception_plots(
