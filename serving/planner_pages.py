@@ -63,17 +63,18 @@ TEMPLATES = {
 <td>{{ e.opened_at.strftime('%Y-%m-%d %H:%M') }}</td></tr>
 {% else %}<tr><td colspan="8">Nothing to do.</td></tr>{% endfor %}
 </tbody></table>{% endblock %}""",
-    "plots.html": """{% macro axes(plot, height) %}
-<line class="axis" x1="44" y1="{{ height - 28 }}" x2="{{ plot.width - 24 }}" y2="{{ height - 28 }}"/>
-{% for t in plot.x_ticks %}<text x="{{ t.at }}" y="{{ height - 12 }}" text-anchor="middle">{{ t.label }}</text>
+    "plots.html": """{% macro axes(plot) %}
+<line class="axis" x1="{{ plot.left }}" y1="{{ plot.baseline }}" x2="{{ plot.right }}" y2="{{ plot.baseline }}"/>
+{% for t in plot.x_ticks %}<text x="{{ t.at }}" y="{{ plot.baseline + 16 }}" text-anchor="middle">{{ t.label }}</text>
 {% endfor %}
-<line class="today" x1="{{ plot.today_x }}" y1="8" x2="{{ plot.today_x }}" y2="{{ height - 28 }}"/>
+<line class="today" x1="{{ plot.today_x }}" y1="8" x2="{{ plot.today_x }}" y2="{{ plot.baseline }}"/>
 <text x="{{ plot.today_x + 3 }}" y="10">today</text>{% endmacro %}
 {% macro forecast(plot) %}
 <svg class="plot" id="forecast-plot" role="img" viewBox="0 0 {{ plot.width }} {{ plot.height }}"
  width="{{ plot.width }}" height="{{ plot.height }}"><title>Units ordered per day, then the forecast (P10-P90)</title>
-{{ axes(plot, plot.height) }}
-{% for t in plot.y_ticks %}<text x="38" y="{{ t.at + 3 }}" text-anchor="end">{{ t.label }}</text>{% endfor %}
+{{ axes(plot) }}
+{% for t in plot.y_ticks %}<text x="{{ plot.left - 6 }}" y="{{ t.at + 3 }}" text-anchor="end">{{ t.label }}</text>
+{% endfor %}
 {% if plot.band %}<polygon class="band" points="{{ plot.band }}"/>{% endif %}
 {% for p in plot.actual %}<rect class="actual" data-ds="{{ p.ds }}" data-value="{{ p.value }}" x="{{ p.x - 2 }}"
  y="{{ p.y }}" width="4" height="{{ plot.baseline - p.y }}"><title>{{ p.ds }}: {{ p.value }} ordered</title></rect>
@@ -84,13 +85,14 @@ TEMPLATES = {
 {% macro eta(plot) %}
 <svg class="plot" id="eta-plot" role="img" viewBox="0 0 {{ plot.width }} {{ plot.height }}"
  width="{{ plot.width }}" height="{{ plot.height }}"><title>Open POs: promised date against expected arrival</title>
-{{ axes(plot, plot.height) }}
+{{ axes(plot) }}
 {% for r in plot.rows %}<g class="po" data-po="{{ r.po_id }}" data-promised="{{ r.promised }}"
  data-expected="{{ r.expected }}" data-p-late="{{ '' if r.p_late is none else r.p_late }}">
 <line class="late" x1="{{ r.promised_x }}" y1="{{ r.y }}" x2="{{ r.expected_x }}" y2="{{ r.y }}"/>
 <circle class="promised" cx="{{ r.promised_x }}" cy="{{ r.y }}" r="4"/>
 <circle class="expected" cx="{{ r.expected_x }}" cy="{{ r.y }}" r="4"/>
-<text x="46" y="{{ r.y - 6 }}">{{ r.po_id }}: {{ '%g'|format(r.quantity) }} units, promised {{ r.promised }},
+<text x="{{ plot.left + 2 }}" y="{{ r.y - 6 }}">{{ r.po_id }}: {{ '%g'|format(r.quantity) }} units,
+promised {{ r.promised }},
 expected {{ r.expected }}{% if r.p_late is not none %}, P(late) {{ '%.0f'|format(r.p_late * 100) }}%{% endif %}</text>
 <title>{{ r.po_id }}</title></g>{% endfor %}
 </svg>{% endmacro %}""",

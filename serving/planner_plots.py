@@ -52,7 +52,13 @@ class ForecastPlot:
     y_ticks: list[Tick]
     width: int = WIDTH
     height: int = HEIGHT
-    baseline: float = HEIGHT - BOTTOM
+    left: int = LEFT
+    right: int = WIDTH - RIGHT
+
+    @property
+    def baseline(self) -> int:
+        """The y of the date axis."""
+        return self.height - BOTTOM
 
 
 @dataclass(frozen=True)
@@ -72,8 +78,15 @@ class EtaPlot:
     rows: list[EtaRow]
     today_x: float
     x_ticks: list[Tick]
-    width: int
     height: int
+    width: int = WIDTH
+    left: int = LEFT
+    right: int = WIDTH - RIGHT
+
+    @property
+    def baseline(self) -> int:
+        """The y of the date axis."""
+        return self.height - BOTTOM
 
 
 class _DateAxis:
@@ -145,7 +158,7 @@ def eta_plot(open_pos: pd.DataFrame, today: pd.Timestamp) -> EtaPlot | None:
                None if np.isnan(p_late[i]) else round(float(p_late[i]), 2))
         for i in range(len(pos))
     ]
-    return EtaPlot(rows, axis.x(today), axis.ticks(), WIDTH, TOP + ROW * len(rows) + 8 + BOTTOM)
+    return EtaPlot(rows, axis.x(today), axis.ticks(), TOP + ROW * len(rows) + 8 + BOTTOM)
 
 
 def exception_plots(
