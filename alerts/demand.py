@@ -1,16 +1,26 @@
 """The daily demand the stock-out check consumes when no demand champion forecasts it: the mean
-units ordered per day over the ``RECENT_DAYS`` up to the check's date, the same every day ahead.
+units ordered per day over the ``RECENT_DAYS`` up to the check's date, the same every day ahead,
+with a ``p90`` from the spread of those days (normal), which sizes the check's cushion for bursts.
 
 Used by the nightly scan and by the service's re-checks, so both stand in with the same rate.
 """
 
 from __future__ import annotations
 
+from statistics import NormalDist
+
+import numpy as np
 import pandas as pd
 
 from contracts.keys import SKU_LOCATION
 
 RECENT_DAYS = 28
+Z90 = NormalDist().inv_cdf(0.9)
+
+
+def p90_of(mean: np.ndarray | pd.Series, sd: np.ndarray | pd.Series) -> np.ndarray:
+    """The normal 0.9 quantile of daily demand with this mean and standard deviation."""
+    return np.asarray(mean, dtype=float) + Z90 * np.asarray(sd, dtype=float)
 
 
 def daily_actuals(order_lines: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -25,9 +35,14 @@ def daily_actuals(order_lines: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Tim
 
 
 def recent_mean_demand(actual: pd.DataFrame, keys: pd.DataFrame, as_of: pd.Timestamp, horizon: int) -> pd.DataFrame:
-    """Daily p50 demand of ``keys`` (sku_id, location_id) for the ``horizon`` days after ``as_of``:
-    the mean of ``actual`` (``daily_actuals``) over ``RECENT_DAYS``; 0 for a key that sold nothing."""
-    rate = (actual.groupby(SKU_LOCATION)["actual"].sum() / RECENT_DAYS).rename("p50")
-    rates = keys[SKU_LOCATION].join(rate, on=SKU_LOCATION).fillna({"p50": 0.0})
+    """Daily p50 and p90 demand of ``keys`` (sku_id, location_id) for the ``horizon`` days after
+    ``as_of``: the mean of ``actual`` (``daily_actuals``) over ``RECENT_DAYS`` (days without orders
+    count as 0) and ``p90_of`` it and their standard deviation; 0 for a key that sold nothing."""
+    units = actual.groupby(SKU_LOCATION)["actual"]
+    mean = units.sum() / RECENT_DAYS
+    sd = np.sqrt(np.maximum(actual["actual"].pow(2).groupby([actual[k] for k in SKU_LOCATION]).sum() / RECENT_DAYS
+                            - mean**2, 0.0))
+    rate = pd.DataFrame({"p50": mean, "p90": p90_of(mean, sd)}, index=mean.index)
+    rates = keys[SKU_LOCATION].join(rate, on=SKU_LOCATION).fillna({"p50": 0.0, "p90": 0.0})
     days = pd.DataFrame({"ds": pd.date_range(as_of + pd.Timedelta(days=1), periods=max(horizon, 1))})
     return rates.merge(days, how="cross")

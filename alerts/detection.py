@@ -10,6 +10,7 @@ an order line is critical from ``alerts.line_risk_critical`` on, whatever its co
 from __future__ import annotations
 
 from collections.abc import Sequence
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -77,11 +78,14 @@ def stockouts_within_lead_time(
 
     The projection starts from available (on hand - reserved) + in transit and, day by day,
     adds the POs arriving that day (before the day's demand) and takes ``stockout_demand_factor``
-    x the median demand of the day. ``positions``: the live state's ``POSITION_COLUMNS``;
+    x the median demand of the day, plus a cushion for demand above the median: the
+    ``stockout_demand_quantile`` of the cumulative demand so far, each day's spread read from its
+    ``p90`` (normal: sd = (p90 - p50) / z(0.9); none without the column), so a lumpy series is
+    flagged while its stock still covers the median. ``positions``: the live state's ``POSITION_COLUMNS``;
     ``open_pos``: ``OPEN_PO_COLUMNS`` (optionally ``delay_p50``, days after the promised date),
     a PO arriving on its expected arrival (ASN ETA, else promised date + delay_p50, else promised
-    date; an overdue PO the next day); ``demand``: daily forecasts (sku_id, location_id, ds, p50)
-    of the days after ``as_of`` up to the lead time; ``lead_times``: sku_id, location_id,
+    date; an overdue PO the next day); ``demand``: daily forecasts (sku_id, location_id, ds, p50,
+    optionally p90) of the days after ``as_of`` up to the lead time; ``lead_times``: sku_id, location_id,
     lead_time_days. The lowest projected stock (units short) x ``penalty_per_unit`` is the
     expected cost; ``details`` keep the end-of-lead-time ``projected`` stock and the first
     ``stockout_date``.
@@ -105,21 +109,29 @@ def stockouts_within_lead_time(
 
     # Time-phased, per frame row: arrivals count from their day on (before that day's demand), so
     # stock that runs dry before a PO lands is a stock-out even when the PO covers the lead time's total.
+    # The cushion (quantile of the cumulative demand above its median) grows with the square root of
+    # the summed daily variances, so it is taken from the running variance, not summed per day.
     quantity, p50 = po["quantity"].to_numpy(float), daily["p50"].to_numpy(float)
+    variance = demand_variance(daily)
+    z = NormalDist().inv_cdf(cfg.stockout_demand_quantile)
     row = np.concatenate([po["row"].to_numpy(), daily["row"].to_numpy()])
     day = np.concatenate([po["ds"].to_numpy("datetime64[ns]"), daily["ds"].to_numpy("datetime64[ns]")])
     is_demand = np.concatenate([np.zeros(len(po), dtype=bool), np.ones(len(daily), dtype=bool)])
     change = np.concatenate([quantity, -p50 * cfg.stockout_demand_factor])
+    spread = np.concatenate([np.zeros(len(po)), variance])
     order = np.lexsort((is_demand, day, row))
     row, day, is_demand = row[order], day[order], is_demand[order]
     running = pd.Series(change[order]).groupby(row).cumsum().to_numpy(float)
+    running -= z * np.sqrt(pd.Series(spread[order]).groupby(row).cumsum().to_numpy(float))
 
     n = len(frame)
     frame["inbound"] = np.bincount(po["row"].to_numpy(), quantity, minlength=n)
     frame["demand_p50"] = np.bincount(daily["row"].to_numpy(), p50, minlength=n)
+    frame["demand_cushion"] = z * np.sqrt(np.bincount(daily["row"].to_numpy(), variance, minlength=n))
     frame["available"] = np.maximum(frame["on_hand"].to_numpy(float) - frame["reserved"].to_numpy(float), 0.0)
     start = (frame["available"] + frame["in_transit"].astype(float)).to_numpy(float)
-    frame["projected"] = start + frame["inbound"] - frame["demand_p50"] * cfg.stockout_demand_factor
+    frame["projected"] = (start + frame["inbound"] - frame["demand_p50"] * cfg.stockout_demand_factor
+                          - frame["demand_cushion"])
     lowest_change = pd.Series(running).groupby(row).min().reindex(range(n), fill_value=0.0).to_numpy(float)
     frame["lowest_projected"] = start + np.minimum(lowest_change, 0.0)
     below = is_demand & (start[row] + running < -cfg.stockout_margin_units)
@@ -141,10 +153,18 @@ def stockouts_within_lead_time(
         + pd.Series(_fmt("", cost, " of backorder cost"), dtype=object),
         dtype=object,
     )
-    details = _details(short, ["available", "in_transit", "inbound", "demand_p50", "lead_time_days", "projected",
-                               "lowest_projected", "stockout_date"])
+    details = _details(short, ["available", "in_transit", "inbound", "demand_p50", "demand_cushion",
+                               "lead_time_days", "projected", "lowest_projected", "stockout_date"])
     return _frame("stockout_within_lead_time", short, severity_of_cost(cost, cfg), cost, codes, summary,
                   effect, details)
+
+
+def demand_variance(daily: pd.DataFrame) -> np.ndarray:
+    """Each day's demand variance from its quantiles: ((p90 - p50) / z(0.9))^2, 0 without ``p90``."""
+    if "p90" not in daily:
+        return np.zeros(len(daily))
+    spread = np.maximum(daily["p90"].to_numpy(float) - daily["p50"].to_numpy(float), 0.0)
+    return np.nan_to_num(spread / NormalDist().inv_cdf(0.9)) ** 2
 
 
 def expected_arrival(open_pos: pd.DataFrame) -> pd.Series:
@@ -153,6 +173,16 @@ def expected_arrival(open_pos: pd.DataFrame) -> pd.Series:
     delay = open_pos["delay_p50"].astype(float).fillna(0.0) if "delay_p50" in open_pos else 0.0
     eta = pd.to_datetime(open_pos["eta"]) if "eta" in open_pos else pd.Series(pd.NaT, index=open_pos.index)
     return eta.fillna(promised + pd.to_timedelta(delay, unit="D"))
+
+
+def late_probability(open_pos: pd.DataFrame) -> np.ndarray:
+    """P(arrival after the promised date) of each PO line: its ``p_late`` when given, else from
+    its delay quantiles (``delay_p10/p50/p90``), else NaN (unknown)."""
+    if "p_late" in open_pos:
+        return open_pos["p_late"].to_numpy(float)
+    if all(c in open_pos for c in DELAY_QUANTILES):
+        return quantiles.survival(0.0, *(open_pos[c].to_numpy(float) for c in DELAY_QUANTILES))
+    return np.full(len(open_pos), np.nan)
 
 
 def late_purchase_orders(open_pos: pd.DataFrame, as_of: pd.Timestamp, cfg: AlertsSettings) -> pd.DataFrame:
@@ -172,12 +202,7 @@ def late_purchase_orders(open_pos: pd.DataFrame, as_of: pd.Timestamp, cfg: Alert
     eta = pd.to_datetime(po["eta"]) if "eta" in po else pd.Series(pd.NaT, index=po.index)
     overdue = (promised < as_of).to_numpy()
     announced = (eta > promised).fillna(False).to_numpy(bool)
-    if "p_late" in po:
-        p_late = po["p_late"].to_numpy(float)
-    elif all(c in po for c in DELAY_QUANTILES):
-        p_late = quantiles.survival(0.0, *(po[c].to_numpy(float) for c in DELAY_QUANTILES))
-    else:
-        p_late = np.zeros(len(po))
+    p_late = np.nan_to_num(late_probability(po), nan=0.0)
     delay_p50 = po["delay_p50"].to_numpy(float) if "delay_p50" in po else np.zeros(len(po))
     likely = p_late >= cfg.po_late_probability
     p = np.where(overdue | announced, 1.0, p_late)

@@ -57,7 +57,8 @@ KINDS: tuple[ExceptionKind, ...] = (
         "A SKU-location runs out within its lead time: available + inbound by then - median demand < 0.",
         ("sku_id", "location_id"),
         {
-            "projected_stockout": "available + inbound within the lead time falls short of median demand",
+            "projected_stockout": "available + inbound within the lead time falls short of the projected demand "
+                                  "(median plus a cushion for bursts)",
             "no_inbound": "nothing is on order to arrive within the lead time",
         },
         "transfer stock from another location, expedite an open PO or place an order now",

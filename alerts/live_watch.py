@@ -30,7 +30,7 @@ from live.state import LiveState
 logger = logging.getLogger(__name__)
 
 DemandSource = Callable[[pd.DataFrame, pd.Timestamp, int], pd.DataFrame]
-"""(keys: sku_id, location_id; as_of; horizon days) -> daily sku_id, location_id, ds, p50 after as_of."""
+"""(keys: sku_id, location_id; as_of; horizon days) -> daily sku_id, location_id, ds, p50 (p90) after as_of."""
 PoDelaySource = Callable[[pd.DataFrame], np.ndarray]
 """open PO lines -> row-aligned delay_p10, delay_p50, delay_p90 (days after the promised date)."""
 

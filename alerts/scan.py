@@ -23,7 +23,7 @@ class ScanInputs:
     as_of: pd.Timestamp
     positions: pd.DataFrame | None = None  # live.state.POSITION_COLUMNS
     open_pos: pd.DataFrame | None = None  # live.state.OPEN_PO_COLUMNS (+ delay_p10/p50/p90)
-    demand: pd.DataFrame | None = None  # sku_id, location_id, ds, p50 (daily)
+    demand: pd.DataFrame | None = None  # sku_id, location_id, ds, p50, optionally p90 (daily)
     lead_times: pd.DataFrame | None = None  # sku_id, location_id, lead_time_days
     scored_lines: pd.DataFrame | None = None  # order_id, line_id, sku_id, location_id, quantity, probability
     receipts: pd.DataFrame | None = None  # supplier_id, promised_date, received_date

@@ -3,11 +3,11 @@
 Replays the stock-out rule day by day (point in time, see ``pipelines.alert_replay``) and prints
 precision, recall, median warning and open alerts per location-day against the backorders that
 followed (``alerts.quality``). The held-out period is the world's last ``--days`` days; the
-tuning period the ``--days`` before them. ``--demand-factors``/``--margins`` print one row per
-combination of the stock-out settings (the settings file's values otherwise).
+tuning period the ``--days`` before them. ``--demand-factors``/``--quantiles``/``--margins`` print
+one row per combination of the stock-out settings (the settings file's values otherwise).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/alert_quality.py --seed 0
-    .venv/bin/python benchmarks/alert_quality.py --seed 0 --period tuning --demand-factors 1,1.1,1.2
+    .venv/bin/python benchmarks/alert_quality.py --seed 0 --period tuning --quantiles 0.5,0.7,0.8
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--period", choices=("held_out", "tuning"), default="held_out")
     parser.add_argument("--config", type=Path, default=None, help="settings file (its alerts: section)")
     parser.add_argument("--demand-factors", type=_floats, default=None, help="stockout_demand_factor values")
+    parser.add_argument("--quantiles", type=_floats, default=None, help="stockout_demand_quantile values")
     parser.add_argument("--margins", type=_floats, default=None, help="stockout_margin_units values")
     args = parser.parse_args()
 
@@ -54,15 +55,17 @@ def main() -> None:
     daily = daily_backorders(tables)
     print(f"seed {args.seed}, {args.skus} SKUs x {tables['locations'].shape[0]} locations, {args.period} period "
           f"{period[0]:%Y-%m-%d}..{period[-1]:%Y-%m-%d}\n")
-    columns = ["demand factor", "margin", *AlertQuality.__dataclass_fields__]
+    columns = ["demand factor", "quantile", "margin", *AlertQuality.__dataclass_fields__]
     print("| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
     grid = itertools.product(args.demand_factors or [base.stockout_demand_factor],
+                             args.quantiles or [base.stockout_demand_quantile],
                              args.margins or [base.stockout_margin_units])
-    for factor, margin in grid:
-        cfg = base.model_copy(update={"stockout_demand_factor": factor, "stockout_margin_units": margin})
+    for factor, quantile, margin in grid:
+        cfg = base.model_copy(update={"stockout_demand_factor": factor, "stockout_demand_quantile": quantile,
+                                      "stockout_margin_units": margin})
         quality = alert_quality(replay_stockout_alerts(tables, replayed, cfg), daily, period[0], period[-1])
         cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in quality.as_dict().values()]
-        print(f"| {factor:g} | {margin:g} | " + " | ".join(cells) + " |", flush=True)
+        print(f"| {factor:g} | {quantile:g} | {margin:g} | " + " | ".join(cells) + " |", flush=True)
     print(f"\n{time.perf_counter() - started:.0f} s")
 
 

@@ -59,9 +59,12 @@ class StreamConsumer:
     """One named consumer of the group, applying batches to ``state``."""
 
     def __init__(self, client: redis.Redis, state: LiveState, names: StreamNames, consumer: str,
-                 batch_size: int = 500, claim_idle_ms: int = 30_000) -> None:
+                 batch_size: int = 500, claim_idle_ms: int = 30_000,
+                 on_applied: Callable[[ApplyResult], None] | None = None) -> None:
+        """``on_applied`` gets each batch's ``ApplyResult`` once the batch is acknowledged (the
+        service's alert re-check of what the events touched)."""
         self.client, self.state, self.names, self.consumer = client, state, names, consumer
-        self.batch_size, self.claim_idle_ms = batch_size, claim_idle_ms
+        self.batch_size, self.claim_idle_ms, self.on_applied = batch_size, claim_idle_ms, on_applied
         self._own_pending_done = False
         self._next_claim = 0.0  # monotonic time of the next look for stale entries of others
 
@@ -118,6 +121,8 @@ class StreamConsumer:
                 pipe.xadd(self.names.dead_letter, {"event": raw, "reason": "; ".join(errors), "entry_id": entry_id})
             pipe.xack(self.names.stream, self.names.group, *[entry_id for entry_id, _ in entries])
             pipe.execute()
+        if self.on_applied is not None and result.accepted:
+            self.on_applied(result)
         return ConsumeStats(len(entries), result.accepted, result.duplicates, len(dead))
 
     def run(self, block_ms: int = 1000, until_idle: bool = False, max_batches: int | None = None,

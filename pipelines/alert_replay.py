@@ -3,15 +3,16 @@
 On each day the rule sees what the nightly scan would: that day's end-of-day inventory snapshot,
 the purchase orders placed by then and not yet received (with the ETA of their latest ASN sent
 by then), the primary supplier's quoted lead time and, as daily demand, the mean units ordered
-over the ``RECENT_DAYS`` up to that day (the scan's forecast without a demand champion). Nothing
+over the ``RECENT_DAYS`` up to that day with its spread (the scan's forecast without a demand champion). Nothing
 dated after the day is used.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from alerts.demand import RECENT_DAYS
+from alerts.demand import RECENT_DAYS, p90_of
 from alerts.detection import stockouts_within_lead_time
 from contracts.keys import SKU_LOCATION
 from settings.sections import AlertsSettings
@@ -34,7 +35,7 @@ def replay_stockout_alerts(tables: dict[str, pd.DataFrame], days: pd.DatetimeInd
     """The stock-out alerts the rule raises on each of ``days``: ``sku_id, location_id, day,
     horizon_days`` plus the deepest shortfall it projected (``units_short``)."""
     snapshots = tables["inventory_snapshots"].assign(snapshot_date=lambda f: pd.to_datetime(f["snapshot_date"]))
-    rates = _recent_daily_rate(tables)
+    rates, spreads = _recent_daily_rate(tables)
     lead = tables["sku_suppliers"].loc[lambda f: f["is_primary"], ["sku_id", "quoted_lead_time_days"]]
     po = tables["purchase_orders"].assign(order_date=lambda f: pd.to_datetime(f["order_date"]),
                                           received_date=lambda f: pd.to_datetime(f["received_date"]))
@@ -48,7 +49,7 @@ def replay_stockout_alerts(tables: dict[str, pd.DataFrame], days: pd.DatetimeInd
         lead_times = positions[SKU_LOCATION].merge(lead, on="sku_id").rename(
             columns={"quoted_lead_time_days": "lead_time_days"})
         horizon = int(lead_times["lead_time_days"].max())
-        rate = rates.loc[day].rename("p50").reset_index()
+        rate = pd.DataFrame({"p50": rates.loc[day], "p90": p90_of(rates.loc[day], spreads.loc[day])}).reset_index()
         ds = pd.DataFrame({"ds": pd.date_range(day + pd.Timedelta(days=1), periods=horizon)})
         demand = rate.merge(ds, how="cross")
         found.append(stockouts_within_lead_time(positions, _open_pos(po, asn, day), demand, lead_times, day, cfg)
@@ -71,14 +72,17 @@ def _units_ordered(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         {"units": float, "backordered_units": float})
 
 
-def _recent_daily_rate(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Day x (sku_id, location_id): mean units ordered per day over the ``RECENT_DAYS`` to the day."""
+def _recent_daily_rate(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Day x (sku_id, location_id): mean and standard deviation of the units ordered per day over
+    the ``RECENT_DAYS`` to the day (as ``alerts.demand.recent_mean_demand``)."""
     snapshots = tables["inventory_snapshots"]
     days = pd.DatetimeIndex(sorted(pd.to_datetime(snapshots["snapshot_date"]).unique()))
     keys = pd.MultiIndex.from_frame(snapshots[SKU_LOCATION].drop_duplicates())
     units = _units_ordered(tables).pivot_table(index="day", columns=SKU_LOCATION, values="units", aggfunc="sum")
     units = units.reindex(index=days, columns=keys).fillna(0.0)
-    return units.rolling(RECENT_DAYS, min_periods=1).sum() / RECENT_DAYS
+    mean = units.rolling(RECENT_DAYS, min_periods=1).sum() / RECENT_DAYS
+    square = units.pow(2).rolling(RECENT_DAYS, min_periods=1).sum() / RECENT_DAYS
+    return mean, np.sqrt(np.maximum(square - mean**2, 0.0))
 
 
 def _open_pos(po: pd.DataFrame, asn: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from alerts.delivery import DeliveryWorker
 from alerts.demand import daily_actuals, recent_mean_demand
-from alerts.desk import AlertDesk
+from alerts.desk import AlertDesk, RecheckResult
 from alerts.live_watch import DemandSource, LiveChecks, LiveWatch
 from contracts.keys import SKU_LOCATION
 from features.supplier import primary_suppliers
@@ -35,7 +35,7 @@ from serving.live_supply import LiveSupply
 from settings.sections import AlertsSettings
 
 logger = logging.getLogger(__name__)
-DEMAND_COLUMNS = [*SKU_LOCATION, "ds", "p50"]
+DEMAND_COLUMNS = [*SKU_LOCATION, "ds", "p50", "p90"]
 
 
 def primary_lead_times(sku_suppliers: pd.DataFrame) -> pd.DataFrame:
@@ -53,14 +53,14 @@ class ForecastDemand:
     def __call__(self, keys: pd.DataFrame, as_of: pd.Timestamp, horizon: int) -> pd.DataFrame:
         horizon = min(horizon, getattr(self.forecaster, "horizon", horizon))
         frames = [
-            frame[["ds", "p50"]].assign(sku_id=sku, location_id=location)
+            frame[["ds", "p50", "p90"]].assign(sku_id=sku, location_id=location)
             for sku, location in keys[SKU_LOCATION].itertuples(index=False)
             if len(frame := self.forecaster(sku, location, max(horizon, 1)))
         ]
         if not frames:
-            return pd.DataFrame(columns=DEMAND_COLUMNS).astype({"ds": "datetime64[ns]", "p50": float})
+            return pd.DataFrame(columns=DEMAND_COLUMNS).astype({"ds": "datetime64[ns]", "p50": float, "p90": float})
         demand = pd.concat(frames, ignore_index=True)[DEMAND_COLUMNS]
-        return demand.assign(ds=pd.to_datetime(demand["ds"]), p50=demand["p50"].astype(float))
+        return demand.assign(ds=pd.to_datetime(demand["ds"])).astype({"p50": float, "p90": float})
 
 
 @dataclass
@@ -72,12 +72,16 @@ class RecentDemand:
     _actuals: dict[pd.Timestamp, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def __call__(self, keys: pd.DataFrame, as_of: pd.Timestamp, horizon: int) -> pd.DataFrame:
+        return recent_mean_demand(self.actuals(as_of), keys, as_of, horizon)
+
+    def actuals(self, as_of: pd.Timestamp) -> pd.DataFrame:
+        """``alerts.demand.daily_actuals`` of the canonical orders up to ``as_of`` (read once per date)."""
         if as_of not in self._actuals:
             orders = pd.read_parquet(self.canonical_dir / "orders.parquet", columns=["order_id", "order_time"])
             lines = pd.read_parquet(self.canonical_dir / "order_lines.parquet",
                                     columns=["order_id", "sku_id", "location_id", "quantity"])
             self._actuals = {as_of: daily_actuals(lines, orders, as_of)}
-        return recent_mean_demand(self._actuals[as_of], keys, as_of, horizon)
+        return self._actuals[as_of]
 
 
 class LazyLeadTimes:
@@ -134,11 +138,26 @@ def alert_workers(
     delivery = DeliveryWorker(desk.deliverer(), cfg.delivery_poll_seconds)
     if live is None:
         return AlertWorkers(None, delivery)
+    check = live_checks(desk, live, supply, forecaster, canonical_dir, today)
+    return AlertWorkers(LiveWatch(check, cfg.live_debounce_seconds, delivery.wake), delivery)
+
+
+def live_checks(
+    desk: AlertDesk,
+    live: LiveState,
+    supply: object,
+    forecaster: Callable[[str, str, int], pd.DataFrame] | None,
+    canonical_dir: Path,
+    today: Callable[[], pd.Timestamp],
+) -> Callable[[set[tuple[str, str]], set[str]], RecheckResult]:
+    """The re-check of touched SKU-locations and PO lines against ``live`` (``LiveChecks``), with
+    the demand, lead times and PO delay quantiles of the module doc; the service's watch thread
+    and ``backorder events consume`` both run it."""
     demand: DemandSource = ForecastDemand(forecaster) if forecaster is not None else RecentDemand(canonical_dir)
     lead_times = LazyLeadTimes(canonical_dir)
     delays = supply.delays if isinstance(supply, LiveSupply) else None
 
-    def check(sku_locations: set[tuple[str, str]], po_ids: set[str]) -> object:
+    def check(sku_locations: set[tuple[str, str]], po_ids: set[str]) -> RecheckResult:
         return LiveChecks(live, desk, demand, lead_times.frame, today, delays)(sku_locations, po_ids)
 
-    return AlertWorkers(LiveWatch(check, cfg.live_debounce_seconds, delivery.wake), delivery)
+    return check

@@ -1,7 +1,8 @@
 """The planner workbench's HTML: Jinja2 templates kept as data, every value escaped.
 
 Plain HTML forms (no script): the login form, the inbox with its filters, an exception's detail
-with its reasons, recommended move and figures, and the accept / reject / snooze form.
+with its reasons, recommended move, figures and plots (inline SVG drawn from
+``serving.planner_plots``), and the accept / reject / snooze form.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;pad
 .critical{color:#b00020;font-weight:600}.warning{color:#a15c00}.info{color:#555}
 .notice{background:#e8f4e8;padding:.5em}.error{background:#fde8e8;padding:.5em}
 form.inline{display:inline}textarea{width:100%;max-width:40em}
+svg.plot{display:block;max-width:100%;height:auto;font-size:10px}svg.plot text{fill:#555}
+.axis{stroke:#999}.today{stroke:#b00020;stroke-dasharray:3 3}.band{fill:#1f77b4;opacity:.25}
+.p50{fill:none;stroke:#1f77b4;stroke-width:2}.p50-point{fill:#1f77b4}.actual{fill:#7f7f7f}.promised{fill:#555}.expected{fill:#ff7f0e}
+.late{stroke:#ff7f0e;stroke-width:2}
 """
 
 TEMPLATES = {
@@ -58,7 +63,40 @@ TEMPLATES = {
 <td>{{ e.opened_at.strftime('%Y-%m-%d %H:%M') }}</td></tr>
 {% else %}<tr><td colspan="8">Nothing to do.</td></tr>{% endfor %}
 </tbody></table>{% endblock %}""",
-    "exception.html": """{% extends "base.html" %}{% block main %}
+    "plots.html": """{% macro axes(plot) %}
+<line class="axis" x1="{{ plot.left }}" y1="{{ plot.baseline }}" x2="{{ plot.right }}" y2="{{ plot.baseline }}"/>
+{% for t in plot.x_ticks %}<text x="{{ t.at }}" y="{{ plot.baseline + 16 }}" text-anchor="middle">{{ t.label }}</text>
+{% endfor %}
+<line class="today" x1="{{ plot.today_x }}" y1="8" x2="{{ plot.today_x }}" y2="{{ plot.baseline }}"/>
+<text x="{{ plot.today_x + 3 }}" y="10">today</text>{% endmacro %}
+{% macro forecast(plot) %}
+<svg class="plot" id="forecast-plot" role="img" viewBox="0 0 {{ plot.width }} {{ plot.height }}"
+ width="{{ plot.width }}" height="{{ plot.height }}"><title>Units ordered per day, then the forecast (P10-P90)</title>
+{{ axes(plot) }}
+{% for t in plot.y_ticks %}<text x="{{ plot.left - 6 }}" y="{{ t.at + 3 }}" text-anchor="end">{{ t.label }}</text>
+{% endfor %}
+{% if plot.band %}<polygon class="band" points="{{ plot.band }}"/>{% endif %}
+{% for p in plot.actual %}<rect class="actual" data-ds="{{ p.ds }}" data-value="{{ p.value }}" x="{{ p.x - 2 }}"
+ y="{{ p.y }}" width="4" height="{{ plot.baseline - p.y }}"><title>{{ p.ds }}: {{ p.value }} ordered</title></rect>
+{% endfor %}<polyline class="p50" points="{% for p in plot.p50 %}{{ p.x }},{{ p.y }} {% endfor %}"/>
+{% for p in plot.p50 %}<circle class="p50-point" data-ds="{{ p.ds }}" data-value="{{ p.value }}" cx="{{ p.x }}"
+ cy="{{ p.y }}" r="2"><title>{{ p.ds }}: forecast median {{ p.value }}</title></circle>{% endfor %}
+</svg>{% endmacro %}
+{% macro eta(plot) %}
+<svg class="plot" id="eta-plot" role="img" viewBox="0 0 {{ plot.width }} {{ plot.height }}"
+ width="{{ plot.width }}" height="{{ plot.height }}"><title>Open POs: promised date against expected arrival</title>
+{{ axes(plot) }}
+{% for r in plot.rows %}<g class="po" data-po="{{ r.po_id }}" data-promised="{{ r.promised }}"
+ data-expected="{{ r.expected }}" data-p-late="{{ '' if r.p_late is none else r.p_late }}">
+<line class="late" x1="{{ r.promised_x }}" y1="{{ r.y }}" x2="{{ r.expected_x }}" y2="{{ r.y }}"/>
+<circle class="promised" cx="{{ r.promised_x }}" cy="{{ r.y }}" r="4"/>
+<circle class="expected" cx="{{ r.expected_x }}" cy="{{ r.y }}" r="4"/>
+<text x="{{ plot.left + 2 }}" y="{{ r.y - 6 }}">{{ r.po_id }}: {{ '%g'|format(r.quantity) }} units,
+promised {{ r.promised }},
+expected {{ r.expected }}{% if r.p_late is not none %}, P(late) {{ '%.0f'|format(r.p_late * 100) }}%{% endif %}</text>
+<title>{{ r.po_id }}</title></g>{% endfor %}
+</svg>{% endmacro %}""",
+    "exception.html": """{% extends "base.html" %}{% import "plots.html" as plots %}{% block main %}
 <h1 class="{{ e.severity }}">{{ e.summary }}</h1>
 {% if error %}<p class="error" id="error">{{ error }}</p>{% endif %}
 <p>{{ e.severity }} · {{ e.kind }} · status <strong id="status">{{ e.status }}</strong> ·
@@ -74,6 +112,10 @@ expected cost {{ '%.0f'|format(e.expected_cost) }} · detected {{ e.detections }
 {% if position %}<tr><th>live on hand / reserved / in transit</th>
 <td id="live">{{ position.on_hand }} / {{ position.reserved }} / {{ position.in_transit }}</td></tr>{% endif %}
 </tbody></table>
+{% if demand_plot %}<h2>Demand and forecast</h2>{{ plots.forecast(demand_plot) }}
+<p>Grey: units ordered per day; blue: the forecast's median and its P10-P90 band; red: today.</p>{% endif %}
+{% if eta_plot %}<h2>Open purchase orders</h2>{{ plots.eta(eta_plot) }}
+<p>Dark: the promised date; orange: the expected arrival (ASN ETA, else promised + expected delay).</p>{% endif %}
 {% if active %}<h2>Decide</h2>
 <form method="post" action="/planner/exceptions/{{ e.id }}/decide" id="decide">
 <input type="hidden" name="csrf" value="{{ csrf or '' }}">

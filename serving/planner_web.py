@@ -34,7 +34,10 @@ from serving.alerts_api import key_name
 from serving.auth import AuthError, Caller
 from serving.errors import error_response, rate_limited
 from serving.lifecycle import leased
+from serving.live_alerts import RecentDemand
+from serving.live_supply import LiveSupply
 from serving.planner_pages import render
+from serving.planner_plots import exception_plots
 from serving.runtime import Runtime
 from settings import load_settings
 
@@ -74,6 +77,14 @@ def live_state(request: Request) -> LiveState:
         if getattr(request.app.state, "planner_live", None) is None:
             request.app.state.planner_live = open_live_state(load_settings())
         return request.app.state.planner_live
+
+
+def canonical_demand(request: Request) -> RecentDemand:
+    """The canonical orders' daily demand the plots draw, kept per serving date (``app.state.planner_demand``)."""
+    with _live_lock:
+        if getattr(request.app.state, "planner_demand", None) is None:
+            request.app.state.planner_demand = RecentDemand(load_settings().canonical_dir)
+        return request.app.state.planner_demand
 
 
 def _runtime(request: Request) -> Iterator[Runtime | None]:
@@ -197,10 +208,10 @@ def inbox(
 def exception_page(request: Request, runtime: RuntimeDep, exception_id: HexId) -> Response:
     """An exception: its reasons, the recommended action and what accepting it does, its figures."""
     session = _session(request, runtime)
-    return _exception_page(_workbench(request, runtime), runtime, session, exception_id)
+    return _exception_page(request, _workbench(request, runtime), runtime, session, exception_id)
 
 
-def _exception_page(bench: Workbench, runtime: Runtime, session: Session, exception_id: str,
+def _exception_page(request: Request, bench: Workbench, runtime: Runtime, session: Session, exception_id: str,
                     error: str | None = None, status: int = 200) -> HTMLResponse:
     exception = bench.desk.store.get(exception_id)
     if exception is None:
@@ -208,11 +219,16 @@ def _exception_page(bench: Workbench, runtime: Runtime, session: Session, except
     position = None
     if exception["sku_id"] and exception["location_id"]:
         position = bench.live.position(exception["sku_id"], exception["location_id"])
+    supply = runtime.components.supply
+    demand_plot, eta_plot = exception_plots(
+        exception, bench.live, canonical_demand(request), runtime.components.forecaster,
+        supply.delays if isinstance(supply, LiveSupply) else None, runtime.clock(),
+    )
     page = render(
         "exception.html", title=exception["summary"], csrf=session.csrf, e=exception, error=error,
         reasons=KINDS_BY_NAME[exception["kind"]].reason_codes, move=bench.move(exception, runtime.clock()),
         subjects=SUBJECT_FIELDS, position=position, active=exception["status"] in ACTIVE_STATUSES,
-        decisions=bench.decisions.of(exception_id),
+        decisions=bench.decisions.of(exception_id), demand_plot=demand_plot, eta_plot=eta_plot,
     )
     return HTMLResponse(page, status_code=status)
 
@@ -239,7 +255,7 @@ def decide(
     except UnknownException as exc:
         return _problem(404, "Unknown exception", str(exc), session.csrf)
     except (InvalidTransition, MoveRefused) as exc:
-        return _exception_page(bench, runtime, session, exception_id, error=str(exc), status=409)
+        return _exception_page(request, bench, runtime, session, exception_id, error=str(exc), status=409)
     if not session.by_cookie:
         return JSONResponse({"exception_id": exception_id, "decision": decision})
     return RedirectResponse(f"/planner?decided={decision}", status_code=303)

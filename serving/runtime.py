@@ -159,7 +159,7 @@ def build_runtime(
     ``today`` is the clock for request times and promise dates (UTC, naive); tests fix it.
     """
     fixed = components.as_of
-    clock = today or ((lambda: fixed) if fixed is not None else _today)
+    clock = today or ((lambda: fixed) if fixed is not None else utc_today)
     keyring = KeyRing.from_settings(settings.api_keys, settings.allow_dev_key)
     log = PredictionLog(
         settings.prediction_log_dir,
@@ -231,10 +231,7 @@ def production_components(
     """
     notes: list[str] = []
     models: dict[str, LoadedModel] = {}
-    if loader is None:
-        limit_registry_requests(settings)
-        probe = RegistryProbe(settings.tracking_uri, settings.registry_timeout_seconds)
-        loader = mlflow_loader(settings.tracking_uri, settings.artifact_root) if probe.reachable() else registry_down
+    loader = loader or registry_loader(settings)
     for name in (RISK, DEMAND, LEAD_TIME):
         try:
             models.update(load_champions([name], loader, settings.model_cache_dir))
@@ -247,7 +244,7 @@ def production_components(
         reader = OnlineReader(open_store(settings), ONLINE_SERVICE)
     except Exception as exc:
         _note_failure(notes, "feature store", exc)
-    now = (today or _today)().normalize()
+    now = (today or utc_today)().normalize()
     as_of = serving_date(settings, now, notes)
     clock_as_of = as_of if as_of != now else None
     eta = None
@@ -294,10 +291,18 @@ def production_components(
     )
 
 
+def registry_loader(settings: Settings) -> Loader:
+    """The champions' loader: the MLflow registry, or only the local model cache when the
+    registry does not answer."""
+    limit_registry_requests(settings)
+    probe = RegistryProbe(settings.tracking_uri, settings.registry_timeout_seconds)
+    return mlflow_loader(settings.tracking_uri, settings.artifact_root) if probe.reachable() else registry_down
+
+
 def reseed_live_state(settings: Settings, today: pd.Timestamp | None = None) -> int:
     """Replace the live state by the canonical tables' position on the serving date (after the
     canonical tables were rebuilt, e.g. by ``backorder demo``); returns the positions seeded."""
-    as_of = serving_date(settings, (today or _today()).normalize(), [])
+    as_of = serving_date(settings, (today or utc_today()).normalize(), [])
     stock, open_pos = canonical_seed(settings.canonical_dir, as_of)
     live = open_live_state(settings)
     try:
@@ -350,5 +355,5 @@ def serving_date(settings: Settings, today: pd.Timestamp, notes: list[str]) -> p
     return today
 
 
-def _today() -> pd.Timestamp:
+def utc_today() -> pd.Timestamp:
     return pd.Timestamp.now(tz="UTC").tz_convert(None)

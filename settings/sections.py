@@ -57,7 +57,11 @@ class AlertsSettings(BaseModel):
         0.8, gt=0, le=1, description="Probability from which an at-risk line is critical."
     )
     stockout_demand_factor: float = Field(
-        1.05, gt=0, description="Multiplier on the median daily demand the stock-out projection consumes."
+        1.0, gt=0, description="Multiplier on the median daily demand the stock-out projection consumes."
+    )
+    stockout_demand_quantile: float = Field(
+        0.55, ge=0.5, lt=1,
+        description="Quantile of the cumulative demand the stock-out projection consumes (0.5: the median alone).",
     )
     stockout_margin_units: float = Field(
         0.0, ge=0, description="Units the projected stock must fall below zero within the lead time to alert."

@@ -60,19 +60,25 @@ def consume(
     config: Path | None = CONFIG_OPTION,
 ) -> None:
     """Apply the events of the Redis stream to the live state (each once), acknowledging each batch
-    after it is applied; refused events go to the dead-letter stream with the reason."""
+    after it is applied; refused events go to the dead-letter stream with the reason. What each
+    batch touched is re-checked for exceptions as the service does for ``POST /v1/events``."""
     import redis
 
     from live.factory import open_live_state
     from live.stream import StreamConsumer, StreamNames
+    from serving.stream_alerts import stream_alert_check
 
     settings = command_settings(config)
     live = settings.live
     client = redis.Redis.from_url(live.redis_url)
     state = open_live_state(settings)
+    notes: list[str] = []
+    recheck = stream_alert_check(settings, state, notes=notes)
+    for note in notes:
+        typer.echo(f"exception re-check: {note}", err=True)
     names = StreamNames(live.event_stream, live.consumer_group, live.dead_letter_stream)
     worker = StreamConsumer(client, state, names, consumer or socket.gethostname(), live.batch_size,
-                            live.claim_idle_ms)
+                            live.claim_idle_ms, recheck)
     try:
         stats = worker.run(until_idle=until_idle)
     finally:

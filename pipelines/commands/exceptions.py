@@ -144,7 +144,7 @@ def _champions(settings: Settings, notes: list[str]) -> dict[str, Any]:
 
 def _demand(settings: Settings, model: Any | None, actual: pd.DataFrame, positions: pd.DataFrame,
             as_of: pd.Timestamp, horizon: int, notes: list[str]) -> pd.DataFrame:
-    """Daily p50 demand after ``as_of``: the demand champion's forecast, else the recent daily mean."""
+    """Daily p50 and p90 demand after ``as_of``: the demand champion's forecast, else the recent daily mean."""
     import pandas as pd
 
     from alerts.demand import RECENT_DAYS, recent_mean_demand
@@ -156,7 +156,8 @@ def _demand(settings: Settings, model: Any | None, actual: pd.DataFrame, positio
         try:
             table = load_forecaster(settings.canonical_dir, model).table
             keys = table[ID].str.split(SERIES_SEPARATOR, n=1, expand=True)
-            return pd.DataFrame({"sku_id": keys[0], "location_id": keys[1], "ds": table[TIME], "p50": table["p50"]})
+            return pd.DataFrame({"sku_id": keys[0], "location_id": keys[1], "ds": table[TIME], "p50": table["p50"],
+                                 "p90": table["p90"]})
         except Exception as exc:  # noted: the recent mean stands in
             notes.append(f"stockout_within_lead_time: the demand champion's forecast failed ({exc}); "
                          "the recent daily mean stands in")

@@ -174,3 +174,25 @@ def test_stockout_within_lead_time_sees_stock_running_dry_before_a_po_lands():
     busier = CFG.model_copy(update={"stockout_demand_factor": 1.5})
     deeper = stockouts_within_lead_time(positions, open_pos, demand, lead_times, AS_OF, busier).iloc[0]
     assert deeper["details"]["lowest_projected"] == pytest.approx(10 - 7 * 3.0)
+
+
+def test_a_lumpy_series_runs_short_of_its_demand_quantile_while_its_median_is_covered():
+    # 12 available, 2 a day over 5 days: the median leaves 2; a spread of 3 units a day takes the
+    # 0.8 quantile of the 5 days' demand 0.84 x 3 x sqrt(5) = 5.6 units higher
+    positions = pd.DataFrame({"sku_id": ["L", "S"], "location_id": "DC1", "on_hand": 12, "reserved": 0,
+                              "in_transit": 0})
+    lead_times = pd.DataFrame({"sku_id": ["L", "S"], "location_id": "DC1", "lead_time_days": 5})
+    days = pd.date_range(AS_OF + pd.Timedelta(days=1), periods=5)
+    demand = pd.concat([
+        pd.DataFrame({"sku_id": "L", "location_id": "DC1", "ds": days, "p50": 2.0, "p90": 2.0 + 1.2816 * 3}),
+        pd.DataFrame({"sku_id": "S", "location_id": "DC1", "ds": days, "p50": 2.0, "p90": 2.0}),
+    ])
+    cautious = CFG.model_copy(update={"stockout_demand_quantile": 0.8})
+    [lumpy] = stockouts_within_lead_time(positions, _open_pos().iloc[:0], demand, lead_times, AS_OF,
+                                         cautious).to_dict("records")
+    assert lumpy["sku_id"] == "L"
+    assert lumpy["details"]["demand_cushion"] == pytest.approx(0.8416 * 3 * 5**0.5, abs=0.01)
+    assert lumpy["details"]["lowest_projected"] == pytest.approx(2 - 0.8416 * 3 * 5**0.5, abs=0.01)
+    median_only = CFG.model_copy(update={"stockout_demand_quantile": 0.5})
+    assert stockouts_within_lead_time(positions, _open_pos().iloc[:0], demand, lead_times, AS_OF,
+                                      median_only).empty

@@ -48,6 +48,18 @@ def record_exceptions(runtime, live: SqliteLiveState) -> dict[str, dict]:
     return {e["kind"]: e for e in opened}
 
 
+def write_recent_orders(canonical_dir: Path) -> None:
+    """Canonical orders of SHORT_SKU at DC1 in the 28 days before TODAY: 14 units on 2026-02-20
+    (two lines) and 14 on 2026-03-01, a daily mean of 1 unit."""
+    days = pd.to_datetime(["2026-02-20", "2026-02-20", "2026-03-01"])
+    orders = pd.DataFrame({"order_id": ["o1", "o2", "o3"], "order_time": days + pd.Timedelta(hours=9)})
+    lines = pd.DataFrame({"order_id": ["o1", "o2", "o3"], "sku_id": SHORT_SKU, "location_id": "DC1",
+                          "quantity": [6, 8, 14]})
+    canonical_dir.mkdir(parents=True, exist_ok=True)
+    orders.to_parquet(canonical_dir / "orders.parquet")
+    lines.to_parquet(canonical_dir / "order_lines.parquet")
+
+
 def csrf_of(page: str) -> str:
     found = re.search(r'name="csrf" value="([0-9a-f]*)"', page)
     assert found, "the page has no CSRF field"

@@ -3,11 +3,12 @@ accepted moves reaching the live state, CSRF and escaping."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pandas as pd
 import pytest
-from planner_world import PO_SKU, SHORT_SKU, csrf_of, record_exceptions, seeded_live_state
+from planner_world import PO_SKU, SHORT_SKU, csrf_of, record_exceptions, seeded_live_state, write_recent_orders
 from serving_helpers import auth
 
 from alerts.decisions import DecisionLog
@@ -25,7 +26,7 @@ def live(client, tmp_path):
     client.cookies.clear()
     yield state
     client.cookies.clear()
-    app.state.planner_live = None
+    app.state.planner_live = app.state.planner_demand = None
     state.close()
 
 
@@ -74,11 +75,29 @@ def test_inbox_lists_open_exceptions_with_filters(client, live, world):
 def test_the_detail_shows_reasons_the_move_and_the_figures(client, live, world):
     _login(client)
     page = client.get(f"/planner/exceptions/{world['stockout_within_lead_time']['id']}").text
-    assert "projected_stockout" in page and "falls short of median demand" in page
+    assert "projected_stockout" in page and "falls short of the projected demand" in page
     assert f"transfer 48 units of {SHORT_SKU} from DC2 to DC1" in page
     assert 'id="live">2 / 0 / 0<' in page
     late = client.get(f"/planner/exceptions/{world['po_late']['id']}").text
     assert "expedite PO PO-1: promised for 2026-03-04 instead of an expected 2026-03-20" in late
+
+
+def test_the_stockout_detail_plots_the_orders_the_forecast_and_the_open_pos(client, runtime, live, world,
+                                                                            service_settings):
+    write_recent_orders(service_settings.canonical_dir)
+    _login(client)
+    page = client.get(f"/planner/exceptions/{world['stockout_within_lead_time']['id']}").text
+    svg = re.search(r'<svg class="plot" id="forecast-plot".*?</svg>', page, re.S).group(0)
+    actual = dict(re.findall(r'class="actual" data-ds="([0-9-]+)" data-value="([0-9.]+)"', svg))
+    assert len(actual) == 28 and actual["2026-02-20"] == "14.0" and actual["2026-03-01"] == "14.0"
+    assert actual["2026-02-21"] == "0.0"
+    # no forecast of this series in the service's forecaster: the recent daily mean (28 / 28 days) over the lead time
+    median = re.findall(r'class="p50-point" data-ds="([0-9-]+)" data-value="([0-9.]+)"', svg)
+    assert median == [(f"2026-03-0{d}", "1.0") for d in range(3, 8)]
+    assert '<polygon class="band"' in svg
+    late = client.get(f"/planner/exceptions/{world['po_late']['id']}").text
+    assert 'data-po="PO-1" data-promised="2026-03-10"' in late and 'data-expected="2026-03-20"' in late
+    assert 'id="forecast-plot"' in late and 'id="eta-plot"' not in page  # no open PO at the short DC
 
 
 def test_accepting_a_transfer_moves_live_stock_and_writes_the_audit_row(client, runtime, live, world):

@@ -1,0 +1,24 @@
+"""The recent daily demand the stock-out check falls back on: the mean of the last 28 days and a
+p90 from their spread, days without orders counting as 0."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from alerts.demand import RECENT_DAYS, recent_mean_demand
+
+AS_OF = pd.Timestamp("2026-03-02")
+
+
+def test_a_single_burst_gives_a_low_mean_and_a_wide_p90_and_a_silent_series_zero():
+    actual = pd.DataFrame({"sku_id": ["A", "B"], "location_id": "DC1", "ds": [AS_OF, AS_OF - pd.Timedelta(days=3)],
+                           "actual": [28.0, 1.0]})
+    keys = pd.DataFrame({"sku_id": ["A", "C"], "location_id": "DC1"})
+    demand = recent_mean_demand(actual, keys, AS_OF, horizon=3)
+    assert len(demand) == 6 and demand["ds"].min() == AS_OF + pd.Timedelta(days=1)
+    a = demand[demand["sku_id"] == "A"].iloc[0]
+    sd = (28.0**2 / RECENT_DAYS - 1.0) ** 0.5  # 28 units on one of 28 days: mean 1
+    assert a["p50"] == pytest.approx(1.0) and a["p90"] == pytest.approx(1.0 + 1.2816 * sd, rel=1e-4)
+    c = demand[demand["sku_id"] == "C"].iloc[0]
+    assert (c["p50"], c["p90"]) == (0.0, 0.0)
