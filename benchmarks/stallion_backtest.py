@@ -4,7 +4,8 @@ Origins every ``--step`` months from ``--first`` to the last one whose 6 months 
 file (June 2017); at each origin every model is fitted on the months up to it only. Prints, per
 model, the mean and spread over windows of the MAE of P50 and of the share of actuals inside
 [P10, P90], on the windows where the ensemble has all its earlier windows, then the same for all
-windows without the ensemble.
+windows without the ensemble, then per demand class (Syntetos-Boylan, from the history up to each
+origin) with new series (first sale within ``--new-months`` of the origin) apart.
 
     .venv/bin/python benchmarks/stallion_backtest.py                # about 15 minutes on 2 cores
     .venv/bin/python benchmarks/stallion_backtest.py --save W.parquet   # keep the window forecasts
@@ -28,6 +29,7 @@ import pandas as pd  # noqa: E402
 
 from training.forecasting.backtest import (  # noqa: E402
     ensemble_backtest,
+    segment_scores,
     window_forecasts,
     window_origins,
     window_scores,
@@ -51,6 +53,7 @@ def main() -> None:
     parser.add_argument("--step", type=int, default=STALLION_ENSEMBLE.step, help="months between origins")
     parser.add_argument("--n-windows", type=int, default=STALLION_ENSEMBLE.n_windows)
     parser.add_argument("--power", type=float, default=STALLION_ENSEMBLE.power)
+    parser.add_argument("--new-months", type=int, default=12, help="a series is new this long after its first sale")
     parser.add_argument("--save", type=Path, help="write the window forecasts here (Parquet)")
     parser.add_argument(
         "--load", type=Path, nargs="+", help="reuse window forecasts written by --save (files of "
@@ -85,6 +88,14 @@ def main() -> None:
             "diff = MAE minus LightGBM's on the same window"
         )
         print(window_summary(table, reference="LightGBM").round(3).to_string(index=False))
+    segments = segment_scores(predictions, history, args.new_months)
+    segments = segments[segments["origin"].isin(with_ensemble["origin"])]
+    print(f"\nper segment (new = first sale within {args.new_months} months), windows with the ensemble:")
+    for segment, table in segments.groupby("segment"):
+        summary = window_summary(table, reference="LightGBM")
+        series = table.loc[table["model"] == "LightGBM", "n"].mean() / HORIZON
+        print(f"\n{segment}: {series:.0f} series per window")
+        print(summary.round(3).to_string(index=False))
     print("\nper window, MAE of P50:")
     print(scores.pivot(index="origin", columns="model", values="mae").round(1).to_string())
     print(f"\n{time.perf_counter() - started:.0f} s")

@@ -209,3 +209,34 @@ def window_summary(scores: pd.DataFrame, reference: str | None = None) -> pd.Dat
         )
         stats = stats.join(paired)
     return stats.sort_values("mae_mean").reset_index()
+
+
+# ---- accuracy per demand class, new series apart ---------------------------------------------
+NEW = "new"
+
+
+def series_segments(history: pd.DataFrame, new_periods: int) -> pd.Series:
+    """Per series: "new" if its first non-zero demand lies within the last ``new_periods``
+    periods of ``history`` (or it has none yet), else its Syntetos-Boylan class over the periods
+    since that first demand (before it, zeros say nothing about the series' intermittency)."""
+    data = history[[ID, TIME, TARGET]]
+    first = data[data[TARGET] > 0].groupby(ID)[TIME].min().reindex(data[ID].unique())
+    cutoff = data[TIME].sort_values().unique()[-min(new_periods, data[TIME].nunique())]
+    started = data[data[TIME] >= data[ID].map(first)]
+    classes = demand_class(started).reindex(first.index)
+    is_new = first.isna() | (first >= cutoff)
+    return classes.where(~is_new, NEW).rename("segment")
+
+
+def segment_scores(
+    predictions: pd.DataFrame, history: pd.DataFrame, new_periods: int
+) -> pd.DataFrame:
+    """``window_scores`` per segment (``series_segments`` of the history up to each origin),
+    as ``model, origin, segment, mae, coverage, n``."""
+    parts = []
+    for origin, frame in predictions.groupby("origin"):
+        seg = series_segments(training_window(history, origin), new_periods)
+        labelled = frame.assign(segment=frame[ID].map(seg).fillna(NEW))
+        for segment, rows in labelled.groupby("segment"):
+            parts.append(window_scores(rows).assign(segment=segment))
+    return pd.concat(parts, ignore_index=True)
