@@ -33,7 +33,6 @@ from training.forecasting.backtest import (  # noqa: E402
 from training.forecasting.ensemble import LIGHTGBM  # noqa: E402
 from training.forecasting.hierarchy import (  # noqa: E402
     STALLION_HIERARCHY,
-    aggregate_levels,
     hierarchy_backtest,
     level_summary,
 )
@@ -81,9 +80,9 @@ def main() -> None:
             bottom[origin] = model.predict(HORIZON, later)
     else:
         parser.error("--bottom Ensemble needs --load (window forecasts with every member)")
-    levels = aggregate_levels(history, STALLION_HIERARCHY)
     scores = hierarchy_backtest(
-        levels, bottom, HORIZON, "MS", season_length=12, min_error_windows=args.min_error_windows
+        history, STALLION_HIERARCHY, bottom, HORIZON, "MS", season_length=12,
+        min_error_windows=args.min_error_windows,
     )
     origins = sorted(scores["origin"].unique())
     print(

@@ -28,6 +28,7 @@ from pandas.tseries.frequencies import to_offset
 from statsforecast import StatsForecast
 from statsforecast.models import AutoETS
 
+from contracts.keys import SERIES_SEPARATOR, SKU_LOCATION
 from features.timeseries import ID, TARGET, TIME
 
 TOTAL = "total"
@@ -65,6 +66,15 @@ STALLION_HIERARCHY = Hierarchy(((), ("agency",), ("sku",), ("agency", "sku")))
 WORLD_HIERARCHY = Hierarchy(
     ((), ("category",), ("category", "sku_id"), ("category", "sku_id", "location_id"))
 )
+
+
+def with_key_columns(frame: pd.DataFrame, columns: Sequence[str] = SKU_LOCATION) -> pd.DataFrame:
+    """``frame`` plus the key columns its series ids were built from (``contracts.keys.series_id``):
+    the world's demand frame names SKU-locations by id only."""
+    parts = frame[ID].astype(str).str.split(SERIES_SEPARATOR, n=len(columns) - 1, expand=True)
+    if parts.shape[1] != len(columns) or parts.isna().any().any():
+        raise ValueError(f"unique_id: not made of the {len(columns)} keys {list(columns)}")
+    return frame.assign(**{col: parts[i].to_numpy() for i, col in enumerate(columns)})
 
 
 @dataclass(frozen=True)
@@ -171,8 +181,17 @@ def reconcile(
     hat = base.rename(columns={NODE: "unique_id", "p50": BASE})[["unique_id", TIME, BASE]]
     insample = None
     if errors is not None and not errors.empty:
-        insample = errors.rename(columns={NODE: "unique_id", "p50": BASE})[["unique_id", TIME, TARGET, BASE]]
-        insample = insample[insample["unique_id"].isin(set(hat["unique_id"]))]
+        # Every series needs rows; one without earlier errors (a launch) gets missing values,
+        # which the covariance estimate leaves out pair by pair.
+        grid = pd.MultiIndex.from_product(
+            [hat["unique_id"].unique(), errors[TIME].unique()], names=["unique_id", TIME]
+        )
+        insample = (
+            errors.rename(columns={NODE: "unique_id", "p50": BASE})
+            .set_index(["unique_id", TIME])[[TARGET, BASE]]
+            .reindex(grid)
+            .reset_index()
+        )
     with warnings.catch_warnings():
         # The non-negative solver announces each clipped value and its sparse-matrix conversion.
         warnings.filterwarnings("ignore", message="Replacing negative forecasts with zero")
@@ -217,7 +236,8 @@ def is_coherent(reconciled: pd.DataFrame, levels: Levels, model: str, atol: floa
 
 
 def hierarchy_backtest(
-    levels: Levels,
+    bottom: pd.DataFrame,
+    hierarchy: Hierarchy,
     bottom_forecasts: dict[pd.Timestamp, pd.DataFrame],
     h: int,
     freq: str,
@@ -226,17 +246,21 @@ def hierarchy_backtest(
 ) -> pd.DataFrame:
     """MAE per (origin, level, model) of the base and reconciled P50 over rolling windows.
 
-    ``bottom_forecasts``: per origin, the bottom model's ``unique_id, ds, p50`` fitted on the
-    periods up to that origin. The upper levels' AutoETS is fitted at each origin the same way.
+    ``bottom``: the bottom series with their key columns, all dates; ``bottom_forecasts``: per
+    origin, the bottom model's ``unique_id, ds, p50`` fitted on the periods up to that origin.
+    At each origin the hierarchy holds the series with history by then (a later launch joins the
+    totals when it has a forecast) and the upper levels' AutoETS is fitted on the same periods.
     MinTrace at an origin learns from the windows whose forecasts all end by it; origins with
     fewer than ``min_error_windows`` such windows are left out (for every model alike).
     """
     offset = to_offset(freq)
-    truth = levels.frame[[NODE, TIME, TARGET]]
     bases, rows = {}, []
     for origin in sorted(pd.Timestamp(o) for o in bottom_forecasts):
+        known = bottom.loc[bottom[TIME] <= origin, ID].unique()
+        levels = aggregate_levels(bottom[bottom[ID].isin(known)], hierarchy)
         upper = upper_forecasts(levels, origin, h, freq, season_length)
         base = base_forecasts(bottom_forecasts[origin], upper, levels)
+        truth = levels.frame[[NODE, TIME, TARGET]]
         bases[origin] = base.merge(truth, on=[NODE, TIME], how="left").assign(origin=origin)
         earlier = [b for o, b in bases.items() if o + h * offset <= origin]
         if len(earlier) < min_error_windows:

@@ -105,16 +105,20 @@ def test_world_hierarchy_nests_location_in_sku_in_category() -> None:
 
 def test_backtest_scores_every_level_against_the_base() -> None:
     panel = _panel(seed=1)
-    levels = aggregate_levels(panel, STALLION_HIERARCHY)
+    # A series launched after the first origins joins the hierarchy once it has history.
+    panel = panel[(panel[ID] != "a3|s3") | (panel[TIME] >= MONTHS[19])]
     origins = [MONTHS[i] for i in (17, 20, 23, 26)]
     scores = hierarchy_backtest(
-        levels, {o: _bottom_guess(panel, o, 3, 5.0) for o in origins}, h=3, freq="MS", season_length=12
+        panel, STALLION_HIERARCHY, {o: _bottom_guess(panel, o, 3, 5.0) for o in origins},
+        h=3, freq="MS", season_length=12,
     )
     assert sorted(scores["origin"].unique()) == origins[1:]
     summary = level_summary(scores)
     assert set(summary["level"]) == {"total", "agency", "sku", "agency/sku"}
     base = summary[summary["model"] == BASE]
     assert (base["diff_mean"] == 0).all() and (base["windows"] == 3).all()
+    bottom_rows = scores[(scores["level"] == "agency/sku") & (scores["model"] == BASE)]
+    assert bottom_rows["n"].tolist() == [12 * 3] * 3
     # Bottom-up reproduces the bottom model's own bottom level exactly.
     bottom = summary[summary["level"] == "agency/sku"].set_index("model")["mae_mean"]
     assert bottom[BOTTOM_UP] == pytest.approx(bottom[BASE])
