@@ -36,7 +36,8 @@ NODE = "node"
 BASE = "base"
 BOTTOM_UP = "BottomUp"
 MIN_TRACE = "MinTrace"
-RECONCILERS = (BOTTOM_UP, MIN_TRACE)
+WLS_VAR = "MinTraceWLS"
+RECONCILERS = (BOTTOM_UP, MIN_TRACE, WLS_VAR)
 
 
 @dataclass(frozen=True)
@@ -167,16 +168,18 @@ def reconcile(
     reconcilers: Sequence[str] = RECONCILERS,
 ) -> pd.DataFrame:
     """Long ``node, ds, level, model, p50``: the base forecasts (``model`` = "base") and each of
-    ``reconcilers`` ("BottomUp"; "MinTrace" = mint_shrink, non-negative, which needs ``errors``:
-    ``node, ds, y, p50`` of the base forecasters on earlier windows, see ``latest_errors``)."""
+    ``reconcilers``: "BottomUp"; "MinTrace" (mint_shrink) and "MinTraceWLS" (wls_var: the error
+    variances only, steadier with few earlier windows), both non-negative and needing ``errors``,
+    ``node, ds, y, p50`` of the base forecasters on earlier windows (``latest_errors``)."""
     unknown = sorted(set(reconcilers) - set(RECONCILERS))
     if unknown:
         raise ValueError(f"reconcilers: unknown {unknown}; known: {list(RECONCILERS)}")
-    if MIN_TRACE in reconcilers and (errors is None or errors.empty):
+    if set(reconcilers) & {MIN_TRACE, WLS_VAR} and (errors is None or errors.empty):
         raise ValueError("errors: MinTrace needs the base forecasts' errors on earlier windows")
     methods = {
         BOTTOM_UP: BottomUp(),
         MIN_TRACE: MinTrace(method="mint_shrink", nonnegative=True),
+        WLS_VAR: MinTrace(method="wls_var", nonnegative=True),
     }
     hat = base.rename(columns={NODE: "unique_id", "p50": BASE})[["unique_id", TIME, BASE]]
     insample = None
@@ -201,7 +204,9 @@ def reconcile(
         )
     columns = {BASE: BASE}
     for name in reconcilers:
-        columns[next(c for c in wide.columns if c.startswith(f"{BASE}/{name}"))] = name
+        method = methods[name]
+        label = f"{BASE}/BottomUp" if name == BOTTOM_UP else f"{BASE}/MinTrace_method-{method.method}"
+        columns[next(c for c in wide.columns if c.startswith(label))] = name
     long = wide.rename(columns={"unique_id": NODE}).melt(
         id_vars=[NODE, TIME], value_vars=list(columns), var_name="model", value_name="p50"
     )

@@ -13,6 +13,7 @@ from training.forecasting.hierarchy import (
     MIN_TRACE,
     NODE,
     STALLION_HIERARCHY,
+    WLS_VAR,
     WORLD_HIERARCHY,
     Hierarchy,
     aggregate_levels,
@@ -72,9 +73,9 @@ def test_reconciled_forecasts_are_coherent_and_non_negative() -> None:
     windows = [bases[o].merge(levels.frame, on=[NODE, TIME]).assign(origin=o) for o in origins[:2]]
     base = bases[origins[2]]
     out = reconcile(base, levels, latest_errors(windows))
-    assert set(out["model"]) == {BASE, BOTTOM_UP, MIN_TRACE}
+    assert set(out["model"]) == {BASE, BOTTOM_UP, MIN_TRACE, WLS_VAR}
     assert not is_coherent(out, levels, BASE)
-    for model in (BOTTOM_UP, MIN_TRACE):
+    for model in (BOTTOM_UP, MIN_TRACE, WLS_VAR):
         assert is_coherent(out, levels, model)
         assert (out.loc[out["model"] == model, "p50"] >= 0).all()
     # The bottom model's negative values are floored at zero, as demand is.
