@@ -24,6 +24,7 @@ from training.forecasting.hierarchy import (
     level_summary,
     reconcile,
     upper_forecasts,
+    with_key_columns,
 )
 
 MONTHS = pd.date_range("2020-01-01", periods=30, freq="MS")
@@ -96,12 +97,17 @@ def test_mintrace_needs_earlier_errors_and_every_bottom_series() -> None:
 
 
 def test_world_hierarchy_nests_location_in_sku_in_category() -> None:
-    panel = _panel().rename(columns={"agency": "location_id", "sku": "sku_id"})
-    panel["category"] = np.where(panel["sku_id"].isin(["s1", "s2"]), "c1", "c2")
-    levels = aggregate_levels(panel, WORLD_HIERARCHY)
+    # The world's demand frame names a SKU-location "SKU|LOCATION" and carries its category.
+    panel = _panel()
+    panel = panel.assign(**{ID: panel["sku"] + "|" + panel["agency"]}).drop(columns=["agency", "sku"])
+    panel["category"] = np.where(panel[ID].str.startswith(("s1", "s2")), "c1", "c2")
+    levels = aggregate_levels(with_key_columns(panel), WORLD_HIERARCHY)
     assert [len(levels.tags[n]) for n in ("total", "category", "category/sku_id")] == [1, 2, 4]
+    assert len(levels.tags["category/sku_id/location_id"]) == 12
     with pytest.raises(ValueError, match="grouping of the bottom"):
         Hierarchy(((), ("region",), ("sku",)))
+    with pytest.raises(ValueError, match="unique_id"):
+        with_key_columns(panel.assign(**{ID: "no-separator"}))
 
 
 def test_backtest_scores_every_level_against_the_base() -> None:
