@@ -3,9 +3,9 @@
 Levels: the 350 agency x SKU series (bottom), the 58 agency totals, the 25 SKU totals and the
 grand total. At each origin the bottom forecasts are the LightGBM's P50 (or the ensemble's, with
 ``--bottom Ensemble``) and every aggregate series gets statsforecast's AutoETS, all fitted on
-the months up to the origin; BottomUp sums the bottom forecasts, MinTrace (mint_shrink,
-non-negative) reconciles all levels with the error covariance of the base forecasts on the
-windows that ended by the origin. Prints, per level and model, the mean and spread over windows
+the months up to the origin; BottomUp sums the bottom forecasts, MinTrace (mint_shrink) and
+MinTraceWLS (wls_var), both non-negative, reconcile all levels with the errors of the base
+forecasts on the windows that ended by the origin. Prints, per level and model, the mean and spread over windows
 of the MAE of P50 and of its difference to the base forecast on the same window.
 
     .venv/bin/python benchmarks/stallion_backtest.py --save W.parquet     # the bottom forecasts

@@ -5,10 +5,11 @@ the last level being the bottom itself and ``()`` the grand total. Levels need n
 Stallion's agency totals and SKU totals are two groupings of the same agency x SKU series.
 ``hierarchicalforecast`` builds the summing matrix; the base forecasts are the bottom model's P50
 for the bottom series and statsforecast's AutoETS on every aggregate series, and MinTrace
-(``mint_shrink``: the covariance of the base errors, shrunk towards its diagonal) projects them
-onto coherent forecasts, constrained non-negative. The error covariance is read from the base
-forecasts' errors on earlier backtest windows, out of sample: a global LightGBM's in-sample
-residuals understate its errors, and would then pull every level towards the bottom.
+projects them onto coherent forecasts, constrained non-negative: ``mint_shrink`` weighs them by
+the covariance of the base errors shrunk towards its diagonal, ``wls_var`` by their variances.
+Both are read from the base forecasts' errors on earlier backtest windows, out of sample: a
+global LightGBM's in-sample residuals understate its errors, and would then pull every level
+towards the bottom.
 
 Only the P50 is reconciled; P10/P90 stay those of each level's own model.
 """
