@@ -4,7 +4,10 @@ Origins every ``--step`` months from ``--first`` to the last one whose 6 months 
 file (June 2017); at each origin every model is fitted on the months up to it only. Prints, per
 model, the mean and spread over windows of the MAE of P50 and of the share of actuals inside
 [P10, P90], on the windows where the ensemble has all its earlier windows, then the same for all
-windows without the ensemble.
+windows without the ensemble, then per demand class (Syntetos-Boylan, from the history up to each
+origin) with new series (first sale within ``--new-months`` of the origin) apart. "LightGBM+launch"
+is the LightGBM with the launch floor on new series (P50 and P90 at least their mean volume of the
+last ``--recent-months``, ``training.forecasting.launch``).
 
     .venv/bin/python benchmarks/stallion_backtest.py                # about 15 minutes on 2 cores
     .venv/bin/python benchmarks/stallion_backtest.py --save W.parquet   # keep the window forecasts
@@ -27,12 +30,17 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import pandas as pd  # noqa: E402
 
 from training.forecasting.backtest import (  # noqa: E402
+    NEW,
     ensemble_backtest,
+    segment_scores,
+    series_segments,
+    training_window,
     window_forecasts,
     window_origins,
     window_scores,
     window_summary,
 )
+from training.forecasting.launch import floor_launched  # noqa: E402
 from training.forecasting.stallion import covariate_roles, stallion_spec, to_long  # noqa: E402
 from training.recipes import STALLION_ENSEMBLE  # noqa: E402
 
@@ -51,6 +59,8 @@ def main() -> None:
     parser.add_argument("--step", type=int, default=STALLION_ENSEMBLE.step, help="months between origins")
     parser.add_argument("--n-windows", type=int, default=STALLION_ENSEMBLE.n_windows)
     parser.add_argument("--power", type=float, default=STALLION_ENSEMBLE.power)
+    parser.add_argument("--new-months", type=int, default=12, help="a series is new this long after its first sale")
+    parser.add_argument("--recent-months", type=int, default=3, help="the launch floor's recent window")
     parser.add_argument("--save", type=Path, help="write the window forecasts here (Parquet)")
     parser.add_argument(
         "--load", type=Path, nargs="+", help="reuse window forecasts written by --save (files of "
@@ -74,6 +84,13 @@ def main() -> None:
         if args.save:
             pd.concat(windows.values(), ignore_index=True).to_parquet(args.save, index=False)
     predictions = ensemble_backtest(windows, spec, ensemble)
+    launched = []
+    for origin, frame in predictions[predictions["model"] == "LightGBM"].groupby("origin"):
+        past = training_window(history, origin)
+        new = series_segments(past, args.new_months).loc[lambda seg: seg == NEW].index
+        floored = floor_launched(frame, past, new, args.recent_months)
+        launched.append(floored.assign(model="LightGBM+launch"))
+    predictions = pd.concat([predictions, *launched], ignore_index=True)
     scores = window_scores(predictions)
     with_ensemble = scores[scores["origin"].isin(scores.loc[scores["model"] == "Ensemble", "origin"])]
     pd.set_option("display.width", 200)
@@ -85,6 +102,14 @@ def main() -> None:
             "diff = MAE minus LightGBM's on the same window"
         )
         print(window_summary(table, reference="LightGBM").round(3).to_string(index=False))
+    segments = segment_scores(predictions, history, args.new_months)
+    segments = segments[segments["origin"].isin(with_ensemble["origin"])]
+    print(f"\nper segment (new = first sale within {args.new_months} months), windows with the ensemble:")
+    for segment, table in segments.groupby("segment"):
+        summary = window_summary(table, reference="LightGBM")
+        series = table.loc[table["model"] == "LightGBM", "n"].mean() / HORIZON
+        print(f"\n{segment}: {series:.0f} series per window")
+        print(summary.round(3).to_string(index=False))
     print("\nper window, MAE of P50:")
     print(scores.pivot(index="origin", columns="model", values="mae").round(1).to_string())
     print(f"\n{time.perf_counter() - started:.0f} s")

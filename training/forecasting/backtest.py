@@ -173,21 +173,27 @@ def ensemble_backtest(
 
 
 def window_scores(predictions: pd.DataFrame) -> pd.DataFrame:
-    """MAE of P50 and P10-P90 coverage per (model, origin)."""
+    """MAE of P50, P10-P90 coverage and mean pinball loss over P10/P50/P90 per (model, origin)."""
     rows = predictions.assign(
         abs_error=(predictions[TARGET] - predictions["p50"]).abs(),
         inside=predictions[TARGET].between(predictions["p10"], predictions["p90"]),
     )
-    return rows.groupby(["model", "origin"], as_index=False).agg(
-        mae=("abs_error", "mean"), coverage=("inside", "mean"), n=("abs_error", "size")
+    groups = rows.groupby(["model", "origin"])
+    out = groups.agg(mae=("abs_error", "mean"), coverage=("inside", "mean"), n=("abs_error", "size"))
+    out["pinball"] = groups[[TARGET, "p10", "p50", "p90"]].apply(
+        lambda g: fm.mean_pinball_loss(g[TARGET], g[["p10", "p50", "p90"]], quantiles=QUANTILES)
     )
+    return out.reset_index()
 
 
-def window_summary(scores: pd.DataFrame, reference: str | None = None) -> pd.DataFrame:
+def window_summary(
+    scores: pd.DataFrame, reference: str | None = None, metric: str = "mae"
+) -> pd.DataFrame:
     """Per model over windows: rows scored per window, mean, standard deviation, min and max of
-    MAE and coverage; with ``reference``, the mean and spread of each model's MAE minus the
-    reference's on the same window and how many windows it wins (left empty for a model scored on
-    other rows, such as the intermittent models on intermittent series only)."""
+    MAE, and the mean and spread of coverage and pinball loss; with ``reference``, the mean and
+    spread of each model's ``metric`` minus the reference's on the same window and how many
+    windows it wins (left empty for a model scored on other rows, such as the intermittent models
+    on intermittent series only)."""
     stats = scores.groupby("model").agg(
         windows=("origin", "nunique"),
         rows=("n", "mean"),
@@ -197,15 +203,48 @@ def window_summary(scores: pd.DataFrame, reference: str | None = None) -> pd.Dat
         mae_max=("mae", "max"),
         coverage_mean=("coverage", "mean"),
         coverage_std=("coverage", "std"),
+        pinball_mean=("pinball", "mean"),
+        pinball_std=("pinball", "std"),
     )
     if reference is not None:
         ref = scores[scores["model"] == reference].set_index("origin")
         same_rows = scores["n"] == scores["origin"].map(ref["n"])
-        diff = (scores["mae"] - scores["origin"].map(ref["mae"])).where(same_rows)
+        diff = (scores[metric] - scores["origin"].map(ref[metric])).where(same_rows)
         paired = scores.assign(diff=diff).groupby("model").agg(
             diff_mean=("diff", "mean"),
             diff_std=("diff", "std"),
             wins=("diff", lambda d: int((d < 0).sum()) if d.notna().any() else pd.NA),
         )
         stats = stats.join(paired)
-    return stats.sort_values("mae_mean").reset_index()
+    return stats.sort_values(f"{metric}_mean").reset_index()
+
+
+# ---- accuracy per demand class, new series apart ---------------------------------------------
+NEW = "new"
+
+
+def series_segments(history: pd.DataFrame, new_periods: int) -> pd.Series:
+    """Per series: "new" if its first non-zero demand lies within the last ``new_periods``
+    periods of ``history`` (or it has none yet), else its Syntetos-Boylan class over the periods
+    since that first demand (before it, zeros say nothing about the series' intermittency)."""
+    data = history[[ID, TIME, TARGET]]
+    first = data[data[TARGET] > 0].groupby(ID)[TIME].min().reindex(data[ID].unique())
+    cutoff = data[TIME].sort_values().unique()[-min(new_periods, data[TIME].nunique())]
+    started = data[data[TIME] >= data[ID].map(first)]
+    classes = demand_class(started).reindex(first.index)
+    is_new = first.isna() | (first >= cutoff)
+    return classes.where(~is_new, NEW).rename("segment")
+
+
+def segment_scores(
+    predictions: pd.DataFrame, history: pd.DataFrame, new_periods: int
+) -> pd.DataFrame:
+    """``window_scores`` per segment (``series_segments`` of the history up to each origin),
+    as ``model, origin, segment, mae, coverage, n``."""
+    parts = []
+    for origin, frame in predictions.groupby("origin"):
+        seg = series_segments(training_window(history, origin), new_periods)
+        labelled = frame.assign(segment=frame[ID].map(seg).fillna(NEW))
+        for segment, rows in labelled.groupby("segment"):
+            parts.append(window_scores(rows).assign(segment=segment))
+    return pd.concat(parts, ignore_index=True)

@@ -12,6 +12,9 @@ never read it as zero.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+
+from features.timeseries import ID, TARGET, TIME
 
 
 def launch_floor(
@@ -26,3 +29,25 @@ def launch_floor(
     rate = np.where(launched, recent.mean(axis=0), 0.0)[:, None]
     spread = np.where(launched, recent.std(axis=0), 0.0)[:, None]
     return np.maximum(daily_mean, rate), np.maximum(daily_sd, spread)
+
+
+def floor_launched(
+    forecasts: pd.DataFrame, history: pd.DataFrame, launched: pd.Index, recent_periods: int
+) -> pd.DataFrame:
+    """``launch_floor`` on long quantile forecasts (``unique_id, ds, p10, p50, p90``): for the
+    ``launched`` series, P50 and P90 are floored at the mean of their last ``recent_periods``
+    periods of ``history`` (the interval widened, never narrowed)."""
+    recent = history.sort_values(TIME).groupby(ID).tail(recent_periods)
+    rate = recent.groupby(ID)[TARGET].mean()
+    ids = forecasts[ID]
+    is_launched = ids.isin(launched).to_numpy()
+    out = forecasts.copy()
+    for column in ("p50", "p90"):
+        floored, _ = launch_floor(
+            out[column].to_numpy(dtype="float64")[:, None],
+            np.zeros((len(out), 1)),
+            ids.map(rate).fillna(0.0).to_numpy()[None, :],
+            is_launched,
+        )
+        out[column] = floored[:, 0]
+    return out

@@ -8,7 +8,10 @@ import pytest
 
 from tests.conftest import seasonal_panel, small_monthly_spec
 from training.forecasting.backtest import (
+    NEW,
     ensemble_backtest,
+    segment_scores,
+    series_segments,
     training_window,
     window_forecasts,
     window_origins,
@@ -79,3 +82,35 @@ def test_ensemble_rows_only_where_its_earlier_windows_are_complete(windows_and_c
     assert summary.loc["LightGBM", "diff_mean"] == 0
     assert summary.loc["Ensemble", "windows"] == len(origins) - 2
     assert summary.loc["Naive", "windows"] == len(origins)
+
+
+def _segment_panel() -> pd.DataFrame:
+    """24 months of four series: steady, every third month, launched 5 months before the end,
+    never sold."""
+    months = pd.date_range("2020-01-01", periods=24, freq="MS")
+    steady = np.full(24, 10.0)
+    sparse = np.where(np.arange(24) % 3 == 0, 10.0, 0.0)
+    launched = np.where(np.arange(24) >= 19, 8.0, 0.0)
+    return pd.concat(
+        [pd.DataFrame({"unique_id": uid, "ds": months, "y": y}) for uid, y in
+         (("steady", steady), ("sparse", sparse), ("launched", launched), ("never", np.zeros(24)))],
+        ignore_index=True,
+    )
+
+
+def test_series_segments_put_recent_launches_and_unsold_series_apart() -> None:
+    seg = series_segments(_segment_panel(), new_periods=12)
+    assert seg.to_dict() == {"steady": "smooth", "sparse": "intermittent", "launched": NEW, "never": NEW}
+    # The same launch is established once its first sale is older than the window.
+    assert series_segments(_segment_panel(), new_periods=3)["launched"] == "smooth"
+
+
+def test_segment_scores_split_each_window_by_the_history_before_its_origin() -> None:
+    panel = _segment_panel()
+    origin = pd.Timestamp("2021-09-01")
+    later = panel[panel["ds"] > origin]
+    preds = later.assign(model="M", origin=origin, p10=0.0, p50=10.0, p90=20.0)
+    scores = segment_scores(preds, panel, new_periods=12).set_index("segment")
+    assert scores.loc["smooth", "mae"] == pytest.approx(0.0)
+    assert scores.loc[NEW, "n"] == 2 * len(later["ds"].unique())
+    assert scores.loc[NEW, "mae"] == pytest.approx((2 + 10) / 2)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from training.forecasting.launch import launch_floor
+from training.forecasting.launch import floor_launched, launch_floor
 
 
 def test_a_launch_gets_last_weeks_rate_and_an_established_series_keeps_its_forecast() -> None:
@@ -18,3 +19,17 @@ def test_a_launch_gets_last_weeks_rate_and_an_established_series_keeps_its_forec
     np.testing.assert_allclose(floored_mean[1], 3.0)  # a forecast above the recent rate stands
     np.testing.assert_allclose(floored_sd[1], 1.0)
     np.testing.assert_allclose(floored_mean[2], 0.5)  # not launched: the forecast as it is
+
+
+def test_long_forecasts_of_launched_series_are_floored_at_their_recent_rate() -> None:
+    history = pd.DataFrame(
+        {"unique_id": ["new"] * 4 + ["old"] * 4, "ds": list(pd.date_range("2020-01-01", periods=4, freq="MS")) * 2,
+         "y": [0.0, 0.0, 6.0, 10.0, 5.0, 5.0, 5.0, 5.0]}
+    )
+    forecasts = pd.DataFrame(
+        {"unique_id": ["new", "old"], "ds": pd.Timestamp("2020-05-01"),
+         "p10": [0.0, 1.0], "p50": [1.0, 2.0], "p90": [3.0, 4.0]}
+    )
+    out = floor_launched(forecasts, history, pd.Index(["new"]), recent_periods=2).set_index("unique_id")
+    assert out.loc["new", ["p10", "p50", "p90"]].tolist() == [0.0, 8.0, 8.0]
+    assert out.loc["old", ["p10", "p50", "p90"]].tolist() == [1.0, 2.0, 4.0]

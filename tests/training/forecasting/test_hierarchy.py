@@ -1,0 +1,131 @@
+"""Reconciled forecasts add up across the hierarchy, stay non-negative and are scored per level."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.timeseries import ID, TARGET, TIME
+from training.forecasting.hierarchy import (
+    BASE,
+    BOTTOM_UP,
+    MIN_TRACE,
+    NODE,
+    STALLION_HIERARCHY,
+    WLS_VAR,
+    WORLD_HIERARCHY,
+    Hierarchy,
+    aggregate_levels,
+    base_forecasts,
+    hierarchy_backtest,
+    is_coherent,
+    latest_errors,
+    level_summary,
+    reconcile,
+    upper_forecasts,
+    with_key_columns,
+)
+
+MONTHS = pd.date_range("2020-01-01", periods=30, freq="MS")
+
+
+def _panel(seed: int = 0) -> pd.DataFrame:
+    """3 agencies x 4 SKUs, monthly, one SKU mostly zero."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for a in ("a1", "a2", "a3"):
+        for s in ("s1", "s2", "s3", "s4"):
+            level = 0.3 if s == "s4" else rng.uniform(20, 60)
+            y = rng.poisson(level, len(MONTHS)).astype(float)
+            rows.append(pd.DataFrame({"agency": a, "sku": s, TIME: MONTHS, TARGET: y}))
+    panel = pd.concat(rows, ignore_index=True)
+    panel[ID] = panel["agency"] + "|" + panel["sku"]
+    return panel
+
+
+def _bottom_guess(panel: pd.DataFrame, origin: pd.Timestamp, h: int, bias: float) -> pd.DataFrame:
+    """A deliberately poor bottom model: the last value shifted by ``bias`` (may go negative)."""
+    last = panel[panel[TIME] <= origin].sort_values(TIME).groupby(ID).tail(1)
+    dates = pd.date_range(origin, periods=h + 1, freq="MS")[1:]
+    return pd.DataFrame(
+        [(uid, d, y + bias) for uid, y in zip(last[ID], last[TARGET], strict=True) for d in dates],
+        columns=[ID, TIME, "p50"],
+    )
+
+
+def test_levels_cover_agency_sku_and_total() -> None:
+    levels = aggregate_levels(_panel(), STALLION_HIERARCHY)
+    assert {name: len(ids) for name, ids in levels.tags.items()} == {
+        "total": 1, "agency": 3, "sku": 4, "agency/sku": 12,
+    }
+    total = levels.frame[levels.frame[NODE] == "total"].set_index(TIME)[TARGET]
+    assert total.to_numpy() == pytest.approx(_panel().groupby(TIME)[TARGET].sum().to_numpy())
+
+
+def test_reconciled_forecasts_are_coherent_and_non_negative() -> None:
+    panel = _panel()
+    levels = aggregate_levels(panel, STALLION_HIERARCHY)
+    origins = [MONTHS[17], MONTHS[20], MONTHS[23]]
+    bases = {
+        o: base_forecasts(_bottom_guess(panel, o, 3, -15.0), upper_forecasts(levels, o, 3, "MS", 12), levels)
+        for o in origins
+    }
+    windows = [bases[o].merge(levels.frame, on=[NODE, TIME]).assign(origin=o) for o in origins[:2]]
+    base = bases[origins[2]]
+    out = reconcile(base, levels, latest_errors(windows))
+    assert set(out["model"]) == {BASE, BOTTOM_UP, MIN_TRACE, WLS_VAR}
+    assert not is_coherent(out, levels, BASE)
+    for model in (BOTTOM_UP, MIN_TRACE, WLS_VAR):
+        assert is_coherent(out, levels, model)
+        assert (out.loc[out["model"] == model, "p50"] >= 0).all()
+    # The bottom model's negative values are floored at zero, as demand is.
+    assert (base["p50"] >= 0).all() and (base["p50"] == 0).any()
+
+
+def test_mintrace_needs_earlier_errors_and_every_bottom_series() -> None:
+    panel = _panel()
+    levels = aggregate_levels(panel, STALLION_HIERARCHY)
+    upper = upper_forecasts(levels, MONTHS[20], 3, "MS", 12)
+    bottom = _bottom_guess(panel, MONTHS[20], 3, 0.0)
+    with pytest.raises(ValueError, match="errors"):
+        reconcile(base_forecasts(bottom, upper, levels), levels, None)
+    with pytest.raises(ValueError, match="bottom series have none"):
+        base_forecasts(bottom[bottom[ID] != "a1|s1"], upper, levels)
+    with pytest.raises(ValueError, match="'agency'"):
+        aggregate_levels(panel.assign(agency=panel["agency"].where(panel["sku"] != "s1")), STALLION_HIERARCHY)
+
+
+def test_world_hierarchy_nests_location_in_sku_in_category() -> None:
+    # The world's demand frame names a SKU-location "SKU|LOCATION" and carries its category.
+    panel = _panel()
+    panel = panel.assign(**{ID: panel["sku"] + "|" + panel["agency"]}).drop(columns=["agency", "sku"])
+    panel["category"] = np.where(panel[ID].str.startswith(("s1", "s2")), "c1", "c2")
+    levels = aggregate_levels(with_key_columns(panel), WORLD_HIERARCHY)
+    assert [len(levels.tags[n]) for n in ("total", "category", "category/sku_id")] == [1, 2, 4]
+    assert len(levels.tags["category/sku_id/location_id"]) == 12
+    with pytest.raises(ValueError, match="grouping of the bottom"):
+        Hierarchy(((), ("region",), ("sku",)))
+    with pytest.raises(ValueError, match="unique_id"):
+        with_key_columns(panel.assign(**{ID: "no-separator"}))
+
+
+def test_backtest_scores_every_level_against_the_base() -> None:
+    panel = _panel(seed=1)
+    # A series launched after the first origins joins the hierarchy once it has history.
+    panel = panel[(panel[ID] != "a3|s3") | (panel[TIME] >= MONTHS[19])]
+    origins = [MONTHS[i] for i in (17, 20, 23, 26)]
+    scores = hierarchy_backtest(
+        panel, STALLION_HIERARCHY, {o: _bottom_guess(panel, o, 3, 5.0) for o in origins},
+        h=3, freq="MS", season_length=12,
+    )
+    assert sorted(scores["origin"].unique()) == origins[1:]
+    summary = level_summary(scores)
+    assert set(summary["level"]) == {"total", "agency", "sku", "agency/sku"}
+    base = summary[summary["model"] == BASE]
+    assert (base["diff_mean"] == 0).all() and (base["windows"] == 3).all()
+    bottom_rows = scores[(scores["level"] == "agency/sku") & (scores["model"] == BASE)]
+    assert bottom_rows["n"].tolist() == [12 * 3] * 3
+    # Bottom-up reproduces the bottom model's own bottom level exactly.
+    bottom = summary[summary["level"] == "agency/sku"].set_index("model")["mae_mean"]
+    assert bottom[BOTTOM_UP] == pytest.approx(bottom[BASE])
