@@ -76,6 +76,7 @@ def trained_policy(start: Checkpoint, models: TrainedModels, parameters: PolicyP
             parameters.launch_window,
         ),
         lead_times=ModelLeadTimes(models, keys, parameters.supplier_window, parameters.overdue_tail),
+        substitute=parameters.substitute,
     )
 
 
