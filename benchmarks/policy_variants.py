@@ -5,8 +5,9 @@
 A variant is ``name:launch_window:supplier_window:service_level[:overdue_tail[:substitute]]``
 (windows in days, 0 = off; ``overdue_tail`` and ``substitute`` 1 or 0, default ``POLICY``'s); the
 rest of a variant is ``POLICY``. Each line prints the variant's figures relative to the baseline
-and its own backordered units, fill rate and units shipped from substitutes (``substituted_units``;
-a substituted unit leaves the substitute's stock, which may then backorder its own lines).
+(``vs_baseline``), its backordered units and fill rate, the baseline's, and the units shipped from
+substitutes (``substituted_units``; a substituted unit leaves the substitute's stock, which may
+then backorder its own lines).
 The history, the baseline replay and the model training run once and are shared by every
 variant, so a variant costs one model replay instead of a whole ``backorder benchmark policy``;
 the figures are the command's (same ``trained_policy`` path). Used for the choices made on the
@@ -56,8 +57,8 @@ def main() -> None:
         )
         model = start.resume(trained_policy(start, models, parameters)).metrics
         absolute = {k: model[k] for k in ("backordered_units", "fill_rate", "substituted_units")}
-        print(json.dumps({"seed": args.seed, "variant": name, **relative(model, baseline), **absolute,
-                          "baseline_fill_rate": baseline["fill_rate"]}), flush=True)
+        print(json.dumps({"seed": args.seed, "variant": name, "vs_baseline": relative(model, baseline), **absolute,
+                          "baseline": {k: baseline[k] for k in ("backordered_units", "fill_rate")}}), flush=True)
 
 
 if __name__ == "__main__":
