@@ -53,3 +53,17 @@ def test_without_substitutes_the_notice_offers_none(live_client):
     assert live_client.post("/v1/score", json=_order("O1", lines, False), headers=auth("oms-key")).status_code == 200
     notice = live_client.get("/v1/orders/O1/notice", headers=auth("oms-key")).json()
     assert notice["lines"][0]["delay_days"] > 0 and notice["lines"][0]["substitutes"] == []
+
+
+def test_without_a_live_state_the_offers_use_the_start_up_stock(client, runtime, stock):
+    runtime.components.substitutes = pd.DataFrame({"sku_id": ["SKU001"], "substitute_sku_id": ["SKU002"],
+                                                   "priority": [1]})
+    # SKU001 at DC1: 400 units wait for PO2, the line is late
+    lines = [("L1", "SKU001", 400, "2026-03-03")]
+    assert client.post("/v1/score", json=_order("O1", lines, False), headers=auth("oms-key")).status_code == 200
+    row = stock[(stock["sku_id"] == "SKU002") & (stock["location_id"] == "DC1")].iloc[0]
+    free = int(row["on_hand"] - row["allocated"])
+    assert free >= 1
+    notice = client.get("/v1/orders/O1/notice", headers=auth("oms-key")).json()
+    assert notice["lines"][0]["substitutes"] == [{"sku_id": "SKU002", "priority": 1, "available": free,
+                                                  "covers_line": False}]
