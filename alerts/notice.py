@@ -2,17 +2,32 @@
 
 Pure: the order's scored lines in, one notice out. The order ships complete on its latest line's
 promise date; it is late by the most days a line's promise passes its requested date; a line
-without a promise date (stock and open POs cannot cover it) leaves the order unconfirmed.
+without a promise date (stock and open POs cannot cover it) leaves the order unconfirmed. A line
+that is late, unconfirmed or at risk (backorder probability at or above ``at_risk``) lists the
+substitutes offered for it (``offers``), which the message names.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
 
 from decisions.inputs import require_columns
+
+OFFER_COLUMNS = {"line_id": "key", "substitute_sku_id": "key", "priority": "positive", "available": "positive"}
+
+
+@dataclass(frozen=True)
+class SubstituteOffer:
+    """A SKU that may ship in a line's place, one unit for one, with its available stock (on hand
+    not reserved) at the line's location; ``covers_line``: enough for the line's whole quantity."""
+
+    sku_id: str
+    priority: int
+    available: int
+    covers_line: bool
 
 
 @dataclass(frozen=True)
@@ -22,6 +37,7 @@ class LineNotice:
     promise_date: date | None
     delay_days: int | None
     backorder_probability: float
+    substitutes: list[SubstituteOffer] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -40,29 +56,80 @@ class CustomerNotice:
     lines: list[LineNotice]
 
 
-def customer_notice(order_id: str, lines: pd.DataFrame, confidence: float) -> CustomerNotice:
+def customer_notice(
+    order_id: str,
+    lines: pd.DataFrame,
+    confidence: float,
+    offers: pd.DataFrame | None = None,
+    at_risk: float = 1.0,
+) -> CustomerNotice:
     """The notice of one order from its scored lines (line_id, sku_id, requested_date,
-    promise_date, backorder_probability; dates may be null)."""
+    promise_date, backorder_probability; dates may be null; with ``offers``, quantity too).
+
+    ``offers`` (line_id, substitute_sku_id, priority, available) are the substitutes with stock
+    of the order's lines; only late, unconfirmed or at-risk lines list them, by priority.
+    """
     require_columns(lines, "lines", {"line_id": "key", "sku_id": "key", "backorder_probability": "nonneg"})
     promised = pd.to_datetime(lines["promise_date"])
     requested = pd.to_datetime(lines["requested_date"])
     delays = ((promised - requested).dt.days.clip(lower=0)).astype("Int64")
+    needs = promised.isna() | (delays.fillna(0) > 0) | (lines["backorder_probability"] >= at_risk)
+    offered = _offers(lines[needs.to_numpy()], offers)
     per_line = [
-        LineNotice(str(line), str(sku), None if pd.isna(p) else p.date(), None if pd.isna(d) else int(d), float(b))
+        LineNotice(str(line), str(sku), None if pd.isna(p) else p.date(), None if pd.isna(d) else int(d), float(b),
+                   offered.get(str(line), []))
         for line, sku, p, d, b in zip(lines["line_id"], lines["sku_id"], promised, delays,
                                       lines["backorder_probability"], strict=True)
     ]
+    message, status, ships, asked, delay = _headline(order_id, lines, promised, requested, delays)
+    return CustomerNotice(order_id, status, ships, asked, delay, confidence, message + _offer_text(per_line), per_line)
+
+
+def _offers(lines: pd.DataFrame, offers: pd.DataFrame | None) -> dict[str, list[SubstituteOffer]]:
+    """The offers of ``lines`` by line id, in priority order."""
+    if offers is None or offers.empty or lines.empty:
+        return {}
+    require_columns(offers, "offers", OFFER_COLUMNS)
+    require_columns(lines, "lines", {"quantity": "positive"})
+    quantity = dict(zip(lines["line_id"].astype(str), lines["quantity"].astype(int), strict=True))
+    ranked = offers.assign(line_id=offers["line_id"].astype(str))
+    ranked = ranked[ranked["line_id"].isin(quantity)].sort_values(["line_id", "priority", "substitute_sku_id"])
+    found: dict[str, list[SubstituteOffer]] = {}
+    for line, sku, priority, available in zip(ranked["line_id"], ranked["substitute_sku_id"], ranked["priority"],
+                                              ranked["available"], strict=True):
+        found.setdefault(line, []).append(
+            SubstituteOffer(str(sku), int(priority), int(available), int(available) >= quantity[line]))
+    return found
+
+
+def _offer_text(lines: list[LineNotice]) -> str:
+    """One sentence per line with substitutes: what can ship now instead, and how much of it."""
+    sentences = []
+    for line in lines:
+        if line.substitutes:
+            offers = ", ".join(
+                f"{o.sku_id} ({o.available} available{', enough for the whole line' if o.covers_line else ''})"
+                for o in line.substitutes
+            )
+            sentences.append(f" Instead of {line.sku_id} we can ship now: {offers}.")
+    return "".join(sentences)
+
+
+def _headline(
+    order_id: str, lines: pd.DataFrame, promised: pd.Series, requested: pd.Series, delays: pd.Series
+) -> tuple[str, str, date | None, date | None, int | None]:
+    """The message's first sentences, the status, ship date, requested date and delay of the order."""
     if promised.isna().any():
         missing = ", ".join(sorted(lines.loc[promised.isna(), "sku_id"].astype(str).unique()))
         message = (f"We cannot confirm a delivery date for order {order_id} yet: {missing} is not available "
                    "and not yet on order. We will send a date as soon as it is confirmed.")
-        return CustomerNotice(order_id, "unconfirmed", None, None, None, confidence, message, per_line)
+        return message, "unconfirmed", None, None, None
     ships = promised.max().date()
     if delays.fillna(0).max() <= 0:
         message = f"Order {order_id} is expected to ship complete on {ships:%Y-%m-%d}, as requested."
-        return CustomerNotice(order_id, "on_time", ships, None, 0, confidence, message, per_line)
+        return message, "on_time", ships, None, 0
     latest = int(delays.fillna(0).to_numpy().argmax())  # the line furthest behind its requested date
     delay, asked, sku = int(delays.iloc[latest]), requested.iloc[latest].date(), lines["sku_id"].iloc[latest]
     message = (f"Order {order_id} is expected to ship complete on {ships:%Y-%m-%d}: {sku} arrives {delay} day"
                f"{'s' if delay != 1 else ''} after the requested {asked:%Y-%m-%d}. We apologise for the delay.")
-    return CustomerNotice(order_id, "delayed", ships, asked, delay, confidence, message, per_line)
+    return message, "delayed", ships, asked, delay

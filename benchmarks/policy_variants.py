@@ -2,8 +2,12 @@
 
     .venv/bin/python benchmarks/policy_variants.py --seed 0 --variant both:56:14:0.90 --variant none:0:0:0.90
 
-A variant is ``name:launch_window:supplier_window:service_level[:overdue_tail]`` (windows in days,
-0 = off; ``overdue_tail`` 1 or 0, default ``POLICY``'s); the rest of a variant is ``POLICY``.
+A variant is ``name:launch_window:supplier_window:service_level[:overdue_tail[:substitute]]``
+(windows in days, 0 = off; ``overdue_tail`` and ``substitute`` 1 or 0, default ``POLICY``'s); the
+rest of a variant is ``POLICY``. Each line prints the variant's figures relative to the baseline
+(``vs_baseline``), its backordered units and fill rate, the baseline's, and the units shipped from
+substitutes (``substituted_units``; a substituted unit leaves the substitute's stock, which may
+then backorder its own lines).
 The history, the baseline replay and the model training run once and are shared by every
 variant, so a variant costs one model replay instead of a whole ``backorder benchmark policy``;
 the figures are the command's (same ``trained_policy`` path). Used for the choices made on the
@@ -42,16 +46,19 @@ def main() -> None:
     baseline = start.resume(BaselinePolicy.from_config(config)).metrics
     models = train_world_models(start.history_tables(), pd.Timestamp(start.world.date(start.cutoff)))
     for variant in args.variant:
-        name, launch, supplier, service, *overdue = variant.split(":")
+        name, launch, supplier, service, *flags = variant.split(":")
         parameters = replace(
             POLICY,
             launch_window=int(launch),
             supplier_window=int(supplier),
             service_level=float(service),
-            overdue_tail=bool(int(overdue[0])) if overdue else POLICY.overdue_tail,
+            overdue_tail=bool(int(flags[0])) if flags else POLICY.overdue_tail,
+            substitute=bool(int(flags[1])) if len(flags) > 1 else POLICY.substitute,
         )
         model = start.resume(trained_policy(start, models, parameters)).metrics
-        print(json.dumps({"seed": args.seed, "variant": name, **relative(model, baseline)}), flush=True)
+        absolute = {k: model[k] for k in ("backordered_units", "fill_rate", "substituted_units")}
+        print(json.dumps({"seed": args.seed, "variant": name, "vs_baseline": relative(model, baseline), **absolute,
+                          "baseline": {k: baseline[k] for k in ("backordered_units", "fill_rate")}}), flush=True)
 
 
 if __name__ == "__main__":

@@ -62,6 +62,12 @@ OPTIONAL_INPUTS: tuple[OptionalInput, ...] = (
         without="no transfer lanes: no transfer is recommended (expedites only)",
     ),
     OptionalInput(
+        name="SKU substitutes",
+        table="sku_substitutes",
+        adds="customer notices list substitutes with stock for late or at-risk lines",
+        without="no SKU substitutes: customer notices offer no substitute",
+    ),
+    OptionalInput(
         name="expedite options",
         table="sku_suppliers",
         columns=("expedite_days_saved", "expedite_cost_per_unit"),

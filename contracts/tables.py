@@ -366,6 +366,32 @@ PROMOTIONS = TableContract(
     ),
 )
 
+SKU_SUBSTITUTES = TableContract(
+    name="sku_substitutes",
+    description=(
+        "Optional. SKUs a customer accepts in place of another, one unit for one unit, in order of "
+        "preference (an ERP's substitution or alternative-item list)."
+    ),
+    key=("sku_id", "substitute_sku_id"),
+    foreign_keys=(
+        ForeignKey(("sku_id",), "skus", ("sku_id",)),
+        ForeignKey(("substitute_sku_id",), "skus", ("sku_id",)),
+    ),
+    row_rules=(
+        RowRule(
+            "not_itself",
+            "sku_id != substitute_sku_id",
+            ("sku_id", "substitute_sku_id"),
+            "a SKU cannot be its own substitute",
+        ),
+    ),
+    columns=(
+        ColumnSpec("sku_id", "string", "SKU ordered."),
+        ColumnSpec("substitute_sku_id", "string", "SKU that may ship in its place."),
+        ColumnSpec("priority", "int", "Preference among the SKU's substitutes (1 = offered first).", ge=1),
+    ),
+)
+
 CANONICAL_TABLES: dict[str, TableContract] = {
     t.name: t
     for t in (
@@ -381,6 +407,7 @@ CANONICAL_TABLES: dict[str, TableContract] = {
         PURCHASE_ORDERS,
         ASN_EVENTS,
         PROMOTIONS,
+        SKU_SUBSTITUTES,
     )
 }
 

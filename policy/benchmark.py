@@ -12,6 +12,7 @@ The figures cover the replayed days only.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pandas as pd
 
@@ -76,11 +77,16 @@ def trained_policy(start: Checkpoint, models: TrainedModels, parameters: PolicyP
             parameters.launch_window,
         ),
         lead_times=ModelLeadTimes(models, keys, parameters.supplier_window, parameters.overdue_tail),
+        substitute=parameters.substitute,
     )
 
 
-def benchmark_policies(config: SimulationConfig, history_days: int = 365) -> dict[str, object]:
-    """Baseline history up to ``history_days``, models trained on it, both policies replayed after it."""
+def benchmark_policies(
+    config: SimulationConfig, history_days: int = 365, substitute: bool = False
+) -> dict[str, object]:
+    """Baseline history up to ``history_days``, models trained on it, both policies replayed after it;
+    with ``substitute``, the model policy a second time offering substitutes (``model_substitute``,
+    with ``substituted_units``: units shipped from substitutes)."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
     start = checkpoint(config, history_days, BaselinePolicy.from_config(config))
@@ -92,10 +98,16 @@ def benchmark_policies(config: SimulationConfig, history_days: int = 365) -> dic
     replay_started = time.perf_counter()
     model = start.resume(policy)
     timings["model_replay"] = time.perf_counter() - replay_started
+    policies = {"baseline": _summary(baseline.metrics), "model": _summary(model.metrics)}
+    if substitute:
+        replay_started = time.perf_counter()
+        offered = start.resume(trained_policy(start, trained, replace(POLICY, substitute=True))).metrics
+        timings["substitute_replay"] = time.perf_counter() - replay_started
+        policies["model_substitute"] = {**_summary(offered), "substituted_units": offered["substituted_units"]}
     return {
         "seed": config.seed,
         "days": config.n_days - history_days,
-        "policies": {"baseline": _summary(baseline.metrics), "model": _summary(model.metrics)},
+        "policies": policies,
         "_info": {
             "history_days": history_days,
             "demand_training_end": str(trained.demand_frame_end.date()),

@@ -53,6 +53,7 @@ class DecisionPolicy:
     the days ahead that transfers, expedites and emergency orders protect. ``service_level`` is
     the reorder points' (``parameters.POLICY``), below the ERP baseline's: transfers, expedites
     and emergency orders cover the risk a higher one would otherwise hold as stock.
+    ``substitute`` offers a line its SKU's substitutes (same location) when its own stock is short.
     """
 
     def __init__(
@@ -68,6 +69,7 @@ class DecisionPolicy:
         emergency: bool = True,
         demand: DemandSource | None = None,
         lead_times: LeadTimeSource | None = None,
+        substitute: bool = False,
     ) -> None:
         self.n_suppliers = n_suppliers
         self.service_level = service_level
@@ -80,6 +82,7 @@ class DecisionPolicy:
         self.emergency = emergency
         self.demand = demand
         self.lead_times = lead_times
+        self.substitute = substitute
         self.reorder_delays_: np.ndarray | None = None
         self.delays_ = SupplierDelays(n_suppliers)
         self.delay_quantiles_ = np.zeros((n_suppliers, 3))
@@ -135,6 +138,7 @@ class DecisionPolicy:
             transfer_quantity=moved,
             expedite_po=expedite,
             allocation_priority=self._priority(view),
+            substitute=self.substitute,
         )
 
     def _demand(self, view: StateView, horizon: int) -> np.ndarray:

@@ -20,7 +20,8 @@ class PolicyParameters:
     ``launch_window``: days after a launch its forecast is floored at last week's rate (0: never);
     ``supplier_window``: days of due PO lines in the supplier tracking signal (0: none);
     ``overdue_tail``: an overdue line's median is its run-up plus the history's median remaining
-    delay of such lines (``training.lead_time.overdue``).
+    delay of such lines (``training.lead_time.overdue``);
+    ``substitute``: a line its own stock leaves short ships from its SKU's substitutes' free stock.
     """
 
     service_level: float
@@ -29,6 +30,7 @@ class PolicyParameters:
     launch_window: int
     supplier_window: int
     overdue_tail: bool
+    substitute: bool = False
 
 
 POLICY = PolicyParameters(

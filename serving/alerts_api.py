@@ -29,6 +29,8 @@ from serving.order_log import last_scored_lines
 from serving.roles import RequireRole
 from serving.runtime import Runtime
 from serving.schemas import ID_PATTERN
+from serving.substitutes import substitute_offers
+from settings.sections import AlertsSettings
 
 router = APIRouter(tags=["planner"])
 Planner = Annotated[Runtime, Depends(RequireRole("planner"))]
@@ -100,12 +102,21 @@ class ExceptionsOut(BaseModel):
     exceptions: list[ExceptionOut]
 
 
+class SubstituteOut(BaseModel):
+    sku_id: str
+    priority: int = Field(description="Preference among the line's substitutes (1 = offered first).")
+    available: int = Field(description="Units on hand and not reserved at the line's location now.")
+    covers_line: bool = Field(description="Whether the available units cover the line's whole quantity.")
+
+
 class LineNoticeOut(BaseModel):
     line_id: str
     sku_id: str
     promise_date: date | None
     delay_days: int | None
     backorder_probability: float
+    substitutes: list[SubstituteOut] = Field(
+        description="For a late, unconfirmed or at-risk line: substitutes with stock, by priority.")
 
 
 class NoticeOut(BaseModel):
@@ -224,10 +235,14 @@ def order_notice(
     order_id: Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)],
     runtime: Annotated[Runtime, Depends(RequireRole("oms"))],
 ) -> Any:
-    """The customer notice of an order the service scored: promise date, delay, ready message."""
+    """The customer notice of an order the service scored: promise date, delay, substitutes with
+    stock for late or at-risk lines, ready message."""
     lines = last_scored_lines(runtime.log.path.parent, order_id)
     if lines is None:
         return error_response(404, "unknown order", [("order_id", f"the service never scored order {order_id!r}")])
     decide = runtime.scorer.decide if runtime.scorer is not None else None
     confidence = decide.confidence if isinstance(decide, ActionPlanner) else ActionPlanner.confidence
-    return asdict(customer_notice(order_id, lines, confidence))
+    substitutes, supply = runtime.components.substitutes, runtime.components.supply
+    offers = None if substitutes is None or supply is None else substitute_offers(substitutes, supply, lines)
+    at_risk = (runtime.alerts.cfg if runtime.alerts is not None else AlertsSettings()).line_risk
+    return asdict(customer_notice(order_id, lines, confidence, offers, at_risk))

@@ -14,13 +14,13 @@ from serving.prediction_log import FILE_NAME, LineDecoder
 
 
 def last_scored_lines(directory: Path, order_id: str) -> pd.DataFrame | None:
-    """line_id, sku_id, requested_date, promise_date, backorder_probability of the order's latest
-    scoring request; None when the service never scored the order."""
+    """line_id, sku_id, location_id, quantity, requested_date, promise_date, backorder_probability
+    of the order's latest scoring request; None when the service never scored the order."""
     path = directory / FILE_NAME
     if not path.exists():
         return None
     query = (
-        "SELECT line_id, sku_id, inputs, features, outputs, payload FROM predictions "
+        "SELECT line_id, sku_id, location_id, inputs, features, outputs, payload FROM predictions "
         "WHERE order_id = ?1 AND request_id = "
         "(SELECT request_id FROM predictions WHERE rowid = (SELECT max(rowid) FROM predictions WHERE order_id = ?1)) "
         "ORDER BY rowid"
@@ -33,12 +33,14 @@ def last_scored_lines(directory: Path, order_id: str) -> pd.DataFrame | None:
         conn.close()
     if decode is None:
         return None
-    lines = [decode(*r[2:]) for r in rows]
+    lines = [decode(*r[3:]) for r in rows]
     inputs = [line[0] for line in lines]
     outputs = [line[2] for line in lines]
     return pd.DataFrame({
         "line_id": [r[0] for r in rows],
         "sku_id": [r[1] for r in rows],
+        "location_id": [r[2] for r in rows],
+        "quantity": [i.get("quantity") for i in inputs],
         "requested_date": [i.get("requested_date") for i in inputs],
         "promise_date": [o.get("promise_date") for o in outputs],
         "backorder_probability": [o["backorder_probability"] for o in outputs],

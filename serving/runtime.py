@@ -39,6 +39,7 @@ from serving.registry import (
 )
 from serving.scoring import FeatureReader, Scorer
 from serving.store_health import StoreHealth
+from serving.substitutes import load_substitutes
 from serving.supply import CanonicalSupply, last_snapshot_date, load_canonical_supply
 from settings import Settings
 from settings.registry_client import limit_registry_requests
@@ -67,6 +68,7 @@ class Components:
     notes: list[str] = field(default_factory=list)
     as_of: pd.Timestamp | None = None  # fixed serving date (a simulated world); None = the clock
     live: LiveState | None = None  # events in, stock now (serving.live_supply); None: start-up stock
+    substitutes: pd.DataFrame | None = None  # sku_substitutes (serving.substitutes); None: the data has none
 
 
 @dataclass
@@ -273,6 +275,11 @@ def production_components(
                 live.close()
             live = None
             _note_failure(notes, "live state (events and reservations; scoring uses the start-up stock)", exc)
+    substitutes = None
+    try:
+        substitutes = load_substitutes(settings.canonical_dir)
+    except Exception as exc:
+        _note_failure(notes, "SKU substitutes (customer notices offer none)", exc)
     forecaster = None
     if DEMAND in models:
         try:
@@ -288,6 +295,7 @@ def production_components(
         notes=notes,
         as_of=clock_as_of,
         live=live,
+        substitutes=substitutes,
     )
 
 

@@ -79,6 +79,8 @@ class SimulationConfig:
     mean_lines_per_order: float = 2.0
     split_allowed_share: float = 0.8
     tier_shares: tuple[float, float, float] = (0.15, 0.35, 0.50)  # gold, silver, bronze
+    # Share of SKUs with substitutes (up to MAX_SUBSTITUTES other SKUs of their category, ranked).
+    substitute_share: float = 0.3
 
     # supply
     secondary_supplier_share: float = 0.4
@@ -120,6 +122,7 @@ class SimulationConfig:
             "phase_out_share",
             "split_allowed_share",
             "secondary_supplier_share",
+            "substitute_share",
         )
         _require(self, shares, lambda v: 0 <= v <= 1, "be in [0, 1]")
         if not 0.5 < self.service_level < 1:

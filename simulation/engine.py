@@ -38,6 +38,7 @@ class EngineLog:
     line_shipped: np.ndarray  # units shipped per order line by the end of the horizon
     line_backordered: np.ndarray  # units not shipped on the order day
     line_shipped_day: np.ndarray  # day the line shipped in full, -1 if still open
+    line_substituted: np.ndarray  # units of a line shipped from its SKU's substitutes
     purchase_orders: dict[str, np.ndarray]
     transfers: dict[str, np.ndarray]
     daily_cost: dict[str, np.ndarray]  # component -> (T,)
@@ -99,6 +100,33 @@ def allocate(
     return ship, reserved
 
 
+def substitute(
+    substitutes: np.ndarray,
+    n_locations: int,
+    free: np.ndarray,
+    line_n: np.ndarray,
+    short: np.ndarray,
+    allow_split: np.ndarray,
+    priority: np.ndarray | None,
+) -> np.ndarray:
+    """Units each short line takes from its SKU's substitutes at its location, one unit for one,
+    in preference order; each substitute's ``free`` stock (on hand not reserved, per SKU-location;
+    reduced in place) is allocated like the SKU's own (strict priority, whole lines where splits
+    are not allowed)."""
+    taken = np.zeros_like(short)
+    sku, location = line_n // n_locations, line_n % n_locations
+    for rank in range(substitutes.shape[1]):
+        need = short - taken
+        lines = np.flatnonzero((substitutes[sku, rank] >= 0) & (need > 0))
+        if not len(lines):
+            continue
+        target = substitutes[sku[lines], rank] * n_locations + location[lines]
+        ship, _ = allocate(free, target, need[lines], allow_split[lines], None if priority is None else priority[lines])
+        free -= np.bincount(target, ship, len(free)).astype(np.int64)
+        taken[lines] += ship
+    return taken
+
+
 def _read_only(array: np.ndarray) -> np.ndarray:
     view = array.view()
     view.flags.writeable = False
@@ -120,6 +148,7 @@ class EngineState:
     remaining: np.ndarray
     first_shortfall: np.ndarray
     shipped_day: np.ndarray
+    substituted: np.ndarray
     pos: Book
     moves: Book
     open_lines: np.ndarray
@@ -145,6 +174,7 @@ def start_state(world: World, demand: Demand) -> EngineState:
         remaining=remaining,
         first_shortfall=np.zeros_like(remaining),
         shipped_day=np.full(len(remaining), -1, dtype=np.int64),
+        substituted=np.zeros_like(remaining),
         pos=Book(
             n=np.int64,
             slot=np.int64,
@@ -201,6 +231,7 @@ def finish(state: EngineState, demand: Demand) -> EngineLog:
         line_shipped=demand.line_quantity - state.remaining,
         line_backordered=state.first_shortfall.copy(),
         line_shipped_day=state.shipped_day.copy(),
+        line_substituted=state.substituted.copy(),
         purchase_orders=state.pos.frozen(),
         transfers=state.moves.frozen(),
         daily_cost={name: values.copy() for name, values in state.cost.items()},
@@ -303,6 +334,16 @@ def advance(
         )
         on_hand -= np.bincount(line_n, ship, n_total).astype(np.int64)
         remaining[open_lines] -= ship
+        if decisions.substitute and world.substitutes is not None:
+            free = on_hand - np.bincount(line_n, reserved, n_total).astype(np.int64)
+            before = free.copy()
+            taken = substitute(
+                world.substitutes, world.n_locations, free, line_n, remaining[open_lines],
+                demand.line_allow_split[open_lines], decisions.allocation_priority,
+            )
+            on_hand -= before - free
+            remaining[open_lines] -= taken
+            s.substituted[open_lines] += taken
         s.first_shortfall[new_lines] = remaining[new_lines]
         done = remaining[open_lines] == 0
         s.shipped_day[open_lines[done]] = day

@@ -22,6 +22,7 @@ ERP_HEADERS: dict[str, dict[str, str]] = {
     "skus": {"Item Number": "sku_id"},
     "order_lines": {"Item Number": "sku_id", "Whse": "location_id", "Qty Ordered": "quantity"},
     "purchase_orders": {"PO Line": "po_id", "Vendor": "supplier_id", "Item Number": "sku_id"},
+    "sku_substitutes": {"Item Number": "sku_id", "Alternative Item": "substitute_sku_id", "Preference": "priority"},
 }
 ERP_DATE_FORMAT = "%d/%m/%Y"
 # The kinds of bad rows added, per table: (what is wrong, column, written value).

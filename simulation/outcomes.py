@@ -202,6 +202,7 @@ def run_metrics(world: World, demand: Demand, log: EngineLog) -> dict[str, objec
         "ordered_units": ordered,
         "backordered_units": backordered,
         "fill_rate": 1 - backordered / ordered if ordered else 1.0,
+        "substituted_units": int(log.line_substituted.sum()),
         "lines_backordered": int((log.line_backordered > 0).sum()),
         "backorder_rate": float((log.line_backordered > 0).mean()) if len(late) else 0.0,
         "lines_late": int((late > 0).sum()),

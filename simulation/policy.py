@@ -78,7 +78,8 @@ class DailyDecisions:
     primary); quantities below the supplier's MOQ are raised to it. Transfers move units of one
     SKU between locations (``transfer_from``/``transfer_to`` are SKU-location indices).
     ``expedite_po`` lists open PO ids to expedite. ``allocation_priority`` has one value per open
-    line of the view (lower ships first); ``None`` means FIFO.
+    line of the view (lower ships first); ``None`` means FIFO. ``substitute`` offers the lines
+    that allocation leaves short the free stock of their SKU's substitutes at the same location.
     """
 
     order_quantity: np.ndarray
@@ -88,6 +89,7 @@ class DailyDecisions:
     transfer_quantity: np.ndarray | None = None
     expedite_po: np.ndarray | None = None
     allocation_priority: np.ndarray | None = None
+    substitute: bool = False
 
 
 class Policy(Protocol):
@@ -149,7 +151,7 @@ def checked(decisions: DailyDecisions, view: StateView) -> DailyDecisions:
                 f"DailyDecisions.allocation_priority must be {len(view.line_id)} numbers "
                 "(one per open line)"
             )
-    return DailyDecisions(quantity, slot, source, target, moved, expedite, priority)
+    return DailyDecisions(quantity, slot, source, target, moved, expedite, priority, bool(decisions.substitute))
 
 
 @dataclass(frozen=True)

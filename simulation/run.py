@@ -157,6 +157,7 @@ def period_metrics(world: World, demand: Demand, log: EngineLog, first_day: int)
         "ordered_units": ordered,
         "backordered_units": backordered,
         "fill_rate": 1 - backordered / ordered if ordered else 1.0,
+        "substituted_units": int(log.line_substituted[lines].sum()),
         "lines_backordered": int(short.sum()),
         "backorder_rate": float(short.mean()) if len(short) else 0.0,
         "lines_late": int((late > 0).sum()),

@@ -19,6 +19,7 @@ STREAMS = {
     "disruptions": 6,
     "receipts": 7,
     "seasonality": 8,
+    "substitutes": 9,
 }
 
 

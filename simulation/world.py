@@ -30,6 +30,7 @@ SOURCES = (
 )
 REGIONS = ("north", "south", "east", "west", "central", "northwest", "southeast", "southwest")
 NICE_MOQ = np.array([1, 5, 10, 20, 50, 100, 200, 500, 1000])
+MAX_SUBSTITUTES = 2
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ class World:
     seasonality: Seasonality | None = None
     initial_on_hand: np.ndarray | None = None  # (N,) stock before day 0
     open_purchase_orders: OpenPurchaseOrders | None = None
+    # (S, MAX_SUBSTITUTES): substitute SKU indices in order of preference, -1 = none; None = no substitutes.
+    substitutes: np.ndarray | None = None
 
     @property
     def n_skus(self) -> int:
@@ -202,6 +205,21 @@ def _lifecycle(config: SimulationConfig, rng: np.random.Generator) -> dict[str, 
     }
 
 
+def draw_substitutes(config: SimulationConfig, category: np.ndarray) -> np.ndarray:
+    """Up to ``MAX_SUBSTITUTES`` other SKUs of the same category, in preference order, for a
+    ``substitute_share`` of SKUs; -1 where none. Drawn from their own stream, so adding or changing
+    substitutes leaves every other draw of the world unchanged."""
+    rng = stream(config.seed, "substitutes")
+    n_skus = len(category)
+    substitutes = np.full((n_skus, MAX_SUBSTITUTES), -1, dtype=np.int64)
+    has = rng.random(n_skus) < config.substitute_share
+    for sku in np.flatnonzero(has):
+        peers = np.flatnonzero((category == category[sku]) & (np.arange(n_skus) != sku))
+        chosen = rng.permutation(peers)[: rng.integers(1, MAX_SUBSTITUTES + 1)]
+        substitutes[sku, : len(chosen)] = chosen
+    return substitutes
+
+
 def generate_world(config: SimulationConfig) -> World:
     """Draw the static world of ``config.seed``."""
     rng = stream(config.seed, "world")
@@ -219,10 +237,11 @@ def generate_world(config: SimulationConfig) -> World:
     terms = _terms(config, rng, suppliers, unit_cost, base_units.mean(axis=1))
     positions = rng.uniform(0, 10, (n_loc, 2))
     distance = np.linalg.norm(positions[:, None, :] - positions[None, :, :], axis=2)
+    category = rng.integers(0, len(CATEGORIES), n_skus)
     return World(
         config=config,
         sku_ids=_ids("SKU-", n_skus, 4),
-        category=rng.integers(0, len(CATEGORIES), n_skus),
+        category=category,
         unit_cost=unit_cost,
         unit_price=unit_price,
         line_size=1 + rng.gamma(2.0, (config.mean_line_size - 1) / 2.0, n_skus),
@@ -240,11 +259,24 @@ def generate_world(config: SimulationConfig) -> World:
         **_lifecycle(config, rng),
         **{k: v for k, v in suppliers.items() if k != "source"},
         **terms,
+        substitutes=draw_substitutes(config, category),
     )
 
 
+def substitutes_table(world: World) -> pd.DataFrame:
+    """``sku_substitutes`` of the world (priority 1 = preferred)."""
+    ranked = world.substitutes if world.substitutes is not None else np.full((world.n_skus, 0), -1)
+    sku, rank = np.nonzero(ranked >= 0)
+    return pd.DataFrame({
+        "sku_id": world.sku_ids[sku],
+        "substitute_sku_id": world.sku_ids[ranked[sku, rank]],
+        "priority": (rank + 1).astype(np.int64),
+    })
+
+
 def world_tables(world: World) -> dict[str, pd.DataFrame]:
-    """The static canonical tables: skus, locations, suppliers, sku_suppliers, transfer_lanes."""
+    """The static canonical tables: skus, locations, suppliers, sku_suppliers, transfer_lanes,
+    sku_substitutes."""
     launch = world.date(world.launch_day)
     phase_out = np.where(
         world.has_phase_out,
@@ -309,4 +341,5 @@ def world_tables(world: World) -> dict[str, pd.DataFrame]:
         "suppliers": suppliers,
         "sku_suppliers": sku_suppliers,
         "transfer_lanes": lanes,
+        "sku_substitutes": substitutes_table(world),
     }

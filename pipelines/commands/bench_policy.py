@@ -22,6 +22,9 @@ def policy(
     history_days: int = typer.Option(
         365, min=1, help="Days of history (baseline policy) the models are trained on; the rest is replayed."
     ),
+    substitute: bool = typer.Option(
+        False, help="Replay the decision engine a second time offering substitutes to short lines (model_substitute)."
+    ),
 ) -> None:
     """Train on a baseline history, then replay the rest under the ERP baseline and the decision engine."""
     from policy.benchmark import benchmark_policies
@@ -30,7 +33,7 @@ def policy(
     if history_days >= days:
         raise typer.BadParameter(f"--history-days ({history_days}) must be below --days ({days})")
     config = SimulationConfig(seed=seed, n_skus=skus, n_locations=locations, n_suppliers=suppliers, n_days=days)
-    result = benchmark_policies(config, history_days)
+    result = benchmark_policies(config, history_days, substitute)
     info = result.pop("_info")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
@@ -43,5 +46,6 @@ def policy(
             f"{name:>8}: backordered {figures['backordered_units']:,} units, fill rate "
             f"{figures['fill_rate']:.4f}, inventory {figures['avg_inventory_value']:,.0f}, "
             f"total cost {figures['total_cost']:,.0f}"
+            + (f", {figures['substituted_units']:,} units from substitutes" if "substituted_units" in figures else "")
         )
     typer.echo("seconds: " + ", ".join(f"{k} {v}" for k, v in info["seconds"].items()))

@@ -32,3 +32,30 @@ def test_a_line_without_a_promise_leaves_the_order_unconfirmed():
     notice = customer_notice("O1", _lines(["2026-03-09", None]), 0.9)
     assert notice.status == "unconfirmed" and notice.promise_date is None
     assert "SKU-1" in notice.message
+
+
+def _offers(rows: list[tuple[str, str, int, int]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["line_id", "substitute_sku_id", "priority", "available"])
+
+
+def test_late_and_at_risk_lines_list_their_substitutes_by_priority_and_say_if_they_cover_the_line():
+    lines = _lines(["2026-03-08", "2026-03-14", "2026-03-09"]).assign(
+        quantity=[5, 20, 3], backorder_probability=[0.1, 0.2, 0.7])
+    offers = _offers([("1", "SUB-B", 2, 30), ("1", "SUB-A", 1, 4), ("0", "SUB-C", 1, 9), ("2", "SUB-D", 1, 3)])
+    notice = customer_notice("O1", lines, 0.9, offers, at_risk=0.5)
+    on_time, late, at_risk = notice.lines
+    assert on_time.substitutes == []  # on time and below the risk threshold: nothing offered
+    assert [(o.sku_id, o.available, o.covers_line) for o in late.substitutes] == [("SUB-A", 4, False),
+                                                                                  ("SUB-B", 30, True)]
+    assert [(o.sku_id, o.covers_line) for o in at_risk.substitutes] == [("SUB-D", True)]
+    assert "Instead of SKU-1 we can ship now: SUB-A (4 available), SUB-B (30 available, enough for the whole line)." \
+        in notice.message
+    assert "SUB-C" not in notice.message
+
+
+def test_an_unconfirmed_line_lists_its_substitutes_and_without_offers_none_are_listed():
+    lines = _lines(["2026-03-09", None]).assign(quantity=[1, 2])
+    notice = customer_notice("O1", lines, 0.9, _offers([("1", "SUB-A", 1, 2)]))
+    assert notice.status == "unconfirmed" and [o.sku_id for o in notice.lines[1].substitutes] == ["SUB-A"]
+    assert "SUB-A (2 available, enough for the whole line)" in notice.message
+    assert all(line.substitutes == [] for line in customer_notice("O1", lines, 0.9).lines)

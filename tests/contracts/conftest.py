@@ -35,11 +35,12 @@ VALID_ROWS: dict[str, dict[str, object]] = {
     "promotions": {"promotion_id": "P-1", "sku_id": "SKU-1", "location_id": "DC-1",
                    "announced_date": "2024-02-01", "start_date": "2024-03-01", "end_date": "2024-03-07",
                    "discount_pct": "0.1"},
+    "sku_substitutes": {"sku_id": "SKU-1", "substitute_sku_id": "SKU-2", "priority": "1"},
 }
 
 # Parent rows so that every foreign key of VALID_ROWS resolves.
 PARENTS = {
-    "skus": pd.DataFrame({"sku_id": ["SKU-1"]}),
+    "skus": pd.DataFrame({"sku_id": ["SKU-1", "SKU-2"]}),
     "suppliers": pd.DataFrame({"supplier_id": ["S-1"]}),
     "locations": pd.DataFrame({"location_id": ["DC-1", "DC-2"]}),
     "orders": pd.DataFrame({"order_id": ["O-1"]}),
@@ -78,4 +79,5 @@ def make_export(tmp_path: Path):
 def valid_export_rows(valid_rows) -> dict[str, list[dict[str, object]]]:
     rows = {table: [dict(row)] for table, row in valid_rows.items()}
     rows["locations"].append({**valid_rows["locations"], "location_id": "DC-2", "name": "South"})
+    rows["skus"].append({**valid_rows["skus"], "sku_id": "SKU-2"})
     return rows

@@ -16,7 +16,8 @@ def _ingest(source, out):
 
 
 def test_required_and_optional_tables_partition_the_contracts():
-    assert OPTIONAL_TABLES == {"asn_events", "promotions", "inventory_movements", "transfer_lanes"}
+    assert OPTIONAL_TABLES == {"asn_events", "promotions", "inventory_movements", "transfer_lanes",
+                               "sku_substitutes"}
     assert set(REQUIRED_TABLES) | OPTIONAL_TABLES == set(CANONICAL_TABLES)
     for item in OPTIONAL_INPUTS:  # optional columns are nullable ones, named features exist
         assert all(CANONICAL_TABLES[item.table].column(c).nullable for c in item.columns), item.name
@@ -39,6 +40,7 @@ def test_header_only_and_absent_optional_tables_are_accepted_and_reported(make_e
         "no promotions: the promotion features and covariates are 0 (no promotion known) on every day",
         "no inventory movements: a history rebuilt from current stock follows order lines and PO receipts only",
         "transfer lanes: stock transfers between locations in the recommendations",
+        "SKU substitutes: customer notices list substitutes with stock for late or at-risk lines",
         "no expedite options: no expedite is recommended (transfers only)",
     ]
     tables = read_canonical_tables(tmp_path / "out" / "canonical", ["asn_events", "promotions"])

@@ -58,6 +58,9 @@ BAD_CASES = [
     ("promotions", {"discount_pct": "1.2"}, "discount_pct: must be <= 1"),
     ("promotions", {"announced_date": "2024-03-05"}, "announced_date must not be after start_date"),
     ("promotions", {"end_date": "2024-02-20"}, "end_date must not be before start_date"),
+    ("sku_substitutes", {"substitute_sku_id": "SKU-1"}, "a SKU cannot be its own substitute"),
+    ("sku_substitutes", {"substitute_sku_id": "SKU-404"}, "unknown substitute_sku_id 'SKU-404' (not in skus)"),
+    ("sku_substitutes", {"priority": "0"}, "priority: must be >= 1"),
 ]
 
 

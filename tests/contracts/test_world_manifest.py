@@ -24,7 +24,7 @@ def test_ingest_writes_a_manifest_of_the_source_tables_and_span(make_export, val
     assert (manifest.tables["orders"].first_day, manifest.tables["orders"].last_day) == ("2024-03-01", "2024-03-01")
     assert manifest.first_day == "2024-01-01" and manifest.last_day == "2024-03-07"  # sku launch .. promotion end
     body = json.loads((tmp_path / "out" / "canonical" / MANIFEST_FILE).read_text())
-    assert body["first_day"] == "2024-01-01" and body["tables"]["skus"]["rows"] == 1
+    assert body["first_day"] == "2024-01-01" and body["tables"]["skus"]["rows"] == 2
 
 
 def test_reingesting_the_same_source_is_idempotent(make_export, valid_export_rows, tmp_path):

@@ -23,13 +23,14 @@ FIGURES = {
 def test_writes_both_policies_figures_in_the_documented_form(tmp_path) -> None:
     out = tmp_path / "RESULT.json"
     result = CliRunner().invoke(
-        app, ["benchmark", "policy", "--seed", "7", "--out", str(out), *TINY]
+        app, ["benchmark", "policy", "--seed", "7", "--out", str(out), "--substitute", *TINY]
     )
     assert result.exit_code == 0, result.output
     figures = json.loads(out.read_text())
     assert set(figures) == {"seed", "days", "policies"}
     assert figures["seed"] == 7 and figures["days"] == 40  # replayed days only
-    assert set(figures["policies"]) == {"baseline", "model"}
+    assert set(figures["policies"]) == {"baseline", "model", "model_substitute"}
+    assert isinstance(figures["policies"]["model_substitute"].pop("substituted_units"), int)
     for metrics in figures["policies"].values():
         assert set(metrics) == FIGURES
         assert set(metrics["cost"]) == {
