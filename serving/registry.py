@@ -66,7 +66,7 @@ def registry_down(name: str, alias: str) -> tuple[Any, str]:
     raise ConnectionError("the model registry did not answer its health check")
 
 
-def mlflow_loader(tracking_uri: str, artifact_root: Path | None = None) -> Loader:
+def mlflow_loader(tracking_uri: str, artifact_root: Path | str | None = None) -> Loader:
     """Load ``models:/<name>@<alias>`` with ``training.tracking.load_alias`` and its version;
     ``artifact_root`` finds the artifacts of a data folder that was moved."""
 
