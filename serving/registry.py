@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -66,7 +67,7 @@ def registry_down(name: str, alias: str) -> tuple[Any, str]:
     raise ConnectionError("the model registry did not answer its health check")
 
 
-def mlflow_loader(tracking_uri: str, artifact_root: Path | None = None) -> Loader:
+def mlflow_loader(tracking_uri: str, artifact_root: Path | str | None = None) -> Loader:
     """Load ``models:/<name>@<alias>`` with ``training.tracking.load_alias`` and its version;
     ``artifact_root`` finds the artifacts of a data folder that was moved."""
 
@@ -96,18 +97,26 @@ def load_champions(
             logger.warning("registry load of %s@%s failed (%s); trying the cache", name, alias, exc)
             loaded[name] = _from_cache(name, cache_dir, reason=str(exc))
             continue
-        _to_cache(name, version, estimator, cache_dir)
+        try:
+            _to_cache(name, version, estimator, cache_dir)
+        except OSError as exc:  # the model loaded; only the fallback copy is not refreshed
+            logger.warning("could not refresh the cached copy of %s in %s: %s", name, cache_dir, exc)
         loaded[name] = LoadedModel(name, version, "registry", estimator)
     return loaded
 
 
 def _to_cache(name: str, version: str, estimator: Any, cache_dir: Path) -> None:
+    """Write the model, then its note, each to a temporary file of this process renamed into
+    place: a crash never leaves half a model, and workers starting together do not collide."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cache_dir / f"{name}.joblib.tmp"
-    joblib.dump(estimator, tmp)
-    tmp.replace(cache_dir / f"{name}.joblib")  # atomic: a crash never leaves half a model
     note = {"name": name, "version": version, "cached_at": datetime.now(UTC).isoformat()}
-    (cache_dir / f"{name}.json").write_text(json.dumps(note))
+    for target, write in (
+        (cache_dir / f"{name}.joblib", lambda path: joblib.dump(estimator, path)),
+        (cache_dir / f"{name}.json", lambda path: path.write_text(json.dumps(note))),
+    ):
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        write(tmp)
+        tmp.replace(target)
 
 
 def _from_cache(name: str, cache_dir: Path, reason: str) -> LoadedModel:

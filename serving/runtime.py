@@ -42,7 +42,7 @@ from serving.store_health import StoreHealth
 from serving.substitutes import load_substitutes
 from serving.supply import CanonicalSupply, last_snapshot_date, load_canonical_supply
 from settings import Settings
-from settings.registry_client import limit_registry_requests
+from settings.registry_client import limit_registry_requests, use_artifact_store
 from training.recipes import BACKORDER_RISK
 
 logger = logging.getLogger(__name__)
@@ -303,6 +303,7 @@ def registry_loader(settings: Settings) -> Loader:
     """The champions' loader: the MLflow registry, or only the local model cache when the
     registry does not answer."""
     limit_registry_requests(settings)
+    use_artifact_store(settings)
     probe = RegistryProbe(settings.tracking_uri, settings.registry_timeout_seconds)
     return mlflow_loader(settings.tracking_uri, settings.artifact_root) if probe.reachable() else registry_down
 

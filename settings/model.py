@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -69,6 +70,17 @@ class Settings(BaseSettings):
 
     # MLflow tracking + registry: SQLite by default, PostgreSQL by setting a postgresql:// URI.
     mlflow_tracking_uri: str | None = None
+    mlflow_artifact_root: str | None = Field(
+        None,
+        description="Where new experiments keep their artifacts (models, plots, reference data): None = "
+        "data_dir/mlflow/artifacts; or s3://BUCKET/PREFIX in an S3 or S3-compatible object store "
+        "(credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or anywhere boto3 looks).",
+    )
+    mlflow_s3_endpoint_url: str | None = Field(
+        None,
+        description="Endpoint of an S3-compatible object store (MinIO, Ceph, scripts/s3-server), "
+        "given to MLflow as MLFLOW_S3_ENDPOINT_URL; None = Amazon S3 (or that variable if set).",
+    )
     registry_timeout_seconds: float = Field(
         3.0,
         gt=0,
@@ -168,6 +180,23 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _object_store_uris(self) -> Settings:
+        """Refuse an artifact root or endpoint MLflow could not use, naming the setting."""
+        root = self.mlflow_artifact_root
+        if root is not None and not re.fullmatch(r"s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/[^\s]*)?", root):
+            raise ValueError(
+                f"mlflow_artifact_root: {root!r} is not an S3 location; write s3://BUCKET/PREFIX "
+                "(a bucket name of 3 to 63 lower-case letters, digits, dots and hyphens), or leave it "
+                "unset for the data folder"
+            )
+        endpoint = self.mlflow_s3_endpoint_url
+        if endpoint is not None and not re.fullmatch(r"https?://[^\s/]+/?", endpoint):
+            raise ValueError(
+                f"mlflow_s3_endpoint_url: {endpoint!r} is not an endpoint; write http(s)://HOST[:PORT]"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
         self.root = self.root.resolve()
         if not self.data_dir.is_absolute():
@@ -222,8 +251,10 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.mlflow_dir / 'mlflow.db'}"
 
     @property
-    def artifact_root(self) -> Path:
-        return self.mlflow_dir / "artifacts"
+    def artifact_root(self) -> Path | str:
+        """Where new experiments keep their artifacts: the object store URI of
+        ``mlflow_artifact_root``, else the folder ``data_dir/mlflow/artifacts``."""
+        return self.mlflow_artifact_root or self.mlflow_dir / "artifacts"
 
     @property
     def bentoml_home(self) -> Path:

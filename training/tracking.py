@@ -67,20 +67,29 @@ def frame_fingerprint(frame: pd.DataFrame) -> str:
     return digest.hexdigest()[:16]
 
 
-def configure(tracking_uri: str, artifact_root: Path, experiment: str) -> str:
+def configure(tracking_uri: str, artifact_root: Path | str, experiment: str) -> str:
     """Point MLflow at the store and make sure the experiment exists; return its id.
 
     Called by pipelines at run time, never at import. The experiment gets an explicit artifact
-    location so artifacts do not land in the working directory.
+    location (``experiment_location``) so artifacts do not land in the working directory; an
+    experiment that exists keeps the location it was created with.
     """
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)
-    relocate_artifact_paths(tracking_uri, artifact_root)
+    if isinstance(artifact_root, Path):
+        relocate_artifact_paths(tracking_uri, artifact_root)
     existing = mlflow.get_experiment_by_name(experiment)
     if existing is not None:
         return existing.experiment_id
-    location = (artifact_root / experiment).resolve().as_uri()
-    return mlflow.create_experiment(experiment, artifact_location=location)
+    return mlflow.create_experiment(experiment, artifact_location=experiment_location(artifact_root, experiment))
+
+
+def experiment_location(artifact_root: Path | str, experiment: str) -> str:
+    """The artifact location of ``experiment``: its folder under a local ``artifact_root``, or its
+    prefix under an object store URI (``s3://bucket/prefix``)."""
+    if isinstance(artifact_root, Path):
+        return (artifact_root / experiment).resolve().as_uri()
+    return f"{artifact_root.rstrip('/')}/{experiment}"
 
 
 # Columns of MLflow's SQL store that hold absolute artifact locations.
@@ -113,7 +122,7 @@ def relocate_artifact_paths(tracking_uri: str, artifact_root: Path) -> int:
         if "experiments" not in tables:
             return 0
         moves = [
-            (old, (artifact_root / name).resolve().as_uri())
+            (old, experiment_location(artifact_root, name))
             for name, old in conn.execute("SELECT name, artifact_location FROM experiments")
             if old and old.startswith("file:") and not _file_path(old).exists()
         ]
@@ -216,7 +225,7 @@ def alias_version(model_name: str, alias: str = CHAMPION) -> str | None:
         return None
 
 
-def load_alias(model_name: str, alias: str = CHAMPION, artifact_root: Path | None = None) -> Any:
+def load_alias(model_name: str, alias: str = CHAMPION, artifact_root: Path | str | None = None) -> Any:
     """The estimator behind ``models:/<name>@<alias>``, unwrapped from pyfunc.
 
     Loaded from the logged model's own artifact folder, not through the ``models:/`` URI (that
@@ -228,13 +237,16 @@ def load_alias(model_name: str, alias: str = CHAMPION, artifact_root: Path | Non
     return model.unwrap_python_model().model
 
 
-def model_artifact_location(model_name: str, alias: str = CHAMPION, artifact_root: Path | None = None) -> str:
+def model_artifact_location(
+    model_name: str, alias: str = CHAMPION, artifact_root: Path | str | None = None
+) -> str:
     """Where the artifacts of the model behind ``alias`` are.
 
     The tracking store records absolute ``file://`` locations; when the recorded folder does not
-    exist and it lies under its experiment's recorded location, the same relative path under
-    ``artifact_root / <experiment name>`` is used (``configure`` lays experiments out that way),
-    so a data folder can be moved or copied to another machine.
+    exist and it lies under its experiment's recorded location, the same relative path under a
+    local ``artifact_root / <experiment name>`` is used (``configure`` lays experiments out that
+    way), so a data folder can be moved or copied to another machine. Object store locations are
+    used as recorded.
     """
     client = MlflowClient()
     version = client.get_model_version_by_alias(model_name, alias)
@@ -242,13 +254,13 @@ def model_artifact_location(model_name: str, alias: str = CHAMPION, artifact_roo
         return f"models:/{model_name}@{alias}"
     logged = client.get_logged_model(version.source.removeprefix("models:/"))
     location = logged.artifact_location
-    if artifact_root is None or not location.startswith("file:") or _file_path(location).exists():
+    if not isinstance(artifact_root, Path) or not location.startswith("file:") or _file_path(location).exists():
         return location
     experiment = client.get_experiment(logged.experiment_id)
     recorded = experiment.artifact_location.rstrip("/")
     if not location.startswith(recorded + "/"):
         return location
-    return (artifact_root / experiment.name).resolve().as_uri() + location[len(recorded):]
+    return experiment_location(artifact_root, experiment.name) + location[len(recorded):]
 
 
 def _file_path(uri: str) -> Path:

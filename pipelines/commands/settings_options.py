@@ -13,6 +13,7 @@ import typer
 from typer.main import get_current_context
 
 from settings import Settings, load_settings
+from settings.registry_client import use_artifact_store
 
 CONFIG_OPTION = typer.Option(None, help="Settings YAML file (default: the root --config, then BACKORDER_CONFIG).")
 
@@ -27,10 +28,13 @@ class RootOptions:
 
 def command_settings(config: Path | None = None, data_dir: Path | None = None) -> Settings:
     """Settings of the running command: ``config`` or the root ``--config``, and ``data_dir`` (a
-    command's own ``--data-dir``) or the root ``--data-dir``."""
+    command's own ``--data-dir``) or the root ``--data-dir``; MLflow's S3 client is pointed at the
+    settings' artifact store."""
     context = get_current_context(silent=True)
     root = context.find_root().obj if context is not None else None
     root = root if isinstance(root, RootOptions) else RootOptions()
     data_dir = data_dir or root.data_dir
     overrides = {"data_dir": data_dir} if data_dir is not None else {}
-    return load_settings(config or root.config, **overrides)
+    settings = load_settings(config or root.config, **overrides)
+    use_artifact_store(settings)
+    return settings

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from pydantic import ValidationError
 
@@ -61,3 +63,29 @@ def test_unknown_keys_in_the_file_are_rejected(tmp_path):
 def test_missing_config_file_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope.yaml"):
         load_settings(tmp_path / "nope.yaml")
+
+
+def test_artifact_store_is_the_data_folder_or_an_s3_location(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_S3_ENDPOINT_URL", raising=False)
+    assert load_settings().artifact_root == tmp_path / "data" / "mlflow" / "artifacts"
+    monkeypatch.setenv("BACKORDER_MLFLOW_ARTIFACT_ROOT", "s3://radar-artifacts/mlflow")
+    monkeypatch.setenv("BACKORDER_MLFLOW_S3_ENDPOINT_URL", "http://127.0.0.1:9000")
+    monkeypatch.setenv("MLFLOW_S3_ENDPOINT_URL", "")  # restored after the test
+    settings = load_settings()
+    assert settings.artifact_root == "s3://radar-artifacts/mlflow"
+
+    from settings.registry_client import use_artifact_store
+
+    use_artifact_store(settings)  # MLflow's S3 client reads its endpoint from this variable
+    assert os.environ["MLFLOW_S3_ENDPOINT_URL"] == "http://127.0.0.1:9000"
+
+    for field, value in (
+        ("MLFLOW_ARTIFACT_ROOT", "/srv/artifacts"),
+        ("MLFLOW_ARTIFACT_ROOT", "s3://Bad_Bucket/x"),
+        ("MLFLOW_S3_ENDPOINT_URL", "127.0.0.1:9000"),
+    ):
+        monkeypatch.setenv(f"BACKORDER_{field}", value)
+        with pytest.raises(ValidationError, match=field.lower()):
+            load_settings()
+        monkeypatch.delenv(f"BACKORDER_{field}")

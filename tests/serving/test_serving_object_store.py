@@ -1,0 +1,219 @@
+"""The production profile with MLflow's artifacts in an S3-compatible object store.
+
+``scripts/s3-server`` (moto's S3 server on 127.0.0.1) holds the artifacts, PostgreSQL the
+registry, Redis the online store and the live state. A risk model is trained and registered with
+``training.tracking.log_training_run``; ``bentoml serve`` (the production profile's 2 workers)
+loads it from the bucket and scores the committed example order. The model is fitted on generated
+labels over the world's real online features: this checks where artifacts go and come from; the
+model's quality is the training tests' business.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import boto3
+import pandas as pd
+import psycopg2
+import pytest
+import redis
+import yaml
+from generated_world import generated_risk_model
+
+from serving.key_hashing import hash_key
+from tests.conftest import REPO_ROOT, free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
+
+EXAMPLE = REPO_ROOT / "examples" / "score_request.json"
+BUCKET, PREFIX = "backorder-artifacts", "mlflow"
+POSTGRES_DSN = "host=127.0.0.1 port=5432 dbname=postgres user=postgres"
+# Any credentials do for the local server; boto3 needs some to sign its requests.
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint(tmp_path_factory) -> str:
+    """``scripts/s3-server`` on a free port with the test's bucket; stopped afterwards."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("s3") / "s3-server.log"
+    with open(log, "wb") as sink:
+        process = subprocess.Popen(
+            [str(REPO_ROOT / "scripts" / "s3-server"), str(port), BUCKET], stdout=subprocess.PIPE, stderr=sink
+        )
+    try:
+        line = process.stdout.readline().decode()  # printed once the bucket exists
+        assert line.startswith("S3 server on"), f"scripts/s3-server did not start:\n{log.read_text()[-2000:]}"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory, s3_endpoint):
+    """Production settings on a 300-SKU world (the example order's SKUs) with a fresh PostgreSQL
+    database and Redis namespace, the S3 artifact store, and the Feast store materialized."""
+    from features.feature_store import apply_definitions
+    from pipelines.commands.features import materialize_latest, write_feature_tables
+    from pipelines.commands.simulate import write_simulation
+    from settings import load_settings
+    from simulation import scenario_config
+
+    root = tmp_path_factory.mktemp("production")
+    database = project = f"s3_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(POSTGRES_DSN)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{database}"')
+        cursor.execute(f'ALTER DATABASE "{database}" SET synchronous_commit = off')
+    config = root / "production.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "profile": "production",
+                "data_dir": str(root / "data"),
+                "mlflow_tracking_uri": f"postgresql://postgres@127.0.0.1:5432/{database}",
+                "mlflow_artifact_root": f"s3://{BUCKET}/{PREFIX}",
+                "mlflow_s3_endpoint_url": s3_endpoint,
+                "online_store": "redis",
+                "feast_project": project,
+                "live": {"key_prefix": f"{project}:live"},
+                "allow_dev_key": False,
+                "api_keys": {"oms-system": {"hash": hash_key("test-oms-key"), "roles": ["oms"]}},
+                "serving_as_of": "2024-03-30",  # the world's last day
+            }
+        )
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in CREDENTIALS.items():
+            patch.setenv(name, value)
+        patch.delenv("BACKORDER_CONFIG", raising=False)
+        patch.chdir(root)
+        settings = load_settings(config)
+        write_simulation(scenario_config("baseline", seed=0, n_skus=300, n_days=90), settings.canonical_dir)
+        write_feature_tables(settings, horizon=14, forecasts=None)
+        apply_definitions(settings)
+        materialize_latest(settings)
+        yield settings
+    import mlflow
+
+    mlflow.set_tracking_uri(None)
+    client = redis.Redis(host="127.0.0.1", port=6379)
+    for key in client.scan_iter(f"*{project}*", count=1000):
+        client.delete(key)
+    client.close()
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database,))
+        cursor.execute(f'DROP DATABASE IF EXISTS "{database}"')
+    admin.close()
+
+
+def _register_champion(settings) -> str:
+    """Fit a small risk model on the served features, log and register it, make it champion."""
+    from mlflow import MlflowClient
+
+    from features.feature_store import OnlineReader, open_store
+    from serving.runtime import ONLINE_SERVICE, RISK
+    from settings.registry_client import use_artifact_store
+    from training.tracking import CHAMPION, TrainingRecord, configure, log_training_run
+
+    keys = pd.read_parquet(settings.canonical_dir / "inventory_snapshots.parquet")[["sku_id", "location_id"]]
+    keys = keys.drop_duplicates().reset_index(drop=True)
+    served = OnlineReader(open_store(settings), ONLINE_SERVICE).read(keys)
+    model = generated_risk_model(pd.concat([keys, served[["available", "days_of_cover", "lead_time_days"]]], axis=1))
+    use_artifact_store(settings)
+    experiment = configure(settings.tracking_uri, settings.artifact_root, RISK)
+    record = TrainingRecord(
+        model_name=RISK,
+        params={"n_estimators": model.n_estimators},
+        metrics={},
+        feature_names=tuple(model.feature_names_in_),
+        holdout_period="none",
+        data_identity={"train": "generated labels"},
+    )
+    example = pd.DataFrame([[1.0] * model.n_features_in_], columns=list(model.feature_names_in_))
+    version = log_training_run(record, model, example, experiment)
+    MlflowClient().set_registered_model_alias(RISK, CHAMPION, version.version)
+    return MlflowClient().get_logged_model(version.source.removeprefix("models:/")).artifact_location
+
+
+def _call(base: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(base + path, data=None if body is None else json.dumps(body).encode())
+    request.add_header("Authorization", "Bearer test-oms-key")
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def _serve(settings, config: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        **CREDENTIALS,
+        "BACKORDER_CONFIG": str(config),
+        "BENTOML_HOME": str(settings.bentoml_home),
+        "BENTOML_DO_NOT_TRACK": "true",
+        "OMP_NUM_THREADS": "1",
+    }
+    env.pop("MLFLOW_S3_ENDPOINT_URL", None)  # the settings name the endpoint
+    log = settings.data_dir / "serve.log"
+    with open(log, "wb") as sink:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "bentoml"), "serve", "serving.service:RiskService",
+             "--host", "127.0.0.1", "--port", str(port)],
+            env=env, cwd=REPO_ROOT, stdout=sink, stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/readyz", timeout=2) as answer:
+                if answer.status == 200:
+                    return process, base
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.terminate()
+            raise AssertionError("bentoml serve did not get ready:\n" + log.read_text()[-3000:])
+        time.sleep(0.5)
+
+
+def test_production_profile_serves_the_example_order_from_models_in_the_object_store(production, s3_endpoint):
+    settings = production
+    location = _register_champion(settings)
+    assert location.startswith(f"s3://{BUCKET}/{PREFIX}/backorder_risk/")
+
+    bucket = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1",
+                          aws_access_key_id="local", aws_secret_access_key="local")
+    stored = {item["Key"] for item in bucket.list_objects_v2(Bucket=BUCKET, Prefix=PREFIX)["Contents"]}
+    model_prefix = location.removeprefix(f"s3://{BUCKET}/")
+    assert {f"{model_prefix}/MLmodel", f"{model_prefix}/artifacts/estimator.joblib"} <= stored
+    assert not (settings.data_dir / "mlflow").exists()  # nothing of MLflow's on local disk
+
+    process, base = _serve(settings, settings.config_file)
+    try:
+        status, body = _call(base, "/readyz")
+        assert status == 200 and body["models"]["backorder_risk"] == {"version": "1", "source": "registry"}
+        order = json.loads(EXAMPLE.read_text())
+        status, body = _call(base, "/v1/score", order)
+        assert status == 200, body
+        assert body["model_version"] == "backorder_risk/1"
+        assert [line["line_id"] for line in body["lines"]] == [line["line_id"] for line in order["lines"]]
+        assert all(0.0 <= line["backorder_probability"] <= 1.0 for line in body["lines"])
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    assert not (settings.data_dir / "mlflow").exists()
