@@ -1,9 +1,10 @@
 """The live state in Redis (production profile): every worker and consumer shares it.
 
 Records are JSON strings under ``<prefix>:rec:<key>``, indexed by SKU in sets; an applied event
-id is a key ``<prefix>:seen:<event_id>``; the event log is the stream ``<prefix>:log`` (one
-entry per applied batch). A call WATCHes every record and event id it reads, applies the rules
-in Python and writes records, event ids and the log entry in one MULTI/EXEC: if another
+id is a key ``<prefix>:seen:<event_id>`` that expires after the idempotency window; the event
+log is the stream ``<prefix>:log`` (one entry per applied batch or reservation call). A call
+WATCHes every record and event id it reads, applies the rules in Python and writes records,
+event ids and the log entry in one MULTI/EXEC: if another
 client changed any of them meanwhile, EXEC fails and the call starts again from fresh reads.
 So an event is applied with its id and its log entry or not at all, and two reservations
 never take the same unit.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,23 +24,25 @@ import redis
 
 from contracts.event_validation import NormalizedEvent
 from live.answers import open_purchase_orders_frame, positions_frame, stock_position
-from live.batch import apply_batch, check_batch
+from live.batch import apply_batch, check_batch, reserve_batch
 from live.book import Book
 from live.canonical import seed_records
 from live.event_archive import write_archive_file
 from live.records import PositionRecord, Record, decode, encode, kind_of, position_key
-from live.rules import check_reservation, keys_read, reservation_keys, reserve_line
+from live.rules import check_reservation, keys_read
 from live.state import ApplyResult, ReservationRequest, StockPosition
 
 T = TypeVar("T")
 
 
 class RedisLiveState:
-    """``LiveState`` in the Redis at ``url`` under the key prefix ``prefix``."""
+    """``LiveState`` in the Redis at ``url`` under the key prefix ``prefix``; an applied event id
+    is recognised for ``idempotency_window_seconds``. Its connections are named ``<prefix>:live``."""
 
-    def __init__(self, url: str, prefix: str) -> None:
+    def __init__(self, url: str, prefix: str, idempotency_window_seconds: float = 7 * 86400) -> None:
         self.prefix = prefix
-        self._redis = redis.Redis.from_url(url)
+        self._window_ms = max(int(idempotency_window_seconds * 1000), 1)
+        self._redis = redis.Redis.from_url(url, client_name=f"{prefix}:live")
 
     def _rec(self, key: str) -> str:
         return f"{self.prefix}:rec:{key}"
@@ -101,42 +105,60 @@ class RedisLiveState:
             outcome = apply_batch(checked, book, already)
             pipe.multi()
             self._write(pipe, outcome.book_changes, outcome.created)
-            if outcome.applied:
-                pipe.mset({self._seen(e["event_id"]): 1 for e in outcome.applied})
-                pipe.xadd(self.log_stream, {"events": json.dumps(outcome.applied, separators=(",", ":"))})
+            for event in outcome.applied:
+                pipe.set(self._seen(event["event_id"]), 1, px=self._window_ms)
+            self._log(pipe, outcome.applied)
             pipe.execute()
             return outcome.result
 
         return self._optimistic(step)
 
-    def reserve(self, requests: Sequence[ReservationRequest]) -> list[int]:
+    def _log(self, pipe: redis.client.Pipeline, events: list[NormalizedEvent]) -> None:
+        if events:
+            pipe.xadd(self.log_stream, {"events": json.dumps(events, separators=(",", ":"))})
+
+    def reserve(self, requests: Sequence[ReservationRequest], at: datetime | None = None) -> list[int]:
         for request in requests:
             check_reservation(request)
 
         def step(pipe: redis.client.Pipeline) -> list[int]:
             book = Book(self._loader(pipe, self._rec))
-            book.prefetch(key for request in requests for key in reservation_keys(request))
-            granted = [reserve_line(request, book) for request in requests]
+            granted, events = reserve_batch(requests, book, at)
             pipe.multi()
             self._write(pipe, book.changes(), book.created())
+            self._log(pipe, events)
             pipe.execute()
             return granted
 
         return self._optimistic(step)
 
-    def seed(self, stock: pd.DataFrame, open_pos: pd.DataFrame, as_of: pd.Timestamp) -> None:
-        """Replace the stock, PO and order-line records by those of the canonical tables at ``as_of``.
+    def seed(self, stock: pd.DataFrame, open_pos: pd.DataFrame, as_of: pd.Timestamp,
+             only_if_empty: bool = False) -> bool:
+        """Replace the stock, PO and order-line records by those of the canonical tables at ``as_of``,
+        in one MULTI/EXEC; returns whether it did.
 
-        Run it before consumers and workers start: it is not atomic with concurrent events.
+        With ``only_if_empty``, only when the store holds no position of the seed's SKUs, checked
+        under WATCH: of workers seeding at once exactly one seeds, and an event applied to those
+        SKUs meanwhile makes the seed look again (and find the store no longer empty).
         """
         records = seed_records(stock, open_pos, as_of)
-        for pattern in (f"{self.prefix}:rec:*", f"{self.prefix}:sku:*"):
-            names = list(self._redis.scan_iter(match=pattern, count=1000))
+        indexes = [self._index("pos", sku_id) for sku_id in dict.fromkeys(stock["sku_id"].tolist())]
+
+        def step(pipe: redis.client.Pipeline) -> bool:
+            if only_if_empty and indexes:
+                pipe.watch(*indexes)
+                if any(pipe.exists(*indexes[i:i + 1000]) for i in range(0, len(indexes), 1000)):
+                    return False
+            names = [name for pattern in (f"{self.prefix}:rec:*", f"{self.prefix}:sku:*")
+                     for name in self._redis.scan_iter(match=pattern, count=1000)]
+            pipe.multi()
             for start in range(0, len(names), 1000):
-                self._redis.delete(*names[start:start + 1000])
-        with self._redis.pipeline(transaction=True) as pipe:
+                pipe.delete(*names[start:start + 1000])
             self._write(pipe, records, records)
             pipe.execute()
+            return True
+
+        return self._optimistic(step)
 
     def _records(self, kind: str, sku_ids: Sequence[str]) -> list[Any]:
         skus = list(dict.fromkeys(sku_ids))

@@ -2,8 +2,9 @@
 
 Every change (records, applied event ids, event log) is written in one ``BEGIN IMMEDIATE``
 transaction, which SQLite serializes across threads and processes: a reservation reads and
-writes the stock under the write lock, so two workers never promise the same unit. The event
-log table doubles as the set of applied event ids (``event_id`` is unique).
+writes the stock under the write lock, so two workers never promise the same unit. Applied event
+ids are kept in ``event_ids`` until the idempotency window has passed (pruned by the next
+``apply``); the ``event_log`` table keeps every applied event for good.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,7 @@ import pandas as pd
 
 from contracts.event_validation import NormalizedEvent
 from live.answers import open_purchase_orders_frame, positions_frame, stock_position
-from live.batch import apply_batch, check_batch
+from live.batch import apply_batch, check_batch, reserve_batch
 from live.book import Book
 from live.canonical import seed_records
 from live.records import (
@@ -32,7 +35,7 @@ from live.records import (
     kind_of,
     position_key,
 )
-from live.rules import check_reservation, reservation_keys, reserve_line
+from live.rules import check_reservation
 from live.state import ApplyResult, ReservationRequest, StockPosition
 
 _SCHEMA = """
@@ -41,8 +44,10 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE INDEX IF NOT EXISTS records_by_sku ON records (kind, sku_id);
 CREATE TABLE IF NOT EXISTS event_log (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, event TEXT NOT NULL
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, event TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS event_ids (event_id TEXT PRIMARY KEY, expires_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS event_ids_by_expiry ON event_ids (expires_at);
 """
 _CHUNK = 500  # bound parameters per IN (...) query
 
@@ -53,11 +58,14 @@ def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
 
 
 class SqliteLiveState:
-    """``LiveState`` in the SQLite file ``path`` (created with its tables on first use)."""
+    """``LiveState`` in the SQLite file ``path`` (created with its tables on first use); an applied
+    event id is recognised for ``idempotency_window_seconds``."""
 
-    def __init__(self, path: Path, timeout_seconds: float = 30.0) -> None:
+    def __init__(self, path: Path, timeout_seconds: float = 30.0,
+                 idempotency_window_seconds: float = 7 * 86400) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self._window = idempotency_window_seconds
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, timeout=timeout_seconds, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -82,11 +90,13 @@ class SqliteLiveState:
             found.update(self._db.execute(f"SELECT key, value FROM records WHERE key IN ({marks})", chunk))
         return found
 
-    def _applied(self, event_ids: list[str]) -> set[str]:
+    def _applied(self, event_ids: list[str], now: float) -> set[str]:
+        """The ids among ``event_ids`` applied within the window (older ones are pruned first)."""
+        self._db.execute("DELETE FROM event_ids WHERE expires_at <= ?", (now,))
         applied: set[str] = set()
         for chunk in _chunks(event_ids):
             marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(f"SELECT event_id FROM event_log WHERE event_id IN ({marks})", chunk)
+            rows = self._db.execute(f"SELECT event_id FROM event_ids WHERE event_id IN ({marks})", chunk)
             applied.update(row[0] for row in rows)
         return applied
 
@@ -96,43 +106,60 @@ class SqliteLiveState:
             [(key, kind_of(key), record.sku_id, encode(record)) for key, record in changes.items()],
         )
 
+    def _log(self, events: list[NormalizedEvent]) -> None:
+        self._db.executemany(
+            "INSERT INTO event_log (event_id, event) VALUES (?, ?)",
+            [(e["event_id"], json.dumps(e, separators=(",", ":"))) for e in events],
+        )
+
     def apply(self, events: Sequence[Mapping[str, Any]]) -> ApplyResult:
         checked = check_batch(events)
         with self._transaction():
-            outcome = apply_batch(checked, Book(self._load), self._applied(checked.event_ids))
+            now = time.time()
+            outcome = apply_batch(checked, Book(self._load), self._applied(checked.event_ids, now))
             self._save(outcome.book_changes)
             self._db.executemany(
-                "INSERT INTO event_log (event_id, event) VALUES (?, ?)",
-                [(e["event_id"], json.dumps(e, separators=(",", ":"))) for e in outcome.applied],
+                "INSERT INTO event_ids (event_id, expires_at) VALUES (?, ?)",
+                [(e["event_id"], now + self._window) for e in outcome.applied],
             )
+            self._log(outcome.applied)
         return outcome.result
 
-    def reserve(self, requests: Sequence[ReservationRequest]) -> list[int]:
+    def reserve(self, requests: Sequence[ReservationRequest], at: datetime | None = None) -> list[int]:
         for request in requests:
             check_reservation(request)
         with self._transaction():
             book = Book(self._load)
-            book.prefetch(key for request in requests for key in reservation_keys(request))
-            granted = [reserve_line(request, book) for request in requests]
+            granted, events = reserve_batch(requests, book, at)
             self._save(book.changes())
+            self._log(events)
         return granted
 
-    def seed(self, stock: pd.DataFrame, open_pos: pd.DataFrame, as_of: pd.Timestamp) -> None:
-        """Replace the stock, PO and order-line records by those of the canonical tables at ``as_of``."""
+    def seed(self, stock: pd.DataFrame, open_pos: pd.DataFrame, as_of: pd.Timestamp,
+             only_if_empty: bool = False) -> bool:
+        """Replace the stock, PO and order-line records by those of the canonical tables at ``as_of``,
+        in one transaction; returns whether it did. With ``only_if_empty``, only when the store
+        holds no position of the seed's SKUs (checked in the same transaction, so of workers
+        seeding at once exactly one seeds)."""
         records = seed_records(stock, open_pos, as_of)
         with self._transaction():
+            if only_if_empty and self._records("pos", stock["sku_id"].tolist(), limit=1):
+                return False
             self._db.execute("DELETE FROM records")
             self._save(records)
+        return True
 
-    def _records(self, kind: str, sku_ids: Sequence[str]) -> list[Any]:
+    def _records(self, kind: str, sku_ids: Sequence[str], limit: int = -1) -> list[Any]:
         skus = list(dict.fromkeys(sku_ids))
         out = []
         for chunk in _chunks(skus):
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                f"SELECT key, value FROM records WHERE kind = ? AND sku_id IN ({marks})", [kind, *chunk]
+                f"SELECT key, value FROM records WHERE kind = ? AND sku_id IN ({marks}) LIMIT ?", [kind, *chunk, limit]
             )
             out.extend(decode(key, value) for key, value in rows)
+            if 0 <= limit <= len(out):
+                break
         return out
 
     def position(self, sku_id: str, location_id: str) -> StockPosition | None:

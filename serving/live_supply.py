@@ -170,17 +170,17 @@ class LiveStockReader:
             values[held, position] = live[column][rows[held]]
         return values
 
-def seed(live: Any, stock: pd.DataFrame, inbound: pd.DataFrame, as_of: pd.Timestamp) -> int:
+
+def seed(live: LiveState, stock: pd.DataFrame, inbound: pd.DataFrame, as_of: pd.Timestamp,
+         only_if_empty: bool = False) -> int:
     """Replace what ``live`` holds by the canonical position (``CanonicalSupply``'s stock and open
     POs with their ``asn_eta``) as of ``as_of``; returns the positions seeded."""
-    live.seed(stock, inbound.assign(eta=inbound["asn_eta"]), as_of)
-    return len(stock)
+    seeded = live.seed(stock, inbound.assign(eta=inbound["asn_eta"]), as_of, only_if_empty=only_if_empty)
+    return len(stock) if seeded else 0
 
 
-def seed_if_empty(live: Any, stock: pd.DataFrame, inbound: pd.DataFrame, as_of: pd.Timestamp) -> int:
-    """``seed`` when ``live`` holds none of the position's SKU-locations; 0 when the store already
-    had a state (a restart keeps what the events since have made)."""
-    skus = list(dict.fromkeys(stock["sku_id"].tolist()))
-    if not skus or not live.positions(skus).empty:
-        return 0
-    return seed(live, stock, inbound, as_of)
+def seed_if_empty(live: LiveState, stock: pd.DataFrame, inbound: pd.DataFrame, as_of: pd.Timestamp) -> int:
+    """``seed`` unless ``live`` holds a position of the stock's SKUs (checked and seeded in one
+    atomic step, so of workers starting together one seeds); 0 when the store already had a
+    state (a restart keeps what the events since have made)."""
+    return seed(live, stock, inbound, as_of, only_if_empty=True) if len(stock) else 0
