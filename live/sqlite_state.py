@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from contracts.event_validation import NormalizedEvent
-from live.answers import open_purchase_orders_frame, positions_frame, stock_position
+from live.answers import open_purchase_orders_frame, positions_frame, stock_frames, stock_position
 from live.batch import apply_batch, check_batch, reserve_batch
 from live.book import Book
 from live.canonical import seed_records
@@ -143,19 +143,21 @@ class SqliteLiveState:
         seeding at once exactly one seeds)."""
         records = seed_records(stock, open_pos, as_of)
         with self._transaction():
-            if only_if_empty and self._records("pos", stock["sku_id"].tolist(), limit=1):
+            if only_if_empty and self._records(["pos"], stock["sku_id"].tolist(), limit=1):
                 return False
             self._db.execute("DELETE FROM records")
             self._save(records)
         return True
 
-    def _records(self, kind: str, sku_ids: Sequence[str], limit: int = -1) -> list[Any]:
+    def _records(self, kinds: Sequence[str], sku_ids: Sequence[str], limit: int = -1) -> list[Any]:
         skus = list(dict.fromkeys(sku_ids))
+        kind_marks = ",".join("?" * len(kinds))
         out = []
         for chunk in _chunks(skus):
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                f"SELECT key, value FROM records WHERE kind = ? AND sku_id IN ({marks}) LIMIT ?", [kind, *chunk, limit]
+                f"SELECT key, value FROM records WHERE kind IN ({kind_marks}) AND sku_id IN ({marks}) LIMIT ?",
+                [*kinds, *chunk, limit],
             )
             out.extend(decode(key, value) for key, value in rows)
             if 0 <= limit <= len(out):
@@ -166,19 +168,24 @@ class SqliteLiveState:
         key = position_key(sku_id, location_id)
         with self._lock:
             found = decode(key, self._load([key]).get(key))
-            purchase_orders = self._records("po", [sku_id])
+            purchase_orders = self._records(["po"], [sku_id])
         if not isinstance(found, PositionRecord):
             return None
         return stock_position(found, purchase_orders)
 
     def positions(self, sku_ids: Sequence[str]) -> pd.DataFrame:
         with self._lock:
-            return positions_frame(self._records("pos", sku_ids))
+            return positions_frame(self._records(["pos"], sku_ids))
 
     def open_purchase_orders(self, sku_ids: Sequence[str]) -> pd.DataFrame:
         with self._lock:
-            records: list[PurchaseOrderRecord] = self._records("po", sku_ids)
+            records: list[PurchaseOrderRecord] = self._records(["po"], sku_ids)
         return open_purchase_orders_frame(records)
+
+    def stock(self, sku_ids: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        with self._lock:
+            records = self._records(["pos", "po"], sku_ids)
+        return stock_frames(records)
 
     def applied_events(self) -> list[NormalizedEvent]:
         """The event log: every applied event, in the order applied."""

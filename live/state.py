@@ -95,6 +95,10 @@ class LiveState(Protocol):
         """``OPEN_PO_COLUMNS`` of the open PO lines of ``sku_ids`` (eta NaT without an ASN)."""
         ...
 
+    def stock(self, sku_ids: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``positions(sku_ids)`` and ``open_purchase_orders(sku_ids)`` in one read of the store."""
+        ...
+
     def reserve(self, requests: Sequence[ReservationRequest], at: datetime | None = None) -> list[int]:
         """Reserve what is available for each line, atomically; returns the quantity reserved. Each
         new hold is logged as an ``order_reserved`` event occurring ``at`` (default now)."""
