@@ -83,7 +83,6 @@ def apply_batch(checked: CheckedBatch, book: Book, already_applied: Iterable[str
     return BatchOutcome(result, applied, changes, book.created())
 
 
-
 def reserve_batch(
     requests: Sequence[ReservationRequest], book: Book, at: datetime | None = None
 ) -> tuple[list[int], list[NormalizedEvent]]:
