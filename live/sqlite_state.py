@@ -70,7 +70,31 @@ class SqliteLiveState:
         self._db = sqlite3.connect(path, timeout=timeout_seconds, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a killed process loses nothing
+        self._split_unique_log()
         self._db.executescript(_SCHEMA)
+
+    def _split_unique_log(self) -> None:
+        """Bring a file whose ``event_log`` holds a unique ``event_id`` (its own set of applied ids,
+        without ``event_ids``) to this schema: the log copied as it is, its ids remembered for a
+        window from now."""
+        def unique_log() -> bool:
+            found = self._db.execute("SELECT sql FROM sqlite_master WHERE name = 'event_log'").fetchone()
+            return found is not None and "UNIQUE" in found[0].upper()
+
+        if not unique_log():
+            return
+        with self._transaction():
+            if not unique_log():  # another process split it meanwhile
+                return
+            self._db.execute("ALTER TABLE event_log RENAME TO event_log_unique")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute("INSERT INTO event_log (seq, event_id, event) "
+                             "SELECT seq, event_id, event FROM event_log_unique ORDER BY seq")
+            self._db.execute("INSERT OR IGNORE INTO event_ids (event_id, expires_at) "
+                             "SELECT event_id, ? FROM event_log_unique", (time.time() + self._window,))
+            self._db.execute("DROP TABLE event_log_unique")
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -110,3 +110,28 @@ def test_two_workers_seeding_at_once_seed_once(kind_and_prefix, tmp_path):
 
 def _on_hand(store) -> list[int]:
     return store.positions([SKU])["on_hand"].tolist()
+
+
+def test_a_file_whose_log_holds_unique_ids_keeps_its_log_and_knows_its_ids(tmp_path):
+    import json
+    import sqlite3
+
+    from live.sqlite_state import SqliteLiveState
+
+    old = event("stock_adjusted", sku_id=SKU, location_id=DC, quantity_delta=5, reason="found")
+    db = sqlite3.connect(tmp_path / "live.db")
+    db.executescript("""
+        CREATE TABLE records (key TEXT PRIMARY KEY, kind TEXT NOT NULL, sku_id TEXT NOT NULL, value TEXT NOT NULL);
+        CREATE TABLE event_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE,
+                                event TEXT NOT NULL);
+    """)
+    db.execute("INSERT INTO event_log (event_id, event) VALUES (?, ?)", (old["event_id"], json.dumps(old)))
+    db.commit()
+    db.close()
+    store = SqliteLiveState(tmp_path / "live.db")
+    try:
+        assert store.apply([old]).duplicates == 1  # applied before the file changed form
+        assert store.apply([{**old, "event_id": "new-1"}]).accepted == 1
+        assert [e["event_id"] for e in store.applied_events()] == [old["event_id"], "new-1"]
+    finally:
+        store.close()
