@@ -4,7 +4,8 @@ Each event carries ``event_id`` (its idempotency key: the same id twice is appli
 ``type`` (a name below) and ``occurred_at`` (when it happened at the source, UTC), then the
 fields of its type, declared with the same ``ColumnSpec`` as the canonical tables so that an
 event is validated like a table row. ``EVENTS`` is the one list the validation, the HTTP schema,
-the stream consumer and the docs derive from.
+the stream consumer and the docs derive from; ``INTERNAL_EVENTS`` are those only the service
+writes to the event log.
 """
 
 from __future__ import annotations
@@ -138,3 +139,16 @@ EVENTS: tuple[EventContract, ...] = (
 )
 
 EVENT_TYPES: dict[str, EventContract] = {e.type: e for e in EVENTS}
+
+# Events the service itself writes to the event log, never accepted from a sender (validation
+# knows only ``EVENTS``): a replay of the log then rebuilds what the service did, holds included.
+INTERNAL_EVENTS: tuple[EventContract, ...] = (
+    EventContract(
+        "order_reserved",
+        "A scored order line not confirmed yet holds stock (``POST /v1/score`` with ``reserve``): "
+        "the line is created holding ``reserved`` units; a line already known is left as it is.",
+        (*_order_line, _quantity("Quantity ordered"),
+         ColumnSpec("reserved", "int", f"Units the line was granted ({_units}).", gt=0)),
+    ),
+)
+

@@ -83,3 +83,10 @@ def open_purchase_orders_frame(purchase_orders: Iterable[PurchaseOrderRecord]) -
         },
         columns=OPEN_PO_COLUMNS,
     )
+
+
+def stock_frames(records: Iterable[PositionRecord | PurchaseOrderRecord]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The positions frame and the open PO lines frame of a mix of both records."""
+    records = list(records)
+    return (positions_frame(r for r in records if isinstance(r, PositionRecord)),
+            open_purchase_orders_frame(r for r in records if isinstance(r, PurchaseOrderRecord)))

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from contracts.event_validation import NormalizedEvent, validate_event
 from live.book import Book
 from live.records import PurchaseOrderRecord, Record
-from live.rules import RuleViolation, apply_event, derived_keys, keys_read
-from live.state import ApplyResult, Rejection
+from live.rules import RuleViolation, apply_event, derived_keys, keys_read, reservation_keys, reserve_line
+from live.state import ApplyResult, Rejection, ReservationRequest
 
 
 @dataclass
@@ -81,3 +82,16 @@ def apply_batch(checked: CheckedBatch, book: Book, already_applied: Iterable[str
     result = ApplyResult(len(applied), duplicates, rejected, touched, po_ids)
     return BatchOutcome(result, applied, changes, book.created())
 
+
+def reserve_batch(
+    requests: Sequence[ReservationRequest], book: Book, at: datetime | None = None
+) -> tuple[list[int], list[NormalizedEvent]]:
+    """Reserve each request in order in ``book`` (inside the store's transaction): the units each
+    line holds, and the ``order_reserved`` events of the new holds, which the store appends to the
+    event log with the changes. ``at``: when the reservation is made (default now, UTC)."""
+    moment = at or datetime.now(UTC)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    book.prefetch(key for request in requests for key in reservation_keys(request))
+    outcomes = [reserve_line(request, book, moment.isoformat()) for request in requests]
+    return [granted for granted, _ in outcomes], [event for _, event in outcomes if event is not None]

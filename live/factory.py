@@ -11,7 +11,9 @@ def open_live_state(settings: Settings) -> LiveState:
     if settings.live_store == "redis":
         from live.redis_state import RedisLiveState
 
-        return RedisLiveState(settings.live.redis_url, settings.live.key_prefix)
+        return RedisLiveState(settings.live.redis_url, settings.live.key_prefix,
+                              settings.live.idempotency_window_seconds)
     from live.sqlite_state import SqliteLiveState
 
-    return SqliteLiveState(settings.live_state_path)
+    window = settings.live.idempotency_window_seconds
+    return SqliteLiveState(settings.live_state_path, idempotency_window_seconds=window)

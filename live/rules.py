@@ -9,6 +9,7 @@ docs/live.md.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -170,6 +171,15 @@ def _order_shipped(event: Event, book: Book) -> None:
     book.put_order_line(line)
 
 
+def _order_reserved(event: Event, book: Book) -> None:
+    if book.order_line(event["order_id"], event["line_id"]) is not None:
+        return  # a line already known keeps what it holds
+    line = OrderLineRecord(event["order_id"], event["line_id"], event["sku_id"], event["location_id"],
+                           event["quantity"])
+    _move_reservation(line, event["reserved"], book)
+    book.put_order_line(line)
+
+
 def _transfer_shipped(event: Event, book: Book) -> None:
     origin = book.position(event["sku_id"], event["from_location_id"])
     origin.on_hand = max(origin.on_hand - event["quantity"], 0)
@@ -200,6 +210,7 @@ RULES: dict[str, Callable[[Event, Book], None]] = {
     "order_confirmed": _order_confirmed,
     "order_cancelled": _order_cancelled,
     "order_shipped": _order_shipped,
+    "order_reserved": _order_reserved,
     "transfer_shipped": _transfer_shipped,
     "transfer_received": _transfer_received,
 }
@@ -234,19 +245,25 @@ def derived_keys(event: Event, book: Book) -> list[str]:
     return []
 
 
-def reserve_line(request: ReservationRequest, book: Book) -> int:
-    """Reserve what is available for a new order line; a line already known keeps what it holds."""
+def reserve_line(request: ReservationRequest, book: Book, occurred_at: str) -> tuple[int, Event | None]:
+    """Reserve what is available for a new order line; a line already known keeps what it holds.
+
+    Returns the units the line holds and the ``order_reserved`` event that made a new hold (None
+    when nothing new is held), for the store to write to the event log with the change.
+    """
     line = book.order_line(request.order_id, request.line_id)
     if line is not None:
-        return line.reserved
-    position = book.position(request.sku_id, request.location_id)
-    granted = min(request.quantity, position.available)
-    if granted > 0:
-        line = OrderLineRecord(request.order_id, request.line_id, request.sku_id, request.location_id,
-                               request.quantity)
-        _move_reservation(line, granted, book)
-        book.put_order_line(line)
-    return granted
+        return line.reserved, None
+    granted = min(request.quantity, book.position(request.sku_id, request.location_id).available)
+    if granted <= 0:
+        return 0, None
+    event = {
+        "event_id": f"reserved-{uuid.uuid4().hex}", "type": "order_reserved", "occurred_at": occurred_at,
+        "order_id": request.order_id, "line_id": request.line_id, "sku_id": request.sku_id,
+        "location_id": request.location_id, "quantity": request.quantity, "reserved": granted,
+    }
+    apply_event(event, book)
+    return granted, event
 
 
 def reservation_keys(request: ReservationRequest) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -94,12 +95,19 @@ class LiveState(Protocol):
         """``OPEN_PO_COLUMNS`` of the open PO lines of ``sku_ids`` (eta NaT without an ASN)."""
         ...
 
-    def reserve(self, requests: Sequence[ReservationRequest]) -> list[int]:
-        """Reserve what is available for each line, atomically; returns the quantity reserved."""
+    def stock(self, sku_ids: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``positions(sku_ids)`` and ``open_purchase_orders(sku_ids)`` in one read of the store."""
         ...
 
-    def seed(self, stock: pd.DataFrame, open_pos: pd.DataFrame, as_of: pd.Timestamp) -> None:
-        """Replace the records by the canonical tables' stock and open PO lines at ``as_of``."""
+    def reserve(self, requests: Sequence[ReservationRequest], at: datetime | None = None) -> list[int]:
+        """Reserve what is available for each line, atomically; returns the quantity reserved. Each
+        new hold is logged as an ``order_reserved`` event occurring ``at`` (default now)."""
+        ...
+
+    def seed(self, stock: pd.DataFrame, open_pos: pd.DataFrame, as_of: pd.Timestamp,
+             only_if_empty: bool = False) -> bool:
+        """Replace the records by the canonical tables' stock and open PO lines at ``as_of``, atomically
+        (``only_if_empty``: unless the store holds a position of their SKUs); returns whether it did."""
         ...
 
     def applied_events(self) -> list[dict[str, Any]]:

@@ -130,9 +130,12 @@ class StreamConsumer:
         """Consume until stopped (``until_idle``: until a read finds nothing); survives Redis restarts."""
         total = ConsumeStats()
         batches = 0
+        group_ready = False  # made once, and again after a lost connection (a restarted Redis)
         while max_batches is None or batches < max_batches:
             try:
-                self.ensure_group()
+                if not group_ready:
+                    self.ensure_group()
+                    group_ready = True
                 entries = self.read(block_ms)
                 if not entries:
                     if until_idle:
@@ -141,7 +144,7 @@ class StreamConsumer:
                 stats = self.process(entries)
             except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError):
                 time.sleep(0.2)  # Redis restarting: nothing was acknowledged, so the batch comes again
-                self._own_pending_done = False
+                self._own_pending_done = group_ready = False
                 continue
             total.add(stats)
             batches += 1

@@ -83,19 +83,21 @@ class PoDelays:
         return self.model.predict(inputs)[DELAY_QUANTILES].to_numpy(float)
 
 
-# The positions the stock features of the request being scored were read from, handed to its
-# supply (same context, the very same SKU array), so one request reads them once and its risk and
-# its decisions see the same stock. Taken once: a second call (a reservation's redecision) reads
-# the store again.
-_READ: ContextVar[tuple[np.ndarray, pd.DataFrame] | None] = ContextVar("live_positions", default=None)
+# The positions and open PO lines the stock features of the request being scored were read with,
+# handed to its supply (same context, the very same SKU array), so one request reads the store
+# once and its risk and its decisions see the same stock. Taken once: a second call (a
+# reservation's redecision) reads the store again.
+_READ: ContextVar[tuple[np.ndarray, tuple[pd.DataFrame, pd.DataFrame]] | None] = ContextVar(
+    "live_stock", default=None
+)
 
 
-def _positions(live: LiveState, sku_ids: np.ndarray) -> pd.DataFrame:
+def _stock(live: LiveState, sku_ids: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
     read = _READ.get()
     if read is not None and read[0] is sku_ids:
         _READ.set(None)
         return read[1]
-    return live.positions(list(dict.fromkeys(np.asarray(sku_ids, dtype=object).tolist())))
+    return live.stock(list(dict.fromkeys(np.asarray(sku_ids, dtype=object).tolist())))
 
 
 @dataclass
@@ -108,8 +110,7 @@ class LiveSupply:
     locations: frozenset[str] | None = None
 
     def supply(self, sku_ids: Sequence[str]) -> SupplyRows:
-        stock = _positions(self.live, sku_ids)
-        open_pos = self.live.open_purchase_orders(list(dict.fromkeys(np.asarray(sku_ids, dtype=object).tolist())))
+        stock, open_pos = _stock(self.live, sku_ids)
         promised = open_pos["promised_date"].to_numpy("datetime64[ns]")
         announced = (open_pos["eta"].to_numpy("datetime64[ns]") - promised) / np.timedelta64(1, "D")
         delays = announced_delays(self.delays(open_pos), announced.astype("float64"))
@@ -151,8 +152,9 @@ class LiveStockReader:
         names = list(self.feature_names)
         replaced = {names.index(f): column for f, column in LIVE_STOCK_FEATURES.items() if f in names}
         skus = entity_rows["sku_id"]
-        positions = self.live.positions(list(dict.fromkeys(np.asarray(skus, dtype=object).tolist())))
-        _READ.set((skus, positions))
+        read = self.live.stock(list(dict.fromkeys(np.asarray(skus, dtype=object).tolist())))
+        _READ.set((skus, read))
+        positions = read[0]
         if not replaced or positions.empty:
             return values
         on_hand, reserved = positions["on_hand"].to_numpy(float), positions["reserved"].to_numpy(float)
@@ -170,17 +172,17 @@ class LiveStockReader:
             values[held, position] = live[column][rows[held]]
         return values
 
-def seed(live: Any, stock: pd.DataFrame, inbound: pd.DataFrame, as_of: pd.Timestamp) -> int:
+
+def seed(live: LiveState, stock: pd.DataFrame, inbound: pd.DataFrame, as_of: pd.Timestamp,
+         only_if_empty: bool = False) -> int:
     """Replace what ``live`` holds by the canonical position (``CanonicalSupply``'s stock and open
     POs with their ``asn_eta``) as of ``as_of``; returns the positions seeded."""
-    live.seed(stock, inbound.assign(eta=inbound["asn_eta"]), as_of)
-    return len(stock)
+    seeded = live.seed(stock, inbound.assign(eta=inbound["asn_eta"]), as_of, only_if_empty=only_if_empty)
+    return len(stock) if seeded else 0
 
 
-def seed_if_empty(live: Any, stock: pd.DataFrame, inbound: pd.DataFrame, as_of: pd.Timestamp) -> int:
-    """``seed`` when ``live`` holds none of the position's SKU-locations; 0 when the store already
-    had a state (a restart keeps what the events since have made)."""
-    skus = list(dict.fromkeys(stock["sku_id"].tolist()))
-    if not skus or not live.positions(skus).empty:
-        return 0
-    return seed(live, stock, inbound, as_of)
+def seed_if_empty(live: LiveState, stock: pd.DataFrame, inbound: pd.DataFrame, as_of: pd.Timestamp) -> int:
+    """``seed`` unless ``live`` holds a position of the stock's SKUs (checked and seeded in one
+    atomic step, so of workers starting together one seeds); 0 when the store already had a
+    state (a restart keeps what the events since have made)."""
+    return seed(live, stock, inbound, as_of, only_if_empty=True) if len(stock) else 0

@@ -65,7 +65,8 @@ def reserve_lines(
         [
             ReservationRequest(str(order[i]), str(line[i]), str(sku[i]), str(location[i]), int(whole[i]))
             for i in wanted
-        ]
+        ],
+        at=today(),
     )
     reserved = np.zeros(len(planned))
     reserved[wanted] = np.asarray(granted, dtype=float)

@@ -132,12 +132,15 @@ class Runtime:
             self.alert_workers.touch(sku_locations, po_ids)
 
     def close(self) -> None:
-        """Release what the runtime holds (the alert threads, the prediction log, the scorer's threads)."""
+        """Release what the runtime holds (the alert threads, the prediction log, the scorer's threads,
+        the live state's connection)."""
         if self.alert_workers is not None:
             self.alert_workers.stop()
         self.log.close()
         if self.scorer is not None:
             self.scorer.close()
+        if self.components.live is not None:
+            self.components.live.close()
 
     def metrics_text(self) -> str:
         """Prometheus exposition lines: counters and whether each model came from the cache."""

@@ -147,6 +147,10 @@ class LiveSettings(BaseModel):
     )
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis of the live state and the event stream.")
     key_prefix: str = Field("backorder:live", description="Prefix of every key the live state writes in Redis.")
+    idempotency_window_seconds: float = Field(
+        7 * 86400, gt=0,
+        description="How long an applied event_id is remembered: the same id sent again within it is a duplicate.",
+    )
     event_stream: str = Field("backorder:events", description="Redis stream that `backorder events consume` reads.")
     dead_letter_stream: str = Field(
         "backorder:events:dead", description="Stream where events that cannot be applied go, with the reason."

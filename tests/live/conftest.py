@@ -42,12 +42,13 @@ def redis_prefix() -> Iterator[str]:
     client.close()
 
 
-def open_store(kind: str, tmp_path, prefix: str | None):
+def open_store(kind: str, tmp_path, prefix: str | None, window_seconds: float = 3600.0):
+    """A store of ``kind`` remembering applied event ids for ``window_seconds``."""
     if kind == "sqlite":
-        return SqliteLiveState(tmp_path / "live.db")
+        return SqliteLiveState(tmp_path / "live.db", idempotency_window_seconds=window_seconds)
     from live.redis_state import RedisLiveState
 
-    return RedisLiveState(REDIS_URL, prefix)
+    return RedisLiveState(REDIS_URL, prefix, window_seconds)
 
 
 @pytest.fixture(params=STORES)

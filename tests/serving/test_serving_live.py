@@ -3,10 +3,25 @@ against the live state."""
 
 from __future__ import annotations
 
+import time
+import uuid
+from dataclasses import replace
+from types import SimpleNamespace
+
 import pandas as pd
+import pytest
+import redis
 from serving_helpers import TODAY, auth
 
+from live.answers import positions_frame
+from live.compaction import replay
+from live.records import PositionRecord
+from live.redis_state import RedisLiveState
+from serving.lifecycle import leased, reload_runtime
 from serving.live_supply import seed_if_empty
+from serving.runtime import Runtime, build_runtime
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 AT = "2026-03-02T08:00:00Z"
 
@@ -116,6 +131,53 @@ def test_a_reserving_score_holds_stock_and_a_cancellation_releases_it(live_clien
     assert _post_events(live_client, [cancel], key="oms-key").json()["accepted"] == 1
     assert live_client.get("/v1/stock/SKU004/DC1", headers=auth("oms-key")).json()["available"] == 10
     assert _score_line(live_client, _order("O3", "SKU004", 10))["reserved_quantity"] == 10.0
+
+
+def test_reserving_scores_are_in_the_event_log_and_a_replay_gives_the_same_stock(live_client, live):
+    _post_events(live_client, [_count("r1", "SKU004", 15)])
+    _score_line(live_client, _order("O1", "SKU004", 10))
+    _score_line(live_client, _order("O2", "SKU004", 10))
+    logged = live.applied_events()
+    held = [(e["order_id"], e["reserved"], e["occurred_at"]) for e in logged if e["type"] == "order_reserved"]
+    assert held == [("O1", 10, TODAY.isoformat()), ("O2", 5, TODAY.isoformat())]  # at the service's clock
+    book, _ = replay(logged)  # the log from an empty state: the SKU-locations its events name
+    replayed = positions_frame(r for r in book.records().values() if isinstance(r, PositionRecord))
+    live_now = live.positions(["SKU004"]).query("location_id == 'DC1'").reset_index(drop=True)
+    assert live_now.to_dict("records") == replayed.query("sku_id == 'SKU004'").to_dict("records")
+    assert live_now["reserved"].tolist() == [15]
+
+
+def test_a_reload_closes_the_old_live_state_once_its_last_request_ends(service_settings, components):
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip(f"needs Redis at {REDIS_URL}")
+    name = f"test-reload-{uuid.uuid4().hex[:12]}"
+
+    def build() -> Runtime:
+        live = RedisLiveState(REDIS_URL, name)
+        live.position("SKU001", "DC1")  # its connection is open from here
+        return build_runtime(service_settings, replace(components, live=live), today=lambda: TODAY)
+
+    def connections(expected: int) -> int:
+        deadline = time.monotonic() + 5
+        while True:  # the server drops a closed connection from its list at its next turn
+            found = sum(c["name"] == f"{name}:live" for c in client.client_list())
+            if found == expected or time.monotonic() > deadline:
+                return found
+
+    state = SimpleNamespace(runtime=build())
+    with leased(lambda: state.runtime) as old:
+        reload_runtime(state, build)
+        assert connections(2) == 2  # a request still running on the old runtime keeps its store
+        assert old.components.live.position("SKU001", "DC1") is None
+    assert connections(1) == 1
+    reload_runtime(state, build)
+    assert connections(1) == 1
+    state.runtime.close()
+    assert connections(0) == 0
+    client.close()
 
 
 def test_the_openapi_spec_documents_each_event_type(live_client):

@@ -1,6 +1,8 @@
-"""The production profile end to end: ``bentoml serve`` with 2 workers sharing the live state in Redis.
+"""Both profiles end to end: ``bentoml serve`` with 2 workers sharing the live state, in Redis
+(production) or in the SQLite file of the data folder (embedded, its worker count raised to 2).
 
-An event posted to one worker changes the other's answers; concurrent reserving clients never get
+Both workers start together and seed the empty store once; an event posted to one worker changes
+the other's answers; concurrent reserving clients never get
 the same unit; and, as stock is counted down and reserved, the risk rises and the promise moves out.
 """
 
@@ -58,8 +60,8 @@ class Api:
         return body["lines"][0], pid
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
+@pytest.fixture(scope="module", params=["embedded", "production"])
+def served(request, tmp_path_factory):
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)
@@ -72,7 +74,8 @@ def served(tmp_path_factory):
     port = free_port()
     env = {
         **os.environ,
-        "BACKORDER_PROFILE": "production",
+        "BACKORDER_PROFILE": request.param,
+        "BACKORDER_SERVICE_WORKERS": "2",
         "BACKORDER_ALLOW_DEV_KEY": "false",
         "BACKORDER_API_KEYS": json.dumps(
             {key: {"hash": hash_key(key), "roles": roles} for key, roles in KEYS.items()}
