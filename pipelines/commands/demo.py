@@ -203,7 +203,7 @@ def _score(
                         clock[0] = day
 
                 def snapshot_day(day: pd.Timestamp) -> None:  # its prediction log is thrown away
-                    app.state.runtime.log.close()
+                    app.state.runtime.close()
                     app.state.runtime = runtime_on(day)
                     app.state.runtime.log.close()
                     app.state.runtime.log = PredictionLog(Path(scratch))
