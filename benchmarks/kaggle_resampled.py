@@ -1,6 +1,8 @@
 """Resampled validation of Kaggle backorder recipes: mean and spread over many held-out splits.
 
 Usage: .venv/bin/python benchmarks/kaggle_resampled.py [--quick] [--seeds N] [--candidates current simple default]
+       [--splits NAME ...] [--rows-out FILE]; then --summarize FILE ... to print the tables of
+       several such runs (splits run in separate processes) together.
 
 Protocol (``training.risk.resampling``): every candidate is fitted and scored on the same splits.
 
@@ -22,6 +24,7 @@ reliability curve of each candidate on its pooled block predictions and on ``A_s
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -125,15 +128,24 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--quick", action="store_true", help="3 block resamples instead of 5")
     parser.add_argument("--seeds", type=int, default=None, help="boosters per view, every recipe")
+    parser.add_argument("--splits", nargs="+", default=None, help="run only these splits (e.g. A_shift)")
+    parser.add_argument("--rows-out", type=Path, default=None, help="append each split's scores (JSON lines)")
+    parser.add_argument("--summarize", type=Path, nargs="+", default=None,
+                        help="print the tables from --rows-out files of earlier runs, fit nothing")
     parser.add_argument("--candidates", nargs="+", default=["current", "simple", "default"],
                         choices=[*RECIPES, "default"])
     args = parser.parse_args()
+    if args.summarize:
+        report(pd.concat([pd.read_json(path, lines=True) for path in args.summarize], ignore_index=True))
+        return
     scorers: dict[str, Scorer] = {
         name: default_lightgbm if name == "default" else recipe_scorer(_seeded(RECIPES[name], args.seeds))
         for name in args.candidates
     }
     rows, pooled = [], {name: [] for name in scorers}
     for split, train, test in splits(args.data, 3 if args.quick else 5):
+        if args.splits and split not in args.splits:
+            continue
         y = test[LABEL].to_numpy(dtype=bool)
         for name, scorer in scorers.items():
             started = time.perf_counter()
@@ -142,18 +154,14 @@ def main() -> None:
                    **evaluate(y, p, METRICS), "seconds": round(time.perf_counter() - started, 1)}
             rows.append(row)
             print(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)
+            if args.rows_out:
+                with args.rows_out.open("a") as out:
+                    out.write(json.dumps(row) + "\n")
             if split.startswith("blocks"):
                 pooled[name].append((y, p))
             elif split == "A_shift":
                 pooled[f"{name} A_shift"] = [(y, p)]
-    table = pd.DataFrame(rows)
-    pd.set_option("display.width", 200)
-    print("\nper split:")
-    print(table.pivot(index="split", columns="candidate", values=["roc_auc", "pr_auc", "ece"]).round(4).to_string())
-    print("\nall splits, mean and standard deviation:")
-    print(_summary(table).round(4).to_string())
-    print("\nshifted splits only (A_shift, B_shift):")
-    print(_summary(table[table["split"].str.endswith("shift")]).round(4).to_string())
+    report(pd.DataFrame(rows))
     for name, parts in pooled.items():
         if not parts:
             continue
@@ -162,6 +170,17 @@ def main() -> None:
         where = name if name.endswith("shift") else f"{name} pooled block predictions"
         print(f"\nreliability curve, {where} (ECE {expected_calibration_error(y, p):.4f}):")
         print(reliability_curve(y, p).round(4).to_string(index=False))
+
+
+def report(table: pd.DataFrame) -> None:
+    """Per-split scores, then mean and standard deviation per candidate (all, and shifted splits)."""
+    pd.set_option("display.width", 200)
+    print("\nper split:")
+    print(table.pivot(index="split", columns="candidate", values=["roc_auc", "pr_auc", "ece"]).round(4).to_string())
+    print("\nall splits, mean and standard deviation:")
+    print(_summary(table).round(4).to_string())
+    print("\nshifted splits only (A_shift, B_shift):")
+    print(_summary(table[table["split"].str.endswith("shift")]).round(4).to_string())
 
 
 if __name__ == "__main__":
