@@ -88,9 +88,10 @@ RECIPES: dict[str, ClassifierRecipe] = {
 Scorer = Callable[[pd.DataFrame, pd.DataFrame], np.ndarray]
 
 
-def recipe_scorer(recipe: ClassifierRecipe) -> Scorer:
+def recipe_scorer(recipe: ClassifierRecipe, num_threads: int) -> Scorer:
     def score(train: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
-        return kaggle_probabilities(train_kaggle_risk(train.reset_index(drop=True), recipe).model, test)
+        run = train_kaggle_risk(train.reset_index(drop=True), recipe, num_threads)
+        return kaggle_probabilities(run.model, test)
 
     return score
 
@@ -100,7 +101,7 @@ def _seeded(recipe: ClassifierRecipe, seeds: int | None) -> ClassifierRecipe:
 
 
 def default_lightgbm(train: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
-    model = lgb.LGBMClassifier(verbose=-1)
+    model = lgb.LGBMClassifier(verbose=-1, n_jobs=1)
     model.fit(train[list(VECTOR)].astype("float64"), train[LABEL].astype(int))
     return model.predict_proba(test[list(VECTOR)].astype("float64"))[:, 1]
 
@@ -128,6 +129,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--quick", action="store_true", help="3 block resamples instead of 5")
     parser.add_argument("--seeds", type=int, default=None, help="boosters per view, every recipe")
+    parser.add_argument("--threads", type=int, default=1, help="LightGBM threads per fit")
     parser.add_argument("--splits", nargs="+", default=None, help="run only these splits (e.g. A_shift)")
     parser.add_argument("--rows-out", type=Path, default=None, help="append each split's scores (JSON lines)")
     parser.add_argument("--summarize", type=Path, nargs="+", default=None,
@@ -139,7 +141,7 @@ def main() -> None:
         report(pd.concat([pd.read_json(path, lines=True) for path in args.summarize], ignore_index=True))
         return
     scorers: dict[str, Scorer] = {
-        name: default_lightgbm if name == "default" else recipe_scorer(_seeded(RECIPES[name], args.seeds))
+        name: default_lightgbm if name == "default" else recipe_scorer(_seeded(RECIPES[name], args.seeds), args.threads)
         for name in args.candidates
     }
     rows, pooled = [], {name: [] for name in scorers}
@@ -181,6 +183,14 @@ def report(table: pd.DataFrame) -> None:
     print(_summary(table).round(4).to_string())
     print("\nshifted splits only (A_shift, B_shift):")
     print(_summary(table[table["split"].str.endswith("shift")]).round(4).to_string())
+    if "current" in set(table["candidate"]):
+        wide = table.pivot(index="split", columns="candidate", values=["roc_auc", "pr_auc"])
+        rows = {}
+        for metric in ("roc_auc", "pr_auc"):
+            diff = wide[metric].sub(wide[metric]["current"], axis=0).drop(columns="current")
+            rows.update({(metric, "mean"): diff.mean(), (metric, "std"): diff.std()})
+        print("\npaired difference to the current recipe over the same splits (candidate - current):")
+        print(pd.DataFrame(rows).round(4).to_string())
 
 
 if __name__ == "__main__":
