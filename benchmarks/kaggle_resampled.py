@@ -74,16 +74,6 @@ RECIPES: dict[str, ClassifierRecipe] = {
         features=ROBUST_FEATURES,
         feature_views=None,
     ),
-    "simple_weighted": replace(
-        KAGGLE_RISK,
-        params={**RISK_TREES, "num_leaves": 15, "min_data_in_leaf": 200, "lambda_l2": 30.0},
-        features=ROBUST_FEATURES,
-        feature_views=None,
-    ),
-    "current_5seeds": replace(KAGGLE_RISK, n_seeds=5),
-    "current_reg": replace(
-        KAGGLE_RISK, params={**KAGGLE_RISK.params, "min_data_in_leaf": 200, "lambda_l2": 30.0}
-    ),
 }
 Scorer = Callable[[pd.DataFrame, pd.DataFrame], np.ndarray]
 

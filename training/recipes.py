@@ -124,8 +124,8 @@ SKU_LOCATION_RISK = ClassifierJob(
 # The Kaggle model averages two feature views (all features, and the raw Kaggle columns only)
 # with positives weighted 3 and trees of up to 31 leaves: averaged over views, larger trees no
 # longer memorise the few positives. It is refitted on all TRAIN rows with the early-stopping
-# rounds scaled by the rows. The cross-check behind these choices: ``benchmarks/kaggle_crosscheck.py``
-# (docs/benchmarks.md).
+# rounds scaled by the rows. The checks behind these choices: ``benchmarks/kaggle_crosscheck.py``
+# and ``benchmarks/kaggle_resampled.py`` (docs/benchmarks.md).
 KAGGLE_RISK = ClassifierRecipe(
     model_name="kaggle_backorder_risk",
     params={**RISK_TREES, "num_leaves": 31, "min_data_in_leaf": 50},
