@@ -74,6 +74,9 @@ RECIPES: dict[str, ClassifierRecipe] = {
         features=ROBUST_FEATURES,
         feature_views=None,
     ),
+    "current_regularised": replace(
+        KAGGLE_RISK, params={**KAGGLE_RISK.params, "min_data_in_leaf": 200, "lambda_l2": 30.0}
+    ),
 }
 Scorer = Callable[[pd.DataFrame, pd.DataFrame], np.ndarray]
 
