@@ -51,26 +51,13 @@ from sklearn.metrics import average_precision_score, precision_recall_curve, roc
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from contracts.kaggle import FLAG_COLUMNS, LABEL, QUANTITY_COLUMNS, SKU, read_kaggle  # noqa: E402
+from contracts.kaggle import FLAG_COLUMNS, LABEL, SKU, read_kaggle  # noqa: E402
 from pipelines.commands.bench_kaggle import kaggle  # noqa: E402
+from training.risk.resampling import VECTOR, disjoint_test  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "backorder_kaggle_v2"
 SAMPLE_10 = "train_sample_10pct_stratified.parquet"
 SAMPLE_20 = "train_sample_first1048575rows_20pct_stratified.parquet"
-VECTOR = [*QUANTITY_COLUMNS, *FLAG_COLUMNS]
-
-
-def _vector_keys(table: pd.DataFrame) -> pd.Series:
-    """One hashable key per row for the full feature vector (NaN encoded as a fixed string)."""
-    parts = table[VECTOR].astype("float64").round(6).astype(str)
-    return parts.agg("|".join, axis=1)
-
-
-def disjoint_test(train: pd.DataFrame, test: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """TEST rows whose feature vector never occurs in TRAIN, in TEST order; and how many left."""
-    seen = set(_vector_keys(train))
-    keep = ~_vector_keys(test).isin(seen).to_numpy()
-    return test.loc[keep].reset_index(drop=True), int((~keep).sum())
 
 
 def recall_at_precision(y: np.ndarray, score: np.ndarray, precision: float = 0.5) -> float:
@@ -82,8 +69,8 @@ def recall_at_precision(y: np.ndarray, score: np.ndarray, precision: float = 0.5
 def untuned_reference(train: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
     """Scores of ``LGBMClassifier()`` with default parameters on the raw Kaggle columns."""
     model = lgb.LGBMClassifier(verbose=-1)
-    model.fit(train[VECTOR].astype("float64"), train[LABEL].astype(int))
-    return model.predict_proba(test[VECTOR].astype("float64"))[:, 1]
+    model.fit(train[list(VECTOR)].astype("float64"), train[LABEL].astype(int))
+    return model.predict_proba(test[list(VECTOR)].astype("float64"))[:, 1]
 
 
 def run_direction(name: str, train_path: Path, test_path: Path, seeds: int, workdir: Path) -> dict[str, object]:

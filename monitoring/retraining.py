@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from monitoring.drift import DriftResult
-from training.risk.metrics import brier, pr_auc, reliability_curve, roc_auc
+from training.risk.metrics import brier, expected_calibration_error, pr_auc, roc_auc
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,6 @@ def labelled_performance(y_true: np.ndarray, y_score: np.ndarray) -> dict[str, f
     counts = {"rows": float(len(y_true)), "positives": float(y_true.sum())}
     if len(np.unique(y_true)) < 2:
         return counts
-    curve = reliability_curve(y_true, y_score)
     return {
         **counts,
         "roc_auc": roc_auc(y_true, y_score),
@@ -42,9 +41,7 @@ def labelled_performance(y_true: np.ndarray, y_score: np.ndarray) -> dict[str, f
         # calibration: does a 10% score still mean 10% of lines go wrong?
         "mean_prediction": float(y_score.mean()),
         "observed_rate": float(y_true.mean()),
-        "calibration_error": float(
-            np.average((curve["predicted"] - curve["observed"]).abs(), weights=curve["rows"])
-        ),
+        "calibration_error": expected_calibration_error(y_true, y_score),
     }
 
 

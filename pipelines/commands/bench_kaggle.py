@@ -62,6 +62,8 @@ def kaggle(
 
     typer.echo("held-out metrics (last 10% of TRAIN row order):")
     typer.echo(_format(run.metrics))
+    typer.echo("reliability curve of the model on those rows (10 quantile bins of the probability):")
+    typer.echo(run.tables["reliability_lightgbm"].round(4).to_string(index=False))
     typer.echo(f"cost threshold: {json.dumps({k: round(v, 4) for k, v in run.threshold.items()})}")
     typer.echo(f"wrote {len(probability)} predictions to {out}")
     if metrics_json is not None:

@@ -44,7 +44,7 @@ def test_risk_registers_a_servable_challenger_then_is_up_to_date(world):
     assert outcome.metrics["pr_auc"] > 0
     version = _version("backorder_risk")
     metrics = MlflowClient().get_run(version.run_id).data.metrics
-    assert {"pr_auc", "roc_auc", "brier", "baseline_rule.pr_auc", "baseline_logistic.pr_auc"} <= set(metrics)
+    assert {"pr_auc", "roc_auc", "brier", "ece", "baseline_rule.pr_auc", "baseline_logistic.pr_auc"} <= set(metrics)
 
     # The model scores exactly what serving builds: online features + request features.
     online = OnlineReader(open_store(world), "backorder_risk_v1").feature_names

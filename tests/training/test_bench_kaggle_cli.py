@@ -58,6 +58,7 @@ def test_benchmark_kaggle_writes_one_probability_per_test_row_in_order(tmp_path)
     assert "logistic_regression" in result.output and "rule_projected_stock" in result.output
     report = json.loads((tmp_path / "metrics.json").read_text())
     assert report["metrics"]["lightgbm"]["roc_auc"] > 0.7  # the label follows projected stock
+    assert 0 <= report["metrics"]["lightgbm"]["ece"] < 0.1  # calibrated on its own fold
 
 
 def test_benchmark_kaggle_rejects_train_without_label(tmp_path):

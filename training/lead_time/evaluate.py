@@ -22,6 +22,17 @@ def open_at_cutoff_split(
     return lines[done], lines[~done & received.notna()]
 
 
+def scheduled_after_split(
+    lines: pd.DataFrame, spec: LeadTimeSpec, cutoff: pd.Timestamp
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Train = lines received on or before ``cutoff``; test = lines scheduled after it and not
+    yet received then, i.e. the shipments still to come as seen on the cut-off day."""
+    received = as_datetime(lines[spec.received_col])
+    done = received <= cutoff
+    later = as_datetime(lines[spec.due_col]) > cutoff
+    return lines[done], lines[~done & later & received.notna()]
+
+
 def score_delays(delay: np.ndarray, pred: pd.DataFrame) -> dict[str, float]:
     """Mean pinball over P10/P50/P90, P50 MAE, 80% interval coverage, late ROC-AUC and Brier."""
     late = (delay > 0).astype("float64")

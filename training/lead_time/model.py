@@ -37,16 +37,20 @@ class LeadTimeModel:
         num_boost_round: int = 1000,
         late_threshold: float = 0.5,
         typical_supplier_offsets: bool = False,
+        conformal: bool = True,
     ) -> None:
         """``typical_supplier_offsets``: conformal offsets of the typical supplier (the median,
         over suppliers, of each supplier's own offsets) instead of one pooled over all lines, for
-        a caller that follows a supplier's current state itself (the policy's tracking signal)."""
+        a caller that follows a supplier's current state itself (the policy's tracking signal).
+        ``conformal``: shift the quantiles by the calibration fold's offsets (False: the boosters'
+        quantiles as they are: their pinball loss is lower where interval coverage matters less)."""
         self.spec = spec
         self.quantiles = quantiles
         self.params = params
         self.num_boost_round = num_boost_round
         self.late_threshold = late_threshold
         self.typical_supplier_offsets = typical_supplier_offsets
+        self.conformal = conformal
 
     def fit(self, history: pd.DataFrame, cutoff: pd.Timestamp | None = None) -> LeadTimeModel:
         spec = self.spec
@@ -77,7 +81,9 @@ class LeadTimeModel:
         pred = np.column_stack(calib_pred)
         ones = np.ones(len(calib))
         delay = calib["delay"].to_numpy()
-        if self.typical_supplier_offsets:
+        if not self.conformal:
+            self.offsets_ = pd.DataFrame(0.0, index=[POOLED], columns=list(self.quantiles))
+        elif self.typical_supplier_offsets:
             # One supplier disrupted in the calibration weeks would otherwise widen every supplier.
             by_supplier = fit_conformal_offsets(calib[spec.supplier_col].to_numpy(), delay, pred, ones, self.quantiles)
             per_supplier = by_supplier.drop(index=POOLED)

@@ -11,9 +11,10 @@ import pandas as pd
 
 from contracts.keys import DAY
 from training.lead_time.baselines import quoted_baseline, supplier_quantile_baseline
-from training.lead_time.evaluate import open_at_cutoff_split, score_delays
+from training.lead_time.evaluate import open_at_cutoff_split, scheduled_after_split, score_delays
 from training.lead_time.features import LeadTimeSpec, as_datetime
 from training.lead_time.model import LeadTimeModel
+from training.recipes import SCMS_LEAD_TIME
 
 ID_COL, VENDOR, SCHEDULED, DELIVERED = (
     "id",
@@ -78,16 +79,21 @@ def _with_vendor(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def predict_open(
-    train: pd.DataFrame, test: pd.DataFrame, cutoff: pd.Timestamp | None = None
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    cutoff: pd.Timestamp | None = None,
+    model_options: dict | None = None,
 ) -> tuple[pd.DataFrame, dict]:
-    """``id, p10, p50, p90, p_late`` for every ``test`` row (same order) and the fit summary.
+    """``id, p10, p50, p90, p_late`` for every ``test`` row (same order) and the fit summary;
+    ``model_options`` are keywords of ``LeadTimeModel`` beside the spec (None: ``SCMS_LEAD_TIME``).
 
     Falls back to per-vendor empirical quantiles when the history is too short for the model.
     """
     train, test = _with_vendor(train), _with_vendor(test)
     spec = scms_spec(train, test)
     try:
-        model = LeadTimeModel(spec).fit(train, cutoff)
+        options = SCMS_LEAD_TIME if model_options is None else model_options
+        model = LeadTimeModel(spec, **options).fit(train, cutoff)
         pred, info = model.predict(test), {"model": "lightgbm", **model.fit_info_}
     except ValueError as error:
         dated = train.assign(**{c: as_datetime(train[c]) for c in (SCHEDULED, DELIVERED)})
@@ -103,17 +109,43 @@ def validate(train: pd.DataFrame, test_share: float = 0.2) -> pd.DataFrame:
     """Time-based check inside ``train``: cut where ``test_share`` of deliveries come later, fit on
     lines delivered by then, score on lines still open; model beside quoted and vendor baselines."""
     train = _with_vendor(train)
-    spec = scms_spec(train)
     delivered = as_datetime(train[DELIVERED])
     cutoff = delivered.quantile(1 - test_share).normalize()
-    history, open_lines = open_at_cutoff_split(train, spec, cutoff)
+    return compare_at_cutoff(train, *open_at_cutoff_split(train, scms_spec(train), cutoff), cutoff)
+
+
+def backtest(
+    lines: pd.DataFrame, cutoffs: list[pd.Timestamp], model_options: dict | None = None
+) -> pd.DataFrame:
+    """At each cut-off: fit on the lines delivered by then, score the lines scheduled after it
+    (``scheduled_after_split``); the model beside the quoted and vendor baselines."""
+    lines = _with_vendor(lines)
+    spec = scms_spec(lines)
+    tables = [
+        compare_at_cutoff(lines, *scheduled_after_split(lines, spec, cutoff), cutoff, model_options)
+        for cutoff in cutoffs
+    ]
+    return pd.concat(tables, ignore_index=True)
+
+
+def compare_at_cutoff(
+    lines: pd.DataFrame,
+    history: pd.DataFrame,
+    open_lines: pd.DataFrame,
+    cutoff: pd.Timestamp,
+    model_options: dict | None = None,
+) -> pd.DataFrame:
+    """Scores of the model (``LeadTimeModel`` keyword ``model_options``), per-vendor quantiles
+    and the quoted date on ``open_lines``, all fitted on ``history``; ``pinball_vs_vendor`` is
+    each pinball relative to the vendor quantiles' (0 = level, -0.1 = 10% lower)."""
+    spec = scms_spec(lines)
     history = history.assign(**{c: as_datetime(history[c]) for c in (SCHEDULED, DELIVERED)})
     truth = (
         (as_datetime(open_lines[DELIVERED]) - as_datetime(open_lines[SCHEDULED])) / DAY
     ).to_numpy()
     keep = ~np.isnan(truth)
     hidden = open_lines.drop(columns=[DELIVERED])
-    model_pred, _ = predict_open(history, hidden, cutoff)
+    model_pred, _ = predict_open(history, hidden, cutoff, model_options)
     late_share = float((history[DELIVERED] > history[SCHEDULED]).mean())
     preds = {
         "lightgbm": model_pred,
@@ -121,7 +153,8 @@ def validate(train: pd.DataFrame, test_share: float = 0.2) -> pd.DataFrame:
         "quoted_date": quoted_baseline(hidden, spec, late_share),
     }
     rows = [
-        {"model": name, "cutoff": str(cutoff.date()), **score_delays(truth[keep], p[keep])}
+        {"model": name, "cutoff": str(pd.Timestamp(cutoff).date()), "train_rows": len(history),
+         **score_delays(truth[keep], p[keep])}
         for name, p in preds.items()
     ]
     table = pd.DataFrame(rows)

@@ -1,5 +1,5 @@
 """Metrics for a rare-event probability: ranking (ROC-AUC, PR-AUC), operating points (recall at a
-precision a planner can act on) and calibration (Brier, reliability curve).
+precision a planner can act on) and calibration (Brier, reliability curve, expected calibration error).
 
 Every scalar metric is a plain function ``metric(y_true, y_score) -> float``. PR-AUC is the
 average precision (step-wise, no interpolation), which is what matters when positives are ~1%.
@@ -84,12 +84,22 @@ def reliability_curve(y_true: object, y_prob: object, n_bins: int = 10) -> pd.Da
     )
 
 
+def expected_calibration_error(y_true: object, y_prob: object, n_bins: int = 10) -> float:
+    """Row-weighted mean gap between predicted and observed rate over the reliability curve's
+    quantile bins: 0 for a calibrated model (up to sampling noise), in probability units."""
+    curve = reliability_curve(y_true, y_prob, n_bins)
+    if curve.empty:
+        return float("nan")
+    return float(np.average((curve["predicted"] - curve["observed"]).abs(), weights=curve["rows"]))
+
+
 CLASSIFICATION_METRICS: dict[str, Metric] = {
     "roc_auc": roc_auc,
     "pr_auc": pr_auc,
     "recall_at_p50": recall_at_precision_50,
     "recall_at_p80": recall_at_precision_80,
     "brier": brier,
+    "ece": expected_calibration_error,
 }
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from training import forecast_metrics as fm
 from training.lead_time.baselines import quoted_baseline, supplier_quantile_baseline
-from training.lead_time.evaluate import open_at_cutoff_split
+from training.lead_time.evaluate import open_at_cutoff_split, scheduled_after_split
 from training.lead_time.features import LeadTimeSpec
 from training.lead_time.model import LeadTimeModel
 from training.risk.metrics import roc_auc
@@ -118,3 +118,27 @@ def test_typical_supplier_offsets_keep_one_disruption_out_of_every_suppliers_p90
     typical = LeadTimeModel(spec, num_boost_round=50, typical_supplier_offsets=True).fit(history, cutoff).predict(new)
     assert pooled["p90"].iloc[0] > 10
     assert typical["p90"].iloc[0] <= 4  # Poisson(1) delays: a P90 of 2-3 days
+
+
+def test_scheduled_after_split_trains_on_delivered_and_scores_later_scheduled_lines(make_scms) -> None:
+    lines = make_scms(600, seed=3)
+    cutoff = pd.Timestamp("2012-01-01")
+    train, test = scheduled_after_split(lines, SPEC, cutoff)
+    assert (train["delivered_to_client_date"] <= cutoff).all()
+    assert (test["scheduled_delivery_date"] > cutoff).all()
+    assert (test["delivered_to_client_date"] > cutoff).all()
+    assert not set(train["id"]) & set(test["id"])
+
+
+def test_without_conformal_offsets_the_quantiles_are_the_boosters_own(make_scms) -> None:
+    lines = make_scms(1200, seed=4)
+    cutoff = lines["delivered_to_client_date"].max()
+    plain = LeadTimeModel(SPEC, conformal=False).fit(lines, cutoff)
+    shifted = LeadTimeModel(SPEC).fit(lines, cutoff)
+    assert (plain.offsets_ == 0).all().all()
+    assert not (shifted.offsets_ == 0).all().all()
+    later = lines.tail(40).drop(columns="delivered_to_client_date")
+    later = later.assign(scheduled_delivery_date=cutoff + pd.Timedelta(days=30))
+    pred = plain.predict(later)
+    assert (pred["p10"] <= pred["p50"]).all() and (pred["p50"] <= pred["p90"]).all()
+    assert not np.allclose(pred["p90"], shifted.predict(later)["p90"])

@@ -7,6 +7,7 @@ import pytest
 
 from training.risk.metrics import (
     brier,
+    expected_calibration_error,
     pr_auc,
     recall_at_precision,
     reliability_curve,
@@ -56,3 +57,13 @@ def test_reliability_curve_and_segments_count_every_row():
     table = segment_metrics(Y, S, ["a", "a", "a", "b", "b"])
     assert table["rows"].tolist() == [3, 2]
     assert np.isnan(table.loc[1, "roc_auc"])  # one class only in segment b
+
+
+def test_expected_calibration_error_is_near_zero_for_calibrated_and_large_for_inflated_scores():
+    rng = np.random.default_rng(0)
+    p = rng.beta(0.5, 20.0, 200_000)  # rare events, like backorders
+    y = rng.random(p.size) < p
+    assert expected_calibration_error(y, p) < 0.002
+    inflated = np.clip(p * 3, 0, 1)
+    assert expected_calibration_error(y, inflated) == pytest.approx(2 * p.mean(), rel=0.1)
+    assert np.isnan(expected_calibration_error([], []))
