@@ -1,6 +1,7 @@
 """Training the order-line risk classifier and the demand model on Dask: their training sets come
-from the Dask feature path (equal to the single-process ones) and the fits on a two-worker
-LocalCluster score like the single-process fits on the same rows."""
+from the Dask feature path (equal to the single-process ones), the classifier's Dask path gives
+the single-process model, and the demand model fitted on two workers forecasts like the
+single-process fit on the same rows."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ FEATURES = [*sku_location_feature_names(), *request_feature_names()]
 # The recipe's trees without row and column sampling (a worker samples only its own rows; see
 # test_dask_training.py), one seed, fewer rounds. This world's backorders come in June and July:
 # folds cut there hold hundreds of positives each, where the default quantile cutoffs leave a
-# test month of a few dozen, on which PR-AUC moves by more than 0.01 with any change of trees.
+# test month of a few dozen.
 JOB = replace(
     BACKORDER_RISK,
     recipe=replace(
@@ -85,13 +86,25 @@ def test_dask_order_line_rows_are_feasts_point_in_time_training_set(world, lazy_
 
 
 @pytest.mark.slow
-def test_order_line_classifier_fitted_on_dask_scores_like_the_single_process_fit(lazy_lines):
-    on_dask = train_classifier(JOB, lazy_lines, FEATURES, num_threads=1)
+def test_order_line_classifier_fitted_by_lightgbm_dask_is_the_single_process_fit(lazy_lines):
+    """On one Dask worker, distributed LightGBM finds the same bins as one process: the whole Dask
+    path (folds on the cluster, class weights, every round grown and early stopping replayed, the
+    refit) then gives exactly the single-process model. With two workers each worker bins its own
+    rows and the scores move (docs/scaling.md)."""
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
+            dashboard_address=":0",
+        ) as cluster,
+        Client(cluster),
+    ):
+        on_dask = train_classifier(JOB, lazy_lines, FEATURES, num_threads=1)
     in_process = train_classifier(JOB, lazy_lines.compute(), FEATURES, num_threads=1)
-    assert on_dask.record.params["cutoffs"] == in_process.record.params["cutoffs"]
-    assert on_dask.record.params["fold_sizes"] == in_process.record.params["fold_sizes"]
+    for name in ("cutoffs", "fold_sizes", "best_iterations"):
+        assert on_dask.record.params[name] == in_process.record.params[name]
     assert list(on_dask.estimator.feature_names_in_) == FEATURES
-    assert on_dask.record.metrics["pr_auc"] == pytest.approx(in_process.record.metrics["pr_auc"], abs=0.01)
+    assert on_dask.record.metrics["pr_auc"] == pytest.approx(in_process.record.metrics["pr_auc"], abs=1e-9)
+    assert on_dask.record.metrics["pr_auc"] > on_dask.record.metrics["baseline_rule.pr_auc"]
 
 
 def _pinball(model: DemandForecaster, truth: pd.DataFrame) -> float:
