@@ -135,43 +135,12 @@ def _register(
     return str(version.version)
 
 
-def _dask_training_rows(settings: Settings, job: ClassifierJob) -> tuple[object, list[str]]:
-    """The classifier's training set as a lazy Dask frame, from the canonical tables by the Dask
-    feature path (the values ``backorder features build`` and Feast's point-in-time join give),
-    with the SKUs' category: SKU-location rows, or order lines with their request features."""
-    import pandas as pd
-
-    from features.build import sku_location_feature_names
-    from features.distributed import (
-        feature_frames_dask,
-        order_line_training_rows_dask,
-        read_tables_dask,
-        sku_location_training_rows_dask,
-    )
-    from features.feast_repo.definitions import TTL
-    from features.order_line import request_feature_names
-    from training.dask_folds import most_recent_dask
-
-    tables = read_tables_dask(settings.canonical_dir)
-    sku_location, supplier, lane, lines = feature_frames_dask(tables, settings.dask_partitions)
-    features = sku_location_feature_names()
-    if job.request_features:
-        rows = order_line_training_rows_dask(
-            sku_location, supplier, lane, lines, settings.dask_partitions, pd.Timedelta(TTL)
-        )
-        features = [*features, *request_feature_names()]
-    else:
-        rows = sku_location_training_rows_dask(sku_location, supplier, lane)
-    skus = _canonical(settings, ("skus",))["skus"][["sku_id", "category"]]
-    rows = rows.merge(skus.astype({"sku_id": rows["sku_id"].dtype}), on="sku_id", how="left")
-    return most_recent_dask(rows, job.time_column, job.max_rows), features
-
-
 def _classifier_on_dask(settings: Settings, job: ClassifierJob, force: bool) -> TrainResult:
     """``_classifier`` with the training set on a Dask cluster (``settings.engine`` ``dask``)."""
     from features.build import REQUIRED_TABLES
     from pipelines.tables import require_canonical
     from training.cluster import training_client
+    from training.dask_datasets import classifier_rows_dask
     from training.tracking import configure
     from training.world_models import train_classifier
 
@@ -183,7 +152,8 @@ def _classifier_on_dask(settings: Settings, job: ClassifierJob, force: bool) -> 
     started = time.perf_counter()
     with training_client(settings) as client:
         _echo(f"[1/3] {job.model_name}: lazy training set by the Dask feature path on {client.scheduler.address}")
-        rows, features = _dask_training_rows(settings, job)
+        skus = _canonical(settings, ("skus",))["skus"]
+        rows, features = classifier_rows_dask(settings.canonical_dir, skus, job, settings.dask_partitions)
         _echo(f"[2/3] {job.model_name}: fit LightGBM on the cluster; calibration + baselines here")
         trained = train_classifier(job, rows, features, settings.num_threads)
     _echo(f"[3/3] {job.model_name}: log to MLflow")
