@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
@@ -25,7 +26,9 @@ from features.build import (
     calendar_of,
     check_tables,
     lane_table,
+    order_line_rows,
     order_line_table,
+    sku_location_rows,
     sku_location_table,
     split_tables,
     supplier_table,
@@ -33,6 +36,7 @@ from features.build import (
 from features.demand import demand_feature_names, order_demand
 from features.inventory import inventory_feature_names
 from features.labels import DEFAULT_HORIZON
+from features.order_line import with_request_features
 from features.supplier import lane_feature_names, supplier_feature_names
 
 # Tables read whole as pandas frames on every partition; the others may be Dask frames.
@@ -48,14 +52,14 @@ def partition_of(keys: pd.Series, npartitions: int) -> np.ndarray:
     return (pd.util.hash_pandas_object(keys, index=False).to_numpy() % npartitions).astype("int64")
 
 
-def _partitioned(frame: dd.DataFrame, key: str, npartitions: int) -> dd.DataFrame:
+def partitioned_by(frame: dd.DataFrame, key: str, npartitions: int) -> dd.DataFrame:
     """``frame`` indexed on the partition number of ``key``: partition i holds number i only."""
     part = frame[key].map_partitions(partition_of, npartitions, meta=(PART, "int64"))
     divisions = (*range(npartitions), npartitions - 1)
     return frame.assign(**{PART: part}).set_index(PART, divisions=divisions)
 
 
-def _run(
+def run_by_partition(
     func: Callable[..., pd.DataFrame],
     frames: list[dd.DataFrame],
     npartitions: int,
@@ -163,10 +167,10 @@ def feature_frames_dask(
         for name, f in outputs.items()
     }
     by_sku = [
-        _partitioned(f, "sku_id", npartitions)
+        partitioned_by(f, "sku_id", npartitions)
         for f in (snapshots, lines, tables["promotions"], pos, asn, *outputs.values())
     ]
-    sku_location = _run(
+    sku_location = run_by_partition(
         _sku_location_part,
         by_sku,
         npartitions,
@@ -174,16 +178,16 @@ def feature_frames_dask(
         horizon=horizon,
         outputs=tuple(outputs),
     )
-    supplier = _run(
+    supplier = run_by_partition(
         _supplier_part,
-        [_partitioned(pos, "supplier_id", npartitions)],
+        [partitioned_by(pos, "supplier_id", npartitions)],
         npartitions,
         supplier_ids=small["suppliers"]["supplier_id"],
         calendar=calendar,
     )
-    lane = _run(
+    lane = run_by_partition(
         _lane_part,
-        [_partitioned(pos, "sku_id", npartitions)],
+        [partitioned_by(pos, "sku_id", npartitions)],
         npartitions,
         sku_suppliers=small["sku_suppliers"],
         calendar=calendar,
@@ -217,6 +221,50 @@ def sku_location_training_rows_dask(
     rows = rows.astype({key: lane_days[key].dtype for key in ("sku_id", "supplier_id", "snapshot_date")})
     rows = rows.merge(supplier_days, on=["supplier_id", "snapshot_date"], how="left")
     return rows.merge(lane_days, on=["sku_id", "supplier_id", "snapshot_date"], how="left")
+
+
+def _order_line_part(
+    sku_location: pd.DataFrame, lane: pd.DataFrame, lines: pd.DataFrame, supplier: pd.DataFrame, ttl: pd.Timedelta
+) -> pd.DataFrame:
+    """One SKU partition's labelled order lines with the feature view's latest row at order time."""
+    served = sku_location_rows(sku_location, supplier, lane).drop(columns=["snapshot_date"])
+    lines = order_line_rows(lines.reset_index(drop=True))
+    keys = {key: served[key].dtype for key in SKU_LOCATION}
+    joined = pd.merge_asof(
+        lines.astype(keys).sort_values(TIMESTAMP, kind="stable"),
+        served.sort_values(TIMESTAMP, kind="stable"),
+        on=TIMESTAMP,
+        by=list(SKU_LOCATION),
+        direction="backward",
+        tolerance=ttl,
+    )
+    return with_request_features(joined.reset_index(drop=True))
+
+
+def order_line_training_rows_dask(
+    sku_location: dd.DataFrame,
+    supplier: dd.DataFrame,
+    lane: dd.DataFrame,
+    line_rows: dd.DataFrame,
+    npartitions: int,
+    ttl: pd.Timedelta,
+) -> dd.DataFrame:
+    """Lazy order-line training rows: the order-line label table's rows, each with the SKU-location
+    feature view's row it would be served at its ``event_timestamp``, and the request features.
+
+    The point-in-time join Feast makes for ``backorder_risk_v1`` (latest feature row stamped at
+    or before the order, at most ``ttl`` older), done per SKU partition on the workers:
+    ``sku_location`` and ``lane`` (from ``feature_frames_dask`` with ``npartitions``) are already
+    partitioned by SKU, the order lines are moved to theirs, and the supplier feature table (a
+    row per supplier and day) goes whole to every partition.
+    """
+    lines = partitioned_by(line_rows, "sku_id", npartitions)
+    whole_supplier = dask.delayed(pd.concat)(supplier.to_delayed(), ignore_index=True)
+    meta = _order_line_part(sku_location._meta, lane._meta, line_rows._meta, supplier._meta, ttl)
+    return dd.map_partitions(
+        _order_line_part, sku_location, lane, lines, whole_supplier, ttl,
+        meta=meta, align_dataframes=False, enforce_metadata=False,
+    )
 
 
 def _canonical(frame: pd.DataFrame) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from feast.protos.feast.types.Value_pb2 import Value as ValueProto
 
 from features.build import TIMESTAMP
 from features.feast_repo.definitions import FEATURE_SERVICES, definitions
-from features.order_line import request_features
+from features.order_line import request_features, with_request_features
 from features.sqlite_online_store import STORE_TYPE as SQLITE_STORE_TYPE
 from settings import Settings
 from settings.third_party_output import library_prints_silenced, silence_known_warnings
@@ -255,8 +255,7 @@ def online_features(store: FeatureStore, entity_rows: pd.DataFrame, service: str
 
 def order_line_training_set(store: FeatureStore, order_lines: pd.DataFrame, service: str) -> pd.DataFrame:
     """Order-line rows (from ``build``) with point-in-time features and request-time features."""
-    joined = historical_features(store, order_lines, service)
-    return pd.concat([joined, request_features(joined, joined)], axis=1)
+    return with_request_features(historical_features(store, order_lines, service))
 
 
 def online_request_features(reader: OnlineReader, requests: pd.DataFrame) -> pd.DataFrame:

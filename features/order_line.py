@@ -70,6 +70,12 @@ def request_features(requests: pd.DataFrame, position: pd.DataFrame) -> pd.DataF
     return pd.DataFrame(columns, index=requests.index)
 
 
+def with_request_features(rows: pd.DataFrame) -> pd.DataFrame:
+    """Order-line rows that carry their point-in-time position (``available``), with the
+    request-time features appended: the training set of the order-line model, on either path."""
+    return pd.concat([rows, request_features(rows, rows)], axis=1)
+
+
 def tier_codes(tiers: np.ndarray) -> np.ndarray:
     """Each customer tier's code (its position in ``TIERS``) as floats, NaN where missing."""
     code = TIER_INDEX.get_indexer(tiers).astype("float64")

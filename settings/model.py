@@ -55,8 +55,8 @@ class Settings(BaseSettings):
     )
     engine: Literal["local", "dask"] = Field(
         "local",
-        description="Where the risk classifiers train: in this process, or on a dask.distributed cluster "
-        "from Dask frames (docs/scaling.md).",
+        description="Where the risk classifiers and the demand model train: in this process, or on a "
+        "dask.distributed cluster from Dask frames (docs/scaling.md).",
     )
     dask_scheduler_address: str | None = Field(
         None, description="Scheduler of the Dask cluster (e.g. tcp://10.0.0.5:8786); None starts a LocalCluster here."

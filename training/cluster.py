@@ -27,7 +27,7 @@ def training_client(settings: Settings) -> Iterator[Client]:
             n_workers=settings.dask_workers,
             threads_per_worker=1,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",
         ) as cluster,
         Client(cluster) as client,
     ):

@@ -179,19 +179,34 @@ class DemandQuantiles:
         return out[["p10", "p50", "p90"]].astype("float64").reset_index(drop=True)
 
 
-def backtest_origins(frame: pd.DataFrame, job: DemandJob) -> list[pd.Timestamp]:
-    last = frame[TIME].max()
+def backtest_origins(last: pd.Timestamp, job: DemandJob) -> list[pd.Timestamp]:
+    """The backtest's forecast origins: every ``job.horizon`` days before the ``last`` day."""
     return [last - pd.Timedelta(days=k * job.horizon) for k in range(job.n_origins, 0, -1)]
 
 
-def train_demand(job: DemandJob, frame: pd.DataFrame) -> Trained:
-    """Backtest against the statsforecast baselines, then fit on all of ``frame``."""
+def train_demand(job: DemandJob, frame: pd.DataFrame | dd.DataFrame) -> Trained:
+    """Backtest against the statsforecast baselines, then fit on all of ``frame``.
+
+    A Dask ``frame`` (partitions holding whole series, ``training.dask_datasets``) is fitted on the
+    current ``dask.distributed`` client; only the backtest's sample of series comes into this
+    process (the backtest refits at every origin, on ``job.backtest_series`` series).
+    """
     spec = demand_spec(job)
-    origins = backtest_origins(frame, job)
-    series = pd.Series(frame[ID].unique())
+    if is_dask(frame):
+        if job.ensemble is not None:
+            raise ValueError("demand ensemble: the combination with statistical models trains in one process only")
+        import dask
+
+        last, ids, rows = dask.compute(frame[TIME].max(), frame[ID].unique(), frame.shape[0])
+    else:
+        last, ids, rows = frame[TIME].max(), frame[ID].unique(), len(frame)
+    origins = backtest_origins(last, job)
+    series = pd.Series(ids).sort_values(ignore_index=True)
     if job.backtest_series is not None and len(series) > job.backtest_series:
         series = series.sample(n=job.backtest_series, random_state=0)
-    sample = frame[frame[ID].isin(series)]
+    sample = frame[frame[ID].isin(list(series))]
+    if is_dask(sample):
+        sample = sample.compute().sort_values([ID, TIME], ignore_index=True)
     label = model_label(job.ensemble)
     result = rolling_origin_backtest(
         sample,
@@ -217,19 +232,18 @@ def train_demand(job: DemandJob, frame: pd.DataFrame) -> Trained:
         prediction=held["p50"].to_numpy(), label=held[TARGET].to_numpy()
     )
     start = origins[0] + pd.Timedelta(days=1)
-    period = f"{start.date()}..{frame[TIME].max().date()}"
-    last = frame[TIME].max()
+    period = f"{start.date()}..{last.date()}"
     example = pd.DataFrame(
-        {ID: frame[ID].unique()[:5], TIME: last + pd.Timedelta(days=1)}
+        {ID: pd.Series(ids).sort_values().to_numpy(dtype=object)[:5], TIME: last + pd.Timedelta(days=1)}
     ).assign(promo_active=0.0, promo_discount=0.0)
     record = TrainingRecord(
         model_name="demand",
         params={
             **asdict(job),
             "origins": [str(o.date()) for o in origins],
-            "series": int(frame[ID].nunique()),
+            "series": len(ids),
             "backtest_series_used": int(len(series)),
-            "rows": len(frame),
+            "rows": int(rows),
             **{f"fit.{k}": v for k, v in model.fit_info_.items() if k != "features"},
         },
         metrics=metrics,

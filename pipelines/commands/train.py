@@ -135,34 +135,16 @@ def _register(
     return str(version.version)
 
 
-def _dask_training_rows(settings: Settings, job: ClassifierJob) -> tuple[object, list[str]]:
-    """The SKU-location training set as a lazy Dask frame, from the canonical tables by the Dask
-    feature path (the values ``backorder features build`` writes), with the SKUs' category."""
-    from features.build import REQUIRED_TABLES, sku_location_feature_names
-    from features.distributed import feature_frames_dask, read_tables_dask, sku_location_training_rows_dask
-    from pipelines.tables import require_canonical
-    from training.dask_folds import most_recent_dask
-
-    require_canonical(settings.canonical_dir, (*REQUIRED_TABLES, "skus"))
-    tables = read_tables_dask(settings.canonical_dir)
-    sku_location, supplier, lane, _ = feature_frames_dask(tables, settings.dask_partitions)
-    rows = sku_location_training_rows_dask(sku_location, supplier, lane)
-    skus = _canonical(settings, ("skus",))["skus"][["sku_id", "category"]]
-    rows = rows.merge(skus.astype({"sku_id": rows["sku_id"].dtype}), on="sku_id", how="left")
-    return most_recent_dask(rows, job.time_column, job.max_rows), sku_location_feature_names()
-
-
 def _classifier_on_dask(settings: Settings, job: ClassifierJob, force: bool) -> TrainResult:
     """``_classifier`` with the training set on a Dask cluster (``settings.engine`` ``dask``)."""
+    from features.build import REQUIRED_TABLES
+    from pipelines.tables import require_canonical
     from training.cluster import training_client
+    from training.dask_datasets import classifier_rows_dask
     from training.tracking import configure
     from training.world_models import train_classifier
 
-    if job.request_features:
-        raise typer.BadParameter(
-            f"{job.model_name} reads request features at order time, which the Dask path does not build; "
-            "train it with --engine local", param_hint="--engine",
-        )
+    require_canonical(settings.canonical_dir, (*REQUIRED_TABLES, "skus"))
     identity = _identity(settings, [], job, engine="dask")
     configure(settings.tracking_uri, settings.artifact_root, job.model_name)
     if not force and (existing := _up_to_date(job.model_name, identity)):
@@ -170,7 +152,8 @@ def _classifier_on_dask(settings: Settings, job: ClassifierJob, force: bool) -> 
     started = time.perf_counter()
     with training_client(settings) as client:
         _echo(f"[1/3] {job.model_name}: lazy training set by the Dask feature path on {client.scheduler.address}")
-        rows, features = _dask_training_rows(settings, job)
+        skus = _canonical(settings, ("skus",))["skus"]
+        rows, features = classifier_rows_dask(settings.canonical_dir, skus, job, settings.dask_partitions)
         _echo(f"[2/3] {job.model_name}: fit LightGBM on the cluster; calibration + baselines here")
         trained = train_classifier(job, rows, features, settings.num_threads)
     _echo(f"[3/3] {job.model_name}: log to MLflow")
@@ -238,24 +221,37 @@ def _demand(settings: Settings, force: bool, job: DemandJob | None = None) -> Tr
     job = job or DEMAND
     names = ("order_lines", "orders", "promotions", "inventory_snapshots", "skus")
     require_canonical(settings.canonical_dir, names)
-    identity = _identity(settings, [], job)
+    identity = _identity(settings, [], job, **({"engine": "dask"} if settings.engine == "dask" else {}))
     configure(settings.tracking_uri, settings.artifact_root, "demand")
     if not force and (existing := _up_to_date("demand", identity)):
         return TrainResult("demand", existing, registered=False)
     started = time.perf_counter()
-    tables = _canonical(settings, names)
-    _echo(f"[1/3] demand: daily demand per SKU-location (last {job.history_days} days)")
-    frame = daily_demand(
-        tables["order_lines"], tables["orders"], tables["promotions"],
-        tables["inventory_snapshots"], tables["skus"], job.history_days,
-    )
-    _echo(f"      {frame['unique_id'].nunique():,} series, {len(frame):,} rows")
-    _echo(f"[2/3] demand: rolling-origin backtest ({job.n_origins} origins x {job.horizon} days) + final fit")
-    trained = train_demand(job, frame)
-    _echo("[3/3] demand: log to MLflow")
-    from training.tracking import frame_fingerprint
+    if settings.engine == "dask":
+        from training.cluster import training_client
+        from training.dask_datasets import daily_demand_dask
 
-    identity["training_set"] = frame_fingerprint(frame)
+        with training_client(settings) as client:
+            _echo(f"[1/3] demand: lazy daily demand (last {job.history_days} days) on {client.scheduler.address}")
+            frame = daily_demand_dask(
+                settings.canonical_dir, _canonical(settings, ("skus",))["skus"], settings.dask_partitions,
+                job.history_days,
+            )
+            _echo(f"[2/3] demand: backtest here ({job.backtest_series} series), final fit on the cluster")
+            trained = train_demand(job, frame)
+    else:
+        tables = _canonical(settings, names)
+        _echo(f"[1/3] demand: daily demand per SKU-location (last {job.history_days} days)")
+        frame = daily_demand(
+            tables["order_lines"], tables["orders"], tables["promotions"],
+            tables["inventory_snapshots"], tables["skus"], job.history_days,
+        )
+        _echo(f"      {frame['unique_id'].nunique():,} series, {len(frame):,} rows")
+        _echo(f"[2/3] demand: rolling-origin backtest ({job.n_origins} origins x {job.horizon} days) + final fit")
+        trained = train_demand(job, frame)
+        from training.tracking import frame_fingerprint
+
+        identity["training_set"] = frame_fingerprint(frame)
+    _echo("[3/3] demand: log to MLflow")
 
     def log_markdown() -> None:
         import mlflow
@@ -352,7 +348,7 @@ _CUTOFFS = typer.Option(
 
 
 class Engine(StrEnum):
-    """Where the classifiers train (``Settings.engine``)."""
+    """Where the risk classifiers and the demand model train (``Settings.engine``)."""
 
     local = "local"
     dask = "dask"
@@ -360,7 +356,7 @@ class Engine(StrEnum):
 
 _ENGINE = typer.Option(
     None,
-    help="Train in this process or on a Dask cluster (default: the settings' engine; docs/scaling.md).",
+    help="Train in this process or on a Dask cluster (default: the settings' engine, `engine`; docs/scaling.md).",
 )
 
 
@@ -368,8 +364,7 @@ _ENGINE = typer.Option(
 def risk(
     config: Path | None = _CONFIG, force: bool = _FORCE, cutoffs: str | None = _CUTOFFS, engine: Engine | None = _ENGINE
 ) -> None:
-    """Order-line backorder classifier (feature service backorder_risk_v1 + request features;
-    local engine only)."""
+    """Order-line backorder classifier (feature service backorder_risk_v1 + request features)."""
     _run("risk", config, force, cutoffs, engine)
 
 
@@ -382,9 +377,9 @@ def sku_risk(
 
 
 @app.command("demand")
-def demand(config: Path | None = _CONFIG, force: bool = _FORCE) -> None:
+def demand(config: Path | None = _CONFIG, force: bool = _FORCE, engine: Engine | None = _ENGINE) -> None:
     """Daily demand quantile forecaster, backtested against statsforecast baselines."""
-    _run("demand", config, force)
+    _run("demand", config, force, engine=engine)
 
 
 @app.command("lead-time")
@@ -394,7 +389,7 @@ def lead_time(config: Path | None = _CONFIG, force: bool = _FORCE) -> None:
 
 
 @app.command("all")
-def train_all(config: Path | None = _CONFIG, force: bool = _FORCE) -> None:
-    """All four models, one after the other."""
+def train_all(config: Path | None = _CONFIG, force: bool = _FORCE, engine: Engine | None = _ENGINE) -> None:
+    """All four models, one after the other (lead time always in this process)."""
     for name in MODEL_OF:
-        _run(name, config, force)
+        _run(name, config, force, engine=engine)

@@ -27,7 +27,7 @@ the scale, has leaves whose predictions sum to the actuals they hold: an unbiase
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -44,8 +44,11 @@ from features.timeseries import (
     direct_training_frame,
     origin_features,
 )
-from training.engine import ModelSpec, fit_lightgbm
+from training.engine import ModelSpec, fit_lightgbm, is_dask
 from training.forecasting.conformal import apply_conformal_offsets, fit_conformal_offsets
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
 
 # One OpenMP thread: on a shared machine OpenMP threads spin-wait against other processes and
 # the fit slows down far more than it gains; override through ``params`` on a dedicated host.
@@ -86,32 +89,21 @@ class DemandForecaster:
         self.spec = spec
 
     # ---- fit -------------------------------------------------------------------------------
-    def fit(self, df: pd.DataFrame) -> DemandForecaster:
+    def fit(self, df: pd.DataFrame | dd.DataFrame) -> DemandForecaster:
+        """Fit on a long frame: pandas here, or a Dask frame partitioned by series, whose boosters
+        grow on the current ``dask.distributed`` client (``training.forecasting.dask_fit``)."""
         spec = self.spec
         if spec.center_objective not in ("quantile", "tweedie"):
             raise ValueError("center_objective must be 'quantile' or 'tweedie'")
         if spec.mean_objective not in (None, "tweedie"):
             raise ValueError("mean_objective must be None or 'tweedie'")
-        data = self._prepare(df)
-        self.categories_ = {
-            col: pd.Index(pd.unique(data[col].dropna())) for col in self._categorical_inputs()
-        }
-        frame = self._encode(
-            direct_training_frame(
-                data, spec.features, spec.horizon, spec.freq, spec.known_covariates
-            ),
-            data,
-        )
-        self.feature_names_ = self._feature_names(frame)
-        last = data[TIME].max()
-        split = last - spec.horizon * to_offset(spec.freq)
-        train = frame[frame["target_ds"] <= split]
-        calib = frame[frame[TIME] >= split]
-        if train.empty or calib.empty:
-            raise ValueError(
-                f"demand frame: too little history for a training fold and a calibration fold "
-                f"of {spec.horizon} periods each (about {2 * spec.horizon} periods needed)"
-            )
+        if is_dask(df):
+            from training.forecasting.dask_fit import dask_training_folds
+
+            folds = dask_training_folds(self, df)
+        else:
+            folds = self._training_folds(df)
+        frame, train, calib = folds.frame, folds.train, folds.calib
         # Early stopping on the median only: tail-quantile losses on one fold are too noisy to
         # pick a round count (they often stop at the first round); the bounds reuse the median's.
         center = min(spec.quantiles, key=lambda q: abs(q - 0.5))
@@ -129,7 +121,7 @@ class DemandForecaster:
         self.boosters_ = {}
         self.offsets_ = (
             fit_conformal_offsets(
-                calib[ID].map(demand_class(data[data[TIME] <= split])).to_numpy(),
+                calib[ID].map(folds.train_classes).to_numpy(),
                 calib[TARGET].to_numpy(),
                 pred,
                 _spread(pred, calib),
@@ -145,16 +137,39 @@ class DemandForecaster:
             stopped = self._fit_one(None, train, calib, spec.num_boost_round, early=True)
             self.best_iterations_["mean"] = max(int(stopped.best_iteration or stopped.current_iteration()), 10)
             self.mean_booster_ = self._fit_one(None, frame, None, self.best_iterations_["mean"], early=False)
-        self._store_origin(data)
         self.fit_info_ = {
-            "rows_train": int(len(train)),
+            "rows_train": folds.rows_train,
             "rows_calibration": int(len(calib)),
-            "rows_refit": int(len(frame)),
+            "rows_refit": folds.rows_refit,
             "best_iterations": dict(self.best_iterations_),
-            "split_ds": str(split.date()),
+            "split_ds": str(folds.split.date()),
             "features": list(self.feature_names_),
         }
         return self
+
+    def _training_folds(self, df: pd.DataFrame) -> TrainingFolds:
+        """The direct training frame of ``df``, its training and calibration folds; sets the
+        categories, feature names and forecast origin."""
+        spec = self.spec
+        data = self._prepare(df)
+        self.categories_ = {
+            col: pd.Index(pd.unique(data[col].dropna())) for col in self._categorical_inputs()
+        }
+        frame = self._encode(
+            direct_training_frame(
+                data, spec.features, spec.horizon, spec.freq, spec.known_covariates
+            ),
+            data,
+        )
+        self.feature_names_ = self._feature_names(frame)
+        split = data[TIME].max() - spec.horizon * to_offset(spec.freq)
+        train = frame[frame["target_ds"] <= split]
+        calib = frame[frame[TIME] >= split]
+        check_folds(len(train), len(calib), spec.horizon)
+        self._store_origin(data)
+        return TrainingFolds(
+            frame, train, calib, split, demand_class(data[data[TIME] <= split]), len(train), len(frame)
+        )
 
     def _prepare(self, df: pd.DataFrame) -> pd.DataFrame:
         spec = self.spec
@@ -218,11 +233,14 @@ class DemandForecaster:
             num_boost_round=rounds,
             early_stopping_rounds=spec.early_stopping_rounds,
         )
-        unit = _unit(train)
+        unit = unit_series(train)
+        target = train[TARGET].astype("float64") / unit
+        if not is_dask(train):
+            target, unit = target.to_numpy(), unit.to_numpy()
         return fit_lightgbm(
             model_spec,
             train,
-            train[TARGET].to_numpy() / unit,
+            target,
             valid if early else None,
             valid[TARGET].to_numpy() / _unit(valid) if early else None,
             weight_train=unit,
@@ -238,12 +256,7 @@ class DemandForecaster:
         return self
 
     def _store_origin(self, data: pd.DataFrame) -> None:
-        feats = origin_features(data, self.spec.features)
-        self.origin_ = feats.groupby(ID, sort=False).tail(1).reset_index(drop=True)
-        keep = max([*self.spec.features.seasonal_lags, 1])
-        self.history_ = data.groupby(ID, sort=False).tail(keep)[[ID, TIME, TARGET]]
-        self.segments_ = demand_class(data)
-        self.statics_ = data.groupby(ID, sort=False)[list(self.spec.static_categoricals)].last()
+        self.origin_, self.history_, self.segments_, self.statics_ = forecast_origin(self.spec, data)
 
     # ---- predict ---------------------------------------------------------------------------
     def predict(self, h: int, future_covariates: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -297,12 +310,49 @@ class DemandForecaster:
         return out.sort_values([ID, TIME]).reset_index(drop=True)
 
 
-def _unit(frame: pd.DataFrame | None) -> np.ndarray:
+def forecast_origin(spec: DemandSpec, data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, pd.DataFrame]:
+    """What a forecast starts from, per series of ``data``: its last origin's features, the
+    history its seasonal lags read, its demand class and its static labels."""
+    feats = origin_features(data, spec.features)
+    origin = feats.groupby(ID, sort=False).tail(1).reset_index(drop=True)
+    keep = max([*spec.features.seasonal_lags, 1])
+    history = data.groupby(ID, sort=False).tail(keep)[[ID, TIME, TARGET]]
+    statics = data.groupby(ID, sort=False)[list(spec.static_categoricals)].last()
+    return origin, history, demand_class(data), statics
+
+
+@dataclass(frozen=True)
+class TrainingFolds:
+    """The direct training frame (pandas or Dask), its training fold (targets up to ``split``),
+    its calibration fold (origins from ``split``, always pandas), each series' demand class on
+    the training period, and the row counts."""
+
+    frame: pd.DataFrame | dd.DataFrame
+    train: pd.DataFrame | dd.DataFrame
+    calib: pd.DataFrame
+    split: pd.Timestamp
+    train_classes: pd.Series
+    rows_train: int
+    rows_refit: int
+
+
+def check_folds(rows_train: int, rows_calibration: int, horizon: int) -> None:
+    """Refuse a demand frame too short for both folds."""
+    if not rows_train or not rows_calibration:
+        raise ValueError(
+            f"demand frame: too little history for a training fold and a calibration fold "
+            f"of {horizon} periods each (about {2 * horizon} periods needed)"
+        )
+
+
+def unit_series(frame: pd.DataFrame | dd.DataFrame) -> pd.Series | dd.Series:
     """Per-row scale used to normalise targets; a zero scale (all-zero history) counts as 1."""
-    if frame is None:
-        return np.ones(0)
-    scale = frame["scale"].to_numpy(dtype="float64")
-    return np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+    scale = frame["scale"].astype("float64")
+    return scale.where(np.isfinite(scale) & (scale > 0), 1.0)
+
+
+def _unit(frame: pd.DataFrame | None) -> np.ndarray:
+    return np.ones(0) if frame is None else unit_series(frame).to_numpy()
 
 
 def _spread(pred: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
