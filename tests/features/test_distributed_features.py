@@ -36,7 +36,7 @@ def test_dask_partitions_by_sku_give_the_pandas_result(world):
             processes=False,
             protocol="tcp",
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: None still binds 8787
         ) as cluster,
         Client(cluster),
     ):

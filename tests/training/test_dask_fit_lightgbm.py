@@ -29,7 +29,7 @@ def test_a_quantile_booster_grown_on_dask_covers_like_the_local_one():
     with (
         LocalCluster(
             n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: None still binds 8787
         ) as cluster,
         Client(cluster),
     ):

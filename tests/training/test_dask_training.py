@@ -47,7 +47,7 @@ def client():
     with (
         LocalCluster(
             n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: None still binds 8787
         ) as cluster,
         Client(cluster) as client,
     ):
