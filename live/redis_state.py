@@ -11,14 +11,17 @@ never take the same unit.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import pandas as pd
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from contracts.event_validation import NormalizedEvent
 from live.answers import open_purchase_orders_frame, positions_frame, stock_position
@@ -28,9 +31,24 @@ from live.canonical import seed_records
 from live.event_archive import write_archive_file
 from live.records import PositionRecord, Record, decode, encode, kind_of, position_key
 from live.rules import check_reservation, keys_read, reservation_keys, reserve_line
-from live.state import ApplyResult, ReservationRequest, StockPosition
+from live.state import ApplyResult, LiveStateUnavailable, ReservationRequest, StockPosition
 
 T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def _unavailable_when_unreachable(method: Callable[P, T]) -> Callable[P, T]:
+    """Redis refusing, dropping or still loading its data: ``LiveStateUnavailable``, which the
+    service answers with a 503 (a MULTI/EXEC ran whole or not at all; retrying is safe)."""
+
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(*args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise LiveStateUnavailable(f"the live state's Redis did not answer: {exc}") from exc
+
+    return call
 
 
 class RedisLiveState:
@@ -38,7 +56,9 @@ class RedisLiveState:
 
     def __init__(self, url: str, prefix: str) -> None:
         self.prefix = prefix
-        self._redis = redis.Redis.from_url(url)
+        # A failed call is tried once more at once (a connection a restart dropped), not redis-py's
+        # default 3 retries over seconds of backoff: while Redis is down, a request fails fast.
+        self._redis = redis.Redis.from_url(url, retry=Retry(NoBackoff(), 1))
 
     def _rec(self, key: str) -> str:
         return f"{self.prefix}:rec:{key}"
@@ -82,6 +102,7 @@ class RedisLiveState:
         for index, keys in members.items():
             pipe.sadd(index, *keys)
 
+    @_unavailable_when_unreachable
     def apply(self, events: Sequence[Mapping[str, Any]]) -> ApplyResult:
         checked = check_batch(events)
         seen_names = [self._seen(event_id) for event_id in checked.event_ids]
@@ -109,6 +130,7 @@ class RedisLiveState:
 
         return self._optimistic(step)
 
+    @_unavailable_when_unreachable
     def reserve(self, requests: Sequence[ReservationRequest]) -> list[int]:
         for request in requests:
             check_reservation(request)
@@ -124,6 +146,7 @@ class RedisLiveState:
 
         return self._optimistic(step)
 
+    @_unavailable_when_unreachable
     def seed(self, stock: pd.DataFrame, open_pos: pd.DataFrame, as_of: pd.Timestamp) -> None:
         """Replace the stock, PO and order-line records by those of the canonical tables at ``as_of``.
 
@@ -151,6 +174,7 @@ class RedisLiveState:
         return [decode(key, text) for key, text in zip(keys, self._redis.mget([self._rec(k) for k in keys]),
                                                         strict=True) if text is not None]
 
+    @_unavailable_when_unreachable
     def position(self, sku_id: str, location_id: str) -> StockPosition | None:
         key = position_key(sku_id, location_id)
         found = decode(key, self._redis.get(self._rec(key)))
@@ -158,12 +182,15 @@ class RedisLiveState:
             return None
         return stock_position(found, self._records("po", [sku_id]))
 
+    @_unavailable_when_unreachable
     def positions(self, sku_ids: Sequence[str]) -> pd.DataFrame:
         return positions_frame(self._records("pos", sku_ids))
 
+    @_unavailable_when_unreachable
     def open_purchase_orders(self, sku_ids: Sequence[str]) -> pd.DataFrame:
         return open_purchase_orders_frame(self._records("po", sku_ids))
 
+    @_unavailable_when_unreachable
     def applied_events(self) -> list[NormalizedEvent]:
         """The event log still in Redis (not flushed yet), in the order applied."""
         events: list[NormalizedEvent] = []
@@ -171,6 +198,7 @@ class RedisLiveState:
             events.extend(json.loads(fields[b"events"]))
         return events
 
+    @_unavailable_when_unreachable
     def flush_log(self, folder: Path) -> int:
         """Move the log from Redis to a file of ``folder`` (written durably, then trimmed)."""
         entries = self._redis.xrange(self.log_stream)

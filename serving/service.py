@@ -25,10 +25,11 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 
+from live.state import LiveStateUnavailable
 from serving.alerts_api import router as alerts_router
 from serving.errors import Problems, error_response, framework_error, internal_error
 from serving.forecast import HorizonTooLong
-from serving.lifecycle import ReloadRefused, reload_runtime
+from serving.lifecycle import ReloadRefused, ReloadTimedOut, reload_runtime
 from serving.live_routes import router as live_router
 from serving.middleware import (
     BodySizeLimit,
@@ -152,6 +153,14 @@ async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
 @app.exception_handler(ServiceError)
 async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
     return error_response(exc.status, exc.error, exc.problems)
+
+
+@app.exception_handler(LiveStateUnavailable)
+async def _live_state_down(_: Request, exc: LiveStateUnavailable) -> JSONResponse:
+    """The live state's store did not answer (its message, with the address, goes to the log only)."""
+    logger.warning("%s", exc)
+    problem = "the live state (stock now, reservations) did not answer; retry later"
+    return error_response(503, "live state unavailable", [("live_state", problem)])
 
 
 @app.exception_handler(Exception)
@@ -359,9 +368,12 @@ class RiskService:
     @app.post("/v1/admin/reload", response_model=StatusOut, tags=["admin"])
     def reload(self, runtime: Annotated[Runtime, Depends(RequireRole("admin"))]) -> StatusOut:
         """Load the champions again (after a promotion) and swap them in; requests in flight
-        finish on the old ones. Refused (503) while the registry does not answer."""
+        finish on the old ones. Refused (503) while the registry does not answer; 504 when the
+        new models are not loaded within ``reload_timeout_seconds`` (nothing is swapped)."""
         try:
             reload_runtime(app.state, type(self).runtime_factory).start_background()
+        except ReloadTimedOut as exc:
+            raise ServiceError(504, "reload timed out", exc.problems) from exc
         except ReloadRefused as exc:
             raise ServiceError(503, "reload refused", exc.problems) from exc
         return self.status()
