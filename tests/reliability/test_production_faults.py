@@ -148,10 +148,13 @@ def test_kill_9_loses_no_answered_line(world):
     score = lambda client, n: ("POST", "/v1/score", _order(client, n), "oms-key")  # noqa: E731
     with Load(served, score) as load:
         assert _until(lambda: len({a.worker for a in load.since(0) if a.status == 200}) == 2, 20)
-        victim = int(next(a.worker for a in load.since(0) if a.worker))
-        os.kill(victim, signal.SIGKILL)  # one worker, mid-request
+        workers = {a.worker for a in load.since(0) if a.worker}
+        os.kill(int(next(iter(workers))), signal.SIGKILL)  # one worker, mid-request
         killed = time.monotonic()
         assert _until(lambda: any(a.status == 200 for a in load.since(killed + 0.5)), 10), "the other worker stopped"
+        assert _until(lambda: any(a.worker not in workers for a in load.since(killed) if a.worker), 60), (
+            "no new worker took the killed one's place"
+        )
         served.kill()  # then the whole service
         served.start()
         restarted = time.monotonic()
