@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException
 
 from live.state import LiveStateUnavailable
 from serving.alerts_api import router as alerts_router
+from serving.batch_body import BATCH_BODY_OPENAPI, BatchBody
 from serving.errors import Problems, error_response, framework_error, internal_error
 from serving.forecast import HorizonTooLong
 from serving.lifecycle import ReloadRefused, ReloadTimedOut, reload_runtime
@@ -47,7 +48,6 @@ from serving.roles import RequireRole, route_role
 from serving.runtime import Runtime, build_runtime, production_components
 from serving.schemas import (
     ID_PATTERN,
-    BatchIn,
     BatchOut,
     ErrorOut,
     EtaOut,
@@ -267,8 +267,8 @@ class RiskService:
         scored, request_id, lines = _score(runtime, [order.model_dump()], batch=False, reserve=True)
         return _json(score_outs(scored, request_id, runtime.scorer.model_version, lines)[0])
 
-    @app.post("/v1/score/batch", response_model=BatchOut, tags=["oms"])
-    def score_batch(self, batch: BatchIn, runtime: Annotated[Runtime, Depends(RequireRole("oms"))]):
+    @app.post("/v1/score/batch", response_model=BatchOut, tags=["oms"], openapi_extra=BATCH_BODY_OPENAPI)
+    def score_batch(self, batch: BatchBody, runtime: Annotated[Runtime, Depends(RequireRole("oms"))]):
         """Many orders in one call; one prediction-log transaction for all of them."""
         scored, request_id, lines = _score(
             runtime, [o.model_dump() for o in batch.orders], batch=True, reserve=True
@@ -282,9 +282,11 @@ class RiskService:
             )
         )
 
-    @app.post("/v1/recommendations", response_model=RecommendationsOut, tags=["planner"])
+    @app.post(
+        "/v1/recommendations", response_model=RecommendationsOut, tags=["planner"], openapi_extra=BATCH_BODY_OPENAPI
+    )
     def recommendations(
-        self, batch: BatchIn, runtime: Annotated[Runtime, Depends(RequireRole("planner"))]
+        self, batch: BatchBody, runtime: Annotated[Runtime, Depends(RequireRole("planner"))]
     ):
         """Lines of the given orders that need an action, most expected units saved first."""
         scored, request_id, lines = _score(
