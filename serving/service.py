@@ -43,7 +43,7 @@ from serving.middleware import (
 from serving.planner_web import router as planner_router
 from serving.reports import ReportNotFound, report_file
 from serving.reserving import reserve_lines, reserved_keys
-from serving.responses import line_scores, log_rows, score_outs
+from serving.responses import batch_json, line_scores, log_rows, score_outs
 from serving.roles import RequireRole, route_role
 from serving.runtime import Runtime, build_runtime, production_components
 from serving.schemas import (
@@ -274,13 +274,8 @@ class RiskService:
             runtime, [o.model_dump() for o in batch.orders], batch=True, reserve=True
         )
         version = runtime.scorer.model_version
-        return _json(
-            BatchOut(
-                request_id=request_id,
-                model_version=version,
-                orders=score_outs(scored, request_id, version, lines),
-            )
-        )
+        outs = score_outs(scored, request_id, version, lines)
+        return Response(batch_json(request_id, version, outs), media_type="application/json")
 
     @app.post(
         "/v1/recommendations", response_model=RecommendationsOut, tags=["planner"], openapi_extra=BATCH_BODY_OPENAPI
