@@ -20,6 +20,7 @@ from serving_helpers import KEYS, SKUS, order
 
 from serving.key_hashing import hash_key
 from serving.prediction_log import read_prediction_log
+from serving.scoring import Scorer
 from settings import load_settings
 
 pytestmark = pytest.mark.slow
@@ -126,7 +127,7 @@ def test_redis_restarted_under_load(world):
         recovered = _until(lambda: served.call("POST", "/v1/score", _order(9, 0)).status == 200, 20)
         assert recovered, "scoring did not recover by itself after Redis came back"
         assert _until(lambda: served.get("/readyz")[0] == 200, 5)
-        time.sleep(1.0)
+        time.sleep(Scorer.store_retry_seconds)  # the other worker's pause after its failed read
         after = time.monotonic()
         time.sleep(1.0)
 
