@@ -50,11 +50,13 @@ TODAY = pd.Timestamp("2026-03-02")
 KEY = "bench-key"
 
 
-def components(n_skus: int, seed: int) -> Components:
+def components(
+    n_skus: int, seed: int, sku_format: str = "SKU{:05d}", locations: tuple[str, ...] = ("DC1", "DC2", "DC3")
+) -> Components:
+    """The generated world: ``n_skus`` SKUs (ids ``sku_format.format(i)``) at each of ``locations``."""
     rng = np.random.default_rng(seed)
-    locations = ["DC1", "DC2", "DC3"]
     keys = pd.MultiIndex.from_product(
-        [[f"SKU{i:05d}" for i in range(n_skus)], locations], names=["sku_id", "location_id"]
+        [[sku_format.format(i) for i in range(n_skus)], list(locations)], names=["sku_id", "location_id"]
     ).to_frame(index=False)
     stock = keys.assign(on_hand=rng.integers(0, 80, len(keys)).astype(float), allocated=0.0)
     online = keys.assign(
@@ -66,8 +68,8 @@ def components(n_skus: int, seed: int) -> Components:
     inbound = pd.DataFrame(
         {
             "po_id": [f"PO{i}" for i in range(n_po)],
-            "sku_id": keys["sku_id"].iloc[::3].to_numpy()[:n_po],
-            "location_id": "DC1",
+            "sku_id": keys["sku_id"].iloc[:: len(locations)].to_numpy()[:n_po],
+            "location_id": locations[0],
             "quantity": 200.0,
             "promised_date": TODAY + pd.to_timedelta(rng.integers(1, 40, n_po), unit="D"),
             "delay_p10": 0.0,

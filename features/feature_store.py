@@ -21,6 +21,8 @@ from feast import FeatureStore, FeatureView, RepoConfig
 from feast.infra.key_encoding_utils import serialize_entity_key
 from feast.protos.feast.types.EntityKey_pb2 import EntityKey as EntityKeyProto
 from feast.protos.feast.types.Value_pb2 import Value as ValueProto
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from features.build import TIMESTAMP
 from features.feast_repo.definitions import FEATURE_SERVICES, definitions
@@ -159,6 +161,11 @@ class OnlineReader:
         # The local provider only forwards online_read to its online store; call the store itself.
         self._online_store = getattr(self._provider, "online_store", None) or self._provider
         self._read_serialized = getattr(self._online_store, "online_read_serialized", None)
+        redis_client = getattr(self._online_store, "_get_client", None)
+        if redis_client is not None:
+            # A failed call is tried once more at once (a connection a Redis restart dropped), not
+            # redis-py's default 3 retries over seconds of backoff: a stopped Redis answers 503 at once.
+            redis_client(self._config.online_store).set_retry(Retry(NoBackoff(), 1))
         # Serializing an entity key is a protobuf build per key, the same bytes every request for
         # one SKU-location; bounded, so unknown keys sent by clients cannot grow it without limit.
         self._serialized_key = functools.lru_cache(maxsize=1 << 16)(self._serialize)

@@ -13,15 +13,18 @@ large, uses WATCH and MULTI/EXEC instead.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import pandas as pd
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from contracts.event_validation import NormalizedEvent
 from live.answers import open_purchase_orders_frame, positions_frame, stock_frames, stock_position
@@ -31,9 +34,24 @@ from live.canonical import seed_records
 from live.event_archive import write_archive_file
 from live.records import PositionRecord, Record, decode, encode, kind_of, position_key
 from live.rules import check_reservation, keys_read
-from live.state import ApplyResult, ReservationRequest, StockPosition
+from live.state import ApplyResult, LiveStateUnavailable, ReservationRequest, StockPosition
 
 T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def _unavailable_when_unreachable(method: Callable[P, T]) -> Callable[P, T]:
+    """Redis refusing, dropping or still loading its data: ``LiveStateUnavailable``, which the
+    service answers with a 503 (a MULTI/EXEC ran whole or not at all; retrying is safe)."""
+
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(*args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise LiveStateUnavailable(f"the live state's Redis did not answer: {exc}") from exc
+
+    return call
 
 # A call's writes, made only if nothing it read has changed since (a script runs alone, so the
 # check and the writes are one atomic step). KEYS: the n keys read, the m records to write, the j
@@ -73,7 +91,9 @@ class RedisLiveState:
     def __init__(self, url: str, prefix: str, idempotency_window_seconds: float = 7 * 86400) -> None:
         self.prefix = prefix
         self._window_ms = max(int(idempotency_window_seconds * 1000), 1)
-        self._redis = redis.Redis.from_url(url, client_name=f"{prefix}:live")
+        # A failed call is tried once more at once (a connection a restart dropped), not redis-py's
+        # default 3 retries over seconds of backoff: while Redis is down, a request fails fast.
+        self._redis = redis.Redis.from_url(url, client_name=f"{prefix}:live", retry=Retry(NoBackoff(), 1))
         self._records_of = self._redis.register_script(_RECORDS_OF)
 
     def _rec(self, key: str) -> str:
@@ -138,6 +158,7 @@ class RedisLiveState:
                 *(value or b"" for value in read.values()), *writes.values(), *(key for _, key in members)]
         return bool(self._redis.eval(_COMMIT, len(keys), *keys, *args))
 
+    @_unavailable_when_unreachable
     def apply(self, events: Sequence[Mapping[str, Any]]) -> ApplyResult:
         checked = check_batch(events)
         seen_names = [self._seen(event_id) for event_id in checked.event_ids]
@@ -158,6 +179,7 @@ class RedisLiveState:
             if self._commit(read, outcome.book_changes, outcome.created, applied_ids, outcome.applied):
                 return outcome.result
 
+    @_unavailable_when_unreachable
     def reserve(self, requests: Sequence[ReservationRequest], at: datetime | None = None) -> list[int]:
         for request in requests:
             check_reservation(request)
@@ -168,6 +190,7 @@ class RedisLiveState:
             if self._commit(read, book.changes(), book.created(), [], events):
                 return granted
 
+    @_unavailable_when_unreachable
     def seed(self, stock: pd.DataFrame, open_pos: pd.DataFrame, as_of: pd.Timestamp,
              only_if_empty: bool = False) -> bool:
         """Replace the stock, PO and order-line records by those of the canonical tables at ``as_of``,
@@ -205,6 +228,7 @@ class RedisLiveState:
         return [decode(key.decode(), text) for key, text in zip(reply[::2], reply[1::2], strict=True)
                 if text is not None]
 
+    @_unavailable_when_unreachable
     def position(self, sku_id: str, location_id: str) -> StockPosition | None:
         key = position_key(sku_id, location_id)
         found = decode(key, self._redis.get(self._rec(key)))
@@ -212,15 +236,18 @@ class RedisLiveState:
             return None
         return stock_position(found, self._records(["po"], [sku_id]))
 
+    @_unavailable_when_unreachable
     def positions(self, sku_ids: Sequence[str]) -> pd.DataFrame:
         return positions_frame(self._records(["pos"], sku_ids))
 
+    @_unavailable_when_unreachable
     def open_purchase_orders(self, sku_ids: Sequence[str]) -> pd.DataFrame:
         return open_purchase_orders_frame(self._records(["po"], sku_ids))
 
     def stock(self, sku_ids: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
         return stock_frames(self._records(["pos", "po"], sku_ids))
 
+    @_unavailable_when_unreachable
     def applied_events(self) -> list[NormalizedEvent]:
         """The event log still in Redis (not flushed yet), in the order applied."""
         events: list[NormalizedEvent] = []
@@ -228,6 +255,7 @@ class RedisLiveState:
             events.extend(json.loads(fields[b"events"]))
         return events
 
+    @_unavailable_when_unreachable
     def flush_log(self, folder: Path) -> int:
         """Move the log from Redis to a file of ``folder`` (written durably, then trimmed)."""
         entries = self._redis.xrange(self.log_stream)

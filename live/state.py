@@ -76,6 +76,11 @@ POSITION_COLUMNS = ["sku_id", "location_id", "on_hand", "reserved", "in_transit"
 OPEN_PO_COLUMNS = ["po_id", "supplier_id", "sku_id", "location_id", "quantity", "promised_date", "eta"]
 
 
+class LiveStateUnavailable(RuntimeError):
+    """The store of the live state did not answer (a stopped or restarting Redis). The same call may be
+    tried again: an event is applied once by its ``event_id``, a line reserved once by its ids."""
+
+
 class LiveState(Protocol):
     """A store of the live state shared by every worker; every method is safe to call concurrently."""
 

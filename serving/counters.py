@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 # Present from start-up, so a dashboard sees 0 rather than no series.
-COUNTERS = ("scored_lines", "feature_store_unavailable", "reloads", "reloads_refused")
+COUNTERS = ("scored_lines", "feature_store_unavailable", "reloads", "reloads_refused", "reloads_abandoned")
 
 
 class Counters:

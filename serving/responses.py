@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from pydantic import TypeAdapter
 
-from serving.schemas import LineScore, ScoreOut
+from serving.schemas import MAX_LINES, BatchOut, LineScore, ScoreOut
 
 INPUT_FIELDS = ["customer_id", "customer_tier", "quantity", "requested_date"]
 
@@ -41,6 +41,10 @@ def _list(values: np.ndarray | list) -> list:
     return values.tolist() if isinstance(values, np.ndarray) else list(values)
 
 
+# Lines per pydantic call when building or serializing an answer: at most one order's lines.
+CHUNK_LINES = MAX_LINES
+
+
 def _days(values: np.ndarray) -> list[str | None]:
     """Timestamps as ISO dates, NaT as None."""
     text = np.datetime_as_string(np.asarray(values, dtype="datetime64[D]"), unit="D")
@@ -48,7 +52,9 @@ def _days(values: np.ndarray) -> list[str | None]:
 
 
 def line_scores(scored: Mapping[str, Any]) -> list[LineScore]:
-    """The answer's lines, validated against ``LineScore`` in one call."""
+    """The answer's lines, validated against ``LineScore`` an order's worth of lines per call
+    (``CHUNK_LINES``): one pydantic call holds the GIL throughout, so a batch's 20,000 lines in one
+    call would stall every other request of the worker, the event loop's too, for seconds."""
     column = {c: _list(scored[c]) for c in LINE_FIELDS if c != "promise_date"}
     column["promise_date"] = _days(scored["promise_date"])
     records = _records(column, _LINE_KEYS)
@@ -58,7 +64,15 @@ def line_scores(scored: Mapping[str, Any]) -> list[LineScore]:
     if "reserved_quantity" in scored:  # the request asked to reserve (serving.reserving)
         for record, units in zip(records, _list(scored["reserved_quantity"]), strict=True):
             record["reserved_quantity"] = units
-    return _LINES.validate_python(records)
+    return [line for start in range(0, len(records), CHUNK_LINES)
+            for line in _LINES.validate_python(records[start : start + CHUNK_LINES])]
+
+
+def batch_json(request_id: str, model_version: str, outs: list[ScoreOut]) -> str:
+    """``BatchOut(...).model_dump_json()``, serialized one order per call (see ``line_scores``)."""
+    empty = BatchOut(request_id=request_id, model_version=model_version, orders=[]).model_dump_json()
+    head = empty.removesuffix("[]}")  # ``orders`` is BatchOut's last field
+    return head + "[" + ",".join(out.model_dump_json() for out in outs) + "]}"
 
 
 def score_outs(

@@ -82,6 +82,7 @@ class Runtime:
     counters: Counters = field(default_factory=Counters)
     reports_dir: Path | None = None
     max_body_bytes: int = Settings.model_fields["max_body_bytes"].default
+    reload_timeout_seconds: float = Settings.model_fields["reload_timeout_seconds"].default
     rate_limiter: RateLimiter | None = None  # None: no limit
     # Whether the online store answers now (cached briefly): what /readyz and /v1/status say.
     store_health: StoreHealth = field(default_factory=lambda: StoreHealth(None))
@@ -198,6 +199,7 @@ def build_runtime(
         clock=clock,
         reports_dir=settings.reports_dir,
         max_body_bytes=settings.max_body_bytes,
+        reload_timeout_seconds=settings.reload_timeout_seconds,
         rate_limiter=rate_limiter(settings),
         store_health=StoreHealth(components.reader),
         registry=RegistryProbe(settings.tracking_uri, settings.registry_timeout_seconds),

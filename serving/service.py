@@ -25,10 +25,12 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 
+from live.state import LiveStateUnavailable
 from serving.alerts_api import router as alerts_router
+from serving.batch_body import BATCH_BODY_OPENAPI, BatchBody
 from serving.errors import Problems, error_response, framework_error, internal_error
 from serving.forecast import HorizonTooLong
-from serving.lifecycle import ReloadRefused, reload_runtime
+from serving.lifecycle import ReloadRefused, ReloadTimedOut, reload_runtime
 from serving.live_routes import router as live_router
 from serving.middleware import (
     BodySizeLimit,
@@ -41,12 +43,11 @@ from serving.middleware import (
 from serving.planner_web import router as planner_router
 from serving.reports import ReportNotFound, report_file
 from serving.reserving import reserve_lines, reserved_keys
-from serving.responses import line_scores, log_rows, score_outs
+from serving.responses import batch_json, line_scores, log_rows, score_outs
 from serving.roles import RequireRole, route_role
 from serving.runtime import Runtime, build_runtime, production_components
 from serving.schemas import (
     ID_PATTERN,
-    BatchIn,
     BatchOut,
     ErrorOut,
     EtaOut,
@@ -154,6 +155,14 @@ async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
     return error_response(exc.status, exc.error, exc.problems)
 
 
+@app.exception_handler(LiveStateUnavailable)
+async def _live_state_down(_: Request, exc: LiveStateUnavailable) -> JSONResponse:
+    """The live state's store did not answer (its message, with the address, goes to the log only)."""
+    logger.warning("%s", exc)
+    problem = "the live state (stock now, reservations) did not answer; retry later"
+    return error_response(503, "live state unavailable", [("live_state", problem)])
+
+
 @app.exception_handler(Exception)
 async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
     """Any other failure: a 500 whose body holds a reference to the log entry, never the error."""
@@ -258,24 +267,21 @@ class RiskService:
         scored, request_id, lines = _score(runtime, [order.model_dump()], batch=False, reserve=True)
         return _json(score_outs(scored, request_id, runtime.scorer.model_version, lines)[0])
 
-    @app.post("/v1/score/batch", response_model=BatchOut, tags=["oms"])
-    def score_batch(self, batch: BatchIn, runtime: Annotated[Runtime, Depends(RequireRole("oms"))]):
+    @app.post("/v1/score/batch", response_model=BatchOut, tags=["oms"], openapi_extra=BATCH_BODY_OPENAPI)
+    def score_batch(self, batch: BatchBody, runtime: Annotated[Runtime, Depends(RequireRole("oms"))]):
         """Many orders in one call; one prediction-log transaction for all of them."""
         scored, request_id, lines = _score(
             runtime, [o.model_dump() for o in batch.orders], batch=True, reserve=True
         )
         version = runtime.scorer.model_version
-        return _json(
-            BatchOut(
-                request_id=request_id,
-                model_version=version,
-                orders=score_outs(scored, request_id, version, lines),
-            )
-        )
+        outs = score_outs(scored, request_id, version, lines)
+        return Response(batch_json(request_id, version, outs), media_type="application/json")
 
-    @app.post("/v1/recommendations", response_model=RecommendationsOut, tags=["planner"])
+    @app.post(
+        "/v1/recommendations", response_model=RecommendationsOut, tags=["planner"], openapi_extra=BATCH_BODY_OPENAPI
+    )
     def recommendations(
-        self, batch: BatchIn, runtime: Annotated[Runtime, Depends(RequireRole("planner"))]
+        self, batch: BatchBody, runtime: Annotated[Runtime, Depends(RequireRole("planner"))]
     ):
         """Lines of the given orders that need an action, most expected units saved first."""
         scored, request_id, lines = _score(
@@ -359,9 +365,12 @@ class RiskService:
     @app.post("/v1/admin/reload", response_model=StatusOut, tags=["admin"])
     def reload(self, runtime: Annotated[Runtime, Depends(RequireRole("admin"))]) -> StatusOut:
         """Load the champions again (after a promotion) and swap them in; requests in flight
-        finish on the old ones. Refused (503) while the registry does not answer."""
+        finish on the old ones. Refused (503) while the registry does not answer; 504 when the
+        new models are not loaded within ``reload_timeout_seconds`` (nothing is swapped)."""
         try:
             reload_runtime(app.state, type(self).runtime_factory).start_background()
+        except ReloadTimedOut as exc:
+            raise ServiceError(504, "reload timed out", exc.problems) from exc
         except ReloadRefused as exc:
             raise ServiceError(503, "reload refused", exc.problems) from exc
         return self.status()

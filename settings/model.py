@@ -90,6 +90,13 @@ class Settings(BaseSettings):
     registry_retries: int = Field(
         1, ge=0, le=10, description="Retries of a failed registry request (short backoff between them)."
     )
+    reload_timeout_seconds: float = Field(
+        20.0,
+        gt=0,
+        le=25,
+        description="Longest wait of POST /v1/admin/reload for the new models; a reload not done by then "
+        "answers 504 and is abandoned (nothing swapped). At most 25, under the 30 s request timeout.",
+    )
 
     # Service
     api_keys: dict[str, HashedApiKey | list[str]] = Field(

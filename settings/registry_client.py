@@ -15,7 +15,8 @@ import os
 from settings.model import Settings
 
 # Seconds between retries grow as factor * 2 ** retry; kept small so the retries fit in seconds.
-BACKOFF_FACTOR = 0.5
+# A whole number: MLflow reads it as an int and fails every registry request on a fraction.
+BACKOFF_FACTOR = 1
 
 
 def limit_registry_requests(settings: Settings) -> None:

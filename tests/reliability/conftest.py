@@ -32,6 +32,9 @@ service_settings = _fixtures.service_settings
 demand_history = _fixtures.demand_history
 components = _fixtures.components
 runtime = _fixtures.runtime
+live = _fixtures.live
+live_runtime = _fixtures.live_runtime
+live_client = _fixtures.live_client
 
 
 def pytest_collection_modifyitems(items):

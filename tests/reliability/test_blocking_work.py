@@ -96,3 +96,23 @@ def test_a_single_order_is_not_held_up_by_a_large_batch(client, service_settings
     assert batch_done[0].status_code == 200
     assert max(singles) < 1.0, singles
     app.state.runtime.close()
+
+
+def test_health_answers_while_a_full_batch_is_validated(client):
+    """A full batch (20,000 lines, the last one invalid: validated whole, never scored) is
+    validated off the event loop, one order at a time: /healthz keeps answering meanwhile."""
+    body = _batch(100, 200)
+    body["orders"][-1]["lines"][-1]["quantity"] = -1
+    answers = []
+    posting = threading.Thread(
+        target=lambda: answers.append(client.post("/v1/score/batch", json=body, headers=auth("oms-key")))
+    )
+    posting.start()
+    waits = []
+    while posting.is_alive():
+        waits.append(_timed(lambda: client.get("/healthz")))
+    posting.join()
+    assert answers[0].status_code == 422
+    assert answers[0].json()["detail"][0]["field"] == "orders.99.lines.199.quantity"
+    assert len(waits) >= 3, "the batch was validated before /healthz was asked: the test measures nothing"
+    assert max(waits) < 0.25, sorted(waits)[-3:]

@@ -6,40 +6,18 @@ from __future__ import annotations
 import os
 import time
 
-import pandas as pd
 import pytest
+from feast_world import VIEW, feast_reader, write_feast_store
 from serving_helpers import TODAY, auth, order
 
 from serving.runtime import build_runtime
 
-VIEW = "stock_features"
-
 
 @pytest.fixture
-def feast_reader(service_settings, online_table, tmp_path):
+def store_reader(service_settings, online_table):
     """A real Feast store (this project's SQLite online store) holding ``online_table``."""
-    from feast import FeatureService, FeatureView, Field, FileSource
-    from feast.types import Float64
-
-    from features.feast_repo.definitions import LOCATION, SKU, TTL
-    from features.feature_store import OnlineReader, open_store
-
-    service_settings.feature_repo_dir.mkdir(parents=True, exist_ok=True)
-    store = open_store(service_settings)
-    names = [c for c in online_table.columns if c not in ("sku_id", "location_id")]
-    view = FeatureView(
-        name=VIEW,
-        entities=[SKU, LOCATION],
-        ttl=TTL,
-        schema=[Field(name=n, dtype=Float64) for n in names],
-        source=FileSource(
-            name="stock_source", path=str(tmp_path / "unused.parquet"), timestamp_field="event_timestamp"
-        ),
-        online=True,
-    )
-    store.apply([SKU, LOCATION, view, FeatureService(name="risk_test", features=[view])])
-    store.write_to_online_store(VIEW, online_table.assign(event_timestamp=pd.Timestamp("2026-03-01", tz="UTC")))
-    return OnlineReader(open_store(service_settings), "risk_test")  # as the service opens it
+    write_feast_store(service_settings, online_table)
+    return feast_reader(service_settings)
 
 
 def _until(check, seconds: float = 5.0):
@@ -51,10 +29,10 @@ def _until(check, seconds: float = 5.0):
 
 
 @pytest.mark.slow  # Feast's import and apply: seconds
-def test_store_moved_away_and_back_recovers_without_a_reload(client, service_settings, components, feast_reader):
+def test_store_moved_away_and_back_recovers_without_a_reload(client, service_settings, components, store_reader):
     from serving.service import app
 
-    components.reader = feast_reader
+    components.reader = store_reader
     runtime = build_runtime(service_settings, components, today=lambda: TODAY)
     runtime.store_health.ttl = 0.1
     runtime.scorer.store_retry_seconds = 0.2

@@ -1,7 +1,8 @@
 """``bentoml serve live_service:RiskService`` target of the multi-worker tests.
 
 The real service (routes, middleware, live state from settings: Redis in the production profile)
-on the generated world's model and features, seeded with its stock and one open PO; each answer
+on the generated world's model and features (read from the Feast store ``feast_world`` wrote when
+the settings name the Redis online store, else from the frame), seeded with its stock and one open PO; each answer
 carries the worker's process id in ``X-Worker-Pid``, so a test can tell the workers apart.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 
 import pandas as pd
+from feast_world import feast_reader
 from generated_world import generated_online_table, generated_risk_model, generated_stock
 from serving_helpers import TODAY
 
@@ -38,9 +40,10 @@ def generated_runtime() -> Runtime:
     seed_if_empty(live, stock.assign(on_hand=0.0, allocated=0.0), INBOUND, TODAY)
     delays = PoDelays(None, lambda: TODAY)
     delays.remember(INBOUND)
+    reader = feast_reader(settings) if settings.online_store == "redis" else FrameFeatureReader(online)
     components = Components(
         models={RISK: LoadedModel(RISK, "1", "provided", generated_risk_model(online, monotone=True))},
-        reader=LiveStockReader(FrameFeatureReader(online), live),
+        reader=LiveStockReader(reader, live),
         supply=LiveSupply(live, delays),
         live=live,
     )

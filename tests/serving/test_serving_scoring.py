@@ -10,6 +10,7 @@ from serving_helpers import TODAY, auth
 
 from serving.registry import LoadedModel
 from serving.runtime import RISK, Components, build_runtime
+from serving.schemas import BatchOut
 from serving.scoring import FrameFeatureReader
 from serving.supply import FrameSupply
 
@@ -156,9 +157,9 @@ def test_batch_and_recommendations(client, scenario):
 
     app.state.runtime = scenario
     other = {**ORDER, "order_id": "O10", "lines": ORDER["lines"][:1]}
-    batch = client.post(
-        "/v1/score/batch", json={"orders": [ORDER, other]}, headers=auth("oms-key")
-    ).json()
+    answer = client.post("/v1/score/batch", json={"orders": [ORDER, other]}, headers=auth("oms-key"))
+    assert BatchOut.model_validate_json(answer.content).model_dump_json() == answer.text  # serialized by order
+    batch = answer.json()
     assert [o["order_id"] for o in batch["orders"]] == ["O9", "O10"]
     assert {o["request_id"] for o in batch["orders"]} == {batch["request_id"]}
     recs = client.post(

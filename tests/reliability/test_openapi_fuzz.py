@@ -1,4 +1,5 @@
-"""Schemathesis over the service's own OpenAPI spec: no input gives a 5xx, answers match the spec.
+"""Schemathesis over the service's own OpenAPI spec, every operation (scoring, events and stock,
+webhooks and exceptions, admin): no input gives a 5xx, answers match the spec.
 
 An event that breaks its type's schema is rejected on its own in a 200 answer listing it (the
 others in the body apply), so for ``/v1/events`` every event must be counted in the answer instead.
@@ -20,6 +21,10 @@ from schemathesis.checks import ignored_auth, negative_data_rejection, positive_
 from serving_helpers import auth
 
 EXAMPLES = 12
+# Covered in both modes, beside the scoring routes: events and stock (the live state), webhooks.
+LIVE_AND_WEBHOOK_OPERATIONS = {
+    "POST /v1/events", "GET /v1/stock/{sku_id}/{location_id}", "POST /v1/webhooks", "DELETE /v1/webhooks/{webhook_id}",
+}
 
 
 @pytest.mark.slow
@@ -33,6 +38,7 @@ def test_every_operation_conforms_to_the_spec(live_client, mode):
     if mode == GenerationMode.NEGATIVE:  # nothing to get wrong without a body or parameters
         operations = [op for op in operations if _has_input(spec, op.method, op.path)]
     statuses: set[int] = set()
+    by_operation: dict[str, set[int]] = {}
     for operation in operations:
 
         @given(case=operation.as_strategy(generation_mode=mode))
@@ -50,6 +56,7 @@ def test_every_operation_conforms_to_the_spec(live_client, mode):
                 kwargs["content"] = kwargs.pop("data")
             response = client.request(**kwargs)
             statuses.add(response.status_code)
+            by_operation.setdefault(f"{case.method} {case.path}", set()).add(response.status_code)
             # The requests carry a valid key added here, which ignored_auth takes for a generated
             # one; missing and wrong keys on every secured operation: test_serving_auth.py.
             excluded = [positive_data_acceptance, ignored_auth]
@@ -68,6 +75,9 @@ def test_every_operation_conforms_to_the_spec(live_client, mode):
 
         check()
     assert not any(s >= 500 for s in statuses)
+    assert LIVE_AND_WEBHOOK_OPERATIONS <= set(by_operation), set(by_operation)
+    if mode == GenerationMode.POSITIVE:  # the routes themselves answered, not only their validation
+        assert 200 in by_operation["POST /v1/events"] and 201 in by_operation["POST /v1/webhooks"], by_operation
     assert 422 in statuses if mode == GenerationMode.NEGATIVE else 200 in statuses
 
 
