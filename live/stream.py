@@ -19,7 +19,7 @@ from typing import Any
 
 import redis
 
-from live.state import ApplyResult, LiveState
+from live.state import ApplyResult, LiveState, LiveStateUnavailable
 
 Entry = tuple[bytes, dict[bytes, bytes]]
 
@@ -142,7 +142,7 @@ class StreamConsumer:
                         return total
                     continue
                 stats = self.process(entries)
-            except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError):
+            except (redis.ConnectionError, redis.TimeoutError, LiveStateUnavailable):
                 time.sleep(0.2)  # Redis restarting: nothing was acknowledged, so the batch comes again
                 self._own_pending_done = group_ready = False
                 continue
