@@ -41,6 +41,7 @@ from training.forecasting.backtest import (  # noqa: E402
     window_summary,
 )
 from training.forecasting.launch import floor_launched  # noqa: E402
+from training.forecasting.model import DemandSpec  # noqa: E402
 from training.forecasting.stallion import covariate_roles, stallion_spec, to_long  # noqa: E402
 from training.recipes import STALLION_ENSEMBLE  # noqa: E402
 
@@ -50,33 +51,49 @@ FUTURE = DATA / "stallion_future_known_covariates_2017-07_2017-12.parquet"
 HORIZON = 6
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def window_arguments(description: str) -> argparse.ArgumentParser:
+    """The options of every Stallion window benchmark: the files, the origins, saved windows."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--train", type=Path, default=TRAIN)
     parser.add_argument("--future", type=Path, default=FUTURE, help="only its columns are read")
     parser.add_argument("--first", default="2014-03-01", help="first origin (month start)")
-    parser.add_argument("--last", help="last origin (default: the last whose window ends in TRAIN)")
     parser.add_argument("--step", type=int, default=STALLION_ENSEMBLE.step, help="months between origins")
+    parser.add_argument(
+        "--load", type=Path, nargs="+", help="reuse window forecasts written by stallion_backtest.py "
+        "--save (files of runs over different origins combine)"
+    )
+    return parser
+
+
+def load_history(args: argparse.Namespace) -> tuple[pd.DataFrame, DemandSpec]:
+    """``--train`` in long format and the model spec, covariate roles read from ``--future``'s
+    columns."""
+    raw = pd.read_parquet(args.train)
+    known, past = covariate_roles(raw, pd.read_parquet(args.future).head(1))
+    return to_long(raw, known + past), stallion_spec(known, past, HORIZON)
+
+
+def load_windows(paths: list[Path]) -> dict[pd.Timestamp, pd.DataFrame]:
+    """Window forecasts written by ``--save``, per origin."""
+    saved = pd.concat([pd.read_parquet(path) for path in paths], ignore_index=True)
+    return {pd.Timestamp(o): frame for o, frame in saved.groupby("origin")}
+
+
+def main() -> None:
+    parser = window_arguments(__doc__.splitlines()[0])
+    parser.add_argument("--last", help="last origin (default: the last whose window ends in TRAIN)")
     parser.add_argument("--n-windows", type=int, default=STALLION_ENSEMBLE.n_windows)
     parser.add_argument("--power", type=float, default=STALLION_ENSEMBLE.power)
     parser.add_argument("--new-months", type=int, default=12, help="a series is new this long after its first sale")
     parser.add_argument("--recent-months", type=int, default=3, help="the launch floor's recent window")
     parser.add_argument("--save", type=Path, help="write the window forecasts here (Parquet)")
-    parser.add_argument(
-        "--load", type=Path, nargs="+", help="reuse window forecasts written by --save (files of "
-        "runs over different origins combine)"
-    )
     args = parser.parse_args()
 
-    raw = pd.read_parquet(args.train)
-    known, past = covariate_roles(raw, pd.read_parquet(args.future).head(1))
-    history = to_long(raw, known + past)
-    spec = stallion_spec(known, past, HORIZON)
+    history, spec = load_history(args)
     ensemble = replace(STALLION_ENSEMBLE, n_windows=args.n_windows, step=args.step, power=args.power)
     started = time.perf_counter()
     if args.load:
-        saved = pd.concat([pd.read_parquet(path) for path in args.load], ignore_index=True)
-        windows = {pd.Timestamp(o): frame for o, frame in saved.groupby("origin")}
+        windows = load_windows(args.load)
     else:
         origins = window_origins(pd.Timestamp(args.first), history["ds"].max(), HORIZON, args.step, "MS")
         origins = [o for o in origins if args.last is None or o <= pd.Timestamp(args.last)]

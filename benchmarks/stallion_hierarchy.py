@@ -15,14 +15,15 @@ of the MAE of P50 and of its difference to the base forecast on the same window.
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
-from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pandas as pd  # noqa: E402
+
+# Run as a script: benchmarks/ is on the path, and the window benchmarks share their options.
+from stallion_backtest import HORIZON, load_history, load_windows, window_arguments  # noqa: E402
 
 from features.timeseries import ID, TIME  # noqa: E402
 from training.forecasting.backtest import (  # noqa: E402
@@ -37,22 +38,11 @@ from training.forecasting.hierarchy import (  # noqa: E402
     level_summary,
 )
 from training.forecasting.model import DemandForecaster  # noqa: E402
-from training.forecasting.stallion import covariate_roles, stallion_spec, to_long  # noqa: E402
 from training.recipes import STALLION_ENSEMBLE  # noqa: E402
-
-DATA = Path(__file__).resolve().parents[2] / "shared/data/stallion_demand"
-TRAIN = DATA / "stallion_train_2013-01_2017-06.parquet"
-FUTURE = DATA / "stallion_future_known_covariates_2017-07_2017-12.parquet"
-HORIZON = 6
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--train", type=Path, default=TRAIN)
-    parser.add_argument("--future", type=Path, default=FUTURE, help="only its columns are read")
-    parser.add_argument("--first", default="2014-03-01", help="first origin (month start)")
-    parser.add_argument("--step", type=int, default=STALLION_ENSEMBLE.step, help="months between origins")
-    parser.add_argument("--load", type=Path, nargs="+", help="window forecasts of stallion_backtest.py --save")
+    parser = window_arguments(__doc__.splitlines()[0])
     parser.add_argument("--bottom", default=LIGHTGBM, choices=[LIGHTGBM, "Ensemble"])
     parser.add_argument(
         "--min-error-windows", type=int, default=4,
@@ -60,15 +50,10 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    raw = pd.read_parquet(args.train)
-    known, past = covariate_roles(raw, pd.read_parquet(args.future).head(1))
-    history = to_long(raw, known + past)
-    spec = stallion_spec(known, past, HORIZON)
+    history, spec = load_history(args)
     started = time.perf_counter()
     if args.load:
-        saved = pd.concat([pd.read_parquet(path) for path in args.load], ignore_index=True)
-        windows = {pd.Timestamp(o): frame for o, frame in saved.groupby("origin")}
-        forecasts = ensemble_backtest(windows, spec, STALLION_ENSEMBLE)
+        forecasts = ensemble_backtest(load_windows(args.load), spec, STALLION_ENSEMBLE)
         chosen = forecasts[forecasts["model"] == args.bottom]
         bottom = {pd.Timestamp(o): frame for o, frame in chosen.groupby("origin")}
     elif args.bottom == LIGHTGBM:

@@ -187,36 +187,45 @@ def window_scores(predictions: pd.DataFrame) -> pd.DataFrame:
 
 
 def window_summary(
-    scores: pd.DataFrame, reference: str | None = None, metric: str = "mae"
+    scores: pd.DataFrame,
+    reference: str | None = None,
+    metric: str = "mae",
+    by: Sequence[str] = ("model",),
 ) -> pd.DataFrame:
-    """Per model over windows: rows scored per window, mean, standard deviation, min and max of
-    MAE, and the mean and spread of coverage and pinball loss; with ``reference``, the mean and
-    spread of each model's ``metric`` minus the reference's on the same window and how many
+    """Per ``by`` group (a model; or a level and a model) over windows: rows scored per window,
+    mean, standard deviation, min and max of MAE, and the mean and spread of coverage and pinball
+    loss where scored; with ``reference``, the mean and spread of each group's ``metric`` minus
+    the reference model's on the same window (and the same other ``by`` keys) and how many
     windows it wins (left empty for a model scored on other rows, such as the intermittent models
-    on intermittent series only)."""
-    stats = scores.groupby("model").agg(
+    on intermittent series only). Sorted by the mean of ``metric`` within the other ``by`` keys."""
+    keys = list(by)
+    spreads = {
+        f"{col}_{stat}": (col, stat)
+        for col in ("coverage", "pinball")
+        if col in scores.columns
+        for stat in ("mean", "std")
+    }
+    stats = scores.groupby(keys).agg(
         windows=("origin", "nunique"),
         rows=("n", "mean"),
         mae_mean=("mae", "mean"),
         mae_std=("mae", "std"),
         mae_min=("mae", "min"),
         mae_max=("mae", "max"),
-        coverage_mean=("coverage", "mean"),
-        coverage_std=("coverage", "std"),
-        pinball_mean=("pinball", "mean"),
-        pinball_std=("pinball", "std"),
+        **spreads,
     )
     if reference is not None:
-        ref = scores[scores["model"] == reference].set_index("origin")
-        same_rows = scores["n"] == scores["origin"].map(ref["n"])
-        diff = (scores[metric] - scores["origin"].map(ref[metric])).where(same_rows)
-        paired = scores.assign(diff=diff).groupby("model").agg(
+        window = ["origin", *(key for key in keys if key != "model")]
+        ref = scores.loc[scores["model"] == reference, [*window, "n", metric]]
+        both = scores.merge(ref, on=window, how="left", suffixes=("", "_ref"))
+        diff = (both[metric] - both[f"{metric}_ref"]).where(both["n"] == both["n_ref"])
+        paired = both.assign(diff=diff).groupby(keys).agg(
             diff_mean=("diff", "mean"),
             diff_std=("diff", "std"),
             wins=("diff", lambda d: int((d < 0).sum()) if d.notna().any() else pd.NA),
         )
         stats = stats.join(paired)
-    return stats.sort_values(f"{metric}_mean").reset_index()
+    return stats.reset_index().sort_values([*keys[:-1], f"{metric}_mean"]).reset_index(drop=True)
 
 
 # ---- accuracy per demand class, new series apart ---------------------------------------------

@@ -31,6 +31,7 @@ from statsforecast.models import AutoETS
 
 from contracts.keys import SERIES_SEPARATOR, SKU_LOCATION
 from features.timeseries import ID, TARGET, TIME
+from training.forecasting.backtest import window_summary
 
 TOTAL = "total"
 NODE = "node"
@@ -279,19 +280,7 @@ def hierarchy_backtest(
 
 
 def level_summary(scores: pd.DataFrame) -> pd.DataFrame:
-    """Per (level, model) over windows: mean, standard deviation, min and max of MAE, and the
-    mean and spread of MAE minus the base forecast's on the same window, with the windows won."""
-    base = scores.loc[scores["model"] == BASE, ["level", "origin", "mae"]]
-    paired = scores.merge(base, on=["level", "origin"], suffixes=("", "_base"))
-    out = paired.assign(diff=paired["mae"] - paired["mae_base"]).groupby(["level", "model"]).agg(
-        windows=("origin", "nunique"),
-        rows=("n", "mean"),
-        mae_mean=("mae", "mean"),
-        mae_std=("mae", "std"),
-        mae_min=("mae", "min"),
-        mae_max=("mae", "max"),
-        diff_mean=("diff", "mean"),
-        diff_std=("diff", "std"),
-        wins=("diff", lambda d: int((d < 0).sum())),
-    )
-    return out.reset_index()
+    """``window_summary`` per (level, model) against the base forecast, rows ordered by level
+    and model: MAE over windows and its difference from the base's on the same window."""
+    summary = window_summary(scores, reference=BASE, by=("level", "model"))
+    return summary.sort_values(["level", "model"]).reset_index(drop=True)
