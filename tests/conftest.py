@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psycopg2
 import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -30,6 +31,7 @@ from settings.third_party_output import KNOWN_WARNINGS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+POSTGRES_ADMIN_DSN = "host=127.0.0.1 port=5432 dbname=postgres user=postgres"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -125,6 +127,24 @@ def seasonal_panel(n_series: int, n_periods: int, seed: int, freq: str = "MS") -
     mean = level * (1 + 0.3 * np.sin(2 * np.pi * t / 12)) * price**-1.5
     y = rng.gamma(shape=8.0, scale=mean / 8.0)
     return pd.DataFrame({"unique_id": ids, "ds": np.tile(ds, n_series), "y": y, "price": price})
+
+
+@contextmanager
+def throwaway_database(name: str) -> Iterator[str]:
+    """A new PostgreSQL database ``name`` on the local server, dropped with its connections
+    afterwards; yields its SQLAlchemy URI. Throwaway: its commits do not wait for the disk."""
+    admin = psycopg2.connect(POSTGRES_ADMIN_DSN)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+            cursor.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.close()
 
 
 def free_port() -> int:

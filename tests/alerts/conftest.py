@@ -7,31 +7,19 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 
-import psycopg2
 import pytest
 import sqlalchemy as sa
 from alert_helpers import RECEIVER, SECRET, Receiver
 
 from alerts.schema import open_database
-
-POSTGRES_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres"
+from tests.conftest import throwaway_database
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database, dropped after the test; yields its SQLAlchemy URL."""
-    name = f"alerts_test_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(POSTGRES_DSN)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.close()
+    with throwaway_database(f"alerts_test_{uuid.uuid4().hex[:12]}") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

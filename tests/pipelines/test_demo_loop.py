@@ -13,7 +13,6 @@ from pathlib import Path
 import mlflow
 import numpy as np
 import pandas as pd
-import psycopg2
 import pytest
 import redis
 import yaml
@@ -23,12 +22,12 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from serving.key_hashing import hash_key
 from serving.prediction_log import read_prediction_log
+from tests.conftest import throwaway_database
 
 pytestmark = pytest.mark.slow
 
 SMALL_WORLD = ["--skus", "20", "--days", "180"]
 MODELS = ("backorder_risk", "sku_location_risk", "demand", "lead_time")
-POSTGRES_DSN = "host=127.0.0.1 port=5432 dbname=postgres user=postgres"
 # Lines the stack prints on its own: Feast's materialize banner, tqdm bars, MLflow's event log and
 # registration messages, Python warnings. The demo prints its progress and results only.
 THIRD_PARTY_LINE = re.compile(
@@ -65,39 +64,29 @@ def production_settings(tmp_path):
     """A settings file for the production profile on a fresh database and Redis namespace."""
     database = f"demo_{uuid.uuid4().hex[:12]}"
     project = f"demo_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(POSTGRES_DSN)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{database}"')
-        # A throwaway database: commits need not wait for the disk.
-        cursor.execute(f'ALTER DATABASE "{database}" SET synchronous_commit = off')
-    uri = f"postgresql://postgres@127.0.0.1:5432/{database}"
-    config = tmp_path / "production.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "profile": "production",
-                "data_dir": str(tmp_path / "production"),
-                "mlflow_tracking_uri": uri,
-                "online_store": "redis",
-                "redis_connection_string": "127.0.0.1:6379",
-                "feast_project": project,
-                "live": {"key_prefix": f"{project}:live"},  # removed with the project's keys below
-                "allow_dev_key": False,
-                "api_keys": {"oms-system": {"hash": hash_key("test-oms-key"), "roles": ["oms", "planner"]}},
-            }
+    with throwaway_database(database) as uri:
+        config = tmp_path / "production.yaml"
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "profile": "production",
+                    "data_dir": str(tmp_path / "production"),
+                    "mlflow_tracking_uri": uri,
+                    "online_store": "redis",
+                    "redis_connection_string": "127.0.0.1:6379",
+                    "feast_project": project,
+                    "live": {"key_prefix": f"{project}:live"},  # removed with the project's keys below
+                    "allow_dev_key": False,
+                    "api_keys": {"oms-system": {"hash": hash_key("test-oms-key"), "roles": ["oms", "planner"]}},
+                }
+            )
         )
-    )
-    yield config, uri, project
-    mlflow.set_tracking_uri(None)
-    client = redis.Redis(host="127.0.0.1", port=6379)
-    for key in client.scan_iter(b"*" + project.encode() + b"*"):
-        client.delete(key)
-    client.close()
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database,))
-        cursor.execute(f'DROP DATABASE IF EXISTS "{database}"')
-    admin.close()
+        yield config, uri, project
+        mlflow.set_tracking_uri(None)
+        client = redis.Redis(host="127.0.0.1", port=6379)
+        for key in client.scan_iter(b"*" + project.encode() + b"*"):
+            client.delete(key)
+        client.close()
 
 
 def _registered_versions(tracking_uri: str) -> dict[str, list[str]]:

@@ -6,7 +6,6 @@ headless Chromium, the next score seeing the moved stock, and the decision's aud
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from bentoml_serve import bentoml_serve
 from chromium_page import chromium_page, screenshot, visible
 from serving_helpers import KEYS, TODAY
 from test_serving_alerts_live import RECEIVER, SECRET, _wait_for
@@ -24,7 +24,6 @@ from alerts.decisions import DecisionLog
 from alerts.desk import AlertDesk
 from alerts.webhooks import verify_signature
 from settings import load_settings
-from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -37,8 +36,8 @@ DEADLINE_SECONDS = 5.0
 class Api:
     """JSON over HTTP to the served service."""
 
-    def __init__(self, port: int) -> None:
-        self.base = f"http://127.0.0.1:{port}"
+    def __init__(self, base: str) -> None:
+        self.base = base
 
     def call(self, method: str, path: str, body: dict | None = None, key: str = "planner-key") -> tuple[int, dict]:
         data = None if body is None else json.dumps(body).encode()
@@ -74,50 +73,29 @@ def served(tmp_path_factory):
     threads on, a webhook receiver process, and the data folder."""
     data = tmp_path_factory.mktemp("served-planner")
     _write_canonical(data / "canonical")
-    port = free_port()
     env = {
-        **os.environ,
         "BACKORDER_DATA_DIR": str(data),
         "BACKORDER_API_KEYS": json.dumps(KEYS),
         "BACKORDER_ALERTS__LIVE_CHECKS": "true",
         "BACKORDER_ALERTS__LIVE_DEBOUNCE_SECONDS": "0.05",
         "BACKORDER_ALERTS__DELIVERY_POLL_SECONDS": "0.2",
         "BENTOML_HOME": str(data / "bentoml"),
-        "BENTOML_DO_NOT_TRACK": "true",
-        "OMP_NUM_THREADS": "1",
     }
-    env.pop("BACKORDER_CONFIG", None)
-    command = [str(Path(sys.executable).parent / "bentoml"), "serve", "live_service:RiskService",
-               "--host", "127.0.0.1", "--port", str(port), "--working-dir", str(HERE)]
-    log = open(data / "serve.log", "wb")
-    process = subprocess.Popen(command, env=env, cwd=data, stdout=log, stderr=subprocess.STDOUT)
     calls = data / "receiver.jsonl"
     receiver = subprocess.Popen([sys.executable, str(RECEIVER), "--secret", SECRET, "--log", str(calls)],
                                 stdout=subprocess.PIPE, text=True)
-    api = Api(port)
     try:
         receiver_port = int(receiver.stdout.readline())
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{api.base}/readyz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("bentoml serve did not get ready:\n" + (data / "serve.log").read_text()[-3000:])
-            time.sleep(0.5)
-        yield api, f"http://127.0.0.1:{receiver_port}/hooks", calls, data
+        with bentoml_serve("live_service:RiskService", env, data / "serve.log", cwd=data, working_dir=HERE,
+                           unset=["BACKORDER_CONFIG"]) as base:
+            yield Api(base), f"http://127.0.0.1:{receiver_port}/hooks", calls, data
     finally:
-        for child in (process, receiver):
-            child.terminate()
-            try:
-                child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        receiver.terminate()
+        try:
+            receiver.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            receiver.kill()
         receiver.stdout.close()
-        log.close()
 
 
 def _count(event_id: str, location: str, on_hand: int) -> dict:

@@ -9,10 +9,6 @@ the same unit; and, as stock is counted down and reserved, the risk rises and th
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -20,10 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from bentoml_serve import bentoml_serve
 from serving_helpers import KEYS
 
 from serving.key_hashing import hash_key
-from tests.conftest import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
@@ -35,8 +31,8 @@ AT = "2026-03-02T09:00:00Z"
 class Api:
     """JSON over HTTP to the served service, a new connection per request (so either worker answers)."""
 
-    def __init__(self, port: int) -> None:
-        self.base = f"http://127.0.0.1:{port}"
+    def __init__(self, base: str) -> None:
+        self.base = base
 
     def call(self, method: str, path: str, body: dict | None = None, key: str = "oms-key") -> tuple[int, dict, str]:
         data = None if body is None else json.dumps(body).encode()
@@ -71,9 +67,7 @@ def served(request, tmp_path_factory):
         pytest.skip(f"needs Redis at {REDIS_URL}")
     prefix = f"test-serving-live-{uuid.uuid4().hex[:10]}"
     data = tmp_path_factory.mktemp("served")
-    port = free_port()
     env = {
-        **os.environ,
         "BACKORDER_PROFILE": request.param,
         "BACKORDER_SERVICE_WORKERS": "2",
         "BACKORDER_ALLOW_DEV_KEY": "false",
@@ -84,37 +78,12 @@ def served(request, tmp_path_factory):
         "BACKORDER_LIVE__REDIS_URL": REDIS_URL,
         "BACKORDER_LIVE__KEY_PREFIX": prefix,
         "BENTOML_HOME": str(data / "bentoml"),
-        "BENTOML_DO_NOT_TRACK": "true",
-        "OMP_NUM_THREADS": "1",
     }
-    env.pop("BACKORDER_CONFIG", None)
-    command = [
-        str(Path(sys.executable).parent / "bentoml"), "serve", "live_service:RiskService",
-        "--host", "127.0.0.1", "--port", str(port), "--working-dir", str(HERE),
-    ]
-    log = open(data / "serve.log", "wb")
-    process = subprocess.Popen(command, env=env, cwd=data, stdout=log, stderr=subprocess.STDOUT)
-    api = Api(port)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{api.base}/readyz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("bentoml serve did not get ready:\n" + (data / "serve.log").read_text()[-3000:])
-            time.sleep(0.5)
-        yield api
+        with bentoml_serve("live_service:RiskService", env, data / "serve.log", cwd=data, working_dir=HERE,
+                           unset=["BACKORDER_CONFIG"]) as base:
+            yield Api(base)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
         keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
         if keys:
             client.delete(*keys)

@@ -11,31 +11,26 @@ model's quality is the training tests' business.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
 
 import boto3
 import pandas as pd
-import psycopg2
 import pytest
 import redis
 import yaml
+from bentoml_serve import bentoml_serve
 from generated_world import generated_risk_model
 
 from serving.key_hashing import hash_key
-from tests.conftest import REPO_ROOT, free_port
+from tests.conftest import REPO_ROOT, free_port, throwaway_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
 EXAMPLE = REPO_ROOT / "examples" / "score_request.json"
 BUCKET, PREFIX = "backorder-artifacts", "mlflow"
-POSTGRES_DSN = "host=127.0.0.1 port=5432 dbname=postgres user=postgres"
 # Any credentials do for the local server; boto3 needs some to sign its requests.
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1"}
 
@@ -71,51 +66,43 @@ def production(tmp_path_factory, s3_endpoint):
 
     root = tmp_path_factory.mktemp("production")
     database = project = f"s3_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(POSTGRES_DSN)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{database}"')
-        cursor.execute(f'ALTER DATABASE "{database}" SET synchronous_commit = off')
-    config = root / "production.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "profile": "production",
-                "data_dir": str(root / "data"),
-                "mlflow_tracking_uri": f"postgresql://postgres@127.0.0.1:5432/{database}",
-                "mlflow_artifact_root": f"s3://{BUCKET}/{PREFIX}",
-                "mlflow_s3_endpoint_url": s3_endpoint,
-                "online_store": "redis",
-                "feast_project": project,
-                "live": {"key_prefix": f"{project}:live"},
-                "allow_dev_key": False,
-                "api_keys": {"oms-system": {"hash": hash_key("test-oms-key"), "roles": ["oms"]}},
-                "serving_as_of": "2024-03-30",  # the world's last day
-            }
+    with throwaway_database(database) as uri:
+        config = root / "production.yaml"
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "profile": "production",
+                    "data_dir": str(root / "data"),
+                    "mlflow_tracking_uri": uri,
+                    "mlflow_artifact_root": f"s3://{BUCKET}/{PREFIX}",
+                    "mlflow_s3_endpoint_url": s3_endpoint,
+                    "online_store": "redis",
+                    "feast_project": project,
+                    "live": {"key_prefix": f"{project}:live"},
+                    "allow_dev_key": False,
+                    "api_keys": {"oms-system": {"hash": hash_key("test-oms-key"), "roles": ["oms"]}},
+                    "serving_as_of": "2024-03-30",  # the world's last day
+                }
+            )
         )
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in CREDENTIALS.items():
-            patch.setenv(name, value)
-        patch.delenv("BACKORDER_CONFIG", raising=False)
-        patch.chdir(root)
-        settings = load_settings(config)
-        write_simulation(scenario_config("baseline", seed=0, n_skus=300, n_days=90), settings.canonical_dir)
-        write_feature_tables(settings, horizon=14, forecasts=None)
-        apply_definitions(settings)
-        materialize_latest(settings)
-        yield settings
-    import mlflow
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in CREDENTIALS.items():
+                patch.setenv(name, value)
+            patch.delenv("BACKORDER_CONFIG", raising=False)
+            patch.chdir(root)
+            settings = load_settings(config)
+            write_simulation(scenario_config("baseline", seed=0, n_skus=300, n_days=90), settings.canonical_dir)
+            write_feature_tables(settings, horizon=14, forecasts=None)
+            apply_definitions(settings)
+            materialize_latest(settings)
+            yield settings
+        import mlflow
 
-    mlflow.set_tracking_uri(None)
-    client = redis.Redis(host="127.0.0.1", port=6379)
-    for key in client.scan_iter(f"*{project}*", count=1000):
-        client.delete(key)
-    client.close()
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database,))
-        cursor.execute(f'DROP DATABASE IF EXISTS "{database}"')
-    admin.close()
+        mlflow.set_tracking_uri(None)
+        client = redis.Redis(host="127.0.0.1", port=6379)
+        for key in client.scan_iter(f"*{project}*", count=1000):
+            client.delete(key)
+        client.close()
 
 
 def _register_champion(settings) -> str:
@@ -158,39 +145,6 @@ def _call(base: str, path: str, body: dict | None = None) -> tuple[int, dict]:
         return exc.code, json.loads(exc.read() or b"{}")
 
 
-def _serve(settings, config: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        **CREDENTIALS,
-        "BACKORDER_CONFIG": str(config),
-        "BENTOML_HOME": str(settings.bentoml_home),
-        "BENTOML_DO_NOT_TRACK": "true",
-        "OMP_NUM_THREADS": "1",
-    }
-    env.pop("MLFLOW_S3_ENDPOINT_URL", None)  # the settings name the endpoint
-    log = settings.data_dir / "serve.log"
-    with open(log, "wb") as sink:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "bentoml"), "serve", "serving.service:RiskService",
-             "--host", "127.0.0.1", "--port", str(port)],
-            env=env, cwd=REPO_ROOT, stdout=sink, stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/readyz", timeout=2) as answer:
-                if answer.status == 200:
-                    return process, base
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.terminate()
-            raise AssertionError("bentoml serve did not get ready:\n" + log.read_text()[-3000:])
-        time.sleep(0.5)
-
-
 def test_production_profile_serves_the_example_order_from_models_in_the_object_store(production, s3_endpoint):
     settings = production
     location = _register_champion(settings)
@@ -203,8 +157,10 @@ def test_production_profile_serves_the_example_order_from_models_in_the_object_s
     assert {f"{model_prefix}/MLmodel", f"{model_prefix}/artifacts/estimator.joblib"} <= stored
     assert not (settings.data_dir / "mlflow").exists()  # nothing of MLflow's on local disk
 
-    process, base = _serve(settings, settings.config_file)
-    try:
+    env = {**CREDENTIALS, "BACKORDER_CONFIG": str(settings.config_file), "BENTOML_HOME": str(settings.bentoml_home)}
+    # The settings name the S3 endpoint, not the environment.
+    with bentoml_serve("serving.service:RiskService", env, settings.data_dir / "serve.log", cwd=REPO_ROOT,
+                       unset=["MLFLOW_S3_ENDPOINT_URL"], ready_within=180) as base:
         status, body = _call(base, "/readyz")
         assert status == 200 and body["models"]["backorder_risk"] == {"version": "1", "source": "registry"}
         order = json.loads(EXAMPLE.read_text())
@@ -213,7 +169,4 @@ def test_production_profile_serves_the_example_order_from_models_in_the_object_s
         assert body["model_version"] == "backorder_risk/1"
         assert [line["line_id"] for line in body["lines"]] == [line["line_id"] for line in order["lines"]]
         assert all(0.0 <= line["backorder_probability"] <= 1.0 for line in body["lines"])
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
     assert not (settings.data_dir / "mlflow").exists()

@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 import mlflow
 import numpy as np
 import pandas as pd
-import psycopg2
 import pytest
 from mlflow import MlflowClient
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
+from tests.conftest import throwaway_database
 from training.promotion import BaselineComparison, promote_challenger, promotion_history
 from training.tracking import (
     TrainingRecord,
@@ -27,29 +27,15 @@ from training.tracking import (
     log_training_run,
 )
 
-POSTGRES_DSN = "host=127.0.0.1 port=5432 dbname=postgres user=postgres"
-
 
 @pytest.fixture
 def postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database, dropped after the test; yields its SQLAlchemy URI."""
-    name = f"mlflow_test_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(POSTGRES_DSN)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-        # A throwaway database: commits need not wait for the disk.
-        cursor.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        mlflow.set_tracking_uri(None)
-        with admin.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
-            )
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.close()
+    with throwaway_database(f"mlflow_test_{uuid.uuid4().hex[:12]}") as uri:
+        try:
+            yield uri
+        finally:
+            mlflow.set_tracking_uri(None)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -1,0 +1,64 @@
+"""``bentoml serve`` as a child process for the end-to-end tests, handed over once ready.
+
+Every served test starts the real server the same way: the ``bentoml`` next to this Python,
+127.0.0.1 on a free port, its output in a log file, ready when ``/readyz`` answers 200, and
+stopped whatever the test did.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.conftest import free_port
+
+
+@contextmanager
+def bentoml_serve(
+    target: str,
+    env: Mapping[str, str],
+    log: Path,
+    cwd: Path,
+    working_dir: Path | None = None,
+    unset: Sequence[str] = (),
+    ready_within: float = 120.0,
+) -> Iterator[str]:
+    """Serve ``target`` (``module:Service``) with ``env`` over this process's environment less
+    ``unset``; yields its base URL once ``/readyz`` answers 200 (else fails with the log's end)."""
+    port = free_port()
+    environment = {**os.environ, "BENTOML_DO_NOT_TRACK": "true", "OMP_NUM_THREADS": "1", **env}
+    for name in unset:
+        environment.pop(name, None)
+    bentoml = str(Path(sys.executable).parent / "bentoml")
+    command = [bentoml, "serve", target, "--host", "127.0.0.1", "--port", str(port)]
+    if working_dir is not None:
+        command += ["--working-dir", str(working_dir)]
+    base = f"http://127.0.0.1:{port}"
+    with open(log, "wb") as sink:
+        process = subprocess.Popen(command, env=environment, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + ready_within
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/readyz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("bentoml serve did not get ready:\n" + log.read_text()[-3000:])
+            time.sleep(0.5)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
