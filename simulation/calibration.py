@@ -189,7 +189,7 @@ def _starting_stock(snapshots: pd.DataFrame | None, keys: WorldKeys, notes: list
     known = np.isfinite(cell)
     notes.append(f"starting stock: on hand on {days.max().date()}")
     stock = latest["on_hand"].to_numpy(dtype=float)[known]
-    return np.bincount(cell[known].astype(np.int64), stock, keys.n_total).astype(np.int64)
+    return np.bincount(cell[known].astype(np.int64), stock, keys.n_sku_locations).astype(np.int64)
 
 
 def _open_purchase_orders(pos: pd.DataFrame, keys: WorldKeys, supply: _Supply, start: pd.Timestamp,
@@ -268,7 +268,7 @@ def calibrate(tables: Mapping[str, pd.DataFrame], seed: int = 0, defaults: Defau
     phase_out = pd.to_datetime(skus["phase_out_date"]) if "phase_out_date" in skus else pd.Series(pd.NaT, keys.sku_ids)
     phase_out_day = ((phase_out - (last + DAY)) / DAY).fillna(NEVER).to_numpy().astype(np.int64)
     promotions = tables.get("promotions")
-    promotions_per_year = len(promotions) / (keys.n_total * history / 365) if promotions is not None else 0.0
+    promotions_per_year = len(promotions) / (keys.n_sku_locations * history / 365) if promotions is not None else 0.0
     notes.append(f"promotions: {promotions_per_year:.2f} per SKU-location-year from the promotions table, "
                  f"unplanned surges: the simulator's default {SimulationConfig.surges_per_year} per "
                  "SKU-location-year (neither is counted again in the day-to-day variability)")

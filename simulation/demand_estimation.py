@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from contracts.keys import DAY
+from simulation.world import SkuLocationGrid
 
 YEARLY_SEASONALITY_DAYS = 365  # a yearly sine is fitted only on a full year of history
 RATE_WINDOW_DAYS = 365  # demand rates are the mean of the last year (or of all history if shorter)
@@ -64,23 +65,11 @@ def _local_expected(counts: np.ndarray, shape: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class WorldKeys:
+class WorldKeys(SkuLocationGrid):
     """The world's SKUs and locations (sorted ids) and the SKU-location index ``n = s * L + l``."""
 
     sku_ids: np.ndarray
     location_ids: np.ndarray
-
-    @property
-    def n_skus(self) -> int:
-        return len(self.sku_ids)
-
-    @property
-    def n_locations(self) -> int:
-        return len(self.location_ids)
-
-    @property
-    def n_total(self) -> int:
-        return self.n_skus * self.n_locations
 
     def sku(self, ids: pd.Series) -> np.ndarray:
         """SKU index of each id (NaN where unknown)."""
@@ -147,9 +136,9 @@ def estimate_demand(
     window_days = pd.date_range(window_start, last, freq="D")
     in_window = day >= np.datetime64(window_start)
     offset = ((day[in_window] - np.datetime64(window_start)) / DAY).astype(np.int64)
-    counts = np.zeros((len(window_days), keys.n_total), dtype=np.float32)
+    counts = np.zeros((len(window_days), keys.n_sku_locations), dtype=np.float32)
     np.add.at(counts, (offset, cell[in_window]), 1)
-    units = np.bincount(cell[in_window], quantity[in_window], keys.n_total)
+    units = np.bincount(cell[in_window], quantity[in_window], keys.n_sku_locations)
     season = 1 + amplitude[None, :] * np.sin(
         2 * np.pi * (window_days.dayofyear.to_numpy()[:, None] - phase[None, :]) / 365.25
     )

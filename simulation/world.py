@@ -53,8 +53,37 @@ class OpenPurchaseOrders:
     arrival_day: np.ndarray  # >= 0
 
 
+class SkuLocationGrid:
+    """The SKU-location index ``n = s * L + l`` over ``sku_ids`` (S,) and ``location_ids`` (L,)."""
+
+    sku_ids: np.ndarray
+    location_ids: np.ndarray
+
+    @property
+    def n_skus(self) -> int:
+        return len(self.sku_ids)
+
+    @property
+    def n_locations(self) -> int:
+        return len(self.location_ids)
+
+    @property
+    def n_sku_locations(self) -> int:
+        return self.n_skus * self.n_locations
+
+    @property
+    def sku_of(self) -> np.ndarray:
+        """SKU index of each SKU-location n."""
+        return np.repeat(np.arange(self.n_skus), self.n_locations)
+
+    @property
+    def location_of(self) -> np.ndarray:
+        """Location index of each SKU-location n."""
+        return np.tile(np.arange(self.n_locations), self.n_skus)
+
+
 @dataclass(frozen=True)
-class World:
+class World(SkuLocationGrid):
     config: SimulationConfig
     # SKUs (S,)
     sku_ids: np.ndarray
@@ -96,28 +125,6 @@ class World:
     open_purchase_orders: OpenPurchaseOrders | None = None
     # (S, MAX_SUBSTITUTES): substitute SKU indices in order of preference, -1 = none; None = no substitutes.
     substitutes: np.ndarray | None = None
-
-    @property
-    def n_skus(self) -> int:
-        return len(self.sku_ids)
-
-    @property
-    def n_locations(self) -> int:
-        return len(self.location_ids)
-
-    @property
-    def n_sku_locations(self) -> int:
-        return self.n_skus * self.n_locations
-
-    @property
-    def sku_of(self) -> np.ndarray:
-        """SKU index of each SKU-location n."""
-        return np.repeat(np.arange(self.n_skus), self.n_locations)
-
-    @property
-    def location_of(self) -> np.ndarray:
-        """Location index of each SKU-location n."""
-        return np.tile(np.arange(self.n_locations), self.n_skus)
 
     def date(self, day: np.ndarray | int) -> np.ndarray:
         """Calendar dates (datetime64[ns]) of day indices."""
