@@ -23,14 +23,17 @@ import numpy as np
 import pandas as pd
 import psycopg2
 import pytest
+import yaml
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from serving.key_hashing import hash_key
 from settings import Settings, load_settings
 from settings.third_party_output import KNOWN_WARNINGS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+TEST_OMS_KEY = "test-oms-key"
 POSTGRES_ADMIN_DSN = "host=127.0.0.1 port=5432 dbname=postgres user=postgres"
 
 
@@ -145,6 +148,28 @@ def throwaway_database(name: str) -> Iterator[str]:
             cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.close()
+
+
+def write_production_config(
+    path: Path, data_dir: Path, database_uri: str, project: str, roles: list[str], **more: object
+) -> Path:
+    """A production-profile settings file on this machine's services: MLflow in ``database_uri``,
+    Feast's online store and the live state in the local Redis under ``project``, and the one
+    API key "test-oms-key" with ``roles``; ``more`` adds or overrides settings."""
+    settings = {
+        "profile": "production",
+        "data_dir": str(data_dir),
+        "mlflow_tracking_uri": database_uri,
+        "online_store": "redis",
+        "redis_connection_string": "127.0.0.1:6379",
+        "feast_project": project,
+        "live": {"key_prefix": f"{project}:live"},  # removed with the project's keys
+        "allow_dev_key": False,
+        "api_keys": {"oms-system": {"hash": hash_key(TEST_OMS_KEY), "roles": roles}},
+        **more,
+    }
+    path.write_text(yaml.safe_dump(settings))
+    return path
 
 
 def free_port() -> int:

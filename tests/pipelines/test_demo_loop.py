@@ -15,14 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import redis
-import yaml
 from mlflow import MlflowClient
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from serving.key_hashing import hash_key
 from serving.prediction_log import read_prediction_log
-from tests.conftest import throwaway_database
+from tests.conftest import throwaway_database, write_production_config
 
 pytestmark = pytest.mark.slow
 
@@ -65,21 +63,8 @@ def production_settings(tmp_path):
     database = f"demo_{uuid.uuid4().hex[:12]}"
     project = f"demo_{uuid.uuid4().hex[:12]}"
     with throwaway_database(database) as uri:
-        config = tmp_path / "production.yaml"
-        config.write_text(
-            yaml.safe_dump(
-                {
-                    "profile": "production",
-                    "data_dir": str(tmp_path / "production"),
-                    "mlflow_tracking_uri": uri,
-                    "online_store": "redis",
-                    "redis_connection_string": "127.0.0.1:6379",
-                    "feast_project": project,
-                    "live": {"key_prefix": f"{project}:live"},  # removed with the project's keys below
-                    "allow_dev_key": False,
-                    "api_keys": {"oms-system": {"hash": hash_key("test-oms-key"), "roles": ["oms", "planner"]}},
-                }
-            )
+        config = write_production_config(
+            tmp_path / "production.yaml", tmp_path / "production", uri, project, ["oms", "planner"]
         )
         yield config, uri, project
         mlflow.set_tracking_uri(None)

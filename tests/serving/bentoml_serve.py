@@ -1,4 +1,5 @@
-"""``bentoml serve`` as a child process for the end-to-end tests, handed over once ready.
+"""``bentoml serve`` as a child process for the end-to-end tests, handed over once ready, and
+JSON calls to it.
 
 Every served test starts the real server the same way: the ``bentoml`` next to this Python,
 127.0.0.1 on a free port, its output in a log file, ready when ``/readyz`` answers 200, and
@@ -7,6 +8,7 @@ stopped whatever the test did.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,6 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from email.message import Message
 from pathlib import Path
 
 from tests.conftest import free_port
@@ -57,8 +60,30 @@ def bentoml_serve(
             time.sleep(0.5)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
+
+
+def stop(process: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Terminate a child process; kill it if it has not ended within ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def call_json(base: str, method: str, path: str, body: dict | None, key: str) -> tuple[int, dict, Message]:
+    """One request with the bearer ``key`` on a new connection: the status, the JSON answer
+    (``{"text": ...}`` for a page) and the headers."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("Authorization", f"Bearer {key}")
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            text = response.read()
+            if response.headers.get_content_type() != "application/json":
+                return response.status, {"text": text.decode()}, response.headers
+            return response.status, json.loads(text), response.headers
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}"), exc.headers

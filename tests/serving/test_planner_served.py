@@ -9,13 +9,11 @@ import json
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from bentoml_serve import bentoml_serve
+from bentoml_serve import bentoml_serve, call_json, stop
 from chromium_page import chromium_page, screenshot, visible
 from serving_helpers import KEYS, TODAY
 from test_serving_alerts_live import RECEIVER, SECRET, _wait_for
@@ -40,17 +38,8 @@ class Api:
         self.base = base
 
     def call(self, method: str, path: str, body: dict | None = None, key: str = "planner-key") -> tuple[int, dict]:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, method=method)
-        request.add_header("Authorization", f"Bearer {key}")
-        request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                text = response.read()
-                return response.status, json.loads(text) if response.headers.get_content_type() == "application/json" \
-                    else {"text": text.decode()}
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read() or b"{}")
+        status, answer, _ = call_json(self.base, method, path, body, key)
+        return status, answer
 
 
 def _write_canonical(canonical: Path) -> None:
@@ -90,11 +79,7 @@ def served(tmp_path_factory):
                            unset=["BACKORDER_CONFIG"]) as base:
             yield Api(base), f"http://127.0.0.1:{receiver_port}/hooks", calls, data
     finally:
-        receiver.terminate()
-        try:
-            receiver.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            receiver.kill()
+        stop(receiver)
         receiver.stdout.close()
 
 

@@ -9,22 +9,20 @@ the same unit; and, as stock is counted down and reserved, the risk rises and th
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from bentoml_serve import bentoml_serve
+from bentoml_serve import bentoml_serve, call_json
 from serving_helpers import KEYS
 
 from serving.key_hashing import hash_key
+from tests.live.conftest import REDIS_URL, drop_prefix, redis_or_skip
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
 HERE = Path(__file__).parent
-REDIS_URL = "redis://127.0.0.1:6379/0"
 AT = "2026-03-02T09:00:00Z"
 
 
@@ -35,15 +33,8 @@ class Api:
         self.base = base
 
     def call(self, method: str, path: str, body: dict | None = None, key: str = "oms-key") -> tuple[int, dict, str]:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, method=method)
-        request.add_header("Authorization", f"Bearer {key}")
-        request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, json.loads(response.read()), response.headers.get("X-Worker-Pid")
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read() or b"{}"), exc.headers.get("X-Worker-Pid")
+        status, answer, headers = call_json(self.base, method, path, body, key)
+        return status, answer, headers.get("X-Worker-Pid")
 
     def events(self, *events: dict, key: str = "erp-key") -> dict:
         status, body, _ = self.call("POST", "/v1/events", {"events": list(events)}, key)
@@ -58,13 +49,7 @@ class Api:
 
 @pytest.fixture(scope="module", params=["embedded", "production"])
 def served(request, tmp_path_factory):
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.skip(f"needs Redis at {REDIS_URL}")
+    client = redis_or_skip()
     prefix = f"test-serving-live-{uuid.uuid4().hex[:10]}"
     data = tmp_path_factory.mktemp("served")
     env = {
@@ -84,9 +69,8 @@ def served(request, tmp_path_factory):
                            unset=["BACKORDER_CONFIG"]) as base:
             yield Api(base)
     finally:
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-        if keys:
-            client.delete(*keys)
+        drop_prefix(client, prefix)
+        client.close()
 
 
 def _event(event_id: str, type_: str, **fields) -> dict:

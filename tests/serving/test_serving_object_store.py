@@ -12,20 +12,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import urllib.error
-import urllib.request
 import uuid
 
 import boto3
 import pandas as pd
 import pytest
 import redis
-import yaml
-from bentoml_serve import bentoml_serve
+from bentoml_serve import bentoml_serve, call_json
 from generated_world import generated_risk_model
 
-from serving.key_hashing import hash_key
-from tests.conftest import REPO_ROOT, free_port, throwaway_database
+from tests.conftest import REPO_ROOT, TEST_OMS_KEY, free_port, throwaway_database, write_production_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -67,23 +63,11 @@ def production(tmp_path_factory, s3_endpoint):
     root = tmp_path_factory.mktemp("production")
     database = project = f"s3_{uuid.uuid4().hex[:12]}"
     with throwaway_database(database) as uri:
-        config = root / "production.yaml"
-        config.write_text(
-            yaml.safe_dump(
-                {
-                    "profile": "production",
-                    "data_dir": str(root / "data"),
-                    "mlflow_tracking_uri": uri,
-                    "mlflow_artifact_root": f"s3://{BUCKET}/{PREFIX}",
-                    "mlflow_s3_endpoint_url": s3_endpoint,
-                    "online_store": "redis",
-                    "feast_project": project,
-                    "live": {"key_prefix": f"{project}:live"},
-                    "allow_dev_key": False,
-                    "api_keys": {"oms-system": {"hash": hash_key("test-oms-key"), "roles": ["oms"]}},
-                    "serving_as_of": "2024-03-30",  # the world's last day
-                }
-            )
+        config = write_production_config(
+            root / "production.yaml", root / "data", uri, project, ["oms"],
+            mlflow_artifact_root=f"s3://{BUCKET}/{PREFIX}",
+            mlflow_s3_endpoint_url=s3_endpoint,
+            serving_as_of="2024-03-30",  # the world's last day
         )
         with pytest.MonkeyPatch.context() as patch:
             for name, value in CREDENTIALS.items():
@@ -134,17 +118,6 @@ def _register_champion(settings) -> str:
     return MlflowClient().get_logged_model(version.source.removeprefix("models:/")).artifact_location
 
 
-def _call(base: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(base + path, data=None if body is None else json.dumps(body).encode())
-    request.add_header("Authorization", "Bearer test-oms-key")
-    request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
-
-
 def test_production_profile_serves_the_example_order_from_models_in_the_object_store(production, s3_endpoint):
     settings = production
     location = _register_champion(settings)
@@ -161,10 +134,10 @@ def test_production_profile_serves_the_example_order_from_models_in_the_object_s
     # The settings name the S3 endpoint, not the environment.
     with bentoml_serve("serving.service:RiskService", env, settings.data_dir / "serve.log", cwd=REPO_ROOT,
                        unset=["MLFLOW_S3_ENDPOINT_URL"], ready_within=180) as base:
-        status, body = _call(base, "/readyz")
+        status, body = call_json(base, "GET", "/readyz", None, TEST_OMS_KEY)[:2]
         assert status == 200 and body["models"]["backorder_risk"] == {"version": "1", "source": "registry"}
         order = json.loads(EXAMPLE.read_text())
-        status, body = _call(base, "/v1/score", order)
+        status, body = call_json(base, "POST", "/v1/score", order, TEST_OMS_KEY)[:2]
         assert status == 200, body
         assert body["model_version"] == "backorder_risk/1"
         assert [line["line_id"] for line in body["lines"]] == [line["line_id"] for line in order["lines"]]
