@@ -19,6 +19,18 @@ ENTITIES = pd.DataFrame(
 )
 
 
+def _latest_rows(feats: pd.DataFrame, end) -> pd.DataFrame:
+    """Each of ENTITIES' SKU-locations: its newest feature row at or before ``end``."""
+    latest = (
+        feats[feats["event_timestamp"] <= end]
+        .sort_values("event_timestamp")
+        .groupby(["sku_id", "location_id"])
+        .tail(1)
+        .set_index(["sku_id", "location_id"])
+    )
+    return latest.reindex(pd.MultiIndex.from_frame(ENTITIES[["sku_id", "location_id"]]))
+
+
 def test_redis_online_reads_equal_the_latest_materialized_rows(
     redis_store, tmp_path, feature_writer, world_tables
 ):
@@ -28,15 +40,7 @@ def test_redis_online_reads_equal_the_latest_materialized_rows(
     assert any(True for _ in client.scan_iter(b"*" + project.encode(), count=1000))
     got = online_features(store, ENTITIES, "sku_location_risk_v1")
 
-    feats = built.sku_location_features
-    latest = (
-        feats[feats["event_timestamp"] <= end]
-        .sort_values("event_timestamp")
-        .groupby(["sku_id", "location_id"])
-        .tail(1)
-        .set_index(["sku_id", "location_id"])
-    )
-    want = latest.reindex(pd.MultiIndex.from_frame(ENTITIES[["sku_id", "location_id"]]))
+    want = _latest_rows(built.sku_location_features, end)
     for column in ("on_hand", "demand_mean_7", "projected_position_lt", "promo_next_h"):
         np.testing.assert_allclose(got[column], want[column].to_numpy(dtype=float), equal_nan=True)
 
@@ -66,15 +70,7 @@ def test_rewinding_to_an_earlier_day_serves_that_day_on_redis_as_on_sqlite(redis
     materialize(store, earlier - pd.Timedelta(days=30), earlier, rewind=True)
     got = online_features(store, ENTITIES, "sku_location_risk_v1")
 
-    feats = built.sku_location_features
-    want = (
-        feats[feats["event_timestamp"] <= earlier]
-        .sort_values("event_timestamp")
-        .groupby(["sku_id", "location_id"])
-        .tail(1)
-        .set_index(["sku_id", "location_id"])
-        .reindex(pd.MultiIndex.from_frame(ENTITIES[["sku_id", "location_id"]]))
-    )
+    want = _latest_rows(built.sku_location_features, earlier)
     assert not np.allclose(at_later["demand_sum_7"], want["demand_sum_7"].to_numpy(dtype=float))
     for column in ("on_hand", "demand_sum_7", "projected_position_lt"):
         np.testing.assert_allclose(got[column], want[column].to_numpy(dtype=float), equal_nan=True)
