@@ -9,6 +9,7 @@ the same unit; and, as stock is counted down and reserved, the risk rises and th
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -67,10 +68,25 @@ def served(request, tmp_path_factory):
     try:
         with bentoml_serve("live_service:RiskService", env, data / "serve.log", cwd=data, working_dir=HERE,
                            unset=["BACKORDER_CONFIG"]) as base:
-            yield Api(base)
+            api = Api(base)
+            _wait_for_both_workers(api)
+            yield api
     finally:
         drop_prefix(client, prefix)
         client.close()
+
+
+def _wait_for_both_workers(api: Api, within: float = 120.0) -> None:
+    """Until the second worker is ready, the first answers every request."""
+    ready: set[str] = set()
+    deadline = time.monotonic() + within
+    while len(ready) < 2:
+        status, _, pid = api.call("GET", "/v1/status")
+        if status == 200:
+            ready.add(pid)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"only worker(s) {sorted(ready)} got ready within {within:.0f} s")
+        time.sleep(0.1)
 
 
 def _event(event_id: str, type_: str, **fields) -> dict:
