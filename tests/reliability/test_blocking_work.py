@@ -3,9 +3,11 @@ order is not held up by a large batch."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
+import pytest
 from serving_helpers import SKUS, TODAY, auth, order
 
 from serving.registry import LoadedModel
@@ -116,3 +118,39 @@ def test_health_answers_while_a_full_batch_is_validated(client):
     assert answers[0].json()["detail"][0]["field"] == "orders.99.lines.199.quantity"
     assert len(waits) >= 3, "the batch was validated before /healthz was asked: the test measures nothing"
     assert max(waits) < 0.25, sorted(waits)[-3:]
+
+
+class RecordsPriority:
+    """The risk model, noting the CPU priority (nice value) of each thread that runs it, by
+    whether the request was a batch."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.feature_names_in_ = model.feature_names_in_
+        self.niceness: dict[bool, set[int]] = {True: set(), False: set()}
+
+    def _note(self, frame) -> None:
+        self.niceness[len(frame) > 200].add(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    def predict_proba(self, frame):
+        self._note(frame)
+        return self.model.predict_proba(frame)
+
+    def contributions(self, frame):
+        self._note(frame)
+        return self.model.predict(frame, pred_contrib=True)
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="needs per-thread CPU priorities (Linux)")
+def test_a_batch_is_scored_at_a_lower_cpu_priority_than_single_orders(client, service_settings, components, risk_model):
+    from serving.service import app
+
+    model = RecordsPriority(risk_model)
+    components.models = {RISK: LoadedModel(RISK, "9", "registry", model)}
+    app.state.runtime = build_runtime(service_settings, components, today=lambda: TODAY)
+    assert client.post("/v1/score", json=order(10), headers=auth("oms-key")).status_code == 200
+    assert client.post("/v1/score/batch", json=_batch(3, 200), headers=auth("oms-key")).status_code == 200
+    assert client.post("/v1/score", json=order(10), headers=auth("oms-key")).status_code == 200
+    assert model.niceness[True] and model.niceness[False]
+    assert min(model.niceness[True]) > max(model.niceness[False]), model.niceness
+    app.state.runtime.close()
