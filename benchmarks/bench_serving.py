@@ -44,7 +44,7 @@ from serving.registry import LoadedModel
 from serving.runtime import RISK, Components, Runtime, build_runtime
 from serving.scoring import FrameFeatureReader
 from serving.supply import FrameSupply
-from settings import load_settings
+from settings import Settings, load_settings
 
 TODAY = pd.Timestamp("2026-03-02")
 KEY = "bench-key"
@@ -219,6 +219,21 @@ def _wait(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
     raise TimeoutError(url)
 
 
+def serving_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """This process's environment for a served child: this venv's tools first on PATH, the
+    settings' BentoML home, telemetry off, plus ``extra``."""
+    bin_dir = Path(sys.executable).parent
+    return {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
+        "BENTOML_HOME": str(settings.bentoml_home),
+        "BENTOML_DO_NOT_TRACK": "true",
+        "DO_NOT_TRACK": "true",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        **extra,
+    }
+
+
 def _serve(command: list[str], ready_url: str, env: dict[str, str]) -> subprocess.Popen:
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -250,15 +265,7 @@ def demo_world(n: int, port: int) -> None:
         return time.perf_counter() - start
 
     bin_dir = Path(sys.executable).parent
-    env = {
-        **os.environ,
-        "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
-        "BENTOML_HOME": str(settings.bentoml_home),
-        "BENTOML_DO_NOT_TRACK": "true",
-        "DO_NOT_TRACK": "true",
-        "MLFLOW_DISABLE_TELEMETRY": "true",
-        "MLFLOW_TRACKING_URI": settings.tracking_uri,
-    }
+    env = serving_env(settings, MLFLOW_TRACKING_URI=settings.tracking_uri)
     base, mlflow_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}"
     bento = _serve([str(bin_dir / "bentoml"), "serve", "serving.service:RiskService", "--host", "127.0.0.1",
                     "--port", str(port)], f"{base}/readyz", env)

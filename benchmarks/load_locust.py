@@ -25,7 +25,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from bench_serving import _serve
+from bench_serving import _serve, serving_env
 
 from settings import load_settings
 
@@ -49,16 +49,7 @@ def main() -> None:
 def run(args: argparse.Namespace, folder: Path) -> None:
     settings = load_settings(data_dir=folder / "data") if args.generated else load_settings()
     bin_dir = Path(sys.executable).parent
-    env = {
-        **os.environ,
-        "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
-        "BENTOML_HOME": str(settings.bentoml_home),
-        "BENTOML_DO_NOT_TRACK": "true",
-        "DO_NOT_TRACK": "true",
-        "MLFLOW_DISABLE_TELEMETRY": "true",
-        "LOAD_BATCH_ORDERS": str(args.batch_orders),
-        "LOAD_BATCH_LINES": str(args.batch_lines),
-    }
+    env = serving_env(settings, LOAD_BATCH_ORDERS=str(args.batch_orders), LOAD_BATCH_LINES=str(args.batch_lines))
     target = ["serving.service:RiskService"]
     if args.generated:
         env["BACKORDER_DATA_DIR"] = str(settings.data_dir)

@@ -21,6 +21,7 @@ from serving.runtime import RISK, Components, Runtime, build_runtime
 from serving.scoring import FrameFeatureReader
 from serving.supply import FrameSupply
 from settings import Settings, load_settings
+from tests.live.conftest import redis_prefix  # noqa: F401 (the live tests' fixture, for the stream tests here)
 
 
 def pytest_collection_modifyitems(items):

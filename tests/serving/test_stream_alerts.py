@@ -5,8 +5,6 @@ stock-out exception, and a recount from the stream resolves it."""
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterator
 
 import pandas as pd
 import pytest
@@ -18,17 +16,7 @@ from pipelines.cli import app
 from pipelines.tables import write_canonical_tables
 from settings import load_settings
 from simulation import SimulationConfig, simulate
-from tests.live.conftest import REDIS_URL, drop_prefix, event, redis_or_skip
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    """A key prefix of the test's own, deleted afterwards."""
-    client = redis_or_skip()
-    prefix = f"test-stream-alerts-{uuid.uuid4().hex[:12]}"
-    yield prefix
-    drop_prefix(client, prefix)
-    client.close()
+from tests.live.conftest import REDIS_URL, event, redis_or_skip
 
 
 def _busiest_sku_location(tables: dict[str, pd.DataFrame]) -> tuple[str, str]:

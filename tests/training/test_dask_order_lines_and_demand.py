@@ -5,6 +5,8 @@ single-process fit on the same rows."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 import numpy as np
@@ -17,6 +19,7 @@ from features.distributed import feature_frames_dask, order_line_training_rows_d
 from features.feast_repo.definitions import TTL
 from features.order_line import request_feature_names
 from features.timeseries import ID, TARGET, TIME
+from tests.training.test_dask_training import unsampled
 from training.dask_datasets import daily_demand_dask
 from training.forecasting.model import DemandForecaster, quantile_column
 from training.recipes import BACKORDER_RISK, DEMAND, demand_spec
@@ -28,20 +31,23 @@ FEATURES = [*sku_location_feature_names(), *request_feature_names()]
 # test_dask_training.py), one seed, fewer rounds. This world's backorders come in June and July:
 # folds cut there hold hundreds of positives each, where the default quantile cutoffs leave a
 # test month of a few dozen.
-JOB = replace(
-    BACKORDER_RISK,
-    recipe=replace(
-        BACKORDER_RISK.recipe,
-        params={**BACKORDER_RISK.recipe.params, "bagging_fraction": 1.0, "feature_fraction": 1.0},
-        n_seeds=1,
-        num_boost_round=80,
-    ),
-    max_rows=None,
-    cutoffs=("2024-06-01", "2024-06-16", "2024-07-01"),
-)
+JOB = unsampled(BACKORDER_RISK, cutoffs=("2024-06-01", "2024-06-16", "2024-07-01"))
 DEMAND_SPEC = replace(demand_spec(DEMAND), num_boost_round=60)
 HISTORY_DAYS = 90
 HELD_OUT_DAYS = DEMAND_SPEC.horizon
+
+
+@contextmanager
+def one_worker() -> Iterator[Client]:
+    """A one-worker LocalCluster, the default client while open."""
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
+            dashboard_address=":0",
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
 
 
 @pytest.fixture(scope="module")
@@ -91,13 +97,7 @@ def test_order_line_classifier_fitted_by_lightgbm_dask_is_the_single_process_fit
     path (folds on the cluster, class weights, every round grown and early stopping replayed, the
     refit) then gives exactly the single-process model. With two workers each worker bins its own
     rows and the scores move (docs/scaling.md)."""
-    with (
-        LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
-            dashboard_address=":0",
-        ) as cluster,
-        Client(cluster),
-    ):
+    with one_worker():
         on_dask = train_classifier(JOB, lazy_lines, FEATURES, num_threads=1)
     in_process = train_classifier(JOB, lazy_lines.compute(), FEATURES, num_threads=1)
     for name in ("cutoffs", "fold_sizes", "best_iterations"):
@@ -135,13 +135,7 @@ def test_demand_model_fitted_on_dask_forecasts_like_the_single_process_fit(world
     truth = frame[frame[TIME] > end]
     # One worker bins all rows as one process does; two workers each bin their own rows and the
     # quantiles move by a few percent on a world this small (docs/scaling.md).
-    with (
-        LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
-            dashboard_address=":0",
-        ) as cluster,
-        Client(cluster),
-    ):
+    with one_worker():
         on_dask = DemandForecaster(DEMAND_SPEC).fit(lazy[lazy[TIME] <= end])
     in_process = DemandForecaster(DEMAND_SPEC).fit(frame[frame[TIME] <= end])
     assert on_dask.fit_info_["rows_refit"] == in_process.fit_info_["rows_refit"]

@@ -13,23 +13,26 @@ from distributed import Client, LocalCluster
 
 from features.build import REQUIRED_TABLES, build_feature_tables, sku_location_feature_names
 from features.distributed import feature_frames_dask, read_tables_dask, sku_location_training_rows_dask
-from training.recipes import SKU_LOCATION_RISK
+from training.recipes import SKU_LOCATION_RISK, ClassifierJob
 from training.world_models import train_classifier
 
 KEYS = ["sku_id", "location_id", "snapshot_date"]
 # The recipe's trees without row and column sampling: a worker samples only its own rows, so with
 # sampling the two fits grow from different samples and differ by the sampling noise of a small
 # world (docs/scaling.md); without it they differ only by the workers' bin boundaries.
-JOB = replace(
-    SKU_LOCATION_RISK,
-    recipe=replace(
-        SKU_LOCATION_RISK.recipe,
-        params={**SKU_LOCATION_RISK.recipe.params, "bagging_fraction": 1.0, "feature_fraction": 1.0},
+def unsampled(job: ClassifierJob, **changes: object) -> ClassifierJob:
+    """``job`` with its recipe's trees grown without row or column sampling, one seed, 80 rounds,
+    on every row."""
+    recipe = replace(
+        job.recipe,
+        params={**job.recipe.params, "bagging_fraction": 1.0, "feature_fraction": 1.0},
         n_seeds=1,
         num_boost_round=80,
-    ),
-    max_rows=None,
-)
+    )
+    return replace(job, recipe=recipe, max_rows=None, **changes)
+
+
+JOB = unsampled(SKU_LOCATION_RISK)
 
 
 @pytest.fixture(scope="module")
