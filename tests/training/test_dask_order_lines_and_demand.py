@@ -38,11 +38,11 @@ HELD_OUT_DAYS = DEMAND_SPEC.horizon
 
 
 @contextmanager
-def one_worker() -> Iterator[Client]:
-    """A one-worker LocalCluster, the default client while open."""
+def local_cluster(n_workers: int) -> Iterator[Client]:
+    """A LocalCluster of ``n_workers`` one-thread workers, the default client while open."""
     with (
         LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
+            n_workers=n_workers, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
             dashboard_address=":0",
         ) as cluster,
         Client(cluster) as client,
@@ -59,13 +59,7 @@ def world(featured_world):
 
 @pytest.fixture(scope="module")
 def client(world):
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
-            dashboard_address=":0",
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(2) as client:
         yield client
 
 
@@ -97,7 +91,7 @@ def test_order_line_classifier_fitted_by_lightgbm_dask_is_the_single_process_fit
     path (folds on the cluster, class weights, every round grown and early stopping replayed, the
     refit) then gives exactly the single-process model. With two workers each worker bins its own
     rows and the scores move (docs/scaling.md)."""
-    with one_worker():
+    with local_cluster(1):
         on_dask = train_classifier(JOB, lazy_lines, FEATURES, num_threads=1)
     in_process = train_classifier(JOB, lazy_lines.compute(), FEATURES, num_threads=1)
     for name in ("cutoffs", "fold_sizes", "best_iterations"):
@@ -135,7 +129,7 @@ def test_demand_model_fitted_on_dask_forecasts_like_the_single_process_fit(world
     truth = frame[frame[TIME] > end]
     # One worker bins all rows as one process does; two workers each bin their own rows and the
     # quantiles move by a few percent on a world this small (docs/scaling.md).
-    with one_worker():
+    with local_cluster(1):
         on_dask = DemandForecaster(DEMAND_SPEC).fit(lazy[lazy[TIME] <= end])
     in_process = DemandForecaster(DEMAND_SPEC).fit(frame[frame[TIME] <= end])
     assert on_dask.fit_info_["rows_refit"] == in_process.fit_info_["rows_refit"]
