@@ -19,16 +19,13 @@ from typing import Annotated, Any
 
 import bentoml
 import numpy as np
-from fastapi import Depends, FastAPI, Path, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi import Depends, FastAPI, Path
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ValidationError
-from starlette.exceptions import HTTPException
 
-from live.state import LiveStateUnavailable
 from serving.alerts_api import router as alerts_router
 from serving.batch_body import BATCH_BODY_OPENAPI, BatchBody
-from serving.errors import Problems, error_response, framework_error, internal_error
+from serving.errors import OPENAPI_ERRORS, ServiceError, register_error_handlers
 from serving.forecast import HorizonTooLong
 from serving.lifecycle import ReloadRefused, ReloadTimedOut, reload_runtime
 from serving.live_routes import router as live_router
@@ -49,7 +46,6 @@ from serving.runtime import Runtime, build_runtime, production_components
 from serving.schemas import (
     ID_PATTERN,
     BatchOut,
-    ErrorOut,
     EtaOut,
     ForecastIn,
     ForecastOut,
@@ -88,28 +84,11 @@ def _exit_on_invalid_settings() -> None:
 
 _exit_on_invalid_settings()
 
-ERRORS = {
-    s: {"model": ErrorOut, "description": d}
-    for s, d in {
-        400: "Body cannot be decoded.",
-        401: "Missing or invalid API key.",
-        403: "The key lacks the role.",
-        404: "Unknown id or route.",
-        405: "Method not allowed on this route.",
-        413: "Body larger than `max_body_bytes`.",
-        422: "Invalid input; names the field.",
-        429: "The API key is over its rate limit; `Retry-After` says when to retry.",
-        500: "Internal error; details in the service log.",
-        503: "Not ready or a dependency is unavailable.",
-        504: "No answer within the request timeout.",
-    }.items()
-}
-
 app = FastAPI(
     title="Backorder Radar",
     version="1",
     description="Backorder risk, promise dates and actions for order lines (docs/serving.md).",
-    responses=ERRORS,
+    responses=OPENAPI_ERRORS,
 )
 app.include_router(live_router)
 # How long a thread may hold the GIL while another waits for it (Python's default: 5 ms). A request
@@ -122,51 +101,13 @@ REQUEST_TIMEOUT_SECONDS = 30
 
 
 
-class ServiceError(Exception):
-    def __init__(self, status: int, error: str, problems: Problems = ()):
-        super().__init__(error)
-        self.status, self.error, self.problems = status, error, problems
-
-
 def _body_limit() -> int:
     """The running service's ``settings.max_body_bytes`` (the settings' default before start-up)."""
     runtime = getattr(app.state, "runtime", None)
     return runtime.max_body_bytes if runtime is not None else Settings.model_fields["max_body_bytes"].default
 
 
-@app.exception_handler(RequestValidationError)
-async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-    problems = [
-        (".".join(str(p) for p in e["loc"] if p != "body") or "body", e["msg"]) for e in exc.errors()
-    ]
-    return error_response(422, "invalid request", problems)
-
-
-@app.exception_handler(HTTPException)
-async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
-    """Framework errors (undecodable body, unknown route or method) in the same body shape as ours."""
-    response = framework_error(exc.status_code, str(exc.detail))
-    response.headers.update(exc.headers or {})
-    return response
-
-
-@app.exception_handler(ServiceError)
-async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
-    return error_response(exc.status, exc.error, exc.problems)
-
-
-@app.exception_handler(LiveStateUnavailable)
-async def _live_state_down(_: Request, exc: LiveStateUnavailable) -> JSONResponse:
-    """The live state's store did not answer (its message, with the address, goes to the log only)."""
-    logger.warning("%s", exc)
-    problem = "the live state (stock now, reservations) did not answer; retry later"
-    return error_response(503, "live state unavailable", [("live_state", problem)])
-
-
-@app.exception_handler(Exception)
-async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
-    """Any other failure: a 500 whose body holds a reference to the log entry, never the error."""
-    return internal_error(f"{request.method} {request.url.path}", exc)
+register_error_handlers(app)
 
 
 def _score(
