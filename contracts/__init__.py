@@ -13,6 +13,7 @@ id built from it and the day unit every package shares are declared once in ``co
 This package depends on nothing else in the project.
 """
 
-from contracts.tables import CANONICAL_TABLES, TABLE_ORDER, ColumnSpec, ForeignKey, TableContract
+from contracts.table_spec import ColumnSpec, ForeignKey, TableContract
+from contracts.tables import CANONICAL_TABLES, TABLE_ORDER
 
 __all__ = ["CANONICAL_TABLES", "TABLE_ORDER", "ColumnSpec", "ForeignKey", "TableContract"]

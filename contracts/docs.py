@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contracts.tables import CANONICAL_TABLES, ColumnSpec, TableContract
+from contracts.table_spec import ColumnSpec, TableContract
+from contracts.tables import CANONICAL_TABLES
 
 _HEADER = """# Data contracts
 

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from contracts.events import ENVELOPE, EVENT_TYPES
-from contracts.tables import ColumnSpec
+from contracts.table_spec import ColumnSpec
 
 NormalizedEvent = dict[str, Any]
 _DECLARED = {c.type: frozenset(s.name for s in (*ENVELOPE, *c.fields)) for c in EVENT_TYPES.values()}

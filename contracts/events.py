@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contracts.tables import ColumnSpec
+from contracts.table_spec import ColumnSpec
 
 _units = "units, whole number"
 

@@ -33,7 +33,8 @@ from contracts.headers import close_headers, header_mapping, normalize_name
 from contracts.optional_inputs import OPTIONAL_INPUTS, OPTIONAL_TABLES, data_support
 from contracts.readers import SUPPORTED_SUFFIXES, iter_chunks, read_header
 from contracts.schemas import stored_dtype
-from contracts.tables import CANONICAL_TABLES, TABLE_ORDER, TableContract
+from contracts.table_spec import TableContract
+from contracts.tables import CANONICAL_TABLES, TABLE_ORDER
 from contracts.validation import (
     REASON_COLUMN,
     key_hashes,

@@ -2,76 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
-ColumnKind = Literal["string", "int", "float", "bool", "date", "datetime"]
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    """One column of a canonical table.
-
-    ``ge``/``le`` bound numeric values, ``allowed`` restricts strings to a set. Dates are
-    calendar days (stored as midnight timestamps); datetimes keep the time of day.
-    """
-
-    name: str
-    kind: ColumnKind
-    description: str
-    nullable: bool = False
-    ge: float | None = None
-    le: float | None = None
-    gt: float | None = None
-    allowed: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
-class ForeignKey:
-    """``columns`` of this table must exist as ``ref_columns`` of table ``ref_table``."""
-
-    columns: tuple[str, ...]
-    ref_table: str
-    ref_columns: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RowRule:
-    """A rule across columns of one row, as a pandas ``DataFrame.eval`` expression that must hold.
-
-    Rows where any referenced column is null pass (nullability is checked per column).
-    """
-
-    name: str
-    expression: str
-    columns: tuple[str, ...]
-    description: str
-
-
-@dataclass(frozen=True)
-class TableContract:
-    name: str
-    description: str
-    columns: tuple[ColumnSpec, ...]
-    key: tuple[str, ...]
-    foreign_keys: tuple[ForeignKey, ...] = ()
-    row_rules: tuple[RowRule, ...] = ()
-
-    @property
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-    @property
-    def required_columns(self) -> list[str]:
-        """Columns an export must contain (nullable columns may be absent and are filled with nulls)."""
-        return [c.name for c in self.columns if not c.nullable]
-
-    def column(self, name: str) -> ColumnSpec:
-        for spec in self.columns:
-            if spec.name == name:
-                return spec
-        raise KeyError(f"table {self.name} has no column {name}")
-
+from contracts.table_spec import ColumnSpec, ForeignKey, RowRule, TableContract
 
 TIERS = ("gold", "silver", "bronze")
 

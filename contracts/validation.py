@@ -13,7 +13,8 @@ import pandera.errors as pa_errors
 from contracts.coercion import append_reasons, coerce_table
 from contracts.errors import ContractError
 from contracts.schemas import pandera_schema, stored_dtype
-from contracts.tables import CANONICAL_TABLES, TableContract
+from contracts.table_spec import TableContract
+from contracts.tables import CANONICAL_TABLES
 
 REASON_COLUMN = "reason"
 

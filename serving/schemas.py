@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 from pydantic_core import PydanticCustomError
 
 from contracts.events import ENVELOPE, EVENTS
-from contracts.tables import ColumnSpec
+from contracts.table_spec import ColumnSpec
 
 MAX_LINES = 200
 MAX_ORDERS = 100
