@@ -117,7 +117,9 @@ def test_health_answers_while_a_full_batch_is_validated(client):
     assert answers[0].status_code == 422
     assert answers[0].json()["detail"][0]["field"] == "orders.99.lines.199.quantity"
     assert len(waits) >= 3, "the batch was validated before /healthz was asked: the test measures nothing"
-    assert max(waits) < 0.25, sorted(waits)[-3:]
+    # Validated on the event loop, every /healthz asked meanwhile waits for the whole validation;
+    # off it, a typical one answers at once (the median: one may still wait out a busy core).
+    assert sorted(waits)[len(waits) // 2] < 0.1, sorted(waits)
 
 
 class RecordsPriority:
