@@ -21,14 +21,13 @@ from feast import FeatureStore, FeatureView, RepoConfig
 from feast.infra.key_encoding_utils import serialize_entity_key
 from feast.protos.feast.types.EntityKey_pb2 import EntityKey as EntityKeyProto
 from feast.protos.feast.types.Value_pb2 import Value as ValueProto
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from features.build import TIMESTAMP
 from features.feast_repo.definitions import FEATURE_SERVICES, definitions
 from features.order_line import request_features, with_request_features
 from features.sqlite_online_store import STORE_TYPE as SQLITE_STORE_TYPE
 from settings import Settings
+from settings.redis_retry import fail_fast_retry
 from settings.third_party_output import library_prints_silenced, silence_known_warnings
 
 silence_known_warnings()  # feast's import puts a "once" DeprecationWarning filter before the known ones
@@ -163,9 +162,7 @@ class OnlineReader:
         self._read_serialized = getattr(self._online_store, "online_read_serialized", None)
         redis_client = getattr(self._online_store, "_get_client", None)
         if redis_client is not None:
-            # A failed call is tried once more at once (a connection a Redis restart dropped), not
-            # redis-py's default 3 retries over seconds of backoff: a stopped Redis answers 503 at once.
-            redis_client(self._config.online_store).set_retry(Retry(NoBackoff(), 1))
+            redis_client(self._config.online_store).set_retry(fail_fast_retry())
         # Serializing an entity key is a protobuf build per key, the same bytes every request for
         # one SKU-location; bounded, so unknown keys sent by clients cannot grow it without limit.
         self._serialized_key = functools.lru_cache(maxsize=1 << 16)(self._serialize)

@@ -23,8 +23,6 @@ from typing import Any, ParamSpec, TypeVar
 
 import pandas as pd
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from contracts.event_validation import NormalizedEvent
 from live.answers import open_purchase_orders_frame, positions_frame, stock_frames, stock_position
@@ -35,6 +33,7 @@ from live.event_archive import write_archive_file
 from live.records import PositionRecord, Record, decode, encode, kind_of, position_key
 from live.rules import check_reservation, keys_read
 from live.state import ApplyResult, LiveStateUnavailable, ReservationRequest, StockPosition
+from settings.redis_retry import fail_fast_retry
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -91,9 +90,7 @@ class RedisLiveState:
     def __init__(self, url: str, prefix: str, idempotency_window_seconds: float = 7 * 86400) -> None:
         self.prefix = prefix
         self._window_ms = max(int(idempotency_window_seconds * 1000), 1)
-        # A failed call is tried once more at once (a connection a restart dropped), not redis-py's
-        # default 3 retries over seconds of backoff: while Redis is down, a request fails fast.
-        self._redis = redis.Redis.from_url(url, client_name=f"{prefix}:live", retry=Retry(NoBackoff(), 1))
+        self._redis = redis.Redis.from_url(url, client_name=f"{prefix}:live", retry=fail_fast_retry())
         self._records_of = self._redis.register_script(_RECORDS_OF)
 
     def _rec(self, key: str) -> str:
