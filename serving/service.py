@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import bentoml
 import numpy as np
+import redis
 from fastapi import Depends, FastAPI, Path
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ValidationError
@@ -38,6 +39,7 @@ from serving.middleware import (
     RequestDeadline,
 )
 from serving.planner_web import router as planner_router
+from serving.reload_broadcast import ReloadBroadcast
 from serving.reports import ReportNotFound, report_file
 from serving.reserving import reserve_lines, reserved_keys
 from serving.responses import batch_json, line_scores, log_rows, score_outs
@@ -164,6 +166,32 @@ def _report(runtime: Runtime, path: str) -> FileResponse:
         raise ServiceError(404, "no report", [("path", str(exc))]) from exc
 
 
+def _announce_reload() -> None:
+    """Tell the service's other workers to reload too (where they share Redis)."""
+    broadcast: ReloadBroadcast | None = getattr(app.state, "reload_broadcast", None)
+    if broadcast is None:
+        return
+    try:
+        broadcast.announce()
+    except redis.RedisError as exc:
+        logger.warning("reload done here but not announced to the other workers: %r", exc)
+
+
+def _reload_broadcast(settings: Settings, factory: Callable[[], Runtime]) -> ReloadBroadcast | None:
+    """The listener that reloads this worker when another announces a reload; None unless the
+    live state is in Redis (the workers share nothing else to announce it through)."""
+    if settings.live_store != "redis":
+        return None
+
+    def reload_here() -> None:
+        try:
+            reload_runtime(app.state, factory).start_background()
+        except (ReloadRefused, ReloadTimedOut) as exc:
+            logger.warning("a reload announced by another worker was not done here: %s", exc)
+
+    return ReloadBroadcast(settings.live.redis_url, f"{settings.live.key_prefix}:reload", reload_here)
+
+
 def _default_runtime() -> Runtime:
     settings = load_settings()
     return build_runtime(settings, production_components(settings))
@@ -183,6 +211,9 @@ class RiskService:
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
         app.state.runtime = type(self).runtime_factory()
         app.state.runtime.start_background()
+        app.state.reload_broadcast = _reload_broadcast(load_settings(), type(self).runtime_factory)
+        if app.state.reload_broadcast is not None:
+            app.state.reload_broadcast.start()
         # What start-up loaded (models, Feast registry, framework: hundreds of thousands of objects)
         # lives as long as the process; frozen, the collector stops scanning it, so a full
         # collection no longer pauses the request that triggers it.
@@ -314,6 +345,7 @@ class RiskService:
             raise ServiceError(504, "reload timed out", exc.problems) from exc
         except ReloadRefused as exc:
             raise ServiceError(503, "reload refused", exc.problems) from exc
+        _announce_reload()
         return self.status()
 
     @app.get("/v1/status", response_model=StatusOut, tags=["ops"])

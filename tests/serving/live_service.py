@@ -3,12 +3,15 @@
 The real service (routes, middleware, live state from settings: Redis in the production profile)
 on the generated world's model and features (read from the Feast store ``feast_world`` wrote when
 the settings name the Redis online store, else from the frame), seeded with its stock and one open PO; each answer
-carries the worker's process id in ``X-Worker-Pid``, so a test can tell the workers apart.
+carries the worker's process id in ``X-Worker-Pid``, so a test can tell the workers apart. The
+model's version is the text of ``champion_version`` in the data folder when that file exists
+(else "1"): a test "promotes" a model by writing it, then reloads.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pandas as pd
 from feast_world import feast_reader
@@ -41,8 +44,10 @@ def generated_runtime() -> Runtime:
     delays = PoDelays(None, lambda: TODAY)
     delays.remember(INBOUND)
     reader = feast_reader(settings) if settings.online_store == "redis" else FrameFeatureReader(online)
+    promoted = Path(settings.data_dir) / "champion_version"
+    version = promoted.read_text().strip() if promoted.exists() else "1"
     components = Components(
-        models={RISK: LoadedModel(RISK, "1", "provided", generated_risk_model(online, monotone=True))},
+        models={RISK: LoadedModel(RISK, version, "provided", generated_risk_model(online, monotone=True))},
         reader=LiveStockReader(reader, live),
         supply=LiveSupply(live, delays),
         live=live,

@@ -30,8 +30,8 @@ AT = "2026-03-02T09:00:00Z"
 class Api:
     """JSON over HTTP to the served service, a new connection per request (so either worker answers)."""
 
-    def __init__(self, base: str) -> None:
-        self.base = base
+    def __init__(self, base: str, profile: str, folder: Path) -> None:
+        self.base, self.profile, self.folder = base, profile, folder
 
     def call(self, method: str, path: str, body: dict | None = None, key: str = "oms-key") -> tuple[int, dict, str]:
         status, answer, headers = call_json(self.base, method, path, body, key)
@@ -68,7 +68,7 @@ def served(request, tmp_path_factory):
     try:
         with bentoml_serve("live_service:RiskService", env, data / "serve.log", cwd=data, working_dir=HERE,
                            unset=["BACKORDER_CONFIG"]) as base:
-            api = Api(base)
+            api = Api(base, request.param, data)
             _wait_for_both_workers(api)
             yield api
     finally:
@@ -150,3 +150,24 @@ def test_counting_down_and_reserving_raises_the_risk_and_moves_the_promise_out(s
     _, stock, _ = served.call("GET", "/v1/stock/SKU010/DC1")
     assert (stock["on_hand"], stock["reserved"], stock["available"]) == (10, 20, 0)
     assert [po["po_id"] for po in stock["open_pos"]] == ["PO-LIVE"]
+
+
+def test_a_reload_sent_to_one_worker_reloads_every_worker(served):
+    """In production the answering worker announces the reload on Redis and the other one reloads
+    too, so no request is scored by the former champion afterwards. (Embedded, with its SQLite live
+    state, a reload reaches the answering worker only.)"""
+    if served.profile != "production":
+        pytest.skip("the reload is announced through Redis, which only the production profile uses")
+    (served.folder / "champion_version").write_text("2")
+    status, body, _ = served.call("POST", "/v1/admin/reload", key="admin-key")
+    assert status == 200 and body["models"][0]["version"] == "2", body
+    deadline, answers = time.monotonic() + 60, {}
+    while time.monotonic() < deadline:
+        answers = {}
+        for _ in range(30):
+            status, body, pid = served.call("GET", "/v1/status")
+            answers.setdefault(pid, set()).add(body["models"][0]["version"])
+        if len(answers) == 2 and all(seen == {"2"} for seen in answers.values()):
+            break
+        time.sleep(0.5)
+    assert len(answers) == 2 and all(seen == {"2"} for seen in answers.values()), answers
