@@ -147,7 +147,8 @@ def _headline(
         return message, "unconfirmed", None, None, None
     ships = promised.max().date()
     if delays.fillna(0).max() <= 0:
-        message = f"Order {order_id} is expected to ship complete on {ships:%Y-%m-%d}, as requested."
+        asked_for = ", as requested" if requested.notna().all() else ""  # a confirmation may give no date
+        message = f"Order {order_id} is expected to ship complete on {ships:%Y-%m-%d}{asked_for}."
         return message, "on_time", ships, None, 0
     latest = int(delays.fillna(0).to_numpy().argmax())  # the line furthest behind its requested date
     delay, asked, sku = int(delays.iloc[latest]), requested.iloc[latest].date(), lines["sku_id"].iloc[latest]

@@ -182,3 +182,14 @@ def test_an_online_store_that_does_not_answer_is_a_503(live_client, live_runtime
     answer = live_client.get("/v1/orders/E1/notice", headers=OMS)
     assert answer.status_code == 503 and answer.json()["error"] == "feature store unavailable"
     assert answer.headers["Retry-After"] == "5"
+
+
+def test_a_line_confirmed_without_a_requested_date_has_a_promise_but_no_delay(live_client):
+    _events(live_client, _count("SKU000", 50), _confirmed("E1", "L1", "SKU000", 5, None))
+    notice = live_client.get("/v1/orders/E1/notice", headers=OMS).json()
+    assert (notice["status"], notice["promise_date"], notice["lines"][0]["delay_days"]) == (
+        "on_time",
+        "2026-03-02",
+        None,
+    )
+    assert notice["message"] == "Order E1 is expected to ship complete on 2026-03-02."
