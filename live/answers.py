@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from live.records import PositionRecord, PurchaseOrderRecord
+from live.records import OrderLineRecord, PositionRecord, PurchaseOrderRecord, Record
 from live.state import OPEN_PO_COLUMNS, POSITION_COLUMNS, OpenPurchaseOrder, StockPosition
 
 
@@ -41,6 +41,13 @@ def stock_position(position: PositionRecord, purchase_orders: Iterable[PurchaseO
         open_pos=[open_purchase_order(po) for po in open_lines],
         as_of=_timestamp(position.as_of),
     )
+
+
+def order_line_records(order_id: str, records: Iterable[Record | None]) -> list[OrderLineRecord]:
+    """The lines of ``order_id`` among ``records`` (read by key prefix, which another order's id
+    may share), by ``line_id``."""
+    found = [r for r in records if isinstance(r, OrderLineRecord) and r.order_id == order_id]
+    return sorted(found, key=lambda line: line.line_id)
 
 
 # Both frames are built from sorted records, one array per column: every request reads them, and

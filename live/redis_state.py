@@ -25,12 +25,27 @@ import pandas as pd
 import redis
 
 from contracts.event_validation import NormalizedEvent
-from live.answers import open_purchase_orders_frame, positions_frame, stock_frames, stock_position
+from live.answers import (
+    open_purchase_orders_frame,
+    order_line_records,
+    positions_frame,
+    stock_frames,
+    stock_position,
+)
 from live.batch import apply_batch, check_batch, reserve_batch
 from live.book import Book
 from live.canonical import seed_records
 from live.event_archive import write_archive_file
-from live.records import PositionRecord, Record, decode, encode, kind_of, position_key
+from live.records import (
+    OrderLineRecord,
+    PositionRecord,
+    Record,
+    decode,
+    encode,
+    kind_of,
+    order_line_key,
+    position_key,
+)
 from live.rules import check_reservation, keys_read
 from live.state import ApplyResult, LiveStateUnavailable, ReservationRequest, StockPosition
 from settings.redis_retry import fail_fast_retry
@@ -81,6 +96,14 @@ for _, index in ipairs(KEYS) do
 end
 return out
 """
+
+ORDER_SCAN_COUNT = 10_000  # keys SCAN looks at per step when looking for an order's lines
+_GLOB_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\*?[]"})
+
+
+def _glob_escaped(text: str) -> str:
+    """``text`` as a SCAN MATCH pattern that matches only itself."""
+    return text.translate(_GLOB_SPECIAL)
 
 
 class RedisLiveState:
@@ -232,6 +255,18 @@ class RedisLiveState:
         if not isinstance(found, PositionRecord):
             return None
         return stock_position(found, self._records(["po"], [sku_id]))
+
+    @_unavailable_when_unreachable
+    def order_lines(self, order_id: str) -> list[OrderLineRecord]:
+        """Line records are indexed by SKU, not by order: the keys matching ``line:<order_id><sep>*``
+        are found with SCAN (``ORDER_SCAN_COUNT`` keys a step, the whole keyspace), then read with
+        one MGET."""
+        prefix = self._rec("")
+        pattern = _glob_escaped(self._rec(order_line_key(order_id, ""))) + "*"
+        names = list(dict.fromkeys(self._redis.scan_iter(match=pattern, count=ORDER_SCAN_COUNT)))
+        values = self._redis.mget(names) if names else []
+        records = (decode(name.decode().removeprefix(prefix), value) for name, value in zip(names, values, strict=True))
+        return order_line_records(order_id, records)
 
     @_unavailable_when_unreachable
     def positions(self, sku_ids: Sequence[str]) -> pd.DataFrame:

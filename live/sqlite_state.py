@@ -22,17 +22,26 @@ from typing import Any
 import pandas as pd
 
 from contracts.event_validation import NormalizedEvent
-from live.answers import open_purchase_orders_frame, positions_frame, stock_frames, stock_position
+from live.answers import (
+    open_purchase_orders_frame,
+    order_line_records,
+    positions_frame,
+    stock_frames,
+    stock_position,
+)
 from live.batch import apply_batch, check_batch, reserve_batch
 from live.book import Book
 from live.canonical import seed_records
 from live.records import (
+    KEY_SEPARATOR,
+    OrderLineRecord,
     PositionRecord,
     PurchaseOrderRecord,
     Record,
     decode,
     encode,
     kind_of,
+    order_line_key,
     position_key,
 )
 from live.rules import check_reservation
@@ -196,6 +205,15 @@ class SqliteLiveState:
         if not isinstance(found, PositionRecord):
             return None
         return stock_position(found, purchase_orders)
+
+    def order_lines(self, order_id: str) -> list[OrderLineRecord]:
+        """A range of the primary key: the keys from ``line:<order_id><sep>`` up to the next separator."""
+        first = order_line_key(order_id, "")
+        after = first[:-1] + chr(ord(KEY_SEPARATOR) + 1)
+        with self._lock:
+            rows = self._db.execute("SELECT key, value FROM records WHERE key >= ? AND key < ?",
+                                    (first, after)).fetchall()
+        return order_line_records(order_id, (decode(key, value) for key, value in rows))
 
     def positions(self, sku_ids: Sequence[str]) -> pd.DataFrame:
         with self._lock:

@@ -10,6 +10,8 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from live.records import OrderLineRecord
+
 
 @dataclass(frozen=True)
 class Rejection:
@@ -102,6 +104,11 @@ class LiveState(Protocol):
 
     def stock(self, sku_ids: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
         """``positions(sku_ids)`` and ``open_purchase_orders(sku_ids)`` in one read of the store."""
+        ...
+
+    def order_lines(self, order_id: str) -> list[OrderLineRecord]:
+        """The records of the order's lines (confirmed, held, shipped or cancelled), by ``line_id``;
+        empty when no event or reservation ever named the order."""
         ...
 
     def reserve(self, requests: Sequence[ReservationRequest], at: datetime | None = None) -> list[int]:

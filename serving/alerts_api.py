@@ -1,5 +1,5 @@
 """The planner workbench routes (webhook subscriptions, the exceptions' list and life cycle) and
-the customer notice of a scored order.
+the customer notice of an order, scored or confirmed through events.
 
 An ``APIRouter`` the service includes; the routes read the runtime's ``AlertDesk``
 (``alerts.desk``) and answer 503 when its database could not be opened at start-up. Sending
@@ -24,6 +24,7 @@ from alerts.store import InvalidTransition, UnknownException, exception_json
 from alerts.webhooks import MIN_SECRET_LENGTH, InvalidSubscription
 from decisions.actions import ActionPlanner
 from serving.auth import Caller
+from serving.confirmed_orders import event_lines, scored_now
 from serving.errors import error_response
 from serving.order_log import last_scored_lines
 from serving.roles import RequireRole
@@ -114,14 +115,17 @@ class LineNoticeOut(BaseModel):
     sku_id: str
     promise_date: date | None
     delay_days: int | None
-    backorder_probability: float
+    backorder_probability: float = Field(description="0 for a line shipped in full.")
     substitutes: list[SubstituteOut] = Field(
-        description="For a late, unconfirmed or at-risk line: substitutes with stock, by priority.")
+        description="For a late, unconfirmed or at-risk open line: substitutes with stock, by priority.")
+    shipped: bool = Field(description="Shipped in full: promise_date is the day it shipped, delay_days 0.")
 
 
 class NoticeOut(BaseModel):
     order_id: str
-    status: Literal["on_time", "delayed", "unconfirmed"]
+    source: Literal["last_scoring", "live_state"] = Field(
+        description="last_scoring: the order as last scored; live_state: its lines as events left them, scored now.")
+    status: Literal["on_time", "delayed", "unconfirmed", "shipped"]
     promise_date: date | None = Field(description="The date the order ships complete; null when unconfirmed.")
     requested_date: date | None
     delay_days: int | None = Field(description="Days the promise date passes the requested date.")
@@ -235,14 +239,28 @@ def order_notice(
     order_id: Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)],
     runtime: Annotated[Runtime, Depends(RequireRole("oms"))],
 ) -> Any:
-    """The customer notice of an order the service scored: promise date, delay, substitutes with
-    stock for late or at-risk lines, ready message."""
-    lines = last_scored_lines(runtime.log.path.parent, order_id)
-    if lines is None:
-        return error_response(404, "unknown order", [("order_id", f"the service never scored order {order_id!r}")])
+    """The customer notice of an order scored by the service or confirmed through events: promise
+    date, delay, substitutes with stock for late or at-risk lines, ready message.
+
+    Once an event confirmed, shipped or cancelled a line of the order, its lines are read from the
+    live state and scored now (``serving.confirmed_orders``); otherwise the notice is that of its
+    latest scoring."""
+    scored = last_scored_lines(runtime.log.path.parent, order_id)
+    live = runtime.components.live
+    confirmed = event_lines(live.order_lines(order_id)) if live is not None else None
+    if confirmed is None and scored is None:
+        problem = f"no order {order_id!r}: the service never scored it and no event confirmed it"
+        return error_response(404, "unknown order", [("order_id", problem)])
+    if confirmed is not None and confirmed.empty:
+        return error_response(404, "unknown order", [("order_id", f"every line of order {order_id!r} was cancelled")])
+    if confirmed is None:
+        lines, source = scored, "last_scoring"
+    else:
+        tier = None if scored is None else scored["customer_tier"].iloc[0]
+        lines, source = scored_now(runtime, order_id, confirmed, tier), "live_state"
     decide = runtime.scorer.decide if runtime.scorer is not None else None
     confidence = decide.confidence if isinstance(decide, ActionPlanner) else ActionPlanner.confidence
     substitutes, supply = runtime.components.substitutes, runtime.components.supply
     offers = None if substitutes is None or supply is None else substitute_offers(substitutes, supply, lines)
     at_risk = (runtime.alerts.cfg if runtime.alerts is not None else AlertsSettings()).line_risk
-    return asdict(customer_notice(order_id, lines, confidence, offers, at_risk))
+    return {**asdict(customer_notice(order_id, lines, confidence, offers, at_risk)), "source": source}

@@ -14,8 +14,9 @@ from serving.prediction_log import FILE_NAME, LineDecoder
 
 
 def last_scored_lines(directory: Path, order_id: str) -> pd.DataFrame | None:
-    """line_id, sku_id, location_id, quantity, requested_date, promise_date, backorder_probability
-    of the order's latest scoring request; None when the service never scored the order."""
+    """line_id, sku_id, location_id, quantity, requested_date, customer_tier, promise_date,
+    backorder_probability of the order's latest scoring request; None when the service never
+    scored the order."""
     path = directory / FILE_NAME
     if not path.exists():
         return None
@@ -42,6 +43,7 @@ def last_scored_lines(directory: Path, order_id: str) -> pd.DataFrame | None:
         "location_id": [r[2] for r in rows],
         "quantity": [i.get("quantity") for i in inputs],
         "requested_date": [i.get("requested_date") for i in inputs],
+        "customer_tier": [i.get("customer_tier") for i in inputs],
         "promise_date": [o.get("promise_date") for o in outputs],
         "backorder_probability": [o["backorder_probability"] for o in outputs],
     })

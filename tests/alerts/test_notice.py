@@ -59,3 +59,17 @@ def test_an_unconfirmed_line_lists_its_substitutes_and_without_offers_none_are_l
     assert notice.status == "unconfirmed" and [o.sku_id for o in notice.lines[1].substitutes] == ["SUB-A"]
     assert "SUB-A (2 available, enough for the whole line)" in notice.message
     assert all(line.substitutes == [] for line in customer_notice("O1", lines, 0.9).lines)
+
+
+def test_a_shipped_line_is_not_late_and_an_order_whose_lines_all_shipped_has_shipped():
+    lines = _lines(["2026-03-12", None, "2026-03-14"]).assign(shipped_date=[None, "2026-03-11", None])
+    notice = customer_notice("O1", lines.assign(quantity=[1, 1, 1]), 0.9, _offers([("1", "SUB-A", 1, 5)]))
+    _, shipped, _ = notice.lines
+    # shipped a day after its requested date, and without a promise: neither late nor unconfirmed now
+    assert (shipped.shipped, shipped.promise_date, shipped.delay_days, shipped.substitutes) == (
+        True, date(2026, 3, 11), 0, [])
+    assert (notice.status, notice.promise_date, notice.delay_days) == ("delayed", date(2026, 3, 14), 4)
+    assert "1 of its 3 lines has shipped already." in notice.message and "SUB-A" not in notice.message
+    done = customer_notice("O1", lines.assign(shipped_date=["2026-03-09", "2026-03-11", "2026-03-10"]), 0.9)
+    assert (done.status, done.promise_date, done.delay_days) == ("shipped", date(2026, 3, 11), 0)
+    assert all(line.shipped for line in done.lines)
