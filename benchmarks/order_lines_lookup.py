@@ -6,8 +6,8 @@ notice reads first), on SQLite and on Redis, as the state grows.
 
 Each order is one ``order_confirmed`` event applied in batches of 500 (so Redis also holds the
 event ids of the idempotency window, as a running service does). SQLite reads an order's lines
-by a key range; Redis, which indexes lines by SKU only, scans its key space, so the whole Redis
-database counts (its size is printed). Keys go under a prefix of their own, deleted at the end;
+by a key range; Redis reads the order's index set, then the records (the database's size is
+printed beside). Keys go under a prefix of their own, deleted at the end;
 needs the Redis at 127.0.0.1:6379.
 """
 

@@ -43,7 +43,6 @@ from live.records import (
     decode,
     encode,
     kind_of,
-    order_line_key,
     position_key,
 )
 from live.rules import check_reservation, keys_read
@@ -97,13 +96,6 @@ end
 return out
 """
 
-ORDER_SCAN_COUNT = 10_000  # keys SCAN looks at per step when looking for an order's lines
-_GLOB_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\*?[]"})
-
-
-def _glob_escaped(text: str) -> str:
-    """``text`` as a SCAN MATCH pattern that matches only itself."""
-    return text.translate(_GLOB_SPECIAL)
 
 
 class RedisLiveState:
@@ -121,6 +113,9 @@ class RedisLiveState:
 
     def _index(self, kind: str, sku_id: str) -> str:
         return f"{self.prefix}:sku:{kind}:{sku_id}"
+
+    def _order_index(self, order_id: str) -> str:
+        return f"{self.prefix}:order:{order_id}"
 
     def _seen(self, event_id: str) -> str:
         return f"{self.prefix}:seen:{event_id}"
@@ -149,8 +144,15 @@ class RedisLiveState:
         return load
 
     def _index_members(self, changes: Mapping[str, Record], created: Iterable[str]) -> list[tuple[str, str]]:
-        """(SKU index set, record key) of each record new to the store."""
-        return [(self._index(kind_of(key), changes[key].sku_id), key) for key in sorted(created)]
+        """(index set, record key) of each record new to the store: its SKU's, and for an order
+        line its order's too."""
+        members = []
+        for key in sorted(created):
+            record = changes[key]
+            members.append((self._index(kind_of(key), record.sku_id), key))
+            if isinstance(record, OrderLineRecord):
+                members.append((self._order_index(record.order_id), key))
+        return members
 
     def _write(self, pipe: redis.client.Pipeline, changes: Mapping[str, Record], created: Iterable[str]) -> None:
         """Queue the records and, for the new ones, their place in the SKU index."""
@@ -228,7 +230,7 @@ class RedisLiveState:
                 pipe.watch(*indexes)
                 if any(pipe.exists(*indexes[i:i + 1000]) for i in range(0, len(indexes), 1000)):
                     return False
-            names = [name for pattern in (f"{self.prefix}:rec:*", f"{self.prefix}:sku:*")
+            names = [name for pattern in (f"{self.prefix}:rec:*", f"{self.prefix}:sku:*", f"{self.prefix}:order:*")
                      for name in self._redis.scan_iter(match=pattern, count=1000)]
             pipe.multi()
             for start in range(0, len(names), 1000):
@@ -258,14 +260,10 @@ class RedisLiveState:
 
     @_unavailable_when_unreachable
     def order_lines(self, order_id: str) -> list[OrderLineRecord]:
-        """Line records are indexed by SKU, not by order: the keys matching ``line:<order_id><sep>*``
-        are found with SCAN (``ORDER_SCAN_COUNT`` keys a step, the whole keyspace), then read with
-        one MGET."""
-        prefix = self._rec("")
-        pattern = _glob_escaped(self._rec(order_line_key(order_id, ""))) + "*"
-        names = list(dict.fromkeys(self._redis.scan_iter(match=pattern, count=ORDER_SCAN_COUNT)))
-        values = self._redis.mget(names) if names else []
-        records = (decode(name.decode().removeprefix(prefix), value) for name, value in zip(names, values, strict=True))
+        """The order's line records: its index set, then one MGET."""
+        keys = sorted(member.decode() for member in self._redis.smembers(self._order_index(order_id)))
+        values = self._redis.mget([self._rec(key) for key in keys]) if keys else []
+        records = (decode(key, value) for key, value in zip(keys, values, strict=True))
         return order_line_records(order_id, records)
 
     @_unavailable_when_unreachable
