@@ -127,10 +127,7 @@ def scored_now(runtime: Runtime, order_id: str, lines: pd.DataFrame, customer_ti
     try:
         scored = scorer.score(line_columns([order]), runtime.clock())
     except FeatureStoreUnavailable as exc:
-        runtime.count("feature_store_unavailable")
-        if exc.__cause__ is not None:  # a failed read, not the pause after one
-            runtime.store_health.mark_down()
-        raise ServiceError(503, "feature store unavailable", [("feature_store", str(exc))]) from exc
+        raise runtime.store_unavailable(exc) from exc
     at = open_lines.index
     out.loc[at, "promise_date"] = pd.to_datetime(np.asarray(scored["promise_date"], dtype="datetime64[ns]"))
     out.loc[at, "backorder_probability"] = np.asarray(scored["backorder_probability"], dtype=float)

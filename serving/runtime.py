@@ -22,6 +22,7 @@ from live.factory import open_live_state
 from live.state import LiveState
 from serving.auth import KeyRing
 from serving.counters import Counters
+from serving.errors import ServiceError
 from serving.eta import FrameEtaLookup
 from serving.forecast import load_forecaster
 from serving.lifecycle import Leases
@@ -37,7 +38,7 @@ from serving.registry import (
     mlflow_loader,
     registry_down,
 )
-from serving.scoring import FeatureReader, Scorer
+from serving.scoring import FeatureReader, FeatureStoreUnavailable, Scorer
 from serving.store_health import StoreHealth
 from serving.substitutes import load_substitutes
 from serving.supply import CanonicalSupply, last_snapshot_date, load_canonical_supply
@@ -121,6 +122,15 @@ class Runtime:
 
     def count(self, name: str, n: int = 1) -> None:
         self.counters.add(name, n)
+
+    def store_unavailable(self, exc: FeatureStoreUnavailable) -> ServiceError:
+        """The 503 to answer when the online store failed a read: counted, and after a failed
+        read (not the pause after one) logged and the store marked down for the readiness probe."""
+        self.count("feature_store_unavailable")
+        if exc.__cause__ is not None:
+            logger.warning("%s: %r", exc, exc.__cause__)
+            self.store_health.mark_down()
+        return ServiceError(503, "feature store unavailable", [("feature_store", str(exc))])
 
     def start_background(self) -> None:
         """Start the alert threads: when the service starts serving this runtime."""

@@ -135,11 +135,7 @@ def _score(
     except InvalidLines as exc:
         raise ServiceError(422, "invalid request", exc.errors) from exc
     except FeatureStoreUnavailable as exc:
-        runtime.count("feature_store_unavailable")
-        if exc.__cause__ is not None:  # a failed read, not the pause after one
-            logger.warning("%s: %r", exc, exc.__cause__)
-            runtime.store_health.mark_down()
-        raise ServiceError(503, "feature store unavailable", [("feature_store", str(exc))]) from exc
+        raise runtime.store_unavailable(exc) from exc
     version = runtime.scorer.model_version
     lines = line_scores(scored)
     runtime.log.append(log_rows(scored, lines, request_id, version))
