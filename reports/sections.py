@@ -36,7 +36,7 @@ SUPPLIER_COLUMNS = [
     "delay_mean_365", "delay_trend", "trend", "fill_rate_90", "fill_rate_365", "open_po_count",
 ]
 WHAT_IF_COLUMNS = [
-    "scenario", "lead_time_scale", "safety_stock_factor", "days", "backordered_units", "fill_rate",
+    "scenario", "lead_time_scale", "safety_stock_factor", "days", "backordered_units", "substituted_units", "fill_rate",
     "total_cost", "backordered_units_change", "total_cost_change",
 ]
 RECOMMENDATION_EXPORT_COLUMNS = list(RECOMMENDATION_COLUMNS)

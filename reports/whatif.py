@@ -1,4 +1,5 @@
-"""What-if runs on the simulator: the same world and seed under changed lead times or safety stock.
+"""What-if runs on the simulator: the same world and seed under changed lead times or safety stock,
+or with substitutes offered to short lines.
 
 Each run simulates the world of the canonical tables for a short horizon, once as it is and once
 per what-if, so the runs face the same demand and supplier draws and differ only by the knob. A
@@ -10,29 +11,33 @@ from the latest stock. The runs compare parameters on one world; they are not a 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from simulation import Knobs, SimulationConfig, scenario_config, simulate
 from simulation.calibration import Calibration
+from simulation.policy import BaselinePolicy
 from simulation.world import World
 
-WORLD_FIELDS = ("seed", "n_skus", "n_locations", "n_suppliers", "n_customers")
+WORLD_FIELDS = ("seed", "n_skus", "n_locations", "n_suppliers", "n_customers", "substitute_share")
 
 
 @dataclass(frozen=True)
 class WhatIf:
-    """One run: a name and the factors applied to the world's own knobs."""
+    """One run: a name, the factors applied to the world's own knobs, and whether lines left short
+    are offered their SKU's substitutes (worlds without substitutes skip such a run)."""
 
     name: str
     lead_time_scale: float = 1.0
     safety_stock_factor: float = 1.0
+    substitute: bool = False
 
 
 DEFAULT_WHAT_IFS: tuple[WhatIf, ...] = (
     WhatIf("baseline"),
     WhatIf("lead time -20%", lead_time_scale=0.8),
     WhatIf("safety stock +10%", safety_stock_factor=1.1),
+    WhatIf("offer substitutes", substitute=True),
 )
 
 
@@ -44,6 +49,8 @@ def what_if_configs(world: Mapping[str, Any], days: int,
     base = {k: world[k] for k in WORLD_FIELDS if k in world}
     out = []
     for what_if in what_ifs:
+        if what_if.substitute and not float(world.get("substitute_share", 0.0)) > 0:
+            continue
         changed = dict(knobs)
         changed["lead_time_scale"] *= what_if.lead_time_scale
         changed["safety_stock_factor"] *= what_if.safety_stock_factor
@@ -58,17 +65,20 @@ def calibrated_what_if_worlds(calibration: Calibration, days: int,
         (what_if, calibration.world_for(
             Knobs(lead_time_scale=what_if.lead_time_scale, safety_stock_factor=what_if.safety_stock_factor), days))
         for what_if in what_ifs
+        if not what_if.substitute or calibration.world.substitutes is not None
     ]
 
 
 def run_what_ifs(runs: Sequence[tuple[WhatIf, SimulationConfig | World]]) -> list[dict[str, Any]]:
-    """Simulate every config (a generated world) or world (a calibrated one); backordered units,
-    fill rate and total cost of each run."""
+    """Simulate every config (a generated world) or world (a calibrated one) under the ERP
+    baseline rule; backordered units, units shipped from substitutes, fill rate and total cost of
+    each run."""
     out = []
     for what_if, setup in runs:
         world = setup if isinstance(setup, World) else None
         config = setup.config if isinstance(setup, World) else setup
-        metrics = simulate(config, world=world).metrics
+        policy = replace(BaselinePolicy.from_config(config), substitute=what_if.substitute)
+        metrics = simulate(config, policy, world=world).metrics
         out.append(
             {
                 "scenario": what_if.name,
@@ -76,6 +86,7 @@ def run_what_ifs(runs: Sequence[tuple[WhatIf, SimulationConfig | World]]) -> lis
                 "safety_stock_factor": config.knobs.safety_stock_factor,
                 "days": config.n_days,
                 "backordered_units": float(metrics["backordered_units"]),
+                "substituted_units": float(metrics["substituted_units"]),
                 "fill_rate": float(metrics["fill_rate"]),
                 "total_cost": float(metrics["total_cost"]),
             }

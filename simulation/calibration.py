@@ -28,7 +28,7 @@ from contracts.tables import TIERS
 from simulation.config import Knobs, SimulationConfig
 from simulation.demand_estimation import WorldKeys, estimate_demand
 from simulation.supply import DRIFT_PERSISTENCE, DRIFT_STEP_SD
-from simulation.world import OpenPurchaseOrders, Seasonality, World
+from simulation.world import MAX_SUBSTITUTES, OpenPurchaseOrders, Seasonality, World
 
 MIN_HISTORY_DAYS = 56  # eight weeks: a weekly profile and a demand rate per SKU-location
 MIN_RECEIVED_PO_LINES = 20  # enough received lines to tell lateness from noise
@@ -103,6 +103,31 @@ class _Supply:
     mean_late: np.ndarray  # (suppliers,) mean days late
     base_delay: np.ndarray
     short_prob: np.ndarray
+
+
+def _substitutes(table: pd.DataFrame | None, keys: WorldKeys, notes: list[str]) -> np.ndarray | None:
+    """Each SKU's substitutes from ``sku_substitutes`` as the world holds them: up to
+    ``MAX_SUBSTITUTES`` SKU indices by priority, -1 where none; None without the table."""
+    if table is None or table.empty:
+        notes.append("substitutes: none (no sku_substitutes table)")
+        return None
+    position = pd.Series(np.arange(keys.n_skus), index=keys.sku_ids)
+    pairs = pd.DataFrame(
+        {
+            "sku": position.reindex(table["sku_id"].astype(str).to_numpy()).to_numpy(),
+            "substitute": position.reindex(table["substitute_sku_id"].astype(str).to_numpy()).to_numpy(),
+            "priority": table["priority"].to_numpy(dtype=float),
+        }
+    ).dropna()
+    pairs = pairs.sort_values(["sku", "priority", "substitute"], kind="stable")
+    pairs["rank"] = pairs.groupby("sku").cumcount()
+    pairs = pairs[pairs["rank"] < MAX_SUBSTITUTES].astype(np.int64)
+    ranked = np.full((keys.n_skus, MAX_SUBSTITUTES), -1, dtype=np.int64)
+    ranked[pairs["sku"].to_numpy(), pairs["rank"].to_numpy()] = pairs["substitute"].to_numpy()
+    notes.append(
+        f"substitutes: {int((ranked[:, 0] >= 0).sum())} SKUs with up to {MAX_SUBSTITUTES} each from sku_substitutes"
+    )
+    return ranked
 
 
 def _primary_suppliers(pos: pd.DataFrame, terms: pd.DataFrame | None, keys: WorldKeys, notes: list[str]) -> pd.Series:
@@ -346,6 +371,7 @@ def calibrate(tables: Mapping[str, pd.DataFrame], seed: int = 0, defaults: Defau
         seasonality=Seasonality(weekly=demand.weekly, amplitude=demand.amplitude, phase=demand.phase),
         initial_on_hand=initial,
         open_purchase_orders=_open_purchase_orders(pos, keys, supply, last + DAY, notes),
+        substitutes=_substitutes(tables.get("sku_substitutes"), keys, notes),
     )
     notes.append("not simulated: secondary suppliers, expedites and transfers (the baseline policy uses none)")
     return Calibration(config=config, world=world, notes=tuple(notes))

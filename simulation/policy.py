@@ -162,13 +162,15 @@ class BaselinePolicy:
     + z * sigma * sqrt(lead time) with z for ``service_level`` (times ``safety_stock_factor``);
     order up to one EOQ above it (at least the MOQ), always from the primary supplier; no
     transfers, no expedites, FIFO allocation. It trusts the quoted lead time, which is exactly
-    what unreliable suppliers punish.
+    what unreliable suppliers punish. With ``substitute``, lines left short are offered their
+    SKU's substitutes (the what-if of a network that offers them).
     """
 
     service_level: float = 0.95
     safety_stock_factor: float = 1.0
     window: int = 28
     ordering_cost: float = 50.0
+    substitute: bool = False
 
     @classmethod
     def from_config(cls, config: SimulationConfig) -> BaselinePolicy:
@@ -193,4 +195,4 @@ class BaselinePolicy:
         gap = np.ceil(reorder_point + eoq - position)
         order = (position <= reorder_point) & (gap >= 1)
         quantity = np.where(order, np.maximum(gap, terms.moq[:, 0]), 0)
-        return DailyDecisions(order_quantity=quantity.astype(np.int64))
+        return DailyDecisions(order_quantity=quantity.astype(np.int64), substitute=self.substitute)

@@ -32,7 +32,7 @@ COLUMNS_READ = {"order_lines": ["order_id", "sku_id", "location_id", "quantity"]
 WHAT_IF_NOTE = ("{days}-day runs of {world}: baseline, lead times -20%, safety stock +10%. Same demand and "
                 "supplier draws in every run; a comparison of parameters on this world, not a forecast.")
 # What the what-if calibration reads beyond the report's tables (optional ones only when present).
-CALIBRATION_OPTIONAL = ("locations", "inventory_snapshots", "promotions")
+CALIBRATION_OPTIONAL = ("locations", "inventory_snapshots", "promotions", "sku_substitutes")
 CALIBRATION_COLUMNS = {
     "orders": ["order_id", "customer_id", "customer_tier", "order_time", "allow_split"],
     "inventory_snapshots": ["snapshot_date", "sku_id", "location_id", "on_hand", "in_transit"],

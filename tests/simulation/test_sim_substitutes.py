@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation import BaselinePolicy, DailyDecisions, SimulationConfig, StateView
+from simulation import BaselinePolicy, SimulationConfig
 from simulation.demand import generate_demand
 from simulation.engine import run, substitute
 from simulation.supply import generate_supply
@@ -16,16 +16,6 @@ from simulation.world import CATEGORIES, generate_world, world_tables
 
 CONFIG = SimulationConfig(seed=11, n_skus=30, n_locations=2, n_suppliers=5, n_days=120, n_customers=60,
                           substitute_share=0.8)
-
-
-class Substituting:
-    """The ERP baseline that also offers substitutes to the lines it leaves short."""
-
-    def __init__(self, config: SimulationConfig) -> None:
-        self.baseline = BaselinePolicy.from_config(config)
-
-    def decide(self, view: StateView) -> DailyDecisions:
-        return replace(self.baseline.decide(view), substitute=True)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +50,7 @@ def test_a_short_line_takes_free_stock_of_its_substitutes_in_preference_order():
 def test_substitution_ships_more_from_the_same_stock_and_only_when_the_policy_asks(world_parts):
     world, demand, draws = world_parts
     plain = run(world, demand, draws, BaselinePolicy.from_config(CONFIG))
-    offered = run(world, demand, draws, Substituting(CONFIG))
+    offered = run(world, demand, draws, replace(BaselinePolicy.from_config(CONFIG), substitute=True))
     assert plain.line_substituted.sum() == 0 and offered.line_substituted.sum() > 0
     for log in (plain, offered):  # no transfers: stock in = stock out + stock left
         po = log.purchase_orders
