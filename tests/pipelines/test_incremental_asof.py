@@ -1,0 +1,87 @@
+"""`features asof` run day after day on tables that only grow extends its outputs (new origins,
+due refits, new PO lines) and ends with exactly what one run on the last day's tables gives;
+a change to rows it already used makes it start over, and the stamp says so."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipelines.commands.features import ASOF_FILES, write_asof_outputs
+from settings import load_settings
+from simulation import SimulationConfig
+from simulation.engine import advance
+from simulation.policy import BaselinePolicy
+from simulation.run import checkpoint
+from training.recipes import AsOfJob, DemandJob
+
+CUTOFF, DAYS = 110, 7
+# Refits every two weeks, of demand from day 27 and of lead time from day 28 (the first PO's day
+# plus 28): each has one due in the added week, which also brings a new origin and new PO lines.
+JOB = AsOfJob(
+    demand=DemandJob(history_days=35, num_boost_round=20),
+    demand_refit_days=14,
+    demand_min_history_days=28,
+    lead_time_refit_days=14,
+    lead_time_min_history_days=28,
+)
+
+
+@pytest.fixture(scope="module")
+def daily_tables() -> list[dict[str, pd.DataFrame]]:
+    """Canonical tables as known at the cut-off and at each of the following days."""
+    point = checkpoint(SimulationConfig(seed=5, n_skus=20, n_days=CUTOFF + 30), CUTOFF)
+    state, policy = point.state.copy(), BaselinePolicy.from_config(point.config)
+    known = [point.history_tables()]
+    for day in range(CUTOFF + 1, CUTOFF + DAYS + 1):
+        advance(state, point.world, point.demand, point.draws, policy, day)
+        known.append(replace(point, state=state.copy()).history_tables())
+    return known
+
+
+def _write_canonical(settings, tables: dict[str, pd.DataFrame]) -> None:
+    settings.canonical_dir.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        frame.to_parquet(settings.canonical_dir / f"{name}.parquet", index=False)
+
+
+def _outputs(settings) -> dict[str, pd.DataFrame]:
+    return {name: pd.read_parquet(settings.asof_dir / file) for name, file in ASOF_FILES.items()}
+
+
+@pytest.mark.slow
+def test_day_by_day_runs_end_where_one_full_run_does(daily_tables, tmp_path: Path):
+    daily = load_settings(data_dir=tmp_path / "daily")
+    stamps = []
+    for tables in daily_tables:
+        _write_canonical(daily, tables)
+        stamps.append(write_asof_outputs(daily, JOB))
+    assert stamps[0]["mode"] == {"forecasts": "full", "po_etas": "full"}
+    assert all(s["mode"] == {"forecasts": "incremental", "po_etas": "incremental"} for s in stamps[1:])
+    added = [s["added"] for s in stamps[1:]]
+    assert sum(a["forecasts"]["origins"] for a in added) == 1  # day 111, forecast once day 112 is known
+    assert sum(a["forecasts"]["refits"] for a in added) == 1  # the refit due on day 111, fitted once
+    assert sum(a["po_etas"]["refits"] for a in added) == 1
+    assert sum(a["po_etas"]["po_lines"] for a in added) > 0
+
+    full = load_settings(data_dir=tmp_path / "full")
+    _write_canonical(full, daily_tables[-1])
+    stamp = write_asof_outputs(full, JOB, force=True)
+    assert stamp["full_because"] == {"forecasts": "forced", "po_etas": "forced"}
+    incremental, whole = _outputs(daily), _outputs(full)
+    for name in ASOF_FILES:
+        pd.testing.assert_frame_equal(incremental[name], whole[name], check_exact=False, rtol=1e-9, atol=1e-9)
+    assert stamps[-1]["rows"] == stamp["rows"] and stamps[-1]["refits"] == stamp["refits"]
+
+    # An order line of the first week changes: the forecasts start over, the ETAs (which do not
+    # read order lines) are still extended.
+    lines = daily_tables[-1]["order_lines"].copy()
+    lines.loc[0, "quantity"] += 5
+    _write_canonical(daily, {**daily_tables[-1], "order_lines": lines})
+    redone = write_asof_outputs(daily, JOB)
+    assert redone["mode"] == {"forecasts": "full", "po_etas": "incremental"}
+    assert redone["full_because"]["forecasts"].startswith("canonical rows up to")
+    assert redone["added"]["po_etas"] == {"po_lines": 0, "refits": 0}
