@@ -75,7 +75,9 @@ def _latest_model(models: dict[pd.Timestamp, object]) -> dict[pd.Timestamp, obje
 
 def known_promotions(promotions: pd.DataFrame) -> Callable[[pd.Timestamp, pd.DataFrame], pd.DataFrame]:
     """Promotion covariates of target days as known at an origin: announced on or before it."""
-    start, end = pd.to_datetime(promotions["start_date"]), pd.to_datetime(promotions["end_date"])
+    dates = ("start_date", "end_date", "announced_date")
+    promotions = promotions.assign(**{c: pd.to_datetime(promotions[c]) for c in dates})  # parsed once, not per origin
+    start, end = promotions["start_date"], promotions["end_date"]
 
     def known(origin: pd.Timestamp, targets: pd.DataFrame) -> pd.DataFrame:
         last = targets[TIME].max()
