@@ -2,8 +2,9 @@
 registry, online store.
 
 ``asof`` replays the demand and lead-time models over the history (``training.world_asof``) into
-``<data>/asof/``; ``build`` uses those files whenever they were made from the current canonical
-tables, refuses stale ones, and includes them in its digest, so a change of either rebuilds.
+``<data>/asof/``, extending its last outputs when the canonical tables only grew; ``build`` uses
+those files whenever they were made from the current canonical tables, refuses stale ones, and
+includes them in its digest, so a change of either rebuilds.
 """
 
 from __future__ import annotations
@@ -199,7 +200,9 @@ def asof_command(
     lead_time_refit_days: int | None = typer.Option(
         None, min=1, help="Days between refits of the lead-time model (default: the as-of recipe's)."
     ),
-    force: bool = typer.Option(False, "--force/--no-force", help="Recompute even if the inputs are unchanged."),
+    force: bool = typer.Option(
+        False, "--force/--no-force", help="Recompute everything, even if the inputs are unchanged or only grew."
+    ),
 ) -> None:
     """As-of demand forecasts and PO ETAs over the history, for forecast-error and ETA features."""
     from contracts.errors import ContractError
