@@ -18,15 +18,18 @@ from simulation.policy import BaselinePolicy
 from simulation.run import checkpoint
 from training.recipes import AsOfJob, DemandJob
 
-CUTOFF, DAYS = 110, 7
-# Refits every two weeks, of demand from day 27 and of lead time from day 28 (the first PO's day
-# plus 28): each has one due in the added week, which also brings a new origin and new PO lines.
+CUTOFF, DAYS = 118, 7
+# Origins every 4 days and demand refits every 16 from day 27, lead-time refits every 14 from day
+# 22 (the first PO's day plus 22). The added week brings two origins (day 119, from the refit of
+# day 107 fitted by an earlier run, and day 123, from the refit due that day), a lead-time refit
+# (day 120) and new PO lines.
 JOB = AsOfJob(
     demand=DemandJob(history_days=35, num_boost_round=20),
-    demand_refit_days=14,
+    forecast_every_days=4,
+    demand_refit_days=16,
     demand_min_history_days=28,
     lead_time_refit_days=14,
-    lead_time_min_history_days=28,
+    lead_time_min_history_days=22,
 )
 
 
@@ -62,8 +65,8 @@ def test_day_by_day_runs_end_where_one_full_run_does(daily_tables, tmp_path: Pat
     assert stamps[0]["mode"] == {"forecasts": "full", "po_etas": "full"}
     assert all(s["mode"] == {"forecasts": "incremental", "po_etas": "incremental"} for s in stamps[1:])
     added = [s["added"] for s in stamps[1:]]
-    assert sum(a["forecasts"]["origins"] for a in added) == 1  # day 111, forecast once day 112 is known
-    assert sum(a["forecasts"]["refits"] for a in added) == 1  # the refit due on day 111, fitted once
+    assert sum(a["forecasts"]["origins"] for a in added) == 2  # each forecast once the next day is known
+    assert sum(a["forecasts"]["refits"] for a in added) == 1  # the refit due on day 123, fitted once
     assert sum(a["po_etas"]["refits"] for a in added) == 1
     assert sum(a["po_etas"]["po_lines"] for a in added) > 0
 
