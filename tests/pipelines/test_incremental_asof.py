@@ -69,6 +69,8 @@ def test_day_by_day_runs_end_where_one_full_run_does(daily_tables, tmp_path: Pat
     assert sum(a["forecasts"]["refits"] for a in added) == 1  # the refit due on day 123, fitted once
     assert sum(a["po_etas"]["refits"] for a in added) == 1
     assert sum(a["po_etas"]["po_lines"] for a in added) > 0
+    first, last = (t["purchase_orders"].set_index("po_id")["received_date"] for t in daily_tables[::DAYS])
+    assert last.reindex(first.index)[first.isna()].notna().any()  # lines open at the cut-off received since
 
     full = load_settings(data_dir=tmp_path / "full")
     _write_canonical(full, daily_tables[-1])
@@ -88,3 +90,12 @@ def test_day_by_day_runs_end_where_one_full_run_does(daily_tables, tmp_path: Pat
     assert redone["mode"] == {"forecasts": "full", "po_etas": "incremental"}
     assert redone["full_because"]["forecasts"].startswith("canonical rows up to")
     assert redone["added"]["po_etas"] == {"po_lines": 0, "refits": 0}
+
+    # A receipt of the first weeks is corrected: the refits' history changed, the ETAs start over.
+    orders = daily_tables[-1]["purchase_orders"].copy()
+    received = orders.index[orders["received_date"].notna()][0]
+    orders.loc[received, "received_date"] = pd.Timestamp(orders.loc[received, "received_date"]) + pd.Timedelta(days=1)
+    _write_canonical(daily, {**daily_tables[-1], "order_lines": lines, "purchase_orders": orders})
+    redone = write_asof_outputs(daily, JOB)
+    assert redone["mode"] == {"forecasts": "incremental", "po_etas": "full"}
+    assert redone["full_because"]["po_etas"].startswith("canonical rows up to")
