@@ -104,7 +104,7 @@ def origin_features(df: pd.DataFrame, spec: LagFeatureSpec) -> pd.DataFrame:
     ``df`` must be sorted by ``unique_id, ds`` on a regular grid. Returns ``unique_id, ds`` plus
     ``scale`` (mean |y| over ``scale_window``, a per-series unit) and scale-free features.
     """
-    groups = df[ID]
+    groups = pd.Series(pd.factorize(df[ID])[0], index=df.index)  # int codes: each groupby hashes ints, not strings
     y = df[TARGET].astype("float64")
     grouped = y.groupby(groups, sort=False)
     observed = y.notna().astype("float64")

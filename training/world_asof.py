@@ -14,12 +14,17 @@ Both use the recipes of the registered models (``demand_spec`` of ``training.rec
 its trailing window, ``LEAD_TIME_SPEC``), refitted on the schedule of an ``AsOfJob``. The demand
 replay fits the median only by default: the bounds feed no feature, and each quantile is a
 booster per refit.
+
+Each output extends an earlier one (``previous``) when the inputs it was made from are unchanged up
+to its last day: only new origins and new PO lines are computed, with the models of earlier refits
+reused, and the result is the one a run from nothing would give. A run from nothing is the same
+path with nothing before it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -31,15 +36,48 @@ from training.forecasting.model import quantile_column
 from training.lead_time.asof import asof_delays
 from training.recipes import LEAD_TIME_SPEC, AsOfJob, demand_spec
 from training.splits import refit_schedule
+from training.tracking import frame_fingerprint
 from training.world_datasets import daily_demand, received_po_lines
 
 DEMAND_TABLES = ("order_lines", "orders", "promotions", "inventory_snapshots", "skus")
 LEAD_TIME_TABLES = ("purchase_orders", "skus")
+FULL, INCREMENTAL = "full", "incremental"
+# What a PO line's as-of prediction reads when it is placed (``is_expedited`` is decided later).
+PO_AT_ORDER = ("po_id", "supplier_id", "sku_id", "location_id", "category", "quantity", "order_date", "promised_date")
+
+
+@dataclass(frozen=True)
+class AsOfOutput:
+    """An as-of output over the history and what a later run needs to extend it.
+
+    ``last`` is the last day of the inputs it covers and ``digest`` their fingerprint up to that
+    day; ``models`` the fitted model of the latest refit used, by refit date (later origins and
+    lines start from it). ``mode`` says whether this run extended ``previous`` (``incremental``) or
+    computed everything (``full``), ``added`` what it computed.
+    """
+
+    rows: pd.DataFrame
+    last: pd.Timestamp
+    digest: str
+    models: dict[pd.Timestamp, object] = field(default_factory=dict)
+    mode: str = FULL
+    added: dict[str, int] = field(default_factory=dict)
+
+
+def _extends(previous: AsOfOutput | None, digest_at: Callable[[pd.Timestamp], str]) -> bool:
+    """Whether ``previous`` still holds: the inputs up to its last day are those it was made from."""
+    return previous is not None and digest_at(previous.last) == previous.digest
+
+
+def _latest_model(models: dict[pd.Timestamp, object]) -> dict[pd.Timestamp, object]:
+    return {max(models): models[max(models)]} if models else {}
 
 
 def known_promotions(promotions: pd.DataFrame) -> Callable[[pd.Timestamp, pd.DataFrame], pd.DataFrame]:
     """Promotion covariates of target days as known at an origin: announced on or before it."""
-    start, end = pd.to_datetime(promotions["start_date"]), pd.to_datetime(promotions["end_date"])
+    dates = ("start_date", "end_date", "announced_date")
+    promotions = promotions.assign(**{c: pd.to_datetime(promotions[c]) for c in dates})  # parsed once, not per origin
+    start, end = promotions["start_date"], promotions["end_date"]
 
     def known(origin: pd.Timestamp, targets: pd.DataFrame) -> pd.DataFrame:
         last = targets[TIME].max()
@@ -48,11 +86,29 @@ def known_promotions(promotions: pd.DataFrame) -> Callable[[pd.Timestamp, pd.Dat
     return known
 
 
-def asof_demand_forecasts(tables: dict[str, pd.DataFrame], job: AsOfJob) -> pd.DataFrame:
-    """Weekly-origin forecasts over the history, each from a refit on data up to its origin."""
+def demand_digest(frame: pd.DataFrame, promotions: pd.DataFrame, day: pd.Timestamp) -> str:
+    """Fingerprint of what as-of forecasts made up to ``day`` read: the daily demand frame up to
+    that day and the promotions announced by then."""
+    known = announced_by(promotions, day)
+    known = known.sort_values(list(known.columns), ignore_index=True)
+    return frame_fingerprint(frame[frame[TIME] <= day]) + frame_fingerprint(known)
+
+
+def asof_demand_forecasts(
+    tables: dict[str, pd.DataFrame], job: AsOfJob, previous: AsOfOutput | None = None
+) -> AsOfOutput:
+    """Weekly-origin forecasts over the history, each from a refit on data up to its origin.
+
+    With a ``previous`` output whose inputs are unchanged up to its last day, only the origins it
+    lacks are forecast (the refit schedule is anchored at the first day, so earlier origins and
+    refits stay where they were); otherwise all of them.
+    """
     frame = daily_demand(
-        tables["order_lines"], tables["orders"], tables["promotions"],
-        tables["inventory_snapshots"], tables["skus"],
+        tables["order_lines"],
+        tables["orders"],
+        tables["promotions"],
+        tables["inventory_snapshots"],
+        tables["skus"],
     )
     first, last = frame[TIME].min(), frame[TIME].max()
     refits = refit_schedule(first + pd.Timedelta(days=job.demand_min_history_days - 1), last, job.demand_refit_days)
@@ -62,37 +118,95 @@ def asof_demand_forecasts(tables: dict[str, pd.DataFrame], job: AsOfJob) -> pd.D
             f"demand history of {(last - first).days + 1} days: need more than "
             f"{job.demand_min_history_days} days for an as-of forecast"
         )
+    promotions = tables["promotions"]
+    extend = _extends(previous, lambda day: demand_digest(frame, promotions, day))
+    done = set(previous.rows["origin"]) if extend else set()
+    models = dict(previous.models) if extend else {}
+    reused = len(models)
+    todo = [o for o in origins if o not in done]
     spec = replace(demand_spec(job.demand), quantiles=job.forecast_quantiles)
     pred = asof_forecasts(
-        frame, spec, refits, origins, job.demand.history_days, job.forecast_every_days,
-        known_promotions(tables["promotions"]),
+        frame,
+        spec,
+        refits,
+        todo,
+        job.demand.history_days,
+        job.forecast_every_days,
+        known_promotions(promotions),
+        models,
     )
-    keys = tables["inventory_snapshots"][["sku_id", "location_id"]].drop_duplicates()
-    keys = keys.assign(**{ID: series_id(keys)})
-    out = pred.merge(keys, on=ID, how="left").drop(columns=[ID])
-    out["forecast"] = out["p50"]
     quantiles = [quantile_column(q) for q in job.forecast_quantiles]
     columns = ["sku_id", "location_id", TIME, "forecast", *quantiles, "origin", "refit"]
-    return out[columns].sort_values(["sku_id", "location_id", TIME], ignore_index=True)
+    pieces = [previous.rows] if extend else []
+    if len(pred):
+        keys = tables["inventory_snapshots"][["sku_id", "location_id"]].drop_duplicates()
+        keys = keys.assign(**{ID: series_id(keys)})
+        out = pred.merge(keys, on=ID, how="left").drop(columns=[ID])
+        out["forecast"] = out["p50"]
+        pieces.append(out[columns])
+    rows = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+    return AsOfOutput(
+        rows=rows.sort_values(["sku_id", "location_id", TIME], ignore_index=True),
+        last=last,
+        digest=demand_digest(frame, promotions, last),
+        models=_latest_model(models),
+        mode=INCREMENTAL if extend else FULL,
+        added={"origins": len(todo), "refits": len(models) - reused},
+    )
 
 
-def asof_po_etas(tables: dict[str, pd.DataFrame], job: AsOfJob) -> pd.DataFrame:
+def lead_time_digest(lines: pd.DataFrame, day: pd.Timestamp) -> str:
+    """Fingerprint of what as-of ETAs of lines placed up to ``day`` read: those lines as placed,
+    and every line received before that day (the refits' history) as received."""
+    spec = LEAD_TIME_SPEC
+    placed = lines[pd.to_datetime(lines[spec.order_col]) <= day]
+    received = lines[pd.to_datetime(lines[spec.received_col]) < day]
+    model_columns = list(dict.fromkeys([*PO_AT_ORDER, spec.received_col, *spec.numeric]))
+    return frame_fingerprint(placed[list(PO_AT_ORDER)].sort_values("po_id", ignore_index=True)) + frame_fingerprint(
+        received[model_columns].sort_values("po_id", ignore_index=True)
+    )
+
+
+def asof_po_etas(tables: dict[str, pd.DataFrame], job: AsOfJob, previous: AsOfOutput | None = None) -> AsOfOutput:
     """Per PO line, the lead-time model's ETA quantiles and ``p_late`` as of its order date.
 
-    Lines are predicted as placed: not expedited (an expedite is decided later). Lines ordered
-    before the first refit (``lead_time_min_history_days`` after the first order) are absent.
+    Lines are predicted as placed: not expedited (an expedite is decided later), so a receipt or an
+    expedite recorded later leaves a line's ETA as it was. Lines ordered before the first refit
+    (``lead_time_min_history_days`` after the first order) are absent. With a ``previous`` output
+    whose inputs are unchanged up to its last day, only the lines it lacks are predicted.
     """
     spec = LEAD_TIME_SPEC
     lines = received_po_lines(tables["purchase_orders"], tables["skus"])
     ordered = pd.to_datetime(lines[spec.order_col])
-    first = ordered.min() + pd.Timedelta(days=job.lead_time_min_history_days)
-    refits = refit_schedule(first, ordered.max(), job.lead_time_refit_days)
+    first, last = ordered.min() + pd.Timedelta(days=job.lead_time_min_history_days), ordered.max()
+    refits = refit_schedule(first, last, job.lead_time_refit_days)
     if not refits:
         raise ValueError(
-            f"purchase orders span {(ordered.max() - ordered.min()).days + 1} days: need more than "
+            f"purchase orders span {(last - ordered.min()).days + 1} days: need more than "
             f"{job.lead_time_min_history_days} days for an as-of ETA"
         )
-    pred = asof_delays(lines, spec, refits, at_order={"is_expedited": 0.0})
-    out = lines[["po_id", "sku_id", "location_id"]].merge(pred, on="po_id", how="inner")
+    extend = _extends(previous, lambda day: lead_time_digest(lines, day))
+    models = dict(previous.models) if extend else {}
+    reused = len(models)
+    pred = asof_delays(
+        lines,
+        spec,
+        refits,
+        at_order={"is_expedited": 0.0},
+        models=models,
+        predicted=previous.rows["po_id"] if extend else (),
+    )
     columns = ["po_id", "sku_id", "location_id", "eta_p10", "eta_p50", "eta_p90", "p10", "p50", "p90", "p_late"]
-    return out[[*columns, "refit"]].sort_values("po_id", ignore_index=True)
+    pieces = [previous.rows] if extend else []
+    if len(pred):
+        out = lines[["po_id", "sku_id", "location_id"]].merge(pred, on="po_id", how="inner")
+        pieces.append(out[[*columns, "refit"]])
+    rows = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+    return AsOfOutput(
+        rows=rows.sort_values("po_id", ignore_index=True),
+        last=last,
+        digest=lead_time_digest(lines, last),
+        models=_latest_model(models),
+        mode=INCREMENTAL if extend else FULL,
+        added={"po_lines": len(pred), "refits": len(models) - reused},
+    )

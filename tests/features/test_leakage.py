@@ -103,8 +103,8 @@ def test_model_output_features_as_of_t_ignore_later_rows(world, small_asof_job):
         built = build_feature_tables(
             tables,
             horizon=HORIZON,
-            forecasts=asof_demand_forecasts(tables, small_asof_job),
-            po_etas=asof_po_etas(tables, small_asof_job),
+            forecasts=asof_demand_forecasts(tables, small_asof_job).rows,
+            po_etas=asof_po_etas(tables, small_asof_job).rows,
         )
         return built.sku_location_features[[*SKU_LOCATION, "snapshot_date", *asof_feature_names()]]
 

@@ -30,6 +30,7 @@ def asof_forecasts(
     history_days: int,
     steps: int,
     future_covariates: Callable[[pd.Timestamp, pd.DataFrame], pd.DataFrame] | None = None,
+    models: dict[pd.Timestamp, DemandForecaster] | None = None,
 ) -> pd.DataFrame:
     """Quantile forecasts of days ``origin + 1 .. origin + steps`` made at each origin.
 
@@ -38,22 +39,26 @@ def asof_forecasts(
     date ``r <= o`` on rows ``r - history_days < ds <= r``, anchored on rows
     ``o - history_days < ds <= o`` of the series observed on ``o``. ``future_covariates(o, targets)``
     gives the known covariates of the ``unique_id, ds`` rows in ``targets`` as known at ``o``
-    (default: none). Origins before the first refit are skipped. Returns ``unique_id, ds, origin,
-    refit`` and the quantile columns.
+    (default: none). ``models`` holds fitted models by refit date: those present are used as they
+    are, the refits fitted here are added, so a later run over newer origins fits no refit twice.
+    Origins before the first refit are skipped; no origin, no row. Returns ``unique_id, ds,
+    origin, refit`` and the quantile columns.
     """
     if not 1 <= steps <= spec.horizon:
         raise ValueError("steps must be between 1 and the model's horizon")
     refits = sorted(pd.Timestamp(r) for r in refits)
     origins = sorted(pd.Timestamp(o) for o in origins)
     window = pd.Timedelta(days=history_days)
-    model, fitted_at = None, None
+    models = {} if models is None else models
     pieces = []
     for origin, k in zip(origins, latest_refit(np.array(origins, dtype="datetime64[ns]"), refits), strict=True):
         if k < 0:
             continue
-        if fitted_at != refits[k]:  # origins are sorted: each refit is fitted once, when first needed
-            fitted_at = refits[k]
-            model = DemandForecaster(spec).fit(frame[(frame[TIME] > fitted_at - window) & (frame[TIME] <= fitted_at)])
+        fitted_at = refits[k]
+        if fitted_at not in models:  # each refit is fitted once, when first needed
+            models[fitted_at] = DemandForecaster(spec).fit(
+                frame[(frame[TIME] > fitted_at - window) & (frame[TIME] <= fitted_at)]
+            )
         recent = frame[(frame[TIME] > origin - window) & (frame[TIME] <= origin)]
         alive = recent.loc[recent[TIME] == origin, ID]
         if alive.empty:
@@ -66,8 +71,8 @@ def asof_forecasts(
             }
         )
         known = future_covariates(origin, targets) if future_covariates is not None else None
-        pred = model.anchor(recent).predict(steps, known)
+        pred = models[fitted_at].anchor(recent).predict(steps, known)
         pieces.append(pred.assign(origin=origin, refit=fitted_at))
-    if not pieces:
+    if origins and not pieces:
         raise ValueError("no forecast origin on or after the first refit date")
-    return pd.concat(pieces, ignore_index=True)
+    return pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
