@@ -97,9 +97,7 @@ def fit_lightgbm(
     callbacks = []
     valid_sets = []
     if valid is not None and y_valid is not None and len(valid):
-        dvalid = lgb.Dataset(
-            valid[features], label=np.asarray(y_valid), weight=weight_valid, reference=dtrain
-        )
+        dvalid = lgb.Dataset(valid[features], label=np.asarray(y_valid), weight=weight_valid, reference=dtrain)
         valid_sets = [dvalid]
         callbacks.append(lgb.early_stopping(spec.early_stopping_rounds, verbose=False))
     return lgb.train(
@@ -129,23 +127,94 @@ def _fit_on_dask(
     ``lgb.early_stopping`` would have kept, with the same patience and first metric.
     """
     import lightgbm.dask as lgb_dask
+    from distributed import default_client
 
-    estimator_class = lgb_dask.DaskLGBMClassifier if spec.objective == "binary" else lgb_dask.DaskLGBMRegressor
-    # Each worker fits with its own thread count (its ``nthreads``), not the host's setting.
-    estimator = estimator_class(
-        n_estimators=spec.num_boost_round, **{k: v for k, v in params.items() if k != "num_threads"}
+    from training.dask_bins import bin_sample, bins_on_workers, data_workers, forced_bins
+
+    client = default_client()
+    # Kept in the workers' memory as one frame (Dask cannot persist frames sharing a graph side by
+    # side): the bin sample, the sums and the fit read it, on the workers holding its partitions.
+    features = list(train.columns)
+    extra = {"__label__": y_train, **({"__weight__": weight_train} if weight_train is not None else {})}
+    rows = train.assign(**extra).persist()
+    train, y_train = rows[features], rows["__label__"]
+    weight_train = rows["__weight__"] if weight_train is not None else None
+    bins, max_bins = forced_bins(
+        bin_sample(train, params, spec.seed), spec.categorical, params, data_workers(client, train)
     )
-    with warnings.catch_warnings():
+    init_score = _average_score(params, y_train, weight_train)
+    estimator_class = lgb_dask.DaskLGBMClassifier if spec.objective == "binary" else lgb_dask.DaskLGBMRegressor
+    with bins_on_workers(client, bins) as bins_path, warnings.catch_warnings():
+        # Each worker fits with its own thread count (its ``nthreads``), not the host's setting.
+        estimator = estimator_class(
+            n_estimators=spec.num_boost_round,
+            **{k: v for k, v in params.items() if k != "num_threads"},
+            forcedbins_filename=bins_path,
+            max_bin_by_feature=max_bins,
+            feature_pre_filter=False,
+        )
         # The scikit-learn wrapper always carries ``n_jobs``; lightgbm.dask drops it with a warning.
         warnings.filterwarnings("ignore", "Parameter n_jobs will be ignored", UserWarning)
-        estimator.fit(train, y_train, sample_weight=weight_train, categorical_feature=list(spec.categorical) or "auto")
+        estimator.fit(
+            train,
+            y_train,
+            sample_weight=weight_train,
+            init_score=None if init_score is None else y_train.astype("float64") * 0.0 + init_score,
+            categorical_feature=list(spec.categorical) or "auto",
+        )
     booster = estimator.booster_
+    if init_score is not None:
+        _add_to_first_tree(booster, init_score)
     if valid is not None and y_valid is not None and len(valid):
         booster.best_iteration = _replayed_best_iteration(
-            booster, params, valid[list(spec.features)], np.asarray(y_valid, dtype="float64"), weight_valid,
+            booster,
+            params,
+            valid[list(spec.features)],
+            np.asarray(y_valid, dtype="float64"),
+            weight_valid,
             spec.early_stopping_rounds,
         )
     return booster
+
+
+def _average_score(params: dict[str, Any], y: dd.Series, weight: dd.Series | None) -> float | None:
+    """The score LightGBM starts from in one process (``boost_from_average``), from sums over the
+    cluster; None where it is not a ratio of sums (``quantile``: a weighted percentile).
+
+    Distributed LightGBM starts from the mean of each worker's own starting score, which moves
+    every tree when the workers' shares of the labels differ; the Dask fit passes this one as
+    every row's initial score instead and adds it to the first tree afterwards, as LightGBM does.
+    """
+    objective = params["objective"]
+    if not params.get("boost_from_average", True) or objective not in AVERAGE_STARTS:
+        return None
+    import dask
+
+    y = y.astype("float64")
+    weight = y * 0.0 + 1.0 if weight is None else weight.astype("float64")
+    weighted_sum, total_weight = dask.compute((y * weight).sum(), weight.sum())
+    return AVERAGE_STARTS[objective](float(weighted_sum) / float(total_weight), params)
+
+
+def _binary_start(mean: float, params: dict[str, Any]) -> float:
+    share = min(max(mean, 1e-15), 1 - 1e-15)
+    return float(np.log(share / (1 - share)) / params.get("sigmoid", 1.0))
+
+
+# Starting score of each objective from the weighted mean label (LightGBM's ``BoostFromScore``).
+AVERAGE_STARTS = {
+    "binary": _binary_start,
+    "regression": lambda mean, params: mean,
+    "poisson": lambda mean, params: float(np.log(max(mean, 1e-300))),
+    "tweedie": lambda mean, params: float(np.log(max(mean, 1e-300))),
+}
+
+
+def _add_to_first_tree(booster: lgb.Booster, score: float) -> None:
+    """Add ``score`` to every leaf of the first tree: where LightGBM keeps its starting score."""
+    leaves = booster.dump_model(num_iteration=1)["tree_info"][0]["num_leaves"]
+    for leaf in range(leaves):
+        booster.set_leaf_output(0, leaf, booster.get_leaf_output(0, leaf) + score)
 
 
 def _replayed_best_iteration(
