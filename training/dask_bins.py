@@ -98,6 +98,16 @@ def _added_bins(values: np.ndarray) -> int:
     )
 
 
+def _splits_values(bounds: list[float], own: list[float], values: np.ndarray) -> bool:
+    """True if a bound of ``bounds`` that is not one of ``own`` falls between two of ``values``:
+    it would give the feature a split the single-process fit does not have."""
+    present = values[~np.isnan(values)]
+    if not len(present):
+        return False
+    extra = np.setdiff1d(np.asarray(bounds, dtype="float64"), np.asarray(own, dtype="float64"))
+    return bool(((extra >= present.min()) & (extra < present.max())).any())
+
+
 def _shared_slots(n_features: int, n_workers: int) -> list[list[int]]:
     """The features that read the forced bins listed under each feature ``i`` in distributed
     LightGBM: ``r * step + i`` for every worker ``r`` (``i`` itself on one worker)."""
@@ -121,14 +131,19 @@ def forced_bins(
         if not numerical[slot]:
             continue  # LightGBM ignores forced bins listed under a categorical feature
         listed: list[float] = []
+        reads = {}
         # Each reader takes the first bounds of the list: the one with the fewest bounds first, so
         # it gets exactly its own; the next ones get theirs after those of the readers before them.
         for j in sorted((j for j in readers if numerical[j] and own[j]), key=lambda j: len(own[j])):
             seen = set(listed)
             listed += [b for b in own[j] if b not in seen]
-            max_bins[j] = len(listed) + _added_bins(values[j])
-        if listed:
+            reads[j] = len(listed)
+        if listed and not any(
+            _splits_values(listed[: reads.get(j, len(listed))], own[j], values[j]) for j in readers if numerical[j]
+        ):
             entries.append({"feature": slot, "bin_upper_bound": listed})
+            for j, count in reads.items():
+                max_bins[j] = count + _added_bins(values[j])
     return entries, max_bins
 
 
