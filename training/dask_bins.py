@@ -2,17 +2,19 @@
 
 Distributed LightGBM bins each feature on one worker, from that worker's own rows, so a booster
 grown on several workers splits at other thresholds than one grown in one process. The Dask fit
-therefore finds the bin boundaries one process would find, on a seeded sample of the training
+of a booster that is not binary (``training.engine``) therefore finds the bin boundaries one
+process would find, on a seeded sample of the training
 rows of at most ``bin_construct_sample_cnt`` rows (the rows LightGBM itself bins from in one
 process), and forces them on every worker through ``forcedbins_filename``.
 
 LightGBM (up to at least 4.7.0) reads the forced bins of distributed training by the feature's
 position within its worker's share of the features rather than by the feature itself: worker
 ``r`` bins feature ``r * step + i`` with the forced bins listed for feature ``i``, where ``step``
-is the number of features per worker. The file therefore lists, under feature ``i``, the
-boundaries of every feature that reads them (``_shared_slots``); each feature then has its own
-boundaries plus those of the others sharing its slot, which add bins but keep every boundary of
-the single-process fit, and ``max_bin_by_feature`` leaves no room for bins of a worker's own.
+is the number of features per worker. The features sharing a position share one list: the one
+with the fewest bounds takes exactly its own (``max_bin_by_feature``), the others take theirs
+after those. A list is written only where no feature gets a bound that falls between its own
+values (``_splits_values``), so every forced feature bins its values as one process does; the
+other features keep the bins of the worker that finds them.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ its own partitions, and only the fitted booster comes back. Validation rows are 
 from __future__ import annotations
 
 import warnings
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -127,31 +128,24 @@ def _fit_on_dask(
     ``lgb.early_stopping`` would have kept, with the same patience and first metric.
     """
     import lightgbm.dask as lgb_dask
-    from distributed import default_client
 
-    from training.dask_bins import bin_sample, bins_on_workers, data_workers, forced_bins
-
-    client = default_client()
-    # Kept in the workers' memory as one frame (Dask cannot persist frames sharing a graph side by
-    # side): the bin sample, the sums and the fit read it, on the workers holding its partitions.
-    features = list(train.columns)
-    extra = {"__label__": y_train, **({"__weight__": weight_train} if weight_train is not None else {})}
-    rows = train.assign(**extra).persist()
-    train, y_train = rows[features], rows["__label__"]
-    weight_train = rows["__weight__"] if weight_train is not None else None
-    bins, max_bins = forced_bins(
-        bin_sample(train, params, spec.seed), spec.categorical, params, data_workers(client, train)
-    )
-    init_score = _average_score(params, y_train, weight_train)
+    # A binary booster parts from the single-process one after a few trees even with its bins,
+    # and forced bins moved the classifiers' scores further from it (docs/scaling.md): the
+    # classifiers keep the workers' bins, and LightGBM starts them from the share of positives
+    # over every worker already.
+    as_one_process = spec.objective != "binary"
+    init_score, bins_file, extra = None, nullcontext(None), {}
+    if as_one_process:
+        train, y_train, weight_train = _persisted(train, y_train, weight_train)
+        init_score = _average_score(params, y_train, weight_train)
+        bins_file, extra = _single_process_bins(spec, params, train)
     estimator_class = lgb_dask.DaskLGBMClassifier if spec.objective == "binary" else lgb_dask.DaskLGBMRegressor
-    with bins_on_workers(client, bins) as bins_path, warnings.catch_warnings():
+    with bins_file as bins_path, warnings.catch_warnings():
         # Each worker fits with its own thread count (its ``nthreads``), not the host's setting.
         estimator = estimator_class(
             n_estimators=spec.num_boost_round,
             **{k: v for k, v in params.items() if k != "num_threads"},
-            forcedbins_filename=bins_path,
-            max_bin_by_feature=max_bins,
-            feature_pre_filter=False,
+            **({"forcedbins_filename": bins_path, **extra} if bins_path else {}),
         )
         # The scikit-learn wrapper always carries ``n_jobs``; lightgbm.dask drops it with a warning.
         warnings.filterwarnings("ignore", "Parameter n_jobs will be ignored", UserWarning)
@@ -177,12 +171,37 @@ def _fit_on_dask(
     return booster
 
 
+def _persisted(
+    train: dd.DataFrame, y: dd.Series, weight: dd.Series | None
+) -> tuple[dd.DataFrame, dd.Series, dd.Series | None]:
+    """The training rows kept in the workers' memory as one frame (Dask cannot persist frames
+    sharing a graph side by side): the bin sample, the sums and the fit read them again."""
+    features = list(train.columns)
+    rows = train.assign(__label__=y, **({"__weight__": weight} if weight is not None else {})).persist()
+    return rows[features], rows["__label__"], rows["__weight__"] if weight is not None else None
+
+
+def _single_process_bins(
+    spec: ModelSpec, params: dict[str, Any], train: dd.DataFrame
+) -> tuple[AbstractContextManager[str], dict[str, Any]]:
+    """The bins one process builds for ``train`` (``training.dask_bins``): the forced-bins file on
+    every worker (a context giving its path) and the parameters that keep the workers to them."""
+    from distributed import default_client
+
+    from training.dask_bins import bin_sample, bins_on_workers, data_workers, forced_bins
+
+    client = default_client()
+    sample = bin_sample(train, params, spec.seed)
+    bins, max_bins = forced_bins(sample, spec.categorical, params, data_workers(client, train))
+    return bins_on_workers(client, bins), {"max_bin_by_feature": max_bins, "feature_pre_filter": False}
+
+
 def _average_score(params: dict[str, Any], y: dd.Series, weight: dd.Series | None) -> float | None:
     """The score LightGBM starts from in one process (``boost_from_average``), from sums over the
     cluster; None where it is not a ratio of sums (``quantile``: a weighted percentile).
 
-    Distributed LightGBM starts from the mean of each worker's own starting score, which moves
-    every tree when the workers' shares of the labels differ; the Dask fit passes this one as
+    Distributed LightGBM starts a regression from the mean of each worker's own starting score,
+    which moves every tree when the workers' labels differ; the Dask fit passes this one as
     every row's initial score instead and adds it to the first tree afterwards, as LightGBM does.
     """
     objective = params["objective"]
@@ -196,14 +215,8 @@ def _average_score(params: dict[str, Any], y: dd.Series, weight: dd.Series | Non
     return AVERAGE_STARTS[objective](float(weighted_sum) / float(total_weight), params)
 
 
-def _binary_start(mean: float, params: dict[str, Any]) -> float:
-    share = min(max(mean, 1e-15), 1 - 1e-15)
-    return float(np.log(share / (1 - share)) / params.get("sigmoid", 1.0))
-
-
 # Starting score of each objective from the weighted mean label (LightGBM's ``BoostFromScore``).
 AVERAGE_STARTS = {
-    "binary": _binary_start,
     "regression": lambda mean, params: mean,
     "poisson": lambda mean, params: float(np.log(max(mean, 1e-300))),
     "tweedie": lambda mean, params: float(np.log(max(mean, 1e-300))),

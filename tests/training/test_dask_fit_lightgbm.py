@@ -1,5 +1,5 @@
-"""``fit_lightgbm`` on a Dask frame: boosters grown on two workers bin their features as one
-process does and start from the same score, so they are the booster grown in this process; a
+"""``fit_lightgbm`` on a Dask frame: a regression booster grown on two workers bins its features as
+one process does and starts from the same score, so it is the booster grown in this process; a
 quantile booster (the objective the demand model uses) covers like the local one."""
 
 from __future__ import annotations
