@@ -8,6 +8,7 @@ its own partitions, and only the fitted booster comes back. Validation rows are 
 from __future__ import annotations
 
 import warnings
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -97,9 +98,7 @@ def fit_lightgbm(
     callbacks = []
     valid_sets = []
     if valid is not None and y_valid is not None and len(valid):
-        dvalid = lgb.Dataset(
-            valid[features], label=np.asarray(y_valid), weight=weight_valid, reference=dtrain
-        )
+        dvalid = lgb.Dataset(valid[features], label=np.asarray(y_valid), weight=weight_valid, reference=dtrain)
         valid_sets = [dvalid]
         callbacks.append(lgb.early_stopping(spec.early_stopping_rounds, verbose=False))
     return lgb.train(
@@ -130,22 +129,105 @@ def _fit_on_dask(
     """
     import lightgbm.dask as lgb_dask
 
+    # A binary booster parts from the single-process one after a few trees even with its bins,
+    # and forced bins moved the classifiers' scores further from it (docs/scaling.md): the
+    # classifiers keep the workers' bins, and LightGBM starts them from the share of positives
+    # over every worker already.
+    as_one_process = spec.objective != "binary"
+    init_score, bins_file, extra = None, nullcontext(None), {}
+    if as_one_process:
+        train, y_train, weight_train = _persisted(train, y_train, weight_train)
+        init_score = _average_score(params, y_train, weight_train)
+        bins_file, extra = _single_process_bins(spec, params, train)
     estimator_class = lgb_dask.DaskLGBMClassifier if spec.objective == "binary" else lgb_dask.DaskLGBMRegressor
-    # Each worker fits with its own thread count (its ``nthreads``), not the host's setting.
-    estimator = estimator_class(
-        n_estimators=spec.num_boost_round, **{k: v for k, v in params.items() if k != "num_threads"}
-    )
-    with warnings.catch_warnings():
+    with bins_file as bins_path, warnings.catch_warnings():
+        # Each worker fits with its own thread count (its ``nthreads``), not the host's setting.
+        estimator = estimator_class(
+            n_estimators=spec.num_boost_round,
+            **{k: v for k, v in params.items() if k != "num_threads"},
+            **({"forcedbins_filename": bins_path, **extra} if bins_path else {}),
+        )
         # The scikit-learn wrapper always carries ``n_jobs``; lightgbm.dask drops it with a warning.
         warnings.filterwarnings("ignore", "Parameter n_jobs will be ignored", UserWarning)
-        estimator.fit(train, y_train, sample_weight=weight_train, categorical_feature=list(spec.categorical) or "auto")
+        estimator.fit(
+            train,
+            y_train,
+            sample_weight=weight_train,
+            init_score=None if init_score is None else y_train.astype("float64") * 0.0 + init_score,
+            categorical_feature=list(spec.categorical) or "auto",
+        )
     booster = estimator.booster_
+    if init_score is not None:
+        _add_to_first_tree(booster, init_score)
     if valid is not None and y_valid is not None and len(valid):
         booster.best_iteration = _replayed_best_iteration(
-            booster, params, valid[list(spec.features)], np.asarray(y_valid, dtype="float64"), weight_valid,
+            booster,
+            params,
+            valid[list(spec.features)],
+            np.asarray(y_valid, dtype="float64"),
+            weight_valid,
             spec.early_stopping_rounds,
         )
     return booster
+
+
+def _persisted(
+    train: dd.DataFrame, y: dd.Series, weight: dd.Series | None
+) -> tuple[dd.DataFrame, dd.Series, dd.Series | None]:
+    """The training rows kept in the workers' memory as one frame (Dask cannot persist frames
+    sharing a graph side by side): the bin sample, the sums and the fit read them again."""
+    features = list(train.columns)
+    rows = train.assign(__label__=y, **({"__weight__": weight} if weight is not None else {})).persist()
+    return rows[features], rows["__label__"], rows["__weight__"] if weight is not None else None
+
+
+def _single_process_bins(
+    spec: ModelSpec, params: dict[str, Any], train: dd.DataFrame
+) -> tuple[AbstractContextManager[str], dict[str, Any]]:
+    """The bins one process builds for ``train`` (``training.dask_bins``): the forced-bins file on
+    every worker (a context giving its path) and the parameters that keep the workers to them."""
+    from distributed import default_client
+
+    from training.dask_bins import bin_sample, bins_on_workers, data_workers, forced_bins
+
+    client = default_client()
+    sample = bin_sample(train, params, spec.seed)
+    bins, max_bins = forced_bins(sample, spec.categorical, params, data_workers(client, train))
+    return bins_on_workers(client, bins), {"max_bin_by_feature": max_bins, "feature_pre_filter": False}
+
+
+def _average_score(params: dict[str, Any], y: dd.Series, weight: dd.Series | None) -> float | None:
+    """The score LightGBM starts from in one process (``boost_from_average``), from sums over the
+    cluster; None where it is not a ratio of sums (``quantile``: a weighted percentile).
+
+    Distributed LightGBM starts a regression from the mean of each worker's own starting score,
+    which moves every tree when the workers' labels differ; the Dask fit passes this one as
+    every row's initial score instead and adds it to the first tree afterwards, as LightGBM does.
+    """
+    objective = params["objective"]
+    if not params.get("boost_from_average", True) or objective not in AVERAGE_STARTS:
+        return None
+    import dask
+
+    y = y.astype("float64")
+    weight = y * 0.0 + 1.0 if weight is None else weight.astype("float64")
+    weighted_sum, total_weight = dask.compute((y * weight).sum(), weight.sum())
+    return AVERAGE_STARTS[objective](float(weighted_sum) / float(total_weight), params)
+
+
+# Starting score of each objective from the weighted mean label (LightGBM's ``BoostFromScore``).
+AVERAGE_STARTS = {
+    "regression": lambda mean, params: mean,
+    "poisson": lambda mean, params: float(np.log(max(mean, 1e-300))),
+    "tweedie": lambda mean, params: float(np.log(max(mean, 1e-300))),
+}
+
+
+def _add_to_first_tree(booster: lgb.Booster, score: float) -> None:
+    """Add ``score`` to every leaf of the first tree: where LightGBM keeps its starting score."""
+    leaves = booster.dump_model(num_iteration=1)["tree_info"][0]["num_leaves"]
+    for leaf in range(leaves):
+        booster.set_leaf_output(0, leaf, booster.get_leaf_output(0, leaf) + score)
 
 
 def _replayed_best_iteration(

@@ -42,7 +42,11 @@ def local_cluster(n_workers: int) -> Iterator[Client]:
     """A LocalCluster of ``n_workers`` one-thread workers, the default client while open."""
     with (
         LocalCluster(
-            n_workers=n_workers, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=False,
+            protocol="tcp",
+            host="127.0.0.1",
             dashboard_address=":0",
         ) as cluster,
         Client(cluster) as client,
@@ -86,19 +90,22 @@ def test_dask_order_line_rows_are_feasts_point_in_time_training_set(world, lazy_
 
 
 @pytest.mark.slow
-def test_order_line_classifier_fitted_by_lightgbm_dask_is_the_single_process_fit(lazy_lines):
-    """On one Dask worker, distributed LightGBM finds the same bins as one process: the whole Dask
-    path (folds on the cluster, class weights, every round grown and early stopping replayed, the
-    refit) then gives exactly the single-process model. With two workers each worker bins its own
-    rows and the scores move (docs/scaling.md)."""
-    with local_cluster(1):
-        on_dask = train_classifier(JOB, lazy_lines, FEATURES, num_threads=1)
+def test_order_line_classifier_fitted_by_lightgbm_dask_is_the_single_process_fit(lazy_lines, client):
+    """On one Dask worker the whole Dask path (folds on the cluster, class weights, every round
+    grown and early stopping replayed, the refit) gives exactly the single-process model. On two
+    workers each feature is binned from one worker's rows and the boosters part; the test PR-AUC
+    stays within the spread measured in docs/scaling.md, not within 0.01."""
     in_process = train_classifier(JOB, lazy_lines.compute(), FEATURES, num_threads=1)
+    with local_cluster(1):
+        on_one = train_classifier(JOB, lazy_lines, FEATURES, num_threads=1)
+    on_two = train_classifier(JOB, lazy_lines, FEATURES, num_threads=1)
     for name in ("cutoffs", "fold_sizes", "best_iterations"):
-        assert on_dask.record.params[name] == in_process.record.params[name]
-    assert list(on_dask.estimator.feature_names_in_) == FEATURES
-    assert on_dask.record.metrics["pr_auc"] == pytest.approx(in_process.record.metrics["pr_auc"], abs=1e-9)
-    assert on_dask.record.metrics["pr_auc"] > on_dask.record.metrics["baseline_rule.pr_auc"]
+        assert on_one.record.params[name] == in_process.record.params[name]
+    assert list(on_one.estimator.feature_names_in_) == FEATURES
+    assert on_one.record.metrics["pr_auc"] == pytest.approx(in_process.record.metrics["pr_auc"], abs=1e-9)
+    assert on_two.record.params["fold_sizes"] == in_process.record.params["fold_sizes"]
+    assert on_two.record.metrics["pr_auc"] == pytest.approx(in_process.record.metrics["pr_auc"], abs=0.03)
+    assert on_two.record.metrics["pr_auc"] > on_two.record.metrics["baseline_rule.pr_auc"]
 
 
 def _pinball(model: DemandForecaster, truth: pd.DataFrame) -> float:
@@ -118,8 +125,12 @@ def test_demand_model_fitted_on_dask_forecasts_like_the_single_process_fit(world
     names = ("order_lines", "orders", "promotions", "inventory_snapshots", "skus")
     tables = read_canonical_tables(world.canonical_dir, names)
     frame = daily_demand(
-        tables["order_lines"], tables["orders"], tables["promotions"], tables["inventory_snapshots"],
-        tables["skus"], HISTORY_DAYS,
+        tables["order_lines"],
+        tables["orders"],
+        tables["promotions"],
+        tables["inventory_snapshots"],
+        tables["skus"],
+        HISTORY_DAYS,
     )
     lazy = daily_demand_dask(world.canonical_dir, tables["skus"], 2, HISTORY_DAYS)
     have = lazy.compute().astype({ID: object}).sort_values([ID, TIME], ignore_index=True)
@@ -127,10 +138,7 @@ def test_demand_model_fitted_on_dask_forecasts_like_the_single_process_fit(world
 
     end = frame[TIME].max() - pd.Timedelta(days=HELD_OUT_DAYS)
     truth = frame[frame[TIME] > end]
-    # One worker bins all rows as one process does; two workers each bin their own rows and the
-    # quantiles move by a few percent on a world this small (docs/scaling.md).
-    with local_cluster(1):
-        on_dask = DemandForecaster(DEMAND_SPEC).fit(lazy[lazy[TIME] <= end])
+    on_dask = DemandForecaster(DEMAND_SPEC).fit(lazy[lazy[TIME] <= end])
     in_process = DemandForecaster(DEMAND_SPEC).fit(frame[frame[TIME] <= end])
     assert on_dask.fit_info_["rows_refit"] == in_process.fit_info_["rows_refit"]
     assert on_dask.feature_names_ == in_process.feature_names_
