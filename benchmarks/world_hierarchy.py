@@ -65,6 +65,7 @@ def seed_scores(seed: int, args: argparse.Namespace) -> pd.DataFrame:
         past = frame[(frame[TIME] <= origin) & (frame[TIME] > origin - pd.Timedelta(days=DEMAND.history_days))]
         later = frame[(frame[TIME] > origin) & (frame[TIME] <= origin + pd.Timedelta(days=h))]
         bottom[origin] = DemandForecaster(spec).fit(past).predict(h, later[covariates])
+        print(f"seed {seed}: LightGBM fitted at {origin:%Y-%m-%d}", flush=True)
     scores = hierarchy_backtest(
         with_key_columns(frame),
         WORLD_HIERARCHY,
@@ -81,11 +82,11 @@ def seed_scores(seed: int, args: argparse.Namespace) -> pd.DataFrame:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    parser.add_argument("--skus", type=int, default=300)
+    parser.add_argument("--skus", type=int, default=100)
     parser.add_argument("--locations", type=int, default=4)
     parser.add_argument("--days", type=int, default=730)
-    parser.add_argument("--windows", type=int, default=6, help="scored 7-day windows per world")
-    parser.add_argument("--error-windows", type=int, default=4, help="earlier windows MinTrace needs")
+    parser.add_argument("--windows", type=int, default=4, help="scored 7-day windows per world")
+    parser.add_argument("--error-windows", type=int, default=3, help="earlier windows MinTrace needs")
     parser.add_argument("--save", help="write the per-window errors to this parquet file")
     parser.add_argument("--load", nargs="+", help="print the tables of per-window errors saved by --save")
     args = parser.parse_args()
