@@ -8,9 +8,8 @@ the recipe's LightGBM, the ensemble (``EnsembleSpec(season_length=7, n_windows=-
 step=7)``, which learns from the windows before each origin), statsforecast's AutoETS and
 AutoTheta, and the naive baselines, each refitted at every origin on the days up to it. Prints
 per model the mean and spread over all (seed, window) pairs of MAE, pinball loss and coverage,
-and the difference to the LightGBM on the same window. Then the hierarchy SKU-location -> SKU ->
-category -> total: the LightGBM's P50 at the bottom and AutoETS above, base vs BottomUp vs
-MinTrace (``training.forecasting.hierarchy``), MAE per level on the same windows.
+and the difference to the LightGBM on the same window. The hierarchy SKU-location -> SKU ->
+category -> total is reconciled by ``world_hierarchy.py``.
 
     .venv/bin/python benchmarks/world_demand_backtest.py --seeds 0 1 2
 """
@@ -34,26 +33,25 @@ from training.forecasting.backtest import (  # noqa: E402
     window_scores,
     window_summary,
 )
-from training.forecasting.ensemble import LIGHTGBM, EnsembleSpec, earlier_origins  # noqa: E402
-from training.forecasting.hierarchy import (  # noqa: E402
-    WORLD_HIERARCHY,
-    hierarchy_backtest,
-    level_summary,
-    with_key_columns,
-)
+from training.forecasting.ensemble import EnsembleSpec, earlier_origins  # noqa: E402
 from training.recipes import DEMAND, demand_spec  # noqa: E402
 from training.world_datasets import daily_demand  # noqa: E402
 
 
-def seed_scores(seed: int, args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Window scores of every model and of the hierarchy's levels on one world; ``origin`` is
-    labelled with the seed."""
-    config = SimulationConfig(seed=seed, n_skus=args.skus, n_locations=args.locations, n_days=args.days)
+def simulated_demand(seed: int, skus: int, locations: int, days: int, history_days: int) -> pd.DataFrame:
+    """The daily demand per SKU-location of a world simulated under the ERP baseline policy, built
+    from its canonical tables as ``backorder train demand`` builds it, last ``history_days`` days."""
+    config = SimulationConfig(seed=seed, n_skus=skus, n_locations=locations, n_days=days)
     tables = simulate(config).tables
-    frame = daily_demand(
+    return daily_demand(
         tables["order_lines"], tables["orders"], tables["promotions"],
-        tables["inventory_snapshots"], tables["skus"], DEMAND.history_days,
+        tables["inventory_snapshots"], tables["skus"], history_days,
     )
+
+
+def seed_scores(seed: int, args: argparse.Namespace) -> pd.DataFrame:
+    """Window scores of every model on one world; ``origin`` is labelled with the seed."""
+    frame = simulated_demand(seed, args.skus, args.locations, args.days, DEMAND.history_days)
     spec = demand_spec(DEMAND)
     ensemble = EnsembleSpec(season_length=DEMAND.season_length, n_windows=args.n_windows, step=DEMAND.horizon)
     last = frame["ds"].max()
@@ -63,16 +61,8 @@ def seed_scores(seed: int, args: argparse.Namespace) -> tuple[pd.DataFrame, pd.D
     windows = window_forecasts(frame, spec, ensemble, origins)
     scores = window_scores(ensemble_backtest(windows, spec, ensemble))
     scores = scores[scores["origin"] >= first_scored]
-    bottom = {o: w[w["model"] == LIGHTGBM] for o, w in windows.items()}
-    hier = hierarchy_backtest(
-        with_key_columns(frame), WORLD_HIERARCHY, bottom, DEMAND.horizon, "D",
-        DEMAND.season_length, min_error_windows=args.n_windows,
-    )
     print(f"seed {seed}: {frame['unique_id'].nunique()} series, {len(origins)} windows fitted", flush=True)
-    def label(table: pd.DataFrame) -> pd.DataFrame:
-        return table.assign(origin=f"{seed}:" + table["origin"].dt.strftime("%Y-%m-%d"))
-
-    return label(scores), label(hier)
+    return scores.assign(origin=f"{seed}:" + scores["origin"].dt.strftime("%Y-%m-%d"))
 
 
 def main() -> None:
@@ -85,16 +75,12 @@ def main() -> None:
     parser.add_argument("--n-windows", type=int, default=3, help="earlier windows the ensemble learns from")
     args = parser.parse_args()
     started = time.perf_counter()
-    results = [seed_scores(seed, args) for seed in args.seeds]
-    scores = pd.concat([r[0] for r in results], ignore_index=True)
-    hier = pd.concat([r[1] for r in results], ignore_index=True)
+    scores = pd.concat([seed_scores(seed, args) for seed in args.seeds], ignore_index=True)
     pd.set_option("display.width", 200)
     for metric in ("mae", "pinball"):
         pairs = scores["origin"].nunique()
         print(f"\n{pairs} (seed, window) pairs; diff = {metric} minus LightGBM's on the same window")
         print(window_summary(scores, reference="LightGBM", metric=metric).round(4).to_string(index=False))
-    print("\nhierarchy, MAE of P50 per level (bottom = LightGBM, upper = AutoETS):")
-    print(level_summary(hier).round(4).to_string(index=False))
     print("\nper window:")
     print(scores.pivot(index="origin", columns="model", values="pinball").round(4).to_string())
     print(f"\n{time.perf_counter() - started:.0f} s")

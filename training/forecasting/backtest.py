@@ -193,15 +193,15 @@ def window_summary(
     by: Sequence[str] = ("model",),
 ) -> pd.DataFrame:
     """Per ``by`` group (a model; or a level and a model) over windows: rows scored per window,
-    mean, standard deviation, min and max of MAE, and the mean and spread of coverage and pinball
-    loss where scored; with ``reference``, the mean and spread of each group's ``metric`` minus
+    mean, standard deviation, min and max of MAE, and the mean and spread of coverage, pinball
+    loss and WAPE where scored; with ``reference``, the mean and spread of each group's ``metric`` minus
     the reference model's on the same window (and the same other ``by`` keys) and how many
     windows it wins (left empty for a model scored on other rows, such as the intermittent models
     on intermittent series only). Sorted by the mean of ``metric`` within the other ``by`` keys."""
     keys = list(by)
     spreads = {
         f"{col}_{stat}": (col, stat)
-        for col in ("coverage", "pinball")
+        for col in ("coverage", "pinball", "wape", "wape_window")
         if col in scores.columns
         for stat in ("mean", "std")
     }

@@ -225,12 +225,26 @@ def latest_errors(windows: Sequence[pd.DataFrame]) -> pd.DataFrame:
 
 
 def level_errors(reconciled: pd.DataFrame, levels: Levels) -> pd.DataFrame:
-    """MAE of P50 per (level, model) against the summed actuals; ``n`` rows scored."""
+    """Error of P50 per (level, model) against the summed actuals: ``mae`` and ``wape`` per
+    period, ``wape_window`` of each series' total over the window (what a replenishment over the
+    horizon needs), and ``n`` rows scored per period."""
     scored = reconciled.merge(levels.frame, on=[NODE, TIME], how="inner")
     scored["abs_error"] = (scored[TARGET] - scored["p50"]).abs()
-    return scored.groupby(["level", "model"], as_index=False).agg(
-        mae=("abs_error", "mean"), n=("abs_error", "size")
+    totals = scored.groupby(["level", "model", NODE])[[TARGET, "p50"]].sum()
+    totals["abs_error"] = (totals[TARGET] - totals["p50"]).abs()
+    per_period = scored.groupby(["level", "model"]).agg(
+        mae=("abs_error", "mean"), abs_error=("abs_error", "sum"), actual=(TARGET, "sum"),
+        n=("abs_error", "size"),
     )
+    per_window = totals.groupby(["level", "model"])[["abs_error", TARGET]].sum()
+    return pd.DataFrame(
+        {
+            "mae": per_period["mae"],
+            "wape": per_period["abs_error"] / per_period["actual"],
+            "wape_window": per_window["abs_error"] / per_window[TARGET],
+            "n": per_period["n"],
+        }
+    ).reset_index()
 
 
 def is_coherent(reconciled: pd.DataFrame, levels: Levels, model: str, atol: float = 1e-6) -> bool:
@@ -251,7 +265,8 @@ def hierarchy_backtest(
     season_length: int,
     min_error_windows: int = 1,
 ) -> pd.DataFrame:
-    """MAE per (origin, level, model) of the base and reconciled P50 over rolling windows.
+    """Errors per (origin, level, model) of the base and reconciled P50 over rolling windows
+    (``level_errors``).
 
     ``bottom``: the bottom series with their key columns, all dates; ``bottom_forecasts``: per
     origin, the bottom model's ``unique_id, ds, p50`` fitted on the periods up to that origin.
@@ -279,8 +294,9 @@ def hierarchy_backtest(
     return pd.concat(rows, ignore_index=True)
 
 
-def level_summary(scores: pd.DataFrame) -> pd.DataFrame:
+def level_summary(scores: pd.DataFrame, metric: str = "mae") -> pd.DataFrame:
     """``window_summary`` per (level, model) against the base forecast, rows ordered by level
-    and model: MAE over windows and its difference from the base's on the same window."""
-    summary = window_summary(scores, reference=BASE, by=("level", "model"))
+    and model: the metrics over windows and ``metric``'s difference from the base's on the same
+    window."""
+    summary = window_summary(scores, reference=BASE, metric=metric, by=("level", "model"))
     return summary.sort_values(["level", "model"]).reset_index(drop=True)

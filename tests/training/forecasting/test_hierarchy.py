@@ -21,6 +21,7 @@ from training.forecasting.hierarchy import (
     hierarchy_backtest,
     is_coherent,
     latest_errors,
+    level_errors,
     level_summary,
     reconcile,
     upper_forecasts,
@@ -129,3 +130,77 @@ def test_backtest_scores_every_level_against_the_base() -> None:
     # Bottom-up reproduces the bottom model's own bottom level exactly.
     bottom = summary[summary["level"] == "agency/sku"].set_index("model")["mae_mean"]
     assert bottom[BOTTOM_UP] == pytest.approx(bottom[BASE])
+
+
+def _world_days(days: pd.DatetimeIndex) -> pd.DataFrame:
+    """The world's demand frame in miniature: 3 SKUs in 2 categories at 2 locations, daily."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for sku, category in (("k1", "c1"), ("k2", "c1"), ("k3", "c2")):
+        for location in ("L1", "L2"):
+            y = rng.poisson(rng.uniform(0.5, 6.0), len(days)).astype(float)
+            rows.append(pd.DataFrame({ID: f"{sku}|{location}", TIME: days, TARGET: y, "category": category}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _world_guess(frame: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
+    """Each series' mean to date for the next 7 days, 8 units too low for SKU k1 (so below zero)."""
+    mean = frame[frame[TIME] <= origin].groupby(ID)[TARGET].mean()
+    mean = mean - 8.0 * mean.index.str.startswith("k1")
+    dates = pd.date_range(origin, periods=8, freq="D")[1:]
+    return pd.DataFrame(
+        [(uid, d, y) for uid, y in mean.items() for d in dates], columns=[ID, TIME, "p50"]
+    )
+
+
+def test_world_forecasts_add_up_from_location_to_total_and_stay_non_negative() -> None:
+    days = pd.date_range("2025-01-01", periods=70, freq="D")
+    frame = with_key_columns(_world_days(days))
+    levels = aggregate_levels(frame, WORLD_HIERARCHY)
+    # 1 total + 2 categories + 3 SKUs + 6 SKU-locations, each a sum of the 6 bottom series.
+    assert levels.S.set_index("unique_id").shape == (12, 6)
+    origins = [days[41], days[48], days[55]]
+    bases = {
+        o: base_forecasts(_world_guess(frame, o), upper_forecasts(levels, o, 7, "D", 7), levels)
+        for o in origins
+    }
+    windows = [bases[o].merge(levels.frame, on=[NODE, TIME]).assign(origin=o) for o in origins[:2]]
+    out = reconcile(bases[origins[2]], levels, latest_errors(windows))
+    keys = ["category", "sku_id", "location_id"]
+    bottom_keys = frame.groupby(ID)[keys].first()
+    bottom_keys.index = bottom_keys.index.map(levels.bottom_node)
+
+    def largest_gap(model: str) -> float:
+        """How far any parent's forecast is from the sum of its SKU-locations', day by day."""
+        rows = out[out["model"] == model]
+        p50 = rows.set_index([NODE, TIME])["p50"]
+        bottom = rows.merge(bottom_keys, left_on=NODE, right_index=True)
+        gaps = []
+        for parent in ([], ["category"], ["category", "sku_id"]):
+            sums = bottom.groupby([*parent, TIME])["p50"].sum()
+            for key, total in zip(sums.index.to_flat_index(), sums, strict=True):
+                *names, day = key if parent else (key,)
+                gaps.append(abs(p50[("/".join(["total", *names]), day)] - total))
+        return max(gaps)
+
+    assert largest_gap(BASE) > 1.0
+    for model in (BOTTOM_UP, MIN_TRACE, WLS_VAR):
+        assert largest_gap(model) < 1e-6
+        assert (out.loc[out["model"] == model, "p50"] >= 0).all()
+
+
+def test_level_errors_score_each_day_and_each_series_window_total() -> None:
+    days = pd.date_range("2025-01-01", periods=2, freq="D")
+    frame = with_key_columns(_world_days(days))
+    levels = aggregate_levels(frame, WORLD_HIERARCHY)
+    truth = levels.frame.set_index([NODE, TIME])[TARGET]
+    # One day 2 over, the next 2 under: wrong each day, right over the window.
+    shift = np.where(truth.index.get_level_values(TIME) == days[0], 2.0, -2.0)
+    forecast = (truth + shift).rename("p50").reset_index().assign(model=BASE)
+    forecast["level"] = forecast[NODE].map(levels.level)
+    errors = level_errors(forecast, levels).set_index("level")
+    bottom = errors.loc["category/sku_id/location_id"]
+    assert bottom["mae"] == pytest.approx(2.0) and bottom["n"] == 12
+    actual = frame[TARGET].sum()
+    assert bottom["wape"] == pytest.approx(2.0 * 12 / actual)
+    assert errors["wape_window"].tolist() == pytest.approx([0.0] * 4)
