@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from contracts.errors import MissingInput
@@ -88,11 +89,18 @@ def latest_feature_rows(features_dir: Path, name: str, timestamp: str) -> pd.Dat
     return read_feature_table(features_dir, name, filters=[(timestamp, "==", newest)])
 
 
-def write_table_pieces(pieces: Iterable[tuple[str, pd.DataFrame]], out_dir: Path) -> dict[str, int]:
+def write_table_pieces(
+    pieces: Iterable[tuple[str, pd.DataFrame]],
+    out_dir: Path,
+    keep_before: Mapping[str, tuple[str, pd.Timestamp]] | None = None,
+) -> dict[str, int]:
     """Append each ``(table, rows)`` piece to ``out_dir/<table>.parquet``; returns rows per table.
 
-    Pieces are written as they come (memory holds one piece), into a staging folder that replaces
-    the tables only once every piece is written.
+    ``keep_before`` maps a stored table to ``(column, cut)``: its stored rows whose ``column`` is
+    before ``cut`` are written first (streamed, never whole in memory) and the pieces replace the
+    rest, so a build that computed only the recent rows rewrites the tail of each table. Pieces are
+    written as they come (memory holds one piece), into a staging folder that replaces the tables
+    only once every piece is written.
     """
     staging = out_dir.parent / f".{out_dir.name}.staging"
     shutil.rmtree(staging, ignore_errors=True)
@@ -100,6 +108,13 @@ def write_table_pieces(pieces: Iterable[tuple[str, pd.DataFrame]], out_dir: Path
     writers: dict[str, pq.ParquetWriter] = {}
     rows: dict[str, int] = {}
     try:
+        for name, (column, cut) in (keep_before or {}).items():
+            stored = ds.dataset(table_path(out_dir, name), format="parquet")
+            writers[name] = pq.ParquetWriter(table_path(staging, name), stored.schema)
+            rows[name] = 0
+            for batch in stored.to_batches(filter=ds.field(column) < pa.scalar(cut, stored.schema.field(column).type)):
+                writers[name].write_batch(batch)
+                rows[name] += batch.num_rows
         for name, frame in pieces:
             if name not in writers:
                 schema = pa.Schema.from_pandas(frame, preserve_index=False)

@@ -118,12 +118,15 @@ def write_feature_tables(
 
     ``forecasts`` / ``po_etas`` default, with ``asof``, to the outputs of ``features asof`` when
     present. Skipped (returning the rows of the last build) when the canonical tables, the horizon
-    and those files are those of the last build, unless ``force``.
+    and those files are those of the last build, unless ``force``. When the tables only grew by
+    new days since the last build, only the rows that can change are computed and replace the
+    stored ones (``features.incremental``); the stamp's ``plan`` says which build ran and why.
     """
     import pandas as pd
 
     from features.build import REQUIRED_TABLES, iter_feature_tables
-    from pipelines.tables import read_canonical_tables, table_path, write_table_pieces
+    from features.incremental import DAY_COLUMNS, data_end, history_digest, plan_build, recipe
+    from pipelines.tables import missing_tables, read_canonical_tables, table_path, write_table_pieces
 
     found = asof_inputs(settings) if asof else {}
     forecasts, po_etas = forecasts or found.get("forecasts"), po_etas or found.get("po_etas")
@@ -131,18 +134,41 @@ def write_feature_tables(
     extra = [p for p in (forecasts, po_etas) if p is not None]
     stamp = settings.features_dir / BUILD_STAMP
     digest = file_digest([p for p in inputs if p.exists()] + extra, f"horizon={horizon}")
-    if not force and stamp.exists() and (last := json.loads(stamp.read_text()))["inputs"] == digest:
+    last = json.loads(stamp.read_text()) if stamp.exists() else None
+    if not force and last is not None and last["inputs"] == digest:
         return {name: int(n) for name, n in last["rows"].items()}
     tables = read_canonical_tables(settings.canonical_dir, REQUIRED_TABLES)
+    asof_frames = {
+        name: pd.read_parquet(path) for name, path in (("forecasts", forecasts), ("po_etas", po_etas)) if path
+    }
+    history = {**tables, **asof_frames}
+    build_recipe = recipe(horizon, tuple(asof_frames))
+    usable = last if not force and not missing_tables(settings.features_dir, DAY_COLUMNS) else None
+    plan = plan_build(history, usable, build_recipe, horizon)
     pieces = iter_feature_tables(
         tables,
         horizon=horizon,
-        forecasts=pd.read_parquet(forecasts) if forecasts else None,
-        po_etas=pd.read_parquet(po_etas) if po_etas else None,
+        forecasts=asof_frames.get("forecasts"),
+        po_etas=asof_frames.get("po_etas"),
+        since=plan.since,
+        order_lines_since=plan.order_lines_since,
     )
-    rows = write_table_pieces(pieces, settings.features_dir)
+    keep = {name: (DAY_COLUMNS[name], cut) for name, cut in plan.cuts().items()}
+    stamp.unlink(missing_ok=True)  # written last: a half-written build is redone in full
+    rows = write_table_pieces(pieces, settings.features_dir, keep)
+    end = data_end(tables)
     used = {"forecasts": str(forecasts) if forecasts else None, "po_etas": str(po_etas) if po_etas else None}
-    stamp.write_text(json.dumps({"inputs": digest, "horizon": horizon, **used, "rows": rows}, indent=2))
+    record = {
+        "inputs": digest,
+        "horizon": horizon,
+        **used,
+        "rows": rows,
+        "recipe": build_recipe,
+        "data_end": str(end.date()),
+        "history": history_digest(history, end),
+        "plan": plan.reason,
+    }
+    stamp.write_text(json.dumps(record, indent=2))
     return rows
 
 

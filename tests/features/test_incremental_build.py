@@ -1,0 +1,95 @@
+"""An incremental feature build, day by day, ends with the tables of one full build."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from contracts.known_at import tables_known_at
+from features.build import DEMAND_LONGEST_WINDOW, SUPPLIER_LONGEST_WINDOW
+from features.incremental import DAY_COLUMNS
+from pipelines.commands.features import BUILD_STAMP, write_feature_tables
+from pipelines.tables import read_feature_table, write_canonical_tables
+from tests.features.conftest import START, make_world
+
+HORIZON = 7
+# Longer than every look-back, so the incremental build works on a part of the history.
+DAYS = SUPPLIER_LONGEST_WINDOW + 40
+FIRST_END = START + pd.Timedelta(days=DAYS - 9)
+
+
+@pytest.fixture(scope="module")
+def long_world() -> dict[str, pd.DataFrame]:
+    """The tiny world over more than a year, with no sale of SKU-2 in the last months (so the
+    days since its last sale reach back past every window)."""
+    world = make_world(days=DAYS, seed=11)
+    orders, lines = world["orders"], world["order_lines"]
+    quiet = lines["order_id"].map(orders.set_index("order_id")["order_time"]) >= FIRST_END - pd.Timedelta(days=150)
+    dropped = lines.loc[quiet & (lines["sku_id"] == "SKU-2"), "order_id"]
+    world["orders"] = orders[~orders["order_id"].isin(dropped)].reset_index(drop=True)
+    world["order_lines"] = lines[~lines["order_id"].isin(dropped)].reset_index(drop=True)
+    return world
+
+
+def _build(settings, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
+    write_canonical_tables(tables, settings.canonical_dir)
+    write_feature_tables(settings, HORIZON, None, asof=False)
+    return json.loads((settings.features_dir / BUILD_STAMP).read_text())
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    keys = [c for c in ("order_id", "line_id", "sku_id", "location_id", "supplier_id") if c in frame]
+    day = [c for c in ("snapshot_date", "date") if c in frame]
+    return frame.sort_values(keys + day).reset_index(drop=True)
+
+
+def _tables(settings) -> dict[str, pd.DataFrame]:
+    return {name: _sorted(read_feature_table(settings.features_dir, name)) for name in DAY_COLUMNS}
+
+
+def test_a_week_of_daily_incremental_builds_equals_one_full_build(settings, tmp_path, long_world):
+    assert DAYS > DEMAND_LONGEST_WINDOW + 7
+    first = _build(settings, tables_known_at(long_world, FIRST_END))
+    assert first["plan"].startswith("full")
+    for day in range(1, 8):
+        stamp = _build(settings, tables_known_at(long_world, FIRST_END + pd.Timedelta(days=day)))
+        assert stamp["plan"].startswith("incremental"), stamp["plan"]
+        assert f"days from {(FIRST_END + pd.Timedelta(days=day - HORIZON)).date()}" in stamp["plan"]
+    incremental = _tables(settings)
+
+    full_settings = settings.model_copy(update={"data_dir": tmp_path / "full"})
+    full_stamp = _build(full_settings, tables_known_at(long_world, FIRST_END + pd.Timedelta(days=7)))
+    assert full_stamp["plan"].startswith("full")
+    full = _tables(full_settings)
+    assert full_stamp["rows"] == stamp["rows"]
+    for name in DAY_COLUMNS:
+        pd.testing.assert_frame_equal(incremental[name], full[name], check_exact=True, obj=name)
+    # The week's new rows are there: features of the last day, labels up to the last day - H.
+    assert full["sku_location_features"]["snapshot_date"].max() == FIRST_END + pd.Timedelta(days=7)
+    assert full["sku_location_labels"]["snapshot_date"].max() == FIRST_END + pd.Timedelta(days=7 - HORIZON)
+    quiet = full["sku_location_features"].query("sku_id == 'SKU-2'")["days_since_last_sale"]
+    assert quiet.iloc[-1] > DEMAND_LONGEST_WINDOW
+
+
+def test_a_changed_older_row_rebuilds_everything_and_says_why(settings, long_world):
+    _build(settings, tables_known_at(long_world, FIRST_END))
+    later = tables_known_at(long_world, FIRST_END + pd.Timedelta(days=1))
+    snapshots = later["inventory_snapshots"].copy()
+    snapshots.loc[0, "on_hand"] += 1  # a correction of the first day
+    stamp = _build(settings, {**later, "inventory_snapshots": snapshots})
+    assert stamp["plan"].startswith("full") and "changed" in stamp["plan"]
+    stored = read_feature_table(settings.features_dir, "sku_location_features")
+    first = stored[
+        (stored["sku_id"] == snapshots.loc[0, "sku_id"]) & (stored["location_id"] == snapshots.loc[0, "location_id"])
+    ]
+    assert first.sort_values("snapshot_date")["on_hand"].iloc[0] == snapshots.loc[0, "on_hand"]
+
+
+def test_another_horizon_rebuilds_everything(settings, long_world):
+    _build(settings, tables_known_at(long_world, FIRST_END))
+    write_canonical_tables(tables_known_at(long_world, FIRST_END + pd.Timedelta(days=1)), settings.canonical_dir)
+    write_feature_tables(settings, HORIZON + 1, None, asof=False)
+    stamp = json.loads((settings.features_dir / BUILD_STAMP).read_text())
+    assert stamp["plan"].startswith("full") and "horizon" in stamp["plan"]
