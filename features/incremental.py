@@ -28,6 +28,7 @@ from features.build import (
     DEMAND_LONGEST_WINDOW,
     SUPPLIER_LONGEST_WINDOW,
     TIMESTAMP,
+    available_at,
     sku_location_feature_names,
 )
 from features.demand import order_demand
@@ -56,6 +57,14 @@ class BuildPlan:
     @property
     def incremental(self) -> bool:
         return self.since is not None
+
+    def changed_from(self) -> str | None:
+        """The first feature timestamp this build rewrites (ISO), None when it rewrites everything.
+
+        Order-line rows are no feature view's rows: only the daily tables count."""
+        if self.since is None:
+            return None
+        return available_at(pd.Series([self.since])).iloc[0].isoformat()
 
     def cuts(self) -> dict[str, pd.Timestamp]:
         """Per stored table, the first day of the rows this build replaces (older rows are kept)."""

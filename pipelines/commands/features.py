@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,9 +25,12 @@ if TYPE_CHECKING:
     from training.recipes import AsOfJob
 
 BUILD_STAMP = "build.json"
+MATERIALIZED_STAMP = "materialized.json"
 ASOF_STAMP = "asof.json"
 ASOF_FILES = {"forecasts": "demand_forecasts.parquet", "po_etas": "po_etas.parquet"}
 SKU_LOCATION_FEATURES = "sku_location_features"
+# Builds whose first changed feature timestamp the build stamp keeps (one per nightly build).
+CHANGES_KEPT = 400
 
 app = typer.Typer(help="Feature tables, labels and the Feast feature store.", no_args_is_help=True)
 
@@ -157,6 +160,8 @@ def write_feature_tables(
     stamp.unlink(missing_ok=True)  # written last: a half-written build is redone in full
     rows = write_table_pieces(pieces, settings.features_dir, keep)
     end = data_end(tables)
+    changed = {"build": int(last.get("build", 0)) + 1 if last else 1, "changed_from": plan.changed_from()}
+    earlier = list(last.get("changes", [])) if plan.incremental and last else []
     used = {"forecasts": str(forecasts) if forecasts else None, "po_etas": str(po_etas) if po_etas else None}
     record = {
         "inputs": digest,
@@ -167,6 +172,8 @@ def write_feature_tables(
         "data_end": str(end.date()),
         "history": history_digest(history, end),
         "plan": plan.reason,
+        "build": changed["build"],
+        "changes": [*earlier, changed][-CHANGES_KEPT:],
     }
     stamp.write_text(json.dumps(record, indent=2))
     return rows
@@ -259,21 +266,28 @@ def materialize_command(
         None, help="Latest feature timestamp to load (default: newest)."
     ),
     days: int = typer.Option(30, min=1, help="How many days before END to look for values."),
+    full: bool = typer.Option(
+        False, "--full/--incremental", help="Load the whole window, not only what changed since the last load."
+    ),
 ) -> None:
-    """Load the latest feature values into the online store."""
+    """Load the latest feature values into the online store (by default only those new since the last load)."""
     settings = command_settings(config)
-    end = materialize_latest(settings, end, days)
+    end = materialize_latest(settings, end, days, full=full)
     typer.echo(
         f"materialized up to {end.isoformat()} into the {settings.online_store} online store"
     )
 
 
 def materialize_latest(
-    settings: Settings, end: datetime | None = None, days: int = 30, rewind: bool = False
+    settings: Settings, end: datetime | None = None, days: int = 30, rewind: bool = False, full: bool = False
 ) -> datetime:
     """Load feature values of ``(end - days, end]`` into the online store; ``end`` defaults to the
     newest feature timestamp, ``rewind`` replaces values newer than ``end``. Returns ``end``; raises
-    ``MissingInput`` without feature tables."""
+    ``MissingInput`` without feature tables.
+
+    Unless ``full`` or ``rewind``, only the timestamps a load can change are loaded: those after the
+    last load's ``end``, or from the first row a feature build rewrote since (``materialize_start``).
+    """
     from features.build import TIMESTAMP
     from features.feature_store import materialize, open_store  # Feast imports take seconds
     from pipelines.tables import read_feature_table
@@ -281,5 +295,34 @@ def materialize_latest(
     if end is None:
         newest = read_feature_table(settings.features_dir, SKU_LOCATION_FEATURES, columns=[TIMESTAMP])[TIMESTAMP].max()
         end = newest.to_pydatetime()
-    materialize(open_store(settings), end - timedelta(days=days), end, rewind)
+    end = end if end.tzinfo else end.replace(tzinfo=UTC)  # Feast reads naive times as UTC
+    window = end - timedelta(days=days)
+    stamp_path = settings.feature_repo_dir / MATERIALIZED_STAMP
+    last = json.loads(stamp_path.read_text()) if stamp_path.exists() and not (full or rewind) else None
+    build_path = settings.features_dir / BUILD_STAMP
+    build = json.loads(build_path.read_text()) if build_path.exists() else {}
+    start = materialize_start(window, end, last, build)
+    materialize(open_store(settings), start, end, rewind)
+    stamp_path.write_text(json.dumps({"end": end.isoformat(), "build": build.get("build", 0)}))
     return end
+
+
+def materialize_start(
+    window: datetime, end: datetime, last: dict[str, object] | None, build: dict[str, object]
+) -> datetime:
+    """Where a load up to ``end`` starts: ``window`` (the whole look-back), or later when the last
+    load (``last``: its ``end`` and the ``build`` it loaded) holds everything before.
+
+    Rows a feature build rewrote since the last load (the build stamp's ``changes``) are loaded
+    again; a full rebuild since, a load that goes back in time or an unknown history loads it all.
+    """
+    if last is None or datetime.fromisoformat(str(last["end"])) > end:
+        return window
+    since_load = [c for c in build.get("changes", []) if c["build"] > int(last["build"])]
+    if since_load and (
+        any(c["changed_from"] is None for c in since_load) or since_load[0]["build"] != int(last["build"]) + 1
+    ):
+        return window  # a full rebuild, or builds the stamp no longer lists
+    starts = [datetime.fromisoformat(str(last["end"]))]
+    starts += [datetime.fromisoformat(c["changed_from"]) for c in since_load]
+    return max(window, min(starts))

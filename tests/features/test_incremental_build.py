@@ -9,8 +9,10 @@ import pytest
 
 from contracts.known_at import tables_known_at
 from features.build import DEMAND_LONGEST_WINDOW, SUPPLIER_LONGEST_WINDOW
+from features.feature_store import apply_definitions, online_features, open_store
 from features.incremental import DAY_COLUMNS
-from pipelines.commands.features import BUILD_STAMP, write_feature_tables
+from features.supplier import primary_suppliers
+from pipelines.commands.features import BUILD_STAMP, materialize_latest, materialize_start, write_feature_tables
 from pipelines.tables import read_feature_table, write_canonical_tables
 from tests.features.conftest import START, make_world
 
@@ -18,6 +20,7 @@ HORIZON = 7
 # Longer than every look-back, so the incremental build works on a part of the history.
 DAYS = SUPPLIER_LONGEST_WINDOW + 40
 FIRST_END = START + pd.Timedelta(days=DAYS - 9)
+PRIMARY = primary_suppliers(make_world(days=1)["sku_suppliers"])
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +52,22 @@ def _tables(settings) -> dict[str, pd.DataFrame]:
     return {name: _sorted(read_feature_table(settings.features_dir, name)) for name in DAY_COLUMNS}
 
 
-def test_a_week_of_daily_incremental_builds_equals_one_full_build(settings, tmp_path, long_world):
+def _online(settings) -> pd.DataFrame:
+    keys = read_feature_table(settings.features_dir, "sku_location_features", columns=["sku_id", "location_id"])
+    rows = keys.drop_duplicates().sort_values(["sku_id", "location_id"]).reset_index(drop=True)
+    rows["supplier_id"] = rows["sku_id"].map(dict(zip(*[PRIMARY[k] for k in ("sku_id", "supplier_id")], strict=True)))
+    return online_features(open_store(settings), rows, "sku_location_risk_v1")
+
+
+def test_a_week_of_daily_incremental_builds_and_loads_equals_one_full_build(settings, tmp_path, long_world):
     assert DAYS > DEMAND_LONGEST_WINDOW + 7
     first = _build(settings, tables_known_at(long_world, FIRST_END))
     assert first["plan"].startswith("full")
+    apply_definitions(settings)
+    materialize_latest(settings)
     for day in range(1, 8):
         stamp = _build(settings, tables_known_at(long_world, FIRST_END + pd.Timedelta(days=day)))
+        materialize_latest(settings)
         assert stamp["plan"].startswith("incremental"), stamp["plan"]
         assert f"days from {(FIRST_END + pd.Timedelta(days=day - HORIZON)).date()}" in stamp["plan"]
     incremental = _tables(settings)
@@ -69,6 +82,10 @@ def test_a_week_of_daily_incremental_builds_equals_one_full_build(settings, tmp_
     # The week's new rows are there: features of the last day, labels up to the last day - H.
     assert full["sku_location_features"]["snapshot_date"].max() == FIRST_END + pd.Timedelta(days=7)
     assert full["sku_location_labels"]["snapshot_date"].max() == FIRST_END + pd.Timedelta(days=7 - HORIZON)
+    # The online store loaded night by night serves what one load of the full build serves.
+    apply_definitions(full_settings)
+    materialize_latest(full_settings, full=True)
+    pd.testing.assert_frame_equal(_online(settings), _online(full_settings), check_exact=True)
     quiet = full["sku_location_features"].query("sku_id == 'SKU-2'")["days_since_last_sale"]
     assert quiet.iloc[-1] > DEMAND_LONGEST_WINDOW
 
@@ -93,3 +110,16 @@ def test_another_horizon_rebuilds_everything(settings, long_world):
     write_feature_tables(settings, HORIZON + 1, None, asof=False)
     stamp = json.loads((settings.features_dir / BUILD_STAMP).read_text())
     assert stamp["plan"].startswith("full") and "horizon" in stamp["plan"]
+
+
+def test_a_load_starts_where_the_last_ended_unless_a_build_rewrote_earlier_rows():
+    window, end = pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-02-10", tz="UTC")
+    last = {"end": "2024-02-08T00:00:00+00:00", "build": 3}
+    grown = {"changes": [{"build": 3, "changed_from": None}, {"build": 4, "changed_from": "2024-02-09T00:00:00+00:00"}]}
+    assert materialize_start(window, end, last, grown) == pd.Timestamp("2024-02-08", tz="UTC")
+    relabelled = {"changes": [{"build": 4, "changed_from": "2024-01-30T00:00:00+00:00"}]}
+    assert materialize_start(window, end, last, relabelled) == pd.Timestamp("2024-01-30", tz="UTC")
+    rebuilt = {"changes": [{"build": 4, "changed_from": None}]}
+    assert materialize_start(window, end, last, rebuilt) == window
+    assert materialize_start(window, end, None, grown) == window
+    assert materialize_start(window, pd.Timestamp("2024-02-01", tz="UTC"), last, grown) == window
