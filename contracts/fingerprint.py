@@ -7,13 +7,16 @@ from pathlib import Path
 
 
 def file_digest(paths: list[Path], *extra: str) -> str:
-    """A short SHA-256 over the names and bytes of ``paths`` (order-independent) and ``extra``."""
+    """A short SHA-256 over the names and bytes of ``paths`` (order-independent) and ``extra``;
+    a folder counts as the files under it."""
     digest = hashlib.sha256()
     for path in sorted(paths):
-        digest.update(path.name.encode())
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(path.parent)).encode())
+            with file.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
     for item in extra:
         digest.update(item.encode())
     return digest.hexdigest()[:16]

@@ -75,12 +75,17 @@ def tables_known_at(tables: Mapping[str, pd.DataFrame], day: pd.Timestamp) -> di
 
 
 def known_at_digest(tables: Mapping[str, pd.DataFrame], day: pd.Timestamp) -> str:
-    """A short SHA-256 of ``tables_known_at(tables, day)``: names, columns and row values.
+    """``tables_digest`` of ``tables_known_at(tables, day)``."""
+    return tables_digest(tables_known_at(tables, day))
+
+
+def tables_digest(tables: Mapping[str, pd.DataFrame]) -> str:
+    """A short SHA-256 of tables: names, columns and row values.
 
     Row order is part of the digest: an export that reorders old rows counts as a change.
     """
     digest = hashlib.sha256()
-    for name, frame in sorted(tables_known_at(tables, day).items()):
+    for name, frame in sorted(tables.items()):
         digest.update(name.encode())
         digest.update(",".join(map(str, frame.columns)).encode())
         digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())

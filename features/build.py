@@ -405,7 +405,8 @@ def lane_rows(lane: pd.DataFrame) -> pd.DataFrame:
 
 
 def order_line_rows(order_lines: pd.DataFrame) -> pd.DataFrame:
-    rows = order_lines[order_lines["label_complete"]]
+    """Order lines with a known label, by order time (then ids): the order every build keeps."""
+    rows = order_lines[order_lines["label_complete"]].sort_values([TIMESTAMP, "order_id", "line_id"], kind="stable")
     return rows.drop(columns=["label_complete"]).reset_index(drop=True)
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from contracts.known_at import known_at_digest, tables_known_at
+from contracts.known_at import known_at_digest, tables_digest, tables_known_at
 from features.build import (
     DEMAND_LONGEST_WINDOW,
     SUPPLIER_LONGEST_WINDOW,
@@ -35,14 +35,22 @@ from features.demand import order_demand
 from features.labels import order_line_labels
 from features.supplier import lane_feature_names, supplier_feature_names
 
-# Per table, the column whose day decides whether a stored row is kept or recomputed.
-DAY_COLUMNS = {
-    "sku_location_features": "snapshot_date",
-    "sku_location_labels": "snapshot_date",
-    "supplier_features": "date",
-    "lane_features": "date",
-    "order_line_labels": TIMESTAMP,
+# Per stored table, the order of a full build's rows (keys, then the day), which an incremental
+# build keeps; the day column (the last, or the first for order lines) decides which stored rows
+# are kept and which are recomputed.
+STORED_ORDER = {
+    "sku_location_features": ("sku_id", "location_id", "snapshot_date"),
+    "sku_location_labels": ("sku_id", "location_id", "snapshot_date"),
+    "supplier_features": ("supplier_id", "date"),
+    "lane_features": ("sku_id", "supplier_id", "date"),
+    "order_line_labels": (TIMESTAMP, "order_id", "line_id"),
 }
+
+
+def day_column(table: str) -> str:
+    """The column that dates the rows of a stored table."""
+    order = STORED_ORDER[table]
+    return order[0] if table == "order_line_labels" else order[-1]
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,7 @@ class BuildPlan:
         """Per stored table, the first day of the rows this build replaces (older rows are kept)."""
         if self.since is None or self.order_lines_since is None:
             return {}
-        day = {name: self.since for name in DAY_COLUMNS}
+        day = {name: self.since for name in STORED_ORDER}
         day["order_line_labels"] = self.order_lines_since.tz_localize("UTC")
         return day
 
@@ -139,10 +147,11 @@ def plan_build(
     end = data_end(tables)
     if end <= last_end:
         return BuildPlan(None, None, f"full: the data end {end.date()} is not after the last build's {last_end.date()}")
-    if history_digest(tables, last_end) != last.get("history"):
+    known = tables_known_at(tables, last_end)
+    if tables_digest(known) != last.get("history"):
         return BuildPlan(None, None, f"full: rows dated on or before {last_end.date()} changed")
     since = label_cut(tables, last_end, horizon)
-    lines_since = open_line_cut(tables_known_at(tables, last_end), last_end)
+    lines_since = open_line_cut(known, last_end)
     return BuildPlan(
         since, lines_since, f"incremental: days from {since.date()}, order lines from {lines_since.date()}"
     )

@@ -128,8 +128,8 @@ def write_feature_tables(
     import pandas as pd
 
     from features.build import REQUIRED_TABLES, iter_feature_tables
-    from features.incremental import DAY_COLUMNS, data_end, history_digest, plan_build, recipe
-    from pipelines.tables import missing_tables, read_canonical_tables, table_path, write_table_pieces
+    from features.incremental import STORED_ORDER, data_end, day_column, history_digest, plan_build, recipe
+    from pipelines.tables import TableLayout, read_canonical_tables, table_path, write_table_pieces
 
     found = asof_inputs(settings) if asof else {}
     forecasts, po_etas = forecasts or found.get("forecasts"), po_etas or found.get("po_etas")
@@ -146,7 +146,8 @@ def write_feature_tables(
     }
     history = {**tables, **asof_frames}
     build_recipe = recipe(horizon, tuple(asof_frames))
-    usable = last if not force and not missing_tables(settings.features_dir, DAY_COLUMNS) else None
+    stored = all(table_path(settings.features_dir, name).is_dir() for name in STORED_ORDER)
+    usable = last if stored and not force else None
     plan = plan_build(history, usable, build_recipe, horizon)
     pieces = iter_feature_tables(
         tables,
@@ -156,9 +157,9 @@ def write_feature_tables(
         since=plan.since,
         order_lines_since=plan.order_lines_since,
     )
-    keep = {name: (DAY_COLUMNS[name], cut) for name, cut in plan.cuts().items()}
+    layouts = {name: TableLayout(order, day_column(name)) for name, order in STORED_ORDER.items()}
     stamp.unlink(missing_ok=True)  # written last: a half-written build is redone in full
-    rows = write_table_pieces(pieces, settings.features_dir, keep)
+    rows = write_table_pieces(pieces, settings.features_dir, layouts, plan.cuts())
     end = data_end(tables)
     changed = {"build": int(last.get("build", 0)) + 1 if last else 1, "changed_from": plan.changed_from()}
     earlier = list(last.get("changes", [])) if plan.incremental and last else []

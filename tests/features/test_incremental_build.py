@@ -10,7 +10,7 @@ import pytest
 from contracts.known_at import tables_known_at
 from features.build import DEMAND_LONGEST_WINDOW, SUPPLIER_LONGEST_WINDOW
 from features.feature_store import apply_definitions, online_features, open_store
-from features.incremental import DAY_COLUMNS
+from features.incremental import STORED_ORDER
 from features.supplier import primary_suppliers
 from pipelines.commands.features import BUILD_STAMP, materialize_latest, materialize_start, write_feature_tables
 from pipelines.tables import read_feature_table, write_canonical_tables
@@ -42,14 +42,8 @@ def _build(settings, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
     return json.loads((settings.features_dir / BUILD_STAMP).read_text())
 
 
-def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
-    keys = [c for c in ("order_id", "line_id", "sku_id", "location_id", "supplier_id") if c in frame]
-    day = [c for c in ("snapshot_date", "date") if c in frame]
-    return frame.sort_values(keys + day).reset_index(drop=True)
-
-
 def _tables(settings) -> dict[str, pd.DataFrame]:
-    return {name: _sorted(read_feature_table(settings.features_dir, name)) for name in DAY_COLUMNS}
+    return {name: read_feature_table(settings.features_dir, name) for name in STORED_ORDER}
 
 
 def _online(settings) -> pd.DataFrame:
@@ -65,19 +59,24 @@ def test_a_week_of_daily_incremental_builds_and_loads_equals_one_full_build(sett
     assert first["plan"].startswith("full")
     apply_definitions(settings)
     materialize_latest(settings)
+    month_files = sorted((settings.features_dir / "sku_location_features.parquet").glob("part-*.parquet"))
+    written = {path.name: path.stat().st_mtime_ns for path in month_files}
     for day in range(1, 8):
         stamp = _build(settings, tables_known_at(long_world, FIRST_END + pd.Timedelta(days=day)))
         materialize_latest(settings)
         assert stamp["plan"].startswith("incremental"), stamp["plan"]
         assert f"days from {(FIRST_END + pd.Timedelta(days=day - HORIZON)).date()}" in stamp["plan"]
     incremental = _tables(settings)
+    # Only the last months' files were rewritten; the older ones were left as they were.
+    rewritten = [path.name for path in month_files if path.stat().st_mtime_ns != written[path.name]]
+    assert rewritten == [path.name for path in month_files[-len(rewritten) :]] and 1 <= len(rewritten) <= 2
 
     full_settings = settings.model_copy(update={"data_dir": tmp_path / "full"})
     full_stamp = _build(full_settings, tables_known_at(long_world, FIRST_END + pd.Timedelta(days=7)))
     assert full_stamp["plan"].startswith("full")
     full = _tables(full_settings)
     assert full_stamp["rows"] == stamp["rows"]
-    for name in DAY_COLUMNS:
+    for name in STORED_ORDER:  # same rows, values and order
         pd.testing.assert_frame_equal(incremental[name], full[name], check_exact=True, obj=name)
     # The week's new rows are there: features of the last day, labels up to the last day - H.
     assert full["sku_location_features"]["snapshot_date"].max() == FIRST_END + pd.Timedelta(days=7)
