@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -161,7 +162,7 @@ def write_feature_tables(
     stamp.unlink(missing_ok=True)  # written last: a half-written build is redone in full
     rows = write_table_pieces(pieces, settings.features_dir, layouts, plan.cuts())
     end = data_end(tables)
-    changed = {"build": int(last.get("build", 0)) + 1 if last else 1, "changed_from": plan.changed_from()}
+    changed = {"build": uuid.uuid4().hex[:12], "changed_from": plan.changed_from()}
     earlier = list(last.get("changes", [])) if plan.incremental and last else []
     used = {"forecasts": str(forecasts) if forecasts else None, "po_etas": str(po_etas) if po_etas else None}
     record = {
@@ -304,7 +305,7 @@ def materialize_latest(
     build = json.loads(build_path.read_text()) if build_path.exists() else {}
     start = materialize_start(window, end, last, build)
     materialize(open_store(settings), start, end, rewind)
-    stamp_path.write_text(json.dumps({"end": end.isoformat(), "build": build.get("build", 0)}))
+    stamp_path.write_text(json.dumps({"end": end.isoformat(), "build": build.get("build")}))
     return end
 
 
@@ -314,16 +315,19 @@ def materialize_start(
     """Where a load up to ``end`` starts: ``window`` (the whole look-back), or later when the last
     load (``last``: its ``end`` and the ``build`` it loaded) holds everything before.
 
-    Rows a feature build rewrote since the last load (the build stamp's ``changes``) are loaded
-    again; a full rebuild since, a load that goes back in time or an unknown history loads it all.
+    Rows the feature builds after that one rewrote (the build stamp's ``changes``, one per build
+    since the last full one) are loaded again; a full rebuild since, a load that goes back in time
+    or a build the stamp does not list loads the whole window.
     """
     if last is None or datetime.fromisoformat(str(last["end"])) > end:
         return window
-    since_load = [c for c in build.get("changes", []) if c["build"] > int(last["build"])]
-    if since_load and (
-        any(c["changed_from"] is None for c in since_load) or since_load[0]["build"] != int(last["build"]) + 1
-    ):
-        return window  # a full rebuild, or builds the stamp no longer lists
+    changes = list(build.get("changes", []))
+    builds = [change["build"] for change in changes]
+    if last["build"] not in builds:
+        return window
+    since_load = changes[builds.index(last["build"]) + 1 :]
+    if any(change["changed_from"] is None for change in since_load):
+        return window
     starts = [datetime.fromisoformat(str(last["end"]))]
-    starts += [datetime.fromisoformat(c["changed_from"]) for c in since_load]
+    starts += [datetime.fromisoformat(change["changed_from"]) for change in since_load]
     return max(window, min(starts))

@@ -113,12 +113,16 @@ def test_another_horizon_rebuilds_everything(settings, long_world):
 
 def test_a_load_starts_where_the_last_ended_unless_a_build_rewrote_earlier_rows():
     window, end = pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-02-10", tz="UTC")
-    last = {"end": "2024-02-08T00:00:00+00:00", "build": 3}
-    grown = {"changes": [{"build": 3, "changed_from": None}, {"build": 4, "changed_from": "2024-02-09T00:00:00+00:00"}]}
+    last = {"end": "2024-02-08T00:00:00+00:00", "build": "b3"}
+    full = {"build": "b3", "changed_from": None}
+    grown = {"changes": [full, {"build": "b4", "changed_from": "2024-02-09T00:00:00+00:00"}]}
     assert materialize_start(window, end, last, grown) == pd.Timestamp("2024-02-08", tz="UTC")
-    relabelled = {"changes": [{"build": 4, "changed_from": "2024-01-30T00:00:00+00:00"}]}
+    relabelled = {"changes": [full, {"build": "b4", "changed_from": "2024-01-30T00:00:00+00:00"}]}
     assert materialize_start(window, end, last, relabelled) == pd.Timestamp("2024-01-30", tz="UTC")
-    rebuilt = {"changes": [{"build": 4, "changed_from": None}]}
+    rebuilt = {"changes": [{"build": "b5", "changed_from": None}]}
     assert materialize_start(window, end, last, rebuilt) == window
+    rebuilt_after = {"changes": [full, {"build": "b4", "changed_from": None}]}
+    assert materialize_start(window, end, last, rebuilt_after) == window
+    assert materialize_start(window, end, last, {}) == window
     assert materialize_start(window, end, None, grown) == window
     assert materialize_start(window, pd.Timestamp("2024-02-01", tz="UTC"), last, grown) == window
