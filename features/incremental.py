@@ -56,23 +56,28 @@ def day_column(table: str) -> str:
 @dataclass(frozen=True)
 class BuildPlan:
     """What a build computes: everything (``since`` None) or the rows from ``since`` (daily
-    tables) and ``order_lines_since`` (order lines); ``reason`` says why, for the build stamp."""
+    tables) and ``order_lines_since`` (order lines); ``reason`` says why, for the build stamp.
+    ``new_days_from`` is the first day after the last build's data end."""
 
     since: pd.Timestamp | None
     order_lines_since: pd.Timestamp | None
     reason: str
+    new_days_from: pd.Timestamp | None = None
 
     @property
     def incremental(self) -> bool:
         return self.since is not None
 
     def changed_from(self) -> str | None:
-        """The first feature timestamp this build rewrites (ISO), None when it rewrites everything.
+        """The first feature timestamp whose values this build may change (ISO), None when it
+        rewrites everything.
 
-        Order-line rows are no feature view's rows: only the daily tables count."""
-        if self.since is None:
+        Features of a day read facts known by that day only, so the rows rewritten before the new
+        days (for their labels) keep their feature values: the new days are what changes. Labels
+        and order-line rows are no feature view's rows."""
+        if self.new_days_from is None:
             return None
-        return available_at(pd.Series([self.since])).iloc[0].isoformat()
+        return available_at(pd.Series([self.new_days_from])).iloc[0].isoformat()
 
     def cuts(self) -> dict[str, pd.Timestamp]:
         """Per stored table, the first day of the rows this build replaces (older rows are kept)."""
@@ -153,5 +158,8 @@ def plan_build(
     since = label_cut(tables, last_end, horizon)
     lines_since = open_line_cut(known, last_end)
     return BuildPlan(
-        since, lines_since, f"incremental: days from {since.date()}, order lines from {lines_since.date()}"
+        since,
+        lines_since,
+        f"incremental: days from {since.date()}, order lines from {lines_since.date()}",
+        last_end + pd.Timedelta(days=1),
     )
