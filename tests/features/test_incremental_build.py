@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Callable, Iterator
 
 import pandas as pd
 import pytest
@@ -36,6 +38,29 @@ def long_world() -> dict[str, pd.DataFrame]:
     return world
 
 
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+def online_store(request: pytest.FixtureRequest) -> Iterator[Callable[[], dict[str, str]]]:
+    """Settings of the online store under test, one Feast project per call (Redis keys removed
+    afterwards)."""
+    if request.param == "sqlite":
+        yield dict
+        return
+    import redis
+
+    projects: list[str] = []
+
+    def redis_settings() -> dict[str, str]:
+        projects.append(f"test_{uuid.uuid4().hex[:12]}")
+        return {"online_store": "redis", "redis_connection_string": "127.0.0.1:6379", "feast_project": projects[-1]}
+
+    yield redis_settings
+    client = redis.Redis(host="127.0.0.1", port=6379)
+    for project in projects:
+        for key in client.scan_iter(b"*" + project.encode()):
+            client.delete(key)
+    client.close()
+
+
 def _build(settings, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
     write_canonical_tables(tables, settings.canonical_dir)
     write_feature_tables(settings, HORIZON, None, asof=False)
@@ -53,8 +78,12 @@ def _online(settings) -> pd.DataFrame:
     return online_features(open_store(settings), rows, "sku_location_risk_v1")
 
 
-def test_a_week_of_daily_incremental_builds_and_loads_equals_one_full_build(settings, tmp_path, long_world):
+@pytest.mark.slow
+def test_a_week_of_daily_incremental_builds_and_loads_equals_one_full_build(
+    settings, tmp_path, long_world, online_store
+):
     assert DAYS > DEMAND_LONGEST_WINDOW + 7
+    settings = settings.model_copy(update=online_store())
     first = _build(settings, tables_known_at(long_world, FIRST_END))
     assert first["plan"].startswith("full")
     apply_definitions(settings)
@@ -71,7 +100,7 @@ def test_a_week_of_daily_incremental_builds_and_loads_equals_one_full_build(sett
     rewritten = [path.name for path in month_files if path.stat().st_mtime_ns != written[path.name]]
     assert rewritten == [path.name for path in month_files[-len(rewritten) :]] and 1 <= len(rewritten) <= 2
 
-    full_settings = settings.model_copy(update={"data_dir": tmp_path / "full"})
+    full_settings = settings.model_copy(update={"data_dir": tmp_path / "full", **online_store()})
     full_stamp = _build(full_settings, tables_known_at(long_world, FIRST_END + pd.Timedelta(days=7)))
     assert full_stamp["plan"].startswith("full")
     full = _tables(full_settings)
