@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pandas as pd
+
 
 def file_digest(paths: list[Path], *extra: str) -> str:
     """A short SHA-256 over the names and bytes of ``paths`` (order-independent) and ``extra``;
@@ -19,4 +21,13 @@ def file_digest(paths: list[Path], *extra: str) -> str:
                     digest.update(block)
     for item in extra:
         digest.update(item.encode())
+    return digest.hexdigest()[:16]
+
+
+def frame_fingerprint(frame: pd.DataFrame) -> str:
+    """A stable content hash of a data set (row values in order, and column names): the identity
+    of a training set, or of the history a step already processed."""
+    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    digest = hashlib.sha256(hashed.tobytes())
+    digest.update(",".join(map(str, frame.columns)).encode())
     return digest.hexdigest()[:16]
