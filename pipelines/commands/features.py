@@ -235,9 +235,12 @@ def build(
         "(default: the as-of ETAs of `features asof`).",
     ),
     asof: bool = typer.Option(True, "--asof/--no-asof", help="Use the outputs of `features asof` when present."),
-    force: bool = typer.Option(False, "--force/--no-force", help="Rebuild even if the inputs are unchanged."),
+    force: bool = typer.Option(
+        False, "--force/--no-force", help="Rebuild everything, even if the inputs are unchanged or only grew."
+    ),
 ) -> None:
-    """Compute features and labels from the canonical tables into the features folder."""
+    """Compute features and labels from the canonical tables into the features folder (only the
+    rows new days can change, when the tables only grew since the last build)."""
     settings = command_settings(config)
     rows = write_feature_tables(settings, horizon, forecasts, force, po_etas, asof)
     for name, n in rows.items():
