@@ -291,10 +291,11 @@ def materialize_latest(
     ``MissingInput`` without feature tables.
 
     Unless ``full`` or ``rewind``, only the timestamps a load can change are loaded: those after the
-    last load's ``end``, or from the first row a feature build rewrote since (``materialize_start``).
+    last load's ``end`` into the same store, or from the first new day of the feature builds since
+    (``materialize_start``).
     """
     from features.build import TIMESTAMP
-    from features.feature_store import materialize, open_store  # Feast imports take seconds
+    from features.feature_store import materialize, open_store, store_config  # Feast imports take seconds
     from pipelines.tables import read_feature_table
 
     if end is None:
@@ -303,12 +304,15 @@ def materialize_latest(
     end = end if end.tzinfo else end.replace(tzinfo=UTC)  # Feast reads naive times as UTC
     window = end - timedelta(days=days)
     stamp_path = settings.feature_repo_dir / MATERIALIZED_STAMP
+    config = store_config(settings)
+    target = json.dumps({"project": config["project"], "online_store": config["online_store"]}, sort_keys=True)
     last = json.loads(stamp_path.read_text()) if stamp_path.exists() and not (full or rewind) else None
+    last = last if last is not None and last.get("store") == target else None
     build_path = settings.features_dir / BUILD_STAMP
     build = json.loads(build_path.read_text()) if build_path.exists() else {}
     start = materialize_start(window, end, last, build)
     materialize(open_store(settings), start, end, rewind)
-    stamp_path.write_text(json.dumps({"end": end.isoformat(), "build": build.get("build")}))
+    stamp_path.write_text(json.dumps({"end": end.isoformat(), "build": build.get("build"), "store": target}))
     return end
 
 
