@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def file_digest(paths: list[Path], *extra: str) -> str:
@@ -27,6 +29,8 @@ def file_digest(paths: list[Path], *extra: str) -> str:
 def frame_fingerprint(frame: pd.DataFrame) -> str:
     """A stable content hash of a data set (row values in order, and column names): the identity
     of a training set, or of the history a step already processed."""
+    import pandas as pd  # here: the command line imports this module and starts without pandas
+
     hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     digest = hashlib.sha256(hashed.tobytes())
     digest.update(",".join(map(str, frame.columns)).encode())
