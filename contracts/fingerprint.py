@@ -4,16 +4,34 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def file_digest(paths: list[Path], *extra: str) -> str:
-    """A short SHA-256 over the names and bytes of ``paths`` (order-independent) and ``extra``."""
+    """A short SHA-256 over the names and bytes of ``paths`` (order-independent) and ``extra``;
+    a folder counts as the files under it."""
     digest = hashlib.sha256()
     for path in sorted(paths):
-        digest.update(path.name.encode())
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(path.parent)).encode())
+            with file.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
     for item in extra:
         digest.update(item.encode())
+    return digest.hexdigest()[:16]
+
+
+def frame_fingerprint(frame: pd.DataFrame) -> str:
+    """A stable content hash of a data set (row values in order, and column names): the identity
+    of a training set, or of the history a step already processed."""
+    import pandas as pd  # here: the command line imports this module and starts without pandas
+
+    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    digest = hashlib.sha256(hashed.tobytes())
+    digest.update(",".join(map(str, frame.columns)).encode())
     return digest.hexdigest()[:16]

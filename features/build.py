@@ -18,10 +18,17 @@ import pandas as pd
 from contracts.keys import SKU_LOCATION
 from contracts.tables import CANONICAL_TABLES
 from features.chunks import sku_groups
-from features.demand import FORECAST_FEATURES, demand_feature_names, demand_features, order_demand
+from features.demand import (
+    FORECAST_FEATURES,
+    demand_feature_names,
+    demand_features,
+    order_demand,
+)
+from features.demand import LONGEST_WINDOW as DEMAND_LONGEST_WINDOW
 from features.grid import make_grid, to_day
 from features.inventory import ETA_FEATURES, inventory_feature_names, inventory_features
 from features.labels import DEFAULT_HORIZON, order_line_labels, sku_location_labels
+from features.supplier import LONGEST_WINDOW as SUPPLIER_LONGEST_WINDOW
 from features.supplier import (
     calendar_grid,
     lane_feature_names,
@@ -87,6 +94,12 @@ def available_at(day: pd.Series) -> pd.Series:
     )
 
 
+def lookback_start(since: pd.Timestamp | None, longest_window: int) -> pd.Timestamp | None:
+    """The first day a grid needs so that rows from ``since`` get whole windows of
+    ``longest_window`` days (None: the whole history)."""
+    return None if since is None else pd.Timestamp(since) - pd.Timedelta(days=longest_window - 1)
+
+
 def check_tables(
     tables: Mapping[str, pd.DataFrame], names: tuple[str, ...] = REQUIRED_TABLES
 ) -> None:
@@ -109,18 +122,25 @@ def sku_location_columns(
     horizon: int = DEFAULT_HORIZON,
     forecasts: pd.DataFrame | None = None,
     po_etas: pd.DataFrame | None = None,
+    since: pd.Timestamp | None = None,
 ) -> dict[str, object]:
     """Per snapshot: keys, primary ``supplier_id``, features, ``label``, ``label_complete``.
 
     Columns as arrays: the wide table is assembled once, by the caller. ``lines`` comes from
     ``demand.order_demand``; ``forecasts`` and ``po_etas`` are the as-of model outputs (see
     ``asof_feature_names``). Rows are independent per SKU, so any split of the inputs by SKU
-    gives the same rows (what ``features.distributed`` and ``chunks`` rely on).
+    gives the same rows (what ``features.distributed`` and ``chunks`` rely on). With ``since``
+    only the snapshots of that day on come back, computed over the days from
+    ``lookback_start(since, demand.LONGEST_WINDOW)``: the same values as a pass over the whole
+    history, at the cost of the recent days.
     """
     spans = snapshots.groupby(SKU_LOCATION, sort=False)["snapshot_date"].agg(
         ["min", "max"]
     )
-    grid = make_grid(spans.reset_index(), tuple(SKU_LOCATION), "min", "max")
+    grid_since = lookback_start(since, DEMAND_LONGEST_WINDOW)
+    grid = make_grid(spans.reset_index(), tuple(SKU_LOCATION), "min", "max", grid_since)
+    if grid_since is not None:
+        snapshots = snapshots[snapshots["snapshot_date"] >= grid_since]
     demand = demand_features(grid, lines, promotions, horizon, forecasts)
     primary = primary_suppliers(sku_suppliers)
     inventory = inventory_features(
@@ -128,6 +148,8 @@ def sku_location_columns(
     )
     labels = sku_location_labels(grid, inventory["backordered"].to_numpy(), lines, horizon)
     keep = ~np.isnan(inventory["on_hand"].to_numpy())  # rows with a snapshot
+    if since is not None:
+        keep &= grid.day >= to_day(np.array([pd.Timestamp(since)]))[0]
     cells = grid.frame()
     columns: dict[str, object] = {
         "sku_id": cells["sku_id"].to_numpy()[keep],
@@ -151,24 +173,43 @@ def supplier_table(
     purchase_orders: pd.DataFrame,
     supplier_ids: pd.Series,
     calendar: tuple[pd.Timestamp, pd.Timestamp],
+    since: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """Supplier features per supplier and calendar day."""
-    grid = calendar_grid(pd.DataFrame({"supplier_id": supplier_ids}), ("supplier_id",), *calendar)
+    """Supplier features per supplier and calendar day (from ``since`` on, if given)."""
+    grid = calendar_grid(
+        pd.DataFrame({"supplier_id": supplier_ids}),
+        ("supplier_id",),
+        *calendar,
+        lookback_start(since, SUPPLIER_LONGEST_WINDOW),
+    )
     frame = pd.concat([grid.frame(), supplier_features(grid, purchase_orders)], axis=1)
     frame.insert(1, TIMESTAMP, available_at(frame["date"]))
-    return frame
+    return _from_day(frame, since)
 
 
 def lane_table(
     sku_suppliers: pd.DataFrame,
     purchase_orders: pd.DataFrame,
     calendar: tuple[pd.Timestamp, pd.Timestamp],
+    since: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """SKU-supplier lane features per lane and calendar day."""
-    grid = calendar_grid(sku_suppliers, ("sku_id", "supplier_id"), *calendar)
+    """SKU-supplier lane features per lane and calendar day (from ``since`` on, if given)."""
+    grid = calendar_grid(
+        sku_suppliers,
+        ("sku_id", "supplier_id"),
+        *calendar,
+        lookback_start(since, SUPPLIER_LONGEST_WINDOW),
+    )
     frame = pd.concat([grid.frame(), lane_features(grid, sku_suppliers, purchase_orders)], axis=1)
     frame.insert(2, TIMESTAMP, available_at(frame["date"]))
-    return frame
+    return _from_day(frame, since)
+
+
+def _from_day(calendar_table: pd.DataFrame, since: pd.Timestamp | None) -> pd.DataFrame:
+    """The rows of a calendar table from ``since`` on (all of them without it)."""
+    if since is None:
+        return calendar_table
+    return calendar_table[calendar_table["date"] >= since].reset_index(drop=True)
 
 
 def order_line_table(
@@ -211,12 +252,16 @@ def iter_feature_tables(
     forecasts: pd.DataFrame | None = None,
     skus_per_group: int = SKUS_PER_GROUP,
     po_etas: pd.DataFrame | None = None,
+    since: pd.Timestamp | None = None,
+    order_lines_since: pd.Timestamp | None = None,
 ) -> Iterator[tuple[str, pd.DataFrame]]:
     """``(table name, rows)`` pieces of every feature and label table, SKU group by SKU group.
 
     Supplier, lane and order-line tables come first, whole; SKU-location features and labels
     follow in pieces of ``skus_per_group`` SKUs, so memory grows with a group, not the history.
-    Incomplete label windows are dropped.
+    Incomplete label windows are dropped. ``since`` limits the daily tables to the rows of that
+    day on, ``order_lines_since`` the order-line rows to lines ordered that day or later (an
+    incremental build, see ``features.incremental``); the rows are those of a whole build.
     """
     check_tables(tables)
     if tables["inventory_snapshots"].empty:
@@ -224,13 +269,14 @@ def iter_feature_tables(
     lines = order_demand(tables["order_lines"], tables["orders"])
     calendar = calendar_of(tables)
     pos = tables["purchase_orders"]
-    supplier = supplier_table(pos, tables["suppliers"]["supplier_id"], calendar)
-    lane = lane_table(tables["sku_suppliers"], pos, calendar)
+    supplier = supplier_table(pos, tables["suppliers"]["supplier_id"], calendar, since)
+    lane = lane_table(tables["sku_suppliers"], pos, calendar, since)
     yield "supplier_features", supplier_rows(supplier)
     yield "lane_features", lane_rows(lane)
+    recent = lines if order_lines_since is None else lines[lines["order_date"] >= order_lines_since]
     yield (
         "order_line_labels",
-        order_line_rows(order_line_table(lines, tables["sku_suppliers"], calendar[1])),
+        order_line_rows(order_line_table(recent, tables["sku_suppliers"], calendar[1])),
     )
     asn = tables["asn_events"].merge(pos[["po_id", "sku_id"]], on="po_id", how="inner")
     by_sku = {
@@ -254,6 +300,7 @@ def iter_feature_tables(
             horizon,
             part["forecasts"],
             part["po_etas"],
+            since,
         )
         yield "sku_location_features", sku_location_rows(sku_location, supplier, lane)
         yield "sku_location_labels", label_rows(sku_location)
@@ -358,7 +405,8 @@ def lane_rows(lane: pd.DataFrame) -> pd.DataFrame:
 
 
 def order_line_rows(order_lines: pd.DataFrame) -> pd.DataFrame:
-    rows = order_lines[order_lines["label_complete"]]
+    """Order lines with a known label, by order time (then ids): the order every build keeps."""
+    rows = order_lines[order_lines["label_complete"]].sort_values([TIMESTAMP, "order_id", "line_id"], kind="stable")
     return rows.drop(columns=["label_complete"]).reset_index(drop=True)
 
 

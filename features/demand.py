@@ -20,6 +20,8 @@ TREND_WINDOW = 28
 FORECAST_WINDOW = 28
 # Columns computed from as-of demand forecasts (NaN without them).
 FORECAST_FEATURES = (f"forecast_bias_{FORECAST_WINDOW}", f"forecast_wape_{FORECAST_WINDOW}")
+# The longest look-back of any feature here: a day's values need this many days up to it.
+LONGEST_WINDOW = max(*WINDOWS, INTERMITTENCY_WINDOW, TREND_WINDOW, FORECAST_WINDOW)
 
 
 def demand_feature_names() -> list[str]:
@@ -50,6 +52,18 @@ def units_ordered(grid: Grid, lines: pd.DataFrame) -> np.ndarray:
     """Units ordered per grid row (SKU-location-day); lines outside the grid are ignored."""
     rows = grid.locate(lines, to_day(lines["order_date"]))
     return scatter_sum(grid, rows, lines["quantity"].to_numpy())
+
+
+def last_sale_before(grid: Grid, lines: pd.DataFrame) -> np.ndarray:
+    """Per grid series, the last day with units ordered from ``born`` up to the grid's first day
+    (exclusive), NaN if none: what ``days_since_last_sale`` carries into a grid of recent days."""
+    day = to_day(lines["order_date"])
+    known, c = grid.series_of(lines)
+    inside = known & (lines["quantity"].to_numpy(dtype="float64") > 0)
+    inside &= (day >= grid.series["born"].to_numpy()[c]) & (day < grid.series["first"].to_numpy()[c])
+    last = np.full(len(grid.series), np.nan)
+    np.fmax.at(last, c[inside], day[inside].astype("float64"))
+    return last
 
 
 def _window_stats(grid: Grid, y: np.ndarray, out: dict[str, np.ndarray]) -> None:
@@ -166,7 +180,7 @@ def demand_features(
     _window_stats(grid, y, out)
     _intermittency(grid, y, out)
     _trend(grid, y, out)
-    out["days_since_last_sale"] = last_true_age(grid, y > 0)
+    out["days_since_last_sale"] = last_true_age(grid, y > 0, last_sale_before(grid, lines))
     _promotions(grid, promotions, horizon, out)
     _forecast_error(grid, y, forecasts, out)
     return pd.DataFrame(out)[demand_feature_names()]

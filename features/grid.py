@@ -31,8 +31,10 @@ def from_day(days: np.ndarray) -> np.ndarray:
 class Grid:
     """One row per (series, day) from each series' first to last day, sorted by series then day.
 
-    ``series`` holds one row per series with its keys, ``first``/``length`` (days) and ``offset``
-    (its first row in the grid). ``code``/``day`` give each grid row's series number and day.
+    ``series`` holds one row per series with its keys, ``first``/``length`` (days), ``offset``
+    (its first row in the grid) and ``born`` (the day its history starts: ``first``, or earlier
+    when the grid covers only the recent part of a longer history, see ``make_grid``).
+    ``code``/``day`` give each grid row's series number and day.
     """
 
     keys: tuple[str, ...]
@@ -55,17 +57,21 @@ class Grid:
         out["date"] = from_day(self.day)
         return pd.DataFrame(out)
 
+    def series_of(self, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Per row of ``keys``: whether its series is in the grid, and its series number (0 if not)."""
+        lookup = self.series[list(self.keys)].assign(_code=np.arange(len(self.series)))
+        code = keys[list(self.keys)].merge(lookup, how="left", on=list(self.keys))["_code"]
+        code = code.to_numpy(dtype="float64")
+        known = ~np.isnan(code)
+        return known, np.where(known, code, 0).astype(np.int64)
+
     def locate(self, keys: pd.DataFrame, day: np.ndarray, clip: bool = False) -> np.ndarray:
         """Grid row of each (keys, day); -1 where the series is unknown or the day off its range.
 
         With ``clip`` days before a series' start map to its first row and days after its end to
         one past its last row (the next series' first row), which is what difference arrays need.
         """
-        lookup = self.series[list(self.keys)].assign(_code=np.arange(len(self.series)))
-        code = keys[list(self.keys)].merge(lookup, how="left", on=list(self.keys))["_code"]
-        code = code.to_numpy(dtype="float64")
-        known = ~np.isnan(code)
-        c = np.where(known, code, 0).astype(np.int64)
+        known, c = self.series_of(keys)
         first = self.series["first"].to_numpy()[c]
         length = self.series["length"].to_numpy()[c]
         rel = np.asarray(day, dtype=np.int64) - first
@@ -76,10 +82,21 @@ class Grid:
         return np.where(inside, self.series["offset"].to_numpy()[c] + rel, -1)
 
 
-def make_grid(series: pd.DataFrame, keys: tuple[str, ...], first: str, last: str) -> Grid:
-    """A grid over ``series`` rows (one per series) spanning days ``first``..``last`` inclusive."""
+def make_grid(
+    series: pd.DataFrame, keys: tuple[str, ...], first: str, last: str, since: pd.Timestamp | None = None
+) -> Grid:
+    """A grid over ``series`` rows (one per series) spanning days ``first``..``last`` inclusive.
+
+    With ``since`` the grid starts no earlier than that day (series ending before it are left
+    out) while ``born`` keeps each series' real first day, so "is the window full" stays right.
+    """
     table = series[list(keys)].copy()
-    table["first"] = to_day(series[first])
+    table["born"] = to_day(series[first])
+    table["first"] = table["born"].to_numpy()
+    if since is not None:
+        table["first"] = np.maximum(table["first"].to_numpy(), to_day(np.array([since]))[0])
+        table = table[table["first"].to_numpy() <= to_day(series[last])]
+        series = series.loc[table.index]
     table["length"] = (to_day(series[last]) - table["first"].to_numpy() + 1).clip(min=0)
     table = table.sort_values(list(keys), kind="stable").reset_index(drop=True)
     lengths = table["length"].to_numpy()
@@ -101,13 +118,13 @@ def scatter_sum(grid: Grid, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
 def window_sum(grid: Grid, values: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     """Sum of ``values`` over the last ``window`` days (t-window+1..t) of each row's series.
 
-    Returns the sums and whether the full window lies within the series' history.
+    Returns the sums and whether the full window lies within the series' history (from ``born``).
     """
     cs = np.concatenate([[0.0], np.cumsum(values, dtype="float64")])
     idx = np.arange(grid.size)
-    start = grid.start
-    lo = np.maximum(idx + 1 - window, start)
-    return cs[idx + 1] - cs[lo], (idx - start + 1) >= window
+    lo = np.maximum(idx + 1 - window, grid.start)
+    born = grid.series["born"].to_numpy()[grid.code]
+    return cs[idx + 1] - cs[lo], (grid.day - born + 1) >= window
 
 
 def forward_sum(grid: Grid, values: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
@@ -136,10 +153,16 @@ def interval_sum(
     return np.cumsum(diff[:-1])
 
 
-def last_true_age(grid: Grid, flag: np.ndarray) -> np.ndarray:
-    """Days since the last row of the same series where ``flag`` holds (NaN if none yet)."""
+def last_true_age(grid: Grid, flag: np.ndarray, before: np.ndarray | None = None) -> np.ndarray:
+    """Days since the last row of the same series where ``flag`` holds (NaN if none yet).
+
+    ``before`` (per series, a day number or NaN) is the last such day before the grid's first day:
+    the state a grid over the recent days only carries from the older history.
+    """
     idx = np.arange(grid.size)
     last = np.maximum.accumulate(np.where(flag, idx, -1))
     age = (idx - last).astype("float64")
-    age[last < grid.start] = np.nan
+    none_yet = last < grid.start
+    carried = np.full(grid.size, np.nan) if before is None else grid.day - before[grid.code]
+    age[none_yet] = carried[none_yet]
     return age

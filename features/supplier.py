@@ -14,6 +14,8 @@ from features.grid import Grid, interval_sum, make_grid, scatter_sum, to_day, wi
 
 SUPPLIER_WINDOWS = (90, 365)
 LANE_WINDOW = 365
+# The longest look-back of any supplier or lane feature: a day's values need this many days up to it.
+LONGEST_WINDOW = max(*SUPPLIER_WINDOWS, LANE_WINDOW)
 P90 = 0.9
 SUPPLIER_STATS = ("receipts", "on_time_rate", "delay_mean", "delay_std", "delay_p90", "fill_rate")
 
@@ -46,11 +48,15 @@ def primary_suppliers(sku_suppliers: pd.DataFrame) -> pd.DataFrame:
 
 
 def calendar_grid(
-    ids: pd.DataFrame, keys: tuple[str, ...], first: pd.Timestamp, last: pd.Timestamp
+    ids: pd.DataFrame,
+    keys: tuple[str, ...],
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+    since: pd.Timestamp | None = None,
 ) -> Grid:
-    """Every series in ``ids`` over the same calendar ``first``..``last``."""
+    """Every series in ``ids`` over the same calendar ``first``..``last`` (from ``since`` if later)."""
     series = ids[list(keys)].drop_duplicates().assign(_first=first, _last=last)
-    return make_grid(series, keys, "_first", "_last")
+    return make_grid(series, keys, "_first", "_last", since)
 
 
 def _received(purchase_orders: pd.DataFrame) -> pd.DataFrame:

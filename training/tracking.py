@@ -8,7 +8,6 @@ The new version gets the alias ``challenger``; ``training.promotion`` decides ab
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 from collections.abc import Mapping
@@ -26,6 +25,7 @@ from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 
+from contracts.fingerprint import frame_fingerprint as frame_fingerprint  # the identity of training sets
 from settings.third_party_output import library_prints_silenced
 
 CHALLENGER = "challenger"
@@ -57,14 +57,6 @@ class TrainingRecord:
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     # Held-out inputs with ``prediction`` (and ``label`` when known): monitoring's reference.
     reference: pd.DataFrame | None = None
-
-
-def frame_fingerprint(frame: pd.DataFrame) -> str:
-    """A stable content hash of a data set, logged as the identity of the training data."""
-    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
-    digest = hashlib.sha256(hashed.tobytes())
-    digest.update(",".join(map(str, frame.columns)).encode())
-    return digest.hexdigest()[:16]
 
 
 def configure(tracking_uri: str, artifact_root: Path | str, experiment: str) -> str:

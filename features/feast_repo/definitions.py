@@ -61,9 +61,12 @@ def _schema(names: list[str]) -> list[Field]:
 
 
 def _source(features_dir: Path, view: str) -> FileSource:
+    """The view's table: the month files of ``<table>.parquet/`` that ``build`` writes, or one
+    Parquet file of that name."""
+    path = (features_dir / FEATURE_FILES[view]).resolve()
     return FileSource(
         name=f"{view}_source",
-        path=str((features_dir / FEATURE_FILES[view]).resolve()),
+        path=str(path) if path.is_file() else str(path / "*.parquet"),
         timestamp_field=TIMESTAMP,
     )
 

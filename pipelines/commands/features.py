@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,10 +28,13 @@ if TYPE_CHECKING:
     from training.world_asof import AsOfOutput
 
 BUILD_STAMP = "build.json"
+MATERIALIZED_STAMP = "materialized.json"
 ASOF_STAMP = "asof.json"
 ASOF_FILES = {"forecasts": "demand_forecasts.parquet", "po_etas": "po_etas.parquet"}
 ASOF_MODELS = {"forecasts": "demand_model.joblib", "po_etas": "lead_time_model.joblib"}  # latest refits
 SKU_LOCATION_FEATURES = "sku_location_features"
+# Builds whose first changed feature timestamp the build stamp keeps (one per nightly build).
+CHANGES_KEPT = 400
 
 app = typer.Typer(help="Feature tables, labels and the Feast feature store.", no_args_is_help=True)
 
@@ -163,12 +167,15 @@ def write_feature_tables(
 
     ``forecasts`` / ``po_etas`` default, with ``asof``, to the outputs of ``features asof`` when
     present. Skipped (returning the rows of the last build) when the canonical tables, the horizon
-    and those files are those of the last build, unless ``force``.
+    and those files are those of the last build, unless ``force``. When the tables only grew by
+    new days since the last build, only the rows that can change are computed and replace the
+    stored ones (``features.incremental``); the stamp's ``plan`` says which build ran and why.
     """
     import pandas as pd
 
     from features.build import REQUIRED_TABLES, iter_feature_tables
-    from pipelines.tables import read_canonical_tables, table_path, write_table_pieces
+    from features.incremental import STORED_ORDER, data_end, day_column, history_digest, plan_build, recipe
+    from pipelines.tables import TableLayout, read_canonical_tables, table_path, write_table_pieces
 
     found = asof_inputs(settings) if asof else {}
     forecasts, po_etas = forecasts or found.get("forecasts"), po_etas or found.get("po_etas")
@@ -176,18 +183,46 @@ def write_feature_tables(
     extra = [p for p in (forecasts, po_etas) if p is not None]
     stamp = settings.features_dir / BUILD_STAMP
     digest = file_digest([p for p in inputs if p.exists()] + extra, f"horizon={horizon}")
-    if not force and stamp.exists() and (last := json.loads(stamp.read_text()))["inputs"] == digest:
+    last = json.loads(stamp.read_text()) if stamp.exists() else None
+    if not force and last is not None and last["inputs"] == digest:
         return {name: int(n) for name, n in last["rows"].items()}
     tables = read_canonical_tables(settings.canonical_dir, REQUIRED_TABLES)
+    asof_frames = {
+        name: pd.read_parquet(path) for name, path in (("forecasts", forecasts), ("po_etas", po_etas)) if path
+    }
+    history = {**tables, **asof_frames}
+    build_recipe = recipe(horizon, tuple(asof_frames))
+    stored = all(table_path(settings.features_dir, name).is_dir() for name in STORED_ORDER)
+    usable = last if stored and not force else None
+    plan = plan_build(history, usable, build_recipe, horizon)
     pieces = iter_feature_tables(
         tables,
         horizon=horizon,
-        forecasts=pd.read_parquet(forecasts) if forecasts else None,
-        po_etas=pd.read_parquet(po_etas) if po_etas else None,
+        forecasts=asof_frames.get("forecasts"),
+        po_etas=asof_frames.get("po_etas"),
+        since=plan.since,
+        order_lines_since=plan.order_lines_since,
     )
-    rows = write_table_pieces(pieces, settings.features_dir)
+    layouts = {name: TableLayout(order, day_column(name)) for name, order in STORED_ORDER.items()}
+    stamp.unlink(missing_ok=True)  # written last: a half-written build is redone in full
+    rows = write_table_pieces(pieces, settings.features_dir, layouts, plan.cuts())
+    end = data_end(tables)
+    changed = {"build": uuid.uuid4().hex[:12], "changed_from": plan.changed_from()}
+    earlier = list(last.get("changes", [])) if plan.incremental and last else []
     used = {"forecasts": str(forecasts) if forecasts else None, "po_etas": str(po_etas) if po_etas else None}
-    stamp.write_text(json.dumps({"inputs": digest, "horizon": horizon, **used, "rows": rows}, indent=2))
+    record = {
+        "inputs": digest,
+        "horizon": horizon,
+        **used,
+        "rows": rows,
+        "recipe": build_recipe,
+        "data_end": str(end.date()),
+        "history": history_digest(history, end),
+        "plan": plan.reason,
+        "build": changed["build"],
+        "changes": [*earlier, changed][-CHANGES_KEPT:],
+    }
+    stamp.write_text(json.dumps(record, indent=2))
     return rows
 
 
@@ -251,9 +286,12 @@ def build(
         "(default: the as-of ETAs of `features asof`).",
     ),
     asof: bool = typer.Option(True, "--asof/--no-asof", help="Use the outputs of `features asof` when present."),
-    force: bool = typer.Option(False, "--force/--no-force", help="Rebuild even if the inputs are unchanged."),
+    force: bool = typer.Option(
+        False, "--force/--no-force", help="Rebuild everything, even if the inputs are unchanged or only grew."
+    ),
 ) -> None:
-    """Compute features and labels from the canonical tables into the features folder."""
+    """Compute features and labels from the canonical tables into the features folder (only the
+    rows new days can change, when the tables only grew since the last build)."""
     settings = command_settings(config)
     rows = write_feature_tables(settings, horizon, forecasts, force, po_etas, asof)
     for name, n in rows.items():
@@ -284,27 +322,70 @@ def materialize_command(
         None, help="Latest feature timestamp to load (default: newest)."
     ),
     days: int = typer.Option(30, min=1, help="How many days before END to look for values."),
+    full: bool = typer.Option(
+        False, "--full/--incremental", help="Load the whole window, not only what changed since the last load."
+    ),
 ) -> None:
-    """Load the latest feature values into the online store."""
+    """Load the latest feature values into the online store (by default only those new since the last load)."""
     settings = command_settings(config)
-    end = materialize_latest(settings, end, days)
+    end = materialize_latest(settings, end, days, full=full)
     typer.echo(
         f"materialized up to {end.isoformat()} into the {settings.online_store} online store"
     )
 
 
 def materialize_latest(
-    settings: Settings, end: datetime | None = None, days: int = 30, rewind: bool = False
+    settings: Settings, end: datetime | None = None, days: int = 30, rewind: bool = False, full: bool = False
 ) -> datetime:
     """Load feature values of ``(end - days, end]`` into the online store; ``end`` defaults to the
     newest feature timestamp, ``rewind`` replaces values newer than ``end``. Returns ``end``; raises
-    ``MissingInput`` without feature tables."""
+    ``MissingInput`` without feature tables.
+
+    Unless ``full`` or ``rewind``, only the timestamps a load can change are loaded: those after the
+    last load's ``end`` into the same store, or from the first new day of the feature builds since
+    (``materialize_start``).
+    """
     from features.build import TIMESTAMP
-    from features.feature_store import materialize, open_store  # Feast imports take seconds
+    from features.feature_store import materialize, open_store, store_config  # Feast imports take seconds
     from pipelines.tables import read_feature_table
 
     if end is None:
         newest = read_feature_table(settings.features_dir, SKU_LOCATION_FEATURES, columns=[TIMESTAMP])[TIMESTAMP].max()
         end = newest.to_pydatetime()
-    materialize(open_store(settings), end - timedelta(days=days), end, rewind)
+    end = end if end.tzinfo else end.replace(tzinfo=UTC)  # Feast reads naive times as UTC
+    window = end - timedelta(days=days)
+    stamp_path = settings.feature_repo_dir / MATERIALIZED_STAMP
+    config = store_config(settings)
+    target = json.dumps({"project": config["project"], "online_store": config["online_store"]}, sort_keys=True)
+    last = json.loads(stamp_path.read_text()) if stamp_path.exists() and not (full or rewind) else None
+    last = last if last is not None and last.get("store") == target else None
+    build_path = settings.features_dir / BUILD_STAMP
+    build = json.loads(build_path.read_text()) if build_path.exists() else {}
+    start = materialize_start(window, end, last, build)
+    materialize(open_store(settings), start, end, rewind)
+    stamp_path.write_text(json.dumps({"end": end.isoformat(), "build": build.get("build"), "store": target}))
     return end
+
+
+def materialize_start(
+    window: datetime, end: datetime, last: dict[str, object] | None, build: dict[str, object]
+) -> datetime:
+    """Where a load up to ``end`` starts: ``window`` (the whole look-back), or later when the last
+    load (``last``: its ``end`` and the ``build`` it loaded) holds everything before.
+
+    Rows the feature builds after that one rewrote (the build stamp's ``changes``, one per build
+    since the last full one) are loaded again; a full rebuild since, a load that goes back in time
+    or a build the stamp does not list loads the whole window.
+    """
+    if last is None or datetime.fromisoformat(str(last["end"])) > end:
+        return window
+    changes = list(build.get("changes", []))
+    builds = [change["build"] for change in changes]
+    if last["build"] not in builds:
+        return window
+    since_load = changes[builds.index(last["build"]) + 1 :]
+    if any(change["changed_from"] is None for change in since_load):
+        return window
+    starts = [datetime.fromisoformat(str(last["end"]))]
+    starts += [datetime.fromisoformat(change["changed_from"]) for change in since_load]
+    return max(window, min(starts))
