@@ -1,8 +1,9 @@
-"""The daily demand the stock-out check consumes when no demand champion forecasts it: the mean
-units ordered per day over the ``RECENT_DAYS`` up to the check's date, the same every day ahead,
-with a ``p90`` from the spread of those days (normal), which sizes the check's cushion for bursts.
+"""The daily demand the stock-out check consumes: the demand forecast on the days it covers, and on
+the others (past the forecast's horizon, or every day without a forecast) the mean units ordered
+per day over the ``RECENT_DAYS`` up to the check's date, with a ``p90`` from the spread of those
+days (normal), which sizes the check's cushion for bursts.
 
-Used by the nightly scan and by the service's re-checks, so both stand in with the same rate.
+Used by the nightly scan, the service's re-checks and the alert replay, so all consume the same.
 """
 
 from __future__ import annotations
@@ -46,3 +47,17 @@ def recent_mean_demand(actual: pd.DataFrame, keys: pd.DataFrame, as_of: pd.Times
     rates = keys[SKU_LOCATION].join(rate, on=SKU_LOCATION).fillna({"p50": 0.0, "p90": 0.0})
     days = pd.DataFrame({"ds": pd.date_range(as_of + pd.Timedelta(days=1), periods=max(horizon, 1))})
     return rates.merge(days, how="cross")
+
+
+def forecast_then_recent(forecast: pd.DataFrame | None, recent: pd.DataFrame) -> pd.DataFrame:
+    """The daily p50 and p90 the stock-out check consumes: ``forecast`` (a demand forecast, sku_id,
+    location_id, ds, p50, p90) on the days it covers, ``recent`` (``recent_mean_demand``) on the
+    others, so a lead time longer than the forecast's horizon still consumes demand to its end."""
+    if forecast is None or forecast.empty:
+        return recent
+    columns = [*SKU_LOCATION, "ds", "p50", "p90"]
+    forecast = forecast[columns].assign(ds=pd.to_datetime(forecast["ds"]))
+    recent = recent.assign(ds=pd.to_datetime(recent["ds"]))
+    covered = recent[SKU_LOCATION + ["ds"]].merge(forecast[SKU_LOCATION + ["ds"]], how="left", indicator=True)
+    rest = recent[(covered["_merge"] == "left_only").to_numpy()]
+    return pd.concat([forecast, rest[columns]], ignore_index=True)
