@@ -49,15 +49,22 @@ def recent_mean_demand(actual: pd.DataFrame, keys: pd.DataFrame, as_of: pd.Times
     return rates.merge(days, how="cross")
 
 
-def forecast_then_recent(forecast: pd.DataFrame | None, recent: pd.DataFrame) -> pd.DataFrame:
+def forecast_then_recent(forecast: pd.DataFrame | None, recent: pd.DataFrame, floor: bool = False) -> pd.DataFrame:
     """The daily p50 and p90 the stock-out check consumes: ``forecast`` (a demand forecast, sku_id,
     location_id, ds, p50, p90) on the days it covers, ``recent`` (``recent_mean_demand``) on the
-    others, so a lead time longer than the forecast's horizon still consumes demand to its end."""
+    others, so a lead time longer than the forecast's horizon still consumes demand to its end.
+    ``floor`` (``stockout_recent_floor``): on the forecast's days, each of p50 and p90 is at least
+    the recent one, since the median of an intermittent series' day is often 0, below its mean."""
     if forecast is None or forecast.empty:
         return recent
     columns = [*SKU_LOCATION, "ds", "p50", "p90"]
     forecast = forecast[columns].assign(ds=pd.to_datetime(forecast["ds"]))
-    recent = recent.assign(ds=pd.to_datetime(recent["ds"]))
-    covered = recent[SKU_LOCATION + ["ds"]].merge(forecast[SKU_LOCATION + ["ds"]], how="left", indicator=True)
-    rest = recent[(covered["_merge"] == "left_only").to_numpy()]
-    return pd.concat([forecast, rest[columns]], ignore_index=True)
+    recent = recent[columns].assign(ds=pd.to_datetime(recent["ds"]))
+    both = recent.merge(forecast, on=[*SKU_LOCATION, "ds"], how="outer", suffixes=("_recent", ""), indicator=True)
+    covered = both["_merge"] != "left_only"
+    for q in ("p50", "p90"):
+        recent_q = both[f"{q}_recent"]
+        both[q] = both[q].where(covered, recent_q)
+        if floor:
+            both[q] = np.fmax(both[q], recent_q)
+    return both[columns].reset_index(drop=True)

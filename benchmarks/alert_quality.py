@@ -3,8 +3,9 @@
 Replays the stock-out rule day by day (point in time, see ``pipelines.alert_replay``) and prints
 precision, recall, median warning and open alerts per location-day against the backorders that
 followed (``alerts.quality``). The held-out period is the world's last ``--days`` days; the
-tuning period the ``--days`` before them. ``--demand-factors``/``--quantiles``/``--margins`` print
-one row per combination of the stock-out settings (the settings file's values otherwise).
+tuning period the ``--days`` before them. ``--demand-factors``/``--quantiles``/``--margins``/
+``--recent-floors`` print one row per combination of the stock-out settings (the settings file's
+values otherwise).
 
 The demand is the demand recipe's as-of forecasts (``pipelines.alert_replay.asof_demand``, the
 costly part: one replay of the recipe per world), kept in ``--cache-dir`` per world so that further
@@ -64,6 +65,8 @@ def main() -> None:
     parser.add_argument("--demand-factors", type=_floats, default=None, help="stockout_demand_factor values")
     parser.add_argument("--quantiles", type=_floats, default=None, help="stockout_demand_quantile values")
     parser.add_argument("--margins", type=_floats, default=None, help="stockout_margin_units values")
+    parser.add_argument("--recent-floors", type=lambda t: [bool(int(v)) for v in t.split(",")], default=None,
+                        help="stockout_recent_floor values (0 or 1)")
     parser.add_argument("--demand", choices=("asof", "recent"), default="asof",
                         help="as-of demand forecasts (the recent mean past their horizon), or the recent mean alone")
     parser.add_argument("--cache-dir", type=Path, default=None, help="where the as-of forecasts of each world are kept")
@@ -82,17 +85,18 @@ def main() -> None:
     print(f"demand: {args.demand}, ready after {time.perf_counter() - started:.0f} s")
     print(f"seed {args.seed}, {args.skus} SKUs x {tables['locations'].shape[0]} locations, {args.period} period "
           f"{period[0]:%Y-%m-%d}..{period[-1]:%Y-%m-%d}\n")
-    columns = ["demand factor", "quantile", "margin", *AlertQuality.__dataclass_fields__]
+    columns = ["demand factor", "quantile", "margin", "recent floor", *AlertQuality.__dataclass_fields__]
     print("| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
     grid = itertools.product(args.demand_factors or [base.stockout_demand_factor],
                              args.quantiles or [base.stockout_demand_quantile],
-                             args.margins or [base.stockout_margin_units])
-    for factor, quantile, margin in grid:
+                             args.margins or [base.stockout_margin_units],
+                             args.recent_floors or [base.stockout_recent_floor])
+    for factor, quantile, margin, floor in grid:
         cfg = base.model_copy(update={"stockout_demand_factor": factor, "stockout_demand_quantile": quantile,
-                                      "stockout_margin_units": margin})
+                                      "stockout_margin_units": margin, "stockout_recent_floor": floor})
         quality = alert_quality(replay_stockout_alerts(tables, replayed, cfg, forecasts), daily, period[0], period[-1])
         cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in quality.as_dict().values()]
-        print(f"| {factor:g} | {quantile:g} | {margin:g} | " + " | ".join(cells) + " |", flush=True)
+        print(f"| {factor:g} | {quantile:g} | {margin:g} | {floor:d} | " + " | ".join(cells) + " |", flush=True)
     print(f"\n{time.perf_counter() - started:.0f} s")
 
 

@@ -65,7 +65,8 @@ def replay_stockout_alerts(tables: dict[str, pd.DataFrame], days: pd.DatetimeInd
         horizon = int(lead_times["lead_time_days"].max())
         rate = pd.DataFrame({"p50": rates.loc[day], "p90": p90_of(rates.loc[day], spreads.loc[day])}).reset_index()
         ds = pd.DataFrame({"ds": pd.date_range(day + pd.Timedelta(days=1), periods=horizon)})
-        demand = forecast_then_recent(_forecast_made_by(forecasts, day), rate.merge(ds, how="cross"))
+        demand = forecast_then_recent(
+            _forecast_made_by(forecasts, day), rate.merge(ds, how="cross"), cfg.stockout_recent_floor)
         found.append(stockouts_within_lead_time(positions, _open_pos(po, asn, day), demand, lead_times, day, cfg)
                      .assign(day=day))
     alerts = pd.concat([f for f in found if len(f)] or found[:1], ignore_index=True)

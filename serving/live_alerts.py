@@ -52,6 +52,7 @@ class ForecastDemand:
 
     forecaster: Callable[[str, str, int], pd.DataFrame]
     recent: DemandSource
+    floor: bool = False  # alerts.stockout_recent_floor
 
     def __call__(self, keys: pd.DataFrame, as_of: pd.Timestamp, horizon: int) -> pd.DataFrame:
         steps = min(horizon, getattr(self.forecaster, "horizon", horizon))
@@ -64,7 +65,7 @@ class ForecastDemand:
         if frames:
             forecast = pd.concat(frames, ignore_index=True)[DEMAND_COLUMNS]
             forecast = forecast.assign(ds=pd.to_datetime(forecast["ds"])).astype({"p50": float, "p90": float})
-        return forecast_then_recent(forecast, self.recent(keys, as_of, horizon))
+        return forecast_then_recent(forecast, self.recent(keys, as_of, horizon), self.floor)
 
 
 @dataclass
@@ -158,7 +159,8 @@ def live_checks(
     the demand, lead times and PO delay quantiles of the module doc; the service's watch thread
     and ``backorder events consume`` both run it."""
     recent = RecentDemand(canonical_dir)
-    demand: DemandSource = ForecastDemand(forecaster, recent) if forecaster is not None else recent
+    floor = desk.cfg.stockout_recent_floor
+    demand: DemandSource = ForecastDemand(forecaster, recent, floor) if forecaster is not None else recent
     lead_times = LazyLeadTimes(canonical_dir)
     delays = supply.delays if isinstance(supply, LiveSupply) else None
 

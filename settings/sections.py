@@ -63,6 +63,10 @@ class AlertsSettings(BaseModel):
         0.55, ge=0.5, lt=1,
         description="Quantile of the cumulative demand the stock-out projection consumes (0.5: the median alone).",
     )
+    stockout_recent_floor: bool = Field(
+        True,
+        description="On the demand forecast's days, consume at least the series' recent daily mean (p50 and p90).",
+    )
     stockout_margin_units: float = Field(
         0.0, ge=0, description="Units the projected stock must fall below zero within the lead time to alert."
     )

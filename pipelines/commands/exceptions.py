@@ -162,7 +162,7 @@ def _demand(settings: Settings, model: Any | None, actual: pd.DataFrame, positio
                                      "p50": table["p50"], "p90": table["p90"]})
             notes.append(f"stockout_within_lead_time: past the demand champion's horizon, the mean daily "
                          f"demand of the last {RECENT_DAYS} days")
-            return forecast_then_recent(forecast, recent)
+            return forecast_then_recent(forecast, recent, settings.alerts.stockout_recent_floor)
         except Exception as exc:  # noted: the recent mean stands in
             notes.append(f"stockout_within_lead_time: the demand champion's forecast failed ({exc}); "
                          "the recent daily mean stands in")

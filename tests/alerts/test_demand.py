@@ -36,3 +36,26 @@ def test_the_forecast_covers_its_days_and_the_recent_mean_the_days_past_its_hori
     assert a["p50"].tolist() == [9.0, 9.0, 9.0, 1.0, 1.0]  # 3 forecast days, then the recent mean
     assert (demand.loc[demand["sku_id"] == "B", "p50"] == 0.0).all()  # no forecast: the recent mean
     assert forecast_then_recent(None, recent).equals(recent)
+    median_zero = forecast.assign(p50=0.0, p90=0.5)  # an intermittent series' median day
+    floored = forecast_then_recent(median_zero, recent, floor=True).sort_values(["sku_id", "ds"], ignore_index=True)
+    a = floored[floored["sku_id"] == "A"]
+    assert a["p50"].tolist() == [1.0] * 5  # never below the recent mean
+    assert (a["p90"].iloc[:3] == recent["p90"].iloc[0]).all()
+
+
+def test_the_service_consumes_the_recent_mean_past_the_forecasters_horizon():
+    from serving.live_alerts import ForecastDemand
+
+    keys = pd.DataFrame({"sku_id": ["A"], "location_id": "DC1"})
+    actual = pd.DataFrame({"sku_id": "A", "location_id": "DC1", "ds": AS_OF, "actual": [28.0]})
+
+    class TwoDays:
+        horizon = 2
+
+        def __call__(self, sku: str, location: str, days: int) -> pd.DataFrame:
+            return pd.DataFrame({"ds": pd.date_range(AS_OF + pd.Timedelta(days=1), periods=days), "p50": 5.0,
+                                 "p90": 8.0})
+
+    source = ForecastDemand(TwoDays(), lambda k, as_of, horizon: recent_mean_demand(actual, k, as_of, horizon))
+    demand = source(keys, AS_OF, 4).sort_values("ds")
+    assert demand["p50"].tolist() == [5.0, 5.0, 1.0, 1.0]
