@@ -82,6 +82,14 @@ class RecentDemand:
     def actuals(self, as_of: pd.Timestamp) -> pd.DataFrame:
         """``alerts.demand.daily_actuals`` of the canonical orders up to ``as_of`` (read once per date)."""
         if as_of not in self._actuals:
+            paths = [self.canonical_dir / f"{name}.parquet" for name in ("orders", "order_lines")]
+            if not all(path.exists() for path in paths):
+                logger.warning("live exception checks: no canonical orders in %s, so the recent demand is 0",
+                               self.canonical_dir)
+                empty = pd.DataFrame({**{k: pd.Series(dtype=object) for k in SKU_LOCATION},
+                                      "ds": pd.Series(dtype="datetime64[ns]"), "actual": pd.Series(dtype=float)})
+                self._actuals = {as_of: empty}
+                return empty
             orders = pd.read_parquet(self.canonical_dir / "orders.parquet", columns=["order_id", "order_time"])
             lines = pd.read_parquet(self.canonical_dir / "order_lines.parquet",
                                     columns=["order_id", "sku_id", "location_id", "quantity"])
