@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from alerts.quality import DAILY_COLUMNS
-from pipelines.alert_replay import daily_backorders, replay_stockout_alerts
+from pipelines.alert_replay import asof_demand, daily_backorders, replay_stockout_alerts
 from settings.sections import AlertsSettings
 from simulation import SimulationConfig
 from simulation.outcomes import canonical_tables
@@ -30,6 +30,17 @@ def test_alerts_of_a_day_do_not_change_when_later_data_is_removed(world):
     days = pd.DatetimeIndex(point.world.date([CUTOFF - 3, CUTOFF - 1]))
     with_future = replay_stockout_alerts(full, days, CFG)
     known_then = replay_stockout_alerts(point.history_tables(), days, CFG)
+    assert len(with_future) > 0
+    pd.testing.assert_frame_equal(with_future.reset_index(drop=True), known_then.reset_index(drop=True))
+
+
+@pytest.mark.slow
+def test_alerts_with_as_of_forecasts_do_not_change_when_later_data_is_removed(world):
+    point, full = world
+    days = pd.DatetimeIndex(point.world.date([CUTOFF - 3, CUTOFF - 1]))
+    with_future = replay_stockout_alerts(full, days, CFG, asof_demand(full))
+    history = point.history_tables()
+    known_then = replay_stockout_alerts(history, days, CFG, asof_demand(history))
     assert len(with_future) > 0
     pd.testing.assert_frame_equal(with_future.reset_index(drop=True), known_then.reset_index(drop=True))
 
