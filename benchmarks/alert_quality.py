@@ -3,10 +3,15 @@
 Replays the stock-out rule day by day (point in time, see ``pipelines.alert_replay``) and prints
 precision, recall, median warning and open alerts per location-day against the backorders that
 followed (``alerts.quality``). The held-out period is the world's last ``--days`` days; the
-tuning period the ``--days`` before them. ``--demand-factors``/``--quantiles``/``--margins`` print
-one row per combination of the stock-out settings (the settings file's values otherwise).
+tuning period the ``--days`` before them. ``--demand-factors``/``--quantiles``/``--margins``/
+``--recent-floors`` print one row per combination of the stock-out settings (the settings file's
+values otherwise).
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/alert_quality.py --seed 0
+The demand is the demand recipe's as-of forecasts (``pipelines.alert_replay.asof_demand``, the
+costly part: one replay of the recipe per world), kept in ``--cache-dir`` per world so that further
+runs reuse them; ``--demand recent`` replays with the recent mean alone (no forecasts).
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/alert_quality.py --seed 0 --cache-dir data/alert_quality
     .venv/bin/python benchmarks/alert_quality.py --seed 0 --period tuning --quantiles 0.5,0.7,0.8
 """
 
@@ -23,13 +28,30 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from alerts.quality import AlertQuality, alert_quality  # noqa: E402
-from pipelines.alert_replay import daily_backorders, held_out_days, replay_stockout_alerts  # noqa: E402
+from pipelines.alert_replay import (  # noqa: E402
+    asof_demand,
+    daily_backorders,
+    held_out_days,
+    replay_stockout_alerts,
+)
 from settings import load_settings  # noqa: E402
 from simulation import scenario_config, simulate  # noqa: E402
 
 
 def _floats(text: str) -> list[float]:
     return [float(v) for v in text.split(",")]
+
+
+def cached_asof_demand(tables: dict[str, pd.DataFrame], cache: Path | None, world: str) -> pd.DataFrame:
+    """``asof_demand`` of the world, read from ``cache/asof_demand_<world>.parquet`` when there."""
+    path = cache / f"asof_demand_{world}.parquet" if cache is not None else None
+    if path is not None and path.exists():
+        return pd.read_parquet(path)
+    forecasts = asof_demand(tables)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        forecasts.to_parquet(path, index=False)
+    return forecasts
 
 
 def main() -> None:
@@ -43,6 +65,11 @@ def main() -> None:
     parser.add_argument("--demand-factors", type=_floats, default=None, help="stockout_demand_factor values")
     parser.add_argument("--quantiles", type=_floats, default=None, help="stockout_demand_quantile values")
     parser.add_argument("--margins", type=_floats, default=None, help="stockout_margin_units values")
+    parser.add_argument("--recent-floors", type=lambda t: [bool(int(v)) for v in t.split(",")], default=None,
+                        help="stockout_recent_floor values (0 or 1)")
+    parser.add_argument("--demand", choices=("asof", "recent"), default="asof",
+                        help="as-of demand forecasts (the recent mean past their horizon), or the recent mean alone")
+    parser.add_argument("--cache-dir", type=Path, default=None, help="where the as-of forecasts of each world are kept")
     args = parser.parse_args()
 
     base = load_settings(args.config).alerts
@@ -53,19 +80,23 @@ def main() -> None:
     warmup = int(tables["sku_suppliers"]["quoted_lead_time_days"].max())  # alerts that can warn of day one
     replayed = pd.date_range(period[0] - pd.Timedelta(days=warmup), period[-1])
     daily = daily_backorders(tables)
+    world = f"seed{args.seed}_{args.skus}skus_{args.world_days}days"
+    forecasts = cached_asof_demand(tables, args.cache_dir, world) if args.demand == "asof" else None
+    print(f"demand: {args.demand}, ready after {time.perf_counter() - started:.0f} s")
     print(f"seed {args.seed}, {args.skus} SKUs x {tables['locations'].shape[0]} locations, {args.period} period "
           f"{period[0]:%Y-%m-%d}..{period[-1]:%Y-%m-%d}\n")
-    columns = ["demand factor", "quantile", "margin", *AlertQuality.__dataclass_fields__]
+    columns = ["demand factor", "quantile", "margin", "recent floor", *AlertQuality.__dataclass_fields__]
     print("| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
     grid = itertools.product(args.demand_factors or [base.stockout_demand_factor],
                              args.quantiles or [base.stockout_demand_quantile],
-                             args.margins or [base.stockout_margin_units])
-    for factor, quantile, margin in grid:
+                             args.margins or [base.stockout_margin_units],
+                             args.recent_floors or [base.stockout_recent_floor])
+    for factor, quantile, margin, floor in grid:
         cfg = base.model_copy(update={"stockout_demand_factor": factor, "stockout_demand_quantile": quantile,
-                                      "stockout_margin_units": margin})
-        quality = alert_quality(replay_stockout_alerts(tables, replayed, cfg), daily, period[0], period[-1])
+                                      "stockout_margin_units": margin, "stockout_recent_floor": floor})
+        quality = alert_quality(replay_stockout_alerts(tables, replayed, cfg, forecasts), daily, period[0], period[-1])
         cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in quality.as_dict().values()]
-        print(f"| {factor:g} | {quantile:g} | {margin:g} | " + " | ".join(cells) + " |", flush=True)
+        print(f"| {factor:g} | {quantile:g} | {margin:g} | {floor:d} | " + " | ".join(cells) + " |", flush=True)
     print(f"\n{time.perf_counter() - started:.0f} s")
 
 

@@ -2,9 +2,11 @@
 
 On each day the rule sees what the nightly scan would: that day's end-of-day inventory snapshot,
 the purchase orders placed by then and not yet received (with the ETA of their latest ASN sent
-by then), the primary supplier's quoted lead time and, as daily demand, the mean units ordered
-over the ``RECENT_DAYS`` up to that day with its spread (the scan's forecast without a demand champion). Nothing
-dated after the day is used.
+by then), the primary supplier's quoted lead time and, as daily demand, what the scan consumes
+(``alerts.demand.forecast_then_recent``): the demand forecast made at the latest as-of origin on or
+before the day (``asof_demand``: the demand recipe refitted on a schedule, promotions as announced
+by the origin), and past its horizon, or without forecasts, the mean units ordered over the
+``RECENT_DAYS`` up to that day with its spread. Nothing dated after the day is used.
 """
 
 from __future__ import annotations
@@ -12,10 +14,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from alerts.demand import RECENT_DAYS, p90_of
+from alerts.demand import RECENT_DAYS, forecast_then_recent, p90_of
 from alerts.detection import stockouts_within_lead_time
 from contracts.keys import SKU_LOCATION
 from settings.sections import AlertsSettings
+from training.recipes import AsOfJob
+from training.world_asof import asof_demand_forecasts
+
+# The cushion reads each day's spread from the P90, as it does from the demand champion's.
+REPLAY_ASOF = AsOfJob(forecast_quantiles=(0.5, 0.9))
+
+
+def asof_demand(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The demand recipe's as-of forecasts with their P90 (``training.world_asof``), for
+    ``replay_stockout_alerts``: sku_id, location_id, ds, p50, p90, origin."""
+    return asof_demand_forecasts(tables, REPLAY_ASOF)[[*SKU_LOCATION, "ds", "p50", "p90", "origin"]]
 
 
 def daily_backorders(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -30,10 +43,11 @@ def daily_backorders(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return frame.fillna({"backordered_units": 0.0}).astype({"open_backorders": float})
 
 
-def replay_stockout_alerts(tables: dict[str, pd.DataFrame], days: pd.DatetimeIndex,
-                           cfg: AlertsSettings) -> pd.DataFrame:
+def replay_stockout_alerts(tables: dict[str, pd.DataFrame], days: pd.DatetimeIndex, cfg: AlertsSettings,
+                           forecasts: pd.DataFrame | None = None) -> pd.DataFrame:
     """The stock-out alerts the rule raises on each of ``days``: ``sku_id, location_id, day,
-    horizon_days`` plus the deepest shortfall it projected (``units_short``)."""
+    horizon_days`` plus the deepest shortfall it projected (``units_short``). ``forecasts``
+    (``asof_demand``) are the demand forecasts; without them the recent mean stands in every day."""
     snapshots = tables["inventory_snapshots"].assign(snapshot_date=lambda f: pd.to_datetime(f["snapshot_date"]))
     rates, spreads = _recent_daily_rate(tables)
     lead = tables["sku_suppliers"].loc[lambda f: f["is_primary"], ["sku_id", "quoted_lead_time_days"]]
@@ -51,7 +65,8 @@ def replay_stockout_alerts(tables: dict[str, pd.DataFrame], days: pd.DatetimeInd
         horizon = int(lead_times["lead_time_days"].max())
         rate = pd.DataFrame({"p50": rates.loc[day], "p90": p90_of(rates.loc[day], spreads.loc[day])}).reset_index()
         ds = pd.DataFrame({"ds": pd.date_range(day + pd.Timedelta(days=1), periods=horizon)})
-        demand = rate.merge(ds, how="cross")
+        demand = forecast_then_recent(
+            _forecast_made_by(forecasts, day), rate.merge(ds, how="cross"), cfg.stockout_recent_floor)
         found.append(stockouts_within_lead_time(positions, _open_pos(po, asn, day), demand, lead_times, day, cfg)
                      .assign(day=day))
     alerts = pd.concat([f for f in found if len(f)] or found[:1], ignore_index=True)
@@ -62,6 +77,17 @@ def replay_stockout_alerts(tables: dict[str, pd.DataFrame], days: pd.DatetimeInd
         "day": pd.to_datetime(alerts["day"]), "horizon_days": details["lead_time_days"].astype(float),
         "units_short": -details["lowest_projected"],
     })
+
+
+def _forecast_made_by(forecasts: pd.DataFrame | None, day: pd.Timestamp) -> pd.DataFrame | None:
+    """The days after ``day`` of the forecast made at the latest origin on or before it."""
+    if forecasts is None:
+        return None
+    made = forecasts[forecasts["origin"] <= day]
+    if made.empty:
+        return None
+    latest = made[made["origin"] == made["origin"].max()]
+    return latest[latest["ds"] > day]
 
 
 def _units_ordered(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

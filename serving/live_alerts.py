@@ -8,8 +8,9 @@ built with the runtime, started when the service starts serving it (``RiskServic
 reload) and stopped when it is closed. Several workers may run them at once: each delivery is
 claimed atomically before it is sent, and the store keeps one active exception per problem.
 
-The daily demand is the ``demand`` champion's forecast when the service loaded it, else the mean
-of the last 28 days of the canonical orders (``alerts.demand``, as the nightly scan); lead times
+The daily demand is the ``demand`` champion's forecast when the service loaded it, and past its
+horizon (or without it) the mean of the last 28 days of the canonical orders
+(``alerts.demand.forecast_then_recent``, as the nightly scan); lead times
 are the primary supplier's quote (``sku_suppliers``). Both are read on the first check, in the
 worker thread, never on a request.
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from alerts.delivery import DeliveryWorker
-from alerts.demand import daily_actuals, recent_mean_demand
+from alerts.demand import daily_actuals, forecast_then_recent, recent_mean_demand
 from alerts.desk import AlertDesk, RecheckResult
 from alerts.live_watch import DemandSource, LiveChecks, LiveWatch
 from contracts.keys import SKU_LOCATION
@@ -46,21 +47,25 @@ def primary_lead_times(sku_suppliers: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class ForecastDemand:
-    """``DemandSource`` over the service's forecaster (``Runtime.components.forecaster``)."""
+    """``DemandSource`` over the service's forecaster (``Runtime.components.forecaster``), with
+    ``recent`` on the days past its horizon."""
 
     forecaster: Callable[[str, str, int], pd.DataFrame]
+    recent: DemandSource
+    floor: bool = False  # alerts.stockout_recent_floor
 
     def __call__(self, keys: pd.DataFrame, as_of: pd.Timestamp, horizon: int) -> pd.DataFrame:
-        horizon = min(horizon, getattr(self.forecaster, "horizon", horizon))
+        steps = min(horizon, getattr(self.forecaster, "horizon", horizon))
         frames = [
             frame[["ds", "p50", "p90"]].assign(sku_id=sku, location_id=location)
             for sku, location in keys[SKU_LOCATION].itertuples(index=False)
-            if len(frame := self.forecaster(sku, location, max(horizon, 1)))
+            if len(frame := self.forecaster(sku, location, max(steps, 1)))
         ]
-        if not frames:
-            return pd.DataFrame(columns=DEMAND_COLUMNS).astype({"ds": "datetime64[ns]", "p50": float, "p90": float})
-        demand = pd.concat(frames, ignore_index=True)[DEMAND_COLUMNS]
-        return demand.assign(ds=pd.to_datetime(demand["ds"])).astype({"p50": float, "p90": float})
+        forecast = None
+        if frames:
+            forecast = pd.concat(frames, ignore_index=True)[DEMAND_COLUMNS]
+            forecast = forecast.assign(ds=pd.to_datetime(forecast["ds"])).astype({"p50": float, "p90": float})
+        return forecast_then_recent(forecast, self.recent(keys, as_of, horizon), self.floor)
 
 
 @dataclass
@@ -77,6 +82,14 @@ class RecentDemand:
     def actuals(self, as_of: pd.Timestamp) -> pd.DataFrame:
         """``alerts.demand.daily_actuals`` of the canonical orders up to ``as_of`` (read once per date)."""
         if as_of not in self._actuals:
+            paths = [self.canonical_dir / f"{name}.parquet" for name in ("orders", "order_lines")]
+            if not all(path.exists() for path in paths):
+                logger.warning("live exception checks: no canonical orders in %s, so the recent demand is 0",
+                               self.canonical_dir)
+                empty = pd.DataFrame({**{k: pd.Series(dtype=object) for k in SKU_LOCATION},
+                                      "ds": pd.Series(dtype="datetime64[ns]"), "actual": pd.Series(dtype=float)})
+                self._actuals = {as_of: empty}
+                return empty
             orders = pd.read_parquet(self.canonical_dir / "orders.parquet", columns=["order_id", "order_time"])
             lines = pd.read_parquet(self.canonical_dir / "order_lines.parquet",
                                     columns=["order_id", "sku_id", "location_id", "quantity"])
@@ -153,7 +166,9 @@ def live_checks(
     """The re-check of touched SKU-locations and PO lines against ``live`` (``LiveChecks``), with
     the demand, lead times and PO delay quantiles of the module doc; the service's watch thread
     and ``backorder events consume`` both run it."""
-    demand: DemandSource = ForecastDemand(forecaster) if forecaster is not None else RecentDemand(canonical_dir)
+    recent = RecentDemand(canonical_dir)
+    floor = desk.cfg.stockout_recent_floor
+    demand: DemandSource = ForecastDemand(forecaster, recent, floor) if forecaster is not None else recent
     lead_times = LazyLeadTimes(canonical_dir)
     delays = supply.delays if isinstance(supply, LiveSupply) else None
 

@@ -60,11 +60,15 @@ class AlertsSettings(BaseModel):
         1.0, gt=0, description="Multiplier on the median daily demand the stock-out projection consumes."
     )
     stockout_demand_quantile: float = Field(
-        0.55, ge=0.5, lt=1,
+        0.6, ge=0.5, lt=1,
         description="Quantile of the cumulative demand the stock-out projection consumes (0.5: the median alone).",
     )
+    stockout_recent_floor: bool = Field(
+        True,
+        description="On the demand forecast's days, consume at least the series' recent daily mean (p50 and p90).",
+    )
     stockout_margin_units: float = Field(
-        0.0, ge=0, description="Units the projected stock must fall below zero within the lead time to alert."
+        1.0, ge=0, description="Units the projected stock must fall below zero within the lead time to alert."
     )
     po_late_probability: float = Field(
         0.5, gt=0, lt=1, description="P(arrival after the promised date) from which an open PO is late."

@@ -144,26 +144,31 @@ def _champions(settings: Settings, notes: list[str]) -> dict[str, Any]:
 
 def _demand(settings: Settings, model: Any | None, actual: pd.DataFrame, positions: pd.DataFrame,
             as_of: pd.Timestamp, horizon: int, notes: list[str]) -> pd.DataFrame:
-    """Daily p50 and p90 demand after ``as_of``: the demand champion's forecast, else the recent daily mean."""
+    """Daily p50 and p90 demand after ``as_of``: the demand champion's forecast, and the recent daily
+    mean past its horizon or without it (``alerts.demand.forecast_then_recent``)."""
     import pandas as pd
 
-    from alerts.demand import RECENT_DAYS, recent_mean_demand
+    from alerts.demand import RECENT_DAYS, forecast_then_recent, recent_mean_demand
     from contracts.keys import SERIES_SEPARATOR
     from features.timeseries import ID, TIME
     from serving.forecast import load_forecaster
 
+    recent = recent_mean_demand(actual, positions, as_of, horizon)
     if model is not None:
         try:
             table = load_forecaster(settings.canonical_dir, model).table
             keys = table[ID].str.split(SERIES_SEPARATOR, n=1, expand=True)
-            return pd.DataFrame({"sku_id": keys[0], "location_id": keys[1], "ds": table[TIME], "p50": table["p50"],
-                                 "p90": table["p90"]})
+            forecast = pd.DataFrame({"sku_id": keys[0], "location_id": keys[1], "ds": table[TIME],
+                                     "p50": table["p50"], "p90": table["p90"]})
+            notes.append(f"stockout_within_lead_time: past the demand champion's horizon, the mean daily "
+                         f"demand of the last {RECENT_DAYS} days")
+            return forecast_then_recent(forecast, recent, settings.alerts.stockout_recent_floor)
         except Exception as exc:  # noted: the recent mean stands in
             notes.append(f"stockout_within_lead_time: the demand champion's forecast failed ({exc}); "
                          "the recent daily mean stands in")
     else:
         notes.append(f"stockout_within_lead_time: the mean daily demand of the last {RECENT_DAYS} days stands in")
-    return recent_mean_demand(actual, positions, as_of, horizon)
+    return recent
 
 
 def _scored_lines(settings: Settings, notes: list[str]) -> pd.DataFrame | None:
