@@ -28,7 +28,7 @@ REPLAY_ASOF = AsOfJob(forecast_quantiles=(0.5, 0.9))
 def asof_demand(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The demand recipe's as-of forecasts with their P90 (``training.world_asof``), for
     ``replay_stockout_alerts``: sku_id, location_id, ds, p50, p90, origin."""
-    return asof_demand_forecasts(tables, REPLAY_ASOF)[[*SKU_LOCATION, "ds", "p50", "p90", "origin"]]
+    return asof_demand_forecasts(tables, REPLAY_ASOF).rows[[*SKU_LOCATION, "ds", "p50", "p90", "origin"]]
 
 
 def daily_backorders(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
