@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -45,7 +46,9 @@ def bentoml_serve(
         command += ["--working-dir", str(working_dir)]
     base = f"http://127.0.0.1:{port}"
     with open(log, "wb") as sink:
-        process = subprocess.Popen(command, env=environment, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, env=environment, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         deadline = time.monotonic() + ready_within
         while True:
@@ -64,12 +67,16 @@ def bentoml_serve(
 
 
 def stop(process: subprocess.Popen, timeout: float = 60.0) -> None:
-    """Terminate a child process; kill it if it has not ended within ``timeout`` seconds."""
-    process.terminate()
+    """Terminate a child started in a session of its own (``start_new_session``), with its workers (which outlive the
+    server when only it is stopped); kill them if it has not ended within ``timeout`` seconds."""
     try:
+        os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=timeout)
+    except ProcessLookupError:
+        pass
 
 
 def call_json(base: str, method: str, path: str, body: dict | None, key: str) -> tuple[int, dict, Message]:

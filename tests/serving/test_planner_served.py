@@ -72,7 +72,7 @@ def served(tmp_path_factory):
     }
     calls = data / "receiver.jsonl"
     receiver = subprocess.Popen([sys.executable, str(RECEIVER), "--secret", SECRET, "--log", str(calls)],
-                                stdout=subprocess.PIPE, text=True)
+                                stdout=subprocess.PIPE, text=True, start_new_session=True)
     try:
         receiver_port = int(receiver.stdout.readline())
         with bentoml_serve("live_service:RiskService", env, data / "serve.log", cwd=data, working_dir=HERE,
