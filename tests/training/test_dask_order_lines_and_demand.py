@@ -142,4 +142,6 @@ def test_demand_model_fitted_on_dask_forecasts_like_the_single_process_fit(world
     in_process = DemandForecaster(DEMAND_SPEC).fit(frame[frame[TIME] <= end])
     assert on_dask.fit_info_["rows_refit"] == in_process.fit_info_["rows_refit"]
     assert on_dask.feature_names_ == in_process.feature_names_
-    assert _pinball(on_dask, truth) == pytest.approx(_pinball(in_process, truth), rel=0.02)
+    # Within 3 %, not 2: which partitions land on which worker moves a quantile booster's leaf
+    # values (docs/scaling.md, "What is measured").
+    assert _pinball(on_dask, truth) == pytest.approx(_pinball(in_process, truth), rel=0.03)
