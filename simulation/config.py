@@ -149,6 +149,21 @@ class SimulationConfig:
         return self.n_skus * self.n_locations
 
 
+def scaled_world_size(scale: float) -> dict[str, int]:
+    """SKU and supplier counts of a world ``scale`` times the default one (same DCs and days).
+
+    Suppliers grow with the SKUs so each supplier keeps about as many SKUs as in the default
+    world; both are rounded and kept at the config's minimums.
+    """
+    if not isinstance(scale, int | float) or isinstance(scale, bool) or not 0 < scale <= 1000:
+        raise ValueError(f"scale must be a number in (0, 1000], got {scale!r}")
+    default = SimulationConfig()
+    return {
+        "n_skus": max(1, round(default.n_skus * scale)),
+        "n_suppliers": max(2, round(default.n_suppliers * scale)),
+    }
+
+
 def scenario_config(name: str, **overrides: object) -> SimulationConfig:
     """The config of a named scenario; ``overrides`` set config fields or individual knobs."""
     if name not in SCENARIOS:

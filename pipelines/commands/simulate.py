@@ -63,9 +63,14 @@ def simulate(
     promotion_intensity: float | None = typer.Option(
         None, help="Multiply the number of promotions."
     ),
-    skus: int = typer.Option(300, min=1, help="Number of SKUs."),
+    skus: int | None = typer.Option(None, min=1, help="Number of SKUs (default 300)."),
     locations: int = typer.Option(4, min=2, help="Number of distribution centres."),
-    suppliers: int = typer.Option(15, min=2, help="Number of suppliers."),
+    suppliers: int | None = typer.Option(None, min=2, help="Number of suppliers (default 15)."),
+    scale: float | None = typer.Option(
+        None,
+        help="A world SCALE times the default one: SCALE x 300 SKUs and SCALE x 15 suppliers "
+        "(instead of --skus and --suppliers).",
+    ),
     days: int = typer.Option(730, min=1, help="Days simulated."),
     force: bool = typer.Option(
         False, "--force/--no-force", help="Simulate even if OUT already holds this config's world."
@@ -76,12 +81,12 @@ def simulate(
     from simulation import scenario_config
 
     try:
+        size = world_size(scale, skus, suppliers)
         world = scenario_config(
             scenario,
             seed=seed,
-            n_skus=skus,
+            **size,
             n_locations=locations,
-            n_suppliers=suppliers,
             n_days=days,
             lead_time_scale=lead_time_scale,
             demand_volatility=demand_volatility,
@@ -96,6 +101,18 @@ def simulate(
     verb = "already holds" if summary.get("skipped") else "wrote"
     typer.echo(f"scenario {scenario}, seed {seed}: {verb} {summary['tables']} tables in {out}")
     typer.echo(format_summary(summary))
+
+
+def world_size(scale: float | None, skus: int | None, suppliers: int | None) -> dict[str, int]:
+    """``n_skus`` and ``n_suppliers`` from ``--scale`` or from ``--skus``/``--suppliers`` (not both)."""
+    from simulation.config import SimulationConfig, scaled_world_size
+
+    if scale is None:
+        default = SimulationConfig()
+        return {"n_skus": skus or default.n_skus, "n_suppliers": suppliers or default.n_suppliers}
+    if skus is not None or suppliers is not None:
+        raise ValueError("scale sets the SKUs and suppliers: give --scale or --skus/--suppliers, not both")
+    return scaled_world_size(scale)
 
 
 def write_simulation(config: SimulationConfig, out: Path, force: bool = False) -> dict[str, object]:

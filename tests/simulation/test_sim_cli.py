@@ -81,3 +81,30 @@ def test_data_dir_variable_still_applies_without_the_option(tmp_path, monkeypatc
     result = CliRunner().invoke(app, ["simulate", *SMALL])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "from_env" / "canonical" / "order_lines.parquet").exists()
+
+
+def test_scale_multiplies_skus_and_suppliers_of_the_default_world(tmp_path):
+    out = tmp_path / "sim"
+    result = CliRunner().invoke(
+        app, ["simulate", "--out", str(out), "--scale", "0.04", "--locations", "2", "--days", "60"]
+    )
+    assert result.exit_code == 0, result.output
+    config = json.loads((out / "summary.json").read_text())["config"]
+    assert (config["n_skus"], config["n_suppliers"], config["n_locations"]) == (12, 2, 2)
+    assert pd.read_parquet(out / "skus.parquet")["sku_id"].nunique() == 12
+
+
+def test_scaled_world_size_keeps_skus_per_supplier():
+    from simulation.config import SimulationConfig, scaled_world_size
+
+    assert scaled_world_size(1) == {"n_skus": 300, "n_suppliers": 15}
+    assert scaled_world_size(20) == {"n_skus": 6000, "n_suppliers": 300}
+    assert (SimulationConfig().n_skus, SimulationConfig().n_suppliers) == (300, 15)
+
+
+def test_bad_scale_is_a_clear_error(tmp_path):
+    for bad in (["--scale", "0"], ["--scale", "2", "--skus", "10"]):
+        result = CliRunner().invoke(app, ["simulate", "--out", str(tmp_path), *bad])
+        assert result.exit_code == 2
+        assert "scale" in result.output
+    assert not (tmp_path / "summary.json").exists()
