@@ -32,8 +32,7 @@ def validated_tables(result: SimulationResult) -> dict[str, pd.DataFrame]:
         if len(checked.quarantined):
             sample = checked.quarantined[REASON_COLUMN].head(3).tolist()
             raise ContractError(
-                f"simulated table {name}: {len(checked.quarantined)} row(s) "
-                f"break the contract, e.g. {sample}"
+                f"simulated table {name}: {len(checked.quarantined)} row(s) break the contract, e.g. {sample}"
             )
         accepted[name] = checked.accepted
     return accepted
@@ -48,21 +47,11 @@ def simulate(
     scenario: str = typer.Option(
         "baseline", help="Named scenario, e.g. baseline, supplier_disruption, long_lead_times."
     ),
-    lead_time_scale: float | None = typer.Option(
-        None, help="Multiply quoted lead times and delays."
-    ),
-    demand_volatility: float | None = typer.Option(
-        None, help="Multiply demand overdispersion and surges."
-    ),
-    safety_stock_factor: float | None = typer.Option(
-        None, help="Multiply the baseline's safety stock."
-    ),
-    disruption_frequency: float | None = typer.Option(
-        None, help="Multiply supplier disruption episodes."
-    ),
-    promotion_intensity: float | None = typer.Option(
-        None, help="Multiply the number of promotions."
-    ),
+    lead_time_scale: float | None = typer.Option(None, help="Multiply quoted lead times and delays."),
+    demand_volatility: float | None = typer.Option(None, help="Multiply demand overdispersion and surges."),
+    safety_stock_factor: float | None = typer.Option(None, help="Multiply the baseline's safety stock."),
+    disruption_frequency: float | None = typer.Option(None, help="Multiply supplier disruption episodes."),
+    promotion_intensity: float | None = typer.Option(None, help="Multiply the number of promotions."),
     skus: int | None = typer.Option(None, min=1, help="Number of SKUs (default 300)."),
     locations: int = typer.Option(4, min=2, help="Number of distribution centres."),
     suppliers: int | None = typer.Option(None, min=2, help="Number of suppliers (default 15)."),

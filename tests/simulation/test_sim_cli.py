@@ -53,10 +53,7 @@ def test_knob_options_override_the_scenario(tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert (
-        json.loads((tmp_path / "summary.json").read_text())["config"]["knobs"]["lead_time_scale"]
-        == 3.0
-    )
+    assert json.loads((tmp_path / "summary.json").read_text())["config"]["knobs"]["lead_time_scale"] == 3.0
 
 
 def test_unknown_scenario_is_a_clear_error(tmp_path):
