@@ -12,30 +12,67 @@ import typer
 from pipelines.commands.settings_options import CONFIG_OPTION, command_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import pandas as pd
 
     from simulation import SimulationConfig, SimulationResult
 
 
-def validated_tables(result: SimulationResult) -> dict[str, pd.DataFrame]:
-    """Every table through its contract, parents first so foreign keys are checked too.
+# Rows validated at once: the contract checks copy what they check, so a whole large table
+# would be held several times over.
+VALIDATION_CHUNK_ROWS = 1_000_000
 
-    The simulator is our own code: a quarantined row is a bug, so it stops the command.
+
+def validated_pieces(
+    result: SimulationResult, chunk_rows: int = VALIDATION_CHUNK_ROWS
+) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Every table through its contract in pieces of ``chunk_rows`` rows, as ``(table, rows)``.
+
+    Tables come parents first so foreign keys are checked too, and a key repeated across pieces
+    is caught (the keys seen so far are kept as hashes). Each table is taken out of
+    ``result.tables`` as it is validated and only the tables others refer to are kept whole, so
+    the world is held about once. The simulator is our own code: a quarantined row is a bug, so
+    it stops the command.
     """
-    from contracts.errors import ContractError
-    from contracts.tables import TABLE_ORDER
-    from contracts.validation import REASON_COLUMN, validate_table
+    import numpy as np
+    import pandas as pd
 
-    accepted: dict[str, pd.DataFrame] = {}
+    from contracts.errors import ContractError
+    from contracts.tables import CANONICAL_TABLES, TABLE_ORDER
+    from contracts.validation import REASON_COLUMN, key_hashes, validate_table
+
+    referenced = {fk.ref_table for contract in CANONICAL_TABLES.values() for fk in contract.foreign_keys}
+    parents: dict[str, pd.DataFrame] = {}
     for name in TABLE_ORDER:
-        checked = validate_table(name, result.tables[name], parents=accepted)
-        if len(checked.quarantined):
-            sample = checked.quarantined[REASON_COLUMN].head(3).tolist()
-            raise ContractError(
-                f"simulated table {name}: {len(checked.quarantined)} row(s) break the contract, e.g. {sample}"
-            )
-        accepted[name] = checked.accepted
-    return accepted
+        frame = result.tables.pop(name)
+        seen = np.empty(0, dtype=np.uint64)
+        kept: list[pd.DataFrame] = []
+        for start in range(0, max(len(frame), 1), chunk_rows):
+            checked = validate_table(name, frame.iloc[start : start + chunk_rows], parents=parents, seen_keys=seen)
+            if len(checked.quarantined):
+                sample = checked.quarantined[REASON_COLUMN].head(3).tolist()
+                raise ContractError(
+                    f"simulated table {name}: {len(checked.quarantined)} row(s) break the contract, e.g. {sample}"
+                )
+            if start + chunk_rows < len(frame):
+                seen = np.concatenate([seen, key_hashes(checked.accepted, name)])
+            if name in referenced:
+                kept.append(checked.accepted)
+            yield name, checked.accepted
+        del frame
+        if name in referenced:
+            parents[name] = pd.concat(kept) if len(kept) > 1 else kept[0]
+
+
+def validated_tables(result: SimulationResult) -> dict[str, pd.DataFrame]:
+    """Every table of ``result`` through its contract (``validated_pieces``), each one whole."""
+    import pandas as pd
+
+    pieces: dict[str, list[pd.DataFrame]] = {}
+    for name, rows in validated_pieces(result):
+        pieces.setdefault(name, []).append(rows)
+    return {name: pd.concat(rows) if len(rows) > 1 else rows[0] for name, rows in pieces.items()}
 
 
 def simulate(
@@ -113,7 +150,7 @@ def write_simulation(config: SimulationConfig, out: Path, force: bool = False) -
     """
     from contracts.fingerprint import file_digest
     from contracts.world_manifest import write_manifest
-    from pipelines.tables import missing_tables, write_canonical_tables
+    from pipelines.tables import missing_tables, write_table_pieces
     from simulation import simulate as run_simulation
 
     recipe = json.loads(json.dumps(asdict(config), sort_keys=True, default=str))
@@ -124,12 +161,11 @@ def write_simulation(config: SimulationConfig, out: Path, force: bool = False) -
         if summary.get("config") == recipe and tables_present:
             return {**summary, "skipped": True}
     result = run_simulation(config)
-    tables = validated_tables(result)
-    write_canonical_tables(tables, out)
+    rows = write_table_pieces(validated_pieces(result), out)
     summary = {
         **result.summary(),
-        "tables": len(tables),
-        "rows": {name: len(frame) for name, frame in tables.items()},
+        "tables": len(rows),
+        "rows": rows,
         "config": recipe,
     }
     stored.write_text(json.dumps(summary, indent=2, sort_keys=True))

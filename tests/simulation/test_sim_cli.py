@@ -105,3 +105,39 @@ def test_bad_scale_is_a_clear_error(tmp_path):
         assert result.exit_code == 2
         assert "scale" in result.output
     assert not (tmp_path / "summary.json").exists()
+
+
+def _small_world():
+    from simulation import scenario_config, simulate
+
+    return simulate(scenario_config("baseline", seed=3, n_skus=8, n_locations=2, n_suppliers=3, n_days=60))
+
+
+def test_validation_in_pieces_gives_the_tables_validated_whole():
+    from pipelines.commands.simulate import validated_pieces
+
+    world = _small_world()
+    whole: dict[str, pd.DataFrame] = {}
+    for name in TABLE_ORDER:
+        whole[name] = validate_table(name, world.tables[name], parents=whole).accepted
+    pieces: dict[str, list[pd.DataFrame]] = {}
+    for name, rows in validated_pieces(_small_world(), chunk_rows=50):
+        pieces.setdefault(name, []).append(rows)
+    assert len(pieces["order_lines"]) > 1
+    assert set(pieces) == set(whole)
+    for name, frame in whole.items():
+        pd.testing.assert_frame_equal(pd.concat(pieces[name]), frame)
+
+
+def test_a_key_repeated_in_another_piece_stops_the_simulation():
+    import pytest
+
+    from contracts.errors import ContractError
+    from pipelines.commands.simulate import validated_pieces
+
+    result = _small_world()
+    lines = result.tables["order_lines"]
+    result.tables["order_lines"] = pd.concat([lines, lines.iloc[:1]], ignore_index=True)
+    with pytest.raises(ContractError, match="order_lines: 1 row"):
+        for _ in validated_pieces(result, chunk_rows=50):
+            pass
