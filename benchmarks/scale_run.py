@@ -1,20 +1,20 @@
-"""The first run of a world K times the default one, step by step: wall time and peak memory.
+"""The first run of a world K times the default one, step by step: wall time, CPU time, peak memory.
 
     nice -n 10 .venv/bin/python benchmarks/scale_run.py --scale 20 --data-dir /tmp/scale20
     nice -n 10 .venv/bin/python benchmarks/scale_run.py --scale 20 --data-dir /tmp/scale20 \\
         --steps train-risk,score                 # rerun single steps on the same world
 
 Each step is the ``backorder`` command a first run would type, in a fresh process, with the
-production profile's stores: MLflow in PostgreSQL (``--database-uri``, created if missing),
-Feast's online store and the live state in Redis (project ``--project``), the risk classifiers
-and the demand model trained on a Dask LocalCluster (``engine: dask``; workers spill to
+production profile's stores: MLflow in PostgreSQL (``--database-uri``, created if missing; one
+registry per world, or promotion would compare models of different worlds), Feast's online
+store and the live state in Redis (project ``--project``), the risk classifiers and the demand model trained on a Dask LocalCluster (``engine: dask``; workers spill to
 ``DATA_DIR/dask-scratch``). The steps: simulate (``--scale K``), as-of replay, feature build,
 Feast apply and materialize, training of the four models, promotion, then scoring
 ``examples/score_request.json`` and a batch of orders through the service's own scorer.
 
-Per step it prints the wall time and the peak resident memory of the step's whole process tree
-(sampled every 0.2 s: the command and its children, e.g. the Dask workers), and the cost per
-million SKU-location-days (SKUs x locations x days of the world) of each. A step that fails is
+Per step it prints the wall time, the CPU time and the peak resident memory of the step's whole
+process tree (sampled every 0.2 s: the command and its children, e.g. the Dask workers), and the
+cost per million SKU-location-days (SKUs x locations x days of the world) of each. A step that fails is
 reported with its exit code and the run stops there (the figures so far are kept in
 ``DATA_DIR/scale_run.json``).
 """
@@ -205,7 +205,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="World size, times the default one.")
     parser.add_argument("--data-dir", type=Path, required=False, help="Data folder of the run (kept).")
     parser.add_argument("--steps", default=",".join(STEPS), help=f"Comma-separated, of: {', '.join(STEPS)}.")
-    parser.add_argument("--database-uri", default="postgresql://postgres@127.0.0.1:5432/backorder_scale_run")
+    parser.add_argument(
+        "--database-uri", help="MLflow registry (default: the PostgreSQL database named after --project, here)."
+    )
     parser.add_argument("--project", default="scale_run", help="Feast project and live-state key prefix in Redis.")
     parser.add_argument("--partitions", type=int, help="SKU partitions of the Dask path (default: 8 x scale).")
     parser.add_argument("--worker-memory", default="5GB", help="Memory limit of each of the 2 Dask workers.")
