@@ -8,9 +8,10 @@ Each step is the ``backorder`` command a first run would type, in a fresh proces
 production profile's stores: MLflow in PostgreSQL (``--database-uri``, created if missing; one
 registry per world, or promotion would compare models of different worlds), Feast's online
 store and the live state in Redis (project ``--project``), the risk classifiers and the demand
-model trained on a Dask LocalCluster (``engine: dask``; workers spill to ``DATA_DIR/dask-scratch``). The steps: simulate (``--scale K``), as-of replay, feature build,
-Feast apply and materialize, training of the four models, promotion, then scoring
-``examples/score_request.json`` and a batch of orders through the service's own scorer.
+model trained on a Dask LocalCluster (``engine: dask``; workers spill to ``DATA_DIR/dask-scratch``).
+The steps: simulate (``--scale K``), as-of replay, feature build, Feast apply and materialize,
+training of the four models, promotion, then scoring ``examples/score_request.json`` and a batch
+of orders through the service's own scorer.
 
 Per step it prints the wall time, the CPU time and the peak resident memory of the step's whole
 process tree (sampled every 0.2 s: the command and its children, e.g. the Dask workers), and the
