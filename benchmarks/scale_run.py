@@ -225,9 +225,10 @@ def main() -> None:
         parser.error(f"--steps: unknown step(s) {', '.join(unknown)}; choose from {', '.join(STEPS)}")
     data_dir = args.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    ensure_database(args.database_uri)
+    database_uri = args.database_uri or f"postgresql://postgres@127.0.0.1:5432/{args.project}"
+    ensure_database(database_uri)
     partitions = args.partitions or max(8, round(8 * args.scale))
-    config = write_settings(data_dir, args.database_uri, args.project, partitions, args.worker_memory)
+    config = write_settings(data_dir, database_uri, args.project, partitions, args.worker_memory)
     record = data_dir / "scale_run.json"
     results = json.loads(record.read_text()) if record.exists() else []
     print(f"scale {args.scale:g}, data {data_dir}; load average {os.getloadavg()}", flush=True)
