@@ -128,7 +128,8 @@ def read_tables_dask(folder: Path) -> dict[str, dd.DataFrame | pd.DataFrame]:
     read a whole file of well-compressed rows as one partition, bigger than a worker), and
     ``SMALL_TABLES`` as pandas frames."""
     return {
-        name: pd.read_parquet(folder / f"{name}.parquet") if name in SMALL_TABLES
+        name: pd.read_parquet(folder / f"{name}.parquet")
+        if name in SMALL_TABLES
         else dd.read_parquet(folder / f"{name}.parquet", split_row_groups=True)
         for name in REQUIRED_TABLES
     }
