@@ -124,10 +124,13 @@ def _lane_part(pos, *, number, sku_suppliers, npartitions, calendar):
 
 def read_tables_dask(folder: Path) -> dict[str, dd.DataFrame | pd.DataFrame]:
     """The feature path's canonical tables in ``folder`` (``<table>.parquet``): the large ones as
-    lazy Dask frames read by the workers, ``SMALL_TABLES`` as pandas frames."""
+    lazy Dask frames read by the workers, a partition per Parquet row group (Dask would otherwise
+    read a whole file of well-compressed rows as one partition, bigger than a worker), and
+    ``SMALL_TABLES`` as pandas frames."""
     return {
-        name: pd.read_parquet(folder / f"{name}.parquet") if name in SMALL_TABLES
-        else dd.read_parquet(folder / f"{name}.parquet")
+        name: pd.read_parquet(folder / f"{name}.parquet")
+        if name in SMALL_TABLES
+        else dd.read_parquet(folder / f"{name}.parquet", split_row_groups=True)
         for name in REQUIRED_TABLES
     }
 

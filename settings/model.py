@@ -64,6 +64,15 @@ class Settings(BaseSettings):
     dask_workers: int = Field(
         2, ge=1, description="Workers (one thread each) of the LocalCluster started without a scheduler address."
     )
+    dask_worker_memory_limit: str | None = Field(
+        None,
+        pattern=r"^\d+(\.\d+)?\s*(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="Memory of each LocalCluster worker (e.g. '5GB'); a worker spills its data to "
+        "dask_local_directory past 60-70 % of it. None: the machine's memory shared among the workers.",
+    )
+    dask_local_directory: Path | None = Field(
+        None, description="Where LocalCluster workers spill to disk; None: Dask's temporary directory."
+    )
     dask_partitions: int = Field(
         8, ge=1, description="Partitions (by SKU) of the Dask feature path the classifiers train from."
     )
@@ -198,9 +207,7 @@ class Settings(BaseSettings):
             )
         endpoint = self.mlflow_s3_endpoint_url
         if endpoint is not None and not re.fullmatch(r"https?://[^\s/]+/?", endpoint):
-            raise ValueError(
-                f"mlflow_s3_endpoint_url: {endpoint!r} is not an endpoint; write http(s)://HOST[:PORT]"
-            )
+            raise ValueError(f"mlflow_s3_endpoint_url: {endpoint!r} is not an endpoint; write http(s)://HOST[:PORT]")
         return self
 
     @model_validator(mode="after")

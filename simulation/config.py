@@ -69,9 +69,7 @@ class SimulationConfig:
     median_daily_units: float = 0.6  # per SKU-location; log-normal spread across SKUs
     daily_units_log_sd: float = 1.3
     mean_line_size: float = 1.8
-    median_dispersion: float = (
-        2.0  # negative-binomial shape r of lines per day (smaller = burstier)
-    )
+    median_dispersion: float = 2.0  # negative-binomial shape r of lines per day (smaller = burstier)
     launch_share: float = 0.08
     phase_out_share: float = 0.08
     promotions_per_year: float = 1.5  # per SKU-location
@@ -108,13 +106,9 @@ class SimulationConfig:
         )
         _require(self, positive_ints, lambda v: isinstance(v, int) and v >= 1, "be a positive whole number")
         if self.n_locations < 2:
-            raise ValueError(
-                f"n_locations must be at least 2 (transfer lanes), got {self.n_locations}"
-            )
+            raise ValueError(f"n_locations must be at least 2 (transfer lanes), got {self.n_locations}")
         if self.n_suppliers < 2:
-            raise ValueError(
-                f"n_suppliers must be at least 2 (secondary sources), got {self.n_suppliers}"
-            )
+            raise ValueError(f"n_suppliers must be at least 2 (secondary sources), got {self.n_suppliers}")
         if self.n_customers < self.n_locations:
             raise ValueError(f"n_customers must be at least n_locations, got {self.n_customers}")
         shares = (
@@ -128,9 +122,7 @@ class SimulationConfig:
         if not 0.5 < self.service_level < 1:
             raise ValueError(f"service_level must be in (0.5, 1), got {self.service_level!r}")
         if abs(sum(self.tier_shares) - 1) > 1e-9 or min(self.tier_shares) < 0:
-            raise ValueError(
-                f"tier_shares must be 3 non-negative shares summing to 1, got {self.tier_shares}"
-            )
+            raise ValueError(f"tier_shares must be 3 non-negative shares summing to 1, got {self.tier_shares}")
         positives = ("median_daily_units", "mean_line_size", "median_dispersion", "ordering_cost")
         _require(self, positives, lambda v: v > 0, "be > 0")
         if self.mean_line_size < 1 or self.mean_lines_per_order < 1:
@@ -147,6 +139,21 @@ class SimulationConfig:
     @property
     def n_sku_locations(self) -> int:
         return self.n_skus * self.n_locations
+
+
+def scaled_world_size(scale: float) -> dict[str, int]:
+    """SKU and supplier counts of a world ``scale`` times the default one (same DCs and days).
+
+    Suppliers grow with the SKUs so each supplier keeps about as many SKUs as in the default
+    world; both are rounded and kept at the config's minimums.
+    """
+    if not isinstance(scale, int | float) or isinstance(scale, bool) or not 0 < scale <= 1000:
+        raise ValueError(f"scale must be a number in (0, 1000], got {scale!r}")
+    default = SimulationConfig()
+    return {
+        "n_skus": max(1, round(default.n_skus * scale)),
+        "n_suppliers": max(2, round(default.n_suppliers * scale)),
+    }
 
 
 def scenario_config(name: str, **overrides: object) -> SimulationConfig:

@@ -2,7 +2,8 @@
 
 With ``dask_scheduler_address`` set, it connects to that cluster's scheduler; without one, it
 starts a LocalCluster of ``dask_workers`` single-threaded workers on this machine (on the TCP
-protocol, which LightGBM's workers need to find each other) and closes it afterwards.
+protocol, which LightGBM's workers need to find each other) and closes it afterwards. Its workers
+hold at most ``dask_worker_memory_limit`` each and spill to ``dask_local_directory``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def training_client(settings: Settings) -> Iterator[Client]:
             threads_per_worker=1,
             host="127.0.0.1",
             dashboard_address=":0",
+            memory_limit=settings.dask_worker_memory_limit or "auto",
+            local_directory=None if settings.dask_local_directory is None else str(settings.dask_local_directory),
         ) as cluster,
         Client(cluster) as client,
     ):

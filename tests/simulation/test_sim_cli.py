@@ -53,10 +53,7 @@ def test_knob_options_override_the_scenario(tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert (
-        json.loads((tmp_path / "summary.json").read_text())["config"]["knobs"]["lead_time_scale"]
-        == 3.0
-    )
+    assert json.loads((tmp_path / "summary.json").read_text())["config"]["knobs"]["lead_time_scale"] == 3.0
 
 
 def test_unknown_scenario_is_a_clear_error(tmp_path):
@@ -81,3 +78,66 @@ def test_data_dir_variable_still_applies_without_the_option(tmp_path, monkeypatc
     result = CliRunner().invoke(app, ["simulate", *SMALL])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "from_env" / "canonical" / "order_lines.parquet").exists()
+
+
+def test_scale_multiplies_skus_and_suppliers_of_the_default_world(tmp_path):
+    out = tmp_path / "sim"
+    result = CliRunner().invoke(
+        app, ["simulate", "--out", str(out), "--scale", "0.04", "--locations", "2", "--days", "60"]
+    )
+    assert result.exit_code == 0, result.output
+    config = json.loads((out / "summary.json").read_text())["config"]
+    assert (config["n_skus"], config["n_suppliers"], config["n_locations"]) == (12, 2, 2)
+    assert pd.read_parquet(out / "skus.parquet")["sku_id"].nunique() == 12
+
+
+def test_scaled_world_size_keeps_skus_per_supplier():
+    from simulation.config import SimulationConfig, scaled_world_size
+
+    assert scaled_world_size(1) == {"n_skus": 300, "n_suppliers": 15}
+    assert scaled_world_size(20) == {"n_skus": 6000, "n_suppliers": 300}
+    assert (SimulationConfig().n_skus, SimulationConfig().n_suppliers) == (300, 15)
+
+
+def test_bad_scale_is_a_clear_error(tmp_path):
+    for bad in (["--scale", "0"], ["--scale", "2", "--skus", "10"]):
+        result = CliRunner().invoke(app, ["simulate", "--out", str(tmp_path), *bad])
+        assert result.exit_code == 2
+        assert "scale" in result.output
+    assert not (tmp_path / "summary.json").exists()
+
+
+def _small_world():
+    from simulation import scenario_config, simulate
+
+    return simulate(scenario_config("baseline", seed=3, n_skus=8, n_locations=2, n_suppliers=3, n_days=60))
+
+
+def test_validation_in_pieces_gives_the_tables_validated_whole():
+    from pipelines.commands.simulate import validated_pieces
+
+    world = _small_world()
+    whole: dict[str, pd.DataFrame] = {}
+    for name in TABLE_ORDER:
+        whole[name] = validate_table(name, world.tables[name], parents=whole).accepted
+    pieces: dict[str, list[pd.DataFrame]] = {}
+    for name, rows in validated_pieces(_small_world(), chunk_rows=50):
+        pieces.setdefault(name, []).append(rows)
+    assert len(pieces["order_lines"]) > 1
+    assert set(pieces) == set(whole)
+    for name, frame in whole.items():
+        pd.testing.assert_frame_equal(pd.concat(pieces[name]), frame)
+
+
+def test_a_key_repeated_in_another_piece_stops_the_simulation():
+    import pytest
+
+    from contracts.errors import ContractError
+    from pipelines.commands.simulate import validated_pieces
+
+    result = _small_world()
+    lines = result.tables["order_lines"]
+    result.tables["order_lines"] = pd.concat([lines, lines.iloc[:1]], ignore_index=True)
+    with pytest.raises(ContractError, match="order_lines: 1 row.*repeat a key"):
+        for _ in validated_pieces(result, chunk_rows=50):
+            pass

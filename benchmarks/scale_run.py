@@ -1,0 +1,251 @@
+"""The first run of a world K times the default one, step by step: wall time, CPU time, peak memory.
+
+    nice -n 10 .venv/bin/python benchmarks/scale_run.py --scale 20 --data-dir /tmp/scale20
+    nice -n 10 .venv/bin/python benchmarks/scale_run.py --scale 20 --data-dir /tmp/scale20 \\
+        --steps train-risk,score                 # rerun single steps on the same world
+
+Each step is the ``backorder`` command a first run would type, in a fresh process, with the
+production profile's stores: MLflow in PostgreSQL (``--database-uri``, created if missing; one
+registry per world, or promotion would compare models of different worlds), Feast's online
+store and the live state in Redis (project ``--project``), the risk classifiers and the demand
+model trained on a Dask LocalCluster (``engine: dask``; workers spill to ``DATA_DIR/dask-scratch``).
+The steps: simulate (``--scale K``), as-of replay, feature build, Feast apply and materialize,
+training of the four models, promotion, then scoring ``examples/score_request.json`` and a batch
+of orders through the service's own scorer.
+
+Per step it prints the wall time, the CPU time and the peak resident memory of the step's whole
+process tree (sampled every 0.2 s: the command and its children, e.g. the Dask workers), and the
+cost per million SKU-location-days (SKUs x locations x days of the world) of each. A step that fails is
+reported with its exit code and the run stops there (the figures so far are kept in
+``DATA_DIR/scale_run.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench_dask_training import PeakMemory
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "score_request.json"
+BATCH_ORDERS = 100
+LINES_PER_ORDER = 10
+
+STEPS: dict[str, list[str]] = {
+    "simulate": ["simulate", "--force", "--scale", "{scale}"],
+    "asof": ["features", "asof", "--force"],
+    "build": ["features", "build", "--force"],
+    "apply": ["features", "apply"],
+    "materialize": ["features", "materialize"],
+    "train-sku-risk": ["train", "sku-risk", "--force", "--engine", "dask"],
+    "train-risk": ["train", "risk", "--force", "--engine", "dask"],
+    "train-demand": ["train", "demand", "--force", "--engine", "dask"],
+    "train-lead-time": ["train", "lead-time", "--force"],
+    "promote": ["promote", "--all"],
+    "score": [],  # this script's --score child: the service's scorer in one process
+}
+
+
+def write_settings(data_dir: Path, database_uri: str, project: str, partitions: int, worker_memory: str) -> Path:
+    """A production-profile settings file for ``data_dir`` on this machine's PostgreSQL and Redis,
+    training on a LocalCluster of two workers of ``worker_memory`` each that spill to the data folder."""
+    import yaml
+
+    from serving.key_hashing import hash_key
+
+    path = data_dir / "scale_run.yaml"
+    settings = {
+        "profile": "production",
+        "data_dir": str(data_dir),
+        "mlflow_tracking_uri": database_uri,
+        "online_store": "redis",
+        "redis_connection_string": "127.0.0.1:6379",
+        "feast_project": project,
+        "live": {"key_prefix": f"{project}:live"},
+        "allow_dev_key": False,
+        "api_keys": {"scale-run": {"hash": hash_key(os.urandom(16).hex()), "roles": ["oms"]}},
+        "engine": "dask",
+        "dask_workers": 2,
+        "dask_partitions": partitions,
+        "dask_worker_memory_limit": worker_memory,
+        "dask_local_directory": str(data_dir / "dask-scratch"),
+    }
+    path.write_text(yaml.safe_dump(settings))
+    return path
+
+
+def ensure_database(database_uri: str) -> None:
+    """Create the PostgreSQL database of ``database_uri`` if it does not exist."""
+    import sqlalchemy
+
+    url = sqlalchemy.make_url(database_uri)
+    admin = sqlalchemy.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            sqlalchemy.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+        ).first()
+        if not exists:
+            connection.execute(sqlalchemy.text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+
+
+def run_step(name: str, scale: float, config: Path, data_dir: Path) -> dict[str, object]:
+    """Run one step in a fresh process tree; its seconds, CPU seconds, peak memory and exit code.
+
+    CPU seconds are those of every process of the step once it ended (the Dask workers included):
+    on a shared machine they are the step's own work, where wall time also counts the waits for a core.
+    """
+    if name == "score":
+        command = [sys.executable, __file__, "--score", str(config)]
+    else:
+        backorder = str(Path(sys.executable).parent / "backorder")
+        command = [backorder, "--config", str(config), *(a.format(scale=scale) for a in STEPS[name])]
+    env = {
+        **os.environ,
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "DO_NOT_TRACK": "true",
+    }
+    log = data_dir / "logs" / f"{name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with PeakMemory() as peak, open(log, "wb") as sink:
+        started = time.perf_counter()
+        code = subprocess.run(command, stdout=sink, stderr=subprocess.STDOUT, cwd=REPO, env=env).returncode
+        seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {
+        "step": name,
+        "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu, 1),
+        "peak_gb": round(peak.total / 2**30, 2),
+        "exit_code": code,
+        "load_average": round(os.getloadavg()[0], 1),
+    }
+
+
+def world_size(data_dir: Path) -> dict[str, int]:
+    """SKUs, locations and days of the simulated world in ``data_dir``."""
+    config = json.loads((data_dir / "canonical" / "summary.json").read_text())["config"]
+    return {"skus": config["n_skus"], "locations": config["n_locations"], "days": config["n_days"]}
+
+
+def score_orders(config: Path) -> None:
+    """Score the example order and a batch of orders with the service's runtime (the child of ``score``)."""
+    import numpy as np
+    import pandas as pd
+
+    from serving.runtime import build_runtime, production_components
+    from serving.scoring import line_columns
+    from settings import load_settings
+
+    settings = load_settings(config)
+    started = time.perf_counter()
+    runtime = build_runtime(settings, production_components(settings))
+    if not runtime.ready:
+        raise SystemExit(f"service not ready: {runtime.readiness()}")
+    load_seconds = time.perf_counter() - started
+    example = json.loads(EXAMPLE.read_text())
+    skus = pd.read_parquet(settings.canonical_dir / "skus.parquet", columns=["sku_id"])
+    locations = pd.read_parquet(settings.canonical_dir / "locations.parquet", columns=["location_id"])
+    keys = skus.merge(locations, how="cross").to_numpy()
+    rng = np.random.default_rng(0)
+    picked = keys[rng.integers(0, len(keys), BATCH_ORDERS * LINES_PER_ORDER)]
+    batch = [
+        {
+            **example,
+            "order_id": f"SCALE-{o:04d}",
+            "lines": [
+                {**example["lines"][0], "line_id": str(i + 1), "sku_id": str(sku), "location_id": str(location)}
+                for i, (sku, location) in enumerate(picked[o * LINES_PER_ORDER : (o + 1) * LINES_PER_ORDER])
+            ],
+        }
+        for o in range(BATCH_ORDERS)
+    ]
+    timings = {}
+    for label, orders in (("example", [example]), ("batch", batch)):
+        started = time.perf_counter()
+        scored = runtime.scorer.score(line_columns(orders, batch=label == "batch"), runtime.clock())
+        timings[label] = {"lines": len(scored["backorder_probability"]), "seconds": time.perf_counter() - started}
+    runtime.close()
+    print(json.dumps({"load_seconds": round(load_seconds, 1), **timings}))
+
+
+def print_table(results: list[dict[str, object]], size: dict[str, int] | None) -> None:
+    sld = size["skus"] * size["locations"] * size["days"] / 1e6 if size else None
+    print(
+        f"{'step':<16} {'seconds':>9} {'CPU s':>9} {'peak GB':>8} {'s / M SLD':>10} {'CPU s / M SLD':>14} "
+        f"{'exit':>5} {'load':>5}"
+    )
+    for row in results:
+        per = f"{row['seconds'] / sld:10.1f} {row['cpu_seconds'] / sld:14.1f}" if sld else f"{'':>10} {'':>14}"
+        print(
+            f"{row['step']:<16} {row['seconds']:>9.1f} {row['cpu_seconds']:>9.1f} {row['peak_gb']:>8.2f} {per} "
+            f"{row['exit_code']:>5} {row['load_average']:>5.1f}"
+        )
+    total = sum(float(row["seconds"]) for row in results)
+    cpu = sum(float(row["cpu_seconds"]) for row in results)
+    peak = max((float(row["peak_gb"]) for row in results), default=0.0)
+    print(f"{'total':<16} {total:>9.1f} {cpu:>9.1f} {peak:>8.2f}")
+    if size:
+        print(
+            f"world: {size['skus']} SKUs x {size['locations']} locations x {size['days']} days"
+            f" = {sld:.2f}M SKU-location-days"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="World size, times the default one.")
+    parser.add_argument("--data-dir", type=Path, required=False, help="Data folder of the run (kept).")
+    parser.add_argument("--steps", default=",".join(STEPS), help=f"Comma-separated, of: {', '.join(STEPS)}.")
+    parser.add_argument(
+        "--database-uri", help="MLflow registry (default: the PostgreSQL database named after --project, here)."
+    )
+    parser.add_argument("--project", default="scale_run", help="Feast project and live-state key prefix in Redis.")
+    parser.add_argument("--partitions", type=int, help="SKU partitions of the Dask path (default: 8 x scale).")
+    parser.add_argument("--worker-memory", default="5GB", help="Memory limit of each of the 2 Dask workers.")
+    parser.add_argument("--score", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.score:
+        score_orders(args.score)
+        return
+    if args.data_dir is None:
+        parser.error("--data-dir is required")
+    steps = args.steps.split(",")
+    unknown = [step for step in steps if step not in STEPS]
+    if unknown:
+        parser.error(f"--steps: unknown step(s) {', '.join(unknown)}; choose from {', '.join(STEPS)}")
+    data_dir = args.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    database_uri = args.database_uri or f"postgresql://postgres@127.0.0.1:5432/{args.project}"
+    ensure_database(database_uri)
+    partitions = args.partitions or max(8, round(8 * args.scale))
+    config = write_settings(data_dir, database_uri, args.project, partitions, args.worker_memory)
+    record = data_dir / "scale_run.json"
+    results = json.loads(record.read_text()) if record.exists() else []
+    print(f"scale {args.scale:g}, data {data_dir}; load average {os.getloadavg()}", flush=True)
+    for step in steps:
+        row = run_step(step, args.scale, config, data_dir)
+        results = [r for r in results if r["step"] != step] + [row]
+        record.write_text(json.dumps(results, indent=2))
+        print(json.dumps(row), flush=True)
+        if row["exit_code"] != 0:
+            print(f"step {step} failed; see {data_dir / 'logs' / (step + '.log')}")
+            break
+    size_file = data_dir / "canonical" / "summary.json"
+    order = list(STEPS)
+    print_table(
+        sorted(results, key=lambda r: order.index(r["step"])), world_size(data_dir) if size_file.exists() else None
+    )
+
+
+if __name__ == "__main__":
+    main()
