@@ -185,13 +185,14 @@ def peak_rss_mb() -> float:
 def bench_build(scale: int, out_dir: Path) -> dict[str, object]:
     """One build in this process, streamed to Parquet in ``out_dir`` as ``features build`` does."""
     from features.build import iter_feature_tables
+    from pipelines.commands.features import feature_table_layouts
     from pipelines.tables import write_table_pieces
 
     t0 = time.perf_counter()
     world = synthetic_world(scale)
     generated = time.perf_counter() - t0
     t0 = time.perf_counter()
-    rows = write_table_pieces(iter_feature_tables(world), out_dir)
+    rows = write_table_pieces(iter_feature_tables(world), out_dir, feature_table_layouts())
     seconds = time.perf_counter() - t0
     return {
         "scale": scale,

@@ -102,6 +102,36 @@ class TableLayout(NamedTuple):
     day: str
 
 
+def write_table_files(pieces: Iterable[tuple[str, pd.DataFrame]], out_dir: Path) -> dict[str, int]:
+    """Append each ``(table, rows)`` piece to the single file ``out_dir/<table>.parquet`` (the
+    canonical tables' layout); returns rows per table.
+
+    Pieces are written as they come (memory holds one piece), into a staging folder that replaces
+    the tables only once every piece is written.
+    """
+    staging = out_dir.parent / f".{out_dir.name}.staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    writers: dict[str, pq.ParquetWriter] = {}
+    rows: dict[str, int] = {}
+    try:
+        for name, frame in pieces:
+            if name not in writers:
+                schema = pa.Schema.from_pandas(frame, preserve_index=False)
+                writers[name] = pq.ParquetWriter(table_path(staging, name), schema)
+            table = pa.Table.from_pandas(frame, schema=writers[name].schema, preserve_index=False)
+            writers[name].write_table(table)
+            rows[name] = rows.get(name, 0) + len(frame)
+    finally:
+        for writer in writers.values():
+            writer.close()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for path in staging.iterdir():
+        path.replace(out_dir / path.name)
+    staging.rmdir()
+    return rows
+
+
 def write_table_pieces(
     pieces: Iterable[tuple[str, pd.DataFrame]],
     out_dir: Path,

@@ -50,7 +50,7 @@ def daily_demand_dask(
 ) -> dd.DataFrame:
     """``daily_demand`` of the canonical tables in ``folder`` as a lazy Dask frame whose
     ``npartitions`` partitions each hold whole series (every SKU of one partition number)."""
-    tables = {name: dd.read_parquet(folder / f"{name}.parquet") for name in DEMAND_TABLES}
+    tables = {name: dd.read_parquet(folder / f"{name}.parquet", split_row_groups=True) for name in DEMAND_TABLES}
     lines = tables["order_lines"].merge(tables["orders"][["order_id", "order_time"]], on="order_id", how="inner")
     by_sku = [
         partitioned_by(frame, "sku_id", npartitions)

@@ -23,6 +23,7 @@ from contracts.fingerprint import file_digest
 from pipelines.commands.settings_options import CONFIG_OPTION, command_settings
 
 if TYPE_CHECKING:
+    from pipelines.tables import TableLayout
     from settings import Settings
     from training.recipes import AsOfJob
     from training.world_asof import AsOfOutput
@@ -155,6 +156,14 @@ def asof_inputs(settings: Settings) -> dict[str, Path]:
     return {name: settings.asof_dir / file for name, file in ASOF_FILES.items()}
 
 
+def feature_table_layouts() -> dict[str, TableLayout]:
+    """How each feature table is stored: its rows' order and the column that dates them."""
+    from features.incremental import STORED_ORDER, day_column
+    from pipelines.tables import TableLayout
+
+    return {name: TableLayout(order, day_column(name)) for name, order in STORED_ORDER.items()}
+
+
 def write_feature_tables(
     settings: Settings,
     horizon: int,
@@ -174,8 +183,8 @@ def write_feature_tables(
     import pandas as pd
 
     from features.build import REQUIRED_TABLES, iter_feature_tables
-    from features.incremental import STORED_ORDER, data_end, day_column, history_digest, plan_build, recipe
-    from pipelines.tables import TableLayout, read_canonical_tables, table_path, write_table_pieces
+    from features.incremental import STORED_ORDER, data_end, history_digest, plan_build, recipe
+    from pipelines.tables import read_canonical_tables, table_path, write_table_pieces
 
     found = asof_inputs(settings) if asof else {}
     forecasts, po_etas = forecasts or found.get("forecasts"), po_etas or found.get("po_etas")
@@ -203,7 +212,7 @@ def write_feature_tables(
         since=plan.since,
         order_lines_since=plan.order_lines_since,
     )
-    layouts = {name: TableLayout(order, day_column(name)) for name, order in STORED_ORDER.items()}
+    layouts = feature_table_layouts()
     stamp.unlink(missing_ok=True)  # written last: a half-written build is redone in full
     rows = write_table_pieces(pieces, settings.features_dir, layouts, plan.cuts())
     end = data_end(tables)

@@ -150,7 +150,7 @@ def write_simulation(config: SimulationConfig, out: Path, force: bool = False) -
     """
     from contracts.fingerprint import file_digest
     from contracts.world_manifest import write_manifest
-    from pipelines.tables import missing_tables, write_table_pieces
+    from pipelines.tables import missing_tables, write_table_files
     from simulation import simulate as run_simulation
 
     recipe = json.loads(json.dumps(asdict(config), sort_keys=True, default=str))
@@ -161,7 +161,7 @@ def write_simulation(config: SimulationConfig, out: Path, force: bool = False) -
         if summary.get("config") == recipe and tables_present:
             return {**summary, "skipped": True}
     result = run_simulation(config)
-    rows = write_table_pieces(validated_pieces(result), out)
+    rows = write_table_files(validated_pieces(result), out)
     summary = {
         **result.summary(),
         "tables": len(rows),
