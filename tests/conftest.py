@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,9 @@ from sqlalchemy.engine import Engine
 from serving.key_hashing import hash_key
 from settings import Settings, load_settings
 from settings.third_party_output import KNOWN_WARNINGS
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -249,3 +253,23 @@ def client(runtime, request: pytest.FixtureRequest):
     request.addfinalizer(lambda: runtime.log.close())
     assert RiskService.inner.runtime_factory() is runtime  # /v1/admin/reload reloads the same
     return c
+
+
+@contextmanager
+def local_cluster(n_workers: int = 2) -> Iterator[Client]:
+    """A Dask LocalCluster of ``n_workers`` one-thread in-process workers on 127.0.0.1, the
+    default client while open."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=False,
+            protocol="tcp",
+            host="127.0.0.1",
+            dashboard_address=":0",  # a free port: None still binds 8787
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client

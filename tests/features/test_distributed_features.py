@@ -6,10 +6,10 @@ from __future__ import annotations
 import dask.dataframe as dd
 import pandas as pd
 import pytest
-from distributed import Client, LocalCluster
 
 from features.build import REQUIRED_TABLES, asof_feature_names, build_feature_tables
 from features.distributed import ROW_ORDER, SMALL_TABLES, build_feature_tables_dask
+from tests.conftest import local_cluster
 
 
 def _model_outputs(world: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -29,17 +29,7 @@ def test_dask_partitions_by_sku_give_the_pandas_result(world):
     assert expected.sku_location_features[asof_feature_names()].notna().any().all()
     large = set(REQUIRED_TABLES) - set(SMALL_TABLES)
     tables = {name: dd.from_pandas(frame, npartitions=2) if name in large else frame for name, frame in world.items()}
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=False,
-            protocol="tcp",
-            host="127.0.0.1",
-            dashboard_address=":0",  # a free port: None still binds 8787
-        ) as cluster,
-        Client(cluster),
-    ):
+    with local_cluster(2):
         got = build_feature_tables_dask(
             tables, npartitions=4, forecasts=forecasts, po_etas=etas
         )  # more partitions than needed: some empty

@@ -10,25 +10,16 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from distributed import Client, LocalCluster
+from distributed import Client
 
+from tests.conftest import local_cluster
 from training.dask_bins import bin_bounds
 from training.engine import ModelSpec, fit_lightgbm
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=False,
-            protocol="tcp",
-            host="127.0.0.1",
-            dashboard_address=":0",  # a free port: None still binds 8787
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(2) as client:
         yield client
 
 

@@ -5,20 +5,18 @@ single-process fit on the same rows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
-from distributed import Client, LocalCluster
 
 from features.build import sku_location_feature_names
 from features.distributed import feature_frames_dask, order_line_training_rows_dask, read_tables_dask
 from features.feast_repo.definitions import TTL
 from features.order_line import request_feature_names
 from features.timeseries import ID, TARGET, TIME
+from tests.conftest import local_cluster
 from tests.training.test_dask_training import unsampled
 from training.dask_datasets import daily_demand_dask
 from training.forecasting.model import DemandForecaster, quantile_column
@@ -35,23 +33,6 @@ JOB = unsampled(BACKORDER_RISK, cutoffs=("2024-06-01", "2024-06-16", "2024-07-01
 DEMAND_SPEC = replace(demand_spec(DEMAND), num_boost_round=60)
 HISTORY_DAYS = 90
 HELD_OUT_DAYS = DEMAND_SPEC.horizon
-
-
-@contextmanager
-def local_cluster(n_workers: int) -> Iterator[Client]:
-    """A LocalCluster of ``n_workers`` one-thread workers, the default client while open."""
-    with (
-        LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=1,
-            processes=False,
-            protocol="tcp",
-            host="127.0.0.1",
-            dashboard_address=":0",
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
 
 
 @pytest.fixture(scope="module")

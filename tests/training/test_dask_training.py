@@ -9,10 +9,10 @@ from pathlib import Path
 import dask.dataframe as dd
 import pandas as pd
 import pytest
-from distributed import Client, LocalCluster
 
 from features.build import REQUIRED_TABLES, build_feature_tables, sku_location_feature_names
 from features.distributed import feature_frames_dask, read_tables_dask, sku_location_training_rows_dask
+from tests.conftest import local_cluster
 from training.recipes import SKU_LOCATION_RISK, ClassifierJob
 from training.world_models import train_classifier
 
@@ -47,13 +47,7 @@ def world_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def client():
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
-            dashboard_address=":0",  # a free port: None still binds 8787
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(2) as client:
         yield client
 
 
