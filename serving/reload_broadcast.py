@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 
@@ -30,7 +31,6 @@ class ReloadBroadcast:
         self._client = redis.Redis.from_url(redis_url, client_name=f"{channel}:listener", retry=fail_fast_retry())
         self._origin = uuid.uuid4().hex
         self._reload = reload
-        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._listen, name="reload-broadcast", daemon=True)
 
     def start(self) -> None:
@@ -41,23 +41,19 @@ class ReloadBroadcast:
         worker's own included). Raises ``redis.RedisError`` when Redis does not answer."""
         return int(self._client.publish(self.channel, json.dumps({"origin": self._origin})))
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2 * RECONNECT_SECONDS + 1)
-        self._client.close()
-
     def _listen(self) -> None:
-        while not self._stop.is_set():
+        """For the worker's life (a daemon thread): subscribe, reload on each announcement of
+        another worker, and subscribe again after a lost connection."""
+        while True:
             try:
                 with self._client.pubsub(ignore_subscribe_messages=True) as pubsub:
                     pubsub.subscribe(self.channel)
-                    while not self._stop.is_set():
-                        message = pubsub.get_message(timeout=RECONNECT_SECONDS)
-                        if message is not None and self._from_another_worker(message["data"]):
+                    for message in pubsub.listen():
+                        if self._from_another_worker(message["data"]):
                             self._reload()
             except redis.RedisError as exc:
                 logger.warning("reload broadcast: %r; listening again in %g s", exc, RECONNECT_SECONDS)
-                self._stop.wait(RECONNECT_SECONDS)
+                time.sleep(RECONNECT_SECONDS)
 
     def _from_another_worker(self, data: bytes) -> bool:
         try:
