@@ -18,12 +18,7 @@ import pandas as pd
 from contracts.keys import SKU_LOCATION
 from contracts.tables import CANONICAL_TABLES
 from features.chunks import sku_groups
-from features.demand import (
-    FORECAST_FEATURES,
-    demand_feature_names,
-    demand_features,
-    order_demand,
-)
+from features.demand import FORECAST_FEATURES, demand_feature_names, demand_features, order_demand
 from features.demand import LONGEST_WINDOW as DEMAND_LONGEST_WINDOW
 from features.grid import make_grid, to_day
 from features.inventory import ETA_FEATURES, inventory_feature_names, inventory_features
@@ -37,10 +32,15 @@ from features.supplier import (
     supplier_feature_names,
     supplier_features,
 )
+from features.view_rows import (
+    TIMESTAMP,
+    label_rows,
+    lane_rows,
+    order_line_rows,
+    sku_location_rows,
+    supplier_rows,
+)
 
-TIMESTAMP = "event_timestamp"
-# SKU-location rows as a DataFrame or as a mapping of column arrays (what the pipelines produce).
-SkuLocationRows = pd.DataFrame | Mapping[str, object]
 # SKUs per group in ``iter_feature_tables``: ~1.5M SKU-location-days per group on two years.
 SKUS_PER_GROUP = 500
 REQUIRED_TABLES = (
@@ -322,92 +322,6 @@ def build_feature_tables(
     return FeatureTables(
         **{name: pd.concat(frames, ignore_index=True) for name, frames in pieces.items()}
     )
-
-
-def _calendar_rows(table: pd.DataFrame, keys: list[str], frame: SkuLocationRows) -> np.ndarray:
-    """Row of ``table`` (series x full calendar, as ``calendar_grid`` makes it) per ``frame`` row.
-
-    -1 where the series or day is absent. A positional lookup: a merge of millions of rows on
-    strings and dates costs seconds and a copy of every column.
-    """
-    if table.empty:
-        return np.full(len(frame["sku_id"]), -1)
-    days = to_day(table["date"])
-    first, n_days = days[0], int(days.max() - days[0] + 1)
-    if len(table) % n_days:
-        raise ValueError("calendar table is not one full calendar per series")
-    series = table[keys].iloc[::n_days]
-    index = pd.MultiIndex.from_frame(series) if len(keys) > 1 else pd.Index(series[keys[0]])
-    wanted = (
-        pd.MultiIndex.from_arrays([np.asarray(frame[k]) for k in keys])
-        if len(keys) > 1
-        else pd.Index(np.asarray(frame[keys[0]]))
-    )
-    code = index.get_indexer(wanted)
-    rel = to_day(frame["snapshot_date"]) - first
-    rows = np.where((code >= 0) & (rel >= 0) & (rel < n_days), code * n_days + rel, -1)
-    found = rows >= 0
-    if not (days[rows[found]] == to_day(frame["snapshot_date"])[found]).all():
-        raise ValueError("calendar table is not sorted by series then day")
-    return rows
-
-
-def with_supplier_features(
-    sku_location: SkuLocationRows, supplier: pd.DataFrame, lane: pd.DataFrame
-) -> dict[str, np.ndarray]:
-    """Feature columns of the primary supplier and lane, of the same day, per SKU-location row.
-
-    A model then reads one feature view: one point-in-time join instead of three, each of which
-    costs (entity rows x days of history per key) in the offline store, and one online read.
-    """
-    columns: dict[str, np.ndarray] = {}
-    for table, keys, names in (
-        (supplier, ["supplier_id"], supplier_feature_names()),
-        (lane, ["sku_id", "supplier_id"], lane_feature_names()),
-    ):
-        rows = _calendar_rows(table, keys, sku_location)
-        for name in names:
-            # A NaN appended last: rows of -1 (no supplier/lane row) pick it.
-            columns[name] = np.append(table[name].to_numpy(dtype="float64"), np.nan)[rows]
-    return columns
-
-
-def sku_location_rows(
-    sku_location: SkuLocationRows, supplier: pd.DataFrame, lane: pd.DataFrame
-) -> pd.DataFrame:
-    """The SKU-location feature view's rows (features only: labels never enter a view)."""
-    own = [*SKU_LOCATION, TIMESTAMP, "snapshot_date"]
-    own += demand_feature_names() + inventory_feature_names()
-    columns = {name: _column(sku_location, name) for name in own}
-    columns.update(with_supplier_features(sku_location, supplier, lane))
-    return pd.DataFrame(columns)
-
-
-def _column(rows: SkuLocationRows, name: str) -> object:
-    """A column as an array, without converting timezone-aware timestamps to objects."""
-    values = rows[name]
-    return values.array if isinstance(values, pd.Series) else values
-
-
-def label_rows(sku_location: SkuLocationRows) -> pd.DataFrame:
-    """SKU-location training entity rows with complete label windows."""
-    keep = np.asarray(sku_location["label_complete"], dtype=bool)
-    names = [*SKU_LOCATION, TIMESTAMP, "supplier_id", "snapshot_date", "label"]
-    return pd.DataFrame({name: _column(sku_location, name)[keep] for name in names})
-
-
-def supplier_rows(supplier: pd.DataFrame) -> pd.DataFrame:
-    return supplier[["supplier_id", TIMESTAMP, "date"] + supplier_feature_names()]
-
-
-def lane_rows(lane: pd.DataFrame) -> pd.DataFrame:
-    return lane[["sku_id", "supplier_id", TIMESTAMP, "date"] + lane_feature_names()]
-
-
-def order_line_rows(order_lines: pd.DataFrame) -> pd.DataFrame:
-    """Order lines with a known label, by order time (then ids): the order every build keeps."""
-    rows = order_lines[order_lines["label_complete"]].sort_values([TIMESTAMP, "order_id", "line_id"], kind="stable")
-    return rows.drop(columns=["label_complete"]).reset_index(drop=True)
 
 
 def split_tables(

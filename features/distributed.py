@@ -26,9 +26,7 @@ from features.build import (
     calendar_of,
     check_tables,
     lane_table,
-    order_line_rows,
     order_line_table,
-    sku_location_rows,
     sku_location_table,
     split_tables,
     supplier_table,
@@ -38,6 +36,7 @@ from features.inventory import inventory_feature_names
 from features.labels import DEFAULT_HORIZON
 from features.order_line import with_request_features
 from features.supplier import lane_feature_names, supplier_feature_names
+from features.view_rows import order_line_rows, sku_location_rows
 
 # Tables read whole as pandas frames on every partition; the others may be Dask frames.
 SMALL_TABLES = ("suppliers", "sku_suppliers")

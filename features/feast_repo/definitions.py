@@ -47,7 +47,7 @@ FEATURE_FILES = {
 }
 
 # feature service (model and version) -> feature views it reads. The SKU-location view already
-# carries the primary supplier's and lane's features of the same day (build.with_supplier_features);
+# carries the primary supplier's and lane's features of the same day (view_rows.with_supplier_features);
 # the supplier and lane views serve models keyed by supplier (lead time), not joined a second time.
 FEATURE_SERVICES = {
     "backorder_risk_v1": ("sku_location",),
