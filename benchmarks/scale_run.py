@@ -56,29 +56,15 @@ STEPS: dict[str, list[str]] = {
 def write_settings(data_dir: Path, database_uri: str, project: str, partitions: int, worker_memory: str) -> Path:
     """A production-profile settings file for ``data_dir`` on this machine's PostgreSQL and Redis,
     training on a LocalCluster of two workers of ``worker_memory`` each that spill to the data folder."""
-    import yaml
-
     from serving.key_hashing import hash_key
+    from settings.local_production import write_local_production_settings
 
-    path = data_dir / "scale_run.yaml"
-    settings = {
-        "profile": "production",
-        "data_dir": str(data_dir),
-        "mlflow_tracking_uri": database_uri,
-        "online_store": "redis",
-        "redis_connection_string": "127.0.0.1:6379",
-        "feast_project": project,
-        "live": {"key_prefix": f"{project}:live"},
-        "allow_dev_key": False,
-        "api_keys": {"scale-run": {"hash": hash_key(os.urandom(16).hex()), "roles": ["oms"]}},
-        "engine": "dask",
-        "dask_workers": 2,
-        "dask_partitions": partitions,
-        "dask_worker_memory_limit": worker_memory,
-        "dask_local_directory": str(data_dir / "dask-scratch"),
-    }
-    path.write_text(yaml.safe_dump(settings))
-    return path
+    api_keys = {"scale-run": {"hash": hash_key(os.urandom(16).hex()), "roles": ["oms"]}}
+    return write_local_production_settings(
+        data_dir / "scale_run.yaml", data_dir, database_uri, project, api_keys,
+        engine="dask", dask_workers=2, dask_partitions=partitions,
+        dask_worker_memory_limit=worker_memory, dask_local_directory=str(data_dir / "dask-scratch"),
+    )
 
 
 def ensure_database(database_uri: str) -> None:

@@ -24,12 +24,12 @@ import numpy as np
 import pandas as pd
 import psycopg2
 import pytest
-import yaml
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from serving.key_hashing import hash_key
 from settings import Settings, load_settings
+from settings.local_production import write_local_production_settings
 from settings.third_party_output import KNOWN_WARNINGS
 
 if TYPE_CHECKING:
@@ -157,23 +157,11 @@ def throwaway_database(name: str) -> Iterator[str]:
 def write_production_config(
     path: Path, data_dir: Path, database_uri: str, project: str, roles: list[str], **more: object
 ) -> Path:
-    """A production-profile settings file on this machine's services: MLflow in ``database_uri``,
-    Feast's online store and the live state in the local Redis under ``project``, and the one
-    API key "test-oms-key" with ``roles``; ``more`` adds or overrides settings."""
-    settings = {
-        "profile": "production",
-        "data_dir": str(data_dir),
-        "mlflow_tracking_uri": database_uri,
-        "online_store": "redis",
-        "redis_connection_string": "127.0.0.1:6379",
-        "feast_project": project,
-        "live": {"key_prefix": f"{project}:live"},  # removed with the project's keys
-        "allow_dev_key": False,
-        "api_keys": {"oms-system": {"hash": hash_key(TEST_OMS_KEY), "roles": roles}},
-        **more,
-    }
-    path.write_text(yaml.safe_dump(settings))
-    return path
+    """A production-profile settings file on this machine's services (the live state's keys are
+    removed with the project's) with the one API key "test-oms-key" with ``roles``; ``more`` adds
+    or overrides settings."""
+    api_keys = {"oms-system": {"hash": hash_key(TEST_OMS_KEY), "roles": roles}}
+    return write_local_production_settings(path, data_dir, database_uri, project, api_keys, **more)
 
 
 def free_port() -> int:
