@@ -58,12 +58,12 @@ VARIANTS: dict[str, dict] = {
     "recipe_no_sampling": {**RECIPE_FREE, "params": {**SMALL_TREES, "bagging_fraction": 1.0, "feature_fraction": 1.0}},
     "recipe_l2_10": {**RECIPE_FREE, "params": {**SMALL_TREES, "lambda_l2": 10.0}},
     "recipe_lr_0.02": {**RECIPE_FREE, "params": {**SMALL_TREES, "learning_rate": 0.02}},
-    "supplier_20": {**SCMS_LEAD_TIME, "supplier_window": 20},
-    "supplier_50": {**SCMS_LEAD_TIME, "supplier_window": 50},
-    "supplier_100": {**SCMS_LEAD_TIME, "supplier_window": 100},
-    "supplier_50_gap_180": {**SCMS_LEAD_TIME, "supplier_window": 50, "supplier_gap_days": 180},
-    "supplier_50_gap_365": {**SCMS_LEAD_TIME, "supplier_window": 50, "supplier_gap_days": 365},
-    "supplier_50_5_seeds": {**SCMS_LEAD_TIME, "supplier_window": 50, "seeds": (7, 1, 2, 3, 4)},
+    "supplier_20": {**SCMS_LEAD_TIME, "recent_supplier_lines": 20},
+    "supplier_50": {**SCMS_LEAD_TIME, "recent_supplier_lines": 50},
+    "supplier_100": {**SCMS_LEAD_TIME, "recent_supplier_lines": 100},
+    "supplier_50_gap_180": {**SCMS_LEAD_TIME, "recent_supplier_lines": 50, "recent_supplier_gap_days": 180},
+    "supplier_50_gap_365": {**SCMS_LEAD_TIME, "recent_supplier_lines": 50, "recent_supplier_gap_days": 365},
+    "supplier_50_5_seeds": {**SCMS_LEAD_TIME, "recent_supplier_lines": 50, "seeds": (7, 1, 2, 3, 4)},
 }
 
 

@@ -41,8 +41,8 @@ class LeadTimeModel:
         typical_supplier_offsets: bool = False,
         conformal: bool = True,
         seeds: tuple[int, ...] = (7,),
-        supplier_window: int | None = None,
-        supplier_gap_days: float = 0.0,
+        recent_supplier_lines: int | None = None,
+        recent_supplier_gap_days: float = 0.0,
     ) -> None:
         """``typical_supplier_offsets``: conformal offsets of the typical supplier (the median,
         over suppliers, of each supplier's own offsets) instead of one pooled over all lines, for
@@ -50,9 +50,9 @@ class LeadTimeModel:
         ``conformal``: shift the quantiles by the calibration fold's offsets (False: the boosters'
         quantiles as they are: their pinball loss is lower where interval coverage matters less).
         ``seeds``: each quantile is the mean of one booster per seed (row and feature sampling
-        differ by seed), which lowers the variance of a single fit. ``supplier_window``: add the
-        P10/P50/P90 and late share of the supplier's last ``supplier_window`` lines known before each
-        line's known-at date, ``supplier_gap_days`` before its due date at the latest
+        differ by seed), which lowers the variance of a single fit. ``recent_supplier_lines``: add
+        the P10/P50/P90 and late share of the supplier's last lines (that many) known before each
+        line's known-at date, ``recent_supplier_gap_days`` before its due date at the latest
         (``training.lead_time.supplier_history``; None: the supplier enters as a category only)."""
         self.spec = spec
         self.quantiles = quantiles
@@ -62,8 +62,8 @@ class LeadTimeModel:
         self.typical_supplier_offsets = typical_supplier_offsets
         self.conformal = conformal
         self.seeds = seeds
-        self.supplier_window = supplier_window
-        self.supplier_gap_days = supplier_gap_days
+        self.recent_supplier_lines = recent_supplier_lines
+        self.recent_supplier_gap_days = recent_supplier_gap_days
 
     def fit(self, history: pd.DataFrame, cutoff: pd.Timestamp | None = None) -> LeadTimeModel:
         spec = self.spec
@@ -75,7 +75,7 @@ class LeadTimeModel:
             col: pd.Index(data[col].unique())
             for col in dict.fromkeys([spec.supplier_col, *spec.categorical])
         }
-        self.supplier_history_ = supplier_history(data, spec) if self.supplier_window else None
+        self.supplier_history_ = supplier_history(data, spec) if self.recent_supplier_lines else None
         frame = self._encode(self._with_features(data))
         frame["delay"] = (frame[spec.received_col] - frame[spec.due_col]) / DAY
         self.feature_names_ = [c for c in frame.columns if c.startswith("f_")]
@@ -134,7 +134,8 @@ class LeadTimeModel:
         parts = [lines, line_features(lines, self.spec)]
         if self.supplier_history_ is not None:
             parts.append(recent_supplier_delays(
-                self.supplier_history_, lines, self.spec, self.cutoff_, self.supplier_window, self.supplier_gap_days
+                self.supplier_history_, lines, self.spec, self.cutoff_,
+                self.recent_supplier_lines, self.recent_supplier_gap_days,
             ))
         return pd.concat(parts, axis=1)
 

@@ -56,7 +56,7 @@ def test_supplier_features_fit_and_score_open_lines(make_scms) -> None:
     )
     lines = make_scms(900, seed=5)
     cutoff = pd.Timestamp("2012-06-01")
-    model = LeadTimeModel(spec, supplier_window=30, num_boost_round=60).fit(lines, cutoff)
+    model = LeadTimeModel(spec, recent_supplier_lines=30, num_boost_round=60).fit(lines, cutoff)
     assert {"f_recent_p10", "f_recent_p50", "f_recent_p90", "f_recent_late_share"} <= set(model.fit_info_["features"])
     later = lines[lines["scheduled_delivery_date"] > cutoff].head(50)
     pred = model.predict(later.drop(columns="delivered_to_client_date"))
