@@ -132,9 +132,11 @@ class LeadTimeModel:
     def _with_features(self, lines: pd.DataFrame) -> pd.DataFrame:
         """``lines`` with the derived columns the model reads (``line_features``, supplier history)."""
         parts = [lines, line_features(lines, self.spec)]
-        if self.supplier_history_ is not None:
+        # Models pickled before the supplier history existed have none.
+        history = getattr(self, "supplier_history_", None)
+        if history is not None:
             parts.append(recent_supplier_delays(
-                self.supplier_history_, lines, self.spec, self.cutoff_,
+                history, lines, self.spec, self.cutoff_,
                 self.recent_supplier_lines, self.recent_supplier_gap_days,
             ))
         return pd.concat(parts, axis=1)
@@ -144,7 +146,7 @@ class LeadTimeModel:
         spec = self.spec
         out = frame.copy()
         feature_cols = ["due_month", "due_dayofweek", *spec.numeric]
-        if self.supplier_history_ is not None:
+        if getattr(self, "supplier_history_", None) is not None:
             feature_cols.extend(STATS)
         if spec.order_col:
             feature_cols.append("quoted_lead_days")
@@ -194,6 +196,11 @@ class LeadTimeModel:
             spec, train, label(train), valid, None if valid is None else label(valid)
         )
 
+    def _seed_boosters(self, q: float) -> list:
+        boosters = self.boosters_[q]
+        # Models pickled before seed averaging hold one booster per quantile.
+        return boosters if isinstance(boosters, list) else [boosters]
+
     def predict(self, open_lines: pd.DataFrame) -> pd.DataFrame:
         """``id, p10, p50, p90`` (delay days), ``p_late``, ETA quantiles and ``late_flag``."""
         spec = self.spec
@@ -201,7 +208,7 @@ class LeadTimeModel:
         frame = self._encode(self._with_features(lines))
         x = frame[self.feature_names_]
         pred = np.column_stack(
-            [np.mean([b.predict(x) for b in self.boosters_[q]], axis=0) for q in self.quantiles]
+            [np.mean([b.predict(x) for b in self._seed_boosters(q)], axis=0) for q in self.quantiles]
         )
         ones = np.ones(len(frame))
         pred = np.sort(apply_conformal_offsets(ones, pred, ones, self.offsets_), axis=1)

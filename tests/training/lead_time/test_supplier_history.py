@@ -12,6 +12,10 @@ from training.lead_time.model import LeadTimeModel
 from training.lead_time.supplier_history import recent_supplier_delays, supplier_history
 
 SPEC = LeadTimeSpec(id_col="id", supplier_col="vendor", due_col="due", received_col="received")
+SPEC_SCMS = LeadTimeSpec(
+    id_col="id", supplier_col="vendor", due_col="scheduled_delivery_date",
+    received_col="delivered_to_client_date", categorical=("shipment_mode",),
+)
 DAY0 = pd.Timestamp("2020-01-01")
 
 
@@ -50,13 +54,9 @@ def test_a_line_sees_only_its_suppliers_delays_known_before_its_due_date_or_the_
 
 
 def test_supplier_features_fit_and_score_open_lines(make_scms) -> None:
-    spec = LeadTimeSpec(
-        id_col="id", supplier_col="vendor", due_col="scheduled_delivery_date",
-        received_col="delivered_to_client_date", categorical=("shipment_mode",),
-    )
     lines = make_scms(900, seed=5)
     cutoff = pd.Timestamp("2012-06-01")
-    model = LeadTimeModel(spec, recent_supplier_lines=30, num_boost_round=60).fit(lines, cutoff)
+    model = LeadTimeModel(SPEC_SCMS, recent_supplier_lines=30, num_boost_round=60).fit(lines, cutoff)
     assert {"f_recent_p10", "f_recent_p50", "f_recent_p90", "f_recent_late_share"} <= set(model.fit_info_["features"])
     later = lines[lines["scheduled_delivery_date"] > cutoff].head(50)
     pred = model.predict(later.drop(columns="delivered_to_client_date"))
@@ -65,17 +65,13 @@ def test_supplier_features_fit_and_score_open_lines(make_scms) -> None:
 
 
 def test_several_seeds_predict_the_mean_of_the_single_seed_models(make_scms) -> None:
-    spec = LeadTimeSpec(
-        id_col="id", supplier_col="vendor", due_col="scheduled_delivery_date",
-        received_col="delivered_to_client_date", categorical=("shipment_mode",),
-    )
     lines = make_scms(900, seed=6)
     cutoff = pd.Timestamp("2012-06-01")
     later = lines[lines["scheduled_delivery_date"] > cutoff + pd.Timedelta(days=60)].head(50)
     later = later.drop(columns="delivered_to_client_date")
 
     def p50(seeds: tuple[int, ...]) -> np.ndarray:
-        model = LeadTimeModel(spec, quantiles=(0.5,), conformal=False, seeds=seeds, num_boost_round=60)
+        model = LeadTimeModel(SPEC_SCMS, quantiles=(0.5,), conformal=False, seeds=seeds, num_boost_round=60)
         return model.fit(lines, cutoff).predict(later)["p50"].to_numpy()
 
     one, two, both = p50((1,)), p50((2,)), p50((1, 2))
@@ -90,3 +86,14 @@ def test_shrinkage_weighs_the_supplier_quantiles_by_its_record() -> None:
     assert out["p50"].tolist() == pytest.approx([10.0, 5.0, 0.0], abs=1e-5)  # unseen, halfway, its own history
     assert out["p90"].tolist() == pytest.approx([20.0, 30.0, 40.0], abs=1e-5)
     assert out["id"].tolist() == [1, 2, 3]
+
+
+def test_a_model_fitted_before_seed_averaging_and_supplier_history_still_predicts(make_scms) -> None:
+    lines = make_scms(600, seed=7)
+    cutoff = pd.Timestamp("2012-06-01")
+    model = LeadTimeModel(SPEC_SCMS, num_boost_round=40).fit(lines, cutoff)
+    later = lines[lines["scheduled_delivery_date"] > cutoff].head(20).drop(columns="delivered_to_client_date")
+    expected = model.predict(later)
+    model.boosters_ = {q: boosters[0] for q, boosters in model.boosters_.items()}
+    del model.supplier_history_
+    assert model.predict(later)[["p10", "p50", "p90"]].equals(expected[["p10", "p50", "p90"]])
