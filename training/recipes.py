@@ -206,7 +206,8 @@ LEAD_TIME_SPEC = LeadTimeSpec(
 )
 # The SCMS lead-time model (``backorder benchmark scms``): ``LeadTimeModel`` keywords. Small trees,
 # and the boosters' own quantiles without the conformal shift, which widens the tails beyond what
-# minimises pinball loss; chosen on the 2012-09 and 2013-03 cut-offs of ``benchmarks/scms_backtest.py``.
+# minimises pinball loss; chosen on the tuning cut-offs of ``benchmarks/scms_backtest.py`` over seed
+# averaging, recent supplier delays and shrinkage toward the vendor quantiles (docs/benchmarks.md).
 SCMS_LEAD_TIME: dict[str, Any] = {"conformal": False, "params": {"num_leaves": 7, "min_data_in_leaf": 50}}
 # The columns of a PO line the lead-time model is given (its signature and monitoring reference).
 LEAD_TIME_INPUTS = ["po_id", "supplier_id", "promised_date", "order_date", "location_id", "category",

@@ -50,3 +50,17 @@ def supplier_quantile_baseline(
     out = per.reindex(lines[spec.supplier_col].to_numpy()).fillna(overall)
     out.insert(0, spec.id_col, lines[spec.id_col].to_numpy())
     return out.reset_index(drop=True)
+
+
+def shrink_toward_suppliers(
+    model: pd.DataFrame, suppliers: pd.DataFrame, supplier_lines: np.ndarray, prior_lines: float
+) -> pd.DataFrame:
+    """``model``'s P10/P50/P90 moved toward ``suppliers``' (``supplier_quantile_baseline``) with
+    weight ``n / (n + prior_lines)``, ``n`` the line's supplier's delivered lines: a supplier with a
+    long record stays close to its own history, an unseen one keeps the model's quantiles."""
+    weight = (supplier_lines / (supplier_lines + prior_lines))[:, None]
+    cols = ["p10", "p50", "p90"]
+    out = model.copy()
+    blended = (1 - weight) * model[cols].to_numpy(dtype="float64")
+    out[cols] = blended + weight * suppliers[cols].to_numpy(dtype="float64")
+    return out

@@ -3,13 +3,15 @@
 Only attributes fixed at ordering time are used (supplier, route, product, quantities, quoted
 dates), so a line's features are the same whether it is delivered or still open: no outcome
 column (receipt date, recorded delay) can leak into them. Supplier history enters through the
-supplier category of a model trained on earlier deliveries only.
+supplier category of a model trained on earlier deliveries only, and optionally through the
+supplier's delays known before each line's known-at date (``training.lead_time.supplier_history``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from contracts.keys import DAY
@@ -37,6 +39,12 @@ def as_datetime(values: pd.Series) -> pd.Series:
 def delay_days(frame: pd.DataFrame, spec: LeadTimeSpec) -> pd.Series:
     """Days between receipt and scheduled date (> 0 = late); missing while the line is open."""
     return (frame[spec.received_col] - frame[spec.due_col]) / DAY
+
+
+def open_delay_floor(due: pd.Series, cutoff: pd.Timestamp) -> np.ndarray:
+    """Least delay in days of a line still open at ``cutoff``: it arrives the day after at the
+    earliest (NaN where the due date is missing)."""
+    return ((cutoff - due) / DAY + 1).to_numpy(dtype="float64")
 
 
 def coerce_po_lines(frame: pd.DataFrame, spec: LeadTimeSpec, need_received: bool) -> pd.DataFrame:

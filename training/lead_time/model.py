@@ -23,7 +23,9 @@ from training.lead_time.features import (
     LeadTimeSpec,
     coerce_po_lines,
     line_features,
+    open_delay_floor,
 )
+from training.lead_time.supplier_history import STATS, recent_supplier_delays, supplier_history
 
 
 class LeadTimeModel:
@@ -38,12 +40,20 @@ class LeadTimeModel:
         late_threshold: float = 0.5,
         typical_supplier_offsets: bool = False,
         conformal: bool = True,
+        seeds: tuple[int, ...] = (7,),
+        recent_supplier_lines: int | None = None,
+        recent_supplier_gap_days: float = 0.0,
     ) -> None:
         """``typical_supplier_offsets``: conformal offsets of the typical supplier (the median,
         over suppliers, of each supplier's own offsets) instead of one pooled over all lines, for
         a caller that follows a supplier's current state itself (the policy's tracking signal).
         ``conformal``: shift the quantiles by the calibration fold's offsets (False: the boosters'
-        quantiles as they are: their pinball loss is lower where interval coverage matters less)."""
+        quantiles as they are: their pinball loss is lower where interval coverage matters less).
+        ``seeds``: each quantile is the mean of one booster per seed (row and feature sampling
+        differ by seed), which lowers the variance of a single fit. ``recent_supplier_lines``: add
+        the P10/P50/P90 and late share of the supplier's last lines (that many) known before each
+        line's known-at date, ``recent_supplier_gap_days`` before its due date at the latest
+        (``training.lead_time.supplier_history``; None: the supplier enters as a category only)."""
         self.spec = spec
         self.quantiles = quantiles
         self.params = params
@@ -51,6 +61,9 @@ class LeadTimeModel:
         self.late_threshold = late_threshold
         self.typical_supplier_offsets = typical_supplier_offsets
         self.conformal = conformal
+        self.seeds = seeds
+        self.recent_supplier_lines = recent_supplier_lines
+        self.recent_supplier_gap_days = recent_supplier_gap_days
 
     def fit(self, history: pd.DataFrame, cutoff: pd.Timestamp | None = None) -> LeadTimeModel:
         spec = self.spec
@@ -62,7 +75,8 @@ class LeadTimeModel:
             col: pd.Index(data[col].unique())
             for col in dict.fromkeys([spec.supplier_col, *spec.categorical])
         }
-        frame = self._encode(pd.concat([data, line_features(data, spec)], axis=1))
+        self.supplier_history_ = supplier_history(data, spec) if self.recent_supplier_lines else None
+        frame = self._encode(self._with_features(data))
         frame["delay"] = (frame[spec.received_col] - frame[spec.due_col]) / DAY
         self.feature_names_ = [c for c in frame.columns if c.startswith("f_")]
         due = frame[spec.due_col]
@@ -75,9 +89,12 @@ class LeadTimeModel:
         # while the tails keep learning from route and product for many rounds.
         rounds, calib_pred = {}, []
         for q in self.quantiles:
-            booster = self._fit(("quantile", q), train, calib, self.num_boost_round)
-            rounds[q] = max(int(booster.best_iteration or booster.current_iteration()), 10)
-            calib_pred.append(booster.predict(calib[self.feature_names_]))
+            rounds[q], per_seed = [], []
+            for seed in self.seeds:
+                booster = self._fit(("quantile", q), train, calib, self.num_boost_round, seed)
+                rounds[q].append(max(int(booster.best_iteration or booster.current_iteration()), 10))
+                per_seed.append(booster.predict(calib[self.feature_names_]))
+            calib_pred.append(np.mean(per_seed, axis=0))
         pred = np.column_stack(calib_pred)
         ones = np.ones(len(calib))
         delay = calib["delay"].to_numpy()
@@ -95,7 +112,9 @@ class LeadTimeModel:
         late = self._fit(("binary", None), train, calib, self.num_boost_round)
         late_rounds = max(int(late.best_iteration or late.current_iteration()), 10)
         self.boosters_ = {
-            q: self._fit(("quantile", q), frame, None, rounds[q]) for q in self.quantiles
+            q: [self._fit(("quantile", q), frame, None, n, seed)
+                for seed, n in zip(self.seeds, rounds[q], strict=True)]
+            for q in self.quantiles
         }
         self.late_booster_ = self._fit(("binary", None), frame, None, late_rounds)
         self.fit_info_ = {
@@ -110,11 +129,25 @@ class LeadTimeModel:
         }
         return self
 
+    def _with_features(self, lines: pd.DataFrame) -> pd.DataFrame:
+        """``lines`` with the derived columns the model reads (``line_features``, supplier history)."""
+        parts = [lines, line_features(lines, self.spec)]
+        # Models pickled before the supplier history existed have none.
+        history = getattr(self, "supplier_history_", None)
+        if history is not None:
+            parts.append(recent_supplier_delays(
+                history, lines, self.spec, self.cutoff_,
+                self.recent_supplier_lines, self.recent_supplier_gap_days,
+            ))
+        return pd.concat(parts, axis=1)
+
     def _encode(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Prefix model inputs with ``f_``; categoricals become codes (unseen label -> missing)."""
         spec = self.spec
         out = frame.copy()
         feature_cols = ["due_month", "due_dayofweek", *spec.numeric]
+        if getattr(self, "supplier_history_", None) is not None:
+            feature_cols.extend(STATS)
         if spec.order_col:
             feature_cols.append("quoted_lead_days")
         for col in feature_cols:
@@ -132,6 +165,7 @@ class LeadTimeModel:
         train: pd.DataFrame,
         valid: pd.DataFrame | None,
         rounds: int,
+        seed: int = 7,
     ):
         kind, q = objective
         params = {
@@ -151,6 +185,7 @@ class LeadTimeModel:
             params=params,
             num_boost_round=rounds,
             early_stopping_rounds=50,
+            seed=seed,
         )
         label = (
             (lambda f: (f["delay"] > 0).astype("float64"))
@@ -161,18 +196,25 @@ class LeadTimeModel:
             spec, train, label(train), valid, None if valid is None else label(valid)
         )
 
+    def _seed_boosters(self, q: float) -> list:
+        boosters = self.boosters_[q]
+        # Models pickled before seed averaging hold one booster per quantile.
+        return boosters if isinstance(boosters, list) else [boosters]
+
     def predict(self, open_lines: pd.DataFrame) -> pd.DataFrame:
         """``id, p10, p50, p90`` (delay days), ``p_late``, ETA quantiles and ``late_flag``."""
         spec = self.spec
         lines = coerce_po_lines(open_lines, spec, need_received=False).reset_index(drop=True)
-        frame = self._encode(pd.concat([lines, line_features(lines, spec)], axis=1))
+        frame = self._encode(self._with_features(lines))
         x = frame[self.feature_names_]
-        pred = np.column_stack([self.boosters_[q].predict(x) for q in self.quantiles])
+        pred = np.column_stack(
+            [np.mean([b.predict(x) for b in self._seed_boosters(q)], axis=0) for q in self.quantiles]
+        )
         ones = np.ones(len(frame))
         pred = np.sort(apply_conformal_offsets(ones, pred, ones, self.offsets_), axis=1)
         p_late = self.late_booster_.predict(x)
         # Open at the cut-off means it arrives after the cut-off: impose the known lower bound.
-        floor = ((self.cutoff_ - lines[spec.due_col]) / DAY + 1).to_numpy()
+        floor = open_delay_floor(lines[spec.due_col], self.cutoff_)
         pred = np.fmax(pred, floor[:, None])  # fmax: a missing scheduled date imposes nothing
         p_late = np.where(floor >= 1, 1.0, p_late)
         out = pd.DataFrame({spec.id_col: lines[spec.id_col].to_numpy()})

@@ -128,6 +128,31 @@ def backtest(
     return pd.concat(tables, ignore_index=True)
 
 
+def predictions_at_cutoff(
+    lines: pd.DataFrame,
+    history: pd.DataFrame,
+    open_lines: pd.DataFrame,
+    cutoff: pd.Timestamp,
+    model_options: dict | None = None,
+) -> tuple[np.ndarray, dict[str, pd.DataFrame]]:
+    """The delay of each of ``open_lines`` (NaN if never delivered) and the predictions of the model
+    (``LeadTimeModel`` keywords ``model_options``), the per-vendor quantiles and the quoted date,
+    all fitted on ``history``, row for row."""
+    spec = scms_spec(lines)
+    history = history.assign(**{c: as_datetime(history[c]) for c in (SCHEDULED, DELIVERED)})
+    truth = (
+        (as_datetime(open_lines[DELIVERED]) - as_datetime(open_lines[SCHEDULED])) / DAY
+    ).to_numpy()
+    hidden = open_lines.drop(columns=[DELIVERED])
+    model_pred, _ = predict_open(history, hidden, cutoff, model_options)
+    late_share = float((history[DELIVERED] > history[SCHEDULED]).mean())
+    return truth, {
+        "lightgbm": model_pred,
+        "vendor_quantiles": supplier_quantile_baseline(history, hidden, spec),
+        "quoted_date": quoted_baseline(hidden, spec, late_share),
+    }
+
+
 def compare_at_cutoff(
     lines: pd.DataFrame,
     history: pd.DataFrame,
@@ -135,23 +160,10 @@ def compare_at_cutoff(
     cutoff: pd.Timestamp,
     model_options: dict | None = None,
 ) -> pd.DataFrame:
-    """Scores of the model (``LeadTimeModel`` keyword ``model_options``), per-vendor quantiles
-    and the quoted date on ``open_lines``, all fitted on ``history``; ``pinball_vs_vendor`` is
-    each pinball relative to the vendor quantiles' (0 = level, -0.1 = 10% lower)."""
-    spec = scms_spec(lines)
-    history = history.assign(**{c: as_datetime(history[c]) for c in (SCHEDULED, DELIVERED)})
-    truth = (
-        (as_datetime(open_lines[DELIVERED]) - as_datetime(open_lines[SCHEDULED])) / DAY
-    ).to_numpy()
+    """Scores of ``predictions_at_cutoff`` on the delivered ``open_lines``; ``pinball_vs_vendor``
+    is each pinball relative to the vendor quantiles' (0 = level, -0.1 = 10% lower)."""
+    truth, preds = predictions_at_cutoff(lines, history, open_lines, cutoff, model_options)
     keep = ~np.isnan(truth)
-    hidden = open_lines.drop(columns=[DELIVERED])
-    model_pred, _ = predict_open(history, hidden, cutoff, model_options)
-    late_share = float((history[DELIVERED] > history[SCHEDULED]).mean())
-    preds = {
-        "lightgbm": model_pred,
-        "vendor_quantiles": supplier_quantile_baseline(history, hidden, spec),
-        "quoted_date": quoted_baseline(hidden, spec, late_share),
-    }
     rows = [
         {"model": name, "cutoff": str(pd.Timestamp(cutoff).date()), "train_rows": len(history),
          **score_delays(truth[keep], p[keep])}
