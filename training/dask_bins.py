@@ -38,6 +38,10 @@ def bin_sample(train: dd.DataFrame, params: dict[str, Any], seed: int) -> pd.Dat
     return train.sample(frac=rows / total, random_state=seed).compute()
 
 
+# The parameters lightgbm.dask adds for the workers' network, which the bins' Dataset must not see.
+NETWORK_PARAMS = ("machines", "local_listen_port", "num_machines", "time_out")
+
+
 class ReferenceBinnedFit:
     """The model ``lightgbm.dask`` fits on each worker: ``lgb.train`` on the worker's rows, binned
     with the bin mappers of a ``Dataset`` built from ``bin_rows`` without the network (so by one
@@ -72,10 +76,6 @@ class ReferenceBinnedFit:
         self.booster_ = lgb.train(self._params, train, num_boost_round=self._rounds)
         self.fitted_ = True
         return self
-
-
-# The parameters lightgbm.dask adds for the workers' network, which the bins' Dataset must not see.
-NETWORK_PARAMS = ("machines", "local_listen_port", "num_machines", "time_out")
 
 
 def fit_on_workers(
