@@ -7,8 +7,6 @@ its own partitions, and only the fitted booster comes back. Validation rows are 
 
 from __future__ import annotations
 
-import warnings
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -120,43 +118,31 @@ def _fit_on_dask(
     y_valid: np.ndarray | pd.Series | None,
     weight_valid: np.ndarray | None,
 ) -> lgb.Booster:
-    """``spec.num_boost_round`` rounds with ``lightgbm.dask`` on the current client's workers.
+    """``spec.num_boost_round`` rounds with ``lightgbm.dask`` on the current client's workers,
+    binned as in one process (``training.dask_bins``) and started from the single-process score.
 
     Distributed LightGBM evaluates a validation set per worker, on that worker's share of it, so
     workers could disagree on when to stop. Instead the booster grows all its rounds and early
     stopping is replayed here on the (pandas) validation fold: the best iteration is the one
     ``lgb.early_stopping`` would have kept, with the same patience and first metric.
     """
-    import lightgbm.dask as lgb_dask
+    from distributed import default_client
 
-    # A binary booster parts from the single-process one after a few trees even with its bins,
-    # and forced bins moved the classifiers' scores further from it (docs/scaling.md): the
-    # classifiers keep the workers' bins, and LightGBM starts them from the share of positives
-    # over every worker already.
-    as_one_process = spec.objective != "binary"
-    init_score, bins_file, extra = None, nullcontext(None), {}
-    if as_one_process:
-        train, y_train, weight_train = _persisted(train, y_train, weight_train)
-        init_score = _average_score(params, y_train, weight_train)
-        bins_file, extra = _single_process_bins(spec, params, train)
-    estimator_class = lgb_dask.DaskLGBMClassifier if spec.objective == "binary" else lgb_dask.DaskLGBMRegressor
-    with bins_file as bins_path, warnings.catch_warnings():
-        # Each worker fits with its own thread count (its ``nthreads``), not the host's setting.
-        estimator = estimator_class(
-            n_estimators=spec.num_boost_round,
-            **{k: v for k, v in params.items() if k != "num_threads"},
-            **({"forcedbins_filename": bins_path, **extra} if bins_path else {}),
-        )
-        # The scikit-learn wrapper always carries ``n_jobs``; lightgbm.dask drops it with a warning.
-        warnings.filterwarnings("ignore", "Parameter n_jobs will be ignored", UserWarning)
-        estimator.fit(
-            train,
-            y_train,
-            sample_weight=weight_train,
-            init_score=None if init_score is None else y_train.astype("float64") * 0.0 + init_score,
-            categorical_feature=list(spec.categorical) or "auto",
-        )
-    booster = estimator.booster_
+    from training.dask_bins import bin_sample, fit_on_workers
+
+    train, y_train, weight_train = _persisted(train, y_train, weight_train)
+    init_score = _average_score(params, y_train, weight_train)
+    booster = fit_on_workers(
+        default_client(),
+        {k: v for k, v in params.items() if k != "num_threads"},  # each worker runs its own threads
+        spec.num_boost_round,
+        train,
+        y_train.astype("float64"),
+        weight_train,
+        None if init_score is None else y_train.astype("float64") * 0.0 + init_score,
+        bin_sample(train, params, spec.seed),
+        spec.categorical,
+    )
     if init_score is not None:
         _add_to_first_tree(booster, init_score)
     if valid is not None and y_valid is not None and len(valid):
@@ -179,21 +165,6 @@ def _persisted(
     features = list(train.columns)
     rows = train.assign(__label__=y, **({"__weight__": weight} if weight is not None else {})).persist()
     return rows[features], rows["__label__"], rows["__weight__"] if weight is not None else None
-
-
-def _single_process_bins(
-    spec: ModelSpec, params: dict[str, Any], train: dd.DataFrame
-) -> tuple[AbstractContextManager[str], dict[str, Any]]:
-    """The bins one process builds for ``train`` (``training.dask_bins``): the forced-bins file on
-    every worker (a context giving its path) and the parameters that keep the workers to them."""
-    from distributed import default_client
-
-    from training.dask_bins import bin_sample, bins_on_workers, data_workers, forced_bins
-
-    client = default_client()
-    sample = bin_sample(train, params, spec.seed)
-    bins, max_bins = forced_bins(sample, spec.categorical, params, data_workers(client, train))
-    return bins_on_workers(client, bins), {"max_bin_by_feature": max_bins, "feature_pre_filter": False}
 
 
 def _average_score(params: dict[str, Any], y: dd.Series, weight: dd.Series | None) -> float | None:

@@ -121,6 +121,19 @@ SKU_LOCATION_RISK = ClassifierJob(
     request_features=False,
 )
 
+def unsampled(job: ClassifierJob, **changes: object) -> ClassifierJob:
+    """``job`` with its recipe's trees grown without row or column sampling, one seed, 80 rounds,
+    on every row: the fit compared between one process and a Dask cluster, where each worker
+    samples only its own rows (docs/scaling.md)."""
+    recipe = replace(
+        job.recipe,
+        params={**job.recipe.params, "bagging_fraction": 1.0, "feature_fraction": 1.0},
+        n_seeds=1,
+        num_boost_round=80,
+    )
+    return replace(job, recipe=recipe, max_rows=None, **changes)
+
+
 # The Kaggle model averages two feature views (all features, and the raw Kaggle columns only)
 # with positives weighted 3 and trees of up to 31 leaves: averaged over views, larger trees no
 # longer memorise the few positives. It is refitted on all TRAIN rows with the early-stopping

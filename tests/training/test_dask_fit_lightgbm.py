@@ -1,6 +1,7 @@
-"""``fit_lightgbm`` on a Dask frame: a regression booster grown on two workers bins its features as
-one process does and starts from the same score, so it is the booster grown in this process; a
-quantile booster (the objective the demand model uses) covers like the local one."""
+"""``fit_lightgbm`` on a Dask frame: boosters grown on two workers bin their features as one process
+does and start from the same score, so a regression booster, and a classifier without a minimum
+of rows per leaf, are the boosters grown in this process; a quantile booster (the objective the
+demand model uses) covers like the local one."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import pytest
 from distributed import Client
 
 from tests.conftest import local_cluster
-from training.dask_bins import bin_bounds
 from training.engine import ModelSpec, fit_lightgbm
 
 
@@ -36,38 +36,28 @@ def _rows(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
     return X, X["level"].to_numpy() * rng.gamma(4.0, 0.25, n)
 
 
-def test_bin_bounds_are_the_bins_lightgbm_builds_in_one_process(tmp_path):
-    import json
-
-    X, y = _rows(3000, 2)
-    X["level"] = X["level"].round(1).where(X.index % 7 > 0)  # fewer distinct values, some missing
-    bounds = [bin_bounds(X[c].to_numpy(), {}) for c in X.columns]
-    path = tmp_path / "bins.json"
-    path.write_text(json.dumps([{"feature": i, "bin_upper_bound": b} for i, b in enumerate(bounds)]))
-    spec = ModelSpec(name="l2", objective="regression", features=tuple(X.columns), num_threads=1, num_boost_round=30)
-    own = fit_lightgbm(spec, X, y)
-    forced = fit_lightgbm(ModelSpec(**{**spec.__dict__, "params": {"forcedbins_filename": str(path)}}), X, y)
-    assert 10 < len(bounds[0]) < 91 and len(bounds[1]) > 200
-    np.testing.assert_array_equal(forced.predict(X), own.predict(X))
-
-
-def test_a_booster_grown_on_two_workers_is_the_one_grown_in_this_process(client):
-    """Workers holding unlike rows (the low and the high quantities): each would bin its features
-    from its own rows and start from its own mean label. The features' ranges do not overlap, so
-    the bins LightGBM shares between features on a cluster (training.dask_bins) add none inside
-    a feature's range."""
+def _unlike_rows(n: int) -> tuple[pd.DataFrame, list[np.ndarray]]:
+    """Features with overlapping ranges, and the rows of each worker: the lowest third of the
+    quantities on the first, the rest (with every missing share) on the second."""
     rng = np.random.default_rng(3)
-    n = 6000
     X = pd.DataFrame(
         {
             "share": rng.uniform(0, 1, n),
             "quantity": rng.gamma(2.0, 40.0, n).round(),
-            "days": rng.integers(1000, 1060, n).astype("float64"),
+            "days": rng.integers(0, 60, n).astype("float64"),
         }
     )
-    y = 3 * X["share"] + X["quantity"] / 50 + rng.normal(0, 0.5, n)
     order = np.argsort(X["quantity"].to_numpy())
-    parts = [order[: n // 3], order[n // 3 :]]
+    X.loc[order[n // 3 :][rng.uniform(size=n - n // 3) < 0.2], "share"] = np.nan
+    return X, [order[: n // 3], order[n // 3 :]]
+
+
+def test_a_booster_grown_on_two_workers_is_the_one_grown_in_this_process(client):
+    """Workers holding unlike rows (the low and the high quantities, missing shares on one worker
+    only): each would bin its features from its own rows and start from its own mean label."""
+    X, parts = _unlike_rows(6000)
+    rng = np.random.default_rng(4)
+    y = 3 * X["share"].fillna(0.5) + X["quantity"] / 50 + rng.normal(0, 0.5, len(X))
     spec = ModelSpec(
         name="level",
         objective="regression",
@@ -80,6 +70,29 @@ def test_a_booster_grown_on_two_workers_is_the_one_grown_in_this_process(client)
     frame = _on_both_workers(client, X.assign(y=y), parts)
     on_dask = fit_lightgbm(spec, frame[list(X.columns)], frame["y"])
     np.testing.assert_allclose(on_dask.predict(X), local.predict(X), atol=1e-6)
+
+
+def test_a_classifiers_first_tree_grown_on_two_workers_is_the_one_grown_in_this_process(client):
+    """The classifiers' bins and starting score are those of one process: their first tree, where
+    every row has the same hessian, is the same tree. Later trees part where a leaf's rows decide
+    (``min_data_in_leaf``), because distributed LightGBM estimates each leaf's rows from its
+    hessians where one process counts them (docs/scaling.md)."""
+    X, parts = _unlike_rows(4000)
+    rng = np.random.default_rng(5)
+    y = ((3 * X["share"].fillna(0.2) - X["quantity"] / 40 + rng.normal(0, 1, len(X))) > 0.5).astype(int)
+    spec = ModelSpec(
+        name="risk",
+        objective="binary",
+        features=tuple(X.columns),
+        num_threads=1,
+        num_boost_round=1,
+        params={"bagging_fraction": 1.0, "feature_fraction": 1.0, "num_leaves": 15, "min_data_in_leaf": 100},
+    )
+    local = fit_lightgbm(spec, X, y.to_numpy())
+    frame = _on_both_workers(client, X.assign(y=y), parts)
+    on_dask = fit_lightgbm(spec, frame[list(X.columns)], frame["y"])
+    assert on_dask.dump_model()["tree_info"][0] == local.dump_model()["tree_info"][0]
+    np.testing.assert_allclose(on_dask.predict(X, raw_score=True), local.predict(X, raw_score=True), atol=1e-9)
 
 
 def test_a_quantile_booster_grown_on_dask_covers_like_the_local_one(client):

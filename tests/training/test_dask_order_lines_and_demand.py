@@ -1,7 +1,7 @@
 """Training the order-line risk classifier and the demand model on Dask: their training sets come
 from the Dask feature path (equal to the single-process ones), the classifier's Dask path gives
-the single-process model, and the demand model fitted on two workers forecasts like the
-single-process fit on the same rows."""
+the single-process model on one worker and scores close to it on two, and the demand model
+fitted on two workers forecasts like the single-process fit on the same rows."""
 
 from __future__ import annotations
 
@@ -17,16 +17,15 @@ from features.feast_repo.definitions import TTL
 from features.order_line import request_feature_names
 from features.timeseries import ID, TARGET, TIME
 from tests.conftest import local_cluster
-from tests.training.test_dask_training import unsampled
 from training.dask_datasets import daily_demand_dask
 from training.forecasting.model import DemandForecaster, quantile_column
-from training.recipes import BACKORDER_RISK, DEMAND, demand_spec
+from training.recipes import BACKORDER_RISK, DEMAND, demand_spec, unsampled
 from training.world_datasets import daily_demand
 from training.world_models import train_classifier
 
 FEATURES = [*sku_location_feature_names(), *request_feature_names()]
-# The recipe's trees without row and column sampling (a worker samples only its own rows; see
-# test_dask_training.py), one seed, fewer rounds. This world's backorders come in June and July:
+# The recipe's trees without row and column sampling (a worker samples only its own rows), one
+# seed, fewer rounds. This world's backorders come in June and July:
 # folds cut there hold hundreds of positives each, where the default quantile cutoffs leave a
 # test month of a few dozen.
 JOB = unsampled(BACKORDER_RISK, cutoffs=("2024-06-01", "2024-06-16", "2024-07-01"))
@@ -74,8 +73,10 @@ def test_dask_order_line_rows_are_feasts_point_in_time_training_set(world, lazy_
 def test_order_line_classifier_fitted_by_lightgbm_dask_is_the_single_process_fit(lazy_lines, client):
     """On one Dask worker the whole Dask path (folds on the cluster, class weights, every round
     grown and early stopping replayed, the refit) gives exactly the single-process model. On two
-    workers each feature is binned from one worker's rows and the boosters part; the test PR-AUC
-    stays within the spread measured in docs/scaling.md, not within 0.01."""
+    workers the bins and the start are the single-process ones, but distributed LightGBM
+    estimates each leaf's rows from its hessians and searches features one process has dropped
+    for a leaf, so the boosters part: the test PR-AUC is within 0.02 (0.843 against 0.857 in
+    docs/scaling.md), not within 0.01."""
     in_process = train_classifier(JOB, lazy_lines.compute(), FEATURES, num_threads=1)
     with local_cluster(1):
         on_one = train_classifier(JOB, lazy_lines, FEATURES, num_threads=1)
@@ -85,7 +86,7 @@ def test_order_line_classifier_fitted_by_lightgbm_dask_is_the_single_process_fit
     assert list(on_one.estimator.feature_names_in_) == FEATURES
     assert on_one.record.metrics["pr_auc"] == pytest.approx(in_process.record.metrics["pr_auc"], abs=1e-9)
     assert on_two.record.params["fold_sizes"] == in_process.record.params["fold_sizes"]
-    assert on_two.record.metrics["pr_auc"] == pytest.approx(in_process.record.metrics["pr_auc"], abs=0.03)
+    assert on_two.record.metrics["pr_auc"] == pytest.approx(in_process.record.metrics["pr_auc"], abs=0.02)
     assert on_two.record.metrics["pr_auc"] > on_two.record.metrics["baseline_rule.pr_auc"]
 
 
@@ -123,6 +124,6 @@ def test_demand_model_fitted_on_dask_forecasts_like_the_single_process_fit(world
     in_process = DemandForecaster(DEMAND_SPEC).fit(frame[frame[TIME] <= end])
     assert on_dask.fit_info_["rows_refit"] == in_process.fit_info_["rows_refit"]
     assert on_dask.feature_names_ == in_process.feature_names_
-    # Within 3 %, not 2: which partitions land on which worker moves a quantile booster's leaf
-    # values (docs/scaling.md, "What is measured").
-    assert _pinball(on_dask, truth) == pytest.approx(_pinball(in_process, truth), rel=0.03)
+    # A quantile booster's leaf values are the mean of each worker's own percentile, so the two
+    # fits differ by how the rows are spread over the workers (docs/scaling.md).
+    assert _pinball(on_dask, truth) == pytest.approx(_pinball(in_process, truth), rel=0.02)

@@ -3,7 +3,6 @@ feature path's lazy rows, scores like the single-process fit on the same rows.""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import dask.dataframe as dd
@@ -13,25 +12,10 @@ import pytest
 from features.build import REQUIRED_TABLES, build_feature_tables, sku_location_feature_names
 from features.distributed import feature_frames_dask, read_tables_dask, sku_location_training_rows_dask
 from tests.conftest import local_cluster
-from training.recipes import SKU_LOCATION_RISK, ClassifierJob
+from training.recipes import SKU_LOCATION_RISK, unsampled
 from training.world_models import train_classifier
 
 KEYS = ["sku_id", "location_id", "snapshot_date"]
-# The recipe's trees without row and column sampling: a worker samples only its own rows, so with
-# sampling the two fits grow from different samples and differ by the sampling noise of a small
-# world (docs/scaling.md); without it they differ only by the workers' bin boundaries.
-def unsampled(job: ClassifierJob, **changes: object) -> ClassifierJob:
-    """``job`` with its recipe's trees grown without row or column sampling, one seed, 80 rounds,
-    on every row."""
-    recipe = replace(
-        job.recipe,
-        params={**job.recipe.params, "bagging_fraction": 1.0, "feature_fraction": 1.0},
-        n_seeds=1,
-        num_boost_round=80,
-    )
-    return replace(job, recipe=recipe, max_rows=None, **changes)
-
-
 JOB = unsampled(SKU_LOCATION_RISK)
 
 
