@@ -70,6 +70,11 @@ class AlertsSettings(BaseModel):
     stockout_margin_units: float = Field(
         1.0, ge=0, description="Units the projected stock must fall below zero within the lead time to alert."
     )
+    stockout_asn_notice_days: int = Field(
+        1, ge=1,
+        description="Days ahead suppliers send an ASN: the stock-out projection lands a PO without one no "
+                    "sooner than this many days after the check (1: the next day, as a PO with an ASN).",
+    )
     po_late_probability: float = Field(
         0.5, gt=0, lt=1, description="P(arrival after the promised date) from which an open PO is late."
     )
