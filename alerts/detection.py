@@ -84,7 +84,8 @@ def stockouts_within_lead_time(
     flagged while its stock still covers the median. ``positions``: the live state's ``POSITION_COLUMNS``;
     ``open_pos``: ``OPEN_PO_COLUMNS`` (optionally ``delay_p50``, days after the promised date),
     a PO arriving on its expected arrival (ASN ETA, else promised date + delay_p50, else promised
-    date; an overdue PO the next day); ``demand``: daily forecasts (sku_id, location_id, ds, p50,
+    date), at the earliest the next day, or ``stockout_asn_notice_days`` after ``as_of`` while no
+    ASN announced it (``projected_arrival``); ``demand``: daily forecasts (sku_id, location_id, ds, p50,
     optionally p90) of the days after ``as_of`` up to the lead time; ``lead_times``: sku_id, location_id,
     lead_time_days. The lowest projected stock (units short) x ``penalty_per_unit`` is the
     expected cost; ``details`` keep the end-of-lead-time ``projected`` stock and the first
@@ -103,7 +104,7 @@ def stockouts_within_lead_time(
     daily = demand.merge(keyed, on=SKU_LOCATION)
     daily["ds"] = pd.to_datetime(daily["ds"])
     daily = daily[(daily["ds"] > as_of) & (daily["ds"] <= daily["horizon_end"])]
-    po = open_pos.assign(ds=expected_arrival(open_pos).clip(lower=as_of + pd.Timedelta(days=1))).merge(
+    po = open_pos.assign(ds=projected_arrival(open_pos, as_of, cfg.stockout_asn_notice_days)).merge(
         keyed, on=SKU_LOCATION)
     po = po[po["ds"] <= po["horizon_end"]]
 
@@ -173,6 +174,19 @@ def expected_arrival(open_pos: pd.DataFrame) -> pd.Series:
     delay = open_pos["delay_p50"].astype(float).fillna(0.0) if "delay_p50" in open_pos else 0.0
     eta = pd.to_datetime(open_pos["eta"]) if "eta" in open_pos else pd.Series(pd.NaT, index=open_pos.index)
     return eta.fillna(promised + pd.to_timedelta(delay, unit="D"))
+
+
+def projected_arrival(open_pos: pd.DataFrame, as_of: pd.Timestamp, asn_notice_days: int) -> pd.Series:
+    """The day the stock-out projection lands each PO: its ``expected_arrival``, but not before the
+    day after ``as_of``, nor, for a PO without an ASN ETA, before ``asn_notice_days`` after it:
+    suppliers announce a shipment that many days ahead, so a PO not announced yet (overdue, or due
+    in the next days) cannot land sooner."""
+    as_of = pd.Timestamp(as_of).normalize()
+    announced = pd.to_datetime(open_pos["eta"]).notna() if "eta" in open_pos else pd.Series(False, index=open_pos.index)
+    days = np.where(announced.to_numpy(bool), 1, max(int(asn_notice_days), 1))
+    earliest = pd.Series(as_of + pd.to_timedelta(days, unit="D"), index=open_pos.index)
+    expected = expected_arrival(open_pos)
+    return expected.where(expected >= earliest, earliest)
 
 
 def late_probability(open_pos: pd.DataFrame) -> np.ndarray:

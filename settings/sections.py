@@ -68,7 +68,12 @@ class AlertsSettings(BaseModel):
         description="On the demand forecast's days, consume at least the series' recent daily mean (p50 and p90).",
     )
     stockout_margin_units: float = Field(
-        1.0, ge=0, description="Units the projected stock must fall below zero within the lead time to alert."
+        0.0, ge=0, description="Units the projected stock must fall below zero within the lead time to alert."
+    )
+    stockout_asn_notice_days: int = Field(
+        4, ge=1,
+        description="Days ahead suppliers send an ASN: the stock-out projection lands a PO without one no "
+                    "sooner than this many days after the check (1: the next day, as a PO with an ASN).",
     )
     po_late_probability: float = Field(
         0.5, gt=0, lt=1, description="P(arrival after the promised date) from which an open PO is late."

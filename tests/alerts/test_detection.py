@@ -196,3 +196,23 @@ def test_a_lumpy_series_runs_short_of_its_demand_quantile_while_its_median_is_co
     median_only = CFG.model_copy(update={"stockout_demand_quantile": 0.5})
     assert stockouts_within_lead_time(positions, _open_pos().iloc[:0], demand, lead_times, AS_OF,
                                       median_only).empty
+
+
+def test_a_po_no_asn_announced_lands_no_sooner_than_the_asn_notice():
+    # 2 available, 2 a day; 40 units overdue since 2026-02-25 without an ASN, 40 announced for tomorrow
+    positions = pd.DataFrame({"sku_id": ["U", "N"], "location_id": "DC1", "on_hand": 2, "reserved": 0,
+                              "in_transit": 0})
+    lead_times = pd.DataFrame({"sku_id": ["U", "N"], "location_id": "DC1", "lead_time_days": 10})
+    demand = pd.DataFrame({"sku_id": ["U"] * 10 + ["N"] * 10, "location_id": "DC1",
+                           "ds": list(pd.date_range(AS_OF + pd.Timedelta(days=1), periods=10)) * 2, "p50": 2.0})
+    open_pos = _open_pos().iloc[2:4].assign(
+        sku_id=["U", "N"], location_id="DC1", quantity=40, promised_date=pd.Timestamp("2026-02-25"),
+        eta=[pd.NaT, AS_OF + pd.Timedelta(days=1)])
+    next_day = CFG.model_copy(update={"stockout_asn_notice_days": 1})
+    assert stockouts_within_lead_time(positions, open_pos, demand, lead_times, AS_OF, next_day).empty
+    # with a 3-day notice the unannounced PO lands on day 3, after the stock ran dry on day 2
+    notice = CFG.model_copy(update={"stockout_asn_notice_days": 3})
+    [short] = stockouts_within_lead_time(positions, open_pos, demand, lead_times, AS_OF, notice).to_dict("records")
+    assert short["sku_id"] == "U"
+    assert short["details"]["lowest_projected"] == pytest.approx(2 - 2 * 2.0)
+    assert short["details"]["stockout_date"] == (AS_OF + pd.Timedelta(days=2)).strftime("%Y-%m-%d")
