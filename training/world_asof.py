@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -38,6 +39,9 @@ from training.recipes import LEAD_TIME_SPEC, AsOfJob, demand_spec
 from training.splits import refit_schedule
 from training.tracking import frame_fingerprint
 from training.world_datasets import daily_demand, received_po_lines
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 DEMAND_TABLES = ("order_lines", "orders", "promotions", "inventory_snapshots", "skus")
 LEAD_TIME_TABLES = ("purchase_orders", "skus")
@@ -95,13 +99,19 @@ def demand_digest(frame: pd.DataFrame, promotions: pd.DataFrame, day: pd.Timesta
 
 
 def asof_demand_forecasts(
-    tables: dict[str, pd.DataFrame], job: AsOfJob, previous: AsOfOutput | None = None
+    tables: dict[str, pd.DataFrame],
+    job: AsOfJob,
+    previous: AsOfOutput | None = None,
+    client: Client | None = None,
+    partitions: int = 1,
 ) -> AsOfOutput:
     """Weekly-origin forecasts over the history, each from a refit on data up to its origin.
 
     With a ``previous`` output whose inputs are unchanged up to its last day, only the origins it
     lacks are forecast (the refit schedule is anchored at the first day, so earlier origins and
-    refits stay where they were); otherwise all of them.
+    refits stay where they were); otherwise all of them. With a Dask ``client`` the refits are
+    fitted here and the forecasts made on its workers, in ``partitions`` blocks of whole series
+    (``training.forecasting.asof``): the same rows.
     """
     frame = daily_demand(
         tables["order_lines"],
@@ -134,6 +144,8 @@ def asof_demand_forecasts(
         job.forecast_every_days,
         known_promotions(promotions),
         models,
+        client,
+        partitions,
     )
     quantiles = [quantile_column(q) for q in job.forecast_quantiles]
     columns = ["sku_id", "location_id", TIME, "forecast", *quantiles, "origin", "refit"]
