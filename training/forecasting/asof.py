@@ -7,10 +7,10 @@ on the trailing ``history_days`` window ending at the refit date), and in betwee
 regular origins with the latest refit re-anchored at the origin (lags and windows from the
 demand seen in the ``history_days`` up to the origin, no refit).
 
-The refits are global models: each is fitted once, in this process, on every series. Once they
-are fitted, a series' forecasts depend only on its own rows, so the origins are replayed per block
-of whole series, every origin of a block at once (``forecast_series``), in this process or on the
-workers of a ``dask.distributed`` client.
+The refits are global models: each is fitted once, on every series of its window, in this process
+or whole on one worker of a ``dask.distributed`` client (several refits at once). Once they are
+fitted, a series' forecasts depend only on its own rows, so the origins are replayed per block of
+whole series, every origin of a block at once (``forecast_series``), here or on the workers.
 """
 
 from __future__ import annotations
@@ -56,8 +56,9 @@ def asof_forecasts(
     gives the known covariates of the ``unique_id, ds`` rows in ``targets`` as known at ``o``
     (default: none). ``models`` holds fitted models by refit date: those present are used as they
     are, the refits fitted here are added, so a later run over newer origins fits no refit twice.
-    With a ``client``, the forecasts run on its workers in ``partitions`` blocks of whole series;
-    without one, here, in blocks of ``SERIES_PER_BLOCK`` series. The result is the same.
+    With a ``client``, each refit is fitted whole on one of its workers and the forecasts run on
+    them in ``partitions`` blocks of whole series; without one, everything runs here, the forecasts
+    in blocks of ``SERIES_PER_BLOCK`` series. The result is the same.
     Origins before the first refit are skipped; no origin, no row. Returns ``unique_id, ds``, the
     quantile columns, ``origin, refit``, by origin, series and day.
     """
@@ -69,24 +70,34 @@ def asof_forecasts(
     models = {} if models is None else models
     which = latest_refit(np.array(origins, dtype="datetime64[ns]"), refits)
     plan = {origin: refits[k] for origin, k in zip(origins, which, strict=True) if k >= 0}
-    for fitted_at in sorted(set(plan.values())):  # each refit is fitted once, when first needed
-        if fitted_at not in models:
-            models[fitted_at] = DemandForecaster(spec).fit(
-                frame[(frame[TIME] > fitted_at - window) & (frame[TIME] <= fitted_at)]
-            )
-    used = {fitted_at: models[fitted_at] for fitted_at in set(plan.values())}
+    due = [fitted_at for fitted_at in sorted(set(plan.values())) if fitted_at not in models]  # each fitted once
     frame = frame.sort_values([ID, TIME], ignore_index=True)
-    blocks = series_blocks(frame, partitions if client is not None else -(-frame[ID].nunique() // SERIES_PER_BLOCK))
-    args = (spec, plan, history_days, steps, future_covariates)
-    if client is None:
-        pieces = [forecast_series(block, used, *args) for block in blocks] if plan else []
-    elif plan:
-        shared = client.scatter([used], broadcast=True)[0]  # each worker receives the refits once
-        tasks = client.map(forecast_series, client.scatter(blocks), models=shared, spec=spec, plan=plan,
-                           history_days=history_days, steps=steps, future_covariates=future_covariates)
-        pieces = client.gather(tasks)
-    else:
+
+    def trailing(fitted_at: pd.Timestamp) -> pd.DataFrame:
+        return frame[(frame[TIME] > fitted_at - window) & (frame[TIME] <= fitted_at)]
+
+    args = {"spec": spec, "plan": plan, "history_days": history_days, "steps": steps,
+            "future_covariates": future_covariates}
+    if not plan:
         pieces = []
+    elif client is None:
+        models.update({fitted_at: DemandForecaster(spec).fit(trailing(fitted_at)) for fitted_at in due})
+        used = {fitted_at: models[fitted_at] for fitted_at in set(plan.values())}
+        blocks = series_blocks(frame, -(-frame[ID].nunique() // SERIES_PER_BLOCK))
+        pieces = [forecast_series(block, used, **args) for block in blocks]
+    else:
+        fitted = {
+            fitted_at: client.submit(DemandForecaster(spec).fit, client.scatter(trailing(fitted_at)), pure=False)
+            for fitted_at in due
+        }
+        shared = {
+            fitted_at: fitted[fitted_at] if fitted_at in fitted else client.scatter(models[fitted_at], broadcast=True)
+            for fitted_at in set(plan.values())
+        }
+        pieces = client.gather(
+            client.map(forecast_series, client.scatter(series_blocks(frame, partitions)), models=shared, **args)
+        )
+        models.update(client.gather(fitted))
     pieces = [p for p in pieces if len(p)]
     if origins and not pieces:
         raise ValueError("no forecast origin on or after the first refit date")
