@@ -77,15 +77,14 @@ def _latest_model(models: dict[pd.Timestamp, object]) -> dict[pd.Timestamp, obje
     return {max(models): models[max(models)]} if models else {}
 
 
-def known_promotions(promotions: pd.DataFrame) -> Callable[[pd.Timestamp, pd.DataFrame], pd.DataFrame]:
-    """Promotion covariates of target days as known at an origin: announced on or before it."""
+def known_promotions(promotions: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """Promotion covariates of target days (rows ``unique_id, ds, origin``) as known at each row's
+    origin: announced on or before it."""
     dates = ("start_date", "end_date", "announced_date")
-    promotions = promotions.assign(**{c: pd.to_datetime(promotions[c]) for c in dates})  # parsed once, not per origin
-    start, end = promotions["start_date"], promotions["end_date"]
+    promotions = promotions.assign(**{c: pd.to_datetime(promotions[c]) for c in dates})  # parsed once
 
-    def known(origin: pd.Timestamp, targets: pd.DataFrame) -> pd.DataFrame:
-        last = targets[TIME].max()
-        return with_promotions(targets, announced_by(promotions[(end > origin) & (start <= last)], origin))
+    def known(targets: pd.DataFrame) -> pd.DataFrame:
+        return with_promotions(targets, promotions, known_at="origin")
 
     return known
 

@@ -32,7 +32,8 @@ DAY = pd.Timedelta(days=1)
 # Series replayed together in this process: bounds the memory of the per-row origin features.
 SERIES_PER_BLOCK = 2000
 
-KnownCovariates = Callable[[pd.Timestamp, pd.DataFrame], pd.DataFrame]
+# (rows ``unique_id, ds, origin``) -> those rows with the known covariates of day ``ds`` as known at ``origin``
+KnownCovariates = Callable[[pd.DataFrame], pd.DataFrame]
 
 
 def asof_forecasts(
@@ -52,9 +53,9 @@ def asof_forecasts(
     ``frame`` is the long demand frame (``unique_id, ds, y`` and the model's covariates) over the
     whole history. At origin ``o`` the model (``spec``) is the one refitted at the latest refit
     date ``r <= o`` on rows ``r - history_days < ds <= r``, anchored on rows
-    ``o - history_days < ds <= o`` of the series observed on ``o``. ``future_covariates(o, targets)``
-    gives the known covariates of the ``unique_id, ds`` rows in ``targets`` as known at ``o``
-    (default: none). ``models`` holds fitted models by refit date: those present are used as they
+    ``o - history_days < ds <= o`` of the series observed on ``o``. ``future_covariates(targets)``
+    gives the known covariates of the ``unique_id, ds, origin`` rows of ``targets``, each as known
+    at its origin (default: none). ``models`` holds fitted models by refit date: those present are used as they
     are, the refits fitted here are added, so a later run over newer origins fits no refit twice.
     With a ``client``, each refit is fitted whole on one of its workers and the forecasts run on
     them in ``partitions`` blocks of whole series; without one, everything runs here, the forecasts
@@ -170,9 +171,5 @@ def known_covariates(
     if future_covariates is None:
         known = targets.assign(**{col: np.nan for col in spec.known_covariates})
     else:
-        known = pd.concat(
-            [future_covariates(origin, group[[ID, TIME]]).assign(origin=origin)
-             for origin, group in targets.groupby("origin", sort=True)],
-            ignore_index=True,
-        )
+        known = future_covariates(targets)
     return known.rename(columns={TIME: "target_ds"}).rename(columns={"origin": TIME})
