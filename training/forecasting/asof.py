@@ -28,7 +28,6 @@ from training.splits import latest_refit
 if TYPE_CHECKING:
     from distributed import Client
 
-DAY = pd.Timedelta(days=1)
 # Series replayed together in this process: bounds the memory of the per-row origin features.
 SERIES_PER_BLOCK = 2000
 
