@@ -7,8 +7,9 @@
 Each step is the ``backorder`` command a first run would type, in a fresh process, with the
 production profile's stores: MLflow in PostgreSQL (``--database-uri``, created if missing; one
 registry per world, or promotion would compare models of different worlds), Feast's online
-store and the live state in Redis (project ``--project``), the risk classifiers and the demand
-model trained on a Dask LocalCluster (``engine: dask``; workers spill to ``DATA_DIR/dask-scratch``).
+store and the live state in Redis (project ``--project``), the as-of demand replay, the risk
+classifiers and the demand model on a Dask LocalCluster (``engine: dask``; workers spill to
+``DATA_DIR/dask-scratch``).
 The steps: simulate (``--scale K``), as-of replay, feature build, Feast apply and materialize,
 training of the four models, promotion, then scoring ``examples/score_request.json`` and a batch
 of orders through the service's own scorer.
@@ -40,7 +41,7 @@ LINES_PER_ORDER = 10
 
 STEPS: dict[str, list[str]] = {
     "simulate": ["simulate", "--force", "--scale", "{scale}"],
-    "asof": ["features", "asof", "--force"],
+    "asof": ["features", "asof", "--force", "--engine", "dask"],
     "build": ["features", "build", "--force"],
     "apply": ["features", "apply"],
     "materialize": ["features", "materialize"],

@@ -25,9 +25,20 @@ def announced_by(promotions: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     return promotions[pd.to_datetime(promotions["announced_date"]) <= day]
 
 
-def with_promotions(targets: pd.DataFrame, promotions: pd.DataFrame) -> pd.DataFrame:
-    """``targets`` (rows with ``unique_id, ds``) with ``promo_discount`` and ``promo_active``."""
-    out = targets.merge(_deepest_discount(promotions), on=[ID, TIME], how="left")
+def with_promotions(targets: pd.DataFrame, promotions: pd.DataFrame, known_at: str | None = None) -> pd.DataFrame:
+    """``targets`` (rows with ``unique_id, ds``) with ``promo_discount`` and ``promo_active``.
+
+    With ``known_at``, a date column of ``targets``, a row sees only the promotions announced on or
+    before its date there (as ``announced_by`` that day would keep them): the covariates of many
+    forecast origins at once.
+    """
+    if known_at is None:
+        out = targets.merge(_deepest_discount(promotions), on=[ID, TIME], how="left")
+    else:
+        keys = [ID, TIME, known_at]
+        hits = targets[keys].drop_duplicates().merge(_promotion_days(promotions), on=[ID, TIME])
+        hits = hits[hits["announced_date"] <= hits[known_at]]
+        out = targets.merge(hits.groupby(keys, as_index=False)["promo_discount"].max(), on=keys, how="left")
     out["promo_active"] = out["promo_discount"].notna().astype("float64")
     out["promo_discount"] = out["promo_discount"].fillna(0.0)
     return out
@@ -42,17 +53,22 @@ def promotion_covariates(promotions: pd.DataFrame, series: Iterable[str], days: 
 
 def _deepest_discount(promotions: pd.DataFrame) -> pd.DataFrame:
     """One row per series-day under promotion: ``unique_id, ds, promo_discount`` (the deepest)."""
-    columns = [ID, TIME, "promo_discount"]
+    return _promotion_days(promotions).groupby([ID, TIME], as_index=False)["promo_discount"].max()
+
+
+def _promotion_days(promotions: pd.DataFrame) -> pd.DataFrame:
+    """One row per promotion and day it runs: ``unique_id, ds, promo_discount, announced_date``."""
+    columns = {ID: object, TIME: "datetime64[ns]", "promo_discount": "float64", "announced_date": "datetime64[ns]"}
     if promotions.empty:
-        return pd.DataFrame(columns=columns).astype({ID: object, TIME: "datetime64[ns]", "promo_discount": "float64"})
+        return pd.DataFrame(columns=list(columns)).astype(columns)
     start = pd.to_datetime(promotions["start_date"])
     days = ((pd.to_datetime(promotions["end_date"]) - start).dt.days + 1).clip(lower=0).to_numpy()
     offsets = np.arange(days.sum()) - np.repeat(np.cumsum(days) - days, days)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             ID: np.repeat(series_id(promotions[SKU_LOCATION]).to_numpy(), days),
             TIME: np.repeat(start.to_numpy(), days) + pd.to_timedelta(offsets, "D"),
             "promo_discount": np.repeat(promotions["discount_pct"].to_numpy(dtype="float64"), days),
+            "announced_date": np.repeat(pd.to_datetime(promotions["announced_date"]).to_numpy(), days),
         }
     )
-    return frame.groupby([ID, TIME], as_index=False)["promo_discount"].max()

@@ -98,44 +98,53 @@ def _rolling_sum(values: pd.Series, groups: pd.Series, window: int) -> pd.Series
     return csum - before
 
 
-def origin_features(df: pd.DataFrame, spec: LagFeatureSpec) -> pd.DataFrame:
+def origin_features(df: pd.DataFrame, spec: LagFeatureSpec, window: int | None = None) -> pd.DataFrame:
     """Features of every row seen as a forecast origin: only values at or before that row.
 
     ``df`` must be sorted by ``unique_id, ds`` on a regular grid. Returns ``unique_id, ds`` plus
     ``scale`` (mean |y| over ``scale_window``, a per-series unit) and scale-free features.
+    ``window`` limits each origin's history to its last ``window`` rows, the origin included (None:
+    the whole series), so one pass gives every origin the features a frame cut to its trailing
+    window would give it.
     """
     groups = pd.Series(pd.factorize(df[ID])[0], index=df.index)  # int codes: each groupby hashes ints, not strings
     y = df[TARGET].astype("float64")
     grouped = y.groupby(groups, sort=False)
     observed = y.notna().astype("float64")
     y0 = y.fillna(0.0)
+    span = (lambda rows: rows) if window is None else (lambda rows: min(rows, window))
+    age = grouped.cumcount()
+    if window is not None:
+        age = age.clip(upper=window - 1)
 
-    count = _rolling_sum(observed, groups, spec.scale_window)
-    scale = _rolling_sum(y0.abs(), groups, spec.scale_window) / count.where(count > 0)
-    mean_all = (
-        y0.groupby(groups, sort=False).cumsum() / observed.groupby(groups, sort=False).cumsum()
-    )
+    count = _rolling_sum(observed, groups, span(spec.scale_window))
+    scale = _rolling_sum(y0.abs(), groups, span(spec.scale_window)) / count.where(count > 0)
+    if window is None:
+        mean_all = y0.groupby(groups, sort=False).cumsum() / observed.groupby(groups, sort=False).cumsum()
+    else:
+        mean_all = _rolling_sum(y0, groups, window) / _rolling_sum(observed, groups, window)
     scale = scale.fillna(mean_all.abs())
     unit = scale.where(scale > 0, 1.0)
 
     out = {ID: df[ID].to_numpy(), TIME: df[TIME].to_numpy(), "scale": scale.to_numpy()}
     out["log_scale"] = np.log1p(scale.to_numpy())
     for k in spec.lags:
-        out[f"lag{k}"] = (grouped.shift(k) / unit).to_numpy()
+        seen = window is None or k < window  # a lag past the window is outside the origin's history
+        out[f"lag{k}"] = (grouped.shift(k) / unit).to_numpy() if seen else np.full(len(df), np.nan)
     for w in spec.windows:
-        n = _rolling_sum(observed, groups, w)
+        n = _rolling_sum(observed, groups, span(w))
         n = n.where(n > 0)
-        s1 = _rolling_sum(y0, groups, w)
-        s2 = _rolling_sum(y0 * y0, groups, w)
+        s1 = _rolling_sum(y0, groups, span(w))
+        s2 = _rolling_sum(y0 * y0, groups, span(w))
         mean = s1 / n
         var = ((s2 - n * mean * mean) / (n - 1)).clip(lower=0.0)
-        zeros = _rolling_sum(((y0 == 0) & y.notna()).astype("float64"), groups, w)
+        zeros = _rolling_sum(((y0 == 0) & y.notna()).astype("float64"), groups, span(w))
         out[f"mean{w}"] = (mean / unit).to_numpy()
         out[f"std{w}"] = (np.sqrt(var) / unit).to_numpy()
         out[f"zero_share{w}"] = (zeros / n).to_numpy()
     for col in spec.past_covariates:
         out[f"past_{col}"] = pd.to_numeric(df[col], errors="coerce").to_numpy()
-    out["age"] = grouped.cumcount().to_numpy()
+    out["age"] = age.to_numpy()
     return pd.DataFrame(out, index=df.index)
 
 
@@ -207,9 +216,27 @@ def demand_class(df: pd.DataFrame) -> pd.Series:
     grouped = nonzero.groupby(df[ID])
     adi = y.groupby(df[ID]).count() / grouped.count().replace(0, np.nan)
     cv2 = (grouped.std(ddof=0) / grouped.mean()) ** 2
-    cls = np.select(
-        [adi.isna(), (adi < 1.32) & (cv2 < 0.49), adi < 1.32, cv2 < 0.49],
+    return pd.Series(_syntetos_boylan(adi.to_numpy(), cv2.to_numpy()), index=adi.index, name="demand_class")
+
+
+def rolling_demand_class(df: pd.DataFrame, window: int) -> pd.Series:
+    """``demand_class`` of each row's series over its last ``window`` rows (the row included), for
+    every row at once; ``df`` sorted by ``unique_id, ds`` on a regular grid."""
+    groups = pd.Series(pd.factorize(df[ID])[0], index=df.index)
+    y = df[TARGET].astype("float64")
+    nonzero = (y > 0).astype("float64")
+    sizes = y.where(y > 0, 0.0)
+    periods = _rolling_sum(y.notna().astype("float64"), groups, window)
+    hits = _rolling_sum(nonzero, groups, window).replace(0, np.nan)
+    mean = _rolling_sum(sizes, groups, window) / hits
+    var = (_rolling_sum(sizes * sizes, groups, window) / hits - mean * mean).clip(lower=0.0)
+    cv2 = (np.sqrt(var) / mean) ** 2
+    return pd.Series(_syntetos_boylan((periods / hits).to_numpy(), cv2.to_numpy()), index=df.index, name="demand_class")
+
+
+def _syntetos_boylan(adi: np.ndarray, cv2: np.ndarray) -> np.ndarray:
+    return np.select(
+        [np.isnan(adi), (adi < 1.32) & (cv2 < 0.49), adi < 1.32, cv2 < 0.49],
         ["zero", "smooth", "erratic", "intermittent"],
         default="lumpy",
     )
-    return pd.Series(cls, index=adi.index, name="demand_class")

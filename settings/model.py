@@ -55,8 +55,9 @@ class Settings(BaseSettings):
     )
     engine: Literal["local", "dask"] = Field(
         "local",
-        description="Where the risk classifiers and the demand model train: in this process, or on a "
-        "dask.distributed cluster from Dask frames (docs/scaling.md).",
+        description="Where the risk classifiers and the demand model train, and where the as-of step "
+        "forecasts (by series partition, its refits in this process): in this process, or on a "
+        "dask.distributed cluster (docs/scaling.md).",
     )
     dask_scheduler_address: str | None = Field(
         None, description="Scheduler of the Dask cluster (e.g. tcp://10.0.0.5:8786); None starts a LocalCluster here."
@@ -74,7 +75,8 @@ class Settings(BaseSettings):
         None, description="Where LocalCluster workers spill to disk; None: Dask's temporary directory."
     )
     dask_partitions: int = Field(
-        8, ge=1, description="Partitions (by SKU) of the Dask feature path the classifiers train from."
+        8, ge=1, description="Partitions (by SKU) of the Dask feature path the classifiers train from, and "
+        "blocks of whole series of the as-of forecasts on Dask."
     )
 
     # MLflow tracking + registry: SQLite by default, PostgreSQL by setting a postgresql:// URI.

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -38,6 +39,9 @@ from training.recipes import LEAD_TIME_SPEC, AsOfJob, demand_spec
 from training.splits import refit_schedule
 from training.tracking import frame_fingerprint
 from training.world_datasets import daily_demand, received_po_lines
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 DEMAND_TABLES = ("order_lines", "orders", "promotions", "inventory_snapshots", "skus")
 LEAD_TIME_TABLES = ("purchase_orders", "skus")
@@ -73,15 +77,14 @@ def _latest_model(models: dict[pd.Timestamp, object]) -> dict[pd.Timestamp, obje
     return {max(models): models[max(models)]} if models else {}
 
 
-def known_promotions(promotions: pd.DataFrame) -> Callable[[pd.Timestamp, pd.DataFrame], pd.DataFrame]:
-    """Promotion covariates of target days as known at an origin: announced on or before it."""
+def known_promotions(promotions: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """Promotion covariates of target days (rows ``unique_id, ds, origin``) as known at each row's
+    origin: announced on or before it."""
     dates = ("start_date", "end_date", "announced_date")
-    promotions = promotions.assign(**{c: pd.to_datetime(promotions[c]) for c in dates})  # parsed once, not per origin
-    start, end = promotions["start_date"], promotions["end_date"]
+    promotions = promotions.assign(**{c: pd.to_datetime(promotions[c]) for c in dates})  # parsed once
 
-    def known(origin: pd.Timestamp, targets: pd.DataFrame) -> pd.DataFrame:
-        last = targets[TIME].max()
-        return with_promotions(targets, announced_by(promotions[(end > origin) & (start <= last)], origin))
+    def known(targets: pd.DataFrame) -> pd.DataFrame:
+        return with_promotions(targets, promotions, known_at="origin")
 
     return known
 
@@ -95,13 +98,19 @@ def demand_digest(frame: pd.DataFrame, promotions: pd.DataFrame, day: pd.Timesta
 
 
 def asof_demand_forecasts(
-    tables: dict[str, pd.DataFrame], job: AsOfJob, previous: AsOfOutput | None = None
+    tables: dict[str, pd.DataFrame],
+    job: AsOfJob,
+    previous: AsOfOutput | None = None,
+    client: Client | None = None,
+    partitions: int = 1,
 ) -> AsOfOutput:
     """Weekly-origin forecasts over the history, each from a refit on data up to its origin.
 
     With a ``previous`` output whose inputs are unchanged up to its last day, only the origins it
     lacks are forecast (the refit schedule is anchored at the first day, so earlier origins and
-    refits stay where they were); otherwise all of them.
+    refits stay where they were); otherwise all of them. With a Dask ``client`` the refits are
+    fitted here and the forecasts made on its workers, in ``partitions`` blocks of whole series
+    (``training.forecasting.asof``): the same rows.
     """
     frame = daily_demand(
         tables["order_lines"],
@@ -134,6 +143,8 @@ def asof_demand_forecasts(
         job.forecast_every_days,
         known_promotions(promotions),
         models,
+        client,
+        partitions,
     )
     quantiles = [quantile_column(q) for q in job.forecast_quantiles]
     columns = ["sku_id", "location_id", TIME, "forecast", *quantiles, "origin", "refit"]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from contracts.fingerprint import file_digest
-from pipelines.commands.settings_options import CONFIG_OPTION, command_settings
+from pipelines.commands.settings_options import CONFIG_OPTION, Engine, command_settings
 
 if TYPE_CHECKING:
     from pipelines.tables import TableLayout
@@ -99,7 +99,14 @@ def write_asof_outputs(settings: Settings, job: AsOfJob | None = None, force: bo
     previous = _previous_asof(settings, last) if not force and last is not None and last["recipe"] == recipe else {}
     tables = read_canonical_tables(settings.canonical_dir, _asof_tables())
     started = time.perf_counter()
-    outputs = {"forecasts": asof_demand_forecasts(tables, job, previous.get("forecasts"))}
+    if settings.engine == "dask":
+        from training.cluster import training_client
+
+        with training_client(settings) as client:
+            demand = asof_demand_forecasts(tables, job, previous.get("forecasts"), client, settings.dask_partitions)
+    else:
+        demand = asof_demand_forecasts(tables, job, previous.get("forecasts"))
+    outputs = {"forecasts": demand}
     demand_seconds = time.perf_counter() - started
     outputs["po_etas"] = asof_po_etas(tables, job, previous.get("po_etas"))
     lead_time_seconds = time.perf_counter() - started - demand_seconds
@@ -131,6 +138,7 @@ def write_asof_outputs(settings: Settings, job: AsOfJob | None = None, force: bo
             "lead_time": int(outputs["po_etas"].rows["refit"].nunique()),
         },
         "seconds": {"demand": round(demand_seconds, 1), "lead_time": round(lead_time_seconds, 1)},
+        "engine": settings.engine,
         "state": {name: {"last": output.last.isoformat(), "digest": output.digest} for name, output in outputs.items()},
     }
     stamp_path.write_text(json.dumps(stamp, indent=2))
@@ -247,12 +255,19 @@ def asof_command(
     force: bool = typer.Option(
         False, "--force/--no-force", help="Recompute everything, even if the inputs are unchanged or only grew."
     ),
+    engine: Engine | None = typer.Option(
+        None,
+        help="Replay the demand forecasts in this process or by series partition on a Dask cluster "
+        "(default: the settings' engine, `engine`; docs/scaling.md).",
+    ),
 ) -> None:
     """As-of demand forecasts and PO ETAs over the history, for forecast-error and ETA features."""
     from contracts.errors import ContractError
     from training.recipes import AsOfJob
 
     settings = command_settings(config)
+    if engine is not None:
+        settings = settings.model_copy(update={"engine": engine.value})
     given = {"demand_refit_days": demand_refit_days, "lead_time_refit_days": lead_time_refit_days}
     job = AsOfJob(**{name: days for name, days in given.items() if days is not None})
     try:

@@ -7,6 +7,7 @@ root ``--data-dir`` overrides the data folder they name.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -16,6 +17,13 @@ from settings import Settings, load_settings
 from settings.registry_client import use_artifact_store
 
 CONFIG_OPTION = typer.Option(None, help="Settings YAML file (default: the root --config, then BACKORDER_CONFIG).")
+
+
+class Engine(StrEnum):
+    """Where the Dask-capable steps run (``Settings.engine``): in this process or on a Dask cluster."""
+
+    local = "local"
+    dask = "dask"
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from contracts.fingerprint import file_digest
-from pipelines.commands.settings_options import CONFIG_OPTION, command_settings
+from pipelines.commands.settings_options import CONFIG_OPTION, Engine, command_settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -345,13 +344,6 @@ _CUTOFFS = typer.Option(
     "(default: 70/80/90% time quantiles of the rows).",
 )
 
-
-
-class Engine(StrEnum):
-    """Where the risk classifiers and the demand model train (``Settings.engine``)."""
-
-    local = "local"
-    dask = "dask"
 
 
 _ENGINE = typer.Option(

@@ -82,7 +82,9 @@ def test_asof_on_too_short_a_history_names_the_problem(canonical_settings):
 def test_promotions_are_known_covariates_from_their_announcement_on(world):
     known = known_promotions(world["promotions"])  # P-2: SKU-3 at DC-2, announced day 30, days 31-33
     targets = pd.DataFrame({"unique_id": "SKU-3|DC-2", "ds": [day(31), day(32), day(33), day(34)]})
-    assert known(day(29), targets)["promo_active"].eq(0).all()
-    announced = known(day(30), targets)
+    assert known(targets.assign(origin=day(29)))["promo_active"].eq(0).all()
+    announced = known(targets.assign(origin=day(30)))
     assert announced["promo_active"].tolist() == [1, 1, 1, 0]
     assert announced["promo_discount"].tolist() == [0.1, 0.1, 0.1, 0.0]
+    both = known(pd.concat([targets.assign(origin=day(29)), targets.assign(origin=day(30))], ignore_index=True))
+    assert both["promo_active"].tolist() == [0, 0, 0, 0, 1, 1, 1, 0]

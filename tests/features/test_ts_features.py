@@ -80,3 +80,19 @@ def test_demand_classes_follow_syntetos_boylan() -> None:
     never = one_series([0.0, 0.0]).assign(unique_id="c")
     classes = demand_class(pd.concat([smooth, lumpy, never]))
     assert classes.to_dict() == {"a": "smooth", "b": "lumpy", "c": "zero"}
+
+
+def test_rolling_demand_class_is_the_class_of_each_trailing_window():
+    from features.timeseries import demand_class, rolling_demand_class
+
+    rng = np.random.default_rng(5)
+    days = 60
+    y = np.concatenate([rng.poisson(3, days), rng.poisson(0.3, days) * rng.integers(1, 9, days), np.zeros(days)])
+    df = pd.DataFrame({"unique_id": np.repeat(["a", "b", "c"], days),
+                       "ds": np.tile(pd.date_range("2024-01-01", periods=days), 3), "y": y.astype("float64")})
+    rolled = rolling_demand_class(df, 14)
+    for i in range(0, len(df), 7):
+        row = df.iloc[i]
+        window = df[(df["unique_id"] == row["unique_id"]) & (df["ds"] > row["ds"] - pd.Timedelta(days=14))
+                    & (df["ds"] <= row["ds"])]
+        assert rolled.iloc[i] == demand_class(window).iloc[0]

@@ -99,3 +99,25 @@ def test_day_by_day_runs_end_where_one_full_run_does(daily_tables, tmp_path: Pat
     redone = write_asof_outputs(daily, JOB)
     assert redone["mode"] == {"forecasts": "incremental", "po_etas": "full"}
     assert redone["full_because"]["po_etas"].startswith("canonical rows up to")
+
+
+@pytest.mark.slow
+def test_runs_on_dask_workers_give_the_single_process_outputs_full_and_nightly(daily_tables, tmp_path: Path):
+    from tests.conftest import local_cluster
+
+    here = load_settings(data_dir=tmp_path / "here")
+    _write_canonical(here, daily_tables[-1])
+    write_asof_outputs(here, JOB)
+    there = load_settings(data_dir=tmp_path / "there")
+    with local_cluster(2) as client:
+        on_dask = there.model_copy(
+            update={"engine": "dask", "dask_scheduler_address": client.scheduler.address, "dask_partitions": 3}
+        )
+        _write_canonical(there, daily_tables[-3])
+        first = write_asof_outputs(on_dask, JOB)
+        _write_canonical(there, daily_tables[-1])
+        nightly = write_asof_outputs(on_dask, JOB)
+    assert first["engine"] == "dask" and first["mode"]["forecasts"] == "full"
+    assert nightly["mode"]["forecasts"] == "incremental" and nightly["added"]["forecasts"]["origins"] == 1
+    for name, frame in _outputs(there).items():
+        pd.testing.assert_frame_equal(frame, _outputs(here)[name])

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 # One OpenMP thread: on a shared machine OpenMP threads spin-wait against other processes and
 # the fit slows down far more than it gains; override through ``params`` on a dedicated host.
 _THREADS = {"num_threads": 1}
+SEGMENT = "demand_class"  # a forecast origin's demand class: its group of conformal offsets
 
 
 @dataclass(frozen=True)
@@ -194,10 +195,14 @@ class DemandForecaster:
         return [*self.spec.static_categoricals, *([ID] if self.spec.id_as_feature else [])]
 
     def _encode(self, frame: pd.DataFrame, source: pd.DataFrame) -> pd.DataFrame:
-        """Attach per-series categoricals as integer codes (unseen label -> NaN = missing)."""
+        """Attach per-series categoricals (each series' last label in ``source``) as integer codes."""
         statics = source.groupby(ID, sort=False)[list(self.spec.static_categoricals)].last()
         out = frame.drop(columns=list(self.spec.static_categoricals), errors="ignore")
-        out = out.merge(statics, left_on=ID, right_index=True, how="left")
+        return self._codes(out.merge(statics, left_on=ID, right_index=True, how="left"))
+
+    def _codes(self, out: pd.DataFrame) -> pd.DataFrame:
+        """Categoricals of ``out``'s rows as integer codes (unseen label -> NaN = missing), known
+        covariates as floats, relative covariates."""
         for col, cats in self.categories_.items():
             src = out[ID] if col == ID else out[col]
             codes = cats.get_indexer(src).astype("float64")
@@ -265,29 +270,42 @@ class DemandForecaster:
         ``future_covariates`` holds ``unique_id, ds`` and the known covariates of those periods;
         periods it lacks get missing covariates (the booster routes them as such).
         """
-        spec = self.spec
-        if not 1 <= h <= spec.horizon:
-            raise ValueError(f"h must be between 1 and the fitted horizon {spec.horizon}")
-        covs = list(spec.known_covariates)
+        covs = list(self.spec.known_covariates)
         if future_covariates is None:
             future_covariates = pd.DataFrame(columns=[ID, TIME, *covs])
         missing = {ID, TIME, *covs} - set(future_covariates.columns)
         if missing:
             raise ValueError(f"future_covariates: missing column(s) {sorted(missing)}")
-        future = future_covariates[[ID, TIME, *covs]].drop_duplicates([ID, TIME], keep="last")
-        future = future.rename(columns={TIME: "target_ds"})
+        origins = self.origin_.merge(self.statics_, left_on=ID, right_index=True, how="left")
+        origins[SEGMENT] = origins[ID].map(self.segments_)
+        future = future_covariates[[ID, TIME, *covs]].rename(columns={TIME: "target_ds"})
+        future = future.merge(self.origin_[[ID, TIME]], on=ID, how="inner")
+        pred = self.predict_from(origins, self.history_, h, future)
+        return pred.drop(columns=[TIME]).rename(columns={"target_ds": TIME}).sort_values([ID, TIME], ignore_index=True)
+
+    def predict_from(
+        self, origins: pd.DataFrame, history: pd.DataFrame, h: int, future: pd.DataFrame
+    ) -> pd.DataFrame:
+        """Quantiles for horizons 1..h after each row of ``origins``, which may hold several origins
+        per series.
+
+        ``origins``: rows of ``origin_features`` (``unique_id, ds`` = the origin) with the static
+        categoricals and the series' demand class (``SEGMENT``) as of that origin; ``history``:
+        ``unique_id, ds, y`` rows the seasonal lags read; ``future``: ``unique_id, ds`` (the
+        origin), ``target_ds`` and the known covariates of the target day as known at the origin.
+        Returns ``unique_id, ds, target_ds`` and the quantile columns, by origin, series and day.
+        """
+        spec = self.spec
+        if not 1 <= h <= spec.horizon:
+            raise ValueError(f"h must be between 1 and the fitted horizon {spec.horizon}")
+        keys = [ID, TIME, "target_ds"]
+        future = future[[*keys, *spec.known_covariates]].drop_duplicates(keys, keep="last")
         future["target_ds"] = pd.to_datetime(future["target_ds"])
-        rows = []
-        for step in range(1, h + 1):
-            frame = add_horizon_features(
-                self.origin_, self.history_, spec.features, step, spec.freq
-            )
-            rows.append(frame.merge(future, on=[ID, "target_ds"], how="left"))
-        frame = pd.concat(rows, ignore_index=True).merge(
-            self.statics_, left_on=ID, right_index=True, how="left"
-        )
-        frame = self._encode(frame, frame)
-        return self._quantile_frame(frame)
+        rows = [
+            add_horizon_features(origins, history, spec.features, step, spec.freq).merge(future, on=keys, how="left")
+            for step in range(1, h + 1)
+        ]
+        return self._quantile_frame(self._codes(pd.concat(rows, ignore_index=True)))
 
     def _quantile_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
         spec = self.spec
@@ -297,17 +315,19 @@ class DemandForecaster:
         )
         if self.offsets_ is not None:
             pred = apply_conformal_offsets(
-                frame[ID].map(self.segments_).to_numpy(), pred, _spread(pred, frame), self.offsets_
+                frame[SEGMENT].to_numpy(), pred, _spread(pred, frame), self.offsets_
             )
         pred = np.sort(pred, axis=1)
         if spec.nonnegative:
             pred = np.clip(pred, 0.0, None)
-        out = pd.DataFrame({ID: frame[ID].to_numpy(), TIME: frame["target_ds"].to_numpy()})
+        out = pd.DataFrame(
+            {ID: frame[ID].to_numpy(), TIME: frame[TIME].to_numpy(), "target_ds": frame["target_ds"].to_numpy()}
+        )
         for i, q in enumerate(spec.quantiles):
             out[quantile_column(q)] = pred[:, i]
         if self.spec.mean_objective is not None:
             out["mean"] = self.mean_booster_.predict(frame[self.feature_names_]) * unit
-        return out.sort_values([ID, TIME]).reset_index(drop=True)
+        return out.sort_values([TIME, ID, "target_ds"], ignore_index=True)
 
 
 def forecast_origin(spec: DemandSpec, data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, pd.DataFrame]:

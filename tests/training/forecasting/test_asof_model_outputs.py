@@ -3,6 +3,8 @@ date) reaches them, so changing the future leaves every earlier output unchanged
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -130,3 +132,45 @@ def test_what_is_decided_after_ordering_is_replaced_by_what_was_known_then():
     last = base["refit"] == REFITS[-1]
     assert leaky.loc[last, "p50"].mean() < base.loc[last, "p50"].mean() - 2
     pd.testing.assert_frame_equal(base[last], as_ordered[last])
+
+
+def _uneven_demand() -> pd.DataFrame:
+    """Series that start late, stop early or sell rarely, beside regular ones."""
+    frame = _daily_demand(n_series=6, days=110, seed=3)
+    days = (frame[TIME] - START).dt.days
+    late, early, rare = frame[ID] == "s1", frame[ID] == "s2", frame[ID] == "s3"
+    frame = frame.assign(y=np.where(rare & (days % 9 != 0), 0.0, frame["y"]))
+    return frame[~(late & (days < 60)) & ~(early & (days > 80))].reset_index(drop=True)
+
+
+def test_each_origin_forecasts_what_its_refit_anchored_on_the_trailing_window_predicts():
+    frame = _uneven_demand()
+    last = frame[TIME].max()
+    refits = refit_schedule(START + pd.Timedelta(days=41), last, 28)
+    origins = [o for o in refit_schedule(refits[0], last, 7) if o < last]
+    models: dict[pd.Timestamp, object] = {}
+    # a lag and a window longer than the 42-day history: the window cuts them at each origin
+    features = replace(DEMAND.features, lags=(0, 1, 6, 45), windows=(7, 60))
+    spec = replace(DEMAND, features=features)
+    pred = asof_forecasts(frame, spec, refits, origins, history_days=42, steps=7, models=models)
+    window = pd.Timedelta(days=42)
+    for origin, k in zip(origins, latest_refit(np.array(origins, dtype="datetime64[ns]"), refits), strict=True):
+        recent = frame[(frame[TIME] > origin - window) & (frame[TIME] <= origin)]
+        recent = recent[recent[ID].isin(recent.loc[recent[TIME] == origin, ID])]
+        expected = models[refits[k]].anchor(recent).predict(7)
+        got = pred[pred["origin"] == origin][expected.columns].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, expected)
+    assert set(pred[ID]) == set(frame[ID])
+
+
+def test_forecasts_on_two_dask_workers_equal_the_single_process_ones():
+    from tests.conftest import local_cluster
+
+    frame = _uneven_demand()
+    last = frame[TIME].max()
+    refits = refit_schedule(START + pd.Timedelta(days=41), last, 28)
+    origins = [o for o in refit_schedule(refits[0], last, 7) if o < last]
+    here = asof_forecasts(frame, DEMAND, refits, origins, history_days=42, steps=7)
+    with local_cluster(2) as client:
+        there = asof_forecasts(frame, DEMAND, refits, origins, history_days=42, steps=7, client=client, partitions=4)
+    pd.testing.assert_frame_equal(there, here)
