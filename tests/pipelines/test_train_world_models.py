@@ -18,11 +18,11 @@ from pipelines.commands.train import train_model
 
 @pytest.fixture(scope="module")
 def world(featured_world):
-    """A 20-SKU, 240-day world with features built, applied and materialized; cwd = its root."""
+    """A 12-SKU, 240-day world with features built, applied and materialized; cwd = its root."""
     from features.build import TIMESTAMP
     from features.feature_store import apply_definitions, materialize
 
-    with featured_world("train_world", n_skus=20) as settings:
+    with featured_world("train_world", n_skus=12) as settings:
         store = apply_definitions(settings)
         end = pd.read_parquet(settings.features_dir / "sku_location_features.parquet")[TIMESTAMP].max()
         materialize(store, end.to_pydatetime() - timedelta(days=30), end.to_pydatetime())

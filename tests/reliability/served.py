@@ -105,10 +105,21 @@ class Served:
             time.sleep(0.5)
 
     def kill(self) -> None:
-        """SIGKILL to the server and its workers at once (a power cut of the service, not of the machine)."""
+        """SIGKILL to the server and its workers at once (a power cut of the service, not of the machine).
+        The workers are killed by process id too: they may run in process groups of their own, and
+        one left running would go on retrying its stores for the rest of the test session."""
+        import psutil
+
         if self.process is not None and self.process.poll() is None:
+            workers = psutil.Process(self.process.pid).children(recursive=True)
             os.killpg(self.process.pid, signal.SIGKILL)
+            for worker in workers:
+                try:
+                    worker.kill()
+                except psutil.NoSuchProcess:
+                    pass
             self.process.wait(timeout=30)
+            psutil.wait_procs(workers, timeout=30)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
