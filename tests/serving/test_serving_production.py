@@ -141,6 +141,7 @@ def test_demand_forecasts_are_precomputed_with_promotions(demand_model):
         {
             "sku_id": ["SKU000"],
             "location_id": ["DC1"],
+            "announced_date": pd.to_datetime(["2025-12-01"]),
             "start_date": pd.to_datetime(["2025-12-30"]),
             "end_date": pd.to_datetime(["2026-01-10"]),
             "discount_pct": [0.3],
