@@ -215,8 +215,9 @@ class RedisLiveState:
     @_unavailable_when_unreachable
     def seed(self, stock: pd.DataFrame, open_pos: pd.DataFrame, as_of: pd.Timestamp,
              only_if_empty: bool = False) -> bool:
-        """Replace the stock, PO and order-line records by those of the canonical tables at ``as_of``,
-        in one MULTI/EXEC; returns whether it did.
+        """Replace the stock, PO and order-line records by those of the canonical tables at ``as_of``
+        and forget the applied event ids (``LiveState.seed``), in one MULTI/EXEC; returns whether
+        it did.
 
         With ``only_if_empty``, only when the store holds no position of the seed's SKUs, checked
         under WATCH: of workers seeding at once exactly one seeds, and an event applied to those
@@ -230,8 +231,8 @@ class RedisLiveState:
                 pipe.watch(*indexes)
                 if any(pipe.exists(*indexes[i:i + 1000]) for i in range(0, len(indexes), 1000)):
                     return False
-            names = [name for pattern in (f"{self.prefix}:rec:*", f"{self.prefix}:sku:*", f"{self.prefix}:order:*")
-                     for name in self._redis.scan_iter(match=pattern, count=1000)]
+            patterns = [f"{self.prefix}:{kind}:*" for kind in ("rec", "sku", "order", "seen")]
+            names = [name for pattern in patterns for name in self._redis.scan_iter(match=pattern, count=1000)]
             pipe.multi()
             for start in range(0, len(names), 1000):
                 pipe.delete(*names[start:start + 1000])

@@ -170,15 +170,16 @@ class SqliteLiveState:
 
     def seed(self, stock: pd.DataFrame, open_pos: pd.DataFrame, as_of: pd.Timestamp,
              only_if_empty: bool = False) -> bool:
-        """Replace the stock, PO and order-line records by those of the canonical tables at ``as_of``,
-        in one transaction; returns whether it did. With ``only_if_empty``, only when the store
-        holds no position of the seed's SKUs (checked in the same transaction, so of workers
-        seeding at once exactly one seeds)."""
+        """Replace the stock, PO and order-line records by those of the canonical tables at ``as_of``
+        and forget the applied event ids (``LiveState.seed``), in one transaction; returns whether
+        it did. With ``only_if_empty``, only when the store holds no position of the seed's SKUs
+        (checked in the same transaction, so of workers seeding at once exactly one seeds)."""
         records = seed_records(stock, open_pos, as_of)
         with self._transaction():
             if only_if_empty and self._records(["pos"], stock["sku_id"].tolist(), limit=1):
                 return False
             self._db.execute("DELETE FROM records")
+            self._db.execute("DELETE FROM event_ids")
             self._save(records)
         return True
 

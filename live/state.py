@@ -119,7 +119,12 @@ class LiveState(Protocol):
     def seed(self, stock: pd.DataFrame, open_pos: pd.DataFrame, as_of: pd.Timestamp,
              only_if_empty: bool = False) -> bool:
         """Replace the records by the canonical tables' stock and open PO lines at ``as_of``, atomically
-        (``only_if_empty``: unless the store holds a position of their SKUs); returns whether it did."""
+        (``only_if_empty``: unless the store holds a position of their SKUs); returns whether it did.
+
+        The applied event ids are forgotten with the records they changed: an event sent again
+        after a seed is applied to the seeded position, not taken for a duplicate of a change the
+        seed replaced. So what the state answers depends on the seed and the events since, not on
+        how long ago an earlier run sent the same ids."""
         ...
 
     def applied_events(self) -> list[dict[str, Any]]:

@@ -23,6 +23,10 @@ def world_events(tables: dict[str, pd.DataFrame]) -> list[dict]:
     A first count sets each SKU-location's stock; then PO lines, ASNs and receipts, confirmed and
     shipped order lines, and one adjustment per day for the stock moves the tables do not itemize
     (transfers): on the day's end snapshot, on hand is what the events leave.
+
+    A line shipped in part but not in full has no ``shipped_date``: the tables do not say when its
+    units left, so it gets no shipment event and the daily adjustment carries the move. Every event
+    has a time, so the order is total (a timeless event would leave later days before earlier ones).
     """
     po, asn, lines, orders = (tables[n] for n in ("purchase_orders", "asn_events", "order_lines", "orders"))
     snapshots = tables["inventory_snapshots"].sort_values(["snapshot_date", *SKU_LOCATION])
@@ -47,7 +51,7 @@ def world_events(tables: dict[str, pd.DataFrame]) -> list[dict]:
         key = dict(order_id=row.order_id, line_id=row.line_id, sku_id=row.sku_id, location_id=row.location_id)
         add(row.order_time, 2, "order_confirmed", f"{row.order_id}-{row.line_id}-confirmed",
             quantity=int(row.quantity), requested_date=row.requested_date.date().isoformat(), **key)
-        if row.shipped_quantity > 0:
+        if row.shipped_quantity > 0 and pd.notna(row.shipped_date):
             add(row.shipped_date + pd.Timedelta(hours=23, minutes=59), 3, "order_shipped",
                 f"{row.order_id}-{row.line_id}-shipped", quantity=int(row.shipped_quantity), **key)
     _stock_events(snapshots, po, lines, add)

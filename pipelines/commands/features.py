@@ -365,6 +365,10 @@ def materialize_latest(
     newest feature timestamp, ``rewind`` replaces values newer than ``end``. Returns ``end``; raises
     ``MissingInput`` without feature tables.
 
+    A load ending before the last load's end into the same store rewinds even without ``rewind``:
+    Redis keeps the newest value per key, so it would go on serving the later day where SQLite
+    serves the earlier one.
+
     Unless ``full`` or ``rewind``, only the timestamps a load can change are loaded: those after the
     last load's ``end`` into the same store, or from the first new day of the feature builds since
     (``materialize_start``).
@@ -383,6 +387,8 @@ def materialize_latest(
     target = json.dumps({"project": config["project"], "online_store": config["online_store"]}, sort_keys=True)
     last = json.loads(stamp_path.read_text()) if stamp_path.exists() and not (full or rewind) else None
     last = last if last is not None and last.get("store") == target else None
+    if last is not None and datetime.fromisoformat(str(last["end"])) > end:
+        rewind = True
     build_path = settings.features_dir / BUILD_STAMP
     build = json.loads(build_path.read_text()) if build_path.exists() else {}
     start = materialize_start(window, end, last, build)

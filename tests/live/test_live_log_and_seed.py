@@ -135,3 +135,24 @@ def test_a_file_whose_log_holds_unique_ids_keeps_its_log_and_knows_its_ids(tmp_p
         assert [e["event_id"] for e in store.applied_events()] == [old["event_id"], "new-1"]
     finally:
         store.close()
+
+
+def test_events_sent_again_after_a_seed_apply_to_the_seeded_stock(kind_and_prefix, tmp_path):
+    """A replay that moves the state back to a day and sends that day's events again gets the same
+    stock the first time and every time after, however recently the same ids were sent."""
+    kind, prefix = kind_and_prefix
+    store = open_store(kind, tmp_path, prefix)
+    no_pos = pd.DataFrame(columns=["po_id", "supplier_id", "sku_id", "location_id", "quantity", "promised_date"])
+    shipped = event("order_shipped", "2026-03-02T11:00:00", order_id="O-1", line_id="1", sku_id=SKU,
+                    location_id=DC, quantity=4)
+    try:
+        on_hand = []
+        for _ in range(2):
+            store.seed(_stock(10.0), no_pos, pd.Timestamp("2026-03-01"))
+            result = store.apply([shipped])
+            assert (result.accepted, result.duplicates) == (1, 0)
+            on_hand.append(store.position(SKU, DC).on_hand)
+        assert on_hand == [6, 6]
+        assert store.apply([shipped]).duplicates == 1  # still a duplicate until the next seed
+    finally:
+        store.close()

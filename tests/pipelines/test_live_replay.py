@@ -8,6 +8,7 @@ import pytest
 
 from live.canonical import latest_stock, open_purchase_orders
 from live.sqlite_state import SqliteLiveState
+from live.world_events import world_events
 from pipelines.live_replay import compare_replays, line_metrics, replay_stream
 from simulation import SimulationConfig, simulate
 
@@ -44,8 +45,22 @@ def test_the_stream_is_in_time_order_and_scores_each_window_order_before_confirm
     assert all(position[o] < confirmed_at[o] for o in position)
 
 
-def test_the_events_move_the_start_snapshot_to_the_window_end_snapshot(world, tmp_path):
+def test_a_line_shipped_in_part_leaves_the_world_events_in_time_order(world):
+    """The world's last day holds a line shipped in part, not in full (no ``shipped_date``): a
+    shipment event without a time would break the sort, and the replay would post later days'
+    events (and load their features) before earlier days' orders."""
+    lines = world["order_lines"]
+    assert (lines["shipped_date"].isna() & (lines["shipped_quantity"] > 0)).any()
+    moments = [pd.Timestamp(event["occurred_at"]) for event in world_events(world)]
+    assert not any(pd.isna(moment) for moment in moments)
+    assert moments == sorted(moments)
+
+
+@pytest.mark.parametrize("at_the_end", [False, True], ids=["held-out-window", "window-ending-at-the-data-end"])
+def test_the_events_move_the_start_snapshot_to_the_window_end_snapshot(world, tmp_path, at_the_end):
     start, days = _window(world)
+    if at_the_end:  # the window with the line shipped in part
+        start += pd.Timedelta(days=days)
     snapshots = world["inventory_snapshots"]
     store = SqliteLiveState(tmp_path / "live.db")
     try:
