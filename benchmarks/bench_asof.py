@@ -40,7 +40,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     import pandas as pd
 
-    from pipelines.commands.features import ASOF_FILES, describe_asof, write_asof_outputs
+    from pipelines.asof_outputs import ASOF_FILES, describe_asof, write_asof_outputs
     from settings import load_settings
     from simulation import SimulationConfig
     from simulation.engine import advance

@@ -59,7 +59,7 @@ class DemoOutcome:
 
 
 def _asof(settings: Settings, say: Callable[[str], None]) -> None:
-    from pipelines.commands.features import describe_asof, write_asof_outputs
+    from pipelines.asof_outputs import describe_asof, write_asof_outputs
 
     say(describe_asof(write_asof_outputs(settings)))
 

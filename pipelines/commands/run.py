@@ -151,7 +151,7 @@ def run_exports(
     """Every step in order on ``exports``; raises ``NothingToTrain`` when no model can be trained."""
     import mlflow
 
-    from pipelines.commands.features import describe_asof, write_asof_outputs
+    from pipelines.asof_outputs import describe_asof, write_asof_outputs
     from pipelines.commands.ingest import format_report, ingest_world
     from pipelines.commands.train import MODEL_OF, describe_training, train_model
 

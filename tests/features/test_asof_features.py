@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 
 from contracts.errors import MissingInput
 from features.build import asof_feature_names
+from pipelines.asof_outputs import write_asof_outputs
 from pipelines.cli import app
-from pipelines.commands.features import BUILD_STAMP, write_asof_outputs, write_feature_tables
+from pipelines.commands.features import BUILD_STAMP, write_feature_tables
 from training.world_asof import known_promotions
 
 START = pd.Timestamp("2024-01-01")  # the feature world's first day (conftest)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.commands.features import ASOF_FILES, write_asof_outputs
+from pipelines.asof_outputs import ASOF_FILES, write_asof_outputs
 from settings import load_settings
 from simulation import SimulationConfig
 from simulation.engine import advance
