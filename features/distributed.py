@@ -102,23 +102,23 @@ def _mine(frame: pd.DataFrame, key: str, number: int, npartitions: int) -> pd.Da
 
 
 def _sku_location_part(
-    snapshots, lines, promotions, pos, asn, *model_outputs, number, sku_suppliers, npartitions, horizon, outputs
+    snapshots, lines, promotions, pos, asn, *model_outputs, number, sku_suppliers, npartitions, horizon, outputs, since
 ):
     terms = _mine(sku_suppliers, "sku_id", number, npartitions)
     given = dict(zip(outputs, model_outputs, strict=True))
     return sku_location_table(
         snapshots, lines, promotions, pos, asn.drop(columns=["sku_id"]), terms, horizon,
-        given.get("forecasts"), given.get("po_etas"),
+        given.get("forecasts"), given.get("po_etas"), since,
     )
 
 
-def _supplier_part(pos, *, number, supplier_ids, npartitions, calendar):
+def _supplier_part(pos, *, number, supplier_ids, npartitions, calendar, since):
     ids = supplier_ids[partition_of(supplier_ids, npartitions) == number]
-    return supplier_table(pos, ids, calendar)
+    return supplier_table(pos, ids, calendar, since)
 
 
-def _lane_part(pos, *, number, sku_suppliers, npartitions, calendar):
-    return lane_table(_mine(sku_suppliers, "sku_id", number, npartitions), pos, calendar)
+def _lane_part(pos, *, number, sku_suppliers, npartitions, calendar, since):
+    return lane_table(_mine(sku_suppliers, "sku_id", number, npartitions), pos, calendar, since)
 
 
 def read_tables_dask(folder: Path) -> dict[str, dd.DataFrame | pd.DataFrame]:
@@ -140,12 +140,15 @@ def feature_frames_dask(
     horizon: int = DEFAULT_HORIZON,
     forecasts: dd.DataFrame | pd.DataFrame | None = None,
     po_etas: dd.DataFrame | pd.DataFrame | None = None,
+    since: pd.Timestamp | None = None,
 ) -> tuple[dd.DataFrame, dd.DataFrame, dd.DataFrame, dd.DataFrame]:
     """Lazy SKU-location, supplier, lane and order-line frames, as in ``build``.
 
     Large tables are Dask DataFrames (e.g. ``dd.read_parquet``); ``suppliers`` and
     ``sku_suppliers`` are small and are used as pandas frames. ``forecasts`` and ``po_etas``
     (the as-of model outputs, with ``sku_id``) are partitioned by SKU like the large tables.
+    With ``since``, only the rows of days from ``since`` on (order lines ordered from then on),
+    with the values a pass over the whole history gives (the build's ``since``).
     """
     check_tables(tables)
     small = {name: _pandas(tables[name]) for name in SMALL_TABLES}
@@ -179,6 +182,7 @@ def feature_frames_dask(
         sku_suppliers=small["sku_suppliers"],
         horizon=horizon,
         outputs=tuple(outputs),
+        since=since,
     )
     supplier = run_by_partition(
         _supplier_part,
@@ -186,6 +190,7 @@ def feature_frames_dask(
         npartitions,
         supplier_ids=small["suppliers"]["supplier_id"],
         calendar=calendar,
+        since=since,
     )
     lane = run_by_partition(
         _lane_part,
@@ -193,7 +198,10 @@ def feature_frames_dask(
         npartitions,
         sku_suppliers=small["sku_suppliers"],
         calendar=calendar,
+        since=since,
     )
+    if since is not None:
+        lines = lines[lines["order_date"] >= pd.Timestamp(since)]
     line_table = partial(
         order_line_table, sku_suppliers=small["sku_suppliers"], data_end=calendar[1]
     )

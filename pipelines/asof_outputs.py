@@ -69,6 +69,7 @@ def write_asof_outputs(settings: Settings, job: AsOfJob | None = None, force: bo
 
     from pipelines.tables import read_canonical_tables
     from training.world_asof import FULL, AsOfJob, asof_demand_forecasts, asof_po_etas
+    from training.world_datasets import DAILY_DEMAND_COLUMNS
     from training.world_models import spec_hash
 
     job = job or AsOfJob()
@@ -79,7 +80,7 @@ def write_asof_outputs(settings: Settings, job: AsOfJob | None = None, force: bo
     if not force and last is not None and (last["canonical"], last["recipe"]) == (canonical, recipe):
         return {**last, "skipped": True}
     previous = _previous_asof(settings, last) if not force and last is not None and last["recipe"] == recipe else {}
-    tables = read_canonical_tables(settings.canonical_dir, _asof_tables())
+    tables = read_canonical_tables(settings.canonical_dir, _asof_tables(), DAILY_DEMAND_COLUMNS)
     started = time.perf_counter()
     if settings.engine == "dask":
         from training.cluster import training_client

@@ -209,7 +209,7 @@ def _rewrite_tail(
     folder.mkdir()
     rows = pd.concat(new, ignore_index=True) if new else pd.DataFrame()
     fresh = dict(_by_month(rows, layout.day)) if len(rows) else {}
-    first = _month(pd.Series([cut]))[0]
+    first = str(_month(pd.Series([cut]))[0])
     months = {path.stem.removeprefix("part-") for path in stored.glob("part-*.parquet")} - {EMPTY}
     for month in sorted({m for m in months if m >= first} | set(fresh)):
         old = _month_file(stored, month)
@@ -223,22 +223,24 @@ def _rewrite_tail(
 
 
 def _month(days: pd.Series) -> np.ndarray:
-    """``YYYY-MM`` of each value (timezone-aware values in UTC)."""
+    """The month of each value, as ``datetime64[M]`` (timezone-aware values in UTC); ``str`` of
+    one is its ``YYYY-MM``."""
     values = pd.to_datetime(days)
     if values.dt.tz is not None:
         values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-    return values.dt.strftime("%Y-%m").to_numpy()
+    return values.to_numpy().astype("datetime64[M]")
 
 
 def _by_month(frame: pd.DataFrame, day: str) -> list[tuple[str, pd.DataFrame]]:
-    """``frame``'s rows per month of ``day``, each month's rows in their order in ``frame``."""
+    """``frame``'s rows per month of ``day`` (``YYYY-MM``), each month's rows in their order in ``frame``."""
     months = _month(frame[day])
     names, codes = np.unique(months, return_inverse=True)
+    names = [str(name) for name in names]
     if len(names) == 1:
-        return [(str(names[0]), frame)]
+        return [(names[0], frame)]
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
-    return [(str(m), frame.iloc[order[bounds[i] : bounds[i + 1]]]) for i, m in enumerate(names)]
+    return [(m, frame.iloc[order[bounds[i] : bounds[i + 1]]]) for i, m in enumerate(names)]
 
 
 # The file name part of a table without rows (sorts after every month).

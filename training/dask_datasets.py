@@ -8,12 +8,13 @@ what ``DemandForecaster`` needs to fit on Dask.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import dask.dataframe as dd
 import pandas as pd
 
-from features.build import sku_location_feature_names
+from features.build import TIMESTAMP, sku_location_feature_names
 from features.distributed import (
     feature_frames_dask,
     order_line_training_rows_dask,
@@ -22,8 +23,9 @@ from features.distributed import (
     run_by_partition,
     sku_location_training_rows_dask,
 )
+from features.labels import DEFAULT_HORIZON
 from features.order_line import request_feature_names
-from training.dask_folds import most_recent_dask
+from training.dask_folds import most_recent_dask, naive_times
 from training.recipes import ClassifierJob
 from training.world_datasets import daily_demand
 
@@ -62,21 +64,80 @@ def daily_demand_dask(
 
 
 def classifier_rows_dask(
-    folder: Path, skus: pd.DataFrame, job: ClassifierJob, npartitions: int
+    folder: Path,
+    skus: pd.DataFrame,
+    job: ClassifierJob,
+    npartitions: int,
+    model_outputs: Mapping[str, Path] | None = None,
 ) -> tuple[dd.DataFrame, list[str]]:
     """A classifier's training set from the canonical tables in ``folder`` and the features it
     reads: SKU-location rows, or order lines with their request features (``job.request_features``),
     with the SKUs' category; the values ``backorder features build`` and Feast's point-in-time join
-    give. The join's TTL is the feature views' (``features.feast_repo.definitions.TTL``)."""
+    give. ``model_outputs`` are the as-of outputs the build reads (``forecasts``, ``po_etas``:
+    their Parquet files, ``pipelines.asof_outputs.asof_inputs``); without them the as-of features
+    are missing, as in a build without them. The join's TTL is the feature views'
+    (``features.feast_repo.definitions.TTL``).
+
+    With ``job.max_rows``, the features are computed over the recent days that can hold the latest
+    ``max_rows`` rows (``recent_start``; each with its look-back, so the same values), and over the
+    whole history only when those days hold fewer rows.
+    """
+    tables = read_tables_dask(folder)
+    outputs = {name: dd.read_parquet(path, split_row_groups=True) for name, path in (model_outputs or {}).items()}
+    since = recent_start(tables, job)
+    rows, features = _training_rows(tables, outputs, skus, job, npartitions, since)
+    kept, count = most_recent_dask(rows, job.time_column, job.max_rows)
+    if since is not None and count < job.max_rows:  # the recent days held too few labelled rows
+        rows, features = _training_rows(tables, outputs, skus, job, npartitions, None)
+        kept, _ = most_recent_dask(rows, job.time_column, job.max_rows)
+    return kept, features
+
+
+def recent_start(tables: Mapping[str, dd.DataFrame | pd.DataFrame], job: ClassifierJob) -> pd.Timestamp | None:
+    """The first day of the recent days that hold at least ``job.max_rows`` training rows, or None
+    (no cap, or not that many rows).
+
+    Counted cheaply, without the features: a snapshot per SKU-location row, an order per day for
+    order lines (an order has one line or more). A row's label is complete only ``DEFAULT_HORIZON``
+    days after it, so the start goes back that much more.
+    """
+    if job.max_rows is None:
+        return None
+    if job.request_features:
+        days = naive_times(tables["orders"]["order_time"]).dt.floor("D")
+    else:
+        days = tables["inventory_snapshots"]["snapshot_date"]
+    per_day = days.value_counts().compute().sort_index(ascending=False)
+    enough = per_day.index[per_day.cumsum().to_numpy() >= job.max_rows]
+    if enough.empty:
+        return None
+    return pd.Timestamp(enough[0]).normalize() - pd.Timedelta(days=DEFAULT_HORIZON)
+
+
+def _training_rows(
+    tables: Mapping[str, dd.DataFrame | pd.DataFrame],
+    outputs: Mapping[str, dd.DataFrame],
+    skus: pd.DataFrame,
+    job: ClassifierJob,
+    npartitions: int,
+    since: pd.Timestamp | None,
+) -> tuple[dd.DataFrame, list[str]]:
+    """The job's rows from ``since`` on (all when None), with the SKUs' category. An order line
+    reads the SKU-location features of up to a TTL before it, so those start that much earlier."""
     from features.feast_repo.definitions import TTL
 
-    sku_location, supplier, lane, lines = feature_frames_dask(read_tables_dask(folder), npartitions)
+    ttl = pd.Timedelta(TTL)
+    features_since = since
+    if since is not None and job.request_features:
+        features_since = since - ttl.ceil("D") - pd.Timedelta(days=1)
+    sku_location, supplier, lane, lines = feature_frames_dask(tables, npartitions, **outputs, since=features_since)
     features = sku_location_feature_names()
     if job.request_features:
-        rows = order_line_training_rows_dask(sku_location, supplier, lane, lines, npartitions, pd.Timedelta(TTL))
+        if since is not None:
+            lines = lines[naive_times(lines[TIMESTAMP]) >= since]
+        rows = order_line_training_rows_dask(sku_location, supplier, lane, lines, npartitions, ttl)
         features = [*features, *request_feature_names()]
     else:
         rows = sku_location_training_rows_dask(sku_location, supplier, lane)
-    categories = skus[["sku_id", "category"]]
-    rows = rows.merge(categories.astype({"sku_id": rows["sku_id"].dtype}), on="sku_id", how="left")
-    return most_recent_dask(rows, job.time_column, job.max_rows), features
+    category = skus.set_index("sku_id")["category"]
+    return rows.assign(category=rows["sku_id"].map(category, meta=("category", category.dtype))), features

@@ -25,18 +25,18 @@ def naive_times(values: dd.Series) -> dd.Series:
     return values.dt.tz_convert(None) if getattr(values.dtype, "tz", None) is not None else values
 
 
-def most_recent_dask(frame: dd.DataFrame, time_column: str, max_rows: int | None) -> dd.DataFrame:
-    """Rows at or after the time of the ``max_rows``-th latest row (all rows when None).
+def most_recent_dask(frame: dd.DataFrame, time_column: str, max_rows: int | None) -> tuple[dd.DataFrame, int | None]:
+    """Rows at or after the time of the ``max_rows``-th latest row (all rows when None), and how
+    many rows ``frame`` has (None when not counted: no ``max_rows``).
 
-    Rows tied at that time are all kept, so there can be a few more than ``max_rows``.
+    Rows tied at that time are all kept, so there can be a few more than ``max_rows``. The count
+    and the boundary are computed together: one pass over ``frame``'s graph, not two.
     """
     if max_rows is None:
-        return frame
+        return frame, None
     times = naive_times(frame[time_column])
-    if int(times.size.compute()) <= max_rows:
-        return frame
-    start = times.nlargest(max_rows).min().compute()
-    return frame[times >= start]
+    rows, start = dask.compute(times.size, times.nlargest(max_rows).min())
+    return (frame if int(rows) <= max_rows else frame[times >= start]), int(rows)
 
 
 def dask_cutoffs(job: ClassifierJob, frame: dd.DataFrame) -> tuple[pd.Timestamp, ...]:

@@ -259,7 +259,9 @@ class AsOfJob:
     ``forecast_quantiles`` must include 0.5 (the ``forecast`` column). Demand refits dominate the
     cost, and on the default world refitting half-yearly forecasts as well as quarterly, so the
     default is the cheaper one. Lead-time refits are cheap: monthly keeps up with drifting
-    suppliers.
+    suppliers. ``demand_refit_series`` caps the series each demand refit trains on (a fixed sample,
+    ``training.forecasting.asof.refit_series``), so a refit's cost and memory stop growing with
+    the world; every series is still forecast.
     """
 
     demand: DemandJob = field(default_factory=lambda: DEMAND)
@@ -269,6 +271,7 @@ class AsOfJob:
     demand_min_history_days: int = 56
     lead_time_refit_days: int = 28
     lead_time_min_history_days: int = 91
+    demand_refit_series: int | None = 2400
 
     def __post_init__(self) -> None:
         if not 1 <= self.forecast_every_days <= self.demand.horizon:

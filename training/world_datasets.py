@@ -27,6 +27,14 @@ def most_recent(frame: pd.DataFrame, time_column: str, max_rows: int | None) -> 
     return frame.iloc[np.sort(order[-max_rows:])]
 
 
+# The columns of the large tables ``daily_demand`` reads (a reader may load only these).
+DAILY_DEMAND_COLUMNS = {
+    "order_lines": ["order_id", "sku_id", "location_id", "quantity"],
+    "orders": ["order_id", "order_time"],
+    "inventory_snapshots": ["snapshot_date", *SKU_LOCATION],
+}
+
+
 def daily_demand(
     order_lines: pd.DataFrame,
     orders: pd.DataFrame,
@@ -41,11 +49,8 @@ def daily_demand(
     series covers every day of its snapshots (zeros where nothing was ordered), as the forecaster
     needs a regular grid. Promotions are known covariates: they are announced before they run.
     """
-    for name, frame, cols in (
-        ("order_lines", order_lines, ["order_id", "sku_id", "location_id", "quantity"]),
-        ("orders", orders, ["order_id", "order_time"]),
-        ("inventory_snapshots", snapshots, ["snapshot_date", *SKU_LOCATION]),
-    ):
+    for name, frame in (("order_lines", order_lines), ("orders", orders), ("inventory_snapshots", snapshots)):
+        cols = DAILY_DEMAND_COLUMNS[name]
         missing = [c for c in cols if c not in frame.columns]
         if missing:
             raise ValueError(f"{name}: missing column(s) {missing}")

@@ -137,6 +137,7 @@ def _register(
 def _classifier_on_dask(settings: Settings, job: ClassifierJob, force: bool) -> TrainResult:
     """``_classifier`` with the training set on a Dask cluster (``settings.engine`` ``dask``)."""
     from features.build import REQUIRED_TABLES
+    from pipelines.asof_outputs import asof_inputs
     from pipelines.tables import require_canonical
     from training.cluster import training_client
     from training.dask_datasets import classifier_rows_dask
@@ -144,7 +145,8 @@ def _classifier_on_dask(settings: Settings, job: ClassifierJob, force: bool) -> 
     from training.world_models import train_classifier
 
     require_canonical(settings.canonical_dir, (*REQUIRED_TABLES, "skus"))
-    identity = _identity(settings, [], job, engine="dask")
+    model_outputs = asof_inputs(settings)  # the as-of outputs `features build` reads, as in one process
+    identity = _identity(settings, list(model_outputs.values()), job, engine="dask")
     configure(settings.tracking_uri, settings.artifact_root, job.model_name)
     if not force and (existing := _up_to_date(job.model_name, identity)):
         return TrainResult(job.model_name, existing, registered=False)
@@ -152,7 +154,9 @@ def _classifier_on_dask(settings: Settings, job: ClassifierJob, force: bool) -> 
     with training_client(settings) as client:
         _echo(f"[1/3] {job.model_name}: lazy training set by the Dask feature path on {client.scheduler.address}")
         skus = _canonical(settings, ("skus",))["skus"]
-        rows, features = classifier_rows_dask(settings.canonical_dir, skus, job, settings.dask_partitions)
+        rows, features = classifier_rows_dask(
+            settings.canonical_dir, skus, job, settings.dask_partitions, model_outputs
+        )
         _echo(f"[2/3] {job.model_name}: fit LightGBM on the cluster; calibration + baselines here")
         trained = train_classifier(job, rows, features, settings.num_threads)
     _echo(f"[3/3] {job.model_name}: log to MLflow")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from features.build import REQUIRED_TABLES, asof_feature_names, build_feature_tables
-from features.distributed import ROW_ORDER, SMALL_TABLES, build_feature_tables_dask
+from features.distributed import ROW_ORDER, SMALL_TABLES, build_feature_tables_dask, read_tables_dask
 from tests.conftest import local_cluster
 
 
@@ -40,6 +40,38 @@ def test_dask_partitions_by_sku_give_the_pandas_result(world):
         pd.testing.assert_frame_equal(have, want, obj=name)
 
 
+@pytest.mark.slow
+def test_dask_training_rows_carry_the_asof_features_of_the_outputs_given(world, tmp_path):
+    from dataclasses import replace
+
+    from pipelines.tables import write_canonical_tables
+    from training.dask_datasets import classifier_rows_dask
+    from training.recipes import SKU_LOCATION_RISK
+
+    forecasts, etas = _model_outputs(world)
+    write_canonical_tables(world, tmp_path / "canonical")
+    outputs = {"forecasts": tmp_path / "forecasts.parquet", "po_etas": tmp_path / "po_etas.parquet"}
+    forecasts.to_parquet(outputs["forecasts"], index=False)
+    etas.to_parquet(outputs["po_etas"], index=False)
+    built = build_feature_tables(world, forecasts=forecasts, po_etas=etas)
+    keys = ["sku_id", "location_id", "snapshot_date"]
+    want = built.sku_location_labels.merge(built.sku_location_features, on=[*keys, "event_timestamp"])
+    job = replace(SKU_LOCATION_RISK, max_rows=None)
+    with local_cluster(2):
+        rows, features = classifier_rows_dask(tmp_path / "canonical", world["skus"], job, 2, outputs)
+        have = rows.compute()
+        bare = classifier_rows_dask(tmp_path / "canonical", world["skus"], job, 2)[0].compute()
+    assert set(asof_feature_names()) <= set(features)
+    columns = [*keys, *asof_feature_names()]
+    pd.testing.assert_frame_equal(
+        have[columns].sort_values(keys, ignore_index=True),
+        want[columns].sort_values(keys, ignore_index=True),
+        check_dtype=False,
+    )
+    assert have[asof_feature_names()].notna().any().all()
+    assert bare[asof_feature_names()].isna().all().all()  # without the outputs, as a build without them
+
+
 def test_large_tables_are_read_a_partition_per_row_group(world, tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -61,3 +93,33 @@ def test_large_tables_are_read_a_partition_per_row_group(world, tmp_path):
         world["inventory_snapshots"].reset_index(drop=True),
         check_dtype=False,  # Dask reads text as Arrow strings
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lines", [False, True], ids=["sku_location", "order_lines"])
+def test_capped_training_rows_from_recent_days_equal_those_of_all_days(world, tmp_path, lines, monkeypatch):
+    from dataclasses import replace
+
+    from pipelines.tables import write_canonical_tables
+    from training import dask_datasets
+    from training.dask_folds import most_recent_dask
+    from training.recipes import BACKORDER_RISK, SKU_LOCATION_RISK
+
+    write_canonical_tables(world, tmp_path)
+    tables = read_tables_dask(tmp_path)
+    job = replace(BACKORDER_RISK if lines else SKU_LOCATION_RISK, max_rows=None)
+    keys = ["order_id", "line_id"] if lines else ["sku_id", "location_id", "snapshot_date"]
+    with local_cluster(2):
+        whole = dask_datasets._training_rows(tables, {}, world["skus"], job, 2, None)[0]
+        job = replace(job, max_rows=int(whole.shape[0].compute()) // 4)
+        want = most_recent_dask(whole, job.time_column, job.max_rows)[0].compute()
+        assert dask_datasets.recent_start(tables, job) > world["inventory_snapshots"]["snapshot_date"].min()
+        got = dask_datasets.classifier_rows_dask(tmp_path, world["skus"], job, 2)[0].compute()
+        last_day = world["inventory_snapshots"]["snapshot_date"].max()
+        monkeypatch.setattr(dask_datasets, "recent_start", lambda *_: last_day)  # too few rows from there
+        fallback = dask_datasets.classifier_rows_dask(tmp_path, world["skus"], job, 2)[0].compute()
+    assert len(want) >= job.max_rows
+    for have in (got, fallback):
+        pd.testing.assert_frame_equal(
+            have.sort_values(keys, ignore_index=True), want.sort_values(keys, ignore_index=True), check_dtype=False
+        )
