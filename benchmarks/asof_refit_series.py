@@ -2,7 +2,7 @@
 
 For each seed a world is simulated (``--skus`` x 4 locations, ``--days`` days, the ERP baseline
 policy) and its as-of demand forecasts (``training.world_asof.asof_demand_forecasts``, the
-``backorder features asof`` step) are made once per ``--series`` cap (``AsOfJob.demand_refit_series``;
+``backorder features asof`` step) are made once per ``--series`` cap (``DemandJob.max_series``;
 ``all`` is no cap). Every forecast day is scored against the demand that followed; a window is
 one refit period of one seed (the origins that read the same refit). Prints per cap the MAE and
 P50 pinball loss over windows (mean and spread), the difference to the uncapped replay on the
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from dataclasses import replace
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -25,7 +26,7 @@ from contracts.keys import series_id  # noqa: E402
 from features.timeseries import ID, TIME  # noqa: E402
 from simulation import SimulationConfig  # noqa: E402
 from simulation.run import simulate  # noqa: E402
-from training.recipes import AsOfJob  # noqa: E402
+from training.recipes import DEMAND, AsOfJob  # noqa: E402
 from training.world_asof import asof_demand_forecasts  # noqa: E402
 from training.world_datasets import daily_demand  # noqa: E402
 
@@ -57,7 +58,7 @@ def main() -> None:
         tables = simulate(SimulationConfig(seed=seed, n_skus=args.skus, n_days=args.days)).tables
         for cap in caps:
             started = time.process_time()
-            output = asof_demand_forecasts(tables, AsOfJob(demand_refit_series=cap))
+            output = asof_demand_forecasts(tables, AsOfJob(demand=replace(DEMAND, max_series=cap)))
             cpu = time.process_time() - started
             errors = window_errors(tables, output.rows).reset_index()
             results.append(errors.assign(seed=seed, cap=cap or 0, cpu=cpu))

@@ -46,6 +46,13 @@ def _before(values: pd.Series, edge: pd.Timestamp) -> pd.Series:
     return stamps < edge
 
 
+def _rows(frame: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:
+    """``frame``'s rows where ``keep``; ``frame`` itself when that is all of them (no copy of a
+    large table whose rows are all known)."""
+    keep = keep.to_numpy()
+    return frame if keep.all() else frame[keep]
+
+
 def tables_known_at(tables: Mapping[str, pd.DataFrame], day: pd.Timestamp) -> dict[str, pd.DataFrame]:
     """``tables`` as known at the end of ``day``: rows dated after it dropped, later outcomes cleared.
 
@@ -55,12 +62,10 @@ def tables_known_at(tables: Mapping[str, pd.DataFrame], day: pd.Timestamp) -> di
     edge = pd.Timestamp(day).normalize() + pd.Timedelta(days=1)
     out: dict[str, pd.DataFrame] = {}
     for name, frame in tables.items():
-        if name in DATED_ROWS:
-            frame = frame[_before(frame[DATED_ROWS[name]], edge).to_numpy()]
-        out[name] = frame
+        out[name] = _rows(frame, _before(frame[DATED_ROWS[name]], edge)) if name in DATED_ROWS else frame
     for name, (parent, key) in FOLLOWERS.items():
         if name in out and parent in out:
-            out[name] = out[name][out[name][key].isin(out[parent][key])]
+            out[name] = _rows(out[name], out[name][key].isin(out[parent][key]))
     for name, (column, cleared) in LATER_OUTCOMES.items():
         if name not in out:
             continue
@@ -73,7 +78,13 @@ def tables_known_at(tables: Mapping[str, pd.DataFrame], day: pd.Timestamp) -> di
                 if other in frame:
                     frame.loc[later, other] = value
         out[name] = frame
-    return {name: frame.reset_index(drop=True) for name, frame in out.items()}
+    return {name: _renumbered(frame) for name, frame in out.items()}
+
+
+def _renumbered(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with rows numbered from 0, itself when they already are (no copy)."""
+    numbered = isinstance(frame.index, pd.RangeIndex) and frame.index.equals(pd.RangeIndex(len(frame)))
+    return frame if numbered else frame.reset_index(drop=True)
 
 
 def known_at_digest(tables: Mapping[str, pd.DataFrame], day: pd.Timestamp) -> str:

@@ -161,6 +161,11 @@ class DemandJob:
     baselines are statsforecast's (``training.forecasting.baselines``). ``ensemble`` selects the
     combination of the LightGBM with statistical models (``training.forecasting.ensemble``)
     instead of the LightGBM alone; it refits the LightGBM at each of its earlier windows.
+    ``max_series`` caps the series a fit learns from (the registered model and each as-of refit):
+    a fixed sample by hashed id (``training.forecasting.model.capped_series``), so a fit's cost
+    and memory stop growing with the world past it; every series is still forecast. The default
+    is twice the default world's series: more series gain less and less (docs/benchmarks.md,
+    "As-of refits on a sample of series").
     """
 
     horizon: int = 7
@@ -171,6 +176,7 @@ class DemandJob:
     num_boost_round: int = 200
     backtest_series: int | None = 300
     ensemble: EnsembleSpec | None = None
+    max_series: int | None = 2400
 
 
 DEMAND = DemandJob()
@@ -259,9 +265,8 @@ class AsOfJob:
     ``forecast_quantiles`` must include 0.5 (the ``forecast`` column). Demand refits dominate the
     cost, and on the default world refitting half-yearly forecasts as well as quarterly, so the
     default is the cheaper one. Lead-time refits are cheap: monthly keeps up with drifting
-    suppliers. ``demand_refit_series`` caps the series each demand refit trains on (a fixed sample,
-    ``training.forecasting.asof.refit_series``), so a refit's cost and memory stop growing with
-    the world; every series is still forecast.
+    suppliers. Each demand refit learns from at most ``demand.max_series`` series, as the
+    registered model does.
     """
 
     demand: DemandJob = field(default_factory=lambda: DEMAND)
@@ -271,7 +276,6 @@ class AsOfJob:
     demand_min_history_days: int = 56
     lead_time_refit_days: int = 28
     lead_time_min_history_days: int = 91
-    demand_refit_series: int | None = 2400
 
     def __post_init__(self) -> None:
         if not 1 <= self.forecast_every_days <= self.demand.horizon:

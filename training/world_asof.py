@@ -145,7 +145,7 @@ def asof_demand_forecasts(
         models,
         client,
         partitions,
-        job.demand_refit_series,
+        job.demand.max_series,
     )
     quantiles = [quantile_column(q) for q in job.forecast_quantiles]
     columns = ["sku_id", "location_id", TIME, "forecast", *quantiles, "origin", "refit"]

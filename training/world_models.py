@@ -22,7 +22,7 @@ from features.timeseries import ID, TARGET, TIME
 from training.engine import DEFAULT_THREADS, is_dask
 from training.forecasting.backtest import rolling_origin_backtest
 from training.forecasting.ensemble import EnsembleForecaster, make_demand_forecaster, model_label
-from training.forecasting.model import DemandForecaster
+from training.forecasting.model import DemandForecaster, capped_series
 from training.lead_time.baselines import quoted_baseline, supplier_quantile_baseline
 from training.lead_time.evaluate import open_at_cutoff_split, score_delays
 from training.lead_time.features import as_datetime
@@ -185,7 +185,8 @@ def backtest_origins(last: pd.Timestamp, job: DemandJob) -> list[pd.Timestamp]:
 
 
 def train_demand(job: DemandJob, frame: pd.DataFrame | dd.DataFrame) -> Trained:
-    """Backtest against the statsforecast baselines, then fit on all of ``frame``.
+    """Backtest against the statsforecast baselines, then fit on ``frame``'s series (at most
+    ``job.max_series`` of them).
 
     A Dask ``frame`` (partitions holding whole series, ``training.dask_datasets``) is fitted on the
     current ``dask.distributed`` client; only the backtest's sample of series comes into this
@@ -197,6 +198,7 @@ def train_demand(job: DemandJob, frame: pd.DataFrame | dd.DataFrame) -> Trained:
             raise ValueError("demand ensemble: the combination with statistical models trains in one process only")
         import dask
 
+        frame = frame.persist()  # series x history days, read by each step below
         last, ids, rows = dask.compute(frame[TIME].max(), frame[ID].unique(), frame.shape[0])
     else:
         last, ids, rows = frame[TIME].max(), frame[ID].unique(), len(frame)
@@ -223,7 +225,11 @@ def train_demand(job: DemandJob, frame: pd.DataFrame | dd.DataFrame) -> Trained:
     metrics = {k: float(overall.loc[label, k]) for k in names}
     for model in overall.index.drop(label):
         metrics.update({f"baseline_{model}.{k}": float(overall.loc[model, k]) for k in names})
-    model = make_demand_forecaster(spec, job.ensemble).fit(frame)
+    # The ensemble fits statistical models per series: it learns from every series.
+    fitted = frame if job.ensemble is not None else capped_series(frame, job.max_series)
+    model = make_demand_forecaster(spec, job.ensemble).fit(fitted)
+    if fitted is not frame:
+        model.anchor(frame)  # forecasts every series, not only those it learned from
     held = result.predictions
     held = held[(held["model"] == label) & (held["origin"] == origins[-1])]
     covariates = sample[[ID, TIME, *spec.known_covariates]]
@@ -242,6 +248,7 @@ def train_demand(job: DemandJob, frame: pd.DataFrame | dd.DataFrame) -> Trained:
             **asdict(job),
             "origins": [str(o.date()) for o in origins],
             "series": len(ids),
+            "fitted_series": len(ids) if fitted is frame else min(len(ids), job.max_series),
             "backtest_series_used": int(len(series)),
             "rows": int(rows),
             **{f"fit.{k}": v for k, v in model.fit_info_.items() if k != "features"},

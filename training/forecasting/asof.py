@@ -8,7 +8,7 @@ regular origins with the latest refit re-anchored at the origin (lags and window
 demand seen in the ``history_days`` up to the origin, no refit).
 
 The refits are global models: each is fitted once, on every series of its window (or on a fixed
-sample of at most ``max_series`` of them, ``refit_series``), in this process or whole on one
+sample of at most ``max_series`` of them, ``capped_series``), in this process or whole on one
 worker of a ``dask.distributed`` client (several refits at once). Once they are fitted, a series'
 forecasts depend only on its own rows, so the origins are replayed per block of whole series,
 every origin of a block at once (``forecast_series``), here or on the workers.
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from features.timeseries import ID, TARGET, TIME, origin_features, rolling_demand_class
-from training.forecasting.model import SEGMENT, DemandForecaster, DemandSpec
+from training.forecasting.model import SEGMENT, DemandForecaster, DemandSpec, capped_series
 from training.splits import latest_refit
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def asof_forecasts(
     ``o - history_days < ds <= o`` of the series observed on ``o``. ``future_covariates(targets)``
     gives the known covariates of the ``unique_id, ds, origin`` rows of ``targets``, each as known
     at its origin (default: none). Each refit trains on at most ``max_series`` series of its window
-    (``refit_series``; default: all); the forecasts cover every series. ``models`` holds fitted
+    (``capped_series``; default: all); the forecasts cover every series. ``models`` holds fitted
     models by refit date: those present are used as they are, the refits fitted here are added,
     so a later run over newer origins fits no refit twice.
     With a ``client``, each refit is fitted whole on one of its workers and the forecasts run on
@@ -78,7 +78,7 @@ def asof_forecasts(
     frame = frame.sort_values([ID, TIME], ignore_index=True)
 
     def trailing(fitted_at: pd.Timestamp) -> pd.DataFrame:
-        return refit_series(frame[(frame[TIME] > fitted_at - window) & (frame[TIME] <= fitted_at)], max_series)
+        return capped_series(frame[(frame[TIME] > fitted_at - window) & (frame[TIME] <= fitted_at)], max_series)
 
     args = {"spec": spec, "plan": plan, "history_days": history_days, "steps": steps,
             "future_covariates": future_covariates}
@@ -108,22 +108,6 @@ def asof_forecasts(
     if not pieces:
         return pd.DataFrame()
     return pd.concat(pieces, ignore_index=True).sort_values(["origin", ID, TIME], ignore_index=True)
-
-
-def refit_series(frame: pd.DataFrame, max_series: int | None) -> pd.DataFrame:
-    """The rows of at most ``max_series`` series of ``frame``: those whose id hashes lowest.
-
-    A global model needs a large sample of series, not all of them, and its cost grows with its
-    rows. The sample depends on the window's ids alone, so a refit draws the same series in a
-    full run as in a nightly run.
-    """
-    if max_series is not None and max_series < 1:
-        raise ValueError("max_series must be at least 1")
-    ids = pd.Series(frame[ID].unique())
-    if max_series is None or len(ids) <= max_series:
-        return frame
-    kept = ids.iloc[np.argsort(pd.util.hash_array(ids.to_numpy()), kind="stable")[:max_series]]
-    return frame[frame[ID].isin(kept)]
 
 
 def series_blocks(frame: pd.DataFrame, n: int) -> list[pd.DataFrame]:

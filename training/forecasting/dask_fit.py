@@ -17,7 +17,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from features.timeseries import ID, TIME, demand_class, direct_training_frame
-from training.forecasting.model import TrainingFolds, check_folds, forecast_origin
+from training.forecasting.model import DemandSpec, TrainingFolds, check_folds, forecast_origin
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -60,12 +60,22 @@ def dask_training_folds(model: DemandForecaster, df: dd.DataFrame) -> TrainingFo
         train.shape[0],
         frame.shape[0],
     )
-    parts = dask.compute(*[dask.delayed(forecast_origin)(spec, part) for part in data.to_delayed()])
     check_folds(int(rows_train), len(calib), spec.horizon)
-    model.origin_ = pd.concat([p[0] for p in parts], ignore_index=True)
-    model.history_ = pd.concat([p[1] for p in parts], ignore_index=True)
-    model.segments_ = pd.concat([p[2] for p in parts])
-    model.statics_ = pd.concat([p[3] for p in parts])
+    model.origin_, model.history_, model.segments_, model.statics_ = dask_forecast_origin(spec, data)
     return TrainingFolds(
         frame, train, calib.reset_index(drop=True), split, classes, int(rows_train), int(rows_refit)
+    )
+
+
+def dask_forecast_origin(
+    spec: DemandSpec, data: dd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, pd.DataFrame]:
+    """``forecast_origin`` of a prepared Dask frame whose partitions hold whole series, computed
+    per partition on the workers and gathered here (a few rows per series)."""
+    parts = dask.compute(*[dask.delayed(forecast_origin)(spec, part) for part in data.to_delayed()])
+    return (
+        pd.concat([p[0] for p in parts], ignore_index=True),
+        pd.concat([p[1] for p in parts], ignore_index=True),
+        pd.concat([p[2] for p in parts]),
+        pd.concat([p[3] for p in parts]),
     )

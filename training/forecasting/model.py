@@ -252,12 +252,19 @@ class DemandForecaster:
             weight_valid=_unit(valid) if early else None,
         )
 
-    def anchor(self, data: pd.DataFrame) -> DemandForecaster:
-        """Forecast from the end of ``data`` (newer history in the fitted format) without refitting.
+    def anchor(self, data: pd.DataFrame | dd.DataFrame) -> DemandForecaster:
+        """Forecast from the end of ``data`` (newer history, or more series, in the fitted format)
+        without refitting: pandas, or a Dask frame whose partitions hold whole series.
 
         For a model that runs on: the fitted boosters stay, the lags and windows come from ``data``.
         """
-        self._store_origin(data)
+        if is_dask(data):
+            from training.forecasting.dask_fit import dask_forecast_origin
+
+            prepared = data.map_partitions(self._prepare, meta=self._prepare(data._meta))
+            self.origin_, self.history_, self.segments_, self.statics_ = dask_forecast_origin(self.spec, prepared)
+        else:
+            self._store_origin(self._prepare(data))
         return self
 
     def _store_origin(self, data: pd.DataFrame) -> None:
@@ -381,3 +388,22 @@ def _spread(pred: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
     Scale units alone let a few volatile small series blow up every big series' interval."""
     width = np.sort(pred, axis=1)[:, -1] - np.sort(pred, axis=1)[:, 0]
     return np.maximum(width, 0.05 * _unit(frame))
+
+
+def capped_series(frame: pd.DataFrame | dd.DataFrame, max_series: int | None) -> pd.DataFrame | dd.DataFrame:
+    """The rows of at most ``max_series`` series of ``frame``: those whose id hashes lowest (all
+    of them when None or when there are no more).
+
+    A global model needs a large sample of series, not all of them, and its cost and memory grow
+    with its rows. The sample depends on the ids present alone, so the same rows give the same
+    sample, in a full run as in a nightly one.
+    """
+    if max_series is not None and max_series < 1:
+        raise ValueError("max_series must be at least 1")
+    if max_series is None:
+        return frame
+    ids = pd.Series(frame[ID].unique().compute() if is_dask(frame) else frame[ID].unique())
+    if len(ids) <= max_series:
+        return frame
+    kept = ids.iloc[np.argsort(pd.util.hash_array(ids.to_numpy()), kind="stable")[:max_series]]
+    return frame[frame[ID].isin(list(kept))]

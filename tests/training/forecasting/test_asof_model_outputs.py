@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from features.timeseries import ID, TIME, LagFeatureSpec
-from training.forecasting.asof import asof_forecasts, refit_series
-from training.forecasting.model import DemandForecaster, DemandSpec
+from training.forecasting.asof import asof_forecasts
+from training.forecasting.model import DemandForecaster, DemandSpec, capped_series
 from training.lead_time.asof import asof_delays
 from training.lead_time.features import LeadTimeSpec
 from training.splits import latest_refit, refit_schedule
@@ -188,18 +188,18 @@ def test_refits_capped_at_max_series_train_on_a_fixed_sample_and_forecast_every_
     origins = [o for o in refit_schedule(refits[0], last, 7) if o < last]
     models: dict[pd.Timestamp, DemandForecaster] = {}
     pred = asof_forecasts(frame, DEMAND, refits, origins, history_days=42, steps=7, models=models, max_series=3)
-    sampled = set(refit_series(frame, 3)[ID])
+    sampled = set(capped_series(frame, 3)[ID])
     assert len(sampled) == 3
     window = pd.Timedelta(days=42)
     for fitted_at in refits[:-1]:
         trailing = frame[(frame[TIME] > fitted_at - window) & (frame[TIME] <= fitted_at)]
-        assert set(refit_series(trailing, 3)[ID]) == sampled  # the same series at every refit
+        assert set(capped_series(trailing, 3)[ID]) == sampled  # the same series at every refit
         expected = DemandForecaster(DEMAND).fit(trailing[trailing[ID].isin(sampled)])
         got = models[fitted_at].anchor(trailing).predict(7)
         pd.testing.assert_frame_equal(got, expected.anchor(trailing).predict(7))
     assert set(pred[ID]) == set(frame[ID])  # every series forecast, sampled or not
     uncapped = asof_forecasts(frame, DEMAND, refits, origins, history_days=42, steps=7)
     assert not np.allclose(pred["p50"], uncapped["p50"])
-    assert refit_series(frame, 8) is frame  # a cap at or above the series count keeps them all
+    assert capped_series(frame, 8) is frame  # a cap at or above the series count keeps them all
     with pytest.raises(ValueError, match="max_series"):
-        refit_series(frame, 0)
+        capped_series(frame, 0)

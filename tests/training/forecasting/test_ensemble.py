@@ -164,3 +164,38 @@ def test_world_demand_training_goes_through_the_ensemble_when_the_recipe_selects
     assert 0 < trained.record.metrics["mae"] and "baseline_Naive.mae" in trained.record.metrics
     pred = trained.estimator.predict(trained.input_example)
     assert len(pred) == len(trained.input_example) and pred.notna().all().all()
+
+
+def test_world_demand_model_learns_from_at_most_max_series_and_forecasts_every_series() -> None:
+    from training.recipes import DemandJob
+    from training.world_models import train_demand
+
+    panel = seasonal_panel(6, 90, seed=5, freq="D").assign(promo_active=0.0, promo_discount=0.0, category="c1")
+    capped = train_demand(DemandJob(num_boost_round=30, backtest_series=None, max_series=3), panel)
+    whole = train_demand(DemandJob(num_boost_round=30, backtest_series=None, max_series=None), panel)
+    assert (capped.record.params["series"], capped.record.params["fitted_series"]) == (6, 3)
+    assert whole.record.params["fitted_series"] == 6
+    future = panel.groupby("unique_id", as_index=False)["ds"].max()
+    future = future.assign(ds=future["ds"] + pd.Timedelta(days=1), promo_active=0.0, promo_discount=0.0)
+    forecast = capped.estimator.predict(future)
+    assert forecast["p50"].notna().all()  # the series it did not learn from too
+    assert not np.allclose(forecast["p50"], whole.estimator.predict(future)["p50"])
+
+
+@pytest.mark.slow
+def test_world_demand_model_capped_on_dask_forecasts_every_series() -> None:
+    import dask.dataframe as dd
+
+    from tests.conftest import local_cluster
+    from training.recipes import DemandJob
+    from training.world_models import train_demand
+
+    panel = seasonal_panel(6, 90, seed=5, freq="D").assign(promo_active=0.0, promo_discount=0.0, category="c1")
+    panel = panel.sort_values(["unique_id", "ds"], ignore_index=True)
+    job = DemandJob(num_boost_round=30, backtest_series=None, max_series=3)
+    with local_cluster(2):
+        trained = train_demand(job, dd.from_pandas(panel, npartitions=3, sort=False))  # two whole series each
+    future = panel.groupby("unique_id", as_index=False)["ds"].max()
+    future = future.assign(ds=future["ds"] + pd.Timedelta(days=1), promo_active=0.0, promo_discount=0.0)
+    assert trained.record.params["fitted_series"] == 3
+    assert trained.estimator.predict(future)["p50"].notna().all()
