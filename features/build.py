@@ -43,6 +43,8 @@ from features.view_rows import (
 
 # SKUs per group in ``iter_feature_tables``: ~1.5M SKU-location-days per group on two years.
 SKUS_PER_GROUP = 500
+# Order lines per piece of the order-line labels in ``iter_feature_tables`` (whole order days).
+LINES_PER_PIECE = 2_000_000
 REQUIRED_TABLES = (
     "inventory_snapshots",
     "orders",
@@ -254,11 +256,13 @@ def iter_feature_tables(
     po_etas: pd.DataFrame | None = None,
     since: pd.Timestamp | None = None,
     order_lines_since: pd.Timestamp | None = None,
+    lines_per_piece: int = LINES_PER_PIECE,
 ) -> Iterator[tuple[str, pd.DataFrame]]:
     """``(table name, rows)`` pieces of every feature and label table, SKU group by SKU group.
 
-    Supplier, lane and order-line tables come first, whole; SKU-location features and labels
-    follow in pieces of ``skus_per_group`` SKUs, so memory grows with a group, not the history.
+    Supplier and lane tables come first, whole, then the order-line labels in pieces of whole
+    order days (about ``lines_per_piece`` lines, in order); SKU-location features and labels
+    follow in pieces of ``skus_per_group`` SKUs, so memory grows with a piece, not the history.
     Incomplete label windows are dropped. ``since`` limits the daily tables to the rows of that
     day on, ``order_lines_since`` the order-line rows to lines ordered that day or later (an
     incremental build, see ``features.incremental``); the rows are those of a whole build.
@@ -274,10 +278,8 @@ def iter_feature_tables(
     yield "supplier_features", supplier_rows(supplier)
     yield "lane_features", lane_rows(lane)
     recent = lines if order_lines_since is None else lines[lines["order_date"] >= order_lines_since]
-    yield (
-        "order_line_labels",
-        order_line_rows(order_line_table(recent, tables["sku_suppliers"], calendar[1])),
-    )
+    for piece in order_day_pieces(recent, lines_per_piece):
+        yield "order_line_labels", order_line_rows(order_line_table(piece, tables["sku_suppliers"], calendar[1]))
     asn = tables["asn_events"].merge(pos[["po_id", "sku_id"]], on="po_id", how="inner")
     by_sku = {
         "inventory_snapshots": tables["inventory_snapshots"],
@@ -306,18 +308,37 @@ def iter_feature_tables(
         yield "sku_location_labels", label_rows(sku_location)
 
 
+def order_day_pieces(lines: pd.DataFrame, lines_per_piece: int) -> Iterator[pd.DataFrame]:
+    """``lines`` in pieces of whole order days (``order_date``), in day order, each of about
+    ``lines_per_piece`` lines (a day with more is one piece); one empty piece when there are none.
+    Rows sorted by order time piece by piece are then sorted as a whole."""
+    days = lines["order_date"].to_numpy()
+    per_day = pd.Series(days).value_counts().sort_index()
+    if per_day.empty:
+        yield lines
+        return
+    piece = (per_day.cumsum().to_numpy() - 1) // lines_per_piece
+    starts = per_day.index[np.r_[True, piece[1:] != piece[:-1]]]
+    for start, end in zip(starts, [*starts[1:], None], strict=True):
+        yield lines[(days >= start) & (days < end)] if end is not None else lines[days >= start]
+
+
 def build_feature_tables(
     tables: Mapping[str, pd.DataFrame],
     horizon: int = DEFAULT_HORIZON,
     forecasts: pd.DataFrame | None = None,
     skus_per_group: int = SKUS_PER_GROUP,
     po_etas: pd.DataFrame | None = None,
+    lines_per_piece: int = LINES_PER_PIECE,
 ) -> FeatureTables:
     """All feature and label tables in memory (``iter_feature_tables``, pieces concatenated)."""
     pieces: dict[str, list[pd.DataFrame]] = {
         name: [] for name in FeatureTables.__dataclass_fields__
     }
-    for name, frame in iter_feature_tables(tables, horizon, forecasts, skus_per_group, po_etas):
+    pieces_of = iter_feature_tables(
+        tables, horizon, forecasts, skus_per_group, po_etas, lines_per_piece=lines_per_piece
+    )
+    for name, frame in pieces_of:
         pieces[name].append(frame)
     return FeatureTables(
         **{name: pd.concat(frames, ignore_index=True) for name, frames in pieces.items()}

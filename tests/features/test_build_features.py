@@ -8,12 +8,13 @@ import pytest
 from features.build import build_feature_tables
 
 
-def test_sku_groups_give_the_same_tables_as_one_pass(world):
-    whole = build_feature_tables(world, skus_per_group=1_000)
-    grouped = build_feature_tables(world, skus_per_group=1)  # one SKU per group
+def test_sku_groups_and_order_day_pieces_give_the_same_tables_as_one_pass(world):
+    whole = build_feature_tables(world, skus_per_group=1_000, lines_per_piece=10**9)
+    grouped = build_feature_tables(world, skus_per_group=1, lines_per_piece=1)  # one SKU, one day per piece
     for name, frame in whole.as_dict().items():
         pd.testing.assert_frame_equal(getattr(grouped, name), frame, obj=name)
     assert whole.sku_location_features["sku_id"].nunique() == 3
+    assert whole.order_line_labels["event_timestamp"].dt.floor("D").nunique() > 1
 
 
 def test_a_missing_column_is_named(world):
