@@ -88,8 +88,14 @@ def _renumbered(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def known_at_digest(tables: Mapping[str, pd.DataFrame], day: pd.Timestamp) -> str:
-    """``tables_digest`` of ``tables_known_at(tables, day)``."""
-    return tables_digest(tables_known_at(tables, day))
+    """``tables_digest`` of ``tables_known_at(tables, day)``, computed one table at a time: a table
+    that loses rows is copied only while it is hashed, not all of them at once."""
+    digest = hashlib.sha256()
+    for name in sorted(tables):
+        parent = FOLLOWERS.get(name, (None, None))[0]
+        needed = {name: tables[name], **({parent: tables[parent]} if parent in tables else {})}
+        digest.update(f"{name}:{frame_fingerprint(tables_known_at(needed, day)[name])}".encode())
+    return digest.hexdigest()[:16]
 
 
 def tables_digest(tables: Mapping[str, pd.DataFrame]) -> str:

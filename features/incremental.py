@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from contracts.known_at import known_at_digest, tables_digest, tables_known_at
+from contracts.known_at import known_at_digest, tables_known_at
 from features.build import (
     DEMAND_LONGEST_WINDOW,
     SUPPLIER_LONGEST_WINDOW,
@@ -152,11 +152,11 @@ def plan_build(
     end = data_end(tables)
     if end <= last_end:
         return BuildPlan(None, None, f"full: the data end {end.date()} is not after the last build's {last_end.date()}")
-    known = tables_known_at(tables, last_end)
-    if tables_digest(known) != last.get("history"):
+    if known_at_digest(tables, last_end) != last.get("history"):
         return BuildPlan(None, None, f"full: rows dated on or before {last_end.date()} changed")
     since = label_cut(tables, last_end, horizon)
-    lines_since = open_line_cut(known, last_end)
+    order_tables = {name: tables[name] for name in ("order_lines", "orders")}
+    lines_since = open_line_cut(tables_known_at(order_tables, last_end), last_end)
     return BuildPlan(
         since,
         lines_since,

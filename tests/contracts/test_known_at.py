@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from contracts.known_at import known_at_digest, tables_known_at
+from contracts.known_at import known_at_digest, tables_digest, tables_known_at
 from tests.features.conftest import START, make_world
 
 
@@ -34,5 +34,6 @@ def test_the_digest_of_a_day_ignores_later_facts_and_sees_changed_ones():
     day = START + pd.Timedelta(days=20)
     earlier = tables_known_at(world, day)
     assert known_at_digest(earlier, day) == known_at_digest(world, day)
+    assert known_at_digest(world, day) == tables_digest(earlier)  # table by table, the same digest
     changed = {**world, "inventory_snapshots": world["inventory_snapshots"].assign(on_hand=lambda f: f["on_hand"] + 1)}
     assert known_at_digest(changed, day) != known_at_digest(world, day)
