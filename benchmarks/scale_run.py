@@ -1,4 +1,4 @@
-"""The first run of a world K times the default one, step by step: wall time, CPU time, peak memory.
+"""The first run and the nightly run of a world K times the default one, step by step: wall time, CPU time, peak memory.
 
     nice -n 10 .venv/bin/python benchmarks/scale_run.py --scale 20 --data-dir /tmp/scale20
     nice -n 10 .venv/bin/python benchmarks/scale_run.py --scale 20 --data-dir /tmp/scale20 \\
