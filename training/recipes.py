@@ -162,7 +162,7 @@ class DemandJob:
     combination of the LightGBM with statistical models (``training.forecasting.ensemble``)
     instead of the LightGBM alone; it refits the LightGBM at each of its earlier windows.
     ``max_series`` caps the series a fit learns from (the registered model and each as-of refit):
-    a fixed sample by hashed id (``training.forecasting.model.capped_series``), so a fit's cost
+    a fixed sample by hashed id (``training.forecasting.sampling.capped_series``), so a fit's cost
     and memory stop growing with the world past it; every series is still forecast. The default
     is twice the default world's series: more series gain less and less (docs/benchmarks.md,
     "As-of refits on a sample of series").

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from features.timeseries import ID, TARGET, TIME, origin_features, rolling_demand_class
-from training.forecasting.model import SEGMENT, DemandForecaster, DemandSpec, capped_series
+from training.forecasting.model import SEGMENT, DemandForecaster, DemandSpec
+from training.forecasting.sampling import capped_series
 from training.splits import latest_refit
 
 if TYPE_CHECKING:

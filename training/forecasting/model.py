@@ -388,22 +388,3 @@ def _spread(pred: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
     Scale units alone let a few volatile small series blow up every big series' interval."""
     width = np.sort(pred, axis=1)[:, -1] - np.sort(pred, axis=1)[:, 0]
     return np.maximum(width, 0.05 * _unit(frame))
-
-
-def capped_series(frame: pd.DataFrame | dd.DataFrame, max_series: int | None) -> pd.DataFrame | dd.DataFrame:
-    """The rows of at most ``max_series`` series of ``frame``: those whose id hashes lowest (all
-    of them when None or when there are no more).
-
-    A global model needs a large sample of series, not all of them, and its cost and memory grow
-    with its rows. The sample depends on the ids present alone, so the same rows give the same
-    sample, in a full run as in a nightly one.
-    """
-    if max_series is not None and max_series < 1:
-        raise ValueError("max_series must be at least 1")
-    if max_series is None:
-        return frame
-    ids = pd.Series(frame[ID].unique().compute() if is_dask(frame) else frame[ID].unique())
-    if len(ids) <= max_series:
-        return frame
-    kept = ids.iloc[np.argsort(pd.util.hash_array(ids.to_numpy()), kind="stable")[:max_series]]
-    return frame[frame[ID].isin(list(kept))]

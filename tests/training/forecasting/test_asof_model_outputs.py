@@ -11,7 +11,8 @@ import pytest
 
 from features.timeseries import ID, TIME, LagFeatureSpec
 from training.forecasting.asof import asof_forecasts
-from training.forecasting.model import DemandForecaster, DemandSpec, capped_series
+from training.forecasting.model import DemandForecaster, DemandSpec
+from training.forecasting.sampling import capped_series
 from training.lead_time.asof import asof_delays
 from training.lead_time.features import LeadTimeSpec
 from training.splits import latest_refit, refit_schedule
