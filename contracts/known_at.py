@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
-from contracts.fingerprint import frame_fingerprint
+from contracts.fingerprint import frame_fingerprint, hashes_fingerprint, row_hashes
 
 # Tables whose rows are dated, with the column that dates them: rows after the day are unknown.
 DATED_ROWS = {
@@ -38,12 +39,17 @@ LATER_OUTCOMES = {
 }
 
 
-def _before(values: pd.Series, edge: pd.Timestamp) -> pd.Series:
-    """Whether each timestamp falls before ``edge`` (timezone-aware values compared in UTC)."""
+def _naive_utc(values: pd.Series) -> pd.Series:
+    """Timestamps without a time zone (timezone-aware values converted to UTC)."""
     stamps = pd.to_datetime(values)
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
-    return stamps < edge
+    return stamps
+
+
+def _before(values: pd.Series, edge: pd.Timestamp) -> pd.Series:
+    """Whether each timestamp falls before ``edge`` (timezone-aware values compared in UTC)."""
+    return _naive_utc(values) < edge
 
 
 def _rows(frame: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:
@@ -66,19 +72,24 @@ def tables_known_at(tables: Mapping[str, pd.DataFrame], day: pd.Timestamp) -> di
     for name, (parent, key) in FOLLOWERS.items():
         if name in out and parent in out:
             out[name] = _rows(out[name], out[name][key].isin(out[parent][key]))
-    for name, (column, cleared) in LATER_OUTCOMES.items():
-        if name not in out:
-            continue
-        frame = out[name]
-        later = ~_before(frame[column], edge) & frame[column].notna()
-        if later.any():
-            frame = frame.copy()
-            frame.loc[later, column] = pd.NaT
-            for other, value in cleared.items():
-                if other in frame:
-                    frame.loc[later, other] = value
-        out[name] = frame
+    for name in LATER_OUTCOMES.keys() & out.keys():
+        out[name] = _outcomes_cleared(name, out[name], edge)
     return {name: _renumbered(frame) for name, frame in out.items()}
+
+
+def _outcomes_cleared(name: str, frame: pd.DataFrame, edge: pd.Timestamp) -> pd.DataFrame:
+    """``frame`` (of table ``name``) with its outcomes dated on or after ``edge`` cleared
+    (``LATER_OUTCOMES``); itself when there are none."""
+    column, cleared = LATER_OUTCOMES[name]
+    later = ~_before(frame[column], edge) & frame[column].notna()
+    if not later.any():
+        return frame
+    frame = frame.copy()
+    frame.loc[later, column] = pd.NaT
+    for other, value in cleared.items():
+        if other in frame:
+            frame.loc[later, other] = value
+    return frame
 
 
 def _renumbered(frame: pd.DataFrame) -> pd.DataFrame:
@@ -88,14 +99,78 @@ def _renumbered(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def known_at_digest(tables: Mapping[str, pd.DataFrame], day: pd.Timestamp) -> str:
-    """``tables_digest`` of ``tables_known_at(tables, day)``, computed one table at a time: a table
-    that loses rows is copied only while it is hashed, not all of them at once."""
-    digest = hashlib.sha256()
-    for name in sorted(tables):
-        parent = FOLLOWERS.get(name, (None, None))[0]
-        needed = {name: tables[name], **({parent: tables[parent]} if parent in tables else {})}
-        digest.update(f"{name}:{frame_fingerprint(tables_known_at(needed, day)[name])}".encode())
-    return digest.hexdigest()[:16]
+    """``tables_digest`` of ``tables_known_at(tables, day)`` (``HistoryDigests`` for several days)."""
+    return HistoryDigests(tables).at(day)
+
+
+class HistoryDigests:
+    """``known_at_digest`` of the same tables at any number of days, each table's rows hashed once.
+
+    A row's hash does not depend on the other rows (``row_hashes``), so the digest of a day takes
+    the hashes of the rows known that day; only the rows whose later outcome that day clears are
+    hashed again, as cleared. No table is copied whole.
+    """
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        self.tables = tables
+        self._hashes: dict[str, np.ndarray] = {}
+        self._follower_dates: dict[str, np.ndarray] = {}
+
+    def at(self, day: pd.Timestamp) -> str:
+        edge = pd.Timestamp(day).normalize() + pd.Timedelta(days=1)
+        digest = hashlib.sha256()
+        for name in sorted(self.tables):
+            frame = self.tables[name]
+            keep = self._known(name, edge)
+            hashes = self._row_hashes(name)
+            if name in LATER_OUTCOMES:
+                hashes = self._with_outcomes_cleared(name, hashes, keep, edge)
+            digest.update(f"{name}:{hashes_fingerprint(hashes[keep], frame.columns)}".encode())
+        return digest.hexdigest()[:16]
+
+    def _row_hashes(self, name: str) -> np.ndarray:
+        if name not in self._hashes:
+            self._hashes[name] = row_hashes(self.tables[name])
+        return self._hashes[name]
+
+    def _dated(self, name: str) -> np.ndarray:
+        """The date of each row of a dated table (``DATED_ROWS``), naive UTC; for a follower the
+        earliest date of its parent's rows with its key (absent: never known), kept for other days."""
+        if name in DATED_ROWS:
+            return _naive_utc(self.tables[name][DATED_ROWS[name]]).to_numpy()
+        if name not in self._follower_dates:
+            parent, key = FOLLOWERS[name]
+            parent_keys, own_keys = self.tables[parent][key].to_numpy(), self.tables[name][key].to_numpy()
+            codes, uniques = pd.factorize(np.concatenate([parent_keys, own_keys]), use_na_sentinel=False)
+            dates = self._dated(parent).astype("datetime64[ns]")
+            dated = ~np.isnat(dates)
+            never = np.iinfo(np.int64).max
+            first = np.full(len(uniques), never, dtype=np.int64)
+            np.minimum.at(first, codes[: len(parent_keys)][dated], dates[dated].view(np.int64))
+            own = first[codes[len(parent_keys) :]]
+            self._follower_dates[name] = np.where(own == never, np.datetime64("NaT"), own.view("datetime64[ns]"))
+        return self._follower_dates[name]
+
+    def _known(self, name: str, edge: pd.Timestamp) -> np.ndarray:
+        """Which rows of table ``name`` are known before ``edge``."""
+        if name in DATED_ROWS or (name in FOLLOWERS and FOLLOWERS[name][0] in self.tables):
+            return self._dated(name) < edge.to_datetime64()
+        return np.ones(len(self.tables[name]), dtype=bool)
+
+    def _with_outcomes_cleared(self, name: str, hashes: np.ndarray, keep: np.ndarray, edge: pd.Timestamp) -> np.ndarray:
+        """``hashes`` with those of the kept rows whose outcome falls on or after ``edge`` taken from
+        the rows as ``tables_known_at`` clears them."""
+        frame = self.tables[name]
+        column = LATER_OUTCOMES[name][0]
+        later = keep & (~_before(frame[column], edge) & frame[column].notna()).to_numpy()
+        if not later.any():
+            return hashes
+        cleared = _outcomes_cleared(name, frame[later], edge)
+        if not cleared.dtypes.equals(frame.dtypes):  # clearing changed a column's type: rehash every row
+            return row_hashes(_outcomes_cleared(name, frame, edge))
+        hashes = hashes.copy()
+        hashes[later] = row_hashes(cleared)
+        return hashes
 
 
 def tables_digest(tables: Mapping[str, pd.DataFrame]) -> str:

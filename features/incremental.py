@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from contracts.known_at import known_at_digest, tables_known_at
+from contracts.known_at import HistoryDigests, tables_known_at
 from features.build import (
     DEMAND_LONGEST_WINDOW,
     SUPPLIER_LONGEST_WINDOW,
@@ -122,6 +122,13 @@ def label_cut(tables: Mapping[str, pd.DataFrame], last_end: pd.Timestamp, horizo
     return min(first_new, pd.Timestamp(ends.min()).normalize() - pd.Timedelta(days=horizon - 1))
 
 
+# The columns ``open_line_cut`` reads: an order's time, a line's outcome and due date.
+OPEN_LINE_INPUTS = {
+    "orders": ["order_id", "order_time"],
+    "order_lines": ["order_id", "requested_date", "backordered_quantity", "shipped_date"],
+}
+
+
 def open_line_cut(known: Mapping[str, pd.DataFrame], last_end: pd.Timestamp) -> pd.Timestamp:
     """The first order day with a line whose label was unknown at ``last_end`` (``known`` being
     the tables known then), or the day after ``last_end``."""
@@ -133,17 +140,17 @@ def open_line_cut(known: Mapping[str, pd.DataFrame], last_end: pd.Timestamp) -> 
     return min(first_new, pd.Timestamp(lines.loc[open_lines, "order_date"].min()))
 
 
-def history_digest(tables: Mapping[str, pd.DataFrame], end: pd.Timestamp) -> str:
-    """The digest a later build compares to tell whether the history up to ``end`` changed."""
-    return known_at_digest(tables, end)
-
-
 def plan_build(
-    tables: Mapping[str, pd.DataFrame], last: Mapping[str, object] | None, build_recipe: str, horizon: int
+    tables: Mapping[str, pd.DataFrame],
+    last: Mapping[str, object] | None,
+    build_recipe: str,
+    horizon: int,
+    digests: HistoryDigests | None = None,
 ) -> BuildPlan:
     """Full or incremental, from the canonical ``tables`` (plus ``forecasts``/``po_etas`` when
     used) and the stamp of the last build (``last``: None if there was none or its tables are
-    gone)."""
+    gone). ``digests`` of ``tables`` (made here if not given) check the history the last build
+    saw; the build's own stamp takes the digest of its data end from the same ones."""
     if not last or "data_end" not in last:
         return BuildPlan(None, None, "full: no earlier build to extend")
     if last.get("recipe") != build_recipe:
@@ -152,10 +159,10 @@ def plan_build(
     end = data_end(tables)
     if end <= last_end:
         return BuildPlan(None, None, f"full: the data end {end.date()} is not after the last build's {last_end.date()}")
-    if known_at_digest(tables, last_end) != last.get("history"):
+    if (digests or HistoryDigests(tables)).at(last_end) != last.get("history"):
         return BuildPlan(None, None, f"full: rows dated on or before {last_end.date()} changed")
     since = label_cut(tables, last_end, horizon)
-    order_tables = {name: tables[name] for name in ("order_lines", "orders")}
+    order_tables = {name: tables[name][columns] for name, columns in OPEN_LINE_INPUTS.items()}
     lines_since = open_line_cut(tables_known_at(order_tables, last_end), last_end)
     return BuildPlan(
         since,

@@ -23,7 +23,7 @@ ASOF_MODELS = {"forecasts": "demand_model.joblib", "po_etas": "lead_time_model.j
 
 
 def _asof_tables() -> tuple[str, ...]:
-    from training.world_asof import DEMAND_TABLES, LEAD_TIME_TABLES
+    from training.world_datasets import DEMAND_TABLES, LEAD_TIME_TABLES  # not world_asof: no model imports
 
     return tuple(dict.fromkeys(DEMAND_TABLES + LEAD_TIME_TABLES))
 
@@ -96,6 +96,8 @@ def write_asof_outputs(settings: Settings, job: AsOfJob | None = None, force: bo
     settings.asof_dir.mkdir(parents=True, exist_ok=True)
     stamp_path.unlink(missing_ok=True)  # written last: a half-written step is redone
     for name, output in outputs.items():
+        if output.unchanged:  # its files already hold these rows and models
+            continue
         staging = (settings.asof_dir / ASOF_FILES[name]).with_suffix(".tmp")
         output.rows.to_parquet(staging, index=False)
         staging.replace(settings.asof_dir / ASOF_FILES[name])

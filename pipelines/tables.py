@@ -253,7 +253,7 @@ def _month_file(folder: Path, month: str) -> Path:
 
 def merge_tail(stored: pa.Table, new: pa.Table, layout: TableLayout, cut: pd.Timestamp) -> pa.Table:
     """``stored`` rows before ``cut`` with ``new`` rows, both in ``layout.order``, merged series
-    by series: a series' kept rows then its new ones. Built of slices (no rows are copied)."""
+    by series: a series' kept rows then its new ones, taken in one pass (a table of one chunk per column)."""
     keys = list(layout.order[: layout.order.index(layout.day)])
     bound = pa.scalar(cut, stored.schema.field(layout.day).type)
     kept = pc.less(stored[layout.day], bound).to_numpy(zero_copy_only=False)
@@ -263,18 +263,24 @@ def merge_tail(stored: pa.Table, new: pa.Table, layout: TableLayout, cut: pd.Tim
     if len(kept) and (later_kept & ~np.isin(np.arange(1, len(kept)), s_start)).any():
         raise ValueError(f"stored rows are not in the order {layout.order}: rebuild with --force")
     n_start, n_length, n_keys = _runs(new, keys)
-    parts: list[pa.Table] = []
+    starts: list[int] = []  # runs of rows of ``stored`` then ``new`` (offset by the stored rows), in order
+    lengths: list[int] = []
     i = j = 0
     while i < len(s_keys) or j < len(n_keys):
         take_stored = j == len(n_keys) or (i < len(s_keys) and s_keys[i] <= n_keys[j])
         take_new = i == len(s_keys) or (j < len(n_keys) and n_keys[j] <= s_keys[i])
         if take_stored:
-            parts.append(stored.slice(int(s_start[i]), int(s_kept[i])))
+            starts.append(int(s_start[i]))
+            lengths.append(int(s_kept[i]))
             i += 1
         if take_new:
-            parts.append(new.slice(int(n_start[j]), int(n_length[j])))
+            starts.append(stored.num_rows + int(n_start[j]))
+            lengths.append(int(n_length[j]))
             j += 1
-    return pa.concat_tables([part for part in parts if part.num_rows] or [stored.slice(0, 0)])
+    run_starts, run_lengths = np.array(starts, dtype=np.int64), np.array(lengths, dtype=np.int64)
+    first_of_run = np.repeat(np.cumsum(run_lengths) - run_lengths, run_lengths)
+    rows = np.arange(run_lengths.sum()) - first_of_run + np.repeat(run_starts, run_lengths)
+    return pa.concat_tables([stored, new]).take(pa.array(rows))
 
 
 def _runs(table: pa.Table, keys: list[str]) -> tuple[np.ndarray, np.ndarray, list[tuple]]:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from contracts.fingerprint import frame_fingerprint, hashes_fingerprint, row_hashes
 from contracts.keys import series_id
 from features.promotions import announced_by, with_promotions
 from features.timeseries import ID, TIME
@@ -37,14 +38,11 @@ from training.forecasting.model import quantile_column
 from training.lead_time.asof import asof_delays
 from training.recipes import LEAD_TIME_SPEC, AsOfJob, demand_spec
 from training.splits import refit_schedule
-from training.tracking import frame_fingerprint
 from training.world_datasets import daily_demand, received_po_lines
 
 if TYPE_CHECKING:
     from distributed import Client
 
-DEMAND_TABLES = ("order_lines", "orders", "promotions", "inventory_snapshots", "skus")
-LEAD_TIME_TABLES = ("purchase_orders", "skus")
 FULL, INCREMENTAL = "full", "incremental"
 # What a PO line's as-of prediction reads when it is placed (``is_expedited`` is decided later).
 PO_AT_ORDER = ("po_id", "supplier_id", "sku_id", "location_id", "category", "quantity", "order_date", "promised_date")
@@ -66,6 +64,11 @@ class AsOfOutput:
     models: dict[pd.Timestamp, object] = field(default_factory=dict)
     mode: str = FULL
     added: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def unchanged(self) -> bool:
+        """Whether this run extended ``previous`` by nothing: its rows and models are those given."""
+        return self.mode == INCREMENTAL and not any(self.added.values())
 
 
 def _extends(previous: AsOfOutput | None, digest_at: Callable[[pd.Timestamp], str]) -> bool:
@@ -89,12 +92,17 @@ def known_promotions(promotions: pd.DataFrame) -> Callable[[pd.DataFrame], pd.Da
     return known
 
 
-def demand_digest(frame: pd.DataFrame, promotions: pd.DataFrame, day: pd.Timestamp) -> str:
-    """Fingerprint of what as-of forecasts made up to ``day`` read: the daily demand frame up to
-    that day and the promotions announced by then."""
-    known = announced_by(promotions, day)
-    known = known.sort_values(list(known.columns), ignore_index=True)
-    return frame_fingerprint(frame[frame[TIME] <= day]) + frame_fingerprint(known)
+def demand_digests(frame: pd.DataFrame, promotions: pd.DataFrame) -> Callable[[pd.Timestamp], str]:
+    """Fingerprint, per day, of what as-of forecasts made up to that day read: the daily demand
+    frame up to the day and the promotions announced by then (the frame's rows hashed once)."""
+    hashes, times = row_hashes(frame), frame[TIME].to_numpy()
+
+    def at(day: pd.Timestamp) -> str:
+        known = announced_by(promotions, day)
+        known = known.sort_values(list(known.columns), ignore_index=True)
+        return hashes_fingerprint(hashes[times <= day.to_datetime64()], frame.columns) + frame_fingerprint(known)
+
+    return at
 
 
 def asof_demand_forecasts(
@@ -128,8 +136,9 @@ def asof_demand_forecasts(
             f"{job.demand_min_history_days} days for an as-of forecast"
         )
     promotions = tables["promotions"]
-    extend = _extends(previous, lambda day: demand_digest(frame, promotions, day))
-    done = set(previous.rows["origin"]) if extend else set()
+    digest_at = demand_digests(frame, promotions)
+    extend = _extends(previous, digest_at)
+    done = set(previous.rows["origin"].unique()) if extend else set()
     models = dict(previous.models) if extend else {}
     reused = len(models)
     todo = [o for o in origins if o not in done]
@@ -156,11 +165,14 @@ def asof_demand_forecasts(
         out = pred.merge(keys, on=ID, how="left").drop(columns=[ID])
         out["forecast"] = out["p50"]
         pieces.append(out[columns])
-    rows = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+    if extend and not len(pred):  # nothing new: the earlier rows, already in order
+        rows = previous.rows
+    else:
+        rows = pd.concat(pieces, ignore_index=True).sort_values(["sku_id", "location_id", TIME], ignore_index=True)
     return AsOfOutput(
-        rows=rows.sort_values(["sku_id", "location_id", TIME], ignore_index=True),
+        rows=rows,
         last=last,
-        digest=demand_digest(frame, promotions, last),
+        digest=digest_at(last),
         models=_latest_model(models),
         mode=INCREMENTAL if extend else FULL,
         added={"origins": len(todo), "refits": len(models) - reused},

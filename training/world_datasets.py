@@ -27,6 +27,9 @@ def most_recent(frame: pd.DataFrame, time_column: str, max_rows: int | None) -> 
     return frame.iloc[np.sort(order[-max_rows:])]
 
 
+# The canonical tables ``daily_demand`` and ``received_po_lines`` read.
+DEMAND_TABLES = ("order_lines", "orders", "promotions", "inventory_snapshots", "skus")
+LEAD_TIME_TABLES = ("purchase_orders", "skus")
 # The columns of the large tables ``daily_demand`` reads (a reader may load only these).
 DAILY_DEMAND_COLUMNS = {
     "order_lines": ["order_id", "sku_id", "location_id", "quantity"],

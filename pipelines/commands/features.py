@@ -60,8 +60,9 @@ def write_feature_tables(
     """
     import pandas as pd
 
+    from contracts.known_at import HistoryDigests
     from features.build import REQUIRED_TABLES, iter_feature_tables
-    from features.incremental import STORED_ORDER, data_end, history_digest, plan_build, recipe
+    from features.incremental import STORED_ORDER, data_end, plan_build, recipe
     from pipelines.tables import read_canonical_tables, table_path, write_table_pieces
 
     found = asof_inputs(settings) if asof else {}
@@ -81,7 +82,8 @@ def write_feature_tables(
     build_recipe = recipe(horizon, tuple(asof_frames))
     stored = all(table_path(settings.features_dir, name).is_dir() for name in STORED_ORDER)
     usable = last if stored and not force else None
-    plan = plan_build(history, usable, build_recipe, horizon)
+    digests = HistoryDigests(history)  # rows hashed once for the last build's day and this one's
+    plan = plan_build(history, usable, build_recipe, horizon, digests)
     pieces = iter_feature_tables(
         tables,
         horizon=horizon,
@@ -104,7 +106,7 @@ def write_feature_tables(
         "rows": rows,
         "recipe": build_recipe,
         "data_end": str(end.date()),
-        "history": history_digest(history, end),
+        "history": digests.at(end),
         "plan": plan.reason,
         "build": changed["build"],
         "changes": [*earlier, changed][-CHANGES_KEPT:],

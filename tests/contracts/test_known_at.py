@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from contracts.known_at import known_at_digest, tables_digest, tables_known_at
+from contracts.known_at import HistoryDigests, known_at_digest, tables_digest, tables_known_at
 from tests.features.conftest import START, make_world
 
 
@@ -37,3 +37,12 @@ def test_the_digest_of_a_day_ignores_later_facts_and_sees_changed_ones():
     assert known_at_digest(world, day) == tables_digest(earlier)  # table by table, the same digest
     changed = {**world, "inventory_snapshots": world["inventory_snapshots"].assign(on_hand=lambda f: f["on_hand"] + 1)}
     assert known_at_digest(changed, day) != known_at_digest(world, day)
+
+
+def test_digests_of_several_days_from_one_hashing_are_those_of_each_day_known_then():
+    world = make_world(days=40, seed=3)
+    digests = HistoryDigests(world)
+    for offset in (25, 10, 39):
+        day = START + pd.Timedelta(days=offset)
+        assert digests.at(day) == tables_digest(tables_known_at(world, day))
+    assert digests.at(START + pd.Timedelta(days=10)) != digests.at(START + pd.Timedelta(days=25))
