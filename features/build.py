@@ -257,6 +257,7 @@ def iter_feature_tables(
     since: pd.Timestamp | None = None,
     order_lines_since: pd.Timestamp | None = None,
     lines_per_piece: int = LINES_PER_PIECE,
+    lines: pd.DataFrame | None = None,
 ) -> Iterator[tuple[str, pd.DataFrame]]:
     """``(table name, rows)`` pieces of every feature and label table, SKU group by SKU group.
 
@@ -266,11 +267,12 @@ def iter_feature_tables(
     Incomplete label windows are dropped. ``since`` limits the daily tables to the rows of that
     day on, ``order_lines_since`` the order-line rows to lines ordered that day or later (an
     incremental build, see ``features.incremental``); the rows are those of a whole build.
+    ``lines``: ``demand.order_demand`` of the tables, when the caller already has it.
     """
     check_tables(tables)
     if tables["inventory_snapshots"].empty:
         raise ValueError("table 'inventory_snapshots' is empty: nothing to compute features for")
-    lines = order_demand(tables["order_lines"], tables["orders"])
+    lines = order_demand(tables["order_lines"], tables["orders"]) if lines is None else lines
     calendar = calendar_of(tables)
     pos = tables["purchase_orders"]
     supplier = supplier_table(pos, tables["suppliers"]["supplier_id"], calendar, since)

@@ -31,7 +31,6 @@ from features.build import (
     available_at,
     sku_location_feature_names,
 )
-from features.demand import order_demand
 from features.labels import order_line_labels
 from features.supplier import lane_feature_names, supplier_feature_names
 
@@ -122,35 +121,33 @@ def label_cut(tables: Mapping[str, pd.DataFrame], last_end: pd.Timestamp, horizo
     return min(first_new, pd.Timestamp(ends.min()).normalize() - pd.Timedelta(days=horizon - 1))
 
 
-# The columns ``open_line_cut`` reads: an order's time, a line's outcome and due date.
-OPEN_LINE_INPUTS = {
-    "orders": ["order_id", "order_time"],
-    "order_lines": ["order_id", "requested_date", "backordered_quantity", "shipped_date"],
-}
-
-
-def open_line_cut(known: Mapping[str, pd.DataFrame], last_end: pd.Timestamp) -> pd.Timestamp:
-    """The first order day with a line whose label was unknown at ``last_end`` (``known`` being
-    the tables known then), or the day after ``last_end``."""
-    lines = order_demand(known["order_lines"], known["orders"])
-    open_lines = ~order_line_labels(lines, last_end)["label_complete"].to_numpy()
+def open_line_cut(lines: pd.DataFrame, last_end: pd.Timestamp) -> pd.Timestamp:
+    """The first order day with a line whose label was unknown at ``last_end``, or the day after
+    ``last_end``. ``lines``: every order line with its order (``demand.order_demand``), as known
+    now; the lines ordered by ``last_end`` are taken as known then (``contracts.known_at``)."""
+    outcome = ["order_date", "requested_date", "backordered_quantity", "shipped_date"]
+    then = tables_known_at({"order_lines": lines.loc[lines["order_date"] <= last_end, outcome]}, last_end)
+    known = then["order_lines"]
+    open_lines = ~order_line_labels(known, last_end)["label_complete"].to_numpy()
     first_new = last_end + pd.Timedelta(days=1)
     if not open_lines.any():
         return first_new
-    return min(first_new, pd.Timestamp(lines.loc[open_lines, "order_date"].min()))
+    return min(first_new, pd.Timestamp(known.loc[open_lines, "order_date"].min()))
 
 
 def plan_build(
     tables: Mapping[str, pd.DataFrame],
+    lines: pd.DataFrame,
     last: Mapping[str, object] | None,
     build_recipe: str,
     horizon: int,
     digests: HistoryDigests | None = None,
 ) -> BuildPlan:
     """Full or incremental, from the canonical ``tables`` (plus ``forecasts``/``po_etas`` when
-    used) and the stamp of the last build (``last``: None if there was none or its tables are
-    gone). ``digests`` of ``tables`` (made here if not given) check the history the last build
-    saw; the build's own stamp takes the digest of its data end from the same ones."""
+    used), their order ``lines`` with their order (``demand.order_demand``) and the stamp of the
+    last build (``last``: None if there was none or its tables are gone). ``digests`` of ``tables``
+    (made here if not given) check the history the last build saw; the build's own stamp takes the
+    digest of its data end from the same ones."""
     if not last or "data_end" not in last:
         return BuildPlan(None, None, "full: no earlier build to extend")
     if last.get("recipe") != build_recipe:
@@ -162,8 +159,7 @@ def plan_build(
     if (digests or HistoryDigests(tables)).at(last_end) != last.get("history"):
         return BuildPlan(None, None, f"full: rows dated on or before {last_end.date()} changed")
     since = label_cut(tables, last_end, horizon)
-    order_tables = {name: tables[name][columns] for name, columns in OPEN_LINE_INPUTS.items()}
-    lines_since = open_line_cut(tables_known_at(order_tables, last_end), last_end)
+    lines_since = open_line_cut(lines, last_end)
     return BuildPlan(
         since,
         lines_since,

@@ -62,6 +62,7 @@ def write_feature_tables(
 
     from contracts.known_at import HistoryDigests
     from features.build import REQUIRED_TABLES, iter_feature_tables
+    from features.demand import order_demand
     from features.incremental import STORED_ORDER, data_end, plan_build, recipe
     from pipelines.tables import read_canonical_tables, table_path, write_table_pieces
 
@@ -83,7 +84,8 @@ def write_feature_tables(
     stored = all(table_path(settings.features_dir, name).is_dir() for name in STORED_ORDER)
     usable = last if stored and not force else None
     digests = HistoryDigests(history)  # rows hashed once for the last build's day and this one's
-    plan = plan_build(history, usable, build_recipe, horizon, digests)
+    lines = order_demand(tables["order_lines"], tables["orders"])
+    plan = plan_build(history, lines, usable, build_recipe, horizon, digests)
     pieces = iter_feature_tables(
         tables,
         horizon=horizon,
@@ -91,6 +93,7 @@ def write_feature_tables(
         po_etas=asof_frames.get("po_etas"),
         since=plan.since,
         order_lines_since=plan.order_lines_since,
+        lines=lines,
     )
     layouts = feature_table_layouts()
     stamp.unlink(missing_ok=True)  # written last: a half-written build is redone in full
