@@ -16,7 +16,10 @@ the first run on them: as-of replay, feature build, Feast apply and materialize,
 four models, promotion, scoring ``examples/score_request.json`` and a batch of orders through the
 service's own scorer; then the nightly run once the last day arrives: the whole tables back in
 place, and the as-of replay, feature build and materialization without ``--force`` (each
-processes what is new since the first run), and scoring again.
+processes what is new since the first run), and scoring again. With ``--hold-back-days N`` the
+first run sees the world up to N days before its last and each ``next-day`` step brings one
+more day: rerun ``--steps next-day,nightly-asof,nightly-build,nightly-materialize,nightly-score``
+for each (a day after a weekly as-of origin, say, where the as-of step also forecasts it).
 
 Per step it prints the wall time, the CPU time and the peak resident memory of the step's whole
 process tree (sampled every 0.2 s: the command and its children, e.g. the Dask workers), and the
@@ -99,14 +102,16 @@ def ensure_database(database_uri: str) -> None:
     admin.dispose()
 
 
-def run_step(name: str, scale: float, config: Path, data_dir: Path) -> dict[str, object]:
+def run_step(
+    name: str, scale: float, config: Path, data_dir: Path, child_options: tuple[str, ...] = ()
+) -> dict[str, object]:
     """Run one step in a fresh process tree; its seconds, CPU seconds, peak memory and exit code.
 
     CPU seconds are those of every process of the step once it ended (the Dask workers included):
     on a shared machine they are the step's own work, where wall time also counts the waits for a core.
     """
     if name in CHILDREN:
-        command = [sys.executable, __file__, CHILDREN[name], str(config)]
+        command = [sys.executable, __file__, CHILDREN[name], str(config), *child_options]
     else:
         backorder = str(Path(sys.executable).parent / "backorder")
         command = [backorder, "--config", str(config), *(a.format(scale=scale) for a in STEPS[name])]
@@ -181,9 +186,9 @@ def score_orders(config: Path) -> None:
     print(json.dumps({"load_seconds": round(load_seconds, 1), **timings}))
 
 
-def hold_back_last_day(config: Path) -> None:
-    """Move the canonical tables to ``canonical-next-day`` and write them as known the day before
-    their last day in their place (the child of ``hold-back``)."""
+def hold_back_days(config: Path, days: int) -> None:
+    """Move the canonical tables to ``canonical-next-day`` and write them as known ``days`` days
+    before their last day in their place (the child of ``hold-back``)."""
     import shutil
 
     import pandas as pd
@@ -200,22 +205,33 @@ def hold_back_last_day(config: Path) -> None:
     canonical.rename(held)
     names = [n for n in CANONICAL_TABLES if (held / f"{n}.parquet").exists()]
     tables = {n: pd.read_parquet(held / f"{n}.parquet") for n in names}
-    write_canonical_tables(tables_known_at(tables, data_end(tables) - pd.Timedelta(days=1)), canonical)
+    write_canonical_tables(tables_known_at(tables, data_end(tables) - pd.Timedelta(days=days)), canonical)
     for other in held.iterdir():
         if other.suffix != ".parquet":
             shutil.copy2(other, canonical / other.name)
 
 
 def next_day(config: Path) -> None:
-    """Put the whole tables of ``canonical-next-day`` in place of the held-back ones (the child of ``next-day``)."""
+    """The next held-back day arrives (the child of ``next-day``): the tables of ``canonical-next-day``
+    as known one day after the current ones, or the whole tables in their place on the last day."""
     import shutil
 
+    import pandas as pd
+
+    from contracts.known_at import tables_known_at
+    from features.incremental import data_end
+    from pipelines.tables import write_canonical_tables
     from settings import load_settings
 
     canonical = load_settings(config).canonical_dir
     held = canonical.with_name(NEXT_DAY)
     if not held.exists():
         raise SystemExit(f"no held-back tables in {held}: run the hold-back step first")
+    current = data_end({"inventory_snapshots": pd.read_parquet(canonical / "inventory_snapshots.parquet")})
+    tables = {path.stem: pd.read_parquet(path) for path in held.glob("*.parquet")}
+    if data_end(tables) > current + pd.Timedelta(days=1):
+        write_canonical_tables(tables_known_at(tables, current + pd.Timedelta(days=1)), canonical)
+        return
     shutil.rmtree(canonical)
     held.rename(canonical)
 
@@ -262,8 +278,17 @@ def main() -> None:
     parser.add_argument("--score", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--hold-back", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--next-day", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--hold-back-days",
+        type=int,
+        default=1,
+        help="Days the first run does not see; each next-day step brings one (rerun the nightly steps per day).",
+    )
     args = parser.parse_args()
-    for child, run in ((args.score, score_orders), (args.hold_back, hold_back_last_day), (args.next_day, next_day)):
+    if args.hold_back:
+        hold_back_days(args.hold_back, args.hold_back_days)
+        return
+    for child, run in ((args.score, score_orders), (args.next_day, next_day)):
         if child:
             run(child)
             return
@@ -283,7 +308,8 @@ def main() -> None:
     results = json.loads(record.read_text()) if record.exists() else []
     print(f"scale {args.scale:g}, data {data_dir}; load average {os.getloadavg()}", flush=True)
     for step in steps:
-        row = run_step(step, args.scale, config, data_dir)
+        options = ("--hold-back-days", str(args.hold_back_days)) if step == "hold-back" else ()
+        row = run_step(step, args.scale, config, data_dir, options)
         results = [r for r in results if r["step"] != step] + [row]
         record.write_text(json.dumps(results, indent=2))
         print(json.dumps(row), flush=True)

@@ -52,10 +52,9 @@ def _before(values: pd.Series, edge: pd.Timestamp) -> pd.Series:
     return _naive_utc(values) < edge
 
 
-def _rows(frame: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:
+def _rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     """``frame``'s rows where ``keep``; ``frame`` itself when that is all of them (no copy of a
     large table whose rows are all known)."""
-    keep = keep.to_numpy()
     return frame if keep.all() else frame[keep]
 
 
@@ -66,15 +65,44 @@ def tables_known_at(tables: Mapping[str, pd.DataFrame], day: pd.Timestamp) -> di
     ...) are kept whole. Dtypes are kept.
     """
     edge = pd.Timestamp(day).normalize() + pd.Timedelta(days=1)
-    out: dict[str, pd.DataFrame] = {}
-    for name, frame in tables.items():
-        out[name] = _rows(frame, _before(frame[DATED_ROWS[name]], edge)) if name in DATED_ROWS else frame
-    for name, (parent, key) in FOLLOWERS.items():
-        if name in out and parent in out:
-            out[name] = _rows(out[name], out[name][key].isin(out[parent][key]))
+    known = _KnownRows(tables)
+    out = {name: _rows(frame, known.before(name, edge)) for name, frame in tables.items()}
     for name in LATER_OUTCOMES.keys() & out.keys():
         out[name] = _outcomes_cleared(name, out[name], edge)
     return {name: _renumbered(frame) for name, frame in out.items()}
+
+
+class _KnownRows:
+    """Which rows of ``tables`` are known before a day: a dated table's rows dated before it, a
+    follower's rows whose key a known row of its parent has (``DATED_ROWS``, ``FOLLOWERS``)."""
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        self.tables = tables
+        self._follower_dates: dict[str, np.ndarray] = {}
+
+    def _dated(self, name: str) -> np.ndarray:
+        """The date of each row of a dated table (``DATED_ROWS``), naive UTC; for a follower the
+        earliest date of its parent's rows with its key (absent: never known), kept for other days."""
+        if name in DATED_ROWS:
+            return _naive_utc(self.tables[name][DATED_ROWS[name]]).to_numpy()
+        if name not in self._follower_dates:
+            parent, key = FOLLOWERS[name]
+            parent_keys, own_keys = self.tables[parent][key].to_numpy(), self.tables[name][key].to_numpy()
+            codes, uniques = pd.factorize(np.concatenate([parent_keys, own_keys]), use_na_sentinel=False)
+            dates = self._dated(parent).astype("datetime64[ns]")
+            dated = ~np.isnat(dates)
+            never = np.iinfo(np.int64).max
+            first = np.full(len(uniques), never, dtype=np.int64)
+            np.minimum.at(first, codes[: len(parent_keys)][dated], dates[dated].view(np.int64))
+            own = first[codes[len(parent_keys) :]]
+            self._follower_dates[name] = np.where(own == never, np.datetime64("NaT"), own.view("datetime64[ns]"))
+        return self._follower_dates[name]
+
+    def before(self, name: str, edge: pd.Timestamp) -> np.ndarray:
+        """Which rows of table ``name`` are known before ``edge`` (all of an undated table's)."""
+        if name in DATED_ROWS or (name in FOLLOWERS and FOLLOWERS[name][0] in self.tables):
+            return self._dated(name) < edge.to_datetime64()
+        return np.ones(len(self.tables[name]), dtype=bool)
 
 
 def _outcomes_cleared(name: str, frame: pd.DataFrame, edge: pd.Timestamp) -> pd.DataFrame:
@@ -113,15 +141,15 @@ class HistoryDigests:
 
     def __init__(self, tables: Mapping[str, pd.DataFrame]) -> None:
         self.tables = tables
+        self._known = _KnownRows(tables)
         self._hashes: dict[str, np.ndarray] = {}
-        self._follower_dates: dict[str, np.ndarray] = {}
 
     def at(self, day: pd.Timestamp) -> str:
         edge = pd.Timestamp(day).normalize() + pd.Timedelta(days=1)
         digest = hashlib.sha256()
         for name in sorted(self.tables):
             frame = self.tables[name]
-            keep = self._known(name, edge)
+            keep = self._known.before(name, edge)
             hashes = self._row_hashes(name)
             if name in LATER_OUTCOMES:
                 hashes = self._with_outcomes_cleared(name, hashes, keep, edge)
@@ -132,30 +160,6 @@ class HistoryDigests:
         if name not in self._hashes:
             self._hashes[name] = row_hashes(self.tables[name])
         return self._hashes[name]
-
-    def _dated(self, name: str) -> np.ndarray:
-        """The date of each row of a dated table (``DATED_ROWS``), naive UTC; for a follower the
-        earliest date of its parent's rows with its key (absent: never known), kept for other days."""
-        if name in DATED_ROWS:
-            return _naive_utc(self.tables[name][DATED_ROWS[name]]).to_numpy()
-        if name not in self._follower_dates:
-            parent, key = FOLLOWERS[name]
-            parent_keys, own_keys = self.tables[parent][key].to_numpy(), self.tables[name][key].to_numpy()
-            codes, uniques = pd.factorize(np.concatenate([parent_keys, own_keys]), use_na_sentinel=False)
-            dates = self._dated(parent).astype("datetime64[ns]")
-            dated = ~np.isnat(dates)
-            never = np.iinfo(np.int64).max
-            first = np.full(len(uniques), never, dtype=np.int64)
-            np.minimum.at(first, codes[: len(parent_keys)][dated], dates[dated].view(np.int64))
-            own = first[codes[len(parent_keys) :]]
-            self._follower_dates[name] = np.where(own == never, np.datetime64("NaT"), own.view("datetime64[ns]"))
-        return self._follower_dates[name]
-
-    def _known(self, name: str, edge: pd.Timestamp) -> np.ndarray:
-        """Which rows of table ``name`` are known before ``edge``."""
-        if name in DATED_ROWS or (name in FOLLOWERS and FOLLOWERS[name][0] in self.tables):
-            return self._dated(name) < edge.to_datetime64()
-        return np.ones(len(self.tables[name]), dtype=bool)
 
     def _with_outcomes_cleared(self, name: str, hashes: np.ndarray, keep: np.ndarray, edge: pd.Timestamp) -> np.ndarray:
         """``hashes`` with those of the kept rows whose outcome falls on or after ``edge`` taken from
