@@ -32,11 +32,17 @@ def with_promotions(targets: pd.DataFrame, promotions: pd.DataFrame, known_at: s
     before its date there (as ``announced_by`` that day would keep them): the covariates of many
     forecast origins at once.
     """
+    return with_promotion_days(targets, promotion_days(promotions), known_at)
+
+
+def with_promotion_days(targets: pd.DataFrame, days: pd.DataFrame, known_at: str | None = None) -> pd.DataFrame:
+    """``with_promotions`` from the ``promotion_days`` of the promotions: for callers that add the
+    covariates to many frames, which then expand the promotions once."""
     if known_at is None:
-        out = targets.merge(_deepest_discount(promotions), on=[ID, TIME], how="left")
+        out = targets.merge(days.groupby([ID, TIME], as_index=False)["promo_discount"].max(), on=[ID, TIME], how="left")
     else:
         keys = [ID, TIME, known_at]
-        hits = targets[keys].drop_duplicates().merge(_promotion_days(promotions), on=[ID, TIME])
+        hits = targets[keys].drop_duplicates().merge(days, on=[ID, TIME])
         hits = hits[hits["announced_date"] <= hits[known_at]]
         out = targets.merge(hits.groupby(keys, as_index=False)["promo_discount"].max(), on=keys, how="left")
     out["promo_active"] = out["promo_discount"].notna().astype("float64")
@@ -51,12 +57,7 @@ def promotion_covariates(promotions: pd.DataFrame, series: Iterable[str], days: 
     return with_promotions(grid, promotions)[[ID, TIME, *PROMOTION_COVARIATES]]
 
 
-def _deepest_discount(promotions: pd.DataFrame) -> pd.DataFrame:
-    """One row per series-day under promotion: ``unique_id, ds, promo_discount`` (the deepest)."""
-    return _promotion_days(promotions).groupby([ID, TIME], as_index=False)["promo_discount"].max()
-
-
-def _promotion_days(promotions: pd.DataFrame) -> pd.DataFrame:
+def promotion_days(promotions: pd.DataFrame) -> pd.DataFrame:
     """One row per promotion and day it runs: ``unique_id, ds, promo_discount, announced_date``."""
     columns = {ID: object, TIME: "datetime64[ns]", "promo_discount": "float64", "announced_date": "datetime64[ns]"}
     if promotions.empty:

@@ -27,11 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from contracts.fingerprint import frame_fingerprint, hashes_fingerprint, row_hashes
 from contracts.keys import series_id
-from features.promotions import announced_by, with_promotions
+from features.promotions import announced_by, promotion_days, with_promotion_days
 from features.timeseries import ID, TIME
 from training.forecasting.asof import asof_forecasts
 from training.forecasting.model import quantile_column
@@ -82,12 +83,19 @@ def _latest_model(models: dict[pd.Timestamp, object]) -> dict[pd.Timestamp, obje
 
 def known_promotions(promotions: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
     """Promotion covariates of target days (rows ``unique_id, ds, origin``) as known at each row's
-    origin: announced on or before it."""
-    dates = ("start_date", "end_date", "announced_date")
-    promotions = promotions.assign(**{c: pd.to_datetime(promotions[c]) for c in dates})  # parsed once
+    origin: announced on or before it.
+
+    The promotions are expanded into days once, by series, and each call reads only the days of
+    the series between its first and last: a block of series costs its own promotions."""
+    days = promotion_days(promotions).sort_values(ID, ignore_index=True)
+    ids = days[ID].to_numpy()
 
     def known(targets: pd.DataFrame) -> pd.DataFrame:
-        return with_promotions(targets, promotions, known_at="origin")
+        if targets.empty:
+            return with_promotion_days(targets, days, known_at="origin")
+        series = targets[ID]
+        first, last = np.searchsorted(ids, series.min(), "left"), np.searchsorted(ids, series.max(), "right")
+        return with_promotion_days(targets, days.iloc[first:last], known_at="origin")
 
     return known
 

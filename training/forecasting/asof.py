@@ -76,7 +76,9 @@ def asof_forecasts(
     which = latest_refit(np.array(origins, dtype="datetime64[ns]"), refits)
     plan = {origin: refits[k] for origin, k in zip(origins, which, strict=True) if k >= 0}
     due = [fitted_at for fitted_at in sorted(set(plan.values())) if fitted_at not in models]  # each fitted once
-    frame = frame.sort_values([ID, TIME], ignore_index=True) if plan else frame
+    if plan:  # the rows the windows of the origins and of the refits due read
+        first_read = min([*plan, *due]) - window
+        frame = frame[frame[TIME] > first_read].sort_values([ID, TIME], ignore_index=True)
 
     def trailing(fitted_at: pd.Timestamp) -> pd.DataFrame:
         return capped_series(frame[(frame[TIME] > fitted_at - window) & (frame[TIME] <= fitted_at)], max_series)
