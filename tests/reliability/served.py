@@ -4,6 +4,7 @@ killed with SIGKILL and started again at will."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -140,8 +141,8 @@ class Served:
                 return Answer(response.status, response.headers, response.read())
         except urllib.error.HTTPError as exc:
             return Answer(exc.code, exc.headers, exc.read())
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            return Answer(None, {}, b"")
+        except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError, OSError):
+            return Answer(None, {}, b"")  # HTTPException: an answer cut off mid-body (the server killed) is none
 
     def get(self, path: str) -> tuple[int | None, bytes]:
         answer = self.call("GET", path)
