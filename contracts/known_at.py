@@ -3,7 +3,7 @@
 A nightly export only adds facts dated after the previous export: new orders, snapshots, POs and
 ASNs, and outcomes (shipments, receipts) of older rows that happen later. ``tables_known_at``
 rebuilds what an export of ``day`` would have held from a later one, so a step can check that
-the history it already processed is unchanged (``known_at_digest`` of the old and new tables)
+the history it already processed is unchanged (``HistoryDigests`` of the old and new tables)
 and process only the days after it.
 """
 
@@ -126,13 +126,8 @@ def _renumbered(frame: pd.DataFrame) -> pd.DataFrame:
     return frame if numbered else frame.reset_index(drop=True)
 
 
-def known_at_digest(tables: Mapping[str, pd.DataFrame], day: pd.Timestamp) -> str:
-    """``tables_digest`` of ``tables_known_at(tables, day)`` (``HistoryDigests`` for several days)."""
-    return HistoryDigests(tables).at(day)
-
-
 class HistoryDigests:
-    """``known_at_digest`` of the same tables at any number of days, each table's rows hashed once.
+    """``tables_digest`` of ``tables_known_at(tables, day)`` at any number of days, each table's rows hashed once.
 
     A row's hash does not depend on the other rows (``row_hashes``), so the digest of a day takes
     the hashes of the rows known that day; only the rows whose later outcome that day clears are

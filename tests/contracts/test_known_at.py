@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from contracts.known_at import HistoryDigests, known_at_digest, tables_digest, tables_known_at
+from contracts.known_at import HistoryDigests, tables_digest, tables_known_at
 from tests.features.conftest import START, make_world
 
 
@@ -33,10 +33,10 @@ def test_the_digest_of_a_day_ignores_later_facts_and_sees_changed_ones():
     world = make_world(days=40, seed=3)
     day = START + pd.Timedelta(days=20)
     earlier = tables_known_at(world, day)
-    assert known_at_digest(earlier, day) == known_at_digest(world, day)
-    assert known_at_digest(world, day) == tables_digest(earlier)  # table by table, the same digest
+    assert HistoryDigests(earlier).at(day) == HistoryDigests(world).at(day)
+    assert HistoryDigests(world).at(day) == tables_digest(earlier)  # from row hashes, the same digest
     changed = {**world, "inventory_snapshots": world["inventory_snapshots"].assign(on_hand=lambda f: f["on_hand"] + 1)}
-    assert known_at_digest(changed, day) != known_at_digest(world, day)
+    assert HistoryDigests(changed).at(day) != HistoryDigests(world).at(day)
 
 
 def test_digests_of_several_days_from_one_hashing_are_those_of_each_day_known_then():
