@@ -101,6 +101,8 @@ def asof_forecasts(
             fitted_at: fitted[fitted_at] if fitted_at in fitted else client.scatter(models[fitted_at], broadcast=True)
             for fitted_at in set(plan.values())
         }
+        if future_covariates is not None:  # sent once per worker: a task carries only its key
+            args["future_covariates"] = client.scatter(future_covariates, broadcast=True)
         pieces = client.gather(
             client.map(forecast_series, client.scatter(series_blocks(frame, partitions)), models=shared, **args)
         )
