@@ -27,7 +27,7 @@ from features.labels import DEFAULT_HORIZON
 from features.order_line import request_feature_names
 from training.dask_folds import most_recent_dask, naive_times
 from training.recipes import ClassifierJob
-from training.world_datasets import daily_demand
+from training.world_datasets import daily_demand, recent_cut
 
 # The canonical tables the demand series are made of (``skus`` is small and read whole).
 DEMAND_TABLES = ("order_lines", "orders", "promotions", "inventory_snapshots")
@@ -79,23 +79,23 @@ def classifier_rows_dask(
     (``features.feast_repo.definitions.TTL``).
 
     With ``job.max_rows``, the features are computed over the recent days that can hold the latest
-    ``max_rows`` rows (``recent_start``; each with its look-back, so the same values), and over the
-    whole history only when those days hold fewer rows.
+    ``max_rows`` rows and ``min_days`` days (``recent_start``; each with its look-back, so the same
+    values), and over the whole history only when the rows kept would start before those days.
     """
     tables = read_tables_dask(folder)
     outputs = {name: dd.read_parquet(path, split_row_groups=True) for name, path in (model_outputs or {}).items()}
     since = recent_start(tables, job)
     rows, features = _training_rows(tables, outputs, skus, job, npartitions, since)
-    kept, count = most_recent_dask(rows, job.time_column, job.max_rows)
-    if since is not None and count < job.max_rows:  # the recent days held too few labelled rows
+    kept, cut = most_recent_dask(rows, job.time_column, job.max_rows, job.min_days)
+    if since is not None and (cut is None or cut < since):  # the recent days held too few labelled rows
         rows, features = _training_rows(tables, outputs, skus, job, npartitions, None)
-        kept, _ = most_recent_dask(rows, job.time_column, job.max_rows)
+        kept, _ = most_recent_dask(rows, job.time_column, job.max_rows, job.min_days)
     return kept, features
 
 
 def recent_start(tables: Mapping[str, dd.DataFrame | pd.DataFrame], job: ClassifierJob) -> pd.Timestamp | None:
-    """The first day of the recent days that hold at least ``job.max_rows`` training rows, or None
-    (no cap, or not that many rows).
+    """The first day of the recent days that hold at least ``job.max_rows`` training rows and
+    ``job.min_days`` days, or None (no cap, or not that many rows).
 
     Counted cheaply, without the features: a snapshot per SKU-location row, an order per day for
     order lines (an order has one line or more). A row's label is complete only ``DEFAULT_HORIZON``
@@ -111,7 +111,8 @@ def recent_start(tables: Mapping[str, dd.DataFrame | pd.DataFrame], job: Classif
     enough = per_day.index[per_day.cumsum().to_numpy() >= job.max_rows]
     if enough.empty:
         return None
-    return pd.Timestamp(enough[0]).normalize() - pd.Timedelta(days=DEFAULT_HORIZON)
+    start = recent_cut(enough[0], per_day.index[0], job.min_days)
+    return start.normalize() - pd.Timedelta(days=DEFAULT_HORIZON)
 
 
 def _training_rows(

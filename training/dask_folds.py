@@ -18,6 +18,7 @@ import pandas as pd
 
 from training.recipes import ClassifierJob
 from training.risk.train import FoldFrames
+from training.world_datasets import recent_cut
 
 
 def naive_times(values: dd.Series) -> dd.Series:
@@ -25,18 +26,24 @@ def naive_times(values: dd.Series) -> dd.Series:
     return values.dt.tz_convert(None) if getattr(values.dtype, "tz", None) is not None else values
 
 
-def most_recent_dask(frame: dd.DataFrame, time_column: str, max_rows: int | None) -> tuple[dd.DataFrame, int | None]:
-    """Rows at or after the time of the ``max_rows``-th latest row (all rows when None), and how
-    many rows ``frame`` has (None when not counted: no ``max_rows``).
+def most_recent_dask(
+    frame: dd.DataFrame, time_column: str, max_rows: int | None, min_days: int = 1
+) -> tuple[dd.DataFrame, pd.Timestamp | None]:
+    """Rows at or after the time of the ``max_rows``-th latest row, or of every row of the latest
+    ``min_days`` days when those are more (``world_datasets.recent_cut``), and that cut: None when
+    every row is kept (no ``max_rows``, or no more rows than that).
 
-    Rows tied at that time are all kept, so there can be a few more than ``max_rows``. The count
-    and the boundary are computed together: one pass over ``frame``'s graph, not two.
+    Rows tied at the cut are all kept, so there can be a few more than ``max_rows``. The count,
+    the latest time and the boundary are computed together: one pass over ``frame``'s graph.
     """
     if max_rows is None:
         return frame, None
     times = naive_times(frame[time_column])
-    rows, start = dask.compute(times.size, times.nlargest(max_rows).min())
-    return (frame if int(rows) <= max_rows else frame[times >= start]), int(rows)
+    rows, kth, latest = dask.compute(times.size, times.nlargest(max_rows).min(), times.max())
+    if int(rows) <= max_rows:
+        return frame, None
+    cut = recent_cut(kth, latest, min_days)
+    return frame[times >= cut], cut
 
 
 def dask_cutoffs(job: ClassifierJob, frame: dd.DataFrame) -> tuple[pd.Timestamp, ...]:

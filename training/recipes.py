@@ -78,8 +78,9 @@ class ClassifierJob:
     Labels come from ``label_table`` (``backorder features build``), features from the recipe's
     feature service, plus the request-time features when ``request_features``. ``cutoffs``
     (validation, calibration, test starts) default to the ``cutoff_quantiles`` of the rows' times;
-    ``max_rows`` keeps the most recent rows (see ``world_datasets.most_recent``). Test-fold
-    metrics are also reported per ``segment_columns``.
+    ``max_rows`` keeps the most recent rows, but never fewer than those of the latest ``min_days``
+    days, so that the time folds cut whole days however many rows a day holds
+    (``world_datasets.most_recent``). Test-fold metrics are also reported per ``segment_columns``.
     """
 
     recipe: ClassifierRecipe
@@ -90,6 +91,7 @@ class ClassifierJob:
     cutoffs: tuple[str, str, str] | None = None
     cutoff_quantiles: tuple[float, float, float] = (0.7, 0.8, 0.9)
     max_rows: int | None = 200_000
+    min_days: int = 28
 
     @property
     def model_name(self) -> str:

@@ -16,14 +16,27 @@ from features.promotions import with_promotions
 from features.timeseries import ID, TARGET, TIME
 
 
-def most_recent(frame: pd.DataFrame, time_column: str, max_rows: int | None) -> pd.DataFrame:
-    """The latest ``max_rows`` rows by ``time_column`` (all rows when ``max_rows`` is None).
+def recent_cut(kth_latest: pd.Timestamp, latest: pd.Timestamp, min_days: int) -> pd.Timestamp:
+    """The earliest time a capped training set keeps: that of its ``max_rows``-th latest row
+    (``kth_latest``), or the start of the ``min_days``-th day before its ``latest`` row if earlier."""
+    return min(pd.Timestamp(kth_latest), pd.Timestamp(latest).floor("D") - pd.Timedelta(days=min_days - 1))
+
+
+def most_recent(frame: pd.DataFrame, time_column: str, max_rows: int | None, min_days: int = 1) -> pd.DataFrame:
+    """The latest ``max_rows`` rows by ``time_column`` (all rows when ``max_rows`` is None), or
+    every row of the latest ``min_days`` days when those are more (``recent_cut``).
 
     Keeping the most recent period, not a random sample, keeps the folds contiguous in time.
     """
     if max_rows is None or len(frame) <= max_rows:
         return frame
-    order = np.argsort(pd.to_datetime(frame[time_column]).to_numpy(), kind="stable")
+    times = pd.to_datetime(frame[time_column])
+    times = times.dt.tz_convert(None) if times.dt.tz is not None else times
+    order = np.argsort(times.to_numpy(), kind="stable")
+    kth = times.iloc[order[-max_rows]]
+    cut = recent_cut(kth, times.iloc[order[-1]], min_days)
+    if cut < kth:
+        return frame[(times >= cut).to_numpy()]
     return frame.iloc[np.sort(order[-max_rows:])]
 
 

@@ -187,7 +187,7 @@ def _classifier(settings: Settings, job: ClassifierJob, force: bool) -> TrainRes
     started = time.perf_counter()
     _echo(f"[1/3] {job.model_name}: point-in-time training set from feature service {job.feature_service}")
     labels = read_feature_table(settings.features_dir, job.label_table)
-    labels = most_recent(labels, job.time_column, job.max_rows).reset_index(drop=True)
+    labels = most_recent(labels, job.time_column, job.max_rows, job.min_days).reset_index(drop=True)
     skus = _canonical(settings, ("skus",))["skus"][["sku_id", "category"]]
     store = open_store(settings)
     try:

@@ -111,14 +111,17 @@ def test_capped_training_rows_from_recent_days_equal_those_of_all_days(world, tm
     keys = ["order_id", "line_id"] if lines else ["sku_id", "location_id", "snapshot_date"]
     with local_cluster(2):
         whole = dask_datasets._training_rows(tables, {}, world["skus"], job, 2, None)[0]
-        job = replace(job, max_rows=int(whole.shape[0].compute()) // 4)
-        want = most_recent_dask(whole, job.time_column, job.max_rows)[0].compute()
+        # A quarter of the rows spans fewer days than the latest 25: those days are kept instead.
+        job = replace(job, max_rows=int(whole.shape[0].compute()) // 4, min_days=25)
+        want = most_recent_dask(whole, job.time_column, job.max_rows, job.min_days)[0].compute()
+        capped = most_recent_dask(whole, job.time_column, job.max_rows)[0].compute()
         assert dask_datasets.recent_start(tables, job) > world["inventory_snapshots"]["snapshot_date"].min()
         got = dask_datasets.classifier_rows_dask(tmp_path, world["skus"], job, 2)[0].compute()
         last_day = world["inventory_snapshots"]["snapshot_date"].max()
         monkeypatch.setattr(dask_datasets, "recent_start", lambda *_: last_day)  # too few rows from there
         fallback = dask_datasets.classifier_rows_dask(tmp_path, world["skus"], job, 2)[0].compute()
-    assert len(want) >= job.max_rows
+    days = pd.to_datetime(want[job.time_column]).dt.tz_localize(None).dt.normalize()
+    assert len(want) > len(capped) and days.min() >= days.max() - pd.Timedelta(days=job.min_days - 1)
     for have in (got, fallback):
         pd.testing.assert_frame_equal(
             have.sort_values(keys, ignore_index=True), want.sort_values(keys, ignore_index=True), check_dtype=False
