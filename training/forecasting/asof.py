@@ -142,7 +142,7 @@ def forecast_series(
     """
     at = frame[TIME].isin(list(plan)).to_numpy()
     statics = list(spec.static_categoricals)
-    rows = origin_features(frame, spec.features, window=history_days)[at]
+    rows = origin_features(frame, spec.features, window=history_days)[at].copy()  # its own frame, not a view
     rows[statics] = frame.loc[at, statics]
     rows[SEGMENT] = rolling_demand_class(frame, history_days)[at]
     keep = max([*spec.features.seasonal_lags, 1])  # days before an origin its seasonal lags read
