@@ -104,11 +104,18 @@ class ClassifierJob:
         return self.recipe.feature_service
 
 
+# The order-line classifier bounds its leaves by hessian (LightGBM's default of 1, as XGBoost's
+# min_child_weight) instead of 100 rows: a Dask cluster checks a leaf's rows on an estimate and one
+# process on the count, so a rule in rows grows other trees on the cluster (docs/scaling.md). The
+# check behind it, for both classifiers: ``benchmarks/risk_leaf_rule.py`` (docs/benchmarks.md).
+HESSIAN_LEAVES: dict[str, Any] = {"min_data_in_leaf": 1, "min_sum_hessian_in_leaf": 1.0}
+
 # The world's classifiers keep the early-stopping rounds when refitted on all rows: the service's
-# latency is measured with those trees. Both share one recipe and differ in what they read.
+# latency is measured with those trees. Both share one recipe, but for the order-line leaves, and
+# differ in what they read.
 WORLD_RISK = ClassifierRecipe(
     model_name="backorder_risk",
-    params=RISK_TREES,
+    params={**RISK_TREES, **HESSIAN_LEAVES},
     n_seeds=2,
     positive_weight=10.0,
     num_boost_round=600,
@@ -118,7 +125,9 @@ WORLD_RISK = ClassifierRecipe(
 )
 BACKORDER_RISK = ClassifierJob(recipe=WORLD_RISK, label_table="order_line_labels", request_features=True)
 SKU_LOCATION_RISK = ClassifierJob(
-    recipe=replace(WORLD_RISK, model_name="sku_location_risk", feature_service="sku_location_risk_v1"),
+    recipe=replace(
+        WORLD_RISK, model_name="sku_location_risk", feature_service="sku_location_risk_v1", params=RISK_TREES
+    ),
     label_table="sku_location_labels",
     request_features=False,
 )

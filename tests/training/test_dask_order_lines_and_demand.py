@@ -73,10 +73,9 @@ def test_dask_order_line_rows_are_feasts_point_in_time_training_set(world, lazy_
 def test_order_line_classifier_fitted_by_lightgbm_dask_is_the_single_process_fit(lazy_lines, client):
     """On one Dask worker the whole Dask path (folds on the cluster, class weights, every round
     grown and early stopping replayed, the refit) gives exactly the single-process model. On two
-    workers the bins and the start are the single-process ones, but distributed LightGBM
-    estimates each leaf's rows from its hessians and searches features one process has dropped
-    for a leaf, so the boosters part: the test PR-AUC is within 0.02 (0.843 against 0.857 in
-    docs/scaling.md), not within 0.01."""
+    workers the bins, the start and the leaf-size rule (in hessian, which both learners sum
+    exactly) are the single-process ones, but distributed LightGBM searches features one process
+    has dropped for a leaf, so the boosters part a little: the test PR-AUC is within 0.01."""
     in_process = train_classifier(JOB, lazy_lines.compute(), FEATURES, num_threads=1)
     with local_cluster(1):
         on_one = train_classifier(JOB, lazy_lines, FEATURES, num_threads=1)
@@ -86,7 +85,7 @@ def test_order_line_classifier_fitted_by_lightgbm_dask_is_the_single_process_fit
     assert list(on_one.estimator.feature_names_in_) == FEATURES
     assert on_one.record.metrics["pr_auc"] == pytest.approx(in_process.record.metrics["pr_auc"], abs=1e-9)
     assert on_two.record.params["fold_sizes"] == in_process.record.params["fold_sizes"]
-    assert on_two.record.metrics["pr_auc"] == pytest.approx(in_process.record.metrics["pr_auc"], abs=0.02)
+    assert on_two.record.metrics["pr_auc"] == pytest.approx(in_process.record.metrics["pr_auc"], abs=0.01)
     assert on_two.record.metrics["pr_auc"] > on_two.record.metrics["baseline_rule.pr_auc"]
 
 
