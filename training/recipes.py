@@ -104,7 +104,7 @@ class ClassifierJob:
         return self.recipe.feature_service
 
 
-# The order-line classifier bounds its leaves by hessian (LightGBM's default of 1, as XGBoost's
+# The order-line classifier bounds its leaves by hessian (at least 1, XGBoost's default
 # min_child_weight) instead of 100 rows: a Dask cluster checks a leaf's rows on an estimate and one
 # process on the count, so a rule in rows grows other trees on the cluster (docs/scaling.md). The
 # check behind it, for both classifiers: ``benchmarks/risk_leaf_rule.py`` (docs/benchmarks.md).
