@@ -87,7 +87,7 @@ def classifier_rows_dask(
     since = recent_start(tables, job)
     rows, features = _training_rows(tables, outputs, skus, job, npartitions, since)
     kept, cut = most_recent_dask(rows, job.time_column, job.max_rows, job.min_days)
-    if since is not None and (cut is None or cut < since):  # the recent days held too few labelled rows
+    if since is not None and (cut is None or cut < since):  # the rows kept reach before the days computed
         rows, features = _training_rows(tables, outputs, skus, job, npartitions, None)
         kept, _ = most_recent_dask(rows, job.time_column, job.max_rows, job.min_days)
     return kept, features
