@@ -16,6 +16,12 @@ from features.promotions import with_promotions
 from features.timeseries import ID, TARGET, TIME
 
 
+def naive_timestamps(values: pd.Series) -> pd.Series:
+    """``values`` as timestamps without a timezone (UTC when they had one)."""
+    stamps = pd.to_datetime(values)
+    return stamps.dt.tz_convert(None) if stamps.dt.tz is not None else stamps
+
+
 def recent_cut(kth_latest: pd.Timestamp, latest: pd.Timestamp, min_days: int) -> pd.Timestamp:
     """The earliest time a capped training set keeps: that of its ``max_rows``-th latest row
     (``kth_latest``), or the start of the ``min_days``-th day before its ``latest`` row if earlier."""
@@ -30,8 +36,7 @@ def most_recent(frame: pd.DataFrame, time_column: str, max_rows: int | None, min
     """
     if max_rows is None or len(frame) <= max_rows:
         return frame
-    times = pd.to_datetime(frame[time_column])
-    times = times.dt.tz_convert(None) if times.dt.tz is not None else times
+    times = naive_timestamps(frame[time_column])
     order = np.argsort(times.to_numpy(), kind="stable")
     kth = times.iloc[order[-max_rows]]
     cut = recent_cut(kth, times.iloc[order[-1]], min_days)

@@ -42,6 +42,7 @@ from training.risk.metrics import reliability_curve
 from training.risk.train import FoldFrames, train_on_folds
 from training.splits import time_split
 from training.tracking import TrainingRecord
+from training.world_datasets import naive_timestamps
 from training.world_plots import calibration_figure, pr_curve_figure
 
 if TYPE_CHECKING:
@@ -71,16 +72,11 @@ def _sample(frame: pd.DataFrame, rows: int = REFERENCE_ROWS, seed: int = 0) -> p
 
 
 # ---- classifiers ------------------------------------------------------------------------------
-def _naive_times(values: pd.Series) -> pd.Series:
-    stamps = pd.to_datetime(values)
-    return stamps.dt.tz_convert(None) if stamps.dt.tz is not None else stamps
-
-
 def classifier_cutoffs(job: ClassifierJob, frame: pd.DataFrame) -> tuple[pd.Timestamp, ...]:
     """The three fold boundaries: the job's explicit cutoffs or day-rounded time quantiles."""
     if job.cutoffs is not None:
         return tuple(pd.Timestamp(c) for c in job.cutoffs)
-    times = _naive_times(frame[job.time_column])
+    times = naive_timestamps(frame[job.time_column])
     return tuple(times.quantile(q).floor("D") for q in job.cutoff_quantiles)
 
 
@@ -110,7 +106,7 @@ def train_classifier(
     else:
         frame = frame.reset_index(drop=True)
         cutoffs = classifier_cutoffs(job, frame)
-        folds = time_split(pd.DataFrame({"t": _naive_times(frame[job.time_column])}), "t", cutoffs)
+        folds = time_split(pd.DataFrame({"t": naive_timestamps(frame[job.time_column])}), "t", cutoffs)
         frames = FoldFrames.from_folds(frame[features].astype("float64"), frame["label"].to_numpy() > 0, folds)
         test_rows = frame.iloc[folds.test]
     sizes = frames.sizes()
@@ -130,7 +126,7 @@ def train_classifier(
         metrics.update({f"{prefix}.{k}": v for k, v in run.metrics[model].items()})
     metrics.update({f"threshold.{k}": float(v) for k, v in run.threshold.items()})
     x_test, y_test = frames.test
-    test_times = _naive_times(test_rows[job.time_column])
+    test_times = naive_timestamps(test_rows[job.time_column])
     period = f"{test_times.min().date()}..{test_times.max().date()}"
     reference = x_test.assign(prediction=run.test_scores["lightgbm"], label=y_test.astype("int64"))
     tables = dict(run.tables)
