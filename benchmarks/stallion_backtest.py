@@ -12,6 +12,7 @@ last ``--recent-months``, ``training.forecasting.launch``).
     .venv/bin/python benchmarks/stallion_backtest.py                # about 15 minutes on 2 cores
     .venv/bin/python benchmarks/stallion_backtest.py --save W.parquet   # keep the window forecasts
     .venv/bin/python benchmarks/stallion_backtest.py --load W.parquet --power 2  # recombine only
+    .venv/bin/python benchmarks/stallion_backtest.py --load W.parquet --blends   # and fixed blends
 
 Origins can be split over runs (``--first``/``--last`` with ``--save``) and their files loaded
 together.
@@ -40,6 +41,7 @@ from training.forecasting.backtest import (  # noqa: E402
     window_scores,
     window_summary,
 )
+from training.forecasting.blend import BlendSpec, blended_windows  # noqa: E402
 from training.forecasting.launch import floor_launched  # noqa: E402
 from training.forecasting.model import DemandSpec  # noqa: E402
 from training.forecasting.stallion import covariate_roles, stallion_spec, to_long  # noqa: E402
@@ -51,17 +53,32 @@ FUTURE = DATA / "stallion_future_known_covariates_2017-07_2017-12.parquet"
 HORIZON = 6
 
 
-def window_arguments(description: str) -> argparse.ArgumentParser:
+# Fixed-weight blends (``--blends``): weights set in advance, so every window is scored, none
+# learnt from; the recipe's STALLION_BLEND is one of them.
+BLENDS = tuple(
+    BlendSpec(weights=weights, season_length=12)
+    for weights in (
+        (("LightGBM", 0.8), ("AutoETS", 0.2)),
+        (("LightGBM", 0.75), ("AutoETS", 0.25)),
+        (("LightGBM", 2 / 3), ("AutoETS", 1 / 3)),
+        (("LightGBM", 0.5), ("AutoETS", 0.5)),
+        (("LightGBM", 1 / 3), ("AutoETS", 1 / 3), ("AutoTheta", 1 / 3)),
+    )
+)
+
+
+def window_arguments(
+    description: str,
+    load_help: str = "reuse window forecasts written by stallion_backtest.py --save (files of runs over "
+    "different origins combine)",
+) -> argparse.ArgumentParser:
     """The options of every Stallion window benchmark: the files, the origins, saved windows."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--train", type=Path, default=TRAIN)
     parser.add_argument("--future", type=Path, default=FUTURE, help="only its columns are read")
     parser.add_argument("--first", default="2014-03-01", help="first origin (month start)")
     parser.add_argument("--step", type=int, default=STALLION_ENSEMBLE.step, help="months between origins")
-    parser.add_argument(
-        "--load", type=Path, nargs="+", help="reuse window forecasts written by stallion_backtest.py "
-        "--save (files of runs over different origins combine)"
-    )
+    parser.add_argument("--load", type=Path, nargs="+", help=load_help)
     return parser
 
 
@@ -87,6 +104,11 @@ def main() -> None:
     parser.add_argument("--new-months", type=int, default=12, help="a series is new this long after its first sale")
     parser.add_argument("--recent-months", type=int, default=3, help="the launch floor's recent window")
     parser.add_argument("--save", type=Path, help="write the window forecasts here (Parquet)")
+    parser.add_argument("--blends", action="store_true", help="also score the fixed-weight BLENDS")
+    parser.add_argument(
+        "--metric", choices=("mae", "pinball"), default="mae",
+        help="what diff and wins compare: MAE of P50, or mean pinball loss over P10/P50/P90",
+    )
     args = parser.parse_args()
 
     history, spec = load_history(args)
@@ -108,6 +130,8 @@ def main() -> None:
         floored = floor_launched(frame, past, new, args.recent_months)
         launched.append(floored.assign(model="LightGBM+launch"))
     predictions = pd.concat([predictions, *launched], ignore_index=True)
+    if args.blends:
+        predictions = pd.concat([predictions, blended_windows(predictions, BLENDS)], ignore_index=True)
     scores = window_scores(predictions)
     with_ensemble = scores[scores["origin"].isin(scores.loc[scores["model"] == "Ensemble", "origin"])]
     pd.set_option("display.width", 200)
@@ -116,14 +140,14 @@ def main() -> None:
         print(
             f"\n{title}: {len(origins)} origins {pd.Timestamp(origins[0]):%Y-%m} .. "
             f"{pd.Timestamp(origins[-1]):%Y-%m}, {HORIZON} months ahead, 350 series; "
-            "diff = MAE minus LightGBM's on the same window"
+            f"diff = {args.metric} minus LightGBM's on the same window"
         )
-        print(window_summary(table, reference="LightGBM").round(3).to_string(index=False))
+        print(window_summary(table, reference="LightGBM", metric=args.metric).round(3).to_string(index=False))
     segments = segment_scores(predictions, history, args.new_months)
     segments = segments[segments["origin"].isin(with_ensemble["origin"])]
     print(f"\nper segment (new = first sale within {args.new_months} months), windows with the ensemble:")
     for segment, table in segments.groupby("segment"):
-        summary = window_summary(table, reference="LightGBM")
+        summary = window_summary(table, reference="LightGBM", metric=args.metric)
         series = table.loc[table["model"] == "LightGBM", "n"].mean() / HORIZON
         print(f"\n{segment}: {series:.0f} series per window")
         print(summary.round(3).to_string(index=False))

@@ -5,8 +5,9 @@ baseline policy), its daily demand per SKU-location is built from the canonical 
 ``backorder train demand`` does (last ``history_days`` days of the ``DEMAND`` recipe), and every
 demand model is backtested over ``--windows`` consecutive 7-day windows ending on the last day:
 the recipe's LightGBM, the ensemble (``EnsembleSpec(season_length=7, n_windows=--n-windows,
-step=7)``, which learns from the windows before each origin), statsforecast's AutoETS and
-AutoTheta, and the naive baselines, each refitted at every origin on the days up to it. Prints
+step=7)``, which learns from the windows before each origin), fixed blends of the LightGBM with
+AutoETS (``BLENDS``, the Stallion recipe's among them), statsforecast's AutoETS and AutoTheta,
+and the naive baselines, each refitted at every origin on the days up to it. Prints
 per model the mean and spread over all (seed, window) pairs of MAE, pinball loss and coverage,
 and the difference to the LightGBM on the same window. The hierarchy SKU-location -> SKU ->
 category -> total is reconciled by ``world_hierarchy.py``.
@@ -33,9 +34,15 @@ from training.forecasting.backtest import (  # noqa: E402
     window_scores,
     window_summary,
 )
+from training.forecasting.blend import BlendSpec, blended_windows  # noqa: E402
 from training.forecasting.ensemble import EnsembleSpec, earlier_origins  # noqa: E402
 from training.recipes import DEMAND, demand_spec  # noqa: E402
 from training.world_datasets import daily_demand  # noqa: E402
+
+BLENDS = tuple(
+    BlendSpec(weights=(("LightGBM", share), ("AutoETS", 1 - share)), season_length=DEMAND.season_length)
+    for share in (0.9, 0.75)
+)
 
 
 def simulated_demand(seed: int, skus: int, locations: int, days: int, history_days: int) -> pd.DataFrame:
@@ -59,7 +66,9 @@ def seed_scores(seed: int, args: argparse.Namespace) -> pd.DataFrame:
     first = earlier_origins(first_scored, DEMAND.horizon, "D", ensemble)[0]
     origins = window_origins(first, last, DEMAND.horizon, DEMAND.horizon, "D")
     windows = window_forecasts(frame, spec, ensemble, origins)
-    scores = window_scores(ensemble_backtest(windows, spec, ensemble))
+    predictions = ensemble_backtest(windows, spec, ensemble)
+    predictions = pd.concat([predictions, blended_windows(predictions, BLENDS)], ignore_index=True)
+    scores = window_scores(predictions)
     scores = scores[scores["origin"] >= first_scored]
     print(f"seed {seed}: {frame['unique_id'].nunique()} series, {len(origins)} windows fitted", flush=True)
     return scores.assign(origin=f"{seed}:" + scores["origin"].dt.strftime("%Y-%m-%d"))

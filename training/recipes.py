@@ -21,6 +21,7 @@ from typing import Any
 from features.kaggle_features import FEATURES as KAGGLE_FEATURES
 from features.kaggle_features import RAW_FEATURES as KAGGLE_RAW_FEATURES
 from features.timeseries import LagFeatureSpec
+from training.forecasting.blend import BlendSpec
 from training.forecasting.ensemble import EnsembleSpec
 from training.forecasting.model import DemandSpec
 from training.lead_time.features import LeadTimeSpec
@@ -195,6 +196,9 @@ DEMAND = DemandJob()
 # Stallion (``backorder benchmark stallion``, monthly, 6 months ahead): the combination learns
 # from four earlier 6-month windows, three months apart (``benchmarks/stallion_backtest.py``).
 STALLION_ENSEMBLE = EnsembleSpec(season_length=12, n_windows=4, step=3)
+# The command's default: the LightGBM's quantiles blended with AutoETS's, weights held fixed
+# (``benchmarks/stallion_backtest.py --blends``).
+STALLION_BLEND = BlendSpec(weights=(("LightGBM", 0.75), ("AutoETS", 0.25)), season_length=12)
 
 
 def demand_spec(job: DemandJob) -> DemandSpec:

@@ -21,7 +21,8 @@ from contracts.keys import DAY
 from features.timeseries import ID, TARGET, TIME
 from training.engine import DEFAULT_THREADS, is_dask
 from training.forecasting.backtest import rolling_origin_backtest
-from training.forecasting.ensemble import EnsembleForecaster, make_demand_forecaster, model_label
+from training.forecasting.ensemble import EnsembleForecaster
+from training.forecasting.forecaster import make_demand_forecaster, model_label
 from training.forecasting.model import DemandForecaster
 from training.forecasting.sampling import capped_series
 from training.lead_time.baselines import quoted_baseline, supplier_quantile_baseline

@@ -17,9 +17,11 @@ def stallion(
     out: Path = typer.Option(..., help="Output Parquet: agency, sku, date, p10, p50, p90."),
     check: bool = typer.Option(True, help="Print rolling-origin backtests inside TRAIN first."),
     model: str = typer.Option(
-        "lightgbm",
-        help="lightgbm: the LightGBM alone; ensemble: the LightGBM combined with statistical "
-        "models (recipe STALLION_ENSEMBLE; level with it on the backtest, docs/benchmarks.md).",
+        "blend",
+        help="blend: the LightGBM's P10/P50/P90 blended with AutoETS's, fixed weights (recipe "
+        "STALLION_BLEND); lightgbm: the LightGBM alone; ensemble: the LightGBM combined with "
+        "statistical models by weights learnt from earlier windows (recipe STALLION_ENSEMBLE). "
+        "Their backtests: docs/benchmarks.md.",
     ),
 ) -> None:
     """Fit on TRAIN; forecast every FUTURE row from its known-in-advance covariates."""
@@ -35,10 +37,11 @@ def stallion(
         to_long,
         validate,
     )
-    from training.recipes import STALLION_ENSEMBLE
+    from training.recipes import STALLION_BLEND, STALLION_ENSEMBLE
 
-    if model not in ("ensemble", "lightgbm"):
-        raise typer.BadParameter("must be 'ensemble' or 'lightgbm'", param_hint="--model")
+    choices = {"blend": STALLION_BLEND, "lightgbm": None, "ensemble": STALLION_ENSEMBLE}
+    if model not in choices:
+        raise typer.BadParameter(f"must be one of {', '.join(choices)}", param_hint="--model")
 
     raw_train, raw_future = pd.read_parquet(train), pd.read_parquet(future)
     try:
@@ -52,7 +55,7 @@ def stallion(
     if check:
         try:
             table, windows = validate(
-                history, spec, STALLION_ENSEMBLE, with_ensemble=model == "ensemble"
+                history, spec, STALLION_ENSEMBLE, with_ensemble=model == "ensemble", blend=STALLION_BLEND
             )
             typer.echo(
                 "internal validation (rolling origins inside TRAIN, mean and spread over the last "
@@ -61,8 +64,7 @@ def stallion(
             typer.echo(table.round(3).to_string(index=False))
         except ValueError as error:
             typer.echo(f"internal validation skipped: {error}")
-    ensemble = STALLION_ENSEMBLE if model == "ensemble" else None
-    pred = forecast_rows(history, rows, spec, ensemble, windows)
+    pred = forecast_rows(history, rows, spec, choices[model], windows)
     out.parent.mkdir(parents=True, exist_ok=True)
     pred[["agency", "sku", "date", "p10", "p50", "p90"]].to_parquet(out, index=False)
     typer.echo(

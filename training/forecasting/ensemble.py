@@ -288,15 +288,3 @@ class EnsembleForecaster:
         annotated = annotate(members, self.history_, origin, spec)
         out = apply_combination(annotated, self.combination_)
         return out[[ID, TIME, "p10", "p50", "p90"]].sort_values([ID, TIME]).reset_index(drop=True)
-
-
-def model_label(ensemble: EnsembleSpec | None) -> str:
-    """How backtest tables name the forecaster a recipe selects."""
-    return LIGHTGBM if ensemble is None else "Ensemble"
-
-
-def make_demand_forecaster(
-    spec: DemandSpec, ensemble: EnsembleSpec | None
-) -> DemandForecaster | EnsembleForecaster:
-    """The demand model a recipe selects: the LightGBM alone, or its combination (``ensemble``)."""
-    return DemandForecaster(spec) if ensemble is None else EnsembleForecaster(spec, ensemble)

@@ -11,13 +11,14 @@ Both are read from the base forecasts' errors on earlier backtest windows, out o
 global LightGBM's in-sample residuals understate its errors, and would then pull every level
 towards the bottom.
 
-Only the P50 is reconciled; P10/P90 stay those of each level's own model.
+Only the P50 is reconciled; P10/P90 stay those of each level's own model, or move along with
+the P50 (``with_reconciled_p50``).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -256,6 +257,46 @@ def is_coherent(reconciled: pd.DataFrame, levels: Levels, model: str, atol: floa
     return bool(np.allclose(wide.to_numpy(), implied, atol=atol, rtol=1e-9))
 
 
+def reconciled_windows(
+    bottom: pd.DataFrame,
+    hierarchy: Hierarchy,
+    bottom_forecasts: dict[pd.Timestamp, pd.DataFrame],
+    h: int,
+    freq: str,
+    season_length: int,
+    min_error_windows: int = 1,
+    error_windows: int | None = None,
+    reconcilers: Sequence[str] = RECONCILERS,
+) -> Iterator[tuple[pd.Timestamp, Levels, pd.DataFrame]]:
+    """Per origin, oldest first: the hierarchy's ``Levels`` and the base and reconciled P50
+    (``reconcile``) of every series.
+
+    ``bottom``: the bottom series with their key columns, all dates; ``bottom_forecasts``: per
+    origin, the bottom model's ``unique_id, ds, p50`` fitted on the periods up to that origin.
+    At each origin the hierarchy holds the series with history by then (a later launch joins the
+    totals when it has a forecast) and the upper levels' AutoETS is fitted on the same periods.
+    MinTrace at an origin learns from the windows whose forecasts all end by it, the latest
+    ``error_windows`` of them (all when None); origins with fewer than ``min_error_windows`` such
+    windows are skipped.
+    """
+    if min_error_windows < 1:
+        raise ValueError("min_error_windows: MinTrace needs at least 1 earlier window")
+    offset = to_offset(freq)
+    bases: dict[pd.Timestamp, pd.DataFrame] = {}
+    for origin in sorted(pd.Timestamp(o) for o in bottom_forecasts):
+        known = bottom.loc[bottom[TIME] <= origin, ID].unique()
+        levels = aggregate_levels(bottom[bottom[ID].isin(known)], hierarchy)
+        upper = upper_forecasts(levels, origin, h, freq, season_length)
+        base = base_forecasts(bottom_forecasts[origin], upper, levels)
+        truth = levels.frame[[NODE, TIME, TARGET]]
+        bases[origin] = base.merge(truth, on=[NODE, TIME], how="left").assign(origin=origin)
+        earlier = [b for o, b in bases.items() if o + h * offset <= origin]
+        earlier = earlier[-error_windows:] if error_windows else earlier
+        if len(earlier) < min_error_windows:
+            continue
+        yield origin, levels, reconcile(base, levels, latest_errors(earlier), reconcilers)
+
+
 def hierarchy_backtest(
     bottom: pd.DataFrame,
     hierarchy: Hierarchy,
@@ -266,32 +307,36 @@ def hierarchy_backtest(
     min_error_windows: int = 1,
 ) -> pd.DataFrame:
     """Errors per (origin, level, model) of the base and reconciled P50 over rolling windows
-    (``level_errors``).
-
-    ``bottom``: the bottom series with their key columns, all dates; ``bottom_forecasts``: per
-    origin, the bottom model's ``unique_id, ds, p50`` fitted on the periods up to that origin.
-    At each origin the hierarchy holds the series with history by then (a later launch joins the
-    totals when it has a forecast) and the upper levels' AutoETS is fitted on the same periods.
-    MinTrace at an origin learns from the windows whose forecasts all end by it; origins with
-    fewer than ``min_error_windows`` such windows are left out (for every model alike).
-    """
-    offset = to_offset(freq)
-    bases, rows = {}, []
-    for origin in sorted(pd.Timestamp(o) for o in bottom_forecasts):
-        known = bottom.loc[bottom[TIME] <= origin, ID].unique()
-        levels = aggregate_levels(bottom[bottom[ID].isin(known)], hierarchy)
-        upper = upper_forecasts(levels, origin, h, freq, season_length)
-        base = base_forecasts(bottom_forecasts[origin], upper, levels)
-        truth = levels.frame[[NODE, TIME, TARGET]]
-        bases[origin] = base.merge(truth, on=[NODE, TIME], how="left").assign(origin=origin)
-        earlier = [b for o, b in bases.items() if o + h * offset <= origin]
-        if len(earlier) < min_error_windows:
-            continue
-        reconciled = reconcile(base, levels, latest_errors(earlier))
-        rows.append(level_errors(reconciled, levels).assign(origin=origin))
+    (``level_errors`` of each of ``reconciled_windows``)."""
+    rows = [
+        level_errors(reconciled, levels).assign(origin=origin)
+        for origin, levels, reconciled in reconciled_windows(
+            bottom, hierarchy, bottom_forecasts, h, freq, season_length, min_error_windows
+        )
+    ]
     if not rows:
         raise ValueError(f"bottom_forecasts: no origin has {min_error_windows} earlier window(s)")
     return pd.concat(rows, ignore_index=True)
+
+
+def with_reconciled_p50(
+    forecast: pd.DataFrame, reconciled: pd.DataFrame, levels: Levels, model: str = WLS_VAR
+) -> pd.DataFrame:
+    """``forecast`` (bottom ``unique_id, ds, p10, p50, p90``) with its P50 replaced by ``model``'s
+    reconciled one and P10/P90 moved by the same amount, floored at zero and kept around the P50:
+    the interval keeps the width the bottom model learnt. Rows the hierarchy does not hold keep
+    their forecast."""
+    rows = reconciled.loc[reconciled["model"] == model, [NODE, TIME, "p50"]]
+    found = forecast[[ID, TIME]].assign(**{NODE: forecast[ID].map(levels.bottom_node)}).merge(
+        rows, on=[NODE, TIME], how="left"
+    )
+    p50 = pd.Series(found["p50"].to_numpy(), index=forecast.index).fillna(forecast["p50"])
+    shift = p50 - forecast["p50"]
+    return forecast.assign(
+        p10=(forecast["p10"] + shift).clip(lower=0.0).clip(upper=p50),
+        p50=p50,
+        p90=(forecast["p90"] + shift).clip(lower=p50),
+    )
 
 
 def level_summary(scores: pd.DataFrame, metric: str = "mae") -> pd.DataFrame:

@@ -21,13 +21,9 @@ from training.forecasting.backtest import (
     window_summary,
 )
 from training.forecasting.baselines import baseline_forecasts
-from training.forecasting.ensemble import (
-    EnsembleForecaster,
-    EnsembleSpec,
-    earlier_origins,
-    make_demand_forecaster,
-    model_label,
-)
+from training.forecasting.blend import BlendSpec, blended_windows
+from training.forecasting.ensemble import EnsembleForecaster, EnsembleSpec, earlier_origins
+from training.forecasting.forecaster import ForecasterChoice, make_demand_forecaster, model_label
 from training.forecasting.model import DemandSpec
 
 KEYS = ("agency", "sku", "date")
@@ -124,23 +120,23 @@ def forecast_rows(
     history: pd.DataFrame,
     future: pd.DataFrame,
     spec: DemandSpec,
-    ensemble: EnsembleSpec | None = None,
+    choice: ForecasterChoice = None,
     windows: dict[pd.Timestamp, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """P10/P50/P90 for every ``future`` row (same order; ``model`` names the forecaster used):
-    the LightGBM, or its combination when ``ensemble`` (reusing ``windows`` from ``validate``).
-    A history too short for the combination's earlier windows falls back to the LightGBM, one too
-    short for the LightGBM to the naive baseline. Series never seen get the median of their SKU
+    the LightGBM, its blend (``BlendSpec``) or its combination (``EnsembleSpec``, reusing
+    ``windows`` from ``validate``). A history too short for the combination's earlier windows
+    falls back to the LightGBM, one too short for the LightGBM to the naive baseline. Series never seen get the median of their SKU
     (else of all series) for that month, because a new agency-SKU pair has no history of its own."""
     pred, used = None, "Naive"
-    for choice in dict.fromkeys([ensemble, None]):
+    for candidate in dict.fromkeys([choice, None]):
         try:
-            model = make_demand_forecaster(spec, choice)
+            model = make_demand_forecaster(spec, candidate)
             if isinstance(model, EnsembleForecaster):
                 model.fit(history, windows)
             else:
                 model.fit(history)
-            pred, used = model.predict(spec.horizon, future), model_label(choice)
+            pred, used = model.predict(spec.horizon, future), model_label(candidate)
             break
         except ValueError:
             continue
@@ -168,12 +164,14 @@ def validate(
     ensemble: EnsembleSpec,
     with_ensemble: bool,
     scored: int = 2,
+    blend: BlendSpec | None = None,
 ) -> tuple[pd.DataFrame, dict[pd.Timestamp, pd.DataFrame]]:
     """Rolling-origin check inside ``history``: the last ``scored`` windows (``ensemble.step``
     periods apart, the newest ending at the last period), plus, ``with_ensemble``, the earlier
-    windows the combination learns from at those origins. Returns, per model, the mean and spread
-    of MAE and P10-P90 coverage over the scored windows (diff = MAE minus the LightGBM's), and
-    every window's forecasts (``forecast_rows`` reuses them)."""
+    windows the combination learns from at those origins. Returns, per model (``blend`` too,
+    from the same members' forecasts), the mean and spread of MAE and P10-P90 coverage over the
+    scored windows (diff = MAE minus the LightGBM's), and every window's forecasts
+    (``forecast_rows`` reuses them)."""
     month = pd.DateOffset(months=1)
     last = history[TIME].max()
     oldest_scored = last - (spec.horizon + (scored - 1) * ensemble.step) * month
@@ -184,6 +182,9 @@ def validate(
     )
     origins = window_origins(first, last, spec.horizon, ensemble.step, spec.freq)
     windows = window_forecasts(history, spec, ensemble, origins)
-    scores = window_scores(ensemble_backtest(windows, spec, ensemble))
+    predictions = ensemble_backtest(windows, spec, ensemble)
+    if blend is not None:
+        predictions = pd.concat([predictions, blended_windows(predictions, [blend])], ignore_index=True)
+    scores = window_scores(predictions)
     scores = scores[scores["origin"] >= oldest_scored]
     return window_summary(scores, reference=model_label(None)), windows

@@ -16,10 +16,10 @@ from training.forecasting.ensemble import (
     combine_p50,
     fit_combination,
     inverse_error_weights,
-    make_demand_forecaster,
     segments,
     statistical_forecasts,
 )
+from training.forecasting.forecaster import make_demand_forecaster
 from training.forecasting.model import DemandForecaster
 
 SPEC = small_monthly_spec()

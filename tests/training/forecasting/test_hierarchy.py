@@ -24,8 +24,10 @@ from training.forecasting.hierarchy import (
     level_errors,
     level_summary,
     reconcile,
+    reconciled_windows,
     upper_forecasts,
     with_key_columns,
+    with_reconciled_p50,
 )
 
 MONTHS = pd.date_range("2020-01-01", periods=30, freq="MS")
@@ -130,6 +132,50 @@ def test_backtest_scores_every_level_against_the_base() -> None:
     # Bottom-up reproduces the bottom model's own bottom level exactly.
     bottom = summary[summary["level"] == "agency/sku"].set_index("model")["mae_mean"]
     assert bottom[BOTTOM_UP] == pytest.approx(bottom[BASE])
+
+
+def test_mintrace_can_learn_from_the_latest_windows_only() -> None:
+    panel = _panel(seed=2)
+    origins = [MONTHS[i] for i in (14, 17, 20, 23)]
+    # The bottom model errs by 30 on the first window, by 5 after: older errors mislead.
+    guesses = {o: _bottom_guess(panel, o, 3, 30.0 if o == origins[0] else 5.0) for o in origins}
+
+    def last_window(error_windows: int | None) -> pd.DataFrame:
+        *_, (origin, _, reconciled) = reconciled_windows(
+            panel, STALLION_HIERARCHY, guesses, 3, "MS", 12, error_windows=error_windows
+        )
+        assert origin == origins[-1]
+        return reconciled.set_index([NODE, TIME, "model"])["p50"]
+
+    every, latest = last_window(None), last_window(1)
+    levels = aggregate_levels(panel, STALLION_HIERARCHY)
+    upper = {o: upper_forecasts(levels, o, 3, "MS", 12) for o in origins[2:]}
+    base = {o: base_forecasts(guesses[o], upper[o], levels) for o in origins[2:]}
+    window = base[origins[2]].merge(levels.frame, on=[NODE, TIME]).assign(origin=origins[2])
+    expected = reconcile(base[origins[3]], levels, latest_errors([window])).set_index([NODE, TIME, "model"])["p50"]
+    assert latest.to_numpy() == pytest.approx(expected.loc[latest.index].to_numpy())
+    assert not np.allclose(every.loc[latest.index].to_numpy(), latest.to_numpy())
+    with pytest.raises(ValueError, match="min_error_windows"):
+        next(reconciled_windows(panel, STALLION_HIERARCHY, guesses, 3, "MS", 12, min_error_windows=0))
+
+
+def test_intervals_move_with_the_reconciled_median() -> None:
+    panel = _panel()
+    levels = aggregate_levels(panel, STALLION_HIERARCHY)
+    day = MONTHS[21]
+    forecast = pd.DataFrame(
+        {ID: ["a1|s1", "a1|s2", "a2|s1", "new|s9"], TIME: day,
+         "p10": [10.0, 4.0, 20.0, 1.0], "p50": [20.0, 6.0, 30.0, 2.0], "p90": [35.0, 9.0, 45.0, 3.0]}
+    )
+    nodes = forecast[ID].iloc[:3].map(levels.bottom_node)
+    reconciled = pd.DataFrame({NODE: nodes, TIME: day, "model": WLS_VAR, "p50": [26.0, 1.0, 30.0]})
+    out = with_reconciled_p50(forecast, reconciled, levels, WLS_VAR).set_index(ID)
+    # Up by 6: the whole interval moves. Down by 5: P10 stops at zero. Unchanged, and a series the
+    # hierarchy does not hold: as forecast.
+    assert out.loc["a1|s1", ["p10", "p50", "p90"]].tolist() == [16.0, 26.0, 41.0]
+    assert out.loc["a1|s2", ["p10", "p50", "p90"]].tolist() == [0.0, 1.0, 4.0]
+    assert out.loc["a2|s1", ["p10", "p50", "p90"]].tolist() == [20.0, 30.0, 45.0]
+    assert out.loc["new|s9", ["p10", "p50", "p90"]].tolist() == [1.0, 2.0, 3.0]
 
 
 def _world_days(days: pd.DatetimeIndex) -> pd.DataFrame:

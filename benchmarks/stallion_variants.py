@@ -1,0 +1,108 @@
+"""Settings of the Stallion LightGBM compared over rolling-origin windows, paired window by window.
+
+Each variant is the recipe (``training.forecasting.stallion.stallion_spec``) with one change,
+refitted at every origin on the months up to it (origins as in ``stallion_backtest.py``); a
+variant with several specs averages their P10/P50/P90 (seeds). Prints, per variant, the mean and
+spread over windows of the MAE of P50 and of P10-P90 coverage, and its MAE minus the recipe's on
+the same window with the spread of that difference and the windows it wins: a variant is worth
+keeping only if its mean gain exceeds that spread.
+
+    .venv/bin/python benchmarks/stallion_variants.py --variants recipe no_id --save V1.parquet
+    .venv/bin/python benchmarks/stallion_variants.py --load V1.parquet V2.parquet   # summarise runs
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+# Run as a script: benchmarks/ is on the path, and the window benchmarks share their options.
+from stallion_backtest import HORIZON, load_history, window_arguments  # noqa: E402
+
+from features.timeseries import ID, TARGET, TIME  # noqa: E402
+from training.forecasting.backtest import training_window, window_origins, window_scores, window_summary  # noqa: E402
+from training.forecasting.model import DemandForecaster, DemandSpec  # noqa: E402
+
+RECIPE = "recipe"
+
+
+def _params(spec: DemandSpec, **changes: float) -> DemandSpec:
+    return replace(spec, params={**spec.params, **changes})
+
+
+VARIANTS: dict[str, Callable[[DemandSpec], list[DemandSpec]]] = {
+    RECIPE: lambda spec: [spec],
+    "seeds_3": lambda spec: [_params(spec, seed=seed) for seed in (7, 8, 9)],
+    "no_id": lambda spec: [replace(spec, id_as_feature=False)],
+    "no_statics": lambda spec: [replace(spec, id_as_feature=False, static_categoricals=())],
+    "no_id_sku_only": lambda spec: [replace(spec, id_as_feature=False, static_categoricals=("sku",))],
+    "leaves_15": lambda spec: [_params(spec, num_leaves=15)],
+    "min_leaf_200_l2_10": lambda spec: [_params(spec, min_data_in_leaf=200, lambda_l2=10.0)],
+    "no_sampling": lambda spec: [_params(spec, bagging_fraction=1.0, feature_fraction=1.0)],
+    "lr_0.01": lambda spec: [
+        replace(_params(spec, learning_rate=0.01), num_boost_round=3000, early_stopping_rounds=60)
+    ],
+}
+
+
+def variant_forecasts(
+    history: pd.DataFrame, specs: list[DemandSpec], origin: pd.Timestamp
+) -> pd.DataFrame:
+    """``unique_id, ds, p10, p50, p90, y`` of the 6 months after ``origin``: the mean of one
+    forecaster per spec, each fitted on the months up to ``origin``."""
+    later = history[(history[TIME] > origin) & (history[TIME] <= origin + pd.DateOffset(months=HORIZON))]
+    covariates = later[[ID, TIME, *specs[0].known_covariates]]
+    forecasts = [DemandForecaster(spec).fit(training_window(history, origin)).predict(HORIZON, covariates)
+                 for spec in specs]
+    mean = forecasts[0][[ID, TIME]].copy()
+    for column in ("p10", "p50", "p90"):
+        mean[column] = np.mean([forecast[column].to_numpy() for forecast in forecasts], axis=0)
+    return mean.merge(later[[ID, TIME, TARGET]], on=[ID, TIME])
+
+
+def main() -> None:
+    parser = window_arguments(
+        __doc__.splitlines()[0], load_help="summarise the forecasts written by this script's --save (runs combine)"
+    )
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--save", type=Path, help="write the variants' window forecasts here (Parquet)")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    if args.load:
+        predictions = pd.concat([pd.read_parquet(path) for path in args.load], ignore_index=True)
+    else:
+        history, spec = load_history(args)
+        origins = window_origins(pd.Timestamp(args.first), history[TIME].max(), HORIZON, args.step, "MS")
+        parts = [
+            variant_forecasts(history, VARIANTS[name](spec), origin).assign(model=name, origin=origin)
+            for name in args.variants
+            for origin in origins
+        ]
+        predictions = pd.concat(parts, ignore_index=True)
+        if args.save:
+            predictions.to_parquet(args.save, index=False)
+    scores = window_scores(predictions)
+    origins = sorted(scores["origin"].unique())
+    print(
+        f"{len(origins)} origins {pd.Timestamp(origins[0]):%Y-%m} .. {pd.Timestamp(origins[-1]):%Y-%m}, "
+        f"{HORIZON} months ahead; diff = MAE minus the recipe's on the same window"
+    )
+    pd.set_option("display.width", 200)
+    reference = RECIPE if RECIPE in set(scores["model"]) else None
+    print(window_summary(scores, reference=reference).round(3).to_string(index=False))
+    print("\nper window, MAE of P50:")
+    print(scores.pivot(index="origin", columns="model", values="mae").round(1).to_string())
+    print(f"\n{time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
