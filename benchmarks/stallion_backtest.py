@@ -67,6 +67,38 @@ BLENDS = tuple(
 )
 
 
+# The LightGBM's share in a blend with AutoETS, each window's chosen on earlier windows only
+# (``chosen_blends``): a check that a fixed share is not a choice tuned on the scored windows.
+SHARES = tuple(round(0.5 + 0.05 * k, 2) for k in range(11))
+CHOSEN = "LightGBM+AutoETS, share chosen on earlier windows"
+
+
+def chosen_blends(predictions: pd.DataFrame, n_windows: int, horizon: int) -> pd.DataFrame:
+    """At each origin with ``n_windows`` earlier windows ending by it, the blend of ``SHARES``
+    with the lowest mean pinball loss on those windows, its forecasts named ``CHOSEN`` (and
+    ``share`` the LightGBM's share it chose)."""
+    blends = {
+        share: BlendSpec(
+            weights=(("LightGBM", share), ("AutoETS", 1 - share)) if share < 1 else (("LightGBM", 1.0),),
+            season_length=12,
+        )
+        for share in SHARES
+    }
+    candidates = blended_windows(predictions, list(blends.values()))
+    share_of = {blend.label: share for share, blend in blends.items()}
+    pinball = window_scores(candidates).pivot(index="origin", columns="model", values="pinball")
+    origins = sorted(pinball.index)
+    chosen = []
+    for origin in origins:
+        earlier = [o for o in origins if o + pd.DateOffset(months=horizon) <= origin][-n_windows:]
+        if len(earlier) < n_windows:
+            continue
+        label = pinball.loc[earlier].mean().idxmin()
+        rows = candidates[(candidates["origin"] == origin) & (candidates["model"] == label)]
+        chosen.append(rows.assign(model=CHOSEN, share=share_of[label]))
+    return pd.concat(chosen, ignore_index=True)
+
+
 def window_arguments(
     description: str,
     load_help: str = "reuse window forecasts written by stallion_backtest.py --save (files of runs over "
@@ -104,7 +136,11 @@ def main() -> None:
     parser.add_argument("--new-months", type=int, default=12, help="a series is new this long after its first sale")
     parser.add_argument("--recent-months", type=int, default=3, help="the launch floor's recent window")
     parser.add_argument("--save", type=Path, help="write the window forecasts here (Parquet)")
-    parser.add_argument("--blends", action="store_true", help="also score the fixed-weight BLENDS")
+    parser.add_argument(
+        "--blends", action="store_true",
+        help="also score the fixed-weight BLENDS, and the blend whose share is chosen on the "
+        "--n-windows earlier windows",
+    )
     parser.add_argument(
         "--metric", choices=("mae", "pinball"), default="mae",
         help="what diff and wins compare: MAE of P50, or mean pinball loss over P10/P50/P90",
@@ -131,7 +167,12 @@ def main() -> None:
         launched.append(floored.assign(model="LightGBM+launch"))
     predictions = pd.concat([predictions, *launched], ignore_index=True)
     if args.blends:
-        predictions = pd.concat([predictions, blended_windows(predictions, BLENDS)], ignore_index=True)
+        chosen = chosen_blends(predictions, args.n_windows, HORIZON)
+        shares = chosen.groupby("origin")["share"].first()
+        by_origin = {f"{origin:%Y-%m}": share for origin, share in shares.items()}
+        print(f"LightGBM share chosen on the {args.n_windows} earlier windows: {by_origin}")
+        blends = [blended_windows(predictions, BLENDS), chosen.drop(columns="share")]
+        predictions = pd.concat([predictions, *blends], ignore_index=True)
     scores = window_scores(predictions)
     with_ensemble = scores[scores["origin"].isin(scores.loc[scores["model"] == "Ensemble", "origin"])]
     pd.set_option("display.width", 200)
