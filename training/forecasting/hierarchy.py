@@ -266,7 +266,6 @@ def reconciled_windows(
     season_length: int,
     min_error_windows: int = 1,
     error_windows: int | None = None,
-    reconcilers: Sequence[str] = RECONCILERS,
 ) -> Iterator[tuple[pd.Timestamp, Levels, pd.DataFrame]]:
     """Per origin, oldest first: the hierarchy's ``Levels`` and the base and reconciled P50
     (``reconcile``) of every series.
@@ -294,7 +293,7 @@ def reconciled_windows(
         earlier = earlier[-error_windows:] if error_windows else earlier
         if len(earlier) < min_error_windows:
             continue
-        yield origin, levels, reconcile(base, levels, latest_errors(earlier), reconcilers)
+        yield origin, levels, reconcile(base, levels, latest_errors(earlier))
 
 
 def hierarchy_backtest(

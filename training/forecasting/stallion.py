@@ -126,8 +126,9 @@ def forecast_rows(
     """P10/P50/P90 for every ``future`` row (same order; ``model`` names the forecaster used):
     the LightGBM, its blend (``BlendSpec``) or its combination (``EnsembleSpec``, reusing
     ``windows`` from ``validate``). A history too short for the combination's earlier windows
-    falls back to the LightGBM, one too short for the LightGBM to the naive baseline. Series never seen get the median of their SKU
-    (else of all series) for that month, because a new agency-SKU pair has no history of its own."""
+    falls back to the LightGBM, one too short for the LightGBM to the naive baseline. Series never
+    seen get the median of their SKU (else of all series) for that month, because a new
+    agency-SKU pair has no history of its own."""
     pred, used = None, "Naive"
     for candidate in dict.fromkeys([choice, None]):
         try:
