@@ -21,14 +21,13 @@ from training.forecasting.backtest import (
     window_summary,
 )
 from training.forecasting.baselines import baseline_forecasts
-from training.forecasting.blend import BlendSpec, blended_windows
+from training.forecasting.blend import QUANTILE_COLUMNS, BlendSpec, blended_windows
 from training.forecasting.ensemble import EnsembleForecaster, EnsembleSpec, earlier_origins
 from training.forecasting.forecaster import ForecasterChoice, make_demand_forecaster, model_label
 from training.forecasting.model import DemandSpec
 
 KEYS = ("agency", "sku", "date")
 VOLUME = "volume"
-QUANTILE_COLUMNS = ("p10", "p50", "p90")
 
 
 def _keys(frame: pd.DataFrame, name: str) -> pd.DataFrame:
