@@ -5,10 +5,12 @@ refitted at every origin on the months up to it (origins as in ``stallion_backte
 variant with several specs averages their P10/P50/P90 (seeds). Prints, per variant, the mean and
 spread over windows of the MAE of P50 and of P10-P90 coverage, and its MAE minus the recipe's on
 the same window with the spread of that difference and the windows it wins: a variant is worth
-keeping only if its mean gain exceeds that spread.
+keeping only if its mean gain exceeds that spread. With ``--blend-windows`` each variant is
+also scored as the LightGBM member of the default blend (``STALLION_BLEND``).
 
     .venv/bin/python benchmarks/stallion_variants.py --variants recipe no_id --save V1.parquet
     .venv/bin/python benchmarks/stallion_variants.py --load V1.parquet V2.parquet   # summarise runs
+    .venv/bin/python benchmarks/stallion_variants.py --load V1.parquet --blend-windows A.parquet B.parquet
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ from stallion_backtest import HORIZON, load_history, window_arguments  # noqa: E
 
 from features.timeseries import ID, TARGET, TIME  # noqa: E402
 from training.forecasting.backtest import training_window, window_origins, window_scores, window_summary  # noqa: E402
+from training.forecasting.blend import blended_windows  # noqa: E402
+from training.forecasting.ensemble import LIGHTGBM  # noqa: E402
 from training.forecasting.model import DemandForecaster, DemandSpec  # noqa: E402
+from training.recipes import STALLION_BLEND  # noqa: E402
 
 RECIPE = "recipe"
 
@@ -68,12 +73,31 @@ def variant_forecasts(
     return mean.merge(later[[ID, TIME, TARGET]], on=[ID, TIME])
 
 
+def in_the_blend(predictions: pd.DataFrame, window_files: list[Path]) -> pd.DataFrame:
+    """Each variant's forecasts as the LightGBM member of ``STALLION_BLEND``, the other members'
+    read from ``stallion_backtest.py --save`` files; named ``<variant>+blend``."""
+    saved = pd.concat([pd.read_parquet(path) for path in window_files], ignore_index=True)
+    others = [name for name, _ in STALLION_BLEND.weights if name != LIGHTGBM]
+    members = saved[saved["model"].isin(others)][[ID, TIME, "origin", "model", "p10", "p50", "p90", TARGET]]
+    parts = []
+    for name, variant in predictions.groupby("model"):
+        lightgbm = variant.assign(model=LIGHTGBM)
+        both = pd.concat([lightgbm, members[members["origin"].isin(variant["origin"])]], ignore_index=True)
+        parts.append(blended_windows(both, [STALLION_BLEND]).assign(model=f"{name}+blend"))
+    return pd.concat(parts, ignore_index=True)
+
+
 def main() -> None:
     parser = window_arguments(
         __doc__.splitlines()[0], load_help="summarise the forecasts written by this script's --save (runs combine)"
     )
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--save", type=Path, help="write the variants' window forecasts here (Parquet)")
+    parser.add_argument(
+        "--blend-windows", type=Path, nargs="+",
+        help="window forecasts of stallion_backtest.py --save: also score each variant inside the default "
+        "blend (STALLION_BLEND), its AutoETS read from these files",
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -101,6 +125,12 @@ def main() -> None:
     print(window_summary(scores, reference=reference).round(3).to_string(index=False))
     print("\nper window, MAE of P50:")
     print(scores.pivot(index="origin", columns="model", values="mae").round(1).to_string())
+    if args.blend_windows:
+        blended = window_scores(in_the_blend(predictions, args.blend_windows))
+        for metric in ("mae", "pinball"):
+            print(f"\ninside the blend {STALLION_BLEND.label}: diff = {metric} minus the recipe's blend's")
+            summary = window_summary(blended, reference=f"{RECIPE}+blend", metric=metric)
+            print(summary.round(3).to_string(index=False))
     print(f"\n{time.perf_counter() - started:.0f} s")
 
 
