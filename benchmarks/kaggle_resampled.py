@@ -77,6 +77,8 @@ RECIPES: dict[str, ClassifierRecipe] = {
     "current_regularised": replace(
         KAGGLE_RISK, params={**KAGGLE_RISK.params, "min_data_in_leaf": 200, "lambda_l2": 30.0}
     ),
+    "current_positives_x3": replace(KAGGLE_RISK, positive_weight=3.0),
+    "current_one_view": replace(KAGGLE_RISK, feature_views=None),
 }
 Scorer = Callable[[pd.DataFrame, pd.DataFrame], np.ndarray]
 
