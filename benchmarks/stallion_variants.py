@@ -31,7 +31,7 @@ from stallion_backtest import HORIZON, load_history, window_arguments  # noqa: E
 
 from features.timeseries import ID, TARGET, TIME  # noqa: E402
 from training.forecasting.backtest import training_window, window_origins, window_scores, window_summary  # noqa: E402
-from training.forecasting.blend import blended_windows  # noqa: E402
+from training.forecasting.blend import QUANTILE_COLUMNS, blended_windows  # noqa: E402
 from training.forecasting.ensemble import LIGHTGBM  # noqa: E402
 from training.forecasting.model import DemandForecaster, DemandSpec  # noqa: E402
 from training.recipes import STALLION_BLEND  # noqa: E402
@@ -68,7 +68,7 @@ def variant_forecasts(
     forecasts = [DemandForecaster(spec).fit(training_window(history, origin)).predict(HORIZON, covariates)
                  for spec in specs]
     mean = forecasts[0][[ID, TIME]].copy()
-    for column in ("p10", "p50", "p90"):
+    for column in QUANTILE_COLUMNS:
         mean[column] = np.mean([forecast[column].to_numpy() for forecast in forecasts], axis=0)
     return mean.merge(later[[ID, TIME, TARGET]], on=[ID, TIME])
 
@@ -78,7 +78,7 @@ def in_the_blend(predictions: pd.DataFrame, window_files: list[Path]) -> pd.Data
     read from ``stallion_backtest.py --save`` files; named ``<variant>+blend``."""
     saved = pd.concat([pd.read_parquet(path) for path in window_files], ignore_index=True)
     others = [name for name, _ in STALLION_BLEND.weights if name != LIGHTGBM]
-    members = saved[saved["model"].isin(others)][[ID, TIME, "origin", "model", "p10", "p50", "p90", TARGET]]
+    members = saved[saved["model"].isin(others)][[ID, TIME, "origin", "model", *QUANTILE_COLUMNS, TARGET]]
     parts = []
     for name, variant in predictions.groupby("model"):
         lightgbm = variant.assign(model=LIGHTGBM)
