@@ -7,7 +7,9 @@ model, the mean and spread over windows of the MAE of P50 and of the share of ac
 windows without the ensemble, then per demand class (Syntetos-Boylan, from the history up to each
 origin) with new series (first sale within ``--new-months`` of the origin) apart. "LightGBM+launch"
 is the LightGBM with the launch floor on new series (P50 and P90 at least their mean volume of the
-last ``--recent-months``, ``training.forecasting.launch``).
+last ``--recent-months``, ``training.forecasting.launch``). "+zero P10" rows are the LightGBM
+and, with ``--blends``, the recipe's blend with the zero lower bound ``backorder benchmark
+stallion`` applies (``training.forecasting.zero_mass``).
 
     .venv/bin/python benchmarks/stallion_backtest.py                # about 15 minutes on 2 cores
     .venv/bin/python benchmarks/stallion_backtest.py --save W.parquet   # keep the window forecasts
@@ -45,7 +47,8 @@ from training.forecasting.blend import BlendSpec, blended_windows  # noqa: E402
 from training.forecasting.launch import floor_launched  # noqa: E402
 from training.forecasting.model import DemandSpec  # noqa: E402
 from training.forecasting.stallion import covariate_roles, stallion_spec, to_long  # noqa: E402
-from training.recipes import STALLION_ENSEMBLE  # noqa: E402
+from training.forecasting.zero_mass import zero_lower_bound_windows  # noqa: E402
+from training.recipes import STALLION_BLEND, STALLION_ENSEMBLE  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/stallion_demand"
 TRAIN = DATA / "stallion_train_2013-01_2017-06.parquet"
@@ -173,6 +176,9 @@ def main() -> None:
         print(f"LightGBM share chosen on the {args.n_windows} earlier windows: {by_origin}")
         blends = [blended_windows(predictions, BLENDS), chosen.drop(columns="share")]
         predictions = pd.concat([predictions, *blends], ignore_index=True)
+    bounded = predictions[predictions["model"].isin(["LightGBM", STALLION_BLEND.label])]
+    bounded = zero_lower_bound_windows(bounded, history, spec.features.scale_window)
+    predictions = pd.concat([predictions, bounded.assign(model=bounded["model"] + " +zero P10")], ignore_index=True)
     scores = window_scores(predictions)
     with_ensemble = scores[scores["origin"].isin(scores.loc[scores["model"] == "Ensemble", "origin"])]
     pd.set_option("display.width", 200)

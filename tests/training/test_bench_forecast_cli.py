@@ -51,6 +51,9 @@ def run_scms(folder, *options: str) -> str:
 
 def test_stallion_command_writes_one_row_per_future_row(tmp_path: Path, make_stallion) -> None:
     train, future = make_stallion(n_agencies=3, n_skus=2, months=30)
+    # a pair without demand in 2 of its last 12 months: its P10 is zero (a tenth of outcomes are)
+    sparse = (train["agency"] == "Agency_01") & (train["sku"] == "SKU_01")
+    train.loc[sparse & train["date"].isin(train["date"].drop_duplicates().nlargest(12).iloc[[2, 7]]), "volume"] = 0.0
     # an agency-SKU pair with no history, shuffled rows and a string date must still be served
     new = future[future["agency"] == "Agency_00"].assign(agency="Agency_99")
     future = pd.concat([future, new]).sample(frac=1.0, random_state=0)
@@ -71,6 +74,9 @@ def test_stallion_command_writes_one_row_per_future_row(tmp_path: Path, make_sta
     )
     assert pred[["p10", "p50", "p90"]].notna().all().all()
     assert (pred["p10"] <= pred["p50"]).all() and (pred["p50"] <= pred["p90"]).all()
+    is_sparse = (pred["agency"] == "Agency_01") & (pred["sku"] == "SKU_01")
+    assert (pred.loc[is_sparse, "p10"] == 0).all()
+    assert (pred.loc[~is_sparse & (pred["agency"] != "Agency_99"), "p10"] > 0).all()
 
 
 def test_stallion_command_with_the_ensemble_forecasts_every_row(tmp_path: Path, make_stallion) -> None:

@@ -25,6 +25,7 @@ from training.forecasting.blend import QUANTILE_COLUMNS, BlendSpec, blended_wind
 from training.forecasting.ensemble import EnsembleForecaster, EnsembleSpec, earlier_origins
 from training.forecasting.forecaster import ForecasterChoice, make_demand_forecaster, model_label
 from training.forecasting.model import DemandSpec
+from training.forecasting.zero_mass import zero_lower_bound, zero_lower_bound_windows
 
 KEYS = ("agency", "sku", "date")
 VOLUME = "volume"
@@ -127,7 +128,8 @@ def forecast_rows(
     ``windows`` from ``validate``). A history too short for the combination's earlier windows
     falls back to the LightGBM, one too short for the LightGBM to the naive baseline. Series never
     seen get the median of their SKU (else of all series) for that month, because a new
-    agency-SKU pair has no history of its own."""
+    agency-SKU pair has no history of its own. Series without demand in at least a tenth of their
+    last ``scale_window`` months get a P10 of zero (``zero_mass``)."""
     pred, used = None, "Naive"
     for candidate in dict.fromkeys([choice, None]):
         try:
@@ -143,6 +145,7 @@ def forecast_rows(
     if pred is None:
         base = baseline_forecasts(history, spec.horizon, spec.freq, season_length=12, names=("Naive",))
         pred = base.drop(columns="model")
+    pred = zero_lower_bound(pred, history, spec.features.scale_window)
     pred = pred.merge(history.groupby(ID)["sku"].first(), left_on=ID, right_index=True)
     out = future[[ID, TIME, "agency", "sku"]].merge(
         pred[[ID, TIME, *QUANTILE_COLUMNS]], on=[ID, TIME], how="left"
@@ -171,7 +174,8 @@ def validate(
     windows the combination learns from at those origins. Returns, per model (``blend`` too,
     from the same members' forecasts), the mean and spread of MAE and P10-P90 coverage over the
     scored windows (diff = MAE minus the LightGBM's), and every window's forecasts
-    (``forecast_rows`` reuses them)."""
+    (``forecast_rows`` reuses them). Every model is scored with the zero lower bound
+    ``forecast_rows`` applies."""
     month = pd.DateOffset(months=1)
     last = history[TIME].max()
     oldest_scored = last - (spec.horizon + (scored - 1) * ensemble.step) * month
@@ -185,6 +189,7 @@ def validate(
     predictions = ensemble_backtest(windows, spec, ensemble)
     if blend is not None:
         predictions = pd.concat([predictions, blended_windows(predictions, [blend])], ignore_index=True)
+    predictions = zero_lower_bound_windows(predictions, history, spec.features.scale_window)
     scores = window_scores(predictions)
     scores = scores[scores["origin"] >= oldest_scored]
     return window_summary(scores, reference=model_label(None)), windows
