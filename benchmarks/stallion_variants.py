@@ -52,6 +52,10 @@ VARIANTS: dict[str, Callable[[DemandSpec], list[DemandSpec]]] = {
     "leaves_15": lambda spec: [_params(spec, num_leaves=15)],
     "min_leaf_200_l2_10": lambda spec: [_params(spec, min_data_in_leaf=200, lambda_l2=10.0)],
     "no_sampling": lambda spec: [_params(spec, bagging_fraction=1.0, feature_fraction=1.0)],
+    "center_tweedie": lambda spec: [replace(spec, center_objective="tweedie")],
+    "no_conformal": lambda spec: [replace(spec, conformal=False)],
+    "conformal_bounds_only": lambda spec: [replace(spec, conformal_center=False)],
+    "scale_window_6": lambda spec: [replace(spec, features=replace(spec.features, scale_window=6))],
     "lr_0.01": lambda spec: [
         replace(_params(spec, learning_rate=0.01), num_boost_round=3000, early_stopping_rounds=60)
     ],

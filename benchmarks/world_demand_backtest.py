@@ -7,7 +7,9 @@ demand model is backtested over ``--windows`` consecutive 7-day windows ending o
 the recipe's LightGBM, the ensemble (``EnsembleSpec(season_length=7, n_windows=--n-windows,
 step=7)``, which learns from the windows before each origin), fixed blends of the LightGBM with
 AutoETS (``BLENDS``, the Stallion recipe's among them), statsforecast's AutoETS and AutoTheta,
-and the naive baselines, each refitted at every origin on the days up to it. Prints
+the LightGBM with Stallion's zero lower bound ("LightGBM +zero P10", zero shares over the
+recipe's ``scale_window`` days, ``training.forecasting.zero_mass``) and the naive baselines,
+each refitted at every origin on the days up to it. Prints
 per model the mean and spread over all (seed, window) pairs of MAE, pinball loss and coverage,
 and the difference to the LightGBM on the same window. The hierarchy SKU-location -> SKU ->
 category -> total is reconciled by ``world_hierarchy.py``.
@@ -36,6 +38,7 @@ from training.forecasting.backtest import (  # noqa: E402
 )
 from training.forecasting.blend import BlendSpec, blended_windows  # noqa: E402
 from training.forecasting.ensemble import EnsembleSpec, earlier_origins  # noqa: E402
+from training.forecasting.zero_mass import zero_lower_bound_windows  # noqa: E402
 from training.recipes import DEMAND, demand_spec  # noqa: E402
 from training.world_datasets import daily_demand  # noqa: E402
 
@@ -67,7 +70,10 @@ def seed_scores(seed: int, args: argparse.Namespace) -> pd.DataFrame:
     origins = window_origins(first, last, DEMAND.horizon, DEMAND.horizon, "D")
     windows = window_forecasts(frame, spec, ensemble, origins)
     predictions = ensemble_backtest(windows, spec, ensemble)
-    predictions = pd.concat([predictions, blended_windows(predictions, BLENDS)], ignore_index=True)
+    bounded = zero_lower_bound_windows(
+        predictions[predictions["model"] == "LightGBM"], frame, spec.features.scale_window
+    ).assign(model="LightGBM +zero P10")
+    predictions = pd.concat([predictions, blended_windows(predictions, BLENDS), bounded], ignore_index=True)
     scores = window_scores(predictions)
     scores = scores[scores["origin"] >= first_scored]
     print(f"seed {seed}: {frame['unique_id'].nunique()} series, {len(origins)} windows fitted", flush=True)

@@ -72,6 +72,7 @@ class DemandSpec:
     quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)
     center_objective: str = "quantile"
     conformal: bool = True
+    conformal_center: bool = True  # False: the conformal step moves the bounds only, not the centre
     nonnegative: bool = True
     mean_objective: str | None = None  # "tweedie" adds a ``mean`` column (expected demand)
     params: dict[str, Any] = field(default_factory=dict)
@@ -131,6 +132,8 @@ class DemandForecaster:
             if spec.conformal
             else None
         )
+        if self.offsets_ is not None and not spec.conformal_center:
+            self.offsets_[center] = 0.0
         for q in spec.quantiles:
             self.boosters_[q] = self._fit_one(q, frame, None, self.best_iterations_[q], early=False)
         self.mean_booster_ = None

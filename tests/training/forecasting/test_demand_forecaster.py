@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -66,6 +68,22 @@ def test_predictions_do_not_move_when_the_future_changes(panel) -> None:
     a, b = (r.predictions.sort_values(["unique_id", "ds"])[["p10", "p50", "p90"]] for r in runs)
     np.testing.assert_allclose(a.to_numpy(), b.to_numpy())
     assert not np.allclose(runs[0].predictions["y"], runs[1].predictions["y"])
+
+
+def test_the_conformal_step_can_leave_the_median_as_the_booster_gives_it(panel) -> None:
+    train, test = split(panel, "2018-06-01")
+    future = test.drop(columns="y")
+    models = {
+        name: DemandForecaster(replace(SPEC, **changes)).fit(train)
+        for name, changes in {"all": {}, "bounds": {"conformal_center": False}, "none": {"conformal": False}}.items()
+    }
+    bounds = models["bounds"]
+    assert (bounds.offsets_[0.5] == 0).all() and (models["all"].offsets_[0.5] != 0).any()
+    pd.testing.assert_frame_equal(bounds.offsets_[[0.1, 0.9]], models["all"].offsets_[[0.1, 0.9]])
+    pred, raw, full = (models[name].predict(6, future) for name in ("bounds", "none", "all"))
+    # the centre is the booster's wherever sorting the three quantiles did not swap them
+    assert np.isclose(pred["p50"], raw["p50"]).mean() > 0.95
+    assert np.isclose(full["p50"], raw["p50"]).mean() < 0.05
 
 
 def test_tweedie_center_for_intermittent_demand(make_panel) -> None:
