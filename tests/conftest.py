@@ -205,12 +205,15 @@ def make_panel():
 _STARTUP: dict[str, object] = {}  # the runtime the in-process service starts with
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def _asgi_client():
-    """One BentoML app per session: building a second one re-registers its Prometheus metrics.
+    """The in-process BentoML app (built once per process: a second build re-registers its
+    Prometheus metrics), started for one test module at a time.
 
     Here, not beside the serving tests, so that every directory using ``client`` (tests/serving,
-    tests/reliability) shares it: a second client would start the app a second time."""
+    tests/reliability, ...) shares it. Not for the whole session: a start left open while another
+    test starts the same app (the demo's in-process replay) would orphan the first service
+    instance with its unclosed BentoML client, whose cleanup then fails a later test."""
     import warnings
 
     from serving.service import RiskService, in_process_app
