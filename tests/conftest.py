@@ -211,7 +211,7 @@ def _asgi_client():
     Prometheus metrics), started for one test module at a time.
 
     Here, not beside the serving tests, so that every directory using ``client`` (tests/serving,
-    tests/reliability, ...) shares it. Not for the whole session: a start left open while another
+    tests/reliability, ...) shares it. Not for the whole test run: a start left open while another
     test starts the same app (the demo's in-process replay) would orphan the first service
     instance with its unclosed BentoML client, whose cleanup then fails a later test."""
     import warnings
