@@ -11,7 +11,7 @@ last ``--recent-months``, ``training.forecasting.launch``). "+zero P10" rows are
 and, with ``--blends``, the recipe's blend with the zero lower bound ``backorder benchmark
 stallion`` applies (``training.forecasting.zero_mass``).
 
-    .venv/bin/python benchmarks/stallion_backtest.py                # about 15 minutes on 2 cores
+    .venv/bin/python benchmarks/stallion_backtest.py                # every window, every model refitted
     .venv/bin/python benchmarks/stallion_backtest.py --save W.parquet   # keep the window forecasts
     .venv/bin/python benchmarks/stallion_backtest.py --load W.parquet --power 2  # recombine only
     .venv/bin/python benchmarks/stallion_backtest.py --load W.parquet --blends   # and fixed blends
