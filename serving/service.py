@@ -379,5 +379,7 @@ def in_process_app() -> Any:
     For in-process callers (the demo's replay, tests, the benchmark): BentoML registers the
     service's Prometheus metrics when the app is built, and a second build in one process fails.
     The app calls ``RiskService.runtime_factory`` at each start-up (``with TestClient(app)``).
+    Start it once at a time: a second start while one is open replaces the open one's service
+    instance, which then never closes its BentoML client.
     """
     return RiskService.to_asgi()

@@ -16,9 +16,10 @@ import pandas as pd
 
 from features.timeseries import ID, TARGET, TIME
 from training.forecasting.backtest import training_window
+from training.forecasting.model import quantile_column
 
-LOWER = "p10"
 LOWER_LEVEL = 0.1
+LOWER = quantile_column(LOWER_LEVEL)
 
 
 def zero_share(history: pd.DataFrame, periods: int) -> pd.Series:
