@@ -31,8 +31,10 @@ serve: install
 		serving.service:RiskService --host 127.0.0.1 --port 3000
 
 # Whole modules go to one worker (module-scoped fixtures are built once), in collection order: the
-# modules with slow tests first (tests/conftest.py).
-XDIST := -n auto --dist loadscope --no-loadscope-reorder
+# modules with slow tests first (tests/conftest.py). A worker that crashes ends the run with its
+# traceback: pytest-xdist's loadscope scheduler (3.8) re-queues the crashed worker's finished
+# modules as empty units and then waits for them forever (pytest-xdist issue 1378).
+XDIST := -n auto --dist loadscope --no-loadscope-reorder --max-worker-restart=0
 
 test: install
 	$(VENV)/bin/python -m pytest $(XDIST)
