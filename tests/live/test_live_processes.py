@@ -176,7 +176,8 @@ def test_a_redis_restart_mid_stream_loses_nothing_and_applies_nothing_twice(even
     client = redis.Redis.from_url(url)
     produce(client, "t:events", events)
     state = RedisLiveState(url, "t")
-    consumer = _consumer(url, "t", batch_size=50)
+    batch_size = 50
+    consumer = _consumer(url, "t", batch_size=batch_size)
     _wait_for_log(state, 5)
     assert len(state.applied_events()) < len(events), "restarted too late: the stream was already consumed"
     client.shutdown(nosave=False)  # the append-only file keeps every acknowledged write
@@ -184,9 +185,11 @@ def test_a_redis_restart_mid_stream_loses_nothing_and_applies_nothing_twice(even
     start_again()
     out, err = consumer.communicate(timeout=180)
     assert consumer.returncode == 0, err
-    stats = json.loads(out)
-    # a batch whose EXEC reached Redis but whose reply was cut comes again: duplicates, not re-applied
-    assert stats["applied"] + stats["duplicates"] >= len(events) and stats["dead_lettered"] == 0
     _assert_applied_once_and_as_replayed(state, events)
+    stats = json.loads(out)
+    # A batch applied but not acknowledged when Redis went down comes again: duplicates, not
+    # re-applied. One whose acknowledgement reached Redis but whose reply was cut does not come
+    # again, so the consumer's counts can miss that one batch (each event is applied once, above).
+    assert stats["applied"] + stats["duplicates"] >= len(events) - batch_size and stats["dead_lettered"] == 0
     state.close()
     client.close()
