@@ -205,15 +205,16 @@ def make_panel():
 _STARTUP: dict[str, object] = {}  # the runtime the in-process service starts with
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def _asgi_client():
     """The in-process BentoML app (built once per process: a second build re-registers its
-    Prometheus metrics), started for one test module at a time.
+    Prometheus metrics), started once per test process.
 
     Here, not beside the serving tests, so that every directory using ``client`` (tests/serving,
-    tests/reliability, ...) shares it. Not for the whole test run: a start left open while another
-    test starts the same app (the demo's in-process replay) would orphan the first service
-    instance with its unclosed BentoML client, whose cleanup then fails a later test."""
+    tests/reliability, ...) shares it. The demo's in-process replay starts the same app, and a
+    start while this one is open would orphan this service instance with its unclosed BentoML
+    client: `make test` runs the demo's module first (modules with slow tests first), before any
+    module that uses ``client``."""
     import warnings
 
     from serving.service import RiskService, in_process_app
