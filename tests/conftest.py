@@ -213,8 +213,8 @@ def _asgi_client():
     Here, not beside the serving tests, so that every directory using ``client`` (tests/serving,
     tests/reliability, ...) shares it. The demo's in-process replay starts the same app, and a
     start while this one is open would orphan this service instance with its unclosed BentoML
-    client: `make test` runs the demo's module first (modules with slow tests first), before any
-    module that uses ``client``."""
+    client: ``make test`` hands out the demo's module (modules with slow tests go first, in path
+    order) before every module that uses ``client``, so no worker starts the two together."""
     import warnings
 
     from serving.service import RiskService, in_process_app
