@@ -63,6 +63,13 @@ VARIANTS: dict[str, dict] = {
     "supplier_100": {**SCMS_LEAD_TIME, "recent_supplier_lines": 100},
     "supplier_50_gap_180": {**SCMS_LEAD_TIME, "recent_supplier_lines": 50, "recent_supplier_gap_days": 180},
     "supplier_50_gap_365": {**SCMS_LEAD_TIME, "recent_supplier_lines": 50, "recent_supplier_gap_days": 365},
+    "half_life_365": {**SCMS_LEAD_TIME, "half_life_days": 365.0},
+    "half_life_730": {**SCMS_LEAD_TIME, "half_life_days": 730.0},
+    "half_life_1460": {**SCMS_LEAD_TIME, "half_life_days": 1460.0},
+    "settled_0": {**SCMS_LEAD_TIME, "settled_days": 0.0},
+    "settled_30": {**SCMS_LEAD_TIME, "settled_days": 30.0},
+    "settled_90": {**SCMS_LEAD_TIME, "settled_days": 90.0},
+    "settled_180": {**SCMS_LEAD_TIME, "settled_days": 180.0},
     "supplier_50_5_seeds": {**SCMS_LEAD_TIME, "recent_supplier_lines": 50, "seeds": (7, 1, 2, 3, 4)},
 }
 

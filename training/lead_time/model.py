@@ -43,6 +43,8 @@ class LeadTimeModel:
         seeds: tuple[int, ...] = (7,),
         recent_supplier_lines: int | None = None,
         recent_supplier_gap_days: float = 0.0,
+        half_life_days: float | None = None,
+        settled_days: float | None = None,
     ) -> None:
         """``typical_supplier_offsets``: conformal offsets of the typical supplier (the median,
         over suppliers, of each supplier's own offsets) instead of one pooled over all lines, for
@@ -53,7 +55,11 @@ class LeadTimeModel:
         differ by seed), which lowers the variance of a single fit. ``recent_supplier_lines``: add
         the P10/P50/P90 and late share of the supplier's last lines (that many) known before each
         line's known-at date, ``recent_supplier_gap_days`` before its due date at the latest
-        (``training.lead_time.supplier_history``; None: the supplier enters as a category only)."""
+        (``training.lead_time.supplier_history``; None: the supplier enters as a category only).
+        ``half_life_days``: weight each training line by 0.5 ** (days from its due date to the
+        cut-off / half-life), so recent deliveries count more (None: equal weights).
+        ``settled_days``: fit only on lines due at least that many days before the cut-off, leaving
+        out the recent lines whose late deliveries are not in yet (None: every delivered line)."""
         self.spec = spec
         self.quantiles = quantiles
         self.params = params
@@ -64,6 +70,8 @@ class LeadTimeModel:
         self.seeds = seeds
         self.recent_supplier_lines = recent_supplier_lines
         self.recent_supplier_gap_days = recent_supplier_gap_days
+        self.half_life_days = half_life_days
+        self.settled_days = settled_days
 
     def fit(self, history: pd.DataFrame, cutoff: pd.Timestamp | None = None) -> LeadTimeModel:
         spec = self.spec
@@ -71,6 +79,8 @@ class LeadTimeModel:
         data = data[data[spec.received_col].notna() & data[spec.due_col].notna()]
         self.cutoff_ = pd.Timestamp(cutoff) if cutoff is not None else data[spec.received_col].max()
         data = data[data[spec.received_col] <= self.cutoff_]
+        if self.settled_days is not None:
+            data = data[data[spec.due_col] <= self.cutoff_ - pd.Timedelta(days=self.settled_days)]
         self.categories_ = {
             col: pd.Index(data[col].unique())
             for col in dict.fromkeys([spec.supplier_col, *spec.categorical])
@@ -193,8 +203,16 @@ class LeadTimeModel:
             else (lambda f: f["delay"])
         )
         return fit_lightgbm(
-            spec, train, label(train), valid, None if valid is None else label(valid)
+            spec, train, label(train), valid, None if valid is None else label(valid),
+            weight_train=self._recency_weights(train),
         )
+
+    def _recency_weights(self, frame: pd.DataFrame) -> np.ndarray | None:
+        """Training weights halving every ``half_life_days`` before the cut-off (None: equal)."""
+        if self.half_life_days is None:
+            return None
+        age = (self.cutoff_ - frame[self.spec.due_col]) / DAY
+        return np.power(0.5, np.clip(age.to_numpy(dtype="float64"), 0, None) / self.half_life_days)
 
     def _seed_boosters(self, q: float) -> list:
         boosters = self.boosters_[q]

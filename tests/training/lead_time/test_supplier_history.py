@@ -97,3 +97,35 @@ def test_a_model_fitted_before_seed_averaging_and_supplier_history_still_predict
     model.boosters_ = {q: boosters[0] for q, boosters in model.boosters_.items()}
     del model.supplier_history_
     assert model.predict(later)[["p10", "p50", "p90"]].equals(expected[["p10", "p50", "p90"]])
+
+
+def _shifting_supplier(cutoff: pd.Timestamp) -> pd.DataFrame:
+    """One supplier on time for three years, then 20 days late for the last one (every month of
+    the year is on time three times and late once)."""
+    due = pd.date_range(cutoff - pd.Timedelta(days=1460), cutoff - pd.Timedelta(days=1), periods=1200)
+    late = due > cutoff - pd.Timedelta(days=365)
+    delay = np.where(late, 20, 0) + np.random.default_rng(0).integers(-2, 3, len(due))
+    return pd.DataFrame({"id": range(len(due)), "vendor": "A", "due": due,
+                         "received": due + pd.to_timedelta(delay, "D")})
+
+
+def test_a_short_half_life_follows_a_supplier_that_started_running_late() -> None:
+    cutoff = pd.Timestamp("2022-01-01")
+    lines = _shifting_supplier(cutoff)
+    later = pd.DataFrame({"id": [1000], "vendor": ["A"], "due": [cutoff + pd.Timedelta(days=30)]})
+
+    def p50(half_life_days: float | None) -> float:
+        model = LeadTimeModel(SPEC, quantiles=(0.5,), conformal=False, half_life_days=half_life_days,
+                              params={"min_data_in_leaf": 5}, num_boost_round=100)
+        return float(model.fit(lines, cutoff).predict(later)["p50"].iloc[0])
+
+    assert p50(None) < 5  # three on-time years outweigh the late one
+    assert p50(90.0) > 15
+
+
+def test_settled_days_leave_the_recent_deliveries_out_of_the_fit() -> None:
+    cutoff = pd.Timestamp("2022-01-01")
+    lines = _shifting_supplier(cutoff)
+    model = LeadTimeModel(SPEC, quantiles=(0.5,), conformal=False, settled_days=90.0, num_boost_round=20)
+    settled = lines["due"] <= cutoff - pd.Timedelta(days=90)
+    assert model.fit(lines, cutoff).fit_info_["rows"] == int(settled.sum())
