@@ -7,9 +7,10 @@ model, the mean and spread over windows of the MAE of P50 and of the share of ac
 windows without the ensemble, then per demand class (Syntetos-Boylan, from the history up to each
 origin) with new series (first sale within ``--new-months`` of the origin) apart. "LightGBM+launch"
 is the LightGBM with the launch floor on new series (P50 and P90 at least their mean volume of the
-last ``--recent-months``, ``training.forecasting.launch``). "+zero P10" rows are the LightGBM
-and, with ``--blends``, the recipe's blend with the zero lower bound ``backorder benchmark
-stallion`` applies (``training.forecasting.zero_mass``).
+last ``--recent-months``, ``training.forecasting.launch``). "LightGBMNoIds" is the same LightGBM
+without the series' identity features, a member of the recipe's blend. "+zero P10" rows are the
+LightGBM and, with ``--blends``, the blends of the recipe and of the recipe before it with the
+zero lower bound ``backorder benchmark stallion`` applies (``training.forecasting.zero_mass``).
 
     .venv/bin/python benchmarks/stallion_backtest.py                # every window, every model refitted
     .venv/bin/python benchmarks/stallion_backtest.py --save W.parquet   # keep the window forecasts
@@ -43,7 +44,7 @@ from training.forecasting.backtest import (  # noqa: E402
     window_scores,
     window_summary,
 )
-from training.forecasting.blend import BlendSpec, blended_windows  # noqa: E402
+from training.forecasting.blend import LIGHTGBM_NO_IDS, BlendSpec, blended_windows  # noqa: E402
 from training.forecasting.launch import floor_launched  # noqa: E402
 from training.forecasting.model import DemandSpec  # noqa: E402
 from training.forecasting.stallion import covariate_roles, stallion_spec, to_long  # noqa: E402
@@ -57,39 +58,52 @@ HORIZON = 6
 
 
 # Fixed-weight blends (``--blends``): weights set in advance, so every window is scored, none
-# learnt from; the recipe's STALLION_BLEND is one of them.
-BLENDS = tuple(
-    BlendSpec(weights=weights, season_length=12)
-    for weights in (
-        (("LightGBM", 0.8), ("AutoETS", 0.2)),
-        (("LightGBM", 0.75), ("AutoETS", 0.25)),
-        (("LightGBM", 2 / 3), ("AutoETS", 1 / 3)),
-        (("LightGBM", 0.5), ("AutoETS", 0.5)),
-        (("LightGBM", 1 / 3), ("AutoETS", 1 / 3), ("AutoTheta", 1 / 3)),
-    )
+# learnt from; the recipe's STALLION_BLEND is one of them, PREVIOUS_BLEND the recipe before it.
+PREVIOUS_BLEND = BlendSpec(weights=(("LightGBM", 0.75), ("AutoETS", 0.25)), season_length=12)
+
+
+def _blend(lightgbm: float, no_ids: float, autoets: float) -> BlendSpec:
+    weights = (("LightGBM", lightgbm), (LIGHTGBM_NO_IDS, no_ids), ("AutoETS", autoets))
+    return BlendSpec(weights=tuple((name, w) for name, w in weights if w > 0), season_length=12)
+
+
+BLENDS = (
+    _blend(0.8, 0, 0.2),
+    PREVIOUS_BLEND,
+    _blend(2 / 3, 0, 1 / 3),
+    _blend(0.5, 0, 0.5),
+    BlendSpec(weights=(("LightGBM", 1 / 3), ("AutoETS", 1 / 3), ("AutoTheta", 1 / 3)), season_length=12),
+    _blend(0.5, 0.5, 0),
+    _blend(0.4, 0.4, 0.2),
+    STALLION_BLEND,
+    _blend(1 / 3, 1 / 3, 1 / 3),
+    _blend(0.25, 0.5, 0.25),
+    _blend(0.5, 0.25, 0.25),
 )
 
+# Weights each window's chosen on earlier windows only (``chosen_blends``): a check that a fixed
+# blend is not a choice tuned on the scored windows. SHARES: the LightGBM's share beside AutoETS;
+# VIEW_GRID: the share of the LightGBM without ids in the LightGBMs' part, and AutoETS's share.
+SHARES = {f"{share:.2f}": _blend(share, 0, 1 - share) for share in (round(0.5 + 0.05 * k, 2) for k in range(11))}
+VIEW_GRID = {
+    f"{no_ids:.2f}/{autoets:.2f}": _blend((1 - autoets) * (1 - no_ids), (1 - autoets) * no_ids, autoets)
+    for no_ids in (0, 0.25, 0.5, 0.75, 1) for autoets in (0, 0.2, 0.25, 1 / 3, 0.5)
+}
+CHOSEN = {
+    "LightGBM+AutoETS, share chosen on earlier windows": SHARES,
+    "LightGBM views+AutoETS, weights chosen on earlier windows": VIEW_GRID,
+}
 
-# The LightGBM's share in a blend with AutoETS, each window's chosen on earlier windows only
-# (``chosen_blends``): a check that a fixed share is not a choice tuned on the scored windows.
-SHARES = tuple(round(0.5 + 0.05 * k, 2) for k in range(11))
-CHOSEN = "LightGBM+AutoETS, share chosen on earlier windows"
 
-
-def chosen_blends(predictions: pd.DataFrame, n_windows: int, horizon: int) -> pd.DataFrame:
-    """At each origin with ``n_windows`` earlier windows ending by it, the blend of ``SHARES``
-    with the lowest mean pinball loss on those windows, its forecasts named ``CHOSEN`` (and
-    ``share`` the LightGBM's share it chose)."""
-    blends = {
-        share: BlendSpec(
-            weights=(("LightGBM", share), ("AutoETS", 1 - share)) if share < 1 else (("LightGBM", 1.0),),
-            season_length=12,
-        )
-        for share in SHARES
-    }
-    candidates = blended_windows(predictions, list(blends.values()))
-    share_of = {blend.label: share for share, blend in blends.items()}
-    pinball = window_scores(candidates).pivot(index="origin", columns="model", values="pinball")
+def chosen_blends(
+    predictions: pd.DataFrame, candidates: dict[str, BlendSpec], name: str, n_windows: int, horizon: int
+) -> pd.DataFrame:
+    """At each origin with ``n_windows`` earlier windows ending by it, the blend of
+    ``candidates`` with the lowest mean pinball loss on those windows, its forecasts named
+    ``name`` (and ``choice`` the candidate's key)."""
+    blended = blended_windows(predictions, list(candidates.values()))
+    key_of = {blend.label: key for key, blend in candidates.items()}
+    pinball = window_scores(blended).pivot(index="origin", columns="model", values="pinball")
     origins = sorted(pinball.index)
     chosen = []
     for origin in origins:
@@ -97,8 +111,8 @@ def chosen_blends(predictions: pd.DataFrame, n_windows: int, horizon: int) -> pd
         if len(earlier) < n_windows:
             continue
         label = pinball.loc[earlier].mean().idxmin()
-        rows = candidates[(candidates["origin"] == origin) & (candidates["model"] == label)]
-        chosen.append(rows.assign(model=CHOSEN, share=share_of[label]))
+        rows = blended[(blended["origin"] == origin) & (blended["model"] == label)]
+        chosen.append(rows.assign(model=name, choice=key_of[label]))
     return pd.concat(chosen, ignore_index=True)
 
 
@@ -148,6 +162,7 @@ def main() -> None:
         "--metric", choices=("mae", "pinball"), default="mae",
         help="what diff and wins compare: MAE of P50, or mean pinball loss over P10/P50/P90",
     )
+    parser.add_argument("--reference", default="LightGBM", help="the model diff and wins compare against")
     args = parser.parse_args()
 
     history, spec = load_history(args)
@@ -158,10 +173,12 @@ def main() -> None:
     else:
         origins = window_origins(pd.Timestamp(args.first), history["ds"].max(), HORIZON, args.step, "MS")
         origins = [o for o in origins if args.last is None or o <= pd.Timestamp(args.last)]
-        windows = window_forecasts(history, spec, ensemble, origins)
+        windows = window_forecasts(history, spec, ensemble, origins, views=(LIGHTGBM_NO_IDS,))
         if args.save:
             pd.concat(windows.values(), ignore_index=True).to_parquet(args.save, index=False)
     predictions = ensemble_backtest(windows, spec, ensemble)
+    if LIGHTGBM_NO_IDS not in set(predictions["model"]):
+        raise SystemExit(f"--load: the files have no {LIGHTGBM_NO_IDS} forecasts; write them again with --save")
     launched = []
     for origin, frame in predictions[predictions["model"] == "LightGBM"].groupby("origin"):
         past = training_window(history, origin)
@@ -170,13 +187,14 @@ def main() -> None:
         launched.append(floored.assign(model="LightGBM+launch"))
     predictions = pd.concat([predictions, *launched], ignore_index=True)
     if args.blends:
-        chosen = chosen_blends(predictions, args.n_windows, HORIZON)
-        shares = chosen.groupby("origin")["share"].first()
-        by_origin = {f"{origin:%Y-%m}": share for origin, share in shares.items()}
-        print(f"LightGBM share chosen on the {args.n_windows} earlier windows: {by_origin}")
-        blends = [blended_windows(predictions, BLENDS), chosen.drop(columns="share")]
+        blends = [blended_windows(predictions, BLENDS)]
+        for name, candidates in CHOSEN.items():
+            chosen = chosen_blends(predictions, candidates, name, args.n_windows, HORIZON)
+            picks = {f"{origin:%Y-%m}": choice for origin, choice in chosen.groupby("origin")["choice"].first().items()}
+            print(f"{name}, on the {args.n_windows} earlier windows: {picks}")
+            blends.append(chosen.drop(columns="choice"))
         predictions = pd.concat([predictions, *blends], ignore_index=True)
-    bounded = predictions[predictions["model"].isin(["LightGBM", STALLION_BLEND.label])]
+    bounded = predictions[predictions["model"].isin(["LightGBM", STALLION_BLEND.label, PREVIOUS_BLEND.label])]
     bounded = zero_lower_bound_windows(bounded, history, spec.features.scale_window)
     predictions = pd.concat([predictions, bounded.assign(model=bounded["model"] + " +zero P10")], ignore_index=True)
     scores = window_scores(predictions)
@@ -187,19 +205,20 @@ def main() -> None:
         print(
             f"\n{title}: {len(origins)} origins {pd.Timestamp(origins[0]):%Y-%m} .. "
             f"{pd.Timestamp(origins[-1]):%Y-%m}, {HORIZON} months ahead, 350 series; "
-            f"diff = {args.metric} minus LightGBM's on the same window"
+            f"diff = {args.metric} minus {args.reference}'s on the same window"
         )
-        print(window_summary(table, reference="LightGBM", metric=args.metric).round(3).to_string(index=False))
+        print(window_summary(table, reference=args.reference, metric=args.metric).round(3).to_string(index=False))
     segments = segment_scores(predictions, history, args.new_months)
     segments = segments[segments["origin"].isin(with_ensemble["origin"])]
     print(f"\nper segment (new = first sale within {args.new_months} months), windows with the ensemble:")
     for segment, table in segments.groupby("segment"):
-        summary = window_summary(table, reference="LightGBM", metric=args.metric)
+        summary = window_summary(table, reference=args.reference, metric=args.metric)
         series = table.loc[table["model"] == "LightGBM", "n"].mean() / HORIZON
         print(f"\n{segment}: {series:.0f} series per window")
         print(summary.round(3).to_string(index=False))
-    print("\nper window, MAE of P50:")
-    print(scores.pivot(index="origin", columns="model", values="mae").round(1).to_string())
+    for metric, title, digits in (("mae", "MAE of P50", 1), ("coverage", "P10-P90 coverage", 3)):
+        print(f"\nper window, {title}:")
+        print(scores.pivot(index="origin", columns="model", values=metric).round(digits).to_string())
     print(f"\n{time.perf_counter() - started:.0f} s")
 
 

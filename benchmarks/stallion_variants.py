@@ -83,6 +83,9 @@ def in_the_blend(predictions: pd.DataFrame, window_files: list[Path]) -> pd.Data
     saved = pd.concat([pd.read_parquet(path) for path in window_files], ignore_index=True)
     others = [name for name, _ in STALLION_BLEND.weights if name != LIGHTGBM]
     members = saved[saved["model"].isin(others)][[ID, TIME, "origin", "model", *QUANTILE_COLUMNS, TARGET]]
+    missing = sorted(set(others) - set(members["model"]))
+    if missing:
+        raise SystemExit(f"--blend-windows: the files have no {missing} forecasts; write them again with --save")
     parts = []
     for name, variant in predictions.groupby("model"):
         lightgbm = variant.assign(model=LIGHTGBM)

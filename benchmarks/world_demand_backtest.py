@@ -4,12 +4,13 @@ For each seed a small world is simulated (``--skus`` x ``--locations``, ``--days
 baseline policy), its daily demand per SKU-location is built from the canonical tables exactly as
 ``backorder train demand`` does (last ``history_days`` days of the ``DEMAND`` recipe), and every
 demand model is backtested over ``--windows`` consecutive 7-day windows ending on the last day:
-the recipe's LightGBM, the ensemble (``EnsembleSpec(season_length=7, n_windows=--n-windows,
-step=7)``, which learns from the windows before each origin), fixed blends of the LightGBM with
-AutoETS (``BLENDS``, the Stallion recipe's among them), statsforecast's AutoETS and AutoTheta,
-the LightGBM with Stallion's zero lower bound ("LightGBM +zero P10", zero shares over the
-recipe's ``scale_window`` days, ``training.forecasting.zero_mass``) and the naive baselines,
-each refitted at every origin on the days up to it. Prints
+the recipe's LightGBM, the same LightGBM without the series' identity features
+("LightGBMNoIds"), the ensemble (``EnsembleSpec(season_length=7, n_windows=--n-windows,
+step=7)``, which learns from the windows before each origin), fixed blends (``BLENDS``: the
+LightGBM with AutoETS, with the LightGBM without ids, and Stallion's recipe), statsforecast's
+AutoETS and AutoTheta, the LightGBM with Stallion's zero lower bound ("LightGBM +zero P10", zero
+shares over the recipe's ``scale_window`` days, ``training.forecasting.zero_mass``) and the naive
+baselines, each refitted at every origin on the days up to it. Prints
 per model the mean and spread over all (seed, window) pairs of MAE, pinball loss and coverage,
 and the difference to the LightGBM on the same window. The hierarchy SKU-location -> SKU ->
 category -> total is reconciled by ``world_hierarchy.py``.
@@ -36,15 +37,17 @@ from training.forecasting.backtest import (  # noqa: E402
     window_scores,
     window_summary,
 )
-from training.forecasting.blend import BlendSpec, blended_windows  # noqa: E402
+from training.forecasting.blend import LIGHTGBM_NO_IDS, BlendSpec, blended_windows  # noqa: E402
 from training.forecasting.ensemble import EnsembleSpec, earlier_origins  # noqa: E402
 from training.forecasting.zero_mass import zero_lower_bound_windows  # noqa: E402
-from training.recipes import DEMAND, demand_spec  # noqa: E402
+from training.recipes import DEMAND, STALLION_BLEND, demand_spec  # noqa: E402
 from training.world_datasets import daily_demand  # noqa: E402
 
-BLENDS = tuple(
-    BlendSpec(weights=(("LightGBM", share), ("AutoETS", 1 - share)), season_length=DEMAND.season_length)
-    for share in (0.9, 0.75)
+BLENDS = (
+    *(BlendSpec(weights=(("LightGBM", share), ("AutoETS", 1 - share)), season_length=DEMAND.season_length)
+      for share in (0.9, 0.75)),
+    BlendSpec(weights=(("LightGBM", 0.5), (LIGHTGBM_NO_IDS, 0.5)), season_length=DEMAND.season_length),
+    BlendSpec(weights=STALLION_BLEND.weights, season_length=DEMAND.season_length),
 )
 
 
@@ -68,7 +71,7 @@ def seed_scores(seed: int, args: argparse.Namespace) -> pd.DataFrame:
     first_scored = last - pd.Timedelta(days=DEMAND.horizon * args.windows)
     first = earlier_origins(first_scored, DEMAND.horizon, "D", ensemble)[0]
     origins = window_origins(first, last, DEMAND.horizon, DEMAND.horizon, "D")
-    windows = window_forecasts(frame, spec, ensemble, origins)
+    windows = window_forecasts(frame, spec, ensemble, origins, views=(LIGHTGBM_NO_IDS,))
     predictions = ensemble_backtest(windows, spec, ensemble)
     bounded = zero_lower_bound_windows(
         predictions[predictions["model"] == "LightGBM"], frame, spec.features.scale_window

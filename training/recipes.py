@@ -197,9 +197,12 @@ DEMAND = DemandJob()
 # Stallion (``backorder benchmark stallion``, monthly, 6 months ahead): the combination learns
 # from four earlier 6-month windows, three months apart (``benchmarks/stallion_backtest.py``).
 STALLION_ENSEMBLE = EnsembleSpec(season_length=12, n_windows=4, step=3)
-# The command's default: the LightGBM's quantiles blended with AutoETS's, weights held fixed
+# The command's default: the quantiles of the LightGBM, of the same LightGBM without the series'
+# identity features and of AutoETS, blended with weights held fixed
 # (``benchmarks/stallion_backtest.py --blends``).
-STALLION_BLEND = BlendSpec(weights=(("LightGBM", 0.75), ("AutoETS", 0.25)), season_length=12)
+STALLION_BLEND = BlendSpec(
+    weights=(("LightGBM", 0.375), ("LightGBMNoIds", 0.375), ("AutoETS", 0.25)), season_length=12
+)
 
 
 def demand_spec(job: DemandJob) -> DemandSpec:

@@ -18,9 +18,10 @@ def stallion(
     check: bool = typer.Option(True, help="Print rolling-origin backtests inside TRAIN first."),
     model: str = typer.Option(
         "blend",
-        help="blend: the LightGBM's P10/P50/P90 blended with AutoETS's, fixed weights (recipe "
-        "STALLION_BLEND); lightgbm: the LightGBM alone; ensemble: the LightGBM combined with "
-        "statistical models by weights learnt from earlier windows (recipe STALLION_ENSEMBLE). "
+        help="blend: the P10/P50/P90 of the LightGBM, of the same LightGBM without the series' "
+        "identity features and of AutoETS, blended with fixed weights (recipe STALLION_BLEND); "
+        "lightgbm: the LightGBM alone; ensemble: the LightGBM combined with statistical models "
+        "by weights learnt from earlier windows (recipe STALLION_ENSEMBLE). "
         "Their backtests: docs/benchmarks.md.",
     ),
 ) -> None:

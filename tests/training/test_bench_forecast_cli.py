@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from training.recipes import STALLION_BLEND
 
 runner = CliRunner()
 
@@ -61,7 +62,7 @@ def test_stallion_command_writes_one_row_per_future_row(tmp_path: Path, make_sta
     train.to_parquet(tmp_path / "train.parquet")
     future.to_parquet(tmp_path / "future.parquet")
     out = run_stallion(tmp_path)
-    assert "model LightGBM.75+AutoETS.25" in out  # the default: the recipe's blend
+    assert f"model {STALLION_BLEND.label}" in out  # the default: the recipe's blend
     pred = pd.read_parquet(tmp_path / "pred.parquet")
     assert list(pred.columns) == ["agency", "sku", "date", "p10", "p50", "p90"]
     assert len(pred) == len(future)
@@ -107,7 +108,7 @@ def test_stallion_command_prints_its_validation(tmp_path: Path, make_stallion) -
         str(tmp_path / "pred.parquet"),
     )
     assert "internal validation" in out and "LightGBM" in out and "AutoETS" in out
-    assert "LightGBM.75+AutoETS.25" in out
+    assert STALLION_BLEND.label in out and "LightGBMNoIds" in out
 
 
 def test_scms_command_writes_one_row_per_test_row(tmp_path: Path, make_scms, scms_outcomes) -> None:

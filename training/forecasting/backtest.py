@@ -19,7 +19,9 @@ from pandas.tseries.frequencies import to_offset
 from features.timeseries import ID, TARGET, TIME, demand_class
 from training import forecast_metrics as fm
 from training.forecasting.baselines import baseline_forecasts
+from training.forecasting.blend import LIGHTGBM_VIEWS
 from training.forecasting.ensemble import (
+    MEMBERS,
     EnsembleForecaster,
     EnsembleSpec,
     annotate,
@@ -133,9 +135,14 @@ def training_window(df: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
 
 
 def window_forecasts(
-    df: pd.DataFrame, spec: DemandSpec, ensemble: EnsembleSpec, origins: Sequence[pd.Timestamp]
+    df: pd.DataFrame,
+    spec: DemandSpec,
+    ensemble: EnsembleSpec,
+    origins: Sequence[pd.Timestamp],
+    views: Sequence[str] = (),
 ) -> dict[pd.Timestamp, pd.DataFrame]:
-    """Per origin: every member's and the Naive and SeasonalNaive baselines' forecasts, annotated
+    """Per origin: every member's and the Naive and SeasonalNaive baselines' forecasts, and those
+    of the other LightGBM ``views`` a blend holds (``blend.LIGHTGBM_VIEWS``), annotated
     (``annotate``) and joined to ``y``; each fitted on ``training_window(df, origin)`` only."""
     covariates = [ID, TIME, *spec.known_covariates]
     truth = df[[ID, TIME, TARGET]]
@@ -147,7 +154,12 @@ def window_forecasts(
         base = baseline_forecasts(
             past, spec.horizon, spec.freq, ensemble.season_length, names=BASELINE_MODELS
         )
-        both = pd.concat([members, base[members.columns]], ignore_index=True)
+        extra = [
+            DemandForecaster(LIGHTGBM_VIEWS[name](spec)).fit(past).predict(spec.horizon, later[covariates])
+            .assign(model=name)[members.columns]
+            for name in views if name not in members["model"].unique()
+        ]
+        both = pd.concat([members, *extra, base[members.columns]], ignore_index=True)
         windows[origin] = annotate(both, past, origin, spec).merge(truth, on=[ID, TIME])
     return windows
 
@@ -155,8 +167,8 @@ def window_forecasts(
 def ensemble_backtest(
     windows: dict[pd.Timestamp, pd.DataFrame], spec: DemandSpec, ensemble: EnsembleSpec
 ) -> pd.DataFrame:
-    """Long predictions ``unique_id, ds, origin, model, p10, p50, p90, y``: every window's members
-    and baselines, plus ``Ensemble`` where the combination can be fitted on the members' forecasts
+    """Long predictions ``unique_id, ds, origin, model, p10, p50, p90, y``: every window's
+    forecasts, plus ``Ensemble`` where the combination can be fitted on its members' forecasts
     of earlier windows only (the ones ``EnsembleForecaster`` would use at that origin)."""
     columns = [ID, TIME, "origin", "model", "p10", "p50", "p90", TARGET]
     parts = [frame[columns] for frame in windows.values()]
@@ -165,8 +177,8 @@ def ensemble_backtest(
         if not all(o in windows for o in needed):
             continue
         history = pd.concat([windows[o] for o in needed], ignore_index=True)
-        combination = fit_combination(history[~history["model"].isin(BASELINE_MODELS)], ensemble)
-        members = frame[~frame["model"].isin(BASELINE_MODELS)].drop(columns=[TARGET])
+        combination = fit_combination(history[history["model"].isin(MEMBERS)], ensemble)
+        members = frame[frame["model"].isin(MEMBERS)].drop(columns=[TARGET])
         combined = apply_combination(members, combination).assign(model="Ensemble")
         parts.append(combined.merge(frame[[ID, TIME, TARGET]].drop_duplicates([ID, TIME]))[columns])
     return pd.concat(parts, ignore_index=True)

@@ -185,7 +185,7 @@ def validate(
         else oldest_scored
     )
     origins = window_origins(first, last, spec.horizon, ensemble.step, spec.freq)
-    windows = window_forecasts(history, spec, ensemble, origins)
+    windows = window_forecasts(history, spec, ensemble, origins, views=blend.lightgbm_views if blend else ())
     predictions = ensemble_backtest(windows, spec, ensemble)
     if blend is not None:
         predictions = pd.concat([predictions, blended_windows(predictions, [blend])], ignore_index=True)

@@ -18,7 +18,9 @@ from training.forecasting.backtest import (
     window_scores,
     window_summary,
 )
+from training.forecasting.blend import LIGHTGBM_NO_IDS, without_identity
 from training.forecasting.ensemble import EnsembleSpec
+from training.forecasting.model import DemandForecaster
 
 SPEC = small_monthly_spec()
 ENSEMBLE = EnsembleSpec(season_length=12, n_windows=2, step=3)
@@ -82,6 +84,29 @@ def test_ensemble_rows_only_where_its_earlier_windows_are_complete(windows_and_c
     assert summary.loc["LightGBM", "diff_mean"] == 0
     assert summary.loc["Ensemble", "windows"] == len(origins) - 2
     assert summary.loc["Naive", "windows"] == len(origins)
+
+
+def test_a_blends_second_lightgbm_view_is_forecast_at_each_origin_and_the_ensemble_ignores_it(
+    windows_and_changed,
+) -> None:
+    origins, windows, _ = windows_and_changed
+    panel = seasonal_panel(6, 40, seed=3)
+    with_view = window_forecasts(panel, SPEC, ENSEMBLE, origins[:1], views=(LIGHTGBM_NO_IDS,))[origins[0]]
+    view = with_view[with_view["model"] == LIGHTGBM_NO_IDS].sort_values(["unique_id", "ds"])
+    past = training_window(panel, origins[0])
+    later = panel[(panel["ds"] > origins[0]) & (panel["ds"] <= origins[0] + pd.DateOffset(months=3))]
+    expected = DemandForecaster(without_identity(SPEC)).fit(past).predict(3, later.drop(columns="y"))
+    expected = expected.sort_values(["unique_id", "ds"])
+    np.testing.assert_allclose(view[["p10", "p50", "p90"]], expected[["p10", "p50", "p90"]])
+    assert view["y"].notna().all()
+    # The learnt combination keeps to its own members: a far-off extra forecast changes nothing.
+    noisy = {
+        origin: pd.concat([frame, frame[frame["model"] == "LightGBM"].assign(model=LIGHTGBM_NO_IDS, p50=1e6)])
+        for origin, frame in windows.items()
+    }
+    ensemble = ensemble_backtest(windows, SPEC, ENSEMBLE).query("model == 'Ensemble'")
+    with_noise = ensemble_backtest(noisy, SPEC, ENSEMBLE).query("model == 'Ensemble'")
+    np.testing.assert_allclose(with_noise[["p10", "p50", "p90"]], ensemble[["p10", "p50", "p90"]])
 
 
 def _segment_panel() -> pd.DataFrame:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pandas as pd
 import pytest
 
 from features.timeseries import ID, TIME
 from tests.conftest import seasonal_panel, small_monthly_spec
-from training.forecasting.blend import BlendForecaster, BlendSpec, blend_quantiles
+from training.forecasting.blend import (
+    LIGHTGBM_NO_IDS,
+    BlendForecaster,
+    BlendSpec,
+    blend_quantiles,
+    without_identity,
+)
 from training.forecasting.ensemble import statistical_forecasts
 from training.forecasting.forecaster import make_demand_forecaster, model_label
 from training.forecasting.model import DemandForecaster
@@ -43,22 +52,35 @@ def test_blend_spec_refuses_unknown_members_and_non_positive_weights() -> None:
         BlendSpec(weights=(("LightGBM", 1.0), ("AutoETS", 0.0)), season_length=12)
 
 
-def test_blend_forecaster_blends_the_lightgbm_with_autoets_fitted_on_the_same_history() -> None:
-    spec = small_monthly_spec()
+def test_blend_forecaster_blends_both_lightgbm_views_with_autoets_fitted_on_the_same_history() -> None:
+    spec = replace(small_monthly_spec(), static_categoricals=("agency",))
     panel = seasonal_panel(5, 36, seed=2)
+    panel["agency"] = panel[ID].str[-1]
     origin = pd.Timestamp("2017-09-01")
     history = panel[panel[TIME] <= origin]
     # The recipe's Stallion blend selects this forecaster; a unit test fits a smaller spec.
     assert isinstance(make_demand_forecaster(spec, STALLION_BLEND), BlendForecaster)
+    assert STALLION_BLEND.lightgbm_views == ("LightGBM", LIGHTGBM_NO_IDS)
     future = panel[panel[TIME] > origin].drop(columns="y")
-    pred = BlendForecaster(spec, STALLION_BLEND).fit(history).predict(2, future)
+    model = BlendForecaster(spec, STALLION_BLEND).fit(history)
+    pred = model.predict(2, future)
 
-    lightgbm = DemandForecaster(spec).fit(history).predict(2, future)
+    lightgbm = DemandForecaster(spec).fit(history)
+    no_ids = DemandForecaster(without_identity(spec)).fit(history)
+    # The second view names no series: no id, no agency among its features.
+    assert any("agency" in name for name in lightgbm.feature_names_)
+    assert not any("agency" in name or ID in name for name in no_ids.feature_names_)
     ets = statistical_forecasts(history, spec.horizon, spec.freq, season_length=12)
     ets = ets[ets["model"] == "AutoETS"]
-    expected = lightgbm.merge(ets, on=[ID, TIME], suffixes=("", "_ets"))
-    assert len(pred) == len(lightgbm) == 5 * 2
+    expected = (
+        lightgbm.predict(2, future)
+        .merge(no_ids.predict(2, future), on=[ID, TIME], suffixes=("", "_no_ids"))
+        .merge(ets, on=[ID, TIME], suffixes=("", "_ets"))
+    )
+    assert len(pred) == len(expected) == 5 * 2
     both = pred.merge(expected, on=[ID, TIME], suffixes=("", "_expected"))
     for q in ("p10", "p50", "p90"):
-        assert both[q].to_numpy() == pytest.approx(0.75 * both[f"{q}_expected"] + 0.25 * both[f"{q}_ets"])
+        blended = 0.375 * both[f"{q}_expected"] + 0.375 * both[f"{q}_no_ids"] + 0.25 * both[f"{q}_ets"]
+        assert both[q].to_numpy() == pytest.approx(blended.to_numpy())
+    assert not np.allclose(both["p50_expected"], both["p50_no_ids"])  # two different models
     assert (pred["p10"] <= pred["p50"]).all() and (pred["p50"] <= pred["p90"]).all()
