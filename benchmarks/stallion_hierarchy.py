@@ -1,13 +1,14 @@
 """Coherent Stallion forecasts: base vs reconciled MAE per level over rolling-origin windows.
 
-Levels: the 350 agency x SKU series (bottom), the 58 agency totals, the 25 SKU totals and the
-grand total. At each origin the bottom forecasts are the LightGBM's P50 (or the ensemble's, with
-``--bottom Ensemble``) and every aggregate series gets statsforecast's AutoETS, all fitted on
-the months up to the origin; BottomUp sums the bottom forecasts, MinTrace (mint_shrink) and
-MinTraceWLS (wls_var), both non-negative, reconcile all levels with the errors of the base
-forecasts on the windows that ended by the origin (the latest ``--error-windows`` of them). Prints, per level and
-model, the mean and spread over windows of the MAE of P50 and of its difference to the base forecast on the same
-window, then the bottom level's forecasts with P10/P90 moved along with the reconciled P50
+Levels: the 350 agency x SKU series (bottom), the 58 agency totals, the 25 SKU totals and the grand
+total. At each origin the bottom forecasts are the LightGBM's P50 (or the ensemble's, with
+``--bottom Ensemble``, or the default blend's, ``STALLION_BLEND``, with ``--bottom Blend``) and
+every aggregate series gets statsforecast's AutoETS, all fitted on the months up to the origin;
+BottomUp sums the bottom forecasts, MinTrace (mint_shrink) and MinTraceWLS (wls_var), both non-
+negative, reconcile all levels with the errors of the base forecasts on the windows that ended by
+the origin (the latest ``--error-windows`` of them). Prints, per level and model, the mean and
+spread over windows of the MAE of P50 and of its difference to the base forecast on the same window,
+then the bottom level's forecasts with P10/P90 moved along with the reconciled P50
 (``with_reconciled_p50``): MAE, P10-P90 coverage and pinball loss.
 
     .venv/bin/python benchmarks/stallion_backtest.py --save W.parquet     # the bottom forecasts
@@ -35,6 +36,7 @@ from training.forecasting.backtest import (  # noqa: E402
     window_scores,
     window_summary,
 )
+from training.forecasting.blend import blended_windows  # noqa: E402
 from training.forecasting.ensemble import LIGHTGBM  # noqa: E402
 from training.forecasting.hierarchy import (  # noqa: E402
     MIN_TRACE,
@@ -46,12 +48,12 @@ from training.forecasting.hierarchy import (  # noqa: E402
     with_reconciled_p50,
 )
 from training.forecasting.model import DemandForecaster  # noqa: E402
-from training.recipes import STALLION_ENSEMBLE  # noqa: E402
+from training.recipes import STALLION_BLEND, STALLION_ENSEMBLE  # noqa: E402
 
 
 def main() -> None:
     parser = window_arguments(__doc__.splitlines()[0])
-    parser.add_argument("--bottom", default=LIGHTGBM, choices=[LIGHTGBM, "Ensemble"])
+    parser.add_argument("--bottom", default=LIGHTGBM, choices=[LIGHTGBM, "Ensemble", "Blend"])
     parser.add_argument(
         "--min-error-windows", type=int, default=4,
         help="earlier windows MinTrace needs; 4 scores the windows the ensemble is scored on",
@@ -67,6 +69,8 @@ def main() -> None:
     started = time.perf_counter()
     if args.load:
         forecasts = ensemble_backtest(load_windows(args.load), spec, STALLION_ENSEMBLE)
+        if args.bottom == "Blend":
+            forecasts = blended_windows(forecasts, [STALLION_BLEND]).assign(model="Blend")
         chosen = forecasts[forecasts["model"] == args.bottom]
         bottom = {pd.Timestamp(o): frame for o, frame in chosen.groupby("origin")}
     elif args.bottom == LIGHTGBM:
@@ -77,7 +81,7 @@ def main() -> None:
             model = DemandForecaster(spec).fit(training_window(history, origin))
             bottom[origin] = model.predict(HORIZON, later)
     else:
-        parser.error("--bottom Ensemble needs --load (window forecasts with every member)")
+        parser.error(f"--bottom {args.bottom} needs --load (window forecasts with every member)")
     truth = history[[ID, TIME, TARGET]]
     rows, moved = [], []
     for origin, levels, reconciled in reconciled_windows(
