@@ -116,6 +116,14 @@ def chosen_blends(
     return pd.concat(chosen, ignore_index=True)
 
 
+def require_forecasts(predictions: pd.DataFrame, names: list[str], option: str) -> None:
+    """Stop with a message when window files read through ``option`` lack the forecasts of ``names``
+    (files written before those models were added)."""
+    missing = sorted(set(names) - set(predictions["model"]))
+    if missing:
+        raise SystemExit(f"{option}: the files have no {missing} forecasts; write them again with --save")
+
+
 def window_arguments(
     description: str,
     load_help: str = "reuse window forecasts written by stallion_backtest.py --save (files of runs over "
@@ -177,8 +185,7 @@ def main() -> None:
         if args.save:
             pd.concat(windows.values(), ignore_index=True).to_parquet(args.save, index=False)
     predictions = ensemble_backtest(windows, spec, ensemble)
-    if LIGHTGBM_NO_IDS not in set(predictions["model"]):
-        raise SystemExit(f"--load: the files have no {LIGHTGBM_NO_IDS} forecasts; write them again with --save")
+    require_forecasts(predictions, [LIGHTGBM_NO_IDS], "--load")
     launched = []
     for origin, frame in predictions[predictions["model"] == "LightGBM"].groupby("origin"):
         past = training_window(history, origin)

@@ -27,7 +27,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 # Run as a script: benchmarks/ is on the path, and the window benchmarks share their options.
-from stallion_backtest import HORIZON, load_history, window_arguments  # noqa: E402
+from stallion_backtest import HORIZON, load_history, require_forecasts, window_arguments  # noqa: E402
 
 from features.timeseries import ID, TARGET, TIME  # noqa: E402
 from training.forecasting.backtest import training_window, window_origins, window_scores, window_summary  # noqa: E402
@@ -83,9 +83,7 @@ def in_the_blend(predictions: pd.DataFrame, window_files: list[Path]) -> pd.Data
     saved = pd.concat([pd.read_parquet(path) for path in window_files], ignore_index=True)
     others = [name for name, _ in STALLION_BLEND.weights if name != LIGHTGBM]
     members = saved[saved["model"].isin(others)][[ID, TIME, "origin", "model", *QUANTILE_COLUMNS, TARGET]]
-    missing = sorted(set(others) - set(members["model"]))
-    if missing:
-        raise SystemExit(f"--blend-windows: the files have no {missing} forecasts; write them again with --save")
+    require_forecasts(members, others, "--blend-windows")
     parts = []
     for name, variant in predictions.groupby("model"):
         lightgbm = variant.assign(model=LIGHTGBM)

@@ -19,7 +19,7 @@ from pandas.tseries.frequencies import to_offset
 from features.timeseries import ID, TARGET, TIME, demand_class
 from training import forecast_metrics as fm
 from training.forecasting.baselines import baseline_forecasts
-from training.forecasting.blend import LIGHTGBM_VIEWS
+from training.forecasting.blend import lightgbm_view
 from training.forecasting.ensemble import (
     MEMBERS,
     EnsembleForecaster,
@@ -142,7 +142,7 @@ def window_forecasts(
     views: Sequence[str] = (),
 ) -> dict[pd.Timestamp, pd.DataFrame]:
     """Per origin: every member's and the Naive and SeasonalNaive baselines' forecasts, and those
-    of the other LightGBM ``views`` a blend holds (``blend.LIGHTGBM_VIEWS``), annotated
+    of the other LightGBM ``views`` a blend holds (``blend.lightgbm_view``), annotated
     (``annotate``) and joined to ``y``; each fitted on ``training_window(df, origin)`` only."""
     covariates = [ID, TIME, *spec.known_covariates]
     truth = df[[ID, TIME, TARGET]]
@@ -155,7 +155,7 @@ def window_forecasts(
             past, spec.horizon, spec.freq, ensemble.season_length, names=BASELINE_MODELS
         )
         extra = [
-            DemandForecaster(LIGHTGBM_VIEWS[name](spec)).fit(past).predict(spec.horizon, later[covariates])
+            lightgbm_view(name, spec).fit(past).predict(spec.horizon, later[covariates])
             .assign(model=name)[members.columns]
             for name in views if name not in members["model"].unique()
         ]

@@ -40,6 +40,11 @@ LIGHTGBM_VIEWS: dict[str, Callable[[DemandSpec], DemandSpec]] = {
 BLEND_MEMBERS = (*MEMBERS, LIGHTGBM_NO_IDS)
 
 
+def lightgbm_view(name: str, spec: DemandSpec) -> DemandForecaster:
+    """An unfitted forecaster of the LightGBM view ``name`` (``LIGHTGBM_VIEWS``) of ``spec``."""
+    return DemandForecaster(LIGHTGBM_VIEWS[name](spec))
+
+
 @dataclass(frozen=True)
 class BlendSpec:
     """``weights``: (member, weight) pairs, members among ``BLEND_MEMBERS`` (the ensemble's and
@@ -102,7 +107,7 @@ class BlendForecaster:
         """Fit each LightGBM view of the blend and forecast its statistical members from the end of ``df``."""
         spec = self.spec
         views = self.blend.lightgbm_views or (LIGHTGBM,)
-        self.boosters_ = {name: DemandForecaster(LIGHTGBM_VIEWS[name](spec)).fit(df) for name in views}
+        self.boosters_ = {name: lightgbm_view(name, spec).fit(df) for name in views}
         first = self.boosters_[views[0]]
         statistical = statistical_forecasts(df, spec.horizon, spec.freq, self.blend.season_length)
         self.statistical_ = statistical[statistical["model"].isin(dict(self.blend.weights))]
