@@ -79,6 +79,7 @@ RECIPES: dict[str, ClassifierRecipe] = {
     ),
     "current_positives_x3": replace(KAGGLE_RISK, positive_weight=3.0),
     "current_one_view": replace(KAGGLE_RISK, feature_views=None),
+    "current_extra_trees": replace(KAGGLE_RISK, params={**KAGGLE_RISK.params, "extra_trees": True}),
 }
 Scorer = Callable[[pd.DataFrame, pd.DataFrame], np.ndarray]
 

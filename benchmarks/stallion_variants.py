@@ -6,15 +6,19 @@ variant with several specs averages their P10/P50/P90 (seeds). Prints, per varia
 spread over windows of the MAE of P50 and of P10-P90 coverage, and its MAE minus the recipe's on
 the same window with the spread of that difference and the windows it wins: a variant is worth
 keeping only if its mean gain exceeds that spread. With ``--blend-windows`` each variant is
-also scored as the LightGBM member of the default blend (``STALLION_BLEND``).
+also scored as the LightGBM member of the default blend (``STALLION_BLEND``), and with
+``--blend-pairs A:B`` variant A as its LightGBM and B as its LightGBM without ids.
 
     .venv/bin/python benchmarks/stallion_variants.py --variants recipe no_id --save V1.parquet
     .venv/bin/python benchmarks/stallion_variants.py --load V1.parquet V2.parquet   # summarise runs
     .venv/bin/python benchmarks/stallion_variants.py --load V1.parquet --blend-windows A.parquet B.parquet
+    .venv/bin/python benchmarks/stallion_variants.py --load V1.parquet --blend-windows A.parquet B.parquet \
+        --blend-pairs conformal_bounds_only:no_statics_bounds_only
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import time
 from collections.abc import Callable
@@ -31,7 +35,7 @@ from stallion_backtest import HORIZON, load_history, require_forecasts, window_a
 
 from features.timeseries import ID, TARGET, TIME  # noqa: E402
 from training.forecasting.backtest import training_window, window_origins, window_scores, window_summary  # noqa: E402
-from training.forecasting.blend import QUANTILE_COLUMNS, blended_windows  # noqa: E402
+from training.forecasting.blend import LIGHTGBM_NO_IDS, QUANTILE_COLUMNS, blended_windows, without_identity  # noqa: E402
 from training.forecasting.ensemble import LIGHTGBM  # noqa: E402
 from training.forecasting.model import DemandForecaster, DemandSpec  # noqa: E402
 from training.recipes import STALLION_BLEND  # noqa: E402
@@ -55,6 +59,7 @@ VARIANTS: dict[str, Callable[[DemandSpec], list[DemandSpec]]] = {
     "center_tweedie": lambda spec: [replace(spec, center_objective="tweedie")],
     "no_conformal": lambda spec: [replace(spec, conformal=False)],
     "conformal_bounds_only": lambda spec: [replace(spec, conformal_center=False)],
+    "no_statics_bounds_only": lambda spec: [replace(without_identity(spec), conformal_center=False)],
     "scale_window_6": lambda spec: [replace(spec, features=replace(spec.features, scale_window=6))],
     "lr_0.01": lambda spec: [
         replace(_params(spec, learning_rate=0.01), num_boost_round=3000, early_stopping_rounds=60)
@@ -77,19 +82,37 @@ def variant_forecasts(
     return mean.merge(later[[ID, TIME, TARGET]], on=[ID, TIME])
 
 
-def in_the_blend(predictions: pd.DataFrame, window_files: list[Path]) -> pd.DataFrame:
-    """Each variant's forecasts as the LightGBM member of ``STALLION_BLEND``, the other members'
-    read from ``stallion_backtest.py --save`` files; named ``<variant>+blend``."""
+def in_the_blend(
+    predictions: pd.DataFrame, window_files: list[Path], pairs: list[tuple[str, str]] = ()
+) -> pd.DataFrame:
+    """Each variant's forecasts as the LightGBM member of ``STALLION_BLEND`` (named
+    ``<variant>+blend``), and for each ``(a, b)`` of ``pairs`` variant ``a`` as the LightGBM and
+    ``b`` as the LightGBM without ids (``<a>&<b>+blend``); the other members are read from
+    ``stallion_backtest.py --save`` files."""
     saved = pd.concat([pd.read_parquet(path) for path in window_files], ignore_index=True)
     others = [name for name, _ in STALLION_BLEND.weights if name != LIGHTGBM]
     members = saved[saved["model"].isin(others)][[ID, TIME, "origin", "model", *QUANTILE_COLUMNS, TARGET]]
     require_forecasts(members, others, "--blend-windows")
+    swaps = {f"{name}+blend": {LIGHTGBM: name} for name in predictions["model"].unique()}
+    swaps |= {f"{a}&{b}+blend": {LIGHTGBM: a, LIGHTGBM_NO_IDS: b} for a, b in pairs}
     parts = []
-    for name, variant in predictions.groupby("model"):
-        lightgbm = variant.assign(model=LIGHTGBM)
-        both = pd.concat([lightgbm, members[members["origin"].isin(variant["origin"])]], ignore_index=True)
-        parts.append(blended_windows(both, [STALLION_BLEND]).assign(model=f"{name}+blend"))
+    for label, swap in swaps.items():
+        variants = [predictions[predictions["model"] == name].assign(model=member) for member, name in swap.items()]
+        origins = set.intersection(*(set(variant["origin"]) for variant in variants))
+        kept = members[~members["model"].isin(swap) & members["origin"].isin(origins)]
+        both = pd.concat([*(v[v["origin"].isin(origins)] for v in variants), kept], ignore_index=True)
+        parts.append(blended_windows(both, [STALLION_BLEND]).assign(model=label))
     return pd.concat(parts, ignore_index=True)
+
+
+def variant_pair(text: str) -> tuple[str, str]:
+    """``A:B`` of ``--blend-pairs``: two variants named in ``VARIANTS``."""
+    pair = tuple(text.split(":"))
+    if len(pair) != 2 or not set(pair) <= set(VARIANTS):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected LIGHTGBM_VARIANT:NO_IDS_VARIANT, variants among {list(VARIANTS)}"
+        )
+    return pair
 
 
 def main() -> None:
@@ -102,6 +125,10 @@ def main() -> None:
         "--blend-windows", type=Path, nargs="+",
         help="window forecasts of stallion_backtest.py --save: also score each variant inside the default "
         "blend (STALLION_BLEND), its AutoETS read from these files",
+    )
+    parser.add_argument(
+        "--blend-pairs", type=variant_pair, nargs="+", default=[], metavar="A:B",
+        help="with --blend-windows: also the blend with variant A as its LightGBM and B as its LightGBM without ids",
     )
     args = parser.parse_args()
 
@@ -131,7 +158,7 @@ def main() -> None:
     print("\nper window, MAE of P50:")
     print(scores.pivot(index="origin", columns="model", values="mae").round(1).to_string())
     if args.blend_windows:
-        blended = window_scores(in_the_blend(predictions, args.blend_windows))
+        blended = window_scores(in_the_blend(predictions, args.blend_windows, args.blend_pairs))
         for metric in ("mae", "pinball"):
             print(f"\ninside the blend {STALLION_BLEND.label}: diff = {metric} minus the recipe's blend's")
             summary = window_summary(blended, reference=f"{RECIPE}+blend", metric=metric)
