@@ -63,6 +63,7 @@ def main() -> None:
     from pipelines.commands.simulate import write_simulation
     from pipelines.tables import read_canonical_tables
     from simulation import scenario_config
+    from training.dask_expression_cache import read_expression_cache_once
 
     job = unsampled(BACKORDER_RISK, cutoffs=tuple(args.cutoffs.split(",")) if args.cutoffs else None)
     features = [*sku_location_feature_names(), *request_feature_names()]
@@ -77,6 +78,7 @@ def main() -> None:
         )
         end = demand[TIME].max() - pd.Timedelta(days=DEMAND_SPEC.horizon)
         truth = demand[demand[TIME] > end]
+        read_expression_cache_once()  # the LocalCluster's scheduler runs in this process
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0")
         with cluster, Client(cluster):
             sku_location, supplier, lane, lines = feature_frames_dask(read_tables_dask(canonical), args.partitions)

@@ -53,9 +53,11 @@ def world_rows(seed: int, skus: int, days: int, folder: Path) -> dict[str, tuple
 
     from pipelines.commands.simulate import write_simulation
     from simulation import scenario_config
+    from training.dask_expression_cache import read_expression_cache_once
 
     canonical = folder / f"seed{seed}"
     write_simulation(scenario_config("baseline", seed=seed, n_skus=skus, n_days=days), canonical)
+    read_expression_cache_once()  # the LocalCluster's scheduler runs in this process
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0")
     with cluster, Client(cluster):
         sku_location, supplier, lane, lines = feature_frames_dask(read_tables_dask(canonical), 2)

@@ -253,6 +253,9 @@ def local_cluster(n_workers: int = 2) -> Iterator[Client]:
     default client while open."""
     from distributed import Client, LocalCluster
 
+    from training.dask_expression_cache import read_expression_cache_once
+
+    read_expression_cache_once()
     with (
         LocalCluster(
             n_workers=n_workers,

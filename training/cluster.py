@@ -3,7 +3,9 @@
 With ``dask_scheduler_address`` set, it connects to that cluster's scheduler; without one, it
 starts a LocalCluster of ``dask_workers`` single-threaded workers on this machine (on the TCP
 protocol, which LightGBM's workers need to find each other) and closes it afterwards. Its workers
-hold at most ``dask_worker_memory_limit`` each and spill to ``dask_local_directory``.
+hold at most ``dask_worker_memory_limit`` each and spill to ``dask_local_directory``. Its
+scheduler runs in this process, beside the client, so Dask's expression cache is first made to
+read its entries in one step (``training.dask_expression_cache``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from contextlib import contextmanager
 from distributed import Client, LocalCluster
 
 from settings import Settings
+from training.dask_expression_cache import read_expression_cache_once
 
 
 @contextmanager
@@ -23,6 +26,7 @@ def training_client(settings: Settings) -> Iterator[Client]:
         with Client(settings.dask_scheduler_address) as client:
             yield client
         return
+    read_expression_cache_once()
     with (
         LocalCluster(
             n_workers=settings.dask_workers,
