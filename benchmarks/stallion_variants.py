@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -83,7 +83,7 @@ def variant_forecasts(
 
 
 def in_the_blend(
-    predictions: pd.DataFrame, window_files: list[Path], pairs: list[tuple[str, str]] = ()
+    predictions: pd.DataFrame, window_files: list[Path], pairs: Sequence[tuple[str, str]] = ()
 ) -> pd.DataFrame:
     """Each variant's forecasts as the LightGBM member of ``STALLION_BLEND`` (named
     ``<variant>+blend``), and for each ``(a, b)`` of ``pairs`` variant ``a`` as the LightGBM and
@@ -93,6 +93,7 @@ def in_the_blend(
     others = [name for name, _ in STALLION_BLEND.weights if name != LIGHTGBM]
     members = saved[saved["model"].isin(others)][[ID, TIME, "origin", "model", *QUANTILE_COLUMNS, TARGET]]
     require_forecasts(members, others, "--blend-windows")
+    require_forecasts(predictions, sorted({name for pair in pairs for name in pair}), "--blend-pairs")
     swaps = {f"{name}+blend": {LIGHTGBM: name} for name in predictions["model"].unique()}
     swaps |= {f"{a}&{b}+blend": {LIGHTGBM: a, LIGHTGBM_NO_IDS: b} for a, b in pairs}
     parts = []
