@@ -110,7 +110,7 @@ def test_capped_training_rows_from_recent_days_equal_those_of_all_days(world, tm
     job = replace(BACKORDER_RISK if lines else SKU_LOCATION_RISK, max_rows=None)
     keys = ["order_id", "line_id"] if lines else ["sku_id", "location_id", "snapshot_date"]
     with local_cluster(2):
-        whole = dask_datasets._training_rows(tables, {}, world["skus"], job, 2, None)[0]
+        whole = dask_datasets._training_rows(tables, {}, world["skus"], job, 2, None)[0].persist()
         # A quarter of the rows spans fewer days than the latest 25: those days are kept instead.
         job = replace(job, max_rows=int(whole.shape[0].compute()) // 4, min_days=25)
         want = most_recent_dask(whole, job.time_column, job.max_rows, job.min_days)[0].compute()
