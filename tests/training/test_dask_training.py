@@ -38,7 +38,7 @@ def client():
 @pytest.fixture(scope="module")
 def lazy_rows(world_dir, client) -> dd.DataFrame:
     sku_location, supplier, lane, _ = feature_frames_dask(read_tables_dask(world_dir), npartitions=2)
-    return sku_location_training_rows_dask(sku_location, supplier, lane)
+    return sku_location_training_rows_dask(sku_location, supplier, lane).persist()  # on the workers, built once
 
 
 @pytest.mark.slow
