@@ -11,11 +11,13 @@ last ``--recent-months``, ``training.forecasting.launch``). "LightGBMNoIds" is t
 without the series' identity features, a member of the recipe's blend. "+zero P10" rows are the
 LightGBM and, with ``--blends``, the blends of the recipe and of the recipe before it with the
 zero lower bound ``backorder benchmark stallion`` applies (``training.forecasting.zero_mass``).
+With ``--blends`` it also prints whether the recipe's blend is ahead of each of its members and of
+the baselines beyond the spread, on both measures.
 
     .venv/bin/python benchmarks/stallion_backtest.py                # every window, every model refitted
     .venv/bin/python benchmarks/stallion_backtest.py --save W.parquet   # keep the window forecasts
     .venv/bin/python benchmarks/stallion_backtest.py --load W.parquet --power 2  # recombine only
-    .venv/bin/python benchmarks/stallion_backtest.py --load W.parquet --blends   # and fixed blends
+    .venv/bin/python benchmarks/stallion_backtest.py --load W.parquet --blends   # fixed blends, the parts check
 
 Origins can be split over runs (``--first``/``--last`` with ``--save``) and their files loaded
 together.
@@ -114,6 +116,34 @@ def chosen_blends(
         rows = blended[(blended["origin"] == origin) & (blended["model"] == label)]
         chosen.append(rows.assign(model=name, choice=key_of[label]))
     return pd.concat(chosen, ignore_index=True)
+
+
+BASELINES = ("SeasonalNaive", "Naive")
+
+
+def ahead_of_parts(
+    predictions: pd.DataFrame, history: pd.DataFrame, periods: int, blend: BlendSpec = STALLION_BLEND
+) -> pd.DataFrame:
+    """``blend`` against each of its members and each of ``BASELINES``, every model with the zero
+    lower bound as the command writes it: per measure (MAE of P50, pinball), the other model's mean
+    minus the blend's over windows (``window_summary``'s paired difference), its spread, the windows
+    the blend wins, and whether the blend is ahead beyond the spread (mean above sd)."""
+    others = [*(name for name, _ in blend.weights), *BASELINES]
+    chosen = predictions[predictions["model"].isin([blend.label, *others])]
+    scores = window_scores(zero_lower_bound_windows(chosen, history, periods))
+    tables = []
+    for metric in ("mae", "pinball"):
+        paired = window_summary(scores, reference=blend.label, metric=metric).set_index("model").loc[others]
+        tables.append(pd.DataFrame({
+            "against": others,
+            "metric": metric,
+            "mean": paired["diff_mean"].to_numpy(),
+            "sd": paired["diff_std"].to_numpy(),
+            "blend_wins": (paired["windows"] - paired["wins"]).to_numpy(),
+            "windows": paired["windows"].to_numpy(),
+            "beyond_spread": (paired["diff_mean"] > paired["diff_std"]).to_numpy(),
+        }))
+    return pd.concat(tables, ignore_index=True)
 
 
 def require_forecasts(predictions: pd.DataFrame, names: list[str], option: str) -> None:
@@ -215,6 +245,10 @@ def main() -> None:
             f"diff = {args.metric} minus {args.reference}'s on the same window"
         )
         print(window_summary(table, reference=args.reference, metric=args.metric).round(3).to_string(index=False))
+    if args.blends:
+        print(f"\n{STALLION_BLEND.label} (with the zero lower bound) against its members and the baselines: "
+              "diff = the other model's figure minus the blend's")
+        print(ahead_of_parts(predictions, history, spec.features.scale_window).round(3).to_string(index=False))
     segments = segment_scores(predictions, history, args.new_months)
     segments = segments[segments["origin"].isin(with_ensemble["origin"])]
     print(f"\nper segment (new = first sale within {args.new_months} months), windows with the ensemble:")
