@@ -51,7 +51,7 @@ VARIANTS: dict[str, Callable[[DemandSpec], list[DemandSpec]]] = {
     RECIPE: lambda spec: [spec],
     "seeds_3": lambda spec: [_params(spec, seed=seed) for seed in (7, 8, 9)],
     "no_id": lambda spec: [replace(spec, id_as_feature=False)],
-    "no_statics": lambda spec: [replace(spec, id_as_feature=False, static_categoricals=())],
+    "no_statics": lambda spec: [without_identity(spec)],
     "no_id_sku_only": lambda spec: [replace(spec, id_as_feature=False, static_categoricals=("sku",))],
     "leaves_15": lambda spec: [_params(spec, num_leaves=15)],
     "min_leaf_200_l2_10": lambda spec: [_params(spec, min_data_in_leaf=200, lambda_l2=10.0)],
