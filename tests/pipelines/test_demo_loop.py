@@ -24,7 +24,7 @@ from tests.conftest import throwaway_database, write_production_config
 
 pytestmark = pytest.mark.slow
 
-SMALL_WORLD = ["--skus", "20", "--days", "180"]
+SMALL_WORLD = ["--skus", "20", "--days", "180", "--replay-days", "3"]
 MODELS = ("backorder_risk", "sku_location_risk", "demand", "lead_time")
 # Lines the stack prints on its own: Feast's materialize banner, tqdm bars, MLflow's event log and
 # registration messages, Python warnings. The demo prints its progress and results only.
@@ -116,8 +116,12 @@ def test_demo_runs_the_loop_reruns_nothing_and_runs_on_the_production_profile(
     client = redis.Redis(host="127.0.0.1", port=6379)
     assert any(True for _ in client.scan_iter(b"*" + project.encode() + b"*", count=1000))
     client.close()
-    # Same world, same champions: the replay scores every line as the embedded profile did.
-    embedded_log = _scored_lines(data).groupby(level=[0, 1]).first()  # the rerun logged the replay again
+    # Same world, same champions: the rerun's replay and the production one score every line as the
+    # first embedded replay did.
+    both_embedded = _scored_lines(data).groupby(level=[0, 1])  # the rerun logged the replay again
+    embedded_log, rerun_log = both_embedded.first(), both_embedded.last()
+    assert both_embedded.size().eq(2).all()
+    np.testing.assert_allclose(rerun_log, embedded_log, atol=1e-9)
     production_log = _scored_lines(tmp_path / "production")
     assert len(production_log) == len(embedded_log)
     np.testing.assert_allclose(production_log.reindex(embedded_log.index), embedded_log, atol=1e-9)
