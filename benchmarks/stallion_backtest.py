@@ -47,6 +47,7 @@ from training.forecasting.backtest import (  # noqa: E402
     window_summary,
 )
 from training.forecasting.blend import LIGHTGBM_NO_IDS, BlendSpec, blended_windows  # noqa: E402
+from training.forecasting.blend_checks import ahead_of_parts, chosen_blends  # noqa: E402
 from training.forecasting.launch import floor_launched  # noqa: E402
 from training.forecasting.model import DemandSpec  # noqa: E402
 from training.forecasting.stallion import covariate_roles, stallion_spec, to_long  # noqa: E402
@@ -83,9 +84,10 @@ BLENDS = (
     _blend(0.5, 0.25, 0.25),
 )
 
-# Weights each window's chosen on earlier windows only (``chosen_blends``): a check that a fixed
-# blend is not a choice tuned on the scored windows. SHARES: the LightGBM's share beside AutoETS;
-# VIEW_GRID: the share of the LightGBM without ids in the LightGBMs' part, and AutoETS's share.
+# Weights each window's chosen on earlier windows only (``blend_checks.chosen_blends``): a check
+# that a fixed blend is not a choice tuned on the scored windows. SHARES: the LightGBM's share
+# beside AutoETS; VIEW_GRID: the share of the LightGBM without ids in the LightGBMs' part, and
+# AutoETS's share.
 SHARES = {f"{share:.2f}": _blend(share, 0, 1 - share) for share in (round(0.5 + 0.05 * k, 2) for k in range(11))}
 VIEW_GRID = {
     f"{no_ids:.2f}/{autoets:.2f}": _blend((1 - autoets) * (1 - no_ids), (1 - autoets) * no_ids, autoets)
@@ -95,55 +97,6 @@ CHOSEN = {
     "LightGBM+AutoETS, share chosen on earlier windows": SHARES,
     "LightGBM views+AutoETS, weights chosen on earlier windows": VIEW_GRID,
 }
-
-
-def chosen_blends(
-    predictions: pd.DataFrame, candidates: dict[str, BlendSpec], name: str, n_windows: int, horizon: int
-) -> pd.DataFrame:
-    """At each origin with ``n_windows`` earlier windows ending by it, the blend of
-    ``candidates`` with the lowest mean pinball loss on those windows, its forecasts named
-    ``name`` (and ``choice`` the candidate's key)."""
-    blended = blended_windows(predictions, list(candidates.values()))
-    key_of = {blend.label: key for key, blend in candidates.items()}
-    pinball = window_scores(blended).pivot(index="origin", columns="model", values="pinball")
-    origins = sorted(pinball.index)
-    chosen = []
-    for origin in origins:
-        earlier = [o for o in origins if o + pd.DateOffset(months=horizon) <= origin][-n_windows:]
-        if len(earlier) < n_windows:
-            continue
-        label = pinball.loc[earlier].mean().idxmin()
-        rows = blended[(blended["origin"] == origin) & (blended["model"] == label)]
-        chosen.append(rows.assign(model=name, choice=key_of[label]))
-    return pd.concat(chosen, ignore_index=True)
-
-
-BASELINES = ("SeasonalNaive", "Naive")
-
-
-def ahead_of_parts(
-    predictions: pd.DataFrame, history: pd.DataFrame, periods: int, blend: BlendSpec = STALLION_BLEND
-) -> pd.DataFrame:
-    """``blend`` against each of its members and each of ``BASELINES``, every model with the zero
-    lower bound as the command writes it: per measure (MAE of P50, pinball), the other model's mean
-    minus the blend's over windows (``window_summary``'s paired difference), its spread, the windows
-    the blend wins, and whether the blend is ahead beyond the spread (mean above sd)."""
-    others = [*(name for name, _ in blend.weights), *BASELINES]
-    chosen = predictions[predictions["model"].isin([blend.label, *others])]
-    scores = window_scores(zero_lower_bound_windows(chosen, history, periods))
-    tables = []
-    for metric in ("mae", "pinball"):
-        paired = window_summary(scores, reference=blend.label, metric=metric).set_index("model").loc[others]
-        tables.append(pd.DataFrame({
-            "against": others,
-            "metric": metric,
-            "mean": paired["diff_mean"].to_numpy(),
-            "sd": paired["diff_std"].to_numpy(),
-            "blend_wins": (paired["windows"] - paired["wins"]).to_numpy(),
-            "windows": paired["windows"].to_numpy(),
-            "beyond_spread": (paired["diff_mean"] > paired["diff_std"]).to_numpy(),
-        }))
-    return pd.concat(tables, ignore_index=True)
 
 
 def require_forecasts(predictions: pd.DataFrame, names: list[str], option: str) -> None:
@@ -248,7 +201,8 @@ def main() -> None:
     if args.blends:
         print(f"\n{STALLION_BLEND.label} (with the zero lower bound) against its members and the baselines: "
               "diff = the other model's figure minus the blend's")
-        print(ahead_of_parts(predictions, history, spec.features.scale_window).round(3).to_string(index=False))
+        parts = ahead_of_parts(predictions, STALLION_BLEND, history, spec.features.scale_window)
+        print(parts.round(3).to_string(index=False))
     segments = segment_scores(predictions, history, args.new_months)
     segments = segments[segments["origin"].isin(with_ensemble["origin"])]
     print(f"\nper segment (new = first sale within {args.new_months} months), windows with the ensemble:")
