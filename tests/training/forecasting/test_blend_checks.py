@@ -10,18 +10,19 @@ from features.timeseries import ID, TARGET, TIME
 from training.forecasting.blend import BlendSpec
 from training.forecasting.blend_checks import ahead_of_parts, chosen_blends
 
-ORIGINS = pd.date_range("2015-01-01", periods=6, freq="3MS")  # three months apart, windows of six
+ORIGINS = pd.date_range("2015-01-01", periods=6, freq="3MS")  # three months apart
+HORIZON = 6  # months in each window
 SERIES = ("a", "b")
 ACTUAL = 100.0
 
 
-def _windows(errors: dict[str, list[float]], origins: pd.DatetimeIndex = ORIGINS) -> pd.DataFrame:
+def _windows(errors: dict[str, list[float]]) -> pd.DataFrame:
     """Point forecasts (P10 = P50 = P90) of each model, ``errors[model][k]`` above the actual in
     every month of window ``k``."""
     rows = []
     for model, per_window in errors.items():
-        for origin, error in zip(origins, per_window, strict=True):
-            for month in pd.date_range(origin + pd.DateOffset(months=1), periods=2, freq="MS"):
+        for origin, error in zip(ORIGINS, per_window, strict=True):
+            for month in pd.date_range(origin + pd.DateOffset(months=1), periods=HORIZON, freq="MS"):
                 for uid in SERIES:
                     point = ACTUAL + error
                     rows.append({"origin": origin, ID: uid, TIME: month, "model": model, TARGET: ACTUAL,
@@ -39,7 +40,7 @@ def test_each_origin_gets_the_blend_best_on_the_windows_that_ended_before_it() -
     predictions = _windows({"LightGBM": [0, 0, 0, 30, 10, 10], "AutoETS": [10, 10, 10, 0, 0, 0]})
     candidates = {"lightgbm": _only("LightGBM"), "autoets": _only("AutoETS")}
 
-    chosen = chosen_blends(predictions, candidates, "chosen", n_windows=2, horizon=6)
+    chosen = chosen_blends(predictions, candidates, "chosen", n_windows=2, horizon=HORIZON)
 
     choice = chosen.groupby("origin")["choice"].first()
     # 2015-07 has one window (2015-01) that ended by it, too few; 2015-10 reads 2015-01 and 2015-04,
@@ -50,7 +51,7 @@ def test_each_origin_gets_the_blend_best_on_the_windows_that_ended_before_it() -
     for origin, key in choice.items():
         member = candidates[key].weights[0][0]
         rows = chosen[chosen["origin"] == origin]
-        assert len(rows) == 2 * len(SERIES)
+        assert len(rows) == HORIZON * len(SERIES)
         keys = zip(rows[ID], rows[TIME], strict=True)
         assert rows["p50"].tolist() == [expected[origin, uid, month, member] for uid, month in keys]
 
@@ -92,7 +93,7 @@ def test_the_parts_check_reads_the_zero_lower_bound_from_each_window_history(ste
     # or more its P10 becomes zero for every model, which moves their pinball losses by different
     # amounts and leaves the MAE of P50 alone.
     history = steady_history.copy()
-    history.loc[(history[ID] == "a") & (history[TIME] >= "2014-01-01") & (history[TIME] <= "2015-01-01"), TARGET] = 0
+    history.loc[(history[ID] == "a") & (history[TIME] >= "2014-01-01") & (history[TIME] <= "2014-12-01"), TARGET] = 0
     blend = BlendSpec(weights=(("LightGBM", 0.5), ("AutoETS", 0.5)), season_length=12)
     errors = {"LightGBM": [10] * 6, "AutoETS": [-10] * 6, "SeasonalNaive": [20] * 6, "Naive": [5] * 6}
     predictions = _windows({**errors, blend.label: [0] * 6})
