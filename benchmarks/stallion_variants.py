@@ -47,6 +47,13 @@ def _params(spec: DemandSpec, **changes: float) -> DemandSpec:
     return replace(spec, params={**spec.params, **changes})
 
 
+def _without_covariates(spec: DemandSpec) -> DemandSpec:
+    """``spec`` reading the series' own demand only: no known, past or relative covariates."""
+    return replace(
+        spec, known_covariates=(), relative_covariates=(), features=replace(spec.features, past_covariates=())
+    )
+
+
 VARIANTS: dict[str, Callable[[DemandSpec], list[DemandSpec]]] = {
     RECIPE: lambda spec: [spec],
     "seeds_3": lambda spec: [_params(spec, seed=seed) for seed in (7, 8, 9)],
@@ -60,6 +67,8 @@ VARIANTS: dict[str, Callable[[DemandSpec], list[DemandSpec]]] = {
     "no_conformal": lambda spec: [replace(spec, conformal=False)],
     "conformal_bounds_only": lambda spec: [replace(spec, conformal_center=False)],
     "no_statics_bounds_only": lambda spec: [replace(without_identity(spec), conformal_center=False)],
+    "no_covariates": lambda spec: [_without_covariates(spec)],
+    "no_covariates_no_statics": lambda spec: [without_identity(_without_covariates(spec))],
     "scale_window_6": lambda spec: [replace(spec, features=replace(spec.features, scale_window=6))],
     "lr_0.01": lambda spec: [
         replace(_params(spec, learning_rate=0.01), num_boost_round=3000, early_stopping_rounds=60)
