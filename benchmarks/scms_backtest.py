@@ -1,7 +1,7 @@
 """SCMS supplier delays: backtest of the lead-time model at several cut-offs, against vendor quantiles.
 
 Usage: .venv/bin/python benchmarks/scms_backtest.py [--cutoffs tuning|reported] [--variants ...]
-       [--shrink K ...]
+       [--shrink K ...] [--reference VARIANT]
 
 Protocol (``training.lead_time.scms.predictions_at_cutoff``): at each cut-off (the first day of
 the month named), the model and the per-vendor empirical quantiles are fitted on the lines
@@ -12,6 +12,7 @@ made on the tuning cut-offs only and then run once at the reported ones. At a tu
 the ratio is also given on the scored lines scheduled before the first reported cut-off alone
 (``near``), which no reported figure scores. ``--shrink K`` adds, for each variant, its
 quantiles moved toward the vendor's with weight n / (n + K), n the vendor's delivered lines.
+Every variant is paired, cut-off by cut-off, with ``--reference`` (the recipe unless named).
 """
 
 from __future__ import annotations
@@ -40,11 +41,16 @@ CUTOFFS = {
     "reported": ["2013-09-01", "2014-03-01", "2014-09-01"],
 }
 FIRST_REPORTED = pd.Timestamp(CUTOFFS["reported"][0])
-# ``LeadTimeModel`` keywords of each variant; "recipe" is what ``backorder benchmark scms`` fits.
+# ``LeadTimeModel`` keywords of each variant; "recipe" is what ``backorder benchmark scms`` fits. The
+# variants after "on_time_seed_2" change the recipe as it was before its on-time step.
 SMALL_TREES = {"num_leaves": 7, "min_data_in_leaf": 50}
-RECIPE_FREE = {k: v for k, v in SCMS_LEAD_TIME.items() if k != "params"}
+BEFORE_ON_TIME = {**SCMS_LEAD_TIME, "on_time_atom": False}  # the recipe before its on-time step
+RECIPE_FREE = {k: v for k, v in BEFORE_ON_TIME.items() if k != "params"}
 VARIANTS: dict[str, dict] = {
     "recipe": SCMS_LEAD_TIME,
+    "before_on_time": BEFORE_ON_TIME,
+    "on_time_seed_1": {**SCMS_LEAD_TIME, "seeds": (1,)},
+    "on_time_seed_2": {**SCMS_LEAD_TIME, "seeds": (2,)},
     "conformal_15_leaves": {},
     "conformal_7_leaves": {"params": SMALL_TREES},
     "15_leaves": {"conformal": False},
@@ -52,25 +58,25 @@ VARIANTS: dict[str, dict] = {
     "4_leaves": {"conformal": False, "params": {"num_leaves": 4, "min_data_in_leaf": 50}},
     "7_leaves_min_100": {"conformal": False, "params": {"num_leaves": 7, "min_data_in_leaf": 100}},
     "7_leaves_ff_0.7": {"conformal": False, "params": {**SMALL_TREES, "feature_fraction": 0.7}},
-    "recipe_seed_1": {**SCMS_LEAD_TIME, "seeds": (1,)},
-    "recipe_seed_2": {**SCMS_LEAD_TIME, "seeds": (2,)},
-    "recipe_5_seeds": {**SCMS_LEAD_TIME, "seeds": (7, 1, 2, 3, 4)},
+    "recipe_seed_1": {**BEFORE_ON_TIME, "seeds": (1,)},
+    "recipe_seed_2": {**BEFORE_ON_TIME, "seeds": (2,)},
+    "recipe_5_seeds": {**BEFORE_ON_TIME, "seeds": (7, 1, 2, 3, 4)},
     "recipe_no_sampling": {**RECIPE_FREE, "params": {**SMALL_TREES, "bagging_fraction": 1.0, "feature_fraction": 1.0}},
     "recipe_l2_10": {**RECIPE_FREE, "params": {**SMALL_TREES, "lambda_l2": 10.0}},
     "recipe_lr_0.02": {**RECIPE_FREE, "params": {**SMALL_TREES, "learning_rate": 0.02}},
-    "supplier_20": {**SCMS_LEAD_TIME, "recent_supplier_lines": 20},
-    "supplier_50": {**SCMS_LEAD_TIME, "recent_supplier_lines": 50},
-    "supplier_100": {**SCMS_LEAD_TIME, "recent_supplier_lines": 100},
-    "supplier_50_gap_180": {**SCMS_LEAD_TIME, "recent_supplier_lines": 50, "recent_supplier_gap_days": 180},
-    "supplier_50_gap_365": {**SCMS_LEAD_TIME, "recent_supplier_lines": 50, "recent_supplier_gap_days": 365},
-    "half_life_365": {**SCMS_LEAD_TIME, "half_life_days": 365.0},
-    "half_life_730": {**SCMS_LEAD_TIME, "half_life_days": 730.0},
-    "half_life_1460": {**SCMS_LEAD_TIME, "half_life_days": 1460.0},
-    "settled_0": {**SCMS_LEAD_TIME, "settled_days": 0.0},
-    "settled_30": {**SCMS_LEAD_TIME, "settled_days": 30.0},
-    "settled_90": {**SCMS_LEAD_TIME, "settled_days": 90.0},
-    "settled_180": {**SCMS_LEAD_TIME, "settled_days": 180.0},
-    "supplier_50_5_seeds": {**SCMS_LEAD_TIME, "recent_supplier_lines": 50, "seeds": (7, 1, 2, 3, 4)},
+    "supplier_20": {**BEFORE_ON_TIME, "recent_supplier_lines": 20},
+    "supplier_50": {**BEFORE_ON_TIME, "recent_supplier_lines": 50},
+    "supplier_100": {**BEFORE_ON_TIME, "recent_supplier_lines": 100},
+    "supplier_50_gap_180": {**BEFORE_ON_TIME, "recent_supplier_lines": 50, "recent_supplier_gap_days": 180},
+    "supplier_50_gap_365": {**BEFORE_ON_TIME, "recent_supplier_lines": 50, "recent_supplier_gap_days": 365},
+    "half_life_365": {**BEFORE_ON_TIME, "half_life_days": 365.0},
+    "half_life_730": {**BEFORE_ON_TIME, "half_life_days": 730.0},
+    "half_life_1460": {**BEFORE_ON_TIME, "half_life_days": 1460.0},
+    "settled_0": {**BEFORE_ON_TIME, "settled_days": 0.0},
+    "settled_30": {**BEFORE_ON_TIME, "settled_days": 30.0},
+    "settled_90": {**BEFORE_ON_TIME, "settled_days": 90.0},
+    "settled_180": {**BEFORE_ON_TIME, "settled_days": 180.0},
+    "supplier_50_5_seeds": {**BEFORE_ON_TIME, "recent_supplier_lines": 50, "seeds": (7, 1, 2, 3, 4)},
 }
 
 
@@ -113,6 +119,7 @@ def main() -> None:
     parser.add_argument("--cutoffs", choices=list(CUTOFFS), default="reported")
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=["recipe"])
     parser.add_argument("--shrink", nargs="*", type=float, default=[])
+    parser.add_argument("--reference", default="recipe", help="the variant every other is paired with")
     args = parser.parse_args()
     lines = pd.read_parquet(args.data)
     rows = []
@@ -126,9 +133,9 @@ def main() -> None:
     for scope, part in pd.DataFrame(rows).groupby("scope", sort=True):
         table = part.pivot(index="variant", columns="cutoff", values="ratio")
         stats = pd.DataFrame({"mean": table.mean(axis=1), "sd": table.std(axis=1), "max": table.max(axis=1)})
-        if "recipe" in table.index:  # paired with the recipe, cut-off by cut-off
-            diff = table - table.loc["recipe"]
-            stats["vs_recipe"], stats["vs_recipe_sd"] = diff.mean(axis=1), diff.std(axis=1)
+        if args.reference in table.index:  # paired with the reference, cut-off by cut-off
+            diff = table - table.loc[args.reference]
+            stats["vs_reference"], stats["vs_reference_sd"] = diff.mean(axis=1), diff.std(axis=1)
             stats["wins"] = (diff < 0).sum(axis=1)
         lines_scored = "all scored lines" if scope == "all" else f"lines scheduled before {FIRST_REPORTED.date()}"
         print(f"\npinball / vendor-quantile pinball, {lines_scored}:")

@@ -6,7 +6,10 @@ fifth of the history form a later-in-time fold used for early stopping and split
 correction of the quantiles; the boosters are then refitted on all lines. (One row per line, not
 a landmark design re-describing every line at many past cut-offs, which fits SCMS worse.) Two facts
 known at the cut-off are imposed exactly: a line still open then arrives after it, so its delay is
-at least ``cutoff - scheduled + 1`` days and, if already due, it is late for sure.
+at least ``cutoff - scheduled + 1`` days and, if already due, it is late for sure. With
+``on_time_atom`` a second binary booster ("arrives before its scheduled date") marks the share of
+lines delivered exactly on time, and the quantiles are set in whole days around it
+(``training.lead_time.on_time``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from training.lead_time.features import (
     line_features,
     open_delay_floor,
 )
+from training.lead_time.on_time import whole_day_quantiles
 from training.lead_time.supplier_history import STATS, recent_supplier_delays, supplier_history
 
 
@@ -45,6 +49,7 @@ class LeadTimeModel:
         recent_supplier_gap_days: float = 0.0,
         half_life_days: float | None = None,
         settled_days: float | None = None,
+        on_time_atom: bool = False,
     ) -> None:
         """``typical_supplier_offsets``: conformal offsets of the typical supplier (the median,
         over suppliers, of each supplier's own offsets) instead of one pooled over all lines, for
@@ -59,7 +64,10 @@ class LeadTimeModel:
         ``half_life_days``: weight each training line by 0.5 ** (days from its due date to the
         cut-off / half-life), so recent deliveries count more (None: equal weights).
         ``settled_days``: fit only on lines due at least that many days before the cut-off, leaving
-        out the recent lines whose late deliveries are not in yet (None: every delivered line)."""
+        out the recent lines whose late deliveries are not in yet (None: every delivered line).
+        ``on_time_atom``: for delays recorded in whole days, many of them exactly 0: quantiles in
+        whole days, 0 where the level falls in the on-time share left by the early and late
+        boosters' probabilities (``whole_day_quantiles``)."""
         self.spec = spec
         self.quantiles = quantiles
         self.params = params
@@ -72,6 +80,7 @@ class LeadTimeModel:
         self.recent_supplier_gap_days = recent_supplier_gap_days
         self.half_life_days = half_life_days
         self.settled_days = settled_days
+        self.on_time_atom = on_time_atom
 
     def fit(self, history: pd.DataFrame, cutoff: pd.Timestamp | None = None) -> LeadTimeModel:
         spec = self.spec
@@ -119,14 +128,15 @@ class LeadTimeModel:
             self.offsets_ = typical.to_frame(POOLED).T
         else:
             self.offsets_ = fit_conformal_offsets(ones, delay, pred, ones, self.quantiles)
-        late = self._fit(("binary", None), train, calib, self.num_boost_round)
-        late_rounds = max(int(late.best_iteration or late.current_iteration()), 10)
         self.boosters_ = {
             q: [self._fit(("quantile", q), frame, None, n, seed)
                 for seed, n in zip(self.seeds, rounds[q], strict=True)]
             for q in self.quantiles
         }
-        self.late_booster_ = self._fit(("binary", None), frame, None, late_rounds)
+        self.late_booster_, late_rounds = self._refitted_binary("late", train, calib, frame)
+        self.early_booster_, early_rounds = (
+            self._refitted_binary("early", train, calib, frame) if self.on_time_atom else (None, None)
+        )
         self.fit_info_ = {
             "cutoff": str(self.cutoff_.date()),
             "rows": int(len(frame)),
@@ -134,6 +144,7 @@ class LeadTimeModel:
             "rows_calibration": int(len(calib)),
             "rounds_quantile": rounds,
             "rounds_late": late_rounds,
+            "rounds_early": early_rounds,
             "calibration_split": str(pd.Timestamp(split).date()),
             "features": list(self.feature_names_),
         }
@@ -177,7 +188,7 @@ class LeadTimeModel:
         rounds: int,
         seed: int = 7,
     ):
-        kind, q = objective
+        kind, q = objective  # kind: "quantile", or the binary "late" (delay > 0) or "early" (< 0)
         params = {
             "num_threads": 1,
             "num_leaves": 15,
@@ -189,7 +200,7 @@ class LeadTimeModel:
             params["alpha"] = q
         spec = ModelSpec(
             name=f"lead_time_{kind}_{q}",
-            objective=kind,
+            objective="quantile" if kind == "quantile" else "binary",
             features=tuple(self.feature_names_),
             categorical=tuple(c for c in self.feature_names_ if c.startswith("f_cat_")),
             params=params,
@@ -197,15 +208,25 @@ class LeadTimeModel:
             early_stopping_rounds=50,
             seed=seed,
         )
-        label = (
-            (lambda f: (f["delay"] > 0).astype("float64"))
-            if kind == "binary"
-            else (lambda f: f["delay"])
-        )
+        labels = {
+            "quantile": lambda f: f["delay"],
+            "late": lambda f: (f["delay"] > 0).astype("float64"),
+            "early": lambda f: (f["delay"] < 0).astype("float64"),
+        }
+        label = labels[kind]
         return fit_lightgbm(
             spec, train, label(train), valid, None if valid is None else label(valid),
             weight_train=self._recency_weights(train),
         )
+
+    def _refitted_binary(
+        self, kind: str, train: pd.DataFrame, calib: pd.DataFrame, frame: pd.DataFrame
+    ) -> tuple[Any, int]:
+        """A binary booster (``kind`` "late" or "early") early-stopped on the calibration fold,
+        then refitted on all lines with that many rounds; the booster and its rounds."""
+        stopped = self._fit((kind, None), train, calib, self.num_boost_round)
+        rounds = max(int(stopped.best_iteration or stopped.current_iteration()), 10)
+        return self._fit((kind, None), frame, None, rounds), rounds
 
     def _recency_weights(self, frame: pd.DataFrame) -> np.ndarray | None:
         """Training weights halving every ``half_life_days`` before the cut-off (None: equal)."""
@@ -231,6 +252,9 @@ class LeadTimeModel:
         ones = np.ones(len(frame))
         pred = np.sort(apply_conformal_offsets(ones, pred, ones, self.offsets_), axis=1)
         p_late = self.late_booster_.predict(x)
+        # Models pickled before the on-time step have no early booster.
+        if getattr(self, "early_booster_", None) is not None:
+            pred = whole_day_quantiles(pred, self.quantiles, self.early_booster_.predict(x), p_late)
         # Open at the cut-off means it arrives after the cut-off: impose the known lower bound.
         floor = open_delay_floor(lines[spec.due_col], self.cutoff_)
         pred = np.fmax(pred, floor[:, None])  # fmax: a missing scheduled date imposes nothing
