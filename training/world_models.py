@@ -273,9 +273,11 @@ class LeadTimeForecaster:
         return pred[["p10", "p50", "p90", "p_late"]].astype("float64")
 
 
-def train_lead_time(job: LeadTimeJob, lines: pd.DataFrame) -> Trained:
+def train_lead_time(job: LeadTimeJob, lines: pd.DataFrame, model_options: dict[str, Any] | None = None) -> Trained:
     """Fit at a cut-off, score lines open then against the quoted and per-supplier baselines,
-    then refit on every received line."""
+    then refit on every received line; ``model_options`` are ``LeadTimeModel`` keywords beside the
+    spec (None: its defaults, the world's recipe; ``benchmarks/world_lead_time_backtest.py``)."""
+    options = model_options or {}
     spec = LEAD_TIME_SPEC
     received = as_datetime(lines[spec.received_col])
     if received.notna().sum() == 0:
@@ -287,7 +289,7 @@ def train_lead_time(job: LeadTimeJob, lines: pd.DataFrame) -> Trained:
     truth = ((as_datetime(open_lines[spec.received_col]) - as_datetime(open_lines[spec.due_col])) / DAY)
     truth = truth.to_numpy()
     hidden = open_lines.drop(columns=[spec.received_col]).reset_index(drop=True)
-    model = LeadTimeModel(spec).fit(history, cutoff)
+    model = LeadTimeModel(spec, **options).fit(history, cutoff)
     late_share = float((history[spec.received_col] > history[spec.due_col]).mean())
     preds = {
         "lightgbm": model.predict(hidden),
@@ -302,7 +304,7 @@ def train_lead_time(job: LeadTimeJob, lines: pd.DataFrame) -> Trained:
         rows.append({"model": name, **scores})
         prefix = "" if name == "lightgbm" else f"{name}."
         metrics.update({f"{prefix}{k}": v for k, v in scores.items() if k != "n"})
-    final = LeadTimeModel(spec).fit(lines.assign(**{spec.received_col: received}))
+    final = LeadTimeModel(spec, **options).fit(lines.assign(**{spec.received_col: received}))
     inputs = [c for c in LEAD_TIME_INPUTS if c in hidden.columns]
     reference = hidden[inputs].assign(
         prediction=preds["lightgbm"]["p50"].to_numpy(), label=truth
