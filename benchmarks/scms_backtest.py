@@ -42,7 +42,7 @@ CUTOFFS = {
 }
 FIRST_REPORTED = pd.Timestamp(CUTOFFS["reported"][0])
 # ``LeadTimeModel`` keywords of each variant; "recipe" is what ``backorder benchmark scms`` fits. The
-# variants after "on_time_seed_2" change the recipe as it was before its on-time step.
+# "on_time_*" variants change the recipe; those after them, the recipe as it was before its on-time step.
 SMALL_TREES = {"num_leaves": 7, "min_data_in_leaf": 50}
 BEFORE_ON_TIME = {**SCMS_LEAD_TIME, "on_time_atom": False}  # the recipe before its on-time step
 RECIPE_FREE = {k: v for k, v in BEFORE_ON_TIME.items() if k != "params"}
@@ -51,6 +51,13 @@ VARIANTS: dict[str, dict] = {
     "before_on_time": BEFORE_ON_TIME,
     "on_time_seed_1": {**SCMS_LEAD_TIME, "seeds": (1,)},
     "on_time_seed_2": {**SCMS_LEAD_TIME, "seeds": (2,)},
+    "on_time_5_seeds": {**SCMS_LEAD_TIME, "seeds": (7, 1, 2, 3, 4)},
+    "on_time_15_leaves": {**SCMS_LEAD_TIME, "params": {}},
+    "on_time_conformal": {**SCMS_LEAD_TIME, "conformal": True},
+    "on_time_supplier_50": {**SCMS_LEAD_TIME, "recent_supplier_lines": 50},
+    "on_time_half_life_1460": {**SCMS_LEAD_TIME, "half_life_days": 1460.0},
+    "on_time_settled_30": {**SCMS_LEAD_TIME, "settled_days": 30.0},
+    "on_time_settled_90": {**SCMS_LEAD_TIME, "settled_days": 90.0},
     "conformal_15_leaves": {},
     "conformal_7_leaves": {"params": SMALL_TREES},
     "15_leaves": {"conformal": False},
