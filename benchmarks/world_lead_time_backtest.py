@@ -35,6 +35,9 @@ VARIANTS: dict[str, dict] = {
     "no_conformal": {"conformal": False},
     "no_conformal_on_time": {"conformal": False, "on_time_atom": True},
     "scms_recipe": SCMS_LEAD_TIME,
+    "supplier_20": {"recent_supplier_lines": 20},
+    "supplier_50": {"recent_supplier_lines": 50},
+    "supplier_100": {"recent_supplier_lines": 100},
 }
 BASELINES = {"baseline_supplier_median": "supplier quantiles", "baseline_quoted": "quoted date"}
 
