@@ -20,7 +20,7 @@ def test_levels_inside_the_on_time_share_are_zero_and_the_others_whole_days_on_t
         [
             [-3.4, -0.4, 2.6],  # 30% early, 15% late: P10 early, P50 on time, P90 late
             [-0.2, 0.3, 0.4],  # the boosters hover near 0; the probabilities say where each level falls
-            [-6.0, -2.2, 0.2],  # mostly late: every level above the 35% on-or-before share
+            [-6.0, -2.2, 0.2],  # mostly late: P10 on time, the levels above the 35% on-or-before share late
             [0.3, 4.6, 9.4],  # mostly early: every level inside the 95% early share
         ]
     )
