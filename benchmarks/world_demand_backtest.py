@@ -9,7 +9,9 @@ the recipe's LightGBM, the same LightGBM without the series' identity features
 step=7)``, which learns from the windows before each origin), fixed blends (``BLENDS``: the
 LightGBM with AutoETS, with the LightGBM without ids, and Stallion's recipe), statsforecast's
 AutoETS and AutoTheta, the LightGBM with Stallion's zero lower bound ("LightGBM +zero P10", zero
-shares over the recipe's ``scale_window`` days, ``training.forecasting.zero_mass``) and the naive
+shares over the recipe's ``scale_window`` days, ``training.forecasting.zero_mass``), the LightGBM
+with its quantiles rounded to whole units ("LightGBM whole units": the demand is counted in whole
+units, so its quantiles are whole numbers) and the naive
 baselines, each refitted at every origin on the days up to it. Prints
 per model the mean and spread over all (seed, window) pairs of MAE, pinball loss and coverage,
 and the difference to the LightGBM on the same window. The hierarchy SKU-location -> SKU ->
@@ -37,7 +39,7 @@ from training.forecasting.backtest import (  # noqa: E402
     window_scores,
     window_summary,
 )
-from training.forecasting.blend import LIGHTGBM_NO_IDS, BlendSpec, blended_windows  # noqa: E402
+from training.forecasting.blend import LIGHTGBM_NO_IDS, QUANTILE_COLUMNS, BlendSpec, blended_windows  # noqa: E402
 from training.forecasting.ensemble import EnsembleSpec, earlier_origins  # noqa: E402
 from training.forecasting.zero_mass import zero_lower_bound_windows  # noqa: E402
 from training.recipes import DEMAND, STALLION_BLEND, demand_spec  # noqa: E402
@@ -76,7 +78,9 @@ def seed_scores(seed: int, args: argparse.Namespace) -> pd.DataFrame:
     bounded = zero_lower_bound_windows(
         predictions[predictions["model"] == "LightGBM"], frame, spec.features.scale_window
     ).assign(model="LightGBM +zero P10")
-    predictions = pd.concat([predictions, blended_windows(predictions, BLENDS), bounded], ignore_index=True)
+    lightgbm = predictions[predictions["model"] == "LightGBM"]
+    whole = lightgbm.assign(model="LightGBM whole units", **{q: lightgbm[q].round() for q in QUANTILE_COLUMNS})
+    predictions = pd.concat([predictions, blended_windows(predictions, BLENDS), bounded, whole], ignore_index=True)
     scores = window_scores(predictions)
     scores = scores[scores["origin"] >= first_scored]
     print(f"seed {seed}: {frame['unique_id'].nunique()} series, {len(origins)} windows fitted", flush=True)
