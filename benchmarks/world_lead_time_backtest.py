@@ -3,7 +3,7 @@
 For each seed a world is simulated (``--skus`` x ``--locations``, ``--days`` days, the ERP
 baseline policy) and its received PO lines are built as ``backorder train lead-time`` builds them.
 At each cut-off ``--days-back`` days before the last receipt, every variant is fitted on the lines
-received by then and scored on the lines still open then (``train_lead_time``, the protocol of
+received by then and scored on the lines still open then (``lead_time_holdout``, the protocol of
 the training run itself), beside the per-supplier delay quantiles and the quoted date. Prints the
 mean pinball loss over P10/P50/P90 per (seed, cut-off), then per model its mean, its difference
 to the world's recipe and to the per-supplier quantiles, paired by (seed, cut-off), with spread
@@ -26,7 +26,7 @@ from simulation import SimulationConfig  # noqa: E402
 from simulation.run import simulate  # noqa: E402
 from training.recipes import SCMS_LEAD_TIME, LeadTimeJob  # noqa: E402
 from training.world_datasets import received_po_lines  # noqa: E402
-from training.world_models import train_lead_time  # noqa: E402
+from training.world_models import lead_time_holdout  # noqa: E402
 
 # ``LeadTimeModel`` keywords of each variant; "recipe" is what ``backorder train lead-time`` fits.
 VARIANTS: dict[str, dict] = {
@@ -51,7 +51,7 @@ def world_scores(seed: int, args: argparse.Namespace) -> pd.DataFrame:
     for days_back in args.days_back:
         job = LeadTimeJob(test_days=days_back)
         for name in args.variants:
-            scores = train_lead_time(job, lines, VARIANTS[name]).record.tables["scores"]
+            scores = lead_time_holdout(job, lines, VARIANTS[name]).scores
             scores["model"] = scores["model"].replace({"lightgbm": name, **BASELINES})
             keep = scores if name == args.variants[0] else scores[scores["model"] == name]
             rows.append(keep.assign(seed=seed, days_back=days_back))

@@ -15,6 +15,7 @@ import warnings
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from contracts.keys import DAY
@@ -273,11 +274,26 @@ class LeadTimeForecaster:
         return pred[["p10", "p50", "p90", "p_late"]].astype("float64")
 
 
-def train_lead_time(job: LeadTimeJob, lines: pd.DataFrame, model_options: dict[str, Any] | None = None) -> Trained:
-    """Fit at a cut-off, score lines open then against the quoted and per-supplier baselines,
-    then refit on every received line; ``model_options`` are ``LeadTimeModel`` keywords beside the
+@dataclass(frozen=True)
+class LeadTimeHoldout:
+    """The lead-time model fitted at ``cutoff`` and scored with its baselines on the lines open
+    then (``scores``: one row per model), and what it was scored on."""
+
+    cutoff: pd.Timestamp
+    end: pd.Timestamp
+    model: LeadTimeModel
+    hidden: pd.DataFrame
+    truth: np.ndarray
+    predictions: dict[str, pd.DataFrame]
+    scores: pd.DataFrame
+
+
+def lead_time_holdout(
+    job: LeadTimeJob, lines: pd.DataFrame, model_options: dict[str, Any] | None = None
+) -> LeadTimeHoldout:
+    """Fit at ``job.test_days`` before the last receipt and score the lines open then against the
+    quoted and per-supplier baselines; ``model_options`` are ``LeadTimeModel`` keywords beside the
     spec (None: its defaults, the world's recipe; ``benchmarks/world_lead_time_backtest.py``)."""
-    options = model_options or {}
     spec = LEAD_TIME_SPEC
     received = as_datetime(lines[spec.received_col])
     if received.notna().sum() == 0:
@@ -289,38 +305,51 @@ def train_lead_time(job: LeadTimeJob, lines: pd.DataFrame, model_options: dict[s
     truth = ((as_datetime(open_lines[spec.received_col]) - as_datetime(open_lines[spec.due_col])) / DAY)
     truth = truth.to_numpy()
     hidden = open_lines.drop(columns=[spec.received_col]).reset_index(drop=True)
-    model = LeadTimeModel(spec, **options).fit(history, cutoff)
+    model = LeadTimeModel(spec, **(model_options or {})).fit(history, cutoff)
     late_share = float((history[spec.received_col] > history[spec.due_col]).mean())
     preds = {
         "lightgbm": model.predict(hidden),
         "baseline_supplier_median": supplier_quantile_baseline(history, hidden, spec),
         "baseline_quoted": quoted_baseline(hidden, spec, late_share),
     }
-    metrics: dict[str, float] = {}
     rows = []
     for name, pred in preds.items():
         scores = score_delays(truth, pred.reset_index(drop=True))
         scores["late_roc_auc"] = scores.pop("late_auc")
         rows.append({"model": name, **scores})
-        prefix = "" if name == "lightgbm" else f"{name}."
-        metrics.update({f"{prefix}{k}": v for k, v in scores.items() if k != "n"})
-    final = LeadTimeModel(spec, **options).fit(lines.assign(**{spec.received_col: received}))
+    return LeadTimeHoldout(cutoff, end, model, hidden, truth, preds, pd.DataFrame(rows))
+
+
+def train_lead_time(job: LeadTimeJob, lines: pd.DataFrame) -> Trained:
+    """Fit at a cut-off, score lines open then against the quoted and per-supplier baselines
+    (``lead_time_holdout``), then refit on every received line."""
+    spec = LEAD_TIME_SPEC
+    holdout = lead_time_holdout(job, lines)
+    metrics = {
+        f"{'' if row['model'] == 'lightgbm' else row['model'] + '.'}{k}": v
+        for row in holdout.scores.to_dict("records")
+        for k, v in row.items()
+        if k not in ("model", "n")
+    }
+    received = as_datetime(lines[spec.received_col])
+    final = LeadTimeModel(spec).fit(lines.assign(**{spec.received_col: received}))
+    hidden = holdout.hidden
     inputs = [c for c in LEAD_TIME_INPUTS if c in hidden.columns]
     reference = hidden[inputs].assign(
-        prediction=preds["lightgbm"]["p50"].to_numpy(), label=truth
+        prediction=holdout.predictions["lightgbm"]["p50"].to_numpy(), label=holdout.truth
     )
     record = TrainingRecord(
         model_name="lead_time",
         params={
             **asdict(job),
-            "cutoff": str(cutoff.date()),
-            **{k: v for k, v in model.fit_info_.items() if k != "features"},
+            "cutoff": str(holdout.cutoff.date()),
+            **{k: v for k, v in holdout.model.fit_info_.items() if k != "features"},
         },
         metrics=metrics,
         feature_names=tuple(final.feature_names_),
-        holdout_period=f"open at {cutoff.date()} (received by {end.date()})",
+        holdout_period=f"open at {holdout.cutoff.date()} (received by {holdout.end.date()})",
         data_identity={},
-        tables={"scores": pd.DataFrame(rows)},
+        tables={"scores": holdout.scores},
         reference=_sample(reference),
     )
     return Trained(LeadTimeForecaster(final), record, hidden[inputs].head(5))
