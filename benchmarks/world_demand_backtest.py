@@ -75,10 +75,8 @@ def seed_scores(seed: int, args: argparse.Namespace) -> pd.DataFrame:
     origins = window_origins(first, last, DEMAND.horizon, DEMAND.horizon, "D")
     windows = window_forecasts(frame, spec, ensemble, origins, views=(LIGHTGBM_NO_IDS,))
     predictions = ensemble_backtest(windows, spec, ensemble)
-    bounded = zero_lower_bound_windows(
-        predictions[predictions["model"] == "LightGBM"], frame, spec.features.scale_window
-    ).assign(model="LightGBM +zero P10")
     lightgbm = predictions[predictions["model"] == "LightGBM"]
+    bounded = zero_lower_bound_windows(lightgbm, frame, spec.features.scale_window).assign(model="LightGBM +zero P10")
     whole = lightgbm.assign(model="LightGBM whole units", **{q: lightgbm[q].round() for q in QUANTILE_COLUMNS})
     predictions = pd.concat([predictions, blended_windows(predictions, BLENDS), bounded, whole], ignore_index=True)
     scores = window_scores(predictions)

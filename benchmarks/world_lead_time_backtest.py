@@ -24,6 +24,7 @@ import pandas as pd  # noqa: E402
 
 from simulation import SimulationConfig  # noqa: E402
 from simulation.run import simulate  # noqa: E402
+from training.forecasting.backtest import window_summary  # noqa: E402
 from training.recipes import SCMS_LEAD_TIME, LeadTimeJob  # noqa: E402
 from training.world_datasets import received_po_lines  # noqa: E402
 from training.world_models import lead_time_holdout  # noqa: E402
@@ -59,15 +60,17 @@ def world_scores(seed: int, args: argparse.Namespace) -> pd.DataFrame:
 
 
 def summary(scores: pd.DataFrame, reference: str) -> pd.DataFrame:
-    """Per model: mean pinball, paired differences to ``reference`` and to the supplier quantiles."""
-    pinball = scores.pivot_table(index=["seed", "days_back"], columns="model", values="pinball")
-    out = pd.DataFrame({"pinball": pinball.mean(), "sd": pinball.std()})
+    """Per model: mean pinball and coverage over (seed, cut-off) pairs, and the paired differences
+    of its pinball to ``reference``'s and to the supplier quantiles' (``window_summary``)."""
+    windows = scores.rename(columns={"mae_p50": "mae", "coverage_80": "coverage"}).assign(
+        origin=scores["seed"].astype(str) + ":" + scores["days_back"].astype(str)
+    )
+    out = window_summary(windows).set_index("model")[["pinball_mean", "pinball_std", "coverage_mean"]]
     for against in (reference, "supplier quantiles"):
-        diff = pinball.sub(pinball[against], axis=0)
-        out[f"vs {against}"], out[f"vs {against} sd"] = diff.mean(), diff.std()
-        out[f"wins vs {against}"] = (diff < 0).sum()
-    means = scores.groupby("model")[["coverage_80", "late_roc_auc"]].mean()
-    return out.join(means).sort_values("pinball")
+        paired = window_summary(windows, reference=against, metric="pinball").set_index("model")
+        out = out.join(paired[["diff_mean", "diff_std", "wins"]].add_prefix(f"vs {against} "))
+    out["late_roc_auc"] = scores.groupby("model")["late_roc_auc"].mean()
+    return out.sort_values("pinball_mean")
 
 
 def main() -> None:
