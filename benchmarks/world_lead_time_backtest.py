@@ -25,9 +25,9 @@ import pandas as pd  # noqa: E402
 from simulation import SimulationConfig  # noqa: E402
 from simulation.run import simulate  # noqa: E402
 from training.forecasting.backtest import window_summary  # noqa: E402
-from training.recipes import SCMS_LEAD_TIME, LeadTimeJob  # noqa: E402
+from training.lead_time.holdouts import last_receipt, lead_time_holdout  # noqa: E402
+from training.recipes import LEAD_TIME_SPEC, SCMS_LEAD_TIME  # noqa: E402
 from training.world_datasets import received_po_lines  # noqa: E402
-from training.world_models import lead_time_holdout  # noqa: E402
 
 # ``LeadTimeModel`` keywords of each variant; "recipe" is what ``backorder train lead-time`` fits.
 VARIANTS: dict[str, dict] = {
@@ -49,10 +49,11 @@ def world_scores(seed: int, args: argparse.Namespace) -> pd.DataFrame:
     tables = simulate(config).tables
     lines = received_po_lines(tables["purchase_orders"], tables["skus"])
     rows = []
+    end = last_receipt(lines, LEAD_TIME_SPEC)
     for days_back in args.days_back:
-        job = LeadTimeJob(test_days=days_back)
+        cutoff = (end - pd.Timedelta(days=days_back)).normalize()
         for name in args.variants:
-            scores = lead_time_holdout(job, lines, VARIANTS[name]).scores
+            scores = lead_time_holdout(lines, LEAD_TIME_SPEC, cutoff, VARIANTS[name]).scores
             scores["model"] = scores["model"].replace({"lightgbm": name, **BASELINES})
             keep = scores if name == args.variants[0] else scores[scores["model"] == name]
             rows.append(keep.assign(seed=seed, days_back=days_back))

@@ -226,10 +226,15 @@ def demand_spec(job: DemandJob) -> DemandSpec:
 
 @dataclass(frozen=True)
 class LeadTimeJob:
-    """Lead time of purchase-order lines: lines still open ``test_days`` before the end are the
-    test, scored beside the quoted and per-supplier baselines (``training.lead_time.baselines``)."""
+    """Lead time of purchase-order lines, scored at ``cutoffs`` cut-offs: ``test_days`` before the
+    last receipt and every ``cutoff_step_days`` before that. At each, the lines still open are the
+    test, scored beside the quoted and per-supplier baselines (``training.lead_time.holdouts``); an
+    earlier cut-off with less than ``min_history_days`` of orders before it is left out."""
 
     test_days: int = 90
+    cutoffs: int = 4
+    cutoff_step_days: int = 30
+    min_history_days: int = 30
 
 
 LEAD_TIME = LeadTimeJob()
@@ -346,7 +351,7 @@ DATA_MINIMUMS: dict[str, DataMinimum] = {
     ),
     "lead_time": DataMinimum(
         history="purchase_orders.order_date",
-        history_days=LEAD_TIME.test_days + 30,
+        history_days=LEAD_TIME.test_days + LEAD_TIME.min_history_days,
         positive="received PO lines",
         positives=50,
         suppliers_with_receipts=2,

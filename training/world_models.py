@@ -2,9 +2,10 @@
 
 Classifiers (order-line risk, SKU-location risk) go through ``train_on_folds`` (the path of
 the Kaggle benchmark); demand through ``DemandForecaster`` and ``rolling_origin_backtest``; lead
-time through ``LeadTimeModel`` and its baselines. Each ``train_*`` is pure: frames in, a fitted
-estimator and a ``TrainingRecord`` (what ``training.tracking.log_training_run`` logs) out. The
-models' settings are their recipes (``training.recipes``).
+time through ``LeadTimeModel`` and its baselines at several cut-offs (``training.lead_time.holdouts``).
+Each ``train_*`` is pure: frames in, a fitted estimator and a ``TrainingRecord`` (what
+``training.tracking.log_training_run`` logs) out. The models' settings are their recipes
+(``training.recipes``).
 """
 
 from __future__ import annotations
@@ -15,10 +16,8 @@ import warnings
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
-from contracts.keys import DAY
 from features.timeseries import ID, TARGET, TIME
 from training.engine import DEFAULT_THREADS, is_dask
 from training.forecasting.backtest import rolling_origin_backtest
@@ -26,9 +25,8 @@ from training.forecasting.ensemble import EnsembleForecaster
 from training.forecasting.forecaster import make_demand_forecaster, model_label
 from training.forecasting.model import DemandForecaster
 from training.forecasting.sampling import capped_series
-from training.lead_time.baselines import quoted_baseline, supplier_quantile_baseline
-from training.lead_time.evaluate import open_at_cutoff_split, score_delays
 from training.lead_time.features import as_datetime
+from training.lead_time.holdouts import MODEL, backtest_cutoffs, backtest_metrics, cutoff_scores, lead_time_holdout
 from training.lead_time.model import LeadTimeModel
 from training.recipes import (
     LEAD_TIME_INPUTS,
@@ -274,82 +272,32 @@ class LeadTimeForecaster:
         return pred[["p10", "p50", "p90", "p_late"]].astype("float64")
 
 
-@dataclass(frozen=True)
-class LeadTimeHoldout:
-    """The lead-time model fitted at ``cutoff`` and scored with its baselines on the lines open
-    then (``scores``: one row per model), and what it was scored on."""
-
-    cutoff: pd.Timestamp
-    end: pd.Timestamp
-    model: LeadTimeModel
-    hidden: pd.DataFrame
-    truth: np.ndarray
-    predictions: dict[str, pd.DataFrame]
-    scores: pd.DataFrame
-
-
-def lead_time_holdout(
-    job: LeadTimeJob, lines: pd.DataFrame, model_options: dict[str, Any] | None = None
-) -> LeadTimeHoldout:
-    """Fit at ``job.test_days`` before the last receipt and score the lines open then against the
-    quoted and per-supplier baselines; ``model_options`` are ``LeadTimeModel`` keywords beside the
-    spec (None: its defaults, the world's recipe; ``benchmarks/world_lead_time_backtest.py``)."""
-    spec = LEAD_TIME_SPEC
-    received = as_datetime(lines[spec.received_col])
-    if received.notna().sum() == 0:
-        raise ValueError("purchase_orders: no received line to learn lead times from")
-    end = received.max()
-    cutoff = (end - pd.Timedelta(days=job.test_days)).normalize()
-    history, open_lines = open_at_cutoff_split(lines, spec, cutoff)
-    history = history.assign(**{c: as_datetime(history[c]) for c in (spec.due_col, spec.received_col)})
-    truth = ((as_datetime(open_lines[spec.received_col]) - as_datetime(open_lines[spec.due_col])) / DAY)
-    truth = truth.to_numpy()
-    hidden = open_lines.drop(columns=[spec.received_col]).reset_index(drop=True)
-    model = LeadTimeModel(spec, **(model_options or {})).fit(history, cutoff)
-    late_share = float((history[spec.received_col] > history[spec.due_col]).mean())
-    preds = {
-        "lightgbm": model.predict(hidden),
-        "baseline_supplier_median": supplier_quantile_baseline(history, hidden, spec),
-        "baseline_quoted": quoted_baseline(hidden, spec, late_share),
-    }
-    rows = []
-    for name, pred in preds.items():
-        scores = score_delays(truth, pred.reset_index(drop=True))
-        scores["late_roc_auc"] = scores.pop("late_auc")
-        rows.append({"model": name, **scores})
-    return LeadTimeHoldout(cutoff, end, model, hidden, truth, preds, pd.DataFrame(rows))
-
-
 def train_lead_time(job: LeadTimeJob, lines: pd.DataFrame) -> Trained:
-    """Fit at a cut-off, score lines open then against the quoted and per-supplier baselines
-    (``lead_time_holdout``), then refit on every received line."""
+    """Score at the job's cut-offs against the quoted and per-supplier baselines (the mean over
+    the cut-offs is what the promotion gate reads), then refit on every received line."""
     spec = LEAD_TIME_SPEC
-    holdout = lead_time_holdout(job, lines)
-    metrics = {
-        f"{'' if row['model'] == 'lightgbm' else row['model'] + '.'}{k}": v
-        for row in holdout.scores.to_dict("records")
-        for k, v in row.items()
-        if k not in ("model", "n")
-    }
+    cutoffs = backtest_cutoffs(lines, spec, job.test_days, job.cutoffs, job.cutoff_step_days, job.min_history_days)
+    holdouts = [lead_time_holdout(lines, spec, cutoff) for cutoff in cutoffs]
+    scores = cutoff_scores(holdouts)
+    latest = holdouts[-1]
     received = as_datetime(lines[spec.received_col])
     final = LeadTimeModel(spec).fit(lines.assign(**{spec.received_col: received}))
-    hidden = holdout.hidden
+    hidden = latest.hidden
     inputs = [c for c in LEAD_TIME_INPUTS if c in hidden.columns]
-    reference = hidden[inputs].assign(
-        prediction=holdout.predictions["lightgbm"]["p50"].to_numpy(), label=holdout.truth
-    )
+    reference = hidden[inputs].assign(prediction=latest.predictions[MODEL]["p50"].to_numpy(), label=latest.truth)
+    span = f"{cutoffs[0].date()}..{cutoffs[-1].date()}" if len(cutoffs) > 1 else str(cutoffs[0].date())
     record = TrainingRecord(
         model_name="lead_time",
         params={
             **asdict(job),
-            "cutoff": str(holdout.cutoff.date()),
-            **{k: v for k, v in holdout.model.fit_info_.items() if k != "features"},
+            "scored_cutoffs": [str(c.date()) for c in cutoffs],
+            **{k: v for k, v in latest.model.fit_info_.items() if k != "features"},
         },
-        metrics=metrics,
+        metrics=backtest_metrics(scores),
         feature_names=tuple(final.feature_names_),
-        holdout_period=f"open at {holdout.cutoff.date()} (received by {holdout.end.date()})",
+        holdout_period=f"open at {len(cutoffs)} cut-offs {span} (received by {latest.end.date()})",
         data_identity={},
-        tables={"scores": holdout.scores},
+        tables={"scores": scores},
         reference=_sample(reference),
     )
     return Trained(LeadTimeForecaster(final), record, hidden[inputs].head(5))

@@ -1,0 +1,83 @@
+"""The lead-time model scored at several cut-offs: which cut-offs, and what training logs from them."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from simulation import SimulationConfig
+from simulation.run import simulate
+from training.lead_time.holdouts import backtest_cutoffs, backtest_metrics
+from training.recipes import LEAD_TIME_SPEC, LeadTimeJob
+from training.world_datasets import received_po_lines
+from training.world_models import train_lead_time
+
+
+def _lines(first_order: str, last_receipt: str) -> pd.DataFrame:
+    """Weekly PO lines, each received 20 days after its order, from ``first_order`` on."""
+    ordered = pd.date_range(first_order, pd.Timestamp(last_receipt) - pd.Timedelta(days=20), freq="7D")
+    received = ordered + pd.Timedelta(days=20)
+    return pd.DataFrame({
+        "po_id": range(len(ordered)), "supplier_id": "S1", "order_date": ordered,
+        "promised_date": received, "received_date": received,
+    })
+
+
+def test_cutoffs_step_back_from_the_latest_and_need_history_before_them():
+    lines = _lines("2024-01-01", "2024-12-30")
+    end = pd.Timestamp(lines["received_date"].max())
+    cutoffs = backtest_cutoffs(lines, LEAD_TIME_SPEC, test_days=90, count=4, step_days=30, min_history_days=30)
+    assert cutoffs == [end - pd.Timedelta(days=d) for d in (180, 150, 120, 90)]  # earliest first
+
+    # Orders from 200 days before the end: the cut-off 180 days back has under 30 days before it.
+    short = lines[lines["order_date"] >= end - pd.Timedelta(days=200)]
+    kept = backtest_cutoffs(short, LEAD_TIME_SPEC, test_days=90, count=4, step_days=30, min_history_days=30)
+    assert kept == [end - pd.Timedelta(days=d) for d in (150, 120, 90)]
+    # The latest cut-off is kept whatever comes before it (the data minimum guarantees its history).
+    latest_only = backtest_cutoffs(short, LEAD_TIME_SPEC, test_days=90, count=4, step_days=30, min_history_days=400)
+    assert latest_only == [end - pd.Timedelta(days=90)]
+
+
+def test_no_received_line_is_refused_by_name():
+    lines = _lines("2024-01-01", "2024-06-30").assign(received_date=pd.NaT)
+    with pytest.raises(ValueError, match="no received line"):
+        backtest_cutoffs(lines, LEAD_TIME_SPEC, test_days=90, count=4, step_days=30, min_history_days=30)
+
+
+def test_metrics_are_means_over_cutoffs_named_for_the_gate():
+    scores = pd.DataFrame({
+        "cutoff": ["2025-01-01"] * 2 + ["2025-02-01"] * 2,
+        "model": ["lightgbm", "baseline_quoted"] * 2,
+        "n": [100.0, 100.0, 80.0, 80.0],
+        "pinball": [0.5, 0.9, 0.7, 1.1],
+        "coverage_80": [0.8, 0.6, 0.9, 0.6],
+    })
+    metrics = backtest_metrics(scores)
+    assert metrics["pinball"] == pytest.approx(0.6) and metrics["coverage_80"] == pytest.approx(0.85)
+    assert metrics["baseline_quoted.pinball"] == pytest.approx(1.0)
+    assert metrics["pinball_sd"] == pytest.approx(0.1414, abs=1e-4)
+    assert metrics["baseline_quoted.pinball_sd"] == pytest.approx(0.1414, abs=1e-4)
+    assert "n" not in metrics and "cutoff" not in metrics
+    one = backtest_metrics(scores[scores["cutoff"] == "2025-01-01"])
+    assert one["pinball"] == pytest.approx(0.5) and one["pinball_sd"] == 0.0
+
+
+def test_training_logs_the_mean_over_every_cutoff_and_the_latest_as_reference():
+    tables = simulate(SimulationConfig(seed=3, n_skus=30, n_locations=2, n_days=400)).tables
+    lines = received_po_lines(tables["purchase_orders"], tables["skus"])
+    job = LeadTimeJob()
+    trained = train_lead_time(job, lines)
+    record = trained.record
+    scores = record.tables["scores"]
+    assert record.params["scored_cutoffs"] == sorted(scores["cutoff"].unique().tolist())
+    assert len(record.params["scored_cutoffs"]) == job.cutoffs
+    assert record.holdout_period.startswith(f"open at {job.cutoffs} cut-offs {record.params['scored_cutoffs'][0]}")
+    for model, prefix in (("lightgbm", ""), ("baseline_supplier_median", "baseline_supplier_median."),
+                          ("baseline_quoted", "baseline_quoted.")):
+        at_cutoffs = scores.loc[scores["model"] == model, "pinball"]
+        assert at_cutoffs.nunique() > 1  # each cut-off scores other lines
+        assert record.metrics[f"{prefix}pinball"] == pytest.approx(at_cutoffs.mean())
+    latest = scores[(scores["cutoff"] == scores["cutoff"].max()) & (scores["model"] == "lightgbm")]
+    assert len(record.reference) == int(latest["n"].iloc[0])  # the lines open at the latest cut-off
+    served = trained.estimator.predict(trained.input_example)
+    assert list(served.columns) == ["p10", "p50", "p90", "p_late"] and len(served) == len(trained.input_example)
