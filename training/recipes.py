@@ -169,8 +169,9 @@ KAGGLE_RISK = ClassifierRecipe(
 class DemandJob:
     """Daily demand per SKU-location: horizon, history kept, backtest origins, booster settings.
 
-    The backtest runs on a fixed sample of ``backtest_series`` series (the model refits at every
-    origin, so its cost is origins x fits); the registered model is fitted on every series. Its
+    The backtest runs on a fixed sample of ``backtest_series`` series at ``n_origins`` weekly
+    origins (the model refits at every origin, so its cost is origins x fits; the gate reads the
+    scores pooled over them); the registered model is fitted on every series. Its
     baselines are statsforecast's (``training.forecasting.baselines``). ``ensemble`` selects the
     combination of the LightGBM with statistical models (``training.forecasting.ensemble``)
     instead of the LightGBM alone; it refits the LightGBM at each of its earlier windows.
@@ -183,7 +184,7 @@ class DemandJob:
 
     horizon: int = 7
     history_days: int = 120
-    n_origins: int = 2
+    n_origins: int = 4
     season_length: int = 7
     learning_rate: float = 0.1
     num_boost_round: int = 200

@@ -20,7 +20,7 @@ import pandas as pd
 
 from features.timeseries import ID, TARGET, TIME
 from training.engine import DEFAULT_THREADS, is_dask
-from training.forecasting.backtest import rolling_origin_backtest
+from training.forecasting.backtest import rolling_origin_backtest, window_scores
 from training.forecasting.ensemble import EnsembleForecaster
 from training.forecasting.forecaster import make_demand_forecaster, model_label
 from training.forecasting.model import DemandForecaster
@@ -182,8 +182,9 @@ def backtest_origins(last: pd.Timestamp, job: DemandJob) -> list[pd.Timestamp]:
 
 
 def train_demand(job: DemandJob, frame: pd.DataFrame | dd.DataFrame) -> Trained:
-    """Backtest against the statsforecast baselines, then fit on ``frame``'s series (at most
-    ``job.max_series`` of them).
+    """Backtest against the statsforecast baselines at the job's origins (scores pooled over them,
+    and the pinball loss's spread over them as ``pinball_sd``), then fit on ``frame``'s series (at
+    most ``job.max_series`` of them).
 
     A Dask ``frame`` (partitions holding whole series, ``training.dask_datasets``) is fitted on the
     current ``dask.distributed`` client; only the backtest's sample of series comes into this
@@ -219,9 +220,12 @@ def train_demand(job: DemandJob, frame: pd.DataFrame | dd.DataFrame) -> Trained:
     table = result.metrics
     overall = table[table["segment"] == "all"].set_index("model")
     names = ["mae", "mase", "wape", "pinball", "coverage_80"]
+    spread = window_scores(result.predictions).groupby("model")["pinball"].std(ddof=1).fillna(0.0)
     metrics = {k: float(overall.loc[label, k]) for k in names}
+    metrics["pinball_sd"] = float(spread.loc[label])
     for model in overall.index.drop(label):
         metrics.update({f"baseline_{model}.{k}": float(overall.loc[model, k]) for k in names})
+        metrics[f"baseline_{model}.pinball_sd"] = float(spread.loc[model])
     # The ensemble fits statistical models per series: it learns from every series.
     fitted = frame if job.ensemble is not None else capped_series(frame, job.max_series)
     model = make_demand_forecaster(spec, job.ensemble).fit(fitted)

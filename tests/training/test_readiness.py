@@ -53,7 +53,7 @@ def test_a_short_world_can_train_nothing_and_says_what_is_short(short_world):
         str(short_world["inventory_snapshots"]["snapshot_date"].min().date()),
         str(short_world["inventory_snapshots"]["snapshot_date"].max().date()),
     )
-    assert "60 days of inventory_snapshots.snapshot_date, needs 70" in ready.model("demand").shortfall
+    assert "60 days of inventory_snapshots.snapshot_date, needs 84" in ready.model("demand").shortfall
     with pytest.raises(NotEnoughData, match=r"not enough data to train lead_time: .*needs 120"):
         require_ready("lead_time", short_world)
 
