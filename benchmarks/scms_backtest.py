@@ -13,6 +13,8 @@ the ratio is also given on the scored lines scheduled before the first reported 
 (``near``), which no reported figure scores. ``--shrink K`` adds, for each variant, its
 quantiles moved toward the vendor's with weight n / (n + K), n the vendor's delivered lines.
 Every variant is paired, cut-off by cut-off, with ``--reference`` (the recipe unless named).
+The variant ``chosen`` is, at each cut-off, the recipe a training run on the lines delivered by
+then would choose (``training.lead_time.holdouts.choose_recipe``).
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from training import forecast_metrics as fm  # noqa: E402
 from training.lead_time.baselines import shrink_toward_suppliers  # noqa: E402
 from training.lead_time.evaluate import QUANTILES, scheduled_after_split  # noqa: E402
 from training.lead_time.features import as_datetime, open_delay_floor  # noqa: E402
+from training.lead_time.holdouts import backtest_cutoffs, choose_recipe  # noqa: E402
 from training.lead_time.scms import SCHEDULED, VENDOR, predictions_at_cutoff, scms_spec  # noqa: E402
-from training.recipes import SCMS_LEAD_TIME  # noqa: E402
+from training.recipes import LEAD_TIME, LEAD_TIME_RECIPES, SCMS_LEAD_TIME  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "scms_delivery_history" / "SCMS_Delivery_History_Dataset_20150929.parquet"
 CUTOFFS = {
@@ -85,6 +88,19 @@ VARIANTS: dict[str, dict] = {
     "settled_180": {**BEFORE_ON_TIME, "settled_days": 180.0},
     "supplier_50_5_seeds": {**BEFORE_ON_TIME, "recent_supplier_lines": 50, "seeds": (7, 1, 2, 3, 4)},
 }
+# At each cut-off, the recipe of ``LEAD_TIME_RECIPES`` that ``backorder train lead-time`` would choose
+# on the lines delivered by then (``choose_recipe`` at the cut-offs of ``LEAD_TIME``).
+CHOSEN = "chosen"
+
+
+def chosen_options(lines: pd.DataFrame, cutoff: pd.Timestamp) -> tuple[str, dict]:
+    """The training run's recipe choice on the lines delivered by ``cutoff``."""
+    spec = scms_spec(lines)
+    known = lines[as_datetime(lines[spec.received_col]) <= cutoff]
+    job = LEAD_TIME
+    cutoffs = backtest_cutoffs(known, spec, job.test_days, job.cutoffs, job.cutoff_step_days, job.min_history_days)
+    name = choose_recipe(known, spec, cutoffs, LEAD_TIME_RECIPES).name
+    return name, LEAD_TIME_RECIPES[name]
 
 
 def pinball(truth: np.ndarray, pred: pd.DataFrame) -> float:
@@ -124,7 +140,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--cutoffs", choices=list(CUTOFFS), default="reported")
-    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=["recipe"])
+    parser.add_argument("--variants", nargs="+", choices=[*VARIANTS, CHOSEN], default=["recipe"])
     parser.add_argument("--shrink", nargs="*", type=float, default=[])
     parser.add_argument("--reference", default="recipe", help="the variant every other is paired with")
     args = parser.parse_args()
@@ -133,7 +149,11 @@ def main() -> None:
     for name in args.variants:
         started = time.perf_counter()
         for cutoff in map(pd.Timestamp, CUTOFFS[args.cutoffs]):
-            ratios = cutoff_ratios(lines, cutoff, VARIANTS[name], args.shrink)
+            options = VARIANTS.get(name)
+            if name == CHOSEN:
+                chosen, options = chosen_options(lines, cutoff)
+                print(f"{cutoff.date()}: {CHOSEN} = {chosen}", flush=True)
+            ratios = cutoff_ratios(lines, cutoff, options, args.shrink)
             rows += [{"scope": scope, "variant": name + label, "cutoff": str(cutoff.date()), "ratio": ratio}
                      for (label, scope), ratio in ratios.items()]
         print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)

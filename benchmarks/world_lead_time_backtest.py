@@ -7,9 +7,11 @@ received by then and scored on the lines still open then (``lead_time_holdout``,
 the training run itself), beside the per-supplier delay quantiles and the quoted date. Prints the
 mean pinball loss over P10/P50/P90 per (seed, cut-off), then per model its mean, its difference
 to the world's recipe and to the per-supplier quantiles, paired by (seed, cut-off), with spread
-and wins, its P10-P90 coverage and late ROC-AUC.
+and wins, its P10-P90 coverage and late ROC-AUC. The variant ``chosen`` is the recipe the
+training run chooses, from the lines received by the earliest cut-off only.
 
     .venv/bin/python benchmarks/world_lead_time_backtest.py --seeds 0 1 2
+    .venv/bin/python benchmarks/world_lead_time_backtest.py --seeds 0 1 2 3 4 5 --variants recipe chosen scms_recipe
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from simulation import SimulationConfig  # noqa: E402
 from simulation.run import simulate  # noqa: E402
 from training.forecasting.backtest import window_summary  # noqa: E402
 from training.lead_time.holdouts import last_receipt, lead_time_holdout  # noqa: E402
-from training.recipes import LEAD_TIME_SPEC, SCMS_LEAD_TIME  # noqa: E402
+from training.recipes import LEAD_TIME, LEAD_TIME_RECIPES, LEAD_TIME_SPEC, SCMS_LEAD_TIME  # noqa: E402
 from training.world_datasets import received_po_lines  # noqa: E402
+from training.world_models import lead_time_recipe  # noqa: E402
 
 # ``LeadTimeModel`` keywords of each variant; "recipe" is what ``backorder train lead-time`` fits.
 VARIANTS: dict[str, dict] = {
@@ -41,6 +44,16 @@ VARIANTS: dict[str, dict] = {
     "supplier_100": {"recent_supplier_lines": 100},
 }
 BASELINES = {"baseline_supplier_median": "supplier quantiles", "baseline_quoted": "quoted date"}
+# The recipe ``backorder train lead-time`` would have chosen (``lead_time_recipe``) from the lines
+# received by the earliest scored cut-off, then fitted at every cut-off.
+CHOSEN = "chosen"
+
+
+def chosen_options(lines: pd.DataFrame, first_cutoff: pd.Timestamp) -> tuple[str, dict]:
+    """The training run's recipe choice on the lines received by ``first_cutoff``."""
+    known = lines[pd.to_datetime(lines[LEAD_TIME_SPEC.received_col]) <= first_cutoff]
+    name = lead_time_recipe(LEAD_TIME, known).name
+    return name, LEAD_TIME_RECIPES[name]
 
 
 def world_scores(seed: int, args: argparse.Namespace) -> pd.DataFrame:
@@ -50,10 +63,14 @@ def world_scores(seed: int, args: argparse.Namespace) -> pd.DataFrame:
     lines = received_po_lines(tables["purchase_orders"], tables["skus"])
     rows = []
     end = last_receipt(lines, LEAD_TIME_SPEC)
+    options = dict(VARIANTS)
+    if CHOSEN in args.variants:
+        name, options[CHOSEN] = chosen_options(lines, (end - pd.Timedelta(days=max(args.days_back))).normalize())
+        print(f"seed {seed}: {CHOSEN} = {name}")
     for days_back in args.days_back:
         cutoff = (end - pd.Timedelta(days=days_back)).normalize()
         for name in args.variants:
-            scores = lead_time_holdout(lines, LEAD_TIME_SPEC, cutoff, VARIANTS[name]).scores
+            scores = lead_time_holdout(lines, LEAD_TIME_SPEC, cutoff, options[name]).scores
             scores["model"] = scores["model"].replace({"lightgbm": name, **BASELINES})
             keep = scores if name == args.variants[0] else scores[scores["model"] == name]
             rows.append(keep.assign(seed=seed, days_back=days_back))
@@ -81,7 +98,7 @@ def main() -> None:
     parser.add_argument("--locations", type=int, default=4)
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--days-back", nargs="+", type=int, default=[30, 60, 90, 120])
-    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--variants", nargs="+", choices=[*VARIANTS, CHOSEN], default=list(VARIANTS))
     args = parser.parse_args()
     started = time.perf_counter()
     scores = pd.concat([world_scores(seed, args) for seed in args.seeds], ignore_index=True)

@@ -48,6 +48,7 @@ def _previous_asof(settings: Settings, last: dict[str, object]) -> dict[str, AsO
             last=pd.Timestamp(state[name]["last"]),
             digest=state[name]["digest"],
             models=joblib.load(settings.asof_dir / ASOF_MODELS[name]),
+            recipe=state[name].get("recipe", ""),
         )
         for name in ASOF_FILES
         if name in state
@@ -68,13 +69,16 @@ def write_asof_outputs(settings: Settings, job: AsOfJob | None = None, force: bo
     import joblib
 
     from pipelines.tables import read_canonical_tables
+    from training.recipes import LEAD_TIME, LEAD_TIME_RECIPES
     from training.world_asof import FULL, AsOfJob, asof_demand_forecasts, asof_po_etas
     from training.world_datasets import DAILY_DEMAND_COLUMNS
     from training.world_models import spec_hash
 
     job = job or AsOfJob()
     stamp_path = settings.asof_dir / ASOF_STAMP
-    canonical, recipe = _canonical_digest(settings, _asof_tables()), spec_hash(job)
+    # The ETAs' refits follow the lead-time recipe chosen at LEAD_TIME's cut-offs among LEAD_TIME_RECIPES.
+    recipe = spec_hash(job, lead_time=LEAD_TIME, lead_time_recipes=LEAD_TIME_RECIPES)
+    canonical = _canonical_digest(settings, _asof_tables())
     files = [settings.asof_dir / name for name in [*ASOF_FILES.values(), *ASOF_MODELS.values()]]
     last = json.loads(stamp_path.read_text()) if stamp_path.exists() and all(p.exists() for p in files) else None
     if not force and last is not None and (last["canonical"], last["recipe"]) == (canonical, recipe):
@@ -105,6 +109,8 @@ def write_asof_outputs(settings: Settings, job: AsOfJob | None = None, force: bo
     why = {
         name: "forced"
         if force
+        else f"lead-time recipe {previous[name].recipe or 'unrecorded'} -> {outputs[name].recipe}"
+        if name in previous and previous[name].recipe != outputs[name].recipe
         else f"canonical rows up to {previous[name].last.date()} changed"
         if name in previous
         else "no earlier outputs of this recipe"
@@ -124,7 +130,10 @@ def write_asof_outputs(settings: Settings, job: AsOfJob | None = None, force: bo
         },
         "seconds": {"demand": round(demand_seconds, 1), "lead_time": round(lead_time_seconds, 1)},
         "engine": settings.engine,
-        "state": {name: {"last": output.last.isoformat(), "digest": output.digest} for name, output in outputs.items()},
+        "state": {
+            name: {"last": output.last.isoformat(), "digest": output.digest, "recipe": output.recipe}
+            for name, output in outputs.items()
+        },
     }
     stamp_path.write_text(json.dumps(stamp, indent=2))
     return stamp

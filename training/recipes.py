@@ -256,6 +256,12 @@ LEAD_TIME_SPEC = LeadTimeSpec(
 SCMS_LEAD_TIME: dict[str, Any] = {
     "conformal": False, "params": {"num_leaves": 7, "min_data_in_leaf": 50}, "on_time_atom": True,
 }
+# The lead-time recipes a data set's own cut-offs choose between (``LeadTimeJob``'s cut-offs,
+# ``training.lead_time.holdouts.choose_recipe``): ``scms`` (chosen on the SCMS deliveries) unless
+# ``world`` (``LeadTimeModel``'s defaults, chosen on the simulated worlds) beats it beyond the
+# spread (the order is chosen in docs/benchmarks.md). The registered model and the as-of ETAs of
+# the same data use the same choice.
+LEAD_TIME_RECIPES: dict[str, dict[str, Any]] = {"scms": SCMS_LEAD_TIME, "world": {}}
 # The columns of a PO line the lead-time model is given (its signature and monitoring reference).
 LEAD_TIME_INPUTS = ["po_id", "supplier_id", "promised_date", "order_date", "location_id", "category",
                     "quantity", "is_expedited"]

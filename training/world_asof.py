@@ -37,9 +37,11 @@ from features.timeseries import ID, TIME
 from training.forecasting.asof import asof_forecasts
 from training.forecasting.model import quantile_column
 from training.lead_time.asof import asof_delays
-from training.recipes import LEAD_TIME_SPEC, AsOfJob, demand_spec
+from training.readiness import model_readiness
+from training.recipes import LEAD_TIME, LEAD_TIME_RECIPES, LEAD_TIME_SPEC, AsOfJob, demand_spec
 from training.splits import refit_schedule
 from training.world_datasets import daily_demand, received_po_lines
+from training.world_models import lead_time_recipe
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -56,7 +58,9 @@ class AsOfOutput:
     ``last`` is the last day of the inputs it covers and ``digest`` their fingerprint up to that
     day; ``models`` the fitted model of the latest refit used, by refit date (later origins and
     lines start from it). ``mode`` says whether this run extended ``previous`` (``incremental``) or
-    computed everything (``full``), ``added`` what it computed.
+    computed everything (``full``), ``added`` what it computed. ``recipe`` names the lead-time
+    recipe of the ETAs' refits (empty for the demand forecasts): ETAs of another recipe are not
+    extended.
     """
 
     rows: pd.DataFrame
@@ -65,6 +69,7 @@ class AsOfOutput:
     models: dict[pd.Timestamp, object] = field(default_factory=dict)
     mode: str = FULL
     added: dict[str, int] = field(default_factory=dict)
+    recipe: str = ""
 
     @property
     def unchanged(self) -> bool:
@@ -199,16 +204,27 @@ def lead_time_digest(lines: pd.DataFrame, day: pd.Timestamp) -> str:
     )
 
 
+def asof_lead_time_recipe(tables: dict[str, pd.DataFrame], lines: pd.DataFrame) -> str:
+    """The recipe the lead-time model registered from these tables uses (``lead_time_recipe``), so
+    the ETA features the classifiers learn from come from the model that serves them; the first
+    recipe when the tables are below the lead-time model's data minimum."""
+    if not model_readiness("lead_time", tables).can_train:
+        return next(iter(LEAD_TIME_RECIPES))
+    return lead_time_recipe(LEAD_TIME, lines).name
+
+
 def asof_po_etas(tables: dict[str, pd.DataFrame], job: AsOfJob, previous: AsOfOutput | None = None) -> AsOfOutput:
     """Per PO line, the lead-time model's ETA quantiles and ``p_late`` as of its order date.
 
     Lines are predicted as placed: not expedited (an expedite is decided later), so a receipt or an
     expedite recorded later leaves a line's ETA as it was. Lines ordered before the first refit
-    (``lead_time_min_history_days`` after the first order) are absent. With a ``previous`` output
-    whose inputs are unchanged up to its last day, only the lines it lacks are predicted.
+    (``lead_time_min_history_days`` after the first order) are absent. Every refit follows the
+    recipe of ``asof_lead_time_recipe``. With a ``previous`` output whose inputs and recipe are
+    unchanged up to its last day, only the lines it lacks are predicted.
     """
     spec = LEAD_TIME_SPEC
     lines = received_po_lines(tables["purchase_orders"], tables["skus"])
+    recipe = asof_lead_time_recipe(tables, lines)
     ordered = pd.to_datetime(lines[spec.order_col])
     first, last = ordered.min() + pd.Timedelta(days=job.lead_time_min_history_days), ordered.max()
     refits = refit_schedule(first, last, job.lead_time_refit_days)
@@ -217,7 +233,7 @@ def asof_po_etas(tables: dict[str, pd.DataFrame], job: AsOfJob, previous: AsOfOu
             f"purchase orders span {(last - ordered.min()).days + 1} days: need more than "
             f"{job.lead_time_min_history_days} days for an as-of ETA"
         )
-    extend = _extends(previous, lambda day: lead_time_digest(lines, day))
+    extend = _extends(previous, lambda day: lead_time_digest(lines, day)) and previous.recipe == recipe
     models = dict(previous.models) if extend else {}
     reused = len(models)
     pred = asof_delays(
@@ -227,6 +243,7 @@ def asof_po_etas(tables: dict[str, pd.DataFrame], job: AsOfJob, previous: AsOfOu
         at_order={"is_expedited": 0.0},
         models=models,
         predicted=previous.rows["po_id"] if extend else (),
+        model_options=LEAD_TIME_RECIPES[recipe],
     )
     columns = ["po_id", "sku_id", "location_id", "eta_p10", "eta_p50", "eta_p90", "p10", "p50", "p90", "p_late"]
     pieces = [previous.rows] if extend else []
@@ -241,4 +258,5 @@ def asof_po_etas(tables: dict[str, pd.DataFrame], job: AsOfJob, previous: AsOfOu
         models=_latest_model(models),
         mode=INCREMENTAL if extend else FULL,
         added={"po_lines": len(pred), "refits": len(models) - reused},
+        recipe=recipe,
     )

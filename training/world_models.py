@@ -26,10 +26,18 @@ from training.forecasting.forecaster import make_demand_forecaster, model_label
 from training.forecasting.model import DemandForecaster
 from training.forecasting.sampling import capped_series
 from training.lead_time.features import as_datetime
-from training.lead_time.holdouts import MODEL, backtest_cutoffs, backtest_metrics, cutoff_scores, lead_time_holdout
+from training.lead_time.holdouts import (
+    MODEL,
+    RecipeChoice,
+    backtest_cutoffs,
+    backtest_metrics,
+    choose_recipe,
+    cutoff_scores,
+)
 from training.lead_time.model import LeadTimeModel
 from training.recipes import (
     LEAD_TIME_INPUTS,
+    LEAD_TIME_RECIPES,
     LEAD_TIME_SPEC,
     LOGISTIC_BASELINE,
     RULE_BASELINE,
@@ -276,16 +284,25 @@ class LeadTimeForecaster:
         return pred[["p10", "p50", "p90", "p_late"]].astype("float64")
 
 
+def lead_time_recipe(job: LeadTimeJob, lines: pd.DataFrame) -> RecipeChoice:
+    """The recipe of ``LEAD_TIME_RECIPES`` the job's cut-offs of these PO lines choose."""
+    cutoffs = backtest_cutoffs(
+        lines, LEAD_TIME_SPEC, job.test_days, job.cutoffs, job.cutoff_step_days, job.min_history_days
+    )
+    return choose_recipe(lines, LEAD_TIME_SPEC, cutoffs, LEAD_TIME_RECIPES)
+
+
 def train_lead_time(job: LeadTimeJob, lines: pd.DataFrame) -> Trained:
-    """Score at the job's cut-offs against the quoted and per-supplier baselines (the mean over
-    the cut-offs is what the promotion gate reads), then refit on every received line."""
+    """Choose the recipe on the job's cut-offs (``lead_time_recipe``) and score it there against
+    the quoted and per-supplier baselines (the mean over the cut-offs is what the promotion gate
+    reads), then refit it on every received line."""
     spec = LEAD_TIME_SPEC
-    cutoffs = backtest_cutoffs(lines, spec, job.test_days, job.cutoffs, job.cutoff_step_days, job.min_history_days)
-    holdouts = [lead_time_holdout(lines, spec, cutoff) for cutoff in cutoffs]
-    scores = cutoff_scores(holdouts)
-    latest = holdouts[-1]
+    choice = lead_time_recipe(job, lines)
+    scores = cutoff_scores(choice.holdouts)
+    cutoffs = [h.cutoff for h in choice.holdouts]
+    latest = choice.holdouts[-1]
     received = as_datetime(lines[spec.received_col])
-    final = LeadTimeModel(spec).fit(lines.assign(**{spec.received_col: received}))
+    final = LeadTimeModel(spec, **LEAD_TIME_RECIPES[choice.name]).fit(lines.assign(**{spec.received_col: received}))
     hidden = latest.hidden
     inputs = [c for c in LEAD_TIME_INPUTS if c in hidden.columns]
     reference = hidden[inputs].assign(prediction=latest.predictions[MODEL]["p50"].to_numpy(), label=latest.truth)
@@ -295,13 +312,14 @@ def train_lead_time(job: LeadTimeJob, lines: pd.DataFrame) -> Trained:
         params={
             **asdict(job),
             "scored_cutoffs": [str(c.date()) for c in cutoffs],
+            "recipe": choice.name,
             **{k: v for k, v in latest.model.fit_info_.items() if k != "features"},
         },
         metrics=backtest_metrics(scores),
         feature_names=tuple(final.feature_names_),
         holdout_period=f"open at {len(cutoffs)} cut-offs {span} (received by {latest.end.date()})",
         data_identity={},
-        tables={"scores": scores},
+        tables={"scores": scores, "recipes": choice.comparison},
         reference=_sample(reference),
     )
     return Trained(LeadTimeForecaster(final), record, hidden[inputs].head(5))

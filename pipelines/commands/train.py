@@ -267,14 +267,14 @@ def _demand(settings: Settings, force: bool, job: DemandJob | None = None) -> Tr
 
 def _lead_time(settings: Settings, force: bool, job: LeadTimeJob | None = None) -> TrainResult:
     from pipelines.tables import require_canonical
-    from training.recipes import LEAD_TIME
+    from training.recipes import LEAD_TIME, LEAD_TIME_RECIPES
     from training.tracking import configure
     from training.world_datasets import received_po_lines
     from training.world_models import train_lead_time
 
     job = job or LEAD_TIME
     require_canonical(settings.canonical_dir, ("purchase_orders", "skus"))
-    identity = _identity(settings, [], job)
+    identity = _identity(settings, [], job, recipes=LEAD_TIME_RECIPES)
     configure(settings.tracking_uri, settings.artifact_root, "lead_time")
     if not force and (existing := _up_to_date("lead_time", identity)):
         return TrainResult("lead_time", existing, registered=False)
@@ -284,7 +284,9 @@ def _lead_time(settings: Settings, force: bool, job: LeadTimeJob | None = None) 
     _echo(f"[1/2] lead_time: {len(lines):,} PO lines; scored at up to {job.cutoffs} cut-offs, "
           f"{job.test_days} days before the end and every {job.cutoff_step_days} days before that")
     trained = train_lead_time(job, lines)
-    _echo("[2/2] lead_time: log to MLflow")
+    params = trained.record.params
+    _echo(f"[2/2] lead_time: recipe {params['recipe']} (chosen at {len(params['scored_cutoffs'])} cut-offs); "
+          "log to MLflow")
     version = _register(settings, trained, identity)
     return TrainResult("lead_time", version, True, trained.record.metrics, time.perf_counter() - started)
 

@@ -24,12 +24,12 @@ NO_PROMOTIONS = "no promotions: the promotion features and covariates are 0 (no 
 
 @pytest.fixture(scope="module")
 def world() -> dict[str, pd.DataFrame]:
-    """A 30-SKU, 300-day simulated world: about the smallest on which all four models beat their
-    baselines (at 24 SKUs and 270 days the SKU-location risk model loses to its logistic baseline)."""
+    """A 30-SKU, 330-day simulated world: about the smallest on which all four models beat their
+    baselines (at 300 days the SKU-location risk model loses to its logistic baseline)."""
     from pipelines.commands.simulate import validated_tables
     from simulation import scenario_config, simulate
 
-    return validated_tables(simulate(scenario_config("baseline", seed=0, n_skus=30, n_days=300)))
+    return validated_tables(simulate(scenario_config("baseline", seed=0, n_skus=30, n_days=330)))
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ feature built on it is the same whether the history is replayed or served live.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ def asof_delays(
     num_boost_round: int = 1000,
     models: dict[pd.Timestamp, LeadTimeModel] | None = None,
     predicted: Collection[object] = (),
+    model_options: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Delay quantiles, ETA quantiles and ``p_late`` of each line ordered on or after the first refit.
 
@@ -35,7 +37,8 @@ def asof_delays(
     expedite is decided later). Lines ordered before the first refit, or without an order date,
     are not in the result, nor are the lines whose id is in ``predicted`` (done by an earlier run:
     they still count as history). ``models`` holds fitted models by refit date: those present are
-    used as they are, the refits fitted here are added.
+    used as they are, the refits fitted here are added. ``model_options`` are ``LeadTimeModel``
+    keywords of each refit (a recipe of ``training.recipes.LEAD_TIME_RECIPES``).
     Columns: ``spec.id_col``, ``refit`` and ``LeadTimeModel.predict``'s outputs.
     """
     if not spec.order_col:
@@ -52,7 +55,8 @@ def asof_delays(
         refit = refits[k]
         if refit not in models:
             history = data[data[spec.received_col] < refit]
-            models[refit] = LeadTimeModel(spec, num_boost_round=num_boost_round).fit(history, refit - DAY)
+            options = {"num_boost_round": num_boost_round, **(model_options or {})}
+            models[refit] = LeadTimeModel(spec, **options).fit(history, refit - DAY)
         batch = data[which == k].drop(columns=[spec.received_col]).assign(**(at_order or {}))
         pieces.append(models[refit].predict(batch).assign(refit=refit))
     return pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()

@@ -112,3 +112,38 @@ def backtest_metrics(scores: pd.DataFrame) -> dict[str, float]:
         metrics.update({f"{prefix}{k}": float(v) for k, v in means.loc[model].items()})
         metrics[f"{prefix}pinball_sd"] = float(spread.loc[model])
     return metrics
+
+
+@dataclass(frozen=True)
+class RecipeChoice:
+    """The recipe a data set's cut-offs chose (``name``), its holdouts, and every recipe's pinball
+    loss at every cut-off with its paired difference to the first recipe (``comparison``)."""
+
+    name: str
+    holdouts: list[LeadTimeHoldout]
+    comparison: pd.DataFrame
+
+
+def choose_recipe(
+    lines: pd.DataFrame, spec: LeadTimeSpec, cutoffs: list[pd.Timestamp], recipes: dict[str, dict[str, Any]]
+) -> RecipeChoice:
+    """Score every recipe (``LeadTimeModel`` keywords by name) at every cut-off and keep the first
+    unless another has a lower pinball loss by more than the spread of the paired differences
+    (their sd over the cut-offs, so at least three are needed); of several such, the largest gain."""
+    holdouts = {
+        name: [lead_time_holdout(lines, spec, cutoff, options) for cutoff in cutoffs]
+        for name, options in recipes.items()
+    }
+    pinball = pd.DataFrame({
+        name: [float(h.scores.loc[h.scores["model"] == MODEL, "pinball"].iloc[0]) for h in runs]
+        for name, runs in holdouts.items()
+    }, index=[str(c.date()) for c in cutoffs])
+    first = next(iter(recipes))
+    gain = pinball.rsub(pinball[first], axis=0)  # > 0: lower loss than the first recipe
+    mean, spread = gain.mean(), gain.std(ddof=1)
+    beyond = mean[(mean > spread) & (len(cutoffs) >= 3)]
+    name = str(beyond.idxmax()) if len(beyond) else first
+    comparison = pinball.rename_axis("cutoff").reset_index().melt("cutoff", var_name="recipe", value_name="pinball")
+    comparison["gain_over_first"] = gain.rename_axis("cutoff").reset_index().melt("cutoff")["value"].to_numpy()
+    comparison["chosen"] = comparison["recipe"] == name
+    return RecipeChoice(name, holdouts[name], comparison)

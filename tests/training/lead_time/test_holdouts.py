@@ -7,8 +7,8 @@ import pytest
 
 from simulation import SimulationConfig
 from simulation.run import simulate
-from training.lead_time.holdouts import backtest_cutoffs, backtest_metrics
-from training.recipes import LEAD_TIME_SPEC, LeadTimeJob
+from training.lead_time.holdouts import backtest_cutoffs, backtest_metrics, choose_recipe
+from training.recipes import LEAD_TIME_RECIPES, LEAD_TIME_SPEC, LeadTimeJob
 from training.world_datasets import received_po_lines
 from training.world_models import train_lead_time
 
@@ -62,9 +62,33 @@ def test_metrics_are_means_over_cutoffs_named_for_the_gate():
     assert one["pinball"] == pytest.approx(0.5) and one["pinball_sd"] == 0.0
 
 
-def test_training_logs_the_mean_over_every_cutoff_and_the_latest_as_reference():
+@pytest.fixture(scope="module")
+def world_lines() -> pd.DataFrame:
     tables = simulate(SimulationConfig(seed=3, n_skus=30, n_locations=2, n_days=400)).tables
-    lines = received_po_lines(tables["purchase_orders"], tables["skus"])
+    return received_po_lines(tables["purchase_orders"], tables["skus"])
+
+
+def test_a_recipe_replaces_the_first_only_beyond_the_spread(world_lines):
+    job = LeadTimeJob()
+    cutoffs = backtest_cutoffs(world_lines, LEAD_TIME_SPEC, job.test_days, 4, 30, 30)
+    barely_fitted = {"params": {"learning_rate": 0.001}, "num_boost_round": 5}  # barely fitted: behind at every cut-off
+    better = choose_recipe(world_lines, LEAD_TIME_SPEC, cutoffs, {"barely_fitted": barely_fitted, "full": {}})
+    assert better.name == "full" and [h.cutoff for h in better.holdouts] == cutoffs
+    table = better.comparison.pivot(index="cutoff", columns="recipe", values="gain_over_first")
+    assert (table["full"] > 0).all() and (table["barely_fitted"] == 0).all()
+    assert better.comparison.loc[better.comparison["chosen"], "recipe"].unique().tolist() == ["full"]
+
+    kept = choose_recipe(world_lines, LEAD_TIME_SPEC, cutoffs, {"full": {}, "barely_fitted": barely_fitted})
+    assert kept.name == "full"  # the first stays unless beaten
+    same = choose_recipe(world_lines, LEAD_TIME_SPEC, cutoffs, {"full": {}, "full_again": {}})
+    assert same.name == "full"  # level: no gain beyond the spread
+    # Two cut-offs are too few to measure a spread: the first recipe stays, however far behind.
+    few = choose_recipe(world_lines, LEAD_TIME_SPEC, cutoffs[-2:], {"barely_fitted": barely_fitted, "full": {}})
+    assert few.name == "barely_fitted"
+
+
+def test_training_logs_the_mean_over_every_cutoff_and_the_latest_as_reference(world_lines):
+    lines = world_lines
     job = LeadTimeJob()
     trained = train_lead_time(job, lines)
     record = trained.record
@@ -77,6 +101,11 @@ def test_training_logs_the_mean_over_every_cutoff_and_the_latest_as_reference():
         at_cutoffs = scores.loc[scores["model"] == model, "pinball"]
         assert at_cutoffs.nunique() > 1  # each cut-off scores other lines
         assert record.metrics[f"{prefix}pinball"] == pytest.approx(at_cutoffs.mean())
+    recipes = record.tables["recipes"]
+    assert set(recipes["recipe"]) == set(LEAD_TIME_RECIPES) and len(recipes) == len(LEAD_TIME_RECIPES) * job.cutoffs
+    assert recipes.loc[recipes["chosen"], "recipe"].unique().tolist() == [record.params["recipe"]]
+    chosen = recipes[recipes["chosen"]].set_index("cutoff")["pinball"]
+    assert chosen.to_dict() == scores[scores["model"] == "lightgbm"].set_index("cutoff")["pinball"].to_dict()
     latest = scores[(scores["cutoff"] == scores["cutoff"].max()) & (scores["model"] == "lightgbm")]
     assert len(record.reference) == int(latest["n"].iloc[0])  # the lines open at the latest cut-off
     served = trained.estimator.predict(trained.input_example)
