@@ -317,7 +317,7 @@ def train_lead_time(job: LeadTimeJob, lines: pd.DataFrame) -> Trained:
         },
         metrics=backtest_metrics(scores),
         feature_names=tuple(final.feature_names_),
-        holdout_period=f"open at {len(cutoffs)} cut-offs {span} (received by {latest.end.date()})",
+        holdout_period=f"lines open at {len(cutoffs)} cut-offs {span} (received by {latest.end.date()})",
         data_identity={},
         tables={"scores": scores, "recipes": choice.comparison},
         reference=_sample(reference),

@@ -95,7 +95,8 @@ def test_training_logs_the_mean_over_every_cutoff_and_the_latest_as_reference(wo
     scores = record.tables["scores"]
     assert record.params["scored_cutoffs"] == sorted(scores["cutoff"].unique().tolist())
     assert len(record.params["scored_cutoffs"]) == job.cutoffs
-    assert record.holdout_period.startswith(f"open at {job.cutoffs} cut-offs {record.params['scored_cutoffs'][0]}")
+    first = record.params["scored_cutoffs"][0]
+    assert record.holdout_period.startswith(f"lines open at {job.cutoffs} cut-offs {first}")
     for model, prefix in (("lightgbm", ""), ("baseline_supplier_median", "baseline_supplier_median."),
                           ("baseline_quoted", "baseline_quoted.")):
         at_cutoffs = scores.loc[scores["model"] == model, "pinball"]
