@@ -14,7 +14,7 @@ the ratio is also given on the scored lines scheduled before the first reported 
 quantiles moved toward the vendor's with weight n / (n + K), n the vendor's delivered lines.
 Every variant is paired, cut-off by cut-off, with ``--reference`` (the recipe unless named).
 The variant ``chosen`` is, at each cut-off, the recipe a training run on the lines delivered by
-then would choose (``training.lead_time.holdouts.choose_recipe``).
+then would choose (``training.world_models.lead_time_recipe``).
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from training import forecast_metrics as fm  # noqa: E402
 from training.lead_time.baselines import shrink_toward_suppliers  # noqa: E402
 from training.lead_time.evaluate import QUANTILES, scheduled_after_split  # noqa: E402
 from training.lead_time.features import as_datetime, open_delay_floor  # noqa: E402
-from training.lead_time.holdouts import backtest_cutoffs, choose_recipe  # noqa: E402
 from training.lead_time.scms import SCHEDULED, VENDOR, predictions_at_cutoff, scms_spec  # noqa: E402
 from training.recipes import LEAD_TIME, LEAD_TIME_RECIPES, SCMS_LEAD_TIME  # noqa: E402
+from training.world_models import lead_time_recipe  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "scms_delivery_history" / "SCMS_Delivery_History_Dataset_20150929.parquet"
 CUTOFFS = {
@@ -89,17 +89,14 @@ VARIANTS: dict[str, dict] = {
     "supplier_50_5_seeds": {**BEFORE_ON_TIME, "recent_supplier_lines": 50, "seeds": (7, 1, 2, 3, 4)},
 }
 # At each cut-off, the recipe of ``LEAD_TIME_RECIPES`` that ``backorder train lead-time`` would choose
-# on the lines delivered by then (``choose_recipe`` at the cut-offs of ``LEAD_TIME``).
+# on the lines delivered by then (``lead_time_recipe``).
 CHOSEN = "chosen"
 
 
 def chosen_options(lines: pd.DataFrame, cutoff: pd.Timestamp) -> tuple[str, dict]:
     """The training run's recipe choice on the lines delivered by ``cutoff``."""
     spec = scms_spec(lines)
-    known = lines[as_datetime(lines[spec.received_col]) <= cutoff]
-    job = LEAD_TIME
-    cutoffs = backtest_cutoffs(known, spec, job.test_days, job.cutoffs, job.cutoff_step_days, job.min_history_days)
-    name = choose_recipe(known, spec, cutoffs, LEAD_TIME_RECIPES).name
+    name = lead_time_recipe(LEAD_TIME, lines[as_datetime(lines[spec.received_col]) <= cutoff], spec).name
     return name, LEAD_TIME_RECIPES[name]
 
 

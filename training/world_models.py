@@ -25,7 +25,7 @@ from training.forecasting.ensemble import EnsembleForecaster
 from training.forecasting.forecaster import make_demand_forecaster, model_label
 from training.forecasting.model import DemandForecaster
 from training.forecasting.sampling import capped_series
-from training.lead_time.features import as_datetime
+from training.lead_time.features import LeadTimeSpec, as_datetime
 from training.lead_time.holdouts import (
     MODEL,
     RecipeChoice,
@@ -284,12 +284,10 @@ class LeadTimeForecaster:
         return pred[["p10", "p50", "p90", "p_late"]].astype("float64")
 
 
-def lead_time_recipe(job: LeadTimeJob, lines: pd.DataFrame) -> RecipeChoice:
+def lead_time_recipe(job: LeadTimeJob, lines: pd.DataFrame, spec: LeadTimeSpec = LEAD_TIME_SPEC) -> RecipeChoice:
     """The recipe of ``LEAD_TIME_RECIPES`` the job's cut-offs of these PO lines choose."""
-    cutoffs = backtest_cutoffs(
-        lines, LEAD_TIME_SPEC, job.test_days, job.cutoffs, job.cutoff_step_days, job.min_history_days
-    )
-    return choose_recipe(lines, LEAD_TIME_SPEC, cutoffs, LEAD_TIME_RECIPES)
+    cutoffs = backtest_cutoffs(lines, spec, job.test_days, job.cutoffs, job.cutoff_step_days, job.min_history_days)
+    return choose_recipe(lines, spec, cutoffs, LEAD_TIME_RECIPES)
 
 
 def train_lead_time(job: LeadTimeJob, lines: pd.DataFrame) -> Trained:
