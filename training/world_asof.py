@@ -218,13 +218,15 @@ def asof_po_etas(tables: dict[str, pd.DataFrame], job: AsOfJob, previous: AsOfOu
 
     Lines are predicted as placed: not expedited (an expedite is decided later), so a receipt or an
     expedite recorded later leaves a line's ETA as it was. Lines ordered before the first refit
-    (``lead_time_min_history_days`` after the first order) are absent. Every refit follows the
-    recipe of ``asof_lead_time_recipe``. With a ``previous`` output whose inputs and recipe are
-    unchanged up to its last day, only the lines it lacks are predicted.
+    (``lead_time_min_history_days`` after the first order) are absent. With a ``previous`` output
+    whose inputs are unchanged up to its last day, only the lines it lacks are predicted.
+
+    Every refit follows the recipe of ``asof_lead_time_recipe``, chosen when a refit is due: an
+    extension without a new refit keeps its recipe (so a day's run does not fit the choice's
+    models again), and a new choice other than the previous one recomputes every line.
     """
     spec = LEAD_TIME_SPEC
     lines = received_po_lines(tables["purchase_orders"], tables["skus"])
-    recipe = asof_lead_time_recipe(tables, lines)
     ordered = pd.to_datetime(lines[spec.order_col])
     first, last = ordered.min() + pd.Timedelta(days=job.lead_time_min_history_days), ordered.max()
     refits = refit_schedule(first, last, job.lead_time_refit_days)
@@ -233,7 +235,10 @@ def asof_po_etas(tables: dict[str, pd.DataFrame], job: AsOfJob, previous: AsOfOu
             f"purchase orders span {(last - ordered.min()).days + 1} days: need more than "
             f"{job.lead_time_min_history_days} days for an as-of ETA"
         )
-    extend = _extends(previous, lambda day: lead_time_digest(lines, day)) and previous.recipe == recipe
+    extendable = _extends(previous, lambda day: lead_time_digest(lines, day)) and bool(previous.recipe)
+    refit_due = not extendable or max(refits) not in previous.models
+    recipe = asof_lead_time_recipe(tables, lines) if refit_due else previous.recipe
+    extend = extendable and previous.recipe == recipe
     models = dict(previous.models) if extend else {}
     reused = len(models)
     pred = asof_delays(

@@ -3,8 +3,6 @@ ETA features the classifiers learn from match the model that serves them."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -32,22 +30,49 @@ def _whole_days(rows: pd.DataFrame) -> bool:
     return bool(np.all(values == np.round(values)))
 
 
-def test_the_etas_use_the_recipe_training_chose_and_start_over_when_it_changes(tables, monkeypatch):
+def _ordered_before(tables: dict[str, pd.DataFrame], days: int) -> dict[str, pd.DataFrame]:
+    """The tables as they stood ``days`` days before the last order (by order date)."""
+    orders = tables["purchase_orders"]
+    until = orders["order_date"].max() - pd.Timedelta(days=days)
+    return {**tables, "purchase_orders": orders[orders["order_date"] <= until]}
+
+
+def _choices(monkeypatch, *recipes: str) -> None:
+    """The data choose ``recipes`` in turn, one per choice made."""
+    chosen = iter(recipes)
+    monkeypatch.setattr(world_asof, "asof_lead_time_recipe", lambda tables, lines: next(chosen))
+
+
+def test_the_etas_use_the_recipe_training_chose(tables):
     lines = received_po_lines(tables["purchase_orders"], tables["skus"])
     chosen = train_lead_time(LEAD_TIME, lines).record.params["recipe"]
-    assert asof_lead_time_recipe(tables, lines) == chosen == "scms"  # this world's cut-offs keep the first
+    assert asof_lead_time_recipe(tables, lines) == chosen
+    etas = asof_po_etas(tables, AsOfJob())
+    assert (etas.recipe, etas.mode) == (chosen, "full")
+    assert _whole_days(etas.rows) == (chosen == "scms")  # the SCMS recipe's quantiles are whole days
 
+
+def test_between_refits_an_extension_keeps_its_recipe_without_choosing_again(tables, monkeypatch):
     first = asof_po_etas(tables, AsOfJob())
-    assert (first.recipe, first.mode) == ("scms", "full")
-    assert _whole_days(first.rows)  # the SCMS recipe's quantiles are whole days
-    again = asof_po_etas(tables, AsOfJob(), first)
-    assert (again.mode, again.added) == ("incremental", {"po_lines": 0, "refits": 0})
 
-    # Had the data chosen the world's recipe, every ETA would be computed again with it.
-    monkeypatch.setattr(world_asof, "asof_lead_time_recipe", lambda tables, lines: "world")
-    redone = asof_po_etas(tables, AsOfJob(), first)
+    def no_choice(tables, lines):
+        raise AssertionError("no refit is due: the recipe is not chosen again")
+
+    monkeypatch.setattr(world_asof, "asof_lead_time_recipe", no_choice)
+    again = asof_po_etas(tables, AsOfJob(), first)
+    assert (again.mode, again.recipe, again.added) == ("incremental", first.recipe, {"po_lines": 0, "refits": 0})
+
+
+def test_a_due_refit_chooses_again_and_a_changed_choice_recomputes_every_eta(tables, monkeypatch):
+    job = AsOfJob()
+    whole = asof_po_etas(tables, job)
+    _choices(monkeypatch, "scms", "world")
+    earlier = asof_po_etas(_ordered_before(tables, 2 * job.lead_time_refit_days), job)
+    assert earlier.recipe == "scms" and _whole_days(earlier.rows)
+    # The grown data choose the world's recipe: every ETA is computed again with it.
+    redone = asof_po_etas(tables, job, earlier)
     assert (redone.recipe, redone.mode) == ("world", "full")
-    assert len(redone.rows) == len(first.rows) and not _whole_days(redone.rows)
+    assert redone.rows["po_id"].tolist() == whole.rows["po_id"].tolist() and not _whole_days(redone.rows)
 
 
 def test_tables_below_the_lead_time_minimum_get_the_first_recipe_without_a_choice(tables, monkeypatch):
@@ -68,21 +93,13 @@ def test_the_asof_stamp_names_a_recipe_change_as_the_reason_to_start_over(tables
         for name, frame in tables.items():
             frame.to_parquet(settings.canonical_dir / f"{name}.parquet", index=False)
 
-    orders = tables["purchase_orders"]
-    load({**tables, "purchase_orders": orders[orders["order_date"] < orders["order_date"].max()]})
     job = AsOfJob(demand=DemandJob(history_days=35, num_boost_round=20), demand_refit_days=91)
+    _choices(monkeypatch, "scms", "world")
+    load(_ordered_before(tables, 2 * job.lead_time_refit_days))
     first = write_asof_outputs(settings, job)
     assert first["state"]["po_etas"]["recipe"] == "scms"
-    # The last day's POs arrive (the tables only grew) and the data now chooses the world's recipe.
-    monkeypatch.setattr(world_asof, "asof_lead_time_recipe", lambda tables, lines: "world")
+    # Later POs arrive (the tables only grew), a refit is due, and the data now choose the world's recipe.
     load(tables)
     second = write_asof_outputs(settings, job)
     assert second["mode"]["po_etas"] == "full" and second["full_because"]["po_etas"] == "lead-time recipe scms -> world"
     assert second["state"]["po_etas"]["recipe"] == "world"
-
-
-def test_a_previous_output_of_another_recipe_is_not_extended(tables):
-    first = asof_po_etas(tables, AsOfJob())
-    other = asof_po_etas(tables, AsOfJob(), replace(first, recipe="world"))
-    assert other.mode == "full" and other.recipe == "scms"
-    pd.testing.assert_frame_equal(other.rows, first.rows)
