@@ -71,7 +71,7 @@ def world_lines() -> pd.DataFrame:
 def test_a_recipe_replaces_the_first_only_beyond_the_spread(world_lines):
     job = LeadTimeJob()
     cutoffs = backtest_cutoffs(world_lines, LEAD_TIME_SPEC, job.test_days, 4, 30, 30)
-    barely_fitted = {"params": {"learning_rate": 0.001}, "num_boost_round": 5}  # barely fitted: behind at every cut-off
+    barely_fitted = {"params": {"learning_rate": 0.001}, "num_boost_round": 5}  # behind at every cut-off
     better = choose_recipe(world_lines, LEAD_TIME_SPEC, cutoffs, {"barely_fitted": barely_fitted, "full": {}})
     assert better.name == "full" and [h.cutoff for h in better.holdouts] == cutoffs
     table = better.comparison.pivot(index="cutoff", columns="recipe", values="gain_over_first")
@@ -88,9 +88,8 @@ def test_a_recipe_replaces_the_first_only_beyond_the_spread(world_lines):
 
 
 def test_training_logs_the_mean_over_every_cutoff_and_the_latest_as_reference(world_lines):
-    lines = world_lines
     job = LeadTimeJob()
-    trained = train_lead_time(job, lines)
+    trained = train_lead_time(job, world_lines)
     record = trained.record
     scores = record.tables["scores"]
     assert record.params["scored_cutoffs"] == sorted(scores["cutoff"].unique().tolist())
