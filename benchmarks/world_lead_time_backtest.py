@@ -7,7 +7,9 @@ received by then and scored on the lines still open then (``lead_time_holdout``,
 the training run itself), beside the per-supplier delay quantiles and the quoted date. Prints the
 mean pinball loss over P10/P50/P90 per (seed, cut-off), then per model its mean, its difference
 to the world's recipe and to the per-supplier quantiles, paired by (seed, cut-off), with spread
-and wins, its P10-P90 coverage and late ROC-AUC. The variant ``chosen`` is the recipe the
+and wins, its P10-P90 coverage and late ROC-AUC. "supplier quantiles, served" is what the service
+gives open POs without a lead-time champion (``SupplierDelayQuantiles``: the per-supplier
+quantiles raised to the least delay of a line open at the cut-off). The variant ``chosen`` is the recipe the
 training run chooses, from the lines received by the earliest cut-off only.
 
     .venv/bin/python benchmarks/world_lead_time_backtest.py --seeds 0 1 2
@@ -27,6 +29,8 @@ import pandas as pd  # noqa: E402
 from simulation import SimulationConfig  # noqa: E402
 from simulation.run import simulate  # noqa: E402
 from training.forecasting.backtest import window_summary  # noqa: E402
+from training.lead_time.baselines import SupplierDelayQuantiles  # noqa: E402
+from training.lead_time.evaluate import score_delays  # noqa: E402
 from training.lead_time.holdouts import last_receipt, lead_time_holdout  # noqa: E402
 from training.recipes import LEAD_TIME, LEAD_TIME_RECIPES, LEAD_TIME_SPEC, SCMS_LEAD_TIME  # noqa: E402
 from training.world_datasets import received_po_lines  # noqa: E402
@@ -44,6 +48,7 @@ VARIANTS: dict[str, dict] = {
     "supplier_100": {"recent_supplier_lines": 100},
 }
 BASELINES = {"baseline_supplier_median": "supplier quantiles", "baseline_quoted": "quoted date"}
+SERVED_FALLBACK = "supplier quantiles, served"
 # The recipe ``backorder train lead-time`` would have chosen (``lead_time_recipe``) from the lines
 # received by the earliest scored cut-off, then fitted at every cut-off.
 CHOSEN = "chosen"
@@ -70,10 +75,15 @@ def world_scores(seed: int, args: argparse.Namespace) -> pd.DataFrame:
     for days_back in args.days_back:
         cutoff = (end - pd.Timedelta(days=days_back)).normalize()
         for name in args.variants:
-            scores = lead_time_holdout(lines, LEAD_TIME_SPEC, cutoff, options[name]).scores
+            holdout = lead_time_holdout(lines, LEAD_TIME_SPEC, cutoff, options[name])
+            scores = holdout.scores
             scores["model"] = scores["model"].replace({"lightgbm": name, **BASELINES})
             keep = scores if name == args.variants[0] else scores[scores["model"] == name]
             rows.append(keep.assign(seed=seed, days_back=days_back))
+        fallback = SupplierDelayQuantiles(LEAD_TIME_SPEC, cutoff).fit(lines).predict(holdout.hidden)
+        served = score_delays(holdout.truth, fallback)
+        served["late_roc_auc"] = served.pop("late_auc")
+        rows.append(pd.DataFrame([{"model": SERVED_FALLBACK, **served, "seed": seed, "days_back": days_back}]))
     return pd.concat(rows, ignore_index=True)
 
 

@@ -117,17 +117,6 @@ def open_purchase_orders(purchase_orders: pd.DataFrame, as_of: pd.Timestamp) -> 
     return po.astype({"quantity": "float64"}).reset_index(drop=True)
 
 
-def supplier_delay_quantiles(open_pos: pd.DataFrame, supplier_latest: pd.DataFrame) -> pd.DataFrame:
-    """``open_pos`` with delay_p10/p50/p90 from its supplier's recent delays (mean +- z90 s.d.;
-    90 days, else 365 days, else on time): used when no lead-time champion is registered."""
-    stats = supplier_latest.set_index("supplier_id")
-    mean = stats["supplier_delay_mean_90"].fillna(stats["supplier_delay_mean_365"]).fillna(0.0)
-    sd = stats["supplier_delay_std_90"].fillna(stats["supplier_delay_std_365"]).fillna(0.0)
-    m = mean.reindex(open_pos["supplier_id"]).fillna(0.0).to_numpy(float)
-    s = sd.reindex(open_pos["supplier_id"]).fillna(0.0).to_numpy(float)
-    return open_pos.assign(delay_p10=m - Z90 * s, delay_p50=m, delay_p90=m + Z90 * s)
-
-
 def with_sorted_delays(open_pos: pd.DataFrame, delays: pd.DataFrame) -> pd.DataFrame:
     """Attach row-aligned p10/p50/p90 delays (e.g. the lead-time champion's), sorted per row."""
     q = np.sort(delays[["p10", "p50", "p90"]].to_numpy(dtype="float64"), axis=1)

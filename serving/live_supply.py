@@ -44,8 +44,9 @@ def _po_key(frame: pd.DataFrame) -> list[tuple[str, int, float]]:
 class PoDelays:
     """Delay quantiles (days after the promised date) per open PO line, predicted once each.
 
-    ``model.predict(lines)`` returns row-aligned ``p10, p50, p90`` (the ``lead_time`` champion);
-    without a model every PO is expected on its promised date. ``categories`` maps sku_id to the
+    ``model.predict(lines)`` returns row-aligned ``p10, p50, p90`` (the ``lead_time`` champion, or
+    the supplier delay quantiles without one: ``serving.supply.po_delay_model``); without a model
+    every PO is expected on its promised date. ``categories`` maps sku_id to the
     SKU category the model reads; a PO line first seen live was ordered ``today()``.
     """
 

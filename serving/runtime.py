@@ -272,7 +272,7 @@ def production_components(
                 settings.canonical_dir, as_of, lead_time.estimator if lead_time else None
             )
             if lead_time is None:
-                notes.append("no lead_time model: open POs are expected on their promised date")
+                notes.append(f"open POs' delays: {supply.delay_source}")
         except Exception as exc:
             _note_failure(notes, "supply source (stock positions and open POs)", exc)
     if isinstance(supply, CanonicalSupply) and LEAD_TIME in models:
@@ -284,7 +284,7 @@ def production_components(
             seeded = (seed if reseed_live else seed_if_empty)(live, supply.stock, supply.inbound, as_of)
             if seeded:
                 notes.append(f"live state seeded from the canonical tables as of {as_of.date()} ({seeded} positions)")
-            reader, supply = live_parts(live, reader, supply, models.get(LEAD_TIME), settings.canonical_dir, as_of)
+            reader, supply = live_parts(live, reader, supply, settings.canonical_dir, as_of)
         except Exception as exc:
             if live is not None:
                 live.close()
@@ -340,18 +340,18 @@ def live_parts(
     live: LiveState,
     reader: FeatureReader | None,
     canonical: CanonicalSupply,
-    lead_time: LoadedModel | None,
     canonical_dir: Path,
     today: pd.Timestamp,
 ) -> tuple[FeatureReader | None, LiveSupply]:
     """The feature reader and supply source of a service scoring against ``live``: stock features
-    and supply read from it, the start-up POs' delay quantiles kept, new POs predicted once."""
+    and supply read from it, the start-up POs' delay quantiles kept, new POs predicted once by the
+    start-up's delay model."""
     skus_file = canonical_dir / "skus.parquet"
     categories = {}
     if skus_file.exists():
         skus = pd.read_parquet(skus_file, columns=["sku_id", "category"])
         categories = dict(zip(skus["sku_id"], skus["category"], strict=True))
-    delays = PoDelays(lead_time.estimator if lead_time else None, lambda: today, categories)
+    delays = PoDelays(canonical.delay_model, lambda: today, categories)
     delays.remember(canonical.inbound)
     supply = LiveSupply(live, delays, canonical.locations)
     return (LiveStockReader(reader, live) if reader is not None else None), supply

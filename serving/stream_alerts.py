@@ -53,7 +53,7 @@ def stream_alert_check(
     try:
         lead_time = models.get(LEAD_TIME)
         canonical = load_canonical_supply(settings.canonical_dir, as_of, lead_time.estimator if lead_time else None)
-        supply = live_parts(live, None, canonical, lead_time, settings.canonical_dir, as_of)[1]
+        supply = live_parts(live, None, canonical, settings.canonical_dir, as_of)[1]
     except Exception as exc:  # noted: POs are then expected on their ASN or promised date
         notes.append(f"PO delay quantiles: not loaded ({exc})")
     forecaster = None

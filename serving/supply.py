@@ -5,6 +5,9 @@ snapshot per SKU-location on or before the as-of date, the PO lines placed by th
 received, and the supplier's latest advance shipping notice (ASN) per PO. The ``lead_time``
 champion turns each open PO into delay quantiles (days after ``promised_date``), the frame
 ``decisions.promise_dates`` works on, so promise dates use the ETA distribution, not the quote.
+Without a champion, each PO gets its supplier's delay quantiles over the lines received by the
+as-of date (``SupplierDelayQuantiles``, the baseline a champion has to beat); without any received
+line, its promised date.
 
 An ASN is the supplier's own, more recent word: when one was received by the as-of date, the
 delay median moves to the announced date and the P10-P90 band is widened to include it.
@@ -80,9 +83,13 @@ class FrameSupply:
 
 @dataclass
 class CanonicalSupply(FrameSupply):
-    """``FrameSupply`` over the canonical tables as of the serving date (``load_canonical_supply``)."""
+    """``FrameSupply`` over the canonical tables as of the serving date (``load_canonical_supply``);
+    ``delay_model`` predicted the POs' delay quantiles (None: the promised dates), as
+    ``delay_source`` says."""
 
     as_of: pd.Timestamp | None = None
+    delay_model: Any | None = None
+    delay_source: str = "promised dates"
 
 
 def _positions(keys: pd.Series) -> dict[Any, np.ndarray]:
@@ -97,16 +104,17 @@ def _gather(rows: dict[Any, np.ndarray], keys: Sequence[str]) -> np.ndarray:
 def load_canonical_supply(
     canonical_dir: Path, as_of: pd.Timestamp, lead_time_model: Any | None
 ) -> CanonicalSupply:
-    """Stock, open POs and (if the lead-time model is given) their delay quantiles as of ``as_of``.
+    """Stock, open POs and their delay quantiles as of ``as_of``.
 
     ``lead_time_model.predict(open_lines)`` returns row-aligned ``p10, p50, p90`` delay days (the
-    registered ``LeadTimeForecaster``); without it, delays are 0 (the supplier's quote).
+    registered ``LeadTimeForecaster``); without it, ``po_delay_model`` stands in.
     """
     snapshots = pd.read_parquet(canonical_dir / "inventory_snapshots.parquet", columns=STOCK_COLUMNS)
     purchase_orders = pd.read_parquet(canonical_dir / "purchase_orders.parquet")
     stock = latest_stock(snapshots, as_of)
     open_pos = open_purchase_orders(purchase_orders, as_of)
-    if lead_time_model is not None and len(open_pos):
+    model, source = po_delay_model(lead_time_model, purchase_orders, as_of)
+    if model is not None and len(open_pos):
         inputs = open_pos
         skus_file = canonical_dir / "skus.parquet"
         if skus_file.exists():
@@ -114,14 +122,33 @@ def load_canonical_supply(
             inputs = open_pos.merge(categories, on="sku_id", how="left")
         if "is_expedited" in inputs:
             inputs = inputs.assign(is_expedited=inputs["is_expedited"].astype("float64"))
-        delays = lead_time_model.predict(inputs).reset_index(drop=True)
+        delays = model.predict(inputs).reset_index(drop=True)
     else:
         zeros = np.zeros(len(open_pos))
         delays = pd.DataFrame({"p10": zeros, "p50": zeros, "p90": zeros})
     asn_file = canonical_dir / "asn_events.parquet"
     asn = latest_asn_eta(pd.read_parquet(asn_file), as_of) if asn_file.exists() else None
     inbound = with_delay_quantiles(open_pos, delays, asn)
-    return CanonicalSupply(stock=stock, inbound=inbound, as_of=as_of)
+    return CanonicalSupply(stock=stock, inbound=inbound, as_of=as_of, delay_model=model, delay_source=source)
+
+
+def po_delay_model(
+    lead_time_model: Any | None, purchase_orders: pd.DataFrame, as_of: pd.Timestamp
+) -> tuple[Any | None, str]:
+    """The model that gives open POs their delay quantiles, and what it is: the ``lead_time``
+    champion; else the supplier delay quantiles of the lines received by ``as_of``; else None
+    (no line received yet: POs are expected on their promised date)."""
+    if lead_time_model is not None:
+        return lead_time_model, "lead_time champion"
+    from training.lead_time.baselines import SupplierDelayQuantiles
+    from training.recipes import LEAD_TIME_SPEC
+
+    try:
+        fallback = SupplierDelayQuantiles(LEAD_TIME_SPEC, as_of).fit(purchase_orders)
+    except ValueError:
+        return None, "promised dates (no lead_time champion, no PO line received yet)"
+    received = f"{fallback.lines_:,} PO lines received by {as_of.date()}"
+    return fallback, f"supplier delay quantiles of {received} (no lead_time champion)"
 
 
 def last_snapshot_date(canonical_dir: Path) -> pd.Timestamp | None:

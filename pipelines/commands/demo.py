@@ -36,7 +36,9 @@ if TYPE_CHECKING:
     from settings import Settings
     from training.promotion import PromotionDecision
 
-DEMO_OVERRIDE = "the demo's scoring service needs a champion for every model"
+DEMO_OVERRIDE = "the demo's scoring service needs a champion of this model"
+# Open POs get their supplier's delay quantiles without a lead_time champion (serving.supply.po_delay_model).
+SERVED_WITHOUT_CHAMPION = ("lead_time",)
 STEPS = ("simulate", "asof", "features", "train", "promote", "score", "monitor", "report")
 LIVE_REPLAY_TABLES = ("orders", "order_lines", "inventory_snapshots", "purchase_orders", "asn_events")
 EXAMPLE_REQUEST = Path(__file__).resolve().parents[2] / "examples" / "score_request.json"
@@ -95,10 +97,13 @@ def _promote(settings: Settings, say: Callable[[str], None]) -> tuple[PromotionD
         decision = promote_model(settings, model)
         say(describe_decision(decision))
         if not decision.promoted and decision.champion_version is None:
-            # The service cannot start without a champion: the demo serves the challenger anyway,
-            # says so, and records the override in the registry.
-            say(f"      {model} does not pass the gate; the demo serves it anyway (override recorded)")
-            decision = promote_model(settings, model, force_reason=DEMO_OVERRIDE, forced_by="backorder demo")
+            if model in SERVED_WITHOUT_CHAMPION:
+                say(f"      {model} does not pass the gate; the service uses the supplier delay quantiles instead")
+            else:
+                # The service cannot start without this champion: the demo serves the challenger
+                # anyway, says so, and records the override in the registry.
+                say(f"      {model} does not pass the gate; the demo serves it anyway (override recorded)")
+                decision = promote_model(settings, model, force_reason=DEMO_OVERRIDE, forced_by="backorder demo")
         decisions.append(decision)
     return tuple(decisions)
 

@@ -71,6 +71,8 @@ def scan_inputs(settings: Settings, as_of: pd.Timestamp | None = None) -> ScanIn
     notes: list[str] = []
     models = _champions(settings, notes)
     supply = load_canonical_supply(settings.canonical_dir, as_of, models.get(LEAD_TIME_MODEL))
+    if LEAD_TIME_MODEL not in models:
+        notes.append(f"open POs' delays: {supply.delay_source}")
     positions = supply.stock.rename(columns={"allocated": "reserved"}).assign(in_transit=0.0)
     open_pos = supply.inbound.rename(columns={"asn_eta": "eta"})
     read = read_canonical_tables(

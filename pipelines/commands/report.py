@@ -85,17 +85,22 @@ def _champions(settings: Settings) -> dict[str, str]:
     return versions
 
 
-def _delays(open_pos: pd.DataFrame, skus: pd.DataFrame, supplier_latest: pd.DataFrame,
+def _delays(open_pos: pd.DataFrame, skus: pd.DataFrame, purchase_orders: pd.DataFrame, as_of: pd.Timestamp,
             lead_time_model: Any | None) -> tuple[pd.DataFrame, str]:
-    from reports.sections import supplier_delay_quantiles, with_sorted_delays
+    """``open_pos`` with its delay quantiles from the service's PO delay model (``po_delay_model``:
+    the ``lead_time`` champion, else the supplier delay quantiles), and what gave them."""
+    from reports.sections import with_sorted_delays
+    from serving.supply import po_delay_model
 
-    if lead_time_model is None or open_pos.empty:
-        return supplier_delay_quantiles(open_pos, supplier_latest), "supplier delay history (no lead_time champion)"
+    model, source = po_delay_model(lead_time_model, purchase_orders, as_of)
+    if model is None or open_pos.empty:
+        zeros = pd.DataFrame({"p10": 0.0, "p50": 0.0, "p90": 0.0}, index=range(len(open_pos)))
+        return with_sorted_delays(open_pos, zeros), source
     inputs = open_pos.merge(skus[["sku_id", "category"]], on="sku_id", how="left")
     if "is_expedited" in inputs:
         inputs = inputs.assign(is_expedited=inputs["is_expedited"].astype("float64"))
-    delays = lead_time_model.predict(inputs).reset_index(drop=True)
-    return with_sorted_delays(open_pos, delays), "lead_time champion"
+    delays = model.predict(inputs).reset_index(drop=True)
+    return with_sorted_delays(open_pos, delays), source
 
 
 def write_report(
@@ -154,7 +159,7 @@ def write_report(
     )
     open_pos = sections.open_purchase_orders(read["purchase_orders"], as_of)
     lead_time_model = load_alias(LEAD_TIME_MODEL) if LEAD_TIME_MODEL in versions else None
-    open_pos, delay_source = _delays(open_pos, read["skus"], supplier_latest, lead_time_model)
+    open_pos, delay_source = _delays(open_pos, read["skus"], read["purchase_orders"], as_of, lead_time_model)
     demand, demand_source = _horizon_demand(load_alias(DEMAND_MODEL), _promotions(settings, as_of), latest, as_of,
                                             horizon)
     scored = sections.score_positions(

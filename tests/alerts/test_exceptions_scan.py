@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from alerts.delivery import utc_now
 from pipelines.cli import app
-from pipelines.commands.exceptions import alert_desk
+from pipelines.commands.exceptions import alert_desk, scan_inputs
 from settings import load_settings
 
 
@@ -42,6 +42,9 @@ def test_the_nightly_scan_records_each_problem_once_and_notifies_subscribers(wor
     first = CliRunner().invoke(app, ["--data-dir", str(world), "exceptions", "scan"])
     assert first.exit_code == 0, first.output
     assert "model_retrain 1" in first.stdout and "po_late" in first.stdout
+    # No lead_time champion in this world: the open POs were given their supplier's delays.
+    notes = scan_inputs(load_settings(data_dir=world)).notes
+    assert any(note.startswith("open POs' delays: supplier delay quantiles of") for note in notes)
     opened = desk.store.find(status="open")
     assert {e["kind"] for e in opened} >= {"model_retrain", "po_late", "supplier_delay_trend"}
     assert all(e["reason_codes"] and e["action"] and e["expected_effect"] for e in opened)
@@ -92,11 +95,13 @@ def test_a_scan_of_the_live_state_sees_an_asn_announcing_a_late_arrival(world, m
     assert seeded.exit_code == 0, seeded.output
     settings = load_settings(data_dir=world)
     as_of = pd.Timestamp(json.loads(seeded.stdout)["as_of"])
+    flagged = {e["po_id"] for e in alert_desk(settings).store.find(kind="po_late") if e["status"] == "open"}
     state = open_live_state(settings)
     try:
         skus = pd.read_parquet(world / "canonical" / "skus.parquet", columns=["sku_id"])["sku_id"].tolist()
         open_pos = state.open_purchase_orders(skus)
-        po = open_pos[open_pos["promised_date"] > as_of + pd.Timedelta(days=3)].iloc[0]
+        later = open_pos[(open_pos["promised_date"] > as_of + pd.Timedelta(days=3)) & ~open_pos["po_id"].isin(flagged)]
+        po = later.iloc[0]
         late_eta = (po["promised_date"] + pd.Timedelta(days=9)).date().isoformat()
         applied = state.apply([{"event_id": "asn-late-1", "type": "asn_received",
                                 "occurred_at": f"{as_of.date()}T10:00:00Z", "po_id": po["po_id"], "eta": late_eta,

@@ -26,6 +26,10 @@ pytestmark = pytest.mark.slow
 
 SMALL_WORLD = ["--skus", "20", "--days", "180", "--replay-days", "3"]
 MODELS = ("backorder_risk", "sku_location_risk", "demand", "lead_time")
+# On this small world the lead-time model loses to the per-supplier delay quantiles, so it stays a
+# challenger and those quantiles serve; the other three beat their baselines.
+CHAMPIONS = ("backorder_risk", "sku_location_risk", "demand")
+LEAD_TIME_FALLBACK = "lead_time does not pass the gate; the service uses the supplier delay quantiles"
 # Lines the stack prints on its own: Feast's materialize banner, tqdm bars, MLflow's event log and
 # registration messages, Python warnings. The demo prints its progress and results only.
 THIRD_PARTY_LINE = re.compile(
@@ -43,8 +47,10 @@ def _run_demo(*args: str):
 def _assert_loop_outputs(data: Path, tracking_uri: str) -> None:
     """What an engineer looks for after the demo: champions, a filled log, monitoring and report."""
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
-    for name in MODELS:
+    for name in CHAMPIONS:
         assert str(client.get_model_version_by_alias(name, "champion").version) == "1"
+    lead_time = client.get_registered_model("lead_time")
+    assert "champion" not in lead_time.aliases and "challenger" in lead_time.aliases
     log = read_prediction_log(data / "prediction_log")
     assert len(log) > 200 and log["model_version"].eq("backorder_risk/1").all()
     summary = json.loads((data / "reports" / "monitoring" / "summary.json").read_text())
@@ -54,6 +60,7 @@ def _assert_loop_outputs(data: Path, tracking_uri: str) -> None:
     page = (data / "reports" / "latest" / "index.html").read_text()
     for section in ("at-risk", "recommendations", "suppliers", "forecast", "what-if"):
         assert f'id="{section}"' in page
+    assert "Open PO delays: supplier delay quantiles of" in page
     assert (data / "reports" / "latest" / "at_risk.csv").exists()
 
 
@@ -89,6 +96,7 @@ def test_demo_runs_the_loop_reruns_nothing_and_runs_on_the_production_profile(
     embedded = f"sqlite:///{data / 'mlflow' / 'mlflow.db'}"
     first = _run_demo()
     _assert_loop_outputs(data, embedded)
+    assert LEAD_TIME_FALLBACK in " ".join(first.output.split())  # the console wraps long lines
     assert "planner report:" in first.output and "mlflow ui --backend-store-uri" in first.output
     assert "make serve" in first.output
     assert "live state seeded with" in first.output  # the service starts on the data's last day
@@ -98,7 +106,7 @@ def test_demo_runs_the_loop_reruns_nothing_and_runs_on_the_production_profile(
     assert all(f"up to date: {name} v1" in rerun.output for name in MODELS)
     assert _registered_versions(embedded) == {name: ["1"] for name in MODELS}
     client = MlflowClient(tracking_uri=embedded)
-    for name in MODELS:
+    for name in CHAMPIONS:
         assert str(client.get_model_version_by_alias(name, "champion").version) == "1"
 
     # The production profile on a folder holding the same world: the simulated tables, as-of

@@ -98,6 +98,22 @@ def test_supply_is_the_position_and_the_open_pos_on_the_serving_date(tmp_path: P
     assert FrameEtaLookup(supply.inbound, lambda: AS_OF)("P-done") is None
 
 
+def test_without_a_lead_time_champion_open_pos_get_their_suppliers_delays(tmp_path: Path):
+    write_canonical(tmp_path)
+    supply = load_canonical_supply(tmp_path, AS_OF, None)
+    # S1's one line received by the serving date came 2 days late (P-open's receipt is after it).
+    inbound = supply.inbound.set_index("po_id")
+    assert inbound.loc["P-open", ["delay_p10", "delay_p50", "delay_p90"]].tolist() == [2, 2, 2]
+    assert inbound.loc["P-asn", ["delay_p10", "delay_p50", "delay_p90"]].tolist() == [2, 3, 3]  # the ASN's 3 days
+    assert supply.delay_source.startswith("supplier delay quantiles of 1 PO lines received by 2026-03-02")
+    eta = FrameEtaLookup(supply.inbound, lambda: AS_OF)("P-open")
+    assert eta["eta_p50"] == dt.date(2026, 3, 12)
+
+    before_any_receipt = load_canonical_supply(tmp_path, pd.Timestamp("2026-02-02"), None)
+    assert before_any_receipt.delay_model is None and before_any_receipt.delay_source.startswith("promised dates")
+    assert before_any_receipt.inbound[["delay_p10", "delay_p50", "delay_p90"]].eq(0).all().all()
+
+
 def test_serving_date_follows_the_data_in_the_embedded_profile(tmp_path: Path):
     write_canonical(tmp_path / "data" / "canonical")
     settings = load_settings(data_dir=tmp_path / "data")
@@ -244,6 +260,8 @@ def test_registry_down_and_redis_unreachable(client, service_settings, risk_mode
     assert not ready["ready"] and ready["missing"] == ["feature store"]  # Redis does not answer
     assert any("local cache" in note for note in ready["notes"])
     assert any(note.startswith("demand") for note in ready["notes"])
+    # No lead_time champion either: the open POs get their supplier's delays, and the notes say so.
+    assert any(note.startswith("open POs' delays: supplier delay quantiles") for note in ready["notes"])
 
     body = order(2)
     body["lines"][0].update(sku_id="A", location_id="DC1")
