@@ -40,6 +40,12 @@ class ModelUnavailable(RuntimeError):
     """Neither the registry nor the local cache has the model."""
 
 
+class NoChampion(ModelUnavailable):
+    """The registry holds the model but no version under that alias (a model that never passed its
+    gate, or whose champion was retired). A known state, not a failure: nothing comes from the
+    cache."""
+
+
 @dataclass(frozen=True)
 class RegistryProbe:
     """Whether the tracking server answers its ``/health`` route within ``timeout_seconds``.
@@ -79,8 +85,12 @@ def mlflow_loader(tracking_uri: str, artifact_root: Path | str | None = None) ->
 
         mlflow.set_tracking_uri(tracking_uri)
         mlflow.set_registry_uri(tracking_uri)
-        version = MlflowClient().get_model_version_by_alias(name, alias).version
-        return load_alias(name, alias, artifact_root), str(version)
+        # A model the registry does not know raises here and the cache is tried: an empty registry
+        # may be a wrong or new database (SQLite creates one where the URI points).
+        aliases = MlflowClient().get_registered_model(name).aliases
+        if alias not in aliases:
+            raise NoChampion(f"{name}: no version is {alias} in the registry")
+        return load_alias(name, alias, artifact_root), str(aliases[alias])
 
     return load
 
@@ -88,12 +98,15 @@ def mlflow_loader(tracking_uri: str, artifact_root: Path | str | None = None) ->
 def load_champions(
     names: Sequence[str], loader: Loader, cache_dir: Path, alias: str = "champion"
 ) -> dict[str, LoadedModel]:
-    """Each model from the registry (refreshing the cache), else from the cache, else raise."""
+    """Each model from the registry (refreshing the cache), else from the cache, else raise
+    (``NoChampion`` at once when the registry says the model has no version under ``alias``)."""
     loaded: dict[str, LoadedModel] = {}
     for name in names:
         try:
             estimator, version = loader(name, alias)
-        except Exception as exc:  # registry down, alias missing, artifact unreadable
+        except NoChampion:
+            raise
+        except Exception as exc:  # registry down, artifact unreadable
             logger.warning("registry load of %s@%s failed (%s); trying the cache", name, alias, exc)
             loaded[name] = _from_cache(name, cache_dir, reason=str(exc))
             continue

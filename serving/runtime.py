@@ -33,6 +33,7 @@ from serving.rate_limit import RateLimiter, rate_limiter
 from serving.registry import (
     LoadedModel,
     Loader,
+    NoChampion,
     RegistryProbe,
     load_champions,
     mlflow_loader,
@@ -252,6 +253,8 @@ def production_components(
     for name in (RISK, DEMAND, LEAD_TIME):
         try:
             models.update(load_champions([name], loader, settings.model_cache_dir))
+        except NoChampion:
+            notes.append(f"{name}: no champion registered")
         except Exception as exc:  # noted, not raised: the service starts and reports it
             _note_failure(notes, name, exc)
     reader = None

@@ -117,3 +117,26 @@ def test_no_registry_and_no_cache_is_not_ready(
     r = client.post("/v1/score", json=order(1), headers=auth("oms-key"))
     assert r.status_code == 503 and r.json()["error"] == "not ready"
     runtime.log.close()
+
+
+def test_a_registry_that_says_no_champion_is_believed_over_the_cache(tmp_path, caplog):
+    """A model that never passed its gate (or whose champion was retired): the registry answers,
+    so a cached copy from before is not served, and nothing is logged as a failure."""
+    from mlflow import MlflowClient
+
+    from serving.registry import NoChampion, mlflow_loader
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    joblib.dump("an old champion", cache / "lead_time.joblib")
+    (cache / "lead_time.json").write_text('{"name": "lead_time", "version": "3"}')
+    loader = mlflow_loader(uri)
+    # A registry without the model may be the wrong database: the cached copy stands in.
+    assert load_champions(["lead_time"], loader, cache)["lead_time"].source == "cache"
+    MlflowClient(tracking_uri=uri, registry_uri=uri).create_registered_model("lead_time")
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="serving"):
+        with pytest.raises(NoChampion, match="no version is champion"):
+            load_champions(["lead_time"], loader, cache)
+    assert not caplog.records
