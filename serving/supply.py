@@ -114,22 +114,26 @@ def load_canonical_supply(
     stock = latest_stock(snapshots, as_of)
     open_pos = open_purchase_orders(purchase_orders, as_of)
     model, source = po_delay_model(lead_time_model, purchase_orders, as_of)
-    if model is not None and len(open_pos):
-        inputs = open_pos
-        skus_file = canonical_dir / "skus.parquet"
-        if skus_file.exists():
-            categories = pd.read_parquet(skus_file, columns=["sku_id", "category"])
-            inputs = open_pos.merge(categories, on="sku_id", how="left")
-        if "is_expedited" in inputs:
-            inputs = inputs.assign(is_expedited=inputs["is_expedited"].astype("float64"))
-        delays = model.predict(inputs).reset_index(drop=True)
-    else:
-        zeros = np.zeros(len(open_pos))
-        delays = pd.DataFrame({"p10": zeros, "p50": zeros, "p90": zeros})
+    skus_file = canonical_dir / "skus.parquet"
+    skus = pd.read_parquet(skus_file, columns=["sku_id", "category"]) if skus_file.exists() else None
+    delays = predict_po_delays(model, open_pos, skus)
     asn_file = canonical_dir / "asn_events.parquet"
     asn = latest_asn_eta(pd.read_parquet(asn_file), as_of) if asn_file.exists() else None
     inbound = with_delay_quantiles(open_pos, delays, asn)
     return CanonicalSupply(stock=stock, inbound=inbound, as_of=as_of, delay_model=model, delay_source=source)
+
+
+def predict_po_delays(model: Any | None, open_pos: pd.DataFrame, skus: pd.DataFrame | None) -> pd.DataFrame:
+    """Row-aligned ``p10, p50, p90`` delay days of ``open_pos`` from ``model`` (``po_delay_model``),
+    given the SKU ``category`` the lead-time model reads (``skus``: sku_id, category); zeros, the
+    promised dates, without a model."""
+    if model is None or open_pos.empty:
+        zeros = np.zeros(len(open_pos))
+        return pd.DataFrame({"p10": zeros, "p50": zeros, "p90": zeros})
+    inputs = open_pos if skus is None else open_pos.merge(skus[["sku_id", "category"]], on="sku_id", how="left")
+    if "is_expedited" in inputs:
+        inputs = inputs.assign(is_expedited=inputs["is_expedited"].astype("float64"))
+    return model.predict(inputs).reset_index(drop=True)
 
 
 def po_delay_model(

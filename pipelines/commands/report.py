@@ -90,17 +90,10 @@ def _delays(open_pos: pd.DataFrame, skus: pd.DataFrame, purchase_orders: pd.Data
     """``open_pos`` with its delay quantiles from the service's PO delay model (``po_delay_model``:
     the ``lead_time`` champion, else the supplier delay quantiles), and what gave them."""
     from reports.sections import with_sorted_delays
-    from serving.supply import po_delay_model
+    from serving.supply import po_delay_model, predict_po_delays
 
     model, source = po_delay_model(lead_time_model, purchase_orders, as_of)
-    if model is None or open_pos.empty:
-        zeros = pd.DataFrame({"p10": 0.0, "p50": 0.0, "p90": 0.0}, index=range(len(open_pos)))
-        return with_sorted_delays(open_pos, zeros), source
-    inputs = open_pos.merge(skus[["sku_id", "category"]], on="sku_id", how="left")
-    if "is_expedited" in inputs:
-        inputs = inputs.assign(is_expedited=inputs["is_expedited"].astype("float64"))
-    delays = model.predict(inputs).reset_index(drop=True)
-    return with_sorted_delays(open_pos, delays), source
+    return with_sorted_delays(open_pos, predict_po_delays(model, open_pos, skus)), source
 
 
 def write_report(
