@@ -4,13 +4,14 @@ For each seed a world is simulated (``--skus`` x ``--locations``, ``--days`` day
 baseline policy) and its received PO lines are built as ``backorder train lead-time`` builds them.
 At each cut-off ``--days-back`` days before the last receipt, every variant is fitted on the lines
 received by then and scored on the lines still open then (``lead_time_holdout``, the protocol of
-the training run itself), beside the per-supplier delay quantiles and the quoted date. Prints the
-mean pinball loss over P10/P50/P90 per (seed, cut-off), then per model its mean, its difference
-to the world's recipe and to the per-supplier quantiles, paired by (seed, cut-off), with spread
-and wins, its P10-P90 coverage and late ROC-AUC. "supplier quantiles, served" is what the service
-gives open POs without a lead-time champion (``SupplierDelayQuantiles``: the per-supplier
-quantiles raised to the least delay of a line open at the cut-off). The variant ``chosen`` is the recipe the
-training run chooses, from the lines received by the earliest cut-off only.
+the training run itself), beside its baselines: the supplier delay quantiles the service gives
+open POs without a lead-time champion (``SupplierDelayQuantiles``: the per-supplier quantiles
+raised to the least delay of a line open at the cut-off), the quoted date, and, for reference,
+the plain per-supplier quantiles. Prints the mean pinball loss over P10/P50/P90 per (seed,
+cut-off), then per model its mean, its difference to the world's recipe and to the served
+supplier quantiles (the promotion gate's baseline), paired by (seed, cut-off), with spread and
+wins, its P10-P90 coverage and late ROC-AUC. The variant ``chosen`` is the recipe the training
+run chooses, from the lines received by the earliest cut-off only.
 
     .venv/bin/python benchmarks/world_lead_time_backtest.py --seeds 0 1 2
     .venv/bin/python benchmarks/world_lead_time_backtest.py --seeds 0 1 2 3 4 5 --variants recipe chosen scms_recipe
@@ -29,9 +30,10 @@ import pandas as pd  # noqa: E402
 from simulation import SimulationConfig  # noqa: E402
 from simulation.run import simulate  # noqa: E402
 from training.forecasting.backtest import window_summary  # noqa: E402
-from training.lead_time.baselines import SupplierDelayQuantiles  # noqa: E402
+from training.lead_time.baselines import supplier_quantile_baseline  # noqa: E402
 from training.lead_time.evaluate import score_delays  # noqa: E402
-from training.lead_time.holdouts import last_receipt, lead_time_holdout  # noqa: E402
+from training.lead_time.features import as_datetime  # noqa: E402
+from training.lead_time.holdouts import QUOTED_DATE, SERVED_SUPPLIER_QUANTILES, last_receipt, lead_time_holdout  # noqa: E402
 from training.recipes import LEAD_TIME, LEAD_TIME_RECIPES, LEAD_TIME_SPEC, SCMS_LEAD_TIME  # noqa: E402
 from training.world_datasets import received_po_lines  # noqa: E402
 from training.world_models import lead_time_recipe  # noqa: E402
@@ -47,8 +49,9 @@ VARIANTS: dict[str, dict] = {
     "supplier_50": {"recent_supplier_lines": 50},
     "supplier_100": {"recent_supplier_lines": 100},
 }
-BASELINES = {"baseline_supplier_median": "supplier quantiles", "baseline_quoted": "quoted date"}
-SERVED_FALLBACK = "supplier quantiles, served"
+SERVED = "supplier quantiles, served"
+BASELINES = {SERVED_SUPPLIER_QUANTILES: SERVED, QUOTED_DATE: "quoted date"}
+PLAIN = "supplier quantiles, plain"
 # The recipe ``backorder train lead-time`` would have chosen (``lead_time_recipe``) from the lines
 # received by the earliest scored cut-off, then fitted at every cut-off.
 CHOSEN = "chosen"
@@ -80,21 +83,21 @@ def world_scores(seed: int, args: argparse.Namespace) -> pd.DataFrame:
             scores["model"] = scores["model"].replace({"lightgbm": name, **BASELINES})
             keep = scores if name == args.variants[0] else scores[scores["model"] == name]
             rows.append(keep.assign(seed=seed, days_back=days_back))
-        fallback = SupplierDelayQuantiles(LEAD_TIME_SPEC, cutoff).fit(lines).predict(holdout.hidden)
-        served = score_delays(holdout.truth, fallback)
-        served["late_roc_auc"] = served.pop("late_auc")
-        rows.append(pd.DataFrame([{"model": SERVED_FALLBACK, **served, "seed": seed, "days_back": days_back}]))
+        known = lines[as_datetime(lines[LEAD_TIME_SPEC.received_col]) <= cutoff]
+        plain = score_delays(holdout.truth, supplier_quantile_baseline(known, holdout.hidden, LEAD_TIME_SPEC))
+        plain["late_roc_auc"] = plain.pop("late_auc")
+        rows.append(pd.DataFrame([{"model": PLAIN, **plain, "seed": seed, "days_back": days_back}]))
     return pd.concat(rows, ignore_index=True)
 
 
 def summary(scores: pd.DataFrame, reference: str) -> pd.DataFrame:
     """Per model: mean pinball and coverage over (seed, cut-off) pairs, and the paired differences
-    of its pinball to ``reference``'s and to the supplier quantiles' (``window_summary``)."""
+    of its pinball to ``reference``'s and to the served supplier quantiles' (``window_summary``)."""
     windows = scores.rename(columns={"mae_p50": "mae", "coverage_80": "coverage"}).assign(
         origin=scores["seed"].astype(str) + ":" + scores["days_back"].astype(str)
     )
     out = window_summary(windows).set_index("model")[["pinball_mean", "pinball_std", "coverage_mean"]]
-    for against in (reference, "supplier quantiles"):
+    for against in (reference, SERVED):
         paired = window_summary(windows, reference=against, metric="pinball").set_index("model")
         out = out.join(paired[["diff_mean", "diff_std", "wins"]].add_prefix(f"vs {against} "))
     out["late_roc_auc"] = scores.groupby("model")["late_roc_auc"].mean()

@@ -229,8 +229,9 @@ def demand_spec(job: DemandJob) -> DemandSpec:
 class LeadTimeJob:
     """Lead time of purchase-order lines, scored at ``cutoffs`` cut-offs: ``test_days`` before the
     last receipt and every ``cutoff_step_days`` before that. At each, the lines still open are the
-    test, scored beside the quoted and per-supplier baselines (``training.lead_time.holdouts``); an
-    earlier cut-off with less than ``min_history_days`` of orders before it is left out."""
+    test, scored beside the quoted date and the served supplier delay quantiles
+    (``training.lead_time.holdouts``); an earlier cut-off with less than ``min_history_days`` of
+    orders before it is left out."""
 
     test_days: int = 90
     cutoffs: int = 4

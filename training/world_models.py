@@ -291,9 +291,9 @@ def lead_time_recipe(job: LeadTimeJob, lines: pd.DataFrame, spec: LeadTimeSpec =
 
 
 def train_lead_time(job: LeadTimeJob, lines: pd.DataFrame) -> Trained:
-    """Choose the recipe on the job's cut-offs (``lead_time_recipe``) and score it there against
-    the quoted and per-supplier baselines (the mean over the cut-offs is what the promotion gate
-    reads), then refit it on every received line."""
+    """Choose the recipe on the job's cut-offs (``lead_time_recipe``) and score it there beside
+    its baselines (``training.lead_time.holdouts.BASELINES``; the mean over the cut-offs is what
+    the promotion gate reads), then refit it on every received line."""
     spec = LEAD_TIME_SPEC
     choice = lead_time_recipe(job, lines)
     scores = cutoff_scores(choice.holdouts)

@@ -41,7 +41,7 @@ HEADLINES = {
     "logistic {m[baseline_logistic.pr_auc]:.3f}",
     "demand": "pinball {m[pinball]:.3f} vs seasonal naive {m[baseline_SeasonalNaive.pinball]:.3f}, "
     "AutoETS {m[baseline_AutoETS.pinball]:.3f}; mase {m[mase]:.3f}, coverage_80 {m[coverage_80]:.2f}",
-    "lead_time": "pinball {m[pinball]:.3f} vs supplier median {m[baseline_supplier_median.pinball]:.3f}, "
+    "lead_time": "pinball {m[pinball]:.3f} vs supplier quantiles {m[baseline_supplier_quantiles.pinball]:.3f}, "
     "quoted {m[baseline_quoted.pinball]:.3f}; late_roc_auc {m[late_roc_auc]:.3f}",
 }
 HEADLINES["sku_location_risk"] = HEADLINES["backorder_risk"]
@@ -267,6 +267,7 @@ def _demand(settings: Settings, force: bool, job: DemandJob | None = None) -> Tr
 
 def _lead_time(settings: Settings, force: bool, job: LeadTimeJob | None = None) -> TrainResult:
     from pipelines.tables import require_canonical
+    from training.lead_time.holdouts import BASELINES
     from training.recipes import LEAD_TIME, LEAD_TIME_RECIPES
     from training.tracking import configure
     from training.world_datasets import received_po_lines
@@ -274,7 +275,7 @@ def _lead_time(settings: Settings, force: bool, job: LeadTimeJob | None = None) 
 
     job = job or LEAD_TIME
     require_canonical(settings.canonical_dir, ("purchase_orders", "skus"))
-    identity = _identity(settings, [], job, recipes=LEAD_TIME_RECIPES)
+    identity = _identity(settings, [], job, recipes=LEAD_TIME_RECIPES, baselines=BASELINES)
     configure(settings.tracking_uri, settings.artifact_root, "lead_time")
     if not force and (existing := _up_to_date("lead_time", identity)):
         return TrainResult("lead_time", existing, registered=False)

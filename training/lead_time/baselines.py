@@ -2,7 +2,9 @@
 
 Both are fitted on delivered lines only and ignore the cut-off, which is what a planner without a
 model would use. Suppliers unseen in the history fall back to the quantiles over all suppliers.
-``SupplierDelayQuantiles`` serves the per-supplier one where no lead-time champion is registered.
+``SupplierDelayQuantiles`` is the per-supplier one raised to what a line still open at the as-of
+date must take: it serves where no lead-time champion is registered, so it is the baseline the
+promotion gate compares a lead-time model with.
 """
 
 from __future__ import annotations

@@ -7,7 +7,15 @@ import pytest
 
 from simulation import SimulationConfig
 from simulation.run import simulate
-from training.lead_time.holdouts import backtest_cutoffs, backtest_metrics, choose_recipe
+from training.lead_time.baselines import supplier_quantile_baseline
+from training.lead_time.evaluate import score_delays
+from training.lead_time.holdouts import (
+    SERVED_SUPPLIER_QUANTILES,
+    backtest_cutoffs,
+    backtest_metrics,
+    choose_recipe,
+    lead_time_holdout,
+)
 from training.recipes import LEAD_TIME_RECIPES, LEAD_TIME_SPEC, LeadTimeJob
 from training.world_datasets import received_po_lines
 from training.world_models import train_lead_time
@@ -68,6 +76,28 @@ def world_lines() -> pd.DataFrame:
     return received_po_lines(tables["purchase_orders"], tables["skus"])
 
 
+def test_the_supplier_baseline_is_what_serves_without_a_champion(world_lines):
+    cutoffs = backtest_cutoffs(world_lines, LEAD_TIME_SPEC, 90, 4, 30, 30)
+    received, promised = world_lines["received_date"], world_lines["promised_date"]
+    cutoff = next(c for c in reversed(cutoffs) if ((received > c) & (promised < c)).any())  # one with overdue lines
+    holdout = lead_time_holdout(world_lines, LEAD_TIME_SPEC, cutoff)
+    served = holdout.predictions[SERVED_SUPPLIER_QUANTILES]
+    known = world_lines[world_lines["received_date"] <= cutoff]
+    plain = supplier_quantile_baseline(known, holdout.hidden, LEAD_TIME_SPEC)
+    overdue_days = ((cutoff - holdout.hidden["promised_date"]).dt.days + 1).to_numpy()
+    overdue = overdue_days >= 1
+    assert overdue.any() and (~overdue).any()
+    # A line still open past its promised date is late by at least the days since then, for sure.
+    assert (served.loc[overdue, "p10"].to_numpy() >= overdue_days[overdue]).all()
+    assert (served.loc[overdue, "p_late"] == 1.0).all()
+    # A line not yet due gets its supplier's delay quantiles and late share as they are.
+    columns = ["p10", "p50", "p90", "p_late"]
+    pd.testing.assert_frame_equal(served.loc[~overdue, columns], plain.loc[~overdue, columns], check_names=False)
+    # So a model has to beat a baseline at least as close as the plain per-supplier quantiles.
+    scores = holdout.scores.set_index("model")
+    assert scores.loc[SERVED_SUPPLIER_QUANTILES, "pinball"] < score_delays(holdout.truth, plain)["pinball"]
+
+
 def test_a_recipe_replaces_the_first_only_beyond_the_spread(world_lines):
     job = LeadTimeJob()
     cutoffs = backtest_cutoffs(world_lines, LEAD_TIME_SPEC, job.test_days, 4, 30, 30)
@@ -96,7 +126,7 @@ def test_training_logs_the_mean_over_every_cutoff_and_the_latest_as_reference(wo
     assert len(record.params["scored_cutoffs"]) == job.cutoffs
     first = record.params["scored_cutoffs"][0]
     assert record.holdout_period.startswith(f"lines open at {job.cutoffs} cut-offs {first}")
-    for model, prefix in (("lightgbm", ""), ("baseline_supplier_median", "baseline_supplier_median."),
+    for model, prefix in (("lightgbm", ""), ("baseline_supplier_quantiles", "baseline_supplier_quantiles."),
                           ("baseline_quoted", "baseline_quoted.")):
         at_cutoffs = scores.loc[scores["model"] == model, "pinball"]
         assert at_cutoffs.nunique() > 1  # each cut-off scores other lines
