@@ -98,15 +98,23 @@ def compare_with_baselines(
     version: ModelVersion, metric: str, higher_is_better: bool
 ) -> tuple[BaselineComparison, ...]:
     """The version's ``metric`` against each baseline's logged beside it on the same held-out rows."""
-    score = _stored_metric(version, metric)
+    _stored_metric(version, metric)  # a clear error when the metric was not logged
+    return baseline_comparisons(_logged_metrics(version), metric, higher_is_better)
+
+
+def baseline_comparisons(
+    metrics: dict[str, float], metric: str, higher_is_better: bool
+) -> tuple[BaselineComparison, ...]:
+    """``metrics[metric]`` against each ``baseline_<name>.<metric>`` in the same training metrics:
+    the gate promotes only a challenger that beats every one."""
     suffix = f".{metric}"
     scores = {
         key.removeprefix(BASELINE_METRIC_PREFIX).removesuffix(suffix): value
-        for key, value in sorted(_logged_metrics(version).items())
+        for key, value in sorted(metrics.items())
         if key.startswith(BASELINE_METRIC_PREFIX) and key.endswith(suffix)
     }
     return tuple(
-        BaselineComparison(name, score, value, beats(score, value, higher_is_better, 0.0))
+        BaselineComparison(name, metrics[metric], value, beats(metrics[metric], value, higher_is_better, 0.0))
         for name, value in scores.items()
     )
 

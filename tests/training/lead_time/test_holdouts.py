@@ -10,12 +10,15 @@ from simulation.run import simulate
 from training.lead_time.baselines import supplier_quantile_baseline
 from training.lead_time.evaluate import score_delays
 from training.lead_time.holdouts import (
+    MODEL,
+    QUOTED_DATE,
     SERVED_SUPPLIER_QUANTILES,
     backtest_cutoffs,
     backtest_metrics,
     choose_recipe,
     lead_time_holdout,
 )
+from training.promotion import baseline_comparisons
 from training.recipes import LEAD_TIME_RECIPES, LEAD_TIME_SPEC, LeadTimeJob
 from training.world_datasets import received_po_lines
 from training.world_models import train_lead_time
@@ -96,6 +99,18 @@ def test_the_supplier_baseline_is_what_serves_without_a_champion(world_lines):
     # So a model has to beat a baseline at least as close as the plain per-supplier quantiles.
     scores = holdout.scores.set_index("model")
     assert scores.loc[SERVED_SUPPLIER_QUANTILES, "pinball"] < score_delays(holdout.truth, plain)["pinball"]
+
+
+def test_the_gate_refuses_a_model_behind_the_served_supplier_quantiles():
+    scores = pd.DataFrame({
+        "cutoff": ["2025-01-01"] * 3 + ["2025-02-01"] * 3,
+        "model": [MODEL, SERVED_SUPPLIER_QUANTILES, QUOTED_DATE] * 2,
+        "n": [50.0] * 6,
+        "pinball": [0.70, 0.68, 0.95, 0.72, 0.71, 1.05],
+    })
+    comparisons = baseline_comparisons(backtest_metrics(scores), "pinball", higher_is_better=False)
+    beaten = {c.baseline: c.beaten for c in comparisons}
+    assert beaten == {"supplier_quantiles": False, "quoted": True}
 
 
 def test_a_recipe_replaces_the_first_only_beyond_the_spread(world_lines):
