@@ -27,17 +27,17 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from contracts.keys import DAY  # noqa: E402
 from simulation import SimulationConfig  # noqa: E402
 from simulation.run import simulate  # noqa: E402
 from training.lead_time.baselines import supplier_quantile_baseline  # noqa: E402
-from training.lead_time.evaluate import open_at_cutoff_split, score_delays  # noqa: E402
+from training.lead_time.evaluate import score_delays  # noqa: E402
 from training.lead_time.features import as_datetime  # noqa: E402
 from training.lead_time.holdouts import (  # noqa: E402
     MODEL,
     SERVED_SUPPLIER_QUANTILES,
     last_receipt,
     lead_time_holdout,
+    lines_open_at,
 )
 from training.promotion import baseline_comparisons  # noqa: E402
 from training.recipes import LEAD_TIME, LEAD_TIME_RECIPES, LEAD_TIME_SPEC  # noqa: E402
@@ -60,10 +60,7 @@ def plain_quantiles_pinball(lines: pd.DataFrame, cutoffs: list[str]) -> float:
     at each (the gate's former baseline, scored as training scores its baselines)."""
     losses = []
     for cutoff in map(pd.Timestamp, cutoffs):
-        history, open_lines = open_at_cutoff_split(lines, SPEC, cutoff)
-        history = history.assign(**{c: as_datetime(history[c]) for c in (SPEC.due_col, SPEC.received_col)})
-        truth = ((as_datetime(open_lines[SPEC.received_col]) - as_datetime(open_lines[SPEC.due_col])) / DAY).to_numpy()
-        hidden = open_lines.drop(columns=[SPEC.received_col]).reset_index(drop=True)
+        history, hidden, truth = lines_open_at(lines, SPEC, cutoff)
         losses.append(score_delays(truth, supplier_quantile_baseline(history, hidden, SPEC))["pinball"])
     return float(np.mean(losses))
 

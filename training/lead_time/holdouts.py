@@ -72,6 +72,18 @@ def backtest_cutoffs(
     return sorted(kept)
 
 
+def lines_open_at(
+    lines: pd.DataFrame, spec: LeadTimeSpec, cutoff: pd.Timestamp
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """What a model fitted at ``cutoff`` learns from and is scored on: the lines received by then
+    (dates parsed), the lines still open then without their receipt, and those lines' delays in days."""
+    history, open_lines = open_at_cutoff_split(lines, spec, cutoff)
+    history = history.assign(**{c: as_datetime(history[c]) for c in (spec.due_col, spec.received_col)})
+    truth = ((as_datetime(open_lines[spec.received_col]) - as_datetime(open_lines[spec.due_col])) / DAY).to_numpy()
+    hidden = open_lines.drop(columns=[spec.received_col]).reset_index(drop=True)
+    return history, hidden, truth
+
+
 def lead_time_holdout(
     lines: pd.DataFrame, spec: LeadTimeSpec, cutoff: pd.Timestamp, model_options: dict[str, Any] | None = None
 ) -> LeadTimeHoldout:
@@ -79,11 +91,7 @@ def lead_time_holdout(
     ``model_options`` are ``LeadTimeModel`` keywords beside the spec (None: its
     defaults, the world's recipe)."""
     end = last_receipt(lines, spec)
-    history, open_lines = open_at_cutoff_split(lines, spec, cutoff)
-    history = history.assign(**{c: as_datetime(history[c]) for c in (spec.due_col, spec.received_col)})
-    truth = ((as_datetime(open_lines[spec.received_col]) - as_datetime(open_lines[spec.due_col])) / DAY)
-    truth = truth.to_numpy()
-    hidden = open_lines.drop(columns=[spec.received_col]).reset_index(drop=True)
+    history, hidden, truth = lines_open_at(lines, spec, cutoff)
     model = LeadTimeModel(spec, **(model_options or {})).fit(history, cutoff)
     late_share = float((history[spec.received_col] > history[spec.due_col]).mean())
     preds = {
