@@ -19,10 +19,12 @@ from decisions import eta_at_confidence
 @dataclass
 class FrameEtaLookup:
     """ETA of open POs held in memory (``inbound``: po_id, sku_id, location_id, promised_date,
-    delay_p10, delay_p50, delay_p90)."""
+    delay_p10, delay_p50, delay_p90). ``without_champion`` names what gave the delays when no
+    ``lead_time`` champion did (``serving.supply.po_delay_model``), None when one did."""
 
     inbound: pd.DataFrame
     today: Callable[[], pd.Timestamp]
+    without_champion: str | None = None
 
     def __call__(self, po_id: str) -> dict[str, Any] | None:
         rows = self.inbound[self.inbound["po_id"] == po_id]

@@ -42,7 +42,7 @@ from serving.registry import (
 from serving.scoring import FeatureReader, FeatureStoreUnavailable, Scorer
 from serving.store_health import StoreHealth
 from serving.substitutes import load_substitutes
-from serving.supply import CanonicalSupply, last_snapshot_date, load_canonical_supply
+from serving.supply import CanonicalSupply, fallback_name, last_snapshot_date, load_canonical_supply
 from settings import Settings
 from settings.registry_client import limit_registry_requests, use_artifact_store
 from training.recipes import BACKORDER_RISK
@@ -278,8 +278,8 @@ def production_components(
                 notes.append(f"open POs' delays: {supply.delay_source}")
         except Exception as exc:
             _note_failure(notes, "supply source (stock positions and open POs)", exc)
-    if isinstance(supply, CanonicalSupply) and LEAD_TIME in models:
-        eta = FrameEtaLookup(supply.inbound, lambda: as_of)
+    if isinstance(supply, CanonicalSupply):
+        eta = FrameEtaLookup(supply.inbound, lambda: as_of, None if LEAD_TIME in models else fallback_name(supply))
     live = None
     if isinstance(supply, CanonicalSupply):
         try:

@@ -307,14 +307,14 @@ class RiskService:
         """Arrival-date quantiles of an open purchase order."""
         lookup = runtime.components.eta
         if lookup is None:
-            raise ServiceError(503, "lead-time model not loaded")
+            raise ServiceError(503, "open purchase orders not loaded")
         found = lookup(po_id)
         if found is None:
             raise ServiceError(404, "unknown PO", [("po_id", f"no open PO {po_id!r}")])
         return EtaOut(
             request_id=uuid.uuid4().hex,
             po_id=po_id,
-            model_version=runtime.model_version("lead_time"),
+            model_version=lookup.without_champion or runtime.model_version("lead_time"),
             **found,
         )
 

@@ -155,6 +155,11 @@ def po_delay_model(
     return fallback, f"supplier delay quantiles of {received} (no lead_time champion)"
 
 
+def fallback_name(supply: CanonicalSupply) -> str:
+    """How an ETA names the delays of ``supply`` made without a ``lead_time`` champion."""
+    return "supplier_delay_quantiles" if supply.delay_model is not None else "promised_dates"
+
+
 def last_snapshot_date(canonical_dir: Path) -> pd.Timestamp | None:
     """The last inventory snapshot date of the canonical tables (None without them)."""
     path = canonical_dir / "inventory_snapshots.parquet"

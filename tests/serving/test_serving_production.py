@@ -16,7 +16,7 @@ from serving.eta import FrameEtaLookup
 from serving.forecast import HorizonTooLong, build_forecaster
 from serving.registry import load_champions
 from serving.runtime import RISK, build_runtime, production_components, serving_date
-from serving.supply import load_canonical_supply
+from serving.supply import fallback_name, load_canonical_supply
 from settings import load_settings
 
 # The key "k" with the oms role, as a settings entry.
@@ -112,6 +112,8 @@ def test_without_a_lead_time_champion_open_pos_get_their_suppliers_delays(tmp_pa
     before_any_receipt = load_canonical_supply(tmp_path, pd.Timestamp("2026-02-02"), None)
     assert before_any_receipt.delay_model is None and before_any_receipt.delay_source.startswith("promised dates")
     assert before_any_receipt.inbound[["delay_p10", "delay_p50", "delay_p90"]].eq(0).all().all()
+    # What an ETA names as its source in each case.
+    assert (fallback_name(supply), fallback_name(before_any_receipt)) == ("supplier_delay_quantiles", "promised_dates")
 
 
 def test_serving_date_follows_the_data_in_the_embedded_profile(tmp_path: Path):
@@ -262,6 +264,13 @@ def test_registry_down_and_redis_unreachable(client, service_settings, risk_mode
     assert any(note.startswith("demand") for note in ready["notes"])
     # No lead_time champion either: the open POs get their supplier's delays, and the notes say so.
     assert any(note.startswith("open POs' delays: supplier delay quantiles") for note in ready["notes"])
+    # A PO's ETA comes from the same delays (S1's one received line, 2 days late), named as such.
+    eta = client.get("/v1/eta/P-open", headers=auth("planner-key"))
+    assert eta.status_code == 200, eta.text
+    assert eta.json()["model_version"] == "supplier_delay_quantiles"
+    assert (eta.json()["promised_date"], eta.json()["eta_p50"], eta.json()["eta_p90"]) == (
+        "2026-03-10", "2026-03-12", "2026-03-12"
+    )
 
     body = order(2)
     body["lines"][0].update(sku_id="A", location_id="DC1")
