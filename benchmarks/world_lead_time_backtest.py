@@ -32,8 +32,13 @@ from simulation.run import simulate  # noqa: E402
 from training.forecasting.backtest import window_summary  # noqa: E402
 from training.lead_time.baselines import supplier_quantile_baseline  # noqa: E402
 from training.lead_time.evaluate import score_delays  # noqa: E402
-from training.lead_time.features import as_datetime  # noqa: E402
-from training.lead_time.holdouts import QUOTED_DATE, SERVED_SUPPLIER_QUANTILES, last_receipt, lead_time_holdout  # noqa: E402
+from training.lead_time.holdouts import (  # noqa: E402
+    QUOTED_DATE,
+    SERVED_SUPPLIER_QUANTILES,
+    last_receipt,
+    lead_time_holdout,
+    lines_open_at,
+)
 from training.recipes import LEAD_TIME, LEAD_TIME_RECIPES, LEAD_TIME_SPEC, SCMS_LEAD_TIME  # noqa: E402
 from training.world_datasets import received_po_lines  # noqa: E402
 from training.world_models import lead_time_recipe  # noqa: E402
@@ -83,8 +88,8 @@ def world_scores(seed: int, args: argparse.Namespace) -> pd.DataFrame:
             scores["model"] = scores["model"].replace({"lightgbm": name, **BASELINES})
             keep = scores if name == args.variants[0] else scores[scores["model"] == name]
             rows.append(keep.assign(seed=seed, days_back=days_back))
-        known = lines[as_datetime(lines[LEAD_TIME_SPEC.received_col]) <= cutoff]
-        plain = score_delays(holdout.truth, supplier_quantile_baseline(known, holdout.hidden, LEAD_TIME_SPEC))
+        history = lines_open_at(lines, LEAD_TIME_SPEC, cutoff)[0]
+        plain = score_delays(holdout.truth, supplier_quantile_baseline(history, holdout.hidden, LEAD_TIME_SPEC))
         plain["late_roc_auc"] = plain.pop("late_auc")
         rows.append(pd.DataFrame([{"model": PLAIN, **plain, "seed": seed, "days_back": days_back}]))
     return pd.concat(rows, ignore_index=True)

@@ -278,10 +278,9 @@ def production_components(
                 notes.append(f"open POs' delays: {supply.delay_source}")
         except Exception as exc:
             _note_failure(notes, "supply source (stock positions and open POs)", exc)
-    if isinstance(supply, CanonicalSupply):
-        eta = FrameEtaLookup(supply.inbound, lambda: as_of, None if LEAD_TIME in models else fallback_name(supply))
     live = None
     if isinstance(supply, CanonicalSupply):
+        eta = FrameEtaLookup(supply.inbound, lambda: as_of, None if LEAD_TIME in models else fallback_name(supply))
         try:
             live = open_live_state(settings)
             seeded = (seed if reseed_live else seed_if_empty)(live, supply.stock, supply.inbound, as_of)
