@@ -8,6 +8,7 @@ Used by the nightly scan, the service's re-checks and the alert replay, so all c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from statistics import NormalDist
 
 import numpy as np
@@ -35,15 +36,22 @@ def daily_actuals(order_lines: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Tim
     )
 
 
+def recent_quantiles(actual: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """One day's demand per ``keys`` from ``actual`` (an ``actual`` column of units per key and day
+    over the ``RECENT_DAYS``, days without a row counting as 0): ``p50`` their mean, ``p90``
+    ``p90_of`` the mean and their standard deviation, ``p10`` as far below the mean, at least 0.
+    Indexed by ``keys``; a key without rows has none."""
+    by_key = [actual[k] for k in keys]
+    mean = actual["actual"].groupby(by_key).sum() / RECENT_DAYS
+    sd = np.sqrt(np.maximum(actual["actual"].pow(2).groupby(by_key).sum() / RECENT_DAYS - mean**2, 0.0))
+    p90 = p90_of(mean, sd)
+    return pd.DataFrame({"p10": np.maximum(2 * mean.to_numpy() - p90, 0.0), "p50": mean, "p90": p90}, index=mean.index)
+
+
 def recent_mean_demand(actual: pd.DataFrame, keys: pd.DataFrame, as_of: pd.Timestamp, horizon: int) -> pd.DataFrame:
     """Daily p50 and p90 demand of ``keys`` (sku_id, location_id) for the ``horizon`` days after
-    ``as_of``: the mean of ``actual`` (``daily_actuals``) over ``RECENT_DAYS`` (days without orders
-    count as 0) and ``p90_of`` it and their standard deviation; 0 for a key that sold nothing."""
-    units = actual.groupby(SKU_LOCATION)["actual"]
-    mean = units.sum() / RECENT_DAYS
-    sd = np.sqrt(np.maximum(actual["actual"].pow(2).groupby([actual[k] for k in SKU_LOCATION]).sum() / RECENT_DAYS
-                            - mean**2, 0.0))
-    rate = pd.DataFrame({"p50": mean, "p90": p90_of(mean, sd)}, index=mean.index)
+    ``as_of``: ``recent_quantiles`` of ``actual`` (``daily_actuals``); 0 for a key that sold nothing."""
+    rate = recent_quantiles(actual, SKU_LOCATION)[["p50", "p90"]]
     rates = keys[SKU_LOCATION].join(rate, on=SKU_LOCATION).fillna({"p50": 0.0, "p90": 0.0})
     days = pd.DataFrame({"ds": pd.date_range(as_of + pd.Timedelta(days=1), periods=max(horizon, 1))})
     return rates.merge(days, how="cross")

@@ -11,8 +11,8 @@ LightGBM with AutoETS, with the LightGBM without ids, and Stallion's recipe), st
 AutoETS and AutoTheta, the LightGBM with Stallion's zero lower bound ("LightGBM +zero P10", zero
 shares over the recipe's ``scale_window`` days, ``training.forecasting.zero_mass``), the LightGBM
 with its quantiles rounded to whole units ("LightGBM whole units": the demand is counted in whole
-units, so its quantiles are whole numbers) and the naive
-baselines, each refitted at every origin on the days up to it. Prints
+units, so its quantiles are whole numbers), the naive baselines and the recent mean that
+serves without a demand champion ("RecentMean"), each refitted at every origin on the days up to it. Prints
 per model the mean and spread over all (seed, window) pairs of MAE, pinball loss and coverage,
 and the difference to the LightGBM on the same window. The hierarchy SKU-location -> SKU ->
 category -> total is reconciled by ``world_hierarchy.py``.
@@ -39,6 +39,7 @@ from training.forecasting.backtest import (  # noqa: E402
     window_scores,
     window_summary,
 )
+from training.forecasting.baselines import recent_mean_forecasts  # noqa: E402
 from training.forecasting.blend import LIGHTGBM_NO_IDS, QUANTILE_COLUMNS, BlendSpec, blended_windows  # noqa: E402
 from training.forecasting.ensemble import EnsembleSpec, earlier_origins  # noqa: E402
 from training.forecasting.zero_mass import zero_lower_bound_windows  # noqa: E402
@@ -64,6 +65,16 @@ def simulated_demand(seed: int, skus: int, locations: int, days: int, history_da
     )
 
 
+def recent_mean_windows(frame: pd.DataFrame, origins: list[pd.Timestamp]) -> pd.DataFrame:
+    """What serves without a demand champion (``RecentMean``) at each origin, beside the actuals."""
+    actual = frame[["unique_id", "ds", "y"]]
+    parts = [
+        recent_mean_forecasts(frame[frame["ds"] <= origin], DEMAND.horizon).merge(actual).assign(origin=origin)
+        for origin in origins
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
 def seed_scores(seed: int, args: argparse.Namespace) -> pd.DataFrame:
     """Window scores of every model on one world; ``origin`` is labelled with the seed."""
     frame = simulated_demand(seed, args.skus, args.locations, args.days, DEMAND.history_days)
@@ -78,7 +89,9 @@ def seed_scores(seed: int, args: argparse.Namespace) -> pd.DataFrame:
     lightgbm = predictions[predictions["model"] == "LightGBM"]
     bounded = zero_lower_bound_windows(lightgbm, frame, spec.features.scale_window).assign(model="LightGBM +zero P10")
     whole = lightgbm.assign(model="LightGBM whole units", **{q: lightgbm[q].round() for q in QUANTILE_COLUMNS})
-    predictions = pd.concat([predictions, blended_windows(predictions, BLENDS), bounded, whole], ignore_index=True)
+    served = recent_mean_windows(frame, origins)
+    predictions = pd.concat([predictions, blended_windows(predictions, BLENDS), bounded, whole, served],
+                            ignore_index=True)
     scores = window_scores(predictions)
     scores = scores[scores["origin"] >= first_scored]
     print(f"seed {seed}: {frame['unique_id'].nunique()} series, {len(origins)} windows fitted", flush=True)

@@ -1,4 +1,5 @@
-"""``POST /v1/forecast``: daily demand quantiles from the ``demand`` champion, computed at start-up.
+"""``POST /v1/forecast``: daily demand quantiles from the ``demand`` champion, computed at start-up;
+without a champion, the recent-demand quantiles of the canonical orders (``RECENT_MEAN_DEMAND``).
 
 The registered demand model (``training.world_models.DemandQuantiles`` over a
 ``DemandForecaster``) forecasts horizons 1..H after the end of the history it was fitted on (the
@@ -17,11 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from contracts.keys import series_name
+from alerts.demand import recent_quantiles
+from contracts.keys import SKU_LOCATION, series_id, series_name
 from features.promotions import promotion_covariates
 from features.timeseries import ID, TIME
 
 QUANTILES = ["p10", "p50", "p90"]
+# What ``/v1/forecast`` names as its model without a demand champion (``recent_demand_forecaster``).
+RECENT_MEAN_DEMAND = "recent_mean_demand"
 
 
 class HorizonTooLong(ValueError):
@@ -75,3 +79,26 @@ def load_forecaster(canonical_dir: Path, model: Any) -> PrecomputedForecaster:
     path = canonical_dir / "promotions.parquet"
     promotions = pd.read_parquet(path) if path.exists() else None
     return build_forecaster(model, promotions)
+
+
+def recent_demand_forecaster(
+    actual: pd.DataFrame, positions: pd.DataFrame, as_of: pd.Timestamp, horizon: int
+) -> PrecomputedForecaster:
+    """Without a demand champion: each of the ``horizon`` days after ``as_of`` gets the recent-demand
+    quantiles (``alerts.demand.recent_quantiles``) of ``actual`` (``daily_actuals`` up to ``as_of``),
+    for every SKU-location of ``positions`` or with recent orders (0 for one without). The same
+    daily demand the stock-out alerts consume, and the demand gate's ``RecentMean`` baseline."""
+    keys = pd.concat([positions[SKU_LOCATION], actual[SKU_LOCATION]], ignore_index=True).drop_duplicates()
+    rates = keys.join(recent_quantiles(actual, SKU_LOCATION), on=SKU_LOCATION).fillna(dict.fromkeys(QUANTILES, 0.0))
+    days = pd.DataFrame({TIME: pd.date_range(pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1), periods=horizon)})
+    table = rates.assign(**{ID: series_id(rates)})[[ID, *QUANTILES]].merge(days, how="cross")
+    return PrecomputedForecaster(table=table.sort_values([ID, TIME], ignore_index=True)[[ID, TIME, *QUANTILES]],
+                                 horizon=horizon)
+
+
+def load_recent_demand(canonical_dir: Path, positions: pd.DataFrame, as_of: pd.Timestamp) -> PrecomputedForecaster:
+    """``recent_demand_forecaster`` over the canonical orders, for the demand recipe's horizon."""
+    from serving.live_alerts import RecentDemand
+    from training.recipes import DEMAND
+
+    return recent_demand_forecaster(RecentDemand(canonical_dir).actuals(as_of), positions, as_of, DEMAND.horizon)

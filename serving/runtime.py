@@ -24,7 +24,7 @@ from serving.auth import KeyRing
 from serving.counters import Counters
 from serving.errors import ServiceError
 from serving.eta import FrameEtaLookup
-from serving.forecast import load_forecaster
+from serving.forecast import RECENT_MEAN_DEMAND, load_forecaster, load_recent_demand
 from serving.lifecycle import Leases
 from serving.live_alerts import AlertWorkers, alert_workers
 from serving.live_supply import LiveStockReader, LiveSupply, PoDelays, seed, seed_if_empty
@@ -65,7 +65,8 @@ class Components:
     models: dict[str, LoadedModel]
     reader: FeatureReader | None
     supply: SupplySource | None
-    forecaster: Forecaster | None = None
+    forecaster: Forecaster | None = None  # the demand champion's
+    demand_fallback: Forecaster | None = None  # without it, for /v1/forecast: the recent-demand quantiles
     eta: EtaLookup | None = None
     notes: list[str] = field(default_factory=list)
     as_of: pd.Timestamp | None = None  # fixed serving date (a simulated world); None = the clock
@@ -278,8 +279,9 @@ def production_components(
                 notes.append(f"open POs' delays: {supply.delay_source}")
         except Exception as exc:
             _note_failure(notes, "supply source (stock positions and open POs)", exc)
-    live = None
+    live = positions = None
     if isinstance(supply, CanonicalSupply):
+        positions = supply.stock
         eta = FrameEtaLookup(supply.inbound, lambda: as_of, None if LEAD_TIME in models else fallback_name(supply))
         try:
             live = open_live_state(settings)
@@ -303,11 +305,19 @@ def production_components(
             forecaster = load_forecaster(settings.canonical_dir, models[DEMAND].estimator)
         except Exception as exc:
             _note_failure(notes, "demand forecasts", exc)
+    fallback = None
+    if forecaster is None and positions is not None:
+        try:
+            fallback = load_recent_demand(settings.canonical_dir, positions, as_of)
+            notes.append(f"demand forecasts: {RECENT_MEAN_DEMAND} (no demand champion)")
+        except Exception as exc:
+            _note_failure(notes, "recent demand (forecasts without a demand champion)", exc)
     return Components(
         models=models,
         reader=reader,
         supply=supply,
         forecaster=forecaster,
+        demand_fallback=fallback,
         eta=eta,
         notes=notes,
         as_of=clock_as_of,

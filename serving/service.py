@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 from serving.alerts_api import router as alerts_router
 from serving.batch_body import BATCH_BODY_OPENAPI, BatchBody
 from serving.errors import OPENAPI_ERRORS, ServiceError, register_error_handlers
-from serving.forecast import HorizonTooLong
+from serving.forecast import RECENT_MEAN_DEMAND, HorizonTooLong
 from serving.lifecycle import ReloadRefused, ReloadTimedOut, reload_runtime
 from serving.live_routes import router as live_router
 from serving.middleware import (
@@ -275,10 +275,11 @@ class RiskService:
 
     @app.post("/v1/forecast", response_model=ForecastOut, tags=["planner"])
     def forecast(self, body: ForecastIn, runtime: Annotated[Runtime, Depends(RequireRole("planner"))]):
-        """Daily demand quantiles (p10/p50/p90) for one SKU-location."""
-        forecaster = runtime.components.forecaster
+        """Daily demand quantiles (p10/p50/p90) for one SKU-location: the demand champion's, else
+        the recent-demand quantiles (``model_version`` names which)."""
+        forecaster = runtime.components.forecaster or runtime.components.demand_fallback
         if forecaster is None:
-            raise ServiceError(503, "demand model not loaded")
+            raise ServiceError(503, "demand forecasts not loaded")
         try:
             frame = forecaster(body.sku_id, body.location_id, body.horizon_days)
         except HorizonTooLong as exc:
@@ -294,7 +295,7 @@ class RiskService:
             request_id=uuid.uuid4().hex,
             sku_id=body.sku_id,
             location_id=body.location_id,
-            model_version=runtime.model_version("demand"),
+            model_version=runtime.model_version("demand") if runtime.components.forecaster else RECENT_MEAN_DEMAND,
             points=points,
         )
 

@@ -21,6 +21,7 @@ import pandas as pd
 from features.timeseries import ID, TARGET, TIME
 from training.engine import DEFAULT_THREADS, is_dask
 from training.forecasting.backtest import rolling_origin_backtest, window_scores
+from training.forecasting.baselines import recent_mean_forecasts
 from training.forecasting.ensemble import EnsembleForecaster
 from training.forecasting.forecaster import make_demand_forecaster, model_label
 from training.forecasting.model import DemandForecaster
@@ -190,7 +191,8 @@ def backtest_origins(last: pd.Timestamp, job: DemandJob) -> list[pd.Timestamp]:
 
 
 def train_demand(job: DemandJob, frame: pd.DataFrame | dd.DataFrame) -> Trained:
-    """Backtest against the statsforecast baselines at the job's origins (scores pooled over them,
+    """Backtest against the statsforecast baselines and the recent mean that serves without a
+    champion (``recent_mean_forecasts``) at the job's origins (scores pooled over them,
     and the pinball loss's spread over them as ``pinball_sd``), then fit on ``frame``'s series (at
     most ``job.max_series`` of them).
 
@@ -224,6 +226,7 @@ def train_demand(job: DemandJob, frame: pd.DataFrame | dd.DataFrame) -> Trained:
         "D",
         job.season_length,
         name=label,
+        served_without_model=recent_mean_forecasts,
     )
     table = result.metrics
     overall = table[table["segment"] == "all"].set_index("model")

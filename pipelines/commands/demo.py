@@ -37,8 +37,10 @@ if TYPE_CHECKING:
     from training.promotion import PromotionDecision
 
 DEMO_OVERRIDE = "the demo's scoring service needs a champion of this model"
-# Open POs get their supplier's delay quantiles without a lead_time champion (serving.supply.po_delay_model).
-SERVED_WITHOUT_CHAMPION = ("lead_time",)
+# What serves in the place of a model without a champion (and the service, alerts and report run):
+# open POs get their supplier's delay quantiles (serving.supply.po_delay_model), demand is the
+# recent mean (serving.forecast.recent_demand_forecaster, alerts.demand, the report's history fallback).
+SERVED_WITHOUT_CHAMPION = {"lead_time": "the supplier delay quantiles", "demand": "the recent demand (28-day mean)"}
 STEPS = ("simulate", "asof", "features", "train", "promote", "score", "monitor", "report")
 LIVE_REPLAY_TABLES = ("orders", "order_lines", "inventory_snapshots", "purchase_orders", "asn_events")
 EXAMPLE_REQUEST = Path(__file__).resolve().parents[2] / "examples" / "score_request.json"
@@ -98,7 +100,7 @@ def _promote(settings: Settings, say: Callable[[str], None]) -> tuple[PromotionD
         say(describe_decision(decision))
         if not decision.promoted and decision.champion_version is None:
             if model in SERVED_WITHOUT_CHAMPION:
-                say(f"      {model} does not pass the gate; the service uses the supplier delay quantiles instead")
+                say(f"      {model} does not pass the gate; the service uses {SERVED_WITHOUT_CHAMPION[model]} instead")
             else:
                 # The service cannot start without this champion: the demo serves the challenger
                 # anyway, says so, and records the override in the registry.

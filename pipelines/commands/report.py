@@ -1,14 +1,13 @@
 """``backorder report``: the planner risk report, ``index.html`` plus CSV exports, in one folder.
 
-Wiring only: read the canonical and feature tables and the champions (``sku_location_risk`` and
-``demand`` required, ``lead_time`` used when registered), call the pure ``reports`` steps, run the
+Wiring only: read the canonical and feature tables and the champions (``sku_location_risk``
+required, ``demand`` and ``lead_time`` used when registered), call the pure ``reports`` steps, run the
 simulator what-ifs and write the folder. The default folder, ``<reports_dir>/latest``, is the one
 the service serves to planners at ``GET /v1/reports/latest``.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,16 +28,11 @@ CANONICAL_TABLES = (
 )
 # Only what the report uses of the two largest tables.
 COLUMNS_READ = {"order_lines": ["order_id", "sku_id", "location_id", "quantity"], "orders": ["order_id", "order_time"]}
-WHAT_IF_NOTE = ("{days}-day runs of {world}: baseline, lead times -20%, safety stock +10%. Same demand and "
-                "supplier draws in every run; a comparison of parameters on this world, not a forecast.")
-# What the what-if calibration reads beyond the report's tables (optional ones only when present).
-CALIBRATION_OPTIONAL = ("locations", "inventory_snapshots", "promotions", "sku_substitutes")
-CALIBRATION_COLUMNS = {
-    "orders": ["order_id", "customer_id", "customer_tier", "order_time", "allow_split"],
-    "inventory_snapshots": ["snapshot_date", "sku_id", "location_id", "on_hand", "in_transit"],
-}
 FEATURE_TABLES = ("sku_location_features", "supplier_features")
-TRAIN_TARGET = {RISK_MODEL: "sku-risk", DEMAND_MODEL: "demand"}
+# The champion the report cannot do without, and the command that trains it.
+TRAIN_TARGET = {RISK_MODEL: "sku-risk"}
+# Without a demand champion the horizon's demand is the recent mean (``reports.sections.horizon_demand``).
+RECENT_DEMAND = "recent 28-day mean and s.d. (normal)"
 PAGE_AT_RISK_COLUMNS = [
     "rank", "sku_id", "location_id", "supplier_id", "backorder_probability", "expected_cost",
     "expected_backorder_units", "free_stock", "inbound_by_need_date", "demand_p50", "reasons",
@@ -111,7 +105,6 @@ def write_report(
     policy does). Raises ``MissingInput`` naming the command to run when inputs are missing.
     """
     import pandas as pd
-    from mlflow.exceptions import MlflowException
 
     from contracts.errors import MissingInput
     from features.build import TIMESTAMP
@@ -120,7 +113,7 @@ def write_report(
     from reports import plots, sections
     from reports.render import Section, render_html
     from reports.whatif import run_what_ifs
-    from training.tracking import load_alias, load_reference, predict_scores
+    from training.tracking import load_alias, predict_scores
 
     out = Path(out_dir) if out_dir is not None else settings.reports_dir / "latest"
     started = time.perf_counter()
@@ -153,8 +146,8 @@ def write_report(
     open_pos = sections.open_purchase_orders(read["purchase_orders"], as_of)
     lead_time_model = load_alias(LEAD_TIME_MODEL) if LEAD_TIME_MODEL in versions else None
     open_pos, delay_source = _delays(open_pos, read["skus"], read["purchase_orders"], as_of, lead_time_model)
-    demand, demand_source = _horizon_demand(load_alias(DEMAND_MODEL), _promotions(settings, as_of), latest, as_of,
-                                            horizon)
+    demand_model = load_alias(DEMAND_MODEL) if DEMAND_MODEL in versions else None
+    demand, demand_source = _horizon_demand(demand_model, _promotions(settings, as_of), latest, as_of, horizon)
     scored = sections.score_positions(
         latest, probability, demand,
         sections.expected_inbound(open_pos, need_date), penalty_factor * price,
@@ -180,22 +173,9 @@ def write_report(
                            columns=["supplier_id", "date", "supplier_delay_mean_90"]), worst,
     )
 
-    _echo("[4/5] forecast: the demand champion's held-out window against actuals")
-    try:
-        reference = load_reference(DEMAND_MODEL)
-    except (MlflowException, OSError) as error:
-        raise MissingInput(
-            f"held-out reference of demand champion v{versions[DEMAND_MODEL]} ({error})",
-            f"run `backorder train demand --force` then `backorder promote --model {DEMAND_MODEL}`",
-        ) from error
-    series = sections.forecast_series(reference, ranked)
-    forecast = sections.forecast_vs_actual(reference, series)
-    accuracy = sections.forecast_accuracy(forecast)
-    window_start = forecast["ds"].min() if len(forecast) else as_of
-    history = sections.daily_actuals(
-        read["order_lines"], read["orders"], series, window_start - pd.Timedelta(days=28),
-        forecast["ds"].max() if len(forecast) else as_of,
-    )
+    forecast_section = _forecast_section(read, ranked, versions.get(DEMAND_MODEL), as_of)
+
+    from pipelines.what_if_worlds import what_if_runs
 
     _echo(f"[5/5] what-if: {what_if_days}-day simulator runs")
     runs, what_if_notes = what_if_runs(settings, read, what_if_days)
@@ -206,7 +186,6 @@ def write_report(
     recs.to_csv(out / "recommendations.csv", index=False)
     scorecard.to_csv(out / "suppliers.csv", index=False)
     what_if.to_csv(out / "what_if.csv", index=False)
-    window = f"{window_start.date()}..{forecast['ds'].max().date()}" if len(forecast) else "none"
     page = [
         Section(
             "at-risk", "SKU-locations at risk",
@@ -243,15 +222,7 @@ def write_report(
             tables=[scorecard],
             formats={c: ".1%" for c in ("on_time_rate_90", "on_time_rate_365", "fill_rate_90", "fill_rate_365")},
         ),
-        Section(
-            "forecast", "Forecast against actuals",
-            notes=[f"Demand champion v{versions[DEMAND_MODEL]}: its backtest forecasts for {window}, made by the "
-                   "same recipe fitted only on the days before the window (held out, not in-sample fit), "
-                   "against the demand that happened. Top-risk series first."],
-            plots=[("forecast against actuals", plots.forecast_plot(forecast, history))],
-            tables=[accuracy],
-            formats={"coverage_80": ".0%", "wape": ".1%"},
-        ),
+        forecast_section,
         Section(
             "what-if", "What-if on the simulator",
             notes=what_if_notes,
@@ -275,6 +246,51 @@ def write_report(
     return index
 
 
+def _forecast_section(read: dict[str, pd.DataFrame], ranked: pd.DataFrame, demand_version: str | None,
+                      as_of: pd.Timestamp) -> Any:
+    """The demand champion's held-out backtest window against what happened, top-risk series first;
+    without a champion, a note saying what stands in."""
+    import pandas as pd
+    from mlflow.exceptions import MlflowException
+
+    from contracts.errors import MissingInput
+    from reports import plots, sections
+    from reports.render import Section
+    from training.tracking import load_reference
+
+    title = "Forecast against actuals"
+    if demand_version is None:
+        _echo("[4/5] forecast: no demand champion")
+        return Section("forecast", title, notes=[
+            f"No demand champion (no demand model has passed its gate), so no held-out forecasts to show. "
+            f"Demand over the horizon above is the {RECENT_DEMAND}."])
+    _echo("[4/5] forecast: the demand champion's held-out window against actuals")
+    try:
+        reference = load_reference(DEMAND_MODEL)
+    except (MlflowException, OSError) as error:
+        raise MissingInput(
+            f"held-out reference of demand champion v{demand_version} ({error})",
+            f"run `backorder train demand --force` then `backorder promote --model {DEMAND_MODEL}`",
+        ) from error
+    series = sections.forecast_series(reference, ranked)
+    forecast = sections.forecast_vs_actual(reference, series)
+    window_start = forecast["ds"].min() if len(forecast) else as_of
+    history = sections.daily_actuals(
+        read["order_lines"], read["orders"], series, window_start - pd.Timedelta(days=28),
+        forecast["ds"].max() if len(forecast) else as_of,
+    )
+    window = f"{window_start.date()}..{forecast['ds'].max().date()}" if len(forecast) else "none"
+    return Section(
+        "forecast", title,
+        notes=[f"Demand champion v{demand_version}: its backtest forecasts for {window}, made by the "
+               "same recipe fitted only on the days before the window (held out, not in-sample fit), "
+               "against the demand that happened. Top-risk series first."],
+        plots=[("forecast against actuals", plots.forecast_plot(forecast, history))],
+        tables=[sections.forecast_accuracy(forecast)],
+        formats={"coverage_80": ".0%", "wape": ".1%"},
+    )
+
+
 def _promotions(settings: Settings, as_of: pd.Timestamp) -> pd.DataFrame:
     """Promotions announced by ``as_of`` (what a forecast made that day may know); empty if none."""
     from features.promotions import announced_by
@@ -288,7 +304,8 @@ def _promotions(settings: Settings, as_of: pd.Timestamp) -> pd.DataFrame:
 def _horizon_demand(model: Any, promotions: pd.DataFrame, latest: pd.DataFrame, as_of: pd.Timestamp,
                     horizon: int) -> tuple[pd.DataFrame, str]:
     """Demand quantiles over the horizon: the demand champion's daily forecast from ``as_of`` where
-    it has one, else the recent 28-day mean and s.d.; and a sentence saying which was used."""
+    it has one, else (and without a champion, ``model`` None) the recent 28-day mean and s.d.; and
+    a sentence saying which was used."""
     import numpy as np
     import pandas as pd
 
@@ -297,7 +314,9 @@ def _horizon_demand(model: Any, promotions: pd.DataFrame, latest: pd.DataFrame, 
     from reports.sections import horizon_demand, horizon_demand_from_daily
 
     history = horizon_demand(latest, horizon)
-    fallback = "recent 28-day mean and s.d. (normal)"
+    fallback = RECENT_DEMAND
+    if model is None:
+        return history, f"{fallback}; no demand champion"
     forecaster = getattr(model, "forecaster", model)
     origin = getattr(forecaster, "origin_", None)
     if origin is None or not hasattr(forecaster, "spec"):
@@ -325,43 +344,6 @@ def _row_of(latest: pd.DataFrame, ranked: pd.DataFrame) -> pd.Index:
 
     keys = pd.MultiIndex.from_frame(latest[["sku_id", "location_id"]])
     return latest.index[keys.get_indexer(pd.MultiIndex.from_frame(ranked[["sku_id", "location_id"]]))]
-
-
-def _is_simulated(canonical_dir: Path) -> bool:
-    """Whether the canonical folder holds a simulated world: its manifest's source when there is one,
-    else whether the simulator's summary (with its config) is there."""
-    manifest, summary = canonical_dir / "manifest.json", canonical_dir / "summary.json"
-    if manifest.exists():
-        try:
-            return str(json.loads(manifest.read_text()).get("source", "")).startswith("simulation:")
-        except (ValueError, AttributeError):
-            pass
-    try:
-        return summary.exists() and bool(json.loads(summary.read_text()).get("config"))
-    except (ValueError, AttributeError):
-        return False
-
-
-def what_if_runs(settings: Settings, read: dict[str, pd.DataFrame], days: int) -> tuple[list[Any], list[str]]:
-    """The what-if runs and the notes naming their world: a simulated world's own config, or a world
-    calibrated from the user's tables; no runs (and why) when the data cannot support one."""
-    from pipelines.tables import missing_tables, read_canonical_tables
-    from reports.whatif import calibrated_what_if_worlds, what_if_configs
-    from simulation.calibration import calibrate
-
-    if _is_simulated(settings.canonical_dir):
-        config = json.loads((settings.canonical_dir / "summary.json").read_text())["config"]
-        world = f"the simulated world (seed {config.get('seed')}, {config.get('n_skus')} SKUs) from the same seed"
-        return what_if_configs(config, days), [WHAT_IF_NOTE.format(days=days, world=world)]
-    optional = [name for name in CALIBRATION_OPTIONAL if not missing_tables(settings.canonical_dir, [name])]
-    tables = {**read, **read_canonical_tables(settings.canonical_dir, ["orders", *optional], CALIBRATION_COLUMNS)}
-    calibration = calibrate(tables)
-    if calibration.cannot_run:
-        return [], [f"Cannot run a what-if on this data because {calibration.cannot_run}."]
-    return calibrated_what_if_worlds(calibration, days), [
-        WHAT_IF_NOTE.format(days=days, world="a world calibrated from your data, from its latest stock"),
-        "Calibrated from your data: " + "; ".join(calibration.notes) + ".",
-    ]
 
 
 def report(

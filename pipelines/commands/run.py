@@ -5,8 +5,7 @@ check → ingest → as-of outputs → features (build, Feast apply, materialize
 code behind its own ``backorder`` command and skips work whose inputs are unchanged, so a re-run
 after a failure resumes where it stopped, and a re-run on the same exports does nothing. Models
 the data cannot train (``training.readiness``) are skipped with their shortfall; the as-of step
-needs both the demand and the lead-time model, and the report the sku_location_risk and demand
-champions.
+needs both the demand and the lead-time model, and the report the sku_location_risk champion.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
 STEPS = ("check", "ingest", "asof", "features", "train", "promote", "report")
 RAN, UNCHANGED, SKIPPED = "ran", "unchanged", "skipped"
 ASOF_MODELS = ("demand", "lead_time")
-REPORT_MODELS = ("sku_location_risk", "demand")
+REPORT_MODELS = ("sku_location_risk",)
 REPORT_STAMP = "run.json"
 HORIZON = 14
 

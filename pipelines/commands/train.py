@@ -215,6 +215,7 @@ def _classifier(settings: Settings, job: ClassifierJob, force: bool) -> TrainRes
 
 def _demand(settings: Settings, force: bool, job: DemandJob | None = None) -> TrainResult:
     from pipelines.tables import require_canonical
+    from training.forecasting.baselines import BASELINES, RECENT_MEAN
     from training.recipes import DEMAND
     from training.tracking import configure
     from training.world_datasets import daily_demand
@@ -224,7 +225,8 @@ def _demand(settings: Settings, force: bool, job: DemandJob | None = None) -> Tr
     job = job or DEMAND
     names = ("order_lines", "orders", "promotions", "inventory_snapshots", "skus")
     require_canonical(settings.canonical_dir, names)
-    identity = _identity(settings, [], job, **({"engine": "dask"} if settings.engine == "dask" else {}))
+    identity = _identity(settings, [], job, baselines=(*BASELINES, RECENT_MEAN),
+                         **({"engine": "dask"} if settings.engine == "dask" else {}))
     configure(settings.tracking_uri, settings.artifact_root, "demand")
     if not force and (existing := _up_to_date("demand", identity)):
         return TrainResult("demand", existing, registered=False)

@@ -78,6 +78,8 @@ def test_forecasters_and_sku_risk_register_with_references(world):
         assert {"prediction", "label"} <= set(load_reference(model, "challenger").columns)
     artifacts = [a.path for a in MlflowClient().list_artifacts(_version("demand").run_id)]
     assert "backtest.md" in artifacts
+    # The gate compares the demand model with what serves without it, too.
+    assert "baseline_RecentMean.pinball" in MlflowClient().get_run(_version("demand").run_id).data.metrics
 
 
 @pytest.mark.slow

@@ -101,3 +101,29 @@ def test_report_renders_every_section_and_plot_in_chromium(trained_world):
     shot.unlink(missing_ok=True)
     _run_chromium(f"--screenshot={shot}", "--window-size=1280,800", index.as_uri())
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_without_a_demand_champion_the_report_takes_the_recent_demand(trained_world, tmp_path):
+    """A demand model that never passed its gate leaves a report all the same: demand over the horizon
+    from each SKU-location's last 28 days, and the forecast section says why it has no forecasts."""
+    from features.build import TIMESTAMP
+    from pipelines.commands.report import write_report
+    from pipelines.tables import latest_feature_rows
+
+    client = MlflowClient()
+    version = client.get_model_version_by_alias("demand", "champion").version
+    client.delete_registered_model_alias("demand", "champion")
+    try:
+        index = write_report(trained_world, tmp_path / "report", what_if_days=30)
+    finally:
+        client.set_registered_model_alias("demand", "champion", version)
+    page = index.read_text()
+    assert "Demand over the horizon: recent 28-day mean and s.d. (normal); no demand champion" in page
+    assert re.search(r'<section id="forecast">\s*<h2>', page) and "No demand champion" in page
+    at_risk = pd.read_csv(tmp_path / "report" / "at_risk.csv")
+    latest = latest_feature_rows(trained_world.features_dir, "sku_location_features", TIMESTAMP)
+    expected = latest.set_index(["sku_id", "location_id"])["demand_mean_28"].fillna(0.0) * 14  # the horizon
+    got = at_risk.set_index(["sku_id", "location_id"])["demand_p50"]
+    assert got.gt(0).any()
+    pd.testing.assert_series_equal(got, expected.reindex(got.index), check_names=False)

@@ -8,8 +8,9 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from pipelines.commands.report import CANONICAL_TABLES, COLUMNS_READ, what_if_runs
+from pipelines.commands.report import CANONICAL_TABLES, COLUMNS_READ
 from pipelines.tables import read_canonical_tables, table_path, write_canonical_tables
+from pipelines.what_if_worlds import what_if_runs
 from reports.whatif import WhatIf, calibrated_what_if_worlds, run_what_ifs
 from simulation import SimulationConfig, SimulationResult, simulate
 from simulation.calibration import calibrate

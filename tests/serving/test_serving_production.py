@@ -247,6 +247,13 @@ def test_registry_down_and_redis_unreachable(client, service_settings, risk_mode
         redis_connection_string="127.0.0.1:1",  # nothing listens there
     )
     write_canonical(settings.canonical_dir)
+    # A's orders: 14 units on each of the two days before today, nothing else in the last 28 days.
+    days = pd.to_datetime(["2026-01-10 09:00", "2026-02-28 09:00", "2026-03-01 15:00"])
+    pd.DataFrame({"order_id": ["O0", "O1", "O2"], "order_time": days}).to_parquet(
+        settings.canonical_dir / "orders.parquet"
+    )
+    pd.DataFrame({"order_id": ["O0", "O1", "O2"], "line_id": ["L0", "L1", "L2"], "sku_id": "A", "location_id": "DC1",
+                  "quantity": [50, 14, 14]}).to_parquet(settings.canonical_dir / "order_lines.parquet")
     apply_definitions(settings)
     load_champions([RISK], lambda name, alias: (risk_model, "4"), settings.model_cache_dir)
 
@@ -261,7 +268,24 @@ def test_registry_down_and_redis_unreachable(client, service_settings, risk_mode
     assert ready["models"][RISK] == {"version": "4", "source": "cache"}
     assert not ready["ready"] and ready["missing"] == ["feature store"]  # Redis does not answer
     assert any("local cache" in note for note in ready["notes"])
-    assert any(note.startswith("demand") for note in ready["notes"])
+    assert "demand: no champion registered" not in ready["notes"]  # the registry is down, not empty
+    assert "demand forecasts: recent_mean_demand (no demand champion)" in ready["notes"]
+    # Without a demand champion, the forecast is the recent demand the stock-out alerts consume, named.
+    forecast = client.post("/v1/forecast", json={"sku_id": "A", "location_id": "DC1", "horizon_days": 3},
+                           headers=auth("planner-key"))
+    assert forecast.status_code == 200, forecast.text
+    assert forecast.json()["model_version"] == "recent_mean_demand"
+    points = forecast.json()["points"]
+    assert [p["ds"] for p in points] == ["2026-03-03", "2026-03-04", "2026-03-05"]
+    sd = (2 * 14**2 / 28 - 1.0) ** 0.5  # 28 units over 28 days: mean 1
+    assert points[0]["p50"] == pytest.approx(1.0) and points[0]["p90"] == pytest.approx(1 + 1.2816 * sd, rel=1e-4)
+    assert points[0]["p10"] == 0.0 and {**points[2], "ds": None} == {**points[0], "ds": None}  # every day alike
+    quiet = client.post("/v1/forecast", json={"sku_id": "B", "location_id": "DC1", "horizon_days": 1},
+                        headers=auth("planner-key"))
+    assert [(p["p10"], p["p50"], p["p90"]) for p in quiet.json()["points"]] == [(0.0, 0.0, 0.0)]
+    too_long = client.post("/v1/forecast", json={"sku_id": "A", "location_id": "DC1", "horizon_days": 8},
+                           headers=auth("planner-key"))
+    assert too_long.status_code == 422 and "at most 7 days" in too_long.json()["detail"][0]["problem"]
     # No lead_time champion either: the open POs get their supplier's delays, and the notes say so.
     assert any(note.startswith("open POs' delays: supplier delay quantiles") for note in ready["notes"])
     # A PO's ETA comes from the same delays (S1's one received line, 2 days late), named as such.

@@ -85,8 +85,11 @@ def rolling_origin_backtest(
     season_length: int,
     baselines: bool = True,
     name: str = "LightGBM",
+    served_without_model: Callable[[pd.DataFrame, int], pd.DataFrame] | None = None,
 ) -> BacktestResult:
-    """Backtest at each origin; the test window's covariates are given, its ``y`` never is."""
+    """Backtest at each origin; the test window's covariates are given, its ``y`` never is.
+    ``served_without_model(train, h)`` forecasts what serves in the model's place, scored as
+    one more baseline."""
     offset = to_offset(freq)
     parts = []
     for origin in origins:
@@ -97,6 +100,8 @@ def rolling_origin_backtest(
         preds = [make_forecaster().fit(train).predict(h, future).assign(model=name)]
         if baselines:
             preds.append(baseline_forecasts(train, h, freq, season_length))
+        if served_without_model is not None:
+            preds.append(served_without_model(train, h))
         pred = pd.concat(preds, ignore_index=True)
         pred = pred.merge(test[[ID, TIME, TARGET]], on=[ID, TIME], how="inner")
         pred = pred.merge(

@@ -1,4 +1,5 @@
-"""Statistical baselines scored beside the LightGBM model, all from statsforecast.
+"""Baselines scored beside the LightGBM model: statsforecast's, and the recent mean that serves
+without a demand champion.
 
 Naive (last value), seasonal naive, moving average, AutoETS and CrostonOptimized (for
 intermittent demand). P10/P90 are the 80% intervals: native for Naive, SeasonalNaive and AutoETS;
@@ -15,9 +16,12 @@ from statsforecast import StatsForecast
 from statsforecast.models import AutoETS, CrostonOptimized, Naive, SeasonalNaive, WindowAverage
 from statsforecast.utils import ConformalIntervals
 
+from alerts.demand import RECENT_DAYS, recent_quantiles
 from features.timeseries import ID, TARGET, TIME
 
 BASELINES = ("Naive", "SeasonalNaive", "WindowAverage", "AutoETS", "CrostonOptimized")
+# The daily demand that serves without a demand champion (``recent_mean_forecasts``).
+RECENT_MEAN = "RecentMean"
 
 
 def baseline_forecasts(
@@ -63,3 +67,18 @@ def baseline_forecasts(
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def recent_mean_forecasts(df: pd.DataFrame, h: int) -> pd.DataFrame:
+    """Long frame ``unique_id, ds, model, p10, p50, p90``: every series' ``RECENT_MEAN`` forecast for
+    the ``h`` days after the last day of daily ``df``, the recent-demand quantiles of its last
+    ``RECENT_DAYS`` (``alerts.demand.recent_quantiles``). It is what serves without a demand
+    champion, so a model the gate promotes has beaten it."""
+    last = pd.Timestamp(df[TIME].max())
+    recent = df[df[TIME] > last - pd.Timedelta(days=RECENT_DAYS)]
+    rates = recent_quantiles(recent.rename(columns={TARGET: "actual"}), [ID])
+    series = pd.Index(df[ID].unique(), name=ID)
+    rates = rates.reindex(series, fill_value=0.0).reset_index()
+    days = pd.DataFrame({TIME: pd.date_range(last + pd.Timedelta(days=1), periods=h, freq="D")})
+    out = rates.merge(days, how="cross").assign(model=RECENT_MEAN)
+    return out[[ID, TIME, "model", "p10", "p50", "p90"]]
