@@ -1,28 +1,18 @@
 """The daily demand the stock-out check consumes: the demand forecast on the days it covers, and on
 the others (past the forecast's horizon, or every day without a forecast) the mean units ordered
 per day over the ``RECENT_DAYS`` up to the check's date, with a ``p90`` from the spread of those
-days (normal), which sizes the check's cushion for bursts.
+days (normal, ``features.recent_demand``), which sizes the check's cushion for bursts.
 
 Used by the nightly scan, the service's re-checks and the alert replay, so all consume the same.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from statistics import NormalDist
-
 import numpy as np
 import pandas as pd
 
 from contracts.keys import SKU_LOCATION
-
-RECENT_DAYS = 28
-Z90 = NormalDist().inv_cdf(0.9)
-
-
-def p90_of(mean: np.ndarray | pd.Series, sd: np.ndarray | pd.Series) -> np.ndarray:
-    """The normal 0.9 quantile of daily demand with this mean and standard deviation."""
-    return np.asarray(mean, dtype=float) + Z90 * np.asarray(sd, dtype=float)
+from features.recent_demand import RECENT_DAYS, recent_quantiles
 
 
 def daily_actuals(order_lines: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -34,18 +24,6 @@ def daily_actuals(order_lines: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Tim
     return recent.groupby([*SKU_LOCATION, "ds"], as_index=False)["quantity"].sum().rename(
         columns={"quantity": "actual"}
     )
-
-
-def recent_quantiles(actual: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
-    """One day's demand per ``keys`` from ``actual`` (an ``actual`` column of units per key and day
-    over the ``RECENT_DAYS``, days without a row counting as 0): ``p50`` their mean, ``p90``
-    ``p90_of`` the mean and their standard deviation, ``p10`` as far below the mean, at least 0.
-    Indexed by ``keys``; a key without rows has none."""
-    by_key = [actual[k] for k in keys]
-    mean = actual["actual"].groupby(by_key).sum() / RECENT_DAYS
-    sd = np.sqrt(np.maximum(actual["actual"].pow(2).groupby(by_key).sum() / RECENT_DAYS - mean**2, 0.0))
-    p90 = p90_of(mean, sd)
-    return pd.DataFrame({"p10": np.maximum(2 * mean.to_numpy() - p90, 0.0), "p50": mean, "p90": p90}, index=mean.index)
 
 
 def recent_mean_demand(actual: pd.DataFrame, keys: pd.DataFrame, as_of: pd.Timestamp, horizon: int) -> pd.DataFrame:

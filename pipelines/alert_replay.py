@@ -14,9 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from alerts.demand import RECENT_DAYS, forecast_then_recent, p90_of
+from alerts.demand import forecast_then_recent
 from alerts.detection import stockouts_within_lead_time
 from contracts.keys import SKU_LOCATION
+from features.recent_demand import RECENT_DAYS, p90_of
 from settings.sections import AlertsSettings
 from training.recipes import AsOfJob
 from training.world_asof import asof_demand_forecasts

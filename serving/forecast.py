@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alerts.demand import recent_quantiles
 from contracts.keys import SKU_LOCATION, series_id, series_name
 from features.promotions import promotion_covariates
+from features.recent_demand import recent_quantiles
 from features.timeseries import ID, TIME
 
 QUANTILES = ["p10", "p50", "p90"]
@@ -85,7 +85,7 @@ def recent_demand_forecaster(
     actual: pd.DataFrame, positions: pd.DataFrame, as_of: pd.Timestamp, horizon: int
 ) -> PrecomputedForecaster:
     """Without a demand champion: each of the ``horizon`` days after ``as_of`` gets the recent-demand
-    quantiles (``alerts.demand.recent_quantiles``) of ``actual`` (``daily_actuals`` up to ``as_of``),
+    quantiles (``features.recent_demand.recent_quantiles``) of ``actual`` (``daily_actuals`` up to ``as_of``),
     for every SKU-location of ``positions`` or with recent orders (0 for one without). The same
     daily demand the stock-out alerts consume, and the demand gate's ``RecentMean`` baseline."""
     keys = pd.concat([positions[SKU_LOCATION], actual[SKU_LOCATION]], ignore_index=True).drop_duplicates()

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alerts.demand import RECENT_DAYS
 from alerts.detection import DELAY_QUANTILES, expected_arrival, late_probability
+from features.recent_demand import RECENT_DAYS
 from live.state import LiveState
 from serving.live_alerts import RecentDemand
 

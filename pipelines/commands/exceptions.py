@@ -150,8 +150,9 @@ def _demand(settings: Settings, model: Any | None, actual: pd.DataFrame, positio
     mean past its horizon or without it (``alerts.demand.forecast_then_recent``)."""
     import pandas as pd
 
-    from alerts.demand import RECENT_DAYS, forecast_then_recent, recent_mean_demand
+    from alerts.demand import forecast_then_recent, recent_mean_demand
     from contracts.keys import SERIES_SEPARATOR
+    from features.recent_demand import RECENT_DAYS
     from features.timeseries import ID, TIME
     from serving.forecast import load_forecaster
 
@@ -201,7 +202,7 @@ def _forecasts_against_actuals(settings: Settings, actual: pd.DataFrame, as_of: 
     """The as-of demand forecasts of the ``RECENT_DAYS`` up to ``as_of`` beside what was ordered."""
     import pandas as pd
 
-    from alerts.demand import RECENT_DAYS
+    from features.recent_demand import RECENT_DAYS
 
     path = settings.asof_dir / "demand_forecasts.parquet"
     if not path.exists():

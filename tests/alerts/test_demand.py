@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from alerts.demand import RECENT_DAYS, forecast_then_recent, recent_mean_demand
+from alerts.demand import forecast_then_recent, recent_mean_demand
+from features.recent_demand import RECENT_DAYS
 
 AS_OF = pd.Timestamp("2026-03-02")
 

@@ -17,7 +17,7 @@ ALLOWED: dict[str, set[str]] = {
     "features": {"contracts", "settings"},
     "decisions": {"contracts"},
     "live": {"contracts", "settings"},
-    "alerts": {"contracts", "settings", "decisions", "live"},
+    "alerts": {"contracts", "settings", "features", "decisions", "live"},
     "training": {"features", "contracts", "settings"},
     "serving": {"features", "training", "decisions", "live", "alerts", "contracts", "settings"},
     "monitoring": {"features", "training", "contracts", "settings"},

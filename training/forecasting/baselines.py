@@ -16,7 +16,7 @@ from statsforecast import StatsForecast
 from statsforecast.models import AutoETS, CrostonOptimized, Naive, SeasonalNaive, WindowAverage
 from statsforecast.utils import ConformalIntervals
 
-from alerts.demand import RECENT_DAYS, recent_quantiles
+from features.recent_demand import RECENT_DAYS, recent_quantiles
 from features.timeseries import ID, TARGET, TIME
 
 BASELINES = ("Naive", "SeasonalNaive", "WindowAverage", "AutoETS", "CrostonOptimized")
@@ -72,7 +72,7 @@ def baseline_forecasts(
 def recent_mean_forecasts(df: pd.DataFrame, h: int) -> pd.DataFrame:
     """Long frame ``unique_id, ds, model, p10, p50, p90``: every series' ``RECENT_MEAN`` forecast for
     the ``h`` days after the last day of daily ``df``, the recent-demand quantiles of its last
-    ``RECENT_DAYS`` (``alerts.demand.recent_quantiles``). It is what serves without a demand
+    ``RECENT_DAYS`` (``features.recent_demand.recent_quantiles``). It is what serves without a demand
     champion, so a model the gate promotes has beaten it."""
     last = pd.Timestamp(df[TIME].max())
     recent = df[df[TIME] > last - pd.Timedelta(days=RECENT_DAYS)]
