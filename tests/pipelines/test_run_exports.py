@@ -149,3 +149,23 @@ def test_run_from_exports_gives_champions_and_a_report_and_a_rerun_does_nothing(
     for name in MODELS:
         assert [str(v.version) for v in client.search_model_versions(f"name = '{name}'")] == ["1"]
     assert index.stat().st_mtime_ns == written
+
+
+def test_without_a_demand_champion_the_report_is_written_on_the_recent_demand(ran, exports, monkeypatch, tmp_path):
+    """A demand model that has not passed its gate leaves the planner report on each SKU-location's
+    recent 28-day mean instead of skipping it."""
+    from pipelines.commands.run import RAN, run_exports
+    from settings import load_settings
+
+    monkeypatch.chdir(tmp_path)
+    data, _ = ran
+    client = MlflowClient(tracking_uri=f"sqlite:///{data / 'mlflow' / 'mlflow.db'}")
+    client.delete_registered_model_alias("demand", "champion")
+    try:
+        outcome = run_exports(load_settings(data_dir=data), exports[0], say=lambda _: None)
+    finally:
+        client.set_registered_model_alias("demand", "champion", "1")
+    report = next(step for step in outcome.steps if step.step == "report")
+    assert report.status == RAN, report.detail
+    page = (data / "reports" / "latest" / "index.html").read_text()
+    assert "Demand over the horizon: recent 28-day mean and s.d. (normal); no demand champion" in page
