@@ -13,7 +13,7 @@ import pytest
 from serving_helpers import TODAY, auth, order
 
 from serving.eta import FrameEtaLookup
-from serving.forecast import HorizonTooLong, build_forecaster
+from serving.forecast import HorizonTooLong, build_forecaster, load_recent_demand
 from serving.registry import load_champions
 from serving.runtime import RISK, build_runtime, production_components, serving_date
 from serving.supply import fallback_name, load_canonical_supply
@@ -114,6 +114,13 @@ def test_without_a_lead_time_champion_open_pos_get_their_suppliers_delays(tmp_pa
     assert before_any_receipt.inbound[["delay_p10", "delay_p50", "delay_p90"]].eq(0).all().all()
     # What an ETA names as its source in each case.
     assert (fallback_name(supply), fallback_name(before_any_receipt)) == ("supplier_delay_quantiles", "promised_dates")
+
+
+def test_without_canonical_orders_there_is_no_recent_demand_to_forecast_from(tmp_path: Path):
+    write_canonical(tmp_path)  # stock and POs, no orders
+    positions = load_canonical_supply(tmp_path, AS_OF, None).stock
+    with pytest.raises(FileNotFoundError, match="no canonical orders or order_lines"):
+        load_recent_demand(tmp_path, positions, AS_OF)
 
 
 def test_serving_date_follows_the_data_in_the_embedded_profile(tmp_path: Path):
