@@ -12,18 +12,7 @@ import numpy as np
 import pandas as pd
 
 from contracts.keys import SKU_LOCATION
-from features.recent_demand import RECENT_DAYS, recent_quantiles
-
-
-def daily_actuals(order_lines: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Units ordered per SKU-location and day over the ``RECENT_DAYS`` up to ``as_of`` (no zero rows):
-    sku_id, location_id, ds, actual."""
-    days = pd.to_datetime(orders.set_index("order_id")["order_time"]).dt.normalize()
-    lines = order_lines.assign(ds=days.reindex(order_lines["order_id"]).to_numpy())
-    recent = lines[(lines["ds"] > as_of - pd.Timedelta(days=RECENT_DAYS)) & (lines["ds"] <= as_of)]
-    return recent.groupby([*SKU_LOCATION, "ds"], as_index=False)["quantity"].sum().rename(
-        columns={"quantity": "actual"}
-    )
+from features.recent_demand import recent_quantiles
 
 
 def recent_mean_demand(actual: pd.DataFrame, keys: pd.DataFrame, as_of: pd.Timestamp, horizon: int) -> pd.DataFrame:

@@ -76,15 +76,16 @@ def latest_rows(frame: pd.DataFrame, time_column: str, keys: Sequence[str]) -> p
     return ordered.drop_duplicates(list(keys), keep="last").sort_values(list(keys), ignore_index=True)
 
 
-def horizon_demand(latest: pd.DataFrame, horizon: int, window: int = 28) -> pd.DataFrame:
-    """p10/p50/p90 of demand over ``horizon`` days from the recent daily mean and s.d. (normal,
-    days independent): the documented history fallback the decision policy uses too."""
-    mean = latest[f"demand_mean_{window}"].fillna(0.0).to_numpy(float)
-    sd = latest[f"demand_std_{window}"].fillna(0.0).to_numpy(float)
+def horizon_demand(daily: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """p10/p50/p90 of demand over ``horizon`` days from one day's ``mean`` and ``sd`` (the recent
+    demand, ``features.recent_demand.recent_mean_sd``; normal, days independent), row-aligned
+    with ``daily`` (0 where it has none)."""
+    mean = daily["mean"].fillna(0.0).to_numpy(float)
+    sd = daily["sd"].fillna(0.0).to_numpy(float)
     centre, spread = mean * horizon, Z90 * sd * np.sqrt(horizon)
     return pd.DataFrame(
         {"demand_p10": np.maximum(centre - spread, 0.0), "demand_p50": centre, "demand_p90": centre + spread},
-        index=latest.index,
+        index=daily.index,
     )
 
 

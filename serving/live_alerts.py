@@ -26,10 +26,11 @@ from pathlib import Path
 import pandas as pd
 
 from alerts.delivery import DeliveryWorker
-from alerts.demand import daily_actuals, forecast_then_recent, recent_mean_demand
+from alerts.demand import forecast_then_recent, recent_mean_demand
 from alerts.desk import AlertDesk, RecheckResult
 from alerts.live_watch import DemandSource, LiveChecks, LiveWatch
 from contracts.keys import SKU_LOCATION
+from features.recent_demand import daily_actuals
 from features.supplier import primary_suppliers
 from live.state import LiveState
 from serving.live_supply import LiveSupply
@@ -80,7 +81,7 @@ class RecentDemand:
         return recent_mean_demand(self.actuals(as_of), keys, as_of, horizon)
 
     def actuals(self, as_of: pd.Timestamp) -> pd.DataFrame:
-        """``alerts.demand.daily_actuals`` of the canonical orders up to ``as_of`` (read once per date)."""
+        """``features.recent_demand.daily_actuals`` of the canonical orders up to ``as_of`` (read once per date)."""
         if as_of not in self._actuals:
             paths = [self.canonical_dir / f"{name}.parquet" for name in ("orders", "order_lines")]
             if not all(path.exists() for path in paths):

@@ -60,8 +60,8 @@ def scan_inputs(settings: Settings, as_of: pd.Timestamp | None = None) -> ScanIn
     """Everything the scan looks at, as of the last inventory snapshot unless ``as_of`` is given."""
     import pandas as pd
 
-    from alerts.demand import daily_actuals
     from alerts.scan import ScanInputs
+    from features.recent_demand import daily_actuals
     from pipelines.tables import read_canonical_tables, require_canonical
     from serving.live_alerts import primary_lead_times
     from serving.supply import last_snapshot_date, load_canonical_supply

@@ -31,7 +31,8 @@ COLUMNS_READ = {"order_lines": ["order_id", "sku_id", "location_id", "quantity"]
 FEATURE_TABLES = ("sku_location_features", "supplier_features")
 # The champion the report cannot do without, and the command that trains it.
 TRAIN_TARGET = {RISK_MODEL: "sku-risk"}
-# Without a demand champion the horizon's demand is the recent mean (``reports.sections.horizon_demand``).
+# Where the demand champion gives no forecast, the horizon's demand is the recent demand
+# (``features.recent_demand``, as the alerts and the service take it; ``reports.sections.horizon_demand``).
 RECENT_DEMAND = "recent 28-day mean and s.d. (normal)"
 PAGE_AT_RISK_COLUMNS = [
     "rank", "sku_id", "location_id", "supplier_id", "backorder_probability", "expected_cost",
@@ -107,7 +108,9 @@ def write_report(
     import pandas as pd
 
     from contracts.errors import MissingInput
+    from contracts.keys import SKU_LOCATION
     from features.build import TIMESTAMP
+    from features.recent_demand import daily_actuals, recent_mean_sd
     from features.supplier import primary_suppliers
     from pipelines.tables import latest_feature_rows, read_canonical_tables, read_feature_table, table_path
     from reports import plots, sections
@@ -147,7 +150,11 @@ def write_report(
     lead_time_model = load_alias(LEAD_TIME_MODEL) if LEAD_TIME_MODEL in versions else None
     open_pos, delay_source = _delays(open_pos, read["skus"], read["purchase_orders"], as_of, lead_time_model)
     demand_model = load_alias(DEMAND_MODEL) if DEMAND_MODEL in versions else None
-    demand, demand_source = _horizon_demand(demand_model, _promotions(settings, as_of), latest, as_of, horizon)
+    recent = latest[SKU_LOCATION].join(
+        recent_mean_sd(daily_actuals(read["order_lines"], read["orders"], as_of), SKU_LOCATION), on=SKU_LOCATION
+    )
+    demand, demand_source = _horizon_demand(demand_model, _promotions(settings, as_of), latest, recent, as_of,
+                                            horizon)
     scored = sections.score_positions(
         latest, probability, demand,
         sections.expected_inbound(open_pos, need_date), penalty_factor * price,
@@ -301,11 +308,11 @@ def _promotions(settings: Settings, as_of: pd.Timestamp) -> pd.DataFrame:
     return announced_by(promotions, as_of)
 
 
-def _horizon_demand(model: Any, promotions: pd.DataFrame, latest: pd.DataFrame, as_of: pd.Timestamp,
-                    horizon: int) -> tuple[pd.DataFrame, str]:
+def _horizon_demand(model: Any, promotions: pd.DataFrame, latest: pd.DataFrame, recent: pd.DataFrame,
+                    as_of: pd.Timestamp, horizon: int) -> tuple[pd.DataFrame, str]:
     """Demand quantiles over the horizon: the demand champion's daily forecast from ``as_of`` where
-    it has one, else (and without a champion, ``model`` None) the recent 28-day mean and s.d.; and
-    a sentence saying which was used."""
+    it has one, else (and without a champion, ``model`` None) the ``recent`` daily mean and s.d.
+    (row-aligned with ``latest``); and a sentence saying which was used."""
     import numpy as np
     import pandas as pd
 
@@ -313,7 +320,7 @@ def _horizon_demand(model: Any, promotions: pd.DataFrame, latest: pd.DataFrame, 
     from features.timeseries import ID, TIME
     from reports.sections import horizon_demand, horizon_demand_from_daily
 
-    history = horizon_demand(latest, horizon)
+    history = horizon_demand(recent, horizon)
     fallback = RECENT_DEMAND
     if model is None:
         return history, f"{fallback}; no demand champion"

@@ -106,7 +106,8 @@ def test_report_renders_every_section_and_plot_in_chromium(trained_world):
 @pytest.mark.slow
 def test_without_a_demand_champion_the_report_takes_the_recent_demand(trained_world, tmp_path):
     """A demand model that never passed its gate leaves a report all the same: demand over the horizon
-    from each SKU-location's last 28 days, and the forecast section says why it has no forecasts."""
+    from each SKU-location's orders of the last 28 days, and the forecast section says why it has no
+    forecasts."""
     from features.build import TIMESTAMP
     from pipelines.commands.report import write_report
     from pipelines.tables import latest_feature_rows
@@ -122,8 +123,13 @@ def test_without_a_demand_champion_the_report_takes_the_recent_demand(trained_wo
     assert "Demand over the horizon: recent 28-day mean and s.d. (normal); no demand champion" in page
     assert re.search(r'<section id="forecast">\s*<h2>', page) and "No demand champion" in page
     at_risk = pd.read_csv(tmp_path / "report" / "at_risk.csv")
-    latest = latest_feature_rows(trained_world.features_dir, "sku_location_features", TIMESTAMP)
-    expected = latest.set_index(["sku_id", "location_id"])["demand_mean_28"].fillna(0.0) * 14  # the horizon
+    # By hand: units ordered over the 28 days up to the report date, per day, times the 14-day horizon.
+    as_of = latest_feature_rows(trained_world.features_dir, "sku_location_features", TIMESTAMP)["snapshot_date"].max()
+    orders = pd.read_parquet(trained_world.canonical_dir / "orders.parquet", columns=["order_id", "order_time"])
+    lines = pd.read_parquet(trained_world.canonical_dir / "order_lines.parquet").merge(orders, on="order_id")
+    day = pd.to_datetime(lines["order_time"]).dt.normalize()
+    recent = lines[(day > as_of - pd.Timedelta(days=28)) & (day <= as_of)]
+    expected = recent.groupby(["sku_id", "location_id"])["quantity"].sum() / 28 * 14
     got = at_risk.set_index(["sku_id", "location_id"])["demand_p50"]
-    assert got.gt(0).any()
-    pd.testing.assert_series_equal(got, expected.reindex(got.index), check_names=False)
+    assert got.gt(0).sum() == expected.gt(0).sum() > 0
+    pd.testing.assert_series_equal(got, expected.reindex(got.index, fill_value=0.0).astype(float), check_names=False)

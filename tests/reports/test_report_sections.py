@@ -18,8 +18,6 @@ def _latest(**columns: list) -> pd.DataFrame:
         "location_id": ["DC-1"] * n,
         "supplier_id": ["S-1"] * n,
         "allocated": [0.0] * n,
-        "demand_mean_28": [10.0] * n,
-        "demand_std_28": [3.0] * n,
     }
     return pd.DataFrame({**base, **columns})
 
@@ -27,7 +25,7 @@ def _latest(**columns: list) -> pd.DataFrame:
 def test_at_risk_is_ranked_by_expected_cost_not_probability():
     # B is the likelier backorder, but A is short by far more units of a dearer item.
     latest = _latest(sku_id=["A", "B", "C"], on_hand=[20.0, 130.0, 1000.0])
-    demand = sections.horizon_demand(latest, horizon=14)
+    demand = sections.horizon_demand(pd.DataFrame({"mean": [10.0] * 3, "sd": [3.0] * 3}), horizon=14)
     inbound = pd.DataFrame(columns=["sku_id", "location_id", "inbound_by_need_date"])
     scored = sections.score_positions(latest, np.array([0.6, 0.9, 0.01]), demand, inbound, np.array([5.0, 1.0, 5.0]))
     ranked = sections.rank_at_risk(scored)
@@ -62,7 +60,7 @@ def test_inbound_counts_only_what_arrives_by_the_need_date():
 def test_csv_tables_have_the_documented_columns():
     latest = _latest(sku_id=["A"], on_hand=[5.0])
     scored = sections.score_positions(
-        latest, np.array([0.5]), sections.horizon_demand(latest, 7),
+        latest, np.array([0.5]), sections.horizon_demand(pd.DataFrame({"mean": [10.0], "sd": [3.0]}), 7),
         pd.DataFrame(columns=["sku_id", "location_id", "inbound_by_need_date"]), np.array([2.0]),
     )
     table = sections.at_risk_table(sections.rank_at_risk(scored))

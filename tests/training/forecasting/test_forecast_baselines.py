@@ -36,7 +36,8 @@ def test_baselines_on_toy_series() -> None:
 def test_the_recent_mean_baseline_is_what_the_service_serves_without_a_demand_champion() -> None:
     """Each series' last 28 days as the stock-out check reads them: days without demand count as
     0, a series silent for 28 days forecasts 0, and every day of the horizon gets the same."""
-    from alerts.demand import daily_actuals, recent_mean_demand
+    from alerts.demand import recent_mean_demand
+    from features.recent_demand import daily_actuals
 
     days = pd.date_range("2026-01-01", periods=60, freq="D")
     steady = np.where(np.arange(60) % 2 == 0, 4.0, 2.0)  # 3 a day on average, sd 1
