@@ -51,6 +51,5 @@ def recent_quantiles(actual: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     """One day's demand quantiles per ``keys`` (``recent_mean_sd``): ``p50`` the mean, ``p90``
     ``p90_of`` the mean and the standard deviation, ``p10`` as far below the mean, at least 0."""
     rates = recent_mean_sd(actual, keys)
-    p90 = p90_of(rates["mean"], rates["sd"])
-    return pd.DataFrame({"p10": np.maximum(2 * rates["mean"].to_numpy() - p90, 0.0), "p50": rates["mean"], "p90": p90},
-                        index=rates.index)
+    mean, sd = rates["mean"], rates["sd"]
+    return pd.DataFrame({"p10": np.maximum(mean - Z90 * sd, 0.0), "p50": mean, "p90": p90_of(mean, sd)})

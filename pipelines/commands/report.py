@@ -113,6 +113,7 @@ def write_report(
     from features.recent_demand import daily_actuals, recent_mean_sd
     from features.supplier import primary_suppliers
     from pipelines.tables import latest_feature_rows, read_canonical_tables, read_feature_table, table_path
+    from pipelines.what_if_worlds import what_if_runs
     from reports import plots, sections
     from reports.render import Section, render_html
     from reports.whatif import run_what_ifs
@@ -181,8 +182,6 @@ def write_report(
     )
 
     forecast_section = _forecast_section(read, ranked, versions.get(DEMAND_MODEL), as_of)
-
-    from pipelines.what_if_worlds import what_if_runs
 
     _echo(f"[5/5] what-if: {what_if_days}-day simulator runs")
     runs, what_if_notes = what_if_runs(settings, read, what_if_days)
