@@ -100,10 +100,7 @@ def load_recent_demand(canonical_dir: Path, positions: pd.DataFrame, as_of: pd.T
     """``recent_demand_forecaster`` over the canonical orders, for the demand recipe's horizon.
     Without canonical orders there is no recent demand to answer with (not a demand of 0):
     ``FileNotFoundError`` naming the tables."""
-    from serving.live_alerts import RecentDemand
+    from serving.live_alerts import read_recent_actuals
     from training.recipes import DEMAND
 
-    missing = [name for name in ("orders", "order_lines") if not (canonical_dir / f"{name}.parquet").exists()]
-    if missing:
-        raise FileNotFoundError(f"no canonical {' or '.join(missing)} in {canonical_dir}")
-    return recent_demand_forecaster(RecentDemand(canonical_dir).actuals(as_of), positions, as_of, DEMAND.horizon)
+    return recent_demand_forecaster(read_recent_actuals(canonical_dir, as_of), positions, as_of, DEMAND.horizon)

@@ -81,21 +81,28 @@ class RecentDemand:
         return recent_mean_demand(self.actuals(as_of), keys, as_of, horizon)
 
     def actuals(self, as_of: pd.Timestamp) -> pd.DataFrame:
-        """``features.recent_demand.daily_actuals`` of the canonical orders up to ``as_of`` (read once per date)."""
+        """``read_recent_actuals`` (read once per date); none without canonical orders."""
         if as_of not in self._actuals:
-            paths = [self.canonical_dir / f"{name}.parquet" for name in ("orders", "order_lines")]
-            if not all(path.exists() for path in paths):
-                logger.warning("live exception checks: no canonical orders in %s, so the recent demand is 0",
-                               self.canonical_dir)
+            try:
+                self._actuals = {as_of: read_recent_actuals(self.canonical_dir, as_of)}
+            except FileNotFoundError as missing:
+                logger.warning("live exception checks: %s, so the recent demand is 0", missing)
                 empty = pd.DataFrame({**{k: pd.Series(dtype=object) for k in SKU_LOCATION},
                                       "ds": pd.Series(dtype="datetime64[ns]"), "actual": pd.Series(dtype=float)})
                 self._actuals = {as_of: empty}
-                return empty
-            orders = pd.read_parquet(self.canonical_dir / "orders.parquet", columns=["order_id", "order_time"])
-            lines = pd.read_parquet(self.canonical_dir / "order_lines.parquet",
-                                    columns=["order_id", "sku_id", "location_id", "quantity"])
-            self._actuals = {as_of: daily_actuals(lines, orders, as_of)}
         return self._actuals[as_of]
+
+
+def read_recent_actuals(canonical_dir: Path, as_of: pd.Timestamp) -> pd.DataFrame:
+    """``features.recent_demand.daily_actuals`` of the canonical orders up to ``as_of``;
+    ``FileNotFoundError`` naming the tables when they are not there."""
+    missing = [name for name in ("orders", "order_lines") if not (canonical_dir / f"{name}.parquet").exists()]
+    if missing:
+        raise FileNotFoundError(f"no canonical {' or '.join(missing)} in {canonical_dir}")
+    orders = pd.read_parquet(canonical_dir / "orders.parquet", columns=["order_id", "order_time"])
+    lines = pd.read_parquet(canonical_dir / "order_lines.parquet",
+                            columns=["order_id", "sku_id", "location_id", "quantity"])
+    return daily_actuals(lines, orders, as_of)
 
 
 class LazyLeadTimes:
