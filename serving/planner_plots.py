@@ -183,13 +183,10 @@ def exception_plots(
     if delays is not None and len(open_pos):
         open_pos[list(DELAY_QUANTILES)] = delays(open_pos)
     forecast = forecaster(sku, location, horizon) if forecaster is not None else pd.DataFrame()
-    try:
-        history = demand.actuals(today)
-        history = history[(history["sku_id"] == sku) & (history["location_id"] == location)]
-        if forecast.empty:
-            forecast = demand(pd.DataFrame({"sku_id": [sku], "location_id": [location]}), today, horizon)
-    except FileNotFoundError:  # no canonical orders: the forecaster's alone, if any
-        history = pd.DataFrame({"ds": pd.Series(dtype="datetime64[ns]"), "actual": pd.Series(dtype=float)})
+    history = demand.actuals(today)  # empty without canonical orders
+    history = history[(history["sku_id"] == sku) & (history["location_id"] == location)]
+    if forecast.empty:
+        forecast = demand(pd.DataFrame({"sku_id": [sku], "location_id": [location]}), today, horizon)
     if forecast.empty and history.empty:
         return None, eta_plot(open_pos, today)
     return forecast_plot(history[["ds", "actual"]], forecast, today), eta_plot(open_pos, today)
