@@ -2,10 +2,15 @@
 
 Parsing failures are reported per row, with the column and the offending value, instead of
 failing the whole file: the row goes to quarantine and everything else is kept. Dates follow the
-export's declared ``date_format`` when there is one; a date-time may add a time to it.
+export's declared ``date_format`` when there is one; a date-time may add a time to it. Numbers
+written as text follow the export's declared decimal mark and digit-group separator, and a number
+written any other way is not guessed at (``1,5`` under a decimal point is not a number).
 """
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -25,6 +30,37 @@ COERCED_DTYPE = {
 }
 # Times a date-time may carry after its declared date format.
 _TIME_FORMATS = (" %H:%M", " %H:%M:%S", "T%H:%M", "T%H:%M:%S")
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How numbers are written as text: the decimal mark and the digit-group separator, if any."""
+
+    decimal: str = "."
+    thousands: str | None = None
+
+    def __str__(self) -> str:
+        grouping = f" and thousands {self.thousands!r}" if self.thousands is not None else ""
+        return f"decimal {self.decimal!r}{grouping}"
+
+    def to_numeric(self, text: pd.Series) -> pd.Series:
+        """``text`` as numbers; a value not written in this format becomes NaN."""
+        if (self.decimal, self.thousands) == (".", None) or not pd.api.types.is_string_dtype(text):
+            return pd.to_numeric(text, errors="coerce")
+        text = text.astype("string").str.strip()
+        misplaced = pd.Series(False, index=text.index)
+        if self.thousands is not None:
+            grouped = text.str.contains(self.thousands, regex=False).fillna(False)
+            digits = rf"[+-]?\d{{1,3}}(?:{re.escape(self.thousands)}\d{{3}})+(?:{re.escape(self.decimal)}\d*)?"
+            misplaced |= grouped & ~text.str.fullmatch(digits).fillna(False)
+            text = text.str.replace(self.thousands, "", regex=False)
+        if self.decimal != ".":
+            misplaced |= text.str.contains(".", regex=False).fillna(False)
+            text = text.str.replace(self.decimal, ".", regex=False)
+        return pd.to_numeric(text.mask(misplaced), errors="coerce")
+
+
+PLAIN_NUMBERS = NumberFormat()
 
 
 def _blank_to_na(values: pd.Series) -> pd.Series:
@@ -52,7 +88,7 @@ def _parse_declared(text: pd.Series, spec: ColumnSpec, date_format: str) -> pd.S
 
 
 def _coerce_column(
-    raw: pd.Series, spec: ColumnSpec, date_format: str | None = None
+    raw: pd.Series, spec: ColumnSpec, date_format: str | None = None, numbers: NumberFormat = PLAIN_NUMBERS
 ) -> tuple[pd.Series, pd.Series]:
     """Return the typed column and a boolean mask of values that could not be parsed."""
     values = _blank_to_na(raw)
@@ -61,7 +97,7 @@ def _coerce_column(
         typed = values.astype("string")
         return typed.astype(object).where(typed.notna(), None), pd.Series(False, index=raw.index)
     if spec.kind in ("int", "float"):
-        numeric = pd.to_numeric(values, errors="coerce").astype("Float64")
+        numeric = numbers.to_numeric(values).astype("Float64")
         bad = present & numeric.isna()
         if spec.kind == "int":
             fractional = numeric.notna() & (numeric != numeric.round())
@@ -93,13 +129,14 @@ def _coerce_column(
 
 
 def coerce_table(
-    raw: pd.DataFrame, contract: TableContract, date_format: str | None = None
+    raw: pd.DataFrame, contract: TableContract, date_format: str | None = None, numbers: NumberFormat = PLAIN_NUMBERS
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Coerce every contract column of ``raw``; return the typed frame and per-row reasons.
 
     Reasons are empty strings for rows that parsed cleanly. Columns absent from ``raw`` must be
     nullable (the caller checks required columns first) and are filled with nulls. Date and
-    date-time text is read in ``date_format`` when given, else each value in the form it has.
+    date-time text is read in ``date_format`` when given, else each value in the form it has;
+    numbers written as text in ``numbers``.
     """
     typed: dict[str, pd.Series] = {}
     reasons = pd.Series("", index=raw.index, dtype=object)
@@ -107,12 +144,14 @@ def coerce_table(
         if spec.name not in raw.columns:
             typed[spec.name] = _null_column(spec, raw.index)
             continue
-        column, bad = _coerce_column(raw[spec.name], spec, date_format)
+        column, bad = _coerce_column(raw[spec.name], spec, date_format, numbers)
         typed[spec.name] = column
         if bad.any():
             label = _KIND_LABEL[spec.kind]
             if date_format is not None and spec.kind in ("date", "datetime"):
                 label = f"does not match date_format {date_format!r}:"
+            if numbers != PLAIN_NUMBERS and spec.kind in ("int", "float"):
+                label = f"{label} with {numbers}:"
             shown = raw[spec.name].astype("string").str.slice(0, 40)
             message = f"{spec.name}: {label} " + shown.map(repr, na_action="ignore")
             reasons = append_reasons(reasons, message.where(bad, ""))

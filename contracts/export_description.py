@@ -9,18 +9,21 @@ tables, so ingest neither stops on foreign headers nor guesses the order of day 
     columns:
       order_lines: {"Item Number": sku_id, "Whse": location_id}
     inventory: current_stock           # snapshots hold today's stock only (default: told by the dates)
+    csv: {delimiter: ";", decimal: ",", thousands: ".", encoding: cp1252}   # default: , . none utf-8
 """
 
 from __future__ import annotations
 
+import codecs
 import difflib
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from contracts.coercion import NumberFormat
 from contracts.errors import ContractError
 from contracts.tables import CANONICAL_TABLES
 
@@ -51,8 +54,54 @@ def _checked_format(date_format: str) -> str:
     return date_format
 
 
+class CsvDialect(BaseModel):
+    """How the CSV files of an export are written: field delimiter, number format, text encoding."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    delimiter: str = Field(",", min_length=1, max_length=1, description="The character between fields.")
+    decimal: Literal[".", ","] = Field(".", description="The decimal mark of numbers.")
+    thousands: str | None = Field(
+        None, min_length=1, max_length=1, description="The digit-group separator of numbers, if any."
+    )
+    encoding: str = Field("utf-8", description="The text encoding of the files (e.g. cp1252, latin-1).")
+
+    @field_validator("delimiter")
+    @classmethod
+    def _usable_delimiter(cls, value: str) -> str:
+        if value in "\"\r\n":
+            raise ValueError(f"{value!r} cannot separate fields")
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r} (e.g. utf-8, cp1252, latin-1)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _separators_apart(self) -> CsvDialect:
+        if self.thousands == self.decimal:
+            raise ValueError(f"thousands and decimal are both {self.decimal!r}")
+        if self.delimiter == self.decimal:
+            raise ValueError(f"delimiter and decimal are both {self.decimal!r}; numbers would be split in two")
+        return self
+
+    @property
+    def numbers(self) -> NumberFormat:
+        """How numbers in the text cells are written."""
+        return NumberFormat(decimal=self.decimal, thousands=self.thousands)
+
+
+DEFAULT_DIALECT = CsvDialect()
+
+
 class ExportDescription(BaseModel):
-    """The source, the date format(s) and the export header -> canonical column names of one export."""
+    """The source, the date format(s), the export header -> canonical column names and the CSV dialect
+    of one export."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -72,6 +121,10 @@ class ExportDescription(BaseModel):
         None,
         description="What inventory_snapshots holds: daily `snapshots`, or `current_stock` to rebuild "
         "the daily history from (default: current stock when it holds a single date).",
+    )
+    csv: CsvDialect = Field(
+        default_factory=CsvDialect,
+        description="How the CSV files are written (default: comma-separated, decimal point, UTF-8).",
     )
 
     @field_validator("date_format")
@@ -137,7 +190,8 @@ def load_export_description(source_dir: Path, config_file: Path | None = None) -
     if content is None:
         return ExportDescription()
     if not isinstance(content, dict):
-        raise ContractError(f"{path.name}: expected keys source, date_format and/or columns at the top level")
+        keys = ", ".join(ExportDescription.model_fields)
+        raise ContractError(f"{path.name}: expected keys {keys} at the top level")
     try:
         return ExportDescription.model_validate(content)
     except ValidationError as error:

@@ -25,13 +25,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from contracts.coercion import PLAIN_NUMBERS
 from contracts.date_order import DateOrderCheck
 from contracts.errors import ContractError, MissingColumnsError
-from contracts.export_description import EXPORT_DESCRIPTION_FILE, load_export_description
+from contracts.export_description import EXPORT_DESCRIPTION_FILE, CsvDialect, load_export_description
 from contracts.fingerprint import file_digest
 from contracts.headers import close_headers, header_mapping, normalize_name
 from contracts.optional_inputs import OPTIONAL_INPUTS, OPTIONAL_TABLES, data_support
-from contracts.readers import SUPPORTED_SUFFIXES, iter_chunks, read_header
+from contracts.readers import SUPPORTED_SUFFIXES, is_csv, iter_chunks, read_header
 from contracts.schemas import stored_dtype
 from contracts.table_spec import TableContract
 from contracts.tables import CANONICAL_TABLES, TABLE_ORDER
@@ -107,13 +108,13 @@ def _arrow_schema(contract: TableContract) -> pa.Schema:
     )
 
 
-def _check_structure(table: str, path: Path, declared: dict[str, str]) -> dict[str, str]:
+def _check_structure(table: str, path: Path, declared: dict[str, str], dialect: CsvDialect) -> dict[str, str]:
     """Header mapping of one export, or a ContractError naming the file and the column.
 
     A missing required column comes with the file's unused headers that look like it.
     """
     contract = CANONICAL_TABLES[table]
-    headers = read_header(path)
+    headers = read_header(path, dialect)
     try:
         mapping = header_mapping(headers, contract.column_names, declared)
     except ValueError as error:
@@ -163,6 +164,7 @@ def _ingest_table(
     staging: Path,
     chunk_rows: int,
     date_format: str | None,
+    dialect: CsvDialect,
 ) -> tuple[TableReport, pd.DataFrame]:
     contract = CANONICAL_TABLES[table]
     date_columns = [
@@ -170,18 +172,19 @@ def _ingest_table(
     ]
     date_order = DateOrderCheck(path.name, table, date_columns if date_format is None else [])
     report = TableReport(table=table, source_file=path.name)
-    report.ignored_columns = sorted(set(read_header(path)) - set(mapping))
+    report.ignored_columns = sorted(set(read_header(path, dialect)) - set(mapping))
+    numbers = dialect.numbers if is_csv(path) else PLAIN_NUMBERS
     keep = _referenced_columns(table)
     kept_keys: list[pd.DataFrame] = []
     seen_keys = np.empty(0, dtype=np.uint64)
     quarantine_path = staging / "quarantine" / f"{table}.csv"
     with pq.ParquetWriter(staging / "canonical" / f"{table}.parquet", _arrow_schema(contract)) as writer:
         wrote_quarantine_header = False
-        for chunk in iter_chunks(path, chunk_rows):
+        for chunk in iter_chunks(path, chunk_rows, dialect):
             raw = chunk[list(mapping)].rename(columns=mapping)
             date_order.observe(raw)
             result = validate_table(
-                table, raw, parents=parents, seen_keys=seen_keys, date_format=date_format
+                table, raw, parents=parents, seen_keys=seen_keys, date_format=date_format, numbers=numbers
             )
             report.rows_read += len(chunk)
             report.accepted += len(result.accepted)
@@ -265,7 +268,7 @@ def ingest_exports(
     description = load_export_description(source_dir, export_config)
     exports, skipped = discover_exports(source_dir)
     mappings = {
-        table: _check_structure(table, path, description.headers_for(table))
+        table: _check_structure(table, path, description.headers_for(table), description.csv)
         for table, path in exports.items()
     }
     world = source or world_source(source_dir, description.source)
@@ -291,6 +294,7 @@ def ingest_exports(
                 staging,
                 chunk_rows,
                 description.date_format_for(table),
+                description.csv,
             )
             report.foreign_keys_not_checked = not_checked
             reports.append(report)

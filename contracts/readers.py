@@ -1,4 +1,8 @@
-"""Chunked readers for CSV and Parquet exports: memory stays bounded by the chunk size."""
+"""Chunked readers for CSV and Parquet exports: memory stays bounded by the chunk size.
+
+CSV files are read in the export's declared dialect (``csv:`` in export.yaml); a header that reads
+as one column holding another delimiter stops the ingest and names the setting to declare.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +13,51 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from contracts.errors import ContractError
+from contracts.export_description import DEFAULT_DIALECT, CsvDialect
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet", ".pq")
+# Delimiters a one-column header is checked for, with the name an error gives them.
+_OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 
 
-def read_header(path: Path) -> list[str]:
+def is_csv(path: Path) -> bool:
+    """Whether ``path`` is read as CSV text (else Parquet)."""
+    return path.suffix.lower() == ".csv"
+
+
+def _not_decodable(path: Path, dialect: CsvDialect, error: UnicodeDecodeError) -> ContractError:
+    other = "cp1252" if dialect.encoding.replace("-", "").lower() == "utf8" else "utf-8"
+    return ContractError(
+        f"{path.name}: not valid {dialect.encoding} text ({error.reason}); "
+        f"declare the files' encoding in export.yaml, e.g. `csv: {{encoding: {other}}}`"
+    )
+
+
+def _one_column_check(path: Path, columns: list[str], dialect: CsvDialect) -> None:
+    """A header read as a single column that holds another delimiter: the file is written with it."""
+    if len(columns) != 1:
+        return
+    for delimiter, name in _OTHER_DELIMITERS.items():
+        if delimiter != dialect.delimiter and delimiter in columns[0]:
+            raise ContractError(
+                f"{path.name}: the header reads as one column {columns[0][:60]!r}: the file looks "
+                f"{name}-separated; declare it in export.yaml as `csv: {{delimiter: {delimiter!r}}}`"
+            )
+
+
+def read_header(path: Path, dialect: CsvDialect = DEFAULT_DIALECT) -> list[str]:
     """Column names of an export, without reading its rows."""
     try:
-        if path.suffix.lower() == ".csv":
-            header = pd.read_csv(path, nrows=0, dtype=str, encoding="utf-8")
+        if is_csv(path):
+            header = pd.read_csv(path, nrows=0, dtype=str, sep=dialect.delimiter, encoding=dialect.encoding)
             columns = [str(c) for c in header.columns]
+            _one_column_check(path, columns, dialect)
         else:
             columns = list(pq.read_schema(path).names)
     except UnicodeDecodeError as error:
-        raise ContractError(f"{path.name}: not valid UTF-8 text ({error.reason})") from error
+        raise _not_decodable(path, dialect, error) from error
+    except ContractError:
+        raise
     except pd.errors.EmptyDataError as error:
         raise ContractError(f"{path.name}: the file is empty (no header row)") from error
     except Exception as error:  # pyarrow raises several types for corrupt Parquet
@@ -32,7 +67,7 @@ def read_header(path: Path) -> list[str]:
     return columns
 
 
-def iter_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+def iter_chunks(path: Path, chunk_rows: int, dialect: CsvDialect = DEFAULT_DIALECT) -> Iterator[pd.DataFrame]:
     """Yield the rows of an export in chunks with a running 0-based row index.
 
     CSV cells stay text so that coercion can report each unparseable value; Parquet keeps its
@@ -40,13 +75,14 @@ def iter_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     """
     offset = 0
     try:
-        if path.suffix.lower() == ".csv":
+        if is_csv(path):
             reader = pd.read_csv(
                 path,
                 dtype=str,
                 keep_default_na=False,
                 chunksize=chunk_rows,
-                encoding="utf-8",
+                sep=dialect.delimiter,
+                encoding=dialect.encoding,
                 skip_blank_lines=True,
             )
             chunks: Iterator[pd.DataFrame] = iter(reader)
@@ -58,6 +94,6 @@ def iter_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
             offset += len(chunk)
             yield chunk
     except UnicodeDecodeError as error:
-        raise ContractError(f"{path.name}: not valid UTF-8 text ({error.reason})") from error
+        raise _not_decodable(path, dialect, error) from error
     except pd.errors.ParserError as error:
         raise ContractError(f"{path.name}: malformed CSV ({error})") from error

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pandera.errors as pa_errors
 
-from contracts.coercion import append_reasons, coerce_table
+from contracts.coercion import PLAIN_NUMBERS, NumberFormat, append_reasons, coerce_table
 from contracts.errors import ContractError
 from contracts.schemas import pandera_schema, stored_dtype
 from contracts.table_spec import TableContract
@@ -42,19 +42,21 @@ def validate_table(
     parents: Mapping[str, pd.DataFrame] | None = None,
     seen_keys: np.ndarray | None = None,
     date_format: str | None = None,
+    numbers: NumberFormat = PLAIN_NUMBERS,
 ) -> ValidationResult:
     """Coerce and validate ``frame`` against the contract of ``table``.
 
     ``parents`` maps a referenced table name to its accepted rows; foreign keys to tables not
     in ``parents`` are not checked. ``seen_keys`` holds the ``key_hashes`` of rows accepted from
     earlier chunks of the same file, so duplicates across chunks are caught too. ``date_format``
-    is the export's declared format for date text (None: each value read in the form it has).
+    is the export's declared format for date text (None: each value read in the form it has),
+    ``numbers`` how numbers are written in text cells.
     """
     contract = CANONICAL_TABLES[table]
     missing = missing_required_columns(list(frame.columns), contract)
     if missing:
         raise ContractError(f"table {table}: missing required column(s) {', '.join(missing)}")
-    typed, reasons = coerce_table(frame, contract, date_format)
+    typed, reasons = coerce_table(frame, contract, date_format, numbers)
     reasons = append_reasons(reasons, _schema_reasons(typed, frame, contract))
     reasons = append_reasons(reasons, _duplicate_reasons(typed, contract, seen_keys))
     reasons = append_reasons(reasons, _foreign_key_reasons(typed, contract, parents or {}))

@@ -93,7 +93,7 @@ def _prepare_previous_output(make_export, valid_export_rows, tmp_path) -> Path:
     ("breakage", "message"),
     [
         ("missing_column", "order_lines.csv: missing required column(s) quantity"),
-        ("undecodable", "orders.csv: not valid UTF-8"),
+        ("undecodable", "orders.csv: not valid utf-8 text"),
         ("empty", "orders.csv: the file is empty"),
         ("header_only", "orders.csv: the file has a header but no rows"),
     ],
