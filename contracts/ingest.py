@@ -3,8 +3,9 @@
 Invariant: for every table, accepted + quarantined = rows read. A structurally unusable file
 (missing required column, undecodable, empty, dates whose day/month order cannot be told) stops
 the whole ingest before anything is written, and output files only replace the previous ones once
-every table has been processed. The export's description (``export.yaml``) names its source, headers
-and date formats. An optional table (``contracts.optional_inputs``) may be a header-only file.
+every table has been processed. The export's description (``export.yaml``) names its source, headers,
+date formats and CSV dialect. A table is one file or a folder of part files (``contracts.export_files``);
+an optional table (``contracts.optional_inputs``) may be a header-only file.
 
 The canonical folder holds one world (``contracts.world_manifest``): ingesting another source into
 it is refused unless ``replace``, which leaves only the new export's tables. The report ends with
@@ -29,10 +30,11 @@ from contracts.coercion import PLAIN_NUMBERS
 from contracts.date_order import DateOrderCheck
 from contracts.errors import ContractError, MissingColumnsError
 from contracts.export_description import EXPORT_DESCRIPTION_FILE, CsvDialect, load_export_description
+from contracts.export_files import TableExport, discover_exports
 from contracts.fingerprint import file_digest
-from contracts.headers import close_headers, header_mapping, normalize_name
+from contracts.headers import close_headers, header_mapping
 from contracts.optional_inputs import OPTIONAL_INPUTS, OPTIONAL_TABLES, data_support
-from contracts.readers import SUPPORTED_SUFFIXES, is_csv, iter_chunks, read_header
+from contracts.readers import is_csv, iter_chunks, read_header
 from contracts.schemas import stored_dtype
 from contracts.table_spec import TableContract
 from contracts.tables import CANONICAL_TABLES, TABLE_ORDER
@@ -80,36 +82,16 @@ class IngestReport:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
 
 
-def discover_exports(source_dir: Path) -> tuple[dict[str, Path], list[str]]:
-    """Map canonical table names to export files by normalized file stem; list the others."""
-    if not source_dir.is_dir():
-        raise ContractError(f"source directory {source_dir} does not exist")
-    by_name = {normalize_name(name): name for name in CANONICAL_TABLES}
-    found: dict[str, Path] = {}
-    skipped: list[str] = []
-    for path in sorted(source_dir.iterdir()):
-        if path.name == EXPORT_DESCRIPTION_FILE:
-            continue
-        table = by_name.get(normalize_name(path.stem))
-        if not path.is_file() or path.suffix.lower() not in SUPPORTED_SUFFIXES or table is None:
-            skipped.append(path.name)
-            continue
-        if table in found:
-            raise ContractError(f"both {found[table].name} and {path.name} hold table {table}")
-        found[table] = path
-    if not found:
-        raise ContractError(f"no export in {source_dir} matches a canonical table")
-    return found, skipped
-
-
 def _arrow_schema(contract: TableContract) -> pa.Schema:
     return pa.schema(
         [pa.field(c.name, _ARROW_TYPE[c.kind], nullable=c.nullable) for c in contract.columns]
     )
 
 
-def _check_structure(table: str, path: Path, declared: dict[str, str], dialect: CsvDialect) -> dict[str, str]:
-    """Header mapping of one export, or a ContractError naming the file and the column.
+def _check_structure(
+    table: str, path: Path, label: str, declared: dict[str, str], dialect: CsvDialect
+) -> dict[str, str]:
+    """Header mapping of one export file, or a ContractError naming the file and the column.
 
     A missing required column comes with the file's unused headers that look like it.
     """
@@ -118,12 +100,12 @@ def _check_structure(table: str, path: Path, declared: dict[str, str], dialect: 
     try:
         mapping = header_mapping(headers, contract.column_names, declared)
     except ValueError as error:
-        raise ContractError(f"{path.name}: {error}") from error
+        raise ContractError(f"{label}: {error}") from error
     missing = missing_required_columns(list(mapping.values()), contract)
     if missing:
         unused = [header for header in headers if header not in mapping]
         close = {column: close_headers(column, unused) for column in missing}
-        raise MissingColumnsError(path.name, missing, close)
+        raise MissingColumnsError(label, missing, close)
     return mapping
 
 
@@ -157,52 +139,57 @@ def _referenced_columns(table: str) -> list[str]:
 
 
 def _ingest_table(
-    table: str,
-    path: Path,
-    mapping: dict[str, str],
+    export: TableExport,
+    mappings: list[dict[str, str]],
     parents: dict[str, pd.DataFrame],
     staging: Path,
     chunk_rows: int,
     date_format: str | None,
     dialect: CsvDialect,
 ) -> tuple[TableReport, pd.DataFrame]:
+    """Validate every row of one table's file(s) (``mappings``: each file's header mapping), writing
+    the accepted rows and the quarantine to ``staging``; the report and the referenced key columns."""
+    table = export.table
     contract = CANONICAL_TABLES[table]
-    date_columns = [
-        c.name for c in contract.columns if c.kind in ("date", "datetime") and c.name in mapping.values()
-    ]
-    date_order = DateOrderCheck(path.name, table, date_columns if date_format is None else [])
-    report = TableReport(table=table, source_file=path.name)
-    report.ignored_columns = sorted(set(read_header(path, dialect)) - set(mapping))
-    numbers = dialect.numbers if is_csv(path) else PLAIN_NUMBERS
+    mapped = set().union(*(mapping.values() for mapping in mappings))
+    date_columns = [c.name for c in contract.columns if c.kind in ("date", "datetime") and c.name in mapped]
+    date_order = DateOrderCheck(export.name, table, date_columns if date_format is None else [])
+    report = TableReport(table=table, source_file=export.name)
+    ignored = {header for path, mapping in zip(export.files, mappings, strict=True)
+               for header in read_header(path, dialect) if header not in mapping}
+    report.ignored_columns = sorted(ignored)
     keep = _referenced_columns(table)
     kept_keys: list[pd.DataFrame] = []
     seen_keys = np.empty(0, dtype=np.uint64)
     quarantine_path = staging / "quarantine" / f"{table}.csv"
     with pq.ParquetWriter(staging / "canonical" / f"{table}.parquet", _arrow_schema(contract)) as writer:
         wrote_quarantine_header = False
-        for chunk in iter_chunks(path, chunk_rows, dialect):
-            raw = chunk[list(mapping)].rename(columns=mapping)
-            date_order.observe(raw)
-            result = validate_table(
-                table, raw, parents=parents, seen_keys=seen_keys, date_format=date_format, numbers=numbers
-            )
-            report.rows_read += len(chunk)
-            report.accepted += len(result.accepted)
-            report.quarantined += len(result.quarantined)
-            writer.write_table(
-                pa.Table.from_pandas(result.accepted, schema=_arrow_schema(contract), preserve_index=False)
-            )
-            seen_keys = np.concatenate([seen_keys, key_hashes(result.accepted, table)])
-            if keep:
-                kept_keys.append(result.accepted[keep])
-            bad = chunk.loc[result.quarantined.index]
-            bad.insert(0, REASON_COLUMN, result.quarantined[REASON_COLUMN])
-            bad.insert(0, "source_row", bad.index + 1)
-            bad.insert(0, "source_file", path.name)
-            bad.to_csv(quarantine_path, mode="a", header=not wrote_quarantine_header, index=False)
-            wrote_quarantine_header = True
+        for path, mapping in zip(export.files, mappings, strict=True):
+            numbers = dialect.numbers if is_csv(path) else PLAIN_NUMBERS
+            for chunk in iter_chunks(path, chunk_rows, dialect):
+                raw = chunk[list(mapping)].rename(columns=mapping)
+                date_order.observe(raw)
+                result = validate_table(
+                    table, raw, parents=parents, seen_keys=seen_keys, date_format=date_format, numbers=numbers
+                )
+                report.rows_read += len(chunk)
+                report.accepted += len(result.accepted)
+                report.quarantined += len(result.quarantined)
+                writer.write_table(
+                    pa.Table.from_pandas(result.accepted, schema=_arrow_schema(contract), preserve_index=False)
+                )
+                seen_keys = np.concatenate([seen_keys, key_hashes(result.accepted, table)])
+                if keep:
+                    kept_keys.append(result.accepted[keep])
+                bad = chunk.loc[result.quarantined.index]
+                bad.insert(0, REASON_COLUMN, result.quarantined[REASON_COLUMN])
+                bad.insert(0, "source_row", bad.index + 1)
+                bad.insert(0, "source_file", export.label(path))
+                bad.to_csv(quarantine_path, mode="a", header=not wrote_quarantine_header, index=False)
+                wrote_quarantine_header = True
     if report.rows_read == 0 and table not in OPTIONAL_TABLES:
-        raise ContractError(f"{path.name}: the file has a header but no rows")
+        held = "the file has a header" if len(export.files) == 1 else "the files have headers"
+        raise ContractError(f"{export.name}: {held} but no rows")
     date_order.verdict()
     if not keep:
         return report, pd.DataFrame()
@@ -211,11 +198,13 @@ def _ingest_table(
     return report, kept.astype(dtypes)
 
 
-def _inputs_digest(exports: dict[str, Path], source_dir: Path, export_config: Path | None) -> str:
+def _inputs_digest(exports: dict[str, TableExport], source_dir: Path, export_config: Path | None) -> str:
     """Digest of the export files and their description: equal digests, equal ingest output."""
     description = export_config or source_dir / EXPORT_DESCRIPTION_FILE
-    files = list(exports.values()) + ([description] if description.is_file() else [])
-    return file_digest(files, *sorted(f"{table}={path.name}" for table, path in exports.items()))
+    files = [path for export in exports.values() for path in export.files]
+    files += [description] if description.is_file() else []
+    names = (f"{table}={export.label(path)}" for table, export in exports.items() for path in export.files)
+    return file_digest(files, *sorted(names))
 
 
 def world_source(source_dir: Path, declared: str | None) -> str:
@@ -268,8 +257,11 @@ def ingest_exports(
     description = load_export_description(source_dir, export_config)
     exports, skipped = discover_exports(source_dir)
     mappings = {
-        table: _check_structure(table, path, description.headers_for(table), description.csv)
-        for table, path in exports.items()
+        table: [
+            _check_structure(table, path, export.label(path), description.headers_for(table), description.csv)
+            for path in export.files
+        ]
+        for table, export in exports.items()
     }
     world = source or world_source(source_dir, description.source)
     if not replace:
@@ -287,7 +279,6 @@ def ingest_exports(
         for table in (t for t in TABLE_ORDER if t in exports):
             parents, not_checked = _parent_keys(table, accepted_keys, None if replace else canonical_dir)
             report, keys = _ingest_table(
-                table,
                 exports[table],
                 mappings[table],
                 parents,

@@ -15,14 +15,23 @@ import pyarrow.parquet as pq
 from contracts.errors import ContractError
 from contracts.export_description import DEFAULT_DIALECT, CsvDialect
 
-SUPPORTED_SUFFIXES = (".csv", ".parquet", ".pq")
+# CSV files may be compressed (pandas infers the compression from the suffix).
+CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zip")
+PARQUET_SUFFIXES = (".parquet", ".pq")
 # Delimiters a one-column header is checked for, with the name an error gives them.
 _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 
 
 def is_csv(path: Path) -> bool:
     """Whether ``path`` is read as CSV text (else Parquet)."""
-    return path.suffix.lower() == ".csv"
+    return path.name.lower().endswith(CSV_SUFFIXES)
+
+
+def export_stem(path: Path) -> str | None:
+    """The name of an export file without its CSV or Parquet suffix; None for other files."""
+    name = path.name.lower()
+    suffix = next((s for s in CSV_SUFFIXES + PARQUET_SUFFIXES if name.endswith(s)), None)
+    return path.name[: -len(suffix)] if suffix else None
 
 
 def _not_decodable(path: Path, dialect: CsvDialect, error: UnicodeDecodeError) -> ContractError:

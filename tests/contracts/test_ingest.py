@@ -83,6 +83,53 @@ def test_parquet_exports_are_read_like_csv(make_export, valid_export_rows, tmp_p
     assert (lines.accepted, lines.quarantined) == (1, 0)
 
 
+def test_a_table_exported_as_a_folder_of_parts_is_read_part_by_part(make_export, valid_export_rows, tmp_path):
+    source = make_export(valid_export_rows)
+    (source / "order_lines.csv").unlink()
+    line = valid_export_rows["order_lines"][0]
+    parts = source / "Order Lines"
+    parts.mkdir()
+    pd.DataFrame([{**line, "line_id": "1"}, {**line, "line_id": "2"}]).to_csv(parts / "2024-01.csv", index=False)
+    pd.DataFrame([{**line, "line_id": "3"}, {**line, "line_id": "1"}, {**line, "line_id": "5", "quantity": "-2"}]
+                 ).to_csv(parts / "2024-02.csv.gz", index=False)
+    pd.DataFrame([{**line, "line_id": "4"}]).to_parquet(parts / "2024-03.parquet")
+    (parts / "_SUCCESS").write_text("")
+    report = _ingest(source, tmp_path / "out")
+    lines = next(t for t in report.tables if t.table == "order_lines")
+    assert (lines.source_file, lines.rows_read, lines.accepted, lines.quarantined) == ("Order Lines/", 6, 4, 2)
+    assert report.skipped_files == ["Order Lines/_SUCCESS"]
+    accepted = pd.read_parquet(tmp_path / "out" / "canonical" / "order_lines.parquet")
+    assert accepted["line_id"].tolist() == ["1", "2", "3", "4"]
+    quarantined = pd.read_csv(tmp_path / "out" / "quarantine" / "order_lines.csv", dtype=str)
+    assert quarantined[["source_file", "source_row", "line_id"]].values.tolist() == [
+        ["Order Lines/2024-02.csv.gz", "2", "1"], ["Order Lines/2024-02.csv.gz", "3", "5"]]
+    assert quarantined.loc[0, "reason"] == "duplicate key (order_id, line_id)"
+    assert "quantity: must be > 0, got -2" in quarantined.loc[1, "reason"]
+
+
+def test_a_part_missing_a_required_column_is_named(make_export, valid_export_rows, tmp_path):
+    source = make_export(valid_export_rows)
+    (source / "order_lines").mkdir()
+    (source / "order_lines.csv").rename(source / "order_lines" / "a.csv")
+    pd.read_csv(source / "order_lines" / "a.csv", dtype=str).drop(columns=["quantity"]).to_csv(
+        source / "order_lines" / "b.csv", index=False
+    )
+    with pytest.raises(ContractError) as error:
+        _ingest(source, tmp_path / "out")
+    assert str(error.value).startswith("order_lines/b.csv: missing required column(s) quantity")
+
+
+def test_a_table_both_as_a_file_and_as_a_folder_is_refused(make_export, valid_export_rows, tmp_path):
+    source = make_export(valid_export_rows)
+    (source / "orders").mkdir()
+    (source / "orders.csv").rename(source / "orders" / "part-0.csv")
+    pd.read_csv(source / "orders" / "part-0.csv", dtype=str).to_csv(source / "orders.csv.gz", index=False)
+    with pytest.raises(ContractError) as error:
+        _ingest(source, tmp_path / "out")
+    assert str(error.value) == "both orders/ and orders.csv.gz hold table orders"
+    assert not (tmp_path / "out").exists()
+
+
 def _prepare_previous_output(make_export, valid_export_rows, tmp_path) -> Path:
     out = tmp_path / "out"
     _ingest(make_export(valid_export_rows, "first"), out)

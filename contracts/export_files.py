@@ -1,0 +1,73 @@
+"""Which files of an export folder hold which canonical table.
+
+A table is one file named after it (``order_lines.csv``, ``Order Lines.parquet``,
+``ORDER-LINES.csv.gz``) or a folder named after it holding its rows in several files, read in
+name order (``order_lines/2024-01.csv``, ``order_lines/part-00000.parquet``). Anything else is
+listed as skipped, never silently read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from contracts.errors import ContractError
+from contracts.export_description import EXPORT_DESCRIPTION_FILE
+from contracts.headers import normalize_name
+from contracts.readers import export_stem
+from contracts.tables import CANONICAL_TABLES
+
+
+@dataclass(frozen=True)
+class TableExport:
+    """The file, or the folder of part files, one table is exported as."""
+
+    table: str
+    name: str  # as the export folder shows it: "order_lines.csv" or "order_lines/"
+    files: tuple[Path, ...]
+
+    def label(self, path: Path) -> str:
+        """How reports and quarantine rows name one of the files: relative to the export folder."""
+        return f"{self.name}{path.name}" if self.name.endswith("/") else self.name
+
+
+def _folder_parts(folder: Path) -> tuple[list[Path], list[str]]:
+    """The export files of a table's folder, in name order, and the names of its other entries."""
+    parts, other = [], []
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and export_stem(path) is not None and not path.name.startswith((".", "_")):
+            parts.append(path)
+        else:
+            other.append(f"{folder.name}/{path.name}")
+    return parts, other
+
+
+def discover_exports(source_dir: Path) -> tuple[dict[str, TableExport], list[str]]:
+    """Map canonical table names to their export by normalized file or folder name; list the
+    entries that hold no table."""
+    if not source_dir.is_dir():
+        raise ContractError(f"source directory {source_dir} does not exist")
+    by_name = {normalize_name(name): name for name in CANONICAL_TABLES}
+    found: dict[str, TableExport] = {}
+    skipped: list[str] = []
+    for path in sorted(source_dir.iterdir()):
+        if path.name == EXPORT_DESCRIPTION_FILE:
+            continue
+        if path.is_dir():
+            table = by_name.get(normalize_name(path.name))
+            parts, other = _folder_parts(path) if table is not None else ([], [])
+            skipped += other
+            export = TableExport(table, f"{path.name}/", tuple(parts)) if parts else None
+        else:
+            stem = export_stem(path)
+            table = by_name.get(normalize_name(stem)) if stem is not None else None
+            export = TableExport(table, path.name, (path,)) if table is not None else None
+        if export is None:
+            skipped.append(f"{path.name}/" if path.is_dir() else path.name)
+            continue
+        if export.table in found:
+            raise ContractError(f"both {found[export.table].name} and {export.name} hold table {export.table}")
+        found[export.table] = export
+    if not found:
+        raise ContractError(f"no export in {source_dir} matches a canonical table")
+    return found, skipped
