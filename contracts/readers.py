@@ -1,7 +1,10 @@
-"""Chunked readers for CSV and Parquet exports: memory stays bounded by the chunk size.
+"""Chunked readers for CSV, Parquet and spreadsheet exports.
 
-CSV files are read in the export's declared dialect (``csv:`` in export.yaml); a header that reads
-as one column holding another delimiter stops the ingest and names the setting to declare.
+CSV and Parquet files are read chunk by chunk, so memory stays bounded by the chunk size; a
+spreadsheet (at most 1,048,576 rows a sheet) is read whole, from its only sheet or the sheet named
+like the file. CSV files are read in the export's declared dialect (``csv:`` in export.yaml); a
+header that reads as one column holding another delimiter stops the ingest and names the setting
+to declare. Parquet and spreadsheet cells keep their own types.
 """
 
 from __future__ import annotations
@@ -14,24 +17,50 @@ import pyarrow.parquet as pq
 
 from contracts.errors import ContractError
 from contracts.export_description import DEFAULT_DIALECT, CsvDialect
+from contracts.headers import normalize_name
 
 # CSV files may be compressed (pandas infers the compression from the suffix).
 CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zip")
 PARQUET_SUFFIXES = (".parquet", ".pq")
+# Read by pandas' calamine engine.
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 # Delimiters a one-column header is checked for, with the name an error gives them.
 _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 
 
 def is_csv(path: Path) -> bool:
-    """Whether ``path`` is read as CSV text (else Parquet)."""
+    """Whether ``path`` is read as CSV text (else as typed cells)."""
     return path.name.lower().endswith(CSV_SUFFIXES)
 
 
+def _is_spreadsheet(path: Path) -> bool:
+    return path.name.lower().endswith(SPREADSHEET_SUFFIXES)
+
+
 def export_stem(path: Path) -> str | None:
-    """The name of an export file without its CSV or Parquet suffix; None for other files."""
+    """An export file's name without its CSV, Parquet or spreadsheet suffix; None for other files."""
     name = path.name.lower()
-    suffix = next((s for s in CSV_SUFFIXES + PARQUET_SUFFIXES if name.endswith(s)), None)
+    suffix = next((s for s in CSV_SUFFIXES + PARQUET_SUFFIXES + SPREADSHEET_SUFFIXES if name.endswith(s)), None)
     return path.name[: -len(suffix)] if suffix else None
+
+
+def _read_sheet(path: Path, header_only: bool = False) -> pd.DataFrame:
+    """The rows of a spreadsheet's only sheet, or of its sheet named like the file."""
+    with pd.ExcelFile(path, engine="calamine") as book:
+        names = [str(name) for name in book.sheet_names]
+        named = [name for name in names if normalize_name(name) == normalize_name(export_stem(path) or "")]
+        if len(names) != 1 and not named:
+            raise ContractError(
+                f"{path.name}: {len(names)} sheets ({', '.join(map(repr, names))}) and none named like the "
+                f"file; keep the table on one sheet or name its sheet {export_stem(path)!r}"
+            )
+        sheet = book.parse(names[0] if len(names) == 1 else named[0], nrows=0 if header_only else None)
+    sheet.columns = [str(c) for c in sheet.columns]
+    # Whole numbers in a column with blank cells come back as floats: an id 12345 would read as "12345.0".
+    for column in sheet.select_dtypes("float").columns:
+        if (sheet[column].dropna() % 1 == 0).all():
+            sheet[column] = sheet[column].astype("Int64")
+    return sheet
 
 
 def _not_decodable(path: Path, dialect: CsvDialect, error: UnicodeDecodeError) -> ContractError:
@@ -61,6 +90,8 @@ def read_header(path: Path, dialect: CsvDialect = DEFAULT_DIALECT) -> list[str]:
             header = pd.read_csv(path, nrows=0, dtype=str, sep=dialect.delimiter, encoding=dialect.encoding)
             columns = [str(c) for c in header.columns]
             _one_column_check(path, columns, dialect)
+        elif _is_spreadsheet(path):
+            columns = list(_read_sheet(path, header_only=True).columns)
         else:
             columns = list(pq.read_schema(path).names)
     except UnicodeDecodeError as error:
@@ -79,8 +110,8 @@ def read_header(path: Path, dialect: CsvDialect = DEFAULT_DIALECT) -> list[str]:
 def iter_chunks(path: Path, chunk_rows: int, dialect: CsvDialect = DEFAULT_DIALECT) -> Iterator[pd.DataFrame]:
     """Yield the rows of an export in chunks with a running 0-based row index.
 
-    CSV cells stay text so that coercion can report each unparseable value; Parquet keeps its
-    own types.
+    CSV cells stay text so that coercion can report each unparseable value; Parquet and
+    spreadsheets keep their own types.
     """
     offset = 0
     try:
@@ -95,6 +126,9 @@ def iter_chunks(path: Path, chunk_rows: int, dialect: CsvDialect = DEFAULT_DIALE
                 skip_blank_lines=True,
             )
             chunks: Iterator[pd.DataFrame] = iter(reader)
+        elif _is_spreadsheet(path):
+            sheet = _read_sheet(path)
+            chunks = (sheet.iloc[start:start + chunk_rows] for start in range(0, len(sheet), chunk_rows))
         else:
             parquet = pq.ParquetFile(path)
             chunks = (batch.to_pandas() for batch in parquet.iter_batches(batch_size=chunk_rows))

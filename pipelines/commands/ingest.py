@@ -98,7 +98,7 @@ def ingest_world(
 
 
 def ingest(
-    source_dir: Path = typer.Argument(..., help="Folder with one CSV or Parquet export per table."),
+    source_dir: Path = typer.Argument(..., help="Folder with one CSV, Parquet or spreadsheet export per table."),
     config: Path | None = CONFIG_OPTION,
     chunk_rows: int = typer.Option(100_000, min=1, help="Rows read per chunk."),
     export_config: Path | None = typer.Option(

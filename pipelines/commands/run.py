@@ -210,7 +210,7 @@ def run_exports(
 
 
 def run(
-    exports: Path = typer.Option(..., help="Folder with one CSV or Parquet export per table."),
+    exports: Path = typer.Option(..., help="Folder with one CSV, Parquet or spreadsheet export per table."),
     data_dir: Path | None = typer.Option(None, help="Data folder of the world (beats the root --data-dir)."),
     export_config: Path | None = typer.Option(None, help="Export description; default EXPORTS/export.yaml."),
     replace: bool = typer.Option(

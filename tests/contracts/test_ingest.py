@@ -130,6 +130,60 @@ def test_a_table_both_as_a_file_and_as_a_folder_is_refused(make_export, valid_ex
     assert not (tmp_path / "out").exists()
 
 
+def _typed(row: dict[str, object]) -> dict[str, object]:
+    """A row as a spreadsheet holds it: numbers as numbers, dates as dates, blanks empty."""
+    typed: dict[str, object] = {}
+    for column, value in row.items():
+        text = str(value)
+        if text == "":
+            typed[column] = None
+        elif text.lstrip("-").replace(".", "", 1).isdigit():
+            typed[column] = float(text) if "." in text else int(text)
+        else:
+            typed[column] = pd.Timestamp(text) if text[:4].isdigit() and text[4:5] == "-" else text
+    return typed
+
+
+def test_spreadsheet_exports_are_read_with_their_typed_cells(make_export, valid_export_rows, tmp_path):
+    rows = valid_export_rows
+    source = make_export(rows)
+    lines = [_typed({**rows["order_lines"][0], "line_id": n, "shipped_date": ""}) for n in ("1", "2")]
+    pd.DataFrame(lines).to_excel(source / "Order Lines.xlsx", index=False)
+    with pd.ExcelWriter(source / "skus.xlsx") as book:
+        pd.DataFrame({"note": ["exported by the ERP"]}).to_excel(book, sheet_name="About", index=False)
+        pd.DataFrame([_typed(row) for row in rows["skus"]]).to_excel(book, sheet_name="SKUs", index=False)
+    for table in ("order_lines", "skus"):
+        (source / f"{table}.csv").unlink()
+    (source / "export.yaml").write_text('date_format: "%d/%m/%Y"\n')  # for text dates; typed cells are dates
+    (source / "orders.csv").write_text(
+        "order_id,customer_id,customer_tier,order_time,allow_split\nO-1,C-1,gold,01/03/2024 08:00,true\n"
+    )
+    for table in ("purchase_orders", "promotions", "inventory_snapshots", "asn_events", "inventory_movements"):
+        (source / f"{table}.csv").unlink()
+    report = _ingest(source, tmp_path / "out")
+    assert {t.table: (t.accepted, t.quarantined) for t in report.tables if t.table in ("skus", "order_lines")} == {
+        "skus": (2, 0), "order_lines": (2, 0)}
+    accepted = pd.read_parquet(tmp_path / "out" / "canonical" / "order_lines.parquet")
+    assert accepted["line_id"].tolist() == ["1", "2"]
+    assert accepted["requested_date"].tolist() == [pd.Timestamp("2024-03-04")] * 2
+    assert accepted["quantity"].tolist() == [3, 3]
+    assert accepted["shipped_date"].isna().all()
+
+
+def test_a_workbook_of_several_sheets_none_named_like_the_file_is_refused(make_export, valid_export_rows, tmp_path):
+    source = make_export(valid_export_rows)
+    with pd.ExcelWriter(source / "skus.xlsx") as book:
+        for name in ("Sheet1", "Sheet2"):
+            pd.DataFrame([valid_export_rows["skus"][0]]).to_excel(book, sheet_name=name, index=False)
+    (source / "skus.csv").unlink()
+    with pytest.raises(ContractError) as error:
+        _ingest(source, tmp_path / "out")
+    assert str(error.value) == (
+        "skus.xlsx: 2 sheets ('Sheet1', 'Sheet2') and none named like the file; keep the table on one sheet "
+        "or name its sheet 'skus'"
+    )
+
+
 def _prepare_previous_output(make_export, valid_export_rows, tmp_path) -> Path:
     out = tmp_path / "out"
     _ingest(make_export(valid_export_rows, "first"), out)
