@@ -24,13 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from alerts.delivery import DeliveryWorker
 from alerts.demand import forecast_then_recent, recent_mean_demand
 from alerts.desk import AlertDesk, RecheckResult
 from alerts.live_watch import DemandSource, LiveChecks, LiveWatch
 from contracts.keys import SKU_LOCATION
-from features.recent_demand import daily_actuals
+from features.recent_demand import RECENT_DAYS, daily_actuals
 from features.supplier import primary_suppliers
 from live.state import LiveState
 from serving.live_supply import LiveSupply
@@ -99,10 +102,13 @@ def read_recent_actuals(canonical_dir: Path, as_of: pd.Timestamp) -> pd.DataFram
     missing = [name for name in ("orders", "order_lines") if not (canonical_dir / f"{name}.parquet").exists()]
     if missing:
         raise FileNotFoundError(f"no canonical {' or '.join(missing)} in {canonical_dir}")
-    orders = pd.read_parquet(canonical_dir / "orders.parquet", columns=["order_id", "order_time"])
-    lines = pd.read_parquet(canonical_dir / "order_lines.parquet",
-                            columns=["order_id", "sku_id", "location_id", "quantity"])
-    return daily_actuals(lines, orders, as_of)
+    # Only the orders of the last RECENT_DAYS (and a day either side) and their lines leave Arrow.
+    window = [("order_time", ">=", as_of.normalize() - pd.Timedelta(days=RECENT_DAYS + 1)),
+              ("order_time", "<", as_of.normalize() + pd.Timedelta(days=2))]
+    orders = pd.read_parquet(canonical_dir / "orders.parquet", columns=["order_id", "order_time"], filters=window)
+    lines = pq.read_table(canonical_dir / "order_lines.parquet", columns=["order_id", *SKU_LOCATION, "quantity"])
+    recent = lines.filter(pc.is_in(lines["order_id"], value_set=pa.array(orders["order_id"], type=pa.string())))
+    return daily_actuals(recent.to_pandas(), orders, as_of)
 
 
 class LazyLeadTimes:
