@@ -1,0 +1,78 @@
+"""One ERP export written three ways (plain CSV; ';'-separated with decimal commas in cp1252;
+spreadsheets with the order lines as a folder of parts) ingests to the same canonical tables."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from contracts.ingest import ingest_exports
+
+EUROPEAN = {"delimiter": ";", "decimal": ",", "thousands": ".", "encoding": "cp1252"}
+
+
+@pytest.fixture(scope="module")
+def export():
+    from pipelines.commands.simulate import validated_tables
+    from simulation import scenario_config, simulate
+    from simulation.erp_export import erp_export
+
+    export = erp_export(validated_tables(simulate(scenario_config("baseline", seed=0, n_skus=10, n_days=60))))
+    skus = export.files["skus"].copy()
+    skus["unit_price"] = skus["unit_price"] + 1000  # written 1.066,67 the European way
+    return replace(export, files={**export.files, "skus": skus})
+
+
+def _european_number(value: object) -> object:
+    """A number as a European ERP writes it (1.234,5); anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating) or pd.isna(value):
+        return value
+    return f"{value:,}".replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def _write_plain(export, folder: Path) -> None:
+    for name, frame in export.files.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    (folder / "export.yaml").write_text(json.dumps(export.description))
+
+
+def _write_european(export, folder: Path) -> None:
+    for name, frame in export.files.items():
+        frame.map(_european_number).to_csv(folder / f"{name}.csv", index=False, sep=";", encoding="cp1252")
+    (folder / "export.yaml").write_text(json.dumps({**export.description, "csv": EUROPEAN}))
+
+
+def _write_spreadsheets(export, folder: Path) -> None:
+    for name, frame in export.files.items():
+        if name != "order_lines":
+            frame.to_excel(folder / f"{name}.xlsx", index=False)
+    parts = folder / "Order Lines"
+    parts.mkdir()
+    lines = export.files["order_lines"]
+    first, second, third = (lines.iloc[cut] for cut in np.array_split(np.arange(len(lines)), 3))
+    first.to_csv(parts / "2024-01.csv.gz", index=False)
+    second.to_excel(parts / "2024-02.xlsx", index=False)
+    third.map(lambda v: "" if v is None else str(v)).to_parquet(parts / "2024-03.parquet")
+    (folder / "export.yaml").write_text(json.dumps(export.description))
+
+
+@pytest.mark.parametrize("write", [_write_european, _write_spreadsheets], ids=["european-csv", "spreadsheets"])
+def test_an_export_written_another_way_ingests_to_the_same_tables(export, write, tmp_path):
+    reports = {}
+    for way, writer in (("plain", _write_plain), ("other", write)):
+        (tmp_path / way).mkdir()
+        writer(export, tmp_path / way)
+        out = tmp_path / f"{way}-out"
+        report = ingest_exports(tmp_path / way, out / "canonical", out / "quarantine")
+        reports[way] = {t.table: (t.rows_read, t.accepted, t.quarantined) for t in report.tables}
+    assert reports["other"] == reports["plain"]
+    assert sum(quarantined for _, _, quarantined in reports["plain"].values()) == sum(export.bad_rows.values())
+    for table in reports["plain"]:
+        plain = pd.read_parquet(tmp_path / "plain-out" / "canonical" / f"{table}.parquet")
+        other = pd.read_parquet(tmp_path / "other-out" / "canonical" / f"{table}.parquet")
+        pd.testing.assert_frame_equal(other, plain, obj=table)
