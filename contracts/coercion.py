@@ -114,14 +114,15 @@ def _coerce_column(
         typed = typed.mask(text.isin(_FALSE).fillna(False), False)
         return typed, present & typed.isna()
     # date / datetime
+    # Canonical date-times are naive UTC: a value with a time zone or UTC offset is converted (offsets
+    # may differ row to row, across a daylight-saving change), one without is taken as UTC already.
     if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = values.dt.tz_localize(None) if values.dt.tz is not None else values
+        parsed = values.dt.tz_convert("UTC").dt.tz_localize(None) if values.dt.tz is not None else values
     elif date_format is not None:
         parsed = _parse_declared(values.astype("string"), spec, date_format)
     else:
-        parsed = pd.to_datetime(values.astype("string"), errors="coerce", format="mixed")
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+        parsed = pd.to_datetime(values.astype("string"), errors="coerce", format="mixed", utc=True)
+        parsed = parsed.dt.tz_localize(None)
     parsed = parsed.astype("datetime64[ns]")
     if spec.kind == "date":
         parsed = parsed.dt.normalize()

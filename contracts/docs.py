@@ -17,7 +17,9 @@ columns may be left out of an export entirely.
 
 Types: `string` text; `int` whole number; `float` number; `bool` one of
 true/false, yes/no, y/n, t/f, 1/0 (any case); `date` a calendar day (ISO `2024-03-01` preferred);
-`datetime` a timestamp (ISO `2024-03-01T08:15:00`; a time zone is converted to UTC).
+`datetime` a timestamp in UTC (ISO `2024-03-01T08:15:00`; a time zone or UTC offset, `+01:00` or
+`Z`, is converted to UTC, also when the offset changes from row to row with daylight saving; a
+value without one is taken as UTC).
 
 A row that breaks a rule below is not dropped: it goes to `quarantine/<table>.csv` with the
 reason, its source file and its row number, and accepted + quarantined = rows read.

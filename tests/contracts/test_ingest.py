@@ -184,6 +184,34 @@ def test_a_workbook_of_several_sheets_none_named_like_the_file_is_refused(make_e
     )
 
 
+UTC_OFFSET_TIMES = {  # written with the offset of the day, on either side of Europe's 2024 clock change
+    "O-1": ("2024-03-30T23:30:00+01:00", "2024-03-30 22:30"),
+    "O-2": ("2024-04-01T00:30:00+02:00", "2024-03-31 22:30"),
+    "O-3": ("2024-04-01T06:00:00Z", "2024-04-01 06:00"),
+    "O-4": ("2024-04-01 08:00", "2024-04-01 08:00"),  # no offset: UTC already
+}
+
+
+def test_date_times_with_utc_offsets_are_stored_in_utc_across_a_clock_change(make_export, valid_export_rows, tmp_path):
+    order = valid_export_rows["orders"][0]
+    rows = [{**order, "order_id": key, "order_time": written} for key, (written, _) in UTC_OFFSET_TIMES.items()]
+    report = _ingest(make_export({"orders": rows}), tmp_path / "out")
+    assert (report.tables[0].accepted, report.tables[0].quarantined) == (4, 0)
+    orders = pd.read_parquet(tmp_path / "out" / "canonical" / "orders.parquet")
+    assert orders["order_time"].tolist() == [pd.Timestamp(utc) for _, utc in UTC_OFFSET_TIMES.values()]
+
+
+def test_time_zone_aware_parquet_date_times_are_stored_in_utc(make_export, valid_export_rows, tmp_path):
+    source = make_export({})
+    local = pd.Series(pd.to_datetime(["2024-03-30 23:30", "2024-04-01 00:30"])).dt.tz_localize("Europe/Berlin")
+    order = valid_export_rows["orders"][0]
+    frame = pd.DataFrame([{**order, "order_id": f"O-{i}"} for i in (1, 2)]).assign(order_time=local)
+    frame.to_parquet(source / "orders.parquet")
+    _ingest(source, tmp_path / "out")
+    orders = pd.read_parquet(tmp_path / "out" / "canonical" / "orders.parquet")
+    assert orders["order_time"].tolist() == [pd.Timestamp("2024-03-30 22:30"), pd.Timestamp("2024-03-31 22:30")]
+
+
 def _prepare_previous_output(make_export, valid_export_rows, tmp_path) -> Path:
     out = tmp_path / "out"
     _ingest(make_export(valid_export_rows, "first"), out)
