@@ -98,6 +98,7 @@ def _coerce_column(
         return typed.astype(object).where(typed.notna(), None), pd.Series(False, index=raw.index)
     if spec.kind in ("int", "float"):
         numeric = numbers.to_numeric(values).astype("Float64")
+        numeric = numeric.mask(numeric.isin([np.inf, -np.inf]))  # "inf" parses, but no quantity or cost is infinite
         bad = present & numeric.isna()
         if spec.kind == "int":
             fractional = numeric.notna() & (numeric != numeric.round())

@@ -29,6 +29,8 @@ BAD_CASES = [
     ("skus", {"sku_id": ""}, "missing sku_id"),
     ("skus", {"unit_cost": "-1"}, "unit_cost: must be >= 0"),
     ("skus", {"unit_price": "cheap"}, "unit_price: not a number 'cheap'"),
+    ("skus", {"unit_price": "inf"}, "unit_price: not a number 'inf'"),
+    ("order_lines", {"quantity": "-Infinity"}, "quantity: not a whole number '-Infinity'"),
     ("skus", {"launch_date": "2024-05-01", "phase_out_date": "2024-01-01"}, "phase_out_date must not be before"),
     ("locations", {"holding_cost_rate": "1.5"}, "holding_cost_rate: must be <= 1"),
     ("suppliers", {"name": ""}, "missing name"),
