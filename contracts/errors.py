@@ -39,7 +39,8 @@ class MissingColumnsError(ContractError):
         ]
         if hints:
             message += f"; close matches in the file: {'; '.join(hints)}"
-        message += " (map export headers to columns under `columns:` in export.yaml)"
+        message += (" (map export headers to columns under `columns:` in export.yaml, or give a column"
+                    " the ERP does not have one value for every row under `defaults:`)")
         super().__init__(message)
 
 

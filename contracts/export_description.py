@@ -9,6 +9,7 @@ tables, so ingest neither stops on foreign headers nor guesses the order of day 
     columns:
       order_lines: {"Item Number": sku_id, "Whse": location_id}
     inventory: current_stock           # snapshots hold today's stock only (default: told by the dates)
+    defaults: {orders: {customer_tier: standard}}   # a column the ERP does not have, one value for all rows
     csv: {delimiter: ";", decimal: ",", thousands: ".", encoding: cp1252}   # default: , . none utf-8
 """
 
@@ -26,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from contracts.coercion import NumberFormat
 from contracts.errors import ContractError
 from contracts.tables import CANONICAL_TABLES
+from contracts.validation import default_value
 
 EXPORT_DESCRIPTION_FILE = "export.yaml"
 # A day that tells day, month and year apart, to check that a format reads back what it writes.
@@ -100,8 +102,8 @@ DEFAULT_DIALECT = CsvDialect()
 
 
 class ExportDescription(BaseModel):
-    """The source, the date format(s), the export header -> canonical column names and the CSV dialect
-    of one export."""
+    """The source, the date format(s), the export header -> canonical column names, the column
+    defaults and the CSV dialect of one export."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -121,6 +123,11 @@ class ExportDescription(BaseModel):
         None,
         description="What inventory_snapshots holds: daily `snapshots`, or `current_stock` to rebuild "
         "the daily history from (default: current stock when it holds a single date).",
+    )
+    defaults: dict[str, dict[str, str | int | float | bool]] = Field(
+        default_factory=dict,
+        description="Per table: column -> the value of every row where the export leaves it empty or "
+        "does not have the column.",
     )
     csv: CsvDialect = Field(
         default_factory=CsvDialect,
@@ -159,6 +166,31 @@ class ExportDescription(BaseModel):
                     )
                 claimed[column] = header
         return value
+
+    @field_validator("defaults")
+    @classmethod
+    def _valid_defaults(
+        cls, value: dict[str, dict[str, str | int | float | bool]]
+    ) -> dict[str, dict[str, str | int | float | bool]]:
+        for table, columns in value.items():
+            _known_table(table)
+            contract = CANONICAL_TABLES[table]
+            for column, default in columns.items():
+                if column not in contract.column_names:
+                    raise ValueError(
+                        f"{table}: table {table} has no column {column!r}{_did_you_mean(column, contract.column_names)}"
+                    )
+                if column in contract.key:
+                    raise ValueError(f"{table}: {column} is part of the key; each row needs its own")
+                try:
+                    default_value(table, column, default)
+                except ValueError as error:
+                    raise ValueError(f"{table}: {error}") from None
+        return value
+
+    def defaults_for(self, table: str) -> dict[str, object]:
+        """Declared column -> default of ``table``, typed as the table stores it (empty when none)."""
+        return {column: default_value(table, column, value) for column, value in self.defaults.get(table, {}).items()}
 
     def date_format_for(self, table: str) -> str | None:
         """The format dates of ``table`` are written in, or None when not declared."""

@@ -66,6 +66,7 @@ class TableReport:
     quarantined: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     foreign_keys_not_checked: list[str] = field(default_factory=list)
+    defaults_filled: dict[str, int] = field(default_factory=dict)  # column -> cells given export.yaml's default
 
 
 @dataclass
@@ -89,7 +90,7 @@ def _arrow_schema(contract: TableContract) -> pa.Schema:
 
 
 def _check_structure(
-    table: str, path: Path, label: str, declared: dict[str, str], dialect: CsvDialect
+    table: str, path: Path, label: str, declared: dict[str, str], dialect: CsvDialect, defaulted: list[str]
 ) -> dict[str, str]:
     """Header mapping of one export file, or a ContractError naming the file and the column.
 
@@ -101,7 +102,7 @@ def _check_structure(
         mapping = header_mapping(headers, contract.column_names, declared)
     except ValueError as error:
         raise ContractError(f"{label}: {error}") from error
-    missing = missing_required_columns(list(mapping.values()), contract)
+    missing = missing_required_columns([*mapping.values(), *defaulted], contract)
     if missing:
         unused = [header for header in headers if header not in mapping]
         close = {column: close_headers(column, unused) for column in missing}
@@ -146,6 +147,7 @@ def _ingest_table(
     chunk_rows: int,
     date_format: str | None,
     dialect: CsvDialect,
+    defaults: dict[str, object],
 ) -> tuple[TableReport, pd.DataFrame]:
     """Validate every row of one table's file(s) (``mappings``: each file's header mapping), writing
     the accepted rows and the quarantine to ``staging``; the report and the referenced key columns."""
@@ -169,9 +171,10 @@ def _ingest_table(
             for chunk in iter_chunks(path, chunk_rows, dialect):
                 raw = chunk[list(mapping)].rename(columns=mapping)
                 date_order.observe(raw)
-                result = validate_table(
-                    table, raw, parents=parents, seen_keys=seen_keys, date_format=date_format, numbers=numbers
-                )
+                result = validate_table(table, raw, parents=parents, seen_keys=seen_keys, date_format=date_format,
+                                        numbers=numbers, defaults=defaults)
+                for column, cells in result.filled.items():
+                    report.defaults_filled[column] = report.defaults_filled.get(column, 0) + cells
                 report.rows_read += len(chunk)
                 report.accepted += len(result.accepted)
                 report.quarantined += len(result.quarantined)
@@ -258,7 +261,8 @@ def ingest_exports(
     exports, skipped = discover_exports(source_dir)
     mappings = {
         table: [
-            _check_structure(table, path, export.label(path), description.headers_for(table), description.csv)
+            _check_structure(table, path, export.label(path), description.headers_for(table), description.csv,
+                             list(description.defaults.get(table, {})))
             for path in export.files
         ]
         for table, export in exports.items()
@@ -286,6 +290,7 @@ def ingest_exports(
                 chunk_rows,
                 description.date_format_for(table),
                 description.csv,
+                description.defaults_for(table),
             )
             report.foreign_keys_not_checked = not_checked
             reports.append(report)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pandera.errors as pa_errors
+import pandera.pandas as pa
 
 from contracts.coercion import PLAIN_NUMBERS, NumberFormat, append_reasons, coerce_table
 from contracts.errors import ContractError
@@ -29,6 +30,7 @@ class ValidationResult:
     table: str
     accepted: pd.DataFrame
     quarantined: pd.DataFrame
+    filled: dict[str, int] = field(default_factory=dict)  # cells given a declared default, per column
 
 
 def missing_required_columns(columns: list[str], contract: TableContract) -> list[str]:
@@ -43,6 +45,7 @@ def validate_table(
     seen_keys: np.ndarray | None = None,
     date_format: str | None = None,
     numbers: NumberFormat = PLAIN_NUMBERS,
+    defaults: Mapping[str, object] | None = None,
 ) -> ValidationResult:
     """Coerce and validate ``frame`` against the contract of ``table``.
 
@@ -50,13 +53,20 @@ def validate_table(
     in ``parents`` are not checked. ``seen_keys`` holds the ``key_hashes`` of rows accepted from
     earlier chunks of the same file, so duplicates across chunks are caught too. ``date_format``
     is the export's declared format for date text (None: each value read in the form it has),
-    ``numbers`` how numbers are written in text cells.
+    ``numbers`` how numbers are written in text cells. ``defaults`` (column -> value as stored,
+    ``default_value``) fill the column where the frame leaves it empty or does not have it.
     """
     contract = CANONICAL_TABLES[table]
-    missing = missing_required_columns(list(frame.columns), contract)
+    defaults = defaults or {}
+    missing = missing_required_columns([*frame.columns, *defaults], contract)
     if missing:
         raise ContractError(f"table {table}: missing required column(s) {', '.join(missing)}")
     typed, reasons = coerce_table(frame, contract, date_format, numbers)
+    filled = {}
+    for column, value in defaults.items():
+        empty = typed[column].isna()
+        typed[column] = typed[column].where(~empty, value)
+        filled[column] = int(empty.sum())
     reasons = append_reasons(reasons, _schema_reasons(typed, frame, contract))
     reasons = append_reasons(reasons, _duplicate_reasons(typed, contract, seen_keys))
     reasons = append_reasons(reasons, _foreign_key_reasons(typed, contract, parents or {}))
@@ -64,18 +74,34 @@ def validate_table(
     accepted = _to_stored_dtypes(typed.loc[~rejected], contract)
     quarantined = frame.loc[rejected].copy()
     quarantined[REASON_COLUMN] = reasons[rejected]
-    return ValidationResult(table=table, accepted=accepted, quarantined=quarantined)
+    return ValidationResult(table=table, accepted=accepted, quarantined=quarantined, filled=filled)
 
 
-def _schema_reasons(typed: pd.DataFrame, raw: pd.DataFrame, contract: TableContract) -> pd.Series:
-    """Per-row reasons from pandera's lazy validation (value ranges, nulls, allowed sets, rules).
+def default_value(table: str, column: str, value: str | int | float | bool) -> object:
+    """``value`` as ``table.column`` stores it; ``ValueError`` with the reason a cell holding it would
+    be quarantined for."""
+    contract = CANONICAL_TABLES[table]
+    raw = pd.DataFrame({column: [str(value).lower() if isinstance(value, bool) else str(value)]}, dtype=object)
+    typed, reasons = coerce_table(raw, contract)
+    alone = pa.DataFrameSchema({column: pandera_schema(table).columns[column]})
+    reasons = append_reasons(reasons, _schema_reasons(typed[[column]], raw, contract, alone))
+    if reasons.iloc[0]:
+        raise ValueError(reasons.iloc[0])
+    return typed.at[0, column]
+
+
+def _schema_reasons(
+    typed: pd.DataFrame, raw: pd.DataFrame, contract: TableContract, schema: pa.DataFrameSchema | None = None
+) -> pd.Series:
+    """Per-row reasons from pandera's lazy validation (value ranges, nulls, allowed sets, rules) of
+    ``schema``, by default the table's without its key.
 
     A null that comes from an unparseable value is already reported by coercion, so it is not
     reported again as missing.
     """
     reasons = pd.Series("", index=typed.index, dtype=object)
     # Key uniqueness is checked by _duplicate_reasons, which also sees earlier chunks.
-    schema = pandera_schema(contract.name, check_key=False)
+    schema = schema or pandera_schema(contract.name, check_key=False)
     try:
         schema.validate(typed, lazy=True)
     except pa_errors.SchemaErrors as errors:

@@ -24,6 +24,9 @@ def format_report(report: IngestReport) -> str:
         lines.append(f"{t.table:<22}{t.rows_read:>10}{t.accepted:>10}{t.quarantined:>13}  {t.source_file}")
         if t.ignored_columns:
             lines.append(f"{'':<22}ignored columns: {', '.join(t.ignored_columns)}")
+        if t.defaults_filled:
+            filled = ", ".join(f"{column} {cells:,}" for column, cells in t.defaults_filled.items())
+            lines.append(f"{'':<22}filled from export.yaml defaults (cells): {filled}")
         if t.foreign_keys_not_checked:
             lines.append(f"{'':<22}not checked (parent missing): {'; '.join(t.foreign_keys_not_checked)}")
     if report.skipped_files:

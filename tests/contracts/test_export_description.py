@@ -211,14 +211,21 @@ def test_missing_required_column_lists_the_close_matches_in_the_file(make_export
         ('date_format: {orders: "%d/%m/%Y", order_line: "%d/%m/%Y"}\n', "unknown table 'order_line'"),
         ('date_fromat: "%d/%m/%Y"\n', "export.yaml: date_fromat: Extra inputs are not permitted"),
         ("date_format: %d/%m/%Y\n", 'not valid YAML'),
-        ("- order_lines\n", "expected keys source, date_format, columns, inventory, csv at the top level"),
+        ("- order_lines\n", "expected keys source, date_format, columns, inventory, defaults, csv at the top level"),
         ('csv: {delimiter: ";;"}\n', "csv.delimiter: String should have at most 1 character"),
         ("csv: {encoding: utf-9}\n", "csv.encoding: unknown encoding 'utf-9'"),
         ('csv: {delimiter: ",", decimal: ","}\n', "csv: delimiter and decimal are both ','"),
         ('csv: {decimal: ",", thousands: ","}\n', "csv: thousands and decimal are both ','"),
+        ("defaults: {orders: {tier: gold}}\n", "defaults: orders: table orders has no column 'tier'"),
+        ("defaults: {orders: {customer_tier: vip}}\n",
+         "defaults: orders: customer_tier: must be one of ['gold', 'silver', 'bronze'], got 'vip'"),
+        ("defaults: {locations: {holding_cost_rate: 2}}\n", "defaults: locations: holding_cost_rate: must be <= 1"),
+        ("defaults: {sku_suppliers: {moq: some}}\n", "defaults: sku_suppliers: moq: not a whole number 'some'"),
+        ("defaults: {order_lines: {line_id: '1'}}\n", "defaults: order_lines: line_id is part of the key"),
     ],
     ids=["table", "column", "twice", "format", "format-table", "key", "yaml", "list",
-         "delimiter", "encoding", "decimal-delimiter", "decimal-thousands"],
+         "delimiter", "encoding", "decimal-delimiter", "decimal-thousands",
+         "default-column", "default-allowed", "default-range", "default-type", "default-key"],
 )
 def test_malformed_export_yaml_is_an_error_naming_the_key(content, named, make_export, valid_export_rows, tmp_path):
     source = make_export(valid_export_rows)
@@ -354,3 +361,38 @@ def test_a_file_not_in_the_declared_encoding_names_the_setting(make_export, vali
     (source / "export.yaml").write_text("csv: {encoding: cp1252}\n")
     _ingest(source, tmp_path / "out")
     assert pd.read_parquet(tmp_path / "out" / "canonical" / "suppliers.parquet")["name"].tolist() == ["Müller GmbH"]
+
+
+def test_declared_defaults_fill_columns_the_export_does_not_have_and_empty_cells(
+    make_export, valid_export_rows, tmp_path
+):
+    rows = valid_export_rows
+    rows["orders"] = [{k: v for k, v in {**rows["orders"][0], "order_id": key}.items() if k != "customer_tier"}
+                      for key in ("O-1", "O-2")]
+    rows["locations"] = [{**row, "region": ""} for row in rows["locations"]]
+    rows["locations"][0]["region"] = "north"
+    for row in rows["locations"]:
+        del row["holding_cost_rate"]
+    source = make_export(rows)
+    (source / "export.yaml").write_text(
+        "defaults:\n  orders: {customer_tier: silver, allow_split: false}\n"
+        "  locations: {region: all, holding_cost_rate: 0.25}\n"
+    )
+    report = _ingest(source, tmp_path / "out")
+    by_table = {t.table: t for t in report.tables}
+    assert (by_table["orders"].accepted, by_table["orders"].quarantined) == (2, 0)
+    assert by_table["orders"].defaults_filled == {"customer_tier": 2, "allow_split": 0}
+    assert by_table["locations"].defaults_filled == {"region": 1, "holding_cost_rate": 2}
+    canonical = tmp_path / "out" / "canonical"
+    orders = pd.read_parquet(canonical / "orders.parquet")
+    assert orders[["customer_tier", "allow_split"]].values.tolist() == [["silver", True], ["silver", True]]
+    locations = pd.read_parquet(canonical / "locations.parquet")
+    assert locations[["region", "holding_cost_rate"]].values.tolist() == [["north", 0.25], ["all", 0.25]]
+
+
+def test_without_a_default_a_missing_required_column_still_stops_the_ingest(make_export, valid_export_rows, tmp_path):
+    rows = valid_export_rows
+    rows["orders"] = [{k: v for k, v in rows["orders"][0].items() if k != "customer_tier"}]
+    with pytest.raises(MissingColumnsError) as error:
+        _ingest(make_export(rows), tmp_path / "out")
+    assert error.value.missing == ["customer_tier"]
