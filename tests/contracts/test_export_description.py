@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -270,97 +269,6 @@ def test_the_documented_erp_example_is_a_valid_description_of_every_table_it_nam
     assert described.headers_for("order_lines")["Item Number"] == "sku_id"
     for table in CANONICAL_TABLES:
         assert f"[`{table}`](data-contracts.md#{table})" in guide
-
-
-EUROPEAN_CSV = 'csv: {delimiter: ";", decimal: ",", thousands: ".", encoding: cp1252}\n'
-
-
-def _european(rows: dict[str, list[dict[str, object]]]) -> dict[str, list[dict[str, object]]]:
-    """The rows with every decimal point written as a comma."""
-    return {
-        table: [{k: re.sub(r"^(-?\d+)\.(\d+)$", r"\1,\2", str(v)) for k, v in row.items()} for row in table_rows]
-        for table, table_rows in rows.items()
-    }
-
-
-def _write_european(source: Path, rows: dict[str, list[dict[str, object]]]) -> None:
-    """Write the export's files the way a European ERP writes them: ';' between fields, cp1252."""
-    for table, table_rows in rows.items():
-        pd.DataFrame(table_rows).to_csv(source / f"{table}.csv", index=False, sep=";", encoding="cp1252")
-
-
-def test_a_semicolon_separated_cp1252_export_with_decimal_commas_reads_every_value_as_meant(
-    make_export, valid_export_rows, tmp_path
-):
-    rows = _european(valid_export_rows)
-    rows["skus"][0].update(unit_cost="1.234,50", category="Getränke")
-    rows["order_lines"][0].update(quantity="1.200", shipped_quantity="1.200")
-    source = make_export(rows)
-    _write_european(source, rows)
-    (source / "export.yaml").write_text(EUROPEAN_CSV)
-    report = _ingest(source, tmp_path / "out")
-    assert all(t.quarantined == 0 for t in report.tables)
-    canonical = tmp_path / "out" / "canonical"
-    skus = pd.read_parquet(canonical / "skus.parquet").set_index("sku_id")
-    assert skus.loc["SKU-1", ["unit_cost", "unit_price", "category"]].tolist() == [1234.5, 2.5, "Getränke"]
-    assert skus.loc["SKU-2", "unit_cost"] == 1.5
-    lines = pd.read_parquet(canonical / "order_lines.parquet")
-    assert lines.loc[0, ["quantity", "shipped_quantity"]].tolist() == [1200, 1200]
-    locations = pd.read_parquet(canonical / "locations.parquet")
-    assert locations["holding_cost_rate"].tolist() == [0.2, 0.2]
-
-
-def test_a_number_not_written_in_the_declared_format_is_quarantined_with_its_reason(
-    make_export, valid_export_rows, tmp_path
-):
-    rows = _european(valid_export_rows)
-    rows["skus"] = [{**rows["skus"][0], "unit_cost": "1.5"}, {**rows["skus"][1], "unit_cost": "12.50,0"}]
-    source = make_export(rows)
-    _write_european(source, rows)
-    (source / "export.yaml").write_text(EUROPEAN_CSV)
-    report = _ingest(source, tmp_path / "out")
-    assert (_table(report, "skus").accepted, _table(report, "skus").quarantined) == (0, 2)
-    quarantined = pd.read_csv(tmp_path / "out" / "quarantine" / "skus.csv", dtype=str)
-    assert quarantined["reason"].tolist() == [
-        "unit_cost: not a number with decimal ',' and thousands '.': '1.5'",
-        "unit_cost: not a number with decimal ',' and thousands '.': '12.50,0'",
-    ]
-
-
-def test_without_a_declared_dialect_a_decimal_comma_is_not_a_number(make_export, valid_export_rows, tmp_path):
-    rows = valid_export_rows
-    rows["skus"][0]["unit_cost"] = "1,5"
-    report = _ingest(make_export(rows), tmp_path / "out")
-    assert _table(report, "skus").quarantined == 1
-    quarantined = pd.read_csv(tmp_path / "out" / "quarantine" / "skus.csv", dtype=str)
-    assert quarantined["reason"].tolist() == ["unit_cost: not a number '1,5'"]
-
-
-def test_an_undeclared_semicolon_separated_file_names_the_setting_and_writes_nothing(
-    make_export, valid_export_rows, tmp_path
-):
-    source = make_export(valid_export_rows)
-    _write_european(source, {"order_lines": valid_export_rows["order_lines"]})
-    with pytest.raises(ContractError) as error:
-        _ingest(source, tmp_path / "out")
-    assert str(error.value).startswith("order_lines.csv: the header reads as one column 'order_id;line_id;")
-    assert str(error.value).endswith("the file looks semicolon-separated; declare it in export.yaml as "
-                                     "`csv: {delimiter: ';'}`")
-    assert not (tmp_path / "out" / "canonical").exists()
-
-
-def test_a_file_not_in_the_declared_encoding_names_the_setting(make_export, valid_export_rows, tmp_path):
-    rows = valid_export_rows
-    rows["suppliers"][0]["name"] = "Müller GmbH"
-    source = make_export(rows)
-    pd.DataFrame(rows["suppliers"]).to_csv(source / "suppliers.csv", index=False, encoding="cp1252")
-    with pytest.raises(ContractError) as error:
-        _ingest(source, tmp_path / "out")
-    assert str(error.value).startswith("suppliers.csv: not valid utf-8 text (invalid start byte); ")
-    assert str(error.value).endswith("declare the files' encoding in export.yaml, e.g. `csv: {encoding: cp1252}`")
-    (source / "export.yaml").write_text("csv: {encoding: cp1252}\n")
-    _ingest(source, tmp_path / "out")
-    assert pd.read_parquet(tmp_path / "out" / "canonical" / "suppliers.parquet")["name"].tolist() == ["Müller GmbH"]
 
 
 def test_declared_defaults_fill_columns_the_export_does_not_have_and_empty_cells(
