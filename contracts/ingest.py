@@ -89,10 +89,18 @@ def _arrow_schema(contract: TableContract) -> pa.Schema:
     )
 
 
+@dataclass(frozen=True)
+class FileLayout:
+    """One export file's headers: those mapped to canonical columns, and those ignored."""
+
+    mapping: dict[str, str]
+    ignored: list[str]
+
+
 def _check_structure(
     table: str, path: Path, label: str, declared: dict[str, str], dialect: CsvDialect, defaulted: list[str]
-) -> dict[str, str]:
-    """Header mapping of one export file, or a ContractError naming the file and the column.
+) -> FileLayout:
+    """The layout of one export file, or a ContractError naming the file and the column.
 
     A missing required column comes with the file's unused headers that look like it.
     """
@@ -107,7 +115,7 @@ def _check_structure(
         unused = [header for header in headers if header not in mapping]
         close = {column: close_headers(column, unused) for column in missing}
         raise MissingColumnsError(label, missing, close)
-    return mapping
+    return FileLayout(mapping, [header for header in headers if header not in mapping])
 
 
 def _parent_keys(
@@ -141,7 +149,7 @@ def _referenced_columns(table: str) -> list[str]:
 
 def _ingest_table(
     export: TableExport,
-    mappings: list[dict[str, str]],
+    layouts: list[FileLayout],
     parents: dict[str, pd.DataFrame],
     staging: Path,
     chunk_rows: int,
@@ -149,27 +157,25 @@ def _ingest_table(
     dialect: CsvDialect,
     defaults: dict[str, object],
 ) -> tuple[TableReport, pd.DataFrame]:
-    """Validate every row of one table's file(s) (``mappings``: each file's header mapping), writing
-    the accepted rows and the quarantine to ``staging``; the report and the referenced key columns."""
+    """Validate every row of one table's file(s) (``layouts``, one per file), writing the accepted
+    rows and the quarantine to ``staging``; the report and the referenced key columns."""
     table = export.table
     contract = CANONICAL_TABLES[table]
-    mapped = set().union(*(mapping.values() for mapping in mappings))
+    mapped = set().union(*(layout.mapping.values() for layout in layouts))
     date_columns = [c.name for c in contract.columns if c.kind in ("date", "datetime") and c.name in mapped]
     date_order = DateOrderCheck(export.name, table, date_columns if date_format is None else [])
     report = TableReport(table=table, source_file=export.name)
-    ignored = {header for path, mapping in zip(export.files, mappings, strict=True)
-               for header in read_header(path, dialect) if header not in mapping}
-    report.ignored_columns = sorted(ignored)
+    report.ignored_columns = sorted(set().union(*(layout.ignored for layout in layouts)))
     keep = _referenced_columns(table)
     kept_keys: list[pd.DataFrame] = []
     seen_keys = np.empty(0, dtype=np.uint64)
     quarantine_path = staging / "quarantine" / f"{table}.csv"
     with pq.ParquetWriter(staging / "canonical" / f"{table}.parquet", _arrow_schema(contract)) as writer:
         wrote_quarantine_header = False
-        for path, mapping in zip(export.files, mappings, strict=True):
+        for path, layout in zip(export.files, layouts, strict=True):
             numbers = dialect.numbers if is_csv(path) else PLAIN_NUMBERS
             for chunk in iter_chunks(path, chunk_rows, dialect):
-                raw = chunk[list(mapping)].rename(columns=mapping)
+                raw = chunk[list(layout.mapping)].rename(columns=layout.mapping)
                 date_order.observe(raw)
                 result = validate_table(table, raw, parents=parents, seen_keys=seen_keys, date_format=date_format,
                                         numbers=numbers, defaults=defaults)
@@ -259,7 +265,7 @@ def ingest_exports(
     """
     description = load_export_description(source_dir, export_config)
     exports, skipped = discover_exports(source_dir)
-    mappings = {
+    layouts = {
         table: [
             _check_structure(table, path, export.label(path), description.headers_for(table), description.csv,
                              list(description.defaults.get(table, {})))
@@ -284,7 +290,7 @@ def ingest_exports(
             parents, not_checked = _parent_keys(table, accepted_keys, None if replace else canonical_dir)
             report, keys = _ingest_table(
                 exports[table],
-                mappings[table],
+                layouts[table],
                 parents,
                 staging,
                 chunk_rows,
