@@ -1,10 +1,10 @@
 """Ingest throughput and peak memory on a large generated order-lines export.
 
-Usage: .venv/bin/python benchmarks/bench_ingest.py [--rows 2000000] [--chunk-rows 100000] [--european]
+Usage: .venv/bin/python benchmarks/bench_ingest.py [--rows 2000000] [--chunk-rows 100000] [--european | --xlsx]
 Prints rows/s and peak RSS, showing that memory is bounded by the chunk size, not the file.
 ``--european`` writes the order lines the way a European ERP does (';' between fields, quantities
 with a decimal comma, cp1252) and declares it in export.yaml, so every number goes through the
-declared number format.
+declared number format. ``--xlsx`` writes them as an Excel workbook (one sheet, read whole).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ print(json.dumps({"rows": lines.rows_read, "accepted": lines.accepted,
 EUROPEAN = 'csv: {delimiter: ";", decimal: ",", thousands: ".", encoding: cp1252}\n'
 
 
-def write_export(folder: Path, rows: int, seed: int = 0, european: bool = False) -> None:
+def write_export(folder: Path, rows: int, seed: int = 0, european: bool = False, xlsx: bool = False) -> None:
     rng = np.random.default_rng(seed)
     skus = [f"SKU-{i:04d}" for i in range(300)]
     orders = rows // 3
@@ -72,6 +72,8 @@ def write_export(folder: Path, rows: int, seed: int = 0, european: bool = False)
         tables["locations"]["holding_cost_rate"] = "0,2"
         tables["order_lines"]["quantity"] += ",0"
         (folder / "export.yaml").write_text(EUROPEAN)
+    if xlsx:
+        tables.pop("order_lines").to_excel(folder / "order_lines.xlsx", index=False)
     for name, frame in tables.items():
         frame.to_csv(folder / f"{name}.csv", index=False, **({"sep": ";", "encoding": "cp1252"} if european else {}))
 
@@ -80,13 +82,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--chunk-rows", type=int, default=100_000)
-    parser.add_argument("--european", action="store_true", help="';'-separated, decimal commas, cp1252")
+    written = parser.add_mutually_exclusive_group()
+    written.add_argument("--european", action="store_true", help="';'-separated, decimal commas, cp1252")
+    written.add_argument("--xlsx", action="store_true", help="the order lines as an Excel workbook")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "export"
         source.mkdir()
-        write_export(source, args.rows, european=args.european)
-        size_mb = (source / "order_lines.csv").stat().st_size / 1e6
+        write_export(source, args.rows, european=args.european, xlsx=args.xlsx)
+        size_mb = next(source.glob("order_lines.*")).stat().st_size / 1e6
         start = time.perf_counter()
         child = subprocess.run(
             [sys.executable, "-c", _CHILD, str(source), tmp, str(args.chunk_rows)],
@@ -98,7 +102,7 @@ def main() -> None:
     counts = json.loads(child.stdout.strip().splitlines()[-1])
     # Peak resident memory (VmHWM) of the ingest process alone; the data was generated here.
     peak_rss = counts["peak_rss_mb"]
-    written = "European CSV" if args.european else "CSV"
+    written = "European CSV" if args.european else "xlsx" if args.xlsx else "CSV"
     print(f"order_lines: {counts['rows']:,} rows ({size_mb:.0f} MB {written}), chunk {args.chunk_rows:,}")
     print(f"accepted {counts['accepted']:,}, quarantined {counts['quarantined']:,}")
     print(f"ingest process: {elapsed:.1f} s wall including interpreter start-up "
