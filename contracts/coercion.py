@@ -175,6 +175,21 @@ def _null_column(spec: ColumnSpec, index: pd.Index) -> pd.Series:
     return pd.Series(pd.NA if dtype not in ("float64",) else np.nan, index=index, dtype=dtype)
 
 
+def recode(raw: pd.DataFrame, codes: dict[str, dict[str, str]]) -> tuple[pd.DataFrame, dict[str, int]]:
+    """``raw`` with each value that ``codes`` declares (column -> {as written: as meant}, matched
+    on the trimmed text) replaced by what it stands for, other values as written; and the number
+    of cells replaced per column."""
+    out, replaced = raw.copy(), {}
+    for column, mapping in codes.items():
+        if column not in out.columns:
+            continue
+        text = out[column].astype("string").str.strip()
+        declared = text.isin(list(mapping)).fillna(False)
+        out[column] = out[column].astype(object).where(~declared, text.map(mapping))
+        replaced[column] = int(declared.sum())
+    return out, replaced
+
+
 def append_reasons(reasons: pd.Series, new: pd.Series) -> pd.Series:
     """Join non-empty reasons with '; ' (vectorized)."""
     new = new.fillna("").astype(object)

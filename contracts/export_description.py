@@ -9,7 +9,8 @@ tables, so ingest neither stops on foreign headers nor guesses the order of day 
     columns:
       order_lines: {"Item Number": sku_id, "Whse": location_id}
     inventory: current_stock           # snapshots hold today's stock only (default: told by the dates)
-    defaults: {orders: {customer_tier: standard}}   # a column the ERP does not have, one value for all rows
+    defaults: {orders: {customer_tier: silver}}   # a column the ERP does not have, one value for all rows
+    values: {orders: {customer_tier: {A: gold, B: silver, C: bronze}}}   # the ERP's codes -> ours
     csv: {delimiter: ";", decimal: ",", thousands: ".", encoding: cp1252}   # default: , . none utf-8
 """
 
@@ -26,10 +27,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from contracts.coercion import NumberFormat
 from contracts.errors import ContractError
+from contracts.table_spec import TableContract
 from contracts.tables import CANONICAL_TABLES
-from contracts.validation import default_value
+from contracts.validation import cell_text, default_value
 
 EXPORT_DESCRIPTION_FILE = "export.yaml"
+Cell = str | int | float | bool
 # A day that tells day, month and year apart, to check that a format reads back what it writes.
 _PROBE_DAY = date(2024, 12, 31)
 
@@ -38,6 +41,24 @@ def _known_table(table: str) -> str:
     if table not in CANONICAL_TABLES:
         raise ValueError(f"unknown table {table!r}{_did_you_mean(table, CANONICAL_TABLES)}")
     return table
+
+
+def _known_column(table: str, column: str) -> TableContract:
+    """The contract of ``table``, once it is known to have ``column``."""
+    _known_table(table)
+    contract = CANONICAL_TABLES[table]
+    if column not in contract.column_names:
+        close = _did_you_mean(column, contract.column_names)
+        raise ValueError(f"{table}: table {table} has no column {column!r}{close}")
+    return contract
+
+
+def _checked_cell(table: str, column: str, value: Cell) -> None:
+    """A ValueError naming the table when a cell of ``table.column`` holding ``value`` would be quarantined."""
+    try:
+        default_value(table, column, value)
+    except ValueError as error:
+        raise ValueError(f"{table}: {error}") from None
 
 
 def _did_you_mean(name: str, choices) -> str:
@@ -103,7 +124,7 @@ DEFAULT_DIALECT = CsvDialect()
 
 class ExportDescription(BaseModel):
     """The source, the date format(s), the export header -> canonical column names, the column
-    defaults and the CSV dialect of one export."""
+    defaults, the value codes and the CSV dialect of one export."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -124,10 +145,14 @@ class ExportDescription(BaseModel):
         description="What inventory_snapshots holds: daily `snapshots`, or `current_stock` to rebuild "
         "the daily history from (default: current stock when it holds a single date).",
     )
-    defaults: dict[str, dict[str, str | int | float | bool]] = Field(
+    defaults: dict[str, dict[str, Cell]] = Field(
         default_factory=dict,
         description="Per table: column -> the value of every row where the export leaves it empty or "
         "does not have the column.",
+    )
+    values: dict[str, dict[str, dict[str, Cell]]] = Field(
+        default_factory=dict,
+        description="Per table and column: a value as the export writes it -> the value it stands for.",
     )
     csv: CsvDialect = Field(
         default_factory=CsvDialect,
@@ -169,28 +194,49 @@ class ExportDescription(BaseModel):
 
     @field_validator("defaults")
     @classmethod
-    def _valid_defaults(
-        cls, value: dict[str, dict[str, str | int | float | bool]]
-    ) -> dict[str, dict[str, str | int | float | bool]]:
+    def _valid_defaults(cls, value: dict[str, dict[str, Cell]]) -> dict[str, dict[str, Cell]]:
         for table, columns in value.items():
-            _known_table(table)
-            contract = CANONICAL_TABLES[table]
             for column, default in columns.items():
-                if column not in contract.column_names:
-                    raise ValueError(
-                        f"{table}: table {table} has no column {column!r}{_did_you_mean(column, contract.column_names)}"
-                    )
-                if column in contract.key:
+                if column in _known_column(table, column).key:
                     raise ValueError(f"{table}: {column} is part of the key; each row needs its own")
-                try:
-                    default_value(table, column, default)
-                except ValueError as error:
-                    raise ValueError(f"{table}: {error}") from None
+                _checked_cell(table, column, default)
+        return value
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _written_values_as_text(cls, value: object) -> object:
+        """YAML reads a code such as ``1`` or ``yes`` as a number or a flag; the export wrote text."""
+        if not isinstance(value, dict):
+            return value
+        return {
+            table: {
+                column: {cell_text(written): meant for written, meant in codes.items()} if isinstance(codes, dict)
+                else codes
+                for column, codes in columns.items()
+            } if isinstance(columns, dict) else columns
+            for table, columns in value.items()
+        }
+
+    @field_validator("values")
+    @classmethod
+    def _valid_values(cls, value: dict[str, dict[str, dict[str, Cell]]]) -> dict[str, dict[str, dict[str, Cell]]]:
+        for table, columns in value.items():
+            for column, codes in columns.items():
+                _known_column(table, column)
+                for meant in codes.values():
+                    _checked_cell(table, column, meant)
         return value
 
     def defaults_for(self, table: str) -> dict[str, object]:
         """Declared column -> default of ``table``, typed as the table stores it (empty when none)."""
         return {column: default_value(table, column, value) for column, value in self.defaults.get(table, {}).items()}
+
+    def values_for(self, table: str) -> dict[str, dict[str, str]]:
+        """Declared column -> {value as written: value as text a cell of the column reads} of ``table``."""
+        return {
+            column: {written: cell_text(meant) for written, meant in codes.items()}
+            for column, codes in self.values.get(table, {}).items()
+        }
 
     def date_format_for(self, table: str) -> str | None:
         """The format dates of ``table`` are written in, or None when not declared."""

@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from contracts.coercion import PLAIN_NUMBERS
+from contracts.coercion import PLAIN_NUMBERS, recode
 from contracts.date_order import DateOrderCheck
 from contracts.errors import ContractError, MissingColumnsError
 from contracts.export_description import EXPORT_DESCRIPTION_FILE, CsvDialect, load_export_description
@@ -67,6 +67,7 @@ class TableReport:
     ignored_columns: list[str] = field(default_factory=list)
     foreign_keys_not_checked: list[str] = field(default_factory=list)
     defaults_filled: dict[str, int] = field(default_factory=dict)  # column -> cells given export.yaml's default
+    values_recoded: dict[str, int] = field(default_factory=dict)  # column -> cells export.yaml's values replaced
 
 
 @dataclass
@@ -156,6 +157,7 @@ def _ingest_table(
     date_format: str | None,
     dialect: CsvDialect,
     defaults: dict[str, object],
+    codes: dict[str, dict[str, str]],
 ) -> tuple[TableReport, pd.DataFrame]:
     """Validate every row of one table's file(s) (``layouts``, one per file), writing the accepted
     rows and the quarantine to ``staging``; the report and the referenced key columns."""
@@ -175,12 +177,12 @@ def _ingest_table(
         for path, layout in zip(export.files, layouts, strict=True):
             numbers = dialect.numbers if is_csv(path) else PLAIN_NUMBERS
             for chunk in iter_chunks(path, chunk_rows, dialect):
-                raw = chunk[list(layout.mapping)].rename(columns=layout.mapping)
+                raw, recoded = recode(chunk[list(layout.mapping)].rename(columns=layout.mapping), codes)
+                _add_counts(report.values_recoded, recoded)
                 date_order.observe(raw)
                 result = validate_table(table, raw, parents=parents, seen_keys=seen_keys, date_format=date_format,
                                         numbers=numbers, defaults=defaults)
-                for column, cells in result.filled.items():
-                    report.defaults_filled[column] = report.defaults_filled.get(column, 0) + cells
+                _add_counts(report.defaults_filled, result.filled)
                 report.rows_read += len(chunk)
                 report.accepted += len(result.accepted)
                 report.quarantined += len(result.quarantined)
@@ -205,6 +207,11 @@ def _ingest_table(
     dtypes = {c: stored_dtype(contract.column(c)) for c in keep}
     kept = pd.concat(kept_keys, ignore_index=True) if kept_keys else pd.DataFrame(columns=keep)
     return report, kept.astype(dtypes)
+
+
+def _add_counts(total: dict[str, int], counts: dict[str, int]) -> None:
+    for column, cells in counts.items():
+        total[column] = total.get(column, 0) + cells
 
 
 def _inputs_digest(exports: dict[str, TableExport], source_dir: Path, export_config: Path | None) -> str:
@@ -297,6 +304,7 @@ def ingest_exports(
                 description.date_format_for(table),
                 description.csv,
                 description.defaults_for(table),
+                description.values_for(table),
             )
             report.foreign_keys_not_checked = not_checked
             reports.append(report)

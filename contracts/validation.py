@@ -77,11 +77,16 @@ def validate_table(
     return ValidationResult(table=table, accepted=accepted, quarantined=quarantined, filled=filled)
 
 
+def cell_text(value: str | int | float | bool) -> str:
+    """A value declared in export.yaml as the text of an export cell (a YAML flag as true/false)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def default_value(table: str, column: str, value: str | int | float | bool) -> object:
     """``value`` as ``table.column`` stores it; ``ValueError`` with the reason a cell holding it would
     be quarantined for."""
     contract = CANONICAL_TABLES[table]
-    raw = pd.DataFrame({column: [str(value).lower() if isinstance(value, bool) else str(value)]}, dtype=object)
+    raw = pd.DataFrame({column: [cell_text(value)]}, dtype=object)
     typed, reasons = coerce_table(raw, contract)
     alone = pa.DataFrameSchema({column: pandera_schema(table).columns[column]})
     reasons = append_reasons(reasons, _schema_reasons(typed[[column]], raw, contract, alone))

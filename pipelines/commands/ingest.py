@@ -24,6 +24,9 @@ def format_report(report: IngestReport) -> str:
         lines.append(f"{t.table:<22}{t.rows_read:>10}{t.accepted:>10}{t.quarantined:>13}  {t.source_file}")
         if t.ignored_columns:
             lines.append(f"{'':<22}ignored columns: {', '.join(t.ignored_columns)}")
+        if t.values_recoded:
+            recoded = ", ".join(f"{column} {cells:,}" for column, cells in t.values_recoded.items())
+            lines.append(f"{'':<22}recoded by export.yaml values (cells): {recoded}")
         if t.defaults_filled:
             filled = ", ".join(f"{column} {cells:,}" for column, cells in t.defaults_filled.items())
             lines.append(f"{'':<22}filled from export.yaml defaults (cells): {filled}")

@@ -210,7 +210,8 @@ def test_missing_required_column_lists_the_close_matches_in_the_file(make_export
         ('date_format: {orders: "%d/%m/%Y", order_line: "%d/%m/%Y"}\n', "unknown table 'order_line'"),
         ('date_fromat: "%d/%m/%Y"\n', "export.yaml: date_fromat: Extra inputs are not permitted"),
         ("date_format: %d/%m/%Y\n", 'not valid YAML'),
-        ("- order_lines\n", "expected keys source, date_format, columns, inventory, defaults, csv at the top level"),
+        ("- order_lines\n",
+         "expected keys source, date_format, columns, inventory, defaults, values, csv at the top level"),
         ('csv: {delimiter: ";;"}\n', "csv.delimiter: String should have at most 1 character"),
         ("csv: {encoding: utf-9}\n", "csv.encoding: unknown encoding 'utf-9'"),
         ('csv: {delimiter: ",", decimal: ","}\n', "csv: delimiter and decimal are both ','"),
@@ -221,10 +222,14 @@ def test_missing_required_column_lists_the_close_matches_in_the_file(make_export
         ("defaults: {locations: {holding_cost_rate: 2}}\n", "defaults: locations: holding_cost_rate: must be <= 1"),
         ("defaults: {sku_suppliers: {moq: some}}\n", "defaults: sku_suppliers: moq: not a whole number 'some'"),
         ("defaults: {order_lines: {line_id: '1'}}\n", "defaults: order_lines: line_id is part of the key"),
+        ("values: {orders: {customer_tier: {A: vip}}}\n",
+         "values: orders: customer_tier: must be one of ['gold', 'silver', 'bronze'], got 'vip'"),
+        ("values: {orders: {tier: {A: gold}}}\n", "values: orders: table orders has no column 'tier'"),
     ],
     ids=["table", "column", "twice", "format", "format-table", "key", "yaml", "list",
          "delimiter", "encoding", "decimal-delimiter", "decimal-thousands",
-         "default-column", "default-allowed", "default-range", "default-type", "default-key"],
+         "default-column", "default-allowed", "default-range", "default-type", "default-key",
+         "value-allowed", "value-column"],
 )
 def test_malformed_export_yaml_is_an_error_naming_the_key(content, named, make_export, valid_export_rows, tmp_path):
     source = make_export(valid_export_rows)
@@ -304,3 +309,25 @@ def test_without_a_default_a_missing_required_column_still_stops_the_ingest(make
     with pytest.raises(MissingColumnsError) as error:
         _ingest(make_export(rows), tmp_path / "out")
     assert error.value.missing == ["customer_tier"]
+
+
+def test_declared_values_stand_for_the_canonical_ones_and_others_are_read_as_written(
+    make_export, valid_export_rows, tmp_path
+):
+    order = valid_export_rows["orders"][0]
+    written = [("A", "X"), (" B ", ""), ("gold", "Y"), ("Z", "Y"), ("1", "X")]
+    rows = [{**order, "order_id": f"O-{i}", "customer_tier": tier, "allow_split": split}
+            for i, (tier, split) in enumerate(written)]
+    source = make_export({"orders": rows})
+    (source / "export.yaml").write_text(
+        "values:\n  orders:\n    customer_tier: {A: gold, B: silver, 1: bronze}\n    allow_split: {X: yes, '': no}\n"
+    )
+    report = _ingest(source, tmp_path / "out")
+    assert (report.tables[0].accepted, report.tables[0].quarantined) == (4, 1)
+    assert report.tables[0].values_recoded == {"customer_tier": 3, "allow_split": 3}
+    orders = pd.read_parquet(tmp_path / "out" / "canonical" / "orders.parquet")
+    assert orders[["order_id", "customer_tier", "allow_split"]].values.tolist() == [
+        ["O-0", "gold", True], ["O-1", "silver", False], ["O-2", "gold", True], ["O-4", "bronze", True]]
+    quarantined = pd.read_csv(tmp_path / "out" / "quarantine" / "orders.csv", dtype=str)
+    assert quarantined[["customer_tier", "reason"]].values.tolist() == [
+        ["Z", "customer_tier: must be one of ['gold', 'silver', 'bronze'], got 'Z'"]]
