@@ -205,7 +205,8 @@ class ExportDescription(BaseModel):
     @field_validator("values", mode="before")
     @classmethod
     def _written_values_as_text(cls, value: object) -> object:
-        """YAML reads a code such as ``1`` or ``yes`` as a number or a flag; the export wrote text."""
+        """Codes YAML read as numbers or flags (``1: gold``) as the text an export cell holds; a code
+        whose text YAML changes (``01``, ``yes``) must be quoted in the file."""
         if not isinstance(value, dict):
             return value
         return {
