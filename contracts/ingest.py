@@ -33,6 +33,7 @@ from contracts.export_description import EXPORT_DESCRIPTION_FILE, CsvDialect, lo
 from contracts.export_files import TableExport, discover_exports
 from contracts.fingerprint import file_digest
 from contracts.headers import close_headers, header_mapping
+from contracts.inventory_history import DERIVED_WHEN_ABSENT
 from contracts.optional_inputs import OPTIONAL_INPUTS, OPTIONAL_TABLES, data_support
 from contracts.readers import is_csv, iter_chunks, read_header
 from contracts.schemas import stored_dtype
@@ -68,6 +69,7 @@ class TableReport:
     foreign_keys_not_checked: list[str] = field(default_factory=list)
     defaults_filled: dict[str, int] = field(default_factory=dict)  # column -> cells given export.yaml's default
     values_recoded: dict[str, int] = field(default_factory=dict)  # column -> cells export.yaml's values replaced
+    derived_columns: list[str] = field(default_factory=list)  # current stock left out: from the open documents
 
 
 @dataclass
@@ -158,6 +160,7 @@ def _ingest_table(
     dialect: CsvDialect,
     defaults: dict[str, object],
     codes: dict[str, dict[str, str]],
+    derived: list[str],
 ) -> tuple[TableReport, pd.DataFrame]:
     """Validate every row of one table's file(s) (``layouts``, one per file), writing the accepted
     rows and the quarantine to ``staging``; the report and the referenced key columns."""
@@ -166,7 +169,7 @@ def _ingest_table(
     mapped = set().union(*(layout.mapping.values() for layout in layouts))
     date_columns = [c.name for c in contract.columns if c.kind in ("date", "datetime") and c.name in mapped]
     date_order = DateOrderCheck(export.name, table, date_columns if date_format is None else [])
-    report = TableReport(table=table, source_file=export.name)
+    report = TableReport(table=table, source_file=export.name, derived_columns=derived)
     report.ignored_columns = sorted(set().union(*(layout.ignored for layout in layouts)))
     keep = _referenced_columns(table)
     kept_keys: list[pd.DataFrame] = []
@@ -178,6 +181,7 @@ def _ingest_table(
             numbers = dialect.numbers if is_csv(path) else PLAIN_NUMBERS
             for chunk in iter_chunks(path, chunk_rows, dialect):
                 raw, recoded = recode(chunk[list(layout.mapping)].rename(columns=layout.mapping), codes)
+                raw = raw.assign(**dict.fromkeys(derived, 0))  # placeholders: the rebuild derives them
                 _add_counts(report.values_recoded, recoded)
                 date_order.observe(raw)
                 result = validate_table(table, raw, parents=parents, seen_keys=seen_keys, date_format=date_format,
@@ -207,6 +211,21 @@ def _ingest_table(
     dtypes = {c: stored_dtype(contract.column(c)) for c in keep}
     kept = pd.concat(kept_keys, ignore_index=True) if kept_keys else pd.DataFrame(columns=keep)
     return report, kept.astype(dtypes)
+
+
+def _derivable(table: str, inventory: str | None) -> tuple[str, ...]:
+    """The columns ``table`` may leave out because the inventory rebuild derives them: those of
+    ``DERIVED_WHEN_ABSENT`` when the export declares its inventory current stock."""
+    return DERIVED_WHEN_ABSENT if table == "inventory_snapshots" and inventory == "current_stock" else ()
+
+
+def _derived(export: TableExport, layouts: list[FileLayout], derivable: tuple[str, ...]) -> list[str]:
+    """The derivable columns no file of ``export`` has; one some files have and others not is an error."""
+    absent = [{name for name in derivable if name not in layout.mapping.values()} for layout in layouts]
+    derived, partly = set.intersection(*absent), set.union(*absent)
+    if partly - derived:
+        raise ContractError(f"{export.name}: {', '.join(sorted(partly - derived))} in some files and not in others")
+    return [name for name in derivable if name in derived]
 
 
 def _add_counts(total: dict[str, int], counts: dict[str, int]) -> None:
@@ -275,11 +294,13 @@ def ingest_exports(
     layouts = {
         table: [
             _check_structure(table, path, export.label(path), description.headers_for(table), description.csv,
-                             list(description.defaults.get(table, {})))
+                             [*description.defaults.get(table, {}), *_derivable(table, description.inventory)])
             for path in export.files
         ]
         for table, export in exports.items()
     }
+    derived = {table: _derived(exports[table], files, _derivable(table, description.inventory))
+               for table, files in layouts.items()}
     world = source or world_source(source_dir, description.source)
     if not replace:
         check_same_world(canonical_dir, world)
@@ -305,6 +326,7 @@ def ingest_exports(
                 description.csv,
                 description.defaults_for(table),
                 description.values_for(table),
+                derived[table],
             )
             report.foreign_keys_not_checked = not_checked
             reports.append(report)

@@ -14,6 +14,10 @@ A WMS often exports today's stock only, next to what moved. Each quantity of
 - ``allocated``: the stock held for open backorders, ``min(on_hand, backordered)``, before the
   current date; the exported value on it.
 
+A current-stock export may leave out ``allocated``, ``in_transit`` and ``backordered``
+(``DERIVED_WHEN_ABSENT``; a WMS knows what is on the shelf, not what is on order): their current
+value is then what the open documents add up to, as for a SKU-location the export does not list.
+
 A line ships ``quantity - backordered_quantity`` on its order day (the day of its order's
 ``order_time``) and the rest on ``shipped_date``, the day it shipped in full. A line shipped in
 several pieces after its order day records only the last day, and one that is still open records
@@ -31,6 +35,7 @@ sums along the days, no loop over days or SKU-locations.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +48,7 @@ from contracts.tables import INVENTORY_MOVEMENTS
 DATE = "snapshot_date"
 FLOWS = ("on_hand", "in_transit", "backordered")
 QUANTITIES = ("on_hand", "allocated", "in_transit", "backordered")
+DERIVED_WHEN_ABSENT = ("allocated", "in_transit", "backordered")
 _EVENT_COLUMNS = [*SKU_LOCATION, DATE, *FLOWS, "undated"]
 
 
@@ -215,9 +221,11 @@ def rebuild_history(
     purchase_orders: pd.DataFrame,
     movements: pd.DataFrame | None = None,
     start: pd.Timestamp | None = None,
+    derived: Collection[str] = (),
 ) -> InventoryHistory:
     """Daily snapshots of every SKU-location of the latest snapshot date, from ``start`` (default:
-    the earliest flow) to that date.
+    the earliest flow) to that date. The ``derived`` quantities (of ``DERIVED_WHEN_ABSENT``, not in
+    the export) start from the open documents instead of the current stock's values.
 
     Snapshots on earlier dates are not used to rebuild; they are the reference the
     reconciliation compares the rebuilt history with. Flows after the latest snapshot date are
@@ -239,7 +247,7 @@ def rebuild_history(
         ignore_index=True,
     )
     events = events[events[DATE] <= current_date]
-    current = _with_unlisted(listed, events)
+    current = _current_stock(listed, events, derived)
     earliest = events[DATE].min()
     first = pd.Timestamp(start) if start is not None else current_date if pd.isna(earliest) else earliest
     if first > current_date:
@@ -295,21 +303,30 @@ def rebuild_history(
     reconciliation["unexplained_negative_days"] = (negative & ~explained).sum(axis=1)
     reconciliation["clipped_days"] = ((raw["in_transit"] < 0) | (raw["backordered"] < 0)).sum(axis=1)
     reconciliation["undated_units"] = np.rint(undated).astype(np.int64)
-    reconciliation = _compare(reconciliation, rebuilt, snapshots[dates < current_date], keys, first, n_days)
+    exported = [name for name in QUANTITIES if name not in derived]
+    reconciliation = _compare(reconciliation, rebuilt, snapshots[dates < current_date], keys, first, n_days, exported)
     unlisted = len(current) - len(listed)
     return InventoryHistory(rebuilt, negative_stock, reconciliation, current_date, first, unlisted)
 
 
-def _with_unlisted(listed: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+def _current_stock(listed: pd.DataFrame, events: pd.DataFrame, derived: Collection[str]) -> pd.DataFrame:
     """Current stock with a row for every SKU-location that has flows but none in the export
     (systems often leave out what they hold none of): nothing on hand or allocated, in transit
-    and backordered what its open PO and order lines add up to."""
+    and backordered what its open PO and order lines add up to. The ``derived`` quantities of the
+    listed rows are set the same way (allocated: ``min(on_hand, backordered)``)."""
     open_documents = events.groupby(SKU_LOCATION, as_index=False)[["in_transit", "backordered"]].sum()
     open_documents[["in_transit", "backordered"]] = open_documents[["in_transit", "backordered"]].clip(lower=0)
+    listed = listed[[*SKU_LOCATION, *QUANTITIES]]
+    from_documents = [name for name in ("in_transit", "backordered") if name in derived]
+    if from_documents:
+        found = listed[SKU_LOCATION].astype(object).merge(open_documents, on=SKU_LOCATION, how="left")
+        listed = listed.assign(**{name: found[name].fillna(0).to_numpy(dtype=np.int64) for name in from_documents})
+    if "allocated" in derived:
+        listed = listed.assign(allocated=np.minimum(listed["on_hand"], listed["backordered"]))
     known = pd.MultiIndex.from_frame(listed[SKU_LOCATION].astype(object))
     unlisted = open_documents[~pd.MultiIndex.from_frame(open_documents[SKU_LOCATION].astype(object)).isin(known)]
     unlisted = unlisted.assign(on_hand=0, allocated=0)
-    return pd.concat([listed[[*SKU_LOCATION, *QUANTITIES]], unlisted], ignore_index=True)
+    return pd.concat([listed, unlisted], ignore_index=True)
 
 
 def _explanations(
@@ -345,14 +362,16 @@ def _compare(
     keys: pd.DataFrame,
     first: pd.Timestamp,
     n_days: int,
+    exported: list[str],
 ) -> pd.DataFrame:
-    """Add ``reference_days`` and ``max_discrepancy``: the rebuilt history against exported snapshots."""
+    """Add ``reference_days`` and ``max_discrepancy``: the rebuilt history against exported snapshots,
+    on the ``exported`` quantities."""
     reference = reference.assign(**{DATE: pd.to_datetime(reference[DATE])})
     row, day = _grid_cells(reference, keys, first, n_days)
     found = row >= 0
     cells = day[found] * len(keys) + row[found]  # rebuilt is day-major
-    ours = rebuilt[list(QUANTITIES)].to_numpy(dtype=np.int64)[cells]
-    theirs = reference[list(QUANTITIES)].to_numpy(dtype=np.int64)[found]
+    ours = rebuilt[exported].to_numpy(dtype=np.int64)[cells]
+    theirs = reference[exported].to_numpy(dtype=np.int64)[found]
     worst = np.abs(ours - theirs).max(axis=1, initial=0)
     compared = pd.DataFrame({"row": row[found], "worst": worst}).groupby("row")["worst"]
     reconciliation["reference_days"] = compared.size().reindex(range(len(keys)), fill_value=0).to_numpy()

@@ -24,6 +24,8 @@ def format_report(report: IngestReport) -> str:
         lines.append(f"{t.table:<22}{t.rows_read:>10}{t.accepted:>10}{t.quarantined:>13}  {t.source_file}")
         if t.ignored_columns:
             lines.append(f"{'':<22}ignored columns: {', '.join(t.ignored_columns)}")
+        if t.derived_columns:
+            lines.append(f"{'':<22}not in the current stock, from the open documents: {', '.join(t.derived_columns)}")
         if t.values_recoded:
             recoded = ", ".join(f"{column} {cells:,}" for column, cells in t.values_recoded.items())
             lines.append(f"{'':<22}recoded by export.yaml values (cells): {recoded}")
@@ -50,7 +52,8 @@ def rebuild_inventory_history(
     from contracts.world_manifest import read_manifest, write_manifest
     from pipelines.tables import missing_tables, read_canonical_tables, write_canonical_tables
 
-    if "inventory_snapshots" not in {t.table for t in report.tables}:
+    snapshots = next((t for t in report.tables if t.table == "inventory_snapshots"), None)
+    if snapshots is None:
         return None
     declared = load_export_description(source_dir, export_config).inventory
     names = ["inventory_snapshots", "order_lines", "orders", "purchase_orders"]
@@ -58,7 +61,9 @@ def rebuild_inventory_history(
     tables = read_canonical_tables(canonical_dir, names + movements)
     if not holds_current_stock(declared, tables["inventory_snapshots"]["snapshot_date"].nunique()):
         return None
-    history = rebuild_history(*(tables[name] for name in names), tables.get("inventory_movements"))
+    history = rebuild_history(
+        *(tables[name] for name in names), tables.get("inventory_movements"), derived=snapshots.derived_columns
+    )
     write_canonical_tables({"inventory_snapshots": history.snapshots}, canonical_dir)
     history.reconciliation.to_csv(canonical_dir / "_inventory_reconciliation.csv", index=False)
     history.negative_stock.to_csv(quarantine_dir / "inventory_negative_stock.csv", index=False)

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from contracts.errors import ContractError
 from contracts.export_description import load_export_description
-from contracts.inventory_history import QUANTITIES, holds_current_stock, rebuild_history
+from contracts.inventory_history import DERIVED_WHEN_ABSENT, QUANTITIES, holds_current_stock, rebuild_history
 from contracts.keys import SKU_LOCATION
 from pipelines.cli import app
 from simulation import BaselinePolicy, DailyDecisions, SimulationConfig, StateView, simulate
@@ -244,3 +244,38 @@ def test_ingest_of_current_stock_writes_the_rebuilt_daily_history(
     rec = pd.read_csv(tmp_path / "data" / "canonical" / "_inventory_reconciliation.csv")
     assert rec["reference_days"].sum() == (0 if declared is None else len(rec))
     assert (tmp_path / "data" / "quarantine" / "inventory_negative_stock.csv").exists()
+
+
+def test_quantities_left_out_of_current_stock_come_from_the_open_documents(complete_lines_world):
+    """A WMS knows what is on the shelf: in transit and backordered are what the open PO and
+    order lines add up to, allocated what the open backorders hold of the stock."""
+    truth = complete_lines_world["inventory_snapshots"]
+    current = _current(truth).assign(allocated=0, in_transit=0, backordered=0)
+    history = rebuild_history(
+        current, complete_lines_world["order_lines"], complete_lines_world["orders"],
+        complete_lines_world["purchase_orders"], complete_lines_world["inventory_movements"],
+        start=truth["snapshot_date"].min(), derived=DERIVED_WHEN_ABSENT,
+    )
+    pd.testing.assert_frame_equal(_sorted(history.snapshots), _sorted(truth))
+
+
+def test_ingest_of_current_stock_without_what_is_on_order_derives_it(complete_lines_world, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    truth = complete_lines_world["inventory_snapshots"]
+    dates = truth["snapshot_date"]
+    # a month-end count and today's stock, both with on hand only
+    shelf = truth[dates.isin([dates.min(), dates.max()])].drop(columns=list(DERIVED_WHEN_ABSENT))
+    source = _write_export(complete_lines_world, shelf, tmp_path / "export")
+
+    refused = CliRunner().invoke(app, ["ingest", str(source)])
+    assert refused.exit_code == 2
+    assert "missing required column(s) allocated, in_transit, backordered" in refused.output
+
+    (source / "export.yaml").write_text("inventory: current_stock\n")
+    result = CliRunner().invoke(app, ["ingest", str(source)])
+    assert result.exit_code == 0, result.output
+    assert "not in the current stock, from the open documents: allocated, in_transit, backordered" in result.output
+    written = pd.read_parquet(tmp_path / "data" / "canonical" / "inventory_snapshots.parquet")
+    pd.testing.assert_frame_equal(_sorted(written), _sorted(truth))
+    rec = pd.read_csv(tmp_path / "data" / "canonical" / "_inventory_reconciliation.csv")
+    assert rec["reference_days"].eq(1).all() and rec["max_discrepancy"].eq(0).all()
