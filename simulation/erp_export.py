@@ -1,8 +1,9 @@
 """A simulated world shaped as a distributor's ERP/WMS would export it, to exercise `backorder run`.
 
 Real exports differ from the canonical tables in known ways: their own headers, day-first dates,
-Y/N flags, rows in no particular order, today's stock instead of daily snapshots, tables a
-system does not have (ASN events, promotions), and a share of bad rows. ``erp_export`` turns the
+Y/N flags, their own codes (customer classes A/B/C for the service tiers), rows in no particular
+order, today's on-hand stock instead of daily snapshots, tables a system does not have (ASN
+events, promotions), and a share of bad rows. ``erp_export`` turns the
 canonical tables into such an export (frames of text plus its ``export.yaml`` description) and
 says how many bad rows it added per table, so a test or a benchmark can check that ingest
 quarantines exactly those. Pure: writing the files is the caller's.
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from contracts.inventory_history import DERIVED_WHEN_ABSENT
 from contracts.tables import CANONICAL_TABLES
 
 # Export header -> canonical column, as the export's own export.yaml declares it.
@@ -25,6 +27,8 @@ ERP_HEADERS: dict[str, dict[str, str]] = {
     "sku_substitutes": {"Item Number": "sku_id", "Alternative Item": "substitute_sku_id", "Preference": "priority"},
 }
 ERP_DATE_FORMAT = "%d/%m/%Y"
+# The ERP's customer classes for the service tiers, as the export's export.yaml declares them.
+ERP_TIER_CODES = {"A": "gold", "B": "silver", "C": "bronze"}
 # The kinds of bad rows added, per table: (what is wrong, column, written value).
 BAD_ROW_KINDS: dict[str, list[tuple[str, str, str]]] = {
     "orders": [("tier outside the allowed set", "customer_tier", "platinum"), ("not a flag", "allow_split", "maybe")],
@@ -61,6 +65,8 @@ def _as_text(name: str, frame: pd.DataFrame) -> pd.DataFrame:
             out[spec.name] = pd.to_datetime(values).dt.strftime(fmt).where(values.notna(), "")
         elif spec.kind == "bool":
             out[spec.name] = values.map({True: "Y", False: "N"}).fillna("")
+    if "customer_tier" in out:
+        out["customer_tier"] = out["customer_tier"].map({tier: code for code, tier in ERP_TIER_CODES.items()})
     return out.astype(object)
 
 
@@ -90,8 +96,9 @@ def erp_export(tables: dict[str, pd.DataFrame], bad_share: float = 0.01, seed: i
             continue
         if name in HEADER_ONLY:
             frame = frame.iloc[:0]
-        if name == "inventory_snapshots":  # what a WMS exports: today's stock only
+        if name == "inventory_snapshots":  # what a WMS exports: today's stock on the shelf only
             frame = frame[frame["snapshot_date"] == frame["snapshot_date"].max()]
+            frame = frame.drop(columns=list(DERIVED_WHEN_ABSENT))
         exported, bad_rows[name] = _with_bad_rows(name, _as_text(name, frame), bad_share, rng)
         shuffled = exported.iloc[rng.permutation(len(exported))]
         files[name] = shuffled.rename(columns={v: k for k, v in ERP_HEADERS.get(name, {}).items()})
@@ -100,5 +107,6 @@ def erp_export(tables: dict[str, pd.DataFrame], bad_share: float = 0.01, seed: i
         "date_format": ERP_DATE_FORMAT,
         "inventory": "current_stock",
         "columns": ERP_HEADERS,
+        "values": {"orders": {"customer_tier": ERP_TIER_CODES}},
     }
     return ErpExport(files=files, description=description, bad_rows=bad_rows)
