@@ -70,6 +70,7 @@ class TableReport:
     defaults_filled: dict[str, int] = field(default_factory=dict)  # column -> cells given export.yaml's default
     values_recoded: dict[str, int] = field(default_factory=dict)  # column -> cells export.yaml's values replaced
     derived_columns: list[str] = field(default_factory=list)  # current stock left out: from the open documents
+    first_quarantined: str = ""  # "<file> row <n>: <reason>" of the first row quarantined, to start from
 
 
 @dataclass
@@ -200,6 +201,9 @@ def _ingest_table(
                 bad.insert(0, REASON_COLUMN, result.quarantined[REASON_COLUMN])
                 bad.insert(0, "source_row", bad.index + 1)
                 bad.insert(0, "source_file", export.label(path))
+                if len(bad) and not report.first_quarantined:
+                    file, row, reason = bad.iloc[0][["source_file", "source_row", REASON_COLUMN]]
+                    report.first_quarantined = f"{file} row {row}: {reason}"
                 bad.to_csv(quarantine_path, mode="a", header=not wrote_quarantine_header, index=False)
                 wrote_quarantine_header = True
     if report.rows_read == 0 and table not in OPTIONAL_TABLES:

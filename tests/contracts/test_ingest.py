@@ -33,6 +33,11 @@ def test_example_export_accepted_plus_quarantined_equals_rows_read(tmp_path):
         assert len(accepted) == table.accepted
         assert len(quarantined) == table.quarantined
         assert quarantined["reason"].notna().all()
+        if table.quarantined:  # the summary points at the first of them
+            first = quarantined.iloc[0]
+            assert table.first_quarantined == f"{first['source_file']} row {first['source_row']}: {first['reason']}"
+        else:
+            assert table.first_quarantined == ""
     assert sum(t.quarantined for t in report.tables) > 0
 
 
@@ -98,6 +103,7 @@ def test_a_table_exported_as_a_folder_of_parts_is_read_part_by_part(make_export,
     lines = next(t for t in report.tables if t.table == "order_lines")
     assert (lines.source_file, lines.rows_read, lines.accepted, lines.quarantined) == ("Order Lines/", 6, 4, 2)
     assert report.skipped_files == ["Order Lines/_SUCCESS"]
+    assert lines.first_quarantined == "Order Lines/2024-02.csv.gz row 2: duplicate key (order_id, line_id)"
     accepted = pd.read_parquet(tmp_path / "out" / "canonical" / "order_lines.parquet")
     assert accepted["line_id"].tolist() == ["1", "2", "3", "4"]
     quarantined = pd.read_csv(tmp_path / "out" / "quarantine" / "order_lines.csv", dtype=str)
