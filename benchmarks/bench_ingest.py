@@ -4,7 +4,7 @@ Usage: .venv/bin/python benchmarks/bench_ingest.py [--rows 2000000] [--chunk-row
 Prints rows/s and peak RSS, showing that memory is bounded by the chunk size, not the file.
 ``--european`` writes the order lines the way a European ERP does (';' between fields, quantities
 with a decimal comma, cp1252) and declares it in export.yaml, so every number goes through the
-declared number format. ``--xlsx`` writes them as an Excel workbook (one sheet, read whole).
+declared number format. ``--xlsx`` writes them as an Excel workbook (one sheet).
 """
 
 from __future__ import annotations

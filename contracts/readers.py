@@ -1,10 +1,9 @@
 """Chunked readers for CSV, Parquet and spreadsheet exports.
 
-CSV and Parquet files are read chunk by chunk, so memory stays bounded by the chunk size; a
-spreadsheet (at most 1,048,576 rows a sheet) is read whole, from its only sheet or the sheet named
-like the file. CSV files are read in the export's declared dialect (``csv:`` in export.yaml); a
-header that reads as one column holding another delimiter stops the ingest and names the setting
-to declare. Parquet and spreadsheet cells keep their own types.
+Every file is read chunk by chunk, so the frames stay the size of a chunk (spreadsheets:
+``contracts.spreadsheets``). CSV files are read in the export's declared dialect (``csv:`` in
+export.yaml); a header that reads as one column holding another delimiter stops the ingest and
+names the setting to declare. Parquet and spreadsheet cells keep their own types.
 """
 
 from __future__ import annotations
@@ -17,13 +16,11 @@ import pyarrow.parquet as pq
 
 from contracts.errors import ContractError
 from contracts.export_description import DEFAULT_DIALECT, CsvDialect
-from contracts.headers import normalize_name
+from contracts.spreadsheets import SPREADSHEET_SUFFIXES, sheet_chunks, sheet_header
 
 # CSV files may be compressed (pandas infers the compression from the suffix).
 CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zip")
 PARQUET_SUFFIXES = (".parquet", ".pq")
-# Read by pandas' calamine engine.
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 # Delimiters a one-column header is checked for, with the name an error gives them.
 _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 
@@ -42,25 +39,6 @@ def export_stem(path: Path) -> str | None:
     name = path.name.lower()
     suffix = next((s for s in CSV_SUFFIXES + PARQUET_SUFFIXES + SPREADSHEET_SUFFIXES if name.endswith(s)), None)
     return path.name[: -len(suffix)] if suffix else None
-
-
-def _read_sheet(path: Path, header_only: bool = False) -> pd.DataFrame:
-    """The rows of a spreadsheet's only sheet, or of its sheet named like the file."""
-    with pd.ExcelFile(path, engine="calamine") as book:
-        names = [str(name) for name in book.sheet_names]
-        named = [name for name in names if normalize_name(name) == normalize_name(export_stem(path) or "")]
-        if len(names) != 1 and not named:
-            raise ContractError(
-                f"{path.name}: {len(names)} sheets ({', '.join(map(repr, names))}) and none named like the "
-                f"file; keep the table on one sheet or name its sheet {export_stem(path)!r}"
-            )
-        sheet = book.parse(names[0] if len(names) == 1 else named[0], nrows=0 if header_only else None)
-    sheet.columns = [str(c) for c in sheet.columns]
-    # Whole numbers in a column with blank cells come back as floats: an id 12345 would read as "12345.0".
-    for column in sheet.select_dtypes("float").columns:
-        if (sheet[column].dropna() % 1 == 0).all():
-            sheet[column] = sheet[column].astype("Int64")
-    return sheet
 
 
 def _not_decodable(path: Path, dialect: CsvDialect, error: UnicodeDecodeError) -> ContractError:
@@ -91,7 +69,7 @@ def read_header(path: Path, dialect: CsvDialect = DEFAULT_DIALECT) -> list[str]:
             columns = [str(c) for c in header.columns]
             _one_column_check(path, columns, dialect)
         elif _is_spreadsheet(path):
-            columns = list(_read_sheet(path, header_only=True).columns)
+            columns = sheet_header(path, export_stem(path) or "")
         else:
             columns = list(pq.read_schema(path).names)
     except UnicodeDecodeError as error:
@@ -127,8 +105,7 @@ def iter_chunks(path: Path, chunk_rows: int, dialect: CsvDialect = DEFAULT_DIALE
             )
             chunks: Iterator[pd.DataFrame] = iter(reader)
         elif _is_spreadsheet(path):
-            sheet = _read_sheet(path)
-            chunks = (sheet.iloc[start:start + chunk_rows] for start in range(0, len(sheet), chunk_rows))
+            chunks = sheet_chunks(path, export_stem(path) or "", chunk_rows)
         else:
             parquet = pq.ParquetFile(path)
             chunks = (batch.to_pandas() for batch in parquet.iter_batches(batch_size=chunk_rows))
