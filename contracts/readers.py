@@ -78,7 +78,7 @@ def read_header(path: Path, dialect: CsvDialect = DEFAULT_DIALECT) -> list[str]:
         raise
     except pd.errors.EmptyDataError as error:
         raise ContractError(f"{path.name}: the file is empty (no header row)") from error
-    except Exception as error:  # pyarrow raises several types for corrupt Parquet
+    except Exception as error:  # pyarrow and calamine raise several types for a corrupt file
         raise ContractError(f"{path.name}: cannot be read ({error})") from error
     if not columns:
         raise ContractError(f"{path.name}: the file has no columns")
