@@ -9,6 +9,7 @@ written any other way is not guessed at (``1,5`` under a decimal point is not a 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -91,6 +92,8 @@ def _coerce_column(
     raw: pd.Series, spec: ColumnSpec, date_format: str | None = None, numbers: NumberFormat = PLAIN_NUMBERS
 ) -> tuple[pd.Series, pd.Series]:
     """Return the typed column and a boolean mask of values that could not be parsed."""
+    if spec.kind in ("date", "datetime") and raw.dtype == object and _holds_typed_dates(raw):
+        return _mixed_dates(raw, spec, date_format)
     values = _blank_to_na(raw)
     present = values.notna()
     if spec.kind == "string":
@@ -128,6 +131,25 @@ def _coerce_column(
     if spec.kind == "date":
         parsed = parsed.dt.normalize()
     return parsed, present & parsed.isna()
+
+
+def _holds_typed_dates(raw: pd.Series) -> bool:
+    """Whether a column of cells holds date objects (a Parquet date column; a spreadsheet column
+    with date cells and dates typed as text)."""
+    return pd.api.types.infer_dtype(raw, skipna=True) not in ("string", "empty") and raw.map(_is_date).any()
+
+
+def _is_date(value: object) -> bool:
+    return isinstance(value, dt.date)
+
+
+def _mixed_dates(raw: pd.Series, spec: ColumnSpec, date_format: str | None) -> tuple[pd.Series, pd.Series]:
+    """A column of date objects and text: the dates as they are, the text as any text column."""
+    cells = raw.map(_is_date).astype(bool)
+    text, bad = _coerce_column(raw.where(~cells), spec, date_format)
+    typed = pd.to_datetime(raw.where(cells)).astype("datetime64[ns]")
+    typed = typed.dt.normalize() if spec.kind == "date" else typed
+    return typed.where(cells, text), bad & ~cells
 
 
 def coerce_table(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from pathlib import Path
@@ -156,6 +157,7 @@ def test_spreadsheet_exports_are_read_with_their_typed_cells(chunk_rows, make_ex
     source = make_export(rows)
     lines = [_typed({**rows["order_lines"][0], "line_id": n, "shipped_date": ""}) for n in ("1", "2")]
     lines[1]["shipped_date"] = pd.Timestamp("2024-03-05 00:00")  # a blank and a date in one column
+    lines[1]["requested_date"] = "04/03/2024"  # a date typed as text next to a date cell
     pd.DataFrame(lines).to_excel(source / "Order Lines.xlsx", index=False)
     with pd.ExcelWriter(source / "skus.xlsx") as book:
         pd.DataFrame({"note": ["exported by the ERP"]}).to_excel(book, sheet_name="About", index=False)
@@ -177,6 +179,20 @@ def test_spreadsheet_exports_are_read_with_their_typed_cells(chunk_rows, make_ex
     assert accepted["quantity"].tolist() == [3, 3]
     assert accepted["shipped_date"].isna().tolist() == [True, False]
     assert accepted.loc[1, "shipped_date"] == pd.Timestamp("2024-03-05")
+
+
+def test_parquet_date_columns_are_dates_whatever_the_declared_text_format(make_export, valid_export_rows, tmp_path):
+    source = make_export({"order_lines": valid_export_rows["order_lines"]})
+    lines = pd.read_csv(source / "order_lines.csv", dtype=str)
+    lines["requested_date"] = [dt.date(2024, 3, 4)]  # Parquet date32 columns read as date objects
+    lines["shipped_date"] = [dt.date(2024, 3, 2)]
+    lines.to_parquet(source / "order_lines.parquet")
+    (source / "order_lines.csv").unlink()
+    (source / "export.yaml").write_text('date_format: "%d/%m/%Y"\n')
+    report = _ingest(source, tmp_path / "out")
+    assert (report.tables[0].accepted, report.tables[0].quarantined) == (1, 0)
+    accepted = pd.read_parquet(tmp_path / "out" / "canonical" / "order_lines.parquet")
+    assert accepted["requested_date"].tolist() == [pd.Timestamp("2024-03-04")]
 
 
 def test_a_workbook_of_several_sheets_none_named_like_the_file_is_refused(make_export, valid_export_rows, tmp_path):
