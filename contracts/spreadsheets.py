@@ -34,9 +34,19 @@ def _rows(path: Path, stem: str) -> Iterator[list[object]]:
     return book.get_sheet_by_name(names[0] if len(names) == 1 else named[0]).iter_rows()
 
 
+def _header(path: Path, first_row: list[object]) -> list[str]:
+    """The column names of a first row; an empty cell is named ``Unnamed: <i>`` as pandas names one in
+    a CSV header (so it is ignored and listed like any extra column); a name twice is an error."""
+    names = [str(cell) if str(cell).strip() else f"Unnamed: {i}" for i, cell in enumerate(first_row)]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ContractError(f"{path.name}: the header names {', '.join(map(repr, twice))} more than once")
+    return names
+
+
 def sheet_header(path: Path, stem: str) -> list[str]:
     """The column names of the table's sheet (its first row)."""
-    return [str(cell) for cell in next(_rows(path, stem), [])]
+    return _header(path, next(_rows(path, stem), []))
 
 
 def _typed(cells: pd.Series) -> pd.Series:
@@ -54,7 +64,7 @@ def _typed(cells: pd.Series) -> pd.Series:
 def sheet_chunks(path: Path, stem: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
     """The rows of the table's sheet under its header, ``chunk_rows`` at a time."""
     rows = _rows(path, stem)
-    header = [str(cell) for cell in next(rows, [])]
+    header = _header(path, next(rows, []))
     while chunk := list(islice(rows, chunk_rows)):
         frame = pd.DataFrame(chunk, columns=header, dtype=object)
         yield pd.DataFrame({column: _typed(frame[column]) for column in header})

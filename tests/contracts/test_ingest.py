@@ -181,6 +181,22 @@ def test_spreadsheet_exports_are_read_with_their_typed_cells(chunk_rows, make_ex
     assert accepted.loc[1, "shipped_date"] == pd.Timestamp("2024-03-05")
 
 
+def test_a_sheet_with_empty_header_cells_ignores_them_and_one_naming_a_column_twice_is_refused(
+    make_export, valid_export_rows, tmp_path
+):
+    source = make_export({"skus": valid_export_rows["skus"]})
+    (source / "skus.csv").unlink()
+    skus = pd.DataFrame(valid_export_rows["skus"])
+    skus.assign(**{" ": "", "  ": ""}).to_excel(source / "skus.xlsx", index=False)  # formatted but empty columns
+    report = _ingest(source, tmp_path / "out")
+    assert (report.tables[0].accepted, report.tables[0].ignored_columns) == (2, ["Unnamed: 6", "Unnamed: 7"])
+    skus.assign(extra=skus["category"]).rename(columns={"extra": "category"}).to_excel(
+        source / "skus.xlsx", index=False
+    )
+    with pytest.raises(ContractError, match=r"skus.xlsx: the header names 'category' more than once"):
+        _ingest(source, tmp_path / "again")
+
+
 def test_parquet_date_columns_are_dates_whatever_the_declared_text_format(make_export, valid_export_rows, tmp_path):
     source = make_export({"order_lines": valid_export_rows["order_lines"]})
     lines = pd.read_csv(source / "order_lines.csv", dtype=str)
