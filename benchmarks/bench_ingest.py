@@ -1,7 +1,8 @@
 """Ingest throughput and peak memory on a large generated order-lines export.
 
 Usage: .venv/bin/python benchmarks/bench_ingest.py [--rows 2000000] [--chunk-rows 100000] [--european | --xlsx]
-Prints rows/s and peak RSS, showing that memory is bounded by the chunk size, not the file.
+Prints rows/s and peak RSS, showing that memory is bounded by the chunk size, not the file (a
+spreadsheet's cells are held by calamine, so there it grows with the sheet).
 ``--european`` writes the order lines the way a European ERP does (';' between fields, quantities
 with a decimal comma, cp1252) and declares it in export.yaml, so every number goes through the
 declared number format. ``--xlsx`` writes them as an Excel workbook (one sheet).
@@ -82,9 +83,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--chunk-rows", type=int, default=100_000)
-    written = parser.add_mutually_exclusive_group()
-    written.add_argument("--european", action="store_true", help="';'-separated, decimal commas, cp1252")
-    written.add_argument("--xlsx", action="store_true", help="the order lines as an Excel workbook")
+    form = parser.add_mutually_exclusive_group()
+    form.add_argument("--european", action="store_true", help="';'-separated, decimal commas, cp1252")
+    form.add_argument("--xlsx", action="store_true", help="the order lines as an Excel workbook")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "export"
