@@ -1,11 +1,14 @@
 """Ingest throughput and peak memory on a large generated order-lines export.
 
-Usage: .venv/bin/python benchmarks/bench_ingest.py [--rows 2000000] [--chunk-rows 100000] [--european | --xlsx]
+Usage: .venv/bin/python benchmarks/bench_ingest.py [--rows 2000000] [--chunk-rows 100000]
+       [--european | --xlsx | --updates]
 Prints rows/s and peak RSS, showing that memory is bounded by the chunk size, not the file (a
 spreadsheet's cells are held by calamine, so there it grows with the sheet).
 ``--european`` writes the order lines the way a European ERP does (';' between fields, quantities
 with a decimal comma, cp1252) and declares it in export.yaml, so every number goes through the
-declared number format. ``--xlsx`` writes them as an Excel workbook (one sheet).
+declared number format. ``--xlsx`` writes them as an Excel workbook (one sheet). ``--updates``
+writes them as two successive extracts declared ``parts: updates``, the second re-exporting a fifth
+of the lines, so the replaced rows are dropped from the written table afterwards.
 """
 
 from __future__ import annotations
@@ -29,15 +32,17 @@ source, out, chunk = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 report = ingest_exports(source, out / "canonical", out / "quarantine", chunk)
 lines = next(t for t in report.tables if t.table == "order_lines")
 status = Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]
-print(json.dumps({"rows": lines.rows_read, "accepted": lines.accepted,
-                  "quarantined": lines.quarantined, "peak_rss_mb": int(status) / 1024}))
+print(json.dumps({"rows": lines.rows_read, "accepted": lines.accepted, "quarantined": lines.quarantined,
+                  "replaced": lines.replaced, "peak_rss_mb": int(status) / 1024}))
 """
 
 
 EUROPEAN = 'csv: {delimiter: ";", decimal: ",", thousands: ".", encoding: cp1252}\n'
 
 
-def write_export(folder: Path, rows: int, seed: int = 0, european: bool = False, xlsx: bool = False) -> None:
+def write_export(
+    folder: Path, rows: int, seed: int = 0, european: bool = False, xlsx: bool = False, updates: bool = False
+) -> None:
     rng = np.random.default_rng(seed)
     skus = [f"SKU-{i:04d}" for i in range(300)]
     orders = rows // 3
@@ -75,6 +80,13 @@ def write_export(folder: Path, rows: int, seed: int = 0, european: bool = False,
         (folder / "export.yaml").write_text(EUROPEAN)
     if xlsx:
         tables.pop("order_lines").to_excel(folder / "order_lines.xlsx", index=False)
+    if updates:
+        lines = tables.pop("order_lines")
+        (folder / "order_lines").mkdir()
+        lines.to_csv(folder / "order_lines" / "1.csv", index=False)
+        changed = lines.sample(frac=0.2, random_state=seed).assign(shipped_quantity=lines["quantity"])
+        changed.to_csv(folder / "order_lines" / "2.csv", index=False)
+        (folder / "export.yaml").write_text("parts: {order_lines: updates}\n")
     for name, frame in tables.items():
         frame.to_csv(folder / f"{name}.csv", index=False, **({"sep": ";", "encoding": "cp1252"} if european else {}))
 
@@ -86,12 +98,14 @@ def main() -> None:
     form = parser.add_mutually_exclusive_group()
     form.add_argument("--european", action="store_true", help="';'-separated, decimal commas, cp1252")
     form.add_argument("--xlsx", action="store_true", help="the order lines as an Excel workbook")
+    form.add_argument("--updates", action="store_true", help="the order lines as two successive extracts")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "export"
         source.mkdir()
-        write_export(source, args.rows, european=args.european, xlsx=args.xlsx)
-        size_mb = next(source.glob("order_lines.*")).stat().st_size / 1e6
+        write_export(source, args.rows, european=args.european, xlsx=args.xlsx, updates=args.updates)
+        files = [*source.glob("order_lines.*"), *source.glob("order_lines/*")]
+        size_mb = sum(path.stat().st_size for path in files) / 1e6
         start = time.perf_counter()
         child = subprocess.run(
             [sys.executable, "-c", _CHILD, str(source), tmp, str(args.chunk_rows)],
@@ -104,8 +118,9 @@ def main() -> None:
     # Peak resident memory (VmHWM) of the ingest process alone; the data was generated here.
     peak_rss = counts["peak_rss_mb"]
     written = "European CSV" if args.european else "xlsx" if args.xlsx else "CSV"
+    written += ", two extracts" if args.updates else ""
     print(f"order_lines: {counts['rows']:,} rows ({size_mb:.0f} MB {written}), chunk {args.chunk_rows:,}")
-    print(f"accepted {counts['accepted']:,}, quarantined {counts['quarantined']:,}")
+    print(f"accepted {counts['accepted']:,}, quarantined {counts['quarantined']:,}, replaced {counts['replaced']:,}")
     print(f"ingest process: {elapsed:.1f} s wall including interpreter start-up "
           f"({counts['rows'] / elapsed:,.0f} order lines/s), peak RSS {peak_rss:.0f} MB")
 

@@ -22,7 +22,8 @@ true/false, yes/no, y/n, t/f, 1/0 (any case); `date` a calendar day (ISO `2024-0
 value without one is taken as UTC).
 
 A row that breaks a rule below is not dropped: it goes to `quarantine/<table>.csv` with the
-reason, its source file and its row number, and accepted + quarantined = rows read.
+reason, its source file and its row number, and accepted + quarantined = rows read (plus the rows
+a later extract replaced, for a table whose files are declared successive extracts).
 """
 
 

@@ -12,6 +12,7 @@ tables, so ingest neither stops on foreign headers nor guesses the order of day 
     defaults: {orders: {customer_tier: silver}}   # a column the ERP does not have, one value for all rows
     values: {orders: {customer_tier: {A: gold, B: silver, C: bronze}}}   # the ERP's codes -> ours
     csv: {delimiter: ";", decimal: ",", thousands: ".", encoding: cp1252}   # default: , . none utf-8
+    parts: {purchase_orders: updates}  # a table's folder of files: `split` (default) or successive `updates`
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import codecs
 import difflib
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -33,6 +34,10 @@ from contracts.validation import cell_text, default_value
 
 EXPORT_DESCRIPTION_FILE = "export.yaml"
 Cell = str | int | float | bool
+# How the files of a table's folder relate: the rows of one table split over them (a key in two files
+# is quarantined), or successive extracts (a key's row in a later file replaces the earlier one).
+PartsMode = Literal["split", "updates"]
+PARTS_MODES: tuple[PartsMode, ...] = get_args(PartsMode)
 # A day that tells day, month and year apart, to check that a format reads back what it writes.
 _PROBE_DAY = date(2024, 12, 31)
 
@@ -158,6 +163,12 @@ class ExportDescription(BaseModel):
         default_factory=CsvDialect,
         description="How the CSV files are written (default: comma-separated, decimal point, UTF-8).",
     )
+    parts: PartsMode | dict[str, PartsMode] = Field(
+        "split",
+        description="How the files of a table's folder relate, for all tables or per table: `split` (the "
+        "table's rows split over them) or `updates` (successive extracts; a row in a later file replaces "
+        "the row with its key in an earlier one).",
+    )
 
     @field_validator("date_format")
     @classmethod
@@ -170,6 +181,16 @@ class ExportDescription(BaseModel):
                 _checked_format(table_format)
             except ValueError as error:
                 raise ValueError(f"{table}: {error}") from None
+        return value
+
+    @field_validator("parts", mode="before")
+    @classmethod
+    def _valid_parts(cls, value: object) -> object:
+        """One message naming the table and the modes, where the type union would give one per member."""
+        for table, mode in (value.items() if isinstance(value, dict) else [("", value)]):
+            prefix = f"{_known_table(table)}: " if table else ""
+            if mode not in PARTS_MODES:
+                raise ValueError(f"{prefix}{mode!r} is not one of {', '.join(PARTS_MODES)}")
         return value
 
     @field_validator("columns")
@@ -238,6 +259,10 @@ class ExportDescription(BaseModel):
             column: {written: cell_text(meant) for written, meant in codes.items()}
             for column, codes in self.values.get(table, {}).items()
         }
+
+    def parts_for(self, table: str) -> PartsMode:
+        """How the files of ``table``'s folder relate (``split`` when not declared)."""
+        return self.parts if isinstance(self.parts, str) else self.parts.get(table, "split")
 
     def date_format_for(self, table: str) -> str | None:
         """The format dates of ``table`` are written in, or None when not declared."""

@@ -1,11 +1,13 @@
 """Ingest ERP/WMS/OMS exports into canonical Parquet tables plus per-table quarantine files.
 
-Invariant: for every table, accepted + quarantined = rows read. A structurally unusable file
-(missing required column, undecodable, empty, dates whose day/month order cannot be told) stops
-the whole ingest before anything is written, and output files only replace the previous ones once
-every table has been processed. The export's description (``export.yaml``) names its source, headers,
-date formats and CSV dialect. A table is one file or a folder of part files (``contracts.export_files``);
-an optional table (``contracts.optional_inputs``) may be a header-only file.
+Invariant: for every table, accepted + quarantined + replaced = rows read, ``replaced`` counting
+the rows a later file of the table's folder replaced (``parts: updates`` in ``export.yaml``). A
+structurally unusable file (missing required column, undecodable, empty, dates whose day/month
+order cannot be told) stops the whole ingest before anything is written, and output files only
+replace the previous ones once every table has been processed. The export's description
+(``export.yaml``) names its source, headers, date formats, CSV dialect and how a table's files
+relate. A table is one file or a folder of part files (``contracts.export_files``); an optional
+table (``contracts.optional_inputs``) may be a header-only file.
 
 The canonical folder holds one world (``contracts.world_manifest``): ingesting another source into
 it is refused unless ``replace``, which leaves only the new export's tables. The report ends with
@@ -71,6 +73,7 @@ class TableReport:
     values_recoded: dict[str, int] = field(default_factory=dict)  # column -> cells export.yaml's values replaced
     derived_columns: list[str] = field(default_factory=list)  # current stock left out: from the open documents
     first_quarantined: str = ""  # "<file> row <n>: <reason>" of the first row quarantined, to start from
+    replaced: int = 0  # rows a later file's row with the same key replaced (parts: updates)
 
 
 @dataclass
@@ -162,9 +165,13 @@ def _ingest_table(
     defaults: dict[str, object],
     codes: dict[str, dict[str, str]],
     derived: list[str],
+    updates: bool,
 ) -> tuple[TableReport, pd.DataFrame]:
     """Validate every row of one table's file(s) (``layouts``, one per file), writing the accepted
-    rows and the quarantine to ``staging``; the report and the referenced key columns."""
+    rows and the quarantine to ``staging``; the report and the referenced key columns.
+
+    A key is unique across the files, or, with ``updates``, within each file: the last file's row
+    with a key is the one kept."""
     table = export.table
     contract = CANONICAL_TABLES[table]
     mapped = set().union(*(layout.mapping.values() for layout in layouts))
@@ -174,11 +181,15 @@ def _ingest_table(
     report.ignored_columns = sorted(set().union(*(layout.ignored for layout in layouts)))
     keep = _referenced_columns(table)
     kept_keys: list[pd.DataFrame] = []
-    seen_keys = np.empty(0, dtype=np.uint64)
+    seen_keys = np.empty(0, dtype=np.uint64)  # of the rows accepted so far: the duplicates to quarantine
+    written_keys: list[np.ndarray] = []  # with updates: of every row written, in order
+    canonical_path = staging / "canonical" / f"{table}.parquet"
     quarantine_path = staging / "quarantine" / f"{table}.csv"
-    with pq.ParquetWriter(staging / "canonical" / f"{table}.parquet", _arrow_schema(contract)) as writer:
+    with pq.ParquetWriter(canonical_path, _arrow_schema(contract)) as writer:
         wrote_quarantine_header = False
         for path, layout in zip(export.files, layouts, strict=True):
+            if updates:
+                seen_keys = np.empty(0, dtype=np.uint64)
             numbers = dialect.numbers if is_csv(path) else PLAIN_NUMBERS
             for chunk in iter_chunks(path, chunk_rows, dialect):
                 raw, recoded = recode(chunk[list(layout.mapping)].rename(columns=layout.mapping), codes)
@@ -194,7 +205,10 @@ def _ingest_table(
                 writer.write_table(
                     pa.Table.from_pandas(result.accepted, schema=_arrow_schema(contract), preserve_index=False)
                 )
-                seen_keys = np.concatenate([seen_keys, key_hashes(result.accepted, table)])
+                hashes = key_hashes(result.accepted, table)
+                seen_keys = np.concatenate([seen_keys, hashes])
+                if updates:
+                    written_keys.append(hashes)
                 if keep:
                     kept_keys.append(result.accepted[keep])
                 bad = chunk.loc[result.quarantined.index]
@@ -210,11 +224,34 @@ def _ingest_table(
         held = "the file has a header" if len(export.files) == 1 else "the files have headers"
         raise ContractError(f"{export.name}: {held} but no rows")
     date_order.verdict()
+    replaced = _replaced_rows(written_keys) if updates else np.zeros(report.accepted, dtype=bool)
+    if replaced.any():
+        _drop_rows(canonical_path, replaced)
+        report.replaced = int(replaced.sum())
+        report.accepted -= report.replaced
     if not keep:
         return report, pd.DataFrame()
     dtypes = {c: stored_dtype(contract.column(c)) for c in keep}
     kept = pd.concat(kept_keys, ignore_index=True) if kept_keys else pd.DataFrame(columns=keep)
-    return report, kept.astype(dtypes)
+    return report, kept[~replaced].reset_index(drop=True).astype(dtypes)
+
+
+def _replaced_rows(written_keys: list[np.ndarray]) -> np.ndarray:
+    """Per row written, in order: whether a later row has its key (and replaces it)."""
+    if not written_keys:
+        return np.zeros(0, dtype=bool)
+    return pd.Index(np.concatenate(written_keys)).duplicated(keep="last")
+
+
+def _drop_rows(path: Path, drop: np.ndarray) -> None:
+    """Rewrite the Parquet file at ``path`` without the rows where ``drop`` is true, batch by batch."""
+    rewritten = path.with_name(f"{path.stem}.rewrite.parquet")
+    start = 0
+    with pq.ParquetFile(path) as source, pq.ParquetWriter(rewritten, source.schema_arrow) as writer:
+        for batch in source.iter_batches():
+            writer.write_batch(batch.filter(pa.array(~drop[start : start + batch.num_rows])))
+            start += batch.num_rows
+    os.replace(rewritten, path)
 
 
 def _derivable(table: str, inventory: str | None) -> tuple[str, ...]:
@@ -331,6 +368,7 @@ def ingest_exports(
                 description.defaults_for(table),
                 description.values_for(table),
                 derived[table],
+                description.parts_for(table) == "updates",
             )
             report.foreign_keys_not_checked = not_checked
             reports.append(report)

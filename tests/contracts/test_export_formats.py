@@ -1,5 +1,6 @@
-"""One ERP export written three ways (plain CSV; ';'-separated with decimal commas in cp1252;
-spreadsheets with the order lines as a folder of parts) ingests to the same canonical tables."""
+"""One ERP export written four ways (plain CSV; ';'-separated with decimal commas in cp1252;
+spreadsheets with the order lines as a folder of parts; purchase orders and order lines as successive
+extracts) ingests to the same canonical tables."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pandas as pd
 import pytest
 
 from contracts.ingest import ingest_exports
+from contracts.tables import CANONICAL_TABLES
+from simulation.erp_export import ERP_DATE_FORMAT
 
 EUROPEAN = {"delimiter": ";", "decimal": ",", "thousands": ".", "encoding": "cp1252"}
 
@@ -76,3 +79,66 @@ def test_an_export_written_another_way_ingests_to_the_same_tables(export, write,
         plain = pd.read_parquet(tmp_path / "plain-out" / "canonical" / f"{table}.parquet")
         other = pd.read_parquet(tmp_path / "other-out" / "canonical" / f"{table}.parquet")
         pd.testing.assert_frame_equal(other, plain, obj=table)
+
+
+def _as_extracts(
+    frame: pd.DataFrame, changed_after: pd.Series, blanked: list[str], new: pd.Series
+) -> list[pd.DataFrame]:
+    """``frame`` as two successive extracts: the first without the ``new`` rows and with the ``blanked``
+    columns empty where ``changed_after``, the second with those rows as they end up."""
+    first = frame[~new].copy()
+    first.loc[changed_after[~new], blanked] = ""
+    return [first, frame[changed_after | new]]
+
+
+def _write_updates(export, folder: Path) -> list[str]:
+    """The export with purchase orders and order lines as two successive extracts each, declared
+    ``parts: updates``; the tables written as folders."""
+    _write_plain(export, folder)
+    pos, lines = export.files["purchase_orders"], export.files["order_lines"]
+
+    def day(frame: pd.DataFrame, column: str) -> pd.Series:
+        return pd.to_datetime(frame[column], format=ERP_DATE_FORMAT, errors="coerce")
+
+    def good(frame: pd.DataFrame, key: str) -> pd.Series:
+        """Rows not made bad by the export (a bad row in both extracts would be quarantined twice)."""
+        return ~frame[key].str.startswith("BAD-")
+
+    cut = day(pos, "order_date").median()
+    extracts = {
+        "purchase_orders": _as_extracts(
+            pos, (day(pos, "received_date") > cut) & good(pos, "PO Line"), ["received_date", "received_quantity"],
+            new=day(pos, "order_date") > cut),
+        "order_lines": _as_extracts(
+            lines, (day(lines, "shipped_date") > cut) & good(lines, "line_id"), ["shipped_quantity", "shipped_date"],
+            new=pd.Series(False, index=lines.index)),
+    }
+    for table, (first, second) in extracts.items():
+        (folder / f"{table}.csv").unlink()
+        (folder / table).mkdir()
+        first.to_csv(folder / table / "1.csv", index=False)
+        second.to_csv(folder / table / "2.csv", index=False)
+    (folder / "export.yaml").write_text(json.dumps({**export.description, "parts": "updates"}))
+    return list(extracts)
+
+
+def test_an_export_as_successive_extracts_ingests_to_the_same_tables(export, tmp_path):
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "updates").mkdir()
+    _write_plain(export, tmp_path / "plain")
+    updated = _write_updates(export, tmp_path / "updates")
+    reports = {way: {t.table: t for t in ingest_exports(tmp_path / way, tmp_path / f"{way}-out" / "canonical",
+                                                       tmp_path / f"{way}-out" / "quarantine").tables}
+               for way in ("plain", "updates")}
+    for table, plain in reports["plain"].items():
+        other = reports["updates"][table]
+        assert (other.accepted, other.quarantined) == (plain.accepted, plain.quarantined), table
+        assert other.rows_read == plain.rows_read + other.replaced, table
+        assert (other.replaced > 0) == (table in updated), table
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / "updates-out" / "canonical" / f"{table}.parquet")
+            .sort_values(list(CANONICAL_TABLES[table].key), ignore_index=True),
+            pd.read_parquet(tmp_path / "plain-out" / "canonical" / f"{table}.parquet")
+            .sort_values(list(CANONICAL_TABLES[table].key), ignore_index=True),
+            obj=table,
+        )
