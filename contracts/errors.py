@@ -25,9 +25,12 @@ class MissingInput(LookupError):
 
 class MissingColumnsError(ContractError):
     """An export lacks required columns; ``close_matches`` lists, per missing column, the file's
-    unused headers that look like it (best first), so the user can map them in ``export.yaml``."""
+    unused headers that look like it (best first), so the user can map them in ``export.yaml``;
+    ``header_hint`` says where the header seems to be when it is below the row read."""
 
-    def __init__(self, file: str, missing: list[str], close_matches: dict[str, list[str]]) -> None:
+    def __init__(
+        self, file: str, missing: list[str], close_matches: dict[str, list[str]], header_hint: str = ""
+    ) -> None:
         self.file = file
         self.missing = missing
         self.close_matches = close_matches
@@ -37,10 +40,13 @@ class MissingColumnsError(ContractError):
             for column, headers in close_matches.items()
             if headers
         ]
-        if hints:
+        if header_hint:
+            message += header_hint
+        elif hints:
             message += f"; close matches in the file: {'; '.join(hints)}"
-        message += (" (map export headers to columns under `columns:` in export.yaml, or give a column"
-                    " the ERP does not have one value for every row under `defaults:`)")
+        if not header_hint:
+            message += (" (map export headers to columns under `columns:` in export.yaml, or give a column"
+                        " the ERP does not have one value for every row under `defaults:`)")
         super().__init__(message)
 
 

@@ -13,6 +13,7 @@ tables, so ingest neither stops on foreign headers nor guesses the order of day 
     values: {orders: {customer_tier: {A: gold, B: silver, C: bronze}}}   # the ERP's codes -> ours
     csv: {delimiter: ";", decimal: ",", thousands: ".", encoding: cp1252}   # default: , . none utf-8
     parts: {purchase_orders: updates}  # a table's folder of files: `split` (default) or successive `updates`
+    header_row: {purchase_orders: 4}   # the header's row under a report's title (default: first non-empty)
 """
 
 from __future__ import annotations
@@ -170,6 +171,13 @@ class ExportDescription(BaseModel):
         "the row with its key in an earlier one).",
     )
 
+    header_row: int | dict[str, int] | None = Field(
+        None,
+        description="The row of CSV and spreadsheet files that holds the header, counting from 1, for all "
+        "tables or per table; the rows above it (a report's title, when it ran) are skipped (default: the "
+        "first row that is not empty).",
+    )
+
     @field_validator("date_format")
     @classmethod
     def _valid_date_formats(cls, value: str | dict[str, str] | None) -> str | dict[str, str] | None:
@@ -191,6 +199,15 @@ class ExportDescription(BaseModel):
             prefix = f"{_known_table(table)}: " if table else ""
             if mode not in PARTS_MODES:
                 raise ValueError(f"{prefix}{mode!r} is not one of {', '.join(PARTS_MODES)}")
+        return value
+
+    @field_validator("header_row", mode="before")
+    @classmethod
+    def _valid_header_rows(cls, value: object) -> object:
+        for table, row in (value.items() if isinstance(value, dict) else [] if value is None else [("", value)]):
+            prefix = f"{_known_table(table)}: " if table else ""
+            if isinstance(row, bool) or not isinstance(row, int) or row < 1:
+                raise ValueError(f"{prefix}must be a row number from 1, got {row!r}")
         return value
 
     @field_validator("columns")
@@ -263,6 +280,11 @@ class ExportDescription(BaseModel):
     def parts_for(self, table: str) -> PartsMode:
         """How the files of ``table``'s folder relate (``split`` when not declared)."""
         return self.parts if isinstance(self.parts, str) else self.parts.get(table, "split")
+
+    def header_row_for(self, table: str) -> int | None:
+        """The row (from 1) of ``table``'s CSV and spreadsheet files holding the header, or None when
+        not declared (the first row that is not empty)."""
+        return self.header_row.get(table) if isinstance(self.header_row, dict) else self.header_row
 
     def date_format_for(self, table: str) -> str | None:
         """The format dates of ``table`` are written in, or None when not declared."""

@@ -5,9 +5,11 @@ the rows a later file of the table's folder replaced (``parts: updates`` in ``ex
 structurally unusable file (missing required column, undecodable, empty, dates whose day/month
 order cannot be told) stops the whole ingest before anything is written, and output files only
 replace the previous ones once every table has been processed. The export's description
-(``export.yaml``) names its source, headers, date formats, CSV dialect and how a table's files
-relate. A table is one file or a folder of part files (``contracts.export_files``); an optional
-table (``contracts.optional_inputs``) may be a header-only file.
+(``export.yaml``) names its source, headers and the row they are on, date formats, CSV dialect and
+how a table's files relate. A table is one file or a folder of part files
+(``contracts.export_files``), each file's headers checked before any row is read
+(``contracts.file_layout``); an optional table (``contracts.optional_inputs``) may be a header-only
+file.
 
 The canonical folder holds one world (``contracts.world_manifest``): ingesting another source into
 it is refused unless ``replace``, which leaves only the new export's tables. The report ends with
@@ -30,21 +32,19 @@ import pyarrow.parquet as pq
 
 from contracts.coercion import PLAIN_NUMBERS, recode
 from contracts.date_order import DateOrderCheck
-from contracts.errors import ContractError, MissingColumnsError
-from contracts.export_description import EXPORT_DESCRIPTION_FILE, CsvDialect, load_export_description
+from contracts.errors import ContractError
+from contracts.export_description import EXPORT_DESCRIPTION_FILE, ExportDescription, load_export_description
 from contracts.export_files import TableExport, discover_exports
+from contracts.file_layout import FileLayout, derivable_columns, derived_columns, file_layout
 from contracts.fingerprint import file_digest
-from contracts.headers import close_headers, header_mapping
-from contracts.inventory_history import DERIVED_WHEN_ABSENT
 from contracts.optional_inputs import OPTIONAL_INPUTS, OPTIONAL_TABLES, data_support
-from contracts.readers import is_csv, iter_chunks, read_header
+from contracts.readers import is_csv, iter_chunks
 from contracts.schemas import stored_dtype
 from contracts.table_spec import TableContract
 from contracts.tables import CANONICAL_TABLES, TABLE_ORDER
 from contracts.validation import (
     REASON_COLUMN,
     key_hashes,
-    missing_required_columns,
     validate_table,
 )
 from contracts.world_manifest import check_same_world, exports_source, read_manifest, write_manifest
@@ -96,35 +96,6 @@ def _arrow_schema(contract: TableContract) -> pa.Schema:
     )
 
 
-@dataclass(frozen=True)
-class FileLayout:
-    """One export file's headers: those mapped to canonical columns, and those ignored."""
-
-    mapping: dict[str, str]
-    ignored: list[str]
-
-
-def _check_structure(
-    table: str, path: Path, label: str, declared: dict[str, str], dialect: CsvDialect, defaulted: list[str]
-) -> FileLayout:
-    """The layout of one export file, or a ContractError naming the file and the column.
-
-    A missing required column comes with the file's unused headers that look like it.
-    """
-    contract = CANONICAL_TABLES[table]
-    headers = read_header(path, dialect)
-    try:
-        mapping = header_mapping(headers, contract.column_names, declared)
-    except ValueError as error:
-        raise ContractError(f"{label}: {error}") from error
-    missing = missing_required_columns([*mapping.values(), *defaulted], contract)
-    if missing:
-        unused = [header for header in headers if header not in mapping]
-        close = {column: close_headers(column, unused) for column in missing}
-        raise MissingColumnsError(label, missing, close)
-    return FileLayout(mapping, [header for header in headers if header not in mapping])
-
-
 def _parent_keys(
     table: str, accepted_keys: dict[str, pd.DataFrame], canonical_dir: Path | None
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
@@ -160,20 +131,20 @@ def _ingest_table(
     parents: dict[str, pd.DataFrame],
     staging: Path,
     chunk_rows: int,
-    date_format: str | None,
-    dialect: CsvDialect,
-    defaults: dict[str, object],
-    codes: dict[str, dict[str, str]],
+    description: ExportDescription,
     derived: list[str],
-    updates: bool,
 ) -> tuple[TableReport, pd.DataFrame]:
-    """Validate every row of one table's file(s) (``layouts``, one per file), writing the accepted
-    rows and the quarantine to ``staging``; the report and the referenced key columns.
+    """Validate every row of one table's file(s) (``layouts``, one per file) as ``description``
+    says they are written, writing the accepted rows and the quarantine to ``staging``; the report
+    and the referenced key columns.
 
-    A key is unique across the files, or, with ``updates``, within each file: the last file's row
-    with a key is the one kept."""
+    A key is unique across the files, or, when they are successive updates, within each file: the
+    last file's row with a key is the one kept."""
     table = export.table
     contract = CANONICAL_TABLES[table]
+    date_format, dialect = description.date_format_for(table), description.csv
+    defaults, codes = description.defaults_for(table), description.values_for(table)
+    updates = description.parts_for(table) == "updates"
     mapped = set().union(*(layout.mapping.values() for layout in layouts))
     date_columns = [c.name for c in contract.columns if c.kind in ("date", "datetime") and c.name in mapped]
     date_order = DateOrderCheck(export.name, table, date_columns if date_format is None else [])
@@ -191,7 +162,7 @@ def _ingest_table(
             if updates:
                 seen_keys = np.empty(0, dtype=np.uint64)
             numbers = dialect.numbers if is_csv(path) else PLAIN_NUMBERS
-            for chunk in iter_chunks(path, chunk_rows, dialect):
+            for chunk in iter_chunks(path, chunk_rows, dialect, description.header_row_for(table)):
                 raw, recoded = recode(chunk[list(layout.mapping)].rename(columns=layout.mapping), codes)
                 raw = raw.assign(**dict.fromkeys(derived, 0))  # placeholders: the rebuild derives them
                 _add_counts(report.values_recoded, recoded)
@@ -252,21 +223,6 @@ def _drop_rows(path: Path, drop: np.ndarray) -> None:
             writer.write_batch(batch.filter(pa.array(~drop[start : start + batch.num_rows])))
             start += batch.num_rows
     os.replace(rewritten, path)
-
-
-def _derivable(table: str, inventory: str | None) -> tuple[str, ...]:
-    """The columns ``table`` may leave out because the inventory rebuild derives them: those of
-    ``DERIVED_WHEN_ABSENT`` when the export declares its inventory current stock."""
-    return DERIVED_WHEN_ABSENT if table == "inventory_snapshots" and inventory == "current_stock" else ()
-
-
-def _derived(export: TableExport, layouts: list[FileLayout], derivable: tuple[str, ...]) -> list[str]:
-    """The derivable columns no file of ``export`` has; one some files have and others not is an error."""
-    absent = [{name for name in derivable if name not in layout.mapping.values()} for layout in layouts]
-    derived, partly = set.intersection(*absent), set.union(*absent)
-    if partly - derived:
-        raise ContractError(f"{export.name}: {', '.join(sorted(partly - derived))} in some files and not in others")
-    return [name for name in derivable if name in derived]
 
 
 def _add_counts(total: dict[str, int], counts: dict[str, int]) -> None:
@@ -333,14 +289,10 @@ def ingest_exports(
     description = load_export_description(source_dir, export_config)
     exports, skipped = discover_exports(source_dir)
     layouts = {
-        table: [
-            _check_structure(table, path, export.label(path), description.headers_for(table), description.csv,
-                             [*description.defaults.get(table, {}), *_derivable(table, description.inventory)])
-            for path in export.files
-        ]
+        table: [file_layout(table, path, export.label(path), description) for path in export.files]
         for table, export in exports.items()
     }
-    derived = {table: _derived(exports[table], files, _derivable(table, description.inventory))
+    derived = {table: derived_columns(exports[table], files, derivable_columns(table, description.inventory))
                for table, files in layouts.items()}
     world = source or world_source(source_dir, description.source)
     if not replace:
@@ -363,12 +315,8 @@ def ingest_exports(
                 parents,
                 staging,
                 chunk_rows,
-                description.date_format_for(table),
-                description.csv,
-                description.defaults_for(table),
-                description.values_for(table),
+                description,
                 derived[table],
-                description.parts_for(table) == "updates",
             )
             report.foreign_keys_not_checked = not_checked
             reports.append(report)

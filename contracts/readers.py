@@ -3,11 +3,14 @@
 Every file is read chunk by chunk, so the frames stay the size of a chunk (spreadsheets:
 ``contracts.spreadsheets``). CSV files are read in the export's declared dialect (``csv:`` in
 export.yaml); a header that reads as one column holding another delimiter stops the ingest and
-names the setting to declare. Parquet and spreadsheet cells keep their own types.
+names the setting to declare. Parquet and spreadsheet cells keep their own types. The header of a
+CSV or spreadsheet file is its declared row (``header_row:``, counting from 1; the rows above are
+skipped) or its first row that is not empty.
 """
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +19,7 @@ import pyarrow.parquet as pq
 
 from contracts.errors import ContractError
 from contracts.export_description import DEFAULT_DIALECT, CsvDialect
-from contracts.spreadsheets import SPREADSHEET_SUFFIXES, sheet_chunks, sheet_header
+from contracts.spreadsheets import SPREADSHEET_SUFFIXES, leading_sheet_rows, sheet_chunks, sheet_header
 
 # CSV files may be compressed (pandas infers the compression from the suffix).
 CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zip")
@@ -61,15 +64,21 @@ def _one_column_check(path: Path, columns: list[str], dialect: CsvDialect) -> No
             )
 
 
-def read_header(path: Path, dialect: CsvDialect = DEFAULT_DIALECT) -> list[str]:
+def _skipped(header_row: int | None) -> int | None:
+    """The lines pandas skips for the header to be on ``header_row``."""
+    return None if header_row is None else header_row - 1
+
+
+def read_header(path: Path, dialect: CsvDialect = DEFAULT_DIALECT, header_row: int | None = None) -> list[str]:
     """Column names of an export, without reading its rows."""
     try:
         if is_csv(path):
-            header = pd.read_csv(path, nrows=0, dtype=str, sep=dialect.delimiter, encoding=dialect.encoding)
+            header = pd.read_csv(path, nrows=0, dtype=str, sep=dialect.delimiter, encoding=dialect.encoding,
+                                 skiprows=_skipped(header_row))
             columns = [str(c) for c in header.columns]
             _one_column_check(path, columns, dialect)
         elif _is_spreadsheet(path):
-            columns = sheet_header(path, export_stem(path) or "")
+            columns = sheet_header(path, export_stem(path) or "", header_row)
         else:
             columns = list(pq.read_schema(path).names)
     except UnicodeDecodeError as error:
@@ -85,7 +94,26 @@ def read_header(path: Path, dialect: CsvDialect = DEFAULT_DIALECT) -> list[str]:
     return columns
 
 
-def iter_chunks(path: Path, chunk_rows: int, dialect: CsvDialect = DEFAULT_DIALECT) -> Iterator[pd.DataFrame]:
+def leading_rows(path: Path, dialect: CsvDialect = DEFAULT_DIALECT, count: int = 30) -> list[list[str]]:
+    """The first ``count`` rows of a CSV or spreadsheet file as text cells, blank ones included (row
+    ``i`` of the list is the file's row ``i + 1``); none for Parquet. Used to find a header under a
+    report's title."""
+    try:
+        if is_csv(path):
+            lines = pd.read_csv(path, header=None, names=["line"], nrows=count, dtype=str, sep="\x1f",
+                                quoting=csv.QUOTE_NONE, encoding=dialect.encoding, skip_blank_lines=False,
+                                keep_default_na=False)["line"]
+            return [next(csv.reader([line], delimiter=dialect.delimiter), []) for line in lines]
+        if _is_spreadsheet(path):
+            return leading_sheet_rows(path, export_stem(path) or "", count)
+    except (UnicodeDecodeError, pd.errors.ParserError):
+        return []
+    return []
+
+
+def iter_chunks(
+    path: Path, chunk_rows: int, dialect: CsvDialect = DEFAULT_DIALECT, header_row: int | None = None
+) -> Iterator[pd.DataFrame]:
     """Yield the rows of an export in chunks with a running 0-based row index.
 
     CSV cells stay text so that coercion can report each unparseable value; Parquet and
@@ -102,10 +130,11 @@ def iter_chunks(path: Path, chunk_rows: int, dialect: CsvDialect = DEFAULT_DIALE
                 sep=dialect.delimiter,
                 encoding=dialect.encoding,
                 skip_blank_lines=True,
+                skiprows=_skipped(header_row),
             )
             chunks: Iterator[pd.DataFrame] = iter(reader)
         elif _is_spreadsheet(path):
-            chunks = sheet_chunks(path, export_stem(path) or "", chunk_rows)
+            chunks = sheet_chunks(path, export_stem(path) or "", chunk_rows, header_row)
         else:
             parquet = pq.ParquetFile(path)
             chunks = (batch.to_pandas() for batch in parquet.iter_batches(batch_size=chunk_rows))

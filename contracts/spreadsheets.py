@@ -1,7 +1,8 @@
 """Spreadsheet exports (.xlsx, .xlsm, .xlsb, .xls, .ods) read row by row through calamine: calamine
 holds the sheet's cells, and the frames built from them stay the size of a chunk.
 
-The table is the workbook's only sheet, or its sheet named like the file. Cells keep their types:
+The table is the workbook's only sheet, or its sheet named like the file; its header is the declared
+row (counting from 1 as the spreadsheet does) or the first row that is not empty. Cells keep their types:
 dates as dates, numbers as numbers (whole numbers in a column with blank cells stay whole, so an id
 12345 does not become "12345.0"), empty cells as missing.
 """
@@ -9,7 +10,7 @@ dates as dates, numbers as numbers (whole numbers in a column with blank cells s
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import islice
+from itertools import dropwhile, islice
 from pathlib import Path
 
 import pandas as pd
@@ -21,8 +22,8 @@ from contracts.headers import normalize_name
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 
 
-def _rows(path: Path, stem: str) -> Iterator[list[object]]:
-    """The rows of the table's sheet, header first."""
+def _sheet_rows(path: Path, stem: str) -> Iterator[list[object]]:
+    """Every row of the table's sheet, from its first."""
     book = CalamineWorkbook.from_path(str(path))
     names = [str(name) for name in book.sheet_names]
     named = [name for name in names if normalize_name(name) == normalize_name(stem)]
@@ -32,6 +33,19 @@ def _rows(path: Path, stem: str) -> Iterator[list[object]]:
             f"file; keep the table on one sheet or name its sheet {stem!r}"
         )
     return book.get_sheet_by_name(names[0] if len(names) == 1 else named[0]).iter_rows()
+
+
+def _rows(path: Path, stem: str, header_row: int | None) -> Iterator[list[object]]:
+    """The rows of the table's sheet from its header: row ``header_row``, else the first not empty."""
+    rows = _sheet_rows(path, stem)
+    if header_row is not None:
+        return islice(rows, header_row - 1, None)
+    return dropwhile(lambda row: all(cell == "" for cell in row), rows)
+
+
+def leading_sheet_rows(path: Path, stem: str, count: int) -> list[list[str]]:
+    """The first ``count`` rows of the table's sheet as text, to look for a header below a title."""
+    return [[str(cell) for cell in row] for row in islice(_sheet_rows(path, stem), count)]
 
 
 def _header(path: Path, first_row: list[object]) -> list[str]:
@@ -44,9 +58,9 @@ def _header(path: Path, first_row: list[object]) -> list[str]:
     return names
 
 
-def sheet_header(path: Path, stem: str) -> list[str]:
-    """The column names of the table's sheet (its first row)."""
-    return _header(path, next(_rows(path, stem), []))
+def sheet_header(path: Path, stem: str, header_row: int | None = None) -> list[str]:
+    """The column names of the table's sheet."""
+    return _header(path, next(_rows(path, stem, header_row), []))
 
 
 def _typed(cells: pd.Series) -> pd.Series:
@@ -61,9 +75,9 @@ def _typed(cells: pd.Series) -> pd.Series:
     return cells
 
 
-def sheet_chunks(path: Path, stem: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+def sheet_chunks(path: Path, stem: str, chunk_rows: int, header_row: int | None = None) -> Iterator[pd.DataFrame]:
     """The rows of the table's sheet under its header, ``chunk_rows`` at a time."""
-    rows = _rows(path, stem)
+    rows = _rows(path, stem, header_row)
     header = _header(path, next(rows, []))
     while chunk := list(islice(rows, chunk_rows)):
         frame = pd.DataFrame(chunk, columns=header, dtype=object)

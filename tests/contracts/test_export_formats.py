@@ -1,6 +1,6 @@
 """One ERP export written four ways (plain CSV; ';'-separated with decimal commas in cp1252;
-spreadsheets with the order lines as a folder of parts; purchase orders and order lines as successive
-extracts) ingests to the same canonical tables."""
+spreadsheets with the order lines as a folder of parts and the purchase orders under a title;
+purchase orders and order lines as successive extracts) ingests to the same canonical tables."""
 
 from __future__ import annotations
 
@@ -52,7 +52,11 @@ def _write_european(export, folder: Path) -> None:
 
 def _write_spreadsheets(export, folder: Path) -> None:
     for name, frame in export.files.items():
-        if name != "order_lines":
+        if name == "purchase_orders":  # a report: its title on row 1, the header on row 3
+            with pd.ExcelWriter(folder / f"{name}.xlsx") as writer:
+                frame.to_excel(writer, index=False, startrow=2)
+                writer.sheets["Sheet1"].write(0, 0, "Open and received PO lines")
+        elif name != "order_lines":
             frame.to_excel(folder / f"{name}.xlsx", index=False)
     parts = folder / "Order Lines"
     parts.mkdir()
@@ -61,7 +65,7 @@ def _write_spreadsheets(export, folder: Path) -> None:
     first.to_csv(parts / "2024-01.csv.gz", index=False)
     second.to_excel(parts / "2024-02.xlsx", index=False)
     third.map(lambda v: "" if v is None else str(v)).to_parquet(parts / "2024-03.parquet")
-    (folder / "export.yaml").write_text(json.dumps(export.description))
+    (folder / "export.yaml").write_text(json.dumps({**export.description, "header_row": {"purchase_orders": 3}}))
 
 
 @pytest.mark.parametrize("write", [_write_european, _write_spreadsheets], ids=["european-csv", "spreadsheets"])

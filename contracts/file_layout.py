@@ -1,0 +1,83 @@
+"""One export file's layout, checked before any row is read: which of its headers name which
+canonical columns, which are ignored, and which columns current stock may leave out.
+
+The header is read where ``export.yaml`` says (``header_row:``) or on the first row that is not
+empty; when the required columns are not there, the first rows are searched for one holding them,
+so the error can name the row to declare.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from contracts.errors import ContractError, MissingColumnsError
+from contracts.export_description import ExportDescription
+from contracts.export_files import TableExport
+from contracts.headers import close_headers, header_mapping
+from contracts.inventory_history import DERIVED_WHEN_ABSENT
+from contracts.readers import leading_rows, read_header
+from contracts.tables import CANONICAL_TABLES
+from contracts.validation import missing_required_columns
+
+
+@dataclass(frozen=True)
+class FileLayout:
+    """One export file's headers: those mapped to canonical columns, and those ignored."""
+
+    mapping: dict[str, str]
+    ignored: list[str]
+
+
+def file_layout(table: str, path: Path, label: str, description: ExportDescription) -> FileLayout:
+    """The layout of one export file of ``table``, or a ContractError naming the file and the column.
+
+    A required column may be absent when ``description`` gives it a default or current stock
+    derives it. A missing one comes with the file's unused headers that look like it, or with the
+    row the header seems to be on when it is not where it was looked for.
+    """
+    contract = CANONICAL_TABLES[table]
+    declared = description.headers_for(table)
+    defaulted = [*description.defaults.get(table, {}), *derivable_columns(table, description.inventory)]
+    headers = read_header(path, description.csv, description.header_row_for(table))
+
+    def usable(row: list[str]) -> bool:
+        try:
+            mapping = header_mapping(row, contract.column_names, declared)
+        except ValueError:
+            return False
+        return not missing_required_columns([*mapping.values(), *defaulted], contract)
+
+    def header_hint() -> str:
+        rows = leading_rows(path, description.csv)
+        found = next((i + 1 for i, row in enumerate(rows) if usable(row)), None)
+        return "" if found is None else (
+            f"; the header looks to be on row {found}: declare it in export.yaml as "
+            f"`header_row: {{{table}: {found}}}`"
+        )
+
+    try:
+        mapping = header_mapping(headers, contract.column_names, declared)
+    except ValueError as error:
+        raise ContractError(f"{label}: {error}{header_hint()}") from error
+    missing = missing_required_columns([*mapping.values(), *defaulted], contract)
+    if missing:
+        unused = [header for header in headers if header not in mapping]
+        close = {column: close_headers(column, unused) for column in missing}
+        raise MissingColumnsError(label, missing, close, header_hint())
+    return FileLayout(mapping, [header for header in headers if header not in mapping])
+
+
+def derivable_columns(table: str, inventory: str | None) -> tuple[str, ...]:
+    """The columns ``table`` may leave out because the inventory rebuild derives them: those of
+    ``DERIVED_WHEN_ABSENT`` when the export declares its inventory current stock."""
+    return DERIVED_WHEN_ABSENT if table == "inventory_snapshots" and inventory == "current_stock" else ()
+
+
+def derived_columns(export: TableExport, layouts: list[FileLayout], derivable: tuple[str, ...]) -> list[str]:
+    """The derivable columns no file of ``export`` has; one some files have and others not is an error."""
+    absent = [{name for name in derivable if name not in layout.mapping.values()} for layout in layouts]
+    derived, partly = set.intersection(*absent), set.union(*absent)
+    if partly - derived:
+        raise ContractError(f"{export.name}: {', '.join(sorted(partly - derived))} in some files and not in others")
+    return [name for name in derivable if name in derived]
