@@ -29,17 +29,18 @@ class FileLayout:
     ignored: list[str]
 
 
-def file_layout(table: str, path: Path, label: str, description: ExportDescription) -> FileLayout:
-    """The layout of one export file of ``table``, or a ContractError naming the file and the column.
+def file_layout(export: TableExport, path: Path, description: ExportDescription) -> FileLayout:
+    """The layout of one file of ``export``, or a ContractError naming the file and the column.
 
     A required column may be absent when ``description`` gives it a default or current stock
     derives it. A missing one comes with the file's unused headers that look like it, or with the
     row the header seems to be on when it is not where it was looked for.
     """
+    table, label = export.table, export.label(path)
     contract = CANONICAL_TABLES[table]
     declared = description.headers_for(table)
     defaulted = [*description.defaults.get(table, {}), *derivable_columns(table, description.inventory)]
-    headers = read_header(path, description.csv, description.header_row_for(table))
+    headers = read_header(path, description.csv, description.header_row_for(table), export.sheet)
 
     def usable(row: list[str]) -> bool:
         try:
@@ -49,7 +50,7 @@ def file_layout(table: str, path: Path, label: str, description: ExportDescripti
         return not missing_required_columns([*mapping.values(), *defaulted], contract)
 
     def header_hint() -> str:
-        rows = leading_rows(path, description.csv)
+        rows = leading_rows(path, description.csv, export.sheet)
         found = next((i + 1 for i, row in enumerate(rows) if usable(row)), None)
         return "" if found is None else (
             f"; the header looks to be on row {found}: declare it in export.yaml as "

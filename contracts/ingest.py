@@ -162,7 +162,7 @@ def _ingest_table(
             if updates:
                 seen_keys = np.empty(0, dtype=np.uint64)
             numbers = dialect.numbers if is_csv(path) else PLAIN_NUMBERS
-            for chunk in iter_chunks(path, chunk_rows, dialect, description.header_row_for(table)):
+            for chunk in iter_chunks(path, chunk_rows, dialect, description.header_row_for(table), export.sheet):
                 raw, recoded = recode(chunk[list(layout.mapping)].rename(columns=layout.mapping), codes)
                 raw = raw.assign(**dict.fromkeys(derived, 0))  # placeholders: the rebuild derives them
                 _add_counts(report.values_recoded, recoded)
@@ -289,7 +289,7 @@ def ingest_exports(
     description = load_export_description(source_dir, export_config)
     exports, skipped = discover_exports(source_dir)
     layouts = {
-        table: [file_layout(table, path, export.label(path), description) for path in export.files]
+        table: [file_layout(export, path, description) for path in export.files]
         for table, export in exports.items()
     }
     derived = {table: derived_columns(exports[table], files, derivable_columns(table, description.inventory))

@@ -5,7 +5,8 @@ Every file is read chunk by chunk, so the frames stay the size of a chunk (sprea
 export.yaml); a header that reads as one column holding another delimiter stops the ingest and
 names the setting to declare. Parquet and spreadsheet cells keep their own types. The header of a
 CSV or spreadsheet file is its declared row (``header_row:``, counting from 1; the rows above are
-skipped) or its first row that is not empty.
+skipped) or its first row that is not empty. A spreadsheet's table is on ``sheet`` when given (a
+workbook of several tables), else as ``contracts.spreadsheets`` finds it.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ def is_csv(path: Path) -> bool:
     return path.name.lower().endswith(CSV_SUFFIXES)
 
 
-def _is_spreadsheet(path: Path) -> bool:
+def is_spreadsheet(path: Path) -> bool:
+    """Whether ``path`` is a workbook (read sheet by sheet, cells typed)."""
     return path.name.lower().endswith(SPREADSHEET_SUFFIXES)
 
 
@@ -69,7 +71,9 @@ def _skipped(header_row: int | None) -> int | None:
     return None if header_row is None else header_row - 1
 
 
-def read_header(path: Path, dialect: CsvDialect = DEFAULT_DIALECT, header_row: int | None = None) -> list[str]:
+def read_header(
+    path: Path, dialect: CsvDialect = DEFAULT_DIALECT, header_row: int | None = None, sheet: str | None = None
+) -> list[str]:
     """Column names of an export, without reading its rows."""
     try:
         if is_csv(path):
@@ -77,8 +81,8 @@ def read_header(path: Path, dialect: CsvDialect = DEFAULT_DIALECT, header_row: i
                                  skiprows=_skipped(header_row))
             columns = [str(c) for c in header.columns]
             _one_column_check(path, columns, dialect)
-        elif _is_spreadsheet(path):
-            columns = sheet_header(path, export_stem(path) or "", header_row)
+        elif is_spreadsheet(path):
+            columns = sheet_header(path, export_stem(path) or "", sheet, header_row)
         else:
             columns = list(pq.read_schema(path).names)
     except UnicodeDecodeError as error:
@@ -94,7 +98,9 @@ def read_header(path: Path, dialect: CsvDialect = DEFAULT_DIALECT, header_row: i
     return columns
 
 
-def leading_rows(path: Path, dialect: CsvDialect = DEFAULT_DIALECT, count: int = 30) -> list[list[str]]:
+def leading_rows(
+    path: Path, dialect: CsvDialect = DEFAULT_DIALECT, sheet: str | None = None, count: int = 30
+) -> list[list[str]]:
     """The first ``count`` rows of a CSV or spreadsheet file as text cells, blank ones included (row
     ``i`` of the list is the file's row ``i + 1``); none for Parquet. Used to find a header under a
     report's title."""
@@ -104,15 +110,19 @@ def leading_rows(path: Path, dialect: CsvDialect = DEFAULT_DIALECT, count: int =
                                 quoting=csv.QUOTE_NONE, encoding=dialect.encoding, skip_blank_lines=False,
                                 keep_default_na=False)["line"]
             return [next(csv.reader([line], delimiter=dialect.delimiter), []) for line in lines]
-        if _is_spreadsheet(path):
-            return leading_sheet_rows(path, export_stem(path) or "", count)
+        if is_spreadsheet(path):
+            return leading_sheet_rows(path, export_stem(path) or "", sheet, count)
     except (UnicodeDecodeError, pd.errors.ParserError):
         return []
     return []
 
 
 def iter_chunks(
-    path: Path, chunk_rows: int, dialect: CsvDialect = DEFAULT_DIALECT, header_row: int | None = None
+    path: Path,
+    chunk_rows: int,
+    dialect: CsvDialect = DEFAULT_DIALECT,
+    header_row: int | None = None,
+    sheet: str | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Yield the rows of an export in chunks with a running 0-based row index.
 
@@ -133,8 +143,8 @@ def iter_chunks(
                 skiprows=_skipped(header_row),
             )
             chunks: Iterator[pd.DataFrame] = iter(reader)
-        elif _is_spreadsheet(path):
-            chunks = sheet_chunks(path, export_stem(path) or "", chunk_rows, header_row)
+        elif is_spreadsheet(path):
+            chunks = sheet_chunks(path, export_stem(path) or "", chunk_rows, sheet, header_row)
         else:
             parquet = pq.ParquetFile(path)
             chunks = (batch.to_pandas() for batch in parquet.iter_batches(batch_size=chunk_rows))

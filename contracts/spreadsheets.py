@@ -1,7 +1,8 @@
 """Spreadsheet exports (.xlsx, .xlsm, .xlsb, .xls, .ods) read row by row through calamine: calamine
 holds the sheet's cells, and the frames built from them stay the size of a chunk.
 
-The table is the workbook's only sheet, or its sheet named like the file; its header is the declared
+The table is the sheet it was found on (a workbook holding several tables, one per sheet named after
+it), else the workbook's only sheet, or its sheet named like the file; its header is the declared
 row (counting from 1 as the spreadsheet does) or the first row that is not empty. Cells keep their types:
 dates as dates, numbers as numbers (whole numbers in a column with blank cells stay whole, so an id
 12345 does not become "12345.0"), empty cells as missing.
@@ -22,9 +23,19 @@ from contracts.headers import normalize_name
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 
 
-def _sheet_rows(path: Path, stem: str) -> Iterator[list[object]]:
-    """Every row of the table's sheet, from its first."""
+def workbook_sheets(path: Path) -> list[str]:
+    """The names of a workbook's sheets, in the workbook's order."""
+    try:
+        return [str(name) for name in CalamineWorkbook.from_path(str(path)).sheet_names]
+    except Exception as error:  # calamine raises several types for a corrupt file
+        raise ContractError(f"{path.name}: cannot be read ({error})") from error
+
+
+def _sheet_rows(path: Path, stem: str, sheet: str | None) -> Iterator[list[object]]:
+    """Every row of the table's sheet, from its first: ``sheet`` when given."""
     book = CalamineWorkbook.from_path(str(path))
+    if sheet is not None:
+        return book.get_sheet_by_name(sheet).iter_rows()
     names = [str(name) for name in book.sheet_names]
     named = [name for name in names if normalize_name(name) == normalize_name(stem)]
     if len(names) != 1 and not named:
@@ -35,17 +46,17 @@ def _sheet_rows(path: Path, stem: str) -> Iterator[list[object]]:
     return book.get_sheet_by_name(names[0] if len(names) == 1 else named[0]).iter_rows()
 
 
-def _rows(path: Path, stem: str, header_row: int | None) -> Iterator[list[object]]:
+def _rows(path: Path, stem: str, sheet: str | None, header_row: int | None) -> Iterator[list[object]]:
     """The rows of the table's sheet from its header: row ``header_row``, else the first not empty."""
-    rows = _sheet_rows(path, stem)
+    rows = _sheet_rows(path, stem, sheet)
     if header_row is not None:
         return islice(rows, header_row - 1, None)
     return dropwhile(lambda row: all(cell == "" for cell in row), rows)
 
 
-def leading_sheet_rows(path: Path, stem: str, count: int) -> list[list[str]]:
+def leading_sheet_rows(path: Path, stem: str, sheet: str | None, count: int) -> list[list[str]]:
     """The first ``count`` rows of the table's sheet as text, to look for a header below a title."""
-    return [[str(cell) for cell in row] for row in islice(_sheet_rows(path, stem), count)]
+    return [[str(cell) for cell in row] for row in islice(_sheet_rows(path, stem, sheet), count)]
 
 
 def _header(path: Path, first_row: list[object]) -> list[str]:
@@ -58,9 +69,9 @@ def _header(path: Path, first_row: list[object]) -> list[str]:
     return names
 
 
-def sheet_header(path: Path, stem: str, header_row: int | None = None) -> list[str]:
+def sheet_header(path: Path, stem: str, sheet: str | None = None, header_row: int | None = None) -> list[str]:
     """The column names of the table's sheet."""
-    return _header(path, next(_rows(path, stem, header_row), []))
+    return _header(path, next(_rows(path, stem, sheet, header_row), []))
 
 
 def _typed(cells: pd.Series) -> pd.Series:
@@ -75,9 +86,11 @@ def _typed(cells: pd.Series) -> pd.Series:
     return cells
 
 
-def sheet_chunks(path: Path, stem: str, chunk_rows: int, header_row: int | None = None) -> Iterator[pd.DataFrame]:
+def sheet_chunks(
+    path: Path, stem: str, chunk_rows: int, sheet: str | None = None, header_row: int | None = None
+) -> Iterator[pd.DataFrame]:
     """The rows of the table's sheet under its header, ``chunk_rows`` at a time."""
-    rows = _rows(path, stem, header_row)
+    rows = _rows(path, stem, sheet, header_row)
     header = _header(path, next(rows, []))
     while chunk := list(islice(rows, chunk_rows)):
         frame = pd.DataFrame(chunk, columns=header, dtype=object)
