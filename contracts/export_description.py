@@ -14,6 +14,7 @@ tables, so ingest neither stops on foreign headers nor guesses the order of day 
     csv: {delimiter: ";", decimal: ",", thousands: ".", encoding: cp1252}   # default: , . none utf-8
     parts: {purchase_orders: updates}  # a table's folder of files: `split` (default) or successive `updates`
     header_row: {purchase_orders: 4}   # the header's row under a report's title (default: first non-empty)
+    read_from: {orders: order_lines}   # a table whose columns are on another's rows (an order's on each line)
 """
 
 from __future__ import annotations
@@ -178,6 +179,12 @@ class ExportDescription(BaseModel):
         "first row that is not empty).",
     )
 
+    read_from: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per table exported on the rows of another: the other table (`orders: order_lines` "
+        "when each order line carries its order's columns); one row per key is read, repeats skipped.",
+    )
+
     @field_validator("date_format")
     @classmethod
     def _valid_date_formats(cls, value: str | dict[str, str] | None) -> str | dict[str, str] | None:
@@ -208,6 +215,22 @@ class ExportDescription(BaseModel):
             prefix = f"{_known_table(table)}: " if table else ""
             if isinstance(row, bool) or not isinstance(row, int) or row < 1:
                 raise ValueError(f"{prefix}must be a row number from 1, got {row!r}")
+        return value
+
+    @field_validator("read_from")
+    @classmethod
+    def _valid_read_from(cls, value: dict[str, str]) -> dict[str, str]:
+        for table, host in value.items():
+            _known_table(table)
+            try:
+                _known_table(host)
+            except ValueError as error:
+                raise ValueError(f"{table}: {error}") from None
+            if host == table:
+                raise ValueError(f"{table}: a table cannot be read from its own files")
+            if host in value:
+                raise ValueError(f"{table}: {host} is itself read from {value[host]}; name a table exported "
+                                 "in its own files")
         return value
 
     @field_validator("columns")
@@ -277,19 +300,27 @@ class ExportDescription(BaseModel):
             for column, codes in self.values.get(table, {}).items()
         }
 
+    def files_of(self, table: str) -> str:
+        """The table whose files hold ``table``'s rows: the one it is read from, else itself."""
+        return self.read_from.get(table, table)
+
     def parts_for(self, table: str) -> PartsMode:
-        """How the files of ``table``'s folder relate (``split`` when not declared)."""
+        """How the files of ``table``'s folder relate (``split`` when not declared), as declared for
+        the table whose files hold it."""
+        table = self.files_of(table)
         return self.parts if isinstance(self.parts, str) else self.parts.get(table, "split")
 
     def header_row_for(self, table: str) -> int | None:
         """The row (from 1) of ``table``'s CSV and spreadsheet files holding the header, or None when
-        not declared (the first row that is not empty)."""
+        not declared (the first row that is not empty), as declared for the table whose files hold it."""
+        table = self.files_of(table)
         return self.header_row.get(table) if isinstance(self.header_row, dict) else self.header_row
 
     def date_format_for(self, table: str) -> str | None:
-        """The format dates of ``table`` are written in, or None when not declared."""
+        """The format dates of ``table`` are written in, or None when not declared (for a table read
+        from another's files, declared for it or else for the other)."""
         if isinstance(self.date_format, dict):
-            return self.date_format.get(table)
+            return self.date_format.get(table, self.date_format.get(self.files_of(table)))
         return self.date_format
 
     def headers_for(self, table: str) -> dict[str, str]:

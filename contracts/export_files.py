@@ -9,7 +9,7 @@ Anything else is listed as skipped, never silently read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from contracts.errors import ContractError
@@ -95,3 +95,18 @@ def discover_exports(source_dir: Path) -> tuple[dict[str, TableExport], list[str
     if not found:
         raise ContractError(f"no export in {source_dir} matches a canonical table")
     return found, skipped
+
+
+def with_tables_read_from(exports: dict[str, TableExport], read_from: dict[str, str]) -> dict[str, TableExport]:
+    """``exports`` plus each table of ``read_from`` (table -> the table whose files hold its rows),
+    read from the other's files; a ContractError when the other is not exported or the table is."""
+    tables = dict(exports)
+    for table, host in read_from.items():
+        if table in exports:
+            raise ContractError(
+                f"{exports[table].name} holds table {table}, which export.yaml reads from {host} (read_from)"
+            )
+        if host not in exports:
+            raise ContractError(f"export.yaml reads table {table} from {host} (read_from), and no file holds {host}")
+        tables[table] = replace(exports[host], table=table)
+    return tables

@@ -82,3 +82,18 @@ def derived_columns(export: TableExport, layouts: list[FileLayout], derivable: t
     if partly - derived:
         raise ContractError(f"{export.name}: {', '.join(sorted(partly - derived))} in some files and not in others")
     return [name for name in derivable if name in derived]
+
+
+def shared_file_layouts(
+    layouts: dict[str, list[FileLayout]], read_from: dict[str, str]
+) -> dict[str, list[FileLayout]]:
+    """``layouts`` where a file holds two tables (``read_from``): the headers one table maps are not
+    ignored by the other."""
+    shared = dict(layouts)
+    for table, host in read_from.items():
+        shared[host] = [
+            FileLayout(own.mapping, [header for header in own.ignored if header not in other.mapping])
+            for own, other in zip(shared[host], layouts[table], strict=True)
+        ]
+        shared[table] = [FileLayout(other.mapping, []) for other in layouts[table]]
+    return shared

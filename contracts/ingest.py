@@ -1,7 +1,9 @@
 """Ingest ERP/WMS/OMS exports into canonical Parquet tables plus per-table quarantine files.
 
-Invariant: for every table, accepted + quarantined + replaced = rows read, ``replaced`` counting
-the rows a later file of the table's folder replaced (``parts: updates`` in ``export.yaml``). A
+Invariant: for every table, accepted + quarantined + replaced + repeated = rows read, ``replaced``
+counting the rows a later file of the table's folder replaced (``parts: updates`` in
+``export.yaml``), ``repeated`` the rows of a table read from another's files (``read_from:``, an
+order's columns on each of its lines) that repeat an earlier one. A
 structurally unusable file (missing required column, undecodable, empty, dates whose day/month
 order cannot be told) stops the whole ingest before anything is written, and output files only
 replace the previous ones once every table has been processed. The export's description
@@ -34,8 +36,8 @@ from contracts.coercion import PLAIN_NUMBERS, recode
 from contracts.date_order import DateOrderCheck
 from contracts.errors import ContractError
 from contracts.export_description import EXPORT_DESCRIPTION_FILE, ExportDescription, load_export_description
-from contracts.export_files import TableExport, discover_exports
-from contracts.file_layout import FileLayout, derivable_columns, derived_columns, file_layout
+from contracts.export_files import TableExport, discover_exports, with_tables_read_from
+from contracts.file_layout import FileLayout, derivable_columns, derived_columns, file_layout, shared_file_layouts
 from contracts.fingerprint import file_digest
 from contracts.optional_inputs import OPTIONAL_INPUTS, OPTIONAL_TABLES, data_support
 from contracts.readers import is_csv, iter_chunks
@@ -74,6 +76,7 @@ class TableReport:
     derived_columns: list[str] = field(default_factory=list)  # current stock left out: from the open documents
     first_quarantined: str = ""  # "<file> row <n>: <reason>" of the first row quarantined, to start from
     replaced: int = 0  # rows a later file's row with the same key replaced (parts: updates)
+    repeated: int = 0  # rows repeating an earlier one, read once (a table read from another's rows)
 
 
 @dataclass
@@ -139,12 +142,14 @@ def _ingest_table(
     and the referenced key columns.
 
     A key is unique across the files, or, when they are successive updates, within each file: the
-    last file's row with a key is the one kept."""
+    last file's row with a key is the one kept. A table read from another's files reads a row that
+    repeats an earlier one once."""
     table = export.table
     contract = CANONICAL_TABLES[table]
     date_format, dialect = description.date_format_for(table), description.csv
     defaults, codes = description.defaults_for(table), description.values_for(table)
     updates = description.parts_for(table) == "updates"
+    repeats = table in description.read_from
     mapped = set().union(*(layout.mapping.values() for layout in layouts))
     date_columns = [c.name for c in contract.columns if c.kind in ("date", "datetime") and c.name in mapped]
     date_order = DateOrderCheck(export.name, table, date_columns if date_format is None else [])
@@ -154,6 +159,7 @@ def _ingest_table(
     kept_keys: list[pd.DataFrame] = []
     seen_keys = np.empty(0, dtype=np.uint64)  # of the rows accepted so far: the duplicates to quarantine
     written_keys: list[np.ndarray] = []  # with updates: of every row written, in order
+    seen_rows = np.empty(0, dtype=np.uint64)  # with repeats: of every row read
     canonical_path = staging / "canonical" / f"{table}.parquet"
     quarantine_path = staging / "quarantine" / f"{table}.csv"
     with pq.ParquetWriter(canonical_path, _arrow_schema(contract)) as writer:
@@ -165,6 +171,9 @@ def _ingest_table(
             for chunk in iter_chunks(path, chunk_rows, dialect, description.header_row_for(table), export.sheet):
                 raw, recoded = recode(chunk[list(layout.mapping)].rename(columns=layout.mapping), codes)
                 raw = raw.assign(**dict.fromkeys(derived, 0))  # placeholders: the rebuild derives them
+                if repeats:
+                    raw, seen_rows = _without_repeats(raw, seen_rows)
+                    report.repeated += len(chunk) - len(raw)
                 _add_counts(report.values_recoded, recoded)
                 date_order.observe(raw)
                 result = validate_table(table, raw, parents=parents, seen_keys=seen_keys, date_format=date_format,
@@ -205,6 +214,14 @@ def _ingest_table(
     dtypes = {c: stored_dtype(contract.column(c)) for c in keep}
     kept = pd.concat(kept_keys, ignore_index=True) if kept_keys else pd.DataFrame(columns=keep)
     return report, kept[~replaced].reset_index(drop=True).astype(dtypes)
+
+
+def _without_repeats(raw: pd.DataFrame, seen_rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows of ``raw`` not repeating an earlier one (in it or hashed in ``seen_rows``), and the
+    hashes of every row read so far."""
+    hashes = pd.util.hash_pandas_object(raw, index=False).to_numpy()
+    repeat = pd.Series(hashes).duplicated().to_numpy() | np.isin(hashes, seen_rows)
+    return raw[~repeat], np.concatenate([seen_rows, hashes[~repeat]])
 
 
 def _replaced_rows(written_keys: list[np.ndarray]) -> np.ndarray:
@@ -287,11 +304,12 @@ def ingest_exports(
     is removed once the new one is published.
     """
     description = load_export_description(source_dir, export_config)
-    exports, skipped = discover_exports(source_dir)
-    layouts = {
+    found, skipped = discover_exports(source_dir)
+    exports = with_tables_read_from(found, description.read_from)
+    layouts = shared_file_layouts({
         table: [file_layout(export, path, description) for path in export.files]
         for table, export in exports.items()
-    }
+    }, description.read_from)
     derived = {table: derived_columns(exports[table], files, derivable_columns(table, description.inventory))
                for table, files in layouts.items()}
     world = source or world_source(source_dir, description.source)
@@ -330,7 +348,7 @@ def ingest_exports(
                     old.unlink()
             for path in produced:
                 os.replace(path, target / path.name)
-        write_manifest(canonical_dir, world, "ingest", _inputs_digest(exports, source_dir, export_config))
+        write_manifest(canonical_dir, world, "ingest", _inputs_digest(found, source_dir, export_config))
         result.supports = _support(canonical_dir)
         (canonical_dir / REPORT_FILE).write_text(result.to_json() + "\n")
         return result

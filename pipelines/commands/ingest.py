@@ -22,6 +22,8 @@ def format_report(report: IngestReport) -> str:
     lines = [f"{'table':<22}{'read':>10}{'accepted':>10}{'quarantined':>13}  source"]
     for t in report.tables:
         lines.append(f"{t.table:<22}{t.rows_read:>10}{t.accepted:>10}{t.quarantined:>13}  {t.source_file}")
+        if t.repeated:
+            lines.append(f"{'':<22}rows repeating an earlier one, read once: {t.repeated:,}")
         if t.replaced:
             lines.append(f"{'':<22}replaced by a later file's row with the same key: {t.replaced:,}")
         if t.first_quarantined:

@@ -211,8 +211,8 @@ def test_missing_required_column_lists_the_close_matches_in_the_file(make_export
         ('date_fromat: "%d/%m/%Y"\n', "export.yaml: date_fromat: Extra inputs are not permitted"),
         ("date_format: %d/%m/%Y\n", 'not valid YAML'),
         ("- order_lines\n",
-         "expected keys source, date_format, columns, inventory, defaults, values, csv, parts, header_row "
-         "at the top level"),
+         "expected keys source, date_format, columns, inventory, defaults, values, csv, parts, header_row, "
+         "read_from at the top level"),
         ('csv: {delimiter: ";;"}\n', "csv.delimiter: String should have at most 1 character"),
         ("csv: {encoding: utf-9}\n", "csv.encoding: unknown encoding 'utf-9'"),
         ('csv: {delimiter: ",", decimal: ","}\n', "csv: delimiter and decimal are both ','"),

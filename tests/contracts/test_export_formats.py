@@ -1,6 +1,7 @@
-"""One ERP export written four ways (plain CSV; ';'-separated with decimal commas in cp1252;
+"""One ERP export written five ways (plain CSV; ';'-separated with decimal commas in cp1252;
 spreadsheets with the order lines as a folder of parts and the purchase orders under a title;
-purchase orders and order lines as successive extracts) ingests to the same canonical tables."""
+purchase orders and order lines as successive extracts; the orders' columns on their lines)
+ingests to the same canonical tables."""
 
 from __future__ import annotations
 
@@ -141,6 +142,36 @@ def test_an_export_as_successive_extracts_ingests_to_the_same_tables(export, tmp
         assert (other.replaced > 0) == (table in updated), table
         pd.testing.assert_frame_equal(
             pd.read_parquet(tmp_path / "updates-out" / "canonical" / f"{table}.parquet")
+            .sort_values(list(CANONICAL_TABLES[table].key), ignore_index=True),
+            pd.read_parquet(tmp_path / "plain-out" / "canonical" / f"{table}.parquet")
+            .sort_values(list(CANONICAL_TABLES[table].key), ignore_index=True),
+            obj=table,
+        )
+
+
+def test_orders_written_on_their_lines_ingest_to_the_same_tables(export, tmp_path):
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "on-lines").mkdir()
+    _write_plain(export, tmp_path / "plain")
+    _write_plain(replace(export, files={
+        **{name: frame for name, frame in export.files.items() if name != "orders"},
+        "order_lines": export.files["order_lines"].merge(export.files["orders"], on="order_id", how="left"),
+    }), tmp_path / "on-lines")
+    (tmp_path / "on-lines" / "export.yaml").write_text(
+        json.dumps({**export.description, "read_from": {"orders": "order_lines"}}))
+    reports = {way: {t.table: t for t in ingest_exports(tmp_path / way, tmp_path / f"{way}-out" / "canonical",
+                                                       tmp_path / f"{way}-out" / "quarantine").tables}
+               for way in ("plain", "on-lines")}
+    orders = reports["on-lines"]["orders"]
+    assert (orders.accepted, orders.quarantined) == (reports["plain"]["orders"].accepted, 0)
+    assert orders.rows_read == orders.accepted + orders.repeated == reports["plain"]["order_lines"].rows_read
+    for table, plain in reports["plain"].items():
+        if table != "orders":
+            other = reports["on-lines"][table]
+            assert (other.rows_read, other.accepted, other.quarantined) == (
+                plain.rows_read, plain.accepted, plain.quarantined), table
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / "on-lines-out" / "canonical" / f"{table}.parquet")
             .sort_values(list(CANONICAL_TABLES[table].key), ignore_index=True),
             pd.read_parquet(tmp_path / "plain-out" / "canonical" / f"{table}.parquet")
             .sort_values(list(CANONICAL_TABLES[table].key), ignore_index=True),
