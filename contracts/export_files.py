@@ -19,6 +19,10 @@ from contracts.readers import export_stem, is_spreadsheet
 from contracts.spreadsheets import workbook_sheets
 from contracts.tables import CANONICAL_TABLES
 
+# Names of files that hold no rows: hidden files, a job's markers (_SUCCESS) and the lock file a
+# spreadsheet program keeps beside an open workbook (~$erp.xlsx).
+_NOT_DATA_PREFIXES = (".", "_", "~$")
+
 
 @dataclass(frozen=True)
 class TableExport:
@@ -38,7 +42,7 @@ def _folder_parts(folder: Path) -> tuple[list[Path], list[str]]:
     """The export files of a table's folder, in name order, and the names of its other entries."""
     parts, other = [], []
     for path in sorted(folder.iterdir()):
-        if path.is_file() and export_stem(path) is not None and not path.name.startswith((".", "_")):
+        if path.is_file() and export_stem(path) is not None and not path.name.startswith(_NOT_DATA_PREFIXES):
             parts.append(path)
         else:
             other.append(f"{folder.name}/{path.name}")
@@ -65,11 +69,11 @@ def _entry_exports(path: Path, by_name: dict[str, str]) -> tuple[list[TableExpor
         if not parts:
             return [], [*other, f"{path.name}/"]
         return [TableExport(table, f"{path.name}/", tuple(parts))], other
-    stem = export_stem(path)
+    stem = export_stem(path) if not path.name.startswith(_NOT_DATA_PREFIXES) else None
     table = by_name.get(normalize_name(stem)) if stem is not None else None
     if table is not None:
         return [TableExport(table, path.name, (path,))], []
-    exports, other = _workbook_tables(path, by_name) if is_spreadsheet(path) else ([], [])
+    exports, other = _workbook_tables(path, by_name) if stem is not None and is_spreadsheet(path) else ([], [])
     return (exports, other) if exports else ([], [path.name])  # no sheet named after a table: skipped whole
 
 

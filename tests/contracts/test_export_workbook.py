@@ -88,3 +88,11 @@ def test_a_workbook_without_a_sheet_named_after_a_table_is_skipped_whole(make_ex
         pd.DataFrame({"note": ["b"]}).to_excel(book, sheet_name="Sheet2", index=False)
     report = _ingest(source, tmp_path / "out")
     assert report.skipped_files == ["notes.xlsx"]
+
+
+def test_lock_and_hidden_files_beside_the_exports_are_skipped(workbook_export, tmp_path):
+    (workbook_export / "~$erp.xlsx").write_bytes(b"\x00lock")  # kept by a spreadsheet program while open
+    (workbook_export / "._purchase_orders.csv").write_bytes(b"\x00\x05\x16\x07")  # a copy's resource fork
+    report = _ingest(workbook_export, tmp_path / "out")
+    assert report.skipped_files == ["._purchase_orders.csv", "erp.xlsx[Notes]", "~$erp.xlsx"]
+    assert {t.table for t in report.tables} >= {"skus", "order_lines", "purchase_orders"}
