@@ -258,8 +258,8 @@ class ExportDescription(BaseModel):
     def _valid_defaults(cls, value: dict[str, dict[str, Cell]]) -> dict[str, dict[str, Cell]]:
         for table, columns in value.items():
             for column, default in columns.items():
-                if column in _known_column(table, column).key:
-                    raise ValueError(f"{table}: {column} is part of the key; each row needs its own")
+                if (column,) == _known_column(table, column).key:
+                    raise ValueError(f"{table}: {column} is the table's key; each row needs its own")
                 _checked_cell(table, column, default)
         return value
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -222,7 +223,7 @@ def test_missing_required_column_lists_the_close_matches_in_the_file(make_export
          "defaults: orders: customer_tier: must be one of ['gold', 'silver', 'bronze'], got 'vip'"),
         ("defaults: {locations: {holding_cost_rate: 2}}\n", "defaults: locations: holding_cost_rate: must be <= 1"),
         ("defaults: {sku_suppliers: {moq: some}}\n", "defaults: sku_suppliers: moq: not a whole number 'some'"),
-        ("defaults: {order_lines: {line_id: '1'}}\n", "defaults: order_lines: line_id is part of the key"),
+        ("defaults: {orders: {order_id: O-1}}\n", "defaults: orders: order_id is the table's key"),
         ("values: {orders: {customer_tier: {A: vip}}}\n",
          "values: orders: customer_tier: must be one of ['gold', 'silver', 'bronze'], got 'vip'"),
         ("values: {orders: {tier: {A: gold}}}\n", "values: orders: table orders has no column 'tier'"),
@@ -302,6 +303,29 @@ def test_declared_defaults_fill_columns_the_export_does_not_have_and_empty_cells
     assert orders[["customer_tier", "allow_split"]].values.tolist() == [["silver", True], ["silver", True]]
     locations = pd.read_parquet(canonical / "locations.parquet")
     assert locations[["region", "holding_cost_rate"]].values.tolist() == [["north", 0.25], ["all", 0.25]]
+
+
+def test_a_single_site_export_gives_its_location_as_a_default_of_the_keys_it_is_part_of(
+    make_export, valid_export_rows, tmp_path
+):
+    rows = valid_export_rows
+    rows["locations"] = rows["locations"][:1]
+    rows.pop("transfer_lanes")
+    for table in ("inventory_snapshots", "order_lines", "purchase_orders", "inventory_movements", "promotions"):
+        rows[table] = [{k: v for k, v in row.items() if k != "location_id"} for row in rows[table]]
+    rows["inventory_snapshots"].append({**rows["inventory_snapshots"][0], "snapshot_date": "2024-03-01"})
+    source = make_export(rows)
+    site = {"location_id": "DC-1"}
+    (source / "export.yaml").write_text(json.dumps({"defaults": {
+        table: site for table in ("inventory_snapshots", "order_lines", "purchase_orders", "inventory_movements",
+                                  "promotions")}}))
+    report = _ingest(source, tmp_path / "out")
+    by_table = {t.table: t for t in report.tables}
+    snapshots = by_table["inventory_snapshots"]
+    assert (snapshots.accepted, snapshots.quarantined, snapshots.defaults_filled) == (1, 1, {"location_id": 2})
+    assert all(by_table[t].accepted == 1 for t in ("order_lines", "purchase_orders", "promotions"))
+    lines = pd.read_parquet(tmp_path / "out" / "canonical" / "order_lines.parquet")
+    assert lines["location_id"].tolist() == ["DC-1"]
 
 
 def test_without_a_default_a_missing_required_column_still_stops_the_ingest(make_export, valid_export_rows, tmp_path):
