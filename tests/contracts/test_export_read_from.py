@@ -103,3 +103,18 @@ def test_an_item_master_naming_each_items_supplier_holds_the_purchasing_terms(ma
     assert terms["sku_id"].tolist() == ["SKU-1", "SKU-2"]
     assert terms["unit_cost"].tolist() == skus["unit_cost"].tolist() == [1.5, 1.5]
     assert terms["quoted_lead_time_days"].tolist() == [14, 14]
+
+
+def test_a_table_read_from_successive_extracts_takes_their_latest_values(orders_on_lines, tmp_path):
+    lines = pd.read_csv(orders_on_lines / "order_lines.csv", dtype=str, keep_default_na=False).iloc[[0, 1, 3]]
+    (orders_on_lines / "order_lines.csv").unlink()
+    (orders_on_lines / "order_lines").mkdir()
+    lines.to_csv(orders_on_lines / "order_lines" / "1.csv", index=False)
+    lines.iloc[[1]].assign(allow_split="false").to_csv(orders_on_lines / "order_lines" / "2.csv", index=False)
+    (orders_on_lines / "export.yaml").write_text(
+        json.dumps({"read_from": {"orders": "order_lines"}, "parts": {"order_lines": "updates"}}))
+    report = _ingest(orders_on_lines, tmp_path / "out")
+    orders = next(t for t in report.tables if t.table == "orders")
+    assert (orders.rows_read, orders.accepted, orders.quarantined, orders.repeated, orders.replaced) == (4, 2, 0, 1, 1)
+    accepted = pd.read_parquet(tmp_path / "out" / "canonical" / "orders.parquet").set_index("order_id")
+    assert accepted["allow_split"].to_dict() == {"O-3": True, "O-1": False}
