@@ -3,7 +3,8 @@ canonical columns, which are ignored, and which columns current stock may leave 
 
 The header is read where ``export.yaml`` says (``header_row:``) or on the first row that is not
 empty; when the required columns are not there, the first rows are searched for one holding them,
-so the error can name the row to declare.
+so the error can name the row to declare. Every file is checked before the ingest stops, so one
+error names every file's problem.
 """
 
 from __future__ import annotations
@@ -82,6 +83,25 @@ def derived_columns(export: TableExport, layouts: list[FileLayout], derivable: t
     if partly - derived:
         raise ContractError(f"{export.name}: {', '.join(sorted(partly - derived))} in some files and not in others")
     return [name for name in derivable if name in derived]
+
+
+def export_layouts(exports: dict[str, TableExport], description: ExportDescription) -> dict[str, list[FileLayout]]:
+    """The layout of every file of ``exports``, per table; a ContractError naming each file that
+    cannot be read as its table (the file's own error when there is one)."""
+    layouts: dict[str, list[FileLayout]] = {}
+    problems: list[ContractError] = []
+    for table, export in exports.items():
+        for path in export.files:
+            try:
+                layouts.setdefault(table, []).append(file_layout(export, path, description))
+            except ContractError as error:
+                problems.append(error)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ContractError(f"{len(problems)} files cannot be read as their table:\n" +
+                            "\n".join(f"  - {problem}" for problem in problems))
+    return shared_file_layouts(layouts, description.read_from)
 
 
 def shared_file_layouts(

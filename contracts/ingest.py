@@ -37,7 +37,7 @@ from contracts.date_order import DateOrderCheck
 from contracts.errors import ContractError
 from contracts.export_description import EXPORT_DESCRIPTION_FILE, ExportDescription, load_export_description
 from contracts.export_files import TableExport, discover_exports, with_tables_read_from
-from contracts.file_layout import FileLayout, derivable_columns, derived_columns, file_layout, shared_file_layouts
+from contracts.file_layout import FileLayout, derivable_columns, derived_columns, export_layouts
 from contracts.fingerprint import file_digest
 from contracts.optional_inputs import OPTIONAL_INPUTS, OPTIONAL_TABLES, data_support
 from contracts.readers import is_csv, iter_chunks
@@ -306,10 +306,7 @@ def ingest_exports(
     description = load_export_description(source_dir, export_config)
     found, skipped = discover_exports(source_dir)
     exports = with_tables_read_from(found, description.read_from)
-    layouts = shared_file_layouts({
-        table: [file_layout(export, path, description) for path in export.files]
-        for table, export in exports.items()
-    }, description.read_from)
+    layouts = export_layouts(exports, description)
     derived = {table: derived_columns(exports[table], files, derivable_columns(table, description.inventory))
                for table, files in layouts.items()}
     world = source or world_source(source_dir, description.source)

@@ -66,8 +66,12 @@ class UserErrorsExit(TyperGroup):
         except Exception as error:
             if not is_user_error(error):
                 raise
-            lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-            typer.echo(f"error: {'; '.join(lines)}", err=True)  # pydantic's messages span lines
+            from pydantic import ValidationError
+
+            message = str(error).strip()
+            if isinstance(error, ValidationError):  # pydantic's messages span lines
+                message = "; ".join(line.strip() for line in message.splitlines() if line.strip())
+            typer.echo(f"error: {message}", err=True)
             raise typer.Exit(code=2) from error
 
 

@@ -126,6 +126,20 @@ def test_a_part_missing_a_required_column_is_named(make_export, valid_export_row
     assert str(error.value).startswith("order_lines/b.csv: missing required column(s) quantity")
 
 
+def test_every_file_that_cannot_be_read_as_its_table_is_named_at_once(make_export, valid_export_rows, tmp_path):
+    source = make_export(valid_export_rows)
+    pd.read_csv(source / "order_lines.csv", dtype=str).drop(columns=["quantity"]).to_csv(
+        source / "order_lines.csv", index=False)
+    pd.read_csv(source / "skus.csv", dtype=str).to_csv(source / "skus.csv", index=False, sep=";")
+    with pytest.raises(ContractError) as error:
+        _ingest(source, tmp_path / "out")
+    message = str(error.value).splitlines()
+    assert message[0] == "2 files cannot be read as their table:"
+    assert message[1].startswith("  - order_lines.csv: missing required column(s) quantity")
+    assert message[2].startswith("  - skus.csv: the header reads as one column")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_table_both_as_a_file_and_as_a_folder_is_refused(make_export, valid_export_rows, tmp_path):
     source = make_export(valid_export_rows)
     (source / "orders").mkdir()

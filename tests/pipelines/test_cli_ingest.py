@@ -31,6 +31,20 @@ def test_ingest_of_a_broken_export_exits_with_a_message_naming_file_and_column(t
     assert not (tmp_path / "data" / "canonical" / "skus.parquet").exists()
 
 
+def test_ingest_names_every_broken_file_one_per_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "export"
+    source.mkdir()
+    (source / "skus.csv").write_text("sku_id,category\nSKU-1,snacks\n")
+    (source / "locations.csv").write_text("location_id;name;region;holding_cost_rate\nDC-1;North;north;0.2\n")
+    result = CliRunner().invoke(app, ["ingest", str(source)])
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert lines[0] == "error: 2 files cannot be read as their table:"
+    assert lines[1].startswith("  - locations.csv: the header reads as one column")
+    assert lines[2].startswith("  - skus.csv: missing required column(s) unit_cost, unit_price")
+
+
 def test_ingest_of_a_missing_folder_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["ingest", str(tmp_path / "nowhere")])
