@@ -3,8 +3,9 @@
 Parsing failures are reported per row, with the column and the offending value, instead of
 failing the whole file: the row goes to quarantine and everything else is kept. Dates follow the
 export's declared ``date_format`` when there is one; a date-time may add a time to it. Numbers
-written as text follow the export's declared decimal mark and digit-group separator, and a number
-written any other way is not guessed at (``1,5`` under a decimal point is not a number).
+written as text follow the export's declared decimal mark, digit-group separator and way of
+writing negatives, and a number written any other way is not guessed at (``1,5`` under a decimal
+point is not a number, ``5-`` is not minus five unless declared).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -31,24 +33,36 @@ COERCED_DTYPE = {
 }
 # Times a date-time may carry after its declared date format.
 _TIME_FORMATS = (" %H:%M", " %H:%M:%S", "T%H:%M", "T%H:%M:%S")
+# How an export may write minus five besides -5: a trailing sign (5-), as some ERPs print lists, or
+# an accountant's parentheses ((5)).
+Negatives = Literal["leading", "trailing", "parentheses"]
+_NEGATIVE_EXAMPLE = {"leading": "-5", "trailing": "5-", "parentheses": "(5)"}
 
 
 @dataclass(frozen=True)
 class NumberFormat:
-    """How numbers are written as text: the decimal mark and the digit-group separator, if any."""
+    """How numbers are written as text: the decimal mark, the digit-group separator, if any, and
+    negatives (a leading minus is always read)."""
 
     decimal: str = "."
     thousands: str | None = None
+    negatives: Negatives = "leading"
 
     def __str__(self) -> str:
         grouping = f" and thousands {self.thousands!r}" if self.thousands is not None else ""
-        return f"decimal {self.decimal!r}{grouping}"
+        signs = f" and negatives {_NEGATIVE_EXAMPLE[self.negatives]!r}" if self.negatives != "leading" else ""
+        return f"decimal {self.decimal!r}{grouping}{signs}"
 
     def to_numeric(self, text: pd.Series) -> pd.Series:
         """``text`` as numbers; a value not written in this format becomes NaN."""
-        if (self.decimal, self.thousands) == (".", None) or not pd.api.types.is_string_dtype(text):
+        if self == PLAIN_NUMBERS or not pd.api.types.is_string_dtype(text):
             return pd.to_numeric(text, errors="coerce")
         text = text.astype("string").str.strip()
+        if self.negatives != "leading":
+            signed = text.str.endswith("-") if self.negatives == "trailing" else text.str.fullmatch(r"\(.*\)")
+            signed = signed.fillna(False)
+            inner = text.str[:-1] if self.negatives == "trailing" else text.str[1:-1]
+            text = text.where(~signed, "-" + inner.str.strip())
         misplaced = pd.Series(False, index=text.index)
         if self.thousands is not None:
             grouped = text.str.contains(self.thousands, regex=False).fillna(False)
@@ -61,7 +75,7 @@ class NumberFormat:
         return pd.to_numeric(text.mask(misplaced), errors="coerce")
 
 
-PLAIN_NUMBERS = NumberFormat()
+PLAIN_NUMBERS = NumberFormat()  # referenced in to_numeric: the format that needs no rewriting
 
 
 def _blank_to_na(values: pd.Series) -> pd.Series:

@@ -11,7 +11,7 @@ tables, so ingest neither stops on foreign headers nor guesses the order of day 
     inventory: current_stock           # snapshots hold today's stock only (default: told by the dates)
     defaults: {orders: {customer_tier: silver}}   # a column the ERP does not have, one value for all rows
     values: {orders: {customer_tier: {A: gold, B: silver, C: bronze}}}   # the ERP's codes -> ours
-    csv: {delimiter: ";", decimal: ",", thousands: ".", encoding: cp1252}   # default: , . none utf-8
+    csv: {delimiter: ";", decimal: ",", thousands: ".", encoding: cp1252, negatives: trailing}  # 5- is -5
     parts: {purchase_orders: updates}  # a table's folder of files: `split` (default) or successive `updates`
     header_row: {purchase_orders: 4}   # the header's row under a report's title (default: first non-empty)
     read_from: {orders: order_lines}   # a table whose columns are on another's rows (an order's on each line)
@@ -28,7 +28,7 @@ from typing import Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from contracts.coercion import NumberFormat
+from contracts.coercion import Negatives, NumberFormat
 from contracts.errors import ContractError
 from contracts.table_spec import TableContract
 from contracts.tables import CANONICAL_TABLES
@@ -95,6 +95,10 @@ class CsvDialect(BaseModel):
         None, min_length=1, max_length=1, description="The digit-group separator of numbers, if any."
     )
     encoding: str = Field("utf-8", description="The text encoding of the files (e.g. cp1252, latin-1).")
+    negatives: Negatives = Field(
+        "leading",
+        description="How negative numbers are written besides -5: `trailing` (5-) or `parentheses` ((5)).",
+    )
 
     @field_validator("delimiter")
     @classmethod
@@ -123,7 +127,7 @@ class CsvDialect(BaseModel):
     @property
     def numbers(self) -> NumberFormat:
         """How numbers in the text cells are written."""
-        return NumberFormat(decimal=self.decimal, thousands=self.thousands)
+        return NumberFormat(decimal=self.decimal, thousands=self.thousands, negatives=self.negatives)
 
 
 DEFAULT_DIALECT = CsvDialect()

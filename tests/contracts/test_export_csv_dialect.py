@@ -110,3 +110,27 @@ def test_a_file_not_in_the_declared_encoding_names_the_setting(make_export, vali
     (source / "export.yaml").write_text("csv: {encoding: cp1252}\n")
     _ingest(source, tmp_path / "out")
     assert pd.read_parquet(tmp_path / "out" / "canonical" / "suppliers.parquet")["name"].tolist() == ["Müller GmbH"]
+
+
+@pytest.mark.parametrize(("negatives", "written"), [("trailing", "5-"), ("parentheses", "(5)")])
+def test_negatives_written_the_declared_way_are_read_and_others_quarantined(
+    make_export, valid_export_rows, tmp_path, negatives, written
+):
+    movement = valid_export_rows["inventory_movements"][0]
+    other = "(5)" if negatives == "trailing" else "5-"
+    valid_export_rows["inventory_movements"] = [
+        {**movement, "movement_id": f"M-{i}", "quantity_delta": value}
+        for i, value in enumerate([written, "-5", "7", other])
+    ]
+    source = make_export(valid_export_rows)
+    (source / "export.yaml").write_text(f"csv: {{negatives: {negatives}}}\n")
+    report = _ingest(source, tmp_path / "out")
+    assert (_table(report, "inventory_movements").accepted, _table(report, "inventory_movements").quarantined) == (3, 1)
+    accepted = pd.read_parquet(tmp_path / "out" / "canonical" / "inventory_movements.parquet")
+    assert accepted["quantity_delta"].tolist() == [-5, -5, 7]
+    quarantined = pd.read_csv(tmp_path / "out" / "quarantine" / "inventory_movements.csv", dtype=str)
+    assert quarantined["reason"].tolist() == [
+        f"quantity_delta: not a whole number with decimal '.' and negatives {written!r}: {other!r}"]
+    (source / "export.yaml").unlink()
+    undeclared = _ingest(source, tmp_path / "undeclared")
+    assert _table(undeclared, "inventory_movements").quarantined == 2
