@@ -358,7 +358,16 @@ def load_export_description(source_dir: Path, config_file: Path | None = None) -
     except ValidationError as error:
         first = error.errors()[0]
         message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            message = _unknown_key(first["loc"])
         raise ContractError(f"{path.name}: {_key_path(first['loc'], content)}: {message}") from error
+
+
+def _unknown_key(loc: tuple) -> str:
+    """What to say of a key the description does not have: the close one, and the keys there are."""
+    where, model = ("csv", CsvDialect) if loc[:1] == ("csv",) else ("export.yaml", ExportDescription)
+    keys = list(model.model_fields)
+    return f"not a key of {where}{_did_you_mean(str(loc[-1]), keys)}; the keys are {', '.join(keys)}"
 
 
 def _key_path(loc: tuple, content: object) -> str:
