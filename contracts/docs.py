@@ -23,8 +23,9 @@ value without one is taken as UTC).
 
 A row that breaks a rule below is not dropped: it goes to `quarantine/<table>.csv` with the
 reason, its source file and its row number, and accepted + quarantined = rows read (plus the rows
-a later extract replaced, for a table whose files are declared successive extracts, and the rows
-repeating an earlier one, for a table read from the rows of another).
+a later extract replaced, for a table whose files are declared successive extracts, the rows
+repeating an earlier one, for a table read from the rows of another, and the rows the export's
+description leaves out).
 """
 
 

@@ -15,20 +15,20 @@ tables, so ingest neither stops on foreign headers nor guesses the order of day 
     parts: {purchase_orders: updates}  # a table's folder of files: `split` (default) or successive `updates`
     header_row: {purchase_orders: 4}   # the header's row under a report's title (default: first non-empty)
     read_from: {orders: order_lines}   # a table whose columns are on another's rows (an order's on each line)
+    exclude: {order_lines: {"Line Status": [CANCELLED]}}   # rows left out, by the value of an export column
 """
 
 from __future__ import annotations
 
-import codecs
 import difflib
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from contracts.coercion import Negatives, NumberFormat
+from contracts.csv_dialect import CsvDialect
 from contracts.errors import ContractError
 from contracts.table_spec import TableContract
 from contracts.tables import CANONICAL_TABLES
@@ -82,55 +82,6 @@ def _checked_format(date_format: str) -> str:
     if read_back != _PROBE_DAY:
         raise ValueError(f"{date_format!r} must name the day, the month and the year (e.g. %d/%m/%Y)")
     return date_format
-
-
-class CsvDialect(BaseModel):
-    """How the CSV files of an export are written: field delimiter, number format, text encoding."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    delimiter: str = Field(",", min_length=1, max_length=1, description="The character between fields.")
-    decimal: Literal[".", ","] = Field(".", description="The decimal mark of numbers.")
-    thousands: str | None = Field(
-        None, min_length=1, max_length=1, description="The digit-group separator of numbers, if any."
-    )
-    encoding: str = Field("utf-8", description="The text encoding of the files (e.g. cp1252, latin-1).")
-    negatives: Negatives = Field(
-        "leading",
-        description="How negative numbers are written besides -5: `trailing` (5-) or `parentheses` ((5)).",
-    )
-
-    @field_validator("delimiter")
-    @classmethod
-    def _usable_delimiter(cls, value: str) -> str:
-        if value in "\"\r\n":
-            raise ValueError(f"{value!r} cannot separate fields")
-        return value
-
-    @field_validator("encoding")
-    @classmethod
-    def _known_encoding(cls, value: str) -> str:
-        try:
-            codecs.lookup(value)
-        except LookupError:
-            raise ValueError(f"unknown encoding {value!r} (e.g. utf-8, cp1252, latin-1)") from None
-        return value
-
-    @model_validator(mode="after")
-    def _separators_apart(self) -> CsvDialect:
-        if self.thousands == self.decimal:
-            raise ValueError(f"thousands and decimal are both {self.decimal!r}")
-        if self.delimiter == self.decimal:
-            raise ValueError(f"delimiter and decimal are both {self.decimal!r}; numbers would be split in two")
-        return self
-
-    @property
-    def numbers(self) -> NumberFormat:
-        """How numbers in the text cells are written."""
-        return NumberFormat(decimal=self.decimal, thousands=self.thousands, negatives=self.negatives)
-
-
-DEFAULT_DIALECT = CsvDialect()
 
 
 class ExportDescription(BaseModel):
@@ -189,6 +140,12 @@ class ExportDescription(BaseModel):
         "when each order line carries its order's columns); one row per key is read, repeats skipped.",
     )
 
+    exclude: dict[str, dict[str, list[Cell]]] = Field(
+        default_factory=dict,
+        description="Per table and export header: the values whose rows are left out (cancelled lines, "
+        "deleted PO lines), counted in the ingest report.",
+    )
+
     @field_validator("date_format")
     @classmethod
     def _valid_date_formats(cls, value: str | dict[str, str] | None) -> str | dict[str, str] | None:
@@ -235,6 +192,16 @@ class ExportDescription(BaseModel):
             if host in value:
                 raise ValueError(f"{table}: {host} is itself read from {value[host]}; name a table exported "
                                  "in its own files")
+        return value
+
+    @field_validator("exclude")
+    @classmethod
+    def _valid_exclusions(cls, value: dict[str, dict[str, list[Cell]]]) -> dict[str, dict[str, list[Cell]]]:
+        for table, headers in value.items():
+            _known_table(table)
+            for header, values in headers.items():
+                if not values:
+                    raise ValueError(f"{table}: {header!r}: list the values whose rows are left out")
         return value
 
     @field_validator("columns")
@@ -307,6 +274,12 @@ class ExportDescription(BaseModel):
     def files_of(self, table: str) -> str:
         """The table whose files hold ``table``'s rows: the one it is read from, else itself."""
         return self.read_from.get(table, table)
+
+    def exclusions_for(self, table: str) -> dict[str, set[str]]:
+        """Export header -> the values (as cell text) whose rows ``table`` leaves out, as declared for
+        the table whose files hold it."""
+        declared = self.exclude.get(self.files_of(table), {})
+        return {header: {cell_text(value) for value in values} for header, values in declared.items()}
 
     def parts_for(self, table: str) -> PartsMode:
         """How the files of ``table``'s folder relate (``split`` when not declared), as declared for

@@ -9,13 +9,13 @@ error names every file's problem.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from contracts.errors import ContractError, MissingColumnsError
 from contracts.export_description import ExportDescription
 from contracts.export_files import TableExport
-from contracts.headers import close_headers, header_mapping
+from contracts.headers import close_headers, header_mapping, normalize_name
 from contracts.inventory_history import DERIVED_WHEN_ABSENT
 from contracts.readers import leading_rows, read_header
 from contracts.tables import CANONICAL_TABLES
@@ -24,10 +24,12 @@ from contracts.validation import missing_required_columns
 
 @dataclass(frozen=True)
 class FileLayout:
-    """One export file's headers: those mapped to canonical columns, and those ignored."""
+    """One export file's headers: those mapped to canonical columns, those ignored, and those whose
+    values leave a row out (``exclude:``), with these values."""
 
     mapping: dict[str, str]
     ignored: list[str]
+    exclusions: dict[str, set[str]] = field(default_factory=dict)
 
 
 def file_layout(export: TableExport, path: Path, description: ExportDescription) -> FileLayout:
@@ -67,7 +69,14 @@ def file_layout(export: TableExport, path: Path, description: ExportDescription)
         unused = [header for header in headers if header not in mapping]
         close = {column: close_headers(column, unused) for column in missing}
         raise MissingColumnsError(label, missing, close, header_hint())
-    return FileLayout(mapping, [header for header in headers if header not in mapping])
+    by_name = {normalize_name(header): header for header in headers}
+    exclusions = description.exclusions_for(table)
+    absent = [header for header in exclusions if normalize_name(header) not in by_name]
+    if absent:
+        raise ContractError(f"{label}: export.yaml excludes rows by {', '.join(map(repr, absent))}, "
+                            "which the file does not have")
+    return FileLayout(mapping, [header for header in headers if header not in mapping],
+                      {by_name[normalize_name(header)]: values for header, values in exclusions.items()})
 
 
 def derivable_columns(table: str, inventory: str | None) -> tuple[str, ...]:
@@ -112,8 +121,8 @@ def shared_file_layouts(
     shared = dict(layouts)
     for table, host in read_from.items():
         shared[host] = [
-            FileLayout(own.mapping, [header for header in own.ignored if header not in other.mapping])
+            replace(own, ignored=[header for header in own.ignored if header not in other.mapping])
             for own, other in zip(shared[host], layouts[table], strict=True)
         ]
-        shared[table] = [FileLayout(other.mapping, []) for other in layouts[table]]
+        shared[table] = [replace(other, ignored=[]) for other in layouts[table]]
     return shared

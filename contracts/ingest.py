@@ -1,9 +1,10 @@
 """Ingest ERP/WMS/OMS exports into canonical Parquet tables plus per-table quarantine files.
 
-Invariant: for every table, accepted + quarantined + replaced + repeated = rows read, ``replaced``
-counting the rows a later file of the table's folder replaced (``parts: updates`` in
+Invariant: for every table, accepted + quarantined + replaced + repeated + excluded = rows read,
+``replaced`` counting the rows a later file of the table's folder replaced (``parts: updates`` in
 ``export.yaml``), ``repeated`` the rows of a table read from another's files (``read_from:``, an
-order's columns on each of its lines) that repeat an earlier one. A
+order's columns on each of its lines) that repeat an earlier one, ``excluded`` the rows left out
+by ``exclude:`` (cancelled lines). A
 structurally unusable file (missing required column, undecodable, empty, dates whose day/month
 order cannot be told) stops the whole ingest before anything is written, and output files only
 replace the previous ones once every table has been processed. The export's description
@@ -77,6 +78,7 @@ class TableReport:
     first_quarantined: str = ""  # "<file> row <n>: <reason>" of the first row quarantined, to start from
     replaced: int = 0  # rows a later file's row with the same key replaced (parts: updates)
     repeated: int = 0  # rows repeating an earlier one, read once (a table read from another's rows)
+    excluded: dict[str, int] = field(default_factory=dict)  # export header -> rows export.yaml's exclude left out
 
 
 @dataclass
@@ -169,6 +171,8 @@ def _ingest_table(
                 seen_keys = np.empty(0, dtype=np.uint64)
             numbers = dialect.numbers if is_csv(path) else PLAIN_NUMBERS
             for chunk in iter_chunks(path, chunk_rows, dialect, description.header_row_for(table), export.sheet):
+                report.rows_read += len(chunk)
+                chunk = _without_excluded(chunk, layout.exclusions, report.excluded)
                 raw, recoded = recode(chunk[list(layout.mapping)].rename(columns=layout.mapping), codes)
                 raw = raw.assign(**dict.fromkeys(derived, 0))  # placeholders: the rebuild derives them
                 if repeats:
@@ -179,7 +183,6 @@ def _ingest_table(
                 result = validate_table(table, raw, parents=parents, seen_keys=seen_keys, date_format=date_format,
                                         numbers=numbers, defaults=defaults)
                 _add_counts(report.defaults_filled, result.filled)
-                report.rows_read += len(chunk)
                 report.accepted += len(result.accepted)
                 report.quarantined += len(result.quarantined)
                 writer.write_table(
@@ -214,6 +217,17 @@ def _ingest_table(
     dtypes = {c: stored_dtype(contract.column(c)) for c in keep}
     kept = pd.concat(kept_keys, ignore_index=True) if kept_keys else pd.DataFrame(columns=keep)
     return report, kept[~replaced].reset_index(drop=True).astype(dtypes)
+
+
+def _without_excluded(chunk: pd.DataFrame, exclusions: dict[str, set[str]], counts: dict[str, int]) -> pd.DataFrame:
+    """The rows of ``chunk`` whose exclusion headers hold none of their values (cell text, trimmed);
+    the rows left out are added to ``counts`` under the first header that excludes them."""
+    keep = pd.Series(True, index=chunk.index)
+    for header, values in exclusions.items():
+        hit = keep & chunk[header].astype("string").str.strip().isin(values).fillna(False)
+        counts[header] = counts.get(header, 0) + int(hit.sum())
+        keep &= ~hit
+    return chunk[keep]
 
 
 def _without_repeats(raw: pd.DataFrame, seen_rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:

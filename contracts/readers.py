@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from contracts.csv_dialect import DEFAULT_DIALECT, CsvDialect
 from contracts.errors import ContractError
-from contracts.export_description import DEFAULT_DIALECT, CsvDialect
 from contracts.spreadsheets import SPREADSHEET_SUFFIXES, leading_sheet_rows, sheet_chunks, sheet_header
 
 # CSV files may be compressed (pandas infers the compression from the suffix).

@@ -22,6 +22,9 @@ def format_report(report: IngestReport) -> str:
     lines = [f"{'table':<22}{'read':>10}{'accepted':>10}{'quarantined':>13}  source"]
     for t in report.tables:
         lines.append(f"{t.table:<22}{t.rows_read:>10}{t.accepted:>10}{t.quarantined:>13}  {t.source_file}")
+        if t.excluded:
+            left_out = ", ".join(f"by {header} {rows:,}" for header, rows in t.excluded.items())
+            lines.append(f"{'':<22}rows left out by export.yaml exclude: {left_out}")
         if t.repeated:
             lines.append(f"{'':<22}rows repeating an earlier one, read once: {t.repeated:,}")
         if t.replaced:

@@ -212,8 +212,7 @@ def test_missing_required_column_lists_the_close_matches_in_the_file(make_export
         ('date_fromat: "%d/%m/%Y"\n', "date_fromat: not a key of export.yaml (did you mean 'date_format'?)"),
         ("date_format: %d/%m/%Y\n", 'not valid YAML'),
         ("- order_lines\n",
-         "expected keys source, date_format, columns, inventory, defaults, values, csv, parts, header_row, "
-         "read_from at the top level"),
+         f"expected keys {', '.join(ExportDescription.model_fields)} at the top level"),
         ('csv: {delimiter: ";;"}\n', "csv.delimiter: String should have at most 1 character"),
         ("header_rows: 3\n", "header_rows: not a key of export.yaml (did you mean 'header_row'?); the keys are "),
         ("csv: {negative: trailing}\n", "csv.negative: not a key of csv (did you mean 'negatives'?)"),

@@ -1,7 +1,8 @@
-"""One ERP export written five ways (plain CSV; ';'-separated with decimal commas in cp1252;
+"""One ERP export written six ways (plain CSV; ';'-separated with decimal commas in cp1252;
 spreadsheets with the order lines as a folder of parts and the purchase orders under a title;
-purchase orders and order lines as successive extracts; the orders' columns on their lines)
-ingests to the same canonical tables."""
+purchase orders and order lines as successive extracts; the orders' columns on their lines;
+cancelled lines marked by a status column and declared left out) ingests to the same canonical
+tables."""
 
 from __future__ import annotations
 
@@ -177,3 +178,27 @@ def test_orders_written_on_their_lines_ingest_to_the_same_tables(export, tmp_pat
             .sort_values(list(CANONICAL_TABLES[table].key), ignore_index=True),
             obj=table,
         )
+
+
+def test_cancelled_lines_declared_left_out_leave_the_same_tables(export, tmp_path):
+    lines = export.files["order_lines"]
+    cancelled = lines.iloc[:40].assign(line_id=[f"C-{i}" for i in range(40)], **{"Line Status": "CANCELLED"})
+    with_status = pd.concat([lines.assign(**{"Line Status": "OPEN"}), cancelled], ignore_index=True)
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "with-status").mkdir()
+    _write_plain(export, tmp_path / "plain")
+    _write_plain(replace(export, files={**export.files, "order_lines": with_status}), tmp_path / "with-status")
+    (tmp_path / "with-status" / "export.yaml").write_text(
+        json.dumps({**export.description, "exclude": {"order_lines": {"Line Status": ["CANCELLED"]}}}))
+    reports = {way: {t.table: t for t in ingest_exports(tmp_path / way, tmp_path / f"{way}-out" / "canonical",
+                                                       tmp_path / f"{way}-out" / "quarantine").tables}
+               for way in ("plain", "with-status")}
+    lines_report = reports["with-status"]["order_lines"]
+    assert lines_report.excluded == {"Line Status": 40}
+    assert lines_report.rows_read == reports["plain"]["order_lines"].rows_read + 40
+    for table, plain in reports["plain"].items():
+        other = reports["with-status"][table]
+        assert (other.accepted, other.quarantined) == (plain.accepted, plain.quarantined), table
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / "with-status-out" / "canonical" / f"{table}.parquet"),
+            pd.read_parquet(tmp_path / "plain-out" / "canonical" / f"{table}.parquet"), obj=table)
