@@ -14,35 +14,36 @@ import typer
 from pipelines.commands.settings_options import CONFIG_OPTION, command_settings
 
 if TYPE_CHECKING:
-    from contracts.ingest import IngestReport
+    from contracts.ingest import IngestReport, TableReport
     from settings import Settings
+
+
+def _per_column(counts: dict[str, int]) -> str:
+    return ", ".join(f"{column} {count:,}" for column, count in counts.items())
+
+
+def _table_notes(t: TableReport) -> list[str]:
+    """The lines under a table's counts: rows set aside, where to start reading the quarantine, and
+    what export.yaml changed; only those with something to say."""
+    notes = {
+        "rows left out by export.yaml exclude": _per_column(t.excluded),
+        "rows repeating an earlier one, read once": f"{t.repeated:,}" if t.repeated else "",
+        "replaced by a later file's row with the same key": f"{t.replaced:,}" if t.replaced else "",
+        "first quarantined": t.first_quarantined,
+        "ignored columns": ", ".join(t.ignored_columns),
+        "not in the current stock, from the open documents": ", ".join(t.derived_columns),
+        "recoded by export.yaml values (cells)": _per_column(t.values_recoded),
+        "filled from export.yaml defaults (cells)": _per_column(t.defaults_filled),
+        "not checked (parent missing)": "; ".join(t.foreign_keys_not_checked),
+    }
+    return [f"{'':<22}{label}: {text}" for label, text in notes.items() if text]
 
 
 def format_report(report: IngestReport) -> str:
     lines = [f"{'table':<22}{'read':>10}{'accepted':>10}{'quarantined':>13}  source"]
     for t in report.tables:
         lines.append(f"{t.table:<22}{t.rows_read:>10}{t.accepted:>10}{t.quarantined:>13}  {t.source_file}")
-        if t.excluded:
-            left_out = ", ".join(f"by {header} {rows:,}" for header, rows in t.excluded.items())
-            lines.append(f"{'':<22}rows left out by export.yaml exclude: {left_out}")
-        if t.repeated:
-            lines.append(f"{'':<22}rows repeating an earlier one, read once: {t.repeated:,}")
-        if t.replaced:
-            lines.append(f"{'':<22}replaced by a later file's row with the same key: {t.replaced:,}")
-        if t.first_quarantined:
-            lines.append(f"{'':<22}first quarantined: {t.first_quarantined}")
-        if t.ignored_columns:
-            lines.append(f"{'':<22}ignored columns: {', '.join(t.ignored_columns)}")
-        if t.derived_columns:
-            lines.append(f"{'':<22}not in the current stock, from the open documents: {', '.join(t.derived_columns)}")
-        if t.values_recoded:
-            recoded = ", ".join(f"{column} {cells:,}" for column, cells in t.values_recoded.items())
-            lines.append(f"{'':<22}recoded by export.yaml values (cells): {recoded}")
-        if t.defaults_filled:
-            filled = ", ".join(f"{column} {cells:,}" for column, cells in t.defaults_filled.items())
-            lines.append(f"{'':<22}filled from export.yaml defaults (cells): {filled}")
-        if t.foreign_keys_not_checked:
-            lines.append(f"{'':<22}not checked (parent missing): {'; '.join(t.foreign_keys_not_checked)}")
+        lines += _table_notes(t)
     if report.skipped_files:
         lines.append(f"skipped files (no matching table): {', '.join(report.skipped_files)}")
     lines.append("what the data supports:")

@@ -45,7 +45,7 @@ def test_rows_holding_an_excluded_value_are_left_out_and_counted(lines_with_stat
     assert accepted["line_id"].tolist() == ["1"]
     quarantined = pd.read_csv(tmp_path / "out" / "quarantine" / "order_lines.csv", dtype=str)
     assert quarantined[["source_row", "line_id"]].values.tolist() == [["4", "4"]]
-    assert "rows left out by export.yaml exclude: by Line Status 3" in format_report(report)
+    assert "rows left out by export.yaml exclude: Line Status 3" in format_report(report)
 
 
 def test_an_excluded_header_the_file_does_not_have_is_named(lines_with_status, tmp_path):

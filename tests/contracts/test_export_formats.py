@@ -87,6 +87,23 @@ def test_an_export_written_another_way_ingests_to_the_same_tables(export, write,
         pd.testing.assert_frame_equal(other, plain, obj=table)
 
 
+def _ingested(tmp_path: Path, way: str) -> dict:
+    """The ingest report's tables, by name, of the export written in ``tmp_path/way``."""
+    out = tmp_path / f"{way}-out"
+    return {t.table: t for t in ingest_exports(tmp_path / way, out / "canonical", out / "quarantine").tables}
+
+
+def _assert_same_as_plain(tmp_path: Path, way: str, table: str) -> None:
+    """The canonical ``table`` of the export written ``way`` equals the plain export's, row order aside."""
+    key = list(CANONICAL_TABLES[table].key)
+
+    def canonical(written: str) -> pd.DataFrame:
+        frame = pd.read_parquet(tmp_path / f"{written}-out" / "canonical" / f"{table}.parquet")
+        return frame.sort_values(key, ignore_index=True)
+
+    pd.testing.assert_frame_equal(canonical(way), canonical("plain"), obj=table)
+
+
 def _as_extracts(
     frame: pd.DataFrame, changed_after: pd.Series, blanked: list[str], new: pd.Series
 ) -> list[pd.DataFrame]:
@@ -133,21 +150,13 @@ def test_an_export_as_successive_extracts_ingests_to_the_same_tables(export, tmp
     (tmp_path / "updates").mkdir()
     _write_plain(export, tmp_path / "plain")
     updated = _write_updates(export, tmp_path / "updates")
-    reports = {way: {t.table: t for t in ingest_exports(tmp_path / way, tmp_path / f"{way}-out" / "canonical",
-                                                       tmp_path / f"{way}-out" / "quarantine").tables}
-               for way in ("plain", "updates")}
+    reports = {way: _ingested(tmp_path, way) for way in ("plain", "updates")}
     for table, plain in reports["plain"].items():
         other = reports["updates"][table]
         assert (other.accepted, other.quarantined) == (plain.accepted, plain.quarantined), table
         assert other.rows_read == plain.rows_read + other.replaced, table
         assert (other.replaced > 0) == (table in updated), table
-        pd.testing.assert_frame_equal(
-            pd.read_parquet(tmp_path / "updates-out" / "canonical" / f"{table}.parquet")
-            .sort_values(list(CANONICAL_TABLES[table].key), ignore_index=True),
-            pd.read_parquet(tmp_path / "plain-out" / "canonical" / f"{table}.parquet")
-            .sort_values(list(CANONICAL_TABLES[table].key), ignore_index=True),
-            obj=table,
-        )
+        _assert_same_as_plain(tmp_path, "updates", table)
 
 
 def test_orders_written_on_their_lines_ingest_to_the_same_tables(export, tmp_path):
@@ -160,9 +169,7 @@ def test_orders_written_on_their_lines_ingest_to_the_same_tables(export, tmp_pat
     }), tmp_path / "on-lines")
     (tmp_path / "on-lines" / "export.yaml").write_text(
         json.dumps({**export.description, "read_from": {"orders": "order_lines"}}))
-    reports = {way: {t.table: t for t in ingest_exports(tmp_path / way, tmp_path / f"{way}-out" / "canonical",
-                                                       tmp_path / f"{way}-out" / "quarantine").tables}
-               for way in ("plain", "on-lines")}
+    reports = {way: _ingested(tmp_path, way) for way in ("plain", "on-lines")}
     orders = reports["on-lines"]["orders"]
     assert (orders.accepted, orders.quarantined) == (reports["plain"]["orders"].accepted, 0)
     assert orders.rows_read == orders.accepted + orders.repeated == reports["plain"]["order_lines"].rows_read
@@ -171,13 +178,7 @@ def test_orders_written_on_their_lines_ingest_to_the_same_tables(export, tmp_pat
             other = reports["on-lines"][table]
             assert (other.rows_read, other.accepted, other.quarantined) == (
                 plain.rows_read, plain.accepted, plain.quarantined), table
-        pd.testing.assert_frame_equal(
-            pd.read_parquet(tmp_path / "on-lines-out" / "canonical" / f"{table}.parquet")
-            .sort_values(list(CANONICAL_TABLES[table].key), ignore_index=True),
-            pd.read_parquet(tmp_path / "plain-out" / "canonical" / f"{table}.parquet")
-            .sort_values(list(CANONICAL_TABLES[table].key), ignore_index=True),
-            obj=table,
-        )
+        _assert_same_as_plain(tmp_path, "on-lines", table)
 
 
 def test_cancelled_lines_declared_left_out_leave_the_same_tables(export, tmp_path):
@@ -190,15 +191,11 @@ def test_cancelled_lines_declared_left_out_leave_the_same_tables(export, tmp_pat
     _write_plain(replace(export, files={**export.files, "order_lines": with_status}), tmp_path / "with-status")
     (tmp_path / "with-status" / "export.yaml").write_text(
         json.dumps({**export.description, "exclude": {"order_lines": {"Line Status": ["CANCELLED"]}}}))
-    reports = {way: {t.table: t for t in ingest_exports(tmp_path / way, tmp_path / f"{way}-out" / "canonical",
-                                                       tmp_path / f"{way}-out" / "quarantine").tables}
-               for way in ("plain", "with-status")}
+    reports = {way: _ingested(tmp_path, way) for way in ("plain", "with-status")}
     lines_report = reports["with-status"]["order_lines"]
     assert lines_report.excluded == {"Line Status": 40}
     assert lines_report.rows_read == reports["plain"]["order_lines"].rows_read + 40
     for table, plain in reports["plain"].items():
         other = reports["with-status"][table]
         assert (other.accepted, other.quarantined) == (plain.accepted, plain.quarantined), table
-        pd.testing.assert_frame_equal(
-            pd.read_parquet(tmp_path / "with-status-out" / "canonical" / f"{table}.parquet"),
-            pd.read_parquet(tmp_path / "plain-out" / "canonical" / f"{table}.parquet"), obj=table)
+        _assert_same_as_plain(tmp_path, "with-status", table)
