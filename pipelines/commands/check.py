@@ -1,8 +1,8 @@
 """``backorder check``: what the data holds and which models it can train, before any training.
 
 Reads the canonical tables of the data folder, or, with ``--exports``, ingests an export folder
-into a scratch folder first (the data folder is untouched). Exits 1 naming every model and its
-shortfall when no model can be trained.
+into a scratch folder first (the data folder is untouched) and prints the ingest's summary too.
+Exits 1 naming every model and its shortfall when no model can be trained.
 """
 
 from __future__ import annotations
@@ -31,17 +31,18 @@ def canonical_readiness(canonical_dir: Path) -> Readiness:
     return readiness({name: tables[name] if name in tables else empty_table(name) for name in CANONICAL_TABLES})
 
 
-def exports_readiness(source_dir: Path, export_config: Path | None = None) -> Readiness:
+def exports_readiness(source_dir: Path, export_config: Path | None = None) -> tuple[Readiness, str]:
     """Readiness of an export folder as ingest would accept it (inventory history rebuilt from
-    current stock included), ingested into a scratch folder."""
+    current stock included), ingested into a scratch folder; and that ingest's summary."""
     from contracts.ingest import ingest_exports
-    from pipelines.commands.ingest import rebuild_inventory_history
+    from pipelines.commands.ingest import format_report, rebuild_inventory_history
 
     with tempfile.TemporaryDirectory(prefix="backorder-check-") as scratch:
         canonical, quarantine = Path(scratch) / "canonical", Path(scratch) / "quarantine"
         report = ingest_exports(source_dir, canonical, quarantine, export_config=export_config)
-        rebuild_inventory_history(canonical, quarantine, source_dir, export_config, report)
-        return canonical_readiness(canonical)
+        rebuilt = rebuild_inventory_history(canonical, quarantine, source_dir, export_config, report)
+        summary = format_report(report, supports=False)  # the readiness says it, from the same tables
+        return canonical_readiness(canonical), summary + (f"\n{rebuilt}" if rebuilt else "")
 
 
 def describe_readiness(ready: Readiness) -> list[str]:
@@ -69,10 +70,14 @@ def check(
     export_config: Path | None = typer.Option(None, help="Export description; default EXPORTS/export.yaml."),
     config: Path | None = CONFIG_OPTION,
 ) -> None:
-    """Rows and time span per table, and per model whether the data can train it and what it needs."""
-    ready = exports_readiness(exports, export_config) if exports else canonical_readiness(
-        command_settings(config).canonical_dir
-    )
+    """Rows and time span per table, and per model whether the data can train it and what it needs
+    (with ``--exports``, after what the ingest would accept, quarantine and leave aside)."""
+    if exports:
+        ready, summary = exports_readiness(exports, export_config)
+        typer.echo("ingest (into a scratch folder; `backorder ingest` keeps the quarantine files):")
+        typer.echo(summary + "\n")
+    else:
+        ready = canonical_readiness(command_settings(config).canonical_dir)
     for line in describe_readiness(ready):
         typer.echo(line)
     if not ready.trainable:

@@ -39,15 +39,18 @@ def _table_notes(t: TableReport) -> list[str]:
     return [f"{'':<22}{label}: {text}" for label, text in notes.items() if text]
 
 
-def format_report(report: IngestReport) -> str:
+def format_report(report: IngestReport, supports: bool = True) -> str:
+    """The ingest summary: per table the counts and notes, the skipped files, and (with
+    ``supports``) what the data supports."""
     lines = [f"{'table':<22}{'read':>10}{'accepted':>10}{'quarantined':>13}  source"]
     for t in report.tables:
         lines.append(f"{t.table:<22}{t.rows_read:>10}{t.accepted:>10}{t.quarantined:>13}  {t.source_file}")
         lines += _table_notes(t)
     if report.skipped_files:
         lines.append(f"skipped files (no matching table): {', '.join(report.skipped_files)}")
-    lines.append("what the data supports:")
-    lines += [f"  {sentence}" for sentence in report.supports]
+    if supports:
+        lines.append("what the data supports:")
+        lines += [f"  {sentence}" for sentence in report.supports]
     return "\n".join(lines)
 
 

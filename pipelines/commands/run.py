@@ -74,7 +74,7 @@ def _check(settings: Settings, exports: Path, export_config: Path | None, replac
         return canonical_readiness(settings.canonical_dir), True
     if not replace:
         check_same_world(settings.canonical_dir, source)  # refuse before the scratch ingest
-    return exports_readiness(exports, export_config), False
+    return exports_readiness(exports, export_config)[0], False
 
 
 def _features(settings: Settings, use_asof: bool) -> StepOutcome:

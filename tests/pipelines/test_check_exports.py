@@ -23,7 +23,10 @@ def test_current_stock_only_is_checked_on_the_rebuilt_history(tmp_path, monkeypa
     result = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "data"), "check", "--exports", str(exports)])
 
     assert result.exit_code == 0, result.output
-    line = next(row for row in result.output.splitlines() if row.startswith("inventory_snapshots"))
+    ingest, readiness = result.output.split("\ntable ", 2)[1:]
+    assert ingest.splitlines()[0].split() == ["read", "accepted", "quarantined", "source"]
+    assert "inventory_snapshots rebuilt from the stock of" in ingest
+    line = next(row for row in readiness.splitlines() if row.startswith("inventory_snapshots"))
     first, last = line.split()[-3], line.split()[-1]
     assert first < last  # a daily history, not the one exported day
     assert "demand: can train" in result.output
