@@ -90,12 +90,18 @@ def read_header(
     except ContractError:
         raise
     except pd.errors.EmptyDataError as error:
-        raise ContractError(f"{path.name}: the file is empty (no header row)") from error
+        raise _no_header(path, header_row) from error
     except Exception as error:  # pyarrow and calamine raise several types for a corrupt file
         raise ContractError(f"{path.name}: cannot be read ({error})") from error
     if not columns:
-        raise ContractError(f"{path.name}: the file has no columns")
+        raise _no_header(path, header_row)
     return columns
+
+
+def _no_header(path: Path, header_row: int | None) -> ContractError:
+    if header_row is None:
+        return ContractError(f"{path.name}: the file is empty (no header row)")
+    return ContractError(f"{path.name}: nothing on row {header_row}, where export.yaml's header_row puts the header")
 
 
 def leading_rows(

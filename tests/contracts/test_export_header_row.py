@@ -97,3 +97,10 @@ def test_a_header_row_that_is_not_a_row_number_is_named(titled_csv, tmp_path, he
     with pytest.raises(ContractError) as error:
         _ingest(titled_csv, tmp_path / "out", header_row=header_row)
     assert str(error.value) == f"export.yaml: header_row: {message}"
+
+
+@pytest.mark.parametrize("source", ["titled_csv", "titled_sheet"])
+def test_a_header_row_past_the_end_of_the_file_is_named(source, request, tmp_path):
+    with pytest.raises(ContractError) as error:
+        _ingest(request.getfixturevalue(source), tmp_path / "out", header_row={"purchase_orders": 40})
+    assert str(error.value).endswith(": nothing on row 40, where export.yaml's header_row puts the header")
