@@ -6,6 +6,8 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 
+from contracts.errors import ContractError
+
 _SEPARATORS = re.compile(r"[\s_\-\.]+")
 
 
@@ -48,3 +50,12 @@ def close_headers(column: str, headers: Iterable[str]) -> list[str]:
     by_name = {normalize_name(header): header for header in headers}
     close = difflib.get_close_matches(normalize_name(column), list(by_name), n=3)
     return [by_name[name] for name in close]
+
+
+def check_unique_names(file: str, names: list[str]) -> None:
+    """A ContractError when a header names a column twice: which of the two is meant cannot be told."""
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ContractError(
+            f"{file}: the header names {', '.join(map(repr, twice))} more than once; rename all but one in the export"
+        )

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from contracts.csv_dialect import DEFAULT_DIALECT, CsvDialect
 from contracts.errors import ContractError
+from contracts.headers import check_unique_names
 from contracts.spreadsheets import SPREADSHEET_SUFFIXES, leading_sheet_rows, sheet_chunks, sheet_header
 
 # CSV files may be compressed (pandas infers the compression from the suffix).
@@ -77,10 +78,11 @@ def read_header(
     """Column names of an export, without reading its rows."""
     try:
         if is_csv(path):
-            header = pd.read_csv(path, nrows=0, dtype=str, sep=dialect.delimiter, encoding=dialect.encoding,
-                                 skiprows=_skipped(header_row))
-            columns = [str(c) for c in header.columns]
+            header = pd.read_csv(path, header=None, nrows=1, dtype=str, sep=dialect.delimiter,
+                                 encoding=dialect.encoding, skiprows=_skipped(header_row), keep_default_na=False)
+            columns = [name if name.strip() else f"Unnamed: {i}" for i, name in enumerate(header.iloc[0])]
             _one_column_check(path, columns, dialect)
+            check_unique_names(path.name, columns)
         elif is_spreadsheet(path):
             columns = sheet_header(path, export_stem(path) or "", sheet, header_row)
         else:

@@ -18,7 +18,7 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from contracts.errors import ContractError
-from contracts.headers import normalize_name
+from contracts.headers import check_unique_names, normalize_name
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 
@@ -63,9 +63,7 @@ def _header(path: Path, first_row: list[object]) -> list[str]:
     """The column names of a first row; an empty cell is named ``Unnamed: <i>`` as pandas names one in
     a CSV header (so it is ignored and listed like any extra column); a name twice is an error."""
     names = [str(cell) if str(cell).strip() else f"Unnamed: {i}" for i, cell in enumerate(first_row)]
-    twice = sorted({name for name in names if names.count(name) > 1})
-    if twice:
-        raise ContractError(f"{path.name}: the header names {', '.join(map(repr, twice))} more than once")
+    check_unique_names(path.name, names)
     return names
 
 

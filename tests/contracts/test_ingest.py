@@ -211,6 +211,17 @@ def test_a_sheet_with_empty_header_cells_ignores_them_and_one_naming_a_column_tw
         _ingest(source, tmp_path / "again")
 
 
+def test_a_csv_header_naming_a_column_twice_is_refused_like_a_sheets(make_export, valid_export_rows, tmp_path):
+    source = make_export(valid_export_rows)
+    (source / "order_lines.csv").write_text(
+        "order_id,line_id,sku_id,location_id,quantity,Date,Date,,\nO-1,1,SKU-1,DC-1,3,2024-03-04,2024-03-02,,\n")
+    (source / "export.yaml").write_text("columns: {order_lines: {Date: requested_date}}\n")
+    with pytest.raises(ContractError) as error:
+        _ingest(source, tmp_path / "out")
+    assert str(error.value) == (
+        "order_lines.csv: the header names 'Date' more than once; rename all but one in the export")
+
+
 def test_parquet_date_columns_are_dates_whatever_the_declared_text_format(make_export, valid_export_rows, tmp_path):
     source = make_export({"order_lines": valid_export_rows["order_lines"]})
     lines = pd.read_csv(source / "order_lines.csv", dtype=str)
