@@ -134,3 +134,11 @@ def test_negatives_written_the_declared_way_are_read_and_others_quarantined(
     (source / "export.yaml").unlink()
     undeclared = _ingest(source, tmp_path / "undeclared")
     assert _table(undeclared, "inventory_movements").quarantined == 2
+
+
+def test_a_utf8_byte_order_mark_is_not_part_of_the_first_header(make_export, valid_export_rows, tmp_path):
+    source = make_export(valid_export_rows)
+    skus = source / "skus.csv"
+    skus.write_bytes(b"\xef\xbb\xbf" + skus.read_bytes())  # as Excel's "CSV UTF-8" writes it
+    report = _ingest(source, tmp_path / "out")
+    assert (_table(report, "skus").accepted, _table(report, "skus").ignored_columns) == (2, [])
