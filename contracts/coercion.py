@@ -33,6 +33,9 @@ COERCED_DTYPE = {
 }
 # Times a date-time may carry after its declared date format.
 _TIME_FORMATS = (" %H:%M", " %H:%M:%S", "T%H:%M", "T%H:%M:%S")
+# A time of day followed by its UTC offset ("T00:00:00+01:00", "08:15Z"): the offset is dropped from
+# a calendar day, which is the day as written, not the day in UTC.
+_TIME_AND_OFFSET = r"^(.*\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}:?\d{2})$"
 # How an export may write minus five besides -5: a trailing sign (5-), as some ERPs print lists, or
 # an accountant's parentheses ((5)).
 Negatives = Literal["leading", "trailing", "parentheses"]
@@ -134,12 +137,18 @@ def _coerce_column(
     # date / datetime
     # Canonical date-times are naive UTC: a value with a time zone or UTC offset is converted (offsets
     # may differ row to row, across a daylight-saving change), one without is taken as UTC already.
+    # A calendar day keeps the day it is written with, whatever its offset.
     if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = values.dt.tz_convert("UTC").dt.tz_localize(None) if values.dt.tz is not None else values
+        parsed = values
+        if values.dt.tz is not None:
+            parsed = (values.dt.tz_convert("UTC") if spec.kind == "datetime" else values).dt.tz_localize(None)
     elif date_format is not None:
         parsed = _parse_declared(values.astype("string"), spec, date_format)
     else:
-        parsed = pd.to_datetime(values.astype("string"), errors="coerce", format="mixed", utc=True)
+        text = values.astype("string")
+        if spec.kind == "date":
+            text = text.str.replace(_TIME_AND_OFFSET, r"\1", regex=True)
+        parsed = pd.to_datetime(text, errors="coerce", format="mixed", utc=True)
         parsed = parsed.dt.tz_localize(None)
     parsed = parsed.astype("datetime64[ns]")
     if spec.kind == "date":

@@ -278,6 +278,22 @@ def test_time_zone_aware_parquet_date_times_are_stored_in_utc(make_export, valid
     assert orders["order_time"].tolist() == [pd.Timestamp("2024-03-30 22:30"), pd.Timestamp("2024-03-31 22:30")]
 
 
+def test_calendar_days_written_with_a_time_and_offset_keep_the_day_written(make_export, valid_export_rows, tmp_path):
+    line = valid_export_rows["order_lines"][0]
+    written = ["2024-03-04T00:00:00+01:00", "2024-03-04T23:30:00-05:00", "2024-03-04T00:00:00Z", "2024-03-04"]
+    rows = [{**line, "line_id": str(i), "requested_date": day} for i, day in enumerate(written)]
+    source = make_export({"order_lines": rows})
+    _ingest(source, tmp_path / "out")
+    lines = pd.read_parquet(tmp_path / "out" / "canonical" / "order_lines.parquet")
+    assert lines["requested_date"].tolist() == [pd.Timestamp("2024-03-04")] * 4
+    local = pd.Series(pd.to_datetime(["2024-03-04 00:00"] * 4)).dt.tz_localize("Europe/Berlin")  # typed cells
+    pd.DataFrame(rows).assign(requested_date=local).to_parquet(source / "order_lines.parquet")
+    (source / "order_lines.csv").unlink()
+    _ingest(source, tmp_path / "typed")
+    typed = pd.read_parquet(tmp_path / "typed" / "canonical" / "order_lines.parquet")
+    assert typed["requested_date"].tolist() == [pd.Timestamp("2024-03-04")] * 4
+
+
 def _prepare_previous_output(make_export, valid_export_rows, tmp_path) -> Path:
     out = tmp_path / "out"
     _ingest(make_export(valid_export_rows, "first"), out)
