@@ -146,8 +146,9 @@ def _coerce_column(
         parsed = _parse_declared(values.astype("string"), spec, date_format)
     else:
         text = values.astype("string")
-        if spec.kind == "date":
-            text = text.str.replace(_TIME_AND_OFFSET, r"\1", regex=True)
+        timed = text.str.len().gt(10).fillna(False) if spec.kind == "date" else None  # longer than 2024-03-04
+        if timed is not None and timed.any():
+            text = text.where(~timed, text[timed].str.replace(_TIME_AND_OFFSET, r"\1", regex=True))
         parsed = pd.to_datetime(text, errors="coerce", format="mixed", utc=True)
         parsed = parsed.dt.tz_localize(None)
     parsed = parsed.astype("datetime64[ns]")
