@@ -126,20 +126,17 @@ class ExportDescription(BaseModel):
         "table's rows split over them) or `updates` (successive extracts; a row in a later file replaces "
         "the row with its key in an earlier one).",
     )
-
     header_row: int | dict[str, int] | None = Field(
         None,
         description="The row of CSV and spreadsheet files that holds the header, counting from 1, for all "
         "tables or per table; the rows above it (a report's title, when it ran) are skipped (default: the "
         "first row that is not empty).",
     )
-
     read_from: dict[str, str] = Field(
         default_factory=dict,
         description="Per table exported on the rows of another: the other table (`orders: order_lines` "
         "when each order line carries its order's columns); one row per key is read, repeats skipped.",
     )
-
     exclude: dict[str, dict[str, list[Cell]]] = Field(
         default_factory=dict,
         description="Per table and export header: the values whose rows are left out (cancelled lines, "
