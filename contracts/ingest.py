@@ -48,6 +48,7 @@ from contracts.tables import CANONICAL_TABLES, TABLE_ORDER
 from contracts.validation import (
     REASON_COLUMN,
     key_hashes,
+    parsed_key_hashes,
     validate_table,
 )
 from contracts.world_manifest import check_same_world, exports_source, read_manifest, write_manifest
@@ -160,7 +161,8 @@ def _ingest_table(
     keep = _referenced_columns(table)
     kept_keys: list[pd.DataFrame] = []
     seen_keys = np.empty(0, dtype=np.uint64)  # of the rows accepted so far: the duplicates to quarantine
-    written_keys: list[np.ndarray] = []  # with updates: of every row written, in order
+    written_keys: list[np.ndarray] = []  # with updates: of every row written or left out, in order
+    written_rows: list[np.ndarray] = []  # with updates: which of those were written
     seen_rows = np.empty(0, dtype=np.uint64)  # with repeats: of every row read
     canonical_path = staging / "canonical" / f"{table}.parquet"
     quarantine_path = staging / "quarantine" / f"{table}.csv"
@@ -172,7 +174,13 @@ def _ingest_table(
             numbers = dialect.numbers if is_csv(path) else PLAIN_NUMBERS
             for chunk in iter_chunks(path, chunk_rows, dialect, description.header_row_for(table), export.sheet):
                 report.rows_read += len(chunk)
-                chunk = _without_excluded(chunk, layout.exclusions, report.excluded)
+                kept = _without_excluded(chunk, layout.exclusions, report.excluded)
+                if updates and len(kept) < len(chunk):  # a later extract's left-out row retires the earlier one
+                    left_out, _ = recode(chunk.drop(kept.index)[list(layout.mapping)].rename(columns=layout.mapping),
+                                         codes)
+                    written_keys.append(parsed_key_hashes(left_out, table, date_format, numbers, defaults))
+                    written_rows.append(np.zeros(len(written_keys[-1]), dtype=bool))
+                chunk = kept
                 raw, recoded = recode(chunk[list(layout.mapping)].rename(columns=layout.mapping), codes)
                 raw = raw.assign(**dict.fromkeys(derived, 0))  # placeholders: the rebuild derives them
                 if repeats:
@@ -192,6 +200,7 @@ def _ingest_table(
                 seen_keys = np.concatenate([seen_keys, hashes])
                 if updates:
                     written_keys.append(hashes)
+                    written_rows.append(np.ones(len(hashes), dtype=bool))
                 if keep:
                     kept_keys.append(result.accepted[keep])
                 bad = chunk.loc[result.quarantined.index]
@@ -207,7 +216,7 @@ def _ingest_table(
         held = "the file has a header" if len(export.files) == 1 else "the files have headers"
         raise ContractError(f"{export.name}: {held} but no rows")
     date_order.verdict()
-    replaced = _replaced_rows(written_keys) if updates else np.zeros(report.accepted, dtype=bool)
+    replaced = _replaced_rows(written_keys, written_rows) if updates else np.zeros(report.accepted, dtype=bool)
     if replaced.any():
         _drop_rows(canonical_path, replaced)
         report.replaced = int(replaced.sum())
@@ -238,11 +247,14 @@ def _without_repeats(raw: pd.DataFrame, seen_rows: np.ndarray) -> tuple[pd.DataF
     return raw[~repeat], np.concatenate([seen_rows, hashes[~repeat]])
 
 
-def _replaced_rows(written_keys: list[np.ndarray]) -> np.ndarray:
-    """Per row written, in order: whether a later row has its key (and replaces it)."""
-    if not written_keys:
+def _replaced_rows(keys: list[np.ndarray], written: list[np.ndarray]) -> np.ndarray:
+    """Per row written, in order: whether a later row has its key, written or left out (and so
+    replaces or retires it). ``keys`` are of the rows in the order read, ``written`` says which
+    of them were written."""
+    if not keys:
         return np.zeros(0, dtype=bool)
-    return pd.Index(np.concatenate(written_keys)).duplicated(keep="last")
+    later = pd.Index(np.concatenate(keys)).duplicated(keep="last")
+    return later[np.concatenate(written)]
 
 
 def _drop_rows(path: Path, drop: np.ndarray) -> None:

@@ -166,6 +166,25 @@ def key_hashes(frame: pd.DataFrame, table: str) -> np.ndarray:
     return pd.util.hash_pandas_object(frame[key].astype(object), index=False).to_numpy()
 
 
+def parsed_key_hashes(
+    raw: pd.DataFrame,
+    table: str,
+    date_format: str | None = None,
+    numbers: NumberFormat = PLAIN_NUMBERS,
+    defaults: Mapping[str, object] | None = None,
+) -> np.ndarray:
+    """``key_hashes`` of the rows of ``raw`` (cells as exported, canonical column names) whose key
+    reads and is complete, for rows that are not validated: the keys a successive extract's
+    left-out rows retire."""
+    contract = CANONICAL_TABLES[table]
+    key = list(contract.key)
+    present = raw[[column for column in key if column in raw.columns]]
+    typed, reasons = coerce_table(present, contract, date_format, numbers)
+    typed = typed[key].fillna({column: value for column, value in (defaults or {}).items() if column in key})
+    usable = typed.notna().all(axis=1) & (reasons == "")
+    return key_hashes(typed[usable].astype({column: stored_dtype(contract.column(column)) for column in key}), table)
+
+
 def _duplicate_reasons(
     typed: pd.DataFrame, contract: TableContract, seen_keys: np.ndarray | None
 ) -> pd.Series:

@@ -73,3 +73,29 @@ def test_a_table_read_from_another_leaves_out_the_same_rows(make_export, valid_e
     orders = next(t for t in report.tables if t.table == "orders")
     assert (orders.accepted, orders.quarantined, orders.excluded) == (1, 0, {"Status": 1})
     assert pd.read_parquet(tmp_path / "out" / "canonical" / "orders.parquet")["order_id"].tolist() == ["O-1"]
+
+
+@pytest.mark.parametrize("reinstated", [False, True])
+def test_a_later_extract_leaving_a_row_out_retires_the_earlier_row(make_export, valid_export_rows, tmp_path,
+                                                                   reinstated):
+    line = valid_export_rows["order_lines"][0]
+    source = make_export(valid_export_rows)
+    (source / "order_lines.csv").unlink()
+    (source / "order_lines").mkdir()
+    extracts = {
+        "1.csv": [{**line, "line_id": "1", "Status": "OPEN"}, {**line, "line_id": "2", "Status": "OPEN"}],
+        "2.csv": [{**line, "line_id": "1", "Status": "CANCELLED"}, {**line, "line_id": "3", "Status": "OPEN"}],
+        "3.csv": [{**line, "line_id": "1", "Status": "OPEN", "quantity": "5"}] if reinstated else [],
+    }
+    for name, rows in extracts.items():
+        if rows:
+            pd.DataFrame(rows).to_csv(source / "order_lines" / name, index=False)
+    (source / "export.yaml").write_text(json.dumps(
+        {"parts": {"order_lines": "updates"}, "exclude": {"order_lines": {"Status": ["CANCELLED"]}}}))
+    report = ingest_exports(source, tmp_path / "out" / "canonical", tmp_path / "out" / "quarantine")
+    lines = _lines(report)
+    assert (lines.rows_read, lines.accepted, lines.replaced, lines.excluded) == (
+        4 + reinstated, 2 + reinstated, 1, {"Status": 1})
+    accepted = pd.read_parquet(tmp_path / "out" / "canonical" / "order_lines.parquet")
+    expected = [["2", 3], ["3", 3]] + ([["1", 5]] if reinstated else [])
+    assert accepted[["line_id", "quantity"]].values.tolist() == expected
