@@ -176,12 +176,11 @@ def _ingest_table(
                 report.rows_read += len(chunk)
                 kept = _without_excluded(chunk, layout.exclusions, report.excluded)
                 if updates and len(kept) < len(chunk):  # a later extract's left-out row retires the earlier one
-                    left_out, _ = recode(chunk.drop(kept.index)[list(layout.mapping)].rename(columns=layout.mapping),
-                                         codes)
+                    left_out, _ = _canonical_cells(chunk.drop(kept.index), layout.mapping, codes)
                     written_keys.append(parsed_key_hashes(left_out, table, date_format, numbers, defaults))
                     written_rows.append(np.zeros(len(written_keys[-1]), dtype=bool))
                 chunk = kept
-                raw, recoded = recode(chunk[list(layout.mapping)].rename(columns=layout.mapping), codes)
+                raw, recoded = _canonical_cells(chunk, layout.mapping, codes)
                 raw = raw.assign(**dict.fromkeys(derived, 0))  # placeholders: the rebuild derives them
                 if repeats:
                     raw, seen_rows = _without_repeats(raw, seen_rows)
@@ -226,6 +225,14 @@ def _ingest_table(
     dtypes = {c: stored_dtype(contract.column(c)) for c in keep}
     kept = pd.concat(kept_keys, ignore_index=True) if kept_keys else pd.DataFrame(columns=keep)
     return report, kept[~replaced].reset_index(drop=True).astype(dtypes)
+
+
+def _canonical_cells(
+    rows: pd.DataFrame, mapping: dict[str, str], codes: dict[str, dict[str, str]]
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The mapped cells of export ``rows`` under canonical names, declared codes recoded, and the
+    cells recoded per column."""
+    return recode(rows[list(mapping)].rename(columns=mapping), codes)
 
 
 def _without_excluded(chunk: pd.DataFrame, exclusions: dict[str, set[str]], counts: dict[str, int]) -> pd.DataFrame:
