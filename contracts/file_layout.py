@@ -45,12 +45,17 @@ def file_layout(export: TableExport, path: Path, description: ExportDescription)
     defaulted = [*description.defaults.get(table, {}), *derivable_columns(table, description.inventory)]
     headers = read_header(path, description.csv, description.header_row_for(table), export.sheet)
 
+    def read_as_header(row: list[str]) -> tuple[dict[str, str], list[str]]:
+        """``row``'s headers -> canonical columns, and the required columns it lacks (ValueError: a
+        clash or a declared header it does not have)."""
+        mapping = header_mapping(row, contract.column_names, declared)
+        return mapping, missing_required_columns([*mapping.values(), *defaulted], contract)
+
     def usable(row: list[str]) -> bool:
         try:
-            mapping = header_mapping(row, contract.column_names, declared)
+            return not read_as_header(row)[1]
         except ValueError:
             return False
-        return not missing_required_columns([*mapping.values(), *defaulted], contract)
 
     def header_hint() -> str:
         rows = leading_rows(path, description.csv, export.sheet)
@@ -61,10 +66,9 @@ def file_layout(export: TableExport, path: Path, description: ExportDescription)
         )
 
     try:
-        mapping = header_mapping(headers, contract.column_names, declared)
+        mapping, missing = read_as_header(headers)
     except ValueError as error:
         raise ContractError(f"{label}: {error}{header_hint()}") from error
-    missing = missing_required_columns([*mapping.values(), *defaulted], contract)
     if missing:
         unused = [header for header in headers if header not in mapping]
         close = {column: close_headers(column, unused) for column in missing}
