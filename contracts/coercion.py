@@ -36,6 +36,12 @@ _TIME_FORMATS = (" %H:%M", " %H:%M:%S", "T%H:%M", "T%H:%M:%S")
 # A time of day followed by its UTC offset ("T00:00:00+01:00", "08:15Z"): the offset is dropped from
 # a calendar day, which is the day as written, not the day in UTC.
 _TIME_AND_OFFSET = r"^(.*\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}:?\d{2})$"
+# What a date written without a declared format must hold to be read: an ISO day, eight digits
+# (20240304), or three parts (day, month and year: 4 March 2024, 04-MAR-24), a time after them aside.
+# dateutil completes a partial date ('2024' as 1 January, '2024-03' as 1 March) instead of refusing it.
+_ISO_DAY = r"\d{4}-\d{2}-\d{2}"
+_TRAILING_TIME = r"[ T]+\d{1,2}:\d{2}.*$"
+_DATE_PART = r"\d+|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 # How an export may write minus five besides -5: a trailing sign (5-), as some ERPs print lists, or
 # an accountant's parentheses ((5)).
 Negatives = Literal["leading", "trailing", "parentheses"]
@@ -150,11 +156,22 @@ def _coerce_column(
         if timed is not None and timed.any():
             text = text.where(~timed, text[timed].str.replace(_TIME_AND_OFFSET, r"\1", regex=True))
         parsed = pd.to_datetime(text, errors="coerce", format="mixed", utc=True)
-        parsed = parsed.dt.tz_localize(None)
+        parsed = _without_partial_dates(parsed.dt.tz_localize(None), text)
     parsed = parsed.astype("datetime64[ns]")
     if spec.kind == "date":
         parsed = parsed.dt.normalize()
     return parsed, present & parsed.isna()
+
+
+def _without_partial_dates(parsed: pd.Series, text: pd.Series) -> pd.Series:
+    """``parsed`` without the dates whose ``text`` does not name a day, a month and a year. Only
+    the first of a month (the day dateutil fills in) and texts shorter than a full date are looked at."""
+    suspect = parsed.notna() & (parsed.dt.day.eq(1) | text.str.len().lt(8).fillna(False))
+    if not suspect.any():
+        return parsed
+    day = text[suspect].str.replace(_TRAILING_TIME, "", regex=True)
+    full = day.str.match(_ISO_DAY) | day.str.count(_DATE_PART).ge(3) | day.str.fullmatch(r"\d{8}")
+    return parsed.mask(suspect & ~full.reindex(parsed.index, fill_value=True).astype(bool))
 
 
 def _holds_typed_dates(raw: pd.Series) -> bool:
@@ -234,6 +251,21 @@ def recode(raw: pd.DataFrame, codes: dict[str, dict[str, str]]) -> tuple[pd.Data
         out[column] = out[column].astype(object).where(~declared, text.map(mapping))
         replaced[column] = int(declared.sum())
     return out, replaced
+
+
+def joined_text(cells: pd.DataFrame, separator: str = "-") -> pd.Series:
+    """Each row's cells as text joined by ``separator`` (a PO number and line: ``4500017-10``); a
+    whole number written as one (a line number in a float column is ``10``, not ``10.0``); missing
+    when any cell is empty."""
+    joined: pd.Series | None = None
+    for _, values in cells.items():
+        text = values.astype("string").str.strip()
+        if pd.api.types.is_float_dtype(values):
+            whole = values.notna() & (values % 1 == 0)
+            text = text.mask(whole, values[whole].astype("Int64").astype("string"))
+        text = text.mask(text == "")
+        joined = text if joined is None else joined + separator + text
+    return joined.astype(object).where(joined.notna(), None)
 
 
 def append_reasons(reasons: pd.Series, new: pd.Series) -> pd.Series:

@@ -16,6 +16,7 @@ tables, so ingest neither stops on foreign headers nor guesses the order of day 
     header_row: {purchase_orders: 4}   # the header's row under a report's title (default: first non-empty)
     read_from: {orders: order_lines}   # a table whose columns are on another's rows (an order's on each line)
     exclude: {order_lines: {"Line Status": [CANCELLED]}}   # rows left out, by the value of an export column
+    combine: {purchase_orders: {po_id: [PO Number, Line]}}  # a text column made of export columns: 4500017-10
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from contracts.csv_dialect import CsvDialect
 from contracts.errors import ContractError
@@ -143,6 +144,12 @@ class ExportDescription(BaseModel):
         "deleted PO lines), counted in the ingest report.",
     )
 
+    combine: dict[str, dict[str, str | list[str]]] = Field(
+        default_factory=dict,
+        description="Per table: text column -> the export header(s) whose values, joined by `-`, make it "
+        "(a PO line's id from its PO number and line number; an order line's id from its item).",
+    )
+
     @field_validator("date_format")
     @classmethod
     def _valid_date_formats(cls, value: str | dict[str, str] | None) -> str | dict[str, str] | None:
@@ -221,6 +228,23 @@ class ExportDescription(BaseModel):
                 claimed[column] = header
         return value
 
+    @field_validator("combine")
+    @classmethod
+    def _valid_combinations(
+        cls, value: dict[str, dict[str, str | list[str]]], info: ValidationInfo
+    ) -> dict[str, dict[str, str | list[str]]]:
+        for table, columns in value.items():
+            for column, headers in columns.items():
+                if _known_column(table, column).column(column).kind != "string":
+                    raise ValueError(f"{table}: {column}: only a text column (an id, a name) is made of export columns")
+                if not headers:
+                    raise ValueError(f"{table}: {column}: name the export header(s) it is made of")
+                mapped = [header for header, target in info.data.get("columns", {}).get(table, {}).items()
+                          if target == column]
+                if mapped:
+                    raise ValueError(f"{table}: {column}: also mapped from {mapped[0]!r} under columns; keep one")
+        return value
+
     @field_validator("defaults")
     @classmethod
     def _valid_defaults(cls, value: dict[str, dict[str, Cell]]) -> dict[str, dict[str, Cell]]:
@@ -296,6 +320,11 @@ class ExportDescription(BaseModel):
         if isinstance(self.date_format, dict):
             return self.date_format.get(table, self.date_format.get(self.files_of(table)))
         return self.date_format
+
+    def combined_for(self, table: str) -> dict[str, list[str]]:
+        """Declared canonical column -> the export headers whose values, joined, make it (empty when none)."""
+        return {column: [headers] if isinstance(headers, str) else list(headers)
+                for column, headers in self.combine.get(table, {}).items()}
 
     def headers_for(self, table: str) -> dict[str, str]:
         """Declared export header -> canonical column of ``table`` (empty when none declared)."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from contracts.errors import ContractError, MissingColumnsError
 from contracts.export_description import ExportDescription
 from contracts.export_files import TableExport
-from contracts.headers import close_headers, header_mapping, normalize_name
+from contracts.headers import close_headers, combined_headers, header_mapping, normalize_name
 from contracts.inventory_history import DERIVED_WHEN_ABSENT
 from contracts.readers import leading_rows, read_header
 from contracts.tables import CANONICAL_TABLES
@@ -24,12 +24,19 @@ from contracts.validation import missing_required_columns
 
 @dataclass(frozen=True)
 class FileLayout:
-    """One export file's headers: those mapped to canonical columns, those ignored, and those whose
-    values leave a row out (``exclude:``), with these values."""
+    """One export file's headers: those mapped to canonical columns, those ignored, those whose
+    values leave a row out (``exclude:``), with these values, and the canonical columns made of
+    several headers (``combine:``), with these headers."""
 
     mapping: dict[str, str]
     ignored: list[str]
     exclusions: dict[str, set[str]] = field(default_factory=dict)
+    combined: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def read_headers(self) -> set[str]:
+        """The headers whose values some canonical column takes."""
+        return {*self.mapping, *(header for headers in self.combined.values() for header in headers)}
 
 
 def file_layout(export: TableExport, path: Path, description: ExportDescription) -> FileLayout:
@@ -41,19 +48,20 @@ def file_layout(export: TableExport, path: Path, description: ExportDescription)
     """
     table, label = export.table, export.label(path)
     contract = CANONICAL_TABLES[table]
-    declared = description.headers_for(table)
+    declared, combine = description.headers_for(table), description.combined_for(table)
     defaulted = [*description.defaults.get(table, {}), *derivable_columns(table, description.inventory)]
     headers = read_header(path, description.csv, description.header_row_for(table), export.sheet)
 
-    def read_as_header(row: list[str]) -> tuple[dict[str, str], list[str]]:
-        """``row``'s headers -> canonical columns, and the required columns it lacks (ValueError: a
-        clash or a declared header it does not have)."""
-        mapping = header_mapping(row, contract.column_names, declared)
-        return mapping, missing_required_columns([*mapping.values(), *defaulted], contract)
+    def read_as_header(row: list[str]) -> tuple[dict[str, str], dict[str, list[str]], list[str]]:
+        """``row``'s headers -> canonical columns, the columns made of several of them, and the
+        required columns it lacks (ValueError: a clash or a declared header it does not have)."""
+        combined = combined_headers(row, combine)
+        mapping = header_mapping(row, [c for c in contract.column_names if c not in combined], declared)
+        return mapping, combined, missing_required_columns([*mapping.values(), *combined, *defaulted], contract)
 
     def usable(row: list[str]) -> bool:
         try:
-            return not read_as_header(row)[1]
+            return not read_as_header(row)[2]
         except ValueError:
             return False
 
@@ -66,7 +74,7 @@ def file_layout(export: TableExport, path: Path, description: ExportDescription)
         )
 
     try:
-        mapping, missing = read_as_header(headers)
+        mapping, combined, missing = read_as_header(headers)
     except ValueError as error:
         raise ContractError(f"{label}: {error}{header_hint()}") from error
     if missing:
@@ -79,8 +87,9 @@ def file_layout(export: TableExport, path: Path, description: ExportDescription)
     if absent:
         raise ContractError(f"{label}: export.yaml excludes rows by {', '.join(map(repr, absent))}, "
                             "which the file does not have")
-    return FileLayout(mapping, [header for header in headers if header not in mapping],
-                      {by_name[normalize_name(header)]: values for header, values in exclusions.items()})
+    layout = FileLayout(mapping, [], {by_name[normalize_name(header)]: values for header, values in exclusions.items()},
+                        combined)
+    return replace(layout, ignored=[header for header in headers if header not in layout.read_headers])
 
 
 def derivable_columns(table: str, inventory: str | None) -> tuple[str, ...]:
@@ -125,7 +134,7 @@ def shared_file_layouts(
     shared = dict(layouts)
     for table, host in read_from.items():
         shared[host] = [
-            replace(own, ignored=[header for header in own.ignored if header not in other.mapping])
+            replace(own, ignored=[header for header in own.ignored if header not in other.read_headers])
             for own, other in zip(shared[host], layouts[table], strict=True)
         ]
         shared[table] = [replace(other, ignored=[]) for other in layouts[table]]

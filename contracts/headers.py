@@ -45,6 +45,16 @@ def header_mapping(
     return mapping
 
 
+def combined_headers(headers: Iterable[str], combine: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """Each column ``combine`` makes of export headers -> those headers as the file writes them;
+    ``ValueError`` naming a header the file does not have."""
+    by_name = {normalize_name(header): header for header in headers}
+    absent = [part for parts in combine.values() for part in parts if normalize_name(part) not in by_name]
+    if absent:
+        raise ValueError(f"combined header(s) {', '.join(map(repr, absent))} not in the file")
+    return {column: [by_name[normalize_name(part)] for part in parts] for column, parts in combine.items()}
+
+
 def close_headers(column: str, headers: Iterable[str]) -> list[str]:
     """Export headers that look like ``column`` (compared as normalized names), best first."""
     by_name = {normalize_name(header): header for header in headers}

@@ -8,8 +8,8 @@ by ``exclude:`` (cancelled lines). A
 structurally unusable file (missing required column, undecodable, empty, dates whose day/month
 order cannot be told) stops the whole ingest before anything is written, and output files only
 replace the previous ones once every table has been processed. The export's description
-(``export.yaml``) names its source, headers and the row they are on, date formats, CSV dialect and
-how a table's files relate. A table is one file or a folder of part files
+(``export.yaml``) names its source, headers and the row they are on, the ids made of several
+columns, date formats, CSV dialect and how a table's files relate. A table is one file or a folder of part files
 (``contracts.export_files``), each file's headers checked before any row is read
 (``contracts.file_layout``); an optional table (``contracts.optional_inputs``) may be a header-only
 file.
@@ -33,7 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from contracts.coercion import PLAIN_NUMBERS, recode
+from contracts.coercion import PLAIN_NUMBERS, joined_text, recode
 from contracts.date_order import DateOrderCheck
 from contracts.errors import ContractError
 from contracts.export_description import EXPORT_DESCRIPTION_FILE, ExportDescription, load_export_description
@@ -172,15 +172,17 @@ def _ingest_table(
             if updates:
                 seen_keys = np.empty(0, dtype=np.uint64)
             numbers = dialect.numbers if is_csv(path) else PLAIN_NUMBERS
-            for chunk in iter_chunks(path, chunk_rows, dialect, description.header_row_for(table), export.sheet):
+            date_headers = [header for header, column in layout.mapping.items() if column in date_columns]
+            for chunk in iter_chunks(path, chunk_rows, dialect, description.header_row_for(table), export.sheet,
+                                     date_headers):
                 report.rows_read += len(chunk)
                 kept = _without_excluded(chunk, layout.exclusions, report.excluded)
                 if updates and len(kept) < len(chunk):  # a later extract's left-out row retires the earlier one
-                    left_out, _ = _canonical_cells(chunk.drop(kept.index), layout.mapping, codes)
+                    left_out, _ = _canonical_cells(chunk.drop(kept.index), layout, codes)
                     written_keys.append(parsed_key_hashes(left_out, table, date_format, numbers, defaults))
                     written_rows.append(np.zeros(len(written_keys[-1]), dtype=bool))
                 chunk = kept
-                raw, recoded = _canonical_cells(chunk, layout.mapping, codes)
+                raw, recoded = _canonical_cells(chunk, layout, codes)
                 raw = raw.assign(**dict.fromkeys(derived, 0))  # placeholders: the rebuild derives them
                 if repeats:
                     raw, seen_rows = _without_repeats(raw, seen_rows)
@@ -228,11 +230,14 @@ def _ingest_table(
 
 
 def _canonical_cells(
-    rows: pd.DataFrame, mapping: dict[str, str], codes: dict[str, dict[str, str]]
+    rows: pd.DataFrame, layout: FileLayout, codes: dict[str, dict[str, str]]
 ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """The mapped cells of export ``rows`` under canonical names, declared codes recoded, and the
-    cells recoded per column."""
-    return recode(rows[list(mapping)].rename(columns=mapping), codes)
+    """The mapped cells of export ``rows`` under canonical names, with the columns made of several
+    cells, declared codes recoded, and the cells recoded per column."""
+    cells = rows[list(layout.mapping)].rename(columns=layout.mapping)
+    for column, headers in layout.combined.items():
+        cells[column] = joined_text(rows[headers])
+    return recode(cells, codes)
 
 
 def _without_excluded(chunk: pd.DataFrame, exclusions: dict[str, set[str]], counts: dict[str, int]) -> pd.DataFrame:

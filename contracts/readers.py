@@ -12,7 +12,7 @@ workbook of several tables), else as ``contracts.spreadsheets`` finds it.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -131,11 +131,13 @@ def iter_chunks(
     dialect: CsvDialect = DEFAULT_DIALECT,
     header_row: int | None = None,
     sheet: str | None = None,
+    date_headers: Collection[str] = (),
 ) -> Iterator[pd.DataFrame]:
     """Yield the rows of an export in chunks with a running 0-based row index.
 
     CSV cells stay text so that coercion can report each unparseable value; Parquet and
-    spreadsheets keep their own types.
+    spreadsheets keep their own types, a spreadsheet's number cells under ``date_headers`` read
+    as the serial days they count.
     """
     offset = 0
     try:
@@ -152,7 +154,7 @@ def iter_chunks(
             )
             chunks: Iterator[pd.DataFrame] = iter(reader)
         elif is_spreadsheet(path):
-            chunks = sheet_chunks(path, export_stem(path) or "", chunk_rows, sheet, header_row)
+            chunks = sheet_chunks(path, export_stem(path) or "", chunk_rows, sheet, header_row, date_headers)
         else:
             parquet = pq.ParquetFile(path)
             chunks = (batch.to_pandas() for batch in parquet.iter_batches(batch_size=chunk_rows))

@@ -5,12 +5,16 @@ The table is the sheet it was found on (a workbook holding several tables, one p
 it), else the workbook's only sheet, or its sheet named like the file; its header is the declared
 row (counting from 1 as the spreadsheet does) or the first row that is not empty. Cells keep their types:
 dates as dates, numbers as numbers (whole numbers in a column with blank cells stay whole, so an id
-12345 does not become "12345.0"), empty cells as missing.
+12345 does not become "12345.0"), empty cells as missing. A number in a date column is the serial
+day a spreadsheet stores a date as (a date cell left without a date format), in the workbook's
+date system.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+import zipfile
+from collections.abc import Collection, Iterator
 from itertools import dropwhile, islice
 from pathlib import Path
 
@@ -21,6 +25,8 @@ from contracts.errors import ContractError
 from contracts.headers import check_unique_names, normalize_name
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+# Serial day 0 of the two date systems spreadsheets count dates in.
+_DAY_ZERO_1900, _DAY_ZERO_1904 = pd.Timestamp("1899-12-30"), pd.Timestamp("1904-01-01")
 
 
 def workbook_sheets(path: Path) -> list[str]:
@@ -84,12 +90,49 @@ def _typed(cells: pd.Series) -> pd.Series:
     return cells
 
 
+def serial_day_zero(path: Path) -> pd.Timestamp:
+    """The day serial day 0 stands for in the workbook at ``path``: 1 January 1904 when an .xlsx
+    or .xlsm file says it counts from 1904 (Excel for Mac's former default), else 30 December 1899."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            with zipfile.ZipFile(path) as book:
+                workbook = book.read("xl/workbook.xml")
+        except (zipfile.BadZipFile, KeyError):
+            workbook = b""
+        if re.search(rb"date1904=[\"'](1|true)[\"']", workbook):
+            return _DAY_ZERO_1904
+    return _DAY_ZERO_1900
+
+
+def _serial_days_as_dates(cells: pd.Series, day_zero: pd.Timestamp) -> pd.Series:
+    """The number cells of a date column as the dates they count (a date in a cell without a date
+    format shows as 45355), to the second; other cells as they are."""
+    numbers = cells.map(lambda cell: isinstance(cell, int | float) and not isinstance(cell, bool)).astype(bool)
+    if not numbers.any():
+        return cells
+    days = pd.to_numeric(cells[numbers]).astype(float)
+    days = days.where(days.between(0, pd.Timedelta.max.days))  # beyond: left a number, not a date to store
+    dates = (day_zero + pd.to_timedelta(days, unit="D")).dt.round("s")
+    out = cells.astype(object).copy()
+    out[numbers] = dates.astype(object).where(dates.notna(), cells[numbers])
+    return out
+
+
 def sheet_chunks(
-    path: Path, stem: str, chunk_rows: int, sheet: str | None = None, header_row: int | None = None
+    path: Path,
+    stem: str,
+    chunk_rows: int,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    date_headers: Collection[str] = (),
 ) -> Iterator[pd.DataFrame]:
-    """The rows of the table's sheet under its header, ``chunk_rows`` at a time."""
+    """The rows of the table's sheet under its header, ``chunk_rows`` at a time; number cells
+    under ``date_headers`` as the serial days they count."""
     rows = _rows(path, stem, sheet, header_row)
     header = _header(path, next(rows, []))
+    day_zero = serial_day_zero(path)
     while chunk := list(islice(rows, chunk_rows)):
         frame = pd.DataFrame(chunk, columns=header, dtype=object)
+        for column in set(date_headers) & set(header):
+            frame[column] = _serial_days_as_dates(frame[column], day_zero)
         yield pd.DataFrame({column: _typed(frame[column]) for column in header})

@@ -1,8 +1,8 @@
-"""One ERP export written six ways (plain CSV; ';'-separated with decimal commas in cp1252;
+"""One ERP export written seven ways (plain CSV; ';'-separated with decimal commas in cp1252;
 spreadsheets with the order lines as a folder of parts and the purchase orders under a title;
 purchase orders and order lines as successive extracts; the orders' columns on their lines;
-cancelled lines marked by a status column and declared left out) ingests to the same canonical
-tables."""
+cancelled lines marked by a status column and declared left out; PO line ids as a PO number and a
+line number) ingests to the same canonical tables."""
 
 from __future__ import annotations
 
@@ -199,3 +199,28 @@ def test_cancelled_lines_declared_left_out_leave_the_same_tables(export, tmp_pat
         other = reports["with-status"][table]
         assert (other.accepted, other.quarantined) == (plain.accepted, plain.quarantined), table
         _assert_same_as_plain(tmp_path, "with-status", table)
+
+
+def test_po_lines_numbered_within_their_po_ingest_to_the_same_tables(export, tmp_path):
+    """Each PO line's id written as its PO number and line number in two columns, declared combined."""
+    pos = export.files["purchase_orders"]
+    number_and_line = pos["PO Line"].str.rsplit("-", n=1, expand=True)
+    split = pos.drop(columns="PO Line").assign(**{"PO Number": number_and_line[0], "Line": number_and_line[1]})
+    columns = export.description["columns"]
+    po_headers = {header: column for header, column in columns["purchase_orders"].items() if column != "po_id"}
+    description = {
+        **export.description,
+        "columns": {**columns, "purchase_orders": po_headers},
+        "combine": {"purchase_orders": {"po_id": ["PO Number", "Line"]}},
+    }
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "numbered").mkdir()
+    _write_plain(export, tmp_path / "plain")
+    _write_plain(replace(export, files={**export.files, "purchase_orders": split}), tmp_path / "numbered")
+    (tmp_path / "numbered" / "export.yaml").write_text(json.dumps(description))
+    reports = {way: _ingested(tmp_path, way) for way in ("plain", "numbered")}
+    assert reports["numbered"]["purchase_orders"].ignored_columns == reports["plain"]["purchase_orders"].ignored_columns
+    for table, plain in reports["plain"].items():
+        other = reports["numbered"][table]
+        assert (other.accepted, other.quarantined) == (plain.accepted, plain.quarantined), table
+        _assert_same_as_plain(tmp_path, "numbered", table)

@@ -294,6 +294,26 @@ def test_calendar_days_written_with_a_time_and_offset_keep_the_day_written(make_
     assert typed["requested_date"].tolist() == [pd.Timestamp("2024-03-04")] * 4
 
 
+# Written without a declared format: what is read, and the partial dates that are not completed.
+UNDECLARED_DAYS = {
+    "20240304": "2024-03-04", "4 March 2024": "2024-03-04", "04-MAR-24": "2024-03-04", "2024-03-01": "2024-03-01",
+    "1 Mar 2024": "2024-03-01", "2024": None, "March 2024": None, "2024-03": None, "240304": None,
+}
+
+
+def test_a_date_without_its_day_month_or_year_is_quarantined_not_completed(make_export, valid_export_rows, tmp_path):
+    line = valid_export_rows["order_lines"][0]
+    rows = [{**line, "line_id": str(i), "requested_date": written} for i, written in enumerate(UNDECLARED_DAYS)]
+    _ingest(make_export({"order_lines": rows}), tmp_path / "out")
+    lines = pd.read_parquet(tmp_path / "out" / "canonical" / "order_lines.parquet")
+    read = dict(zip(lines["line_id"].astype(int), lines["requested_date"], strict=True))
+    assert {written: read.get(i) for i, written in enumerate(UNDECLARED_DAYS)} == {
+        written: pd.Timestamp(day) if day else None for written, day in UNDECLARED_DAYS.items()}
+    quarantined = pd.read_csv(tmp_path / "out" / "quarantine" / "order_lines.csv", dtype=str)
+    assert quarantined["reason"].tolist() == [
+        f"requested_date: unparseable date {written!r}" for written, day in UNDECLARED_DAYS.items() if day is None]
+
+
 def _prepare_previous_output(make_export, valid_export_rows, tmp_path) -> Path:
     out = tmp_path / "out"
     _ingest(make_export(valid_export_rows, "first"), out)
