@@ -36,8 +36,9 @@ serve: install
 # modules as empty units and then waits for them forever (pytest-xdist issue 1378).
 XDIST := -n auto --dist loadscope --no-loadscope-reorder --max-worker-restart=0
 
+# The run ends with its slowest tests, to keep the suite's time in view.
 test: install
-	$(VENV)/bin/python -m pytest $(XDIST)
+	$(VENV)/bin/python -m pytest $(XDIST) --durations=25
 
 test-fast: install
 	$(VENV)/bin/python -m pytest $(XDIST) -m "not slow"

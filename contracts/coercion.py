@@ -167,11 +167,13 @@ def _without_partial_dates(parsed: pd.Series, text: pd.Series) -> pd.Series:
     """``parsed`` without the dates whose ``text`` does not name a day, a month and a year. Only
     the first of a month (the day dateutil fills in) and texts shorter than a full date are looked at."""
     suspect = parsed.notna() & (parsed.dt.day.eq(1) | text.str.len().lt(8).fillna(False))
-    if not suspect.any():
+    candidates = text[suspect]
+    candidates = candidates[~candidates.str.match(_ISO_DAY).astype(bool)]
+    if candidates.empty:
         return parsed
-    day = text[suspect].str.replace(_TRAILING_TIME, "", regex=True)
-    full = day.str.match(_ISO_DAY) | day.str.count(_DATE_PART).ge(3) | day.str.fullmatch(r"\d{8}")
-    return parsed.mask(suspect & ~full.reindex(parsed.index, fill_value=True).astype(bool))
+    day = candidates.str.replace(_TRAILING_TIME, "", regex=True)
+    partial = ~(day.str.count(_DATE_PART).ge(3) | day.str.fullmatch(r"\d{8}")).astype(bool)
+    return parsed.mask(parsed.index.isin(partial.index[partial]))
 
 
 def _holds_typed_dates(raw: pd.Series) -> bool:
