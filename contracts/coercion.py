@@ -176,6 +176,12 @@ def _without_partial_dates(parsed: pd.Series, text: pd.Series) -> pd.Series:
     return parsed.mask(parsed.index.isin(partial.index[partial]))
 
 
+def _completed_by_dateutil(refused: pd.Series) -> pd.Series:
+    """Which refused date texts dateutil would have read, completing what they leave out."""
+    text = refused.astype("string")
+    return pd.to_datetime(text, errors="coerce", format="mixed", utc=True).notna() & text.notna()
+
+
 def _holds_typed_dates(raw: pd.Series) -> bool:
     """Whether a column of cells holds date objects (a Parquet date column; a spreadsheet column
     with date cells and dates typed as text)."""
@@ -219,8 +225,11 @@ def coerce_table(
                 label = f"does not match date_format {date_format!r}:"
             if numbers != PLAIN_NUMBERS and spec.kind in ("int", "float"):
                 label = f"{label} with {numbers}:"
-            shown = raw[spec.name].astype("string").str.slice(0, 40)
-            message = f"{spec.name}: {label} " + shown.map(repr, na_action="ignore")
+            shown = raw[spec.name].astype("string").str.slice(0, 40).map(repr, na_action="ignore")
+            message = f"{spec.name}: {label} " + shown
+            if date_format is None and spec.kind in ("date", "datetime"):
+                partial = _completed_by_dateutil(raw[spec.name].where(bad))
+                message = message.mask(partial, f"{spec.name}: not a full date (day, month and year): " + shown)
             reasons = append_reasons(reasons, message.where(bad, ""))
     return pd.DataFrame(typed, index=raw.index), reasons
 

@@ -311,7 +311,8 @@ def test_a_date_without_its_day_month_or_year_is_quarantined_not_completed(make_
         written: pd.Timestamp(day) if day else None for written, day in UNDECLARED_DAYS.items()}
     quarantined = pd.read_csv(tmp_path / "out" / "quarantine" / "order_lines.csv", dtype=str)
     assert quarantined["reason"].tolist() == [
-        f"requested_date: unparseable date {written!r}" for written, day in UNDECLARED_DAYS.items() if day is None]
+        f"requested_date: not a full date (day, month and year): {written!r}"
+        for written, day in UNDECLARED_DAYS.items() if day is None]
 
 
 def _prepare_previous_output(make_export, valid_export_rows, tmp_path) -> Path:
