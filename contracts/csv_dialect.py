@@ -4,11 +4,17 @@ the number format (decimal mark, digit grouping, negatives) and the text encodin
 from __future__ import annotations
 
 import codecs
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from contracts.coercion import Negatives, NumberFormat
+
+# Text files tab-separated unless export.yaml declares another delimiter (Excel's and SAP's text exports).
+_TAB_SUFFIXES = (".tsv", ".txt")
+# A byte-order mark that makes a file UTF-16 text.
+_UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 class CsvDialect(BaseModel):
@@ -16,7 +22,12 @@ class CsvDialect(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    delimiter: str = Field(",", min_length=1, max_length=1, description="The character between fields.")
+    delimiter: str | None = Field(
+        None,
+        min_length=1,
+        max_length=1,
+        description="The character between fields (default: a tab in .tsv and .txt files, a comma in the others).",
+    )
     decimal: Literal[".", ","] = Field(".", description="The decimal mark of numbers.")
     thousands: str | None = Field(
         None, min_length=1, max_length=1, description="The digit-group separator of numbers, if any."
@@ -29,8 +40,8 @@ class CsvDialect(BaseModel):
 
     @field_validator("delimiter")
     @classmethod
-    def _usable_delimiter(cls, value: str) -> str:
-        if value in "\"\r\n":
+    def _usable_delimiter(cls, value: str | None) -> str | None:
+        if value is not None and value in "\"\r\n":
             raise ValueError(f"{value!r} cannot separate fields")
         return value
 
@@ -47,9 +58,23 @@ class CsvDialect(BaseModel):
     def _separators_apart(self) -> CsvDialect:
         if self.thousands == self.decimal:
             raise ValueError(f"thousands and decimal are both {self.decimal!r}")
-        if self.delimiter == self.decimal:
+        if (self.delimiter or ",") == self.decimal:
             raise ValueError(f"delimiter and decimal are both {self.decimal!r}; numbers would be split in two")
         return self
+
+    def for_file(self, path: Path) -> CsvDialect:
+        """The dialect ``path`` is read in: its delimiter as declared, else by its suffix; UTF-16
+        when the file starts with a UTF-16 byte-order mark (Excel's Unicode Text), whatever the
+        declared encoding, since the mark says so."""
+        name = path.name.lower()
+        update: dict[str, str] = {}
+        if self.delimiter is None:
+            update["delimiter"] = "\t" if name.endswith(_TAB_SUFFIXES) else ","
+        if name.endswith((".csv", *_TAB_SUFFIXES)):
+            with path.open("rb") as file:
+                if file.read(2) in _UTF16_MARKS:
+                    update["encoding"] = "utf-16"
+        return self.model_copy(update=update) if update else self
 
     @property
     def numbers(self) -> NumberFormat:

@@ -143,7 +143,6 @@ class ExportDescription(BaseModel):
         description="Per table and export header: the values whose rows are left out (cancelled lines, "
         "deleted PO lines), counted in the ingest report.",
     )
-
     combine: dict[str, dict[str, str | list[str]]] = Field(
         default_factory=dict,
         description="Per table: text column -> the export header(s) whose values, joined by `-`, make it "

@@ -23,8 +23,9 @@ from contracts.errors import ContractError
 from contracts.headers import check_unique_names
 from contracts.spreadsheets import SPREADSHEET_SUFFIXES, leading_sheet_rows, sheet_chunks, sheet_header
 
-# CSV files may be compressed (pandas infers the compression from the suffix).
-CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zip")
+# CSV files may be compressed (pandas infers the compression from the suffix); .tsv and .txt files
+# are text exports, tab-separated unless declared otherwise (``CsvDialect.for_file``).
+CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zip", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 # Delimiters a one-column header is checked for, with the name an error gives them.
 _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
@@ -76,6 +77,7 @@ def read_header(
     path: Path, dialect: CsvDialect = DEFAULT_DIALECT, header_row: int | None = None, sheet: str | None = None
 ) -> list[str]:
     """Column names of an export, without reading its rows."""
+    dialect = dialect.for_file(path) if is_csv(path) else dialect
     try:
         if is_csv(path):
             header = pd.read_csv(path, header=None, nrows=1, dtype=str, sep=dialect.delimiter,
@@ -112,6 +114,7 @@ def leading_rows(
     """The first ``count`` rows of a CSV or spreadsheet file as text cells, blank ones included (row
     ``i`` of the list is the file's row ``i + 1``); none for Parquet. Used to find a header under a
     report's title."""
+    dialect = dialect.for_file(path) if is_csv(path) else dialect
     try:
         if is_csv(path):
             lines = pd.read_csv(path, header=None, names=["line"], nrows=count, dtype=str, sep="\x1f",
@@ -140,6 +143,7 @@ def iter_chunks(
     as the serial days they count.
     """
     offset = 0
+    dialect = dialect.for_file(path) if is_csv(path) else dialect
     try:
         if is_csv(path):
             reader = pd.read_csv(

@@ -90,7 +90,7 @@ def _typed(cells: pd.Series) -> pd.Series:
     return cells
 
 
-def serial_day_zero(path: Path) -> pd.Timestamp:
+def _serial_day_zero(path: Path) -> pd.Timestamp:
     """The day serial day 0 stands for in the workbook at ``path``: 1 January 1904 when an .xlsx
     or .xlsm file says it counts from 1904 (Excel for Mac's former default), else 30 December 1899."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -130,7 +130,7 @@ def sheet_chunks(
     under ``date_headers`` as the serial days they count."""
     rows = _rows(path, stem, sheet, header_row)
     header = _header(path, next(rows, []))
-    day_zero = serial_day_zero(path)
+    day_zero = _serial_day_zero(path)
     while chunk := list(islice(rows, chunk_rows)):
         frame = pd.DataFrame(chunk, columns=header, dtype=object)
         for column in set(date_headers) & set(header):

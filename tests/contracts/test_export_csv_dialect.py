@@ -1,5 +1,6 @@
 """CSV files written the local way, declared under `csv:` in export.yaml: delimiter, decimal mark,
-digit grouping and encoding; numbers never guessed, and a wrong dialect named by the error."""
+digit grouping and encoding; numbers never guessed, and a wrong dialect named by the error. Text
+exports (`.txt`, `.tsv`) tab-separated, UTF-16 read by its byte-order mark."""
 
 from __future__ import annotations
 
@@ -142,3 +143,29 @@ def test_a_utf8_byte_order_mark_is_not_part_of_the_first_header(make_export, val
     skus.write_bytes(b"\xef\xbb\xbf" + skus.read_bytes())  # as Excel's "CSV UTF-8" writes it
     report = _ingest(source, tmp_path / "out")
     assert (_table(report, "skus").accepted, _table(report, "skus").ignored_columns) == (2, [])
+
+
+def test_text_exports_are_tab_separated_and_a_utf16_mark_is_read_as_utf16(make_export, valid_export_rows, tmp_path):
+    """Excel's Unicode Text (UTF-16, tabs, `.txt`) and a `.tsv` file beside comma-separated CSV files,
+    with no export.yaml."""
+    valid_export_rows["suppliers"][0]["name"] = "Müller & Söhne"
+    source = make_export(valid_export_rows)
+    for table, suffix, encoding in (("suppliers", ".txt", "utf-16"), ("skus", ".tsv", "utf-8")):
+        frame = pd.read_csv(source / f"{table}.csv", dtype=str, keep_default_na=False)
+        (source / f"{table}.csv").unlink()
+        frame.to_csv(source / f"{table}{suffix}", index=False, sep="\t", encoding=encoding)
+    assert (source / "suppliers.txt").read_bytes()[:2] == b"\xff\xfe"
+    report = _ingest(source, tmp_path / "out")
+    suppliers_report, skus_report = _table(report, "suppliers"), _table(report, "skus")
+    assert (suppliers_report.source_file, skus_report.source_file) == ("suppliers.txt", "skus.tsv")
+    assert (suppliers_report.accepted, skus_report.accepted) == (1, 2)
+    suppliers = pd.read_parquet(tmp_path / "out" / "canonical" / "suppliers.parquet")
+    assert suppliers["name"].tolist() == ["Müller & Söhne"]
+
+
+def test_a_comma_separated_text_export_names_the_setting(make_export, valid_export_rows, tmp_path):
+    source = make_export(valid_export_rows)
+    (source / "skus.csv").rename(source / "skus.txt")
+    with pytest.raises(ContractError, match=r"skus.txt: .* looks comma-separated; declare it in export.yaml as "
+                       r"`csv: \{delimiter: ','\}`"):
+        _ingest(source, tmp_path / "out")
