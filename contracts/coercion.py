@@ -155,8 +155,7 @@ def _coerce_column(
         timed = text.str.len().gt(10).fillna(False) if spec.kind == "date" else None  # longer than 2024-03-04
         if timed is not None and timed.any():
             text = text.where(~timed, text[timed].str.replace(_TIME_AND_OFFSET, r"\1", regex=True))
-        parsed = pd.to_datetime(text, errors="coerce", format="mixed", utc=True)
-        parsed = _without_partial_dates(parsed.dt.tz_localize(None), text)
+        parsed = _without_partial_dates(_dateutil_dates(text).dt.tz_localize(None), text)
     parsed = parsed.astype("datetime64[ns]")
     if spec.kind == "date":
         parsed = parsed.dt.normalize()
@@ -176,10 +175,15 @@ def _without_partial_dates(parsed: pd.Series, text: pd.Series) -> pd.Series:
     return parsed.mask(parsed.index.isin(partial.index[partial]))
 
 
+def _dateutil_dates(text: pd.Series) -> pd.Series:
+    """Each text read in the form it has (dateutil), in UTC; NaT where it reads as no date."""
+    return pd.to_datetime(text, errors="coerce", format="mixed", utc=True)
+
+
 def _completed_by_dateutil(refused: pd.Series) -> pd.Series:
     """Which refused date texts dateutil would have read, completing what they leave out."""
     text = refused.astype("string")
-    return pd.to_datetime(text, errors="coerce", format="mixed", utc=True).notna() & text.notna()
+    return _dateutil_dates(text).notna() & text.notna()
 
 
 def _holds_typed_dates(raw: pd.Series) -> bool:

@@ -36,6 +36,12 @@ def is_csv(path: Path) -> bool:
     return path.name.lower().endswith(CSV_SUFFIXES)
 
 
+def _file_dialect(path: Path, dialect: CsvDialect) -> CsvDialect:
+    """The dialect a CSV or text file is read in (its delimiter by suffix unless declared, UTF-16 by
+    its byte-order mark); ``dialect`` as it is for other files."""
+    return dialect.for_file(path) if is_csv(path) else dialect
+
+
 def is_spreadsheet(path: Path) -> bool:
     """Whether ``path`` is a workbook (read sheet by sheet, cells typed)."""
     return path.name.lower().endswith(SPREADSHEET_SUFFIXES)
@@ -77,7 +83,7 @@ def read_header(
     path: Path, dialect: CsvDialect = DEFAULT_DIALECT, header_row: int | None = None, sheet: str | None = None
 ) -> list[str]:
     """Column names of an export, without reading its rows."""
-    dialect = dialect.for_file(path) if is_csv(path) else dialect
+    dialect = _file_dialect(path, dialect)
     try:
         if is_csv(path):
             header = pd.read_csv(path, header=None, nrows=1, dtype=str, sep=dialect.delimiter,
@@ -114,7 +120,7 @@ def leading_rows(
     """The first ``count`` rows of a CSV or spreadsheet file as text cells, blank ones included (row
     ``i`` of the list is the file's row ``i + 1``); none for Parquet. Used to find a header under a
     report's title."""
-    dialect = dialect.for_file(path) if is_csv(path) else dialect
+    dialect = _file_dialect(path, dialect)
     try:
         if is_csv(path):
             lines = pd.read_csv(path, header=None, names=["line"], nrows=count, dtype=str, sep="\x1f",
@@ -143,7 +149,7 @@ def iter_chunks(
     as the serial days they count.
     """
     offset = 0
-    dialect = dialect.for_file(path) if is_csv(path) else dialect
+    dialect = _file_dialect(path, dialect)
     try:
         if is_csv(path):
             reader = pd.read_csv(
