@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from contracts.table_spec import ColumnSpec, TableContract
-from contracts.tables import CANONICAL_TABLES
+from contracts.table_spec import ColumnSpec, ForeignKey, SummedTable, TableContract
+from contracts.tables import CANONICAL_TABLES, SUMMED_TABLES
 
 _HEADER = """# Data contracts
 
@@ -62,16 +62,37 @@ def render_table(contract: TableContract) -> str:
         )
     if contract.foreign_keys:
         lines += ["", "Foreign keys (an unknown value is quarantined):", ""]
-        for fk in contract.foreign_keys:
-            lines.append(
-                f"- `{', '.join(fk.columns)}` → `{fk.ref_table}.{', '.join(fk.ref_columns)}`"
-            )
+        lines += [_foreign_key(fk) for fk in contract.foreign_keys]
     if contract.row_rules:
         lines += ["", "Row rules:", ""]
         lines += [f"- {rule.description}" for rule in contract.row_rules]
     return "\n".join(lines)
 
 
+def _foreign_key(fk: ForeignKey) -> str:
+    line = f"- `{', '.join(fk.columns)}` → `{fk.ref_table}.{', '.join(fk.ref_columns)}`"
+    dates = "; ".join(f"`{column}` not before its `{ref}`" for column, ref in fk.not_before)
+    return f"{line}; {dates}" if dates else line
+
+
+_AGGREGATION = {"sum": "the sum", "max": "the latest"}
+
+
+def render_summed_table(summed: SummedTable) -> str:
+    """A summed table's contract and what it gives the table it is summed onto."""
+    totals = ", ".join(f"`{column}` {_AGGREGATION[how]}" for column, how in summed.totals.items())
+    by = ", ".join(f"`{column}`" for column in summed.by)
+    return (f"{render_table(summed.contract)}\n\nSummed onto the `{summed.onto}` row with the same {by}: "
+            f"{totals}. The `{summed.onto}` files then leave those columns out.")
+
+
+_SUMMED_HEADER = """# Tables summed onto a canonical one
+
+An export may hold these in place of some columns of a canonical table; their rows are checked
+and quarantined as above, then summed onto that table at ingest, and not kept."""
+
+
 def render_contract_docs() -> str:
     body = "\n\n".join(render_table(t) for t in CANONICAL_TABLES.values())
-    return f"{_HEADER}\n{body}\n"
+    summed = "\n\n".join(render_summed_table(t) for t in SUMMED_TABLES.values())
+    return f"{_HEADER}\n{body}\n\n{_SUMMED_HEADER}\n\n{summed}\n"

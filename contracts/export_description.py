@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from contracts.csv_dialect import CsvDialect
 from contracts.errors import ContractError
 from contracts.table_spec import TableContract
-from contracts.tables import CANONICAL_TABLES
+from contracts.tables import EXPORT_TABLES
 from contracts.validation import cell_text, default_value
 
 EXPORT_DESCRIPTION_FILE = "export.yaml"
@@ -46,15 +46,15 @@ _PROBE_DAY = date(2024, 12, 31)
 
 
 def _known_table(table: str) -> str:
-    if table not in CANONICAL_TABLES:
-        raise ValueError(f"unknown table {table!r}{_did_you_mean(table, CANONICAL_TABLES)}")
+    if table not in EXPORT_TABLES:
+        raise ValueError(f"unknown table {table!r}{_did_you_mean(table, EXPORT_TABLES)}")
     return table
 
 
 def _known_column(table: str, column: str) -> TableContract:
     """The contract of ``table``, once it is known to have ``column``."""
     _known_table(table)
-    contract = CANONICAL_TABLES[table]
+    contract = EXPORT_TABLES[table]
     if column not in contract.column_names:
         close = _did_you_mean(column, contract.column_names)
         raise ValueError(f"{table}: table {table} has no column {column!r}{close}")
@@ -212,7 +212,7 @@ class ExportDescription(BaseModel):
     def _valid_column_mappings(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
         for table, mapping in value.items():
             _known_table(table)
-            canonical = CANONICAL_TABLES[table].column_names
+            canonical = EXPORT_TABLES[table].column_names
             claimed: dict[str, str] = {}
             for header, column in mapping.items():
                 if column not in canonical:

@@ -17,7 +17,7 @@ from contracts.export_description import EXPORT_DESCRIPTION_FILE
 from contracts.headers import normalize_name
 from contracts.readers import export_stem, is_spreadsheet
 from contracts.spreadsheets import workbook_sheets
-from contracts.tables import CANONICAL_TABLES
+from contracts.tables import EXPORT_TABLES
 
 # Names of files that hold no rows: hidden files, a job's markers (_SUCCESS) and the lock file a
 # spreadsheet program keeps beside an open workbook (~$erp.xlsx).
@@ -82,7 +82,7 @@ def discover_exports(source_dir: Path) -> tuple[dict[str, TableExport], list[str
     the entries that hold no table."""
     if not source_dir.is_dir():
         raise ContractError(f"source directory {source_dir} does not exist")
-    by_name = {normalize_name(name): name for name in CANONICAL_TABLES}
+    by_name = {normalize_name(name): name for name in EXPORT_TABLES}
     found: dict[str, TableExport] = {}
     skipped: list[str] = []
     for path in sorted(source_dir.iterdir()):

@@ -18,7 +18,7 @@ from contracts.export_files import TableExport
 from contracts.headers import close_headers, combined_headers, header_mapping, normalize_name
 from contracts.inventory_history import DERIVED_WHEN_ABSENT
 from contracts.readers import leading_rows, read_header
-from contracts.tables import CANONICAL_TABLES
+from contracts.tables import EXPORT_TABLES
 from contracts.validation import missing_required_columns
 
 
@@ -47,7 +47,7 @@ def file_layout(export: TableExport, path: Path, description: ExportDescription)
     row the header seems to be on when it is not where it was looked for.
     """
     table, label = export.table, export.label(path)
-    contract = CANONICAL_TABLES[table]
+    contract = EXPORT_TABLES[table]
     declared, combine = description.headers_for(table), description.combined_for(table)
     defaulted = [*description.defaults.get(table, {}), *derivable_columns(table, description.inventory)]
     headers = read_header(path, description.csv, description.header_row_for(table), export.sheet)

@@ -4,7 +4,9 @@ Invariant: for every table, accepted + quarantined + replaced + repeated + exclu
 ``replaced`` counting the rows a later file of the table's folder replaced (``parts: updates`` in
 ``export.yaml``), ``repeated`` the rows of a table read from another's files (``read_from:``, an
 order's columns on each of its lines) that repeat an earlier one, ``excluded`` the rows left out
-by ``exclude:`` (cancelled lines). A
+by ``exclude:`` (cancelled lines). A table summed onto a canonical one (a PO line's goods receipts,
+``contracts.summed_tables``) is validated and quarantined like the others, then only its totals
+are kept. A
 structurally unusable file (missing required column, undecodable, empty, dates whose day/month
 order cannot be told) stops the whole ingest before anything is written, and output files only
 replace the previous ones once every table has been processed. The export's description
@@ -43,14 +45,10 @@ from contracts.fingerprint import file_digest
 from contracts.optional_inputs import OPTIONAL_INPUTS, OPTIONAL_TABLES, data_support
 from contracts.readers import is_csv, iter_chunks
 from contracts.schemas import stored_dtype
+from contracts.summed_tables import check_summed_exports, sum_onto
 from contracts.table_spec import TableContract
-from contracts.tables import CANONICAL_TABLES, TABLE_ORDER
-from contracts.validation import (
-    REASON_COLUMN,
-    key_hashes,
-    parsed_key_hashes,
-    validate_table,
-)
+from contracts.tables import CANONICAL_TABLES, EXPORT_ORDER, EXPORT_TABLES, SUMMED_TABLES
+from contracts.validation import REASON_COLUMN, key_hashes, parsed_key_hashes, validate_table
 from contracts.world_manifest import check_same_world, exports_source, read_manifest, write_manifest
 
 REPORT_FILE = "_ingest_report.json"
@@ -80,6 +78,7 @@ class TableReport:
     replaced: int = 0  # rows a later file's row with the same key replaced (parts: updates)
     repeated: int = 0  # rows repeating an earlier one, read once (a table read from another's rows)
     excluded: dict[str, int] = field(default_factory=dict)  # export header -> rows export.yaml's exclude left out
+    summed_onto: dict[str, int] = field(default_factory=dict)  # a summed table: canonical table -> rows given totals
 
 
 @dataclass
@@ -109,25 +108,27 @@ def _parent_keys(
     (none when ``canonical_dir`` is None: the earlier world is being replaced)."""
     parents: dict[str, pd.DataFrame] = {}
     not_checked: list[str] = []
-    for fk in CANONICAL_TABLES[table].foreign_keys:
+    for fk in EXPORT_TABLES[table].foreign_keys:
         if fk.ref_table in accepted_keys:
             parents[fk.ref_table] = accepted_keys[fk.ref_table]
             continue
         existing = canonical_dir / f"{fk.ref_table}.parquet" if canonical_dir is not None else None
         if existing is not None and existing.exists():
-            parents[fk.ref_table] = pd.read_parquet(existing, columns=list(fk.ref_columns))
+            columns = [*fk.ref_columns, *(ref for _, ref in fk.not_before)]
+            parents[fk.ref_table] = pd.read_parquet(existing, columns=columns)
         else:
             not_checked.append(f"{','.join(fk.columns)} -> {fk.ref_table}")
     return parents, not_checked
 
 
 def _referenced_columns(table: str) -> list[str]:
-    """Columns of ``table`` that other tables point at (kept in memory for foreign-key checks)."""
+    """Columns of ``table`` that other tables point at or compare their dates with (kept in memory for
+    foreign-key checks)."""
     columns: list[str] = []
-    for other in CANONICAL_TABLES.values():
+    for other in EXPORT_TABLES.values():
         for fk in other.foreign_keys:
             if fk.ref_table == table:
-                columns += [c for c in fk.ref_columns if c not in columns]
+                columns += [c for c in (*fk.ref_columns, *(ref for _, ref in fk.not_before)) if c not in columns]
     return columns
 
 
@@ -148,7 +149,7 @@ def _ingest_table(
     last file's row with a key is the one kept. A table read from another's files reads a row that
     repeats an earlier one once."""
     table = export.table
-    contract = CANONICAL_TABLES[table]
+    contract = EXPORT_TABLES[table]
     date_format, dialect = description.date_format_for(table), description.csv
     defaults, codes = description.defaults_for(table), description.values_for(table)
     updates = description.parts_for(table) == "updates"
@@ -213,7 +214,7 @@ def _ingest_table(
                     report.first_quarantined = f"{file} row {row}: {reason}"
                 bad.to_csv(quarantine_path, mode="a", header=not wrote_quarantine_header, index=False)
                 wrote_quarantine_header = True
-    if report.rows_read == 0 and table not in OPTIONAL_TABLES:
+    if report.rows_read == 0 and table not in OPTIONAL_TABLES and table not in SUMMED_TABLES:
         held = "the file has a header" if len(export.files) == 1 else "the files have headers"
         raise ContractError(f"{export.name}: {held} but no rows")
     date_order.verdict()
@@ -345,6 +346,7 @@ def ingest_exports(
     found, skipped = discover_exports(source_dir)
     exports = with_tables_read_from(found, description.read_from)
     layouts = export_layouts(exports, description)
+    check_summed_exports(exports, layouts, description)
     derived = {table: derived_columns(exports[table], files, derivable_columns(table, description.inventory))
                for table, files in layouts.items()}
     world = source or world_source(source_dir, description.source)
@@ -360,7 +362,7 @@ def ingest_exports(
         (staging / "quarantine").mkdir()
         accepted_keys: dict[str, pd.DataFrame] = {}
         reports: list[TableReport] = []
-        for table in (t for t in TABLE_ORDER if t in exports):
+        for table in (t for t in EXPORT_ORDER if t in exports):
             parents, not_checked = _parent_keys(table, accepted_keys, None if replace else canonical_dir)
             report, keys = _ingest_table(
                 exports[table],
@@ -372,6 +374,8 @@ def ingest_exports(
                 derived[table],
             )
             report.foreign_keys_not_checked = not_checked
+            if table in SUMMED_TABLES:
+                report.summed_onto = {SUMMED_TABLES[table].onto: sum_onto(table, staging / "canonical")}
             reports.append(report)
             accepted_keys[table] = keys
         result = IngestReport(tables=reports, skipped_files=skipped, source=world, replaced_world=replaced)

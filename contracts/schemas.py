@@ -9,7 +9,7 @@ import pandera.pandas as pa
 
 from contracts.coercion import COERCED_DTYPE
 from contracts.table_spec import ColumnSpec, RowRule, TableContract
-from contracts.tables import CANONICAL_TABLES
+from contracts.tables import EXPORT_TABLES
 
 # Canonical (stored) dtypes: required ints and bools become plain numpy types.
 _STORED_DTYPE = {
@@ -57,7 +57,7 @@ def _row_rule_check(rule: RowRule) -> pa.Check:
 @cache
 def pandera_schema(table: str, check_key: bool = True) -> pa.DataFrameSchema:
     """The pandera schema of a canonical table, on the coerced (nullable) dtypes."""
-    contract: TableContract = CANONICAL_TABLES[table]
+    contract: TableContract = EXPORT_TABLES[table]
     columns = {
         spec.name: pa.Column(
             COERCED_DTYPE[spec.kind],

@@ -29,11 +29,13 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class ForeignKey:
-    """``columns`` of this table must exist as ``ref_columns`` of table ``ref_table``."""
+    """``columns`` of this table must exist as ``ref_columns`` of table ``ref_table``; each pair of
+    ``not_before`` (a date of this row, a date of the row it points at) must not go back in time."""
 
     columns: tuple[str, ...]
     ref_table: str
     ref_columns: tuple[str, ...]
+    not_before: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,3 +74,16 @@ class TableContract:
             if spec.name == name:
                 return spec
         raise KeyError(f"table {self.name} has no column {name}")
+
+
+@dataclass(frozen=True)
+class SummedTable:
+    """A table an export may hold whose rows are summed onto the rows of canonical table ``onto``
+    that share its ``by`` columns, at ingest: ``totals`` maps each of its columns to the
+    aggregation (``sum``, ``max``) that gives the column of that name on the canonical row. The
+    table itself is not kept."""
+
+    contract: TableContract
+    onto: str
+    by: tuple[str, ...]
+    totals: dict[str, Literal["sum", "max"]]

@@ -1,8 +1,9 @@
-"""The canonical tables, declared as data: columns, types, ranges, keys and foreign keys."""
+"""The canonical tables, declared as data: columns, types, ranges, keys and foreign keys; and the
+tables an export may hold that are summed onto a canonical one at ingest."""
 
 from __future__ import annotations
 
-from contracts.table_spec import ColumnSpec, ForeignKey, RowRule, TableContract
+from contracts.table_spec import ColumnSpec, ForeignKey, RowRule, SummedTable, TableContract
 
 TIERS = ("gold", "silver", "bronze")
 
@@ -344,3 +345,34 @@ CANONICAL_TABLES: dict[str, TableContract] = {
 
 # Parents before children, so foreign keys can be checked against already-accepted rows.
 TABLE_ORDER: tuple[str, ...] = tuple(CANONICAL_TABLES)
+
+PO_RECEIPTS = TableContract(
+    name="po_receipts",
+    description=(
+        "Optional, in place of the receipt columns of `purchase_orders`: the goods receipts of PO lines, one row "
+        "per delivery (an ERP's goods-receipt or receiving history)."
+    ),
+    key=("receipt_id",),
+    foreign_keys=(
+        ForeignKey(("po_id",), "purchase_orders", ("po_id",), not_before=(("received_date", "order_date"),)),
+    ),
+    columns=(
+        ColumnSpec("receipt_id", "string", "Receipt identifier (a goods-receipt document and its line)."),
+        ColumnSpec("po_id", "string", "PO line received."),
+        ColumnSpec("received_date", "date", "Date the goods arrived."),
+        ColumnSpec("received_quantity", "int", f"Quantity received ({_qty}).", ge=0),
+    ),
+)
+
+# Tables an export may hold in place of some columns of a canonical table, summed onto it at ingest.
+SUMMED_TABLES: dict[str, SummedTable] = {
+    PO_RECEIPTS.name: SummedTable(
+        PO_RECEIPTS, onto="purchase_orders", by=("po_id",), totals={"received_quantity": "sum", "received_date": "max"}
+    ),
+}
+
+# Every table an export may hold; parents before children, each summed table after the one it is summed onto.
+EXPORT_TABLES: dict[str, TableContract] = {
+    **CANONICAL_TABLES, **{name: summed.contract for name, summed in SUMMED_TABLES.items()}
+}
+EXPORT_ORDER: tuple[str, ...] = tuple(EXPORT_TABLES)

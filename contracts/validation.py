@@ -14,8 +14,8 @@ import pandera.pandas as pa
 from contracts.coercion import PLAIN_NUMBERS, NumberFormat, append_reasons, coerce_table
 from contracts.errors import ContractError
 from contracts.schemas import pandera_schema, stored_dtype
-from contracts.table_spec import TableContract
-from contracts.tables import CANONICAL_TABLES
+from contracts.table_spec import ForeignKey, TableContract
+from contracts.tables import EXPORT_TABLES
 
 REASON_COLUMN = "reason"
 
@@ -56,7 +56,7 @@ def validate_table(
     ``numbers`` how numbers are written in text cells. ``defaults`` (column -> value as stored,
     ``default_value``) fill the column where the frame leaves it empty or does not have it.
     """
-    contract = CANONICAL_TABLES[table]
+    contract = EXPORT_TABLES[table]
     defaults = defaults or {}
     missing = missing_required_columns([*frame.columns, *defaults], contract)
     if missing:
@@ -85,7 +85,7 @@ def cell_text(value: str | int | float | bool) -> str:
 def default_value(table: str, column: str, value: str | int | float | bool) -> object:
     """``value`` as ``table.column`` stores it; ``ValueError`` with the reason a cell holding it would
     be quarantined for."""
-    contract = CANONICAL_TABLES[table]
+    contract = EXPORT_TABLES[table]
     raw = pd.DataFrame({column: [cell_text(value)]}, dtype=object)
     typed, reasons = coerce_table(raw, contract)
     alone = pa.DataFrameSchema({column: pandera_schema(table).columns[column]})
@@ -162,7 +162,7 @@ def _describe(case: tuple, contract: TableContract) -> str:
 
 def key_hashes(frame: pd.DataFrame, table: str) -> np.ndarray:
     """64-bit hashes of the key columns: a compact memory of keys already accepted."""
-    key = list(CANONICAL_TABLES[table].key)
+    key = list(EXPORT_TABLES[table].key)
     return pd.util.hash_pandas_object(frame[key].astype(object), index=False).to_numpy()
 
 
@@ -176,7 +176,7 @@ def parsed_key_hashes(
     """``key_hashes`` of the rows of ``raw`` (cells as exported, canonical column names) whose key
     reads and is complete, for rows that are not validated: the keys a successive extract's
     left-out rows retire."""
-    contract = CANONICAL_TABLES[table]
+    contract = EXPORT_TABLES[table]
     key = list(contract.key)
     present = raw[[column for column in key if column in raw.columns]]
     typed, reasons = coerce_table(present, contract, date_format, numbers)
@@ -221,6 +221,39 @@ def _foreign_key_reasons(
             shown = typed[fk.columns[0]].astype(str)
             message = f"unknown {fk.columns[0]} " + shown.map(repr) + f" (not in {fk.ref_table})"
             reasons = append_reasons(reasons, message.where(unknown, ""))
+        reasons = append_reasons(reasons, _back_in_time_reasons(typed, present & ~unknown, fk, parent))
+    return reasons
+
+
+def _back_in_time_reasons(typed: pd.DataFrame, known: pd.Series, fk: ForeignKey, parent: pd.DataFrame) -> pd.Series:
+    """Per row of ``typed``: each of ``fk.not_before``'s dates that falls before the date of the
+    ``parent`` row it points at (rows where ``known``: they point at one)."""
+    reasons = pd.Series("", index=typed.index, dtype=object)
+    if not fk.not_before or not known.any():
+        return reasons
+    refs = parent[[*fk.ref_columns, *(ref for _, ref in fk.not_before)]].drop_duplicates(list(fk.ref_columns))
+    looked_up = (
+        typed.loc[known, list(fk.columns)].astype(object)
+        .merge(refs.astype({c: object for c in fk.ref_columns}), how="left",
+               left_on=list(fk.columns), right_on=list(fk.ref_columns))
+        .set_index(typed.index[known])
+    )
+    for column, ref in fk.not_before:
+        earlier = (typed.loc[known, column] < looked_up[ref]).reindex(typed.index, fill_value=False)
+        message = f"{column} must not be before its {fk.ref_table} row's {ref}"
+        reasons = append_reasons(reasons, pd.Series(message, index=typed.index).where(earlier, ""))
+    return reasons
+    typed = typed[known]
+    dates = [ref for _, ref in fk.not_before]
+    looked_up = typed[list(fk.columns)].merge(
+        parent[[*fk.ref_columns, *dates]].drop_duplicates(list(fk.ref_columns)),
+        how="left", left_on=list(fk.columns), right_on=list(fk.ref_columns),
+    ).set_index(typed.index)
+    for column, ref in fk.not_before:
+        earlier = (typed[column] < looked_up[ref]).fillna(False)
+        reasons[earlier[earlier].index] = append_reasons(
+            reasons[earlier[earlier].index], pd.Series(f"{column} must not be before its {fk.ref_table} row's {ref}",
+                                                        index=earlier[earlier].index))
     return reasons
 
 

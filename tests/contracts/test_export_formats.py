@@ -1,8 +1,8 @@
-"""One ERP export written seven ways (plain CSV; ';'-separated with decimal commas in cp1252;
+"""One ERP export written eight ways (plain CSV; ';'-separated with decimal commas in cp1252;
 spreadsheets with the order lines as a folder of parts and the purchase orders under a title;
 purchase orders and order lines as successive extracts; the orders' columns on their lines;
 cancelled lines marked by a status column and declared left out; PO line ids as a PO number and a
-line number) ingests to the same canonical tables."""
+line number; goods receipts as their own table) ingests to the same canonical tables."""
 
 from __future__ import annotations
 
@@ -224,3 +224,41 @@ def test_po_lines_numbered_within_their_po_ingest_to_the_same_tables(export, tmp
         other = reports["numbered"][table]
         assert (other.accepted, other.quarantined) == (plain.accepted, plain.quarantined), table
         _assert_same_as_plain(tmp_path, "numbered", table)
+
+
+def test_po_receipts_exported_as_their_own_table_ingest_to_the_same_tables(export, tmp_path):
+    """The PO lines without their receipt columns, and a goods-receipt table beside them: one row per
+    delivery, every other received line delivered in two parts (half three days before the rest)."""
+    pos = export.files["purchase_orders"]
+    received = pos[pos["received_date"] != ""]
+    assert (received["received_quantity"] != "").all()
+    day = pd.to_datetime(received["received_date"], format=ERP_DATE_FORMAT)
+    quantity = received["received_quantity"].astype(int)
+    split = (np.arange(len(received)) % 2 == 0) & (quantity >= 2)
+    early = np.maximum(day - pd.Timedelta(days=3), pd.to_datetime(received["order_date"], format=ERP_DATE_FORMAT))
+    deliveries = pd.concat([
+        pd.DataFrame({"PO Line": received["PO Line"], "Posting Date": day, "Qty": quantity - quantity // 2 * split}),
+        pd.DataFrame({"PO Line": received["PO Line"], "Posting Date": early, "Qty": quantity // 2})[split],
+    ], ignore_index=True)
+    receipts = deliveries.assign(**{"Receipt": [f"GR-{i}" for i in range(len(deliveries))],
+                                    "Posting Date": deliveries["Posting Date"].dt.strftime(ERP_DATE_FORMAT)})
+    columns = export.description["columns"]
+    description = {**export.description, "columns": {
+        **columns, "po_receipts": {"Receipt": "receipt_id", "PO Line": "po_id", "Posting Date": "received_date",
+                                   "Qty": "received_quantity"}}}
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "receipts").mkdir()
+    _write_plain(export, tmp_path / "plain")
+    _write_plain(replace(export, files={
+        **export.files, "purchase_orders": pos.drop(columns=["received_date", "received_quantity"]),
+        "po_receipts": receipts.sample(frac=1, random_state=0)}), tmp_path / "receipts")
+    (tmp_path / "receipts" / "export.yaml").write_text(json.dumps(description))
+    reports = {way: _ingested(tmp_path, way) for way in ("plain", "receipts")}
+    for table, plain in reports["plain"].items():
+        other = reports["receipts"][table]
+        assert (other.accepted, other.quarantined) == (plain.accepted, plain.quarantined), table
+        _assert_same_as_plain(tmp_path, "receipts", table)
+    of_bad_lines = receipts["PO Line"].str.startswith("BAD-")
+    assert split.sum() > 10
+    assert (reports["receipts"]["po_receipts"].accepted, reports["receipts"]["po_receipts"].quarantined) == (
+        (~of_bad_lines).sum(), of_bad_lines.sum())

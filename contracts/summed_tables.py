@@ -1,0 +1,63 @@
+"""Tables an export may hold in place of some columns of a canonical table (``SUMMED_TABLES``: a PO
+line's goods receipts, one row per delivery), summed onto that table's rows at ingest.
+
+The summed table is validated like any other (its bad rows quarantined with their reasons), then
+its accepted rows are totalled per row of the canonical table it completes, and only that table
+is kept. The canonical table's own files must then leave those columns out: two sources for one
+value would make the ingest choose between them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from contracts.errors import ContractError
+from contracts.export_description import ExportDescription
+from contracts.export_files import TableExport
+from contracts.file_layout import FileLayout
+from contracts.tables import SUMMED_TABLES
+
+
+def check_summed_exports(
+    exports: dict[str, TableExport], layouts: dict[str, list[FileLayout]], description: ExportDescription
+) -> None:
+    """A ContractError when a summed table is exported without the table it is summed onto, or beside
+    files of that table that give the summed columns themselves."""
+    for name, summed in SUMMED_TABLES.items():
+        if name not in exports:
+            continue
+        if summed.onto not in exports:
+            raise ContractError(
+                f"{exports[name].name}: {name} is summed onto {summed.onto}, and no file holds {summed.onto}"
+            )
+        onto = exports[summed.onto]
+        for path, layout in zip(onto.files, layouts[summed.onto], strict=True):
+            given = [*layout.mapping.values(), *layout.combined, *description.defaults.get(summed.onto, {})]
+            both = [column for column in summed.totals if column in given]
+            if both:
+                raise ContractError(
+                    f"{onto.label(path)}: has {', '.join(both)}, which {exports[name].name} gives by summing its "
+                    f"rows; leave the column(s) out of one of them"
+                )
+
+
+def sum_onto(name: str, canonical_dir: Path) -> int:
+    """Total the rows of summed table ``name`` written in ``canonical_dir`` onto the rows of the table
+    it completes there, then remove its file; the number of rows that took totals."""
+    summed = SUMMED_TABLES[name]
+    by = list(summed.by)
+    source, target_path = canonical_dir / f"{name}.parquet", canonical_dir / f"{summed.onto}.parquet"
+    totals = pd.read_parquet(source, columns=[*by, *summed.totals]).groupby(by).agg(summed.totals)
+    target = pd.read_parquet(target_path)
+    positions = totals.index.get_indexer(pd.MultiIndex.from_frame(target[by]) if len(by) > 1 else target[by[0]])
+    found = positions >= 0
+    for column in summed.totals:
+        target.loc[found, column] = totals[column].to_numpy()[positions[found]]
+    schema = pq.read_schema(target_path)
+    pq.write_table(pa.Table.from_pandas(target, schema=schema, preserve_index=False), target_path)
+    source.unlink()
+    return int(found.sum())
