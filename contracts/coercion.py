@@ -283,6 +283,33 @@ def joined_text(cells: pd.DataFrame, separator: str = "-") -> pd.Series:
     return joined.astype(object).where(joined.notna(), None)
 
 
+def date_and_time(cells: pd.DataFrame, date_format: str | None) -> pd.Series:
+    """A date cell and a time-of-day cell (in that order) as the text of one date-time
+    (``04.03.2024 13:05``), read then as the column's dates are: a typed date written in
+    ``date_format`` (else as an ISO day), a typed time (a time of day, a spreadsheet's fraction of a
+    day, a timestamp on its day zero) as ``HH:MM:SS``, text as written; missing when either is empty."""
+    day, time = cells.iloc[:, 0], cells.iloc[:, 1]
+    if pd.api.types.is_datetime64_any_dtype(day):
+        day = day.dt.strftime(date_format or "%Y-%m-%d")
+    elif pd.api.types.infer_dtype(day, skipna=True) not in ("string", "empty"):
+        day = day.map(lambda value: value.strftime(date_format or "%Y-%m-%d") if _is_date(value) else value)
+    if pd.api.types.is_datetime64_any_dtype(time):
+        time = time.dt.strftime("%H:%M:%S")
+    elif pd.api.types.infer_dtype(time, skipna=True) not in ("string", "empty"):
+        time = time.map(_time_of_day_text)
+    return joined_text(pd.DataFrame({"day": day, "time": time}, index=cells.index), " ")
+
+
+def _time_of_day_text(value: object) -> object:
+    """A typed time-of-day cell as ``HH:MM:SS``; anything else as it is."""
+    if isinstance(value, dt.time | dt.datetime):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, float | int | np.floating | np.integer) and not isinstance(value, bool) and 0 <= value < 1:
+        seconds = round(float(value) * 86_400)
+        return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    return value
+
+
 def append_reasons(reasons: pd.Series, new: pd.Series) -> pd.Series:
     """Join non-empty reasons with '; ' (vectorized)."""
     new = new.fillna("").astype(object)

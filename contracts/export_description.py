@@ -17,6 +17,7 @@ tables, so ingest neither stops on foreign headers nor guesses the order of day 
     read_from: {orders: order_lines}   # a table whose columns are on another's rows (an order's on each line)
     exclude: {order_lines: {"Line Status": [CANCELLED]}}   # rows left out, by the value of an export column
     combine: {purchase_orders: {po_id: [PO Number, Line]}}  # a text column made of export columns: 4500017-10
+                                       # or a date-time of a date and a time: {orders: {order_time: [Date, Time]}}
 """
 
 from __future__ import annotations
@@ -146,7 +147,8 @@ class ExportDescription(BaseModel):
     combine: dict[str, dict[str, str | list[str]]] = Field(
         default_factory=dict,
         description="Per table: text column -> the export header(s) whose values, joined by `-`, make it "
-        "(a PO line's id from its PO number and line number; an order line's id from its item).",
+        "(a PO line's id from its PO number and line number; an order line's id from its item); date-time "
+        "column -> its date header and its time-of-day header.",
     )
 
     @field_validator("date_format")
@@ -234,10 +236,15 @@ class ExportDescription(BaseModel):
     ) -> dict[str, dict[str, str | list[str]]]:
         for table, columns in value.items():
             for column, headers in columns.items():
-                if _known_column(table, column).column(column).kind != "string":
-                    raise ValueError(f"{table}: {column}: only a text column (an id, a name) is made of export columns")
+                kind = _known_column(table, column).column(column).kind
+                if kind not in ("string", "datetime"):
+                    raise ValueError(f"{table}: {column}: only a text column (an id, a name) or a date-time (a date "
+                                     "and a time of day) is made of export columns")
                 if not headers:
                     raise ValueError(f"{table}: {column}: name the export header(s) it is made of")
+                if kind == "datetime" and (isinstance(headers, str) or len(headers) != 2):
+                    raise ValueError(f"{table}: {column}: a date-time is made of two export columns, its date and "
+                                     "its time of day: [Date header, Time header]")
                 mapped = [header for header, target in info.data.get("columns", {}).get(table, {}).items()
                           if target == column]
                 if mapped:

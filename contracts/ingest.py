@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from contracts.coercion import PLAIN_NUMBERS, joined_text, recode
+from contracts.coercion import PLAIN_NUMBERS, date_and_time, joined_text, recode
 from contracts.date_order import DateOrderCheck
 from contracts.errors import ContractError
 from contracts.export_description import EXPORT_DESCRIPTION_FILE, ExportDescription, load_export_description
@@ -154,7 +154,7 @@ def _ingest_table(
     defaults, codes = description.defaults_for(table), description.values_for(table)
     updates = description.parts_for(table) == "updates"
     repeats = table in description.read_from
-    mapped = set().union(*(layout.mapping.values() for layout in layouts))
+    mapped = set().union(*({*layout.mapping.values(), *layout.combined} for layout in layouts))
     date_columns = [c.name for c in contract.columns if c.kind in ("date", "datetime") and c.name in mapped]
     date_order = DateOrderCheck(export.name, table, date_columns if date_format is None else [])
     report = TableReport(table=table, source_file=export.name, derived_columns=derived)
@@ -174,16 +174,17 @@ def _ingest_table(
                 seen_keys = np.empty(0, dtype=np.uint64)
             numbers = dialect.numbers if is_csv(path) else PLAIN_NUMBERS
             date_headers = [header for header, column in layout.mapping.items() if column in date_columns]
+            date_headers += [header for column in date_columns for header in layout.combined.get(column, [])]
             for chunk in iter_chunks(path, chunk_rows, dialect, description.header_row_for(table), export.sheet,
                                      date_headers):
                 report.rows_read += len(chunk)
                 kept = _without_excluded(chunk, layout.exclusions, report.excluded)
                 if updates and len(kept) < len(chunk):  # a later extract's left-out row retires the earlier one
-                    left_out, _ = _canonical_cells(chunk.drop(kept.index), layout, codes)
+                    left_out, _ = _canonical_cells(chunk.drop(kept.index), layout, codes, contract, date_format)
                     written_keys.append(parsed_key_hashes(left_out, table, date_format, numbers, defaults))
                     written_rows.append(np.zeros(len(written_keys[-1]), dtype=bool))
                 chunk = kept
-                raw, recoded = _canonical_cells(chunk, layout, codes)
+                raw, recoded = _canonical_cells(chunk, layout, codes, contract, date_format)
                 raw = raw.assign(**dict.fromkeys(derived, 0))  # placeholders: the rebuild derives them
                 if repeats:
                     raw, seen_rows = _without_repeats(raw, seen_rows)
@@ -231,13 +232,16 @@ def _ingest_table(
 
 
 def _canonical_cells(
-    rows: pd.DataFrame, layout: FileLayout, codes: dict[str, dict[str, str]]
+    rows: pd.DataFrame, layout: FileLayout, codes: dict[str, dict[str, str]], contract: TableContract,
+    date_format: str | None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """The mapped cells of export ``rows`` under canonical names, with the columns made of several
-    cells, declared codes recoded, and the cells recoded per column."""
+    cells (a date-time of its date and time, dates in ``date_format``), and the cells recoded per
+    column."""
     cells = rows[list(layout.mapping)].rename(columns=layout.mapping)
     for column, headers in layout.combined.items():
-        cells[column] = joined_text(rows[headers])
+        date_time = contract.column(column).kind == "datetime"
+        cells[column] = date_and_time(rows[headers], date_format) if date_time else joined_text(rows[headers])
     return recode(cells, codes)
 
 

@@ -96,7 +96,8 @@ def test_a_combined_header_the_file_lacks_names_the_file(po_lines_by_number, tmp
 
 @pytest.mark.parametrize(("combine", "columns", "message"), [
     ({"purchase_orders": {"quantity": ["Qty", "Unit"]}}, {},
-     "combine: purchase_orders: quantity: only a text column (an id, a name) is made of export columns"),
+     "combine: purchase_orders: quantity: only a text column (an id, a name) or a date-time (a date and a time "
+     "of day) is made of export columns"),
     ({"purchase_orders": {"po_id": []}}, {},
      "combine: purchase_orders: po_id: name the export header(s) it is made of"),
     ({"purchase_orders": {"po_ids": ["PO Number", "Line"]}}, {},
