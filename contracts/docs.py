@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contracts.table_spec import ColumnSpec, ForeignKey, SummedTable, TableContract
-from contracts.tables import CANONICAL_TABLES, SUMMED_TABLES
+from contracts.tables import CANONICAL_TABLES, EXPORT_TABLES, SUMMED_TABLES
 
 _HEADER = """# Data contracts
 
@@ -41,6 +41,8 @@ def _rules(spec: ColumnSpec) -> str:
         parts.append(f"<= {spec.le:g}")
     if spec.allowed is not None:
         parts.append("one of " + ", ".join(f"`{v}`" for v in spec.allowed))
+    if spec.stock_units:
+        parts.append("in stocking units (`units:` converts others)")
     return "; ".join(parts)
 
 
@@ -86,13 +88,16 @@ def render_summed_table(summed: SummedTable) -> str:
             f"{totals}. The `{summed.onto}` files then leave those columns out.")
 
 
-_SUMMED_HEADER = """# Tables summed onto a canonical one
+_READ_AT_INGEST = """# Tables read at ingest and not kept
 
-An export may hold these in place of some columns of a canonical table; their rows are checked
-and quarantined as above, then summed onto that table at ingest, and not kept."""
+An export may also hold these: their rows are checked and quarantined as above, then used by the
+ingest (summed onto a canonical table, or converting quantities to stocking units) and not kept."""
 
 
 def render_contract_docs() -> str:
     body = "\n\n".join(render_table(t) for t in CANONICAL_TABLES.values())
-    summed = "\n\n".join(render_summed_table(t) for t in SUMMED_TABLES.values())
-    return f"{_HEADER}\n{body}\n\n{_SUMMED_HEADER}\n\n{summed}\n"
+    read_at_ingest = "\n\n".join(
+        render_summed_table(SUMMED_TABLES[name]) if name in SUMMED_TABLES else render_table(contract)
+        for name, contract in EXPORT_TABLES.items() if name not in CANONICAL_TABLES
+    )
+    return f"{_HEADER}\n{body}\n\n{_READ_AT_INGEST}\n\n{read_at_ingest}\n"

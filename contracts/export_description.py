@@ -18,6 +18,7 @@ tables, so ingest neither stops on foreign headers nor guesses the order of day 
     exclude: {order_lines: {"Line Status": [CANCELLED]}}   # rows left out, by the value of an export column
     combine: {purchase_orders: {po_id: [PO Number, Line]}}  # a text column made of export columns: 4500017-10
                                        # or a date-time of a date and a time: {orders: {order_time: [Date, Time]}}
+    units: {order_lines: Sales Unit}   # the column naming each row's unit of measure, converted by sku_units
 """
 
 from __future__ import annotations
@@ -151,6 +152,12 @@ class ExportDescription(BaseModel):
         "column -> its date header and its time-of-day header.",
     )
 
+    units: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per table: the export header naming the unit of measure of each row's quantities (`CS`, "
+        "`PAL`), converted to stocking units by the export's `sku_units` table; an empty cell is stocking units.",
+    )
+
     @field_validator("date_format")
     @classmethod
     def _valid_date_formats(cls, value: str | dict[str, str] | None) -> str | dict[str, str] | None:
@@ -249,6 +256,18 @@ class ExportDescription(BaseModel):
                           if target == column]
                 if mapped:
                     raise ValueError(f"{table}: {column}: also mapped from {mapped[0]!r} under columns; keep one")
+        return value
+
+    @field_validator("units")
+    @classmethod
+    def _valid_units(cls, value: dict[str, str]) -> dict[str, str]:
+        for table in value:
+            contract = EXPORT_TABLES[_known_table(table)]
+            if "sku_id" not in contract.column_names or not any(c.stock_units for c in contract.columns):
+                counted = [name for name, other in EXPORT_TABLES.items()
+                           if "sku_id" in other.column_names and any(c.stock_units for c in other.columns)]
+                raise ValueError(f"{table}: its rows hold no item quantity to convert; units apply to "
+                                 f"{', '.join(counted)}")
         return value
 
     @field_validator("defaults")

@@ -25,18 +25,21 @@ from contracts.validation import missing_required_columns
 @dataclass(frozen=True)
 class FileLayout:
     """One export file's headers: those mapped to canonical columns, those ignored, those whose
-    values leave a row out (``exclude:``), with these values, and the canonical columns made of
-    several headers (``combine:``), with these headers."""
+    values leave a row out (``exclude:``), with these values, the canonical columns made of
+    several headers (``combine:``), with these headers, and the header naming each row's unit of
+    measure (``units:``)."""
 
     mapping: dict[str, str]
     ignored: list[str]
     exclusions: dict[str, set[str]] = field(default_factory=dict)
     combined: dict[str, list[str]] = field(default_factory=dict)
+    unit_header: str | None = None
 
     @property
     def read_headers(self) -> set[str]:
         """The headers whose values some canonical column takes."""
-        return {*self.mapping, *(header for headers in self.combined.values() for header in headers)}
+        unit = [self.unit_header] if self.unit_header else []
+        return {*self.mapping, *(header for headers in self.combined.values() for header in headers), *unit}
 
 
 def file_layout(export: TableExport, path: Path, description: ExportDescription) -> FileLayout:
@@ -87,8 +90,12 @@ def file_layout(export: TableExport, path: Path, description: ExportDescription)
     if absent:
         raise ContractError(f"{label}: export.yaml excludes rows by {', '.join(map(repr, absent))}, "
                             "which the file does not have")
+    unit = description.units.get(table)
+    if unit is not None and normalize_name(unit) not in by_name:
+        raise ContractError(f"{label}: export.yaml gives the unit of measure in {unit!r} (units), which the file "
+                            "does not have")
     layout = FileLayout(mapping, [], {by_name[normalize_name(header)]: values for header, values in exclusions.items()},
-                        combined)
+                        combined, by_name[normalize_name(unit)] if unit is not None else None)
     return replace(layout, ignored=[header for header in headers if header not in layout.read_headers])
 
 

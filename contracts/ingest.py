@@ -44,10 +44,12 @@ from contracts.file_layout import FileLayout, derivable_columns, derived_columns
 from contracts.fingerprint import file_digest
 from contracts.optional_inputs import OPTIONAL_INPUTS, OPTIONAL_TABLES, data_support
 from contracts.readers import is_csv, iter_chunks
+from contracts.row_filters import drop_rows, replaced_rows, without_excluded, without_repeats
 from contracts.schemas import stored_dtype
 from contracts.summed_tables import check_summed_exports, sum_onto
 from contracts.table_spec import TableContract
 from contracts.tables import CANONICAL_TABLES, EXPORT_ORDER, EXPORT_TABLES, SUMMED_TABLES
+from contracts.units import UNIT_TABLE, check_unit_exports, unit_conversions, unit_scale
 from contracts.validation import REASON_COLUMN, key_hashes, parsed_key_hashes, validate_table
 from contracts.world_manifest import check_same_world, exports_source, read_manifest, write_manifest
 
@@ -79,6 +81,7 @@ class TableReport:
     repeated: int = 0  # rows repeating an earlier one, read once (a table read from another's rows)
     excluded: dict[str, int] = field(default_factory=dict)  # export header -> rows export.yaml's exclude left out
     summed_onto: dict[str, int] = field(default_factory=dict)  # a summed table: canonical table -> rows given totals
+    units_converted: dict[str, int] = field(default_factory=dict)  # unit of measure -> rows in it (units:)
 
 
 @dataclass
@@ -140,6 +143,7 @@ def _ingest_table(
     chunk_rows: int,
     description: ExportDescription,
     derived: list[str],
+    conversions: pd.Series | None,
 ) -> tuple[TableReport, pd.DataFrame]:
     """Validate every row of one table's file(s) (``layouts``, one per file) as ``description``
     says they are written, writing the accepted rows and the quarantine to ``staging``; the report
@@ -147,7 +151,7 @@ def _ingest_table(
 
     A key is unique across the files, or, when they are successive updates, within each file: the
     last file's row with a key is the one kept. A table read from another's files reads a row that
-    repeats an earlier one once."""
+    repeats an earlier one once. Quantities in a unit of measure are converted by ``conversions``."""
     table = export.table
     contract = EXPORT_TABLES[table]
     date_format, dialect = description.date_format_for(table), description.csv
@@ -178,7 +182,7 @@ def _ingest_table(
             for chunk in iter_chunks(path, chunk_rows, dialect, description.header_row_for(table), export.sheet,
                                      date_headers):
                 report.rows_read += len(chunk)
-                kept = _without_excluded(chunk, layout.exclusions, report.excluded)
+                kept = without_excluded(chunk, layout.exclusions, report.excluded)
                 if updates and len(kept) < len(chunk):  # a later extract's left-out row retires the earlier one
                     left_out, _ = _canonical_cells(chunk.drop(kept.index), layout, codes, contract, date_format)
                     written_keys.append(parsed_key_hashes(left_out, table, date_format, numbers, defaults))
@@ -187,12 +191,16 @@ def _ingest_table(
                 raw, recoded = _canonical_cells(chunk, layout, codes, contract, date_format)
                 raw = raw.assign(**dict.fromkeys(derived, 0))  # placeholders: the rebuild derives them
                 if repeats:
-                    raw, seen_rows = _without_repeats(raw, seen_rows)
+                    raw, seen_rows = without_repeats(raw, seen_rows)
                     report.repeated += len(chunk) - len(raw)
                 _add_counts(report.values_recoded, recoded)
                 date_order.observe(raw)
+                scale = None if layout.unit_header is None else unit_scale(
+                    raw["sku_id"], chunk.loc[raw.index, layout.unit_header], conversions)
+                if scale is not None:
+                    _add_counts(report.units_converted, scale.unit.value_counts().to_dict())
                 result = validate_table(table, raw, parents=parents, seen_keys=seen_keys, date_format=date_format,
-                                        numbers=numbers, defaults=defaults)
+                                        numbers=numbers, defaults=defaults, scale=scale)
                 _add_counts(report.defaults_filled, result.filled)
                 report.accepted += len(result.accepted)
                 report.quarantined += len(result.quarantined)
@@ -219,9 +227,9 @@ def _ingest_table(
         held = "the file has a header" if len(export.files) == 1 else "the files have headers"
         raise ContractError(f"{export.name}: {held} but no rows")
     date_order.verdict()
-    replaced = _replaced_rows(written_keys, written_rows) if updates else np.zeros(report.accepted, dtype=bool)
+    replaced = replaced_rows(written_keys, written_rows) if updates else np.zeros(report.accepted, dtype=bool)
     if replaced.any():
-        _drop_rows(canonical_path, replaced)
+        drop_rows(canonical_path, replaced)
         report.replaced = int(replaced.sum())
         report.accepted -= report.replaced
     if not keep:
@@ -243,46 +251,6 @@ def _canonical_cells(
         date_time = contract.column(column).kind == "datetime"
         cells[column] = date_and_time(rows[headers], date_format) if date_time else joined_text(rows[headers])
     return recode(cells, codes)
-
-
-def _without_excluded(chunk: pd.DataFrame, exclusions: dict[str, set[str]], counts: dict[str, int]) -> pd.DataFrame:
-    """The rows of ``chunk`` whose exclusion headers hold none of their values (cell text, trimmed);
-    the rows left out are added to ``counts`` under the first header that excludes them."""
-    keep = pd.Series(True, index=chunk.index)
-    for header, values in exclusions.items():
-        hit = keep & chunk[header].astype("string").str.strip().isin(values).fillna(False)
-        counts[header] = counts.get(header, 0) + int(hit.sum())
-        keep &= ~hit
-    return chunk[keep]
-
-
-def _without_repeats(raw: pd.DataFrame, seen_rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-    """The rows of ``raw`` not repeating an earlier one (in it or hashed in ``seen_rows``), and the
-    hashes of every row read so far."""
-    hashes = pd.util.hash_pandas_object(raw, index=False).to_numpy()
-    repeat = pd.Series(hashes).duplicated().to_numpy() | np.isin(hashes, seen_rows)
-    return raw[~repeat], np.concatenate([seen_rows, hashes[~repeat]])
-
-
-def _replaced_rows(keys: list[np.ndarray], written: list[np.ndarray]) -> np.ndarray:
-    """Per row written, in order: whether a later row has its key, written or left out (and so
-    replaces or retires it). ``keys`` are of the rows in the order read, ``written`` says which
-    of them were written."""
-    if not keys:
-        return np.zeros(0, dtype=bool)
-    later = pd.Index(np.concatenate(keys)).duplicated(keep="last")
-    return later[np.concatenate(written)]
-
-
-def _drop_rows(path: Path, drop: np.ndarray) -> None:
-    """Rewrite the Parquet file at ``path`` without the rows where ``drop`` is true, batch by batch."""
-    rewritten = path.with_name(f"{path.stem}.rewrite.parquet")
-    start = 0
-    with pq.ParquetFile(path) as source, pq.ParquetWriter(rewritten, source.schema_arrow) as writer:
-        for batch in source.iter_batches():
-            writer.write_batch(batch.filter(pa.array(~drop[start : start + batch.num_rows])))
-            start += batch.num_rows
-    os.replace(rewritten, path)
 
 
 def _add_counts(total: dict[str, int], counts: dict[str, int]) -> None:
@@ -351,6 +319,7 @@ def ingest_exports(
     exports = with_tables_read_from(found, description.read_from)
     layouts = export_layouts(exports, description)
     check_summed_exports(exports, layouts, description)
+    check_unit_exports(exports, description.units)
     derived = {table: derived_columns(exports[table], files, derivable_columns(table, description.inventory))
                for table, files in layouts.items()}
     world = source or world_source(source_dir, description.source)
@@ -366,6 +335,7 @@ def ingest_exports(
         (staging / "quarantine").mkdir()
         accepted_keys: dict[str, pd.DataFrame] = {}
         reports: list[TableReport] = []
+        conversions = None
         for table in (t for t in EXPORT_ORDER if t in exports):
             parents, not_checked = _parent_keys(table, accepted_keys, None if replace else canonical_dir)
             report, keys = _ingest_table(
@@ -376,15 +346,19 @@ def ingest_exports(
                 chunk_rows,
                 description,
                 derived[table],
+                conversions,
             )
             report.foreign_keys_not_checked = not_checked
             if table in SUMMED_TABLES:
                 report.summed_onto = {SUMMED_TABLES[table].onto: sum_onto(table, staging / "canonical")}
+            if table == UNIT_TABLE:
+                conversions = unit_conversions(staging / "canonical" / f"{UNIT_TABLE}.parquet")
             reports.append(report)
             accepted_keys[table] = keys
         result = IngestReport(tables=reports, skipped_files=skipped, source=world, replaced_world=replaced)
         for kind, target in (("canonical", canonical_dir), ("quarantine", quarantine_dir)):
-            produced = sorted((staging / kind).iterdir())
+            produced = sorted(p for p in (staging / kind).iterdir()
+                              if kind == "quarantine" or p.stem in CANONICAL_TABLES)
             if replace:
                 keep = {path.name for path in produced}
                 for old in (p for p in target.iterdir() if p.is_file() and p.name not in keep):

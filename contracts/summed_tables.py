@@ -2,8 +2,8 @@
 line's goods receipts, one row per delivery), summed onto that table's rows at ingest.
 
 The summed table is validated like any other (its bad rows quarantined with their reasons), then
-its accepted rows are totalled per row of the canonical table it completes, and only that table
-is kept. The canonical table's own files must then leave those columns out: two sources for one
+its accepted rows are totalled per row of the canonical table it completes; only that table is
+published. The canonical table's own files must then leave those columns out: two sources for one
 value would make the ingest choose between them.
 """
 
@@ -47,7 +47,7 @@ def check_summed_exports(
 
 def sum_onto(name: str, canonical_dir: Path) -> int:
     """Total the rows of summed table ``name`` written in ``canonical_dir`` onto the rows of the table
-    it completes there, then remove its file; the number of rows that took totals."""
+    it completes there; the number of rows that took totals."""
     summed = SUMMED_TABLES[name]
     by = list(summed.by)
     source, target_path = canonical_dir / f"{name}.parquet", canonical_dir / f"{summed.onto}.parquet"
@@ -59,5 +59,4 @@ def sum_onto(name: str, canonical_dir: Path) -> int:
         target.loc[found, column] = totals[column].to_numpy()[positions[found]]
     schema = pq.read_schema(target_path)
     pq.write_table(pa.Table.from_pandas(target, schema=schema, preserve_index=False), target_path)
-    source.unlink()
     return int(found.sum())

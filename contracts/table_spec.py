@@ -14,7 +14,9 @@ class ColumnSpec:
     """One column of a canonical table.
 
     ``ge``/``le`` bound numeric values, ``allowed`` restricts strings to a set. Dates are
-    calendar days (stored as midnight timestamps); datetimes keep the time of day.
+    calendar days (stored as midnight timestamps); datetimes keep the time of day. A
+    ``stock_units`` column counts the item's stocking units (an export in other units of measure
+    is converted at ingest).
     """
 
     name: str
@@ -25,6 +27,7 @@ class ColumnSpec:
     le: float | None = None
     gt: float | None = None
     allowed: tuple[str, ...] | None = None
+    stock_units: bool = False
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ SKU_SUPPLIERS = TableContract(
         ColumnSpec("is_primary", "bool", "True for the supplier used by default."),
         ColumnSpec("quoted_lead_time_days", "int", "Lead time the supplier quotes, in days.", ge=0),
         ColumnSpec("unit_cost", "float", "Purchase price per unit from this supplier.", ge=0),
-        ColumnSpec("moq", "int", f"Minimum order quantity ({_qty}).", ge=0),
+        ColumnSpec("moq", "int", f"Minimum order quantity ({_qty}).", ge=0, stock_units=True),
         ColumnSpec(
             "expedite_days_saved", "int", "Days an expedite saves on an open PO line.", ge=0, nullable=True
         ),
@@ -116,10 +116,10 @@ INVENTORY_SNAPSHOTS = TableContract(
         ColumnSpec("snapshot_date", "date", "Day of the snapshot (end of day)."),
         ColumnSpec("sku_id", "string", "SKU."),
         ColumnSpec("location_id", "string", "Location."),
-        ColumnSpec("on_hand", "int", f"Physical stock ({_qty}).", ge=0),
-        ColumnSpec("allocated", "int", f"Stock reserved for open order lines ({_qty}).", ge=0),
-        ColumnSpec("in_transit", "int", f"Stock on the way to this location ({_qty}).", ge=0),
-        ColumnSpec("backordered", "int", f"Open demand that could not be served ({_qty}).", ge=0),
+        ColumnSpec("on_hand", "int", f"Physical stock ({_qty}).", ge=0, stock_units=True),
+        ColumnSpec("allocated", "int", f"Stock reserved for open order lines ({_qty}).", ge=0, stock_units=True),
+        ColumnSpec("in_transit", "int", f"Stock on the way to this location ({_qty}).", ge=0, stock_units=True),
+        ColumnSpec("backordered", "int", f"Open demand that could not be served ({_qty}).", ge=0, stock_units=True),
     ),
 )
 
@@ -141,7 +141,9 @@ INVENTORY_MOVEMENTS = TableContract(
         ColumnSpec("sku_id", "string", "SKU."),
         ColumnSpec("location_id", "string", "Location whose stock changed."),
         ColumnSpec("movement_date", "date", "Day the stock changed."),
-        ColumnSpec("quantity_delta", "int", f"Change of on-hand stock, negative when stock left ({_qty})."),
+        ColumnSpec(
+            "quantity_delta", "int", f"Change of on-hand stock, negative when stock left ({_qty}).", stock_units=True
+        ),
         ColumnSpec(
             "reason_code",
             "string",
@@ -194,9 +196,11 @@ ORDER_LINES = TableContract(
         ColumnSpec("line_id", "string", "Line number within the order."),
         ColumnSpec("sku_id", "string", "SKU ordered."),
         ColumnSpec("location_id", "string", "Location that fulfils the line."),
-        ColumnSpec("quantity", "int", f"Quantity ordered ({_qty}).", gt=0),
+        ColumnSpec("quantity", "int", f"Quantity ordered ({_qty}).", gt=0, stock_units=True),
         ColumnSpec("requested_date", "date", "Date the customer asked to receive it by."),
-        ColumnSpec("shipped_quantity", "int", f"Quantity shipped so far ({_qty}).", ge=0, nullable=True),
+        ColumnSpec(
+            "shipped_quantity", "int", f"Quantity shipped so far ({_qty}).", ge=0, nullable=True, stock_units=True
+        ),
         ColumnSpec("shipped_date", "date", "Date the line shipped in full.", nullable=True),
         ColumnSpec(
             "backordered_quantity",
@@ -204,6 +208,7 @@ ORDER_LINES = TableContract(
             f"Quantity that could not ship on the order day and went on backorder ({_qty}).",
             ge=0,
             nullable=True,
+            stock_units=True,
         ),
     ),
     row_rules=(
@@ -236,11 +241,13 @@ PURCHASE_ORDERS = TableContract(
         ColumnSpec("supplier_id", "string", "Supplier."),
         ColumnSpec("sku_id", "string", "SKU."),
         ColumnSpec("location_id", "string", "Receiving location."),
-        ColumnSpec("quantity", "int", f"Quantity ordered ({_qty}).", gt=0),
+        ColumnSpec("quantity", "int", f"Quantity ordered ({_qty}).", gt=0, stock_units=True),
         ColumnSpec("order_date", "date", "Date the PO was placed."),
         ColumnSpec("promised_date", "date", "Delivery date promised by the supplier."),
         ColumnSpec("received_date", "date", "Date the goods arrived (null while open).", nullable=True),
-        ColumnSpec("received_quantity", "int", f"Quantity received ({_qty}).", ge=0, nullable=True),
+        ColumnSpec(
+            "received_quantity", "int", f"Quantity received ({_qty}).", ge=0, nullable=True, stock_units=True
+        ),
         ColumnSpec("is_expedited", "bool", "Whether the PO line was expedited.", nullable=True),
     ),
     row_rules=(
@@ -371,8 +378,26 @@ SUMMED_TABLES: dict[str, SummedTable] = {
     ),
 }
 
-# Every table an export may hold; parents before children, each summed table after the one it is summed onto.
+SKU_UNITS = TableContract(
+    name="sku_units",
+    description=(
+        "Optional, with `units:` in export.yaml: how many of an item's stocking units one of its other units of "
+        "measure holds (a case of 12, a pallet of 480), to convert the quantities exported in those units "
+        "(an ERP's unit-of-measure conversions)."
+    ),
+    key=("sku_id", "unit"),
+    foreign_keys=(ForeignKey(("sku_id",), "skus", ("sku_id",)),),
+    columns=(
+        ColumnSpec("sku_id", "string", "SKU."),
+        ColumnSpec("unit", "string", "Unit of measure as the export writes it (`CS`, `PAL`)."),
+        ColumnSpec("stock_units", "float", "Stocking units in one `unit`.", gt=0),
+    ),
+)
+
+# Every table an export may hold; parents before children, the unit conversions right after the SKUs, each
+# summed table after the one it is summed onto. Those not canonical are used at ingest and not kept.
 EXPORT_TABLES: dict[str, TableContract] = {
-    **CANONICAL_TABLES, **{name: summed.contract for name, summed in SUMMED_TABLES.items()}
+    SKUS.name: SKUS, SKU_UNITS.name: SKU_UNITS, **CANONICAL_TABLES,
+    **{name: summed.contract for name, summed in SUMMED_TABLES.items()},
 }
 EXPORT_ORDER: tuple[str, ...] = tuple(EXPORT_TABLES)

@@ -16,6 +16,7 @@ from contracts.errors import ContractError
 from contracts.schemas import pandera_schema, stored_dtype
 from contracts.table_spec import ForeignKey, TableContract
 from contracts.tables import EXPORT_TABLES
+from contracts.units import UnitScale, counted_as_read, in_stock_units
 
 REASON_COLUMN = "reason"
 
@@ -46,6 +47,7 @@ def validate_table(
     date_format: str | None = None,
     numbers: NumberFormat = PLAIN_NUMBERS,
     defaults: Mapping[str, object] | None = None,
+    scale: UnitScale | None = None,
 ) -> ValidationResult:
     """Coerce and validate ``frame`` against the contract of ``table``.
 
@@ -54,14 +56,18 @@ def validate_table(
     earlier chunks of the same file, so duplicates across chunks are caught too. ``date_format``
     is the export's declared format for date text (None: each value read in the form it has),
     ``numbers`` how numbers are written in text cells. ``defaults`` (column -> value as stored,
-    ``default_value``) fill the column where the frame leaves it empty or does not have it.
+    ``default_value``) fill the column where the frame leaves it empty or does not have it. With
+    ``scale`` the quantities are in each row's unit of measure and converted to stocking units.
     """
     contract = EXPORT_TABLES[table]
     defaults = defaults or {}
     missing = missing_required_columns([*frame.columns, *defaults], contract)
     if missing:
         raise ContractError(f"table {table}: missing required column(s) {', '.join(missing)}")
-    typed, reasons = coerce_table(frame, contract, date_format, numbers)
+    typed, reasons = coerce_table(frame, contract if scale is None else counted_as_read(contract), date_format, numbers)
+    if scale is not None:
+        typed, unit_reasons = in_stock_units(typed, contract, scale)
+        reasons = append_reasons(reasons, unit_reasons)
     filled = {}
     for column, value in defaults.items():
         empty = typed[column].isna()

@@ -1,0 +1,94 @@
+"""Quantities exported in other units of measure (cases, pallets) converted to each item's stocking
+units at ingest.
+
+``export.yaml`` ``units:`` names, per table, the column holding each row's unit; the export's
+``sku_units`` table says how many stocking units one of them holds for the item. A row in a unit
+its item has no conversion for is quarantined, as is one whose quantity converts to a fraction of
+a stocking unit; an empty unit cell means stocking units already.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from contracts.coercion import append_reasons
+from contracts.errors import ContractError
+from contracts.table_spec import TableContract
+
+UNIT_TABLE = "sku_units"
+
+
+@dataclass(frozen=True)
+class UnitScale:
+    """Per row: the unit as written (missing for stocking units), the stocking units one of it holds
+    (NaN where its item has no conversion) and the reason of those rows."""
+
+    unit: pd.Series
+    factor: pd.Series
+    reasons: pd.Series
+
+
+def check_unit_exports(exported: Collection[str], units: Mapping[str, str]) -> None:
+    """A ContractError when export.yaml gives units of measure (``units``: table -> header) and no
+    ``exported`` table holds their conversions."""
+    if units and UNIT_TABLE not in exported:
+        raise ContractError(
+            f"export.yaml gives the unit of measure of {', '.join(units)} (units), and no file holds "
+            f"{UNIT_TABLE}, the stocking units in one of each item's units"
+        )
+
+
+def unit_conversions(path: Path) -> pd.Series:
+    """The accepted conversions written at ``path``: stocking units per (item, unit as compared; the
+    first of units written in two cases)."""
+    table = pd.read_parquet(path)
+    index = pd.MultiIndex.from_arrays([table["sku_id"], _compared(table["unit"])])
+    conversions = pd.Series(table["stock_units"].to_numpy(), index=index)
+    return conversions[~conversions.index.duplicated()]
+
+
+def _compared(units: pd.Series) -> pd.Series:
+    """Units as compared: trimmed, case ignored (`cs` is `CS`)."""
+    return units.astype("string").str.strip().str.casefold()
+
+
+def unit_scale(skus: pd.Series, units: pd.Series, conversions: pd.Series) -> UnitScale:
+    """The scale of each row from its item (``skus``, cells as exported) and its unit cell."""
+    unit = units.astype("string").str.strip().replace("", pd.NA)
+    sku = skus.astype("string").str.strip()
+    looked_up = conversions.reindex(pd.MultiIndex.from_arrays([sku, _compared(unit)])).to_numpy(dtype=float)
+    stocking = (unit.isna() | sku.isna()).to_numpy()  # a row without its item is quarantined for that
+    factor = pd.Series(np.where(stocking, 1.0, looked_up), index=units.index)
+    unknown = factor.isna()
+    message = "unit " + unit.map(repr, na_action="ignore") + " of " + sku + f" not in {UNIT_TABLE}"
+    return UnitScale(unit, factor, message.where(unknown, "").fillna("").astype(object))
+
+
+def counted_as_read(contract: TableContract) -> TableContract:
+    """``contract`` with its stocking-unit columns read as numbers, so a fraction of a case is read
+    before it is converted."""
+    return replace(contract, columns=tuple(replace(c, kind="float") if c.stock_units else c for c in contract.columns))
+
+
+def in_stock_units(typed: pd.DataFrame, contract: TableContract, scale: UnitScale) -> tuple[pd.DataFrame, pd.Series]:
+    """The stocking-unit columns of ``typed`` (read as numbers) times each row's scale, as whole
+    numbers; the reasons of rows in an unknown unit or converting to a fraction of a stocking unit."""
+    reasons = scale.reasons.copy()
+    converted = typed.copy()
+    for spec in (c for c in contract.columns if c.stock_units and c.name in typed):
+        values = typed[spec.name].astype("float64") * scale.factor
+        fraction = (values - values.round()).abs().gt(1e-9) & values.notna()
+        message = (f"{spec.name}: " + _number_text(typed[spec.name]) + " " + scale.unit.fillna("") + " is "
+                   + _number_text(values) + " stocking units, not a whole number")
+        reasons = append_reasons(reasons, message.where(fraction, ""))
+        converted[spec.name] = values.round().mask(fraction).astype("Int64")
+    return converted, reasons
+
+
+def _number_text(values: pd.Series) -> pd.Series:
+    return values.astype("float64").map("{:g}".format, na_action="ignore").astype("string")

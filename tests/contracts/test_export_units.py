@@ -1,0 +1,95 @@
+"""Quantities exported in units of measure (cases, pallets), declared with ``units:`` and converted
+to each item's stocking units by the export's ``sku_units`` table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from contracts.errors import ContractError
+from contracts.export_description import load_export_description
+from contracts.ingest import ingest_exports
+
+UNITS = {"units": {"order_lines": "Sales Unit", "purchase_orders": "Order Unit"}}
+
+
+def _ingest(source: Path, out: Path, chunk_rows: int = 100_000):
+    report = ingest_exports(source, out / "canonical", out / "quarantine", chunk_rows=chunk_rows)
+    return {table.table: table for table in report.tables}
+
+
+@pytest.fixture
+def export_in_cases(make_export, valid_export_rows) -> Path:
+    """SKU-1 sold in cases of 12 (written `CS` or `cs`) and eaches, bought in pallets of 480; order
+    lines in a unit SKU-1 has no conversion for, in half a case, in a tenth of a case, and in
+    stocking units (no unit)."""
+    rows = valid_export_rows
+    line = {**rows["order_lines"][0], "shipped_quantity": "", "shipped_date": "", "backordered_quantity": ""}
+    rows["order_lines"] = [
+        {**line, "line_id": "1", "quantity": "2", "shipped_quantity": "1", "Sales Unit": "CS"},
+        {**line, "line_id": "2", "quantity": "5", "Sales Unit": "EA"},
+        {**line, "line_id": "3", "quantity": "7", "Sales Unit": ""},
+        {**line, "line_id": "4", "quantity": "1", "Sales Unit": "PAL"},
+        {**line, "line_id": "5", "quantity": "0.5", "Sales Unit": "cs"},
+        {**line, "line_id": "6", "quantity": "0.1", "Sales Unit": "CS"},
+    ]
+    rows["purchase_orders"] = [{**rows["purchase_orders"][0], "quantity": "2", "Order Unit": "PAL"}]
+    rows["sku_units"] = [
+        {"sku_id": "SKU-1", "unit": "CS", "stock_units": "12"},
+        {"sku_id": "SKU-1", "unit": "EA", "stock_units": "1"},
+        {"sku_id": "SKU-1", "unit": "PAL", "stock_units": "480"},
+        {"sku_id": "SKU-2", "unit": "PAL", "stock_units": "480"},
+        {"sku_id": "SKU-9", "unit": "CS", "stock_units": "6"},
+        {"sku_id": "SKU-2", "unit": "CS", "stock_units": "0"},
+    ]
+    rows["sku_units"][2]["unit"] = "PAL "  # as an ERP pads its codes
+    rows["order_lines"][3]["sku_id"] = "SKU-2"  # SKU-2 has pallets, not the unit of line 4
+    rows["order_lines"][3]["Sales Unit"] = "CS"
+    source = make_export(rows)
+    (source / "export.yaml").write_text(json.dumps(UNITS))
+    return source
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 100_000], ids=["row-by-row", "whole"])
+def test_quantities_in_cases_and_pallets_are_ingested_in_stocking_units(export_in_cases, tmp_path, chunk_rows):
+    reports = _ingest(export_in_cases, tmp_path / "out", chunk_rows)
+    canonical, quarantine = tmp_path / "out" / "canonical", tmp_path / "out" / "quarantine"
+    lines = pd.read_parquet(canonical / "order_lines.parquet").set_index("line_id")
+    assert lines["quantity"].to_dict() == {"1": 24, "2": 5, "3": 7, "5": 6}
+    assert lines.loc["1", "shipped_quantity"] == 12
+    assert pd.read_parquet(canonical / "purchase_orders.parquet")["quantity"].tolist() == [960]
+    quarantined = pd.read_csv(quarantine / "order_lines.csv", dtype=str).set_index("line_id")["reason"]
+    assert quarantined.to_dict() == {
+        "4": "unit 'CS' of SKU-2 not in sku_units",
+        "6": "quantity: 0.1 CS is 1.2 stocking units, not a whole number",
+    }
+    assert reports["order_lines"].units_converted == {"CS": 3, "EA": 1, "cs": 1}
+    assert reports["order_lines"].ignored_columns == []
+    units = reports["sku_units"]
+    assert (units.accepted, units.quarantined) == (4, 2)
+    assert not (canonical / "sku_units.parquet").exists()
+    refused = pd.read_csv(quarantine / "sku_units.csv", dtype=str)["reason"].tolist()
+    assert refused == ["unknown sku_id 'SKU-9' (not in skus)", "stock_units: must be > 0, got 0.0"]
+
+
+def test_units_without_their_conversions_are_refused(export_in_cases, tmp_path):
+    (export_in_cases / "sku_units.csv").unlink()
+    with pytest.raises(ContractError, match="gives the unit of measure of order_lines, purchase_orders .units., and no "
+                                            "file holds sku_units"):
+        _ingest(export_in_cases, tmp_path / "out")
+
+
+def test_a_unit_column_the_file_does_not_have_is_named(export_in_cases, tmp_path):
+    (export_in_cases / "export.yaml").write_text(json.dumps({"units": {"order_lines": "UoM"}}))
+    with pytest.raises(ContractError, match="order_lines.csv: export.yaml gives the unit of measure in 'UoM'"):
+        _ingest(export_in_cases, tmp_path / "out")
+
+
+def test_units_of_a_table_without_item_quantities_are_refused(tmp_path):
+    (tmp_path / "export.yaml").write_text(json.dumps({"units": {"orders": "Unit"}}))
+    with pytest.raises(ContractError, match="export.yaml: units: orders: its rows hold no item quantity to "
+                                            "convert; units apply to sku_suppliers, inventory_snapshots"):
+        load_export_description(tmp_path)
