@@ -1,8 +1,9 @@
-"""One ERP export written eight ways (plain CSV; ';'-separated with decimal commas in cp1252;
+"""One ERP export written nine ways (plain CSV; ';'-separated with decimal commas in cp1252;
 spreadsheets with the order lines as a folder of parts and the purchase orders under a title;
 purchase orders and order lines as successive extracts; the orders' columns on their lines;
 cancelled lines marked by a status column and declared left out; PO line ids as a PO number and a
-line number; goods receipts as their own table) ingests to the same canonical tables."""
+line number; goods receipts as their own table; order lines in cases) ingests to the same
+canonical tables."""
 
 from __future__ import annotations
 
@@ -262,3 +263,34 @@ def test_po_receipts_exported_as_their_own_table_ingest_to_the_same_tables(expor
     assert split.sum() > 10
     assert (reports["receipts"]["po_receipts"].accepted, reports["receipts"]["po_receipts"].quarantined) == (
         (~of_bad_lines).sum(), of_bad_lines.sum())
+
+
+def test_order_lines_in_cases_ingest_to_the_same_tables(export, tmp_path):
+    """Each order line written in cases (of 2 or 3, by item) where its quantities are whole cases, else
+    in eaches, with its unit beside it and the items' conversions as an sku_units table."""
+    lines, skus = export.files["order_lines"], export.files["skus"]["Item Number"]
+    case = pd.Series(np.where(np.arange(len(skus)) % 2 == 0, 2, 3), index=skus.to_numpy())
+    size = lines["Item Number"].map(case).fillna(1).astype(int).to_numpy()
+    quantities = ["Qty Ordered", "shipped_quantity", "backordered_quantity"]
+    numbers = lines[quantities].apply(pd.to_numeric, errors="coerce")
+    whole = ((numbers.fillna(0) % size[:, None]) == 0).all(axis=1) & numbers["Qty Ordered"].notna()
+    in_cases = lines.copy()
+    in_cases.loc[whole, quantities] = (numbers[whole] // size[whole.to_numpy(), None]).astype("Int64").astype(
+        "string").fillna("").to_numpy()
+    in_cases["Sales Unit"] = np.where(whole, "CS", "EA")
+    conversions = pd.concat([pd.DataFrame({"Item Number": case.index, "unit": "CS", "stock_units": case.to_numpy()}),
+                             pd.DataFrame({"Item Number": case.index, "unit": "EA", "stock_units": 1})])
+    description = {**export.description, "units": {"order_lines": "Sales Unit"},
+                   "columns": {**export.description["columns"], "sku_units": {"Item Number": "sku_id"}}}
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "cases").mkdir()
+    _write_plain(export, tmp_path / "plain")
+    _write_plain(replace(export, files={**export.files, "order_lines": in_cases, "sku_units": conversions}),
+                 tmp_path / "cases")
+    (tmp_path / "cases" / "export.yaml").write_text(json.dumps(description))
+    reports = {way: _ingested(tmp_path, way) for way in ("plain", "cases")}
+    assert reports["cases"]["order_lines"].units_converted["CS"] > 100
+    for table, plain in reports["plain"].items():
+        other = reports["cases"][table]
+        assert (other.accepted, other.quarantined) == (plain.accepted, plain.quarantined), table
+        _assert_same_as_plain(tmp_path, "cases", table)

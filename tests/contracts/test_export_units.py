@@ -23,16 +23,16 @@ def _ingest(source: Path, out: Path, chunk_rows: int = 100_000):
 
 @pytest.fixture
 def export_in_cases(make_export, valid_export_rows) -> Path:
-    """SKU-1 sold in cases of 12 (written `CS` or `cs`) and eaches, bought in pallets of 480; order
-    lines in a unit SKU-1 has no conversion for, in half a case, in a tenth of a case, and in
-    stocking units (no unit)."""
+    """SKU-1 sold in cases of 12 (written `CS` or `cs`) and eaches, bought in pallets of 480 (the code
+    padded, as an ERP writes it); order lines in a unit their item has no conversion for, in half a
+    case, in a tenth of a case, and in stocking units (no unit)."""
     rows = valid_export_rows
     line = {**rows["order_lines"][0], "shipped_quantity": "", "shipped_date": "", "backordered_quantity": ""}
     rows["order_lines"] = [
         {**line, "line_id": "1", "quantity": "2", "shipped_quantity": "1", "Sales Unit": "CS"},
         {**line, "line_id": "2", "quantity": "5", "Sales Unit": "EA"},
         {**line, "line_id": "3", "quantity": "7", "Sales Unit": ""},
-        {**line, "line_id": "4", "quantity": "1", "Sales Unit": "PAL"},
+        {**line, "line_id": "4", "sku_id": "SKU-2", "quantity": "1", "Sales Unit": "CS"},
         {**line, "line_id": "5", "quantity": "0.5", "Sales Unit": "cs"},
         {**line, "line_id": "6", "quantity": "0.1", "Sales Unit": "CS"},
     ]
@@ -40,14 +40,11 @@ def export_in_cases(make_export, valid_export_rows) -> Path:
     rows["sku_units"] = [
         {"sku_id": "SKU-1", "unit": "CS", "stock_units": "12"},
         {"sku_id": "SKU-1", "unit": "EA", "stock_units": "1"},
-        {"sku_id": "SKU-1", "unit": "PAL", "stock_units": "480"},
+        {"sku_id": "SKU-1", "unit": "PAL ", "stock_units": "480"},
         {"sku_id": "SKU-2", "unit": "PAL", "stock_units": "480"},
         {"sku_id": "SKU-9", "unit": "CS", "stock_units": "6"},
         {"sku_id": "SKU-2", "unit": "CS", "stock_units": "0"},
     ]
-    rows["sku_units"][2]["unit"] = "PAL "  # as an ERP pads its codes
-    rows["order_lines"][3]["sku_id"] = "SKU-2"  # SKU-2 has pallets, not the unit of line 4
-    rows["order_lines"][3]["Sales Unit"] = "CS"
     source = make_export(rows)
     (source / "export.yaml").write_text(json.dumps(UNITS))
     return source
