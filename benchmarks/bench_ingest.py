@@ -1,14 +1,16 @@
 """Ingest throughput and peak memory on a large generated order-lines export.
 
 Usage: .venv/bin/python benchmarks/bench_ingest.py [--rows 2000000] [--chunk-rows 100000]
-       [--european | --xlsx | --updates]
+       [--european | --xlsx | --updates | --units]
 Prints rows/s and peak RSS, showing that memory is bounded by the chunk size, not the file (a
 spreadsheet's cells are held by calamine, so there it grows with the sheet).
 ``--european`` writes the order lines the way a European ERP does (';' between fields, quantities
 with a decimal comma, cp1252) and declares it in export.yaml, so every number goes through the
 declared number format. ``--xlsx`` writes them as an Excel workbook (one sheet). ``--updates``
 writes them as two successive extracts declared ``parts: updates``, the second re-exporting a fifth
-of the lines, so the replaced rows are dropped from the written table afterwards.
+of the lines, so the replaced rows are dropped from the written table afterwards. ``--units``
+writes half the lines in cases (`CS`, 12 per case for each item) and half in eaches (`EA`), declared
+``units:`` with an ``sku_units`` table, so every quantity is converted to stocking units.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ EUROPEAN = 'csv: {delimiter: ";", decimal: ",", thousands: ".", encoding: cp1252
 
 
 def write_export(
-    folder: Path, rows: int, seed: int = 0, european: bool = False, xlsx: bool = False, updates: bool = False
+    folder: Path, rows: int, seed: int = 0, european: bool = False, xlsx: bool = False, updates: bool = False,
+    units: bool = False,
 ) -> None:
     rng = np.random.default_rng(seed)
     skus = [f"SKU-{i:04d}" for i in range(300)]
@@ -87,6 +90,11 @@ def write_export(
         changed = lines.sample(frac=0.2, random_state=seed).assign(shipped_quantity=lines["quantity"])
         changed.to_csv(folder / "order_lines" / "2.csv", index=False)
         (folder / "export.yaml").write_text("parts: {order_lines: updates}\n")
+    if units:
+        tables["order_lines"]["unit"] = np.where(rng.random(rows) < 0.5, "CS", "EA")
+        tables["sku_units"] = pd.DataFrame({"sku_id": skus * 2, "unit": ["CS"] * 300 + ["EA"] * 300,
+                                            "stock_units": [12] * 300 + [1] * 300})
+        (folder / "export.yaml").write_text("units: {order_lines: unit}\n")
     for name, frame in tables.items():
         frame.to_csv(folder / f"{name}.csv", index=False, **({"sep": ";", "encoding": "cp1252"} if european else {}))
 
@@ -99,11 +107,13 @@ def main() -> None:
     form.add_argument("--european", action="store_true", help="';'-separated, decimal commas, cp1252")
     form.add_argument("--xlsx", action="store_true", help="the order lines as an Excel workbook")
     form.add_argument("--updates", action="store_true", help="the order lines as two successive extracts")
+    form.add_argument("--units", action="store_true", help="the order lines in cases and eaches, converted")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "export"
         source.mkdir()
-        write_export(source, args.rows, european=args.european, xlsx=args.xlsx, updates=args.updates)
+        write_export(source, args.rows, european=args.european, xlsx=args.xlsx, updates=args.updates,
+                     units=args.units)
         files = [*source.glob("order_lines.*"), *source.glob("order_lines/*")]
         size_mb = sum(path.stat().st_size for path in files) / 1e6
         start = time.perf_counter()
@@ -118,7 +128,7 @@ def main() -> None:
     # Peak resident memory (VmHWM) of the ingest process alone; the data was generated here.
     peak_rss = counts["peak_rss_mb"]
     written = "European CSV" if args.european else "xlsx" if args.xlsx else "CSV"
-    written += ", two extracts" if args.updates else ""
+    written += ", two extracts" if args.updates else ", in cases and eaches" if args.units else ""
     print(f"order_lines: {counts['rows']:,} rows ({size_mb:.0f} MB {written}), chunk {args.chunk_rows:,}")
     print(f"accepted {counts['accepted']:,}, quarantined {counts['quarantined']:,}, replaced {counts['replaced']:,}")
     print(f"ingest process: {elapsed:.1f} s wall including interpreter start-up "

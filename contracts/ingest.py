@@ -6,7 +6,8 @@ Invariant: for every table, accepted + quarantined + replaced + repeated + exclu
 order's columns on each of its lines) that repeat an earlier one, ``excluded`` the rows left out
 by ``exclude:`` (cancelled lines). A table summed onto a canonical one (a PO line's goods receipts,
 ``contracts.summed_tables``) is validated and quarantined like the others, then only its totals
-are kept. A
+are kept; so is an item's unit-of-measure conversions (``contracts.units``), used to count
+quantities in stocking units. A
 structurally unusable file (missing required column, undecodable, empty, dates whose day/month
 order cannot be told) stops the whole ingest before anything is written, and output files only
 replace the previous ones once every table has been processed. The export's description
@@ -196,7 +197,8 @@ def _ingest_table(
                 _add_counts(report.values_recoded, recoded)
                 date_order.observe(raw)
                 scale = None if layout.unit_header is None else unit_scale(
-                    raw["sku_id"], chunk.loc[raw.index, layout.unit_header], conversions)
+                    raw.get("sku_id", pd.Series(defaults.get("sku_id"), index=raw.index, dtype=object)),
+                    chunk.loc[raw.index, layout.unit_header], conversions)
                 if scale is not None:
                     _add_counts(report.units_converted, scale.unit.value_counts().to_dict())
                 result = validate_table(table, raw, parents=parents, seen_keys=seen_keys, date_format=date_format,

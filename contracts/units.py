@@ -54,19 +54,27 @@ def unit_conversions(path: Path) -> pd.Series:
 
 def _compared(units: pd.Series) -> pd.Series:
     """Units as compared: trimmed, case ignored (`cs` is `CS`)."""
-    return units.astype("string").str.strip().str.casefold()
+    return _trimmed(units).str.casefold()
+
+
+def _trimmed(cells: pd.Series) -> pd.Series:
+    """Cells as trimmed text, empty ones missing; each distinct value is trimmed once."""
+    codes, values = pd.factorize(cells)
+    text = pd.Series(values, dtype="string").str.strip().replace("", pd.NA)
+    return pd.Series(pd.array(text.to_numpy(), dtype="string").take(codes, allow_fill=True), index=cells.index)
 
 
 def unit_scale(skus: pd.Series, units: pd.Series, conversions: pd.Series) -> UnitScale:
     """The scale of each row from its item (``skus``, cells as exported) and its unit cell."""
-    unit = units.astype("string").str.strip().replace("", pd.NA)
-    sku = skus.astype("string").str.strip()
-    looked_up = conversions.reindex(pd.MultiIndex.from_arrays([sku, _compared(unit)])).to_numpy(dtype=float)
+    unit, sku = _trimmed(units), _trimmed(skus)
+    looked_up = conversions.reindex(pd.MultiIndex.from_arrays([sku, unit.str.casefold()])).to_numpy(dtype=float)
     stocking = (unit.isna() | sku.isna()).to_numpy()  # a row without its item is quarantined for that
     factor = pd.Series(np.where(stocking, 1.0, looked_up), index=units.index)
     unknown = factor.isna()
-    message = "unit " + unit.map(repr, na_action="ignore") + " of " + sku + f" not in {UNIT_TABLE}"
-    return UnitScale(unit, factor, message.where(unknown, "").fillna("").astype(object))
+    reasons = pd.Series("", index=units.index, dtype=object)
+    message = "unit " + unit[unknown].map(repr) + " of " + sku[unknown] + f" not in {UNIT_TABLE}"
+    reasons[unknown] = message.astype(object)
+    return UnitScale(unit, factor, reasons)
 
 
 def counted_as_read(contract: TableContract) -> TableContract:
@@ -83,9 +91,11 @@ def in_stock_units(typed: pd.DataFrame, contract: TableContract, scale: UnitScal
     for spec in (c for c in contract.columns if c.stock_units and c.name in typed):
         values = typed[spec.name].astype("float64") * scale.factor
         fraction = (values - values.round()).abs().gt(1e-9) & values.notna()
-        message = (f"{spec.name}: " + _number_text(typed[spec.name]) + " " + scale.unit.fillna("") + " is "
-                   + _number_text(values) + " stocking units, not a whole number")
-        reasons = append_reasons(reasons, message.where(fraction, ""))
+        message = pd.Series("", index=typed.index, dtype=object)
+        message[fraction] = (f"{spec.name}: " + _number_text(typed.loc[fraction, spec.name]) + " "
+                             + scale.unit[fraction].fillna("") + " is " + _number_text(values[fraction])
+                             + " stocking units, not a whole number").astype(object)
+        reasons = append_reasons(reasons, message)
         converted[spec.name] = values.round().mask(fraction).astype("Int64")
     return converted, reasons
 

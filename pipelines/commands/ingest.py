@@ -30,6 +30,7 @@ def _table_notes(t: TableReport) -> list[str]:
         "rows repeating an earlier one, read once": f"{t.repeated:,}" if t.repeated else "",
         "replaced by a later file's row with the same key": f"{t.replaced:,}" if t.replaced else "",
         "summed onto": "; ".join(f"{table} ({rows:,} rows)" for table, rows in t.summed_onto.items()),
+        "rows per unit of measure, converted to stocking units": _per_column(t.units_converted),
         "first quarantined": t.first_quarantined,
         "ignored columns": ", ".join(t.ignored_columns),
         "not in the current stock, from the open documents": ", ".join(t.derived_columns),
