@@ -19,6 +19,7 @@ tables, so ingest neither stops on foreign headers nor guesses the order of day 
     combine: {purchase_orders: {po_id: [PO Number, Line]}}  # a text column made of export columns: 4500017-10
                                        # or a date-time of a date and a time: {orders: {order_time: [Date, Time]}}
     units: {order_lines: Sales Unit}   # the column naming each row's unit of measure, converted by sku_units
+    stocking_units: [EA]               # units that are every item's stocking unit unless sku_units says otherwise
 """
 
 from __future__ import annotations
@@ -156,6 +157,12 @@ class ExportDescription(BaseModel):
         default_factory=dict,
         description="Per table: the export header naming the unit of measure of each row's quantities (`CS`, "
         "`PAL`), converted to stocking units by the export's `sku_units` table; an empty cell is stocking units.",
+    )
+
+    stocking_units: list[str] = Field(
+        default_factory=list,
+        description="Units of measure (as written in the `units` columns) that count every item's stocking units, "
+        "unless `sku_units` gives the item another factor for them (`EA`).",
     )
 
     @field_validator("date_format")

@@ -50,7 +50,7 @@ from contracts.schemas import stored_dtype
 from contracts.summed_tables import check_summed_exports, sum_onto
 from contracts.table_spec import TableContract
 from contracts.tables import CANONICAL_TABLES, EXPORT_ORDER, EXPORT_TABLES, SUMMED_TABLES
-from contracts.units import UNIT_TABLE, check_unit_exports, unit_conversions, unit_scale
+from contracts.units import UNIT_TABLE, check_unit_exports, no_conversions, unit_conversions, unit_scale
 from contracts.validation import REASON_COLUMN, key_hashes, parsed_key_hashes, validate_table
 from contracts.world_manifest import check_same_world, exports_source, read_manifest, write_manifest
 
@@ -144,7 +144,7 @@ def _ingest_table(
     chunk_rows: int,
     description: ExportDescription,
     derived: list[str],
-    conversions: pd.Series | None,
+    conversions: pd.Series,
 ) -> tuple[TableReport, pd.DataFrame]:
     """Validate every row of one table's file(s) (``layouts``, one per file) as ``description``
     says they are written, writing the accepted rows and the quarantine to ``staging``; the report
@@ -198,7 +198,7 @@ def _ingest_table(
                 date_order.observe(raw)
                 scale = None if layout.unit_header is None else unit_scale(
                     raw.get("sku_id", pd.Series(defaults.get("sku_id"), index=raw.index, dtype=object)),
-                    chunk.loc[raw.index, layout.unit_header], conversions)
+                    chunk.loc[raw.index, layout.unit_header], conversions, description.stocking_units)
                 if scale is not None:
                     _add_counts(report.units_converted, scale.unit.value_counts().to_dict())
                 result = validate_table(table, raw, parents=parents, seen_keys=seen_keys, date_format=date_format,
@@ -321,7 +321,7 @@ def ingest_exports(
     exports = with_tables_read_from(found, description.read_from)
     layouts = export_layouts(exports, description)
     check_summed_exports(exports, layouts, description)
-    check_unit_exports(exports, description.units)
+    check_unit_exports(exports, description.units, description.stocking_units)
     derived = {table: derived_columns(exports[table], files, derivable_columns(table, description.inventory))
                for table, files in layouts.items()}
     world = source or world_source(source_dir, description.source)
@@ -337,7 +337,7 @@ def ingest_exports(
         (staging / "quarantine").mkdir()
         accepted_keys: dict[str, pd.DataFrame] = {}
         reports: list[TableReport] = []
-        conversions = None
+        conversions = no_conversions()
         for table in (t for t in EXPORT_ORDER if t in exports):
             parents, not_checked = _parent_keys(table, accepted_keys, None if replace else canonical_dir)
             report, keys = _ingest_table(

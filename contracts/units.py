@@ -2,9 +2,10 @@
 units at ingest.
 
 ``export.yaml`` ``units:`` names, per table, the column holding each row's unit; the export's
-``sku_units`` table says how many stocking units one of them holds for the item. A row in a unit
-its item has no conversion for is quarantined, as is one whose quantity converts to a fraction of
-a stocking unit; an empty unit cell means stocking units already.
+``sku_units`` table says how many stocking units one of them holds for the item, and
+``stocking_units:`` which units count stocking units for every item. A row in a unit its item has
+no conversion for is quarantined, as is one whose quantity converts to a fraction of a stocking
+unit; an empty unit cell means stocking units already.
 """
 
 from __future__ import annotations
@@ -33,13 +34,13 @@ class UnitScale:
     reasons: pd.Series
 
 
-def check_unit_exports(exported: Collection[str], units: Mapping[str, str]) -> None:
+def check_unit_exports(exported: Collection[str], units: Mapping[str, str], stocking: Collection[str]) -> None:
     """A ContractError when export.yaml gives units of measure (``units``: table -> header) and no
-    ``exported`` table holds their conversions."""
-    if units and UNIT_TABLE not in exported:
+    ``exported`` table holds their conversions, nor are any declared ``stocking`` units."""
+    if units and UNIT_TABLE not in exported and not stocking:
         raise ContractError(
             f"export.yaml gives the unit of measure of {', '.join(units)} (units), and no file holds "
-            f"{UNIT_TABLE}, the stocking units in one of each item's units"
+            f"{UNIT_TABLE}, the stocking units in one of each item's units (nor are stocking_units declared)"
         )
 
 
@@ -50,6 +51,11 @@ def unit_conversions(path: Path) -> pd.Series:
     index = pd.MultiIndex.from_arrays([table["sku_id"], _compared(table["unit"])])
     conversions = pd.Series(table["stock_units"].to_numpy(), index=index)
     return conversions[~conversions.index.duplicated()]
+
+
+def no_conversions() -> pd.Series:
+    """The conversions of an export without ``sku_units``: none."""
+    return pd.Series(dtype=float, index=pd.MultiIndex.from_arrays([[], []]))
 
 
 def _compared(units: pd.Series) -> pd.Series:
@@ -64,12 +70,15 @@ def _trimmed(cells: pd.Series) -> pd.Series:
     return pd.Series(pd.array(text.to_numpy(), dtype="string").take(codes, allow_fill=True), index=cells.index)
 
 
-def unit_scale(skus: pd.Series, units: pd.Series, conversions: pd.Series) -> UnitScale:
-    """The scale of each row from its item (``skus``, cells as exported) and its unit cell."""
+def unit_scale(skus: pd.Series, units: pd.Series, conversions: pd.Series, stocking: Collection[str]) -> UnitScale:
+    """The scale of each row from its item (``skus``, cells as exported) and its unit cell: the item's
+    conversion, else 1 for the ``stocking`` units and an empty cell."""
     unit, sku = _trimmed(units), _trimmed(skus)
-    looked_up = conversions.reindex(pd.MultiIndex.from_arrays([sku, unit.str.casefold()])).to_numpy(dtype=float)
-    stocking = (unit.isna() | sku.isna()).to_numpy()  # a row without its item is quarantined for that
-    factor = pd.Series(np.where(stocking, 1.0, looked_up), index=units.index)
+    compared = unit.str.casefold()
+    looked_up = conversions.reindex(pd.MultiIndex.from_arrays([sku, compared])).to_numpy(dtype=float)
+    ones = (unit.isna() | sku.isna()).to_numpy()  # a row without its item is quarantined for that
+    ones |= np.isnan(looked_up) & compared.isin({text.strip().casefold() for text in stocking}).to_numpy(dtype=bool)
+    factor = pd.Series(np.where(ones, 1.0, looked_up), index=units.index)
     unknown = factor.isna()
     reasons = pd.Series("", index=units.index, dtype=object)
     message = "unit " + unit[unknown].map(repr) + " of " + sku[unknown] + f" not in {UNIT_TABLE}"

@@ -90,3 +90,35 @@ def test_units_of_a_table_without_item_quantities_are_refused(tmp_path):
     with pytest.raises(ContractError, match="export.yaml: units: orders: its rows hold no item quantity to "
                                             "convert; units apply to sku_suppliers, inventory_snapshots"):
         load_export_description(tmp_path)
+
+
+def test_declared_stocking_units_need_no_conversion(export_in_cases, tmp_path):
+    """`EA` and `CS` declared every item's stocking units: SKU-1's own conversion of a case still
+    applies, SKU-2's case (line 4) counts one unit and eaches need no conversion. Without sku_units
+    and with `EA` alone declared, every row in cases is quarantined."""
+    (export_in_cases / "export.yaml").write_text(json.dumps({**UNITS, "stocking_units": ["ea", "CS"]}))
+    conversions = pd.read_csv(export_in_cases / "sku_units.csv", dtype=str)
+    conversions[conversions["unit"] != "EA"].to_csv(export_in_cases / "sku_units.csv", index=False)
+    _ingest(export_in_cases, tmp_path / "with")
+    accepted = pd.read_parquet(tmp_path / "with" / "canonical" / "order_lines.parquet").set_index("line_id")
+    assert accepted["quantity"].to_dict() == {"1": 24, "2": 5, "3": 7, "4": 1, "5": 6}
+    (export_in_cases / "sku_units.csv").unlink()
+    (export_in_cases / "export.yaml").write_text(json.dumps({**UNITS, "stocking_units": ["EA"]}))
+    reports = _ingest(export_in_cases, tmp_path / "without")
+    accepted = pd.read_parquet(tmp_path / "without" / "canonical" / "order_lines.parquet")
+    assert sorted(accepted["line_id"]) == ["2", "3"]
+    assert reports["order_lines"].quarantined == 4
+
+
+def test_case_sizes_read_from_the_item_master(export_in_cases, tmp_path):
+    """No conversions table: each item's case size is a column of the SKU file."""
+    (export_in_cases / "sku_units.csv").unlink()
+    skus = pd.read_csv(export_in_cases / "skus.csv", dtype=str)
+    skus.assign(**{"Case Pack": ["12", "6"]}).to_csv(export_in_cases / "skus.csv", index=False)
+    (export_in_cases / "export.yaml").write_text(json.dumps({
+        **UNITS, "stocking_units": ["EA", "PAL"], "read_from": {"sku_units": "skus"},
+        "columns": {"sku_units": {"Case Pack": "stock_units"}}, "defaults": {"sku_units": {"unit": "CS"}}}))
+    reports = _ingest(export_in_cases, tmp_path / "out")
+    accepted = pd.read_parquet(tmp_path / "out" / "canonical" / "order_lines.parquet").set_index("line_id")
+    assert accepted["quantity"].to_dict() == {"1": 24, "2": 5, "3": 7, "4": 6, "5": 6}
+    assert (reports["sku_units"].accepted, reports["skus"].ignored_columns) == (2, [])
