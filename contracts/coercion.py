@@ -42,6 +42,8 @@ _TIME_AND_OFFSET = r"^(.*\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}:?\d{
 _ISO_DAY = r"\d{4}-\d{2}-\d{2}"
 _TRAILING_TIME = r"[ T]+\d{1,2}:\d{2}.*$"
 _DATE_PART = r"\d+|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+# A date of zeros (00000000, 00.00.0000, 0000-00-00 00:00:00): how SAP and some databases write "no date".
+_ZERO_DATE = r"0[0\s./:T-]*"
 # How an export may write minus five besides -5: a trailing sign (5-), as some ERPs print lists, or
 # an accountant's parentheses ((5)).
 Negatives = Literal["leading", "trailing", "parentheses"]
@@ -118,6 +120,8 @@ def _coerce_column(
     if spec.kind in ("date", "datetime") and raw.dtype == object and _holds_typed_dates(raw):
         return _mixed_dates(raw, spec, date_format)
     values = _blank_to_na(raw)
+    if spec.kind in ("date", "datetime"):
+        values = _without_zero_dates(values)
     present = values.notna()
     if spec.kind == "string":
         typed = values.astype("string")
@@ -160,6 +164,21 @@ def _coerce_column(
     if spec.kind == "date":
         parsed = parsed.dt.normalize()
     return parsed, present & parsed.isna()
+
+
+def is_zero_date(value: object) -> bool:
+    """Whether a cell is a date written as zeros (no date)."""
+    return isinstance(value, str) and re.fullmatch(_ZERO_DATE, value.strip()) is not None
+
+
+def _without_zero_dates(values: pd.Series) -> pd.Series:
+    """``values`` with the dates written as zeros missing: an empty date, as SAP writes one."""
+    if not pd.api.types.is_string_dtype(values):
+        return values
+    zeros = values.str.startswith("0").fillna(False)
+    if zeros.any():
+        zeros[zeros] = values[zeros].str.fullmatch(_ZERO_DATE).fillna(False)
+    return values.mask(zeros)
 
 
 def _without_partial_dates(parsed: pd.Series, text: pd.Series) -> pd.Series:

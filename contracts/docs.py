@@ -18,7 +18,7 @@ columns may be left out of an export entirely.
 Types: `string` text; `int` whole number; `float` number; `bool` one of
 true/false, yes/no, y/n, t/f, 1/0 (any case); `date` a calendar day (ISO `2024-03-01` preferred;
 one written with a time and offset keeps the day written: `2024-03-01T00:00:00+01:00` is 1 March;
-one without its day, month or year, `2024-03`, is not read);
+one without its day, month or year, `2024-03`, is not read; one of zeros, `00.00.0000`, is no date);
 `datetime` a timestamp in UTC (ISO `2024-03-01T08:15:00`; a time zone or UTC offset, `+01:00` or
 `Z`, is converted to UTC, also when the offset changes from row to row with daylight saving; a
 value without one is taken as UTC).

@@ -26,8 +26,8 @@ UNIT_TABLE = "sku_units"
 
 @dataclass(frozen=True)
 class UnitScale:
-    """Per row: the unit as written (missing for stocking units), the stocking units one of it holds
-    (NaN where its item has no conversion) and the reason of those rows."""
+    """Per row: the unit as written (trimmed; missing where the cell is empty), the stocking units one
+    of it holds (NaN where its item has no conversion) and the reason of those rows."""
 
     unit: pd.Series
     factor: pd.Series

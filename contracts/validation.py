@@ -11,7 +11,7 @@ import pandas as pd
 import pandera.errors as pa_errors
 import pandera.pandas as pa
 
-from contracts.coercion import PLAIN_NUMBERS, NumberFormat, append_reasons, coerce_table
+from contracts.coercion import PLAIN_NUMBERS, NumberFormat, append_reasons, coerce_table, is_zero_date
 from contracts.errors import ContractError
 from contracts.schemas import pandera_schema, stored_dtype
 from contracts.table_spec import ForeignKey, TableContract
@@ -140,7 +140,7 @@ def _was_unparseable(case: pd.Series, raw: pd.DataFrame) -> bool:
     if case["check"] != "not_nullable" or case["column"] not in raw.columns:
         return False
     value = raw.at[case["index"], case["column"]]
-    return not (pd.isna(value) or str(value).strip() == "")
+    return not (pd.isna(value) or str(value).strip() == "" or is_zero_date(value))
 
 
 _CHECK_TEXT = {

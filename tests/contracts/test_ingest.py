@@ -315,6 +315,29 @@ def test_a_date_without_its_day_month_or_year_is_quarantined_not_completed(make_
         for written, day in UNDECLARED_DAYS.items() if day is None]
 
 
+@pytest.mark.parametrize("date_format", [None, "%d.%m.%Y"], ids=["undeclared", "declared"])
+def test_a_date_written_as_zeros_is_no_date(make_export, valid_export_rows, tmp_path, date_format):
+    """SAP writes an open PO line's goods-receipt date as 00.00.0000 (or 00000000): the line is open;
+    a required date of zeros is missing."""
+    line = valid_export_rows["order_lines"][0]
+    po = {**valid_export_rows["purchase_orders"][0], "order_date": "01.02.2024", "promised_date": "15.02.2024"}
+    valid_export_rows["purchase_orders"] = [
+        {**po, "po_id": "PO-1", "received_date": "00.00.0000"},
+        {**po, "po_id": "PO-2", "received_date": "00000000"},
+        {**po, "po_id": "PO-3", "received_date": "13.02.2024", "received_quantity": "100"},
+    ]
+    valid_export_rows["order_lines"] = [{**line, "requested_date": "00.00.0000"}]
+    valid_export_rows.pop("asn_events")
+    source = make_export(valid_export_rows)
+    if date_format:
+        (source / "export.yaml").write_text(json.dumps({"date_format": {"purchase_orders": date_format}}))
+    _ingest(source, tmp_path / "out")
+    pos = pd.read_parquet(tmp_path / "out" / "canonical" / "purchase_orders.parquet").set_index("po_id")
+    assert pos["received_date"].to_dict() == {"PO-1": pd.NaT, "PO-2": pd.NaT, "PO-3": pd.Timestamp("2024-02-13")}
+    quarantined = pd.read_csv(tmp_path / "out" / "quarantine" / "order_lines.csv", dtype=str)
+    assert quarantined["reason"].tolist() == ["missing requested_date"]
+
+
 def _prepare_previous_output(make_export, valid_export_rows, tmp_path) -> Path:
     out = tmp_path / "out"
     _ingest(make_export(valid_export_rows, "first"), out)
