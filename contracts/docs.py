@@ -85,13 +85,15 @@ def render_summed_table(summed: SummedTable) -> str:
     totals = ", ".join(f"`{column}` {_AGGREGATION[how]}" for column, how in summed.totals.items())
     by = ", ".join(f"`{column}`" for column in summed.by)
     return (f"{render_table(summed.contract)}\n\nSummed onto the `{summed.onto}` row with the same {by}: "
-            f"{totals}. The `{summed.onto}` files then leave those columns out.")
+            f"{totals}. The `{summed.onto}` files then leave those columns out. The rows accepted are kept "
+            f"as `{summed.rows_file}` for the inventory rebuild.")
 
 
-_READ_AT_INGEST = """# Tables read at ingest and not kept
+_READ_AT_INGEST = """# Tables read at ingest
 
 An export may also hold these: their rows are checked and quarantined as above, then used by the
-ingest (summed onto a canonical table, or converting quantities to stocking units) and not kept."""
+ingest (summed onto a canonical table, or converting quantities to stocking units). They are not
+canonical tables: the features and models read what they gave."""
 
 
 def render_contract_docs() -> str:

@@ -47,7 +47,7 @@ from contracts.optional_inputs import OPTIONAL_INPUTS, OPTIONAL_TABLES, data_sup
 from contracts.readers import is_csv, iter_chunks
 from contracts.row_filters import drop_rows, replaced_rows, without_excluded, without_repeats
 from contracts.schemas import stored_dtype
-from contracts.summed_tables import check_summed_exports, sum_onto
+from contracts.summed_tables import check_summed_exports, published_files, sum_onto
 from contracts.table_spec import TableContract
 from contracts.tables import CANONICAL_TABLES, EXPORT_ORDER, EXPORT_TABLES, SUMMED_TABLES
 from contracts.units import UNIT_TABLE, check_unit_exports, no_conversions, unit_conversions, unit_scale
@@ -358,9 +358,12 @@ def ingest_exports(
             reports.append(report)
             accepted_keys[table] = keys
         result = IngestReport(tables=reports, skipped_files=skipped, source=world, replaced_world=replaced)
+        kept, stale = published_files(exports)
+        for name in stale:
+            (canonical_dir / name).unlink(missing_ok=True)
         for kind, target in (("canonical", canonical_dir), ("quarantine", quarantine_dir)):
             produced = sorted(p for p in (staging / kind).iterdir()
-                              if kind == "quarantine" or p.stem in CANONICAL_TABLES)
+                              if kind == "quarantine" or p.stem in CANONICAL_TABLES or p.name in kept)
             if replace:
                 keep = {path.name for path in produced}
                 for old in (p for p in target.iterdir() if p.is_file() and p.name not in keep):

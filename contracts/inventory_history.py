@@ -3,10 +3,12 @@
 A WMS often exports today's stock only, next to what moved. Each quantity of
 ``inventory_snapshots`` on a day is then its current value minus the flows after that day:
 
-- ``on_hand``: + PO receipts (``received_quantity`` on ``received_date``), + stock movements
+- ``on_hand``: + PO receipts (``received_quantity`` on ``received_date``, or each delivery on
+  its day when goods receipts are exported one per delivery), + stock movements
   (``quantity_delta`` on ``movement_date``, transfer legs included), - order-line units on the
   days they shipped;
-- ``in_transit``: + a PO line's ``quantity`` from its ``order_date`` until its ``received_date``,
+- ``in_transit``: + a PO line's ``quantity`` from its ``order_date`` until its ``received_date``
+  (less each delivery from its day),
   + a transfer from the day it left its origin (a movement out whose counterpart is this
   location) until it arrives (a movement in here whose counterpart is the origin);
 - ``backordered``: + the units of a line that did not ship on its order day
@@ -153,20 +155,24 @@ def _line_events(
     ]
 
 
-def _po_events(purchase_orders: pd.DataFrame) -> list[pd.DataFrame]:
+def _po_events(purchase_orders: pd.DataFrame, deliveries: pd.DataFrame | None) -> list[pd.DataFrame]:
+    """A PO line is in transit from its order day; each delivery (``deliveries``: ``po_id``,
+    ``received_date``, ``received_quantity``; by default a received line's one) moves its units on
+    hand on its day, and the line's ``received_date`` takes what never came out of transit."""
     quantity = purchase_orders["quantity"].astype(np.int64)
     received_date = _day(purchase_orders["received_date"])
     received = received_date.notna()
     receipts = purchase_orders[received]
-    received_quantity = pd.to_numeric(receipts["received_quantity"]).fillna(quantity[received])
+    received_quantity = pd.to_numeric(receipts["received_quantity"]).fillna(quantity[received]).astype(np.int64)
+    if deliveries is None:
+        deliveries = pd.DataFrame({"po_id": receipts["po_id"], "received_date": received_date[received],
+                                   "received_quantity": received_quantity})
+    delivered = deliveries.merge(purchase_orders[["po_id", *SKU_LOCATION]], on="po_id")
+    units = delivered["received_quantity"].astype(np.int64)
     return [
         _events(purchase_orders, _day(purchase_orders["order_date"]), in_transit=quantity),
-        _events(
-            receipts,
-            received_date[received],
-            on_hand=received_quantity.astype(np.int64),
-            in_transit=-quantity[received],
-        ),
+        _events(delivered, _day(delivered["received_date"]), on_hand=units, in_transit=-units),
+        _events(receipts, received_date[received], in_transit=received_quantity - quantity[received]),
     ]
 
 
@@ -222,6 +228,7 @@ def rebuild_history(
     movements: pd.DataFrame | None = None,
     start: pd.Timestamp | None = None,
     derived: Collection[str] = (),
+    deliveries: pd.DataFrame | None = None,
 ) -> InventoryHistory:
     """Daily snapshots of every SKU-location of the latest snapshot date, from ``start`` (default:
     the earliest flow) to that date. The ``derived`` quantities (of ``DERIVED_WHEN_ABSENT``, not in
@@ -230,7 +237,7 @@ def rebuild_history(
     Snapshots on earlier dates are not used to rebuild; they are the reference the
     reconciliation compares the rebuilt history with. Flows after the latest snapshot date are
     ignored. Tables are in the canonical columns (``contracts.tables``); ``movements`` may be
-    None or empty.
+    None or empty. ``deliveries`` are the PO lines' goods receipts when exported one per delivery.
     """
     if snapshots.empty:
         raise ContractError("inventory_snapshots: no current stock to rebuild the history from")
@@ -241,7 +248,7 @@ def rebuild_history(
     events = pd.concat(
         [
             *_line_events(order_lines, orders, current_date),
-            *_po_events(purchase_orders),
+            *_po_events(purchase_orders, deliveries),
             *_movement_events(movements),
         ],
         ignore_index=True,

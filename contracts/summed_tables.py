@@ -2,13 +2,15 @@
 line's goods receipts, one row per delivery), summed onto that table's rows at ingest.
 
 The summed table is validated like any other (its bad rows quarantined with their reasons), then
-its accepted rows are totalled per row of the canonical table it completes; only that table is
-published. The canonical table's own files must then leave those columns out: two sources for one
+its accepted rows are totalled per row of the canonical table it completes. Its rows are kept
+beside the canonical tables (``_po_receipts.parquet``) for the inventory rebuild, which books
+each delivery on its own day. The canonical table's own files must then leave those columns out: two sources for one
 value would make the ingest choose between them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +21,7 @@ from contracts.errors import ContractError
 from contracts.export_description import ExportDescription
 from contracts.export_files import TableExport
 from contracts.file_layout import FileLayout
-from contracts.tables import SUMMED_TABLES
+from contracts.tables import PO_RECEIPTS, SUMMED_TABLES
 
 
 def check_summed_exports(
@@ -47,7 +49,7 @@ def check_summed_exports(
 
 def sum_onto(name: str, canonical_dir: Path) -> int:
     """Total the rows of summed table ``name`` written in ``canonical_dir`` onto the rows of the table
-    it completes there; the number of rows that took totals."""
+    it completes there, and keep them in its ``rows_file``; the number of rows that took totals."""
     summed = SUMMED_TABLES[name]
     by = list(summed.by)
     source, target_path = canonical_dir / f"{name}.parquet", canonical_dir / f"{summed.onto}.parquet"
@@ -59,4 +61,20 @@ def sum_onto(name: str, canonical_dir: Path) -> int:
         target.loc[found, column] = totals[column].to_numpy()[positions[found]]
     schema = pq.read_schema(target_path)
     pq.write_table(pa.Table.from_pandas(target, schema=schema, preserve_index=False), target_path)
+    source.rename(canonical_dir / summed.rows_file)
     return int(found.sum())
+
+
+def published_files(exported: Collection[str]) -> tuple[set[str], set[str]]:
+    """The rows files an ingest of the ``exported`` tables publishes, and those it makes stale: the
+    rows kept for a table it sums, or for one it no longer sums onto a table it publishes again."""
+    kept = {summed.rows_file for name, summed in SUMMED_TABLES.items() if name in exported}
+    stale = {summed.rows_file for summed in SUMMED_TABLES.values() if summed.onto in exported} - kept
+    return kept, stale
+
+
+def po_deliveries(canonical_dir: Path) -> pd.DataFrame | None:
+    """The goods receipts, one per delivery, the last ingest kept beside the canonical tables (None
+    when the PO lines carried their own receipt)."""
+    path = canonical_dir / SUMMED_TABLES[PO_RECEIPTS.name].rows_file
+    return pd.read_parquet(path, columns=["po_id", "received_date", "received_quantity"]) if path.exists() else None

@@ -83,10 +83,15 @@ class TableContract:
 class SummedTable:
     """A table an export may hold whose rows are summed onto the rows of canonical table ``onto``
     that share its ``by`` columns, at ingest: ``totals`` maps each of its columns to the
-    aggregation (``sum``, ``max``) that gives the column of that name on the canonical row. The
-    table itself is not kept."""
+    aggregation (``sum``, ``max``) that gives the column of that name on the canonical row. It is
+    not a canonical table."""
 
     contract: TableContract
     onto: str
     by: tuple[str, ...]
     totals: dict[str, Literal["sum", "max"]]
+
+    @property
+    def rows_file(self) -> str:
+        """The file beside the canonical tables that keeps its rows (for the inventory rebuild)."""
+        return f"_{self.contract.name}.parquet"

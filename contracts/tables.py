@@ -395,7 +395,7 @@ SKU_UNITS = TableContract(
 )
 
 # Every table an export may hold; parents before children, the unit conversions right after the SKUs, each
-# summed table after the one it is summed onto. Those not canonical are used at ingest and not kept.
+# summed table after the one it is summed onto. Those not canonical are used at ingest.
 EXPORT_TABLES: dict[str, TableContract] = {
     SKUS.name: SKUS, SKU_UNITS.name: SKU_UNITS, **CANONICAL_TABLES,
     **{name: summed.contract for name, summed in SUMMED_TABLES.items()},

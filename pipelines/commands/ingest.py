@@ -64,6 +64,7 @@ def rebuild_inventory_history(
     world's manifest up to date; say so."""
     from contracts.export_description import load_export_description
     from contracts.inventory_history import holds_current_stock, rebuild_history
+    from contracts.summed_tables import po_deliveries
     from contracts.world_manifest import read_manifest, write_manifest
     from pipelines.tables import missing_tables, read_canonical_tables, write_canonical_tables
 
@@ -77,7 +78,8 @@ def rebuild_inventory_history(
     if not holds_current_stock(declared, tables["inventory_snapshots"]["snapshot_date"].nunique()):
         return None
     history = rebuild_history(
-        *(tables[name] for name in names), tables.get("inventory_movements"), derived=snapshots.derived_columns
+        *(tables[name] for name in names), tables.get("inventory_movements"), derived=snapshots.derived_columns,
+        deliveries=po_deliveries(canonical_dir),
     )
     write_canonical_tables({"inventory_snapshots": history.snapshots}, canonical_dir)
     history.reconciliation.to_csv(canonical_dir / "_inventory_reconciliation.csv", index=False)

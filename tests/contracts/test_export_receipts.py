@@ -64,6 +64,8 @@ def test_receipts_are_summed_onto_their_po_lines(export_with_receipts, tmp_path,
     assert (receipts.rows_read, receipts.accepted, receipts.quarantined) == (5, 2, 3)
     assert receipts.summed_onto == {"purchase_orders": 1}
     assert not (canonical / "po_receipts.parquet").exists()
+    kept = pd.read_parquet(canonical / "_po_receipts.parquet")  # each delivery, for the inventory rebuild
+    assert sorted(kept["received_quantity"]) == [40, 60]
     quarantined = pd.read_csv(quarantine / "po_receipts.csv", dtype=str).set_index("Material Doc")["reason"]
     assert quarantined.to_dict() == {
         "5000003": "unknown po_id '4599999-10' (not in purchase_orders)",
@@ -95,3 +97,10 @@ def test_receipts_without_their_po_lines_are_refused(export_with_receipts, tmp_p
     (export_with_receipts / "asn_events.csv").unlink()
     with pytest.raises(ContractError, match="po_receipts.csv: po_receipts is summed onto purchase_orders, and no file"):
         _ingest(export_with_receipts, tmp_path / "out")
+
+
+def test_the_deliveries_kept_go_when_the_po_lines_carry_their_own_receipt_again(export_with_receipts, tmp_path):
+    _ingest(export_with_receipts, tmp_path / "out")
+    (export_with_receipts / "po_receipts.csv").unlink()
+    _ingest(export_with_receipts, tmp_path / "out")
+    assert not (tmp_path / "out" / "canonical" / "_po_receipts.parquet").exists()

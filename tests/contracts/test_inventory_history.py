@@ -13,6 +13,7 @@ from contracts.errors import ContractError
 from contracts.export_description import load_export_description
 from contracts.inventory_history import DERIVED_WHEN_ABSENT, QUANTITIES, holds_current_stock, rebuild_history
 from contracts.keys import SKU_LOCATION
+from contracts.optional_inputs import empty_table
 from pipelines.cli import app
 from simulation import BaselinePolicy, DailyDecisions, SimulationConfig, StateView, simulate
 
@@ -279,3 +280,26 @@ def test_ingest_of_current_stock_without_what_is_on_order_derives_it(complete_li
     pd.testing.assert_frame_equal(_sorted(written), _sorted(truth))
     rec = pd.read_csv(tmp_path / "data" / "canonical" / "_inventory_reconciliation.csv")
     assert rec["reference_days"].eq(1).all() and rec["max_discrepancy"].eq(0).all()
+
+
+def test_a_po_line_delivered_in_two_parts_adds_each_delivery_on_its_day():
+    """100 units ordered on 1 March, 60 delivered on the 5th and 30 on the 8th (the line closed short):
+    stock rises on each delivery's day, and transit falls with it; without the deliveries the whole
+    receipt lands on the 8th."""
+    po = empty_table("purchase_orders").astype(object)
+    po.loc[0] = {"po_id": "PO-1", "supplier_id": "S-1", "sku_id": "SKU-1", "location_id": "DC-1", "quantity": 100,
+                 "order_date": pd.Timestamp("2024-03-01"), "promised_date": pd.Timestamp("2024-03-06"),
+                 "received_date": pd.Timestamp("2024-03-08"), "received_quantity": 90, "is_expedited": False}
+    current = pd.DataFrame({"snapshot_date": [pd.Timestamp("2024-03-10")], "sku_id": ["SKU-1"],
+                            "location_id": ["DC-1"], "on_hand": [90], "allocated": [0], "in_transit": [0],
+                            "backordered": [0]})
+    deliveries = pd.DataFrame({"po_id": ["PO-1", "PO-1"], "received_quantity": [60, 30],
+                               "received_date": pd.to_datetime(["2024-03-05", "2024-03-08"])})
+
+    def history(**kwargs) -> dict[str, list[int]]:
+        rebuilt = rebuild_history(current, empty_table("order_lines"), empty_table("orders"), po, **kwargs).snapshots
+        return {name: rebuilt.sort_values("snapshot_date")[name].tolist() for name in ("on_hand", "in_transit")}
+
+    assert history(deliveries=deliveries) == {"on_hand": [0] * 4 + [60] * 3 + [90] * 3,
+                                              "in_transit": [100] * 4 + [40] * 3 + [0] * 3}
+    assert history() == {"on_hand": [0] * 7 + [90] * 3, "in_transit": [100] * 7 + [0] * 3}
