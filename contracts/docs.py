@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contracts.export_tables import EXPORT_TABLES, SUMMED_TABLES
 from contracts.table_spec import ColumnSpec, ForeignKey, SummedTable, TableContract
-from contracts.tables import CANONICAL_TABLES, EXPORT_TABLES, SUMMED_TABLES
+from contracts.tables import CANONICAL_TABLES
 
 _HEADER = """# Data contracts
 

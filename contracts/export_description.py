@@ -24,8 +24,6 @@ tables, so ingest neither stops on foreign headers nor guesses the order of day 
 
 from __future__ import annotations
 
-import difflib
-from datetime import date, datetime
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -33,61 +31,16 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from contracts.csv_dialect import CsvDialect
+from contracts.description_checks import Cell, checked_cell, checked_format, did_you_mean, known_column, known_table
 from contracts.errors import ContractError
-from contracts.table_spec import TableContract
-from contracts.tables import EXPORT_TABLES
+from contracts.export_tables import EXPORT_TABLES
 from contracts.validation import cell_text, default_value
 
 EXPORT_DESCRIPTION_FILE = "export.yaml"
-Cell = str | int | float | bool
 # How the files of a table's folder relate: the rows of one table split over them (a key in two files
 # is quarantined), or successive extracts (a key's row in a later file replaces the earlier one).
 PartsMode = Literal["split", "updates"]
 PARTS_MODES: tuple[PartsMode, ...] = get_args(PartsMode)
-# A day that tells day, month and year apart, to check that a format reads back what it writes.
-_PROBE_DAY = date(2024, 12, 31)
-
-
-def _known_table(table: str) -> str:
-    if table not in EXPORT_TABLES:
-        raise ValueError(f"unknown table {table!r}{_did_you_mean(table, EXPORT_TABLES)}")
-    return table
-
-
-def _known_column(table: str, column: str) -> TableContract:
-    """The contract of ``table``, once it is known to have ``column``."""
-    _known_table(table)
-    contract = EXPORT_TABLES[table]
-    if column not in contract.column_names:
-        close = _did_you_mean(column, contract.column_names)
-        raise ValueError(f"{table}: table {table} has no column {column!r}{close}")
-    return contract
-
-
-def _checked_cell(table: str, column: str, value: Cell) -> None:
-    """A ValueError naming the table when a cell of ``table.column`` holding ``value`` would be quarantined."""
-    try:
-        default_value(table, column, value)
-    except ValueError as error:
-        raise ValueError(f"{table}: {error}") from None
-
-
-def _did_you_mean(name: str, choices) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _checked_format(date_format: str) -> str:
-    """A strftime format that writes and reads back a full calendar day (day, month and year)."""
-    try:
-        read_back = datetime.strptime(_PROBE_DAY.strftime(date_format), date_format).date()
-    except ValueError as error:
-        raise ValueError(f"{date_format!r} is not a usable date format ({error})") from error
-    if read_back != _PROBE_DAY:
-        raise ValueError(f"{date_format!r} must name the day, the month and the year (e.g. %d/%m/%Y)")
-    return date_format
-
-
 class ExportDescription(BaseModel):
     """The source, the date format(s), the export header -> canonical column names, the column
     defaults, the value codes and the CSV dialect of one export."""
@@ -169,11 +122,11 @@ class ExportDescription(BaseModel):
     @classmethod
     def _valid_date_formats(cls, value: str | dict[str, str] | None) -> str | dict[str, str] | None:
         if isinstance(value, str):
-            return _checked_format(value)
+            return checked_format(value)
         for table, table_format in (value or {}).items():
-            _known_table(table)
+            known_table(table)
             try:
-                _checked_format(table_format)
+                checked_format(table_format)
             except ValueError as error:
                 raise ValueError(f"{table}: {error}") from None
         return value
@@ -183,7 +136,7 @@ class ExportDescription(BaseModel):
     def _valid_parts(cls, value: object) -> object:
         """One message naming the table and the modes, where the type union would give one per member."""
         for table, mode in (value.items() if isinstance(value, dict) else [("", value)]):
-            prefix = f"{_known_table(table)}: " if table else ""
+            prefix = f"{known_table(table)}: " if table else ""
             if mode not in PARTS_MODES:
                 raise ValueError(f"{prefix}{mode!r} is not one of {', '.join(PARTS_MODES)}")
         return value
@@ -192,7 +145,7 @@ class ExportDescription(BaseModel):
     @classmethod
     def _valid_header_rows(cls, value: object) -> object:
         for table, row in (value.items() if isinstance(value, dict) else [] if value is None else [("", value)]):
-            prefix = f"{_known_table(table)}: " if table else ""
+            prefix = f"{known_table(table)}: " if table else ""
             if isinstance(row, bool) or not isinstance(row, int) or row < 1:
                 raise ValueError(f"{prefix}must be a row number from 1, got {row!r}")
         return value
@@ -201,9 +154,9 @@ class ExportDescription(BaseModel):
     @classmethod
     def _valid_read_from(cls, value: dict[str, str]) -> dict[str, str]:
         for table, host in value.items():
-            _known_table(table)
+            known_table(table)
             try:
-                _known_table(host)
+                known_table(host)
             except ValueError as error:
                 raise ValueError(f"{table}: {error}") from None
             if host == table:
@@ -217,7 +170,7 @@ class ExportDescription(BaseModel):
     @classmethod
     def _valid_exclusions(cls, value: dict[str, dict[str, list[Cell]]]) -> dict[str, dict[str, list[Cell]]]:
         for table, headers in value.items():
-            _known_table(table)
+            known_table(table)
             for header, values in headers.items():
                 if not values:
                     raise ValueError(f"{table}: {header!r}: list the values whose rows are left out")
@@ -227,14 +180,14 @@ class ExportDescription(BaseModel):
     @classmethod
     def _valid_column_mappings(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
         for table, mapping in value.items():
-            _known_table(table)
+            known_table(table)
             canonical = EXPORT_TABLES[table].column_names
             claimed: dict[str, str] = {}
             for header, column in mapping.items():
                 if column not in canonical:
                     raise ValueError(
                         f"{table}: {header!r} -> {column!r}: table {table} has no column "
-                        f"{column!r}{_did_you_mean(column, canonical)}"
+                        f"{column!r}{did_you_mean(column, canonical)}"
                     )
                 if column in claimed:
                     raise ValueError(
@@ -250,7 +203,7 @@ class ExportDescription(BaseModel):
     ) -> dict[str, dict[str, str | list[str]]]:
         for table, columns in value.items():
             for column, headers in columns.items():
-                kind = _known_column(table, column).column(column).kind
+                kind = known_column(table, column).column(column).kind
                 if kind not in ("string", "datetime"):
                     raise ValueError(f"{table}: {column}: only a text column (an id, a name) or a date-time (a date "
                                      "and a time of day) is made of export columns")
@@ -269,7 +222,7 @@ class ExportDescription(BaseModel):
     @classmethod
     def _valid_units(cls, value: dict[str, str]) -> dict[str, str]:
         for table in value:
-            contract = EXPORT_TABLES[_known_table(table)]
+            contract = EXPORT_TABLES[known_table(table)]
             if "sku_id" not in contract.column_names or not any(c.stock_units for c in contract.columns):
                 counted = [name for name, other in EXPORT_TABLES.items()
                            if "sku_id" in other.column_names and any(c.stock_units for c in other.columns)]
@@ -282,9 +235,9 @@ class ExportDescription(BaseModel):
     def _valid_defaults(cls, value: dict[str, dict[str, Cell]]) -> dict[str, dict[str, Cell]]:
         for table, columns in value.items():
             for column, default in columns.items():
-                if (column,) == _known_column(table, column).key:
+                if (column,) == known_column(table, column).key:
                     raise ValueError(f"{table}: {column} is the table's key; each row needs its own")
-                _checked_cell(table, column, default)
+                checked_cell(table, column, default)
         return value
 
     @field_validator("values", mode="before")
@@ -308,9 +261,9 @@ class ExportDescription(BaseModel):
     def _valid_values(cls, value: dict[str, dict[str, dict[str, Cell]]]) -> dict[str, dict[str, dict[str, Cell]]]:
         for table, columns in value.items():
             for column, codes in columns.items():
-                _known_column(table, column)
+                known_column(table, column)
                 for meant in codes.values():
-                    _checked_cell(table, column, meant)
+                    checked_cell(table, column, meant)
         return value
 
     def defaults_for(self, table: str) -> dict[str, object]:
@@ -398,7 +351,7 @@ def _unknown_key(loc: tuple) -> str:
     """What to say of a key the description does not have: the close one, and the keys there are."""
     where, model = ("csv", CsvDialect) if loc[:1] == ("csv",) else ("export.yaml", ExportDescription)
     keys = list(model.model_fields)
-    return f"not a key of {where}{_did_you_mean(str(loc[-1]), keys)}; the keys are {', '.join(keys)}"
+    return f"not a key of {where}{did_you_mean(str(loc[-1]), keys)}; the keys are {', '.join(keys)}"
 
 
 def _key_path(loc: tuple, content: object) -> str:

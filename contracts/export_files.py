@@ -14,10 +14,10 @@ from pathlib import Path
 
 from contracts.errors import ContractError
 from contracts.export_description import EXPORT_DESCRIPTION_FILE
+from contracts.export_tables import EXPORT_TABLES
 from contracts.headers import normalize_name
 from contracts.readers import export_stem, is_spreadsheet
 from contracts.spreadsheets import workbook_sheets
-from contracts.tables import EXPORT_TABLES
 
 # Names of files that hold no rows: hidden files, a job's markers (_SUCCESS) and the lock file a
 # spreadsheet program keeps beside an open workbook (~$erp.xlsx).

@@ -15,10 +15,10 @@ from pathlib import Path
 from contracts.errors import ContractError, MissingColumnsError
 from contracts.export_description import ExportDescription
 from contracts.export_files import TableExport
+from contracts.export_tables import EXPORT_TABLES
 from contracts.headers import close_headers, combined_headers, header_mapping, normalize_name
 from contracts.inventory_history import DERIVED_WHEN_ABSENT
 from contracts.readers import leading_rows, read_header
-from contracts.tables import EXPORT_TABLES
 from contracts.validation import missing_required_columns
 
 

@@ -41,6 +41,7 @@ from contracts.date_order import DateOrderCheck
 from contracts.errors import ContractError
 from contracts.export_description import EXPORT_DESCRIPTION_FILE, ExportDescription, load_export_description
 from contracts.export_files import TableExport, discover_exports, with_tables_read_from
+from contracts.export_tables import EXPORT_ORDER, EXPORT_TABLES, SUMMED_TABLES
 from contracts.file_layout import FileLayout, derivable_columns, derived_columns, export_layouts
 from contracts.fingerprint import file_digest
 from contracts.optional_inputs import OPTIONAL_INPUTS, OPTIONAL_TABLES, data_support
@@ -49,7 +50,7 @@ from contracts.row_filters import drop_rows, replaced_rows, without_excluded, wi
 from contracts.schemas import stored_dtype
 from contracts.summed_tables import check_summed_exports, published_files, sum_onto
 from contracts.table_spec import TableContract
-from contracts.tables import CANONICAL_TABLES, EXPORT_ORDER, EXPORT_TABLES, SUMMED_TABLES
+from contracts.tables import CANONICAL_TABLES
 from contracts.units import UNIT_TABLE, check_unit_exports, no_conversions, unit_conversions, unit_scale
 from contracts.validation import REASON_COLUMN, key_hashes, parsed_key_hashes, validate_table
 from contracts.world_manifest import check_same_world, exports_source, read_manifest, write_manifest

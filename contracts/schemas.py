@@ -8,8 +8,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from contracts.coercion import COERCED_DTYPE
+from contracts.export_tables import EXPORT_TABLES
 from contracts.table_spec import ColumnSpec, RowRule, TableContract
-from contracts.tables import EXPORT_TABLES
 
 # Canonical (stored) dtypes: required ints and bools become plain numpy types.
 _STORED_DTYPE = {

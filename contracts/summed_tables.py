@@ -20,8 +20,8 @@ import pyarrow.parquet as pq
 from contracts.errors import ContractError
 from contracts.export_description import ExportDescription
 from contracts.export_files import TableExport
+from contracts.export_tables import PO_RECEIPTS, SUMMED_TABLES
 from contracts.file_layout import FileLayout
-from contracts.tables import PO_RECEIPTS, SUMMED_TABLES
 
 
 def check_summed_exports(

@@ -1,13 +1,12 @@
-"""The canonical tables, declared as data: columns, types, ranges, keys and foreign keys; and the
-tables an export may hold that are summed onto a canonical one at ingest."""
+"""The canonical tables, declared as data: columns, types, ranges, keys and foreign keys."""
 
 from __future__ import annotations
 
-from contracts.table_spec import ColumnSpec, ForeignKey, RowRule, SummedTable, TableContract
+from contracts.table_spec import ColumnSpec, ForeignKey, RowRule, TableContract
 
 TIERS = ("gold", "silver", "bronze")
 
-_qty = "units, whole number"
+QTY = "units, whole number"  # how every quantity column describes its unit
 
 SKUS = TableContract(
     name="skus",
@@ -70,7 +69,7 @@ SKU_SUPPLIERS = TableContract(
         ColumnSpec("is_primary", "bool", "True for the supplier used by default."),
         ColumnSpec("quoted_lead_time_days", "int", "Lead time the supplier quotes, in days.", ge=0),
         ColumnSpec("unit_cost", "float", "Purchase price per unit from this supplier.", ge=0),
-        ColumnSpec("moq", "int", f"Minimum order quantity ({_qty}).", ge=0, stock_units=True),
+        ColumnSpec("moq", "int", f"Minimum order quantity ({QTY}).", ge=0, stock_units=True),
         ColumnSpec(
             "expedite_days_saved", "int", "Days an expedite saves on an open PO line.", ge=0, nullable=True
         ),
@@ -116,10 +115,10 @@ INVENTORY_SNAPSHOTS = TableContract(
         ColumnSpec("snapshot_date", "date", "Day of the snapshot (end of day)."),
         ColumnSpec("sku_id", "string", "SKU."),
         ColumnSpec("location_id", "string", "Location."),
-        ColumnSpec("on_hand", "int", f"Physical stock ({_qty}).", ge=0, stock_units=True),
-        ColumnSpec("allocated", "int", f"Stock reserved for open order lines ({_qty}).", ge=0, stock_units=True),
-        ColumnSpec("in_transit", "int", f"Stock on the way to this location ({_qty}).", ge=0, stock_units=True),
-        ColumnSpec("backordered", "int", f"Open demand that could not be served ({_qty}).", ge=0, stock_units=True),
+        ColumnSpec("on_hand", "int", f"Physical stock ({QTY}).", ge=0, stock_units=True),
+        ColumnSpec("allocated", "int", f"Stock reserved for open order lines ({QTY}).", ge=0, stock_units=True),
+        ColumnSpec("in_transit", "int", f"Stock on the way to this location ({QTY}).", ge=0, stock_units=True),
+        ColumnSpec("backordered", "int", f"Open demand that could not be served ({QTY}).", ge=0, stock_units=True),
     ),
 )
 
@@ -142,7 +141,7 @@ INVENTORY_MOVEMENTS = TableContract(
         ColumnSpec("location_id", "string", "Location whose stock changed."),
         ColumnSpec("movement_date", "date", "Day the stock changed."),
         ColumnSpec(
-            "quantity_delta", "int", f"Change of on-hand stock, negative when stock left ({_qty}).", stock_units=True
+            "quantity_delta", "int", f"Change of on-hand stock, negative when stock left ({QTY}).", stock_units=True
         ),
         ColumnSpec(
             "reason_code",
@@ -196,16 +195,16 @@ ORDER_LINES = TableContract(
         ColumnSpec("line_id", "string", "Line number within the order."),
         ColumnSpec("sku_id", "string", "SKU ordered."),
         ColumnSpec("location_id", "string", "Location that fulfils the line."),
-        ColumnSpec("quantity", "int", f"Quantity ordered ({_qty}).", gt=0, stock_units=True),
+        ColumnSpec("quantity", "int", f"Quantity ordered ({QTY}).", gt=0, stock_units=True),
         ColumnSpec("requested_date", "date", "Date the customer asked to receive it by."),
         ColumnSpec(
-            "shipped_quantity", "int", f"Quantity shipped so far ({_qty}).", ge=0, nullable=True, stock_units=True
+            "shipped_quantity", "int", f"Quantity shipped so far ({QTY}).", ge=0, nullable=True, stock_units=True
         ),
         ColumnSpec("shipped_date", "date", "Date the line shipped in full.", nullable=True),
         ColumnSpec(
             "backordered_quantity",
             "int",
-            f"Quantity that could not ship on the order day and went on backorder ({_qty}).",
+            f"Quantity that could not ship on the order day and went on backorder ({QTY}).",
             ge=0,
             nullable=True,
             stock_units=True,
@@ -241,12 +240,12 @@ PURCHASE_ORDERS = TableContract(
         ColumnSpec("supplier_id", "string", "Supplier."),
         ColumnSpec("sku_id", "string", "SKU."),
         ColumnSpec("location_id", "string", "Receiving location."),
-        ColumnSpec("quantity", "int", f"Quantity ordered ({_qty}).", gt=0, stock_units=True),
+        ColumnSpec("quantity", "int", f"Quantity ordered ({QTY}).", gt=0, stock_units=True),
         ColumnSpec("order_date", "date", "Date the PO was placed."),
         ColumnSpec("promised_date", "date", "Delivery date promised by the supplier."),
         ColumnSpec("received_date", "date", "Date the goods arrived (null while open).", nullable=True),
         ColumnSpec(
-            "received_quantity", "int", f"Quantity received ({_qty}).", ge=0, nullable=True, stock_units=True
+            "received_quantity", "int", f"Quantity received ({QTY}).", ge=0, nullable=True, stock_units=True
         ),
         ColumnSpec("is_expedited", "bool", "Whether the PO line was expedited.", nullable=True),
     ),
@@ -276,7 +275,7 @@ ASN_EVENTS = TableContract(
         ColumnSpec("po_id", "string", "PO line the notice refers to."),
         ColumnSpec("event_time", "datetime", "When the notice was received."),
         ColumnSpec("eta", "date", "Announced arrival date."),
-        ColumnSpec("quantity", "int", f"Quantity announced ({_qty}).", gt=0),
+        ColumnSpec("quantity", "int", f"Quantity announced ({QTY}).", gt=0),
     ),
 )
 
@@ -352,52 +351,3 @@ CANONICAL_TABLES: dict[str, TableContract] = {
 
 # Parents before children, so foreign keys can be checked against already-accepted rows.
 TABLE_ORDER: tuple[str, ...] = tuple(CANONICAL_TABLES)
-
-PO_RECEIPTS = TableContract(
-    name="po_receipts",
-    description=(
-        "Optional, in place of the receipt columns of `purchase_orders`: the goods receipts of PO lines, one row "
-        "per delivery (an ERP's goods-receipt or receiving history)."
-    ),
-    key=("receipt_id",),
-    foreign_keys=(
-        ForeignKey(("po_id",), "purchase_orders", ("po_id",), not_before=(("received_date", "order_date"),)),
-    ),
-    columns=(
-        ColumnSpec("receipt_id", "string", "Receipt identifier (a goods-receipt document and its line)."),
-        ColumnSpec("po_id", "string", "PO line received."),
-        ColumnSpec("received_date", "date", "Date the goods arrived."),
-        ColumnSpec("received_quantity", "int", f"Quantity received ({_qty}).", ge=0),
-    ),
-)
-
-# Tables an export may hold in place of some columns of a canonical table, summed onto it at ingest.
-SUMMED_TABLES: dict[str, SummedTable] = {
-    PO_RECEIPTS.name: SummedTable(
-        PO_RECEIPTS, onto="purchase_orders", by=("po_id",), totals={"received_quantity": "sum", "received_date": "max"}
-    ),
-}
-
-SKU_UNITS = TableContract(
-    name="sku_units",
-    description=(
-        "Optional, with `units:` in export.yaml: how many of an item's stocking units one of its other units of "
-        "measure holds (a case of 12, a pallet of 480), to convert the quantities exported in those units "
-        "(an ERP's unit-of-measure conversions)."
-    ),
-    key=("sku_id", "unit"),
-    foreign_keys=(ForeignKey(("sku_id",), "skus", ("sku_id",)),),
-    columns=(
-        ColumnSpec("sku_id", "string", "SKU."),
-        ColumnSpec("unit", "string", "Unit of measure as the export writes it (`CS`, `PAL`)."),
-        ColumnSpec("stock_units", "float", "Stocking units in one `unit`.", gt=0),
-    ),
-)
-
-# Every table an export may hold; parents before children, the unit conversions right after the SKUs, each
-# summed table after the one it is summed onto. Those not canonical are used at ingest.
-EXPORT_TABLES: dict[str, TableContract] = {
-    SKUS.name: SKUS, SKU_UNITS.name: SKU_UNITS, **CANONICAL_TABLES,
-    **{name: summed.contract for name, summed in SUMMED_TABLES.items()},
-}
-EXPORT_ORDER: tuple[str, ...] = tuple(EXPORT_TABLES)

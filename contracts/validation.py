@@ -13,9 +13,9 @@ import pandera.pandas as pa
 
 from contracts.coercion import PLAIN_NUMBERS, NumberFormat, append_reasons, coerce_table, is_zero_date
 from contracts.errors import ContractError
+from contracts.export_tables import EXPORT_TABLES
 from contracts.schemas import pandera_schema, stored_dtype
 from contracts.table_spec import ForeignKey, TableContract
-from contracts.tables import EXPORT_TABLES
 from contracts.units import UnitScale, counted_as_read, in_stock_units
 
 REASON_COLUMN = "reason"
