@@ -105,7 +105,6 @@ class ExportDescription(BaseModel):
         "(a PO line's id from its PO number and line number; an order line's id from its item); date-time "
         "column -> its date header and its time-of-day header.",
     )
-
     units: dict[str, str] = Field(
         default_factory=dict,
         description="Per table: the export header naming the unit of measure of each row's quantities (`CS`, "

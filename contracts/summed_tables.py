@@ -4,8 +4,8 @@ line's goods receipts, one row per delivery), summed onto that table's rows at i
 The summed table is validated like any other (its bad rows quarantined with their reasons), then
 its accepted rows are totalled per row of the canonical table it completes. Its rows are kept
 beside the canonical tables (``_po_receipts.parquet``) for the inventory rebuild, which books
-each delivery on its own day. The canonical table's own files must then leave those columns out: two sources for one
-value would make the ingest choose between them.
+each delivery on its own day. The canonical table's own files must then leave those columns
+out: two sources for one value would make the ingest choose between them.
 """
 
 from __future__ import annotations
