@@ -19,7 +19,7 @@ tables, so ingest neither stops on foreign headers nor guesses the order of day 
     combine: {purchase_orders: {po_id: [PO Number, Line]}}  # a text column made of export columns: 4500017-10
                                        # or a date-time of a date and a time: {orders: {order_time: [Date, Time]}}
     units: {order_lines: Sales Unit}   # the column naming each row's unit of measure, converted by sku_units
-    stocking_units: [EA]               # units that are every item's stocking unit unless sku_units says otherwise
+    unit_factors: {EA: 1, DZ: 12}      # units with one factor for every item unless sku_units says otherwise
 """
 
 from __future__ import annotations
@@ -111,10 +111,10 @@ class ExportDescription(BaseModel):
         "`PAL`), converted to stocking units by the export's `sku_units` table; an empty cell is stocking units.",
     )
 
-    stocking_units: list[str] = Field(
-        default_factory=list,
-        description="Units of measure (as written in the `units` columns) that count every item's stocking units, "
-        "unless `sku_units` gives the item another factor for them (`EA`).",
+    unit_factors: dict[str, float] = Field(
+        default_factory=dict,
+        description="Units of measure (as written in the `units` columns) whose number of stocking units is the "
+        "same for every item (`EA: 1`, `DZ: 12`), unless `sku_units` gives the item another.",
     )
 
     @field_validator("date_format")
@@ -227,6 +227,14 @@ class ExportDescription(BaseModel):
                            if "sku_id" in other.column_names and any(c.stock_units for c in other.columns)]
                 raise ValueError(f"{table}: its rows hold no item quantity to convert; units apply to "
                                  f"{', '.join(counted)}")
+        return value
+
+    @field_validator("unit_factors")
+    @classmethod
+    def _valid_unit_factors(cls, value: dict[str, float]) -> dict[str, float]:
+        for unit, factor in value.items():
+            if not factor > 0:
+                raise ValueError(f"{unit}: the stocking units in one {unit} must be > 0, got {factor:g}")
         return value
 
     @field_validator("defaults")

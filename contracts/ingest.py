@@ -199,7 +199,7 @@ def _ingest_table(
                 date_order.observe(raw)
                 scale = None if layout.unit_header is None else unit_scale(
                     raw.get("sku_id", pd.Series(defaults.get("sku_id"), index=raw.index, dtype=object)),
-                    chunk.loc[raw.index, layout.unit_header], conversions, description.stocking_units)
+                    chunk.loc[raw.index, layout.unit_header], conversions, description.unit_factors)
                 if scale is not None:
                     _add_counts(report.units_converted, scale.unit.value_counts().to_dict())
                 result = validate_table(table, raw, parents=parents, seen_keys=seen_keys, date_format=date_format,
@@ -322,7 +322,7 @@ def ingest_exports(
     exports = with_tables_read_from(found, description.read_from)
     layouts = export_layouts(exports, description)
     check_summed_exports(exports, layouts, description)
-    check_unit_exports(exports, description.units, description.stocking_units)
+    check_unit_exports(exports, description.units, description.unit_factors)
     derived = {table: derived_columns(exports[table], files, derivable_columns(table, description.inventory))
                for table, files in layouts.items()}
     world = source or world_source(source_dir, description.source)

@@ -3,8 +3,8 @@ units at ingest.
 
 ``export.yaml`` ``units:`` names, per table, the column holding each row's unit; the export's
 ``sku_units`` table says how many stocking units one of them holds for the item, and
-``stocking_units:`` which units count stocking units for every item. A row in a unit its item has
-no conversion for is quarantined, as is one whose quantity converts to a fraction of a stocking
+``unit_factors:`` the units whose factor is the same for every item (``EA: 1``, ``DZ: 12``). A row
+in a unit its item has no conversion for is quarantined, as is one whose quantity converts to a fraction of a stocking
 unit; an empty unit cell means stocking units already.
 """
 
@@ -34,13 +34,13 @@ class UnitScale:
     reasons: pd.Series
 
 
-def check_unit_exports(exported: Collection[str], units: Mapping[str, str], stocking: Collection[str]) -> None:
+def check_unit_exports(exported: Collection[str], units: Mapping[str, str], factors: Mapping[str, float]) -> None:
     """A ContractError when export.yaml gives units of measure (``units``: table -> header) and no
-    ``exported`` table holds their conversions, nor are any declared ``stocking`` units."""
-    if units and UNIT_TABLE not in exported and not stocking:
+    ``exported`` table holds their conversions, nor does it give any unit's ``factors``."""
+    if units and UNIT_TABLE not in exported and not factors:
         raise ContractError(
             f"export.yaml gives the unit of measure of {', '.join(units)} (units), and no file holds "
-            f"{UNIT_TABLE}, the stocking units in one of each item's units (nor are stocking_units declared)"
+            f"{UNIT_TABLE}, the stocking units in one of each item's units (nor does it give unit_factors)"
         )
 
 
@@ -70,14 +70,15 @@ def _trimmed(cells: pd.Series) -> pd.Series:
     return pd.Series(pd.array(text.to_numpy(), dtype="string").take(codes, allow_fill=True), index=cells.index)
 
 
-def unit_scale(skus: pd.Series, units: pd.Series, conversions: pd.Series, stocking: Collection[str]) -> UnitScale:
+def unit_scale(skus: pd.Series, units: pd.Series, conversions: pd.Series, factors: Mapping[str, float]) -> UnitScale:
     """The scale of each row from its item (``skus``, cells as exported) and its unit cell: the item's
-    conversion, else 1 for the ``stocking`` units and an empty cell."""
+    conversion, else the unit's factor for every item (``factors``), 1 for an empty cell."""
     unit, sku = _trimmed(units), _trimmed(skus)
     compared = unit.str.casefold()
     looked_up = conversions.reindex(pd.MultiIndex.from_arrays([sku, compared])).to_numpy(dtype=float)
+    for_all = compared.map({written.strip().casefold(): factor for written, factor in factors.items()})
+    looked_up = np.where(np.isnan(looked_up), for_all.to_numpy(dtype=float, na_value=np.nan), looked_up)
     ones = (unit.isna() | sku.isna()).to_numpy()  # a row without its item is quarantined for that
-    ones |= np.isnan(looked_up) & compared.isin({text.strip().casefold() for text in stocking}).to_numpy(dtype=bool)
     factor = pd.Series(np.where(ones, 1.0, looked_up), index=units.index)
     unknown = factor.isna()
     reasons = pd.Series("", index=units.index, dtype=object)

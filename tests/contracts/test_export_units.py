@@ -92,22 +92,28 @@ def test_units_of_a_table_without_item_quantities_are_refused(tmp_path):
         load_export_description(tmp_path)
 
 
-def test_declared_stocking_units_need_no_conversion(export_in_cases, tmp_path):
-    """`EA` and `CS` declared every item's stocking units: SKU-1's own conversion of a case still
-    applies, SKU-2's case (line 4) counts one unit and eaches need no conversion. Without sku_units
-    and with `EA` alone declared, every row in cases is quarantined."""
-    (export_in_cases / "export.yaml").write_text(json.dumps({**UNITS, "stocking_units": ["ea", "CS"]}))
+def test_units_with_one_factor_for_every_item_need_no_conversion(export_in_cases, tmp_path):
+    """`EA` declared 1 and `CS` 6 for every item: SKU-1's own case of 12 still applies, SKU-2's case
+    (line 4) counts 6 and eaches need no conversion. Without sku_units and with `EA` alone declared,
+    every row in cases is quarantined."""
+    (export_in_cases / "export.yaml").write_text(json.dumps({**UNITS, "unit_factors": {"ea": 1, "CS": 6}}))
     conversions = pd.read_csv(export_in_cases / "sku_units.csv", dtype=str)
     conversions[conversions["unit"] != "EA"].to_csv(export_in_cases / "sku_units.csv", index=False)
     _ingest(export_in_cases, tmp_path / "with")
     accepted = pd.read_parquet(tmp_path / "with" / "canonical" / "order_lines.parquet").set_index("line_id")
-    assert accepted["quantity"].to_dict() == {"1": 24, "2": 5, "3": 7, "4": 1, "5": 6}
+    assert accepted["quantity"].to_dict() == {"1": 24, "2": 5, "3": 7, "4": 6, "5": 6}
     (export_in_cases / "sku_units.csv").unlink()
-    (export_in_cases / "export.yaml").write_text(json.dumps({**UNITS, "stocking_units": ["EA"]}))
+    (export_in_cases / "export.yaml").write_text(json.dumps({**UNITS, "unit_factors": {"EA": 1}}))
     reports = _ingest(export_in_cases, tmp_path / "without")
     accepted = pd.read_parquet(tmp_path / "without" / "canonical" / "order_lines.parquet")
     assert sorted(accepted["line_id"]) == ["2", "3"]
     assert reports["order_lines"].quarantined == 4
+
+
+def test_a_unit_factor_not_above_zero_is_refused(tmp_path):
+    (tmp_path / "export.yaml").write_text(json.dumps({**UNITS, "unit_factors": {"DZ": 0}}))
+    with pytest.raises(ContractError, match="export.yaml: unit_factors: DZ: the stocking units in one DZ must be > 0"):
+        load_export_description(tmp_path)
 
 
 def test_case_sizes_read_from_the_item_master(export_in_cases, tmp_path):
@@ -116,7 +122,7 @@ def test_case_sizes_read_from_the_item_master(export_in_cases, tmp_path):
     skus = pd.read_csv(export_in_cases / "skus.csv", dtype=str)
     skus.assign(**{"Case Pack": ["12", "6"]}).to_csv(export_in_cases / "skus.csv", index=False)
     (export_in_cases / "export.yaml").write_text(json.dumps({
-        **UNITS, "stocking_units": ["EA", "PAL"], "read_from": {"sku_units": "skus"},
+        **UNITS, "unit_factors": {"EA": 1, "PAL": 480}, "read_from": {"sku_units": "skus"},
         "columns": {"sku_units": {"Case Pack": "stock_units"}}, "defaults": {"sku_units": {"unit": "CS"}}}))
     reports = _ingest(export_in_cases, tmp_path / "out")
     accepted = pd.read_parquet(tmp_path / "out" / "canonical" / "order_lines.parquet").set_index("line_id")
