@@ -324,7 +324,7 @@ def _time_of_day_text(value: object) -> object:
     if isinstance(value, dt.time | dt.datetime):
         return value.strftime("%H:%M:%S")
     if isinstance(value, float | int | np.floating | np.integer) and not isinstance(value, bool) and 0 <= value < 1:
-        seconds = round(float(value) * 86_400)
+        seconds = min(round(float(value) * 86_400), 86_399)  # the last instant of a day stays in it
         return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
     return value
 

@@ -41,7 +41,7 @@ from contracts.date_order import DateOrderCheck
 from contracts.errors import ContractError
 from contracts.export_description import EXPORT_DESCRIPTION_FILE, ExportDescription, load_export_description
 from contracts.export_files import TableExport, discover_exports, with_tables_read_from
-from contracts.export_tables import EXPORT_ORDER, EXPORT_TABLES, SUMMED_TABLES
+from contracts.export_tables import EXPORT_ORDER, EXPORT_TABLES, SKU_UNITS, SUMMED_TABLES
 from contracts.file_layout import FileLayout, derivable_columns, derived_columns, export_layouts
 from contracts.fingerprint import file_digest
 from contracts.optional_inputs import OPTIONAL_INPUTS, OPTIONAL_TABLES, data_support
@@ -51,7 +51,7 @@ from contracts.schemas import stored_dtype
 from contracts.summed_tables import check_summed_exports, published_files, sum_onto
 from contracts.table_spec import TableContract
 from contracts.tables import CANONICAL_TABLES
-from contracts.units import UNIT_TABLE, check_unit_exports, no_conversions, unit_conversions, unit_scale
+from contracts.units import check_unit_exports, no_conversions, unit_conversions, unit_scale
 from contracts.validation import REASON_COLUMN, key_hashes, parsed_key_hashes, validate_table
 from contracts.world_manifest import check_same_world, exports_source, read_manifest, write_manifest
 
@@ -354,8 +354,8 @@ def ingest_exports(
             report.foreign_keys_not_checked = not_checked
             if table in SUMMED_TABLES:
                 report.summed_onto = {SUMMED_TABLES[table].onto: sum_onto(table, staging / "canonical")}
-            if table == UNIT_TABLE:
-                conversions = unit_conversions(staging / "canonical" / f"{UNIT_TABLE}.parquet")
+            if table == SKU_UNITS.name:
+                conversions = unit_conversions(staging / "canonical" / f"{table}.parquet")
             reports.append(report)
             accepted_keys[table] = keys
         result = IngestReport(tables=reports, skipped_files=skipped, source=world, replaced_world=replaced)

@@ -4,8 +4,8 @@ units at ingest.
 ``export.yaml`` ``units:`` names, per table, the column holding each row's unit; the export's
 ``sku_units`` table says how many stocking units one of them holds for the item, and
 ``unit_factors:`` the units whose factor is the same for every item (``EA: 1``, ``DZ: 12``). A row
-in a unit its item has no conversion for is quarantined, as is one whose quantity converts to a fraction of a stocking
-unit; an empty unit cell means stocking units already.
+in a unit its item has no conversion for is quarantined, as is one whose quantity converts to a
+fraction of a stocking unit; an empty unit cell means stocking units already.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ import pandas as pd
 
 from contracts.coercion import append_reasons
 from contracts.errors import ContractError
+from contracts.export_tables import SKU_UNITS
 from contracts.table_spec import TableContract
-
-UNIT_TABLE = "sku_units"
 
 
 @dataclass(frozen=True)
@@ -37,10 +36,10 @@ class UnitScale:
 def check_unit_exports(exported: Collection[str], units: Mapping[str, str], factors: Mapping[str, float]) -> None:
     """A ContractError when export.yaml gives units of measure (``units``: table -> header) and no
     ``exported`` table holds their conversions, nor does it give any unit's ``factors``."""
-    if units and UNIT_TABLE not in exported and not factors:
+    if units and SKU_UNITS.name not in exported and not factors:
         raise ContractError(
             f"export.yaml gives the unit of measure of {', '.join(units)} (units), and no file holds "
-            f"{UNIT_TABLE}, the stocking units in one of each item's units (nor does it give unit_factors)"
+            f"{SKU_UNITS.name}, the stocking units in one of each item's units (nor does it give unit_factors)"
         )
 
 
@@ -82,7 +81,7 @@ def unit_scale(skus: pd.Series, units: pd.Series, conversions: pd.Series, factor
     factor = pd.Series(np.where(ones, 1.0, looked_up), index=units.index)
     unknown = factor.isna()
     reasons = pd.Series("", index=units.index, dtype=object)
-    message = "unit " + unit[unknown].map(repr) + " of " + sku[unknown] + f" not in {UNIT_TABLE}"
+    message = "unit " + unit[unknown].map(repr) + " of " + sku[unknown] + f" not in {SKU_UNITS.name}"
     reasons[unknown] = message.astype(object)
     return UnitScale(unit, factor, reasons)
 
