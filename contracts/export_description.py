@@ -110,7 +110,6 @@ class ExportDescription(BaseModel):
         description="Per table: the export header naming the unit of measure of each row's quantities (`CS`, "
         "`PAL`), converted to stocking units by the export's `sku_units` table; an empty cell is stocking units.",
     )
-
     unit_factors: dict[str, float] = Field(
         default_factory=dict,
         description="Units of measure (as written in the `units` columns) whose number of stocking units is the "
