@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from contracts.day_numbers import DAY_NUMBER_FORMATS, day_number_dates, is_day_number_format
 from contracts.table_spec import ColumnSpec, TableContract
 
 _TRUE = {"true", "t", "yes", "y", "1"}
@@ -44,6 +45,9 @@ _TRAILING_TIME = r"[ T]+\d{1,2}:\d{2}.*$"
 _DATE_PART = r"\d+|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 # A date of zeros (00000000, 00.00.0000, 0000-00-00 00:00:00): how SAP and some databases write "no date".
 _ZERO_DATE = r"0[0\s./:T-]*"
+# A number where a date should be: a day number (45355, 124064) read only when date_format names its count.
+_DAY_NUMBER = r"\d{5,6}(?:\.\d+)?"
+_DAY_NUMBER_HINT = f" (a day number? name its count as date_format: {', '.join(DAY_NUMBER_FORMATS)})"
 # How an export may write minus five besides -5: a trailing sign (5-), as some ERPs print lists, or
 # an accountant's parentheses ((5)).
 Negatives = Literal["leading", "trailing", "parentheses"]
@@ -152,6 +156,8 @@ def _coerce_column(
         parsed = values
         if values.dt.tz is not None:
             parsed = (values.dt.tz_convert("UTC") if spec.kind == "datetime" else values).dt.tz_localize(None)
+    elif is_day_number_format(date_format):
+        parsed = day_number_dates(values, date_format)
     elif date_format is not None:
         parsed = _parse_declared(values.astype("string"), spec, date_format)
     else:
@@ -172,7 +178,10 @@ def is_zero_date(value: object) -> bool:
 
 
 def _without_zero_dates(values: pd.Series) -> pd.Series:
-    """``values`` with the dates written as zeros missing: an empty date, as SAP writes one."""
+    """``values`` with the dates written as zeros missing: an empty date, as SAP writes one (and
+    JD Edwards, as the number 0)."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.mask(values.eq(0))
     if not pd.api.types.is_string_dtype(values):
         return values
     zeros = values.str.startswith("0").fillna(False)
@@ -253,6 +262,8 @@ def coerce_table(
             if date_format is None and spec.kind in ("date", "datetime"):
                 partial = _completed_by_dateutil(raw[spec.name].where(bad))
                 message = message.mask(partial, f"{spec.name}: not a full date (day, month and year): " + shown)
+                numbered = raw[spec.name].astype("string").str.strip().str.fullmatch(_DAY_NUMBER).fillna(False)
+                message = message.mask(bad & numbered & ~partial, message + _DAY_NUMBER_HINT)
             reasons = append_reasons(reasons, message.where(bad, ""))
     return pd.DataFrame(typed, index=raw.index), reasons
 

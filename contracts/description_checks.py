@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 from datetime import date, datetime
 
+from contracts.day_numbers import DAY_NUMBER_FORMATS, is_day_number_format
 from contracts.export_tables import EXPORT_TABLES
 from contracts.table_spec import TableContract
 from contracts.validation import default_value
@@ -45,11 +46,15 @@ def did_you_mean(name: str, choices) -> str:
 
 
 def checked_format(date_format: str) -> str:
-    """A strftime format that writes and reads back a full calendar day (day, month and year)."""
+    """A day number's name, or a strftime format that writes and reads back a full calendar day
+    (day, month and year)."""
+    if is_day_number_format(date_format):
+        return date_format
     try:
         read_back = datetime.strptime(_PROBE_DAY.strftime(date_format), date_format).date()
     except ValueError as error:
         raise ValueError(f"{date_format!r} is not a usable date format ({error})") from error
     if read_back != _PROBE_DAY:
-        raise ValueError(f"{date_format!r} must name the day, the month and the year (e.g. %d/%m/%Y)")
+        raise ValueError(f"{date_format!r} must name the day, the month and the year (e.g. %d/%m/%Y), or be "
+                         f"a day number: {', '.join(DAY_NUMBER_FORMATS)}")
     return date_format

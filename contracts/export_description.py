@@ -31,6 +31,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from contracts.csv_dialect import CsvDialect
+from contracts.day_numbers import is_day_number_format
 from contracts.description_checks import Cell, checked_cell, checked_format, did_you_mean, known_column, known_table
 from contracts.errors import ContractError
 from contracts.export_tables import EXPORT_TABLES
@@ -54,7 +55,8 @@ class ExportDescription(BaseModel):
         "system are one world (default: the export folder itself).",
     )
     date_format: str | dict[str, str] | None = Field(
-        None, description="One strftime format for all tables, or one per table."
+        None, description="One strftime format for all tables, or one per table; or the name of the day number "
+        "dates are stored as: `excel`, `excel-1904` (a spreadsheet's serial days), `jde` (JD Edwards' CYYDDD).",
     )
     columns: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="Per table: export header -> canonical column."
@@ -210,6 +212,11 @@ class ExportDescription(BaseModel):
                 if kind == "datetime" and (isinstance(headers, str) or len(headers) != 2):
                     raise ValueError(f"{table}: {column}: a date-time is made of two export columns, its date and "
                                      "its time of day: [Date header, Time header]")
+                day_numbers = info.data.get("date_format")
+                day_numbers = day_numbers.get(table) if isinstance(day_numbers, dict) else day_numbers
+                if kind == "datetime" and is_day_number_format(day_numbers):
+                    raise ValueError(f"{table}: {column}: a date and a time of day are not combined when the "
+                                     f"table's dates are day numbers ({day_numbers}); map the date header alone")
                 mapped = [header for header, target in info.data.get("columns", {}).get(table, {}).items()
                           if target == column]
                 if mapped:

@@ -38,6 +38,7 @@ import pyarrow.parquet as pq
 
 from contracts.coercion import PLAIN_NUMBERS, date_and_time, joined_text, recode
 from contracts.date_order import DateOrderCheck
+from contracts.day_numbers import is_day_number_format
 from contracts.errors import ContractError
 from contracts.export_description import EXPORT_DESCRIPTION_FILE, ExportDescription, load_export_description
 from contracts.export_files import TableExport, discover_exports, with_tables_read_from
@@ -181,6 +182,7 @@ def _ingest_table(
             numbers = dialect.numbers if is_csv(path) else PLAIN_NUMBERS
             date_headers = [header for header, column in layout.mapping.items() if column in date_columns]
             date_headers += [header for column in date_columns for header in layout.combined.get(column, [])]
+            date_headers = [] if is_day_number_format(date_format) else date_headers  # day numbers: as declared
             for chunk in iter_chunks(path, chunk_rows, dialect, description.header_row_for(table), export.sheet,
                                      date_headers):
                 report.rows_read += len(chunk)

@@ -21,12 +21,11 @@ from pathlib import Path
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
+from contracts.day_numbers import SERIAL_DAY_ZERO, serial_days
 from contracts.errors import ContractError
 from contracts.headers import check_unique_names, normalize_name
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
-# Serial day 0 of the two date systems spreadsheets count dates in.
-_DAY_ZERO_1900, _DAY_ZERO_1904 = pd.Timestamp("1899-12-30"), pd.Timestamp("1904-01-01")
 
 
 def workbook_sheets(path: Path) -> list[str]:
@@ -100,8 +99,8 @@ def _serial_day_zero(path: Path) -> pd.Timestamp:
         except (zipfile.BadZipFile, KeyError):
             workbook = b""
         if re.search(rb"date1904=[\"'](1|true)[\"']", workbook):
-            return _DAY_ZERO_1904
-    return _DAY_ZERO_1900
+            return SERIAL_DAY_ZERO["excel-1904"]
+    return SERIAL_DAY_ZERO["excel"]
 
 
 def _serial_days_as_dates(cells: pd.Series, day_zero: pd.Timestamp) -> pd.Series:
@@ -110,9 +109,7 @@ def _serial_days_as_dates(cells: pd.Series, day_zero: pd.Timestamp) -> pd.Series
     numbers = cells.map(lambda cell: isinstance(cell, int | float) and not isinstance(cell, bool)).astype(bool)
     if not numbers.any():
         return cells
-    days = pd.to_numeric(cells[numbers]).astype(float)
-    days = days.where(days.between(0, pd.Timedelta.max.days))  # beyond: left a number, not a date to store
-    dates = (day_zero + pd.to_timedelta(days, unit="D")).dt.round("s")
+    dates = serial_days(pd.to_numeric(cells[numbers]).astype(float), day_zero)  # NaT beyond: left a number
     out = cells.astype(object).copy()
     out[numbers] = dates.astype(object).where(dates.notna(), cells[numbers])
     return out

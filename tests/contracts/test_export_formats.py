@@ -1,9 +1,9 @@
-"""One ERP export written nine ways (plain CSV; ';'-separated with decimal commas in cp1252;
+"""One ERP export written ten ways (plain CSV; ';'-separated with decimal commas in cp1252;
 spreadsheets with the order lines as a folder of parts and the purchase orders under a title;
 purchase orders and order lines as successive extracts; the orders' columns on their lines;
 cancelled lines marked by a status column and declared left out; PO line ids as a PO number and a
-line number; goods receipts as their own table; order lines in cases) ingests to the same
-canonical tables."""
+line number; goods receipts as their own table; order lines in cases; PO dates as JD Edwards day
+numbers) ingests to the same canonical tables."""
 
 from __future__ import annotations
 
@@ -294,3 +294,32 @@ def test_order_lines_in_cases_ingest_to_the_same_tables(export, tmp_path):
         other = reports["cases"][table]
         assert (other.accepted, other.quarantined) == (plain.accepted, plain.quarantined), table
         _assert_same_as_plain(tmp_path, "cases", table)
+
+
+def _jde_date(text: pd.Series) -> pd.Series:
+    """Dates written in the ERP's format as JD Edwards' CYYDDD numbers, an empty date as 0; text
+    that is no date as written."""
+    day = pd.to_datetime(text, format=ERP_DATE_FORMAT, errors="coerce")
+    cyyddd = ((day.dt.year - 1900) * 1000 + day.dt.dayofyear).astype("Int64").astype("string")
+    return cyyddd.fillna(text.mask(text == "", "0"))
+
+
+def test_po_dates_as_jde_day_numbers_ingest_to_the_same_tables(export, tmp_path):
+    pos = export.files["purchase_orders"]
+    columns = export.description["columns"]
+    dates = ("order_date", "promised_date", "received_date")
+    date_headers = [header for header in pos.columns if columns["purchase_orders"].get(header, header) in dates]
+    numbered = pos.assign(**{header: _jde_date(pos[header]) for header in date_headers})
+    assert len(date_headers) == 3 and numbered[date_headers[0]].str.fullmatch(r"1\d{5}").mean() > 0.9
+    description = {**export.description,
+                   "date_format": {**dict.fromkeys(export.files, ERP_DATE_FORMAT), "purchase_orders": "jde"}}
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "jde").mkdir()
+    _write_plain(export, tmp_path / "plain")
+    _write_plain(replace(export, files={**export.files, "purchase_orders": numbered}), tmp_path / "jde")
+    (tmp_path / "jde" / "export.yaml").write_text(json.dumps(description))
+    reports = {way: _ingested(tmp_path, way) for way in ("plain", "jde")}
+    for table, plain in reports["plain"].items():
+        other = reports["jde"][table]
+        assert (other.accepted, other.quarantined) == (plain.accepted, plain.quarantined), table
+        _assert_same_as_plain(tmp_path, "jde", table)
