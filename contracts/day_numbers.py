@@ -32,8 +32,9 @@ def _jde_days(numbers: pd.Series) -> pd.Series:
     day_of_year = whole % 1000
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     valid = day_of_year.ge(1) & day_of_year.le(np.where(leap, 366, 365))
-    first_of_year = pd.to_datetime(year.where(valid).astype("Int64").astype("string") + "-01-01", errors="coerce")
-    return first_of_year + pd.to_timedelta(day_of_year.where(valid) - 1, unit="D")
+    valid &= year.lt(pd.Timestamp.max.year)
+    first_of_year = (year.where(valid, 1970) - 1970).to_numpy("int64").astype("datetime64[Y]").astype("datetime64[ns]")
+    return (pd.Series(first_of_year, index=numbers.index) + pd.to_timedelta(day_of_year - 1, unit="D")).where(valid)
 
 
 # The day numbers a date_format may name, with what each reads.
