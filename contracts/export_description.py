@@ -34,7 +34,7 @@ from contracts.csv_dialect import CsvDialect
 from contracts.day_numbers import is_day_number_format
 from contracts.description_checks import Cell, checked_cell, checked_format, did_you_mean, known_column, known_table
 from contracts.errors import ContractError
-from contracts.export_tables import EXPORT_TABLES
+from contracts.export_tables import EXPORT_TABLES, counts_items
 from contracts.validation import cell_text, default_value
 
 EXPORT_DESCRIPTION_FILE = "export.yaml"
@@ -227,10 +227,9 @@ class ExportDescription(BaseModel):
     @classmethod
     def _valid_units(cls, value: dict[str, str]) -> dict[str, str]:
         for table in value:
-            contract = EXPORT_TABLES[known_table(table)]
-            if "sku_id" not in contract.column_names or not any(c.stock_units for c in contract.columns):
-                counted = [name for name, other in EXPORT_TABLES.items()
-                           if "sku_id" in other.column_names and any(c.stock_units for c in other.columns)]
+            known_table(table)
+            if not counts_items(table):
+                counted = [name for name in EXPORT_TABLES if counts_items(name)]
                 raise ValueError(f"{table}: its rows hold no item quantity to convert; units apply to "
                                  f"{', '.join(counted)}")
         return value

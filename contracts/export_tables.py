@@ -21,7 +21,7 @@ PO_RECEIPTS = TableContract(
         ColumnSpec("receipt_id", "string", "Receipt identifier (a goods-receipt document and its line)."),
         ColumnSpec("po_id", "string", "PO line received."),
         ColumnSpec("received_date", "date", "Date the goods arrived."),
-        ColumnSpec("received_quantity", "int", f"Quantity received ({QTY}).", ge=0),
+        ColumnSpec("received_quantity", "int", f"Quantity received ({QTY}).", ge=0, stock_units=True),
     ),
 )
 
@@ -55,3 +55,28 @@ EXPORT_TABLES: dict[str, TableContract] = {
     **{name: summed.contract for name, summed in SUMMED_TABLES.items()},
 }
 EXPORT_ORDER: tuple[str, ...] = tuple(EXPORT_TABLES)
+
+
+def item_key(table: str) -> ForeignKey | None:
+    """The foreign key through which a row of ``table`` that does not name its item points at a row
+    that does (a goods receipt or an ASN at its PO line); None when the row names it, or nothing it
+    points at does."""
+    contract = EXPORT_TABLES[table]
+    if "sku_id" in contract.column_names:
+        return None
+    return next((fk for fk in contract.foreign_keys if "sku_id" in EXPORT_TABLES[fk.ref_table].column_names), None)
+
+
+def parent_columns(fk: ForeignKey, table: str) -> list[str]:
+    """The columns of ``fk``'s table that the rows of ``table`` pointing at it need: the key, the
+    dates they may not precede, and the item when they name theirs through it."""
+    columns = [*fk.ref_columns, *(ref for _, ref in fk.not_before)]
+    return columns + ["sku_id"] if item_key(table) == fk else columns
+
+
+def counts_items(table: str) -> bool:
+    """Whether the rows of ``table`` hold quantities of an item they name, themselves or through the
+    row they point at: the quantities units of measure apply to."""
+    contract = EXPORT_TABLES[table]
+    named = "sku_id" in contract.column_names or item_key(table) is not None
+    return named and any(c.stock_units for c in contract.columns)

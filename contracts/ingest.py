@@ -42,7 +42,7 @@ from contracts.day_numbers import is_day_number_format
 from contracts.errors import ContractError
 from contracts.export_description import EXPORT_DESCRIPTION_FILE, ExportDescription, load_export_description
 from contracts.export_files import TableExport, discover_exports, with_tables_read_from
-from contracts.export_tables import EXPORT_ORDER, EXPORT_TABLES, SKU_UNITS, SUMMED_TABLES
+from contracts.export_tables import EXPORT_ORDER, EXPORT_TABLES, SKU_UNITS, SUMMED_TABLES, parent_columns
 from contracts.file_layout import FileLayout, derivable_columns, derived_columns, export_layouts
 from contracts.fingerprint import file_digest
 from contracts.optional_inputs import OPTIONAL_INPUTS, OPTIONAL_TABLES, data_support
@@ -52,7 +52,7 @@ from contracts.schemas import stored_dtype
 from contracts.summed_tables import check_summed_exports, published_files, sum_onto
 from contracts.table_spec import TableContract
 from contracts.tables import CANONICAL_TABLES
-from contracts.units import check_unit_exports, no_conversions, unit_conversions, unit_scale
+from contracts.units import check_unit_exports, no_conversions, row_items, unit_conversions, unit_scale
 from contracts.validation import REASON_COLUMN, key_hashes, parsed_key_hashes, validate_table
 from contracts.world_manifest import check_same_world, exports_source, read_manifest, write_manifest
 
@@ -120,21 +120,20 @@ def _parent_keys(
             continue
         existing = canonical_dir / f"{fk.ref_table}.parquet" if canonical_dir is not None else None
         if existing is not None and existing.exists():
-            columns = [*fk.ref_columns, *(ref for _, ref in fk.not_before)]
-            parents[fk.ref_table] = pd.read_parquet(existing, columns=columns)
+            parents[fk.ref_table] = pd.read_parquet(existing, columns=parent_columns(fk, table))
         else:
             not_checked.append(f"{','.join(fk.columns)} -> {fk.ref_table}")
     return parents, not_checked
 
 
 def _referenced_columns(table: str) -> list[str]:
-    """Columns of ``table`` that other tables point at or compare their dates with (kept in memory for
-    foreign-key checks)."""
+    """Columns of ``table`` that other tables point at, compare their dates with or take their item
+    from (kept in memory for their rows)."""
     columns: list[str] = []
     for other in EXPORT_TABLES.values():
         for fk in other.foreign_keys:
             if fk.ref_table == table:
-                columns += [c for c in (*fk.ref_columns, *(ref for _, ref in fk.not_before)) if c not in columns]
+                columns += [c for c in parent_columns(fk, other.name) if c not in columns]
     return columns
 
 
@@ -200,7 +199,7 @@ def _ingest_table(
                 _add_counts(report.values_recoded, recoded)
                 date_order.observe(raw)
                 scale = None if layout.unit_header is None else unit_scale(
-                    raw.get("sku_id", pd.Series(defaults.get("sku_id"), index=raw.index, dtype=object)),
+                    row_items(raw, table, parents, defaults.get("sku_id")),
                     chunk.loc[raw.index, layout.unit_header], conversions, description.unit_factors)
                 if scale is not None:
                     _add_counts(report.units_converted, scale.unit.value_counts().to_dict())

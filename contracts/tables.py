@@ -275,7 +275,7 @@ ASN_EVENTS = TableContract(
         ColumnSpec("po_id", "string", "PO line the notice refers to."),
         ColumnSpec("event_time", "datetime", "When the notice was received."),
         ColumnSpec("eta", "date", "Announced arrival date."),
-        ColumnSpec("quantity", "int", f"Quantity announced ({QTY}).", gt=0),
+        ColumnSpec("quantity", "int", f"Quantity announced ({QTY}).", gt=0, stock_units=True),
     ),
 )
 

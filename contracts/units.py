@@ -2,10 +2,11 @@
 units at ingest.
 
 ``export.yaml`` ``units:`` names, per table, the column holding each row's unit; the export's
-``sku_units`` table says how many stocking units one of them holds for the item, and
-``unit_factors:`` the units whose factor is the same for every item (``EA: 1``, ``DZ: 12``). A row
-in a unit its item has no conversion for is quarantined, as is one whose quantity converts to a
-fraction of a stocking unit; an empty unit cell means stocking units already.
+``sku_units`` table says how many stocking units one of them holds for the row's item (a goods
+receipt's or an ASN's is its PO line's), and ``unit_factors:`` the units whose factor is the same
+for every item (``EA: 1``, ``DZ: 12``). A row in a unit its item has no conversion for is
+quarantined, as is one whose quantity converts to a fraction of a stocking unit; an empty unit
+cell means stocking units already.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pandas as pd
 
 from contracts.coercion import append_reasons
 from contracts.errors import ContractError
-from contracts.export_tables import SKU_UNITS
+from contracts.export_tables import SKU_UNITS, item_key
 from contracts.table_spec import TableContract
 
 
@@ -67,6 +68,21 @@ def _trimmed(cells: pd.Series) -> pd.Series:
     codes, values = pd.factorize(cells)
     text = pd.Series(values, dtype="string").str.strip().replace("", pd.NA)
     return pd.Series(pd.array(text.to_numpy(), dtype="string").take(codes, allow_fill=True), index=cells.index)
+
+
+def row_items(
+    rows: pd.DataFrame, table: str, parents: Mapping[str, pd.DataFrame], default: str | None = None
+) -> pd.Series:
+    """The item of each row of ``table`` (cells as exported): its ``sku_id`` cell, else ``default``; or,
+    for a row that does not name its item, its parent's in ``parents`` (a receipt's PO line), missing
+    where the parent is unknown."""
+    fk = item_key(table)
+    if fk is None:
+        return rows.get("sku_id", pd.Series(default, index=rows.index, dtype=object))
+    parent = parents.get(fk.ref_table, pd.DataFrame(columns=[*fk.ref_columns, "sku_id"]))
+    items = pd.Series(parent["sku_id"].to_numpy(), index=pd.MultiIndex.from_frame(parent[list(fk.ref_columns)]))
+    wanted = pd.MultiIndex.from_frame(rows[list(fk.columns)].apply(_trimmed).astype(object))
+    return pd.Series(items[~items.index.duplicated()].reindex(wanted).to_numpy(), index=rows.index, dtype=object)
 
 
 def unit_scale(skus: pd.Series, units: pd.Series, conversions: pd.Series, factors: Mapping[str, float]) -> UnitScale:

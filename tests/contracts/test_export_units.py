@@ -128,3 +128,32 @@ def test_case_sizes_read_from_the_item_master(export_in_cases, tmp_path):
     accepted = pd.read_parquet(tmp_path / "out" / "canonical" / "order_lines.parquet").set_index("line_id")
     assert accepted["quantity"].to_dict() == {"1": 24, "2": 5, "3": 7, "4": 6, "5": 6}
     assert (reports["sku_units"].accepted, reports["skus"].ignored_columns) == (2, [])
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 100_000], ids=["row-by-row", "whole"])
+def test_receipts_and_asns_in_units_take_the_item_of_their_po_line(export_in_cases, tmp_path, chunk_rows):
+    """PO-1 is 2 pallets of SKU-1, PO-2 2 pallets of SKU-2 (which has no case); a pallet and a case
+    received on PO-1, a case on PO-2, an ASN of a pallet on each and one on a PO line not exported."""
+    pos = pd.read_csv(export_in_cases / "purchase_orders.csv", dtype=str, keep_default_na=False)
+    pos = pd.concat([pos, pos.assign(po_id="PO-2", sku_id="SKU-2")]).drop(columns=["received_date",
+                                                                                "received_quantity"])
+    pos.to_csv(export_in_cases / "purchase_orders.csv", index=False)
+    pd.DataFrame({"receipt_id": ["R-1", "R-2", "R-3"], "po_id": ["PO-1", " PO-1", "PO-2"],
+                  "received_date": ["2024-02-14", "2024-02-15", "2024-02-15"], "received_quantity": ["1", "1", "1"],
+                  "Unit": ["PAL", "cs", "CS"]}).to_csv(export_in_cases / "po_receipts.csv", index=False)
+    asn = pd.read_csv(export_in_cases / "asn_events.csv", dtype=str)
+    pd.concat([asn.assign(asn_id=f"A-{i}", po_id=po) for i, po in enumerate(["PO-1", "PO-2", "PO-9"], start=1)]).assign(
+        quantity="1", Unit="PAL").to_csv(export_in_cases / "asn_events.csv", index=False)
+    (export_in_cases / "export.yaml").write_text(json.dumps(
+        {"units": {**UNITS["units"], "po_receipts": "Unit", "asn_events": "Unit"}}))
+    reports = _ingest(export_in_cases, tmp_path / "out", chunk_rows)
+    canonical, quarantine = tmp_path / "out" / "canonical", tmp_path / "out" / "quarantine"
+    received = pd.read_parquet(canonical / "purchase_orders.parquet").set_index("po_id")["received_quantity"]
+    assert received["PO-1"] == 480 + 12 and pd.isna(received["PO-2"])
+    receipts = pd.read_csv(quarantine / "po_receipts.csv", dtype=str).set_index("receipt_id")["reason"]
+    assert receipts.to_dict() == {"R-3": "unit 'CS' of SKU-2 not in sku_units"}
+    assert reports["po_receipts"].units_converted == {"PAL": 1, "cs": 1, "CS": 1}
+    asns = pd.read_parquet(canonical / "asn_events.parquet").set_index("asn_id")["quantity"]
+    assert asns.to_dict() == {"A-1": 480, "A-2": 480}
+    assert pd.read_csv(quarantine / "asn_events.csv", dtype=str)["reason"].tolist() == [
+        "unknown po_id 'PO-9' (not in purchase_orders)"]
