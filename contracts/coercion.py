@@ -79,6 +79,8 @@ class NumberFormat:
             inner = text.str[:-1] if self.negatives == "trailing" else text.str[1:-1]
             text = text.where(~signed, "-" + inner.str.strip())
         misplaced = pd.Series(False, index=text.index)
+        if self.thousands is not None and self.thousands.isspace():  # French exports group with no-break spaces
+            text = text.str.replace(r"\s", self.thousands, regex=True)
         if self.thousands is not None:
             grouped = text.str.contains(self.thousands, regex=False).fillna(False)
             digits = rf"[+-]?\d{{1,3}}(?:{re.escape(self.thousands)}\d{{3}})+(?:{re.escape(self.decimal)}\d*)?"

@@ -60,6 +60,24 @@ def test_a_semicolon_separated_cp1252_export_with_decimal_commas_reads_every_val
     assert locations["holding_cost_rate"].tolist() == [0.2, 0.2]
 
 
+def test_digits_grouped_by_no_break_spaces_read_under_a_declared_space(make_export, valid_export_rows, tmp_path):
+    """A French export: a decimal comma and digits grouped by a space, a no-break space or a narrow
+    no-break space, as spreadsheets in that locale write them."""
+    rows = _european(valid_export_rows)
+    rows["order_lines"] = [{**rows["order_lines"][0], "line_id": str(i), "quantity": written,
+                            "shipped_quantity": written}
+                           for i, written in enumerate(["1 200", "1\u00a0200", "1\u202f200", "12 00"], start=1)]
+    source = make_export(rows)
+    for table, table_rows in rows.items():  # in UTF-8: cp1252 has no narrow no-break space
+        pd.DataFrame(table_rows).to_csv(source / f"{table}.csv", index=False, sep=";")
+    (source / "export.yaml").write_text('csv: {delimiter: ";", decimal: ",", thousands: " "}\n')
+    _ingest(source, tmp_path / "out")
+    lines = pd.read_parquet(tmp_path / "out" / "canonical" / "order_lines.parquet").set_index("line_id")
+    assert lines["quantity"].to_dict() == {"1": 1200, "2": 1200, "3": 1200}
+    quarantined = pd.read_csv(tmp_path / "out" / "quarantine" / "order_lines.csv", dtype=str)
+    assert quarantined["reason"].str.startswith("quantity: not a whole number with decimal ',' and thousands ' '").all()
+
+
 def test_a_number_not_written_in_the_declared_format_is_quarantined_with_its_reason(
     make_export, valid_export_rows, tmp_path
 ):
