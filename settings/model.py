@@ -236,6 +236,11 @@ class Settings(BaseSettings):
         return self.data_dir / "canonical"
 
     @property
+    def unpacked_exports_dir(self) -> Path:
+        """Where zip archives of exports are unpacked, one folder per archive name."""
+        return self.data_dir / "exports"
+
+    @property
     def quarantine_dir(self) -> Path:
         return self.data_dir / "quarantine"
 

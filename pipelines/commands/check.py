@@ -32,13 +32,16 @@ def canonical_readiness(canonical_dir: Path) -> Readiness:
 
 
 def exports_readiness(source_dir: Path, export_config: Path | None = None) -> tuple[Readiness, str]:
-    """Readiness of an export folder as ingest would accept it (inventory history rebuilt from
+    """Readiness of an export folder or zip archive as ingest would accept it (inventory history rebuilt from
     current stock included), ingested into a scratch folder; and that ingest's summary."""
+    from contracts.archives import is_archive, unpack_exports
     from contracts.ingest import ingest_exports
     from pipelines.commands.ingest import format_report, rebuild_inventory_history
 
     with tempfile.TemporaryDirectory(prefix="backorder-check-") as scratch:
         canonical, quarantine = Path(scratch) / "canonical", Path(scratch) / "quarantine"
+        if is_archive(source_dir):
+            source_dir = unpack_exports(source_dir, Path(scratch) / "exports")
         report = ingest_exports(source_dir, canonical, quarantine, export_config=export_config)
         rebuilt = rebuild_inventory_history(canonical, quarantine, source_dir, export_config, report)
         summary = format_report(report, supports=False)  # the readiness says it, from the same tables
@@ -65,7 +68,7 @@ def describe_readiness(ready: Readiness) -> list[str]:
 
 def check(
     exports: Path | None = typer.Option(
-        None, help="Check an export folder (ingested into a scratch folder) instead of the data folder."
+        None, help="Check an export folder or zip archive (ingested into a scratch folder) instead of the data folder."
     ),
     export_config: Path | None = typer.Option(None, help="Export description; default EXPORTS/export.yaml."),
     config: Path | None = CONFIG_OPTION,

@@ -89,6 +89,14 @@ def rebuild_inventory_history(
     return history.summary()
 
 
+def export_folder(settings: Settings, exports: Path) -> Path:
+    """The export folder ``exports`` is, or the one a zip archive of exports unpacks to under the
+    data folder: an archive of the same name unpacks to the same folder, so it is the same world."""
+    from contracts.archives import is_archive, unpack_exports
+
+    return unpack_exports(exports, settings.unpacked_exports_dir / exports.stem) if is_archive(exports) else exports
+
+
 def ingest_world(
     settings: Settings,
     source_dir: Path,
@@ -126,7 +134,9 @@ def ingest_world(
 
 
 def ingest(
-    source_dir: Path = typer.Argument(..., help="Folder with one CSV, Parquet or spreadsheet export per table."),
+    source_dir: Path = typer.Argument(
+        ..., help="Folder with one CSV, Parquet or spreadsheet export per table, or a zip archive of them."
+    ),
     config: Path | None = CONFIG_OPTION,
     chunk_rows: int = typer.Option(100_000, min=1, help="Rows read per chunk."),
     export_config: Path | None = typer.Option(
@@ -138,6 +148,7 @@ def ingest(
 ) -> None:
     """Validate ERP/WMS/OMS exports; write accepted rows as Parquet and rejected rows with reasons."""
     settings = command_settings(config)
+    source_dir = export_folder(settings, source_dir)
     report, rebuilt, retired = ingest_world(settings, source_dir, export_config, replace, chunk_rows)
     typer.echo(format_report(report))
     if rebuilt:

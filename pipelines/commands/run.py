@@ -151,7 +151,7 @@ def run_exports(
     import mlflow
 
     from pipelines.asof_outputs import describe_asof, write_asof_outputs
-    from pipelines.commands.ingest import format_report, ingest_world
+    from pipelines.commands.ingest import export_folder, format_report, ingest_world
     from pipelines.commands.train import MODEL_OF, describe_training, train_model
 
     mlflow.set_tracking_uri(settings.tracking_uri)
@@ -162,6 +162,7 @@ def run_exports(
         outcome.steps.append(step)
         say(f"[{STEPS.index(step.step) + 1}/{len(STEPS)}] {step.step}: {step.status}: {step.detail}")
 
+    exports = export_folder(settings, exports)
     ready, ingested = _check(settings, exports, export_config, replace)
     outcome.readiness = ready
     if not ready.trainable:
@@ -210,7 +211,9 @@ def run_exports(
 
 
 def run(
-    exports: Path = typer.Option(..., help="Folder with one CSV, Parquet or spreadsheet export per table."),
+    exports: Path = typer.Option(
+        ..., help="Folder with one CSV, Parquet or spreadsheet export per table, or a zip archive of them."
+    ),
     data_dir: Path | None = typer.Option(None, help="Data folder of the world (beats the root --data-dir)."),
     export_config: Path | None = typer.Option(None, help="Export description; default EXPORTS/export.yaml."),
     replace: bool = typer.Option(
