@@ -1,7 +1,7 @@
 """Ingest throughput and peak memory on a large generated order-lines export.
 
 Usage: .venv/bin/python benchmarks/bench_ingest.py [--rows 2000000] [--chunk-rows 100000]
-       [--european | --xlsx | --updates | --units]
+       [--european | --xlsx | --updates | --units | --wide]
 Prints rows/s and peak RSS, showing that memory is bounded by the chunk size, not the file (a
 spreadsheet's cells are held by calamine, so there it grows with the sheet).
 ``--european`` writes the order lines the way a European ERP does (';' between fields, quantities
@@ -10,7 +10,9 @@ declared number format. ``--xlsx`` writes them as an Excel workbook (one sheet).
 writes them as two successive extracts declared ``parts: updates``, the second re-exporting a fifth
 of the lines, so the replaced rows are dropped from the written table afterwards. ``--units``
 writes half the lines in cases (`CS`, 12 per case for each item) and half in eaches (`EA`), declared
-``units:`` with an ``sku_units`` table, so every quantity is converted to stocking units.
+``units:`` with an ``sku_units`` table, so every quantity is converted to stocking units. ``--wide``
+writes each line's quantity under its location's column (``DC-1``, ``DC-2``; the other cell empty),
+declared ``unpivot:``, so every line is read from a cell and every other cell is skipped.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ EUROPEAN = 'csv: {delimiter: ";", decimal: ",", thousands: ".", encoding: cp1252
 
 def write_export(
     folder: Path, rows: int, seed: int = 0, european: bool = False, xlsx: bool = False, updates: bool = False,
-    units: bool = False,
+    units: bool = False, wide: bool = False,
 ) -> None:
     rng = np.random.default_rng(seed)
     skus = [f"SKU-{i:04d}" for i in range(300)]
@@ -95,6 +97,13 @@ def write_export(
         tables["sku_units"] = pd.DataFrame({"sku_id": skus * 2, "unit": ["CS"] * 300 + ["EA"] * 300,
                                             "stock_units": [12] * 300 + [1] * 300})
         (folder / "export.yaml").write_text("units: {order_lines: unit}\n")
+    if wide:
+        lines = tables["order_lines"]
+        for location in ("DC-1", "DC-2"):
+            lines[location] = lines["quantity"].where(lines["location_id"] == location, "")
+        tables["order_lines"] = lines.drop(columns=["location_id", "quantity"])
+        (folder / "export.yaml").write_text(
+            "unpivot: {order_lines: {headers: [DC-1, DC-2], names_to: location_id, values_to: quantity}}\n")
     for name, frame in tables.items():
         frame.to_csv(folder / f"{name}.csv", index=False, **({"sep": ";", "encoding": "cp1252"} if european else {}))
 
@@ -108,12 +117,13 @@ def main() -> None:
     form.add_argument("--xlsx", action="store_true", help="the order lines as an Excel workbook")
     form.add_argument("--updates", action="store_true", help="the order lines as two successive extracts")
     form.add_argument("--units", action="store_true", help="the order lines in cases and eaches, converted")
+    form.add_argument("--wide", action="store_true", help="the order lines' quantities in one column per location")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "export"
         source.mkdir()
         write_export(source, args.rows, european=args.european, xlsx=args.xlsx, updates=args.updates,
-                     units=args.units)
+                     units=args.units, wide=args.wide)
         files = [*source.glob("order_lines.*"), *source.glob("order_lines/*")]
         size_mb = sum(path.stat().st_size for path in files) / 1e6
         start = time.perf_counter()
@@ -129,6 +139,7 @@ def main() -> None:
     peak_rss = counts["peak_rss_mb"]
     written = "European CSV" if args.european else "xlsx" if args.xlsx else "CSV"
     written += ", two extracts" if args.updates else ", in cases and eaches" if args.units else ""
+    written += ", a quantity column per location" if args.wide else ""
     print(f"order_lines: {counts['rows']:,} rows ({size_mb:.0f} MB {written}), chunk {args.chunk_rows:,}")
     print(f"accepted {counts['accepted']:,}, quarantined {counts['quarantined']:,}, replaced {counts['replaced']:,}")
     print(f"ingest process: {elapsed:.1f} s wall including interpreter start-up "

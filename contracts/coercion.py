@@ -95,7 +95,7 @@ class NumberFormat:
 PLAIN_NUMBERS = NumberFormat()  # referenced in to_numeric: the format that needs no rewriting
 
 
-def _blank_to_na(values: pd.Series) -> pd.Series:
+def blank_to_na(values: pd.Series) -> pd.Series:
     """Empty strings and whitespace-only cells mean 'no value'."""
     if values.dtype == object or pd.api.types.is_string_dtype(values):
         # Arrow-backed strings strip in C instead of one Python call per cell.
@@ -125,7 +125,7 @@ def _coerce_column(
     """Return the typed column and a boolean mask of values that could not be parsed."""
     if spec.kind in ("date", "datetime") and raw.dtype == object and _holds_typed_dates(raw):
         return _mixed_dates(raw, spec, date_format)
-    values = _blank_to_na(raw)
+    values = blank_to_na(raw)
     if spec.kind in ("date", "datetime"):
         values = _without_zero_dates(values)
     present = values.notna()

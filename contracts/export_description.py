@@ -20,6 +20,8 @@ tables, so ingest neither stops on foreign headers nor guesses the order of day 
                                        # or a date-time of a date and a time: {orders: {order_time: [Date, Time]}}
     units: {order_lines: Sales Unit}   # the column naming each row's unit of measure, converted by sku_units
     unit_factors: {EA: 1, DZ: 12}      # units with one factor for every item unless sku_units says otherwise
+    unpivot: {inventory_snapshots: {headers: ["WH-*"], names_to: location_id, values_to: on_hand}}  # a column
+                                       # per warehouse read as one row per cell (contracts.wide_headers)
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from contracts.description_checks import Cell, checked_cell, checked_format, did
 from contracts.errors import ContractError
 from contracts.export_tables import EXPORT_TABLES, counts_items
 from contracts.validation import cell_text, default_value
+from contracts.wide_headers import Unpivot, checked_unpivot
 
 EXPORT_DESCRIPTION_FILE = "export.yaml"
 # How the files of a table's folder relate: the rows of one table split over them (a key in two files
@@ -116,6 +119,12 @@ class ExportDescription(BaseModel):
         default_factory=dict,
         description="Units of measure (as written in the `units` columns) whose number of stocking units is the "
         "same for every item (`EA: 1`, `DZ: 12`), unless `sku_units` gives the item another.",
+    )
+    unpivot: dict[str, Unpivot] = Field(
+        default_factory=dict,
+        description="Per table written wide (one column per warehouse): `headers`, the export headers whose cells "
+        "become rows (a `*` in one matches any text: `WH-*`), `names_to`, the column taking each header, and "
+        "`values_to`, the column taking each cell; an empty cell gives no row.",
     )
 
     @field_validator("date_format")
@@ -240,6 +249,14 @@ class ExportDescription(BaseModel):
         for unit, factor in value.items():
             if not factor > 0:
                 raise ValueError(f"{unit}: the stocking units in one {unit} must be > 0, got {factor:g}")
+        return value
+
+    @field_validator("unpivot", mode="before")
+    @classmethod
+    def _valid_unpivots(cls, value: object, info: ValidationInfo) -> object:
+        """Checked before typing, for one message naming the table where pydantic would give one per key."""
+        for table, declared in (value.items() if isinstance(value, dict) else []):
+            checked_unpivot(known_table(table), declared, info.data)
         return value
 
     @field_validator("defaults")

@@ -20,26 +20,30 @@ from contracts.headers import close_headers, combined_headers, header_mapping, n
 from contracts.inventory_history import DERIVED_WHEN_ABSENT
 from contracts.readers import leading_rows, read_header
 from contracts.validation import missing_required_columns
+from contracts.wide_headers import Unpivot
 
 
 @dataclass(frozen=True)
 class FileLayout:
     """One export file's headers: those mapped to canonical columns, those ignored, those whose
     values leave a row out (``exclude:``), with these values, the canonical columns made of
-    several headers (``combine:``), with these headers, and the header naming each row's unit of
-    measure (``units:``)."""
+    several headers (``combine:``), with these headers, the header naming each row's unit of
+    measure (``units:``), and the headers whose cells become rows (``unpivot:``), the mapping then
+    naming the long rows' columns taking each header and each cell."""
 
     mapping: dict[str, str]
     ignored: list[str]
     exclusions: dict[str, set[str]] = field(default_factory=dict)
     combined: dict[str, list[str]] = field(default_factory=dict)
     unit_header: str | None = None
+    unpivot: Unpivot | None = None
 
     @property
     def read_headers(self) -> set[str]:
         """The headers whose values some canonical column takes."""
         unit = [self.unit_header] if self.unit_header else []
-        return {*self.mapping, *(header for headers in self.combined.values() for header in headers), *unit}
+        wide = self.unpivot.headers if self.unpivot else ()
+        return {*self.mapping, *(header for headers in self.combined.values() for header in headers), *unit, *wide}
 
 
 def file_layout(export: TableExport, path: Path, description: ExportDescription) -> FileLayout:
@@ -54,13 +58,25 @@ def file_layout(export: TableExport, path: Path, description: ExportDescription)
     declared, combine = description.headers_for(table), description.combined_for(table)
     defaulted = [*description.defaults.get(table, {}), *derivable_columns(table, description.inventory)]
     headers = read_header(path, description.csv, description.header_row_for(table), export.sheet)
+    unit = description.units.get(table)
+    unpivot = description.unpivot.get(table)
+    taken = [*declared, *(part for parts in combine.values() for part in parts), *description.exclusions_for(table),
+             *([unit] if unit else []), *contract.column_names]
 
-    def read_as_header(row: list[str]) -> tuple[dict[str, str], dict[str, list[str]], list[str]]:
-        """``row``'s headers -> canonical columns, the columns made of several of them, and the
-        required columns it lacks (ValueError: a clash or a declared header it does not have)."""
+    def read_as_header(row: list[str]) -> tuple[dict[str, str], dict[str, list[str]], list[str], Unpivot | None]:
+        """``row``'s headers -> canonical columns, the columns made of several of them, the required
+        columns it lacks and the headers whose cells become rows (ValueError: a clash or a declared
+        header it does not have)."""
+        wide = unpivot.in_file(row, taken) if unpivot else None
+        row = [header for header in row if wide is None or header not in wide.headers]
         combined = combined_headers(row, combine)
         mapping = header_mapping(row, [c for c in contract.column_names if c not in combined], declared)
-        return mapping, combined, missing_required_columns([*mapping.values(), *combined, *defaulted], contract)
+        clash = next((header for header, column in mapping.items() if wide and column in wide.long_columns), None)
+        if clash is not None:
+            raise ValueError(f"header {clash!r} names column {mapping[clash]}, which export.yaml's unpivot fills; "
+                             "keep one")
+        mapping |= wide.long_columns if wide else {}
+        return mapping, combined, missing_required_columns([*mapping.values(), *combined, *defaulted], contract), wide
 
     def usable(row: list[str]) -> bool:
         try:
@@ -77,7 +93,7 @@ def file_layout(export: TableExport, path: Path, description: ExportDescription)
         )
 
     try:
-        mapping, combined, missing = read_as_header(headers)
+        mapping, combined, missing, wide = read_as_header(headers)
     except ValueError as error:
         raise ContractError(f"{label}: {error}{header_hint()}") from error
     if missing:
@@ -90,12 +106,11 @@ def file_layout(export: TableExport, path: Path, description: ExportDescription)
     if absent:
         raise ContractError(f"{label}: export.yaml excludes rows by {', '.join(map(repr, absent))}, "
                             "which the file does not have")
-    unit = description.units.get(table)
     if unit is not None and normalize_name(unit) not in by_name:
         raise ContractError(f"{label}: export.yaml gives the unit of measure in {unit!r} (units), which the file "
                             "does not have")
     layout = FileLayout(mapping, [], {by_name[normalize_name(header)]: values for header, values in exclusions.items()},
-                        combined, by_name[normalize_name(unit)] if unit is not None else None)
+                        combined, by_name[normalize_name(unit)] if unit is not None else None, wide)
     return replace(layout, ignored=[header for header in headers if header not in layout.read_headers])
 
 

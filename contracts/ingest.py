@@ -7,7 +7,8 @@ order's columns on each of its lines) that repeat an earlier one, ``excluded`` t
 by ``exclude:`` (cancelled lines). A table summed onto a canonical one (a PO line's goods receipts,
 ``contracts.summed_tables``) is validated and quarantined like the others, then only its totals
 are kept; so is an item's unit-of-measure conversions (``contracts.units``), used to count
-quantities in stocking units. A
+quantities in stocking units. A wide file (one column per warehouse) is read as one row per
+non-empty cell of those columns (``contracts.wide_tables``): its rows read are those. A
 structurally unusable file (missing required column, undecodable, empty, dates whose day/month
 order cannot be told) stops the whole ingest before anything is written, and output files only
 replace the previous ones once every table has been processed. The export's description
@@ -54,6 +55,7 @@ from contracts.table_spec import TableContract
 from contracts.tables import CANONICAL_TABLES
 from contracts.units import check_unit_exports, no_conversions, row_items, unit_conversions, unit_scale
 from contracts.validation import REASON_COLUMN, key_hashes, parsed_key_hashes, validate_table
+from contracts.wide_tables import long_rows
 from contracts.world_manifest import check_same_world, exports_source, read_manifest, write_manifest
 
 REPORT_FILE = "_ingest_report.json"
@@ -71,7 +73,7 @@ _ARROW_TYPE = {
 class TableReport:
     table: str
     source_file: str
-    rows_read: int = 0
+    rows_read: int = 0  # of a table written wide (unpivot:), the long rows: one per non-empty unpivoted cell
     accepted: int = 0
     quarantined: int = 0
     ignored_columns: list[str] = field(default_factory=list)
@@ -85,6 +87,8 @@ class TableReport:
     excluded: dict[str, int] = field(default_factory=dict)  # export header -> rows export.yaml's exclude left out
     summed_onto: dict[str, int] = field(default_factory=dict)  # a summed table: canonical table -> rows given totals
     units_converted: dict[str, int] = field(default_factory=dict)  # unit of measure -> rows in it (units:)
+    unpivoted_rows: int = 0  # a table written wide: the source rows, each giving a row per non-empty cell
+    empty_cells_skipped: int = 0  # a table written wide: the empty unpivoted cells, which give no row
 
 
 @dataclass
@@ -184,6 +188,10 @@ def _ingest_table(
             date_headers = [] if is_day_number_format(date_format) else date_headers  # day numbers: as declared
             for chunk in iter_chunks(path, chunk_rows, dialect, description.header_row_for(table), export.sheet,
                                      date_headers):
+                read = long_rows(chunk, layout.unpivot)
+                chunk = read.rows
+                report.unpivoted_rows += read.unpivoted
+                report.empty_cells_skipped += read.empty_cells
                 report.rows_read += len(chunk)
                 kept = without_excluded(chunk, layout.exclusions, report.excluded)
                 if updates and len(kept) < len(chunk):  # a later extract's left-out row retires the earlier one
@@ -220,14 +228,14 @@ def _ingest_table(
                     kept_keys.append(result.accepted[keep])
                 bad = chunk.loc[result.quarantined.index]
                 bad.insert(0, REASON_COLUMN, result.quarantined[REASON_COLUMN])
-                bad.insert(0, "source_row", bad.index + 1)
+                bad.insert(0, "source_row", read.source_rows[bad.index])
                 bad.insert(0, "source_file", export.label(path))
                 if len(bad) and not report.first_quarantined:
                     file, row, reason = bad.iloc[0][["source_file", "source_row", REASON_COLUMN]]
                     report.first_quarantined = f"{file} row {row}: {reason}"
                 bad.to_csv(quarantine_path, mode="a", header=not wrote_quarantine_header, index=False)
                 wrote_quarantine_header = True
-    if report.rows_read == 0 and table not in OPTIONAL_TABLES and table not in SUMMED_TABLES:
+    if not (report.rows_read or report.unpivoted_rows) and table not in OPTIONAL_TABLES and table not in SUMMED_TABLES:
         held = "the file has a header" if len(export.files) == 1 else "the files have headers"
         raise ContractError(f"{export.name}: {held} but no rows")
     date_order.verdict()

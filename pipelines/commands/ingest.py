@@ -26,6 +26,9 @@ def _table_notes(t: TableReport) -> list[str]:
     """The lines under a table's counts: rows set aside, where to start reading the quarantine, and
     what export.yaml changed; only those with something to say."""
     notes = {
+        "unpivoted by export.yaml (a row per cell)": (
+            f"{t.unpivoted_rows:,} rows into the {t.rows_read:,} read; empty cells skipped: {t.empty_cells_skipped:,}"
+            if t.unpivoted_rows else ""),
         "rows left out by export.yaml exclude": _per_column(t.excluded),
         "rows repeating an earlier one, read once": f"{t.repeated:,}" if t.repeated else "",
         "replaced by a later file's row with the same key": f"{t.replaced:,}" if t.replaced else "",

@@ -7,6 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from contracts.ingest import TableReport, ingest_exports
+
 VALID_ROWS: dict[str, dict[str, object]] = {
     "skus": {"sku_id": "SKU-1", "category": "snacks", "unit_cost": "1.5", "unit_price": "2.5",
              "launch_date": "2024-01-01", "phase_out_date": ""},
@@ -46,6 +48,13 @@ PARENTS = {
     "orders": pd.DataFrame({"order_id": ["O-1"]}),
     "purchase_orders": pd.DataFrame({"po_id": ["PO-1"]}),
 }
+
+
+def ingested_tables(source: Path, out: Path, chunk_rows: int = 100_000) -> dict[str, TableReport]:
+    """Ingest the export in ``source`` into ``out/canonical`` and ``out/quarantine``; the report's
+    tables by name."""
+    report = ingest_exports(source, out / "canonical", out / "quarantine", chunk_rows=chunk_rows)
+    return {table.table: table for table in report.tables}
 
 
 def _write_export(folder: Path, rows: dict[str, list[dict[str, object]]]) -> Path:

@@ -12,11 +12,7 @@ import pytest
 from contracts.day_numbers import day_number_dates
 from contracts.errors import ContractError
 from contracts.export_description import load_export_description
-from contracts.ingest import ingest_exports
-
-
-def _ingest(source: Path, out: Path) -> None:
-    ingest_exports(source, out / "canonical", out / "quarantine")
+from tests.contracts.conftest import ingested_tables
 
 
 def _canonical(out: Path, table: str, key: str) -> pd.DataFrame:
@@ -59,7 +55,7 @@ def test_jde_dates_of_a_csv_export_are_read_when_declared(make_export, valid_exp
                                          ("124032", "124400", "0"), ("124032", "2024-02-15", "")])
     source = make_export(rows)
     (source / "export.yaml").write_text(json.dumps({"date_format": {"purchase_orders": "jde"}}))
-    _ingest(source, tmp_path / "out")
+    ingested_tables(source, tmp_path / "out")
     lines = _canonical(tmp_path / "out", "purchase_orders", "po_id")
     assert lines.loc["PO-1", ["order_date", "promised_date"]].tolist() == [pd.Timestamp("2024-02-01"),
                                                                           pd.Timestamp("2024-02-15")]
@@ -79,13 +75,13 @@ def test_serial_days_saved_to_csv_are_read_when_declared_and_named_in_the_reason
     valid_export_rows["orders"][0]["order_time"] = "45352.3333333333"
     valid_export_rows["order_lines"][0].update(requested_date="45355", shipped_date="45353")
     source = make_export(valid_export_rows)
-    _ingest(source, tmp_path / "undeclared")
+    ingested_tables(source, tmp_path / "undeclared")
     reason = _quarantined(tmp_path / "undeclared", "orders", "order_id")["O-1"]
     assert reason.startswith("order_time: unparseable date-time '45352.3333333333'")
     assert "date_format: excel, excel-1904, jde" in reason
 
     (source / "export.yaml").write_text(json.dumps({"date_format": {"orders": "excel", "order_lines": "excel"}}))
-    _ingest(source, tmp_path / "declared")
+    ingested_tables(source, tmp_path / "declared")
     assert _canonical(tmp_path / "declared", "orders", "order_id").loc["O-1", "order_time"] == pd.Timestamp(
         "2024-03-01 08:00")
     line = _canonical(tmp_path / "declared", "order_lines", "line_id").iloc[0]
@@ -100,7 +96,7 @@ def test_number_cells_of_a_sheet_are_read_in_the_declared_count(make_export, val
     source = make_export(rows)
     lines.to_excel(source / "purchase_orders.xlsx", index=False)
     (source / "export.yaml").write_text(json.dumps({"date_format": {"purchase_orders": "jde"}}))
-    _ingest(source, tmp_path / "jde")
+    ingested_tables(source, tmp_path / "jde")
     line = _canonical(tmp_path / "jde", "purchase_orders", "po_id").loc["PO-1"]
     assert [line["order_date"], line["promised_date"]] == [pd.Timestamp("2024-02-01"), pd.Timestamp("2024-02-15")]
 
@@ -108,7 +104,7 @@ def test_number_cells_of_a_sheet_are_read_in_the_declared_count(make_export, val
     lines[["order_date", "promised_date"]] = [days_1904]
     lines.to_excel(source / "purchase_orders.xlsx", index=False)
     (source / "export.yaml").write_text(json.dumps({"date_format": {"purchase_orders": "excel-1904"}}))
-    _ingest(source, tmp_path / "1904")
+    ingested_tables(source, tmp_path / "1904")
     line = _canonical(tmp_path / "1904", "purchase_orders", "po_id").loc["PO-1"]
     assert [line["order_date"], line["promised_date"]] == [pd.Timestamp("2024-02-01"), pd.Timestamp("2024-02-15")]
 

@@ -1,9 +1,9 @@
-"""One ERP export written ten ways (plain CSV; ';'-separated with decimal commas in cp1252;
+"""One ERP export written eleven ways (plain CSV; ';'-separated with decimal commas in cp1252;
 spreadsheets with the order lines as a folder of parts and the purchase orders under a title;
 purchase orders and order lines as successive extracts; the orders' columns on their lines;
 cancelled lines marked by a status column and declared left out; PO line ids as a PO number and a
 line number; goods receipts as their own table; order lines in cases; PO dates as JD Edwards day
-numbers) ingests to the same canonical tables."""
+numbers; the current stock with one column per warehouse) ingests to the same canonical tables."""
 
 from __future__ import annotations
 
@@ -323,3 +323,30 @@ def test_po_dates_as_jde_day_numbers_ingest_to_the_same_tables(export, tmp_path)
         other = reports["jde"][table]
         assert (other.accepted, other.quarantined) == (plain.accepted, plain.quarantined), table
         _assert_same_as_plain(tmp_path, "jde", table)
+
+
+def test_current_stock_with_one_column_per_warehouse_ingests_to_the_same_tables(export, tmp_path):
+    """The current stock as a planner's report: a row per item, the stock of each warehouse under its own
+    header (`Whse DC-1`), declared unpivoted and the headers recoded to the warehouses."""
+    stock = export.files["inventory_snapshots"]
+    wide = stock.pivot(index=["snapshot_date", "sku_id"], columns="location_id", values="on_hand")
+    wide = wide.rename(columns="Whse {}".format).reset_index()  # a warehouse without the item: an empty cell
+    codes = {f"Whse {location}": location for location in stock["location_id"].unique()}
+    description = {
+        **export.description,
+        "values": {**export.description["values"], "inventory_snapshots": {"location_id": codes}},
+        "unpivot": {"inventory_snapshots": {"headers": "Whse *", "names_to": "location_id", "values_to": "on_hand"}},
+    }
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "wide").mkdir()
+    _write_plain(export, tmp_path / "plain")
+    _write_plain(replace(export, files={**export.files, "inventory_snapshots": wide}), tmp_path / "wide")
+    (tmp_path / "wide" / "export.yaml").write_text(json.dumps(description))
+    reports = {way: _ingested(tmp_path, way) for way in ("plain", "wide")}
+    snapshots = reports["wide"]["inventory_snapshots"]
+    assert (snapshots.unpivoted_rows, snapshots.values_recoded) == (len(wide), {"location_id": len(stock)})
+    for table, plain in reports["plain"].items():
+        other = reports["wide"][table]
+        assert (other.rows_read, other.accepted, other.quarantined) == (
+            plain.rows_read, plain.accepted, plain.quarantined), table
+        _assert_same_as_plain(tmp_path, "wide", table)

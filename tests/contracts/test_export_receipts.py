@@ -11,15 +11,10 @@ import pandas as pd
 import pytest
 
 from contracts.errors import ContractError
-from contracts.ingest import ingest_exports
+from tests.contracts.conftest import ingested_tables
 
 RECEIPT_HEADERS = {"Posting Date": "received_date", "Qty": "received_quantity"}
 RECEIPT_PARTS = {"receipt_id": ["Material Doc", "Item"], "po_id": ["PO Number", "PO Item"]}
-
-
-def _ingest(source: Path, out: Path, chunk_rows: int = 100_000):
-    report = ingest_exports(source, out / "canonical", out / "quarantine", chunk_rows=chunk_rows)
-    return {table.table: table for table in report.tables}
 
 
 def _receipt(document: str, po_item: str, posted: str, quantity: str, po_number: str = "4500017") -> dict[str, str]:
@@ -55,7 +50,7 @@ def export_with_receipts(make_export, valid_export_rows) -> Path:
 
 @pytest.mark.parametrize("chunk_rows", [1, 100_000], ids=["row-by-row", "whole"])
 def test_receipts_are_summed_onto_their_po_lines(export_with_receipts, tmp_path, chunk_rows):
-    reports = _ingest(export_with_receipts, tmp_path / "out", chunk_rows)
+    reports = ingested_tables(export_with_receipts, tmp_path / "out", chunk_rows)
     canonical, quarantine = tmp_path / "out" / "canonical", tmp_path / "out" / "quarantine"
     pos = pd.read_parquet(canonical / "purchase_orders.parquet").set_index("po_id")
     assert pos.loc["4500017-10", ["received_date", "received_quantity"]].tolist() == [pd.Timestamp("2024-02-20"), 100]
@@ -78,7 +73,7 @@ def test_receipts_are_summed_onto_their_po_lines(export_with_receipts, tmp_path,
 def test_a_receipts_file_with_no_rows_leaves_every_po_line_open(export_with_receipts, tmp_path):
     path = export_with_receipts / "po_receipts.csv"
     path.write_text(path.read_text().splitlines()[0] + "\n")
-    reports = _ingest(export_with_receipts, tmp_path / "out")
+    reports = ingested_tables(export_with_receipts, tmp_path / "out")
     pos = pd.read_parquet(tmp_path / "out" / "canonical" / "purchase_orders.parquet")
     assert pos["received_date"].isna().all()
     assert reports["po_receipts"].summed_onto == {"purchase_orders": 0}
@@ -88,7 +83,7 @@ def test_po_lines_with_their_own_receipt_columns_are_refused_beside_receipts(exp
     pos = pd.read_csv(export_with_receipts / "purchase_orders.csv", dtype=str)
     pos.assign(received_quantity="").to_csv(export_with_receipts / "purchase_orders.csv", index=False)
     with pytest.raises(ContractError, match=r"purchase_orders.csv: has received_quantity, which po_receipts.csv gives"):
-        _ingest(export_with_receipts, tmp_path / "out")
+        ingested_tables(export_with_receipts, tmp_path / "out")
     assert not (tmp_path / "out" / "canonical").exists()
 
 
@@ -96,11 +91,11 @@ def test_receipts_without_their_po_lines_are_refused(export_with_receipts, tmp_p
     (export_with_receipts / "purchase_orders.csv").unlink()
     (export_with_receipts / "asn_events.csv").unlink()
     with pytest.raises(ContractError, match="po_receipts.csv: po_receipts is summed onto purchase_orders, and no file"):
-        _ingest(export_with_receipts, tmp_path / "out")
+        ingested_tables(export_with_receipts, tmp_path / "out")
 
 
 def test_the_deliveries_kept_go_when_the_po_lines_carry_their_own_receipt_again(export_with_receipts, tmp_path):
-    _ingest(export_with_receipts, tmp_path / "out")
+    ingested_tables(export_with_receipts, tmp_path / "out")
     (export_with_receipts / "po_receipts.csv").unlink()
-    _ingest(export_with_receipts, tmp_path / "out")
+    ingested_tables(export_with_receipts, tmp_path / "out")
     assert not (tmp_path / "out" / "canonical" / "_po_receipts.parquet").exists()

@@ -11,14 +11,9 @@ import pytest
 
 from contracts.errors import ContractError
 from contracts.export_description import load_export_description
-from contracts.ingest import ingest_exports
+from tests.contracts.conftest import ingested_tables
 
 UNITS = {"units": {"order_lines": "Sales Unit", "purchase_orders": "Order Unit"}}
-
-
-def _ingest(source: Path, out: Path, chunk_rows: int = 100_000):
-    report = ingest_exports(source, out / "canonical", out / "quarantine", chunk_rows=chunk_rows)
-    return {table.table: table for table in report.tables}
 
 
 @pytest.fixture
@@ -52,7 +47,7 @@ def export_in_cases(make_export, valid_export_rows) -> Path:
 
 @pytest.mark.parametrize("chunk_rows", [1, 100_000], ids=["row-by-row", "whole"])
 def test_quantities_in_cases_and_pallets_are_ingested_in_stocking_units(export_in_cases, tmp_path, chunk_rows):
-    reports = _ingest(export_in_cases, tmp_path / "out", chunk_rows)
+    reports = ingested_tables(export_in_cases, tmp_path / "out", chunk_rows)
     canonical, quarantine = tmp_path / "out" / "canonical", tmp_path / "out" / "quarantine"
     lines = pd.read_parquet(canonical / "order_lines.parquet").set_index("line_id")
     assert lines["quantity"].to_dict() == {"1": 24, "2": 5, "3": 7, "5": 6}
@@ -76,13 +71,13 @@ def test_units_without_their_conversions_are_refused(export_in_cases, tmp_path):
     (export_in_cases / "sku_units.csv").unlink()
     with pytest.raises(ContractError, match="gives the unit of measure of order_lines, purchase_orders .units., and no "
                                             "file holds sku_units"):
-        _ingest(export_in_cases, tmp_path / "out")
+        ingested_tables(export_in_cases, tmp_path / "out")
 
 
 def test_a_unit_column_the_file_does_not_have_is_named(export_in_cases, tmp_path):
     (export_in_cases / "export.yaml").write_text(json.dumps({"units": {"order_lines": "UoM"}}))
     with pytest.raises(ContractError, match="order_lines.csv: export.yaml gives the unit of measure in 'UoM'"):
-        _ingest(export_in_cases, tmp_path / "out")
+        ingested_tables(export_in_cases, tmp_path / "out")
 
 
 def test_units_of_a_table_without_item_quantities_are_refused(tmp_path):
@@ -99,12 +94,12 @@ def test_units_with_one_factor_for_every_item_need_no_conversion(export_in_cases
     (export_in_cases / "export.yaml").write_text(json.dumps({**UNITS, "unit_factors": {"ea": 1, "CS": 6}}))
     conversions = pd.read_csv(export_in_cases / "sku_units.csv", dtype=str)
     conversions[conversions["unit"] != "EA"].to_csv(export_in_cases / "sku_units.csv", index=False)
-    _ingest(export_in_cases, tmp_path / "with")
+    ingested_tables(export_in_cases, tmp_path / "with")
     accepted = pd.read_parquet(tmp_path / "with" / "canonical" / "order_lines.parquet").set_index("line_id")
     assert accepted["quantity"].to_dict() == {"1": 24, "2": 5, "3": 7, "4": 6, "5": 6}
     (export_in_cases / "sku_units.csv").unlink()
     (export_in_cases / "export.yaml").write_text(json.dumps({**UNITS, "unit_factors": {"EA": 1}}))
-    reports = _ingest(export_in_cases, tmp_path / "without")
+    reports = ingested_tables(export_in_cases, tmp_path / "without")
     accepted = pd.read_parquet(tmp_path / "without" / "canonical" / "order_lines.parquet")
     assert sorted(accepted["line_id"]) == ["2", "3"]
     assert reports["order_lines"].quarantined == 4
@@ -124,7 +119,7 @@ def test_case_sizes_read_from_the_item_master(export_in_cases, tmp_path):
     (export_in_cases / "export.yaml").write_text(json.dumps({
         **UNITS, "unit_factors": {"EA": 1, "PAL": 480}, "read_from": {"sku_units": "skus"},
         "columns": {"sku_units": {"Case Pack": "stock_units"}}, "defaults": {"sku_units": {"unit": "CS"}}}))
-    reports = _ingest(export_in_cases, tmp_path / "out")
+    reports = ingested_tables(export_in_cases, tmp_path / "out")
     accepted = pd.read_parquet(tmp_path / "out" / "canonical" / "order_lines.parquet").set_index("line_id")
     assert accepted["quantity"].to_dict() == {"1": 24, "2": 5, "3": 7, "4": 6, "5": 6}
     assert (reports["sku_units"].accepted, reports["skus"].ignored_columns) == (2, [])
@@ -146,7 +141,7 @@ def test_receipts_and_asns_in_units_take_the_item_of_their_po_line(export_in_cas
         quantity="1", Unit="PAL").to_csv(export_in_cases / "asn_events.csv", index=False)
     (export_in_cases / "export.yaml").write_text(json.dumps(
         {"units": {**UNITS["units"], "po_receipts": "Unit", "asn_events": "Unit"}}))
-    reports = _ingest(export_in_cases, tmp_path / "out", chunk_rows)
+    reports = ingested_tables(export_in_cases, tmp_path / "out", chunk_rows)
     canonical, quarantine = tmp_path / "out" / "canonical", tmp_path / "out" / "quarantine"
     received = pd.read_parquet(canonical / "purchase_orders.parquet").set_index("po_id")["received_quantity"]
     assert received["PO-1"] == 480 + 12 and pd.isna(received["PO-2"])
