@@ -7,9 +7,10 @@ import codecs
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from contracts.coercion import Negatives, NumberFormat
+from contracts.description_checks import did_you_mean
 
 # Text files tab-separated unless export.yaml declares another delimiter (Excel's and SAP's text exports).
 _TAB_SUFFIXES = (".tsv", ".txt")
@@ -83,3 +84,23 @@ class CsvDialect(BaseModel):
 
 
 DEFAULT_DIALECT = CsvDialect()
+
+
+def unknown_dialect_key(key: str) -> str:
+    """What to say of a key ``csv:`` does not have: the close one, and the keys there are."""
+    keys = list(CsvDialect.model_fields)
+    return f"not a key of csv{did_you_mean(key, keys)}; the keys are {', '.join(keys)}"
+
+
+def table_dialect(table: str, declared: object) -> CsvDialect:
+    """The dialect declared for ``table``'s files; a ValueError naming the table, and the key when
+    there is one, at the first problem."""
+    try:
+        return CsvDialect.model_validate(declared)
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = f"{first['loc'][-1]}: " if first["loc"] else ""
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            message = unknown_dialect_key(str(first["loc"][-1]))
+        raise ValueError(f"{table}: {key}{message}") from None

@@ -12,6 +12,7 @@ tables, so ingest neither stops on foreign headers nor guesses the order of day 
     defaults: {orders: {customer_tier: silver}}   # a column the ERP does not have, one value for all rows
     values: {orders: {customer_tier: {A: gold, B: silver, C: bronze}}}   # the ERP's codes -> ours
     csv: {delimiter: ";", decimal: ",", thousands: ".", encoding: cp1252, negatives: trailing}  # 5- is -5
+                                       # or per table: {purchase_orders: {delimiter: ";"}, order_lines: {}}
     parts: {purchase_orders: updates}  # a table's folder of files: `split` (default) or successive `updates`
     header_row: {purchase_orders: 4}   # the header's row under a report's title (default: first non-empty)
     read_from: {orders: order_lines}   # a table whose columns are on another's rows (an order's on each line)
@@ -26,25 +27,23 @@ tables, so ingest neither stops on foreign headers nor guesses the order of day 
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from contracts.csv_dialect import CsvDialect
+from contracts.csv_dialect import DEFAULT_DIALECT, CsvDialect, table_dialect
 from contracts.day_numbers import is_day_number_format
 from contracts.description_checks import Cell, checked_cell, checked_format, did_you_mean, known_column, known_table
-from contracts.errors import ContractError
 from contracts.export_tables import EXPORT_TABLES, counts_items
 from contracts.validation import cell_text, default_value
 from contracts.wide_headers import Unpivot, checked_unpivot
 
-EXPORT_DESCRIPTION_FILE = "export.yaml"
 # How the files of a table's folder relate: the rows of one table split over them (a key in two files
 # is quarantined), or successive extracts (a key's row in a later file replaces the earlier one).
 PartsMode = Literal["split", "updates"]
 PARTS_MODES: tuple[PartsMode, ...] = get_args(PartsMode)
+
+
 class ExportDescription(BaseModel):
     """The source, the date format(s), the export header -> canonical column names, the column
     defaults, the value codes and the CSV dialect of one export."""
@@ -78,9 +77,10 @@ class ExportDescription(BaseModel):
         default_factory=dict,
         description="Per table and column: a value as the export writes it -> the value it stands for.",
     )
-    csv: CsvDialect = Field(
+    csv: CsvDialect | dict[str, CsvDialect] = Field(
         default_factory=CsvDialect,
-        description="How the CSV files are written (default: comma-separated, decimal point, UTF-8).",
+        description="How the CSV files are written, for all tables or per table (default: comma-separated, "
+        "decimal point, UTF-8).",
     )
     parts: PartsMode | dict[str, PartsMode] = Field(
         "split",
@@ -139,6 +139,17 @@ class ExportDescription(BaseModel):
             except ValueError as error:
                 raise ValueError(f"{table}: {error}") from None
         return value
+
+    @field_validator("csv", mode="before")
+    @classmethod
+    def _valid_dialects(cls, value: object) -> object:
+        """Per table when a key names a table (each dialect checked, errors naming the table), else one
+        dialect for all tables."""
+        if not isinstance(value, dict) or not any(key in EXPORT_TABLES for key in value):
+            return value
+        if mixed := [key for key in value if key in CsvDialect.model_fields]:
+            raise ValueError(f"{mixed[0]} beside tables: give one dialect for all tables, or one per table")
+        return {known_table(table): table_dialect(table, declared) for table, declared in value.items()}
 
     @field_validator("parts", mode="before")
     @classmethod
@@ -316,24 +327,29 @@ class ExportDescription(BaseModel):
         declared = self.exclude.get(self.files_of(table), {})
         return {header: {cell_text(value) for value in values} for header, values in declared.items()}
 
+    def _of_table(self, setting: object, table: str, default: object = None) -> Any:
+        """A setting given for all tables or per table, as it applies to ``table``: declared for it,
+        else for the table whose files hold its rows, else ``default``."""
+        if isinstance(setting, dict):
+            return setting.get(table, setting.get(self.files_of(table), default))
+        return default if setting is None else setting
+
     def parts_for(self, table: str) -> PartsMode:
-        """How the files of ``table``'s folder relate (``split`` when not declared), as declared for
-        the table whose files hold it."""
-        table = self.files_of(table)
-        return self.parts if isinstance(self.parts, str) else self.parts.get(table, "split")
+        """How the files of ``table``'s folder relate (``split`` when not declared)."""
+        return self._of_table(self.parts, table, "split")
 
     def header_row_for(self, table: str) -> int | None:
         """The row (from 1) of ``table``'s CSV and spreadsheet files holding the header, or None when
-        not declared (the first row that is not empty), as declared for the table whose files hold it."""
-        table = self.files_of(table)
-        return self.header_row.get(table) if isinstance(self.header_row, dict) else self.header_row
+        not declared (the first row that is not empty)."""
+        return self._of_table(self.header_row, table)
 
     def date_format_for(self, table: str) -> str | None:
-        """The format dates of ``table`` are written in, or None when not declared (for a table read
-        from another's files, declared for it or else for the other)."""
-        if isinstance(self.date_format, dict):
-            return self.date_format.get(table, self.date_format.get(self.files_of(table)))
-        return self.date_format
+        """The format dates of ``table`` are written in, or None when not declared."""
+        return self._of_table(self.date_format, table)
+
+    def csv_for(self, table: str) -> CsvDialect:
+        """How ``table``'s CSV files are written (the default dialect when not declared)."""
+        return self._of_table(self.csv, table, DEFAULT_DIALECT)
 
     def combined_for(self, table: str) -> dict[str, list[str]]:
         """Declared canonical column -> the export headers whose values, joined, make it (empty when none)."""
@@ -343,53 +359,3 @@ class ExportDescription(BaseModel):
     def headers_for(self, table: str) -> dict[str, str]:
         """Declared export header -> canonical column of ``table`` (empty when none declared)."""
         return dict(self.columns.get(table, {}))
-
-
-def load_export_description(source_dir: Path, config_file: Path | None = None) -> ExportDescription:
-    """The description of the export in ``source_dir``: ``config_file`` if given, else
-    ``source_dir/export.yaml`` if present, else an empty description (ISO dates, canonical headers).
-
-    Raises ``ContractError`` naming the file and the offending key when the description is unusable.
-    """
-    path = config_file if config_file is not None else source_dir / EXPORT_DESCRIPTION_FILE
-    if not path.is_file():
-        if config_file is not None:
-            raise ContractError(f"export description {config_file} does not exist")
-        return ExportDescription()
-    try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        hint = "; quote date formats: date_format: \"%d/%m/%Y\"" if "'%'" in str(error) else ""
-        raise ContractError(f"{path.name}: not valid YAML ({error}){hint}") from error
-    if content is None:
-        return ExportDescription()
-    if not isinstance(content, dict):
-        keys = ", ".join(ExportDescription.model_fields)
-        raise ContractError(f"{path.name}: expected keys {keys} at the top level")
-    try:
-        return ExportDescription.model_validate(content)
-    except ValidationError as error:
-        first = error.errors()[0]
-        message = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            message = _unknown_key(first["loc"])
-        raise ContractError(f"{path.name}: {_key_path(first['loc'], content)}: {message}") from error
-
-
-def _unknown_key(loc: tuple) -> str:
-    """What to say of a key the description does not have: the close one, and the keys there are."""
-    where, model = ("csv", CsvDialect) if loc[:1] == ("csv",) else ("export.yaml", ExportDescription)
-    keys = list(model.model_fields)
-    return f"not a key of {where}{did_you_mean(str(loc[-1]), keys)}; the keys are {', '.join(keys)}"
-
-
-def _key_path(loc: tuple, content: object) -> str:
-    """The dotted keys of ``content`` that an error location points at (type tags dropped)."""
-    keys: list[str] = []
-    for part in loc:
-        if not isinstance(content, dict) or part not in content:
-            break
-        keys.append(str(part))
-        content = content[part]
-    return ".".join(keys) or ".".join(str(part) for part in loc)
-

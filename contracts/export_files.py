@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from contracts.errors import ContractError
-from contracts.export_description import EXPORT_DESCRIPTION_FILE
 from contracts.export_tables import EXPORT_TABLES
+from contracts.export_yaml import EXPORT_DESCRIPTION_FILE
 from contracts.headers import normalize_name
 from contracts.readers import export_stem, is_spreadsheet
 from contracts.spreadsheets import workbook_sheets

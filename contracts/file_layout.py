@@ -57,7 +57,7 @@ def file_layout(export: TableExport, path: Path, description: ExportDescription)
     contract = EXPORT_TABLES[table]
     declared, combine = description.headers_for(table), description.combined_for(table)
     defaulted = [*description.defaults.get(table, {}), *derivable_columns(table, description.inventory)]
-    headers = read_header(path, description.csv, description.header_row_for(table), export.sheet)
+    headers = read_header(path, description.csv_for(table), description.header_row_for(table), export.sheet)
     unit = description.units.get(table)
     unpivot = description.unpivot.get(table)
     taken = [*declared, *(part for parts in combine.values() for part in parts), *description.exclusions_for(table),
@@ -85,7 +85,7 @@ def file_layout(export: TableExport, path: Path, description: ExportDescription)
             return False
 
     def header_hint() -> str:
-        rows = leading_rows(path, description.csv, export.sheet)
+        rows = leading_rows(path, description.csv_for(table), export.sheet)
         found = next((i + 1 for i, row in enumerate(rows) if usable(row)), None)
         return "" if found is None else (
             f"; the header looks to be on row {found}: declare it in export.yaml as "

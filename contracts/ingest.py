@@ -41,9 +41,10 @@ from contracts.coercion import PLAIN_NUMBERS, date_and_time, joined_text, recode
 from contracts.date_order import DateOrderCheck
 from contracts.day_numbers import is_day_number_format
 from contracts.errors import ContractError
-from contracts.export_description import EXPORT_DESCRIPTION_FILE, ExportDescription, load_export_description
+from contracts.export_description import ExportDescription
 from contracts.export_files import TableExport, discover_exports, with_tables_read_from
 from contracts.export_tables import EXPORT_ORDER, EXPORT_TABLES, SKU_UNITS, SUMMED_TABLES, parent_columns
+from contracts.export_yaml import EXPORT_DESCRIPTION_FILE, load_export_description
 from contracts.file_layout import FileLayout, derivable_columns, derived_columns, export_layouts
 from contracts.fingerprint import file_digest
 from contracts.optional_inputs import OPTIONAL_INPUTS, OPTIONAL_TABLES, data_support
@@ -160,7 +161,7 @@ def _ingest_table(
     repeats an earlier one once. Quantities in a unit of measure are converted by ``conversions``."""
     table = export.table
     contract = EXPORT_TABLES[table]
-    date_format, dialect = description.date_format_for(table), description.csv
+    date_format, dialect = description.date_format_for(table), description.csv_for(table)
     defaults, codes = description.defaults_for(table), description.values_for(table)
     updates = description.parts_for(table) == "updates"
     repeats = table in description.read_from

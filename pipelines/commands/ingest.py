@@ -65,7 +65,7 @@ def rebuild_inventory_history(
     """When the export's inventory_snapshots hold current stock, replace them with the daily
     history rebuilt from it; write the reconciliation and the negative-stock days, bring the
     world's manifest up to date; say so."""
-    from contracts.export_description import load_export_description
+    from contracts.export_yaml import load_export_description
     from contracts.inventory_history import holds_current_stock, rebuild_history
     from contracts.summed_tables import po_deliveries
     from contracts.world_manifest import read_manifest, write_manifest

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from contracts.errors import ContractError
+from contracts.export_yaml import load_export_description
 from contracts.ingest import ingest_exports
 
 
@@ -58,6 +59,42 @@ def test_a_semicolon_separated_cp1252_export_with_decimal_commas_reads_every_val
     assert lines.loc[0, ["quantity", "shipped_quantity"]].tolist() == [1200, 1200]
     locations = pd.read_parquet(canonical / "locations.parquet")
     assert locations["holding_cost_rate"].tolist() == [0.2, 0.2]
+
+
+def test_each_system_s_files_read_in_their_own_dialect(make_export, valid_export_rows, tmp_path):
+    """The PO lines and stock from a European ERP (';', decimal commas, cp1252), the orders and their
+    lines from a web shop (plain CSV, a point between thousands being no decimal mark): declared per
+    table, tables not named read in the default dialect."""
+    rows = valid_export_rows
+    rows["skus"][0]["unit_cost"] = "1.5"
+    rows["order_lines"][0].update(quantity="1200", shipped_quantity="1200")
+    erp = _european({"purchase_orders": rows["purchase_orders"], "sku_suppliers": rows["sku_suppliers"]})
+    erp["purchase_orders"][0]["quantity"] = "1.200"
+    erp["sku_suppliers"][0]["unit_cost"] = "1.234,5"
+    source = make_export(rows)
+    _write_european(source, erp)
+    (source / "export.yaml").write_text(
+        'csv: {purchase_orders: {delimiter: ";", decimal: ",", thousands: ".", encoding: cp1252},\n'
+        '      sku_suppliers: {delimiter: ";", decimal: ",", thousands: ".", encoding: cp1252}}\n')
+    report = _ingest(source, tmp_path / "out")
+    assert all(t.quarantined == 0 for t in report.tables)
+    canonical = tmp_path / "out" / "canonical"
+    assert pd.read_parquet(canonical / "purchase_orders.parquet")["quantity"].tolist() == [1200]
+    assert pd.read_parquet(canonical / "sku_suppliers.parquet")["unit_cost"].tolist() == [1234.5]
+    assert pd.read_parquet(canonical / "skus.parquet")["unit_cost"].tolist() == [1.5, 1.5]
+    assert pd.read_parquet(canonical / "order_lines.parquet")["quantity"].tolist() == [1200]
+
+
+@pytest.mark.parametrize(("csv", "message"), [
+    ('{order_lines: {delimter: ";"}}', "csv: order_lines: delimter: not a key of csv .did you mean 'delimiter'.."),
+    ('{order_lines: {decimal: ";"}}', "csv: order_lines: decimal: Input should be '.' or ','"),
+    ('{order_lines: {delimiter: ";"}, delimiter: ","}', "csv: delimiter beside tables: give one dialect for all"),
+    ('{order_lines: {delimiter: ";"}, order_line: {}}', "csv: unknown table 'order_line' .did you mean 'order_lines'"),
+])
+def test_a_per_table_dialect_that_cannot_be_read_names_the_table_and_key(tmp_path, csv, message):
+    (tmp_path / "export.yaml").write_text(f"csv: {csv}\n")
+    with pytest.raises(ContractError, match=message):
+        load_export_description(tmp_path)
 
 
 def test_digits_grouped_by_no_break_spaces_read_under_a_declared_space(make_export, valid_export_rows, tmp_path):

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from contracts.errors import ContractError
-from contracts.export_description import load_export_description
+from contracts.export_yaml import load_export_description
 from contracts.ingest import ingest_exports
 
 ORDER_TIME = {"orders": {"order_time": ["Created On", "Time"]}}

@@ -11,7 +11,7 @@ import pytest
 
 from contracts.day_numbers import day_number_dates
 from contracts.errors import ContractError
-from contracts.export_description import load_export_description
+from contracts.export_yaml import load_export_description
 from tests.contracts.conftest import ingested_tables
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from contracts.errors import ContractError
-from contracts.export_description import load_export_description
+from contracts.export_yaml import load_export_description
 from tests.contracts.conftest import ingested_tables
 
 UNITS = {"units": {"order_lines": "Sales Unit", "purchase_orders": "Order Unit"}}

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from contracts.errors import ContractError
-from contracts.export_description import load_export_description
+from contracts.export_yaml import load_export_description
 from tests.contracts.conftest import ingested_tables
 
 NO_MOVEMENT_COLUMNS = {"allocated": 0, "in_transit": 0, "backordered": 0}

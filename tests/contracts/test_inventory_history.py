@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from contracts.errors import ContractError
-from contracts.export_description import load_export_description
+from contracts.export_yaml import load_export_description
 from contracts.inventory_history import DERIVED_WHEN_ABSENT, QUANTITIES, holds_current_stock, rebuild_history
 from contracts.keys import SKU_LOCATION
 from contracts.optional_inputs import empty_table
