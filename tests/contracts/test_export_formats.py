@@ -105,6 +105,27 @@ def _assert_same_as_plain(tmp_path: Path, way: str, table: str) -> None:
     pd.testing.assert_frame_equal(canonical(way), canonical("plain"), obj=table)
 
 
+def _ingested_beside_plain(export, tmp_path: Path, way: str, files: dict, description: dict) -> dict:
+    """Ingest the plain export and the export written ``way``: its files with ``files`` in place of
+    theirs (a table given None left out), described by ``description``; both reports' tables by way."""
+    written = {name: frame for name, frame in {**export.files, **files}.items() if frame is not None}
+    (tmp_path / "plain").mkdir()
+    (tmp_path / way).mkdir()
+    _write_plain(export, tmp_path / "plain")
+    _write_plain(replace(export, files=written), tmp_path / way)
+    (tmp_path / way / "export.yaml").write_text(json.dumps(description))
+    return {written_way: _ingested(tmp_path, written_way) for written_way in ("plain", way)}
+
+
+def _assert_same_tables(tmp_path: Path, way: str, reports: dict) -> None:
+    """Every table of the export written ``way`` accepts and quarantines as many rows as the plain
+    export's and equals it, row order aside."""
+    for table, plain in reports["plain"].items():
+        other = reports[way][table]
+        assert (other.accepted, other.quarantined) == (plain.accepted, plain.quarantined), table
+        _assert_same_as_plain(tmp_path, way, table)
+
+
 def _as_extracts(
     frame: pd.DataFrame, changed_after: pd.Series, blanked: list[str], new: pd.Series
 ) -> list[pd.DataFrame]:
@@ -161,16 +182,9 @@ def test_an_export_as_successive_extracts_ingests_to_the_same_tables(export, tmp
 
 
 def test_orders_written_on_their_lines_ingest_to_the_same_tables(export, tmp_path):
-    (tmp_path / "plain").mkdir()
-    (tmp_path / "on-lines").mkdir()
-    _write_plain(export, tmp_path / "plain")
-    _write_plain(replace(export, files={
-        **{name: frame for name, frame in export.files.items() if name != "orders"},
-        "order_lines": export.files["order_lines"].merge(export.files["orders"], on="order_id", how="left"),
-    }), tmp_path / "on-lines")
-    (tmp_path / "on-lines" / "export.yaml").write_text(
-        json.dumps({**export.description, "read_from": {"orders": "order_lines"}}))
-    reports = {way: _ingested(tmp_path, way) for way in ("plain", "on-lines")}
+    on_lines = export.files["order_lines"].merge(export.files["orders"], on="order_id", how="left")
+    reports = _ingested_beside_plain(export, tmp_path, "on-lines", {"orders": None, "order_lines": on_lines},
+                                     {**export.description, "read_from": {"orders": "order_lines"}})
     orders = reports["on-lines"]["orders"]
     assert (orders.accepted, orders.quarantined) == (reports["plain"]["orders"].accepted, 0)
     assert orders.rows_read == orders.accepted + orders.repeated == reports["plain"]["order_lines"].rows_read
@@ -186,20 +200,13 @@ def test_cancelled_lines_declared_left_out_leave_the_same_tables(export, tmp_pat
     lines = export.files["order_lines"]
     cancelled = lines.iloc[:40].assign(line_id=[f"C-{i}" for i in range(40)], **{"Line Status": "CANCELLED"})
     with_status = pd.concat([lines.assign(**{"Line Status": "OPEN"}), cancelled], ignore_index=True)
-    (tmp_path / "plain").mkdir()
-    (tmp_path / "with-status").mkdir()
-    _write_plain(export, tmp_path / "plain")
-    _write_plain(replace(export, files={**export.files, "order_lines": with_status}), tmp_path / "with-status")
-    (tmp_path / "with-status" / "export.yaml").write_text(
-        json.dumps({**export.description, "exclude": {"order_lines": {"Line Status": ["CANCELLED"]}}}))
-    reports = {way: _ingested(tmp_path, way) for way in ("plain", "with-status")}
+    reports = _ingested_beside_plain(
+        export, tmp_path, "with-status", {"order_lines": with_status},
+        {**export.description, "exclude": {"order_lines": {"Line Status": ["CANCELLED"]}}})
     lines_report = reports["with-status"]["order_lines"]
     assert lines_report.excluded == {"Line Status": 40}
     assert lines_report.rows_read == reports["plain"]["order_lines"].rows_read + 40
-    for table, plain in reports["plain"].items():
-        other = reports["with-status"][table]
-        assert (other.accepted, other.quarantined) == (plain.accepted, plain.quarantined), table
-        _assert_same_as_plain(tmp_path, "with-status", table)
+    _assert_same_tables(tmp_path, "with-status", reports)
 
 
 def test_po_lines_numbered_within_their_po_ingest_to_the_same_tables(export, tmp_path):
@@ -214,17 +221,9 @@ def test_po_lines_numbered_within_their_po_ingest_to_the_same_tables(export, tmp
         "columns": {**columns, "purchase_orders": po_headers},
         "combine": {"purchase_orders": {"po_id": ["PO Number", "Line"]}},
     }
-    (tmp_path / "plain").mkdir()
-    (tmp_path / "numbered").mkdir()
-    _write_plain(export, tmp_path / "plain")
-    _write_plain(replace(export, files={**export.files, "purchase_orders": split}), tmp_path / "numbered")
-    (tmp_path / "numbered" / "export.yaml").write_text(json.dumps(description))
-    reports = {way: _ingested(tmp_path, way) for way in ("plain", "numbered")}
+    reports = _ingested_beside_plain(export, tmp_path, "numbered", {"purchase_orders": split}, description)
     assert reports["numbered"]["purchase_orders"].ignored_columns == reports["plain"]["purchase_orders"].ignored_columns
-    for table, plain in reports["plain"].items():
-        other = reports["numbered"][table]
-        assert (other.accepted, other.quarantined) == (plain.accepted, plain.quarantined), table
-        _assert_same_as_plain(tmp_path, "numbered", table)
+    _assert_same_tables(tmp_path, "numbered", reports)
 
 
 def test_po_receipts_exported_as_their_own_table_ingest_to_the_same_tables(export, tmp_path):
@@ -247,18 +246,10 @@ def test_po_receipts_exported_as_their_own_table_ingest_to_the_same_tables(expor
     description = {**export.description, "columns": {
         **columns, "po_receipts": {"Receipt": "receipt_id", "PO Line": "po_id", "Posting Date": "received_date",
                                    "Qty": "received_quantity"}}}
-    (tmp_path / "plain").mkdir()
-    (tmp_path / "receipts").mkdir()
-    _write_plain(export, tmp_path / "plain")
-    _write_plain(replace(export, files={
-        **export.files, "purchase_orders": pos.drop(columns=["received_date", "received_quantity"]),
-        "po_receipts": receipts.sample(frac=1, random_state=0)}), tmp_path / "receipts")
-    (tmp_path / "receipts" / "export.yaml").write_text(json.dumps(description))
-    reports = {way: _ingested(tmp_path, way) for way in ("plain", "receipts")}
-    for table, plain in reports["plain"].items():
-        other = reports["receipts"][table]
-        assert (other.accepted, other.quarantined) == (plain.accepted, plain.quarantined), table
-        _assert_same_as_plain(tmp_path, "receipts", table)
+    reports = _ingested_beside_plain(export, tmp_path, "receipts", {
+        "purchase_orders": pos.drop(columns=["received_date", "received_quantity"]),
+        "po_receipts": receipts.sample(frac=1, random_state=0)}, description)
+    _assert_same_tables(tmp_path, "receipts", reports)
     of_bad_lines = receipts["PO Line"].str.startswith("BAD-")
     assert split.sum() > 10
     assert (reports["receipts"]["po_receipts"].accepted, reports["receipts"]["po_receipts"].quarantined) == (
@@ -282,18 +273,10 @@ def test_order_lines_in_cases_ingest_to_the_same_tables(export, tmp_path):
                              pd.DataFrame({"Item Number": case.index, "unit": "EA", "stock_units": 1})])
     description = {**export.description, "units": {"order_lines": "Sales Unit"},
                    "columns": {**export.description["columns"], "sku_units": {"Item Number": "sku_id"}}}
-    (tmp_path / "plain").mkdir()
-    (tmp_path / "cases").mkdir()
-    _write_plain(export, tmp_path / "plain")
-    _write_plain(replace(export, files={**export.files, "order_lines": in_cases, "sku_units": conversions}),
-                 tmp_path / "cases")
-    (tmp_path / "cases" / "export.yaml").write_text(json.dumps(description))
-    reports = {way: _ingested(tmp_path, way) for way in ("plain", "cases")}
+    reports = _ingested_beside_plain(export, tmp_path, "cases", {"order_lines": in_cases, "sku_units": conversions},
+                                     description)
     assert reports["cases"]["order_lines"].units_converted["CS"] > 100
-    for table, plain in reports["plain"].items():
-        other = reports["cases"][table]
-        assert (other.accepted, other.quarantined) == (plain.accepted, plain.quarantined), table
-        _assert_same_as_plain(tmp_path, "cases", table)
+    _assert_same_tables(tmp_path, "cases", reports)
 
 
 def _jde_date(text: pd.Series) -> pd.Series:
@@ -313,16 +296,8 @@ def test_po_dates_as_jde_day_numbers_ingest_to_the_same_tables(export, tmp_path)
     assert len(date_headers) == 3 and numbered[date_headers[0]].str.fullmatch(r"1\d{5}").mean() > 0.9
     description = {**export.description,
                    "date_format": {**dict.fromkeys(export.files, ERP_DATE_FORMAT), "purchase_orders": "jde"}}
-    (tmp_path / "plain").mkdir()
-    (tmp_path / "jde").mkdir()
-    _write_plain(export, tmp_path / "plain")
-    _write_plain(replace(export, files={**export.files, "purchase_orders": numbered}), tmp_path / "jde")
-    (tmp_path / "jde" / "export.yaml").write_text(json.dumps(description))
-    reports = {way: _ingested(tmp_path, way) for way in ("plain", "jde")}
-    for table, plain in reports["plain"].items():
-        other = reports["jde"][table]
-        assert (other.accepted, other.quarantined) == (plain.accepted, plain.quarantined), table
-        _assert_same_as_plain(tmp_path, "jde", table)
+    reports = _ingested_beside_plain(export, tmp_path, "jde", {"purchase_orders": numbered}, description)
+    _assert_same_tables(tmp_path, "jde", reports)
 
 
 def test_current_stock_with_one_column_per_warehouse_ingests_to_the_same_tables(export, tmp_path):
@@ -337,16 +312,8 @@ def test_current_stock_with_one_column_per_warehouse_ingests_to_the_same_tables(
         "values": {**export.description["values"], "inventory_snapshots": {"location_id": codes}},
         "unpivot": {"inventory_snapshots": {"headers": "Whse *", "names_to": "location_id", "values_to": "on_hand"}},
     }
-    (tmp_path / "plain").mkdir()
-    (tmp_path / "wide").mkdir()
-    _write_plain(export, tmp_path / "plain")
-    _write_plain(replace(export, files={**export.files, "inventory_snapshots": wide}), tmp_path / "wide")
-    (tmp_path / "wide" / "export.yaml").write_text(json.dumps(description))
-    reports = {way: _ingested(tmp_path, way) for way in ("plain", "wide")}
+    reports = _ingested_beside_plain(export, tmp_path, "wide", {"inventory_snapshots": wide}, description)
     snapshots = reports["wide"]["inventory_snapshots"]
     assert (snapshots.unpivoted_rows, snapshots.values_recoded) == (len(wide), {"location_id": len(stock)})
-    for table, plain in reports["plain"].items():
-        other = reports["wide"][table]
-        assert (other.rows_read, other.accepted, other.quarantined) == (
-            plain.rows_read, plain.accepted, plain.quarantined), table
-        _assert_same_as_plain(tmp_path, "wide", table)
+    assert snapshots.rows_read == reports["plain"]["inventory_snapshots"].rows_read
+    _assert_same_tables(tmp_path, "wide", reports)
