@@ -48,6 +48,9 @@ _ZERO_DATE = r"0[0\s./:T-]*"
 # A number where a date should be: a day number (45355, 124064) read only when date_format names its count.
 _DAY_NUMBER = r"\d{5,6}(?:\.\d+)?"
 _DAY_NUMBER_HINT = f" (a day number? name its count as date_format: {', '.join(DAY_NUMBER_FORMATS)})"
+# Digit-group separators written in several forms by one locale: a space also as a no-break or narrow
+# no-break space (French), an apostrophe also as a typographic one (Swiss).
+_SEPARATOR_VARIANTS = (r"\s", r"['\u2019\u02bc]")
 # How an export may write minus five besides -5: a trailing sign (5-), as some ERPs print lists, or
 # an accountant's parentheses ((5)).
 Negatives = Literal["leading", "trailing", "parentheses"]
@@ -79,8 +82,9 @@ class NumberFormat:
             inner = text.str[:-1] if self.negatives == "trailing" else text.str[1:-1]
             text = text.where(~signed, "-" + inner.str.strip())
         misplaced = pd.Series(False, index=text.index)
-        if self.thousands is not None and self.thousands.isspace():  # French exports group with no-break spaces
-            text = text.str.replace(r"\s", self.thousands, regex=True)
+        variants = next((chars for chars in _SEPARATOR_VARIANTS if re.fullmatch(chars, self.thousands or "")), None)
+        if variants is not None:
+            text = text.str.replace(variants, self.thousands, regex=True)
         if self.thousands is not None:
             grouped = text.str.contains(self.thousands, regex=False).fillna(False)
             digits = rf"[+-]?\d{{1,3}}(?:{re.escape(self.thousands)}\d{{3}})+(?:{re.escape(self.decimal)}\d*)?"

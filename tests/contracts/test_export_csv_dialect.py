@@ -97,22 +97,30 @@ def test_a_per_table_dialect_that_cannot_be_read_names_the_table_and_key(tmp_pat
         load_export_description(tmp_path)
 
 
-def test_digits_grouped_by_no_break_spaces_read_under_a_declared_space(make_export, valid_export_rows, tmp_path):
-    """A French export: a decimal comma and digits grouped by a space, a no-break space or a narrow
-    no-break space, as spreadsheets in that locale write them."""
-    rows = _european(valid_export_rows)
-    rows["order_lines"] = [{**rows["order_lines"][0], "line_id": str(i), "quantity": written,
-                            "shipped_quantity": written}
-                           for i, written in enumerate(["1 200", "1\u00a0200", "1\u202f200", "12 00"], start=1)]
+@pytest.mark.parametrize(("decimal", "thousands", "written"), [
+    (",", " ", ["1 200", "1\u00a0200", "1\u202f200", "12 00"]),
+    (".", "'", ["1'200", "1\u2019200", "1\u02bc200", "12'00"]),
+], ids=["french", "swiss"])
+def test_digits_grouped_in_each_form_of_the_declared_separator_are_read(
+    make_export, valid_export_rows, tmp_path, decimal, thousands, written
+):
+    """A French export groups digits by a space, a no-break space or a narrow no-break space, a Swiss
+    one by an apostrophe, typographic or not, as spreadsheets in those locales write them; digits
+    not grouped in threes are still refused."""
+    rows = _european(valid_export_rows) if decimal == "," else valid_export_rows
+    rows["order_lines"] = [{**rows["order_lines"][0], "line_id": str(i), "quantity": number,
+                            "shipped_quantity": number} for i, number in enumerate(written, start=1)]
     source = make_export(rows)
     for table, table_rows in rows.items():  # in UTF-8: cp1252 has no narrow no-break space
         pd.DataFrame(table_rows).to_csv(source / f"{table}.csv", index=False, sep=";")
-    (source / "export.yaml").write_text('csv: {delimiter: ";", decimal: ",", thousands: " "}\n')
+    (source / "export.yaml").write_text(f'csv: {{delimiter: ";", decimal: "{decimal}", thousands: "{thousands}"}}\n')
     _ingest(source, tmp_path / "out")
     lines = pd.read_parquet(tmp_path / "out" / "canonical" / "order_lines.parquet").set_index("line_id")
     assert lines["quantity"].to_dict() == {"1": 1200, "2": 1200, "3": 1200}
     quarantined = pd.read_csv(tmp_path / "out" / "quarantine" / "order_lines.csv", dtype=str)
-    assert quarantined["reason"].str.startswith("quantity: not a whole number with decimal ',' and thousands ' '").all()
+    assert quarantined["reason"].str.split("; ").tolist() == [[
+        f"{column}: not a whole number with decimal {decimal!r} and thousands {thousands!r}: {written[3]!r}"
+        for column in ("quantity", "shipped_quantity")]]
 
 
 def test_a_number_not_written_in_the_declared_format_is_quarantined_with_its_reason(
