@@ -4,6 +4,7 @@ the number format (decimal mark, digit grouping, negatives) and the text encodin
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -14,6 +15,8 @@ from contracts.description_checks import did_you_mean
 
 # Text files tab-separated unless export.yaml declares another delimiter (Excel's and SAP's text exports).
 _TAB_SUFFIXES = (".tsv", ".txt")
+# Excel's first line naming a CSV file's delimiter.
+_SEPARATOR_LINE = re.compile(r"sep=(.)")
 # A byte-order mark that makes a file UTF-16 text.
 _UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
@@ -64,9 +67,9 @@ class CsvDialect(BaseModel):
         return self
 
     def for_file(self, path: Path) -> CsvDialect:
-        """The dialect ``path`` is read in: its delimiter as declared, else by its suffix; UTF-16
-        when the file starts with a UTF-16 byte-order mark (Excel's Unicode Text), whatever the
-        declared encoding, since the mark says so."""
+        """The dialect ``path`` is read in: its delimiter as its first line names it (``sep=;``), else
+        as declared, else by its suffix; UTF-16 when the file starts with a UTF-16 byte-order mark
+        (Excel's Unicode Text), whatever the declared encoding, since the mark says so."""
         name = path.name.lower()
         update: dict[str, str] = {}
         if self.delimiter is None:
@@ -75,6 +78,9 @@ class CsvDialect(BaseModel):
             with path.open("rb") as file:
                 if file.read(2) in _UTF16_MARKS:
                     update["encoding"] = "utf-16"
+        named = separator_line(path, update.get("encoding", self.encoding))
+        if named is not None:
+            update["delimiter"] = named
         return self.model_copy(update=update) if update else self
 
     @property
@@ -84,6 +90,17 @@ class CsvDialect(BaseModel):
 
 
 DEFAULT_DIALECT = CsvDialect()
+
+
+def separator_line(path: Path, encoding: str) -> str | None:
+    """The delimiter an uncompressed CSV or text file names on a first line of its own (``sep=;``,
+    a line Excel writes and reads to know the delimiter, and shows no row for), or None."""
+    if not path.name.lower().endswith((".csv", *_TAB_SUFFIXES)):
+        return None
+    with path.open(encoding="utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding,
+                   errors="replace") as file:
+        named = _SEPARATOR_LINE.fullmatch(file.readline().rstrip("\r\n"))
+    return named.group(1) if named else None
 
 
 def unknown_dialect_key(key: str) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from contracts.csv_dialect import DEFAULT_DIALECT, CsvDialect
+from contracts.csv_dialect import DEFAULT_DIALECT, CsvDialect, separator_line
 from contracts.errors import ContractError
 from contracts.headers import check_unique_names
 from contracts.spreadsheets import SPREADSHEET_SUFFIXES, leading_sheet_rows, sheet_chunks, sheet_header
@@ -74,9 +74,12 @@ def _one_column_check(path: Path, columns: list[str], dialect: CsvDialect) -> No
             )
 
 
-def _skipped(header_row: int | None) -> int | None:
-    """The lines pandas skips for the header to be on ``header_row``."""
-    return None if header_row is None else header_row - 1
+def _skipped(path: Path, dialect: CsvDialect, header_row: int | None) -> int | None:
+    """The lines pandas skips for the header to be on ``header_row``, counted as Excel shows the
+    file: below a ``sep=`` line naming the delimiter."""
+    named = separator_line(path, dialect.encoding) is not None
+    above = 0 if header_row is None else header_row - 1
+    return above + named or None
 
 
 def read_header(
@@ -87,7 +90,8 @@ def read_header(
     try:
         if is_csv(path):
             header = pd.read_csv(path, header=None, nrows=1, dtype=str, sep=dialect.delimiter,
-                                 encoding=dialect.encoding, skiprows=_skipped(header_row), keep_default_na=False)
+                                 encoding=dialect.encoding, skiprows=_skipped(path, dialect, header_row),
+                                 keep_default_na=False)
             columns = [name if name.strip() else f"Unnamed: {i}" for i, name in enumerate(header.iloc[0])]
             _one_column_check(path, columns, dialect)
             check_unique_names(path.name, columns)
@@ -125,7 +129,7 @@ def leading_rows(
         if is_csv(path):
             lines = pd.read_csv(path, header=None, names=["line"], nrows=count, dtype=str, sep="\x1f",
                                 quoting=csv.QUOTE_NONE, encoding=dialect.encoding, skip_blank_lines=False,
-                                keep_default_na=False)["line"]
+                                skiprows=_skipped(path, dialect, None), keep_default_na=False)["line"]
             return [next(csv.reader([line], delimiter=dialect.delimiter), []) for line in lines]
         if is_spreadsheet(path):
             return leading_sheet_rows(path, export_stem(path) or "", sheet, count)
@@ -160,7 +164,7 @@ def iter_chunks(
                 sep=dialect.delimiter,
                 encoding=dialect.encoding,
                 skip_blank_lines=True,
-                skiprows=_skipped(header_row),
+                skiprows=_skipped(path, dialect, header_row),
             )
             chunks: Iterator[pd.DataFrame] = iter(reader)
         elif is_spreadsheet(path):

@@ -123,6 +123,25 @@ def test_digits_grouped_in_each_form_of_the_declared_separator_are_read(
         for column in ("quantity", "shipped_quantity")]]
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_a_first_line_naming_the_delimiter_is_read_as_excel_reads_it(make_export, valid_export_rows, tmp_path,
+                                                                      encoding):
+    """Excel's `sep=;` line: the delimiter it names is used, whatever export.yaml declares, and the
+    line is no row; a header_row counts the rows below it, as Excel shows them."""
+    source = make_export(valid_export_rows)
+    for table, table_rows in valid_export_rows.items():
+        text = pd.DataFrame(table_rows).to_csv(index=False, sep=";")
+        title = "Open PO lines;\n" if table == "purchase_orders" else ""
+        (source / f"{table}.csv").write_text(f"sep=;\n{title}{text}", encoding=encoding)
+    (source / "export.yaml").write_text(
+        f'csv: {{delimiter: ",", encoding: {encoding}}}\nheader_row: {{purchase_orders: 2}}\n')
+    report = _ingest(source, tmp_path / "out")
+    assert all((t.quarantined, t.ignored_columns) == (0, []) for t in report.tables)
+    assert _table(report, "purchase_orders").accepted == _table(report, "order_lines").accepted == 1
+    lines = pd.read_parquet(tmp_path / "out" / "canonical" / "order_lines.parquet")
+    assert lines.loc[0, ["sku_id", "quantity"]].tolist() == ["SKU-1", 3]
+
+
 def test_a_number_not_written_in_the_declared_format_is_quarantined_with_its_reason(
     make_export, valid_export_rows, tmp_path
 ):
