@@ -51,6 +51,8 @@ _DAY_NUMBER_HINT = f" (a day number? name its count as date_format: {', '.join(D
 # Digit-group separators written in several forms by one locale: a space also as a no-break or narrow
 # no-break space (French), an apostrophe also as a typographic one (Swiss).
 _SEPARATOR_VARIANTS = (r"\s", r"['\u2019\u02bc]")
+# A currency as money shown in a spreadsheet writes it, before or after the amount: a symbol or a code.
+_CURRENCY = r"[$€£¥₹]|\b[A-Z]{3}\b"
 # How an export may write minus five besides -5: a trailing sign (5-), as some ERPs print lists, or
 # an accountant's parentheses ((5)).
 Negatives = Literal["leading", "trailing", "parentheses"]
@@ -138,6 +140,9 @@ def _coerce_column(
         return typed.astype(object).where(typed.notna(), None), pd.Series(False, index=raw.index)
     if spec.kind in ("int", "float"):
         numeric = numbers.to_numeric(values).astype("Float64")
+        if spec.shown_as is not None and (present & numeric.isna()).any():
+            unread = present & numeric.isna()
+            numeric[unread] = _as_shown(values[unread], spec.shown_as, numbers)
         numeric = numeric.mask(numeric.isin([np.inf, -np.inf]))  # "inf" parses, but no quantity or cost is infinite
         bad = present & numeric.isna()
         if spec.kind == "int":
@@ -176,6 +181,16 @@ def _coerce_column(
     if spec.kind == "date":
         parsed = parsed.dt.normalize()
     return parsed, present & parsed.isna()
+
+
+def _as_shown(values: pd.Series, shown_as: str, numbers: NumberFormat) -> pd.Series:
+    """Numbers written as a spreadsheet shows them: money without its currency symbol or code, a
+    percentage as the fraction it is; NaN where that is not a number either."""
+    text = values.astype("string").str.strip()
+    if shown_as == "money":
+        return numbers.to_numeric(text.str.replace(_CURRENCY, "", regex=True).str.strip()).astype("Float64")
+    percent = text.str.endswith("%").fillna(False)
+    return (numbers.to_numeric(text.str.rstrip("%").str.strip()).astype("Float64") / 100).where(percent)
 
 
 def is_zero_date(value: object) -> bool:

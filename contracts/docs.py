@@ -32,6 +32,10 @@ description leaves out).
 """
 
 
+# How a column's values may be written as a spreadsheet shows them (``ColumnSpec.shown_as``).
+_SHOWN_AS = {"money": "money (`$1,234.50`, `12,50 €`)", "fraction": "a fraction (`12.5%`)"}
+
+
 def _rules(spec: ColumnSpec) -> str:
     parts = []
     if spec.gt is not None:
@@ -44,6 +48,8 @@ def _rules(spec: ColumnSpec) -> str:
         parts.append("one of " + ", ".join(f"`{v}`" for v in spec.allowed))
     if spec.stock_units:
         parts.append("in stocking units (`units:` converts others)")
+    if spec.shown_as is not None:
+        parts.append(f"may be written as a spreadsheet shows {_SHOWN_AS[spec.shown_as]}")
     return "; ".join(parts)
 
 

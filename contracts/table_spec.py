@@ -16,7 +16,9 @@ class ColumnSpec:
     ``ge``/``le`` bound numeric values, ``allowed`` restricts strings to a set. Dates are
     calendar days (stored as midnight timestamps); datetimes keep the time of day. A
     ``stock_units`` column counts the item's stocking units (an export in other units of measure
-    is converted at ingest).
+    is converted at ingest). ``shown_as`` says how a spreadsheet saving values as it shows them may
+    write the column's: ``money`` with a currency symbol or code (``$1,234.50``, ``12,50 €``), a
+    ``fraction`` as a percentage (``12.5%``).
     """
 
     name: str
@@ -28,6 +30,7 @@ class ColumnSpec:
     gt: float | None = None
     allowed: tuple[str, ...] | None = None
     stock_units: bool = False
+    shown_as: Literal["money", "fraction"] | None = None
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ SKUS = TableContract(
     columns=(
         ColumnSpec("sku_id", "string", "SKU identifier."),
         ColumnSpec("category", "string", "Product category, used for segment metrics."),
-        ColumnSpec("unit_cost", "float", "Standard cost per unit (currency).", ge=0),
-        ColumnSpec("unit_price", "float", "List price per unit (currency).", ge=0),
+        ColumnSpec("unit_cost", "float", "Standard cost per unit (currency).", ge=0, shown_as="money"),
+        ColumnSpec("unit_price", "float", "List price per unit (currency).", ge=0, shown_as="money"),
         ColumnSpec("launch_date", "date", "First day the SKU can be sold.", nullable=True),
         ColumnSpec("phase_out_date", "date", "Last day the SKU is sold.", nullable=True),
     ),
@@ -39,7 +39,8 @@ LOCATIONS = TableContract(
         ColumnSpec("name", "string", "Display name."),
         ColumnSpec("region", "string", "Region served."),
         ColumnSpec(
-            "holding_cost_rate", "float", "Annual holding cost as a fraction of unit cost.", ge=0, le=1
+            "holding_cost_rate", "float", "Annual holding cost as a fraction of unit cost.", ge=0, le=1,
+            shown_as="fraction",
         ),
     ),
 )
@@ -68,13 +69,14 @@ SKU_SUPPLIERS = TableContract(
         ColumnSpec("supplier_id", "string", "Supplier."),
         ColumnSpec("is_primary", "bool", "True for the supplier used by default."),
         ColumnSpec("quoted_lead_time_days", "int", "Lead time the supplier quotes, in days.", ge=0),
-        ColumnSpec("unit_cost", "float", "Purchase price per unit from this supplier.", ge=0),
+        ColumnSpec("unit_cost", "float", "Purchase price per unit from this supplier.", ge=0, shown_as="money"),
         ColumnSpec("moq", "int", f"Minimum order quantity ({QTY}).", ge=0, stock_units=True),
         ColumnSpec(
             "expedite_days_saved", "int", "Days an expedite saves on an open PO line.", ge=0, nullable=True
         ),
         ColumnSpec(
-            "expedite_cost_per_unit", "float", "Extra cost per unit when expedited.", ge=0, nullable=True
+            "expedite_cost_per_unit", "float", "Extra cost per unit when expedited.", ge=0, nullable=True,
+            shown_as="money",
         ),
     ),
 )
@@ -99,7 +101,7 @@ TRANSFER_LANES = TableContract(
         ColumnSpec("from_location_id", "string", "Shipping location."),
         ColumnSpec("to_location_id", "string", "Receiving location."),
         ColumnSpec("transit_days", "int", "Days in transit.", ge=0),
-        ColumnSpec("cost_per_unit", "float", "Transfer cost per unit.", ge=0),
+        ColumnSpec("cost_per_unit", "float", "Transfer cost per unit.", ge=0, shown_as="money"),
     ),
 )
 
@@ -294,7 +296,7 @@ PROMOTIONS = TableContract(
         ColumnSpec("announced_date", "date", "Date the promotion became known."),
         ColumnSpec("start_date", "date", "First day."),
         ColumnSpec("end_date", "date", "Last day (inclusive)."),
-        ColumnSpec("discount_pct", "float", "Price reduction as a fraction.", ge=0, le=1),
+        ColumnSpec("discount_pct", "float", "Price reduction as a fraction.", ge=0, le=1, shown_as="fraction"),
     ),
     row_rules=(
         RowRule("end_after_start", "end_date >= start_date", ("end_date", "start_date"),

@@ -142,6 +142,28 @@ def test_a_first_line_naming_the_delimiter_is_read_as_excel_reads_it(make_export
     assert lines.loc[0, ["sku_id", "quantity"]].tolist() == ["SKU-1", 3]
 
 
+def test_money_and_fractions_saved_as_a_spreadsheet_shows_them_are_read(make_export, valid_export_rows, tmp_path):
+    """A sheet saved to CSV as displayed: costs with their currency, rates as percentages. Only money
+    columns drop a currency and only fraction columns read a percentage."""
+    rows = valid_export_rows
+    rows["skus"][0].update(unit_cost="$1,234.50", unit_price="USD 2,000")
+    rows["skus"][1].update(unit_cost="12%")
+    rows["locations"][0]["holding_cost_rate"] = "20%"
+    rows["promotions"][0]["discount_pct"] = "12.5 %"
+    rows["order_lines"][0]["quantity"] = "$3"
+    source = make_export(rows)
+    (source / "export.yaml").write_text('csv: {thousands: ","}\n')
+    _ingest(source, tmp_path / "out")
+    canonical, quarantine = tmp_path / "out" / "canonical", tmp_path / "out" / "quarantine"
+    assert pd.read_parquet(canonical / "skus.parquet")[["unit_cost", "unit_price"]].values.tolist() == [[1234.5, 2000]]
+    assert pd.read_parquet(canonical / "locations.parquet")["holding_cost_rate"].tolist() == [0.2, 0.2]
+    assert pd.read_parquet(canonical / "promotions.parquet")["discount_pct"].tolist() == [0.125]
+    assert pd.read_csv(quarantine / "skus.csv", dtype=str)["reason"].tolist() == [
+        "unit_cost: not a number with decimal '.' and thousands ',': '12%'"]
+    assert pd.read_csv(quarantine / "order_lines.csv", dtype=str)["reason"].str.startswith(
+        "quantity: not a whole number").tolist() == [True]
+
+
 def test_a_number_not_written_in_the_declared_format_is_quarantined_with_its_reason(
     make_export, valid_export_rows, tmp_path
 ):
