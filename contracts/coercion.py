@@ -140,8 +140,8 @@ def _coerce_column(
         return typed.astype(object).where(typed.notna(), None), pd.Series(False, index=raw.index)
     if spec.kind in ("int", "float"):
         numeric = numbers.to_numeric(values).astype("Float64")
-        if spec.shown_as is not None and (present & numeric.isna()).any():
-            unread = present & numeric.isna()
+        unread = present & numeric.isna()
+        if spec.shown_as is not None and unread.any():
             numeric[unread] = _as_shown(values[unread], spec.shown_as, numbers)
         numeric = numeric.mask(numeric.isin([np.inf, -np.inf]))  # "inf" parses, but no quantity or cost is infinite
         bad = present & numeric.isna()
