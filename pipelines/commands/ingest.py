@@ -151,7 +151,9 @@ def ingest(
 ) -> None:
     """Validate ERP/WMS/OMS exports; write accepted rows as Parquet and rejected rows with reasons."""
     settings = command_settings(config)
-    source_dir = export_folder(settings, source_dir)
+    if (folder := export_folder(settings, source_dir)) != source_dir:
+        typer.echo(f"unpacked {source_dir.name} into {folder}")
+        source_dir = folder
     report, rebuilt, retired = ingest_world(settings, source_dir, export_config, replace, chunk_rows)
     typer.echo(format_report(report))
     if rebuilt:

@@ -162,7 +162,9 @@ def run_exports(
         outcome.steps.append(step)
         say(f"[{STEPS.index(step.step) + 1}/{len(STEPS)}] {step.step}: {step.status}: {step.detail}")
 
-    exports = export_folder(settings, exports)
+    if (folder := export_folder(settings, exports)) != exports:
+        say(f"unpacked {exports.name} into {folder}")
+        exports = folder
     ready, ingested = _check(settings, exports, export_config, replace)
     outcome.readiness = ready
     if not ready.trainable:
