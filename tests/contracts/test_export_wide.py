@@ -107,6 +107,28 @@ def test_a_wide_report_in_a_workbook_and_a_csv_of_one_folder(wide_export, long_e
         ["inventory_snapshots/2.xlsx", "3", "WH-SOUTH", "-1"]]
 
 
+def test_a_workbook_with_a_column_per_day_reads_its_date_cells_as_the_days(make_export, valid_export_rows, tmp_path):
+    """A stock history with one column per day, its header cells dates: each named as its ISO day,
+    whatever date format the sheet shows it in, and read as that day."""
+    rows = {table: table_rows for table, table_rows in valid_export_rows.items() if table != "inventory_snapshots"}
+    source = make_export(rows)
+    days = {pd.Timestamp("2024-03-01"): [10, 4], pd.Timestamp("2024-03-02"): [8, None]}
+    pd.DataFrame({"Item": ["SKU-1", "SKU-2"], "Warehouse": "DC-1", **days}).to_excel(
+        source / "inventory_snapshots.xlsx", index=False)
+    (source / "export.yaml").write_text(json.dumps({
+        "columns": {"inventory_snapshots": {"Item": "sku_id", "Warehouse": "location_id"}},
+        "defaults": {"inventory_snapshots": NO_MOVEMENT_COLUMNS},
+        "unpivot": {"inventory_snapshots": {"headers": ["2024-03-01", "2024-03-02"], "names_to": "snapshot_date",
+                                            "values_to": "on_hand"}},
+    }))
+    report = ingested_tables(source, tmp_path / "out")["inventory_snapshots"]
+    snapshots = _snapshots(tmp_path / "out")
+    assert snapshots[["snapshot_date", "sku_id", "on_hand"]].values.tolist() == [
+        [pd.Timestamp("2024-03-01"), "SKU-1", 10], [pd.Timestamp("2024-03-02"), "SKU-1", 8],
+        [pd.Timestamp("2024-03-01"), "SKU-2", 4]]
+    assert (report.quarantined, report.empty_cells_skipped) == (0, 1)
+
+
 @pytest.mark.parametrize(("headers", "message"), [
     (["WH-EAST", "WH-WEST", "WH-NORTH"], r"inventory_snapshots.csv: unpivoted header\(s\) 'WH-NORTH' not in the file"),
     (["Store *"], r"inventory_snapshots.csv: unpivoted header\(s\) 'Store \*' not in the file"),
