@@ -53,6 +53,8 @@ _DAY_NUMBER_HINT = f" (a day number? name its count as date_format: {', '.join(D
 _SEPARATOR_VARIANTS = (r"\s", r"['\u2019\u02bc]")
 # A currency as money shown in a spreadsheet writes it, before or after the amount: a symbol or a code.
 _CURRENCY = r"[$€£¥₹]|\b[A-Z]{3}\b"
+# A text cell written as the formula that shows it: ="00123" (a quote inside doubled).
+_FORMULA_TEXT = r'^="((?:[^"]|"")*)"$'
 # How an export may write minus five besides -5: a trailing sign (5-), as some ERPs print lists, or
 # an accountant's parentheses ((5)).
 Negatives = Literal["leading", "trailing", "parentheses"]
@@ -125,13 +127,26 @@ def _parse_declared(text: pd.Series, spec: ColumnSpec, date_format: str) -> pd.S
     return parsed
 
 
+def as_excel_shows(values: pd.Series) -> pd.Series:
+    """Text cells written as the Excel formula that shows them (``="00123"``, as exports meant for
+    Excel keep an id's leading zeros) as the text shown, ``=""`` as no value; other cells as they are."""
+    if not pd.api.types.is_string_dtype(values):
+        return values
+    formula = values.str.startswith('="').fillna(False)
+    if not formula.any():
+        return values
+    shown = values[formula].str.extract(_FORMULA_TEXT, expand=False).str.replace('""', '"', regex=False)
+    written = shown.notna().reindex(values.index, fill_value=False)
+    return values.mask(written, shown.mask(shown == ""))  # ="" shows nothing: no value
+
+
 def _coerce_column(
     raw: pd.Series, spec: ColumnSpec, date_format: str | None = None, numbers: NumberFormat = PLAIN_NUMBERS
 ) -> tuple[pd.Series, pd.Series]:
     """Return the typed column and a boolean mask of values that could not be parsed."""
     if spec.kind in ("date", "datetime") and raw.dtype == object and _holds_typed_dates(raw):
         return _mixed_dates(raw, spec, date_format)
-    values = blank_to_na(raw)
+    values = as_excel_shows(blank_to_na(raw))
     if spec.kind in ("date", "datetime"):
         values = _without_zero_dates(values)
     present = values.notna()
@@ -312,7 +327,7 @@ def recode(raw: pd.DataFrame, codes: dict[str, dict[str, str]]) -> tuple[pd.Data
     for column, mapping in codes.items():
         if column not in out.columns:
             continue
-        text = out[column].astype("string").str.strip()
+        text = as_excel_shows(out[column].astype("string").str.strip())
         declared = text.isin(list(mapping)).fillna(False)
         out[column] = out[column].astype(object).where(~declared, text.map(mapping))
         replaced[column] = int(declared.sum())
@@ -325,7 +340,7 @@ def joined_text(cells: pd.DataFrame, separator: str = "-") -> pd.Series:
     when any cell is empty."""
     joined: pd.Series | None = None
     for _, values in cells.items():
-        text = values.astype("string").str.strip()
+        text = as_excel_shows(values.astype("string").str.strip())
         if pd.api.types.is_float_dtype(values):
             whole = values.notna() & (values % 1 == 0)
             text = text.mask(whole, values[whole].astype("Int64").astype("string"))

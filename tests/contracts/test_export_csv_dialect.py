@@ -4,6 +4,7 @@ exports (`.txt`, `.tsv`) tab-separated, UTF-16 read by its byte-order mark."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -162,6 +163,29 @@ def test_money_and_fractions_saved_as_a_spreadsheet_shows_them_are_read(make_exp
         "unit_cost: not a number with decimal '.' and thousands ',': '12%'"]
     assert pd.read_csv(quarantine / "order_lines.csv", dtype=str)["reason"].str.startswith(
         "quantity: not a whole number").tolist() == [True]
+
+
+def test_text_written_as_the_excel_formula_that_shows_it_is_read_as_shown(make_export, valid_export_rows, tmp_path):
+    """Ids kept with their leading zeros as `="00123"`, in a column, in the parts of a combined id and
+    in a coded column; `=""` is an empty cell."""
+    rows = valid_export_rows
+    rows["orders"][0].update(order_id='="00123"', customer_tier='="A"')
+    rows["order_lines"][0].update(order_id='="00123"', shipped_date='=""', shipped_quantity="0")
+    po = {key: value for key, value in rows["purchase_orders"][0].items() if key != "po_id"}
+    rows["purchase_orders"] = [{**po, "PO Number": '="0045"', "Line": "10"}]
+    rows["asn_events"][0]["po_id"] = "0045-10"
+    source = make_export(rows)
+    (source / "export.yaml").write_text(json.dumps({
+        "combine": {"purchase_orders": {"po_id": ["PO Number", "Line"]}},
+        "values": {"orders": {"customer_tier": {"A": "gold"}}}}))
+    report = _ingest(source, tmp_path / "out")
+    assert all(t.quarantined == 0 for t in report.tables)
+    canonical = tmp_path / "out" / "canonical"
+    assert pd.read_parquet(canonical / "orders.parquet")[["order_id", "customer_tier"]].values.tolist() == [
+        ["00123", "gold"]]
+    lines = pd.read_parquet(canonical / "order_lines.parquet")
+    assert lines["order_id"].tolist() == ["00123"] and lines["shipped_date"].isna().all()
+    assert pd.read_parquet(canonical / "purchase_orders.parquet")["po_id"].tolist() == ["0045-10"]
 
 
 def test_a_number_not_written_in_the_declared_format_is_quarantined_with_its_reason(
