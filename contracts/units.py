@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from contracts.coercion import append_reasons
+from contracts.coercion import append_reasons, as_excel_shows
 from contracts.errors import ContractError
 from contracts.export_tables import SKU_UNITS, item_key
 from contracts.table_spec import TableContract
@@ -64,9 +64,9 @@ def _compared(units: pd.Series) -> pd.Series:
 
 
 def _trimmed(cells: pd.Series) -> pd.Series:
-    """Cells as trimmed text, empty ones missing; each distinct value is trimmed once."""
+    """Cells as trimmed text as Excel shows it, empty ones missing; each distinct value is read once."""
     codes, values = pd.factorize(cells)
-    text = pd.Series(values, dtype="string").str.strip().replace("", pd.NA)
+    text = as_excel_shows(pd.Series(values, dtype="string").str.strip()).replace("", pd.NA)
     return pd.Series(pd.array(text.to_numpy(), dtype="string").take(codes, allow_fill=True), index=cells.index)
 
 

@@ -20,7 +20,8 @@ UNITS = {"units": {"order_lines": "Sales Unit", "purchase_orders": "Order Unit"}
 def export_in_cases(make_export, valid_export_rows) -> Path:
     """SKU-1 sold in cases of 12 (written `CS` or `cs`) and eaches, bought in pallets of 480 (the code
     padded, as an ERP writes it); order lines in a unit their item has no conversion for, in half a
-    case, in a tenth of a case, and in stocking units (no unit)."""
+    case, in a tenth of a case (its unit written as the Excel formula showing it), and in stocking
+    units (no unit)."""
     rows = valid_export_rows
     line = {**rows["order_lines"][0], "shipped_quantity": "", "shipped_date": "", "backordered_quantity": ""}
     rows["order_lines"] = [
@@ -29,7 +30,7 @@ def export_in_cases(make_export, valid_export_rows) -> Path:
         {**line, "line_id": "3", "quantity": "7", "Sales Unit": ""},
         {**line, "line_id": "4", "sku_id": "SKU-2", "quantity": "1", "Sales Unit": "CS"},
         {**line, "line_id": "5", "quantity": "0.5", "Sales Unit": "cs"},
-        {**line, "line_id": "6", "quantity": "0.1", "Sales Unit": "CS"},
+        {**line, "line_id": "6", "quantity": "0.1", "Sales Unit": '="CS"'},
     ]
     rows["purchase_orders"] = [{**rows["purchase_orders"][0], "quantity": "2", "Order Unit": "PAL"}]
     rows["sku_units"] = [
