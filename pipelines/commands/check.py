@@ -32,8 +32,8 @@ def canonical_readiness(canonical_dir: Path) -> Readiness:
 
 
 def exports_readiness(source_dir: Path, export_config: Path | None = None) -> tuple[Readiness, str]:
-    """Readiness of an export folder or zip archive as ingest would accept it (inventory history rebuilt from
-    current stock included), ingested into a scratch folder; and that ingest's summary."""
+    """Readiness of an export folder or zip archive as ingest would accept it (inventory history
+    rebuilt from current stock included), ingested into a scratch folder; and that ingest's summary."""
     from contracts.archives import is_archive, unpack_exports
     from contracts.ingest import ingest_exports
     from pipelines.commands.ingest import format_report, rebuild_inventory_history
